@@ -1,0 +1,31 @@
+# Install rules: bin/concheck, the libraries, public headers, the CMake package
+# (lib/cmake/concheck/concheckConfig.cmake + version file) and concheck.pc.
+include(CMakePackageConfigHelpers)
+set(CONCHECK_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/concheck")
+
+set(_concheck_install_targets concheck_detector concheck_runtime concheck_runtime_static concheck_preload)
+if(TARGET concheck_gtest)
+  list(APPEND _concheck_install_targets concheck_gtest)
+endif()
+install(TARGETS ${_concheck_install_targets}
+  EXPORT concheckTargets
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+if(TARGET concheck_cli)
+  install(TARGETS concheck_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/concheck
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
+install(FILES ${PROJECT_SOURCE_DIR}/cmake/ConcheckHelpers.cmake DESTINATION ${CONCHECK_CMAKE_DIR})
+
+install(EXPORT concheckTargets NAMESPACE concheck:: DESTINATION ${CONCHECK_CMAKE_DIR})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/concheckConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/concheckConfig.cmake INSTALL_DESTINATION ${CONCHECK_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/concheckConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/concheckConfig.cmake ${PROJECT_BINARY_DIR}/concheckConfigVersion.cmake
+  DESTINATION ${CONCHECK_CMAKE_DIR})
+
+configure_file(${PROJECT_SOURCE_DIR}/cmake/concheck.pc.in ${PROJECT_BINARY_DIR}/concheck.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/concheck.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
