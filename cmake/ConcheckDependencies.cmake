@@ -10,6 +10,11 @@ if(NOT fmt_FOUND)
   message(FATAL_ERROR "concheck: fmt 9 not found (Debian package libfmt-dev): ${_concheck_fix}")
 endif()
 
+find_package(nlohmann_json 3 QUIET)
+if(NOT nlohmann_json_FOUND)
+  message(FATAL_ERROR "concheck: nlohmann_json not found (Debian package nlohmann-json3-dev): ${_concheck_fix}")
+endif()
+
 if(CONCHECK_BUILD_TESTS)
   find_package(GTest QUIET)
   if(NOT GTest_FOUND)

@@ -7,6 +7,7 @@ required=(
   cmake make g++ pkg-config
   libgtest-dev libgmock-dev   # GoogleTest / GoogleMock
   libfmt-dev                  # fmt 9.1: report formatting
+  nlohmann-json3-dev          # JSON: reading saved reports (concheck report), SARIF
   libbenchmark-dev            # Google Benchmark: bench/
   libclang-19-dev             # libclang C API: analyzer/
   libclang-common-19-dev      # clang's builtin headers (stddef.h ...) for libclang
