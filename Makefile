@@ -1,0 +1,55 @@
+# concheck's front door. On a fresh Debian 12 machine, as root:
+#   make demo    install what is missing, build, and show what concheck finds in samples/
+#   make test    install what is missing, build, and run the whole test suite
+# Also: make build | bench | install PREFIX=/dir | test-sanitize | deps | format | clean
+BUILD_DIR ?= build
+ASAN_BUILD_DIR ?= build-asan
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+CTEST_TIMEOUT ?= 300
+
+.PHONY: all deps configure build demo test test-sanitize install bench format tidy clean help
+
+all: build
+
+help:
+	@sed -n '2,5p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@bash scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS) \
+	  || { echo "make: configuring concheck failed (the message above names what is missing; 'make deps' installs dependencies, 'rm -rf $(BUILD_DIR)' clears a stale cache)" >&2; exit 1; }
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) \
+	  || { echo "make: the build failed; the first error above is the one to fix" >&2; exit 1; }
+
+demo: build
+	@bash scripts/demo.sh $(BUILD_DIR)
+
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout $(CTEST_TIMEOUT) -j $(JOBS)
+
+# concheck's own code and tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	@cmake --preset asan $(CMAKE_ARGS) || { echo "make: configuring the sanitizer build failed" >&2; exit 1; }
+	@cmake --build --preset asan -j $(JOBS)
+	@ctest --preset asan -j $(JOBS) --timeout $(CTEST_TIMEOUT)
+
+install: build
+	@bash scripts/install.sh "$(BUILD_DIR)" "$(PREFIX)"
+
+bench: build
+	@cmake --build $(BUILD_DIR) --target bench
+
+format:
+	@git ls-files '*.hpp' '*.cpp' | xargs clang-format -i
+
+tidy: configure
+	@git ls-files 'detector/*.cpp' 'runtime/*.cpp' 'analyzer/*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
+
+clean:
+	@rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -1,0 +1,61 @@
+// concheck detector: rendering findings for people and for tools.
+//
+// Three renderers over the report model of finding.hpp, all pure functions
+// (no I/O, no global state, safe from any thread):
+//  - render_text: the report a person reads on stderr. Shaped like
+//    ThreadSanitizer's (separator, headline, cycle, per-edge stacks, thread
+//    creation sites, SUMMARY line) but in the user's words: locks and threads by
+//    name, the summary at the first *user* frame, concheck and standard library
+//    frames hidden by default, and a closing one-line hint on the fix.
+//    docs/reading-reports.md walks through every layout.
+//  - render_json: one JSON Lines record (no trailing newline) in the schema of
+//    docs/report-format.md (version kReportSchemaVersion); json.hpp parses it back.
+//  - render_dot: a Graphviz digraph of the locks and lock-order edges of one or
+//    more findings, the edges of each cycle drawn red and labelled with the
+//    acquiring thread and site.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "concheck/detector/finding.hpp"
+
+namespace concheck::detector {
+
+struct text_options {
+  bool color = false;                // ANSI colours (the caller decides: only on a terminal)
+  bool show_internal_frames = false; // show frames inside concheck / the standard library
+  int max_frames = 16;               // user frames printed per stack; <= 0 means no limit
+};
+
+// The multi-line text report, ending with a newline. Never fails: missing
+// names, sites or stacks fall back to ids ("T3", "lock #7") and "<unknown>".
+std::string render_text(const finding& finding, const text_options& options = {});
+
+// One line of JSON (no newline), every field of `finding` included.
+std::string render_json(const finding& finding);
+
+// A complete DOT digraph for all findings (nodes merged by lock id).
+std::string render_dot(const std::vector<finding>& findings);
+
+// How reports name things; exposed so other outputs (the GoogleTest listener,
+// thread dumps) use the same words.
+//  lock: 'name', else "<type> at <file>:<line>" (creation site), else
+//        "<type> 0x<address>", else "lock #<id>".
+//  thread: "'name' (T<id>)", or "T<id>" when unnamed.
+std::string lock_display_name(const finding& finding, std::uint64_t lock_id);
+std::string lock_display_name(const lock_ref& lock);
+std::string thread_display_name(const finding& finding, std::uint64_t thread_id);
+// "file.cpp:40 in transfer()" with the file's directory stripped; "<unknown>" if empty.
+std::string site_display(const site& site);
+
+// The per-kind default one-line hint (used when finding.hint is empty).
+std::string_view default_hint(finding_kind kind) noexcept;
+
+// The first site to point a user at: the first non-empty of sites[0], the
+// first cycle edge's acquiring site, the first state's waiting site. Null if none.
+const site* primary_site(const finding& finding) noexcept;
+
+}  // namespace concheck::detector

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Packaging tests: builds a consumer project against concheck and runs it.
+#   run_consumer.sh install  BUILD_DIR SOURCE_DIR WORK_DIR   (cmake --install + find_package + pkg-config)
+#   run_consumer.sh subdir   BUILD_DIR SOURCE_DIR WORK_DIR   (add_subdirectory)
+set -euo pipefail
+mode=$1 build_dir=$2 src_dir=$3 work=$4
+rm -rf "$work" && mkdir -p "$work"
+cxx=$(grep -E '^CMAKE_CXX_COMPILER:' "$build_dir/CMakeCache.txt" | cut -d= -f2)
+
+expect_inversion() {  # the consumer's run must report its AB/BA inversion
+  local out=$1
+  grep -q "consumer linked concheck" "$out" || { echo "FAIL: consumer did not run to the end"; cat "$out"; exit 1; }
+  if [[ "${CONCHECK_PACKAGING_EXPECT_REPORT:-1}" == 1 ]]; then
+    grep -q "lock-order-inversion" "$out" || { echo "FAIL: no lock-order-inversion reported"; cat "$out"; exit 1; }
+  fi
+}
+
+case $mode in
+  install)
+    prefix=$work/prefix
+    cmake --install "$build_dir" --prefix "$prefix" > "$work/install.log"
+    for f in bin/concheck include/concheck/version.hpp lib/cmake/concheck/concheckConfig.cmake \
+             lib/cmake/concheck/concheckConfigVersion.cmake lib/pkgconfig/concheck.pc; do
+      [[ -e "$prefix/$f" ]] || { echo "FAIL: $f not installed"; exit 1; }
+    done
+    cmake -S "$src_dir/tests/packaging/consumer" -B "$work/build" -DCMAKE_PREFIX_PATH="$prefix" \
+          -DCMAKE_CXX_COMPILER="$cxx" > "$work/configure.log" 2>&1 \
+      || { cat "$work/configure.log"; exit 1; }
+    cmake --build "$work/build" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+    "$work/build/consumer" > "$work/run.log" 2>&1
+    expect_inversion "$work/run.log"
+    # pkg-config: the same program built by hand from the .pc file
+    flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs concheck)
+    # shellcheck disable=SC2086
+    "$cxx" "$src_dir/tests/packaging/consumer/main.cpp" -o "$work/consumer_pc" $flags -Wl,-rpath,"$prefix/lib"
+    "$work/consumer_pc" > "$work/run_pc.log" 2>&1
+    expect_inversion "$work/run_pc.log"
+    # the installed tool runs
+    "$prefix/bin/concheck" --version | grep -q concheck
+    ;;
+  subdir)
+    cmake -S "$src_dir/tests/packaging/subdir_consumer" -B "$work/build" -DCONCHECK_SOURCE_DIR="$src_dir" \
+          -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release > "$work/configure.log" 2>&1 \
+      || { cat "$work/configure.log"; exit 1; }
+    cmake --build "$work/build" -j 2 --target consumer > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+    "$work/build/consumer" > "$work/run.log" 2>&1
+    expect_inversion "$work/run.log"
+    ;;
+  *) echo "usage: $0 install|subdir BUILD_DIR SOURCE_DIR WORK_DIR" >&2; exit 2 ;;
+esac
+echo "packaging ($mode): ok"
