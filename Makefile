@@ -39,7 +39,9 @@ test-sanitize: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS) --timeout $(CTEST_TIMEOUT)
 
-install: build
+install:
+	@bash scripts/install.sh --check-only "$(PREFIX)"
+	@$(MAKE) --no-print-directory build
 	@bash scripts/install.sh "$(BUILD_DIR)" "$(PREFIX)"
 
 bench: build
