@@ -54,6 +54,10 @@ std::string site_display(const site& site);
 // The per-kind default one-line hint (used when finding.hint is empty).
 std::string_view default_hint(finding_kind kind) noexcept;
 
+// The hint a report ends with: finding.hint when set, else the kind's default
+// (refined for a deadlock in which no thread waits for a lock: a lost wakeup).
+std::string_view hint_for(const finding& finding) noexcept;
+
 // The first site to point a user at: the first non-empty of sites[0], the
 // first cycle edge's acquiring site, the first state's waiting site. Null if none.
 const site* primary_site(const finding& finding) noexcept;

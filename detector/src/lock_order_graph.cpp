@@ -1,0 +1,299 @@
+// Pearce-Kelly dynamic topological order; see lock_order_graph.hpp for the
+// contract, the costs and the locking.
+//
+// Representation: caller node ids (arbitrary uint64) map to dense slots; a
+// slot holds the node's rank and its in/out adjacency vectors. Every edge is
+// also in one hash set keyed by (from slot, to slot), so "is this edge already
+// known" (the common case: the same two locks nested again) is one hash probe.
+// Ranks are unique across slots and a freed slot keeps its rank for the next
+// node placed in it: a node without edges is consistent with any rank, so
+// reuse never needs a reorder.
+#include "concheck/detector/lock_order_graph.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace concheck::detector {
+namespace {
+
+using slot_t = std::uint32_t;
+constexpr slot_t kNoSlot = ~slot_t{0};
+
+std::uint64_t edge_key(slot_t from, slot_t to) noexcept {
+  return (std::uint64_t{from} << 32) | to;
+}
+
+void erase_value(std::vector<slot_t>& values, slot_t value) {
+  auto it = std::find(values.begin(), values.end(), value);
+  if (it != values.end()) {
+    *it = values.back();
+    values.pop_back();
+  }
+}
+
+}  // namespace
+
+struct lock_order_graph::impl {
+  struct slot {
+    node id = 0;
+    std::uint64_t rank = 0;
+    bool alive = false;
+    std::vector<slot_t> out;
+    std::vector<slot_t> in;
+  };
+
+  std::vector<slot> slots;
+  std::vector<slot_t> free_slots;
+  std::unordered_map<node, slot_t> index;
+  std::unordered_set<std::uint64_t> edges;
+
+  // Scratch for the searches, kept to avoid reallocating on every reorder.
+  std::vector<char> visited;
+  std::vector<slot_t> parent;
+  std::vector<slot_t> delta_forward;
+  std::vector<slot_t> delta_backward;
+  std::vector<slot_t> work;
+  std::vector<std::uint64_t> merged_ranks;
+
+  slot_t find(node n) const {
+    auto it = index.find(n);
+    return it == index.end() ? kNoSlot : it->second;
+  }
+
+  slot_t get_or_create(node n) {
+    auto [it, inserted] = index.try_emplace(n, kNoSlot);
+    if (!inserted) return it->second;
+    slot_t s;
+    if (!free_slots.empty()) {
+      s = free_slots.back();
+      free_slots.pop_back();
+    } else {
+      s = static_cast<slot_t>(slots.size());
+      slots.emplace_back();
+      slots.back().rank = s;  // ranks start unique and stay a permutation of slot numbers
+      visited.push_back(0);
+      parent.push_back(kNoSlot);
+    }
+    slots[s].id = n;
+    slots[s].alive = true;
+    it->second = s;
+    return s;
+  }
+
+  void clear_marks(const std::vector<slot_t>& marked) {
+    for (slot_t s : marked) visited[s] = 0;
+  }
+
+  // Breadth-first from `start` over nodes ranked at most `upper`; collects
+  // them in delta_forward with BFS parents. Returns true if `target` is
+  // reached (a cycle), leaving marks set for path extraction by the caller.
+  bool forward_search(slot_t start, slot_t target, std::uint64_t upper) {
+    delta_forward.clear();
+    delta_forward.push_back(start);
+    visited[start] = 1;
+    parent[start] = kNoSlot;
+    for (std::size_t head = 0; head < delta_forward.size(); ++head) {
+      slot_t current = delta_forward[head];
+      for (slot_t next : slots[current].out) {
+        if (next == target) {
+          parent[next] = current;
+          return true;
+        }
+        if (!visited[next] && slots[next].rank < upper) {
+          visited[next] = 1;
+          parent[next] = current;
+          delta_forward.push_back(next);
+        }
+      }
+    }
+    return false;
+  }
+
+  // Nodes that reach `start` and are ranked above `lower`.
+  void backward_search(slot_t start, std::uint64_t lower) {
+    delta_backward.clear();
+    work.clear();
+    work.push_back(start);
+    visited[start] = 1;
+    while (!work.empty()) {
+      slot_t current = work.back();
+      work.pop_back();
+      delta_backward.push_back(current);
+      for (slot_t prev : slots[current].in) {
+        if (!visited[prev] && slots[prev].rank > lower) {
+          visited[prev] = 1;
+          work.push_back(prev);
+        }
+      }
+    }
+  }
+
+  // Gives the affected nodes the same pool of ranks, ordered so that every
+  // node that reaches `from` precedes every node reachable from `to`.
+  void reorder() {
+    auto by_rank = [this](slot_t a, slot_t b) { return slots[a].rank < slots[b].rank; };
+    std::sort(delta_backward.begin(), delta_backward.end(), by_rank);
+    std::sort(delta_forward.begin(), delta_forward.end(), by_rank);
+    merged_ranks.clear();
+    for (slot_t s : delta_backward) merged_ranks.push_back(slots[s].rank);
+    for (slot_t s : delta_forward) merged_ranks.push_back(slots[s].rank);
+    std::sort(merged_ranks.begin(), merged_ranks.end());
+    std::size_t next = 0;
+    for (slot_t s : delta_backward) slots[s].rank = merged_ranks[next++];
+    for (slot_t s : delta_forward) slots[s].rank = merged_ranks[next++];
+  }
+
+  void add_edge(slot_t from, slot_t to) {
+    edges.insert(edge_key(from, to));
+    slots[from].out.push_back(to);
+    slots[to].in.push_back(from);
+  }
+};
+
+lock_order_graph::lock_order_graph() : impl_(std::make_unique<impl>()) {}
+lock_order_graph::~lock_order_graph() = default;
+
+bool lock_order_graph::insert_edge(node from, node to, std::vector<node>* cycle_path) {
+  impl& g = *impl_;
+  if (from == to) {
+    if (cycle_path != nullptr) *cycle_path = {from};
+    return false;
+  }
+  // Fast path first: an edge seen before needs no allocation and no search.
+  slot_t x = g.find(from);
+  slot_t y = g.find(to);
+  if (x != kNoSlot && y != kNoSlot && g.edges.count(edge_key(x, y)) != 0) return true;
+  x = g.get_or_create(from);
+  y = g.get_or_create(to);
+
+  const std::uint64_t upper = g.slots[x].rank;
+  const std::uint64_t lower = g.slots[y].rank;
+  if (lower > upper) {
+    g.add_edge(x, y);
+    return true;
+  }
+
+  if (g.forward_search(y, x, upper)) {
+    if (cycle_path != nullptr) {
+      cycle_path->clear();
+      for (slot_t s = x; s != kNoSlot; s = g.parent[s]) cycle_path->push_back(g.slots[s].id);
+      std::reverse(cycle_path->begin(), cycle_path->end());
+    }
+    g.clear_marks(g.delta_forward);
+    return false;
+  }
+  g.backward_search(x, lower);
+  g.clear_marks(g.delta_forward);
+  g.clear_marks(g.delta_backward);
+  g.reorder();
+  g.add_edge(x, y);
+  return true;
+}
+
+bool lock_order_graph::has_edge(node from, node to) const {
+  slot_t x = impl_->find(from);
+  slot_t y = impl_->find(to);
+  return x != kNoSlot && y != kNoSlot && impl_->edges.count(edge_key(x, y)) != 0;
+}
+
+void lock_order_graph::remove_edge(node from, node to) {
+  impl& g = *impl_;
+  slot_t x = g.find(from);
+  slot_t y = g.find(to);
+  if (x == kNoSlot || y == kNoSlot || g.edges.erase(edge_key(x, y)) == 0) return;
+  erase_value(g.slots[x].out, y);
+  erase_value(g.slots[y].in, x);
+}
+
+void lock_order_graph::remove_node(node n) {
+  impl& g = *impl_;
+  slot_t x = g.find(n);
+  if (x == kNoSlot) return;
+  auto& s = g.slots[x];
+  for (slot_t succ : s.out) {
+    g.edges.erase(edge_key(x, succ));
+    erase_value(g.slots[succ].in, x);
+  }
+  for (slot_t pred : s.in) {
+    g.edges.erase(edge_key(pred, x));
+    erase_value(g.slots[pred].out, x);
+  }
+  // Release the memory too: a run with millions of short-lived locks must not
+  // keep the adjacency capacity of every lock it ever saw.
+  std::vector<slot_t>().swap(s.out);
+  std::vector<slot_t>().swap(s.in);
+  s.alive = false;
+  g.index.erase(n);
+  g.free_slots.push_back(x);
+}
+
+bool lock_order_graph::has_node(node n) const { return impl_->find(n) != kNoSlot; }
+
+std::vector<lock_order_graph::node> lock_order_graph::find_path(node from, node to,
+                                                                 std::size_t max_length) const {
+  const impl& g = *impl_;
+  slot_t x = g.find(from);
+  slot_t y = g.find(to);
+  if (x == kNoSlot || y == kNoSlot || max_length == 0) return {};
+  if (x == y) return {from};
+  // Breadth-first (shortest path), pruned by rank: a node ranked above `to`
+  // cannot reach it. Local scratch keeps this const and reentrant.
+  const std::uint64_t limit = g.slots[y].rank;
+  std::unordered_map<slot_t, slot_t> parent;
+  std::vector<std::pair<slot_t, std::size_t>> queue{{x, 1}};
+  parent.emplace(x, kNoSlot);
+  for (std::size_t head = 0; head < queue.size(); ++head) {
+    auto [current, depth] = queue[head];
+    if (depth >= max_length) continue;
+    for (slot_t next : g.slots[current].out) {
+      if (g.slots[next].rank > limit || !parent.emplace(next, current).second) continue;
+      if (next == y) {
+        std::vector<node> path;
+        for (slot_t s = y; s != kNoSlot; s = parent.at(s)) path.push_back(g.slots[s].id);
+        std::reverse(path.begin(), path.end());
+        return path;
+      }
+      queue.emplace_back(next, depth + 1);
+    }
+  }
+  return {};
+}
+
+std::size_t lock_order_graph::node_count() const { return impl_->index.size(); }
+std::size_t lock_order_graph::edge_count() const { return impl_->edges.size(); }
+
+std::vector<lock_order_graph::node> lock_order_graph::successors(node n) const {
+  std::vector<node> result;
+  slot_t x = impl_->find(n);
+  if (x == kNoSlot) return result;
+  for (slot_t s : impl_->slots[x].out) result.push_back(impl_->slots[s].id);
+  return result;
+}
+
+bool lock_order_graph::check_invariants() const {
+  const impl& g = *impl_;
+  std::unordered_set<std::uint64_t> ranks;
+  std::size_t edge_total = 0;
+  for (slot_t s = 0; s < g.slots.size(); ++s) {
+    const auto& entry = g.slots[s];
+    if (!ranks.insert(entry.rank).second) return false;  // ranks must stay unique
+    if (g.visited[s] != 0) return false;                 // scratch marks must be cleared
+    if (!entry.alive) {
+      if (!entry.out.empty() || !entry.in.empty()) return false;
+      continue;
+    }
+    auto it = g.index.find(entry.id);
+    if (it == g.index.end() || it->second != s) return false;
+    for (slot_t next : entry.out) {
+      if (!g.slots[next].alive || g.slots[next].rank <= entry.rank) return false;
+      if (g.edges.count(edge_key(s, next)) == 0) return false;
+      if (std::count(g.slots[next].in.begin(), g.slots[next].in.end(), s) != 1) return false;
+      ++edge_total;
+    }
+  }
+  return edge_total == g.edges.size() && g.index.size() + g.free_slots.size() == g.slots.size();
+}
+
+}  // namespace concheck::detector

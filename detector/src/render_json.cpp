@@ -1,0 +1,77 @@
+// render_json: one JSON Lines record per finding, schema in
+// docs/report-format.md. Every field is always written (empty when unknown) so
+// consumers see one stable shape; json.cpp reads it back.
+#include <nlohmann/json.hpp>
+
+#include "concheck/detector/render.hpp"
+
+namespace concheck::detector {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json to_json(const frame& f) {
+  return json{{"pc", f.pc},           {"module", f.module}, {"offset", f.offset},
+              {"function", f.function}, {"file", f.file},   {"line", f.line},
+              {"internal", f.internal}};
+}
+
+json to_json(const site& s) {
+  json frames = json::array();
+  for (const auto& f : s.frames) frames.push_back(to_json(f));
+  return json{{"function", s.function}, {"file", s.file}, {"line", s.line}, {"frames", std::move(frames)}};
+}
+
+}  // namespace
+
+std::string render_json(const finding& f) {
+  json threads = json::array();
+  for (const auto& t : f.threads) {
+    threads.push_back(json{{"id", t.id}, {"name", t.name}, {"created", to_json(t.created)}});
+  }
+  json locks = json::array();
+  for (const auto& l : f.locks) {
+    locks.push_back(json{{"id", l.id},
+                         {"name", l.name},
+                         {"type", l.type},
+                         {"address", l.address},
+                         {"created", to_json(l.created)}});
+  }
+  json sites = json::array();
+  for (const auto& s : f.sites) sites.push_back(to_json(s));
+  json cycle = json::array();
+  for (const auto& e : f.cycle) {
+    cycle.push_back(json{{"from", e.from},
+                         {"to", e.to},
+                         {"thread", e.thread},
+                         {"from_shared", e.from_shared},
+                         {"to_shared", e.to_shared},
+                         {"acquired", to_json(e.acquired)},
+                         {"from_acquired", to_json(e.from_acquired)}});
+  }
+  json states = json::array();
+  for (const auto& s : f.states) {
+    states.push_back(json{{"thread", s.thread},
+                          {"holds", s.holds},
+                          {"waits_for_lock", s.waits_for_lock ? json(*s.waits_for_lock) : json(nullptr)},
+                          {"waits_for", s.waits_for},
+                          {"waiting_at", to_json(s.waiting_at)}});
+  }
+  json record{{"schema_version", kReportSchemaVersion},
+              {"kind", std::string(to_string(f.kind))},
+              {"message", f.message},
+              {"hint", f.hint},
+              {"threads", std::move(threads)},
+              {"locks", std::move(locks)},
+              {"sites", std::move(sites)},
+              {"cycle", std::move(cycle)},
+              {"states", std::move(states)},
+              {"test", f.test},
+              {"replay", f.replay},
+              {"pid", f.pid}};
+  // Symbol names from a binary are not guaranteed UTF-8: replace bad bytes
+  // rather than throw inside the runtime's report path.
+  return record.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace concheck::detector

@@ -1,0 +1,150 @@
+// How reports name locks, threads and sites, and the per-kind hints; shared by
+// every renderer so text, DOT and listeners use the same words.
+#include <fmt/format.h>
+
+#include <array>
+
+#include "concheck/detector/render.hpp"
+
+namespace concheck::detector {
+namespace {
+
+std::string_view base_name(std::string_view path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+const frame* first_user_frame(const site& where) {
+  for (const auto& f : where.frames) {
+    if (!f.internal) return &f;
+  }
+  return where.frames.empty() ? nullptr : &where.frames.front();
+}
+
+// "transfer" -> "transfer()"; a demangled signature keeps its parameters.
+std::string function_display(std::string_view function) {
+  if (function.find('(') != std::string_view::npos) return std::string(function);
+  return fmt::format("{}()", function);
+}
+
+std::string location_display(std::string_view file, int line) {
+  if (line > 0) return fmt::format("{}:{}", base_name(file), line);
+  return std::string(base_name(file));
+}
+
+}  // namespace
+
+std::string site_display(const site& where) {
+  std::string_view function = where.function;
+  std::string_view file = where.file;
+  int line = where.line;
+  const frame* user = nullptr;
+  if (file.empty() && function.empty()) {
+    user = first_user_frame(where);
+    if (user == nullptr) return "<unknown>";
+    function = user->function;
+    file = user->file;
+    line = user->line;
+  }
+  if (!file.empty() && !function.empty()) {
+    return fmt::format("{} in {}", location_display(file, line), function_display(function));
+  }
+  if (!file.empty()) return location_display(file, line);
+  if (!function.empty()) return fmt::format("in {}", function_display(function));
+  // Unsymbolized: module+offset is what a user can feed to addr2line.
+  if (user != nullptr && !user->module.empty()) {
+    return fmt::format("{}+{:#x}", base_name(user->module), user->offset);
+  }
+  if (user != nullptr && user->pc != 0) return fmt::format("pc {:#x}", user->pc);
+  return "<unknown>";
+}
+
+std::string lock_display_name(const lock_ref& lock) {
+  if (!lock.name.empty()) return fmt::format("'{}'", lock.name);
+  std::string_view type = lock.type.empty() ? std::string_view("lock") : std::string_view(lock.type);
+  if (!lock.created.file.empty()) {
+    return fmt::format("{} at {}", type, location_display(lock.created.file, lock.created.line));
+  }
+  if (!lock.created.empty()) {
+    std::string where = site_display(lock.created);
+    if (where != "<unknown>") return fmt::format("{} at {}", type, where);
+  }
+  if (lock.address != 0) return fmt::format("{} {:#x}", type, lock.address);
+  return fmt::format("{} #{}", type, lock.id);
+}
+
+std::string lock_display_name(const finding& finding, std::uint64_t lock_id) {
+  if (const lock_ref* lock = finding.find_lock(lock_id)) return lock_display_name(*lock);
+  return fmt::format("lock #{}", lock_id);
+}
+
+std::string thread_display_name(const finding& finding, std::uint64_t thread_id) {
+  const thread_ref* thread = finding.find_thread(thread_id);
+  if (thread == nullptr || thread->name.empty()) return fmt::format("T{}", thread_id);
+  return fmt::format("'{}' (T{})", thread->name, thread_id);
+}
+
+std::string_view default_hint(finding_kind kind) noexcept {
+  static constexpr std::array<std::string_view, 12> kHints{{
+      // lock_order_inversion
+      "acquire these locks in one global order, or take them together with std::scoped_lock",
+      // deadlock
+      "each thread waits for a lock another holds: acquire locks in one global order, or "
+      "together with std::scoped_lock",
+      // self_deadlock
+      "release the lock before calling code that takes it again, or use std::recursive_mutex",
+      // unlock_not_owned
+      "unlock only in the thread that locked; prefer std::lock_guard/std::unique_lock over "
+      "manual unlock()",
+      // destroy_locked
+      "unlock (and join the threads using it) before the lock is destroyed or its memory freed",
+      // thread_exit_holding_lock
+      "release every lock before the thread function returns; use RAII guards",
+      // cv_wait_unlocked
+      "wait with std::unique_lock on the one mutex that guards the condition's state",
+      // data_race
+      "protect both accesses with the same mutex, or make the variable std::atomic",
+      // uncaught_exception
+      "catch exceptions inside the thread function and hand them over (std::promise / "
+      "std::exception_ptr)",
+      // assertion_failure
+      "the assertion failed in this interleaving: check what the other threads can do "
+      "between its reads",
+      // thread_not_joined
+      "join or detach every std::thread before it is destroyed (std::jthread joins itself)",
+      // step_bound_exceeded
+      "a thread spins without progress: wait on a condition variable instead, or raise the "
+      "step bound",
+  }};
+  return kHints[static_cast<std::size_t>(kind)];
+}
+
+std::string_view hint_for(const finding& finding) noexcept {
+  if (!finding.hint.empty()) return finding.hint;
+  if (finding.kind == finding_kind::deadlock) {
+    bool waits_on_lock = !finding.cycle.empty();
+    for (const auto& state : finding.states) waits_on_lock = waits_on_lock || state.waits_for_lock.has_value();
+    if (!waits_on_lock) {
+      // Everyone waits on condition variables, joins or semaphores: nobody
+      // will signal, which is a lost wakeup or a join cycle, not lock order.
+      return "no thread is left to wake the others: change the shared state and notify under the mutex, "
+             "wait with a predicate, and join only threads that can finish";
+    }
+  }
+  return default_hint(finding.kind);
+}
+
+const site* primary_site(const finding& finding) noexcept {
+  for (const auto& where : finding.sites) {
+    if (!where.empty()) return &where;
+  }
+  for (const auto& edge : finding.cycle) {
+    if (!edge.acquired.empty()) return &edge.acquired;
+  }
+  for (const auto& state : finding.states) {
+    if (!state.waiting_at.empty()) return &state.waiting_at;
+  }
+  return nullptr;
+}
+
+}  // namespace concheck::detector

@@ -1,0 +1,108 @@
+// finding_key: one key per distinct problem, independent of lock objects,
+// thread ids, pids and which edge closed the cycle.
+#include "concheck/detector/finding_key.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "report_samples.hpp"
+
+namespace concheck::detector {
+namespace {
+
+TEST(FindingKey, CycleKeyDoesNotDependOnRotation) {
+  finding f = samples::bank_inversion();
+  finding rotated = f;
+  std::rotate(rotated.cycle.begin(), rotated.cycle.begin() + 1, rotated.cycle.end());
+  EXPECT_EQ(finding_key(f), finding_key(rotated));
+}
+
+TEST(FindingKey, SameCodePathWithFreshLockObjectsIsOneFinding) {
+  finding f = samples::bank_inversion();
+  finding again = f;
+  for (auto& edge : again.cycle) {
+    edge.from += 1000;
+    edge.to += 1000;
+    edge.thread += 5;
+  }
+  for (auto& lock : again.locks) lock.id += 1000;
+  again.pid = 1;
+  again.test = "Other.Test";
+  again.message = "other words";
+  EXPECT_EQ(finding_key(f), finding_key(again));
+}
+
+TEST(FindingKey, DifferentAcquisitionSitesAreDifferentFindings) {
+  finding f = samples::bank_inversion();
+  finding other = f;
+  other.cycle[1].acquired.line = 99;
+  EXPECT_NE(finding_key(f), finding_key(other));
+  finding different_kind = f;
+  different_kind.kind = finding_kind::deadlock;
+  EXPECT_NE(finding_key(f), finding_key(different_kind));
+}
+
+TEST(FindingKey, SitelessCyclesFallBackToLockIds) {
+  finding a;
+  a.cycle = {{1, 2, 0, false, false, {}, {}}, {2, 1, 0, false, false, {}, {}}};
+  finding b = a;
+  b.cycle[0].to = 3;
+  b.cycle[1].from = 3;
+  EXPECT_NE(finding_key(a), finding_key(b));
+  finding rotated = a;
+  std::swap(rotated.cycle[0], rotated.cycle[1]);
+  EXPECT_EQ(finding_key(a), finding_key(rotated));
+}
+
+TEST(FindingKey, UnsymbolizedSitesUseModuleAndOffsetNotPc) {
+  finding a;
+  a.kind = finding_kind::unlock_not_owned;
+  site s;
+  s.frames.push_back(frame{0x7f001234, "/lib/libapp.so", 0x1234, "", "", 0, false});
+  a.sites = {s};
+  finding b = a;
+  b.sites[0].frames[0].pc = 0x7e001234;  // another run, another load address
+  EXPECT_EQ(finding_key(a), finding_key(b));
+  b.sites[0].frames[0].offset = 0x1238;
+  EXPECT_NE(finding_key(a), finding_key(b));
+}
+
+TEST(FindingKey, MisuseKeysOnKindAndFirstSite) {
+  finding a = samples::destroy_locked();
+  finding b = a;
+  b.locks[0].id = 77;
+  b.sites[1].line = 31;  // a different locker, same destruction site
+  EXPECT_EQ(finding_key(a), finding_key(b));
+  b.sites[0].line = 12;
+  EXPECT_NE(finding_key(a), finding_key(b));
+}
+
+TEST(FindingKey, DeadlockKeysOnWaitingSitesInAnyOrder) {
+  finding a = samples::ab_ba_deadlock();
+  finding b = a;
+  std::swap(b.states[0], b.states[1]);
+  EXPECT_EQ(finding_key(a), finding_key(b));
+  EXPECT_NE(finding_key(samples::lost_wakeup()), finding_key(a));
+}
+
+TEST(FindingKey, DataRaceKeyIsOrderIndependent) {
+  finding a;
+  a.kind = finding_kind::data_race;
+  a.sites = {samples::creation_site("write", "/src/r.cpp", 3), samples::creation_site("read", "/src/r.cpp", 9)};
+  finding b = a;
+  std::swap(b.sites[0], b.sites[1]);
+  EXPECT_EQ(finding_key(a), finding_key(b));
+}
+
+TEST(FindingKey, NoSiteAtAllUsesTheMessage) {
+  finding a;
+  a.kind = finding_kind::step_bound_exceeded;
+  a.message = "10000 steps";
+  finding b = a;
+  b.message = "20000 steps";
+  EXPECT_NE(finding_key(a), finding_key(b));
+}
+
+}  // namespace
+}  // namespace concheck::detector

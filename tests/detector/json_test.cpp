@@ -1,0 +1,141 @@
+// parse_finding_json: round trips with render_json and rejects bad records
+// with a message naming the problem.
+#include "concheck/detector/json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <tuple>
+
+#include "concheck/detector/render.hpp"
+#include "report_samples.hpp"
+
+namespace concheck::detector {
+namespace {
+
+// Field-by-field equality (finding.hpp declares no operator==).
+bool equal(const frame& a, const frame& b) {
+  return std::tie(a.pc, a.module, a.offset, a.function, a.file, a.line, a.internal) ==
+         std::tie(b.pc, b.module, b.offset, b.function, b.file, b.line, b.internal);
+}
+bool equal(const site& a, const site& b) {
+  if (std::tie(a.function, a.file, a.line) != std::tie(b.function, b.file, b.line)) return false;
+  if (a.frames.size() != b.frames.size()) return false;
+  for (std::size_t i = 0; i < a.frames.size(); ++i) {
+    if (!equal(a.frames[i], b.frames[i])) return false;
+  }
+  return true;
+}
+template <typename T, typename Eq>
+bool equal_all(const std::vector<T>& a, const std::vector<T>& b, Eq eq) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!eq(a[i], b[i])) return false;
+  }
+  return true;
+}
+bool equal(const finding& a, const finding& b) {
+  if (std::tie(a.kind, a.message, a.hint, a.test, a.replay, a.pid) !=
+      std::tie(b.kind, b.message, b.hint, b.test, b.replay, b.pid)) {
+    return false;
+  }
+  return equal_all(a.threads, b.threads,
+                   [](const thread_ref& x, const thread_ref& y) {
+                     return x.id == y.id && x.name == y.name && equal(x.created, y.created);
+                   }) &&
+         equal_all(a.locks, b.locks,
+                   [](const lock_ref& x, const lock_ref& y) {
+                     return std::tie(x.id, x.name, x.type, x.address) == std::tie(y.id, y.name, y.type, y.address) &&
+                            equal(x.created, y.created);
+                   }) &&
+         equal_all(a.sites, b.sites, [](const site& x, const site& y) { return equal(x, y); }) &&
+         equal_all(a.cycle, b.cycle,
+                   [](const cycle_edge& x, const cycle_edge& y) {
+                     return std::tie(x.from, x.to, x.thread, x.from_shared, x.to_shared) ==
+                                std::tie(y.from, y.to, y.thread, y.from_shared, y.to_shared) &&
+                            equal(x.acquired, y.acquired) && equal(x.from_acquired, y.from_acquired);
+                   }) &&
+         equal_all(a.states, b.states, [](const thread_state& x, const thread_state& y) {
+           return std::tie(x.thread, x.holds, x.waits_for_lock, x.waits_for) ==
+                      std::tie(y.thread, y.holds, y.waits_for_lock, y.waits_for) &&
+                  equal(x.waiting_at, y.waiting_at);
+         });
+}
+
+void expect_round_trip(const finding& original) {
+  std::string line = render_json(original);
+  auto parsed = parse_finding_json(line);
+  ASSERT_TRUE(parsed) << parsed.error << "\n" << line;
+  EXPECT_TRUE(equal(original, *parsed.value)) << line << "\n" << render_json(*parsed.value);
+  EXPECT_EQ(render_json(*parsed.value), line);
+}
+
+TEST(FindingJson, RoundTripsEverySample) {
+  expect_round_trip(samples::bank_inversion());
+  expect_round_trip(samples::unnamed_inversion());
+  expect_round_trip(samples::ab_ba_deadlock());
+  expect_round_trip(samples::lost_wakeup());
+  expect_round_trip(samples::self_deadlock());
+  expect_round_trip(samples::destroy_locked());
+  expect_round_trip(samples::long_cycle(60));
+  for (const auto& f : samples::one_of_each_kind()) expect_round_trip(f);
+}
+
+TEST(FindingJson, RoundTripsExtremeValues) {
+  finding f = samples::bank_inversion();
+  f.locks[0].id = ~std::uint64_t{0};
+  f.locks[0].address = 0xffff'ffff'ffff'fff0ULL;
+  f.cycle[0].from = ~std::uint64_t{0};
+  f.cycle[0].acquired.frames[0].pc = ~std::uint64_t{0};
+  f.message = "quotes \" backslash \\ newline \n tab \t unicode \xc3\xa9 control \x01";
+  f.pid = -1;
+  f.states = {{9, {1, 2, 3}, std::nullopt, "", {}}};
+  expect_round_trip(f);
+}
+
+TEST(FindingJson, ToleratesWhitespaceUnknownFieldsAndAbsentOptionalFields) {
+  auto parsed = parse_finding_json("  {\"schema_version\":1,\"kind\":\"data-race\",\"future_field\":[1,2]}\r\n");
+  ASSERT_TRUE(parsed) << parsed.error;
+  EXPECT_EQ(parsed.value->kind, finding_kind::data_race);
+  EXPECT_TRUE(parsed.value->sites.empty());
+}
+
+struct bad_case {
+  const char* line;
+  const char* error;
+};
+
+class FindingJsonRejects : public testing::TestWithParam<bad_case> {};
+
+TEST_P(FindingJsonRejects, WithAMessageNamingTheProblem) {
+  auto parsed = parse_finding_json(GetParam().line);
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.error.find(GetParam().error), std::string::npos) << parsed.error;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadRecords, FindingJsonRejects,
+    testing::Values(
+        bad_case{"", "malformed JSON"}, bad_case{"{\"schema_version\":1,", "malformed JSON"},
+        bad_case{"not json", "malformed JSON"}, bad_case{"[1,2]", "field 'record': expected an object, got array"},
+        bad_case{"{\"kind\":\"deadlock\"}", "missing 'schema_version'"},
+        bad_case{"{\"schema_version\":2,\"kind\":\"deadlock\"}", "unsupported schema_version 2"},
+        bad_case{"{\"schema_version\":\"1\",\"kind\":\"deadlock\"}", "field 'schema_version': expected an integer"},
+        bad_case{"{\"schema_version\":1}", "missing 'kind'"},
+        bad_case{"{\"schema_version\":1,\"kind\":\"dedlock\"}", "unknown kind 'dedlock'"},
+        bad_case{"{\"schema_version\":1,\"kind\":7}", "field 'kind': expected a string"},
+        bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"pid\":\"x\"}", "field 'pid': expected an integer"},
+        bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"locks\":{}}", "field 'locks': expected an array"},
+        bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"locks\":[{\"id\":-3}]}",
+                 "field 'locks[0].id': expected an unsigned integer"},
+        bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"cycle\":[{\"acquired\":{\"line\":1.5}}]}",
+                 "field 'cycle[0].acquired.line': expected an integer"},
+        bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"states\":[{\"holds\":[1,\"a\"]}]}",
+                 "field 'states[0].holds[1]': expected an unsigned integer"},
+        bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"sites\":[{\"frames\":[{\"internal\":1}]}]}",
+                 "field 'sites[0].frames[0].internal': expected true or false"},
+        bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"sites\":[{\"line\":99999999999}]}",
+                 "field 'sites[0].line': expected a 32-bit integer"}));
+
+}  // namespace
+}  // namespace concheck::detector
