@@ -21,7 +21,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/cmake/ConcheckHelpers.cmake DESTINATION ${CO
 
 install(EXPORT concheckTargets NAMESPACE concheck:: DESTINATION ${CONCHECK_CMAKE_DIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/concheckConfig.cmake.in
-  ${PROJECT_BINARY_DIR}/concheckConfig.cmake INSTALL_DESTINATION ${CONCHECK_CMAKE_DIR})
+  ${PROJECT_BINARY_DIR}/concheckConfig.cmake INSTALL_DESTINATION ${CONCHECK_CMAKE_DIR}
+  PATH_VARS CMAKE_INSTALL_INCLUDEDIR)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/concheckConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/concheckConfig.cmake ${PROJECT_BINARY_DIR}/concheckConfigVersion.cmake
