@@ -2,9 +2,13 @@
 //
 // Sanitizer-style `key=value` pairs separated by ':' (or whitespace). Every
 // option is declared once in options.cpp's table (name, type, default,
-// description); that table drives parsing, `help=1` and docs/options.md.
+// description, validator); that table drives parsing, `help=1` and
+// docs/options.md (regenerate that page with
+// `cmake --build <build-dir> --target concheck_options_doc`; a test in
+// tests/runtime_support fails while the page and the table disagree).
 // A malformed value or an unknown key is a fatal error at start: the message
 // names the key and the process exits with status 2 (never a silent default).
+// An unreadable or malformed suppressions file is the same kind of error.
 #pragma once
 
 #include <cstdint>
@@ -25,20 +29,35 @@ struct options {
   int deadlock_grace_ms = 1000;      // all threads blocked this long with no timeout: deadlock
   int stack_depth = 32;              // frames captured per stack
   bool show_internal_frames = false; // show concheck / std frames in reports
+  int max_frames = 16;               // user frames printed per stack in text reports (0 = all)
   int dump_threads_signal = 0;       // signal number that triggers dump_threads(); 0 = none
   bool report_thread_leaks = false;  // thread-not-joined at exit
   bool help = false;                 // print the option table and continue
 };
 
-// The process's options, parsed once on first use (thread-safe, no user-visible
-// lock, allocation only on first call).
+// Largest accepted stack_depth (the depot's per-stack bound).
+inline constexpr int kMaxStackDepth = 256;
+
+// The process's options, parsed from CONCHECK_OPTIONS once on first use
+// (thread-safe, no user-visible lock, allocation only on first call). Also
+// called from a load-time constructor, so bad options stop the program before
+// main even if it never locks anything. On a parse error it prints
+// "concheck: CONCHECK_OPTIONS: <message>" to stderr and calls _exit(2). A
+// nested call made on the parsing thread while parsing (e.g. from an interposed
+// function) returns the defaults instead of deadlocking.
 const options& get_options() noexcept;
 
-// Parses `text` into `out`. Returns "" on success, else a message naming the
-// offending key or value. Used by get_options() and by tests.
+// Parses `text` into `out` (which keeps the values of keys not mentioned;
+// later keys override earlier ones). Returns "" on success, else a message
+// naming the offending key or value, e.g.
+//   unknown option 'exitcod' (did you mean 'exitcode'?)
+//   option 'exitcode' expects an integer in [0, 255], got 'x'
+// `out` may be partly updated on error. Pure: no I/O (the suppressions file is
+// checked by get_options, not here). Used by get_options() and by tests.
 std::string parse_options(const char* text, options& out);
 
-// The option table rendered as text (help=1) or as a Markdown table (docs).
+// The option table rendered as plain text (help=1) or as the Markdown page
+// docs/options.md (`markdown` = true).
 std::string options_help(bool markdown);
 
 }  // namespace concheck::detail

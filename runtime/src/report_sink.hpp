@@ -8,13 +8,19 @@
 // with a warning), and notifies listeners (the GoogleTest integration).
 // A fatal finding (a real deadlock) or halt_on_error then ends the process
 // with options().exitcode via _exit after flushing; the caller must hold none
-// of concheck's internal locks when calling it.
+// of concheck's internal locks when calling it. A fatal finding that is a
+// duplicate or suppressed still ends the process (its threads cannot go on),
+// with a one-line note instead of the report.
+// Thread-safe: one internal spin lock (log_spin_lock.hpp), never a pthread
+// object; output is written with write(2), so nothing is buffered in stdio.
+// Listeners are called after that lock is released.
 #pragma once
 
 #include <functional>
 #include <string>
 
 #include "concheck/detector/finding.hpp"
+#include "options.hpp"
 
 namespace concheck::detail {
 
@@ -41,5 +47,22 @@ std::size_t reported_count() noexcept;
 
 // Writes a line to the log (for dumps and warnings); never fails loudly.
 void log_write(const std::string& text);
+
+// Reads and parses the suppressions file at `path` and makes it the sink's
+// rule set (replacing any earlier one); registers the exit-time summary of
+// matched rules. Returns "" or a message naming the file and the problem
+// ("cannot read suppressions file 'x': No such file or directory",
+// "invalid suppressions file: x:3: unknown finding kind ..."). get_options()
+// calls it at start for the `suppressions` option and stops the process on error.
+std::string load_suppressions_file(const std::string& path);
+
+// The sink takes log_path, format, color, show_internal_frames, max_frames,
+// exitcode and halt_on_error from get_options() on first use. Tests (and
+// embedders) may reconfigure it; the log file is reopened on the next write.
+void configure_report_sink(const options& config);
+
+// The summary line of matched suppressions ("" when none matched); written to
+// the log at exit and before a fatal _exit.
+std::string suppressions_summary();
 
 }  // namespace concheck::detail

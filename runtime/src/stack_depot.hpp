@@ -8,6 +8,7 @@
 // report can be symbolized offline.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -17,6 +18,39 @@ namespace concheck::detail {
 
 using stack_id = std::uint32_t;       // 0 = no stack
 inline constexpr stack_id kNoStack = 0;
+
+// The depot (stack_depot.cpp): an open-addressing hash table of stack ids over
+// an append-only array of entries and an append-only array of return
+// addresses, all in one lazily mmap'd, never-freed region (no malloc, so it is
+// safe inside interposed functions and during static destruction).
+// Algorithm: hash the pcs, probe linearly; a new stack is written first and
+// then published by a CAS of its id into an empty slot, so readers never see a
+// half-written stack. Lock-free: no lock at all, hence never a user-visible
+// one. Capture uses libgcc's _Unwind_Backtrace (correct without frame
+// pointers, unlike a frame-pointer walk; does not reroute exception unwinding
+// as libunwind would): ~1.3 us for 16 frames on an idle machine here, 3-8 us
+// under load. On x86-64 a per-thread cache of the last two captures, validated
+// against the return addresses still on the stack (stack_depot.cpp), makes a
+// repeated capture from the same place cost ~40 ns. Storing: O(depth) hash and
+// compare, a few probes.
+// Bounds: at most kMaxStacks distinct stacks and kMaxStoredFrames pcs in all
+// (~19 MiB of address space, touched only as used). Drop policy: once full, a
+// stack not already stored is not stored; capture returns kNoStack (reports
+// then show no stack for that site) and stack_depot_stats().dropped counts it.
+inline constexpr std::uint32_t kMaxStacks = 1u << 17;
+inline constexpr std::uint32_t kMaxStoredFrames = 1u << 21;
+
+struct stack_depot_stats {
+  std::uint32_t stacks = 0;   // distinct stacks stored
+  std::uint64_t frames = 0;   // pcs stored
+  std::uint64_t dropped = 0;  // captures not stored because the depot was full
+};
+stack_depot_stats get_stack_depot_stats() noexcept;
+
+// Stores an explicit sequence of return addresses (innermost first; at most
+// kMaxStackDepth are kept). Returns the existing id when the same sequence is
+// already stored; kNoStack for an empty sequence or a full depot.
+stack_id store_stack(const std::uintptr_t* pcs, std::size_t count) noexcept;
 
 // Captures the calling thread's stack, skipping `skip` innermost frames, at most
 // options().stack_depth frames, and stores it. Async-signal-unsafe; no
@@ -33,7 +67,10 @@ std::vector<std::uintptr_t> stack_pcs(stack_id id);
 // frames inside concheck and the standard library.
 std::vector<detector::frame> symbolize_stack(stack_id id);
 
-// A detector::site from a stack: its first non-internal frame gives file/line.
+// A detector::site from a stack: its first non-internal frame gives
+// file/line/function (the innermost frame if all are internal); `frames` holds
+// every frame. An empty site for kNoStack. Symbolizing is done at report time
+// only (symbolize.hpp: costs, caching, the `internal` rules).
 detector::site make_site(stack_id id);
 
 }  // namespace concheck::detail

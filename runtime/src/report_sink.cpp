@@ -1,0 +1,294 @@
+// Where findings go: dedup, suppressions, rendering, the log file, listeners
+// and the fatal exit. See report_sink.hpp for the contract.
+#include "report_sink.hpp"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "concheck/detector/finding_key.hpp"
+#include "concheck/detector/render.hpp"
+#include "concheck/detector/suppressions.hpp"
+#include "log_spin_lock.hpp"
+
+namespace concheck::detail {
+namespace {
+
+struct sink_state {
+  bool configured = false;
+  options config;
+  int log_fd = -1;        // -1: not opened yet
+  int log_fd_pid = 0;     // the process that opened it (a forked child reopens)
+  bool log_owned = false; // we opened it (a file), so we may close it
+  std::unordered_set<std::string> keys;
+  std::optional<detector::suppressions> rules;
+  bool summary_registered = false;
+  std::vector<finding_listener> listeners;
+  std::string current_test;
+};
+
+// Everything here is constant-initialized, so it works before this file's
+// dynamic initializers have run (get_options() runs from a load-time
+// constructor and loads suppressions into the sink).
+constinit log_spin_lock g_lock;              // guards the sink_state
+constinit sink_state* g_state_ptr = nullptr; // created on first use, never destroyed
+constinit std::atomic<std::size_t> g_reported{0};
+
+sink_state& state_locked() {
+  if (g_state_ptr == nullptr) g_state_ptr = new sink_state();
+  return *g_state_ptr;
+}
+
+void write_all(int fd, std::string_view text) noexcept {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void configure_locked(const options& config) {
+  sink_state& state = state_locked();
+  state.config = config;
+  state.configured = true;
+  if (state.log_owned && state.log_fd >= 0) ::close(state.log_fd);
+  state.log_fd = -1;
+  state.log_owned = false;
+}
+
+// `process_options` is get_options(), fetched by the caller before taking
+// g_lock: parsing them may load suppressions, which takes g_lock.
+void ensure_configured_locked(const options& process_options) {
+  if (!state_locked().configured) configure_locked(process_options);
+}
+
+// The log's file descriptor: stderr, stdout, or `<log_path>.<pid>` opened on
+// first use (and again in a forked child, so each process has its own file).
+int log_fd_locked() {
+  sink_state& state = state_locked();
+  const int pid = static_cast<int>(::getpid());
+  if (state.log_fd >= 0 && (!state.log_owned || state.log_fd_pid == pid)) return state.log_fd;
+  if (state.log_owned && state.log_fd >= 0) ::close(state.log_fd);
+  state.log_owned = false;
+  state.log_fd_pid = pid;
+  const std::string& prefix = state.config.log_path;
+  if (prefix.empty() || prefix == "stderr") {
+    state.log_fd = STDERR_FILENO;
+  } else if (prefix == "stdout") {
+    state.log_fd = STDOUT_FILENO;
+  } else {
+    const std::string path = fmt::format("{}.{}", prefix, pid);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      state.log_fd = fd;
+      state.log_owned = true;
+    } else {
+      const int error = errno;
+      state.log_fd = STDERR_FILENO;
+      write_all(STDERR_FILENO, fmt::format("concheck: warning: cannot open log file '{}': {}; "
+                                           "writing reports to stderr\n",
+                                           path, std::strerror(error)));
+    }
+  }
+  return state.log_fd;
+}
+
+bool use_color_locked(int fd) {
+  const sink_state& state = state_locked();
+  switch (state.config.color) {
+    case color_mode::always: return true;
+    case color_mode::never: return false;
+    case color_mode::auto_: break;
+  }
+  return ::isatty(fd) == 1;
+}
+
+std::string summary_locked() {
+  const sink_state& state = state_locked();
+  return state.rules ? state.rules->summary() : std::string();
+}
+
+void write_summary_at_exit() {
+  const options& process_options = get_options();
+  log_spin_guard guard(g_lock);
+  ensure_configured_locked(process_options);
+  const std::string summary = summary_locked();
+  if (!summary.empty()) write_all(log_fd_locked(), summary);
+}
+
+// Flushes what the program itself buffered in stdio, without waiting for a
+// stream lock that a stuck thread may hold, then ends the process.
+[[noreturn]] void end_process(int exitcode) {
+  for (FILE* stream : {stdout, stderr}) {
+    if (::ftrylockfile(stream) == 0) {
+      std::fflush(stream);
+      ::funlockfile(stream);
+    }
+  }
+  ::_exit(exitcode);
+}
+
+// fork(): the child has only the forking thread. If another thread was in the
+// middle of a report, the sink's state may be half-updated: the child starts
+// from a fresh state (the old one is leaked; suppressions are read again)
+// rather than risk a crash; at worst it repeats a report the parent already
+// made, and listeners registered before the fork are not called in it. No prepare handler: a
+// thread holding this lock never waits for another lock, but one holding a
+// runtime lock may wait for this one, so taking it before fork could deadlock.
+void sink_after_fork_in_child() {
+  // (A log file the parent opened is reopened as <log_path>.<child pid> on the
+  // child's first write: log_fd_locked compares pids.)
+  if (!g_lock.reset_after_fork()) return;
+  g_state_ptr = nullptr;
+  const options& process_options = get_options();
+  if (!process_options.suppressions.empty()) {
+    // Read at start already, so this fails only if the file went away since.
+    const std::string error = load_suppressions_file(process_options.suppressions);
+    if (!error.empty()) write_all(STDERR_FILENO, fmt::format("concheck: warning: after fork: {}\n", error));
+  }
+}
+
+[[gnu::constructor]] void register_fork_handler() { ::pthread_atfork(nullptr, nullptr, sink_after_fork_in_child); }
+
+}  // namespace
+
+bool emit_finding(detector::finding finding, severity how) {
+  finding.pid = static_cast<int>(::getpid());
+  std::string text_report;
+  std::vector<finding_listener> listeners;
+  bool reported = false;
+  int exitcode = 0;
+  bool halt = false;
+  const options& process_options = get_options();
+  {
+    log_spin_guard guard(g_lock);
+    ensure_configured_locked(process_options);
+    sink_state& state = state_locked();
+    if (finding.test.empty()) finding.test = state.current_test;
+    exitcode = state.config.exitcode;
+    halt = how == severity::fatal;
+    const std::string key = detector::finding_key(finding);
+    if (state.keys.count(key) != 0) {
+      // Already reported.
+    } else if (state.rules && state.rules->match(finding)) {
+      // Suppressed; counted for the summary.
+    } else {
+      state.keys.insert(key);
+      const int fd = log_fd_locked();
+      const options& config = state.config;
+      const detector::text_options plain{false, config.show_internal_frames, config.max_frames};
+      text_report = detector::render_text(finding, plain);
+      if (config.format == report_format::json) {
+        write_all(fd, detector::render_json(finding) + "\n");
+      } else if (use_color_locked(fd)) {
+        detector::text_options colored = plain;
+        colored.color = true;
+        write_all(fd, detector::render_text(finding, colored));
+      } else {
+        write_all(fd, text_report);
+      }
+      g_reported.fetch_add(1, std::memory_order_relaxed);
+      listeners = state.listeners;
+      reported = true;
+      halt = halt || config.halt_on_error;
+    }
+    if (halt && !reported) {
+      write_all(log_fd_locked(),
+                fmt::format("concheck: {} ({}) already reported or suppressed; ending the process "
+                            "(its threads cannot continue)\n",
+                            detector::to_string(finding.kind), finding.message));
+    }
+  }
+  for (const finding_listener& listener : listeners) {
+    // A listener's exception must not escape into the lock hook that called us.
+    try {
+      listener(finding, text_report);
+    } catch (...) {
+      write_all(STDERR_FILENO, "concheck: warning: a finding listener threw; ignored\n");
+    }
+  }
+  if (halt) {
+    {
+      log_spin_guard guard(g_lock);
+      const std::string summary = summary_locked();
+      if (!summary.empty()) write_all(log_fd_locked(), summary);
+    }
+    end_process(exitcode);
+  }
+  return reported;
+}
+
+void add_finding_listener(finding_listener listener) {
+  log_spin_guard guard(g_lock);
+  state_locked().listeners.push_back(std::move(listener));
+}
+
+void set_current_test(std::string name) {
+  log_spin_guard guard(g_lock);
+  state_locked().current_test = std::move(name);
+}
+
+std::size_t reported_count() noexcept { return g_reported.load(std::memory_order_relaxed); }
+
+void log_write(const std::string& text) {
+  const options& process_options = get_options();
+  log_spin_guard guard(g_lock);
+  ensure_configured_locked(process_options);
+  write_all(log_fd_locked(), text);
+}
+
+std::string load_suppressions_file(const std::string& path) {
+  // Read with syscalls: this runs before main, possibly before iostreams exist.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fmt::format("cannot read suppressions file '{}': {}", path, std::strerror(errno));
+  std::string text;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      return fmt::format("cannot read suppressions file '{}': {}", path, std::strerror(error));
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  detector::suppressions::parse_result parsed = detector::suppressions::parse(text, path);
+  if (!parsed) return fmt::format("invalid suppressions file: {}", parsed.error);
+  log_spin_guard guard(g_lock);
+  sink_state& state = state_locked();
+  state.rules = std::move(*parsed.value);
+  if (!state.summary_registered) {
+    state.summary_registered = true;
+    std::atexit(write_summary_at_exit);
+  }
+  return {};
+}
+
+void configure_report_sink(const options& config) {
+  log_spin_guard guard(g_lock);
+  configure_locked(config);
+}
+
+std::string suppressions_summary() {
+  log_spin_guard guard(g_lock);
+  return summary_locked();
+}
+
+}  // namespace concheck::detail

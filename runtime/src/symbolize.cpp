@@ -1,0 +1,271 @@
+// Report-time symbolization with gcc's libbacktrace and dladdr; the rules that
+// mark frames `internal`; symbolize_stack() and make_site() of stack_depot.hpp.
+#include "symbolize.hpp"
+
+#include <cxxabi.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+
+#include "backtrace.h"
+#include "log_spin_lock.hpp"
+#include "stack_depot.hpp"
+
+namespace concheck::detail {
+namespace {
+
+// Constant-initialized (usable before dynamic initializers run); the cache is
+// created on first use and never destroyed, as reports can be written during
+// static destruction.
+struct symbolizer_cache {
+  std::unordered_map<std::uintptr_t, std::vector<detector::frame>> frames_by_pc;
+  std::string self_exe;
+};
+constinit log_spin_lock g_lock;  // guards everything below
+constinit backtrace_state* g_state = nullptr;
+constinit bool g_state_tried = false;
+constinit symbolizer_cache* g_cache_ptr = nullptr;
+
+symbolizer_cache& cache_locked() {
+  if (g_cache_ptr == nullptr) g_cache_ptr = new symbolizer_cache();
+  return *g_cache_ptr;
+}
+
+std::string demangle(const char* name) {
+  if (name == nullptr) return {};
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  if (status != 0 || demangled == nullptr) return name;
+  std::string result(demangled);
+  std::free(demangled);
+  return result;
+}
+
+void ignore_error(void*, const char*, int) {}  // missing debug info is normal; module+offset remain
+
+backtrace_state* state_locked() {
+  if (!g_state_tried) {
+    g_state_tried = true;
+    // nullptr: libbacktrace finds the executable itself (/proc/self/exe);
+    // threaded = 1 because reports may be written from any thread.
+    g_state = backtrace_create_state(nullptr, 1, ignore_error, nullptr);
+  }
+  return g_state;
+}
+
+const std::string& self_exe_locked() {
+  std::string& g_self_exe = cache_locked().self_exe;
+  if (g_self_exe.empty()) {
+    std::array<char, 4096> buffer{};
+    const ssize_t n = ::readlink("/proc/self/exe", buffer.data(), buffer.size() - 1);
+    if (n > 0) g_self_exe.assign(buffer.data(), static_cast<std::size_t>(n));
+  }
+  return g_self_exe;
+}
+
+// fork(): if another thread was symbolizing, the cache and libbacktrace's
+// state may be half-built; the child abandons both (leaked) and starts afresh.
+// No prepare handler, for the reason given in report_sink.cpp.
+void symbolizer_after_fork_in_child() {
+  if (g_lock.reset_after_fork()) {
+    g_cache_ptr = nullptr;
+    g_state = nullptr;
+    g_state_tried = false;
+  }
+}
+
+[[gnu::constructor]] void register_fork_handler() {
+  ::pthread_atfork(nullptr, nullptr, symbolizer_after_fork_in_child);
+}
+
+struct pcinfo_result {
+  std::vector<detector::frame>* frames;
+  std::uintptr_t pc;
+};
+
+int on_pcinfo(void* data, std::uintptr_t, const char* file, int line, const char* function) {
+  auto* result = static_cast<pcinfo_result*>(data);
+  if (file == nullptr && function == nullptr) return 0;
+  detector::frame f;
+  f.pc = result->pc;
+  f.function = demangle(function);
+  if (file != nullptr) f.file = file;
+  f.line = line;
+  result->frames->push_back(std::move(f));
+  return 0;
+}
+
+void on_syminfo(void* data, std::uintptr_t, const char* symbol, std::uintptr_t, std::uintptr_t) {
+  if (symbol != nullptr) *static_cast<std::string*>(data) = demangle(symbol);
+}
+
+std::vector<detector::frame> symbolize_locked(std::uintptr_t pc, bool is_return_address) {
+  // The call instruction ends just before the return address.
+  const std::uintptr_t lookup = is_return_address && pc > 0 ? pc - 1 : pc;
+  std::vector<detector::frame> frames;
+  if (backtrace_state* state = state_locked()) {
+    pcinfo_result result{&frames, pc};
+    backtrace_pcinfo(state, lookup, on_pcinfo, ignore_error, &result);
+    if (frames.empty()) {
+      frames.push_back(detector::frame{});
+      frames.back().pc = pc;
+    }
+    // DWARF often names a member function by its bare name ("TestBody");
+    // the symbol table has the mangled, fully qualified name of the function
+    // the code really belongs to, which is the outermost (last) frame.
+    std::string symbol;
+    backtrace_syminfo(state, lookup, on_syminfo, ignore_error, &symbol);
+    if (!symbol.empty()) frames.back().function = std::move(symbol);
+  } else {
+    frames.push_back(detector::frame{});
+    frames.back().pc = pc;
+  }
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<void*>(lookup), &info) != 0) {
+    std::string module = info.dli_fname != nullptr ? info.dli_fname : "";
+    // The main program's map has no usable name (empty or argv[0]).
+    if (module.empty() || module.front() != '/') module = self_exe_locked();
+    const auto offset = pc - reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+    for (detector::frame& f : frames) {
+      f.module = module;
+      f.offset = offset;
+      if (f.function.empty() && info.dli_sname != nullptr) f.function = demangle(info.dli_sname);
+    }
+  }
+  for (detector::frame& f : frames) f.internal = is_internal_frame(f);
+  return frames;
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+std::string_view base_name(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// concheck's own library sources: <root>/runtime/ and <root>/detector/, found
+// from this file's path (CMake compiles with absolute paths). Tests, samples
+// and benchmarks in the same tree are user code.
+std::string_view source_root() {
+  constexpr std::string_view self = __FILE__;
+  constexpr std::string_view tail = "runtime/src/symbolize.cpp";
+  if (self.size() > tail.size() && self.substr(self.size() - tail.size()) == tail) {
+    return self.substr(0, self.size() - tail.size());
+  }
+  return {};
+}
+
+constexpr std::array<std::string_view, 13> kInternalNamePrefixes{
+    "concheck::", "std::", "__gnu_cxx::", "__cxxabiv1::", "__cxa_", "pthread_", "__pthread",
+    "_Unwind_", "__libc_", "__GI_", "__gthread", "__sanitizer", "__interceptor_"};
+
+// libc's thread and process entry points, matched whole (users may well have
+// functions whose names merely start like these).
+constexpr std::array<std::string_view, 5> kInternalNames{"clone", "clone3", "__clone", "start_thread", "_start"};
+
+constexpr std::array<std::string_view, 9> kInternalModules{
+    "libconcheck", "libstdc++", "libc.so", "libc-", "libpthread", "libgcc_s", "ld-linux", "libdl", "libm.so"};
+
+}  // namespace
+
+std::string_view function_qualified_name(std::string_view name) {
+  std::size_t start = 0;
+  int depth = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (depth == 0 && starts_with(name.substr(i), "operator")) {
+      i += 8;
+      if (starts_with(name.substr(i), "()")) {
+        ++i;
+        continue;
+      }
+      while (i < name.size() && std::strchr("<>=!+-*/%^&|~[],", name[i]) != nullptr) ++i;
+      --i;
+      continue;
+    }
+    if (depth == 0 && c == '(' && starts_with(name.substr(i), "(anonymous namespace)")) {
+      i += std::string_view("(anonymous namespace)").size() - 1;
+      continue;
+    }
+    if (depth == 0 && c == '(') return name.substr(start, i - start);
+    if (c == '<' || c == '(' || c == '{' || c == '[') ++depth;
+    if ((c == '>' || c == ')' || c == '}' || c == ']') && depth > 0) --depth;
+    if (depth == 0 && c == ' ') start = i + 1;
+  }
+  return name.substr(start);
+}
+
+bool is_internal_frame(const detector::frame& frame) {
+  const std::string_view function = function_qualified_name(frame.function);
+  for (std::string_view prefix : kInternalNamePrefixes) {
+    if (starts_with(function, prefix)) return true;
+  }
+  for (std::string_view name : kInternalNames) {
+    if (function == name) return true;
+  }
+  const std::string_view file = frame.file;
+  // libstdc++'s headers: /usr/include/c++/12/... and the target-specific
+  // /usr/include/x86_64-linux-gnu/c++/12/bits/gthr-default.h.
+  const bool libstdcxx_header = starts_with(file, "/usr/include/") && file.find("/c++/") != std::string_view::npos;
+  if (libstdcxx_header || starts_with(file, "/usr/lib/gcc/") ||
+      file.find("/include/concheck/") != std::string_view::npos) {
+    return true;
+  }
+  const std::string_view root = source_root();
+  if (!root.empty() && starts_with(file, root)) {
+    const std::string_view rest = file.substr(root.size());
+    if (starts_with(rest, "runtime/") || starts_with(rest, "detector/")) return true;
+  }
+  const std::string_view module = base_name(frame.module);
+  for (std::string_view prefix : kInternalModules) {
+    if (starts_with(module, prefix)) return true;
+  }
+  return false;
+}
+
+std::vector<detector::frame> symbolize_pc(std::uintptr_t pc, bool is_return_address) {
+  log_spin_guard guard(g_lock);
+  const std::uintptr_t key = pc ^ (is_return_address ? 0 : (std::uintptr_t{1} << 63));
+  auto& cache = cache_locked().frames_by_pc;
+  auto found = cache.find(key);
+  if (found != cache.end()) return found->second;
+  std::vector<detector::frame> frames = symbolize_locked(pc, is_return_address);
+  cache.emplace(key, frames);
+  return frames;
+}
+
+std::vector<detector::frame> symbolize_stack(stack_id id) {
+  std::vector<detector::frame> frames;
+  for (std::uintptr_t pc : stack_pcs(id)) {
+    std::vector<detector::frame> expanded = symbolize_pc(pc);
+    frames.insert(frames.end(), std::make_move_iterator(expanded.begin()), std::make_move_iterator(expanded.end()));
+  }
+  return frames;
+}
+
+detector::site make_site(stack_id id) {
+  detector::site site;
+  site.frames = symbolize_stack(id);
+  if (site.frames.empty()) return site;
+  const detector::frame* chosen = &site.frames.front();
+  for (const detector::frame& f : site.frames) {
+    if (!f.internal) {
+      chosen = &f;
+      break;
+    }
+  }
+  site.function = chosen->function;
+  site.file = chosen->file;
+  site.line = chosen->line;
+  return site;
+}
+
+}  // namespace concheck::detail

@@ -1,0 +1,40 @@
+// concheck runtime: turning return addresses into frames, at report time only.
+//
+// Uses gcc's libbacktrace (DWARF, so inlined frames of gcc and clang code are
+// right): function (demangled with abi::__cxa_demangle), file and line, one
+// detector::frame per inlined call, innermost first. Module path and offset
+// come from dladdr(3) for every frame, so a report can be symbolized offline
+// (`addr2line -Cfie <module> <offset>`) even when debug info is missing here.
+// One libbacktrace state, created lazily (threaded mode) and never freed.
+// Results are cached per pc under the report path's spin lock (log_spin_lock),
+// never a user-visible lock. Cost, measured here (tests/runtime_support
+// prints it): the first call reads the debug info of the modules it touches
+// (tens to hundreds of ms); a cached pc costs a hash lookup.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "concheck/detector/finding.hpp"
+
+namespace concheck::detail {
+
+// Frames for one return address (innermost inlined call first, at least one
+// frame). `is_return_address`: the pc follows a call (as captured stacks hold),
+// so the line looked up is that of pc - 1, the call itself.
+std::vector<detector::frame> symbolize_pc(std::uintptr_t pc, bool is_return_address = true);
+
+// True when a frame lies inside concheck itself (namespace concheck::, its
+// runtime/ and detector/ source folders, installed concheck headers,
+// libconcheck*.so) or the standard library (std::, __gnu_cxx::, pthread_*,
+// unwinder and libc internals, libstdc++'s headers under /usr/include or gcc's folder,
+// libstdc++, libc, libgcc_s, ld.so). Reports hide such frames by default and a
+// site points at the first frame that is not internal.
+bool is_internal_frame(const detector::frame& frame);
+
+// The qualified name of a demangled function without its return type and
+// parameters: "void ns::f<int>(int)" -> "ns::f<int>". Exposed for tests.
+std::string_view function_qualified_name(std::string_view demangled);
+
+}  // namespace concheck::detail
