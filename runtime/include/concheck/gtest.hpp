@@ -1,0 +1,38 @@
+// concheck GoogleTest integration: a finding becomes a failure of the test
+// that was running when it was reported.
+//
+// Use: link the test binary with concheck::gtest (one line of CMake,
+// `target_link_libraries(my_tests PRIVATE concheck::gtest)`) and include this
+// header in any one of its source files (one line of code); that installs the
+// listener before main() runs. Calling concheck::gtest::install() yourself
+// (e.g. in a custom main) is equivalent and may be repeated.
+//
+// What it does: on each test start it names the test to concheck, so every
+// finding carries the test it was reported in; a finding reported while the
+// test runs (from any thread) is added to that test as a failure at the
+// finding's first user site (file:line), with the full text report as the
+// message, when the test ends. A finding reported outside a test, or stamped
+// with a test that is no longer running, is never charged to the next test:
+// it fails the run as a whole ("reported outside test X") at the end of the
+// iteration. A real deadlock still ends the process with concheck's exit code
+// (66 by default) after the report, so a death test can check it:
+//
+//   EXPECT_EXIT(run_ab_ba(), testing::ExitedWithCode(66), "deadlock");
+#pragma once
+
+namespace concheck::gtest {
+
+// Appends concheck's listener to GoogleTest's listeners (once; later calls do
+// nothing). Safe before main() and before testing::InitGoogleTest().
+void install();
+
+// True once install() has run.
+bool installed() noexcept;
+
+namespace detail {
+// Including this header installs the listener during static initialization
+// (and makes the linker keep the listener's object file from the archive).
+inline const bool auto_installed = (install(), true);
+}  // namespace detail
+
+}  // namespace concheck::gtest

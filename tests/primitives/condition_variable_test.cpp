@@ -1,0 +1,173 @@
+// concheck::condition_variable and condition_variable_any: waits with and
+// without predicates and deadlines on every kind of clock, notify, the
+// lockables condition_variable_any accepts, and stop_token waits.
+#include <concheck/concheck.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <mutex>
+#include <shared_mutex>
+#include <stop_token>
+#include <string>
+#include <system_error>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct offset_clock {
+  using rep = std::chrono::nanoseconds::rep;
+  using period = std::chrono::nanoseconds::period;
+  using duration = std::chrono::nanoseconds;
+  using time_point = std::chrono::time_point<offset_clock>;
+  static constexpr bool is_steady = true;
+  static time_point now() noexcept { return time_point(std::chrono::steady_clock::now().time_since_epoch() + 1h); }
+};
+
+TEST(ConditionVariable, HandsValuesFromProducerToConsumer) {
+  concheck::mutex m("m");
+  concheck::condition_variable changed("changed");
+  int value = 0;
+  bool consumed = false;
+  concheck::thread consumer([&] {
+    std::unique_lock<concheck::mutex> lock(m);
+    changed.wait(lock, [&] { return value != 0; });
+    EXPECT_TRUE(lock.owns_lock());
+    EXPECT_EQ(value, 42);
+    consumed = true;
+    changed.notify_one();
+  });
+  {
+    std::lock_guard<concheck::mutex> lock(m);
+    value = 42;
+  }
+  changed.notify_one();
+  {
+    std::unique_lock<concheck::mutex> lock(m);
+    changed.wait(lock, [&] { return consumed; });
+  }
+  consumer.join();
+}
+
+TEST(ConditionVariable, NotifyAllReleasesEveryWaiter) {
+  concheck::mutex m("m");
+  concheck::condition_variable go("go");
+  bool open = false;
+  int done = 0;
+  auto waiter = [&] {
+    std::unique_lock<concheck::mutex> lock(m);
+    go.wait(lock, [&] { return open; });
+    ++done;
+  };
+  concheck::thread one(waiter);
+  concheck::thread two(waiter);
+  concheck::thread three(waiter);
+  {
+    std::lock_guard<concheck::mutex> lock(m);
+    open = true;
+  }
+  go.notify_all();
+  one.join();
+  two.join();
+  three.join();
+  EXPECT_EQ(done, 3);
+}
+
+TEST(ConditionVariable, TimedWaitsTimeOutOnEveryClock) {
+  concheck::mutex m("m");
+  concheck::condition_variable never("never");
+  std::unique_lock<concheck::mutex> lock(m);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(never.wait_for(lock, 20ms), concheck::cv_status::timeout);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 20ms);
+  EXPECT_TRUE(lock.owns_lock());
+  EXPECT_EQ(never.wait_until(lock, std::chrono::system_clock::now() + 5ms), concheck::cv_status::timeout);
+  EXPECT_EQ(never.wait_until(lock, offset_clock::now() + 5ms), concheck::cv_status::timeout);
+  EXPECT_FALSE(never.wait_for(lock, 5ms, [] { return false; }));
+  EXPECT_TRUE(never.wait_for(lock, 1h, [] { return true; }));
+  EXPECT_FALSE(never.wait_until(lock, offset_clock::now() + 5ms, [] { return false; }));
+}
+
+// Refused before pthreads sees it (which would release a mutex another thread
+// may hold): a clear error instead of a hang or a corrupted mutex.
+template <class Wait>
+void expect_refused(Wait wait) {
+  try {
+    wait();
+    ADD_FAILURE() << "the wait was not refused";
+  } catch (const std::system_error& error) {
+    EXPECT_EQ(error.code(), std::errc::operation_not_permitted);
+    EXPECT_NE(std::string(error.what()).find("cv-wait-unlocked"), std::string::npos) << error.what();
+  }
+}
+
+TEST(ConditionVariable, WaitWithAnUnlockedMutexIsRefused) {
+  concheck::mutex m("m");
+  concheck::condition_variable cv("cv");
+  std::unique_lock<concheck::mutex> not_held(m, std::defer_lock);
+  expect_refused([&] { cv.wait(not_held); });
+  expect_refused([&] { cv.wait_for(not_held, std::chrono::hours(1)); });
+  std::unique_lock<concheck::mutex> no_mutex;
+  expect_refused([&] { cv.wait(no_mutex); });
+}
+
+TEST(ConditionVariableAny, WaitsWithStdAndConcheckLocks) {
+  std::mutex plain;
+  concheck::shared_mutex rw("rw");
+  concheck::condition_variable_any changed("changed");
+  bool ready = false;
+  concheck::thread waiter_plain([&] {
+    std::unique_lock<std::mutex> lock(plain);
+    changed.wait(lock, [&] { return ready; });
+  });
+  concheck::thread waiter_shared([&] {
+    std::shared_lock<concheck::shared_mutex> lock(rw);
+    changed.wait(lock, [&] {
+      std::lock_guard<std::mutex> check(plain);
+      return ready;
+    });
+  });
+  {
+    std::lock_guard<std::mutex> lock(plain);
+    ready = true;
+  }
+  changed.notify_all();
+  waiter_plain.join();
+  waiter_shared.join();
+}
+
+TEST(ConditionVariableAny, TimedWaitsTimeOut) {
+  concheck::mutex m("m");
+  concheck::condition_variable_any never("never");
+  std::unique_lock<concheck::mutex> lock(m);
+  EXPECT_EQ(never.wait_for(lock, 5ms), concheck::cv_status::timeout);
+  EXPECT_TRUE(lock.owns_lock());
+  EXPECT_FALSE(never.wait_until(lock, std::chrono::system_clock::now() + 5ms, [] { return false; }));
+  EXPECT_FALSE(never.wait_for(lock, 5ms, [] { return false; }));
+}
+
+TEST(ConditionVariableAny, StopRequestEndsTheWait) {
+  concheck::mutex m("m");
+  concheck::condition_variable_any never("never");
+  std::stop_source stop;
+  bool result = true;
+  concheck::event started("started");
+  concheck::thread waiter([&] {
+    std::unique_lock<concheck::mutex> lock(m);
+    started.set();
+    result = never.wait(lock, stop.get_token(), [] { return false; });
+    EXPECT_TRUE(lock.owns_lock());
+  });
+  started.wait();
+  stop.request_stop();  // wakes the wait whether it started waiting yet or not
+  waiter.join();
+  EXPECT_FALSE(result);
+
+  std::unique_lock<concheck::mutex> lock(m);
+  EXPECT_FALSE(never.wait_for(lock, stop.get_token(), 1h, [] { return false; }));  // already stopped
+  std::stop_source fresh;
+  EXPECT_FALSE(never.wait_for(lock, fresh.get_token(), 5ms, [] { return false; }));  // timed out
+  EXPECT_TRUE(never.wait(lock, fresh.get_token(), [] { return true; }));
+}
+
+}  // namespace
