@@ -1,0 +1,510 @@
+// Expression-level work of body_walker: accesses (reads and writes of data
+// that may be shared), calls, thread starts, condition-variable waits,
+// blocking calls and lambdas.
+#include <algorithm>
+
+#include "ast_util.hpp"
+#include "ast_walker.hpp"
+
+namespace concheck::analyzer::detail {
+
+namespace {
+
+bool is_assignment_operator_name(const std::string& n) {
+  if (n.rfind("operator", 0) != 0) return false;
+  std::string op = n.substr(8);
+  return op == "=" || op == "+=" || op == "-=" || op == "*=" || op == "/=" || op == "%=" || op == "&=" || op == "|=" ||
+         op == "^=" || op == "<<=" || op == ">>=" || op == "++" || op == "--";
+}
+
+bool is_blocking_function(const std::string& qualified) {
+  static const char* const names[] = {"std::this_thread::sleep_for", "std::this_thread::sleep_until", "sleep", "usleep",
+                                      "nanosleep", "read", "write", "recv", "send", "accept", "connect", "poll", "select",
+                                      "epoll_wait", "fgets", "fread", "fwrite", "getchar", "scanf", "std::getline",
+                                      "pthread_join"};
+  return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return qualified == n; });
+}
+
+lambda_capture parse_capture(CXCursor lambda) {
+  lambda_capture out;
+  auto tokens = tokens_of(lambda);
+  if (tokens.empty() || tokens[0] != "[") return out;
+  for (std::size_t i = 1; i < tokens.size() && tokens[i] != "]"; ++i) {
+    const std::string& t = tokens[i];
+    if (t == "&") {
+      if (i + 1 < tokens.size() && (tokens[i + 1] == "," || tokens[i + 1] == "]")) {
+        out.by_ref_default = true;
+      } else if (i + 1 < tokens.size()) {
+        out.by_ref.insert(tokens[++i]);
+      }
+    } else if (t != "," && t != "=" && t != "this" && t != "*") {
+      out.by_copy.insert(t);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void body_walker::walk_children(CXCursor c) {
+  for (CXCursor k : children(c)) walk_expr(k);
+}
+
+void body_walker::walk_expr(CXCursor c) {
+  ++depth_;  // bounded like walk_stmt: see kMaxDepth
+  struct leave {
+    int& d;
+    ~leave() { --d; }
+  } on_exit{depth_};
+  if (depth_ > kMaxDepth) return;
+  switch (clang_getCursorKind(c)) {
+    case CXCursor_BinaryOperator: {
+      auto kids = children(c);
+      if (clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign && kids.size() == 2) {
+        walk_expr(kids[1]);
+        record_access(kids[0], true);
+        return;
+      }
+      return walk_children(c);
+    }
+    case CXCursor_CompoundAssignOperator: {
+      auto kids = children(c);
+      if (kids.size() == 2) {
+        walk_expr(kids[1]);
+        record_access(kids[0], true);
+        return;
+      }
+      return walk_children(c);
+    }
+    case CXCursor_UnaryOperator: {
+      auto kind = clang_getCursorUnaryOperatorKind(c);
+      auto kids = children(c);
+      if ((kind == CXUnaryOperator_PostInc || kind == CXUnaryOperator_PostDec || kind == CXUnaryOperator_PreInc ||
+           kind == CXUnaryOperator_PreDec) && kids.size() == 1) {
+        record_access(kids[0], true);
+        return;
+      }
+      if (kind == CXUnaryOperator_AddrOf) return;  // taking an address is not an access
+      return walk_children(c);
+    }
+    case CXCursor_CallExpr: return walk_call(c);
+    case CXCursor_LambdaExpr: walk_lambda(c, true); return;
+    case CXCursor_DeclRefExpr:
+    case CXCursor_MemberRefExpr: return record_access(c, false);
+    case CXCursor_CXXThrowExpr:
+      walk_children(c);
+      state_.unreachable = true;
+      return;
+    case CXCursor_TypeRef:
+    case CXCursor_TemplateRef:
+    case CXCursor_NamespaceRef:
+    case CXCursor_UnexposedAttr: return;
+    default:
+      if (clang_isStatement(clang_getCursorKind(c)) != 0 && clang_isExpression(clang_getCursorKind(c)) == 0) {
+        return walk_stmt(c);
+      }
+      return walk_children(c);
+  }
+}
+
+void body_walker::record_access(CXCursor target, bool write) {
+  CXCursor t = strip(target);
+  switch (clang_getCursorKind(t)) {
+    case CXCursor_ArraySubscriptExpr: {
+      auto kids = children(t);
+      if (kids.size() == 2) {
+        walk_expr(kids[1]);
+        record_access(kids[0], write);
+        return;
+      }
+      return walk_children(t);
+    }
+    case CXCursor_CallExpr: {
+      std::string name = spelling(t);
+      auto args = call_args(t);
+      auto kids = children(t);
+      bool operator_syntax = kids.empty() || clang_getCursorKind(kids[0]) != CXCursor_MemberRefExpr;
+      if (name == "operator[]" && operator_syntax && args.size() == 2) {
+        walk_expr(args[1]);
+        record_access(args[0], write);
+        return;
+      }
+      return walk_call(t);
+    }
+    case CXCursor_MemberRefExpr: {
+      CXCursor decl = clang_getCursorReferenced(t);
+      if (is_null(decl)) return walk_children(t);
+      CXCursorKind dk = clang_getCursorKind(decl);
+      if (dk == CXCursor_VarDecl) return record_var_access(t, decl, write, false);  // static member
+      if (dk != CXCursor_FieldDecl) return walk_children(t);
+      auto kids = children(t);
+      if (kids.empty()) return record_var_access(t, decl, write, true);
+      CXCursor base = strip(kids[0]);
+      CXCursorKind bk = clang_getCursorKind(base);
+      if (bk == CXCursor_CXXThisExpr) return record_var_access(t, decl, write, true);
+      // The object's root decides whether it can be shared: a member of a
+      // local object (not captured by reference, not a reference or pointer)
+      // belongs to this call only.
+      CXCursor root = base;
+      while (clang_getCursorKind(root) == CXCursor_MemberRefExpr || clang_getCursorKind(root) == CXCursor_ArraySubscriptExpr) {
+        auto rk = children(root);
+        if (rk.empty()) break;
+        root = strip(rk[0]);
+      }
+      if (clang_getCursorKind(root) == CXCursor_DeclRefExpr) {
+        CXCursor rd = clang_getCursorReferenced(root);
+        CXCursorKind rdk = clang_getCursorKind(rd);
+        CXTypeKind tk = clang_getCursorType(rd).kind;
+        bool handle = tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer;
+        bool global = rdk == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(rd) == 1;
+        bool captured = false;
+        if (is_lambda_ && (rdk == CXCursor_VarDecl || rdk == CXCursor_ParmDecl) && own_locals_.count(usr(rd)) == 0) {
+          std::string n = spelling(rd);
+          captured = lambda_.by_ref.count(n) != 0 || (lambda_.by_ref_default && lambda_.by_copy.count(n) == 0);
+        }
+        if (!handle && !global && !captured) {
+          if (rdk == CXCursor_ParmDecl || rdk == CXCursor_VarDecl) return;
+        }
+      }
+      if (bk != CXCursor_DeclRefExpr && bk != CXCursor_MemberRefExpr) walk_expr(base);
+      return record_var_access(t, decl, write, false);
+    }
+    case CXCursor_DeclRefExpr: {
+      CXCursor decl = clang_getCursorReferenced(t);
+      if (is_null(decl) || clang_getCursorKind(decl) != CXCursor_VarDecl) return;
+      // A started thread used any other way than join/detach/joinable (moved,
+      // swapped, passed on, returned) is no longer this function's to join.
+      if (!threads_.empty()) threads_.erase(usr(decl));
+      return record_var_access(t, decl, write, false);
+    }
+    default: return walk_expr(t);
+  }
+}
+
+void body_walker::record_var_access(CXCursor ref, CXCursor decl, bool write, bool via_this) {
+  if (via_this && fn_.is_ctor_or_dtor) return;  // the object is not shared yet / any more
+  type_facts role = tu_.types.classify(clang_getCursorType(decl));
+  if (role.role == type_role::mutex || role.role == type_role::guard || role.role == type_role::condvar ||
+      role.role == type_role::thread || role.role == type_role::jthread) {
+    return;  // synchronization objects are not data
+  }
+  CXCursorKind dk = clang_getCursorKind(decl);
+  std::string key = usr(decl);
+  if (key.empty()) return;
+  bool field = dk == CXCursor_FieldDecl;
+  bool global = !field && clang_Cursor_hasVarDeclGlobalStorage(decl) == 1;
+  bool captured = false;
+  if (!field && !global) {
+    if (is_lambda_ && own_locals_.count(key) == 0) {
+      std::string n = spelling(decl);
+      bool by_ref = lambda_.by_ref.count(n) != 0 || (lambda_.by_ref_default && lambda_.by_copy.count(n) == 0);
+      if (!by_ref) return;  // a copy inside the lambda
+      captured = true;
+      tu_.captured_locals.insert(key);
+    }
+  }
+  auto [it, inserted] = tu_.facts.vars.try_emplace(key);
+  if (inserted) {
+    var_info& v = it->second;
+    v.key = key;
+    v.kind = field ? var_kind::field : (global ? var_kind::global : var_kind::local);
+    v.display = v.kind == var_kind::local ? spelling(decl) : qualified_name(decl);
+    CXType type = clang_getCursorType(decl);
+    v.atomic = role.role == type_role::atomic;
+    v.constant = clang_isConstQualifiedType(type) != 0;
+    if (type.kind == CXType_ConstantArray) v.constant = clang_isConstQualifiedType(clang_getArrayElementType(type)) != 0;
+    v.thread_local_storage = clang_getCursorTLSKind(decl) != CXTLS_None;
+    v.declared = location_of(decl);
+    if (field) {
+      CXCursor cls = clang_getCursorSemanticParent(decl);
+      v.owner_class = usr(cls);
+      tu_.note_class(cls);
+    }
+    for (const auto& attr : tu_context::attributes(decl)) {
+      if (attr == "guarded_by" || attr == "pt_guarded_by") {
+        v.guarded_by = tu_.annotation_locks(decl, field ? clang_getCursorSemanticParent(decl) : clang_getNullCursor(), attr);
+      }
+    }
+  }
+  fn_.accesses.push_back(access_fact{key, write, location_of(ref), state_.snapshot(), captured, via_this});
+}
+
+std::string body_walker::walk_lambda(CXCursor lambda, bool called_here) {
+  location where = location_of(lambda);
+  std::string base = where.file;
+  if (auto slash = base.rfind('/'); slash != std::string::npos) base.erase(0, slash + 1);
+  std::string id = "lambda@" + where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+  if (tu_.facts.functions.count(id) == 0) {
+    function_facts& f = tu_.facts.functions[id];
+    f.id = id;
+    f.display = "lambda at " + base + ":" + std::to_string(where.line);
+    f.where = where;
+    f.is_lambda = true;
+    f.enclosing = fn_.is_lambda ? fn_.enclosing : fn_.display;
+    f.owner_class = fn_.owner_class;
+    f.is_ctor_or_dtor = false;
+    body_walker inner(tu_, f, lambda);
+    inner.set_lambda(parse_capture(lambda));
+    for (CXCursor k : children(lambda)) {
+      if (clang_getCursorKind(k) == CXCursor_CompoundStmt) inner.walk_body(k);
+    }
+  }
+  if (called_here) {
+    fn_.calls.push_back(call_fact{id, tu_.facts.functions[id].display, where, state_.snapshot(), {}});
+  }
+  return id;
+}
+
+std::optional<std::pair<std::string, std::string>> body_walker::thread_entry(CXCursor arg) {
+  CXCursor a = strip(arg);
+  CXCursorKind k = clang_getCursorKind(a);
+  if (k == CXCursor_UnaryOperator) {
+    auto kids = children(a);
+    if (kids.size() == 1) return thread_entry(kids[0]);
+  }
+  if (k == CXCursor_LambdaExpr) {
+    std::string id = walk_lambda(a, false);
+    return std::make_pair(id, tu_.facts.functions[id].display);
+  }
+  if (k == CXCursor_DeclRefExpr) {
+    CXCursor d = clang_getCursorReferenced(a);
+    CXCursorKind dk = clang_getCursorKind(d);
+    if (dk == CXCursor_FunctionDecl || dk == CXCursor_CXXMethod || dk == CXCursor_FunctionTemplate) {
+      return std::make_pair(usr(d), qualified_name(d));
+    }
+    if (auto it = lambda_vars_.find(usr(d)); it != lambda_vars_.end()) {
+      return std::make_pair(it->second, tu_.facts.functions[it->second].display);
+    }
+  }
+  if (k == CXCursor_CallExpr) {
+    // std::bind(f, ...) and similar wrappers: the first callable argument.
+    std::string name = spelling(a);
+    if (name == "bind" || name == "bind_front") {
+      auto args = call_args(a);
+      if (!args.empty()) return thread_entry(args[0]);
+    }
+  }
+  // A function object: its operator().
+  CXCursor cls = class_decl_of(clang_getCursorType(a));
+  if (!is_null(cls)) {
+    CXCursor def = clang_getCursorDefinition(cls);
+    if (!is_null(def)) {
+      for (CXCursor m : children(def)) {
+        if (clang_getCursorKind(m) == CXCursor_CXXMethod && spelling(m) == "operator()") {
+          return std::make_pair(usr(m), qualified_name(m));
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void body_walker::spawn(CXCursor call, CXCursor entry_arg) {
+  if (auto entry = thread_entry(entry_arg)) {
+    fn_.spawns.push_back(spawn_fact{entry->first, entry->second, location_of(call), loop_depth_ > 0});
+  }
+}
+
+void body_walker::walk_call(CXCursor c) {
+  CXCursor callee = clang_getCursorReferenced(c);
+  std::string name = spelling(c);
+  auto args = call_args(c);
+  if (!is_null(callee) && clang_getCursorKind(callee) == CXCursor_Constructor) {
+    type_facts role = tu_.types.classify(clang_getCursorType(c));
+    if ((role.role == type_role::thread || role.role == type_role::jthread) && !args.empty() &&
+        !clang_CXXConstructor_isMoveConstructor(callee) && !clang_CXXConstructor_isCopyConstructor(callee)) {
+      // The callable is the first argument that is one (concheck::thread
+      // takes an optional thread_name first).
+      std::size_t entry = args.size();
+      for (std::size_t i = 0; i < args.size() && entry == args.size(); ++i) {
+        if (auto e = thread_entry(args[i])) {
+          fn_.spawns.push_back(spawn_fact{e->first, e->second, location_of(c), loop_depth_ > 0});
+          entry = i;
+        }
+      }
+      for (std::size_t i = 0; i < args.size(); ++i) {
+        if (i != entry) walk_expr(args[i]);
+      }
+      return;
+    }
+    for (CXCursor a : args) walk_expr(a);
+    // A user constructor is a call like any other (its locks order after ours).
+    if (!in_system_header(callee)) {
+      std::string id = usr(callee);
+      if (!id.empty()) fn_.calls.push_back(call_fact{id, qualified_name(callee), location_of(c), state_.snapshot(), {}});
+    }
+    return;
+  }
+  if (is_null(callee)) return walk_children(c);
+  CXCursorKind ck = clang_getCursorKind(callee);
+  if (ck == CXCursor_CXXMethod || ck == CXCursor_ConversionFunction ||
+      (ck == CXCursor_FunctionTemplate && clang_getCursorKind(clang_getCursorSemanticParent(callee)) != CXCursor_Namespace &&
+       clang_getCursorKind(clang_getCursorSemanticParent(callee)) != CXCursor_TranslationUnit)) {
+    if (walk_member_call(c, callee, name)) return;
+  } else if (walk_free_call(c, callee, name, qualified_name(callee))) {
+    return;
+  }
+  if (!in_system_header(callee)) {
+    if (annotated_lock_call(callee, location_of(c))) return;
+    std::string id = usr(callee);
+    if (id.empty()) return;
+    call_fact call{id, qualified_name(callee), location_of(c), state_.snapshot(), {}};
+    if (name.rfind("operator", 0) != 0) {  // operator calls count the object as an argument
+      for (unsigned i = 0; i < args.size(); ++i) {
+        if (!tu_.types.is_lockable(clang_getCursorType(args[i]))) continue;
+        if (auto l = lock_of(args[i])) call.lock_args.emplace_back(i, *l);
+      }
+    }
+    fn_.calls.push_back(std::move(call));
+  }
+}
+
+bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::string& name) {
+  auto kids = children(call);
+  auto args = call_args(call);
+  bool member_syntax = !kids.empty() && clang_getCursorKind(kids[0]) == CXCursor_MemberRefExpr;
+  CXCursor object = clang_getNullCursor();
+  std::vector<CXCursor> rest;
+  if (member_syntax) {
+    auto mk = children(kids[0]);
+    if (!mk.empty()) object = mk[0];
+    rest = args;
+  } else if (!args.empty()) {
+    object = args[0];
+    rest.assign(args.begin() + 1, args.end());
+  }
+  location where = location_of(call);
+  if (is_null(object)) {
+    // An implicit this->method(): a call to a sibling method.
+    for (CXCursor a : rest) walk_expr(a);
+    return false;
+  }
+  type_facts role = tu_.types.classify(clang_getCursorType(object));
+  switch (role.role) {
+    case type_role::mutex:
+      if (mutex_method(object, name, where)) {
+        for (CXCursor a : rest) walk_expr(a);
+        return true;
+      }
+      break;
+    case type_role::guard:
+      if (guard_method(object, name, where)) return true;
+      break;
+    case type_role::condvar:
+      if (name.rfind("wait", 0) == 0) {
+        // Timed waits without a predicate are mostly deliberate timeouts whose
+        // result is checked: only untimed waits feed cv-wait-no-loop.
+        if (name == "wait") fn_.cv_waits.push_back(cv_wait_fact{where, rest.size() > 1, loop_depth_ > 0});
+        for (std::size_t i = 1; i < rest.size(); ++i) walk_expr(rest[i]);
+        return true;
+      }
+      if (name.rfind("notify", 0) == 0) return true;
+      break;
+    case type_role::thread:
+    case type_role::jthread: {
+      CXCursor o = strip(object);
+      std::string var = clang_getCursorKind(o) == CXCursor_DeclRefExpr ? usr(clang_getCursorReferenced(o)) : std::string();
+      if (name == "join" || name == "detach") {
+        threads_.erase(var);
+        if (name == "join") {
+          fn_.joins.push_back(where);
+          fn_.blocking.push_back(blocking_fact{"join", where, state_.snapshot()});
+        }
+        return true;
+      }
+      if (name == "operator=" && !var.empty() && !rest.empty() && clang_getCursorKind(strip(rest[0])) == CXCursor_CallExpr) {
+        threads_[var] = thread_var_fact{spelling(clang_getCursorReferenced(o)), location_of(o)};
+        for (CXCursor a : rest) walk_expr(a);
+        return true;
+      }
+      return true;
+    }
+    case type_role::container: {
+      // emplace_back(f, args...) on a container of threads starts a thread.
+      CXType elem = clang_Type_getTemplateArgumentAsType(clang_getCursorType(object), 0);
+      type_facts elem_role = elem.kind == CXType_Invalid ? type_facts{} : tu_.types.classify(elem);
+      bool of_threads = elem_role.role == type_role::thread || elem_role.role == type_role::jthread;
+      if (of_threads && (name == "emplace_back" || name == "emplace") && !rest.empty()) {
+        spawn(call, rest[0]);
+        for (std::size_t i = 1; i < rest.size(); ++i) walk_expr(rest[i]);
+        return true;
+      }
+      if (of_threads) {
+        for (CXCursor a : rest) walk_expr(a);
+        return true;
+      }
+      bool map_like = base_type_name(clang_getCursorType(object)).find("map") != std::string::npos;
+      bool writes = type_classifier::mutates_container(name) || (name == "operator[]" && map_like) ||
+                    is_assignment_operator_name(name);
+      for (CXCursor a : rest) walk_expr(a);
+      record_access(object, writes);
+      return true;
+    }
+    default: break;
+  }
+  if (name == "operator()") {
+    CXCursor o = strip(object);
+    if (clang_getCursorKind(o) == CXCursor_DeclRefExpr) {
+      if (auto it = lambda_vars_.find(usr(clang_getCursorReferenced(o))); it != lambda_vars_.end()) {
+        for (CXCursor a : rest) walk_expr(a);
+        fn_.calls.push_back(call_fact{it->second, tu_.facts.functions[it->second].display, where, state_.snapshot(), {}});
+        return true;
+      }
+    }
+  }
+  if (role.role != type_role::atomic && in_system_header(callee) && is_assignment_operator_name(name)) {
+    // operator= / += on a library class (std::string, std::optional...) writes the object.
+    for (CXCursor a : rest) walk_expr(a);
+    record_access(object, true);
+    return true;
+  }
+  for (CXCursor a : rest) walk_expr(a);
+  if (role.role == type_role::atomic) return true;
+  walk_expr(object);
+  (void)callee;
+  return false;
+}
+
+bool body_walker::walk_free_call(CXCursor call, CXCursor callee, const std::string& name, const std::string& qualified) {
+  auto args = call_args(call);
+  location where = location_of(call);
+  if (pthread_call(name, args, where)) return true;
+  if (qualified == "std::lock" || qualified == "std::try_lock") {
+    std::vector<lock_name> locks;
+    for (CXCursor a : args) {
+      if (auto l = lock_of(a)) locks.push_back(*l);
+    }
+    acquire(locks, "", false, qualified == "std::try_lock", where);
+    return true;
+  }
+  if (name == "pthread_create" && args.size() >= 3) {
+    spawn(call, args[2]);
+    if (args.size() >= 4) walk_expr(args[3]);
+    return true;
+  }
+  if (qualified == "std::async") {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      if (base_type_name(clang_getCursorType(args[i])) == "std::launch") continue;
+      spawn(call, args[i]);
+      for (std::size_t j = i + 1; j < args.size(); ++j) walk_expr(args[j]);
+      return true;
+    }
+    return true;
+  }
+  if (name == "pthread_cond_wait" || name == "pthread_cond_timedwait") {
+    fn_.cv_waits.push_back(cv_wait_fact{where, false, loop_depth_ > 0});
+    return true;
+  }
+  if (is_blocking_function(qualified)) {
+    fn_.blocking.push_back(blocking_fact{qualified, where, state_.snapshot()});
+  }
+  if (qualified == "std::move" && args.size() == 1) {
+    CXCursor a = strip(args[0]);
+    if (clang_getCursorKind(a) == CXCursor_DeclRefExpr) threads_.erase(usr(clang_getCursorReferenced(a)));
+  }
+  for (CXCursor a : args) walk_expr(a);
+  (void)callee;
+  return false;
+}
+
+}  // namespace concheck::analyzer::detail

@@ -1,0 +1,150 @@
+#include "ast_types.hpp"
+
+#include <array>
+#include <string_view>
+
+#include "ast_util.hpp"
+
+namespace concheck::analyzer::detail {
+
+namespace {
+
+bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
+  for (auto n : names) {
+    if (name == n) return true;
+  }
+  return false;
+}
+
+// The last component of a qualified name when it is in namespace `ns`.
+bool in_namespace(std::string_view name, std::string_view ns, std::string_view* last) {
+  if (name.substr(0, ns.size()) != ns || name.size() <= ns.size() + 2 || name.substr(ns.size(), 2) != "::") return false;
+  auto pos = name.rfind("::");
+  *last = name.substr(pos + 2);
+  return true;
+}
+
+type_facts known_type(std::string_view name) {
+  std::string_view last;
+  bool in_std = in_namespace(name, "std", &last);
+  bool in_concheck = !in_std && in_namespace(name, "concheck", &last);
+  if (in_std || in_concheck) {
+    if (one_of(last, {"mutex", "recursive_mutex", "timed_mutex", "recursive_timed_mutex"})) return {type_role::mutex, false};
+    if (one_of(last, {"shared_mutex", "shared_timed_mutex"})) return {type_role::mutex, true};
+    if (one_of(last, {"lock_guard", "unique_lock", "scoped_lock"})) return {type_role::guard, false};
+    if (last == "shared_lock") return {type_role::guard, true};
+    if (one_of(last, {"condition_variable", "condition_variable_any"})) return {type_role::condvar, false};
+    if (last == "thread") return {type_role::thread, false};
+    if (last == "jthread") return {type_role::jthread, false};
+    if (one_of(last, {"atomic", "atomic_flag", "atomic_ref"})) return {type_role::atomic, false};
+    if (in_std && one_of(last, {"vector", "deque", "list", "forward_list", "map", "multimap", "set", "multiset",
+                                "unordered_map", "unordered_multimap", "unordered_set", "unordered_multiset",
+                                "basic_string", "string", "queue", "stack", "priority_queue"})) {
+      return {type_role::container, false};
+    }
+    return {};
+  }
+  if (one_of(name, {"pthread_mutex_t", "pthread_spinlock_t"})) return {type_role::mutex, false};
+  if (name == "pthread_rwlock_t") return {type_role::mutex, true};
+  if (name == "pthread_cond_t") return {type_role::condvar, false};
+  return {};
+}
+
+struct class_shape {
+  bool has_lock = false;
+  bool has_unlock = false;
+  bool dtor_unlocks = false;
+  bool has_ctor = false;
+  bool capability_attr = false;
+  bool scoped_attr = false;
+};
+
+bool body_calls_unlock(CXCursor body) {
+  bool found = false;
+  clang_visitChildren(
+      body,
+      [](CXCursor c, CXCursor, CXClientData data) {
+        if (clang_getCursorKind(c) == CXCursor_CallExpr) {
+          std::string name = spelling(c);
+          if (name == "unlock" || name == "unlock_shared" || name == "Unlock" || name == "ReaderUnlock" || name == "pthread_mutex_unlock" ||
+              name == "pthread_rwlock_unlock" || name == "pthread_spin_unlock") {
+            *static_cast<bool*>(data) = true;
+            return CXChildVisit_Break;
+          }
+        }
+        return CXChildVisit_Recurse;
+      },
+      &found);
+  return found;
+}
+
+}  // namespace
+
+bool type_classifier::mutates_container(const std::string& m) {
+  return one_of(m, {"push_back", "emplace_back", "push_front", "emplace_front", "pop_back", "pop_front", "insert",
+                    "insert_or_assign", "try_emplace", "emplace", "emplace_hint", "erase", "clear", "resize",
+                    "reserve", "assign", "swap", "push", "pop", "append", "replace", "merge", "splice", "sort",
+                    "remove", "remove_if", "unique", "extract", "shrink_to_fit"});
+}
+
+type_facts type_classifier::classify(CXType t) {
+  if (t.kind == CXType_Atomic) return {type_role::atomic, false};
+  std::string spelled = base_type_name(t);
+  // Typedef names first: pthread types are typedefs of anonymous unions.
+  CXType stripped = t;
+  while (stripped.kind == CXType_LValueReference || stripped.kind == CXType_RValueReference ||
+         stripped.kind == CXType_Pointer || stripped.kind == CXType_Elaborated) {
+    stripped = stripped.kind == CXType_Elaborated ? clang_Type_getNamedType(stripped) : clang_getPointeeType(stripped);
+  }
+  if (stripped.kind == CXType_Typedef) {
+    std::string tn = to_string(clang_getTypedefName(stripped));
+    if (auto f = known_type(tn); f.role != type_role::none) return f;
+  }
+  if (stripped.kind == CXType_ConstantArray || stripped.kind == CXType_IncompleteArray) {
+    return classify(clang_getArrayElementType(stripped));
+  }
+  if (auto f = known_type(spelled); f.role != type_role::none) return f;
+  CXCursor decl = class_decl_of(t);
+  if (is_null(decl)) return {};
+  CXCursorKind k = clang_getCursorKind(decl);
+  if (k != CXCursor_ClassDecl && k != CXCursor_StructDecl && k != CXCursor_ClassTemplate) return {};
+  // Classes of the standard library are known by name above; other library
+  // classes (absl::Mutex, boost::mutex) are recognized by shape like user code.
+  if (in_system_header(decl) && spelled.rfind("std::", 0) == 0) return {};
+  std::string key = usr(decl);
+  if (auto it = user_classes_.find(key); it != user_classes_.end()) return it->second;
+  user_classes_[key] = {};  // guards recursion through member types
+  type_facts f = classify_user_class(decl);
+  user_classes_[key] = f;
+  return f;
+}
+
+type_facts type_classifier::classify_user_class(CXCursor decl) {
+  class_shape shape;
+  CXCursor definition = clang_getCursorDefinition(decl);
+  if (is_null(definition)) return {};
+  for (CXCursor member : children(definition)) {
+    CXCursorKind k = clang_getCursorKind(member);
+    std::string name = spelling(member);
+    if (k == CXCursor_UnexposedAttr) {
+      std::string attr = attribute_name(member);
+      if (attr == "capability" || attr == "lockable" || attr == "shared_capability") shape.capability_attr = true;
+      if (attr == "scoped_lockable") shape.scoped_attr = true;
+    } else if (k == CXCursor_CXXMethod || k == CXCursor_FunctionTemplate) {
+      if (name == "lock" || name == "Lock") shape.has_lock = true;
+      if (name == "unlock" || name == "Unlock") shape.has_unlock = true;
+    } else if (k == CXCursor_Constructor) {
+      for (CXCursor param : children(member)) {
+        if (clang_getCursorKind(param) == CXCursor_ParmDecl && is_lockable(clang_getCursorType(param))) shape.has_ctor = true;
+      }
+    } else if (k == CXCursor_Destructor) {
+      CXCursor def = clang_getCursorDefinition(member);
+      if (!is_null(def) && body_calls_unlock(def)) shape.dtor_unlocks = true;
+    }
+  }
+  if (shape.scoped_attr || (shape.has_ctor && shape.dtor_unlocks)) return {type_role::guard, false};
+  if (shape.capability_attr || (shape.has_lock && shape.has_unlock)) return {type_role::mutex, false};
+  return {};
+}
+
+}  // namespace concheck::analyzer::detail

@@ -1,0 +1,43 @@
+// concheck analyzer: small helpers over libclang cursors and types (private).
+//
+// Strings are copied out of CXString at once; type names are canonical with
+// template arguments, cv-qualifiers, references/pointers and libstdc++/libc++
+// inline namespaces removed ("std::unique_lock", "concheck::mutex").
+#pragma once
+
+#include <clang-c/Index.h>
+
+#include <string>
+#include <vector>
+
+#include "diagnostic.hpp"
+
+namespace concheck::analyzer::detail {
+
+std::string to_string(CXString s);
+std::string spelling(CXCursor c);
+std::string usr(CXCursor c);
+std::vector<CXCursor> children(CXCursor c);
+bool is_null(CXCursor c);
+
+// The cursor under implicit casts and parentheses (UnexposedExpr, ParenExpr).
+CXCursor strip(CXCursor c);
+
+location location_of(CXCursor c);       // expansion location of the cursor
+bool in_system_header(CXCursor c);
+
+// "ns::Class::name" from semantic parents (anonymous namespaces dropped).
+std::string qualified_name(CXCursor decl);
+
+// Canonical base name of a type (see file comment); "" when unnamed.
+std::string base_type_name(CXType t);
+// The declaration of a class type after stripping references and pointers.
+CXCursor class_decl_of(CXType t);
+
+// Tokens of the cursor's extent, as strings.
+std::vector<std::string> tokens_of(CXCursor c);
+
+// The first token of an attribute cursor ("guarded_by", "requires_capability").
+std::string attribute_name(CXCursor attr);
+
+}  // namespace concheck::analyzer::detail

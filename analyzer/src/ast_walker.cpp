@@ -1,0 +1,238 @@
+// Statement-level flow of body_walker: scopes, branches, loops, switch, try.
+#include "ast_walker.hpp"
+
+#include "ast_util.hpp"
+
+namespace concheck::analyzer::detail {
+
+body_walker::body_walker(tu_context& tu, function_facts& fn, CXCursor decl) : tu_(tu), fn_(fn), decl_(decl) {}
+
+void body_walker::walk_body(CXCursor body) {
+  for (CXCursor param : children(decl_)) {
+    if (clang_getCursorKind(param) == CXCursor_ParmDecl) {
+      own_locals_.insert(usr(param));
+      fn_.params.push_back(usr(param));
+    }
+  }
+  walk_stmt(body);
+  for (auto& [id, t] : threads_) fn_.unjoined_threads.push_back(t);
+}
+
+namespace {
+struct depth_guard {
+  int& depth;
+  explicit depth_guard(int& d) : depth(d) { ++depth; }
+  ~depth_guard() { --depth; }
+  depth_guard(const depth_guard&) = delete;
+  depth_guard& operator=(const depth_guard&) = delete;
+};
+}  // namespace
+
+void body_walker::walk_stmt(CXCursor c) {
+  depth_guard guard(depth_);
+  if (depth_ > kMaxDepth) return;
+  switch (clang_getCursorKind(c)) {
+    case CXCursor_CompoundStmt: walk_compound(c); return;
+    case CXCursor_DeclStmt:
+      for (CXCursor d : children(c)) {
+        if (clang_getCursorKind(d) == CXCursor_VarDecl) {
+          walk_var_decl(d);
+        } else {
+          walk_children(d);
+        }
+      }
+      return;
+    case CXCursor_IfStmt: walk_if(c); return;
+    case CXCursor_WhileStmt:
+    case CXCursor_ForStmt:
+    case CXCursor_DoStmt:
+    case CXCursor_CXXForRangeStmt: walk_loop(c); return;
+    case CXCursor_SwitchStmt: walk_switch(c); return;
+    case CXCursor_CXXTryStmt: walk_try(c); return;
+    case CXCursor_ReturnStmt:
+      walk_children(c);
+      state_.unreachable = true;
+      return;
+    case CXCursor_BreakStmt:
+    case CXCursor_ContinueStmt: {
+      // continue: to the loop head, which joins into the loop's exit state too.
+      bool is_break = clang_getCursorKind(c) == CXCursor_BreakStmt;
+      for (auto it = breakables_.rbegin(); it != breakables_.rend(); ++it) {
+        if (is_break || it->loop) {
+          flow_state out = state_;
+          for (std::size_t d = it->scope_depth; d < scopes_.size(); ++d) {
+            for (const auto& g : scopes_[d]) out.release_holder(g);
+          }
+          it->exits.push_back(std::move(out));
+          break;
+        }
+      }
+      state_.unreachable = true;
+      return;
+    }
+    case CXCursor_CaseStmt:
+    case CXCursor_DefaultStmt: {
+      // A case label is reached from the switch head: join with the entry state.
+      if (!breakables_.empty() && !breakables_.back().loop && !breakables_.back().exits.empty()) {
+        state_ = join(state_, breakables_.back().exits.front());
+      }
+      auto kids = children(c);
+      if (!kids.empty()) walk_stmt(kids.back());
+      return;
+    }
+    case CXCursor_LabelStmt:
+      for (CXCursor k : children(c)) walk_stmt(k);
+      return;
+    case CXCursor_NullStmt:
+    case CXCursor_GotoStmt: return;
+    default:
+      if (clang_isExpression(clang_getCursorKind(c)) != 0) {
+        walk_expr(c);
+      } else {
+        for (CXCursor k : children(c)) walk_stmt(k);
+      }
+      return;
+  }
+}
+
+void body_walker::walk_compound(CXCursor c) {
+  scopes_.emplace_back();
+  for (CXCursor s : children(c)) walk_stmt(s);
+  end_scope();
+}
+
+void body_walker::end_scope() {
+  for (const auto& g : scopes_.back()) state_.release_holder(g);
+  scopes_.pop_back();
+}
+
+namespace {
+// Whether the token right before `c` is `else` (an IfStmt's children do not
+// say which of them are present).
+bool preceded_by_else(CXCursor prev, CXCursor c) {
+  CXTranslationUnit tu = clang_Cursor_getTranslationUnit(c);
+  CXSourceRange range = clang_getRange(clang_getRangeEnd(clang_getCursorExtent(prev)), clang_getRangeStart(clang_getCursorExtent(c)));
+  CXToken* tokens = nullptr;
+  unsigned count = 0;
+  clang_tokenize(tu, range, &tokens, &count);
+  bool found = false;
+  for (unsigned i = 0; i < count; ++i) {
+    if (to_string(clang_getTokenSpelling(tu, tokens[i])) == "else") found = true;
+  }
+  clang_disposeTokens(tu, tokens, count);
+  return found;
+}
+}  // namespace
+
+void body_walker::walk_if(CXCursor c) {
+  auto kids = children(c);
+  if (kids.size() < 2) return walk_children(c);
+  std::size_t then_index = kids.size() - 1;
+  bool has_else = kids.size() >= 3 && preceded_by_else(kids[kids.size() - 2], kids.back());
+  if (has_else) then_index = kids.size() - 2;
+  std::size_t cond_index = then_index - 1;
+  scopes_.emplace_back();  // if (init; cond): the init's guards live to the end of the if
+  for (std::size_t i = 0; i < cond_index; ++i) walk_stmt(kids[i]);
+  cond_effect effect = analyze_condition(kids[cond_index]);
+  if (effect.what == cond_effect::kind::none) walk_stmt(kids[cond_index]);
+  flow_state before = state_;
+  apply_condition(effect, true);
+  walk_stmt(kids[then_index]);
+  flow_state after_then = state_;
+  state_ = before;
+  apply_condition(effect, false);
+  if (has_else) walk_stmt(kids.back());
+  state_ = join(after_then, state_);
+  end_scope();
+}
+
+void body_walker::walk_loop(CXCursor c) {
+  auto kids = children(c);
+  if (kids.empty()) return;
+  bool is_do = clang_getCursorKind(c) == CXCursor_DoStmt;
+  std::size_t body_index = is_do ? 0 : kids.size() - 1;
+  scopes_.emplace_back();
+  for (std::size_t i = 0; i < kids.size(); ++i) {
+    if (i != body_index && !is_do) walk_stmt(kids[i]);
+  }
+  flow_state entry = state_;
+  breakables_.push_back(breakable{true, {}, scopes_.size()});
+  ++loop_depth_;
+  walk_stmt(kids[body_index]);
+  if (is_do) {
+    for (std::size_t i = 1; i < kids.size(); ++i) walk_stmt(kids[i]);
+  }
+  --loop_depth_;
+  flow_state out = join(entry, state_);
+  for (const auto& s : breakables_.back().exits) out = join(out, s);
+  breakables_.pop_back();
+  state_ = out;
+  end_scope();
+}
+
+void body_walker::walk_switch(CXCursor c) {
+  auto kids = children(c);
+  if (kids.empty()) return;
+  scopes_.emplace_back();
+  for (std::size_t i = 0; i + 1 < kids.size(); ++i) walk_stmt(kids[i]);
+  flow_state entry = state_;
+  // exits.front() is the entry state that every case label joins with.
+  breakables_.push_back(breakable{false, {entry}, scopes_.size()});
+  walk_stmt(kids.back());
+  flow_state out = join(entry, state_);
+  for (const auto& s : breakables_.back().exits) out = join(out, s);
+  breakables_.pop_back();
+  state_ = out;
+  end_scope();
+}
+
+void body_walker::walk_try(CXCursor c) {
+  auto kids = children(c);
+  flow_state entry = state_;
+  flow_state out;
+  out.unreachable = true;
+  bool first = true;
+  for (CXCursor k : kids) {
+    if (!first) state_ = entry;  // a handler may start anywhere in the try block: assume the entry locks
+    first = false;
+    if (clang_getCursorKind(k) == CXCursor_CXXCatchStmt) {
+      scopes_.emplace_back();
+      for (CXCursor h : children(k)) walk_stmt(h);
+      end_scope();
+    } else {
+      walk_stmt(k);
+    }
+    out = join(out, state_);
+  }
+  state_ = out;
+}
+
+void body_walker::walk_var_decl(CXCursor c) {
+  std::string id = usr(c);
+  own_locals_.insert(id);
+  CXType type = clang_getCursorType(c);
+  type_facts role = tu_.types.classify(type);
+  CXCursor init = clang_getNullCursor();
+  for (CXCursor k : children(c)) {
+    CXCursorKind kk = clang_getCursorKind(k);
+    if (kk == CXCursor_TypeRef || kk == CXCursor_NamespaceRef || kk == CXCursor_TemplateRef || kk == CXCursor_UnexposedAttr) continue;
+    init = k;
+  }
+  if (role.role == type_role::guard && type.kind != CXType_LValueReference && type.kind != CXType_Pointer) {
+    declare_guard(c, init, role);
+    return;
+  }
+  if (!is_null(init)) {
+    CXCursor s = strip(init);
+    if (clang_getCursorKind(s) == CXCursor_LambdaExpr) {
+      lambda_vars_[id] = walk_lambda(s, false);
+      return;
+    }
+    walk_expr(init);
+    if (role.role == type_role::thread && clang_getCursorKind(s) == CXCursor_CallExpr && !call_args(s).empty()) {
+      threads_[id] = thread_var_fact{spelling(c), location_of(c)};
+    }
+  }
+}
+
+}  // namespace concheck::analyzer::detail

@@ -1,0 +1,136 @@
+// concheck analyzer: the walk of one function body (private).
+//
+// body_walker follows a body in source order, statement by statement, keeping
+// a flow_state (the locks held). Guards hold their locks from their declaration
+// to the end of the enclosing compound statement; explicit lock/unlock calls
+// change the state where they appear; at joins (if/else, loops, switch, try)
+// the states are joined (lockset.hpp). Loops are walked once: a lock taken in a
+// loop body and released in it is exact; one carried around the loop is "may".
+// Lambdas become functions of their own ("lambda@file:line:col") with a call
+// edge from the enclosing body (so a predicate called under the lock inherits
+// it through the caller summaries), except when handed to a thread.
+// Cost: linear in the size of the body; no fixpoint iteration.
+#pragma once
+
+#include <clang-c/Index.h>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ast_types.hpp"
+#include "facts.hpp"
+#include "lockset.hpp"
+
+namespace concheck::analyzer::detail {
+
+// State shared by every body walked in one translation unit.
+struct tu_context {
+  tu_facts& facts;
+  type_classifier types;
+  std::map<std::string, lock_name> global_locks_by_name;  // for annotation arguments
+  std::set<std::string> captured_locals;                  // locals some lambda captures by reference
+
+  explicit tu_context(tu_facts& f) : facts(f) {}
+
+  // Lock names that an attribute on `decl` mentions (identifiers in the decl's
+  // own tokens that name a lockable field of `owner_class` or a global lock).
+  std::vector<lock_name> annotation_locks(CXCursor decl, CXCursor owner_class, const std::string& attribute_prefix);
+  // The attribute names attached to `decl` ("guarded_by", "requires_capability").
+  static std::vector<std::string> attributes(CXCursor decl);
+  void note_class(CXCursor class_decl);
+};
+
+struct lambda_capture {
+  bool by_ref_default = false;
+  std::set<std::string> by_ref;   // names captured by reference
+  std::set<std::string> by_copy;  // names captured by copy
+};
+
+class body_walker {
+ public:
+  body_walker(tu_context& tu, function_facts& fn, CXCursor decl);
+  // Walks a function (or lambda) body.
+  void walk_body(CXCursor body);
+  // For lambdas: how the lambda captures and what locals the outside declared.
+  void set_lambda(lambda_capture capture) { lambda_ = std::move(capture); is_lambda_ = true; }
+
+ private:
+  struct guard_info {
+    std::vector<lock_name> locks;
+    bool shared = false;
+  };
+  struct breakable {
+    bool loop = false;
+    std::vector<flow_state> exits;
+    std::size_t scope_depth = 0;  // guards of deeper scopes end when jumping out
+  };
+  struct cond_effect {
+    enum class kind { none, try_mutex, guard } what = kind::none;
+    bool positive = true;
+    lock_name lock;
+    bool shared = false;
+    std::string guard;
+    location where;
+  };
+
+  // statements (ast_walker.cpp)
+  void walk_stmt(CXCursor c);
+  void walk_compound(CXCursor c);
+  void walk_if(CXCursor c);
+  void walk_loop(CXCursor c);
+  void walk_switch(CXCursor c);
+  void walk_try(CXCursor c);
+  void walk_var_decl(CXCursor c);
+  void end_scope();
+  cond_effect analyze_condition(CXCursor cond);
+  void apply_condition(const cond_effect& e, bool branch_true);
+
+  // expressions (ast_expr.cpp)
+  void walk_expr(CXCursor c);
+  void walk_children(CXCursor c);
+  void walk_call(CXCursor c);
+  bool walk_member_call(CXCursor call, CXCursor callee, const std::string& name);
+  bool walk_free_call(CXCursor call, CXCursor callee, const std::string& name, const std::string& qualified);
+  void record_access(CXCursor target, bool write);
+  void record_var_access(CXCursor ref, CXCursor decl, bool write, bool via_this);
+  std::string walk_lambda(CXCursor lambda, bool called_here);
+  std::optional<std::pair<std::string, std::string>> thread_entry(CXCursor arg);
+  void spawn(CXCursor call, CXCursor entry_arg);
+
+  // locks (ast_lockops.cpp)
+  std::optional<lock_name> lock_of(CXCursor expr);
+  void acquire(const std::vector<lock_name>& locks, const std::string& holder, bool shared, bool try_lock, const location& where);
+  void declare_guard(CXCursor var, CXCursor init_call, const type_facts& guard_type);
+  void release(const lock_name& lock);
+  // A call to a function annotated ACQUIRE(l)/RELEASE(l): acquires/releases l.
+  bool annotated_lock_call(CXCursor callee, const location& where);
+  bool mutex_method(CXCursor object, const std::string& name, const location& where);
+  bool guard_method(CXCursor object, const std::string& name, const location& where);
+  bool pthread_call(const std::string& name, const std::vector<CXCursor>& args, const location& where);
+  std::vector<CXCursor> call_args(CXCursor call);
+
+  tu_context& tu_;
+  function_facts& fn_;
+  CXCursor decl_;
+  flow_state state_;
+  std::vector<std::vector<std::string>> scopes_;   // guard USRs declared per compound
+  std::map<std::string, guard_info> guards_;
+  std::vector<breakable> breakables_;
+  int loop_depth_ = 0;
+  // Deeper nesting than this (a generated a+b+...+z chain of thousands of
+  // terms) is not followed: the walk recurses once per level and must not
+  // exhaust a worker thread's stack. Real code stays far below it.
+  static constexpr int kMaxDepth = 2000;
+  int depth_ = 0;  // current recursion depth of walk_stmt/walk_expr
+  int next_group_ = 0;
+  bool is_lambda_ = false;
+  lambda_capture lambda_;
+  std::set<std::string> own_locals_;                   // locals declared in this body
+  std::map<std::string, std::string> lambda_vars_;     // local USR -> lambda id it holds
+  std::map<std::string, thread_var_fact> threads_;     // started std::thread locals not yet joined
+};
+
+}  // namespace concheck::analyzer::detail

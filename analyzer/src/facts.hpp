@@ -1,0 +1,158 @@
+// concheck analyzer: the facts one translation unit contributes (private).
+//
+// extract_facts() walks a libclang AST once and records, per function body, the
+// events that matter for concurrency, each with the locks held at that point:
+// accesses to data that may be shared, lock acquisitions, calls, thread starts,
+// joins, condition-variable waits and blocking calls. Nothing here refers to a
+// libclang object, so facts outlive their translation unit and facts from many
+// TUs (built on worker threads) can be merged. Entities are keyed by libclang
+// USRs, which name the same function, field or global in every TU.
+//
+// Lock and data keys: a global or static is its USR; a member is its field's
+// USR (so `this->m`, `m` and `acct.m` are one key); an element of an array or
+// container adds "[]"; a local variable is its USR (only shared when a lambda
+// captures it by reference).
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "analysis.hpp"
+#include "diagnostic.hpp"
+
+namespace concheck::analyzer {
+
+// A lock as the source names it: `id` is the canonical key, `display` the
+// user's words ("account::mu_", "g_lock", "forks[]").
+struct lock_name {
+  std::string id;
+  std::string display;
+  friend bool operator<(const lock_name& a, const lock_name& b) { return a.id < b.id; }
+  friend bool operator==(const lock_name& a, const lock_name& b) { return a.id == b.id; }
+};
+
+// Locks held at one program point. `must`: held on every path reaching it
+// (used for lock order, so no edge is invented); `may`: held on some path
+// (used for unprotected-write, so no write is called unprotected when a path
+// holds a lock). Both sorted by id.
+struct held_set {
+  std::vector<lock_name> must;
+  std::vector<lock_name> may;
+};
+
+enum class var_kind { global, field, local };
+
+struct var_info {
+  std::string key;
+  std::string display;
+  var_kind kind = var_kind::global;
+  std::string owner_class;      // field: the class USR
+  bool atomic = false;
+  bool thread_local_storage = false;
+  bool constant = false;
+  std::vector<lock_name> guarded_by;  // from GUARDED_BY / PT_GUARDED_BY
+  location declared;
+};
+
+struct access_fact {
+  std::string var;   // key into tu_facts::vars
+  bool write = false;
+  location where;
+  held_set held;
+  bool captured = false;  // a local reached through a lambda capture by reference
+  bool via_this = false;  // a member of the object the method runs on
+};
+
+struct acquisition_fact {
+  lock_name lock;
+  location where;
+  held_set held;           // before this acquisition
+  bool try_lock = false;   // cannot block: adds no order edge into `lock`
+  bool shared = false;     // reader acquisition
+  int group = -1;          // scoped_lock/std::lock: same group = no order among them
+};
+
+struct call_fact {
+  std::string callee;      // USR
+  std::string callee_display;
+  location where;
+  held_set held;
+  // Locks passed as arguments (by reference or pointer), by argument index:
+  // a callee that locks its parameter locks these.
+  std::vector<std::pair<unsigned, lock_name>> lock_args;
+};
+
+struct spawn_fact {
+  std::string entry;       // USR of the function or lambda id
+  std::string entry_display;
+  location where;
+  bool in_loop = false;    // may start several threads
+};
+
+struct cv_wait_fact {
+  location where;
+  bool has_predicate = false;
+  bool in_loop = false;
+};
+
+struct blocking_fact {
+  std::string what;        // "std::this_thread::sleep_for", "join", ...
+  location where;
+  held_set held;
+};
+
+struct thread_var_fact {   // a std::thread object that is never joined or detached
+  std::string name;
+  location where;
+};
+
+struct function_facts {
+  std::string id;          // USR, or "lambda@file:line:col"
+  std::string display;     // "account::withdraw", "lambda at main.cpp:12"
+  location where;
+  std::string owner_class; // methods: the class USR
+  std::string enclosing;   // lambdas: display name of the named function they are written in
+  bool is_method = false;
+  bool is_public = false;
+  bool is_ctor_or_dtor = false;
+  bool is_lambda = false;
+  bool is_main = false;
+  std::vector<std::string> params;         // parameter USRs, in order
+  std::vector<lock_name> requires_locks;   // REQUIRES(...) annotation
+  std::vector<lock_name> released_unheld;  // unlocked here but never locked here: held on entry
+  std::vector<access_fact> accesses;
+  std::vector<acquisition_fact> acquisitions;
+  std::vector<call_fact> calls;
+  std::vector<spawn_fact> spawns;
+  std::vector<location> joins;
+  std::vector<cv_wait_fact> cv_waits;
+  std::vector<blocking_fact> blocking;
+  std::vector<thread_var_fact> unjoined_threads;
+};
+
+struct class_info {
+  std::string id;
+  std::string display;
+  bool owns_lock = false;  // has a lockable field
+  bool takes_own_lock = false;  // one of its methods locks one of its lock fields (set by build_program)
+  bool system = false;          // declared in a system header (std::pair...): its fields are not user data
+};
+
+}  // namespace concheck::analyzer
+
+struct concheck::analyzer::tu_facts {
+  std::map<std::string, function_facts> functions;  // by id
+  std::map<std::string, var_info> vars;             // by key
+  std::map<std::string, class_info> classes;        // by USR
+};
+
+namespace concheck::analyzer {
+// Orders locations for deterministic output.
+inline bool location_less(const location& a, const location& b) {
+  if (a.file != b.file) return a.file < b.file;
+  if (a.line != b.line) return a.line < b.line;
+  return a.column < b.column;
+}
+}  // namespace concheck::analyzer

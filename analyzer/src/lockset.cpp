@@ -1,0 +1,79 @@
+#include "lockset.hpp"
+
+#include <algorithm>
+
+namespace concheck::analyzer::detail {
+
+void flow_state::add(const lock_name& lock, const std::string& holder, bool shared, bool must) {
+  held.push_back(held_entry{lock, holder, shared, must});
+}
+
+bool flow_state::release(const std::string& lock_id) {
+  auto it = std::find_if(held.begin(), held.end(), [&](const held_entry& e) { return e.lock.id == lock_id && e.holder.empty(); });
+  if (it == held.end()) it = std::find_if(held.begin(), held.end(), [&](const held_entry& e) { return e.lock.id == lock_id; });
+  if (it == held.end()) return false;
+  held.erase(it);
+  return true;
+}
+
+void flow_state::release_holder(const std::string& holder) {
+  std::erase_if(held, [&](const held_entry& e) { return e.holder == holder; });
+}
+
+bool flow_state::holds_via(const std::string& holder) const {
+  return std::any_of(held.begin(), held.end(), [&](const held_entry& e) { return e.holder == holder; });
+}
+
+void flow_state::set_holder_must(const std::string& holder) {
+  for (auto& e : held) {
+    if (e.holder == holder) e.must = true;
+  }
+}
+
+void flow_state::change_holder(const std::string& from, const std::string& to) {
+  for (auto& e : held) {
+    if (e.holder == from) e.holder = to;
+  }
+}
+
+held_set flow_state::snapshot() const {
+  held_set out;
+  if (unreachable) return out;
+  for (const auto& e : held) {
+    out.may.push_back(e.lock);
+    if (e.must) out.must.push_back(e.lock);
+  }
+  for (auto* v : {&out.may, &out.must}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  return out;
+}
+
+flow_state join(const flow_state& a, const flow_state& b) {
+  if (a.unreachable) return b;
+  if (b.unreachable) return a;
+  flow_state out;
+  std::vector<bool> used(b.held.size(), false);
+  for (const auto& e : a.held) {
+    held_entry joined = e;
+    joined.must = false;
+    for (std::size_t i = 0; i < b.held.size(); ++i) {
+      if (!used[i] && b.held[i].lock.id == e.lock.id && b.held[i].holder == e.holder) {
+        used[i] = true;
+        joined.must = e.must && b.held[i].must;
+        break;
+      }
+    }
+    out.held.push_back(joined);
+  }
+  for (std::size_t i = 0; i < b.held.size(); ++i) {
+    if (used[i]) continue;
+    held_entry joined = b.held[i];
+    joined.must = false;
+    out.held.push_back(joined);
+  }
+  return out;
+}
+
+}  // namespace concheck::analyzer::detail

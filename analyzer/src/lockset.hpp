@@ -1,0 +1,44 @@
+// concheck analyzer: the set of locks held at one point of a function body
+// while the walker follows it statement by statement (private).
+//
+// Each entry is one hold of one lock by one holder: a guard variable (its USR)
+// or "" for an explicit lock()/pthread_mutex_lock. `must` is false when only
+// some paths reaching this point hold it (after a join, a try_lock whose result
+// was not tested, a try_to_lock guard). Joins keep every entry of either side
+// and set must only where both sides hold it; an unreachable side (after
+// return/throw/break) is the identity. A handful of entries at most: linear
+// scans are the cheapest structure.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "facts.hpp"
+
+namespace concheck::analyzer::detail {
+
+struct held_entry {
+  lock_name lock;
+  std::string holder;  // guard variable USR, "" for an explicit hold
+  bool shared = false;
+  bool must = true;
+};
+
+struct flow_state {
+  std::vector<held_entry> held;
+  bool unreachable = false;
+
+  void add(const lock_name& lock, const std::string& holder, bool shared, bool must);
+  // Removes one explicit hold of `lock_id` (or, if there is none, one hold by
+  // any holder: unlocking what a released guard held). Returns false if none.
+  bool release(const std::string& lock_id);
+  void release_holder(const std::string& holder);
+  bool holds_via(const std::string& holder) const;
+  void set_holder_must(const std::string& holder);
+  void change_holder(const std::string& from, const std::string& to);
+  held_set snapshot() const;
+};
+
+flow_state join(const flow_state& a, const flow_state& b);
+
+}  // namespace concheck::analyzer::detail

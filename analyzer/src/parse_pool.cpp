@@ -1,0 +1,168 @@
+// Parallel parsing and fact extraction; see parse_pool.hpp.
+#include "parse_pool.hpp"
+
+#include <clang-c/Index.h>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <filesystem>
+#include <thread>
+#include <utility>
+
+#include "parse_diagnostics.hpp"
+#include "parse_headers.hpp"
+#include "parse_pch.hpp"
+#include "source_check.hpp"
+
+namespace concheck::analyzer {
+namespace {
+
+// Owns a parsed TU; disposes of it at scope exit.
+struct parsed_tu {
+  CXTranslationUnit tu = nullptr;
+  std::string error;
+  parsed_tu() = default;
+  parsed_tu(parsed_tu&& other) noexcept : tu(std::exchange(other.tu, nullptr)), error(std::move(other.error)) {}
+  parsed_tu& operator=(parsed_tu&& other) noexcept {
+    std::swap(tu, other.tu);
+    error = std::move(other.error);
+    return *this;
+  }
+  ~parsed_tu() {
+    if (tu != nullptr) clang_disposeTranslationUnit(tu);
+  }
+  bool ok() const { return tu != nullptr && error.empty(); }
+};
+
+struct worker_context {
+  CXIndex index;
+  pch_cache* cache;
+  header_registry* headers;
+  std::atomic<unsigned>* header_parses;
+  const parse_settings& settings;
+};
+
+// No detailed preprocessing record and no KeepGoing: a TU with an error is
+// refused anyway, so stopping at the first fatal error is only faster.
+parsed_tu parse_once(CXIndex index, const std::vector<std::string>& args, unsigned flags,
+                     CXUnsavedFile* unsaved = nullptr) {
+  std::vector<const char*> argv;
+  argv.reserve(args.size());
+  for (const auto& a : args) argv.push_back(a.c_str());
+  parsed_tu out;
+  CXErrorCode code = clang_parseTranslationUnit2FullArgv(index, nullptr, argv.data(), static_cast<int>(argv.size()),
+                                                         unsaved, unsaved != nullptr ? 1 : 0, flags, &out.tu);
+  if (code == CXError_Crashed) out.error = "libclang crashed while parsing it";
+  else if (code != CXError_Success || out.tu == nullptr)
+    out.error = fmt::format("libclang could not parse it (error {})", static_cast<int>(code));
+  else out.error = first_parse_error(out.tu);
+  return out;
+}
+
+bool extract_into(const worker_context& ctx, const compile_job& job, CXTranslationUnit tu, parse_result& result) {
+  if (!ctx.settings.extract) return true;
+  try {
+    result.facts.push_back(extract_facts(tu, ctx.settings.analysis));
+    return true;
+  } catch (const std::exception& e) {
+    result.error = fmt::format("{}: error: internal error while analyzing: {}", job.file, e.what());
+    result.facts.clear();
+    return false;
+  }
+}
+
+// Parses the bodies of the project headers `tu` includes when this TU is the
+// first to include one of them. False when they do not parse on their own.
+bool cover_headers(const worker_context& ctx, const compile_job& job, const std::string& pch, CXTranslationUnit tu,
+                   parse_result& result) {
+  project_includes includes = project_includes_of(tu);
+  if (includes.all.empty() || !ctx.headers->claim(includes.all)) return true;
+  if (includes.top_level.empty()) return false;  // only reached through -include or the like
+  ++*ctx.header_parses;
+  std::string name = (std::filesystem::path(job.file).parent_path() /
+                      fmt::format("concheck-headers-of-{}", std::filesystem::path(job.file).filename().string()))
+                         .string();
+  std::string text = include_file_text(includes.top_level);
+  CXUnsavedFile unsaved{name.c_str(), text.c_str(), static_cast<unsigned long>(text.size())};
+  compile_job synthesized = job;
+  synthesized.argv.back() = name;
+  // The synthesized file has a .cpp-less name: keep it C++ whatever the driver guesses.
+  synthesized.argv.insert(synthesized.argv.end() - 1, {"-x", is_cplusplus_job(job) ? "c++" : "c"});
+  auto args = pch.empty() ? synthesized.argv : pch_cache::with_pch(synthesized, pch);
+  parsed_tu headers = parse_once(ctx.index, args, CXTranslationUnit_None, &unsaved);
+  if (!headers.ok()) return false;
+  return extract_into(ctx, job, headers.tu, result);
+}
+
+void run_job(const worker_context& ctx, const compile_job& job, parse_result& result) {
+  if (std::string problem = check_source_file(job.file, ctx.settings.max_file_size); !problem.empty()) {
+    result.error = problem;
+    return;
+  }
+  std::string pch = ctx.cache != nullptr ? ctx.cache->get(ctx.index, job) : std::string();
+  const bool fast = ctx.settings.skip_header_bodies;
+  parsed_tu parsed = parse_once(ctx.index, pch.empty() ? job.argv : pch_cache::with_pch(job, pch),
+                                fast ? kSkipHeaderBodies : unsigned{CXTranslationUnit_None});
+  result.used_pch = !pch.empty() && parsed.ok();
+  if (parsed.ok() && fast) {
+    if (extract_into(ctx, job, parsed.tu, result) && cover_headers(ctx, job, pch, parsed.tu, result)) return;
+    if (!result.error.empty()) return;
+    result.facts.clear();
+    parsed = parse_once(ctx.index, pch.empty() ? job.argv : pch_cache::with_pch(job, pch), CXTranslationUnit_None);
+    result.fell_back = true;
+  } else if (!parsed.ok() && (fast || !pch.empty())) {
+    // Never let a shortcut cause an error: the verdict is that of a plain parse.
+    parsed = parse_once(ctx.index, job.argv, CXTranslationUnit_None);
+    result.used_pch = false;
+    result.fell_back = fast;
+  }
+  if (!parsed.ok()) {
+    result.error = fmt::format("{}: error: cannot analyze: {}", job.file, parsed.error);
+    return;
+  }
+  extract_into(ctx, job, parsed.tu, result);
+}
+
+}  // namespace
+
+std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const parse_settings& settings,
+                                    progress_line& progress, parse_stats* stats) {
+  std::vector<parse_result> results(jobs.size());
+  std::optional<pch_cache> cache;
+  if (settings.use_pch) {
+    cache.emplace();
+    cache->plan(jobs);
+  }
+  header_registry headers;
+  std::atomic<unsigned> header_parses{0};
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    CXIndex index = clang_createIndex(/*excludeDeclarationsFromPCH=*/0, /*displayDiagnostics=*/0);
+    worker_context ctx{index, cache ? &*cache : nullptr, &headers, &header_parses, settings};
+    for (std::size_t i = next++; i < jobs.size(); i = next++) {
+      auto start = std::chrono::steady_clock::now();
+      run_job(ctx, jobs[i], results[i]);
+      results[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      progress.done(jobs[i].file);
+    }
+    clang_disposeIndex(index);
+  };
+  unsigned threads = std::max(1U, std::min<unsigned>(settings.jobs, static_cast<unsigned>(jobs.size())));
+  if (threads == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+  }
+  if (stats != nullptr) {
+    stats->pch_built = cache ? cache->built() : 0;
+    stats->header_parses = header_parses.load();
+  }
+  return results;
+}
+
+}  // namespace concheck::analyzer

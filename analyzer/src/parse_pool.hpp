@@ -1,0 +1,51 @@
+// concheck analyzer: parsing translation units on N worker threads and
+// extracting their facts.
+//
+// Each worker owns one CXIndex (libclang indexes are not shared between
+// threads) and takes the next job from an atomic counter. A job is checked
+// (source_check.hpp), parsed with the shared standard-library PCH when one
+// applies (parse_pch.hpp) and with its headers' function bodies skipped
+// (parse_headers.hpp: they are parsed once per run instead), refused when it
+// has a parse error, and otherwise handed to extract_facts(). A TU that fails
+// in that fast mode is parsed again whole and without the PCH, so neither
+// shortcut ever causes an error of its own. Results come back in job order,
+// so the output does not depend on -j or on timing.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis.hpp"
+#include "compile_db.hpp"
+#include "progress.hpp"
+
+namespace concheck::analyzer {
+
+struct parse_settings {
+  unsigned jobs = 1;
+  bool use_pch = true;
+  bool skip_header_bodies = true;  // false: parse every TU whole (--full-parse)
+  std::size_t max_file_size = std::size_t{64} << 20;
+  analysis_options analysis;
+  bool extract = true;  // false: parse and check only (every rule disabled)
+};
+
+struct parse_result {
+  std::vector<tu_facts_ptr> facts;  // empty when the TU was not analyzed (or rules are off)
+  std::string error;    // "FILE: error: ..." when it could not be analyzed
+  double seconds = 0;   // parse + extraction time
+  bool used_pch = false;
+  bool fell_back = false;  // the fast mode failed and the TU was parsed whole
+};
+
+struct parse_stats {
+  unsigned pch_built = 0;
+  unsigned header_parses = 0;  // synthesized TUs parsing project headers' bodies
+};
+
+std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const parse_settings& settings,
+                                    progress_line& progress, parse_stats* stats = nullptr);
+
+}  // namespace concheck::analyzer

@@ -1,0 +1,253 @@
+#include "summary.hpp"
+
+#include <algorithm>
+#include <optional>
+
+namespace concheck::analyzer::detail {
+
+std::vector<lock_name> lock_union(const std::vector<lock_name>& a, const std::vector<lock_name>& b) {
+  std::vector<lock_name> out;
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+namespace {
+
+std::vector<lock_name> sorted(std::vector<lock_name> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+bool before(const location& a, const location& b) {
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
+}
+
+// Where the spawning function's concurrent region starts and ends.
+struct spawn_region {
+  bool any = false;
+  location first_spawn;
+  bool joined = false;
+  location last_join;
+};
+
+spawn_region region_of(const function_facts& f) {
+  spawn_region r;
+  for (const auto& s : f.spawns) {
+    if (!r.any || before(s.where, r.first_spawn)) r.first_spawn = s.where;
+    r.any = true;
+  }
+  for (const auto& j : f.joins) {
+    if (r.any && before(r.first_spawn, j) && (!r.joined || before(r.last_join, j))) {
+      r.last_join = j;
+      r.joined = true;
+    }
+  }
+  return r;
+}
+
+// A class "takes its own lock" when one of its methods acquires one of its lock
+// fields: then its public methods are meant to be called from several threads.
+// (A pimpl struct whose owner locks it from outside does not qualify.)
+void compute_lock_taking_classes(program& p) {
+  for (const auto& [id, f] : p.functions) {
+    if (f->owner_class.empty()) continue;
+    auto c = p.classes.find(f->owner_class);
+    if (c == p.classes.end() || !c->second.owns_lock) continue;
+    const std::string field_prefix = f->owner_class + "@FI@";
+    for (const auto& a : f->acquisitions) {
+      if (a.lock.id.rfind(field_prefix, 0) == 0 || a.lock.id.rfind("this:", 0) == 0) c->second.takes_own_lock = true;
+    }
+  }
+}
+
+void compute_roots(program& p) {
+  for (const auto& [id, f] : p.functions) {
+    for (const auto& s : f->spawns) {
+      auto& r = p.roots["thread:" + s.entry];
+      if (r.id.empty()) {
+        r.id = "thread:" + s.entry;
+        r.display = s.entry_display;
+        r.started = s.where;
+        r.multiplicity = 0;
+      }
+      r.multiplicity += s.in_loop ? 2 : 1;
+      p.roots_of[s.entry].insert(r.id);
+    }
+    if (!f->spawns.empty()) {
+      auto& r = p.roots["spawner:" + id];
+      r.id = "spawner:" + id;
+      r.display = f->display;
+      r.started = region_of(*f).first_spawn;
+    }
+    if (f->is_method && f->is_public && !f->is_ctor_or_dtor && !f->is_lambda) {
+      auto c = p.classes.find(f->owner_class);
+      if (c != p.classes.end() && c->second.takes_own_lock) {
+        auto& r = p.roots["api:" + c->first];
+        r.id = "api:" + c->first;
+        r.display = c->second.display;
+        r.multiplicity = 2;
+        r.started = f->where;
+        p.roots_of[id].insert(r.id);
+      }
+    }
+  }
+  // Propagate along calls until nothing changes.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [id, f] : p.functions) {
+      for (const auto& c : f->calls) {
+        std::set<std::string> from = p.roots_at(*f, c.where);
+        auto& to = p.roots_of[c.callee];
+        for (const auto& r : from) changed |= to.insert(r).second;
+      }
+    }
+  }
+}
+
+void compute_required(program& p) {
+  std::set<std::string> entries;
+  for (const auto& [id, f] : p.functions) {
+    for (const auto& s : f->spawns) entries.insert(s.entry);
+  }
+  // Public methods of lock-taking classes are roots (they run concurrently),
+  // but what they require is still computed from their call sites when there
+  // are any: a public method that every known caller calls under a lock is
+  // treated as protected by it (precision over recall).
+  std::map<std::string, std::vector<std::pair<const function_facts*, const call_fact*>>> sites;
+  for (const auto& [id, f] : p.functions) {
+    for (const auto& c : f->calls) sites[c.callee].push_back({f, &c});
+  }
+  // nullopt = "top" (every lock) while no call site has been seen yet.
+  std::map<std::string, std::optional<std::vector<lock_name>>> may, must;
+  for (const auto& [id, f] : p.functions) {
+    bool fixed = entries.count(id) != 0 || sites.count(id) == 0;
+    if (fixed) {
+      may[id] = sorted(f->requires_locks);
+      must[id] = sorted(f->requires_locks);
+    } else {
+      may[id] = std::nullopt;
+      must[id] = std::nullopt;
+    }
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [id, f] : p.functions) {
+      if (entries.count(id) != 0 || sites.count(id) == 0) continue;
+      for (int which = 0; which < 2; ++which) {
+        auto& table = which == 0 ? may : must;
+        std::optional<std::vector<lock_name>> meet;
+        for (const auto& [caller, call] : sites[id]) {
+          const auto& caller_req = table[caller->id];
+          if (!caller_req) continue;
+          std::vector<lock_name> here = lock_union(sorted(which == 0 ? call->held.may : call->held.must), *caller_req);
+          if (!meet) {
+            meet = here;
+          } else {
+            std::vector<lock_name> both;
+            std::set_intersection(meet->begin(), meet->end(), here.begin(), here.end(), std::back_inserter(both));
+            meet = both;
+          }
+        }
+        if (!meet) continue;
+        *meet = lock_union(*meet, sorted(f->requires_locks));
+        if (table[id] != meet) {
+          table[id] = meet;
+          changed = true;
+        }
+      }
+    }
+  }
+  for (const auto& [id, f] : p.functions) {
+    p.required_may[id] = may[id].value_or(std::vector<lock_name>{});
+    p.required_must[id] = must[id].value_or(std::vector<lock_name>{});
+  }
+}
+
+void compute_acquires(program& p) {
+  for (const auto& [id, f] : p.functions) {
+    auto& mine = p.acquires[id];
+    for (const auto& a : f->acquisitions) {
+      if (mine.count(a.lock.id) == 0) mine[a.lock.id] = acquired_lock{a.lock, a.where, f->display, a.try_lock, a.shared};
+    }
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [id, f] : p.functions) {
+      for (const auto& c : f->calls) {
+        if (c.callee == id) continue;
+        auto inherited = acquired_by_call(p, c);  // a copy: p.acquires[id] may grow below
+        auto& mine = p.acquires[id];
+        for (const auto& w : inherited) changed |= mine.emplace(w.lock.id, w).second;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<acquired_lock> acquired_by_call(const program& p, const call_fact& call) {
+  std::vector<acquired_lock> out;
+  auto callee = p.acquires.find(call.callee);
+  if (callee == p.acquires.end()) return out;
+  const function_facts* f = nullptr;
+  if (auto it = p.functions.find(call.callee); it != p.functions.end()) f = it->second;
+  for (const auto& [lock, w] : callee->second) {
+    acquired_lock renamed = w;
+    if (f != nullptr && !call.lock_args.empty()) {
+      for (std::size_t i = 0; i < f->params.size(); ++i) {
+        if (f->params[i] != lock) continue;
+        for (const auto& [index, arg] : call.lock_args) {
+          if (index == i) renamed.lock = arg;
+        }
+      }
+    }
+    out.push_back(renamed);
+  }
+  return out;
+}
+
+std::set<std::string> program::roots_at(const function_facts& f, const location& where) const {
+  std::set<std::string> out;
+  if (auto it = roots_of.find(f.id); it != roots_of.end()) out = it->second;
+  if (!f.spawns.empty()) {
+    spawn_region r = region_of(f);
+    if (before(r.first_spawn, where) && (!r.joined || before(where, r.last_join))) out.insert("spawner:" + f.id);
+  }
+  return out;
+}
+
+bool program::concurrent(const std::set<std::string>& a, const std::set<std::string>& b) const {
+  for (const auto& x : a) {
+    for (const auto& y : b) {
+      if (x != y) return true;
+      auto r = roots.find(x);
+      if (r != roots.end() && r->second.multiplicity >= 2) return true;
+    }
+  }
+  return false;
+}
+
+program build_program(const std::vector<tu_facts_ptr>& facts) {
+  program p;
+  for (const auto& tu : facts) {
+    if (!tu) continue;
+    for (const auto& [id, f] : tu->functions) p.functions.emplace(id, &f);
+    for (const auto& [id, v] : tu->vars) {
+      auto [it, inserted] = p.vars.emplace(id, v);
+      if (!inserted && it->second.guarded_by.empty()) it->second.guarded_by = v.guarded_by;
+    }
+    for (const auto& [id, c] : tu->classes) {
+      auto [it, inserted] = p.classes.emplace(id, c);
+      if (!inserted) it->second.owns_lock |= c.owns_lock;
+    }
+  }
+  compute_lock_taking_classes(p);
+  compute_roots(p);
+  compute_required(p);
+  compute_acquires(p);
+  return p;
+}
+
+}  // namespace concheck::analyzer::detail

@@ -1,0 +1,75 @@
+// concheck analyzer: the whole program as the rules see it (private).
+//
+// build_program() merges the facts of every translation unit (functions,
+// variables and classes by USR; the first definition of a function wins, so a
+// header's inline function summarized in many TUs counts once) and derives:
+//  - thread roots: where concurrently running code starts. A function passed
+//    to a thread start is a root (run by as many threads as it has start sites,
+//    "several" when started in a loop); the code of the starting function after
+//    its first thread start and before its last join is a root; public methods
+//    of a class that owns a lock are a root run by several threads (they are
+//    called from many threads by design). roots_of(f) is every root whose code
+//    reaches f through calls.
+//  - required locks: the locks held at every call site of a function (plus its
+//    REQUIRES annotation), the greatest fixed point over the call graph, so a
+//    helper always called under a lock is protected by it. Entry points (roots
+//    and functions nobody calls) require only what they are annotated with.
+//  - transitive acquisitions: the locks a function or anything it calls takes,
+//    with one witness site each, for lock-order edges across calls.
+// Cost: O((F + C) * L) per fixed-point round for F functions, C call sites and
+// L locks; rounds are bounded by the call graph's depth in practice.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "facts.hpp"
+
+namespace concheck::analyzer::detail {
+
+struct thread_root {
+  std::string id;
+  std::string display;
+  int multiplicity = 1;  // 2 = may run in several threads at once
+  location started;
+};
+
+struct acquired_lock {
+  lock_name lock;
+  location where;         // the acquisition itself (possibly deep in a callee)
+  std::string function;   // display name of the function that takes it
+  bool try_lock = false;
+  bool shared = false;
+};
+
+struct program {
+  std::map<std::string, const function_facts*> functions;
+  std::map<std::string, var_info> vars;
+  std::map<std::string, class_info> classes;
+
+  std::map<std::string, thread_root> roots;
+  std::map<std::string, std::set<std::string>> roots_of;       // function -> root ids
+  std::map<std::string, std::vector<lock_name>> required_may;   // function -> locks held at every call site (some path)
+  std::map<std::string, std::vector<lock_name>> required_must;  // ... on every path
+  std::map<std::string, std::map<std::string, acquired_lock>> acquires;  // function -> lock id -> witness
+
+  // Roots that run the code at `where` inside function `f` (its own roots,
+  // plus the spawner root when `where` lies between its first thread start
+  // and its last join).
+  std::set<std::string> roots_at(const function_facts& f, const location& where) const;
+  bool concurrent(const std::set<std::string>& a, const std::set<std::string>& b) const;
+};
+
+program build_program(const std::vector<tu_facts_ptr>& facts);
+
+// The locks a call acquires: the callee's transitive acquisitions, with a lock
+// that is one of the callee's parameters renamed to the argument passed at
+// this call (void with(std::mutex& m) { lock m } called as with(a) takes a).
+std::vector<acquired_lock> acquired_by_call(const program& p, const call_fact& call);
+
+// Sorted union of lock lists.
+std::vector<lock_name> lock_union(const std::vector<lock_name>& a, const std::vector<lock_name>& b);
+
+}  // namespace concheck::analyzer::detail

@@ -1,0 +1,249 @@
+// concheck detector: the monitor engine, the rules of monitor mode.
+//
+// The monitor consumes lock events (before-lock, after-lock, before-unlock,
+// destroy, condition-variable waits) and returns what they reveal: potential
+// deadlocks (lock-order inversions), self-deadlocks, unlocks of locks not held,
+// condition-variable misuse. It knows nothing about pthreads or real threads:
+// the runtime drives it from its interposed functions, unit tests drive it with
+// synthetic event sequences, the deterministic scheduler will drive it too.
+// Identities are plain numbers: lock ids (never reused for another lock
+// object), thread ids, and opaque stack references (the runtime's stack ids).
+//
+// The rules (DESIGN.md section 5):
+//  - An order edge held -> wanted is recorded BEFORE the acquisition blocks, so
+//    the closing edge of a real AB/BA deadlock is seen before the threads hang.
+//  - Only acquisitions that can block forever add edges. try-lock and timed
+//    acquisitions add none, but the lock they take is a `from` for later edges;
+//    so std::lock / std::scoped_lock (lock one, try the rest) are clean.
+//  - Gate locks: each edge keeps the set of other locks held at every one of
+//    its occurrences (intersected); a cycle whose edges share one such lock
+//    cannot deadlock and is not reported.
+//  - Modes: at each lock of a cycle the incoming edge's request and the
+//    outgoing edge's hold must conflict (not both shared) for the cycle to
+//    deadlock; a reader-reader cycle is not reported.
+//  - A blocking acquisition of a non-recursive lock the thread already holds
+//    (in a conflicting mode) is a self-deadlock.
+//  - Cycles of any length and any number of held locks; nothing is forgotten
+//    while its locks live. on_lock_destroyed() forgets a dead lock entirely,
+//    which bounds memory by the locks alive at once.
+//
+// Locking: a monitor_thread is read and written only by its own thread, except
+// for the lock-free snapshot (seqlock) that the wait-for graph builder reads.
+// The shared state (order graph, edge payloads, condition-variable bindings) is
+// guarded by the monitor's internal spin lock (std::atomic, never a pthread or
+// user-visible lock), taken only on a slow path: an edge this thread has not
+// seen in this context before, a destroy, a condition-variable wait. Results
+// are returned by value after that lock is released, so callers may report
+// (and even end the process) without holding it.
+//
+// Cost: an acquisition while holding no lock is O(1) with no shared write; one
+// while holding k locks is O(k) lookups in the thread's edge cache; a new edge
+// costs one lock_order_graph insertion (Pearce-Kelly: proportional to the
+// affected region) plus a hash-map update.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace concheck::detector {
+
+using lock_id = std::uint64_t;    // 0 is "no lock"
+using thread_id = std::uint64_t;
+using stack_ref = std::uint32_t;  // opaque (the runtime's stack id); 0 = none
+
+enum class lock_mode : std::uint8_t { exclusive, shared };
+
+// How an acquisition may wait.
+enum class acquire_kind : std::uint8_t {
+  blocking,  // lock(), rdlock(), wrlock(): may wait forever: adds order edges
+  try_lock,  // never waits
+  timed,     // gives up after a timeout
+};
+
+// What a lock does when its holder acquires it again.
+enum class relock_behavior : std::uint8_t {
+  blocks,     // plain mutex: waits forever (self-deadlock)
+  recursive,  // recursive mutex: counts
+  fails,      // error-checking mutex: returns an error, never waits
+  rwlock,     // reader-writer lock: shared after shared counts; exclusive after
+              // shared blocks (self-deadlock); anything after exclusive fails
+};
+
+struct lock_event {
+  lock_id lock = 0;
+  lock_mode mode = lock_mode::exclusive;
+  acquire_kind kind = acquire_kind::blocking;
+  relock_behavior relock = relock_behavior::blocks;
+  std::uintptr_t pc = 0;  // caller of the operation (cheap site)
+};
+
+// One lock a thread holds.
+struct held_lock {
+  lock_id lock = 0;
+  std::uintptr_t pc = 0;   // where it was acquired (caller's return address)
+  stack_ref stack = 0;     // full stack of that acquisition, when one was captured
+  lock_mode mode = lock_mode::exclusive;
+  std::uint32_t depth = 1; // recursive acquisitions
+};
+
+// One edge of a reported cycle: `thread` acquired `to` at `to_stack` while
+// holding `from`, acquired at `from_stack` (first occurrence of the edge).
+struct cycle_edge_view {
+  lock_id from = 0;
+  lock_id to = 0;
+  thread_id thread = 0;
+  stack_ref from_stack = 0;
+  stack_ref to_stack = 0;
+  std::uintptr_t from_pc = 0;  // when no full stack was captured for `from`
+  bool from_shared = false;
+  bool to_shared = false;
+};
+
+// A callback that captures the current stack (called at most once per
+// acquisition, only when it adds a new edge). Returns 0 if it cannot.
+using stack_capture_fn = stack_ref (*)(void* context);
+
+// The per-thread part of the monitor. Owned by its thread (the runtime keeps
+// it in its thread record); moved nowhere. Held locks are stored in a chunked
+// array (16 inline, then chunks doubling in size, never moved while the thread
+// lives), so no count is too large and another thread can read a snapshot.
+class monitor_thread {
+ public:
+  explicit monitor_thread(thread_id id) noexcept;
+  ~monitor_thread();
+  monitor_thread(const monitor_thread&) = delete;
+  monitor_thread& operator=(const monitor_thread&) = delete;
+
+  thread_id id() const noexcept { return id_; }
+  // Recycles the state for another thread (held locks and the edge cache are cleared).
+  void reset(thread_id id) noexcept;
+
+  std::size_t held_count() const noexcept { return count_.load(std::memory_order_relaxed); }
+  // The i-th held lock, oldest first (owner thread only).
+  held_lock held(std::size_t index) const noexcept;
+  // Copies the entry for `lock` to `out` and returns true if it is held (owner thread only).
+  bool find_held(lock_id lock, held_lock& out) const noexcept;
+  std::vector<held_lock> held_locks() const;
+
+  // Seqlock counter: odd while the owner changes its held locks or its wait;
+  // bumped on every change, so equal even values before and after a read mean
+  // the read saw one consistent state. Also the thread's "progress" counter.
+  std::uint64_t sequence() const noexcept { return seq_.load(std::memory_order_acquire); }
+  // Reads the held locks from any thread. Returns false if the owner was
+  // changing them (retry later); on success `sequence_out` is the sequence read.
+  bool snapshot_held(std::vector<held_lock>& out, std::uint64_t& sequence_out) const;
+
+  // The owner marks a change it makes outside the monitor (e.g. its wait
+  // state in the runtime) so snapshot readers notice it.
+  void begin_change() noexcept {
+    seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+  }
+  void end_change() noexcept { seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
+
+ private:
+  friend class monitor;
+  struct slot;
+  struct edge_cache;
+
+  slot& slot_at(std::size_t index) const noexcept;
+  void push(const held_lock& entry) noexcept;
+  void remove_at(std::size_t index) noexcept;
+  std::size_t index_of(lock_id lock) const noexcept;
+
+  static constexpr std::size_t kInline = 16;
+  static constexpr std::size_t kChunks = 40;
+
+  thread_id id_;
+  std::atomic<std::uint64_t> seq_{0};
+  std::atomic<std::size_t> count_{0};
+  std::unique_ptr<slot[]> inline_;
+  std::atomic<slot*> chunks_[kChunks] = {};
+  std::unique_ptr<edge_cache> cache_;
+};
+
+// What a before_lock() call found.
+struct before_lock_result {
+  bool self_deadlock = false;     // blocking re-acquisition of a held non-recursive lock
+  bool already_held = false;      // the thread holds the lock already (recursion or misuse)
+  held_lock held;                 // that entry, when already_held
+  stack_ref stack = 0;            // the stack captured for new edges (pass to after_lock)
+  // New potential deadlocks closed by this acquisition: each an ordered cycle
+  // starting with the closing edge (held -> this lock) and ending back at it.
+  std::vector<std::vector<cycle_edge_view>> inversions;
+};
+
+// What a condition-variable wait is doing wrong.
+enum class cv_misuse : std::uint8_t {
+  none,
+  mutex_not_held,  // the waiting thread does not hold the mutex it passes
+  two_mutexes,     // another thread waits on the same cv with another mutex
+};
+
+struct cv_check {
+  cv_misuse misuse = cv_misuse::none;
+  lock_id other_mutex = 0;  // two_mutexes: the mutex the other waiters use
+};
+
+struct monitor_stats {
+  std::size_t graph_nodes = 0;
+  std::size_t graph_edges = 0;
+  std::size_t edge_payloads = 0;  // edges known, including refused (cycle-closing) ones
+  std::size_t refused_edges = 0;
+  std::size_t cv_bindings = 0;
+  std::size_t reported_cycles = 0;
+};
+
+class monitor {
+ public:
+  monitor();
+  ~monitor();
+  monitor(const monitor&) = delete;
+  monitor& operator=(const monitor&) = delete;
+
+  // Before `thread` acquires `event.lock`. For a blocking acquisition, records
+  // the order edges from every held lock (capturing a stack through `capture`
+  // only if an edge is new) and returns the cycles they close; also detects a
+  // self-deadlock. A potential deadlock is returned once per process.
+  before_lock_result before_lock(monitor_thread& thread, const lock_event& event,
+                                 stack_capture_fn capture = nullptr, void* context = nullptr);
+  // After the acquisition succeeded. `stack` is before_lock's captured stack (or 0).
+  // `known_not_held`: the caller knows the thread did not hold the lock (e.g.
+  // before_lock said so, or it held nothing), which skips a search.
+  void after_lock(monitor_thread& thread, const lock_event& event, stack_ref stack = 0,
+                  bool known_not_held = false) noexcept;
+  // Before the release. Returns false if the thread does not hold the lock
+  // (unlock-not-owned); the held set is then unchanged.
+  bool before_unlock(monitor_thread& thread, lock_id lock) noexcept;
+
+  // The lock object ended (destroyed, freed, or its address reused): its node,
+  // edges and payloads are forgotten. Threads that still hold it keep their entry.
+  void on_lock_destroyed(lock_id lock);
+
+  // A wait on condition variable `cv` (any stable number naming it) with
+  // `mutex`, before the wait releases the mutex. Call cv_wait_end() after the
+  // wait returned (the mutex re-acquired) in every case.
+  cv_check cv_wait_begin(monitor_thread& thread, std::uint64_t cv, lock_id mutex);
+  void cv_wait_end(std::uint64_t cv) noexcept;
+  void on_cv_destroyed(std::uint64_t cv) noexcept;
+
+  // Releases the mutex around a cv wait / re-acquires it afterwards, keeping
+  // its original acquisition site. Returns the entry removed (lock 0 if not held).
+  held_lock release_for_wait(monitor_thread& thread, lock_id mutex) noexcept;
+  void reacquire_after_wait(monitor_thread& thread, const held_lock& entry) noexcept;
+
+  // fork(): hold the internal lock across fork so the child's copy is consistent.
+  void lock_for_fork() noexcept;
+  void unlock_after_fork() noexcept;
+
+  monitor_stats stats();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace concheck::detector

@@ -1,0 +1,391 @@
+// concheck detector: the monitor engine (see monitor.hpp for the rules).
+#include "concheck/detector/monitor.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "concheck/detector/lock_order_graph.hpp"
+#include "monitor_internal.hpp"
+
+namespace concheck::detector {
+namespace {
+
+struct edge_key {
+  lock_id from = 0;
+  lock_id to = 0;
+  bool operator==(const edge_key&) const = default;
+};
+
+struct edge_key_hash {
+  std::size_t operator()(const edge_key& key) const noexcept {
+    return static_cast<std::size_t>(mix64(key.from * 0x100000001b3ULL ^ key.to));
+  }
+};
+
+// What the monitor remembers about one order edge.
+struct edge_payload {
+  thread_id thread = 0;            // first occurrence
+  stack_ref from_stack = 0;
+  stack_ref to_stack = 0;
+  std::uintptr_t from_pc = 0;
+  bool first_from_shared = false;
+  bool first_to_shared = false;
+  bool from_exclusive_seen = false;  // some occurrence held `from` exclusively
+  bool to_exclusive_seen = false;    // some occurrence requested `to` exclusively
+  bool in_graph = false;             // false: refused because it closes a cycle
+  std::vector<lock_id> gates;        // sorted; exclusive locks held at every occurrence
+};
+
+void remove_value(std::vector<lock_id>& values, lock_id value) {
+  auto it = std::find(values.begin(), values.end(), value);
+  if (it != values.end()) {
+    *it = values.back();
+    values.pop_back();
+  }
+}
+
+}  // namespace
+
+struct monitor::impl {
+  spin_lock lock;
+  lock_order_graph graph;
+  std::unordered_map<edge_key, edge_payload, edge_key_hash> edges;
+  std::unordered_map<lock_id, std::vector<lock_id>> successors;    // every known edge, for forgetting
+  std::unordered_map<lock_id, std::vector<lock_id>> predecessors;
+  std::vector<edge_key> refused;
+  std::unordered_set<std::uint64_t> reported;
+  struct cv_binding {
+    lock_id mutex = 0;
+    std::uint32_t waiters = 0;
+  };
+  std::unordered_map<std::uint64_t, cv_binding> cvs;
+
+  // One occurrence of held -> wanted. Appends any cycle it makes reportable.
+  void record_edge(const held_lock& held, const lock_event& event, thread_id thread, stack_ref stack,
+                   std::vector<lock_id>& gates, std::vector<std::vector<cycle_edge_view>>& out);
+  // Re-checks a refused edge: inserts it if its cycle is gone, reports its cycle if reportable.
+  void evaluate_refused(const edge_key& key, std::vector<std::vector<cycle_edge_view>>& out);
+  void evaluate_all_refused(const edge_key* skip, std::vector<std::vector<cycle_edge_view>>& out);
+  void evaluate_cycle(const edge_key& closing, const std::vector<lock_id>& path,
+                      std::vector<std::vector<cycle_edge_view>>& out);
+};
+
+void monitor::impl::record_edge(const held_lock& held, const lock_event& event, thread_id thread,
+                                stack_ref stack, std::vector<lock_id>& gates,
+                                std::vector<std::vector<cycle_edge_view>>& out) {
+  const edge_key key{held.lock, event.lock};
+  const bool from_exclusive = held.mode == lock_mode::exclusive;
+  const bool to_exclusive = event.mode == lock_mode::exclusive;
+  auto [it, inserted] = edges.try_emplace(key);
+  edge_payload& edge = it->second;
+  bool weakened = false;
+  if (inserted) {
+    edge.thread = thread;
+    edge.from_stack = held.stack;
+    edge.from_pc = held.pc;
+    edge.to_stack = stack;
+    edge.first_from_shared = !from_exclusive;
+    edge.first_to_shared = !to_exclusive;
+    edge.from_exclusive_seen = from_exclusive;
+    edge.to_exclusive_seen = to_exclusive;
+    edge.gates = gates;
+    successors[key.from].push_back(key.to);
+    predecessors[key.to].push_back(key.from);
+    std::vector<lock_id> path;
+    if (graph.insert_edge(key.from, key.to, &path)) {
+      edge.in_graph = true;
+      weakened = true;  // a new path may complete a refused edge's cycle
+    } else {
+      refused.push_back(key);
+      evaluate_cycle(key, path, out);
+    }
+  } else {
+    if (from_exclusive && !edge.from_exclusive_seen) edge.from_exclusive_seen = weakened = true;
+    if (to_exclusive && !edge.to_exclusive_seen) edge.to_exclusive_seen = weakened = true;
+    if (!edge.gates.empty()) {
+      std::vector<lock_id> common;
+      std::set_intersection(edge.gates.begin(), edge.gates.end(), gates.begin(), gates.end(),
+                            std::back_inserter(common));
+      if (common.size() != edge.gates.size()) {
+        edge.gates = std::move(common);
+        weakened = true;
+      }
+    }
+    if (!edge.in_graph) evaluate_refused(key, out);
+  }
+  if (weakened && !refused.empty()) evaluate_all_refused(&key, out);
+}
+
+void monitor::impl::evaluate_refused(const edge_key& key, std::vector<std::vector<cycle_edge_view>>& out) {
+  auto it = edges.find(key);
+  if (it == edges.end() || it->second.in_graph) return;
+  std::vector<lock_id> path;
+  if (graph.insert_edge(key.from, key.to, &path)) {
+    // The cycle it closed is gone (a lock on it died): it is an ordinary edge now.
+    it->second.in_graph = true;
+    refused.erase(std::remove(refused.begin(), refused.end(), key), refused.end());
+    return;
+  }
+  evaluate_cycle(key, path, out);
+}
+
+void monitor::impl::evaluate_all_refused(const edge_key* skip, std::vector<std::vector<cycle_edge_view>>& out) {
+  const std::vector<edge_key> pending = refused;  // evaluate_refused may shrink `refused`
+  for (const edge_key& key : pending) {
+    if (skip != nullptr && key == *skip) continue;
+    evaluate_refused(key, out);
+  }
+}
+
+void monitor::impl::evaluate_cycle(const edge_key& closing, const std::vector<lock_id>& path,
+                                   std::vector<std::vector<cycle_edge_view>>& out) {
+  // The cycle: closing (from -> to), then path to -> ... -> from.
+  std::vector<const edge_payload*> cycle;
+  std::vector<edge_key> keys;
+  keys.push_back(closing);
+  for (std::size_t i = 0; i + 1 < path.size(); ++i) keys.push_back(edge_key{path[i], path[i + 1]});
+  for (const edge_key& key : keys) {
+    auto it = edges.find(key);
+    if (it == edges.end()) return;  // the graph knows an edge we forgot: cannot describe it
+    cycle.push_back(&it->second);
+  }
+  // Gate lock: one exclusive lock held at every occurrence of every edge.
+  std::vector<lock_id> common = edges.at(closing).gates;
+  for (std::size_t i = 1; i < cycle.size() && !common.empty(); ++i) {
+    std::vector<lock_id> next;
+    std::set_intersection(common.begin(), common.end(), cycle[i]->gates.begin(), cycle[i]->gates.end(),
+                          std::back_inserter(next));
+    common = std::move(next);
+  }
+  if (!common.empty()) return;
+  // Modes: at every lock of the cycle, the request (incoming edge) must
+  // conflict with the hold (outgoing edge): not both shared.
+  for (std::size_t i = 0; i < cycle.size(); ++i) {
+    const edge_payload& incoming = *cycle[i];
+    const edge_payload& outgoing = *cycle[(i + 1) % cycle.size()];
+    if (!incoming.to_exclusive_seen && !outgoing.from_exclusive_seen) return;
+  }
+  std::vector<edge_key> sorted = keys;
+  std::sort(sorted.begin(), sorted.end(), [](const edge_key& a, const edge_key& b) {
+    return a.from != b.from ? a.from < b.from : a.to < b.to;
+  });
+  std::uint64_t signature = 0x51ed27;
+  for (const edge_key& key : sorted) signature = mix64(signature ^ mix64(key.from) ^ (key.to * 0x9e37));
+  if (!reported.insert(signature).second) return;
+  std::vector<cycle_edge_view> views;
+  views.reserve(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const edge_payload& edge = *cycle[i];
+    views.push_back(cycle_edge_view{keys[i].from, keys[i].to, edge.thread, edge.from_stack, edge.to_stack,
+                                    edge.from_pc, edge.first_from_shared, edge.first_to_shared});
+  }
+  out.push_back(std::move(views));
+}
+
+monitor::monitor() : impl_(std::make_unique<impl>()) {}
+monitor::~monitor() = default;
+
+namespace {
+
+std::uint64_t mode_bits(lock_mode held, lock_mode wanted) noexcept {
+  return (held == lock_mode::shared ? 0x5bd1e995ULL : 0) ^ (wanted == lock_mode::shared ? 0xc2b2ae35ULL : 0);
+}
+
+}  // namespace
+
+before_lock_result monitor::before_lock(monitor_thread& thread, const lock_event& event, stack_capture_fn capture,
+                                        void* context) {
+  before_lock_result result;
+  const std::size_t count = thread.held_count();
+  if (count == 0) return result;
+  // One pass: a re-acquisition? and the hash-sum of the exclusive locks held
+  // (the gate candidates; each slot keeps its lock's hash).
+  std::size_t existing = kNotFound;
+  std::uint64_t gate_sum = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& slot = thread.slot_at(i);
+    if (slot.lock.load(std::memory_order_relaxed) == event.lock) existing = i;
+    if (slot.mode.load(std::memory_order_relaxed) == static_cast<std::uint8_t>(lock_mode::exclusive)) {
+      gate_sum += slot.hash.load(std::memory_order_relaxed);
+    }
+  }
+  if (existing != kNotFound) {
+    result.already_held = true;
+    result.held = thread.held(existing);
+    if (event.kind != acquire_kind::blocking) return result;
+    switch (event.relock) {
+      case relock_behavior::blocks: result.self_deadlock = true; break;
+      case relock_behavior::recursive:
+      case relock_behavior::fails: break;
+      case relock_behavior::rwlock:
+        result.self_deadlock = result.held.mode == lock_mode::shared && event.mode == lock_mode::exclusive;
+        break;
+    }
+    return result;  // a re-acquisition adds no order edge
+  }
+  if (event.kind != acquire_kind::blocking) return result;
+
+  // Fast path: every (held, wanted, context) already known to this thread.
+  auto context_of = [&](lock_id, lock_mode mode, std::uint64_t hash) {
+    const std::uint64_t own = mode == lock_mode::exclusive ? hash : 0;
+    return (gate_sum - own) ^ mode_bits(mode, event.mode);
+  };
+  if (!thread.cache_) thread.cache_ = std::make_unique<monitor_thread::edge_cache>();
+  bool all_known = true;
+  for (std::size_t i = 0; i < count && all_known; ++i) {
+    const auto& slot = thread.slot_at(i);
+    const lock_id held = slot.lock.load(std::memory_order_relaxed);
+    const auto mode = static_cast<lock_mode>(slot.mode.load(std::memory_order_relaxed));
+    all_known = thread.cache_->contains(held, event.lock, context_of(held, mode, slot.hash.load(std::memory_order_relaxed)));
+  }
+  if (all_known) return result;
+
+  // Slow path: a new edge or a new context for one.
+  result.stack = capture != nullptr ? capture(context) : 0;
+  std::vector<held_lock> held = thread.held_locks();
+  std::vector<lock_id> exclusive;
+  for (const held_lock& h : held) {
+    if (h.mode == lock_mode::exclusive) exclusive.push_back(h.lock);
+  }
+  std::sort(exclusive.begin(), exclusive.end());
+  std::vector<lock_id> gates;
+  {
+    spin_guard guard(impl_->lock);
+    for (const held_lock& h : held) {
+      if (thread.cache_->contains(h.lock, event.lock, context_of(h.lock, h.mode, mix64(h.lock)))) continue;
+      gates.clear();
+      for (lock_id other : exclusive) {
+        if (other != h.lock) gates.push_back(other);
+      }
+      impl_->record_edge(h, event, thread.id(), result.stack, gates, result.inversions);
+    }
+  }
+  for (const held_lock& h : held) thread.cache_->insert(h.lock, event.lock, context_of(h.lock, h.mode, mix64(h.lock)));
+  return result;
+}
+
+void monitor::after_lock(monitor_thread& thread, const lock_event& event, stack_ref stack,
+                         bool known_not_held) noexcept {
+  const std::size_t existing =
+      known_not_held || thread.held_count() == 0 ? kNotFound : thread.index_of(event.lock);
+  thread.begin_change();
+  if (existing != kNotFound) {
+    auto& slot = thread.slot_at(existing);
+    slot.depth.store(slot.depth.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  } else {
+    thread.push(held_lock{event.lock, event.pc, stack, event.mode, 1});
+  }
+  thread.end_change();
+}
+
+bool monitor::before_unlock(monitor_thread& thread, lock_id lock) noexcept {
+  const std::size_t index = thread.index_of(lock);
+  if (index == kNotFound) return false;
+  thread.begin_change();
+  auto& slot = thread.slot_at(index);
+  const std::uint32_t depth = slot.depth.load(std::memory_order_relaxed);
+  if (depth > 1) {
+    slot.depth.store(depth - 1, std::memory_order_relaxed);
+  } else {
+    thread.remove_at(index);
+  }
+  thread.end_change();
+  return true;
+}
+
+void monitor::on_lock_destroyed(lock_id lock) {
+  spin_guard guard(impl_->lock);
+  impl& state = *impl_;
+  if (state.graph.has_node(lock)) state.graph.remove_node(lock);
+  if (auto it = state.successors.find(lock); it != state.successors.end()) {
+    for (lock_id to : it->second) {
+      state.edges.erase(edge_key{lock, to});
+      if (auto p = state.predecessors.find(to); p != state.predecessors.end()) {
+        remove_value(p->second, lock);
+        if (p->second.empty()) state.predecessors.erase(p);
+      }
+    }
+    state.successors.erase(it);
+  }
+  if (auto it = state.predecessors.find(lock); it != state.predecessors.end()) {
+    for (lock_id from : it->second) {
+      state.edges.erase(edge_key{from, lock});
+      if (auto s = state.successors.find(from); s != state.successors.end()) {
+        remove_value(s->second, lock);
+        if (s->second.empty()) state.successors.erase(s);
+      }
+    }
+    state.predecessors.erase(it);
+  }
+  std::erase_if(state.refused, [lock](const edge_key& key) { return key.from == lock || key.to == lock; });
+  // A refused edge whose cycle ran through this lock can now join the graph.
+  if (!state.refused.empty()) {
+    std::vector<std::vector<cycle_edge_view>> ignored;  // cycles through a dead lock: nothing new
+    std::vector<edge_key> pending = state.refused;
+    for (const edge_key& key : pending) {
+      if (state.graph.find_path(key.to, key.from).empty()) state.evaluate_refused(key, ignored);
+    }
+  }
+}
+
+cv_check monitor::cv_wait_begin(monitor_thread& thread, std::uint64_t cv, lock_id mutex) {
+  cv_check check;
+  if (thread.index_of(mutex) == kNotFound) check.misuse = cv_misuse::mutex_not_held;
+  spin_guard guard(impl_->lock);
+  auto& binding = impl_->cvs[cv];
+  if (binding.waiters > 0 && binding.mutex != mutex) {
+    if (check.misuse == cv_misuse::none) check.misuse = cv_misuse::two_mutexes;
+    check.other_mutex = binding.mutex;
+  } else {
+    binding.mutex = mutex;
+  }
+  ++binding.waiters;
+  return check;
+}
+
+void monitor::cv_wait_end(std::uint64_t cv) noexcept {
+  spin_guard guard(impl_->lock);
+  auto it = impl_->cvs.find(cv);
+  if (it == impl_->cvs.end()) return;
+  if (--it->second.waiters == 0) impl_->cvs.erase(it);
+}
+
+void monitor::on_cv_destroyed(std::uint64_t cv) noexcept {
+  spin_guard guard(impl_->lock);
+  impl_->cvs.erase(cv);
+}
+
+held_lock monitor::release_for_wait(monitor_thread& thread, lock_id mutex) noexcept {
+  const std::size_t index = thread.index_of(mutex);
+  if (index == kNotFound) return held_lock{0, 0, 0, lock_mode::exclusive, 0};
+  held_lock entry = thread.held(index);
+  thread.begin_change();
+  thread.remove_at(index);
+  thread.end_change();
+  return entry;
+}
+
+void monitor::reacquire_after_wait(monitor_thread& thread, const held_lock& entry) noexcept {
+  if (entry.lock == 0) return;
+  thread.begin_change();
+  thread.push(entry);
+  thread.end_change();
+}
+
+void monitor::lock_for_fork() noexcept { impl_->lock.lock(); }
+void monitor::unlock_after_fork() noexcept { impl_->lock.unlock(); }
+
+monitor_stats monitor::stats() {
+  spin_guard guard(impl_->lock);
+  monitor_stats out;
+  out.graph_nodes = impl_->graph.node_count();
+  out.graph_edges = impl_->graph.edge_count();
+  out.edge_payloads = impl_->edges.size();
+  out.refused_edges = impl_->refused.size();
+  out.cv_bindings = impl_->cvs.size();
+  out.reported_cycles = impl_->reported.size();
+  return out;
+}
+
+}  // namespace concheck::detector

@@ -1,0 +1,93 @@
+// concheck runtime: the acquisition protocol the interposed lock functions
+// share. INTERNAL.
+//
+//   before_lock (monitor: order edges before blocking, self-deadlock)
+//   -> try the real lock; if busy and the call may block forever:
+//      register the wait, check the wait-for graph, block in slices
+//      (re-checking after each), unregister
+//   -> after_lock (monitor: the lock is held)
+// Release: before_unlock (monitor: unlock-not-owned), then the real unlock,
+// so "recorded as held" always implies "really held" (the wait-for graph
+// relies on it).
+// Reentrancy: the uncontended path calls nothing that can re-enter an
+// interposed function, so it sets no guard; every slow path that can (stack
+// capture, allocation, reporting, registration) sets its own inside_scope.
+#pragma once
+
+#include <cerrno>
+
+#include "real_functions.hpp"
+#include "runtime_core.hpp"
+
+namespace concheck::detail {
+
+// `try_once()` returns 0 or EBUSY; `block_until(deadline)` is the real timed
+// acquisition (returns 0, ETIMEDOUT or an error).
+// `owner_tid()` is the kernel tid of the exclusive owner if the object says
+// (0 when unknown, e.g. held by readers).
+template <class TryOnce, class BlockUntil, class OwnerTid>
+int acquire_blocking(thread_record* self, lock_handle lock, const detector::lock_event& event, TryOnce try_once,
+                     BlockUntil block_until, OwnerTid owner_tid) noexcept {
+  detector::before_lock_result before;
+  // Holding nothing, an acquisition can add no edge and cannot self-deadlock.
+  if (self->state.held_count() != 0) {
+    inside_scope inside;  // a new edge captures a stack, which may lock (libgcc)
+    before = the_monitor().before_lock(self->state, event, &capture_for_monitor);
+    if (before.self_deadlock || !before.inversions.empty()) note_lock_event(self, lock, event, before);
+  }
+  int result = try_once();
+  if (result == EBUSY) {
+    // Most contention is short: spin a little before the (costlier) wait
+    // registration and deadlock check.
+    for (int spin = 0; spin < 64 && result == EBUSY; ++spin) {
+      __builtin_ia32_pause();
+      result = try_once();
+    }
+  }
+  if (result == EBUSY) {
+    inside_scope inside;
+    begin_wait(self, detector::wait_kind::lock, lock->id, event.mode == detector::lock_mode::shared, false,
+               event.pc, false);
+    ensure_watchdog();
+    check_wait_cycle(self, owner_tid());
+    bool stack_taken = false;
+    for (;;) {
+      const timespec deadline = slice_deadline(CLOCK_MONOTONIC);
+      result = block_until(deadline);
+      if (result != ETIMEDOUT) break;
+      // A long wait: worth a full stack for the report or dump that may follow.
+      if (!stack_taken) {
+        note_wait_stack(self);
+        stack_taken = true;
+      }
+      check_wait_cycle(self, 0);
+    }
+    end_wait(self);
+  }
+  if (result == 0) the_monitor().after_lock(self->state, event, before.stack, !before.already_held);
+  return result;
+}
+
+// try-lock and timed acquisitions: no order edge, no wait registration for
+// try-lock; a timed wait is registered as timed (it ends by itself).
+template <class Attempt>
+int acquire_nonblocking(thread_record* self, lock_handle lock, const detector::lock_event& event,
+                        Attempt attempt) noexcept {
+  detector::before_lock_result before;
+  if (self->state.held_count() != 0) before = the_monitor().before_lock(self->state, event, nullptr);
+  int result;
+  if (event.kind == detector::acquire_kind::timed) {
+    inside_scope inside;
+    begin_wait(self, detector::wait_kind::lock, lock->id, event.mode == detector::lock_mode::shared, true, event.pc);
+    result = attempt();
+    end_wait(self);
+  } else {
+    result = attempt();
+  }
+  if (result == 0) the_monitor().after_lock(self->state, event, before.stack);
+  return result;
+}
+
+inline std::uintptr_t caller_pc(void* address) noexcept { return reinterpret_cast<std::uintptr_t>(address); }
+
+}  // namespace concheck::detail

@@ -1,0 +1,109 @@
+// concheck runtime: interposed pthread_mutex_* functions.
+#include <pthread.h>
+
+#include "interpose_common.hpp"
+
+using namespace concheck::detail;
+namespace det = concheck::detector;
+
+namespace {
+
+det::relock_behavior relock_of(const pthread_mutex_t* m) noexcept {
+  switch (m->__data.__kind & 3) {  // PTHREAD_MUTEX_KIND_MASK_NP
+    case PTHREAD_MUTEX_RECURSIVE: return det::relock_behavior::recursive;
+    case PTHREAD_MUTEX_ERRORCHECK: return det::relock_behavior::fails;
+    default: return det::relock_behavior::blocks;
+  }
+}
+
+det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquire_kind kind,
+                         std::uintptr_t pc) noexcept {
+  return det::lock_event{lock->id, det::lock_mode::exclusive, kind, relock_of(m), pc};
+}
+
+}  // namespace
+
+extern "C" {
+
+int pthread_mutex_lock(pthread_mutex_t* m) {
+  if (tls_inside != 0) return real.mutex_lock(m);
+  thread_record* self = current_thread();
+  if (self == nullptr) return real.mutex_lock(m);
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  const lock_handle lock = mutex_record(m, pc);
+  if (!lock) return real.mutex_lock(m);
+  return acquire_blocking(
+      self, lock, event_of(lock, m, det::acquire_kind::blocking, pc), [m] { return real.mutex_trylock(m); },
+      [m](const timespec& deadline) { return real.mutex_clocklock(m, CLOCK_MONOTONIC, &deadline); },
+      [m] { return __atomic_load_n(&m->__data.__owner, __ATOMIC_RELAXED); });
+}
+
+int pthread_mutex_trylock(pthread_mutex_t* m) {
+  if (tls_inside != 0) return real.mutex_trylock(m);
+  thread_record* self = current_thread();
+  if (self == nullptr) return real.mutex_trylock(m);
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  const lock_handle lock = mutex_record(m, pc);
+  if (!lock) return real.mutex_trylock(m);
+  return acquire_nonblocking(self, lock, event_of(lock, m, det::acquire_kind::try_lock, pc),
+                             [m] { return real.mutex_trylock(m); });
+}
+
+int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* abstime) {
+  if (tls_inside != 0) return real.mutex_timedlock(m, abstime);
+  thread_record* self = current_thread();
+  if (self == nullptr) return real.mutex_timedlock(m, abstime);
+  inside_scope inside;
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  const lock_handle lock = mutex_record(m, pc);
+  if (!lock) return real.mutex_timedlock(m, abstime);
+  return acquire_nonblocking(self, lock, event_of(lock, m, det::acquire_kind::timed, pc),
+                             [m, abstime] { return real.mutex_timedlock(m, abstime); });
+}
+
+int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const struct timespec* abstime) {
+  if (tls_inside != 0) return real.mutex_clocklock(m, clock, abstime);
+  thread_record* self = current_thread();
+  if (self == nullptr) return real.mutex_clocklock(m, clock, abstime);
+  inside_scope inside;
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  const lock_handle lock = mutex_record(m, pc);
+  if (!lock) return real.mutex_clocklock(m, clock, abstime);
+  return acquire_nonblocking(self, lock, event_of(lock, m, det::acquire_kind::timed, pc),
+                             [m, clock, abstime] { return real.mutex_clocklock(m, clock, abstime); });
+}
+
+int pthread_mutex_unlock(pthread_mutex_t* m) {
+  if (tls_inside != 0) return real.mutex_unlock(m);
+  thread_record* self = current_thread();
+  if (self == nullptr) return real.mutex_unlock(m);
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  const lock_handle lock = mutex_record(m, pc);
+  if (lock && !the_monitor().before_unlock(self->state, lock->id)) {
+    report_unlock_not_owned(self, lock, pc);
+  }
+  return real.mutex_unlock(m);
+}
+
+int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* attributes) {
+  const int result = real.mutex_init(m, attributes);
+  // glibc zeroes the object, and with it our stamp: the next use is a new lock.
+  if (result == 0) __atomic_store_n(mutex_stamp_slot(m), 0, __ATOMIC_RELAXED);
+  return result;
+}
+
+int pthread_mutex_destroy(pthread_mutex_t* m) {
+  if (tls_inside != 0) return real.mutex_destroy(m);
+  inside_scope inside;
+  const lock_handle lock = stamped_lock(m);
+  if (lock) {
+    if (m->__data.__lock != 0) {
+      report_destroy_locked(lock, false, caller_pc(__builtin_return_address(0)));
+    } else {
+      retire_lock(lock);
+    }
+  }
+  return real.mutex_destroy(m);
+}
+
+}  // extern "C"

@@ -1,0 +1,137 @@
+// concheck runtime: interposed pthread_rwlock_* functions (std::shared_mutex,
+// std::shared_timed_mutex and raw reader-writer locks).
+#include <pthread.h>
+
+#include "interpose_common.hpp"
+
+using namespace concheck::detail;
+namespace det = concheck::detector;
+
+namespace {
+
+det::lock_event event_of(lock_handle lock, det::lock_mode mode, det::acquire_kind kind, std::uintptr_t pc) noexcept {
+  return det::lock_event{lock->id, mode, kind, det::relock_behavior::rwlock, pc};
+}
+
+// The common shape of every acquisition: forward when uninstrumented.
+template <class Real, class Instrumented>
+int with_rwlock(pthread_rwlock_t* rw, std::uintptr_t pc, Real forward, Instrumented instrumented) {
+  if (tls_inside != 0) return forward();
+  thread_record* self = current_thread();
+  if (self == nullptr) return forward();
+  const lock_handle lock = rwlock_record(rw, pc);
+  if (!lock) return forward();
+  return instrumented(self, lock);
+}
+
+}  // namespace
+
+extern "C" {
+
+int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  return with_rwlock(rw, pc, [rw] { return real.rwlock_rdlock(rw); }, [&](thread_record* self, lock_handle lock) {
+    return acquire_blocking(
+        self, lock, event_of(lock, det::lock_mode::shared, det::acquire_kind::blocking, pc),
+        [rw] { return real.rwlock_tryrdlock(rw); },
+        [rw](const timespec& deadline) { return real.rwlock_clockrdlock(rw, CLOCK_MONOTONIC, &deadline); },
+        [rw] { return __atomic_load_n(&rw->__data.__cur_writer, __ATOMIC_RELAXED); });
+  });
+}
+
+int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  return with_rwlock(rw, pc, [rw] { return real.rwlock_wrlock(rw); }, [&](thread_record* self, lock_handle lock) {
+    return acquire_blocking(
+        self, lock, event_of(lock, det::lock_mode::exclusive, det::acquire_kind::blocking, pc),
+        [rw] { return real.rwlock_trywrlock(rw); },
+        [rw](const timespec& deadline) { return real.rwlock_clockwrlock(rw, CLOCK_MONOTONIC, &deadline); },
+        [rw] { return __atomic_load_n(&rw->__data.__cur_writer, __ATOMIC_RELAXED); });
+  });
+}
+
+int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) {
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  return with_rwlock(rw, pc, [rw] { return real.rwlock_tryrdlock(rw); }, [&](thread_record* self, lock_handle lock) {
+    return acquire_nonblocking(self, lock, event_of(lock, det::lock_mode::shared, det::acquire_kind::try_lock, pc),
+                               [rw] { return real.rwlock_tryrdlock(rw); });
+  });
+}
+
+int pthread_rwlock_trywrlock(pthread_rwlock_t* rw) {
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  return with_rwlock(rw, pc, [rw] { return real.rwlock_trywrlock(rw); }, [&](thread_record* self, lock_handle lock) {
+    return acquire_nonblocking(self, lock,
+                               event_of(lock, det::lock_mode::exclusive, det::acquire_kind::try_lock, pc),
+                               [rw] { return real.rwlock_trywrlock(rw); });
+  });
+}
+
+int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const struct timespec* at) {
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  return with_rwlock(
+      rw, pc, [rw, at] { return real.rwlock_timedrdlock(rw, at); }, [&](thread_record* self, lock_handle lock) {
+        return acquire_nonblocking(self, lock, event_of(lock, det::lock_mode::shared, det::acquire_kind::timed, pc),
+                                   [rw, at] { return real.rwlock_timedrdlock(rw, at); });
+      });
+}
+
+int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const struct timespec* at) {
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  return with_rwlock(
+      rw, pc, [rw, at] { return real.rwlock_timedwrlock(rw, at); }, [&](thread_record* self, lock_handle lock) {
+        return acquire_nonblocking(self, lock,
+                                   event_of(lock, det::lock_mode::exclusive, det::acquire_kind::timed, pc),
+                                   [rw, at] { return real.rwlock_timedwrlock(rw, at); });
+      });
+}
+
+int pthread_rwlock_clockrdlock(pthread_rwlock_t* rw, clockid_t clock, const struct timespec* at) {
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  return with_rwlock(
+      rw, pc, [=] { return real.rwlock_clockrdlock(rw, clock, at); }, [&](thread_record* self, lock_handle lock) {
+        return acquire_nonblocking(self, lock, event_of(lock, det::lock_mode::shared, det::acquire_kind::timed, pc),
+                                   [=] { return real.rwlock_clockrdlock(rw, clock, at); });
+      });
+}
+
+int pthread_rwlock_clockwrlock(pthread_rwlock_t* rw, clockid_t clock, const struct timespec* at) {
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  return with_rwlock(
+      rw, pc, [=] { return real.rwlock_clockwrlock(rw, clock, at); }, [&](thread_record* self, lock_handle lock) {
+        return acquire_nonblocking(self, lock,
+                                   event_of(lock, det::lock_mode::exclusive, det::acquire_kind::timed, pc),
+                                   [=] { return real.rwlock_clockwrlock(rw, clock, at); });
+      });
+}
+
+int pthread_rwlock_unlock(pthread_rwlock_t* rw) {
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  return with_rwlock(rw, pc, [rw] { return real.rwlock_unlock(rw); }, [&](thread_record* self, lock_handle lock) {
+    if (!the_monitor().before_unlock(self->state, lock->id)) report_unlock_not_owned(self, lock, pc);
+    return real.rwlock_unlock(rw);
+  });
+}
+
+int pthread_rwlock_init(pthread_rwlock_t* rw, const pthread_rwlockattr_t* attributes) {
+  const int result = real.rwlock_init(rw, attributes);
+  if (result == 0) __atomic_store_n(rwlock_stamp_slot(rw), 0, __ATOMIC_RELAXED);
+  return result;
+}
+
+int pthread_rwlock_destroy(pthread_rwlock_t* rw) {
+  if (tls_inside != 0) return real.rwlock_destroy(rw);
+  inside_scope inside;
+  const lock_handle lock = stamped_lock(rw);
+  if (lock) {
+    const unsigned readers = rw->__data.__readers;
+    if ((readers & 2u) != 0 || (readers >> 3) != 0) {
+      report_destroy_locked(lock, false, caller_pc(__builtin_return_address(0)));
+    } else {
+      retire_lock(lock);
+    }
+  }
+  return real.rwlock_destroy(rw);
+}
+
+}  // extern "C"

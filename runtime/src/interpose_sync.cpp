@@ -1,0 +1,54 @@
+// concheck runtime: interposed semaphore waits and barrier waits. Neither has
+// an owner, so they add no wait-for edge; they are registered so dumps show
+// them and the watchdog can tell "every thread blocked forever".
+#include <pthread.h>
+#include <semaphore.h>
+
+#include "interpose_common.hpp"
+
+using namespace concheck::detail;
+namespace det = concheck::detector;
+
+namespace {
+
+template <class Wait>
+int registered_wait(det::wait_kind kind, const void* object, bool timed, std::uintptr_t pc, Wait wait) {
+  thread_record* self = current_thread();
+  if (self == nullptr) return wait();
+  inside_scope inside;
+  begin_wait(self, kind, reinterpret_cast<std::uint64_t>(object), false, timed, pc);
+  if (!timed) ensure_watchdog();
+  const int result = wait();
+  end_wait(self);
+  return result;
+}
+
+}  // namespace
+
+extern "C" {
+
+int sem_wait(sem_t* semaphore) {
+  if (tls_inside != 0) return real.sem_wait(semaphore);
+  return registered_wait(det::wait_kind::semaphore, semaphore, false, caller_pc(__builtin_return_address(0)),
+                         [semaphore] { return real.sem_wait(semaphore); });
+}
+
+int sem_timedwait(sem_t* semaphore, const struct timespec* abstime) {
+  if (tls_inside != 0) return real.sem_timedwait(semaphore, abstime);
+  return registered_wait(det::wait_kind::semaphore, semaphore, true, caller_pc(__builtin_return_address(0)),
+                         [=] { return real.sem_timedwait(semaphore, abstime); });
+}
+
+int sem_clockwait(sem_t* semaphore, clockid_t clock, const struct timespec* abstime) {
+  if (tls_inside != 0) return real.sem_clockwait(semaphore, clock, abstime);
+  return registered_wait(det::wait_kind::semaphore, semaphore, true, caller_pc(__builtin_return_address(0)),
+                         [=] { return real.sem_clockwait(semaphore, clock, abstime); });
+}
+
+int pthread_barrier_wait(pthread_barrier_t* barrier) {
+  if (tls_inside != 0) return real.barrier_wait(barrier);
+  return registered_wait(det::wait_kind::barrier, barrier, false, caller_pc(__builtin_return_address(0)),
+                         [barrier] { return real.barrier_wait(barrier); });
+}
+
+}  // extern "C"

@@ -1,0 +1,124 @@
+// concheck runtime: interposed thread functions (std::thread, std::jthread and
+// raw pthreads): creation sites and names, joins as waits (a join cycle is a
+// deadlock), names set with pthread_setname_np.
+#include <pthread.h>
+
+#include <cstring>
+#include <new>
+
+#include "interpose_common.hpp"
+#include "thread_start.hpp"
+
+using namespace concheck::detail;
+namespace det = concheck::detector;
+
+namespace {
+
+struct start_package {
+  void* (*function)(void*);
+  void* argument;
+  thread_origin origin;
+};
+
+void* start_thread(void* raw) {
+  start_package package = *static_cast<start_package*>(raw);
+  {
+    inside_scope inside;
+    delete static_cast<start_package*>(raw);
+  }
+  adopt_current_thread(&package.origin);
+  return package.function(package.argument);
+}
+
+// Joins in slices so a join cycle found late is still reported.
+template <class Forward>
+int join_instrumented(pthread_t thread, void** result, std::uintptr_t pc, Forward forward) {
+  if (pthread_equal(thread, pthread_self())) return forward();  // EDEADLK from glibc
+  thread_record* self = current_thread();
+  if (self == nullptr) return forward();
+  inside_scope inside;
+  // The target may not have started yet (its record is made when it starts):
+  // join in slices until it shows up. If it never does (a thread concheck
+  // cannot see that never touches a lock), this stays a plain join.
+  thread_record* target = nullptr;
+  for (;;) {
+    target = find_thread(thread);
+    if (target != nullptr) break;
+    const timespec deadline = slice_deadline(CLOCK_MONOTONIC);
+    const int rc = real.clockjoin_np(thread, result, CLOCK_MONOTONIC, &deadline);
+    if (rc != ETIMEDOUT) return rc;
+  }
+  begin_wait(self, det::wait_kind::join, target->state.id(), false, false, pc);
+  ensure_watchdog();
+  check_wait_cycle(self);
+  int rc;
+  for (;;) {
+    const timespec deadline = slice_deadline(CLOCK_MONOTONIC);
+    rc = real.clockjoin_np(thread, result, CLOCK_MONOTONIC, &deadline);
+    if (rc != ETIMEDOUT) break;
+    check_wait_cycle(self);
+  }
+  end_wait(self);
+  return rc;
+}
+
+}  // namespace
+
+namespace concheck::detail {
+
+void set_next_thread_origin(const thread_origin& origin) noexcept { pending_origin() = origin; }
+
+thread_origin& pending_origin() noexcept {
+  static thread_local thread_origin origin;
+  return origin;
+}
+
+}  // namespace concheck::detail
+
+extern "C" {
+
+int pthread_create(pthread_t* thread, const pthread_attr_t* attributes, void* (*function)(void*), void* argument) {
+  if (tls_inside != 0) return real.create(thread, attributes, function, argument);
+  thread_record* self = current_thread();
+  inside_scope inside;
+  auto* package = new (std::nothrow) start_package{function, argument, {}};
+  if (package == nullptr) return real.create(thread, attributes, function, argument);
+  thread_origin& pending = pending_origin();
+  package->origin = pending;
+  pending = thread_origin{};
+  package->origin.parent = self != nullptr ? self->state.id() : 0;
+  if (package->origin.file == nullptr) package->origin.created = capture_stack(1);
+  const int rc = real.create(thread, attributes, &start_thread, package);
+  if (rc != 0) delete package;
+  return rc;
+}
+
+int pthread_join(pthread_t thread, void** result) {
+  if (tls_inside != 0) return real.join(thread, result);
+  return join_instrumented(thread, result, caller_pc(__builtin_return_address(0)),
+                           [=] { return real.join(thread, result); });
+}
+
+int pthread_tryjoin_np(pthread_t thread, void** result) { return real.tryjoin_np(thread, result); }
+
+int pthread_timedjoin_np(pthread_t thread, void** result, const struct timespec* abstime) {
+  return real.timedjoin_np(thread, result, abstime);
+}
+
+int pthread_clockjoin_np(pthread_t thread, void** result, clockid_t clock, const struct timespec* abstime) {
+  return real.clockjoin_np(thread, result, clock, abstime);
+}
+
+int pthread_detach(pthread_t thread) { return real.detach(thread); }
+
+int pthread_setname_np(pthread_t thread, const char* name) {
+  const int rc = real.setname_np(thread, name);
+  if (rc == 0 && tls_inside == 0) {
+    inside_scope inside;
+    thread_record* target = pthread_equal(thread, pthread_self()) ? current_thread() : find_thread(thread);
+    if (target != nullptr) set_thread_name(target, name);
+  }
+  return rc;
+}
+
+}  // extern "C"

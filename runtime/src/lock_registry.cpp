@@ -1,0 +1,276 @@
+// concheck runtime: lock identity (see lock_registry.hpp).
+#include "lock_registry.hpp"
+
+#include <sys/mman.h>
+
+#include <cstring>
+#include <new>
+#include <unordered_map>
+
+#include "internal_lock.hpp"
+#include "runtime_core.hpp"
+#include "thread_registry.hpp"
+
+namespace concheck::detail {
+
+constinit std::atomic<std::size_t> g_live_locks{0};
+
+namespace {
+
+constinit internal_lock g_table_lock;
+constinit lock_record* g_chunks[kMaxChunks] = {};  // table lock
+constinit lock_record* g_free_records = nullptr;  // table lock
+constinit std::size_t g_chunks_used = 0;          // table lock
+constinit std::uint64_t g_next_lock_id = 1;       // table lock
+
+struct tables {
+  std::unordered_map<std::uintptr_t, lock_record*> by_address;
+  std::unordered_map<detector::lock_id, lock_record*> by_id;
+};
+
+// Never destroyed: locks are used during static destruction too.
+tables& the_tables() {
+  alignas(tables) static unsigned char storage[sizeof(tables)];
+  static tables* instance = new (storage) tables();
+  return *instance;
+}
+
+// A free record, or a new chunk's worth of them (table lock held).
+lock_record* allocate_record() noexcept {
+  if (g_free_records == nullptr) {
+    if (g_chunks_used == kMaxChunks) return nullptr;
+    void* memory = mmap(nullptr, sizeof(lock_record) * kChunkSize, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) return nullptr;
+    auto* chunk = static_cast<lock_record*>(memory);
+    for (std::size_t i = kChunkSize; i-- > 0;) {
+      auto* record = new (&chunk[i]) lock_record();
+      record->next_free = g_free_records;
+      g_free_records = record;
+    }
+    g_chunks[g_chunks_used++] = chunk;
+  }
+  lock_record* record = g_free_records;
+  g_free_records = record->next_free;
+  return record;
+}
+
+lock_record* record_by_id(detector::lock_id id) noexcept {
+  auto& t = the_tables();
+  auto it = t.by_id.find(id);
+  return it == t.by_id.end() ? nullptr : it->second;
+}
+
+// Detaches a live record from the tables (table lock held). Returns its id.
+detector::lock_id detach_record(lock_record* record) noexcept {
+  const detector::lock_id id = record->id;
+  auto& t = the_tables();
+  auto it = t.by_address.find(record->address.load(std::memory_order_relaxed));
+  if (it != t.by_address.end() && it->second == record) t.by_address.erase(it);
+  t.by_id.erase(id);
+  record->stamp.store(0, std::memory_order_release);
+  record->address.store(0, std::memory_order_relaxed);
+  ++record->generation;
+  g_live_locks.fetch_sub(1, std::memory_order_relaxed);
+  return id;
+}
+
+void free_record(lock_record* record) noexcept {
+  internal_guard guard(g_table_lock);
+  record->next_free = g_free_records;
+  g_free_records = record;
+}
+
+}  // namespace
+
+lock_handle register_lock(void* object, std::uint64_t* stamp_slot, lock_class klass, bool stampable,
+                          std::uintptr_t pc) noexcept {
+  inside_scope inside;
+  runtime_init();
+  if (!stampable) {
+    // Found through the address table on every operation (rare objects).
+    const lock_handle known = existing_lock(object);
+    if (known) return known;
+  }
+  const auto address = reinterpret_cast<std::uintptr_t>(object);
+  // The first-seen site of a std:: lock is its "creation" site in reports: a
+  // full stack (once per lock object; the depot dedups), else the caller's pc.
+  stack_id created = pc != 0 ? capture_stack(1) : kNoStack;
+  if (created == kNoStack && pc != 0) created = stack_from_pc(pc);
+  lock_record* retired = nullptr;
+  detector::lock_id retired_id = 0;
+  lock_handle made;
+  {
+    internal_guard guard(g_table_lock);
+    auto& t = the_tables();
+    if (stampable) {
+      if (const detector::lock_id id = id_from_stamp(__atomic_load_n(stamp_slot, __ATOMIC_ACQUIRE))) {
+        return lock_handle{id};  // another thread registered it meanwhile
+      }
+    }
+    auto it = t.by_address.find(address);
+    if (it != t.by_address.end()) {
+      if (!stampable && it->second->klass == klass && !it->second->stampable) return lock_handle{it->second->id};
+      // The object at this address was re-created (its stamp is gone): the old lock ended.
+      retired = it->second;
+      retired_id = detach_record(retired);
+    }
+    lock_record* record = allocate_record();
+    if (record == nullptr) return lock_handle{};
+    record->id = g_next_lock_id++;
+    record->address.store(address, std::memory_order_relaxed);
+    record->klass = klass;
+    record->stampable = stampable;
+    record->has_user_type = false;
+    record->created = created;
+    record->created_file = nullptr;
+    record->created_function = nullptr;
+    record->created_line = 0;
+    record->name[0] = '\0';
+    const std::uint64_t stamp = make_stamp(record->id);
+    record->stamp.store(stamp, std::memory_order_release);
+    if (stampable) __atomic_store_n(stamp_slot, stamp, __ATOMIC_RELEASE);
+    t.by_address[address] = record;
+    t.by_id[record->id] = record;
+    g_live_locks.fetch_add(1, std::memory_order_relaxed);
+    made = lock_handle{record->id};
+  }
+  if (retired != nullptr) {
+    the_monitor().on_lock_destroyed(retired_id);
+    free_record(retired);
+  }
+  return made;
+}
+
+lock_handle existing_lock(const void* object) noexcept {
+  inside_scope inside;
+  internal_guard guard(g_table_lock);
+  auto& t = the_tables();
+  auto it = t.by_address.find(reinterpret_cast<std::uintptr_t>(object));
+  return it == t.by_address.end() ? lock_handle{} : lock_handle{it->second->id};
+}
+
+lock_handle stamped_lock(pthread_mutex_t* m) noexcept {
+  if (const detector::lock_id id = id_from_stamp(__atomic_load_n(mutex_stamp_slot(m), __ATOMIC_RELAXED))) {
+    return lock_handle{id};
+  }
+  return mutex_stampable(m) ? lock_handle{} : existing_lock(m);
+}
+
+lock_handle stamped_lock(pthread_rwlock_t* rw) noexcept {
+  if (const detector::lock_id id = id_from_stamp(__atomic_load_n(rwlock_stamp_slot(rw), __ATOMIC_RELAXED))) {
+    return lock_handle{id};
+  }
+  return rw->__data.__shared == 0 ? lock_handle{} : existing_lock(rw);
+}
+
+void retire_lock(lock_handle lock) noexcept {
+  if (!lock) return;
+  inside_scope inside;
+  lock_record* record = nullptr;
+  {
+    internal_guard guard(g_table_lock);
+    record = record_by_id(lock.id);
+    if (record == nullptr) return;
+    detach_record(record);
+  }
+  // The lock is gone: it no longer counts as held by the thread ending it
+  // (a freed locked std::mutex is reported once, as destroy-locked).
+  if (thread_record* self = tls_thread) {
+    while (the_monitor().before_unlock(self->state, lock.id)) {
+    }
+  }
+  the_monitor().on_lock_destroyed(lock.id);
+  free_record(record);
+}
+
+bool find_lock_info(detector::lock_id id, lock_info& out) {
+  inside_scope inside;
+  internal_guard guard(g_table_lock);
+  const lock_record* found = record_by_id(id);
+  if (found == nullptr) return false;
+  const lock_record& r = *found;
+  out.id = r.id;
+  out.address = r.address.load(std::memory_order_relaxed);
+  out.klass = r.klass;
+  out.has_user_type = r.has_user_type;
+  out.user_type = r.user_type;
+  out.created = r.created;
+  out.created_file = r.created_file;
+  out.created_function = r.created_function;
+  out.created_line = r.created_line;
+  out.name = r.name;
+  return true;
+}
+
+void describe_lock(lock_handle lock, object_type type, const char* name, const char* file,
+                   const char* function, int line) noexcept {
+  if (!lock) return;
+  inside_scope inside;
+  internal_guard guard(g_table_lock);
+  lock_record* record = record_by_id(lock.id);
+  if (record == nullptr) return;
+  record->has_user_type = true;
+  record->user_type = type;
+  record->created_file = file;
+  record->created_function = function;
+  record->created_line = line;
+  std::strncpy(record->name, name != nullptr ? name : "", sizeof record->name - 1);
+  record->name[sizeof record->name - 1] = '\0';
+}
+
+void rename_lock(lock_handle lock, const char* name) noexcept {
+  if (!lock) return;
+  inside_scope inside;
+  internal_guard guard(g_table_lock);
+  lock_record* record = record_by_id(lock.id);
+  if (record == nullptr) return;
+  std::strncpy(record->name, name != nullptr ? name : "", sizeof record->name - 1);
+  record->name[sizeof record->name - 1] = '\0';
+}
+
+void locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) noexcept {
+  constexpr std::size_t kMutexStampOffset = 24;   // offsetof(pthread_mutex_t, __data.__list.__prev)
+  constexpr std::size_t kRwlockStampOffset = 40;  // offsetof(pthread_rwlock_t, __data.__pad2)
+  auto* bytes = static_cast<unsigned char*>(memory);
+  for (std::size_t offset = kMutexStampOffset; offset + sizeof(std::uint64_t) <= size; offset += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes + offset, sizeof word);
+    const detector::lock_id id = id_from_stamp(word);  // cheap filter: the tag
+    if (id == 0) continue;
+    // Which object holds it, if any: the record knows its address and class.
+    lock_info info;
+    if (!find_lock_info(id, info)) continue;
+    const auto base = reinterpret_cast<std::uintptr_t>(bytes);
+    void* object = nullptr;
+    if (info.klass == lock_class::mutex && info.address == base + offset - kMutexStampOffset) {
+      object = bytes + offset - kMutexStampOffset;
+    } else if (info.klass == lock_class::rwlock && offset >= kRwlockStampOffset &&
+               info.address == base + offset - kRwlockStampOffset) {
+      object = bytes + offset - kRwlockStampOffset;
+    }
+    if (object == nullptr) continue;
+    bool locked = false;
+    if (info.klass == lock_class::mutex) {
+      locked = static_cast<pthread_mutex_t*>(object)->__data.__lock != 0;
+    } else {
+      // glibc: bit 1 of __readers = write-locked, bits 3.. = reader count.
+      const unsigned readers = static_cast<pthread_rwlock_t*>(object)->__data.__readers;
+      locked = (readers & 2u) != 0 || (readers >> 3) != 0;
+    }
+    if (locked) report_destroy_locked(lock_handle{id}, true, pc);
+    retire_lock(lock_handle{id});
+  }
+}
+
+void lock_registry_lock_for_fork() noexcept { g_table_lock.lock(); }
+
+void lock_registry_unlock_after_fork(bool child) noexcept {
+  if (child) {
+    g_table_lock.reset_after_fork();
+  } else {
+    g_table_lock.unlock();
+  }
+}
+
+}  // namespace concheck::detail

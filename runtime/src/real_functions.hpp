@@ -1,0 +1,67 @@
+// concheck runtime: the real pthread/semaphore functions behind our interposed
+// ones. INTERNAL.
+//
+// Each pointer starts at a resolver (constinit), which looks the real function
+// up with dlsym(RTLD_NEXT, ...) (dlvsym(..., "GLIBC_2.3.2") for the condition
+// variable functions, whose default versions differ from the old ones some
+// binaries bind to) on first call, stores it and calls it. So calls before
+// main, during static destruction, and from threads we never saw all work,
+// and the hot path is one indirect call with no "initialized?" test.
+// concheck's own code calls these directly, never the interposed names.
+#pragma once
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <time.h>
+
+namespace concheck::detail {
+
+struct real_functions {
+  int (*mutex_lock)(pthread_mutex_t*);
+  int (*mutex_trylock)(pthread_mutex_t*);
+  int (*mutex_timedlock)(pthread_mutex_t*, const timespec*);
+  int (*mutex_clocklock)(pthread_mutex_t*, clockid_t, const timespec*);
+  int (*mutex_unlock)(pthread_mutex_t*);
+  int (*mutex_init)(pthread_mutex_t*, const pthread_mutexattr_t*);
+  int (*mutex_destroy)(pthread_mutex_t*);
+
+  int (*rwlock_rdlock)(pthread_rwlock_t*);
+  int (*rwlock_wrlock)(pthread_rwlock_t*);
+  int (*rwlock_tryrdlock)(pthread_rwlock_t*);
+  int (*rwlock_trywrlock)(pthread_rwlock_t*);
+  int (*rwlock_timedrdlock)(pthread_rwlock_t*, const timespec*);
+  int (*rwlock_timedwrlock)(pthread_rwlock_t*, const timespec*);
+  int (*rwlock_clockrdlock)(pthread_rwlock_t*, clockid_t, const timespec*);
+  int (*rwlock_clockwrlock)(pthread_rwlock_t*, clockid_t, const timespec*);
+  int (*rwlock_unlock)(pthread_rwlock_t*);
+  int (*rwlock_init)(pthread_rwlock_t*, const pthread_rwlockattr_t*);
+  int (*rwlock_destroy)(pthread_rwlock_t*);
+
+  int (*cond_wait)(pthread_cond_t*, pthread_mutex_t*);
+  int (*cond_timedwait)(pthread_cond_t*, pthread_mutex_t*, const timespec*);
+  int (*cond_clockwait)(pthread_cond_t*, pthread_mutex_t*, clockid_t, const timespec*);
+  int (*cond_signal)(pthread_cond_t*);
+  int (*cond_broadcast)(pthread_cond_t*);
+  int (*cond_init)(pthread_cond_t*, const pthread_condattr_t*);
+  int (*cond_destroy)(pthread_cond_t*);
+
+  int (*create)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  int (*join)(pthread_t, void**);
+  int (*tryjoin_np)(pthread_t, void**);
+  int (*timedjoin_np)(pthread_t, void**, const timespec*);
+  int (*clockjoin_np)(pthread_t, void**, clockid_t, const timespec*);
+  int (*detach)(pthread_t);
+  int (*setname_np)(pthread_t, const char*);
+
+  int (*sem_wait)(sem_t*);
+  int (*sem_timedwait)(sem_t*, const timespec*);
+  int (*sem_clockwait)(sem_t*, clockid_t, const timespec*);
+  int (*barrier_wait)(pthread_barrier_t*);
+};
+
+extern real_functions real;
+
+// Resolves every pointer now (idempotent). Called at load time and before fork.
+void resolve_real_functions() noexcept;
+
+}  // namespace concheck::detail

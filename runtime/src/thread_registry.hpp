@@ -1,0 +1,136 @@
+// concheck runtime: the thread registry. INTERNAL.
+//
+// One record per live thread: concheck's id (T0 is the main thread), name,
+// creation site, the monitor's per-thread state (held locks, edge cache) and
+// what the thread is blocked on. The calling thread's record is in an
+// initial-exec TLS slot, so the hot path finds it with one load. Threads that
+// concheck did not see start (created before it was loaded, or by raw clone)
+// are adopted on their first event.
+//
+// Storage: records are allocated once and never freed; a dead thread's record
+// goes on a free list and is reused, so memory is bounded by the largest
+// number of threads alive at once. All records are on one singly linked list
+// that only grows at its head (release store), so other threads can walk it
+// with no lock (to build wait-for snapshots and dumps); fields they read are
+// atomics guarded by the owner's seqlock (monitor_thread::sequence()).
+// Locking: the registry lock (internal_lock) serializes allocation, reuse,
+// naming and fork; never held while calling user code or reporting.
+#pragma once
+
+#include <pthread.h>
+
+#include <atomic>
+#include <cstdint>
+#include <source_location>
+#include <string>
+
+#include "concheck/detector/monitor.hpp"
+#include "concheck/detector/wait_for_graph.hpp"
+#include "internal_lock.hpp"
+#include "stack_depot.hpp"
+
+namespace concheck::detail {
+
+struct thread_record {
+  explicit thread_record(std::uint64_t id) noexcept : state(id) {}
+
+  detector::monitor_thread state;
+
+  // What the thread is blocked on; written by the owner between
+  // state.begin_change() and state.end_change().
+  std::atomic<detector::wait_kind> wait_kind{detector::wait_kind::none};
+  std::atomic<std::uint64_t> wait_target{0};
+  std::atomic<bool> wait_shared{false};
+  std::atomic<bool> wait_timed{false};
+  std::atomic<std::uintptr_t> wait_pc{0};
+  std::atomic<stack_id> wait_stack{kNoStack};  // full stack of the wait (captured when it starts)
+
+  std::atomic<bool> alive{false};
+  pthread_t handle{};
+  int tid = 0;                          // kernel thread id (glibc's mutex __owner)
+  std::uint64_t parent = 0;
+  stack_id created = kNoStack;          // stack at pthread_create
+  const char* created_file = nullptr;   // or a source_location from concheck::thread
+  const char* created_function = nullptr;
+  int created_line = 0;
+  char name[64] = {};                   // guarded by the registry lock
+
+  thread_record* next = nullptr;        // the list of all records
+  thread_record* next_free = nullptr;   // the free list (registry lock)
+};
+
+// The calling thread's record (null until its first event) and the
+// reentrancy depth: while > 0, interposed functions forward straight to the
+// real ones (concheck's own locking, allocation and reporting).
+extern __thread thread_record* tls_thread __attribute__((tls_model("initial-exec")));
+extern __thread int tls_inside __attribute__((tls_model("initial-exec")));
+
+class inside_scope {
+ public:
+  inside_scope() noexcept { ++tls_inside; }
+  ~inside_scope() { --tls_inside; }
+  inside_scope(const inside_scope&) = delete;
+  inside_scope& operator=(const inside_scope&) = delete;
+};
+
+// Creation data a new thread's record starts with (set by our pthread_create).
+struct thread_origin {
+  std::uint64_t parent = 0;
+  stack_id created = kNoStack;
+  const char* file = nullptr;
+  const char* function = nullptr;
+  int line = 0;
+  char name[64] = {};
+};
+
+// The calling thread's record, adopting the thread if needed. Null only if a
+// record cannot be made (out of memory); callers then forward uninstrumented.
+inline thread_record* current_thread() noexcept;
+thread_record* adopt_current_thread(const thread_origin* origin) noexcept;
+
+// The first record of the list of all records (check `alive`).
+thread_record* first_thread_record() noexcept;
+// The live record whose pthread_t is `handle`, or null.
+thread_record* find_thread(pthread_t handle) noexcept;
+std::size_t live_thread_count() noexcept;
+
+// The calling thread is ending (TLS destructors done): thread-exit checks,
+// then its record is recycled.
+void end_current_thread() noexcept;
+
+// What reports need about a thread that may have ended since: live records
+// first, then a ring of the last 4096 ended threads. False if unknown.
+struct thread_info {
+  std::string name;
+  stack_id created = kNoStack;
+  const char* created_file = nullptr;
+  const char* created_function = nullptr;
+  int created_line = 0;
+};
+bool find_thread_info(std::uint64_t id, thread_info& out);
+
+// Names (copies, truncated to 63 bytes).
+void set_thread_name(thread_record* thread, const char* name) noexcept;
+std::string thread_name(const thread_record* thread);
+
+// Wait state (owner only). begin_wait captures the stack (waits are slow paths).
+// `capture`: take the full stack now (else only `pc`; see note_wait_stack).
+void begin_wait(thread_record* self, detector::wait_kind kind, std::uint64_t target, bool shared, bool timed,
+                std::uintptr_t pc, bool capture = true) noexcept;
+// Captures the stack of the wait in progress (a lock wait that lasts).
+void note_wait_stack(thread_record* self) noexcept;
+void end_wait(thread_record* self) noexcept;
+
+internal_lock& registry_lock() noexcept;
+// fork(): the child keeps only the calling thread.
+void registry_after_fork_child() noexcept;
+// Called once at load time (pthread key for thread exit, main thread adoption).
+void registry_init() noexcept;
+
+inline thread_record* current_thread() noexcept {
+  thread_record* self = tls_thread;
+  if (__builtin_expect(self != nullptr, 1)) return self;
+  return adopt_current_thread(nullptr);
+}
+
+}  // namespace concheck::detail

@@ -1,0 +1,1 @@
+int ÿş_identifier = 1;

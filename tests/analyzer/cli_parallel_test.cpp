@@ -1,0 +1,92 @@
+// -j and the shared precompiled header never change the output.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cli_test_support.hpp"
+
+namespace concheck::cli_test {
+namespace {
+
+// Four files: two races, one clean, one that does not parse.
+struct several_files {
+  scratch_dir dir;
+  std::vector<std::string> args;
+  several_files() {
+    args = {dir.file("a_race.cpp", counter_race()), dir.file("b_fixed.cpp", renamed(renamed(counter_fixed(), "main", "b_main"), "_increment", "_b")),
+            dir.file("c_broken.cpp", "#include <mutex>\nint f( {\n"),
+            dir.file("d_race.cpp", "// another\n" + renamed(renamed(renamed(counter_race(), "counter", "total"), "_increment", "_add"), "main", "d_main"))};
+  }
+};
+
+TEST(CliParallel, OneAndTwoJobsGiveTheSameOutput) {
+  several_files f;
+  std::vector<std::string> one = {"analyze", "-j", "1", "--format=json"};
+  std::vector<std::string> two = {"analyze", "-j2", "--format=json"};
+  one.insert(one.end(), f.args.begin(), f.args.end());
+  two.insert(two.end(), f.args.begin(), f.args.end());
+  auto r1 = run_concheck(one);
+  auto r2 = run_concheck(two);
+  EXPECT_EQ(r1.exit_code, 2);
+  EXPECT_EQ(r2.exit_code, 2);
+  EXPECT_EQ(r1.out, r2.out);
+  EXPECT_EQ(r1.err, r2.err);
+  EXPECT_THAT(r1.out, testing::HasSubstr("a_race.cpp"));
+  EXPECT_THAT(r1.out, testing::HasSubstr("d_race.cpp"));
+  EXPECT_THAT(r1.err, testing::HasSubstr("c_broken.cpp: error: cannot analyze:"));
+}
+
+TEST(CliParallel, PrecompiledHeaderDoesNotChangeTheOutput) {
+  several_files f;
+  std::vector<std::string> with = {"analyze", "-j2"};
+  std::vector<std::string> without = {"analyze", "-j2", "--no-pch"};
+  with.insert(with.end(), f.args.begin(), f.args.end());
+  without.insert(without.end(), f.args.begin(), f.args.end());
+  auto a = run_concheck(with);
+  auto b = run_concheck(without);
+  EXPECT_EQ(a.exit_code, b.exit_code);
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_EQ(a.err, b.err);
+}
+
+TEST(CliParallel, StatsReportPrecompiledHeaderUse) {
+  several_files f;
+  std::vector<std::string> args = {"analyze", "-j2", "--stats", f.args[0], f.args[1], f.args[3]};
+  auto r = run_concheck(args);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, testing::HasSubstr("1 precompiled headers built, 3 files parsed with one;"));
+}
+
+}  // namespace
+}  // namespace concheck::cli_test
+
+namespace concheck::cli_test {
+namespace {
+
+// Header bodies are parsed once per run (not in every TU): findings in a
+// header's inline functions must be the same as with --full-parse.
+TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
+  scratch_dir dir;
+  dir.file("include/counter.hpp",
+           "#pragma once\n"
+           "#include <mutex>\n"
+           "inline std::mutex counter_mutex;\n"
+           "inline int counter = 0;\n"
+           "inline void locked_increment() { std::lock_guard<std::mutex> g(counter_mutex); ++counter; }\n"
+           "inline void racy_increment() { ++counter; }\n");
+  std::string one = dir.file("src/one.cpp",
+                             "#include \"counter.hpp\"\n#include <thread>\n"
+                             "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n");
+  std::string two = dir.file("src/two.cpp",
+                             "#include \"counter.hpp\"\n#include <thread>\n"
+                             "void start_two() { std::thread a(racy_increment); a.join(); }\n");
+  std::string include = "-I" + dir / "include";
+  auto fast = run_concheck({"analyze", "--stats", "-j2", one, two, "--", include});
+  auto full = run_concheck({"analyze", "--full-parse", "-j2", one, two, "--", include});
+  EXPECT_EQ(fast.exit_code, 1) << fast.err;
+  EXPECT_EQ(fast.out, full.out);
+  EXPECT_THAT(fast.out, testing::HasSubstr("counter.hpp:6:"));
+  EXPECT_THAT(fast.err, testing::HasSubstr("1 header parses, 0 whole-file fallbacks"));
+}
+
+}  // namespace
+}  // namespace concheck::cli_test

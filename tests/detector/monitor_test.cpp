@@ -1,0 +1,399 @@
+// Monitor engine rules, driven by synthetic event sequences.
+#include "concheck/detector/monitor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+namespace concheck::detector {
+namespace {
+
+// A tiny driver: named threads doing lock/unlock on numbered locks.
+class monitor_test : public ::testing::Test {
+ protected:
+  monitor_thread& thread(thread_id id) {
+    while (threads_.size() <= id) threads_.push_back(std::make_unique<monitor_thread>(threads_.size()));
+    return *threads_[id];
+  }
+
+  // Blocking acquisition; returns the inversions it revealed.
+  std::vector<std::vector<cycle_edge_view>> lock(thread_id t, lock_id l, lock_mode mode = lock_mode::exclusive,
+                                                 acquire_kind kind = acquire_kind::blocking,
+                                                 relock_behavior relock = relock_behavior::blocks) {
+    lock_event event{l, mode, kind, relock, 0x1000 + l};
+    auto result = monitor_.before_lock(thread(t), event, &capture, this);
+    last_ = result;
+    monitor_.after_lock(thread(t), event, result.stack);
+    total_ += result.inversions.size();
+    return result.inversions;
+  }
+  bool unlock(thread_id t, lock_id l) { return monitor_.before_unlock(thread(t), l); }
+
+  static stack_ref capture(void* self) { return ++static_cast<monitor_test*>(self)->captures_; }
+
+  monitor monitor_;
+  std::vector<std::unique_ptr<monitor_thread>> threads_;
+  before_lock_result last_;
+  std::size_t total_ = 0;
+  stack_ref captures_ = 0;
+};
+
+TEST_F(monitor_test, AbBaInversionReportedOnceWithBothEdges) {
+  lock(1, 10);
+  EXPECT_TRUE(lock(1, 20).empty());
+  unlock(1, 20);
+  unlock(1, 10);
+  lock(2, 20);
+  auto found = lock(2, 10);
+  ASSERT_EQ(found.size(), 1u);
+  ASSERT_EQ(found[0].size(), 2u);
+  EXPECT_EQ(found[0][0].from, 20u);  // closing edge first
+  EXPECT_EQ(found[0][0].to, 10u);
+  EXPECT_EQ(found[0][0].thread, 2u);
+  EXPECT_EQ(found[0][1].from, 10u);
+  EXPECT_EQ(found[0][1].to, 20u);
+  EXPECT_EQ(found[0][1].thread, 1u);
+  EXPECT_NE(found[0][1].to_stack, 0u);  // a stack was captured for the new edge
+  unlock(2, 10);
+  unlock(2, 20);
+  // Again, in another thread: the same cycle is not reported twice.
+  lock(3, 20);
+  EXPECT_TRUE(lock(3, 10).empty());
+  EXPECT_EQ(total_, 1u);
+}
+
+TEST_F(monitor_test, RepeatedNestingTouchesNoSharedStateAfterFirstTime) {
+  for (int i = 0; i < 100; ++i) {
+    lock(1, 1);
+    lock(1, 2);
+    unlock(1, 2);
+    unlock(1, 1);
+  }
+  EXPECT_EQ(captures_, 1u);  // one new edge, one stack
+  EXPECT_EQ(monitor_.stats().graph_edges, 1u);
+}
+
+TEST_F(monitor_test, NoHeldLockMeansNoWork) {
+  lock(1, 1);
+  unlock(1, 1);
+  EXPECT_EQ(captures_, 0u);
+  EXPECT_EQ(monitor_.stats().graph_nodes, 0u);
+}
+
+TEST_F(monitor_test, TryLockAddsNoEdgeButIsAFromLater) {
+  lock(1, 1);
+  lock(1, 2, lock_mode::exclusive, acquire_kind::try_lock);
+  unlock(1, 2);
+  unlock(1, 1);
+  lock(2, 2);
+  EXPECT_TRUE(lock(2, 1, lock_mode::exclusive, acquire_kind::try_lock).empty());
+  unlock(2, 1);
+  unlock(2, 2);
+  EXPECT_EQ(monitor_.stats().graph_edges, 0u);
+  // A lock taken by try_lock is the `from` of a later blocking acquisition.
+  lock(3, 5, lock_mode::exclusive, acquire_kind::try_lock);
+  lock(3, 6);
+  EXPECT_EQ(monitor_.stats().graph_edges, 1u);
+}
+
+TEST_F(monitor_test, TimedAcquisitionAddsNoEdge) {
+  lock(1, 1);
+  lock(1, 2);
+  unlock(1, 2);
+  unlock(1, 1);
+  lock(2, 2);
+  EXPECT_TRUE(lock(2, 1, lock_mode::exclusive, acquire_kind::timed).empty());
+  EXPECT_EQ(total_, 0u);
+}
+
+TEST_F(monitor_test, ScopedLockBackOffIsClean) {
+  // std::scoped_lock(a, b) / (b, a): lock the first, try the rest, and on
+  // failure release and start from another one.
+  lock(1, 1);
+  lock(1, 2, lock_mode::exclusive, acquire_kind::try_lock);
+  unlock(1, 1);
+  unlock(1, 2);
+  lock(2, 2);
+  lock(2, 1, lock_mode::exclusive, acquire_kind::try_lock);
+  unlock(2, 2);
+  unlock(2, 1);
+  lock(2, 1);  // back-off: start over from the other lock
+  lock(2, 2, lock_mode::exclusive, acquire_kind::try_lock);
+  EXPECT_EQ(total_, 0u);
+}
+
+TEST_F(monitor_test, GateLockedCycleIsNotReported) {
+  lock(1, 100);  // gate
+  lock(1, 1);
+  lock(1, 2);
+  unlock(1, 2);
+  unlock(1, 1);
+  unlock(1, 100);
+  lock(2, 100);
+  lock(2, 2);
+  EXPECT_TRUE(lock(2, 1).empty());
+  EXPECT_EQ(total_, 0u);
+}
+
+TEST_F(monitor_test, GateThatIsNotAlwaysHeldDoesNotProtect) {
+  lock(1, 100);
+  lock(1, 1);
+  lock(1, 2);
+  unlock(1, 2);
+  unlock(1, 1);
+  unlock(1, 100);
+  lock(2, 100);
+  lock(2, 2);
+  EXPECT_TRUE(lock(2, 1).empty());  // gated so far
+  unlock(2, 1);
+  unlock(2, 2);
+  unlock(2, 100);
+  // Now 1 -> 2 without the gate: the cycle 1 -> 2 -> 1 can deadlock.
+  lock(3, 1);
+  auto found = lock(3, 2);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].size(), 2u);
+}
+
+TEST_F(monitor_test, SharedGateDoesNotProtect) {
+  lock(1, 100, lock_mode::shared);
+  lock(1, 1);
+  lock(1, 2);
+  unlock(1, 2);
+  unlock(1, 1);
+  unlock(1, 100);
+  lock(2, 100, lock_mode::shared);
+  lock(2, 2);
+  EXPECT_EQ(lock(2, 1).size(), 1u);
+}
+
+TEST_F(monitor_test, ReaderReaderCycleIsNotReported) {
+  lock(1, 1, lock_mode::shared);
+  lock(1, 2, lock_mode::shared);
+  unlock(1, 2);
+  unlock(1, 1);
+  lock(2, 2, lock_mode::shared);
+  EXPECT_TRUE(lock(2, 1, lock_mode::shared).empty());
+  EXPECT_EQ(total_, 0u);
+}
+
+TEST_F(monitor_test, ReaderWriterCycleIsReported) {
+  lock(1, 1, lock_mode::shared);
+  lock(1, 2, lock_mode::exclusive);
+  unlock(1, 2);
+  unlock(1, 1);
+  lock(2, 2, lock_mode::shared);
+  // T2 holds 2 shared and wants 1 exclusive; T1 holds 1 shared and wants 2 exclusive.
+  EXPECT_EQ(lock(2, 1, lock_mode::exclusive).size(), 1u);
+}
+
+TEST_F(monitor_test, ReaderReaderCycleBecomesReportableWhenAWriterJoins) {
+  lock(1, 1, lock_mode::shared);
+  lock(1, 2, lock_mode::shared);
+  unlock(1, 2);
+  unlock(1, 1);
+  lock(2, 2, lock_mode::shared);
+  EXPECT_TRUE(lock(2, 1, lock_mode::shared).empty());
+  unlock(2, 1);
+  unlock(2, 2);
+  lock(3, 1, lock_mode::exclusive);
+  EXPECT_EQ(lock(3, 2, lock_mode::exclusive).size(), 1u);
+}
+
+TEST_F(monitor_test, LongCycleReportedWhole) {
+  constexpr lock_id kLocks = 40;
+  for (lock_id i = 1; i < kLocks; ++i) {
+    lock(i, i);
+    EXPECT_TRUE(lock(i, i + 1).empty());
+    unlock(i, i + 1);
+    unlock(i, i);
+  }
+  lock(kLocks, kLocks);
+  auto found = lock(kLocks, 1);
+  ASSERT_EQ(found.size(), 1u);
+  ASSERT_EQ(found[0].size(), kLocks);
+  for (std::size_t i = 0; i < found[0].size(); ++i) {
+    EXPECT_EQ(found[0][i].to, found[0][(i + 1) % found[0].size()].from);
+  }
+}
+
+TEST_F(monitor_test, HundredsOfHeldLocks) {
+  for (lock_id i = 1; i <= 300; ++i) lock(1, i);
+  EXPECT_EQ(thread(1).held_count(), 300u);
+  held_lock entry;
+  EXPECT_TRUE(thread(1).find_held(250, entry));
+  EXPECT_EQ(entry.lock, 250u);
+  // Releasing out of order keeps the others.
+  EXPECT_TRUE(unlock(1, 3));
+  EXPECT_FALSE(thread(1).find_held(3, entry));
+  EXPECT_TRUE(thread(1).find_held(300, entry));
+  for (lock_id i = 300; i >= 1; --i) {
+    if (i != 3) {
+      EXPECT_TRUE(unlock(1, i));
+    }
+  }
+  EXPECT_EQ(thread(1).held_count(), 0u);
+  // The order 1 -> 300 is known; 300 -> 1 closes a cycle.
+  lock(2, 300);
+  EXPECT_EQ(lock(2, 1).size(), 1u);
+}
+
+TEST_F(monitor_test, SelfDeadlockOnPlainMutex) {
+  lock(1, 7);
+  monitor_.before_lock(thread(1), lock_event{7, lock_mode::exclusive, acquire_kind::blocking,
+                                             relock_behavior::blocks, 0});
+  auto result = monitor_.before_lock(thread(1), lock_event{7, lock_mode::exclusive, acquire_kind::blocking,
+                                                           relock_behavior::blocks, 0});
+  EXPECT_TRUE(result.self_deadlock);
+  EXPECT_TRUE(result.already_held);
+  auto tried = monitor_.before_lock(thread(1), lock_event{7, lock_mode::exclusive, acquire_kind::try_lock,
+                                                          relock_behavior::blocks, 0});
+  EXPECT_FALSE(tried.self_deadlock);
+}
+
+TEST_F(monitor_test, RecursiveMutexCountsAndIsNoSelfDeadlock) {
+  lock(1, 7, lock_mode::exclusive, acquire_kind::blocking, relock_behavior::recursive);
+  lock(1, 7, lock_mode::exclusive, acquire_kind::blocking, relock_behavior::recursive);
+  EXPECT_FALSE(last_.self_deadlock);
+  EXPECT_TRUE(unlock(1, 7));
+  EXPECT_EQ(thread(1).held_count(), 1u);
+  EXPECT_TRUE(unlock(1, 7));
+  EXPECT_FALSE(unlock(1, 7));
+}
+
+TEST_F(monitor_test, RwlockWriteAfterReadIsSelfDeadlock) {
+  lock(1, 7, lock_mode::shared, acquire_kind::blocking, relock_behavior::rwlock);
+  auto again = monitor_.before_lock(thread(1), lock_event{7, lock_mode::shared, acquire_kind::blocking,
+                                                          relock_behavior::rwlock, 0});
+  EXPECT_FALSE(again.self_deadlock);
+  auto upgrade = monitor_.before_lock(thread(1), lock_event{7, lock_mode::exclusive, acquire_kind::blocking,
+                                                            relock_behavior::rwlock, 0});
+  EXPECT_TRUE(upgrade.self_deadlock);
+}
+
+TEST_F(monitor_test, UnlockNotOwned) {
+  EXPECT_FALSE(unlock(1, 9));
+  lock(2, 9);
+  EXPECT_FALSE(unlock(1, 9));  // held by another thread
+  EXPECT_TRUE(unlock(2, 9));
+}
+
+TEST_F(monitor_test, DestroyedLockIsForgottenAndANewIdIsANewLock) {
+  lock(1, 1);
+  lock(1, 2);
+  unlock(1, 2);
+  unlock(1, 1);
+  monitor_.on_lock_destroyed(2);
+  EXPECT_EQ(monitor_.stats().graph_edges, 0u);
+  EXPECT_EQ(monitor_.stats().edge_payloads, 0u);
+  // Lock 3 lives where 2 lived: the opposite order is no cycle.
+  lock(2, 3);
+  EXPECT_TRUE(lock(2, 1).empty());
+}
+
+TEST_F(monitor_test, MemoryBoundedByLiveLocks) {
+  lock(1, 1);
+  for (lock_id l = 1000; l < 21000; ++l) {
+    lock(1, l);
+    unlock(1, l);
+    monitor_.on_lock_destroyed(l);
+  }
+  auto stats = monitor_.stats();
+  EXPECT_LE(stats.graph_nodes, 2u);
+  EXPECT_EQ(stats.edge_payloads, 0u);
+}
+
+TEST_F(monitor_test, InversionRememberedAfterTwentyThousandOtherLocks) {
+  lock(1, 1);
+  lock(1, 2);
+  unlock(1, 2);
+  unlock(1, 1);
+  for (lock_id l = 1000; l < 21000; ++l) {
+    lock(3, l);
+    lock(3, l + 100000);
+    unlock(3, l + 100000);
+    unlock(3, l);
+  }
+  lock(2, 2);
+  EXPECT_EQ(lock(2, 1).size(), 1u);
+}
+
+TEST_F(monitor_test, RefusedEdgeJoinsGraphWhenItsCycleDies) {
+  lock(1, 1);
+  lock(1, 2);
+  unlock(1, 2);
+  unlock(1, 1);
+  lock(2, 2);
+  EXPECT_EQ(lock(2, 1).size(), 1u);
+  unlock(2, 1);
+  unlock(2, 2);
+  EXPECT_EQ(monitor_.stats().refused_edges, 1u);
+  monitor_.on_lock_destroyed(1);
+  EXPECT_EQ(monitor_.stats().refused_edges, 0u);
+}
+
+TEST_F(monitor_test, ThreeLockCycleAcrossThreeThreads) {
+  lock(1, 1);
+  lock(1, 2);
+  unlock(1, 2);
+  unlock(1, 1);
+  lock(2, 2);
+  lock(2, 3);
+  unlock(2, 3);
+  unlock(2, 2);
+  lock(3, 3);
+  auto found = lock(3, 1);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].size(), 3u);
+}
+
+TEST_F(monitor_test, CvWaitWithoutMutex) {
+  auto check = monitor_.cv_wait_begin(thread(1), 500, 9);
+  EXPECT_EQ(check.misuse, cv_misuse::mutex_not_held);
+  monitor_.cv_wait_end(500);
+}
+
+TEST_F(monitor_test, CvWithTwoMutexesAtOnce) {
+  lock(1, 9);
+  lock(2, 10);
+  auto first = monitor_.cv_wait_begin(thread(1), 500, 9);
+  EXPECT_EQ(first.misuse, cv_misuse::none);
+  auto second = monitor_.cv_wait_begin(thread(2), 500, 10);
+  EXPECT_EQ(second.misuse, cv_misuse::two_mutexes);
+  EXPECT_EQ(second.other_mutex, 9u);
+  monitor_.cv_wait_end(500);
+  monitor_.cv_wait_end(500);
+  // Later, alone, another mutex is fine (e.g. a new cv at the same address).
+  auto third = monitor_.cv_wait_begin(thread(2), 500, 10);
+  EXPECT_EQ(third.misuse, cv_misuse::none);
+  monitor_.cv_wait_end(500);
+  EXPECT_EQ(monitor_.stats().cv_bindings, 0u);
+}
+
+TEST_F(monitor_test, ReleaseAndReacquireAroundWaitKeepsSite) {
+  lock(1, 9);
+  held_lock entry = monitor_.release_for_wait(thread(1), 9);
+  EXPECT_EQ(entry.lock, 9u);
+  EXPECT_EQ(thread(1).held_count(), 0u);
+  monitor_.reacquire_after_wait(thread(1), entry);
+  held_lock back;
+  ASSERT_TRUE(thread(1).find_held(9, back));
+  EXPECT_EQ(back.pc, 0x1000u + 9);
+}
+
+TEST_F(monitor_test, SnapshotSeesConsistentHeldLocks) {
+  lock(1, 1);
+  lock(1, 2, lock_mode::shared);
+  std::vector<held_lock> snapshot;
+  std::uint64_t sequence = 0;
+  ASSERT_TRUE(thread(1).snapshot_held(snapshot, sequence));
+  ASSERT_EQ(snapshot.size(), 2u);
+  EXPECT_EQ(snapshot[1].mode, lock_mode::shared);
+  EXPECT_EQ(sequence % 2, 0u);
+  unlock(1, 2);
+  EXPECT_NE(thread(1).sequence(), sequence);
+}
+
+}  // namespace
+}  // namespace concheck::detector

@@ -1,0 +1,121 @@
+// The scenario program run as a separate process: unmodified and
+// LD_PRELOADed with libconcheck_preload.so, and linked with the static
+// archive. Findings are read back from JSON Lines (format=json).
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "concheck/detector/json.hpp"
+#include "runtime_test_support.hpp"
+
+namespace runtime_e2e {
+
+int run_command(const std::string& environment, const std::string& command, std::string& output) {
+  const std::string line = "env " + environment + " " + command + " 2>&1";
+  std::FILE* pipe = popen(line.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  output.clear();
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
+  const int status = pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+namespace {
+
+std::vector<finding> parse_findings(const std::string& output) {
+  std::vector<finding> out;
+  std::istringstream lines(output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] != '{') continue;
+    auto parsed = concheck::detector::parse_finding_json(line);
+    if (parsed.value) out.push_back(*parsed.value);
+  }
+  return out;
+}
+
+struct variant {
+  const char* name;
+  std::string environment;
+  std::string program;
+};
+
+std::vector<variant> variants() {
+  return {
+      {"preload", std::string("LD_PRELOAD=") + CONCHECK_PRELOAD_LIBRARY, CONCHECK_SCENARIO_PLAIN},
+      {"static", "", CONCHECK_SCENARIO_STATIC},
+  };
+}
+
+const std::string kOptions = "CONCHECK_OPTIONS=format=json:deadlock_grace_ms=200";
+
+TEST(process_test, InversionIsReportedInUnmodifiedPrograms) {
+  for (const auto& v : variants()) {
+    std::string output;
+    const int status = run_command(v.environment + " " + kOptions, v.program + " inversion", output);
+    EXPECT_EQ(status, 0) << v.name << "\n" << output;
+    EXPECT_NE(output.find("inversion: finished"), std::string::npos) << v.name << "\n" << output;
+    auto findings = parse_findings(output);
+    ASSERT_EQ(findings.size(), 1u) << v.name << "\n" << output;
+    EXPECT_EQ(findings[0].kind, finding_kind::lock_order_inversion) << v.name;
+    EXPECT_EQ(findings[0].cycle.size(), 2u) << v.name;
+    EXPECT_EQ(findings[0].locks.size(), 2u) << v.name;
+  }
+}
+
+TEST(process_test, RealDeadlockEndsWithExit66InUnmodifiedPrograms) {
+  for (const auto& v : variants()) {
+    std::string output;
+    const int status = run_command(v.environment + " " + kOptions, v.program + " deadlock", output);
+    EXPECT_EQ(status, 66) << v.name << "\n" << output;
+    bool deadlock = false;
+    for (const auto& f : parse_findings(output)) {
+      if (f.kind == finding_kind::deadlock) {
+        deadlock = true;
+        EXPECT_EQ(f.states.size(), 2u) << v.name;
+        EXPECT_EQ(f.cycle.size(), 2u) << v.name;
+      }
+    }
+    EXPECT_TRUE(deadlock) << v.name << "\n" << output;
+  }
+}
+
+TEST(process_test, LostWakeupEndsWithExit66InUnmodifiedPrograms) {
+  for (const auto& v : variants()) {
+    std::string output;
+    const int status = run_command(v.environment + " " + kOptions, v.program + " lost-wakeup", output);
+    EXPECT_EQ(status, 66) << v.name << "\n" << output;
+    auto findings = parse_findings(output);
+    ASSERT_EQ(findings.size(), 1u) << v.name << "\n" << output;
+    EXPECT_EQ(findings[0].kind, finding_kind::deadlock);
+  }
+}
+
+TEST(process_test, CleanProgramIsClean) {
+  for (const auto& v : variants()) {
+    std::string output;
+    const int status = run_command(v.environment + " " + kOptions, v.program + " clean", output);
+    EXPECT_EQ(status, 0) << v.name << "\n" << output;
+    EXPECT_TRUE(parse_findings(output).empty()) << v.name << "\n" << output;
+  }
+}
+
+TEST(process_test, DumpThreadsOnSignal) {
+  for (const auto& v : variants()) {
+    std::string output;
+    const int status = run_command(v.environment + " CONCHECK_OPTIONS=dump_threads_signal=10", v.program + " dump",
+                                   output);
+    EXPECT_EQ(status, 0) << v.name << "\n" << output;
+    EXPECT_NE(output.find("T0 'main'"), std::string::npos) << v.name << "\n" << output;
+    EXPECT_NE(output.find("holds pthread_mutex_t"), std::string::npos) << v.name << "\n" << output;
+    EXPECT_NE(output.find("dump: finished"), std::string::npos) << v.name << "\n" << output;
+  }
+}
+
+}  // namespace
+}  // namespace runtime_e2e
