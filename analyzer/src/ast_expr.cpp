@@ -234,7 +234,13 @@ std::string body_walker::walk_lambda(CXCursor lambda, bool called_here) {
   std::string base = where.file;
   if (auto slash = base.rfind('/'); slash != std::string::npos) base.erase(0, slash + 1);
   std::string id = "lambda@" + where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
-  if (tu_.facts.functions.count(id) == 0) {
+  // Each lambda expression is walked once per TU, so an id already taken is
+  // another lambda expanded from the same macro at the same location.
+  for (int n = 2; tu_.facts.functions.count(id) != 0; ++n) {
+    id = "lambda@" + where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + "#" +
+         std::to_string(n);
+  }
+  {
     function_facts& f = tu_.facts.functions[id];
     f.id = id;
     f.display = "lambda at " + base + ":" + std::to_string(where.line);
@@ -250,7 +256,7 @@ std::string body_walker::walk_lambda(CXCursor lambda, bool called_here) {
     }
   }
   if (called_here) {
-    fn_.calls.push_back(call_fact{id, tu_.facts.functions[id].display, where, state_.snapshot(), {}});
+    fn_.calls.push_back(call_fact{id, tu_.facts.functions[id].display, where, state_.snapshot(), {}, call_fact::receiver_kind::none});
   }
   return id;
 }
@@ -305,6 +311,47 @@ void body_walker::spawn(CXCursor call, CXCursor entry_arg) {
   }
 }
 
+call_fact::receiver_kind body_walker::receiver_of(CXCursor call) {
+  using kind = call_fact::receiver_kind;
+  CXCursor callee = clang_getCursorReferenced(call);
+  if (is_null(callee) || clang_getCursorKind(callee) != CXCursor_CXXMethod) return kind::none;
+  auto kids = children(call);
+  CXCursor object = clang_getNullCursor();
+  if (!kids.empty() && clang_getCursorKind(kids[0]) == CXCursor_MemberRefExpr) {
+    auto mk = children(kids[0]);
+    if (!mk.empty()) object = mk[0];
+  } else if (clang_Cursor_getNumArguments(call) > 0) {
+    object = clang_Cursor_getArgument(call, 0);
+  }
+  // Down to the root of `a.b[i]->c`: a variable, this, or something else.
+  CXCursor root = is_null(object) ? object : strip(object);
+  while (!is_null(root)) {
+    CXCursorKind k = clang_getCursorKind(root);
+    if (k == CXCursor_MemberRefExpr || k == CXCursor_ArraySubscriptExpr || k == CXCursor_UnaryOperator ||
+        (k == CXCursor_CallExpr && (spelling(root) == "operator->" || spelling(root) == "operator*" ||
+                                    spelling(root) == "operator[]"))) {
+      auto rk = children(root);
+      if (rk.empty()) return kind::this_object;  // implicit this->member
+      root = strip(rk[0]);
+      continue;
+    }
+    break;
+  }
+  if (is_null(root) || clang_getCursorKind(root) == CXCursor_CXXThisExpr) return kind::this_object;
+  if (clang_getCursorKind(root) != CXCursor_DeclRefExpr) return kind::shared;  // a call's result: unknown
+  CXCursor d = clang_getCursorReferenced(root);
+  CXCursorKind dk = clang_getCursorKind(d);
+  if (dk != CXCursor_VarDecl && dk != CXCursor_ParmDecl) return kind::shared;
+  CXTypeKind tk = clang_getCursorType(d).kind;
+  if (tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer) return kind::shared;
+  if (dk == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1) return kind::shared;
+  if (is_lambda_ && own_locals_.count(usr(d)) == 0) {
+    std::string n = spelling(d);
+    if (lambda_.by_ref.count(n) != 0 || (lambda_.by_ref_default && lambda_.by_copy.count(n) == 0)) return kind::shared;
+  }
+  return kind::local;
+}
+
 void body_walker::walk_call(CXCursor c) {
   CXCursor callee = clang_getCursorReferenced(c);
   std::string name = spelling(c);
@@ -331,7 +378,7 @@ void body_walker::walk_call(CXCursor c) {
     // A user constructor is a call like any other (its locks order after ours).
     if (!in_system_header(callee)) {
       std::string id = usr(callee);
-      if (!id.empty()) fn_.calls.push_back(call_fact{id, qualified_name(callee), location_of(c), state_.snapshot(), {}});
+      if (!id.empty()) fn_.calls.push_back(call_fact{id, qualified_name(callee), location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none});
     }
     return;
   }
@@ -348,7 +395,7 @@ void body_walker::walk_call(CXCursor c) {
     if (annotated_lock_call(callee, location_of(c))) return;
     std::string id = usr(callee);
     if (id.empty()) return;
-    call_fact call{id, qualified_name(callee), location_of(c), state_.snapshot(), {}};
+    call_fact call{id, qualified_name(callee), location_of(c), state_.snapshot(), {}, receiver_of(c)};
     if (name.rfind("operator", 0) != 0) {  // operator calls count the object as an argument
       for (unsigned i = 0; i < args.size(); ++i) {
         if (!tu_.types.is_lockable(clang_getCursorType(args[i]))) continue;
@@ -447,7 +494,7 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
     if (clang_getCursorKind(o) == CXCursor_DeclRefExpr) {
       if (auto it = lambda_vars_.find(usr(clang_getCursorReferenced(o))); it != lambda_vars_.end()) {
         for (CXCursor a : rest) walk_expr(a);
-        fn_.calls.push_back(call_fact{it->second, tu_.facts.functions[it->second].display, where, state_.snapshot(), {}});
+        fn_.calls.push_back(call_fact{it->second, tu_.facts.functions[it->second].display, where, state_.snapshot(), {}, call_fact::receiver_kind::none});
         return true;
       }
     }

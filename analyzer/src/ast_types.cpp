@@ -1,6 +1,7 @@
 #include "ast_types.hpp"
 
 #include <array>
+#include <cctype>
 #include <string_view>
 
 #include "ast_util.hpp"
@@ -54,6 +55,7 @@ struct class_shape {
   bool has_lock = false;
   bool has_unlock = false;
   bool dtor_unlocks = false;
+  bool dtor_body_unknown = false;  // declared, but its body is not in this TU
   bool has_ctor = false;
   bool capability_attr = false;
   bool scoped_attr = false;
@@ -139,10 +141,27 @@ type_facts type_classifier::classify_user_class(CXCursor decl) {
       }
     } else if (k == CXCursor_Destructor) {
       CXCursor def = clang_getCursorDefinition(member);
-      if (!is_null(def) && body_calls_unlock(def)) shape.dtor_unlocks = true;
+      bool has_body = false;
+      if (!is_null(def)) {
+        for (CXCursor part : children(def)) has_body |= clang_getCursorKind(part) == CXCursor_CompoundStmt;
+      }
+      if (has_body && body_calls_unlock(def)) shape.dtor_unlocks = true;
+      if (!has_body) shape.dtor_body_unknown = true;
     }
   }
   if (shape.scoped_attr || (shape.has_ctor && shape.dtor_unlocks)) return {type_role::guard, false};
+  // The destructor's body may be out of sight (defined in another file, or
+  // skipped: the CLI parses header bodies separately). Then a class whose
+  // constructor takes a lock and whose name says it is a guard or a lock
+  // holder is taken to be one.
+  if (shape.has_ctor && shape.dtor_body_unknown) {
+    std::string name = spelling(decl);
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (name.find("guard") != std::string::npos || name.find("lock") != std::string::npos ||
+        name.find("holder") != std::string::npos) {
+      return {type_role::guard, false};
+    }
+  }
   if (shape.capability_attr || (shape.has_lock && shape.has_unlock)) return {type_role::mutex, false};
   return {};
 }

@@ -95,6 +95,7 @@ class body_walker {
   bool walk_member_call(CXCursor call, CXCursor callee, const std::string& name);
   bool walk_free_call(CXCursor call, CXCursor callee, const std::string& name, const std::string& qualified);
   void record_access(CXCursor target, bool write);
+  call_fact::receiver_kind receiver_of(CXCursor call);
   void record_var_access(CXCursor ref, CXCursor decl, bool write, bool via_this);
   std::string walk_lambda(CXCursor lambda, bool called_here);
   std::optional<std::pair<std::string, std::string>> thread_entry(CXCursor arg);

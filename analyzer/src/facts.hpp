@@ -82,6 +82,10 @@ struct call_fact {
   // Locks passed as arguments (by reference or pointer), by argument index:
   // a callee that locks its parameter locks these.
   std::vector<std::pair<unsigned, lock_name>> lock_args;
+  // For a method call, the object it is called on: one other threads can
+  // reach (a global, a reference or pointer, a by-reference capture), `this`
+  // (or a member of it) of the caller, or a local object of the caller.
+  enum class receiver_kind : unsigned char { none, shared, this_object, local } receiver = receiver_kind::none;
 };
 
 struct spawn_fact {

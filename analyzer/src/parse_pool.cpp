@@ -73,11 +73,10 @@ bool extract_into(const worker_context& ctx, const compile_job& job, CXTranslati
   }
 }
 
-// Parses the bodies of the project headers `tu` includes when this TU is the
+// Parses the bodies of the project headers a TU includes when this TU is the
 // first to include one of them. False when they do not parse on their own.
-bool cover_headers(const worker_context& ctx, const compile_job& job, const std::string& pch, CXTranslationUnit tu,
-                   parse_result& result) {
-  project_includes includes = project_includes_of(tu);
+bool cover_headers(const worker_context& ctx, const compile_job& job, const std::string& pch,
+                   const project_includes& includes, parse_result& result) {
   if (includes.all.empty() || !ctx.headers->claim(includes.all)) return true;
   if (includes.top_level.empty()) return false;  // only reached through -include or the like
   ++*ctx.header_parses;
@@ -107,7 +106,11 @@ void run_job(const worker_context& ctx, const compile_job& job, parse_result& re
                                 fast ? kSkipHeaderBodies : unsigned{CXTranslationUnit_None});
   result.used_pch = !pch.empty() && parsed.ok();
   if (parsed.ok() && fast) {
-    if (extract_into(ctx, job, parsed.tu, result) && cover_headers(ctx, job, pch, parsed.tu, result)) return;
+    if (!ctx.settings.extract) return;  // every rule off: only the verdict on the parse matters
+    if (!extract_into(ctx, job, parsed.tu, result)) return;
+    project_includes includes = project_includes_of(parsed.tu);
+    parsed = parsed_tu();  // dispose of it first: two big ASTs at once would double the peak memory
+    if (cover_headers(ctx, job, pch, includes, result)) return;
     if (!result.error.empty()) return;
     result.facts.clear();
     parsed = parse_once(ctx.index, pch.empty() ? job.argv : pch_cache::with_pch(job, pch), CXTranslationUnit_None);

@@ -42,6 +42,22 @@ std::string describe_root(const thread_root& r) {
   return fmt::format("'{}' runs in a thread started here", r.display);
 }
 
+// The thread roots an access runs under. A local variable exists once per
+// call of its function, so it is only shared between the function's code after
+// it starts a thread and the lambdas it starts as threads (not with other
+// calls of the same function, whatever roots that function has).
+std::set<std::string> roots_of_access(const program& p, const function_facts& f, const access_fact& a,
+                                      const var_info& v) {
+  if (v.kind != var_kind::local) return p.roots_at(f, a.where);
+  std::set<std::string> out;
+  if (f.is_lambda) {
+    if (auto r = p.roots.find("thread:" + f.id); r != p.roots.end()) out.insert(r->first);
+    return out;
+  }
+  if (p.roots_at(f, a.where).count("spawner:" + f.id) != 0) out.insert("spawner:" + f.id);
+  return out;
+}
+
 bool holds_any(const std::vector<lock_name>& held, const std::vector<lock_name>& wanted) {
   for (const auto& w : wanted) {
     if (std::find(held.begin(), held.end(), w) != held.end()) return true;
@@ -59,7 +75,7 @@ void check_unprotected_writes(const program& p, bool raw, std::vector<diagnostic
       auto v = p.vars.find(a.var);
       if (v == p.vars.end() || v->second.atomic || v->second.constant || v->second.thread_local_storage) continue;
       auto held = lock_union(lock_union(a.held.may, req), lock_union(f->requires_locks, f->released_unheld));
-      located_access la{&a, f, std::move(held), p.roots_at(*f, a.where)};
+      located_access la{&a, f, std::move(held), roots_of_access(p, *f, a, v->second)};
       by_var[a.var].push_back(std::move(la));
     }
   }
@@ -113,7 +129,12 @@ void check_unprotected_writes(const program& p, bool raw, std::vector<diagnostic
         continue;
       }
       // No lock anywhere: report only a write that really meets another access.
-      if (v.kind == var_kind::field && !field_of_locking_class && w.access->via_this && !raw) continue;
+      // A member of a lock-free class reached through `this` is shared only
+      // when the method runs on an object other threads can reach.
+      if (v.kind == var_kind::field && !field_of_locking_class && w.access->via_this &&
+          p.shared_this.count(w.function->id) == 0 && !raw) {
+        continue;
+      }
       const located_access* other = nullptr;
       for (const auto& a : accesses) {
         if (&a != &w && p.concurrent(w.roots, a.roots)) {

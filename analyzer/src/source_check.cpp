@@ -64,8 +64,9 @@ std::string check_builtin_headers(CXIndex index) {
   std::string lib = loaded_libclang_path();
   std::string expected = "<libclang's folder>/clang/<version>/include";
   if (!lib.empty()) {
-    std::error_code ec;
-    auto dir = std::filesystem::weakly_canonical(lib, ec).parent_path();
+    // libclang derives its resource folder from the path it was loaded by,
+    // symlinks not resolved: <that folder>/clang/<major>/include.
+    auto dir = std::filesystem::path(lib).parent_path();
     expected = (dir / "clang" / "19" / "include").string();
   }
   return fmt::format(

@@ -185,6 +185,25 @@ void compute_acquires(program& p) {
   }
 }
 
+void compute_shared_this(program& p) {
+  for (const auto& [id, f] : p.functions) {
+    for (const auto& s : f->spawns) p.shared_this.insert(s.entry);
+    for (const auto& c : f->calls) {
+      if (c.receiver == call_fact::receiver_kind::shared) p.shared_this.insert(c.callee);
+    }
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [id, f] : p.functions) {
+      if (p.shared_this.count(id) == 0) continue;
+      for (const auto& c : f->calls) {
+        bool on_this = c.receiver == call_fact::receiver_kind::this_object || c.callee.rfind("lambda@", 0) == 0;
+        if (on_this) changed |= p.shared_this.insert(c.callee).second;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<acquired_lock> acquired_by_call(const program& p, const call_fact& call) {
@@ -247,6 +266,7 @@ program build_program(const std::vector<tu_facts_ptr>& facts) {
   compute_roots(p);
   compute_required(p);
   compute_acquires(p);
+  compute_shared_this(p);
   return p;
 }
 

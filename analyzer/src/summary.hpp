@@ -54,6 +54,9 @@ struct program {
   std::map<std::string, std::vector<lock_name>> required_may;   // function -> locks held at every call site (some path)
   std::map<std::string, std::vector<lock_name>> required_must;  // ... on every path
   std::map<std::string, std::map<std::string, acquired_lock>> acquires;  // function -> lock id -> witness
+  // Methods (and lambdas in them) whose `this` other threads can reach: started
+  // as a thread, or called on a shared object, or on `this` from such a method.
+  std::set<std::string> shared_this;
 
   // Roots that run the code at `where` inside function `f` (its own roots,
   // plus the spawner root when `where` lies between its first thread start

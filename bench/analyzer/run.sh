@@ -204,10 +204,10 @@ echo "concheck analyzer benchmark: $("$CONCHECK" --version), $("$CLANG_TIDY" --v
 header=$(printf "%-12s %5s %10s %12s %7s %14s %16s %14s   %s" project TUs concheck_s clang-tidy_s ratio concheck_MB MB_per_worker tidy_MB verdict)
 rows=()
 rows+=("$(bench generated "$gen/build" "$RUNS")")
-if [[ -f $gt/compile_commands.json ]]; then
+if [[ -f $gt/compile_commands.json && $GTEST_RUNS -gt 0 ]]; then
   rows+=("$(bench googletest "$gt" "$GTEST_RUNS")")
 else
-  echo "(GoogleTest sources not found in $GTEST_SRC: install the Debian package googletest to bench on real code)" >&2
+  echo "(GoogleTest skipped: GTEST_RUNS=0, or no sources in $GTEST_SRC (Debian package googletest))" >&2
 fi
 echo
 echo "$header"

@@ -69,7 +69,46 @@ struct monitor::impl {
   void evaluate_all_refused(const edge_key* skip, std::vector<std::vector<cycle_edge_view>>& out);
   void evaluate_cycle(const edge_key& closing, const std::vector<lock_id>& path,
                       std::vector<std::vector<cycle_edge_view>>& out);
+  // For a new graph edge a -> b: every refused x -> y with b ->* x and
+  // y ->* a closes the cycle a -> b ->* x -> y ->* a.
+  void evaluate_through_refused(const edge_key& added, std::vector<std::vector<cycle_edge_view>>& out);
 };
+
+void monitor::impl::evaluate_through_refused(const edge_key& added, std::vector<std::vector<cycle_edge_view>>& out) {
+  // Breadth-first search over every recorded edge (graph and refused) from
+  // `to` back to `from`: the shortest cycle through the new edge. O(edges),
+  // paid only while refused edges exist, i.e. after a potential deadlock was
+  // already found.
+  std::unordered_map<lock_id, lock_id> parent;
+  std::vector<lock_id> frontier{added.to};
+  parent.emplace(added.to, added.to);
+  bool found = false;
+  while (!frontier.empty() && !found) {
+    std::vector<lock_id> next;
+    for (lock_id at : frontier) {
+      auto it = successors.find(at);
+      if (it == successors.end()) continue;
+      for (lock_id to : it->second) {
+        if (!parent.emplace(to, at).second) continue;
+        if (to == added.from) {
+          found = true;
+          break;
+        }
+        next.push_back(to);
+      }
+      if (found) break;
+    }
+    frontier = std::move(next);
+  }
+  if (!found) return;
+  std::vector<lock_id> path{added.from};
+  for (lock_id at = added.from; at != added.to;) {
+    at = parent[at];
+    path.push_back(at);
+  }
+  std::reverse(path.begin(), path.end());  // to ->* from
+  evaluate_cycle(added, path, out);
+}
 
 void monitor::impl::record_edge(const held_lock& held, const lock_event& event, thread_id thread,
                                 stack_ref stack, std::vector<lock_id>& gates,
@@ -95,7 +134,9 @@ void monitor::impl::record_edge(const held_lock& held, const lock_event& event, 
     std::vector<lock_id> path;
     if (graph.insert_edge(key.from, key.to, &path)) {
       edge.in_graph = true;
-      weakened = true;  // a new path may complete a refused edge's cycle
+      // The graph holds no refused edge, so a cycle through this edge and a
+      // refused one is not visible to it: look for them explicitly.
+      if (!refused.empty()) evaluate_through_refused(key, out);
     } else {
       refused.push_back(key);
       evaluate_cycle(key, path, out);

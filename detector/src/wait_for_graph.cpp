@@ -39,7 +39,8 @@ std::vector<thread_id> wait_for_graph::waits_for(thread_id thread) const {
   const thread_wait& wait = threads_[it->second];
   if (wait.timed) return out;
   if (wait.kind == wait_kind::join) {
-    if (index_.count(wait.target) != 0) out.push_back(wait.target);
+    // Joining itself fails at once (EDEADLK): no wait.
+    if (wait.target != thread && index_.count(wait.target) != 0) out.push_back(wait.target);
   } else if (wait.kind == wait_kind::lock) {
     auto holders = holders_.find(wait.target);
     if (holders == holders_.end()) return out;

@@ -21,6 +21,14 @@
 
 namespace concheck::detail {
 
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
 // `try_once()` returns 0 or EBUSY; `block_until(deadline)` is the real timed
 // acquisition (returns 0, ETIMEDOUT or an error).
 // `owner_tid()` is the kernel tid of the exclusive owner if the object says
@@ -40,7 +48,7 @@ int acquire_blocking(thread_record* self, lock_handle lock, const detector::lock
     // Most contention is short: spin a little before the (costlier) wait
     // registration and deadlock check.
     for (int spin = 0; spin < 64 && result == EBUSY; ++spin) {
-      __builtin_ia32_pause();
+      cpu_relax();
       result = try_once();
     }
   }
@@ -78,7 +86,8 @@ int acquire_nonblocking(thread_record* self, lock_handle lock, const detector::l
   int result;
   if (event.kind == detector::acquire_kind::timed) {
     inside_scope inside;
-    begin_wait(self, detector::wait_kind::lock, lock->id, event.mode == detector::lock_mode::shared, true, event.pc);
+    begin_wait(self, detector::wait_kind::lock, lock->id, event.mode == detector::lock_mode::shared, true, event.pc,
+               false);
     result = attempt();
     end_wait(self);
   } else {

@@ -58,6 +58,24 @@ detector::thread_ref make_thread_ref(detector::thread_id id) {
   return out;
 }
 
+// The standard type behind a pthread lock, read from the first-use stack:
+// "std::mutex::lock()" -> "std::mutex". Empty if no std:: lock frame is there.
+std::string std_type_from_site(const detector::site& site) {
+  for (const detector::frame& f : site.frames) {
+    const std::string_view function = f.function;
+    if (function.substr(0, 5) != "std::" || function.substr(0, 7) == "std::__") continue;
+    const std::size_t paren = function.find('(');
+    const std::string_view qualified = function.substr(0, paren);
+    const std::size_t last = qualified.rfind("::");
+    if (last == std::string_view::npos || last <= 5) continue;
+    const std::string_view type = qualified.substr(0, last);
+    if (type.find('<') != std::string_view::npos) continue;  // lock_guard<...> and friends
+    if (type.find("mutex") == std::string_view::npos) continue;
+    return std::string(type);
+  }
+  return {};
+}
+
 detector::lock_ref make_lock_ref(const lock_info& info) {
   detector::lock_ref out;
   out.id = info.id;
@@ -68,6 +86,10 @@ detector::lock_ref make_lock_ref(const lock_info& info) {
     out.created = site_from_location(info.created_file, info.created_function, info.created_line);
   } else if (info.created != kNoStack) {
     out.created = make_site(info.created);
+    if (!info.has_user_type) {
+      std::string standard = std_type_from_site(out.created);
+      if (!standard.empty()) out.type = std::move(standard);
+    }
   }
   return out;
 }

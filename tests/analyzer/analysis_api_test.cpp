@@ -4,6 +4,7 @@
 // extract_facts on several threads at once.
 #include <clang-c/Index.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -247,6 +248,34 @@ TEST(analysis_threads, extract_facts_runs_on_several_threads_at_once) {
   EXPECT_EQ(results[0].size(), 2u);
   ASSERT_EQ(results[0].size(), results[1].size());
   for (std::size_t i = 0; i < results[0].size(); ++i) EXPECT_EQ(results[0][i].message, results[1][i].message);
+}
+
+TEST(analysis_robustness, a_huge_generated_expression_does_not_exhaust_a_small_stack) {
+  // x = x + x + ... (20000 terms): an AST 20000 levels deep. Analyzed on a
+  // thread with a 512 KiB stack, as a -j worker might have.
+  std::string source = "int x;\nvoid f() { x = x";
+  for (int i = 0; i < 20000; ++i) source += " + x";
+  source += "; }\n";
+  struct job {
+    std::string source;
+    std::size_t found = 99;
+  } work{source};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 512 * 1024);
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(
+                &thread, &attr,
+                [](void* arg) -> void* {
+                  auto* w = static_cast<job*>(arg);
+                  w->found = analyze_sources({{"deep.cpp", w->source}}).size();
+                  return nullptr;
+                },
+                &work),
+            0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  EXPECT_EQ(work.found, 0u);  // no threads, no locks: nothing to report, and no crash
 }
 
 }  // namespace

@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
 namespace concheck::detector {
 namespace {
 
@@ -82,6 +87,90 @@ TEST(wait_for_graph, LostWakeupIsEveryoneBlocked) {
 TEST(wait_for_graph, EmptyIsNotBlocked) {
   wait_for_graph graph;
   EXPECT_FALSE(graph.all_blocked_untimed());
+}
+
+}  // namespace
+}  // namespace concheck::detector
+
+namespace concheck::detector {
+namespace {
+
+// Differential test: random snapshots (threads waiting for locks or joins,
+// holds in both modes, some waits timed) against a naive model that builds
+// the thread -> thread relation directly and closes it transitively.
+TEST(wait_for_graph, MatchesNaiveReachabilityOnRandomSnapshots) {
+  std::uint64_t state = 0x2545f4914f6cdd1dULL;
+  auto next = [&state](std::uint64_t bound) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state % bound;
+  };
+  for (int round = 0; round < 2000; ++round) {
+    const std::size_t threads = 2 + next(6);
+    const std::size_t locks = 1 + next(6);
+    wait_for_graph graph;
+    std::vector<thread_wait> waits(threads);
+    std::vector<std::vector<std::pair<lock_id, lock_mode>>> holds(threads);
+    for (std::size_t l = 1; l <= locks; ++l) {
+      // Each lock: free, held exclusively by one thread, or shared by some.
+      const auto how = next(3);
+      if (how == 1) {
+        holds[next(threads)].emplace_back(l, lock_mode::exclusive);
+      } else if (how == 2) {
+        for (std::size_t t = 0; t < threads; ++t) {
+          if (next(2) == 0) holds[t].emplace_back(l, lock_mode::shared);
+        }
+      }
+    }
+    for (std::size_t t = 0; t < threads; ++t) {
+      thread_wait& w = waits[t];
+      w.thread = t + 10;
+      const auto kind = next(4);
+      if (kind == 1) {
+        w.kind = wait_kind::lock;
+        w.target = 1 + next(locks);
+        w.shared = next(2) == 0;
+      } else if (kind == 2) {
+        w.kind = wait_kind::join;
+        w.target = 10 + next(threads);
+      }
+      w.timed = next(5) == 0;
+      graph.add_thread(w);
+      for (const auto& [lock, mode] : holds[t]) graph.add_hold(w.thread, lock, mode);
+    }
+    // Naive: edge t -> u if t's untimed wait is blocked by u.
+    std::vector<std::vector<bool>> reach(threads, std::vector<bool>(threads, false));
+    for (std::size_t t = 0; t < threads; ++t) {
+      const thread_wait& w = waits[t];
+      if (w.timed || w.kind == wait_kind::none) continue;
+      for (std::size_t u = 0; u < threads; ++u) {
+        if (u == t) continue;
+        if (w.kind == wait_kind::join) {
+          reach[t][u] = reach[t][u] || w.target == u + 10;
+          continue;
+        }
+        for (const auto& [lock, mode] : holds[u]) {
+          if (lock == w.target && !(w.shared && mode == lock_mode::shared)) reach[t][u] = true;
+        }
+      }
+    }
+    for (std::size_t k = 0; k < threads; ++k) {
+      for (std::size_t i = 0; i < threads; ++i) {
+        for (std::size_t j = 0; j < threads; ++j) reach[i][j] = reach[i][j] || (reach[i][k] && reach[k][j]);
+      }
+    }
+    for (std::size_t t = 0; t < threads; ++t) {
+      const auto cycle = graph.find_cycle(t + 10);
+      EXPECT_EQ(!cycle.empty(), static_cast<bool>(reach[t][t])) << "round " << round << " thread " << t;
+      // A reported cycle is a real one: each waits for the next.
+      for (std::size_t i = 0; i < cycle.size(); ++i) {
+        const auto waited = graph.waits_for(cycle[i]);
+        const thread_id after = cycle[(i + 1) % cycle.size()];
+        EXPECT_NE(std::find(waited.begin(), waited.end(), after), waited.end()) << "round " << round;
+      }
+    }
+  }
 }
 
 }  // namespace

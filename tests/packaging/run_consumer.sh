@@ -40,7 +40,7 @@ case $mode in
     ;;
   subdir)
     cmake -S "$src_dir/tests/packaging/subdir_consumer" -B "$work/build" -DCONCHECK_SOURCE_DIR="$src_dir" \
-          -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release > "$work/configure.log" 2>&1 \
+          -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O0 > "$work/configure.log" 2>&1 \
       || { cat "$work/configure.log"; exit 1; }
     cmake --build "$work/build" -j 2 --target consumer > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
     "$work/build/consumer" > "$work/run.log" 2>&1

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "concheck/mutex.hpp"
+#include "concheck/thread.hpp"
 #include "runtime_test_support.hpp"
 
 namespace runtime_e2e {
@@ -35,7 +37,8 @@ TEST_F(inversion_test, SequentialAbBaIsReportedWithoutDeadlocking) {
   EXPECT_EQ(f.cycle[0].to, f.cycle[1].from);
   EXPECT_EQ(f.cycle[1].to, f.cycle[0].from);
   EXPECT_NE(f.cycle[0].thread, f.cycle[1].thread);
-  EXPECT_EQ(f.locks.size(), 2u);
+  ASSERT_EQ(f.locks.size(), 2u);
+  EXPECT_EQ(f.locks[0].type, "std::mutex");  // read from the first-use stack
   EXPECT_EQ(f.threads.size(), 2u);
   EXPECT_FALSE(f.cycle[0].acquired.empty());
   EXPECT_NE(f.cycle[0].acquired.file.find("runtime_inversion_test.cpp"), std::string::npos)
@@ -141,6 +144,8 @@ TEST_F(inversion_test, ReaderWriterCycleIsReported) {
   EXPECT_EQ(inversions[0].cycle.size(), 2u);
   EXPECT_TRUE(inversions[0].cycle[0].from_shared);
   EXPECT_FALSE(inversions[0].cycle[0].to_shared);
+  ASSERT_FALSE(inversions[0].locks.empty());
+  EXPECT_EQ(inversions[0].locks[0].type, "std::shared_mutex");
 }
 
 TEST_F(inversion_test, TwoMutexesAtOneAddressDoNotMerge) {
@@ -241,6 +246,37 @@ TEST_F(inversion_test, RecursiveMutexIsNoSelfDeadlock) {
   m.unlock();
   m.unlock();
   EXPECT_TRUE(found_any().empty());
+}
+
+TEST_F(inversion_test, ConcheckPrimitivesGiveNamesTypesAndSites) {
+  concheck::mutex accounts("accounts");
+  concheck::mutex audit("audit");
+  concheck::thread first(concheck::thread_name("teller"), [&] {
+    std::lock_guard<concheck::mutex> ga(accounts);
+    std::lock_guard<concheck::mutex> gb(audit);
+  });
+  first.join();
+  concheck::thread second(concheck::thread_name("auditor"), [&] {
+    std::lock_guard<concheck::mutex> gb(audit);
+    std::lock_guard<concheck::mutex> ga(accounts);
+  });
+  second.join();
+  auto inversions = found(finding_kind::lock_order_inversion);
+  ASSERT_EQ(inversions.size(), 1u);
+  std::string locks;
+  for (const auto& lock : inversions[0].locks) {
+    locks += lock.name + ":" + lock.type + ";";
+    EXPECT_NE(lock.created.file.find("runtime_inversion_test.cpp"), std::string::npos) << lock.created.file;
+  }
+  EXPECT_NE(locks.find("accounts:concheck::mutex"), std::string::npos) << locks;
+  EXPECT_NE(locks.find("audit:concheck::mutex"), std::string::npos) << locks;
+  std::string threads;
+  for (const auto& thread : inversions[0].threads) {
+    threads += thread.name + ";";
+    EXPECT_NE(thread.created.file.find("runtime_inversion_test.cpp"), std::string::npos) << thread.created.file;
+  }
+  EXPECT_NE(threads.find("teller"), std::string::npos) << threads;
+  EXPECT_NE(threads.find("auditor"), std::string::npos) << threads;
 }
 
 }  // namespace

@@ -245,9 +245,9 @@ TEST_F(misuse_test, DumpThreadsShowsHeldLocksAndWaits) {
   // Poll the dump until the thread is seen waiting (it will be: it cannot
   // get the lock until we release it).
   std::string dump;
-  while ((dump = dump_to_string()).find("waits for pthread_mutex_t") == std::string::npos) std::this_thread::yield();
+  while ((dump = dump_to_string()).find("waits for std::mutex") == std::string::npos) std::this_thread::yield();
   EXPECT_NE(dump.find("T0 'main'"), std::string::npos) << dump;
-  EXPECT_NE(dump.find("holds pthread_mutex_t"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("holds std::mutex"), std::string::npos) << dump;
   EXPECT_NE(dump.find("blocked-one"), std::string::npos) << dump;
   contended.unlock();
   blocked.join();

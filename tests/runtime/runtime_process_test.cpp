@@ -112,7 +112,7 @@ TEST(process_test, DumpThreadsOnSignal) {
                                    output);
     EXPECT_EQ(status, 0) << v.name << "\n" << output;
     EXPECT_NE(output.find("T0 'main'"), std::string::npos) << v.name << "\n" << output;
-    EXPECT_NE(output.find("holds pthread_mutex_t"), std::string::npos) << v.name << "\n" << output;
+    EXPECT_NE(output.find("holds std::mutex"), std::string::npos) << v.name << "\n" << output;
     EXPECT_NE(output.find("dump: finished"), std::string::npos) << v.name << "\n" << output;
   }
 }

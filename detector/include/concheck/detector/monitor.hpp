@@ -39,7 +39,13 @@
 // Cost: an acquisition while holding no lock is O(1) with no shared write; one
 // while holding k locks is O(k) lookups in the thread's edge cache; a new edge
 // costs one lock_order_graph insertion (Pearce-Kelly: proportional to the
-// affected region) plus a hash-map update.
+// affected region) plus a hash-map update. An edge that closes a cycle is
+// refused by the graph (kept acyclic) and remembered beside it; while such
+// edges exist (a potential deadlock was found), each new edge also costs a
+// breadth-first search over all recorded edges, so cycles running through a
+// refused edge are found too. Known limit: for each new edge one shortest
+// cycle is checked for gates and modes; a longer cycle through the same edge
+// that would be reportable while the shortest is not is missed.
 #pragma once
 
 #include <atomic>
