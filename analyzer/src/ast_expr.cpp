@@ -61,6 +61,11 @@ void body_walker::walk_expr(CXCursor c) {
     case CXCursor_BinaryOperator: {
       auto kids = children(c);
       if (clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign && kids.size() == 2) {
+        // `p = new T`: until published, *p is this function's own object.
+        CXCursor lhs = strip(kids[0]);
+        if (clang_getCursorKind(strip(kids[1])) == CXCursor_CXXNewExpr && clang_getCursorKind(lhs) == CXCursor_DeclRefExpr) {
+          fresh_locals_.insert(usr(clang_getCursorReferenced(lhs)));
+        }
         walk_expr(kids[1]);
         record_access(kids[0], true);
         return;
@@ -129,6 +134,15 @@ void body_walker::record_access(CXCursor target, bool write) {
         record_access(args[0], write);
         return;
       }
+      // v.at(i) = x, v.front() = x, v.back() += x: a write to the container.
+      if (write && !operator_syntax && (name == "at" || name == "front" || name == "back")) {
+        auto member = children(kids[0]);
+        if (!member.empty() && tu_.types.classify(clang_getCursorType(member[0])).role == type_role::container) {
+          for (CXCursor a : args) walk_expr(a);
+          record_access(member[0], true);
+          return;
+        }
+      }
       return walk_call(t);
     }
     case CXCursor_MemberRefExpr: {
@@ -155,7 +169,8 @@ void body_walker::record_access(CXCursor target, bool write) {
         CXCursor rd = clang_getCursorReferenced(root);
         CXCursorKind rdk = clang_getCursorKind(rd);
         CXTypeKind tk = clang_getCursorType(rd).kind;
-        bool handle = tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer;
+        bool handle = (tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer) &&
+                      fresh_locals_.count(usr(rd)) == 0;
         bool global = rdk == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(rd) == 1;
         bool captured = false;
         if (is_lambda_ && (rdk == CXCursor_VarDecl || rdk == CXCursor_ParmDecl) && own_locals_.count(usr(rd)) == 0) {

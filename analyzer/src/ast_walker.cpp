@@ -224,6 +224,7 @@ void body_walker::walk_var_decl(CXCursor c) {
   }
   if (!is_null(init)) {
     CXCursor s = strip(init);
+    if (clang_getCursorKind(s) == CXCursor_CXXNewExpr) fresh_locals_.insert(id);
     if (clang_getCursorKind(s) == CXCursor_LambdaExpr) {
       lambda_vars_[id] = walk_lambda(s, false);
       return;

@@ -124,12 +124,13 @@ class body_walker {
   // Deeper nesting than this (a generated a+b+...+z chain of thousands of
   // terms) is not followed: the walk recurses once per level and must not
   // exhaust a worker thread's stack. Real code stays far below it.
-  static constexpr int kMaxDepth = 2000;
+  static constexpr int kMaxDepth = 1000;
   int depth_ = 0;  // current recursion depth of walk_stmt/walk_expr
   int next_group_ = 0;
   bool is_lambda_ = false;
   lambda_capture lambda_;
   std::set<std::string> own_locals_;                   // locals declared in this body
+  std::set<std::string> fresh_locals_;                 // local pointers given a `new` object here
   std::map<std::string, std::string> lambda_vars_;     // local USR -> lambda id it holds
   std::map<std::string, thread_var_fact> threads_;     // started std::thread locals not yet joined
 };

@@ -12,8 +12,9 @@
 //    reaches f through calls.
 //  - required locks: the locks held at every call site of a function (plus its
 //    REQUIRES annotation), the greatest fixed point over the call graph, so a
-//    helper always called under a lock is protected by it. Entry points (roots
-//    and functions nobody calls) require only what they are annotated with.
+//    helper always called under a lock is protected by it. Thread entry points
+//    and functions nobody calls require only what they are annotated with (a
+//    public method with known callers is judged by those callers).
 //  - transitive acquisitions: the locks a function or anything it calls takes,
 //    with one witness site each, for lock-order edges across calls.
 // Cost: O((F + C) * L) per fixed-point round for F functions, C call sites and

