@@ -21,16 +21,24 @@ std::string path_of(CXFile file) {
 struct visit_state {
   CXTranslationUnit tu;
   CXFile main_file;
+  const std::set<std::string>* main_files;
   project_includes* out;
   std::set<std::string> seen;
 };
 
+// The file holding `location` (its spelling), or null.
+CXFile file_of(CXSourceLocation location) {
+  CXFile file = nullptr;
+  clang_getSpellingLocation(location, &file, nullptr, nullptr, nullptr);
+  return file;
+}
+
 }  // namespace
 
-project_includes project_includes_of(CXTranslationUnit tu) {
+project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::string>& main_files) {
   project_includes result;
   std::string main_name = take(clang_getTranslationUnitSpelling(tu));
-  visit_state state{tu, clang_getFile(tu, main_name.c_str()), &result, {}};
+  visit_state state{tu, clang_getFile(tu, main_name.c_str()), &main_files, &result, {}};
   clang_getInclusions(
       tu,
       [](CXFile file, CXSourceLocation* stack, unsigned depth, CXClientData data) {
@@ -38,12 +46,18 @@ project_includes project_includes_of(CXTranslationUnit tu) {
         if (depth == 0) return;  // the main file itself
         if (clang_Location_isInSystemHeader(clang_getLocation(s.tu, file, 1, 1)) != 0) return;
         std::string path = path_of(file);
-        if (path.empty() || !s.seen.insert(path).second) return;
+        if (path.empty() || s.main_files->contains(path)) return;
+        // stack[depth - 1] is the #include line in the main file; the file it
+        // names is the top-level ancestor: skip what comes through a main file.
+        for (unsigned level = 0; level + 1 < depth; ++level) {
+          CXFile through = file_of(stack[level]);
+          if (through != nullptr && s.main_files->contains(path_of(through))) return;
+        }
+        if (!s.seen.insert(path).second) return;
         s.out->all.push_back(path);
         // With a precompiled preamble the #include lines live in the loaded
         // preamble, where isFromMainFile() says no: compare the files instead.
-        CXFile includer = nullptr;
-        clang_getSpellingLocation(stack[0], &includer, nullptr, nullptr, nullptr);
+        CXFile includer = file_of(stack[0]);
         if (depth == 1 && includer != nullptr && s.main_file != nullptr && clang_File_isEqual(includer, s.main_file) != 0)
           s.out->top_level.push_back(path);
       },

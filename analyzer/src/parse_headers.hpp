@@ -40,8 +40,12 @@ struct project_includes {
   std::vector<std::string> top_level; // those the main file itself #includes, in order
 };
 
-// The non-system files `tu` includes (not the main file, not system headers).
-project_includes project_includes_of(CXTranslationUnit tu);
+// The non-system files `tu` includes (not the main file, not system
+// headers), leaving out the files that are themselves main files of the run
+// (`main_files`, canonical paths) and everything included through them: a
+// unity-build TU (`#include "a.cc"`, `#include "b.cc"`) must not parse again
+// what a.cc's own TU covers.
+project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::string>& main_files);
 
 class header_registry {
  public:

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <exception>
 #include <filesystem>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -40,6 +41,7 @@ struct worker_context {
   CXIndex index;
   pch_cache* cache;
   header_registry* headers;
+  const std::set<std::string>* main_files;  // every job's source, canonical
   std::atomic<unsigned>* header_parses;
   const parse_settings& settings;
 };
@@ -108,7 +110,7 @@ void run_job(const worker_context& ctx, const compile_job& job, parse_result& re
   if (parsed.ok() && fast) {
     if (!ctx.settings.extract) return;  // every rule off: only the verdict on the parse matters
     if (!extract_into(ctx, job, parsed.tu, result)) return;
-    project_includes includes = project_includes_of(parsed.tu);
+    project_includes includes = project_includes_of(parsed.tu, *ctx.main_files);
     parsed = parsed_tu();  // dispose of it first: two big ASTs at once would double the peak memory
     if (cover_headers(ctx, job, pch, includes, result)) return;
     if (!result.error.empty()) return;
@@ -139,11 +141,17 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
     cache->plan(jobs);
   }
   header_registry headers;
+  std::set<std::string> main_files;
+  for (const auto& job : jobs) {
+    std::error_code ec;
+    auto canonical = std::filesystem::weakly_canonical(job.file, ec);
+    main_files.insert(ec ? job.file : canonical.string());
+  }
   std::atomic<unsigned> header_parses{0};
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     CXIndex index = clang_createIndex(/*excludeDeclarationsFromPCH=*/0, /*displayDiagnostics=*/0);
-    worker_context ctx{index, cache ? &*cache : nullptr, &headers, &header_parses, settings};
+    worker_context ctx{index, cache ? &*cache : nullptr, &headers, &main_files, &header_parses, settings};
     for (std::size_t i = next++; i < jobs.size(); i = next++) {
       auto start = std::chrono::steady_clock::now();
       run_job(ctx, jobs[i], results[i]);

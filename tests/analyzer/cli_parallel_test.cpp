@@ -90,3 +90,25 @@ TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
 
 }  // namespace
 }  // namespace concheck::cli_test
+
+namespace concheck::cli_test {
+namespace {
+
+// A unity-build TU including other TUs of the run: what those TUs cover is
+// not parsed again, and the findings are those of a whole parse.
+TEST(CliParallel, UnityBuildGivesTheSameResultAsWholeParses) {
+  scratch_dir dir;
+  std::string a = dir.file("a.cpp", counter_race());
+  std::string b = dir.file(
+      "b.cpp", renamed(renamed(renamed(counter_fixed(), "main", "b_main"), "counter", "b_counter"), "_increment", "_b"));
+  std::string all = dir.file("all.cpp", "#include \"a.cpp\"\n#include \"b.cpp\"\n");
+  auto fast = run_concheck({"analyze", "--stats", "-j1", a, b, all});
+  auto full = run_concheck({"analyze", "--full-parse", "-j1", a, b, all});
+  EXPECT_EQ(fast.exit_code, 1) << fast.err;
+  EXPECT_EQ(fast.out, full.out);
+  EXPECT_THAT(fast.out, testing::HasSubstr("a.cpp:7:"));
+  EXPECT_THAT(fast.err, testing::HasSubstr("0 whole-file fallbacks"));
+}
+
+}  // namespace
+}  // namespace concheck::cli_test
