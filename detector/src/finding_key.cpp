@@ -74,6 +74,19 @@ std::string finding_key(const finding& f) {
       if (!accesses.empty()) return fmt::format("{}|{}", kind, sorted_join(std::move(accesses)));
       break;
     }
+    case finding_kind::destroy_locked:
+    case finding_kind::unlock_not_owned:
+      // Two locks misused at one line are two findings; one lock misused
+      // again and again is one. A lock is told apart by where it was created
+      // (or first seen) and its address.
+      if (!f.sites.empty() && !f.locks.empty()) {
+        std::string where = site_identity(f.sites.front());
+        const lock_ref& lock = f.locks.front();
+        if (!where.empty()) {
+          return fmt::format("{}|{}|lock:{}@{:#x}", kind, where, site_identity(lock.created), lock.address);
+        }
+      }
+      [[fallthrough]];
     default:
       if (!f.sites.empty()) {
         std::string where = site_identity(f.sites.front());

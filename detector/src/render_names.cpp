@@ -59,23 +59,57 @@ std::string site_display(const site& where) {
   return "<unknown>";
 }
 
+namespace {
+
+bool is_concheck_primitive(const lock_ref& lock) { return lock.type.rfind("concheck::", 0) == 0; }
+
+// What to call a lock the program made without concheck: its std:: type when
+// the runtime could tell it from the stack, else a plain word.
+std::string_view plain_kind(const lock_ref& lock) {
+  const std::string_view type = lock.type;
+  if (type.rfind("std::", 0) == 0) return type;
+  if (type.find("rwlock") != std::string_view::npos) return "shared mutex";
+  if (type.find("recursive") != std::string_view::npos) return "recursive mutex";
+  if (type.empty() || type == "lock") return "lock";
+  return "mutex";
+}
+
+}  // namespace
+
 std::string lock_display_name(const lock_ref& lock) {
   if (!lock.name.empty()) return fmt::format("'{}'", lock.name);
-  std::string_view type = lock.type.empty() ? std::string_view("lock") : std::string_view(lock.type);
-  if (!lock.created.file.empty()) {
-    return fmt::format("{} at {}", type, location_display(lock.created.file, lock.created.line));
+  if (is_concheck_primitive(lock)) {
+    // A concheck primitive's site is where it was created.
+    if (!lock.created.file.empty()) {
+      return fmt::format("{} at {}", lock.type, location_display(lock.created.file, lock.created.line));
+    }
+    if (lock.address != 0) return fmt::format("{} {:#x}", lock.type, lock.address);
+    return fmt::format("{} M{}", lock.type, lock.id);
   }
+  // Any other lock's site is only where concheck first saw it used: say so,
+  // and tell it apart from others by its id.
+  const std::string_view kind = plain_kind(lock);
   if (!lock.created.empty()) {
-    std::string where = site_display(lock.created);
-    if (where != "<unknown>") return fmt::format("{} at {}", type, where);
+    std::string where = lock.created.file.empty() ? site_display(lock.created)
+                                                  : location_display(lock.created.file, lock.created.line);
+    if (where != "<unknown>") return fmt::format("{} M{} (first locked at {})", kind, lock.id, where);
   }
-  if (lock.address != 0) return fmt::format("{} {:#x}", type, lock.address);
-  return fmt::format("{} #{}", type, lock.id);
+  return fmt::format("{} M{}", kind, lock.id);
+}
+
+std::string lock_type_display(const lock_ref& lock) {
+  if (lock.type == "pthread_mutex_t") return "std::mutex or pthread_mutex_t";
+  if (lock.type == "pthread_rwlock_t") return "std::shared_mutex or pthread_rwlock_t";
+  return lock.type;
+}
+
+std::string lock_site_label(const lock_ref& lock) {
+  return is_concheck_primitive(lock) ? "created at" : "first locked at";
 }
 
 std::string lock_display_name(const finding& finding, std::uint64_t lock_id) {
   if (const lock_ref* lock = finding.find_lock(lock_id)) return lock_display_name(*lock);
-  return fmt::format("lock #{}", lock_id);
+  return fmt::format("lock M{}", lock_id);
 }
 
 std::string thread_display_name(const finding& finding, std::uint64_t thread_id) {

@@ -218,8 +218,8 @@ struct writer {
     line("  Locks:");
     for (const auto& l : f.locks) {
       std::vector<std::string> parts;
-      if (!l.type.empty()) parts.push_back(l.type);
-      if (!l.created.empty()) parts.push_back("created at " + site_display(l.created));
+      if (!l.type.empty()) parts.push_back(lock_type_display(l));
+      if (!l.created.empty()) parts.push_back(lock_site_label(l) + " " + site_display(l.created));
       if (l.address != 0) parts.push_back(fmt::format("address {:#x}", l.address));
       line("    {}: {}", lock_display_name(l), parts.empty() ? "no details" : fmt::format("{}", fmt::join(parts, ", ")));
     }

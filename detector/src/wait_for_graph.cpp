@@ -92,10 +92,17 @@ std::vector<thread_id> wait_for_graph::find_any_cycle() const {
   return {};
 }
 
+bool wait_for_graph::blocked_untimed(const thread_wait& wait) const {
+  if (wait.kind == wait_kind::none || wait.timed) return false;
+  // A join of a thread that is no longer live (it has ended or is ending)
+  // returns as soon as that thread is gone: the joiner makes progress.
+  if (wait.kind == wait_kind::join) return wait.target != wait.thread && index_.count(wait.target) != 0;
+  return true;
+}
+
 bool wait_for_graph::all_blocked_untimed() const {
   if (threads_.empty()) return false;
-  return std::all_of(threads_.begin(), threads_.end(),
-                     [](const thread_wait& wait) { return wait.kind != wait_kind::none && !wait.timed; });
+  return std::all_of(threads_.begin(), threads_.end(), [this](const thread_wait& wait) { return blocked_untimed(wait); });
 }
 
 }  // namespace concheck::detector

@@ -87,6 +87,9 @@ detector::thread_state describe_state(const thread_snapshot& snap) {
   switch (snap.wait.kind) {
     case detector::wait_kind::lock: state.waits_for_lock = snap.wait.target; break;
     case detector::wait_kind::join: state.waits_for = fmt::format("join T{}", snap.wait.target); break;
+    case detector::wait_kind::condition:
+      state.waits_for = condition_variable_display_name(snap.wait.target);
+      break;
     case detector::wait_kind::none: state.waits_for = "running"; break;
     default:
       state.waits_for = fmt::format("{} {:#x}", detector::to_string(snap.wait.kind), snap.wait.target);
@@ -135,7 +138,7 @@ detector::thread_state describe_state(const thread_snapshot& snap) {
       for (const auto& h : current.held) {
         if (h.lock == edge.from) {
           edge.from_shared = h.mode == detector::lock_mode::shared;
-          edge.from_acquired = h.stack != 0 ? make_site(h.stack) : site_from_pc(h.pc);
+          edge.from_acquired = held_lock_site(h);
         }
       }
       edge.acquired = finding.states[i].waiting_at;
@@ -172,31 +175,42 @@ void* watchdog_main(void*) {
   tls_inside = 1;  // never instrumented, never in the registry
   const int grace = std::max(1, get_options().deadlock_grace_ms);
   const long interval_ms = std::clamp<long>(grace / 4, 5, 250);
+  // The verdict "every thread is blocked" needs the same state over the whole
+  // grace period: the same threads with the same state sequence numbers (a
+  // thread's sequence moves on every change, so equal numbers at both ends
+  // mean no change in between), no thread that came or went (generation), and
+  // no thread in transition (starting, or exiting after it left the
+  // registry: such a thread may still notify a waiter or end a join).
   std::vector<std::pair<detector::thread_id, std::uint64_t>> previous;
+  std::uint64_t previous_generation = 0;
   auto since = std::chrono::steady_clock::now();
   detector::wait_for_graph graph;
   for (;;) {
     timespec pause{interval_ms / 1000, (interval_ms % 1000) * 1000000};
     clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, nullptr);
+    const std::uint64_t generation = thread_generation();
     auto snaps = take_snapshot(graph);
     auto cycle = graph.find_any_cycle();
     if (!cycle.empty() && unchanged(snaps, cycle)) report_deadlock(snaps, cycle, false);
-    if (!graph.all_blocked_untimed()) {
+    if (!graph.all_blocked_untimed() || threads_in_transition()) {
       previous.clear();
       continue;
     }
     std::vector<std::pair<detector::thread_id, std::uint64_t>> current;
     for (const auto& s : snaps) current.emplace_back(s.wait.thread, s.sequence);
     const auto now = std::chrono::steady_clock::now();
-    if (current != previous) {
+    if (current != previous || generation != previous_generation) {
       previous = std::move(current);
+      previous_generation = generation;
       since = now;
       continue;
     }
     if (now - since >= std::chrono::milliseconds(grace)) {
       std::vector<detector::thread_id> everyone;
       for (const auto& s : snaps) everyone.push_back(s.wait.thread);
-      if (unchanged(snaps, everyone)) report_deadlock(snaps, everyone, true);
+      if (unchanged(snaps, everyone) && thread_generation() == generation && !threads_in_transition()) {
+        report_deadlock(snaps, everyone, true);
+      }
     }
   }
   return nullptr;

@@ -30,7 +30,7 @@ std::string thread_label(const detector::finding& finding, detector::thread_id i
 }
 
 detector::site held_site(const detector::held_lock& held) {
-  return held.stack != 0 ? make_site(held.stack) : site_from_pc(held.pc);
+  return held_lock_site(held);
 }
 
 // Report with concheck's own locks released and reentrancy guarded.
@@ -151,14 +151,15 @@ void report_cv_misuse(thread_record* self, const void* cv, lock_handle mutex, co
   if (check.other_mutex != 0) add_lock(finding, check.other_mutex);
   detector::site here = make_site(capture_stack(1));
   if (here.empty()) here = site_from_pc(pc);
+  const std::string cv_name = condition_variable_display_name(reinterpret_cast<std::uintptr_t>(cv));
   if (check.misuse == detector::cv_misuse::mutex_not_held) {
-    finding.message = fmt::format("{} waits on condition variable {:#x} with {}, which it does not hold",
-                                  thread_label(finding, self->state.id()), reinterpret_cast<std::uintptr_t>(cv),
+    finding.message = fmt::format("{} waits on {} with {}, which it does not hold",
+                                  thread_label(finding, self->state.id()), cv_name,
                                   lock_name(finding, mutex->id));
   } else {
     finding.message = fmt::format(
-        "{} waits on condition variable {:#x} with {} while other threads wait on it with {}",
-        thread_label(finding, self->state.id()), reinterpret_cast<std::uintptr_t>(cv),
+        "{} waits on {} with {} while other threads wait on it with {}",
+        thread_label(finding, self->state.id()), cv_name,
         lock_name(finding, mutex->id), lock_name(finding, check.other_mutex));
   }
   finding.hint = "Wait while holding the mutex that guards the condition, and use one mutex per condition variable.";

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "real_functions.hpp"
+#include "registry_dump.hpp"
 #include "runtime_core.hpp"
 #include "thread_start.hpp"
 
@@ -32,7 +33,13 @@ bool record_locked(lock_handle lock) noexcept {
 }  // namespace
 
 void on_object_created(const void* object, object_type type, const char* name, std::source_location created) noexcept {
-  if (object == nullptr || is_cv_type(type)) return;  // condition variables are named by address only
+  if (object == nullptr) return;
+  if (is_cv_type(type)) {
+    // Condition variables are not locks: only their name and site are kept.
+    remember_condition_variable(object, type == object_type::condition_variable_any, name, created.file_name(),
+                                static_cast<int>(created.line()));
+    return;
+  }
   inside_scope inside;
   runtime_init();
   auto* mutable_object = const_cast<void*>(object);
@@ -45,6 +52,7 @@ void on_object_destroyed(const void* object) noexcept {
   if (object == nullptr) return;
   inside_scope inside;
   the_monitor().on_cv_destroyed(reinterpret_cast<std::uint64_t>(object));
+  forget_condition_variable(object);
   const lock_handle lock = existing_lock(object);
   if (!lock) return;
   lock_info info;
@@ -65,6 +73,7 @@ void on_object_destroyed(const void* object) noexcept {
 void on_object_renamed(const void* object, const char* name) noexcept {
   if (object == nullptr) return;
   inside_scope inside;
+  if (rename_condition_variable(object, name)) return;
   rename_lock(existing_lock(object), name);
 }
 

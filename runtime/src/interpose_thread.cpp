@@ -27,6 +27,7 @@ void* start_thread(void* raw) {
     delete static_cast<start_package*>(raw);
   }
   adopt_current_thread(&package.origin);
+  note_thread_started();
   return package.function(package.argument);
 }
 
@@ -40,15 +41,22 @@ int join_instrumented(pthread_t thread, void** result, std::uintptr_t pc, Forwar
   // The target may not have started yet (its record is made when it starts):
   // join in slices until it shows up. If it never does (a thread concheck
   // cannot see that never touches a lock), this stays a plain join.
-  thread_record* target = nullptr;
+  std::uint64_t target_id = 0;
   for (;;) {
-    target = find_thread(thread);
-    if (target != nullptr) break;
+    thread_record* target = find_thread(thread);
+    if (target != nullptr) {
+      // The record may be recycled for another thread at any moment: the id
+      // is the target's only if the record is still alive with its handle
+      // afterwards (adoption publishes handle before alive).
+      target_id = target->state.id();
+      if (target->alive.load(std::memory_order_acquire) && pthread_equal(target->handle, thread)) break;
+    }
     const timespec deadline = slice_deadline(CLOCK_MONOTONIC);
     const int rc = real.clockjoin_np(thread, result, CLOCK_MONOTONIC, &deadline);
+    if (rc == 0) forget_exiting_thread(thread);
     if (rc != ETIMEDOUT) return rc;
   }
-  begin_wait(self, det::wait_kind::join, target->state.id(), false, false, pc);
+  begin_wait(self, det::wait_kind::join, target_id, false, false, pc);
   ensure_watchdog();
   check_wait_cycle(self);
   int rc;
@@ -59,6 +67,22 @@ int join_instrumented(pthread_t thread, void** result, std::uintptr_t pc, Forwar
     check_wait_cycle(self);
   }
   end_wait(self);
+  if (rc == 0) forget_exiting_thread(thread);
+  return rc;
+}
+
+// A join that can give up (tryjoin, timedjoin, clockjoin): shown as a timed
+// wait (never part of a deadlock), and on success the thread is joined.
+template <class Forward>
+int bounded_join(pthread_t thread, std::uintptr_t pc, bool waits, Forward forward) {
+  thread_record* self = tls_inside == 0 ? current_thread() : nullptr;
+  if (self == nullptr) return forward();
+  inside_scope inside;
+  thread_record* target = waits ? find_thread(thread) : nullptr;
+  if (target != nullptr) begin_wait(self, det::wait_kind::join, target->state.id(), false, true, pc, false);
+  const int rc = forward();
+  if (target != nullptr) end_wait(self);
+  if (rc == 0) forget_exiting_thread(thread);
   return rc;
 }
 
@@ -88,8 +112,14 @@ int pthread_create(pthread_t* thread, const pthread_attr_t* attributes, void* (*
   pending = thread_origin{};
   package->origin.parent = self != nullptr ? self->state.id() : 0;
   if (package->origin.file == nullptr) package->origin.created = capture_stack(1);
+  // Until the new thread has its record it is running but in no record: the
+  // watchdog must not conclude that every thread is blocked meanwhile.
+  note_thread_starting();
   const int rc = real.create(thread, attributes, &start_thread, package);
-  if (rc != 0) delete package;
+  if (rc != 0) {
+    note_thread_started();
+    delete package;
+  }
   return rc;
 }
 
@@ -99,14 +129,18 @@ int pthread_join(pthread_t thread, void** result) {
                            [=] { return real.join(thread, result); });
 }
 
-int pthread_tryjoin_np(pthread_t thread, void** result) { return real.tryjoin_np(thread, result); }
+int pthread_tryjoin_np(pthread_t thread, void** result) {
+  return bounded_join(thread, 0, false, [=] { return real.tryjoin_np(thread, result); });
+}
 
 int pthread_timedjoin_np(pthread_t thread, void** result, const struct timespec* abstime) {
-  return real.timedjoin_np(thread, result, abstime);
+  return bounded_join(thread, caller_pc(__builtin_return_address(0)), true,
+                      [=] { return real.timedjoin_np(thread, result, abstime); });
 }
 
 int pthread_clockjoin_np(pthread_t thread, void** result, clockid_t clock, const struct timespec* abstime) {
-  return real.clockjoin_np(thread, result, clock, abstime);
+  return bounded_join(thread, caller_pc(__builtin_return_address(0)), true,
+                      [=] { return real.clockjoin_np(thread, result, clock, abstime); });
 }
 
 int pthread_detach(pthread_t thread) { return real.detach(thread); }

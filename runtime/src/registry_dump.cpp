@@ -4,8 +4,14 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstring>
+#include <new>
+#include <unordered_map>
 
+#include "concheck/detector/render.hpp"
+#include "concheck/mutex.hpp"
 #include "concheck/registry.hpp"
+#include "internal_lock.hpp"
 #include "real_functions.hpp"
 #include "report_sink.hpp"
 #include "stack_depot.hpp"
@@ -37,11 +43,117 @@ detector::site site_from_location(const char* file, const char* function, int li
   return out;
 }
 
+struct cv_description {
+  std::string name;
+  const char* file = nullptr;
+  int line = 0;
+  bool any = false;
+};
+
+constinit internal_lock g_cv_lock;
+// Allocated once and never freed: usable during static destruction.
+std::unordered_map<std::uint64_t, cv_description>& cv_table() {
+  static auto* table = new std::unordered_map<std::uint64_t, cv_description>();
+  return *table;
+}
+
 }  // namespace
+
+void remember_condition_variable(const void* cv, bool any, const char* name, const char* file, int line) noexcept {
+  inside_scope inside;
+  try {
+    cv_description description;
+    description.name = name != nullptr ? name : "";
+    description.file = file;
+    description.line = line;
+    description.any = any;
+    auto& table = cv_table();
+    internal_guard guard(g_cv_lock);
+    table[reinterpret_cast<std::uint64_t>(cv)] = std::move(description);
+  } catch (...) {
+  }
+}
+
+void forget_condition_variable(const void* cv) noexcept {
+  inside_scope inside;
+  auto& table = cv_table();
+  internal_guard guard(g_cv_lock);
+  table.erase(reinterpret_cast<std::uint64_t>(cv));
+}
+
+bool rename_condition_variable(const void* cv, const char* name) noexcept {
+  inside_scope inside;
+  try {
+    auto& table = cv_table();
+    internal_guard guard(g_cv_lock);
+    auto it = table.find(reinterpret_cast<std::uint64_t>(cv));
+    if (it == table.end()) return false;
+    it->second.name = name != nullptr ? name : "";
+    return true;
+  } catch (...) {
+    return true;
+  }
+}
+
+std::string condition_variable_display_name(std::uint64_t cv) {
+  cv_description description;
+  bool known = false;
+  {
+    inside_scope inside;
+    auto& table = cv_table();
+    internal_guard guard(g_cv_lock);
+    auto it = table.find(cv);
+    if (it != table.end()) {
+      description = it->second;
+      known = true;
+    }
+  }
+  if (!known) return fmt::format("condition variable {:#x}", cv);
+  if (!description.name.empty()) return fmt::format("condition variable '{}'", description.name);
+  const char* type = description.any ? "concheck::condition_variable_any" : "concheck::condition_variable";
+  if (description.file == nullptr) return fmt::format("{} {:#x}", type, cv);
+  const char* slash = std::strrchr(description.file, '/');
+  return fmt::format("{} created at {}:{}", type, slash != nullptr ? slash + 1 : description.file, description.line);
+}
+
+std::string describe_wait_target(detector::wait_kind kind, std::uint64_t target) {
+  switch (kind) {
+    case detector::wait_kind::lock: return detail::lock_display_name(make_lock_ref(target));
+    case detector::wait_kind::join: return fmt::format("T{} to exit", target);
+    case detector::wait_kind::condition: return condition_variable_display_name(target);
+    default: return fmt::format("{} {:#x}", detector::to_string(kind), target);
+  }
+}
+
+void condition_variables_after_fork_child() noexcept { g_cv_lock.reset_after_fork(); }
 
 detector::site site_from_pc(std::uintptr_t pc) {
   if (pc == 0) return {};
   return make_site(stack_from_pc(pc));
+}
+
+detector::site held_lock_site(const detector::held_lock& held) {
+  if (held.stack != 0) return make_site(held.stack);
+  detector::site site = site_from_pc(held.pc);
+  for (const detector::frame& f : site.frames) {
+    if (!f.internal) return site;
+  }
+  lock_info info;
+  if (!find_lock_info(held.lock, info) || !info.has_user_type || info.klass != lock_class::mutex) return site;
+  const void* caller = concheck::detail::pthread_mutex_holder::last_acquirer(
+      reinterpret_cast<const pthread_mutex_t*>(info.address));
+  if (caller == nullptr) return site;
+  detector::site outer = site_from_pc(reinterpret_cast<std::uintptr_t>(caller));
+  site.frames.insert(site.frames.end(), outer.frames.begin(), outer.frames.end());
+  for (const detector::frame& f : site.frames) {
+    if (!f.internal) {
+      site.function = f.function;
+      site.file = f.file;
+      site.line = f.line;
+      break;
+    }
+  }
+  return site;
 }
 
 detector::thread_ref make_thread_ref(detector::thread_id id) {
@@ -105,10 +217,7 @@ detector::lock_ref make_lock_ref(detector::lock_id id) {
   return make_lock_ref(info);
 }
 
-std::string lock_display_name(const detector::lock_ref& lock) {
-  if (!lock.name.empty()) return fmt::format("'{}'", lock.name);
-  return fmt::format("{} M{}", lock.type, lock.id);
-}
+std::string lock_display_name(const detector::lock_ref& lock) { return detector::lock_display_name(lock); }
 
 std::string thread_display_name(const detector::thread_ref& thread) {
   if (!thread.name.empty()) return fmt::format("T{} '{}'", thread.id, thread.name);
@@ -134,8 +243,8 @@ std::string describe_threads() {
     }
     for (const detector::held_lock& h : held) {
       const detector::lock_ref lock = make_lock_ref(h.lock);
-      const detector::site where = h.stack != 0 ? make_site(h.stack) : site_from_pc(h.pc);
-      out += fmt::format("  holds {}{} acquired at {}:{}\n", lock_display_name(lock),
+      const detector::site where = held_lock_site(h);
+      out += fmt::format("  holds {}{} acquired at {}:{}\n", detail::lock_display_name(lock),
                          h.mode == detector::lock_mode::shared ? " (shared)" : "", where.file, where.line);
     }
     const auto kind = r->wait_kind.load(std::memory_order_relaxed);
@@ -144,14 +253,7 @@ std::string describe_threads() {
       const stack_id stack = r->wait_stack.load(std::memory_order_relaxed);
       const detector::site where =
           stack != kNoStack ? make_site(stack) : site_from_pc(r->wait_pc.load(std::memory_order_relaxed));
-      std::string what;
-      if (kind == detector::wait_kind::lock) {
-        what = lock_display_name(make_lock_ref(target));
-      } else if (kind == detector::wait_kind::join) {
-        what = fmt::format("T{} to exit", target);
-      } else {
-        what = fmt::format("{} {:#x}", detector::to_string(kind), target);
-      }
+      const std::string what = describe_wait_target(kind, target);
       out += fmt::format("  waits for {}{} at {}:{}\n", what,
                          r->wait_timed.load(std::memory_order_relaxed) ? " (with timeout)" : "", where.file,
                          where.line);

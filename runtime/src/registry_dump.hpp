@@ -14,11 +14,32 @@ namespace concheck::detail {
 detector::thread_ref make_thread_ref(detector::thread_id id);
 detector::lock_ref make_lock_ref(detector::lock_id id);
 detector::lock_ref make_lock_ref(const lock_info& info);
-// "'name'" or "mutex #7 (created at file:line)" for messages.
+// As the detector's renderers name it ("'name'", "mutex M7 (first locked at f.cpp:9)").
 std::string lock_display_name(const detector::lock_ref& lock);
 std::string thread_display_name(const detector::thread_ref& thread);
 // A site from a bare return address (symbolized at report time).
 detector::site site_from_pc(std::uintptr_t pc);
+// Where a held lock was acquired: its stack when one was captured, else its
+// return address; when that address lies wholly inside library code (a
+// concheck::mutex locked through an out-of-line std::lock_guard constructor),
+// the primitive's record of its caller is added so the site is the user's.
+detector::site held_lock_site(const detector::held_lock& held);
+
+// Names of concheck's condition variables, by the address of their
+// pthread_cond_t, so waits read "'jobs.not_empty'" rather than an address.
+// A hash map under its own internal lock (never held while calling out);
+// an entry lives from on_object_created to on_object_destroyed, so memory is
+// bounded by the condition variables alive at once. O(1) per operation.
+void remember_condition_variable(const void* cv, bool any, const char* name, const char* file, int line) noexcept;
+void forget_condition_variable(const void* cv) noexcept;
+// False if `cv` is not a known condition variable.
+bool rename_condition_variable(const void* cv, const char* name) noexcept;
+// "condition variable 'name'", or "concheck::condition_variable created at file:line", or
+// "condition variable 0x…" for one concheck did not create.
+std::string condition_variable_display_name(std::uint64_t cv);
+// What a thread's wait is for, in words ("condition variable 'jobs.not_empty'", "T3 to exit").
+std::string describe_wait_target(detector::wait_kind kind, std::uint64_t target);
+void condition_variables_after_fork_child() noexcept;
 
 // Every live thread with its held locks and its wait, as text.
 std::string describe_threads();

@@ -163,8 +163,8 @@ std::string_view source_root() {
   return {};
 }
 
-constexpr std::array<std::string_view, 13> kInternalNamePrefixes{
-    "concheck::", "std::", "__gnu_cxx::", "__cxxabiv1::", "__cxa_", "pthread_", "__pthread",
+constexpr std::array<std::string_view, 12> kInternalNamePrefixes{
+    "std::", "__gnu_cxx::", "__cxxabiv1::", "__cxa_", "pthread_", "__pthread",
     "_Unwind_", "__libc_", "__GI_", "__gthread", "__sanitizer", "__interceptor_"};
 
 // libc's thread and process entry points, matched whole (users may well have
@@ -205,6 +205,11 @@ std::string_view function_qualified_name(std::string_view name) {
 
 bool is_internal_frame(const detector::frame& frame) {
   const std::string_view function = function_qualified_name(frame.function);
+  // concheck's own code is told by where it lives (its source folders,
+  // installed headers, libconcheck*), not by namespace: users and our own
+  // tests write code in namespace concheck too. The name decides only for a
+  // frame with no file to go by.
+  if (frame.file.empty() && starts_with(function, "concheck::")) return true;
   for (std::string_view prefix : kInternalNamePrefixes) {
     if (starts_with(function, prefix)) return true;
   }

@@ -25,9 +25,10 @@ namespace concheck::detail {
 // so the line looked up is that of pc - 1, the call itself.
 std::vector<detector::frame> symbolize_pc(std::uintptr_t pc, bool is_return_address = true);
 
-// True when a frame lies inside concheck itself (namespace concheck::, its
-// runtime/ and detector/ source folders, installed concheck headers,
-// libconcheck*.so) or the standard library (std::, __gnu_cxx::, pthread_*,
+// True when a frame lies inside concheck itself (its runtime/ and detector/
+// source folders, installed concheck headers, libconcheck*.so; by namespace
+// concheck:: only when the frame has no file, since user code and tests may
+// live in a namespace named concheck) or the standard library (std::, __gnu_cxx::, pthread_*,
 // unwinder and libc internals, libstdc++'s headers under /usr/include or gcc's folder,
 // libstdc++, libc, libgcc_s, ld.so). Reports hide such frames by default and a
 // site points at the first frame that is not internal.

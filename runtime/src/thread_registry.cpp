@@ -4,9 +4,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <new>
 
+#include "registry_dump.hpp"
 #include "runtime_core.hpp"
 
 namespace concheck::detail {
@@ -23,6 +25,57 @@ constinit std::atomic<std::uint64_t> g_next_id{1};    // T0 is reserved for the 
 constinit std::atomic<std::size_t> g_live{0};
 constinit pthread_key_t g_exit_key = 0;
 constinit std::atomic<bool> g_key_ready{false};
+constinit std::atomic<std::uint64_t> g_generation{0};
+constinit std::atomic<long> g_starting{0};
+constexpr std::size_t kExitingSlots = 256;
+constinit std::atomic<int> g_exiting[kExitingSlots] = {};            // kernel tid, 0 = free
+constinit std::atomic<pthread_t> g_exiting_handle[kExitingSlots] = {};  // 0 while claimed or free
+
+void free_exiting_slot(std::size_t i, int tid) noexcept {
+  g_exiting_handle[i].store(0, std::memory_order_relaxed);
+  g_exiting[i].compare_exchange_strong(tid, 0, std::memory_order_acq_rel);
+}
+
+bool kernel_knows_thread(int tid) noexcept {
+  return !(syscall(SYS_tgkill, getpid(), tid, 0) != 0 && errno == ESRCH);
+}
+
+// Frees the slots of threads that really ended; true if one is still exiting.
+bool sweep_exiting() noexcept {
+  const int saved_errno = errno;
+  bool any = false;
+  for (std::size_t i = 0; i < kExitingSlots; ++i) {
+    const int tid = g_exiting[i].load(std::memory_order_acquire);
+    if (tid == 0) continue;
+    if (!kernel_knows_thread(tid)) {
+      free_exiting_slot(i, tid);
+      continue;
+    }
+    any = true;
+  }
+  errno = saved_errno;
+  return any;
+}
+
+void note_thread_exiting(int tid, pthread_t handle) noexcept {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    for (std::size_t i = 0; i < kExitingSlots; ++i) {
+      int expected = 0;
+      if (g_exiting[i].load(std::memory_order_relaxed) == 0 &&
+          g_exiting[i].compare_exchange_strong(expected, tid, std::memory_order_acq_rel)) {
+        g_exiting_handle[i].store(handle, std::memory_order_release);
+        return;
+      }
+    }
+    sweep_exiting();
+  }
+}
+
+void forget_exiting_tid(int tid) noexcept {
+  for (std::size_t i = 0; i < kExitingSlots; ++i) {
+    if (g_exiting[i].load(std::memory_order_relaxed) == tid) free_exiting_slot(i, tid);
+  }
+}
 
 void on_thread_key_destroyed(void* value) noexcept;
 
@@ -103,6 +156,9 @@ thread_record* adopt_current_thread(const thread_origin* origin) noexcept {
   }
   record->handle = pthread_self();
   record->tid = static_cast<int>(syscall(SYS_gettid));
+  // This tid is running again (a reused tid, or an exiting thread that came
+  // back through a later TLS destructor): it is live, not exiting.
+  forget_exiting_tid(record->tid);
   record->wait_kind.store(detector::wait_kind::none, std::memory_order_relaxed);
   record->parent = origin != nullptr ? origin->parent : 0;
   record->created = origin != nullptr ? origin->created : kNoStack;
@@ -121,6 +177,7 @@ thread_record* adopt_current_thread(const thread_origin* origin) noexcept {
   }
   record->alive.store(true, std::memory_order_release);
   g_live.fetch_add(1, std::memory_order_relaxed);
+  g_generation.fetch_add(1, std::memory_order_acq_rel);
   tls_thread = record;
   if (id != 0 && g_key_ready.load(std::memory_order_acquire)) pthread_setspecific(g_exit_key, record);
   return record;
@@ -140,8 +197,12 @@ void end_current_thread() noexcept {
     inside_scope inside;
     on_thread_exit(self);
   }
+  // Counted as exiting before it stops being live, so a watcher never sees
+  // the thread in neither state.
+  note_thread_exiting(self->tid, self->handle);
   self->alive.store(false, std::memory_order_release);
   g_live.fetch_sub(1, std::memory_order_relaxed);
+  g_generation.fetch_add(1, std::memory_order_acq_rel);
   tls_thread = nullptr;
   inside_scope inside;
   internal_guard guard(g_registry_lock);
@@ -219,6 +280,7 @@ void end_wait(thread_record* self) noexcept {
 
 void registry_after_fork_child() noexcept {
   g_registry_lock.reset_after_fork();
+  condition_variables_after_fork_child();
   thread_record* self = tls_thread;
   std::size_t live = 0;
   for (thread_record* r = first_thread_record(); r != nullptr; r = r->next) {
@@ -235,7 +297,34 @@ void registry_after_fork_child() noexcept {
     }
   }
   g_live.store(live, std::memory_order_relaxed);
+  // Only the calling thread survives fork: nothing is starting or exiting.
+  g_starting.store(0, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < kExitingSlots; ++i) {
+    g_exiting_handle[i].store(0, std::memory_order_relaxed);
+    g_exiting[i].store(0, std::memory_order_relaxed);
+  }
+  g_generation.fetch_add(1, std::memory_order_relaxed);
 }
+
+void note_thread_starting() noexcept { g_starting.fetch_add(1, std::memory_order_acq_rel); }
+
+void note_thread_started() noexcept { g_starting.fetch_sub(1, std::memory_order_acq_rel); }
+
+void forget_exiting_thread(pthread_t handle) noexcept {
+  for (std::size_t i = 0; i < kExitingSlots; ++i) {
+    const int tid = g_exiting[i].load(std::memory_order_acquire);
+    if (tid != 0 && pthread_equal(g_exiting_handle[i].load(std::memory_order_acquire), handle)) {
+      free_exiting_slot(i, tid);
+    }
+  }
+}
+
+bool threads_in_transition() noexcept {
+  if (g_starting.load(std::memory_order_acquire) > 0) return true;
+  return sweep_exiting();
+}
+
+std::uint64_t thread_generation() noexcept { return g_generation.load(std::memory_order_acquire); }
 
 void registry_init() noexcept { ensure_exit_key(); }
 

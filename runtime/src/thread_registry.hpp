@@ -98,6 +98,26 @@ std::size_t live_thread_count() noexcept;
 // then its record is recycled.
 void end_current_thread() noexcept;
 
+// Threads in transition, which can still make progress although no live
+// record shows them running: threads created but not yet started (their
+// record is made when they start), and threads that left the registry but
+// still run (later TLS destructors, glibc's teardown). The watchdog treats
+// them as running, so "every live thread is blocked" is never concluded
+// while one of them may still wake a waiter or end a join.
+// Exiting threads are kept by kernel tid in a fixed table of 256 slots
+// (lock-free CAS; a thread that finds it full is not tracked); a slot is freed
+// when the kernel no longer knows the tid (tgkill signal 0 gives ESRCH), when
+// a join of that thread returns, or when a thread with that tid is adopted
+// (a reused tid, or the same thread back through a later TLS destructor). Cost: O(256) plus one syscall per occupied slot per call.
+void note_thread_starting() noexcept;
+void note_thread_started() noexcept;  // also on a failed pthread_create
+// A join of `handle` succeeded: that thread has ended.
+void forget_exiting_thread(pthread_t handle) noexcept;
+bool threads_in_transition() noexcept;
+// Bumped whenever a thread joins or leaves the registry: a watcher that sees
+// the same value twice knows no thread came or went in between.
+std::uint64_t thread_generation() noexcept;
+
 // What reports need about a thread that may have ended since: live records
 // first, then a ring of the last 4096 ended threads. False if unknown.
 struct thread_info {

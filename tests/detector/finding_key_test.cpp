@@ -78,6 +78,24 @@ TEST(FindingKey, MisuseKeysOnKindAndFirstSite) {
   EXPECT_NE(finding_key(a), finding_key(b));
 }
 
+// Issue 3: two locks destroyed while held at one line are two findings; the
+// same lock (same creation site and address) misused again is one.
+TEST(FindingKey, DistinctLocksMisusedAtOneLineAreDistinctFindings) {
+  for (finding_kind kind : {finding_kind::destroy_locked, finding_kind::unlock_not_owned}) {
+    finding a = samples::destroy_locked();
+    a.kind = kind;
+    finding again = a;
+    again.locks[0].id = 78;  // ids are not identity across reports
+    EXPECT_EQ(finding_key(a), finding_key(again));
+    finding other_address = a;
+    other_address.locks[0].address = a.locks[0].address + 64;
+    EXPECT_NE(finding_key(a), finding_key(other_address));
+    finding other_creation = a;
+    other_creation.locks[0].created = samples::creation_site("make_other", "/src/other.cpp", 5);
+    EXPECT_NE(finding_key(a), finding_key(other_creation));
+  }
+}
+
 TEST(FindingKey, DeadlockKeysOnWaitingSitesInAnyOrder) {
   finding a = samples::ab_ba_deadlock();
   finding b = a;

@@ -94,13 +94,30 @@ TEST(RenderText, MaxFramesLimitsEachStack) {
   EXPECT_EQ(text.find("worker_main"), std::string::npos);
 }
 
-TEST(RenderText, UnnamedLocksFallBackToTypeAndSiteThenAddressThenId) {
+// Locks the program made without concheck are named by id, with the line
+// where concheck first saw them used, said as such (not "created at").
+TEST(RenderText, UnnamedLocksFallBackToTypeIdAndFirstUse) {
   std::string text = render_text(samples::unnamed_inversion());
-  EXPECT_NE(text.find("std::mutex at file.cpp:12 => std::shared_mutex 0x5582000 => lock #13 => std::mutex at "
-                      "file.cpp:12"),
-            std::string::npos);
+  EXPECT_NE(text.find("std::mutex M11 (first locked at file.cpp:12) => std::shared_mutex M12 => lock M13 => "
+                      "std::mutex M11 (first locked at file.cpp:12)"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("hint: take the shared lock last"), std::string::npos);
   EXPECT_NE(text.find("(shared)"), std::string::npos);
+}
+
+TEST(RenderNames, PlainPthreadLocksSayWhatTheyAre) {
+  lock_ref plain{5, "", "pthread_mutex_t", 0x1000, samples::creation_site("transfer", "/src/bank_std_buggy.cpp", 19)};
+  EXPECT_EQ(lock_display_name(plain), "mutex M5 (first locked at bank_std_buggy.cpp:19)");
+  EXPECT_EQ(lock_type_display(plain), "std::mutex or pthread_mutex_t");
+  EXPECT_EQ(lock_site_label(plain), "first locked at");
+  lock_ref rw{6, "", "pthread_rwlock_t", 0x2000, {}};
+  EXPECT_EQ(lock_display_name(rw), "shared mutex M6");
+  lock_ref primitive{7, "", "concheck::mutex", 0x3000, samples::creation_site("main", "/src/a.cpp", 4)};
+  EXPECT_EQ(lock_display_name(primitive), "concheck::mutex at a.cpp:4");
+  EXPECT_EQ(lock_site_label(primitive), "created at");
+  primitive.name = "audit";
+  EXPECT_EQ(lock_display_name(primitive), "'audit'");
 }
 
 TEST(RenderText, LongCycleIsDrawnWhole) {

@@ -84,6 +84,21 @@ TEST(wait_for_graph, LostWakeupIsEveryoneBlocked) {
   EXPECT_FALSE(graph.all_blocked_untimed());
 }
 
+// The false positive of issue 3: T0 joins T1 while T1 is shutting down after
+// it left the registry. T1 is absent from the snapshot; T0's join returns as
+// soon as T1 is gone, so T0 is not blocked and nothing is deadlocked.
+TEST(wait_for_graph, JoinOfThreadNoLongerLiveIsNotBlocked) {
+  wait_for_graph graph;
+  graph.add_thread({0, wait_kind::join, 1, false, false});
+  EXPECT_FALSE(graph.blocked_untimed(graph.threads()[0]));
+  EXPECT_FALSE(graph.all_blocked_untimed());
+  EXPECT_TRUE(graph.find_any_cycle().empty());
+  graph.add_thread({2, wait_kind::condition, 0x1234, false, false});
+  EXPECT_FALSE(graph.all_blocked_untimed());
+  graph.add_thread({1, wait_kind::condition, 0x1234, false, false});  // T1 live again and blocked
+  EXPECT_TRUE(graph.all_blocked_untimed());
+}
+
 TEST(wait_for_graph, EmptyIsNotBlocked) {
   wait_for_graph graph;
   EXPECT_FALSE(graph.all_blocked_untimed());

@@ -137,6 +137,12 @@ TEST(symbolize, internal_frame_classification) {
   EXPECT_FALSE(is_internal_frame(frame_of("stdx::f()")));
   EXPECT_FALSE(is_internal_frame(frame_of("my::std::f()")));
   EXPECT_FALSE(is_internal_frame(frame_of("f()", "/usr/include/boost/thread.hpp")));
+  // Issue 3: a user's (or our tests') namespace concheck is user code; the
+  // file decides, the namespace only when there is no file.
+  EXPECT_FALSE(is_internal_frame(frame_of("concheck::my_test::worker()", "/home/u/tests/worker_test.cpp")));
+  EXPECT_FALSE(is_internal_frame(frame_of("concheck::helper()", __FILE__)));
+  EXPECT_TRUE(is_internal_frame(frame_of("concheck::mutex::lock()", root + "runtime/include/concheck/mutex.hpp")));
+  EXPECT_TRUE(is_internal_frame(frame_of("concheck::detail::on_lock()", root + "runtime/src/lock_registry.cpp")));
 }
 
 TEST(symbolize, qualified_name_strips_return_type_and_parameters) {

@@ -24,7 +24,9 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <source_location>
 
 #include "concheck/internal/hooks.hpp"
@@ -45,27 +47,43 @@ class pthread_mutex_holder {
   // lock cycle with other threads that really blocks is reported as
   // `deadlock` and ends the process the same way. Throws std::system_error if
   // pthreads reports an error (e.g. a recursive mutex's count overflowing).
-  void lock() {
+  CONCHECK_INLINE_INTO_CALLER void lock() {
     const int error = pthread_mutex_lock(&native_);
     if (error != 0) throw_system_error(error, "concheck mutex lock");
+    note_acquirer(__builtin_return_address(0));
   }
 
   // Takes the mutex if it is free and returns true; never blocks, so it adds
   // no lock-order edge that could close a deadlock cycle. A non-recursive
   // mutex already held by the caller returns false.
-  bool try_lock() noexcept { return pthread_mutex_trylock(&native_) == 0; }
+  CONCHECK_INLINE_INTO_CALLER bool try_lock() noexcept {
+    if (pthread_mutex_trylock(&native_) != 0) return false;
+    note_acquirer(__builtin_return_address(0));
+    return true;
+  }
 
   // Releases the mutex. Requires: the calling thread holds it.
   // Misuse: reported as `unlock-not-owned`; the unlock then proceeds as it
   // would for std::mutex (pthreads does not check the owner), so the state of
   // the mutex afterwards is as undefined as the standard says.
-  void unlock() noexcept { pthread_mutex_unlock(&native_); }
+  CONCHECK_INLINE_INTO_CALLER void unlock() noexcept { pthread_mutex_unlock(&native_); }
 
   // The underlying pthread mutex. Operations on it are still instrumented.
   pthread_mutex_t* native_handle() noexcept { return &native_; }
 
   // Gives the lock a new name in later reports (the creation site stays).
   void set_name(object_name name) noexcept { on_object_renamed(&native_, name.c_str()); }
+
+  // For concheck's reports only: the return address of the function that
+  // made the latest lock()/try_lock() of the holder whose pthread mutex is
+  // `native`. lock() is forced inline, so the pthread call's own return
+  // address is in its caller; when that caller is a library wrapper (an
+  // out-of-line std::lock_guard constructor), this one is the user's line.
+  static const void* last_acquirer(const pthread_mutex_t* native) noexcept {
+    const auto* holder = reinterpret_cast<const pthread_mutex_holder*>(reinterpret_cast<const char*>(native) -
+                                                                       offsetof(pthread_mutex_holder, native_));
+    return holder->acquirer_.load(std::memory_order_relaxed);
+  }
 
  protected:
   pthread_mutex_holder(int pthread_type, object_type type, const object_name& name,
@@ -85,7 +103,11 @@ class pthread_mutex_holder {
   }
 
  private:
+  // Written by the owner right after it acquired (a plain store on x86).
+  void note_acquirer(const void* address) noexcept { acquirer_.store(address, std::memory_order_relaxed); }
+
   pthread_mutex_t native_;
+  std::atomic<const void*> acquirer_{nullptr};
 };
 
 }  // namespace detail

@@ -36,28 +36,28 @@ class pthread_rwlock_holder {
   // Misuse: taking it again while holding it (in either mode) is reported as
   // `self-deadlock` and ends the process; if the runtime lets the call through,
   // throws std::system_error(resource_deadlock_would_occur).
-  void lock() {
+  CONCHECK_INLINE_INTO_CALLER void lock() {
     const int error = pthread_rwlock_wrlock(&native_);
     if (error != 0) throw_system_error(error, "concheck shared_mutex lock");
   }
   // Takes the lock exclusively if free; never blocks (adds no blocking edge).
-  bool try_lock() noexcept { return pthread_rwlock_trywrlock(&native_) == 0; }
+  CONCHECK_INLINE_INTO_CALLER bool try_lock() noexcept { return pthread_rwlock_trywrlock(&native_) == 0; }
   // Releases an exclusive hold. Requires: the caller holds it exclusively.
   // Misuse: reported as `unlock-not-owned`.
-  void unlock() noexcept { pthread_rwlock_unlock(&native_); }
+  CONCHECK_INLINE_INTO_CALLER void unlock() noexcept { pthread_rwlock_unlock(&native_); }
 
   // Blocks until the caller holds the lock in shared (reader) mode.
   // Misuse: throws std::system_error when the caller already holds it
   // exclusively or the reader count would overflow.
-  void lock_shared() {
+  CONCHECK_INLINE_INTO_CALLER void lock_shared() {
     const int error = pthread_rwlock_rdlock(&native_);
     if (error != 0) throw_system_error(error, "concheck shared_mutex lock_shared");
   }
   // Takes a shared hold if no writer holds the lock; never blocks.
-  bool try_lock_shared() noexcept { return pthread_rwlock_tryrdlock(&native_) == 0; }
+  CONCHECK_INLINE_INTO_CALLER bool try_lock_shared() noexcept { return pthread_rwlock_tryrdlock(&native_) == 0; }
   // Releases a shared hold. Requires: the caller holds it shared.
   // Misuse: reported as `unlock-not-owned`.
-  void unlock_shared() noexcept { pthread_rwlock_unlock(&native_); }
+  CONCHECK_INLINE_INTO_CALLER void unlock_shared() noexcept { pthread_rwlock_unlock(&native_); }
 
   pthread_rwlock_t* native_handle() noexcept { return &native_; }
 

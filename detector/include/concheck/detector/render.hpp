@@ -42,11 +42,18 @@ std::string render_dot(const std::vector<finding>& findings);
 
 // How reports name things; exposed so other outputs (the GoogleTest listener,
 // thread dumps) use the same words.
-//  lock: 'name', else "<type> at <file>:<line>" (creation site), else
-//        "<type> 0x<address>", else "lock #<id>".
+//  lock: 'name'; else for a concheck primitive "<type> at <file>:<line>"
+//        (creation site) or "<type> 0x<address>"; else for any other lock
+//        (std::, pthread) "mutex M<id> (first locked at <file>:<line>)" (its
+//        std:: type instead of "mutex" when known), or "mutex M<id>".
 //  thread: "'name' (T<id>)", or "T<id>" when unnamed.
 std::string lock_display_name(const finding& finding, std::uint64_t lock_id);
 std::string lock_display_name(const lock_ref& lock);
+// The lock's type for a details line ("std::mutex or pthread_mutex_t" when
+// only the pthread type is known) and what its site is ("created at" for
+// concheck primitives, "first locked at" for the others).
+std::string lock_type_display(const lock_ref& lock);
+std::string lock_site_label(const lock_ref& lock);
 std::string thread_display_name(const finding& finding, std::uint64_t thread_id);
 // "file.cpp:40 in transfer()" with the file's directory stripped; "<unknown>" if empty.
 std::string site_display(const site& site);

@@ -55,8 +55,14 @@ class wait_for_graph {
   std::vector<thread_id> find_cycle(thread_id start) const;
   // A cycle through any thread, or empty.
   std::vector<thread_id> find_any_cycle() const;
-  // True if there is at least one thread and every one is blocked with no timeout.
+  // True if there is at least one thread and every one is blocked with no
+  // timeout. A join of a thread not in the graph (ended or ending) is not
+  // blocked: it returns once that thread is gone. The caller must also count
+  // threads the graph cannot show (starting, or exiting after they left the
+  // registry) as running.
   bool all_blocked_untimed() const;
+  // This one wait is blocked with no timeout (see all_blocked_untimed).
+  bool blocked_untimed(const thread_wait& wait) const;
 
   const std::vector<thread_wait>& threads() const noexcept { return threads_; }
   // The threads `thread` waits for (lock holders in a conflicting mode, or the joined thread).

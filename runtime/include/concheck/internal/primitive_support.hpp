@@ -19,6 +19,12 @@
 #include <string_view>
 #include <type_traits>
 
+// Forces a primitive's operation into its caller, so the pthread call that
+// concheck intercepts returns into the user's function: the lock's acquisition
+// site (kept as that return address, symbolized with its inline frames) then
+// names the user's line rather than a line of this header, at no cost.
+#define CONCHECK_INLINE_INTO_CALLER __attribute__((always_inline)) inline
+
 namespace concheck {
 
 // The name of a primitive or thread as it appears in reports and dumps. Built
