@@ -69,6 +69,12 @@ struct monitor::impl {
   void evaluate_all_refused(const edge_key* skip, std::vector<std::vector<cycle_edge_view>>& out);
   void evaluate_cycle(const edge_key& closing, const std::vector<lock_id>& path,
                       std::vector<std::vector<cycle_edge_view>>& out);
+  // evaluate_cycle on the shortest cycle; if that one is not reportable
+  // (gated, reader-reader, already reported), a bounded search of the other
+  // cycles through `closing`.
+  void evaluate_closing(const edge_key& closing, const std::vector<lock_id>& shortest,
+                        std::vector<std::vector<cycle_edge_view>>& out);
+  void evaluate_alternatives(const edge_key& closing, std::vector<std::vector<cycle_edge_view>>& out);
   // For a new graph edge a -> b: every refused x -> y with b ->* x and
   // y ->* a closes the cycle a -> b ->* x -> y ->* a.
   void evaluate_through_refused(const edge_key& added, std::vector<std::vector<cycle_edge_view>>& out);
@@ -107,7 +113,7 @@ void monitor::impl::evaluate_through_refused(const edge_key& added, std::vector<
     path.push_back(at);
   }
   std::reverse(path.begin(), path.end());  // to ->* from
-  evaluate_cycle(added, path, out);
+  evaluate_closing(added, path, out);
 }
 
 void monitor::impl::record_edge(const held_lock& held, const lock_event& event, thread_id thread,
@@ -139,7 +145,7 @@ void monitor::impl::record_edge(const held_lock& held, const lock_event& event, 
       if (!refused.empty()) evaluate_through_refused(key, out);
     } else {
       refused.push_back(key);
-      evaluate_cycle(key, path, out);
+      evaluate_closing(key, path, out);
     }
   } else {
     if (from_exclusive && !edge.from_exclusive_seen) edge.from_exclusive_seen = weakened = true;
@@ -168,7 +174,7 @@ void monitor::impl::evaluate_refused(const edge_key& key, std::vector<std::vecto
     refused.erase(std::remove(refused.begin(), refused.end(), key), refused.end());
     return;
   }
-  evaluate_cycle(key, path, out);
+  evaluate_closing(key, path, out);
 }
 
 void monitor::impl::evaluate_all_refused(const edge_key* skip, std::vector<std::vector<cycle_edge_view>>& out) {
@@ -176,6 +182,57 @@ void monitor::impl::evaluate_all_refused(const edge_key* skip, std::vector<std::
   for (const edge_key& key : pending) {
     if (skip != nullptr && key == *skip) continue;
     evaluate_refused(key, out);
+  }
+}
+
+void monitor::impl::evaluate_closing(const edge_key& closing, const std::vector<lock_id>& shortest,
+                                     std::vector<std::vector<cycle_edge_view>>& out) {
+  const std::size_t before = out.size();
+  evaluate_cycle(closing, shortest, out);
+  if (out.size() == before) evaluate_alternatives(closing, out);
+}
+
+void monitor::impl::evaluate_alternatives(const edge_key& closing, std::vector<std::vector<cycle_edge_view>>& out) {
+  // Depth-first search of the simple paths to ->* from over every recorded
+  // edge; each closes another cycle through `closing`, checked like the
+  // shortest. Exponential in general, so bounded: at most kMaxSteps edges
+  // visited and kMaxCycles cycles checked per call (a slow path: only new
+  // edges, new contexts and refused edges get here), stopping at the first
+  // cycle reported. Beyond the bound a reportable longer cycle can still be
+  // missed (monitor.hpp).
+  constexpr std::size_t kMaxSteps = 4096;
+  constexpr std::size_t kMaxCycles = 64;
+  struct frame {
+    lock_id at;
+    std::size_t next;  // index into successors[at]
+  };
+  std::vector<frame> stack{frame{closing.to, 0}};
+  std::vector<lock_id> path{closing.to};
+  std::unordered_set<lock_id> on_path{closing.to};
+  std::size_t steps = 0;
+  std::size_t cycles = 0;
+  const std::size_t before = out.size();
+  while (!stack.empty() && steps < kMaxSteps && cycles < kMaxCycles && out.size() == before) {
+    frame& top = stack.back();
+    auto it = successors.find(top.at);
+    if (it == successors.end() || top.next >= it->second.size()) {
+      on_path.erase(top.at);
+      path.pop_back();
+      stack.pop_back();
+      continue;
+    }
+    const lock_id to = it->second[top.next++];
+    ++steps;
+    if (to == closing.from) {
+      path.push_back(to);
+      ++cycles;
+      evaluate_cycle(closing, path, out);
+      path.pop_back();
+      continue;
+    }
+    if (!on_path.insert(to).second) continue;
+    path.push_back(to);
+    stack.push_back(frame{to, 0});
   }
 }
 
@@ -227,28 +284,20 @@ void monitor::impl::evaluate_cycle(const edge_key& closing, const std::vector<lo
 monitor::monitor() : impl_(std::make_unique<impl>()) {}
 monitor::~monitor() = default;
 
-namespace {
-
-std::uint64_t mode_bits(lock_mode held, lock_mode wanted) noexcept {
-  return (held == lock_mode::shared ? 0x5bd1e995ULL : 0) ^ (wanted == lock_mode::shared ? 0xc2b2ae35ULL : 0);
-}
-
-}  // namespace
-
 before_lock_result monitor::before_lock(monitor_thread& thread, const lock_event& event, stack_capture_fn capture,
                                         void* context) {
   before_lock_result result;
   const std::size_t count = thread.held_count();
   if (count == 0) return result;
   // One pass: a re-acquisition? and the hash-sum of the exclusive locks held
-  // (the gate candidates; each slot keeps its lock's hash).
+  // (the gate candidates).
   std::size_t existing = kNotFound;
   std::uint64_t gate_sum = 0;
   for (std::size_t i = 0; i < count; ++i) {
     const auto& slot = thread.slot_at(i);
     if (slot.lock.load(std::memory_order_relaxed) == event.lock) existing = i;
     if (slot.mode.load(std::memory_order_relaxed) == static_cast<std::uint8_t>(lock_mode::exclusive)) {
-      gate_sum += slot.hash.load(std::memory_order_relaxed);
+      gate_sum += mix64(slot.lock.load(std::memory_order_relaxed));
     }
   }
   if (existing != kNotFound) {
@@ -268,41 +317,61 @@ before_lock_result monitor::before_lock(monitor_thread& thread, const lock_event
   if (event.kind != acquire_kind::blocking) return result;
 
   // Fast path: every (held, wanted, context) already known to this thread.
+  // The same context monitor_thread::fast_acquire_ok() probes.
   auto context_of = [&](lock_id, lock_mode mode, std::uint64_t hash) {
-    const std::uint64_t own = mode == lock_mode::exclusive ? hash : 0;
-    return (gate_sum - own) ^ mode_bits(mode, event.mode);
+    return monitor_thread::edge_context(gate_sum, mode, hash, event.mode);
   };
-  if (!thread.cache_) thread.cache_ = std::make_unique<monitor_thread::edge_cache>();
-  bool all_known = true;
+  monitor_thread::edge_cache& cache = thread.cache_;
+  bool all_known = cache.entries != nullptr;
   for (std::size_t i = 0; i < count && all_known; ++i) {
     const auto& slot = thread.slot_at(i);
     const lock_id held = slot.lock.load(std::memory_order_relaxed);
     const auto mode = static_cast<lock_mode>(slot.mode.load(std::memory_order_relaxed));
-    all_known = thread.cache_->contains(held, event.lock, context_of(held, mode, slot.hash.load(std::memory_order_relaxed)));
+    all_known = cache.contains(held, event.lock, context_of(held, mode, mix64(held)));
   }
   if (all_known) return result;
 
-  // Slow path: a new edge or a new context for one.
-  result.stack = capture != nullptr ? capture(context) : 0;
+  // Slow path: an edge this thread has not cached in this context. Edges the
+  // monitor already knows are updated (gates, modes) at once; a full stack
+  // (microseconds) is captured, outside the monitor's lock, only if some edge
+  // is new to the process, and those are recorded in a second pass.
   std::vector<held_lock> held = thread.held_locks();
   std::vector<lock_id> exclusive;
   for (const held_lock& h : held) {
     if (h.mode == lock_mode::exclusive) exclusive.push_back(h.lock);
   }
   std::sort(exclusive.begin(), exclusive.end());
+  std::vector<char> pending(held.size(), 0);
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    const held_lock& h = held[i];
+    pending[i] = cache.entries == nullptr || !cache.contains(h.lock, event.lock, context_of(h.lock, h.mode, mix64(h.lock)));
+    if (pending[i]) cache.note_miss();
+  }
   std::vector<lock_id> gates;
-  {
+  auto record = [&](bool may_insert) {
+    bool new_edges = false;
     spin_guard guard(impl_->lock);
-    for (const held_lock& h : held) {
-      if (thread.cache_->contains(h.lock, event.lock, context_of(h.lock, h.mode, mix64(h.lock)))) continue;
+    for (std::size_t i = 0; i < held.size(); ++i) {
+      if (!pending[i]) continue;
+      const held_lock& h = held[i];
+      if (!may_insert && impl_->edges.find(edge_key{h.lock, event.lock}) == impl_->edges.end()) {
+        new_edges = true;
+        continue;
+      }
       gates.clear();
       for (lock_id other : exclusive) {
         if (other != h.lock) gates.push_back(other);
       }
       impl_->record_edge(h, event, thread.id(), result.stack, gates, result.inversions);
+      pending[i] = 0;
     }
+    return new_edges;
+  };
+  if (record(false)) {
+    result.stack = capture != nullptr ? capture(context) : 0;
+    record(true);
   }
-  for (const held_lock& h : held) thread.cache_->insert(h.lock, event.lock, context_of(h.lock, h.mode, mix64(h.lock)));
+  for (const held_lock& h : held) cache.insert(h.lock, event.lock, context_of(h.lock, h.mode, mix64(h.lock)));
   return result;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <thread>
@@ -11,44 +12,6 @@
 namespace concheck::detector {
 
 inline constexpr std::size_t kNotFound = static_cast<std::size_t>(-1);
-
-// A finalizer-quality 64-bit mix (splitmix64), for hashing lock ids.
-inline std::uint64_t mix64(std::uint64_t x) noexcept {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-// Fields are atomics so another thread can take a snapshot (seqlock, see
-// sequence()); the owner writes them with relaxed stores, which cost what
-// plain stores cost on the architectures we run on.
-struct monitor_thread::slot {
-  std::atomic<lock_id> lock{0};
-  std::atomic<std::uintptr_t> pc{0};
-  std::atomic<stack_ref> stack{0};
-  std::atomic<std::uint32_t> depth{0};
-  std::atomic<std::uint8_t> mode{0};
-  std::atomic<std::uint64_t> hash{0};  // mix64(lock), for the edge cache's context
-
-  held_lock load() const noexcept {
-    held_lock out;
-    out.lock = lock.load(std::memory_order_relaxed);
-    out.pc = pc.load(std::memory_order_relaxed);
-    out.stack = stack.load(std::memory_order_relaxed);
-    out.depth = depth.load(std::memory_order_relaxed);
-    out.mode = static_cast<lock_mode>(mode.load(std::memory_order_relaxed));
-    return out;
-  }
-  void store(const held_lock& entry) noexcept {
-    hash.store(mix64(entry.lock), std::memory_order_relaxed);
-    lock.store(entry.lock, std::memory_order_relaxed);
-    pc.store(entry.pc, std::memory_order_relaxed);
-    stack.store(entry.stack, std::memory_order_relaxed);
-    depth.store(entry.depth, std::memory_order_relaxed);
-    mode.store(static_cast<std::uint8_t>(entry.mode), std::memory_order_relaxed);
-  }
-};
 
 // Index i >= kInline lives in chunk k, which holds kInline * 2^(k+1) slots
 // starting at kInline * (2^(k+1) - 1): chunks double, so 40 of them are more
@@ -90,36 +53,6 @@ struct monitor_thread::slot {
   return kNotFound;
 }
 
-
-// The edges a thread has already reported to the shared graph, in the same
-// context: direct-mapped, 256 entries keyed by (from, to, context) where the
-// context hashes the other held exclusive locks (the gate candidates) and the
-// modes. A hit means the shared payload cannot change, so the acquisition
-// needs no shared state. A miss only costs a slow path. 6 KiB, allocated on
-// the thread's first nested acquisition.
-struct monitor_thread::edge_cache {
-  struct entry {
-    lock_id from = 0;
-    lock_id to = 0;
-    std::uint64_t context = 0;
-  };
-  static constexpr std::size_t kSize = 256;
-  entry entries[kSize];
-
-  static std::size_t index(lock_id from, lock_id to) noexcept {
-    return static_cast<std::size_t>((from * 0x9e3779b97f4a7c15ULL ^ to * 0xc2b2ae3d27d4eb4fULL) >> 56) & (kSize - 1);
-  }
-  bool contains(lock_id from, lock_id to, std::uint64_t context) const noexcept {
-    const entry& e = entries[index(from, to)];
-    return e.from == from && e.to == to && e.context == context;
-  }
-  void insert(lock_id from, lock_id to, std::uint64_t context) noexcept {
-    entries[index(from, to)] = entry{from, to, context};
-  }
-  void clear() noexcept {
-    for (auto& e : entries) e = entry{};
-  }
-};
 
 // The monitor's internal lock: a test-and-test-and-set spin lock that yields
 // after a short spin. Guards only short slow paths; never a pthread object, so

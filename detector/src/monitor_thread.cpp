@@ -1,13 +1,14 @@
 // concheck detector: the per-thread part of the monitor (held locks, edge cache).
 #include <bit>
 #include <cstring>
+#include <new>
 
 #include "concheck/detector/monitor.hpp"
 #include "monitor_internal.hpp"
 
 namespace concheck::detector {
 
-monitor_thread::monitor_thread(thread_id id) noexcept : id_(id), inline_(new slot[kInline]) {}
+monitor_thread::monitor_thread(thread_id id) noexcept : id_(id) {}
 
 monitor_thread::~monitor_thread() {
   for (auto& chunk : chunks_) delete[] chunk.load(std::memory_order_relaxed);
@@ -17,9 +18,59 @@ void monitor_thread::reset(thread_id id) noexcept {
   begin_change();
   id_ = id;
   count_.store(0, std::memory_order_relaxed);
-  if (cache_) cache_->clear();
+  cache_.clear();
   end_change();
 }
+
+void monitor_thread::edge_cache::insert(lock_id from, lock_id to, std::uint64_t context) noexcept {
+  if (entries == nullptr) {
+    entries.reset(new (std::nothrow) entry[kWays * kInitialSets]);
+    if (entries == nullptr) return;  // no cache: every nested acquisition takes the slow path
+    set_mask = kInitialSets - 1;
+    set_shift = 64 - static_cast<unsigned>(std::bit_width(set_mask));
+  }
+  entry* e = const_cast<entry*>(set_of(from, to));
+  // Newest first; an entry for the same edge (older context) is replaced,
+  // else the oldest way is dropped.
+  std::size_t at = kWays - 1;
+  for (std::size_t w = 0; w < kWays; ++w) {
+    if (e[w].from == from && e[w].to == to) {
+      at = w;
+      break;
+    }
+  }
+  for (std::size_t w = at; w > 0; --w) e[w] = e[w - 1];
+  e[0] = entry{from, to, context};
+}
+
+void monitor_thread::edge_cache::note_miss() noexcept {
+  if (entries == nullptr || set_mask + 1 >= kMaxSets) return;
+  if (++misses < kWays * (set_mask + 1) / 2) return;
+  // The working set does not fit: double, keeping the entries (oldest ways
+  // first, so each set's newest entries end up first again).
+  const std::size_t old_sets = set_mask + 1;
+  const std::size_t sets = 2 * old_sets;
+  std::unique_ptr<entry[]> old(new (std::nothrow) entry[kWays * sets]);
+  if (old == nullptr) return;
+  old.swap(entries);
+  set_mask = sets - 1;
+  set_shift = 64 - static_cast<unsigned>(std::bit_width(set_mask));
+  misses = 0;
+  for (std::size_t w = kWays; w-- > 0;) {
+    for (std::size_t i = 0; i < old_sets; ++i) {
+      const entry& e = old[kWays * i + w];
+      if (e.from != 0) insert(e.from, e.to, e.context);
+    }
+  }
+}
+
+void monitor_thread::edge_cache::clear() noexcept {
+  if (entries == nullptr) return;
+  for (std::size_t i = 0; i < kWays * (set_mask + 1); ++i) entries[i] = entry{};
+  misses = 0;
+}
+
+void monitor_thread::push_slow(const held_lock& entry) noexcept { push(entry); }
 
 held_lock monitor_thread::held(std::size_t index) const noexcept { return slot_at(index).load(); }
 

@@ -21,15 +21,13 @@ det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquir
   return det::lock_event{lock->id, det::lock_mode::exclusive, kind, relock_of(m), pc};
 }
 
-}  // namespace
-
-extern "C" {
-
-int pthread_mutex_lock(pthread_mutex_t* m) {
+// The general paths (first sight of a lock, unadopted thread, nesting with a
+// new edge, re-acquisition, contention, misuse): out of line, so the fast
+// paths below stay small.
+[[gnu::cold, gnu::noinline]] int mutex_lock_slow(pthread_mutex_t* m, std::uintptr_t pc) {
   if (tls_inside != 0) return real.mutex_lock(m);
   thread_record* self = current_thread();
   if (self == nullptr) return real.mutex_lock(m);
-  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
   const lock_handle lock = mutex_record(m, pc);
   if (!lock) return real.mutex_lock(m);
   return acquire_blocking(
@@ -38,15 +36,72 @@ int pthread_mutex_lock(pthread_mutex_t* m) {
       [m] { return __atomic_load_n(&m->__data.__owner, __ATOMIC_RELAXED); });
 }
 
-int pthread_mutex_trylock(pthread_mutex_t* m) {
+[[gnu::cold, gnu::noinline]] int mutex_trylock_slow(pthread_mutex_t* m, std::uintptr_t pc) {
   if (tls_inside != 0) return real.mutex_trylock(m);
   thread_record* self = current_thread();
   if (self == nullptr) return real.mutex_trylock(m);
-  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
   const lock_handle lock = mutex_record(m, pc);
   if (!lock) return real.mutex_trylock(m);
   return acquire_nonblocking(self, lock, event_of(lock, m, det::acquire_kind::try_lock, pc),
                              [m] { return real.mutex_trylock(m); });
+}
+
+[[gnu::cold, gnu::noinline]] int mutex_unlock_slow(pthread_mutex_t* m, std::uintptr_t pc) {
+  if (tls_inside != 0) return real.mutex_unlock(m);
+  thread_record* self = current_thread();
+  if (self == nullptr) return real.mutex_unlock(m);
+  const lock_handle lock = mutex_record(m, pc);
+  if (lock && !the_monitor().before_unlock(self->state, lock->id)) {
+    report_unlock_not_owned(self, lock, pc);
+  }
+  return real.mutex_unlock(m);
+}
+
+// The id stamped in `m`, or 0 (unstamped: first sight, robust or shared).
+inline det::lock_id stamped_id(pthread_mutex_t* m) noexcept {
+  return id_from_stamp(__atomic_load_n(mutex_stamp_slot(m), __ATOMIC_RELAXED));
+}
+
+}  // namespace
+
+// Fast paths (docs/event-model.md "Hot path"): an adopted thread outside
+// concheck's own code, a stamped lock, and an acquisition the thread's own
+// state accepts (monitor_thread::fast_acquire_ok: not held, no new edge) cost
+// two TLS loads, the stamp load, the real call and a push or pop on the
+// thread's held array. Everything else goes to the general path, which
+// re-derives everything (so a fast path that gives up after a busy trylock
+// loses nothing).
+extern "C" {
+
+int pthread_mutex_lock(pthread_mutex_t* m) {
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  thread_record* const self = tls_thread;
+  if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
+    const det::lock_id id = stamped_id(m);
+    if (__builtin_expect(id != 0, 1) &&
+        self->state.fast_acquire_ok(id, det::lock_mode::exclusive, det::acquire_kind::blocking)) {
+      if (__builtin_expect(real.mutex_trylock(m) == 0, 1)) {
+        self->state.acquired_fast(id, pc, det::lock_mode::exclusive);
+        return 0;
+      }
+    }
+  }
+  return mutex_lock_slow(m, pc);
+}
+
+int pthread_mutex_trylock(pthread_mutex_t* m) {
+  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  thread_record* const self = tls_thread;
+  if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
+    const det::lock_id id = stamped_id(m);
+    if (__builtin_expect(id != 0, 1) &&
+        self->state.fast_acquire_ok(id, det::lock_mode::exclusive, det::acquire_kind::try_lock)) {
+      const int result = real.mutex_trylock(m);
+      if (result == 0) self->state.acquired_fast(id, pc, det::lock_mode::exclusive);
+      return result;
+    }
+  }
+  return mutex_trylock_slow(m, pc);
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* abstime) {
@@ -74,15 +129,13 @@ int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const struct ti
 }
 
 int pthread_mutex_unlock(pthread_mutex_t* m) {
-  if (tls_inside != 0) return real.mutex_unlock(m);
-  thread_record* self = current_thread();
-  if (self == nullptr) return real.mutex_unlock(m);
-  const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
-  const lock_handle lock = mutex_record(m, pc);
-  if (lock && !the_monitor().before_unlock(self->state, lock->id)) {
-    report_unlock_not_owned(self, lock, pc);
+  thread_record* const self = tls_thread;
+  if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
+    const det::lock_id id = stamped_id(m);
+    // Recorded as released before the real unlock (interpose_common.hpp).
+    if (__builtin_expect(id != 0, 1) && self->state.release_fast(id)) return real.mutex_unlock(m);
   }
-  return real.mutex_unlock(m);
+  return mutex_unlock_slow(m, caller_pc(__builtin_return_address(0)));
 }
 
 int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* attributes) {

@@ -59,7 +59,8 @@ struct real_functions {
   int (*barrier_wait)(pthread_barrier_t*);
 };
 
-extern real_functions real;
+// Hidden: the hot path reaches it PC-relative, not through the GOT.
+extern real_functions real __attribute__((visibility("hidden")));
 
 // Resolves every pointer now (idempotent). Called at load time and before fork.
 void resolve_real_functions() noexcept;

@@ -204,6 +204,56 @@ TEST_F(monitor_test, ReaderReaderCycleBecomesReportableWhenAWriterJoins) {
   EXPECT_EQ(lock(3, 2, lock_mode::exclusive).size(), 1u);
 }
 
+TEST_F(monitor_test, LongerUngatedCycleReportedWhenShortestIsGated) {
+  lock(2, 100);  // gate
+  lock(2, 2);
+  lock(2, 1);  // 2 -> 1 under the gate
+  unlock(2, 1);
+  unlock(2, 2);
+  unlock(2, 100);
+  lock(3, 2);
+  lock(3, 3);  // 2 -> 3, no gate
+  unlock(3, 3);
+  unlock(3, 2);
+  lock(4, 3);
+  lock(4, 1);  // 3 -> 1, no gate
+  unlock(4, 1);
+  unlock(4, 3);
+  lock(1, 100);
+  lock(1, 1);
+  // 1 -> 2 under the gate closes 1 -> 2 -> 1 (gated: cannot deadlock) and
+  // 1 -> 2 -> 3 -> 1 (three threads, no common gate: can deadlock).
+  auto found = lock(1, 2);
+  ASSERT_EQ(found.size(), 1u);
+  ASSERT_EQ(found[0].size(), 3u);
+  EXPECT_EQ(found[0][0].from, 1u);
+  EXPECT_EQ(found[0][0].to, 2u);
+  EXPECT_EQ(found[0][1].to, 3u);
+  EXPECT_EQ(found[0][2].to, 1u);
+}
+
+TEST_F(monitor_test, FastPathAcceptsOnlyWhatBeforeLockWouldIgnore) {
+  monitor_thread& t = thread(1);
+  EXPECT_TRUE(t.fast_acquire_ok(1, lock_mode::exclusive, acquire_kind::blocking));  // holding nothing
+  lock(1, 1);
+  EXPECT_FALSE(t.fast_acquire_ok(2, lock_mode::exclusive, acquire_kind::blocking));  // new edge
+  EXPECT_TRUE(t.fast_acquire_ok(2, lock_mode::exclusive, acquire_kind::try_lock));   // adds no edge
+  EXPECT_FALSE(t.fast_acquire_ok(1, lock_mode::exclusive, acquire_kind::try_lock));  // held: full rules
+  lock(1, 2);
+  unlock(1, 2);
+  EXPECT_TRUE(t.fast_acquire_ok(2, lock_mode::exclusive, acquire_kind::blocking));   // cached now
+  EXPECT_FALSE(t.fast_acquire_ok(2, lock_mode::shared, acquire_kind::blocking));     // other mode: other context
+  t.acquired_fast(2, 0x42, lock_mode::exclusive);
+  ASSERT_EQ(t.held_count(), 2u);
+  EXPECT_EQ(t.held(1).pc, 0x42u);
+  EXPECT_FALSE(t.release_fast(1));  // not the newest: the full before_unlock handles it
+  EXPECT_TRUE(t.release_fast(2));
+  EXPECT_TRUE(t.release_fast(1));
+  EXPECT_FALSE(t.release_fast(1));
+  EXPECT_EQ(t.held_count(), 0u);
+  EXPECT_EQ(captures_, 1u);
+}
+
 TEST_F(monitor_test, LongCycleReportedWhole) {
   constexpr lock_id kLocks = 40;
   for (lock_id i = 1; i < kLocks; ++i) {

@@ -43,9 +43,11 @@
 // refused by the graph (kept acyclic) and remembered beside it; while such
 // edges exist (a potential deadlock was found), each new edge also costs a
 // breadth-first search over all recorded edges, so cycles running through a
-// refused edge are found too. Known limit: for each new edge one shortest
-// cycle is checked for gates and modes; a longer cycle through the same edge
-// that would be reportable while the shortest is not is missed.
+// refused edge are found too. For each new edge the shortest cycle is
+// checked for gates and modes first; if it is not reportable, a bounded
+// depth-first search (4,096 edge visits, 64 cycles) checks longer cycles
+// through the same edge. Known limit: a reportable cycle beyond that bound
+// is missed.
 #pragma once
 
 #include <atomic>
@@ -112,10 +114,27 @@ struct cycle_edge_view {
 // acquisition, only when it adds a new edge). Returns 0 if it cannot.
 using stack_capture_fn = stack_ref (*)(void* context);
 
+// A finalizer-quality 64-bit mix (splitmix64), for hashing lock ids.
+inline std::uint64_t mix64(std::uint64_t x) noexcept {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 // The per-thread part of the monitor. Owned by its thread (the runtime keeps
 // it in its thread record); moved nowhere. Held locks are stored in a chunked
 // array (16 inline, then chunks doubling in size, never moved while the thread
 // lives), so no count is too large and another thread can read a snapshot.
+//
+// Hot path (inline, below; no shared write, no lock, no allocation): an
+// acquisition that fast_acquire_ok() accepts (the lock is not held, and for a
+// blocking one every order edge it would add is already in the thread's edge
+// cache in the same context) needs no before_lock(): the caller takes the
+// real lock and calls acquired_fast() (= after_lock with no stack, known not
+// held). release_fast() pops the newest entry if it is `lock` at depth 1 (=
+// before_unlock). When they decline, the caller uses the monitor's full
+// functions, whose results are the same.
 class monitor_thread {
  public:
   explicit monitor_thread(thread_id id) noexcept;
@@ -150,13 +169,104 @@ class monitor_thread {
   }
   void end_change() noexcept { seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
 
+  // Hot path (owner thread only; see the class comment). True if acquiring
+  // `lock` in `mode` needs nothing from before_lock(): the thread does not
+  // hold it, and a blocking acquisition adds no edge this thread has not
+  // already recorded in the same context. O(held) cache probes.
+  bool fast_acquire_ok(lock_id lock, lock_mode mode, acquire_kind kind) const noexcept;
+  // The acquisition fast_acquire_ok() accepted succeeded (= after_lock(..., 0, true)).
+  void acquired_fast(lock_id lock, std::uintptr_t pc, lock_mode mode) noexcept;
+  // Releases `lock` if it is the newest entry at depth 1 (LIFO release); false
+  // otherwise (then call monitor::before_unlock, nothing changed).
+  bool release_fast(lock_id lock) noexcept;
+
  private:
   friend class monitor;
-  struct slot;
-  struct edge_cache;
+
+  // One held lock. Fields are atomics so another thread can take a snapshot
+  // (seqlock, see sequence()); the owner writes them with relaxed stores,
+  // which cost what plain stores cost on the architectures we run on.
+  struct slot {
+    std::atomic<lock_id> lock{0};
+    std::atomic<std::uintptr_t> pc{0};
+    std::atomic<stack_ref> stack{0};
+    std::atomic<std::uint32_t> depth{0};
+    std::atomic<std::uint8_t> mode{0};
+
+    held_lock load() const noexcept {
+      held_lock out;
+      out.lock = lock.load(std::memory_order_relaxed);
+      out.pc = pc.load(std::memory_order_relaxed);
+      out.stack = stack.load(std::memory_order_relaxed);
+      out.depth = depth.load(std::memory_order_relaxed);
+      out.mode = static_cast<lock_mode>(mode.load(std::memory_order_relaxed));
+      return out;
+    }
+    void store(const held_lock& entry) noexcept {
+      lock.store(entry.lock, std::memory_order_relaxed);
+      pc.store(entry.pc, std::memory_order_relaxed);
+      stack.store(entry.stack, std::memory_order_relaxed);
+      depth.store(entry.depth, std::memory_order_relaxed);
+      mode.store(static_cast<std::uint8_t>(entry.mode), std::memory_order_relaxed);
+    }
+  };
+
+  // The edges a thread has already reported to the shared graph, in the same
+  // context: keyed by (from, to, context) where the context hashes the other
+  // held exclusive locks (the gate candidates) and the modes. A hit means the
+  // shared payload cannot change, so the acquisition needs no shared state; a
+  // miss (or an evicted entry) only costs a slow path. Four-way set
+  // associative (newest first), so a few hot edges mapping to one set do not
+  // evict each other; the set index is a multiplicative hash of (from, to).
+  // Starts at 256 entries (6 KiB, allocated on the thread's first nested
+  // blocking acquisition) and doubles (keeping its entries), up to 4096
+  // entries (96 KiB), each time the slow path has seen misses for half as
+  // many edges as the cache has entries: sized to the thread's working set of
+  // edges (an ordered transfer between 64 accounts has 2016). Owner thread only.
+  struct edge_cache {
+    struct entry {
+      lock_id from = 0;
+      lock_id to = 0;
+      std::uint64_t context = 0;
+    };
+    static constexpr std::size_t kWays = 4;
+    static constexpr std::size_t kInitialSets = 64;
+    static constexpr std::size_t kMaxSets = 1024;
+    std::unique_ptr<entry[]> entries;  // kWays per set
+    std::size_t set_mask = 0;
+    unsigned set_shift = 64;  // 64 - log2(sets): the index is the hash's top bits
+    std::size_t misses = 0;
+
+    const entry* set_of(lock_id from, lock_id to) const noexcept {
+      const std::uint64_t h = ((from << 32) ^ (from >> 32) ^ to) * 0x9e3779b97f4a7c15ULL;
+      return &entries[kWays * static_cast<std::size_t>(h >> set_shift)];
+    }
+    bool contains(lock_id from, lock_id to, std::uint64_t context) const noexcept {
+      const entry* e = set_of(from, to);
+      for (std::size_t w = 0; w < kWays; ++w) {
+        if (e[w].from == from && e[w].to == to && e[w].context == context) return true;
+      }
+      return false;
+    }
+    // Slow path only (monitor_thread.cpp).
+    void insert(lock_id from, lock_id to, std::uint64_t context) noexcept;
+    void note_miss() noexcept;  // may grow (and empty) the cache
+    void clear() noexcept;
+  };
+
+  // The cache context of edge held -> wanted: the hash-sum of the other
+  // exclusive locks held (`gate_sum` minus the held lock's own share) and
+  // both modes.
+  static std::uint64_t edge_context(std::uint64_t gate_sum, lock_mode held_mode, std::uint64_t held_hash,
+                                    lock_mode wanted_mode) noexcept {
+    const std::uint64_t own = held_mode == lock_mode::exclusive ? held_hash : 0;
+    return (gate_sum - own) ^ (held_mode == lock_mode::shared ? 0x5bd1e995ULL : 0) ^
+           (wanted_mode == lock_mode::shared ? 0xc2b2ae35ULL : 0);
+  }
 
   slot& slot_at(std::size_t index) const noexcept;
   void push(const held_lock& entry) noexcept;
+  void push_slow(const held_lock& entry) noexcept;  // out of line: push() for the inline hot path
   void remove_at(std::size_t index) noexcept;
   std::size_t index_of(lock_id lock) const noexcept;
 
@@ -166,9 +276,9 @@ class monitor_thread {
   thread_id id_;
   std::atomic<std::uint64_t> seq_{0};
   std::atomic<std::size_t> count_{0};
-  std::unique_ptr<slot[]> inline_;
+  mutable slot inline_[kInline];
   std::atomic<slot*> chunks_[kChunks] = {};
-  std::unique_ptr<edge_cache> cache_;
+  edge_cache cache_;
 };
 
 // What a before_lock() call found.
@@ -251,5 +361,61 @@ class monitor {
   struct impl;
   std::unique_ptr<impl> impl_;
 };
+
+// ---- monitor_thread hot path (inline: called from the interposed functions) ----
+
+[[gnu::always_inline]] inline bool monitor_thread::fast_acquire_ok(lock_id lock, lock_mode mode, acquire_kind kind) const noexcept {
+  const std::size_t count = count_.load(std::memory_order_relaxed);
+  if (__builtin_expect(count == 0, 1)) return true;
+  if (count > kInline) return false;  // rare: the full path handles chunks
+  // The lock hashes are computed here, not stored at push time: an
+  // acquisition while holding nothing (the commonest) never needs them.
+  std::uint64_t hashes[kInline];
+  std::uint64_t gate_sum = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const slot& s = inline_[i];
+    const lock_id held = s.lock.load(std::memory_order_relaxed);
+    if (held == lock) return false;  // re-acquisition: full rules
+    hashes[i] = mix64(held);
+    if (s.mode.load(std::memory_order_relaxed) == static_cast<std::uint8_t>(lock_mode::exclusive)) {
+      gate_sum += hashes[i];
+    }
+  }
+  if (kind != acquire_kind::blocking) return true;  // adds no edge
+  const edge_cache& cache = cache_;
+  if (cache.entries == nullptr) return false;
+  for (std::size_t i = 0; i < count; ++i) {
+    const slot& s = inline_[i];
+    const auto held_mode = static_cast<lock_mode>(s.mode.load(std::memory_order_relaxed));
+    const std::uint64_t context = edge_context(gate_sum, held_mode, hashes[i], mode);
+    if (!cache.contains(s.lock.load(std::memory_order_relaxed), lock, context)) return false;
+  }
+  return true;
+}
+
+[[gnu::always_inline]] inline void monitor_thread::acquired_fast(lock_id lock, std::uintptr_t pc, lock_mode mode) noexcept {
+  const std::size_t n = count_.load(std::memory_order_relaxed);
+  begin_change();
+  if (__builtin_expect(n < kInline, 1)) {
+    inline_[n].store(held_lock{lock, pc, 0, mode, 1});
+    count_.store(n + 1, std::memory_order_relaxed);
+  } else {
+    push_slow(held_lock{lock, pc, 0, mode, 1});
+  }
+  end_change();
+}
+
+[[gnu::always_inline]] inline bool monitor_thread::release_fast(lock_id lock) noexcept {
+  const std::size_t n = count_.load(std::memory_order_relaxed);
+  if (n == 0 || n > kInline) return false;
+  slot& top = inline_[n - 1];
+  if (top.lock.load(std::memory_order_relaxed) != lock || top.depth.load(std::memory_order_relaxed) != 1) {
+    return false;
+  }
+  begin_change();
+  count_.store(n - 1, std::memory_order_relaxed);
+  end_change();
+  return true;
+}
 
 }  // namespace concheck::detector
