@@ -2,6 +2,7 @@
 #include "parse_pch.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <stdlib.h>
 
 #include <cstdlib>
@@ -167,6 +168,7 @@ std::string pch_cache::build(CXIndex index, const compile_job& job, unsigned num
     }
   }
   if (tu != nullptr) clang_disposeTranslationUnit(tu);
+  ::malloc_trim(0);  // hand the header AST's memory back (see release_freed_memory in parse_pool.cpp)
   return path;
 }
 

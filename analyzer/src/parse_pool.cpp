@@ -3,6 +3,7 @@
 
 #include <clang-c/Index.h>
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +21,15 @@
 namespace concheck::analyzer {
 namespace {
 
+// Gives the memory of a disposed TU back to the system. libclang frees a
+// TU's AST slabs to malloc, which keeps much of it (fragmented between smaller
+// live blocks) in the worker thread's arena: gtest_unittest.cc's TU leaves
+// 159 MB resident after disposal, 81 MB after a trim (measured). That does not
+// lower the peak of one worker (the largest TU sets it), but it keeps idle and
+// between-TU memory down, which adds up across workers with -j N. malloc_trim
+// walks every arena (a few ms per TU).
+void release_freed_memory() { ::malloc_trim(0); }
+
 // Owns a parsed TU; disposes of it at scope exit.
 struct parsed_tu {
   CXTranslationUnit tu = nullptr;
@@ -32,7 +42,9 @@ struct parsed_tu {
     return *this;
   }
   ~parsed_tu() {
-    if (tu != nullptr) clang_disposeTranslationUnit(tu);
+    if (tu == nullptr) return;
+    clang_disposeTranslationUnit(tu);
+    release_freed_memory();
   }
   bool ok() const { return tu != nullptr && error.empty(); }
 };

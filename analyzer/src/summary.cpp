@@ -248,11 +248,63 @@ bool program::concurrent(const std::set<std::string>& a, const std::set<std::str
   return false;
 }
 
+namespace {
+
+bool same_place(const location& a, const location& b) {
+  return a.file == b.file && a.line == b.line && a.column == b.column;
+}
+
+// For each TU, the USRs it defines that an earlier TU defines elsewhere (a
+// distinct entity: `main` of another program, or an external name reused by
+// another program), mapped to the TU-local id they get.
+// Two TUs defining the USR at one same place (a file compiled twice, a
+// header's inline function) share one id, so the entity still counts once.
+std::vector<std::map<std::string, std::string>> per_tu_renames(const std::vector<tu_facts_ptr>& facts) {
+  std::vector<std::map<std::string, std::string>> renames(facts.size());
+  std::map<std::string, const function_facts*> first;
+  std::map<std::string, std::string> by_place;  // "USR\nfile:line:col" -> the id its first TU gave it
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    if (!facts[i]) continue;
+    for (const auto& [id, f] : facts[i]->functions) {
+      auto [it, inserted] = first.emplace(id, &f);
+      if (inserted || same_place(it->second->where, f.where)) continue;
+      std::string place = id + "\n" + f.where.file + ":" + std::to_string(f.where.line) + ":" + std::to_string(f.where.column);
+      renames[i][id] = by_place.emplace(place, id + "@tu" + std::to_string(i)).first->second;
+    }
+  }
+  return renames;
+}
+
+// `f` with its own id, callees and thread entries renamed as `renames` says.
+std::unique_ptr<function_facts> rewrite(const function_facts& f, const std::map<std::string, std::string>& renames) {
+  auto copy = std::make_unique<function_facts>(f);
+  auto apply = [&](std::string& id) {
+    if (auto r = renames.find(id); r != renames.end()) id = r->second;
+  };
+  apply(copy->id);
+  for (auto& c : copy->calls) apply(c.callee);
+  for (auto& s : copy->spawns) apply(s.entry);
+  return copy;
+}
+
+}  // namespace
+
 program build_program(const std::vector<tu_facts_ptr>& facts) {
   program p;
-  for (const auto& tu : facts) {
+  const auto renames = per_tu_renames(facts);
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    const auto& tu = facts[i];
     if (!tu) continue;
-    for (const auto& [id, f] : tu->functions) p.functions.emplace(id, &f);
+    for (const auto& [id, f] : tu->functions) {
+      if (renames[i].empty()) {
+        p.functions.emplace(id, &f);
+        continue;
+      }
+      auto own = renames[i].find(id);
+      if (p.functions.count(own != renames[i].end() ? own->second : id) != 0) continue;  // first definition wins
+      p.rewritten.push_back(rewrite(f, renames[i]));
+      p.functions.emplace(p.rewritten.back()->id, p.rewritten.back().get());
+    }
     for (const auto& [id, v] : tu->vars) {
       auto [it, inserted] = p.vars.emplace(id, v);
       if (!inserted && it->second.guarded_by.empty()) it->second.guarded_by = v.guarded_by;

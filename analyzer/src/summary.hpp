@@ -2,7 +2,13 @@
 //
 // build_program() merges the facts of every translation unit (functions,
 // variables and classes by USR; the first definition of a function wins, so a
-// header's inline function summarized in many TUs counts once) and derives:
+// header's inline function summarized in many TUs counts once; a TU that has
+// no body for a function contributes nothing about it) and derives:
+//  - per-TU functions: a USR defined in several TUs at different places names
+//    distinct entities (`main` of several programs in one compile_commands.json,
+//    or one external name defined in two programs). The first definition keeps
+//    the USR; every later one is renamed "USR@tu<N>", and the calls and thread
+//    starts of its own TU are redirected to it, so no program loses its body.
 //  - thread roots: where concurrently running code starts. A function passed
 //    to a thread start is a root (run by as many threads as it has start sites,
 //    "several" when started in a loop); the code of the starting function after
@@ -22,6 +28,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -47,6 +54,10 @@ struct acquired_lock {
 
 struct program {
   std::map<std::string, const function_facts*> functions;
+  // Copies of the functions of TUs with per-TU (renamed) definitions, with ids,
+  // callees and thread entries rewritten; `functions` points into them. Boxed
+  // so that the pointers survive moving the program.
+  std::vector<std::unique_ptr<function_facts>> rewritten;
   std::map<std::string, var_info> vars;
   std::map<std::string, class_info> classes;
 

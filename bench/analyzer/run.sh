@@ -4,9 +4,10 @@
 #
 #   bench/analyzer/run.sh CONCHECK_BINARY [JOBS]
 #
-# Environment: RUNS (runs per measurement on the generated project, median
-# taken; default 3), GTEST_RUNS (default 1: one clang-tidy pass over GoogleTest
-# takes minutes), GTEST_ONE_WORKER=1 (also time GoogleTest with -j 1 for an
+# Environment: BENCH_REPS (timed runs of each tool per project, median taken;
+# default 1 so that a default run stays under ~10 minutes: one clang-tidy pass
+# over GoogleTest alone takes 4-8 minutes on 2 loaded cores), RUNS and
+# GTEST_RUNS (override BENCH_REPS for one project), GTEST_ONE_WORKER=1 (also time GoogleTest with -j 1 for an
 # exact one-worker memory peak; default 0: the -j N peak bounds it), FILES
 # (TUs of the generated project, default 40),
 # KEEP=1 keeps the work folder, CLANG_TIDY (default clang-tidy-14).
@@ -14,8 +15,11 @@ set -euo pipefail
 
 CONCHECK=${1:?usage: bench/analyzer/run.sh CONCHECK_BINARY [JOBS]}
 JOBS=${2:-$(nproc)}
-RUNS=${RUNS:-3}
-GTEST_RUNS=${GTEST_RUNS:-1}
+BENCH_REPS=${BENCH_REPS:-1}
+RUNS=${RUNS:-$BENCH_REPS}
+GTEST_RUNS=${GTEST_RUNS:-$BENCH_REPS}
+[[ $RUNS =~ ^[0-9]+$ && $RUNS -ge 1 ]] || { echo "bench/analyzer: RUNS/BENCH_REPS must be a positive integer, not '$RUNS'" >&2; exit 2; }
+[[ $GTEST_RUNS =~ ^[0-9]+$ ]] || { echo "bench/analyzer: GTEST_RUNS must be a number, not '$GTEST_RUNS'" >&2; exit 2; }
 FILES=${FILES:-40}
 CLANG_TIDY=${CLANG_TIDY:-clang-tidy-14}
 TIDY_CHECK='-*,misc-definitions-in-headers'

@@ -88,6 +88,38 @@ TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
   EXPECT_THAT(fast.err, testing::HasSubstr("1 header parses, 0 whole-file fallbacks"));
 }
 
+// A header helper that takes a lock has no body in the TUs that include it
+// (their header bodies are skipped): that must count as "no information", and
+// the header parse's body as the truth, so the lock it takes still orders
+// after the lock its caller in a .cpp holds.
+TEST(CliParallel, HeaderHelperBodyCountsForCallersLockOrder) {
+  scratch_dir dir;
+  dir.file("include/locks.hpp",
+           "#pragma once\n"
+           "#include <mutex>\n"
+           "inline std::mutex first_mutex, second_mutex;\n"
+           "inline int total = 0;\n"
+           "inline void add_under_second() { std::lock_guard<std::mutex> g(second_mutex); ++total; }\n"
+           "void forward();\n"
+           "void backward();\n");
+  std::string one = dir.file("src/one.cpp",
+                             "#include \"locks.hpp\"\n"
+                             "void forward() { std::lock_guard<std::mutex> g(first_mutex); add_under_second(); }\n");
+  std::string two = dir.file("src/two.cpp",
+                             "#include \"locks.hpp\"\n#include <thread>\n"
+                             "void backward() { std::lock_guard<std::mutex> g(second_mutex); "
+                             "std::lock_guard<std::mutex> h(first_mutex); ++total; }\n"
+                             "int main() { std::thread a(forward), b(backward); a.join(); b.join(); }\n");
+  std::string include = "-I" + dir / "include";
+  auto fast = run_concheck({"analyze", "--stats", "-j2", one, two, "--", include});
+  auto full = run_concheck({"analyze", "--full-parse", "-j2", one, two, "--", include});
+  EXPECT_EQ(fast.exit_code, 1) << fast.err;
+  EXPECT_EQ(fast.out, full.out);
+  EXPECT_THAT(fast.out, testing::HasSubstr("[concheck-lock-order-inversion]"));
+  EXPECT_THAT(fast.out, testing::HasSubstr("locks.hpp:5:"));  // the helper's acquisition, a note of the cycle
+  EXPECT_THAT(fast.err, testing::HasSubstr("1 header parses, 0 whole-file fallbacks"));
+}
+
 }  // namespace
 }  // namespace concheck::cli_test
 
