@@ -96,6 +96,9 @@ void destroy_locked_pair(std::mutex* (&slots)[2]) {
 }
 
 TEST_F(report_sites_test, TwoLocksDestroyedAtOneLineAreTwoFindings) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "needs concheck's operator delete, which ASan builds leave out";
+#endif
   std::mutex* first[2] = {new std::mutex, new std::mutex};
   destroy_locked_pair(first);
   EXPECT_EQ(found(finding_kind::destroy_locked).size(), 2u);
