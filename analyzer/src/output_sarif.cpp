@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "output.hpp"
@@ -117,12 +118,15 @@ std::string render_sarif(const std::vector<diagnostic>& diagnostics, const std::
          {{"name", "concheck"},
           {"version", CONCHECK_VERSION},
           {"semanticVersion", CONCHECK_VERSION},
-          {"informationUri", CONCHECK_INFORMATION_URI},
           {"rules", std::move(rule_list)}}}}},
       {"invocations",
        json::array({{{"executionSuccessful", context.errors.empty()},
                      {"toolExecutionNotifications", std::move(notifications)}}})},
       {"results", std::move(results)}};
+  // informationUri is optional in SARIF; emitted only when the build names the project page.
+  if (std::string_view(CONCHECK_INFORMATION_URI).size() > 0) {
+    run["tool"]["driver"]["informationUri"] = CONCHECK_INFORMATION_URI;
+  }
   if (!root.empty()) run["originalUriBaseIds"] = {{"%SRCROOT%", {{"uri", "file://" + uri_encode(root)}}}};
   json log = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
               {"version", "2.1.0"},

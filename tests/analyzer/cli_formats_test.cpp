@@ -64,7 +64,7 @@ TEST(CliFormats, SarifHasWhatGithubCodeScanningRequires) {
   const json& driver = run["tool"]["driver"];
   EXPECT_EQ(driver["name"], "concheck");
   EXPECT_TRUE(driver["version"].is_string());
-  EXPECT_TRUE(driver["informationUri"].is_string());
+  EXPECT_TRUE(!driver.contains("informationUri") || driver["informationUri"].is_string());
   std::set<std::string> rule_ids;
   for (const auto& rule : driver["rules"]) {
     rule_ids.insert(rule["id"].get<std::string>());
