@@ -5,6 +5,7 @@
 
 #include "ast_util.hpp"
 #include "ast_walker.hpp"
+#include "stack_budget.hpp"
 
 namespace concheck::analyzer::detail {
 
@@ -56,7 +57,7 @@ void body_walker::walk_expr(CXCursor c) {
     int& d;
     ~leave() { --d; }
   } on_exit{depth_};
-  if (depth_ > kMaxDepth) return;
+  if (depth_ > kMaxDepth || stack_nearly_exhausted()) return;
   switch (clang_getCursorKind(c)) {
     case CXCursor_BinaryOperator: {
       auto kids = children(c);

@@ -2,6 +2,7 @@
 #include "ast_walker.hpp"
 
 #include "ast_util.hpp"
+#include "stack_budget.hpp"
 
 namespace concheck::analyzer::detail {
 
@@ -30,7 +31,7 @@ struct depth_guard {
 
 void body_walker::walk_stmt(CXCursor c) {
   depth_guard guard(depth_);
-  if (depth_ > kMaxDepth) return;
+  if (depth_ > kMaxDepth || stack_nearly_exhausted()) return;
   switch (clang_getCursorKind(c)) {
     case CXCursor_CompoundStmt: walk_compound(c); return;
     case CXCursor_DeclStmt:

@@ -123,7 +123,9 @@ class body_walker {
   int loop_depth_ = 0;
   // Deeper nesting than this (a generated a+b+...+z chain of thousands of
   // terms) is not followed: the walk recurses once per level and must not
-  // exhaust a worker thread's stack. Real code stays far below it.
+  // exhaust a worker thread's stack. Real code stays far below it. The walk
+  // also stops early when the thread's stack runs low (stack_budget.hpp):
+  // frame sizes differ between builds (sanitizers) and callers' threads.
   static constexpr int kMaxDepth = 1000;
   int depth_ = 0;  // current recursion depth of walk_stmt/walk_expr
   int next_group_ = 0;
