@@ -246,9 +246,13 @@ TEST_F(misuse_test, DumpThreadsShowsHeldLocksAndWaits) {
     std::lock_guard<std::mutex> g(contended);
   });
   // Poll the dump until the thread is seen waiting (it will be: it cannot
-  // get the lock until we release it).
-  std::string dump;
-  while ((dump = dump_to_string()).find("waits for std::mutex") == std::string::npos) std::this_thread::yield();
+  // get the lock until we release it). One dump reads a thread's name before
+  // its wait, so the pass that first sees the wait may predate the name (slow
+  // passes under sanitizers do): dump once more. The name was set before the
+  // wait began and the wait lasts until we unlock, so this dump has both.
+  while (dump_to_string().find("waits for std::mutex") == std::string::npos) std::this_thread::yield();
+  const std::string dump = dump_to_string();
+  EXPECT_NE(dump.find("waits for std::mutex"), std::string::npos) << dump;
   EXPECT_NE(dump.find("T0 'main'"), std::string::npos) << dump;
   EXPECT_NE(dump.find("holds std::mutex"), std::string::npos) << dump;
   EXPECT_NE(dump.find("blocked-one"), std::string::npos) << dump;
