@@ -24,6 +24,7 @@ struct visit_state {
   const std::set<std::string>* main_files;
   project_includes* out;
   std::set<std::string> seen;
+  std::set<std::string> listed;  // every file the inclusion list named, filtered or not
 };
 
 // The file holding `location` (its spelling), or null.
@@ -38,11 +39,12 @@ CXFile file_of(CXSourceLocation location) {
 project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::string>& main_files) {
   project_includes result;
   std::string main_name = take(clang_getTranslationUnitSpelling(tu));
-  visit_state state{tu, clang_getFile(tu, main_name.c_str()), &main_files, &result, {}};
+  visit_state state{tu, clang_getFile(tu, main_name.c_str()), &main_files, &result, {}, {}};
   clang_getInclusions(
       tu,
       [](CXFile file, CXSourceLocation* stack, unsigned depth, CXClientData data) {
         auto& s = *static_cast<visit_state*>(data);
+        s.listed.insert(path_of(file));
         if (depth == 0) return;  // the main file itself
         if (clang_Location_isInSystemHeader(clang_getLocation(s.tu, file, 1, 1)) != 0) return;
         std::string path = path_of(file);
@@ -60,6 +62,23 @@ project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::s
         CXFile includer = file_of(stack[0]);
         if (depth == 1 && includer != nullptr && s.main_file != nullptr && clang_File_isEqual(includer, s.main_file) != 0)
           s.out->top_level.push_back(path);
+      },
+      &state);
+  // Top-level declarations from files the list never named: post-preamble includes.
+  clang_visitChildren(
+      clang_getTranslationUnitCursor(tu),
+      [](CXCursor cursor, CXCursor, CXClientData data) {
+        auto& s = *static_cast<visit_state*>(data);
+        CXSourceLocation where = clang_getCursorLocation(cursor);
+        if (clang_Location_isInSystemHeader(where) != 0 || clang_Location_isFromMainFile(where) != 0)
+          return CXChildVisit_Continue;
+        CXFile file = file_of(where);
+        if (file == nullptr) return CXChildVisit_Continue;
+        std::string path = path_of(file);
+        if (path.empty() || s.listed.contains(path) || s.main_files->contains(path)) return CXChildVisit_Continue;
+        s.listed.insert(path);
+        s.out->parsed_here.push_back(path);
+        return CXChildVisit_Continue;
       },
       &state);
   return result;

@@ -38,6 +38,12 @@ inline constexpr unsigned kSkipHeaderBodies = CXTranslationUnit_PrecompiledPream
 struct project_includes {
   std::vector<std::string> all;       // every non-system file the TU includes (absolute)
   std::vector<std::string> top_level; // those the main file itself #includes, in order
+  // Files the main file includes after its first declaration: outside the
+  // precompiled preamble, so their bodies were parsed with the main file.
+  // libclang's inclusion list leaves them out when a TU has a preamble (it
+  // assumes every direct include of the main file is in the preamble); they
+  // are found as the files of top-level declarations it never listed.
+  std::vector<std::string> parsed_here;
 };
 
 // The non-system files `tu` includes (not the main file, not system

@@ -96,7 +96,14 @@ pch_cache::pch_cache() {
   header_ = folder_ + "/concheck-std.hpp";
   std::ofstream out(header_, std::ios::binary);
   out << kStandardHeader;
-  if (!out) folder_.clear();
+  if (!out) {
+    folder_.clear();
+    return;
+  }
+  out.close();
+  std::error_code ec;
+  auto canonical = std::filesystem::weakly_canonical(header_, ec);
+  if (!ec) header_ = canonical.string();
 }
 
 pch_cache::~pch_cache() {

@@ -54,6 +54,10 @@ class pch_cache {
 
   unsigned built() const { return built_.load(); }
 
+  // The header the PCHs are built from (canonical path): a TU parsed with a
+  // PCH lists it among its includes, but it is not a project header.
+  const std::string& header() const { return header_; }
+
  private:
   std::string build(CXIndex index, const compile_job& job, unsigned number);
 

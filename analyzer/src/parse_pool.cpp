@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <chrono>
 #include <exception>
 #include <filesystem>
@@ -109,6 +111,26 @@ bool cover_headers(const worker_context& ctx, const compile_job& job, const std:
   return extract_into(ctx, job, headers.tu, result);
 }
 
+// The order workers take jobs in: largest source file first (longest
+// processing time first). With -j N the long TUs start early instead of one
+// of them running alone at the end, and the largest AST is built before the
+// facts of the other TUs accumulate, which lowers one worker's memory peak
+// (bench/analyzer/README.md). Ties keep job order.
+std::vector<std::size_t> largest_first(const std::vector<compile_job>& jobs) {
+  std::vector<std::pair<std::uintmax_t, std::size_t>> sized;
+  sized.reserve(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    std::error_code ec;
+    std::uintmax_t size = std::filesystem::file_size(jobs[i].file, ec);
+    sized.emplace_back(ec ? 0 : size, i);
+  }
+  std::stable_sort(sized.begin(), sized.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::size_t> order;
+  order.reserve(sized.size());
+  for (const auto& entry : sized) order.push_back(entry.second);
+  return order;
+}
+
 void run_job(const worker_context& ctx, const compile_job& job, parse_result& result) {
   if (std::string problem = check_source_file(job.file, ctx.settings.max_file_size); !problem.empty()) {
     result.error = problem;
@@ -123,6 +145,11 @@ void run_job(const worker_context& ctx, const compile_job& job, parse_result& re
     if (!ctx.settings.extract) return;  // every rule off: only the verdict on the parse matters
     if (!extract_into(ctx, job, parsed.tu, result)) return;
     project_includes includes = project_includes_of(parsed.tu, *ctx.main_files);
+    if (!pch.empty()) {  // the PCH's own header holds only standard headers
+      std::erase(includes.all, ctx.cache->header());
+      std::erase(includes.top_level, ctx.cache->header());
+    }
+    ctx.headers->claim(includes.parsed_here);  // their bodies were just parsed and extracted
     parsed = parsed_tu();  // dispose of it first: two big ASTs at once would double the peak memory
     if (cover_headers(ctx, job, pch, includes, result)) return;
     if (!result.error.empty()) return;
@@ -160,11 +187,13 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
     main_files.insert(ec ? job.file : canonical.string());
   }
   std::atomic<unsigned> header_parses{0};
+  const std::vector<std::size_t> order = largest_first(jobs);
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     CXIndex index = clang_createIndex(/*excludeDeclarationsFromPCH=*/0, /*displayDiagnostics=*/0);
     worker_context ctx{index, cache ? &*cache : nullptr, &headers, &main_files, &header_parses, settings};
-    for (std::size_t i = next++; i < jobs.size(); i = next++) {
+    for (std::size_t n = next++; n < order.size(); n = next++) {
+      const std::size_t i = order[n];
       auto start = std::chrono::steady_clock::now();
       run_job(ctx, jobs[i], results[i]);
       results[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -2,7 +2,8 @@
 // extracting their facts.
 //
 // Each worker owns one CXIndex (libclang indexes are not shared between
-// threads) and takes the next job from an atomic counter. A job is checked
+// threads) and takes the next job from an atomic counter, largest source
+// file first. A job is checked
 // (source_check.hpp), parsed with the shared standard-library PCH when one
 // applies (parse_pch.hpp) and with its headers' function bodies skipped
 // (parse_headers.hpp: they are parsed once per run instead), refused when it

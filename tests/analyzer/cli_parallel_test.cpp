@@ -88,6 +88,37 @@ TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
   EXPECT_THAT(fast.err, testing::HasSubstr("1 header parses, 0 whole-file fallbacks"));
 }
 
+// A header included after the first declaration is outside the TU's
+// precompiled preamble: its bodies are parsed with the main file, so no other
+// TU parses them again. Files are taken largest first: one.cpp (padded) runs
+// before two.cpp although listed second, and covers the header for both.
+TEST(CliParallel, HeaderIncludedAfterCodeIsCoveredByThatFile) {
+  scratch_dir dir;
+  dir.file("include/counter.hpp",
+           "#pragma once\n"
+           "#include <mutex>\n"
+           "inline std::mutex counter_mutex;\n"
+           "inline int counter = 0;\n"
+           "inline void locked_increment() { std::lock_guard<std::mutex> g(counter_mutex); ++counter; }\n"
+           "inline void racy_increment() { ++counter; }\n");
+  std::string two = dir.file("src/two.cpp",
+                             "#include \"counter.hpp\"\n#include <thread>\n"
+                             "void start_two() { std::thread a(racy_increment); a.join(); }\n");
+  std::string one = dir.file("src/one.cpp",
+                             "#include <thread>\n"
+                             "int declared_before_the_include = 0;\n"
+                             "#include \"counter.hpp\"\n"
+                             "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n" +
+                                 std::string(400, '/') + "\n");
+  std::string include = "-I" + dir / "include";
+  auto fast = run_concheck({"analyze", "--stats", "-j1", two, one, "--", include});
+  auto full = run_concheck({"analyze", "--full-parse", "-j1", two, one, "--", include});
+  EXPECT_EQ(fast.exit_code, 1) << fast.err;
+  EXPECT_EQ(fast.out, full.out);
+  EXPECT_THAT(fast.out, testing::HasSubstr("counter.hpp:6:"));
+  EXPECT_THAT(fast.err, testing::HasSubstr("0 header parses, 0 whole-file fallbacks"));
+}
+
 // A header helper that takes a lock has no body in the TUs that include it
 // (their header bodies are skipped): that must count as "no information", and
 // the header parse's body as the truth, so the lock it takes still orders
