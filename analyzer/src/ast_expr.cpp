@@ -272,7 +272,7 @@ std::string body_walker::walk_lambda(CXCursor lambda, bool called_here) {
     }
   }
   if (called_here) {
-    fn_.calls.push_back(call_fact{id, tu_.facts.functions[id].display, where, state_.snapshot(), {}, call_fact::receiver_kind::none});
+    fn_.calls.push_back(call_fact{id, where, state_.snapshot(), {}, call_fact::receiver_kind::none});
   }
   return id;
 }
@@ -394,7 +394,7 @@ void body_walker::walk_call(CXCursor c) {
     // A user constructor is a call like any other (its locks order after ours).
     if (!in_system_header(callee)) {
       std::string id = usr(callee);
-      if (!id.empty()) fn_.calls.push_back(call_fact{id, qualified_name(callee), location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none});
+      if (!id.empty()) fn_.calls.push_back(call_fact{id, location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none});
     }
     return;
   }
@@ -411,7 +411,7 @@ void body_walker::walk_call(CXCursor c) {
     if (annotated_lock_call(callee, location_of(c))) return;
     std::string id = usr(callee);
     if (id.empty()) return;
-    call_fact call{id, qualified_name(callee), location_of(c), state_.snapshot(), {}, receiver_of(c)};
+    call_fact call{id, location_of(c), state_.snapshot(), {}, receiver_of(c)};
     if (name.rfind("operator", 0) != 0) {  // operator calls count the object as an argument
       for (unsigned i = 0; i < args.size(); ++i) {
         if (!tu_.types.is_lockable(clang_getCursorType(args[i]))) continue;
@@ -510,7 +510,7 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
     if (clang_getCursorKind(o) == CXCursor_DeclRefExpr) {
       if (auto it = lambda_vars_.find(usr(clang_getCursorReferenced(o))); it != lambda_vars_.end()) {
         for (CXCursor a : rest) walk_expr(a);
-        fn_.calls.push_back(call_fact{it->second, tu_.facts.functions[it->second].display, where, state_.snapshot(), {}, call_fact::receiver_kind::none});
+        fn_.calls.push_back(call_fact{it->second, where, state_.snapshot(), {}, call_fact::receiver_kind::none});
         return true;
       }
     }

@@ -76,7 +76,6 @@ struct acquisition_fact {
 
 struct call_fact {
   std::string callee;      // USR
-  std::string callee_display;
   location where;
   held_set held;
   // Locks passed as arguments (by reference or pointer), by argument index:

@@ -173,6 +173,18 @@ tu_facts_ptr extract_facts(CXTranslationUnit tu, const analysis_options&) {
   std::erase_if(facts->vars, [&](const auto& entry) {
     return entry.second.kind == var_kind::local && context.captured_locals.count(entry.first) == 0;
   });
+  // Facts live until the rules run over every TU: give back what push_back
+  // over-reserved (up to half of each vector).
+  for (auto& [id, f] : facts->functions) {
+    f.accesses.shrink_to_fit();
+    f.acquisitions.shrink_to_fit();
+    f.calls.shrink_to_fit();
+    f.spawns.shrink_to_fit();
+    f.joins.shrink_to_fit();
+    f.cv_waits.shrink_to_fit();
+    f.blocking.shrink_to_fit();
+    f.unjoined_threads.shrink_to_fit();
+  }
   return facts;
 }
 
