@@ -4,10 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "interned.hpp"
+
 namespace concheck::analyzer {
 
 struct location {
-  std::string file;   // as given on the command line / in compile_commands.json, made absolute
+  interned file;      // as given on the command line / in compile_commands.json, made absolute
   unsigned line = 0;
   unsigned column = 0;
 };

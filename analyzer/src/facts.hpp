@@ -27,8 +27,8 @@ namespace concheck::analyzer {
 // A lock as the source names it: `id` is the canonical key, `display` the
 // user's words ("account::mu_", "g_lock", "forks[]").
 struct lock_name {
-  std::string id;
-  std::string display;
+  interned id;
+  interned display;
   friend bool operator<(const lock_name& a, const lock_name& b) { return a.id < b.id; }
   friend bool operator==(const lock_name& a, const lock_name& b) { return a.id == b.id; }
 };
@@ -57,7 +57,7 @@ struct var_info {
 };
 
 struct access_fact {
-  std::string var;   // key into tu_facts::vars
+  interned var;      // key into tu_facts::vars
   bool write = false;
   location where;
   held_set held;
@@ -75,7 +75,7 @@ struct acquisition_fact {
 };
 
 struct call_fact {
-  std::string callee;      // USR
+  interned callee;         // USR
   location where;
   held_set held;
   // Locks passed as arguments (by reference or pointer), by argument index:

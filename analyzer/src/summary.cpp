@@ -278,7 +278,7 @@ std::vector<std::map<std::string, std::string>> per_tu_renames(const std::vector
 // `f` with its own id, callees and thread entries renamed as `renames` says.
 std::unique_ptr<function_facts> rewrite(const function_facts& f, const std::map<std::string, std::string>& renames) {
   auto copy = std::make_unique<function_facts>(f);
-  auto apply = [&](std::string& id) {
+  auto apply = [&](auto& id) {
     if (auto r = renames.find(id); r != renames.end()) id = r->second;
   };
   apply(copy->id);

@@ -226,7 +226,7 @@ inline void add_unlocked() { ++total; }
   ASSERT_EQ(diags.size(), 1u);
   EXPECT_EQ(diags[0].rule, "unprotected-write");
   EXPECT_EQ(diags[0].where.line, 7u);
-  EXPECT_EQ(fs::path(diags[0].where.file).filename(), "shared.hpp");
+  EXPECT_EQ(fs::path(diags[0].where.file.str()).filename(), "shared.hpp");
 }
 
 TEST(analysis_merge, empty_and_null_facts_are_harmless) {
