@@ -62,10 +62,9 @@ TEST(CliParallel, StatsReportPrecompiledHeaderUse) {
 namespace concheck::cli_test {
 namespace {
 
-// Header bodies are parsed once per run (not in every TU): findings in a
-// header's inline functions must be the same as with --full-parse.
-TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
-  scratch_dir dir;
+// include/counter.hpp: a locked and a racy increment of one counter, inline;
+// the race is on its line 6.
+void write_counter_header(scratch_dir& dir) {
   dir.file("include/counter.hpp",
            "#pragma once\n"
            "#include <mutex>\n"
@@ -73,6 +72,13 @@ TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
            "inline int counter = 0;\n"
            "inline void locked_increment() { std::lock_guard<std::mutex> g(counter_mutex); ++counter; }\n"
            "inline void racy_increment() { ++counter; }\n");
+}
+
+// Header bodies are parsed once per run (not in every TU): findings in a
+// header's inline functions must be the same as with --full-parse.
+TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
+  scratch_dir dir;
+  write_counter_header(dir);
   std::string one = dir.file("src/one.cpp",
                              "#include \"counter.hpp\"\n#include <thread>\n"
                              "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n");
@@ -94,13 +100,7 @@ TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
 // before two.cpp although listed second, and covers the header for both.
 TEST(CliParallel, HeaderIncludedAfterCodeIsCoveredByThatFile) {
   scratch_dir dir;
-  dir.file("include/counter.hpp",
-           "#pragma once\n"
-           "#include <mutex>\n"
-           "inline std::mutex counter_mutex;\n"
-           "inline int counter = 0;\n"
-           "inline void locked_increment() { std::lock_guard<std::mutex> g(counter_mutex); ++counter; }\n"
-           "inline void racy_increment() { ++counter; }\n");
+  write_counter_header(dir);
   std::string two = dir.file("src/two.cpp",
                              "#include \"counter.hpp\"\n#include <thread>\n"
                              "void start_two() { std::thread a(racy_increment); a.join(); }\n");
