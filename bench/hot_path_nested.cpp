@@ -32,7 +32,9 @@ int main(int argc, char** argv) {
     std::lock_guard<std::mutex> second(accounts[b]);
     ++done;
   }
-  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-  std::printf("workload=hot_path_nested ns_per_op=%.2f operations=%ld\n", ns / static_cast<double>(done), done);
+  const double ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+  std::printf("workload=hot_path_nested ns_per_op=%.2f operations=%ld\n", ns / static_cast<double>(done),
+              done);
   return 0;
 }

@@ -67,12 +67,14 @@ int main() {
   for (int i = 0; i < kWarm; ++i) static_cast<void>(concheck::detail::symbolize_stack(id));
   const double cached_us = us_since(start) / kWarm;
 
-  std::printf("capture_stack %.0f ns (%zu frames, repeated from one place: per-thread cache hit)\n", capture_ns,
-              depth);
-  std::printf("capture_stack_unwind %.0f ns (%zu-%zu frames, full _Unwind_Backtrace)\n", unwind_ns, depth, depth + 2);
+  std::printf("capture_stack %.0f ns (%zu frames, repeated from one place: per-thread cache hit)\n",
+              capture_ns, depth);
+  std::printf("capture_stack_unwind %.0f ns (%zu-%zu frames, full _Unwind_Backtrace)\n", unwind_ns, depth,
+              depth + 2);
   std::printf("symbolize_cold %.1f ms (first stack, %zu frames)\n", cold_ms, frames.size());
   std::printf("symbolize_warm %.1f us for a new stack (%zu of its pcs new, %zu frames): %.1f us per new pc\n",
-              uncached_us, new_pcs, other_frames.size(), new_pcs > 0 ? uncached_us / static_cast<double>(new_pcs) : 0.0);
+              uncached_us, new_pcs, other_frames.size(),
+              new_pcs > 0 ? uncached_us / static_cast<double>(new_pcs) : 0.0);
   std::printf("symbolize_cached %.2f us per stack\n", cached_us);
   return 0;
 }

@@ -30,7 +30,8 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 double ns_since(clock_type::time_point start, std::uint64_t ops) {
-  return std::chrono::duration<double, std::nano>(clock_type::now() - start).count() / static_cast<double>(ops);
+  return std::chrono::duration<double, std::nano>(clock_type::now() - start).count() /
+         static_cast<double>(ops);
 }
 
 // Keeps the compiler from optimizing a result away.

@@ -4,9 +4,8 @@
 // order, so two concurrent transfers can deadlock. Here a latch runs them one
 // after the other (no hang), and concheck reports the `lock-order-inversion`
 // between account[0] and account[1] anyway.
-#include <concheck/concheck.hpp>
-
 #include <array>
+#include <concheck/concheck.hpp>
 #include <cstdio>
 #include <mutex>
 #include <string>

@@ -3,9 +3,8 @@
 // (Ordered locking, e.g. always the lower account number first, is the other
 // classic fix; see philosophers_fixed.cpp.) The two tellers now run at the same
 // time, lined up by a barrier, and concheck stays quiet.
-#include <concheck/concheck.hpp>
-
 #include <array>
+#include <concheck/concheck.hpp>
 #include <cstdio>
 #include <mutex>
 #include <string>

@@ -4,7 +4,6 @@
 // another run could interleave them into a deadlock. concheck reports the
 // `lock-order-inversion` (potential deadlock) from this harmless run.
 #include <concheck/concheck.hpp>
-
 #include <cstdio>
 #include <mutex>
 

@@ -5,7 +5,6 @@
 // forever; with it, the `deadlock` is reported (who holds what, who waits
 // where) and the process ends with exit code 66.
 #include <concheck/concheck.hpp>
-
 #include <cstdio>
 #include <mutex>
 

@@ -5,7 +5,6 @@
 // interleaving can deadlock, and concheck knows back-off is not a lock-order
 // edge, so the run is clean.
 #include <concheck/concheck.hpp>
-
 #include <cstdio>
 #include <mutex>
 

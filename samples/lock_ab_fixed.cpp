@@ -1,7 +1,6 @@
 // Lesson 1, fixed: both threads take lock_a before lock_b. One global order
 // means no cycle, so no interleaving can deadlock; concheck stays quiet.
 #include <concheck/concheck.hpp>
-
 #include <cstdio>
 #include <mutex>
 
@@ -19,7 +18,7 @@ void thread_one(concheck::latch& one_done) {
 }
 
 void thread_two(concheck::latch& one_done) {
-  one_done.wait();  // the same forced order as the buggy program
+  one_done.wait();                                 // the same forced order as the buggy program
   std::lock_guard<concheck::mutex> first(lock_a);  // the fix: lock_a first here too
   std::lock_guard<concheck::mutex> second(lock_b);
   shared_total += 2;

@@ -4,7 +4,6 @@
 // concheck reports the `self-deadlock` at inner()'s lock and ends the process
 // with exit code 66.
 #include <concheck/concheck.hpp>
-
 #include <cstdio>
 #include <mutex>
 

@@ -3,7 +3,6 @@
 // been matched by an unlock. (Often better still: split inner() into a
 // version that expects the lock held, and keep the plain mutex.)
 #include <concheck/concheck.hpp>
-
 #include <cstdio>
 #include <mutex>
 

@@ -4,9 +4,8 @@
 // each philosopher waits for the previous one to finish (an event per seat),
 // so this run cannot hang, yet concheck reports the five-fork cycle
 // fork[0] => fork[1] => ... => fork[4] => fork[0] as a `lock-order-inversion`.
-#include <concheck/concheck.hpp>
-
 #include <array>
+#include <concheck/concheck.hpp>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -32,10 +31,10 @@ int main() {
   for (int i = 0; i < kSeats; ++i) {
     // The creation site is passed on: a defaulted std::source_location would
     // be evaluated inside std::make_unique and name <memory> as the site.
-    forks.push_back(
-        std::make_unique<concheck::mutex>("fork[" + std::to_string(i) + "]", std::source_location::current()));
-    finished.push_back(
-        std::make_unique<concheck::event>("finished[" + std::to_string(i) + "]", std::source_location::current()));
+    forks.push_back(std::make_unique<concheck::mutex>("fork[" + std::to_string(i) + "]",
+                                                      std::source_location::current()));
+    finished.push_back(std::make_unique<concheck::event>("finished[" + std::to_string(i) + "]",
+                                                         std::source_location::current()));
   }
   std::array<int, kSeats> meals{};
   std::vector<concheck::thread> philosophers;

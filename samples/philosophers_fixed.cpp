@@ -4,10 +4,9 @@
 // both with std::scoped_lock works too.) All five now dine at the same time,
 // three meals each, lined up by a barrier; no interleaving can deadlock and
 // concheck stays quiet.
-#include <concheck/concheck.hpp>
-
 #include <algorithm>
 #include <array>
+#include <concheck/concheck.hpp>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -33,8 +32,8 @@ int main() {
   for (int i = 0; i < kSeats; ++i) {
     // The creation site is passed on: a defaulted std::source_location would
     // be evaluated inside std::make_unique and name <memory> as the site.
-    forks.push_back(
-        std::make_unique<concheck::mutex>("fork[" + std::to_string(i) + "]", std::source_location::current()));
+    forks.push_back(std::make_unique<concheck::mutex>("fork[" + std::to_string(i) + "]",
+                                                      std::source_location::current()));
   }
   concheck::barrier sit_down(kSeats, "sit_down");
   std::array<int, kSeats> meals{};

@@ -28,7 +28,9 @@ struct analysis_options {
 // Everything one translation unit contributes: per-function summaries, shared
 // data, accesses, acquisitions, thread entry points. Opaque to the front end.
 struct tu_facts;
-struct tu_facts_deleter { void operator()(tu_facts*) const noexcept; };
+struct tu_facts_deleter {
+  void operator()(tu_facts*) const noexcept;
+};
 using tu_facts_ptr = std::unique_ptr<tu_facts, tu_facts_deleter>;
 
 // Walks `tu` (which parsed without errors) and returns its facts. Only code in

@@ -14,14 +14,31 @@ namespace {
 bool is_assignment_operator_name(const std::string& n) {
   if (n.rfind("operator", 0) != 0) return false;
   std::string op = n.substr(8);
-  return op == "=" || op == "+=" || op == "-=" || op == "*=" || op == "/=" || op == "%=" || op == "&=" || op == "|=" ||
-         op == "^=" || op == "<<=" || op == ">>=" || op == "++" || op == "--";
+  return op == "=" || op == "+=" || op == "-=" || op == "*=" || op == "/=" || op == "%=" || op == "&=" ||
+         op == "|=" || op == "^=" || op == "<<=" || op == ">>=" || op == "++" || op == "--";
 }
 
 bool is_blocking_function(const std::string& qualified) {
-  static const char* const names[] = {"std::this_thread::sleep_for", "std::this_thread::sleep_until", "sleep", "usleep",
-                                      "nanosleep", "read", "write", "recv", "send", "accept", "connect", "poll", "select",
-                                      "epoll_wait", "fgets", "fread", "fwrite", "getchar", "scanf", "std::getline",
+  static const char* const names[] = {"std::this_thread::sleep_for",
+                                      "std::this_thread::sleep_until",
+                                      "sleep",
+                                      "usleep",
+                                      "nanosleep",
+                                      "read",
+                                      "write",
+                                      "recv",
+                                      "send",
+                                      "accept",
+                                      "connect",
+                                      "poll",
+                                      "select",
+                                      "epoll_wait",
+                                      "fgets",
+                                      "fread",
+                                      "fwrite",
+                                      "getchar",
+                                      "scanf",
+                                      "std::getline",
                                       "pthread_join"};
   return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return qualified == n; });
 }
@@ -64,7 +81,8 @@ void body_walker::walk_expr(CXCursor c) {
       if (clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign && kids.size() == 2) {
         // `p = new T`: until published, *p is this function's own object.
         CXCursor lhs = strip(kids[0]);
-        if (clang_getCursorKind(strip(kids[1])) == CXCursor_CXXNewExpr && clang_getCursorKind(lhs) == CXCursor_DeclRefExpr) {
+        if (clang_getCursorKind(strip(kids[1])) == CXCursor_CXXNewExpr &&
+            clang_getCursorKind(lhs) == CXCursor_DeclRefExpr) {
           fresh_locals_.insert(usr(clang_getCursorReferenced(lhs)));
         }
         walk_expr(kids[1]);
@@ -85,18 +103,23 @@ void body_walker::walk_expr(CXCursor c) {
     case CXCursor_UnaryOperator: {
       auto kind = clang_getCursorUnaryOperatorKind(c);
       auto kids = children(c);
-      if ((kind == CXUnaryOperator_PostInc || kind == CXUnaryOperator_PostDec || kind == CXUnaryOperator_PreInc ||
-           kind == CXUnaryOperator_PreDec) && kids.size() == 1) {
+      if ((kind == CXUnaryOperator_PostInc || kind == CXUnaryOperator_PostDec ||
+           kind == CXUnaryOperator_PreInc || kind == CXUnaryOperator_PreDec) &&
+          kids.size() == 1) {
         record_access(kids[0], true);
         return;
       }
       if (kind == CXUnaryOperator_AddrOf) return;  // taking an address is not an access
       return walk_children(c);
     }
-    case CXCursor_CallExpr: return walk_call(c);
-    case CXCursor_LambdaExpr: walk_lambda(c, true); return;
+    case CXCursor_CallExpr:
+      return walk_call(c);
+    case CXCursor_LambdaExpr:
+      walk_lambda(c, true);
+      return;
     case CXCursor_DeclRefExpr:
-    case CXCursor_MemberRefExpr: return record_access(c, false);
+    case CXCursor_MemberRefExpr:
+      return record_access(c, false);
     case CXCursor_CXXThrowExpr:
       walk_children(c);
       state_.unreachable = true;
@@ -104,7 +127,8 @@ void body_walker::walk_expr(CXCursor c) {
     case CXCursor_TypeRef:
     case CXCursor_TemplateRef:
     case CXCursor_NamespaceRef:
-    case CXCursor_UnexposedAttr: return;
+    case CXCursor_UnexposedAttr:
+      return;
     default:
       if (clang_isStatement(clang_getCursorKind(c)) != 0 && clang_isExpression(clang_getCursorKind(c)) == 0) {
         return walk_stmt(c);
@@ -138,7 +162,8 @@ void body_walker::record_access(CXCursor target, bool write) {
       // v.at(i) = x, v.front() = x, v.back() += x: a write to the container.
       if (write && !operator_syntax && (name == "at" || name == "front" || name == "back")) {
         auto member = children(kids[0]);
-        if (!member.empty() && tu_.types.classify(clang_getCursorType(member[0])).role == type_role::container) {
+        if (!member.empty() &&
+            tu_.types.classify(clang_getCursorType(member[0])).role == type_role::container) {
           for (CXCursor a : args) walk_expr(a);
           record_access(member[0], true);
           return;
@@ -161,7 +186,8 @@ void body_walker::record_access(CXCursor target, bool write) {
       // local object (not captured by reference, not a reference or pointer)
       // belongs to this call only.
       CXCursor root = base;
-      while (clang_getCursorKind(root) == CXCursor_MemberRefExpr || clang_getCursorKind(root) == CXCursor_ArraySubscriptExpr) {
+      while (clang_getCursorKind(root) == CXCursor_MemberRefExpr ||
+             clang_getCursorKind(root) == CXCursor_ArraySubscriptExpr) {
         auto rk = children(root);
         if (rk.empty()) break;
         root = strip(rk[0]);
@@ -170,13 +196,16 @@ void body_walker::record_access(CXCursor target, bool write) {
         CXCursor rd = clang_getCursorReferenced(root);
         CXCursorKind rdk = clang_getCursorKind(rd);
         CXTypeKind tk = clang_getCursorType(rd).kind;
-        bool handle = (tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer) &&
-                      fresh_locals_.count(usr(rd)) == 0;
+        bool handle =
+            (tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer) &&
+            fresh_locals_.count(usr(rd)) == 0;
         bool global = rdk == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(rd) == 1;
         bool captured = false;
-        if (is_lambda_ && (rdk == CXCursor_VarDecl || rdk == CXCursor_ParmDecl) && own_locals_.count(usr(rd)) == 0) {
+        if (is_lambda_ && (rdk == CXCursor_VarDecl || rdk == CXCursor_ParmDecl) &&
+            own_locals_.count(usr(rd)) == 0) {
           std::string n = spelling(rd);
-          captured = lambda_.by_ref.count(n) != 0 || (lambda_.by_ref_default && lambda_.by_copy.count(n) == 0);
+          captured =
+              lambda_.by_ref.count(n) != 0 || (lambda_.by_ref_default && lambda_.by_copy.count(n) == 0);
         }
         if (!handle && !global && !captured) {
           if (rdk == CXCursor_ParmDecl || rdk == CXCursor_VarDecl) return;
@@ -193,7 +222,8 @@ void body_walker::record_access(CXCursor target, bool write) {
       if (!threads_.empty()) threads_.erase(usr(decl));
       return record_var_access(t, decl, write, false);
     }
-    default: return walk_expr(t);
+    default:
+      return walk_expr(t);
   }
 }
 
@@ -228,7 +258,8 @@ void body_walker::record_var_access(CXCursor ref, CXCursor decl, bool write, boo
     CXType type = clang_getCursorType(decl);
     v.atomic = role.role == type_role::atomic;
     v.constant = clang_isConstQualifiedType(type) != 0;
-    if (type.kind == CXType_ConstantArray) v.constant = clang_isConstQualifiedType(clang_getArrayElementType(type)) != 0;
+    if (type.kind == CXType_ConstantArray)
+      v.constant = clang_isConstQualifiedType(clang_getArrayElementType(type)) != 0;
     v.thread_local_storage = clang_getCursorTLSKind(decl) != CXTLS_None;
     v.declared = location_of(decl);
     if (field) {
@@ -238,7 +269,8 @@ void body_walker::record_var_access(CXCursor ref, CXCursor decl, bool write, boo
     }
     for (const auto& attr : tu_context::attributes(decl)) {
       if (attr == "guarded_by" || attr == "pt_guarded_by") {
-        v.guarded_by = tu_.annotation_locks(decl, field ? clang_getCursorSemanticParent(decl) : clang_getNullCursor(), attr);
+        v.guarded_by = tu_.annotation_locks(
+            decl, field ? clang_getCursorSemanticParent(decl) : clang_getNullCursor(), attr);
       }
     }
   }
@@ -249,12 +281,13 @@ std::string body_walker::walk_lambda(CXCursor lambda, bool called_here) {
   location where = location_of(lambda);
   std::string base = where.file;
   if (auto slash = base.rfind('/'); slash != std::string::npos) base.erase(0, slash + 1);
-  std::string id = "lambda@" + where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+  std::string id =
+      "lambda@" + where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
   // Each lambda expression is walked once per TU, so an id already taken is
   // another lambda expanded from the same macro at the same location.
   for (int n = 2; tu_.facts.functions.count(id) != 0; ++n) {
-    id = "lambda@" + where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + "#" +
-         std::to_string(n);
+    id = "lambda@" + where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
+         "#" + std::to_string(n);
   }
   {
     function_facts& f = tu_.facts.functions[id];
@@ -359,11 +392,13 @@ call_fact::receiver_kind body_walker::receiver_of(CXCursor call) {
   CXCursorKind dk = clang_getCursorKind(d);
   if (dk != CXCursor_VarDecl && dk != CXCursor_ParmDecl) return kind::shared;
   CXTypeKind tk = clang_getCursorType(d).kind;
-  if (tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer) return kind::shared;
+  if (tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer)
+    return kind::shared;
   if (dk == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1) return kind::shared;
   if (is_lambda_ && own_locals_.count(usr(d)) == 0) {
     std::string n = spelling(d);
-    if (lambda_.by_ref.count(n) != 0 || (lambda_.by_ref_default && lambda_.by_copy.count(n) == 0)) return kind::shared;
+    if (lambda_.by_ref.count(n) != 0 || (lambda_.by_ref_default && lambda_.by_copy.count(n) == 0))
+      return kind::shared;
   }
   return kind::local;
 }
@@ -394,14 +429,17 @@ void body_walker::walk_call(CXCursor c) {
     // A user constructor is a call like any other (its locks order after ours).
     if (!in_system_header(callee)) {
       std::string id = usr(callee);
-      if (!id.empty()) fn_.calls.push_back(call_fact{id, location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none});
+      if (!id.empty())
+        fn_.calls.push_back(
+            call_fact{id, location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none});
     }
     return;
   }
   if (is_null(callee)) return walk_children(c);
   CXCursorKind ck = clang_getCursorKind(callee);
   if (ck == CXCursor_CXXMethod || ck == CXCursor_ConversionFunction ||
-      (ck == CXCursor_FunctionTemplate && clang_getCursorKind(clang_getCursorSemanticParent(callee)) != CXCursor_Namespace &&
+      (ck == CXCursor_FunctionTemplate &&
+       clang_getCursorKind(clang_getCursorSemanticParent(callee)) != CXCursor_Namespace &&
        clang_getCursorKind(clang_getCursorSemanticParent(callee)) != CXCursor_TranslationUnit)) {
     if (walk_member_call(c, callee, name)) return;
   } else if (walk_free_call(c, callee, name, qualified_name(callee))) {
@@ -466,7 +504,8 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
     case type_role::thread:
     case type_role::jthread: {
       CXCursor o = strip(object);
-      std::string var = clang_getCursorKind(o) == CXCursor_DeclRefExpr ? usr(clang_getCursorReferenced(o)) : std::string();
+      std::string var =
+          clang_getCursorKind(o) == CXCursor_DeclRefExpr ? usr(clang_getCursorReferenced(o)) : std::string();
       if (name == "join" || name == "detach") {
         threads_.erase(var);
         if (name == "join") {
@@ -475,7 +514,8 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
         }
         return true;
       }
-      if (name == "operator=" && !var.empty() && !rest.empty() && clang_getCursorKind(strip(rest[0])) == CXCursor_CallExpr) {
+      if (name == "operator=" && !var.empty() && !rest.empty() &&
+          clang_getCursorKind(strip(rest[0])) == CXCursor_CallExpr) {
         threads_[var] = thread_var_fact{spelling(clang_getCursorReferenced(o)), location_of(o)};
         for (CXCursor a : rest) walk_expr(a);
         return true;
@@ -503,14 +543,16 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
       record_access(object, writes);
       return true;
     }
-    default: break;
+    default:
+      break;
   }
   if (name == "operator()") {
     CXCursor o = strip(object);
     if (clang_getCursorKind(o) == CXCursor_DeclRefExpr) {
       if (auto it = lambda_vars_.find(usr(clang_getCursorReferenced(o))); it != lambda_vars_.end()) {
         for (CXCursor a : rest) walk_expr(a);
-        fn_.calls.push_back(call_fact{it->second, where, state_.snapshot(), {}, call_fact::receiver_kind::none});
+        fn_.calls.push_back(
+            call_fact{it->second, where, state_.snapshot(), {}, call_fact::receiver_kind::none});
         return true;
       }
     }
@@ -528,7 +570,8 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
   return false;
 }
 
-bool body_walker::walk_free_call(CXCursor call, CXCursor callee, const std::string& name, const std::string& qualified) {
+bool body_walker::walk_free_call(CXCursor call, CXCursor callee, const std::string& name,
+                                 const std::string& qualified) {
   auto args = call_args(call);
   location where = location_of(call);
   if (pthread_call(name, args, where)) return true;

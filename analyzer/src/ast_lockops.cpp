@@ -26,8 +26,10 @@ std::optional<lock_name> body_walker::lock_of(CXCursor expr) {
       CXCursor d = clang_getCursorReferenced(c);
       if (is_null(d)) return std::nullopt;
       // A reference to a lock guard means the lock it holds (std::lock(lk1, lk2)).
-      if (auto g = guards_.find(usr(d)); g != guards_.end() && !g->second.locks.empty()) return g->second.locks.front();
-      bool global = clang_getCursorKind(d) == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1;
+      if (auto g = guards_.find(usr(d)); g != guards_.end() && !g->second.locks.empty())
+        return g->second.locks.front();
+      bool global =
+          clang_getCursorKind(d) == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1;
       return lock_name{usr(d), global ? qualified_name(d) : spelling(d)};
     }
     case CXCursor_MemberRefExpr: {
@@ -45,7 +47,8 @@ std::optional<lock_name> body_walker::lock_of(CXCursor expr) {
       // against itself.
       if (kids.size() == 2 && clang_getCursorKind(strip(kids[1])) == CXCursor_IntegerLiteral) {
         auto tokens = tokens_of(strip(kids[1]));
-        if (tokens.size() == 1) return lock_name{base->id + "[" + tokens[0] + "]", base->display + "[" + tokens[0] + "]"};
+        if (tokens.size() == 1)
+          return lock_name{base->id + "[" + tokens[0] + "]", base->display + "[" + tokens[0] + "]"};
       }
       return lock_name{base->id + "[]", base->display + "[]"};
     }
@@ -74,12 +77,13 @@ std::optional<lock_name> body_walker::lock_of(CXCursor expr) {
       CXCursor cls = clang_getCursorSemanticParent(decl_);
       return lock_name{"this:" + usr(cls), qualified_name(cls)};
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
-void body_walker::acquire(const std::vector<lock_name>& locks, const std::string& holder, bool shared, bool try_lock,
-                          const location& where) {
+void body_walker::acquire(const std::vector<lock_name>& locks, const std::string& holder, bool shared,
+                          bool try_lock, const location& where) {
   held_set before = state_.snapshot();
   int group = locks.size() > 1 ? next_group_++ : -1;
   for (const auto& l : locks) {
@@ -117,7 +121,8 @@ void body_walker::declare_guard(CXCursor var, CXCursor init, const type_facts& g
       } else if (tu_.types.classify(t).role == type_role::guard) {
         // Move construction from another guard takes over its holds.
         CXCursor a = strip(arg);
-        if (clang_getCursorKind(a) == CXCursor_CallExpr && call_args(a).size() == 1) a = strip(call_args(a)[0]);
+        if (clang_getCursorKind(a) == CXCursor_CallExpr && call_args(a).size() == 1)
+          a = strip(call_args(a)[0]);
         if (clang_getCursorKind(a) == CXCursor_DeclRefExpr) moved_from = usr(clang_getCursorReferenced(a));
       } else {
         walk_expr(arg);
@@ -130,9 +135,14 @@ void body_walker::declare_guard(CXCursor var, CXCursor init, const type_facts& g
     state_.change_holder(moved_from, id);
   } else if (!info.locks.empty()) {
     switch (m) {
-      case mode::lock: acquire(info.locks, id, info.shared, false, where); break;
-      case mode::try_lock: acquire(info.locks, id, info.shared, true, where); break;
-      case mode::defer: break;
+      case mode::lock:
+        acquire(info.locks, id, info.shared, false, where);
+        break;
+      case mode::try_lock:
+        acquire(info.locks, id, info.shared, true, where);
+        break;
+      case mode::defer:
+        break;
       case mode::adopt:
         for (const auto& l : info.locks) {
           state_.release(l.id);
@@ -154,8 +164,10 @@ lock_op lock_op_of(const std::string& name) {
   if (name == "lock" || name == "Lock" || name == "WriterLock") return lock_op::lock;
   if (name == "lock_shared" || name == "ReaderLock") return lock_op::lock_shared;
   if (name.rfind("try_lock_shared", 0) == 0 || name == "ReaderTryLock") return lock_op::try_lock_shared;
-  if (name.rfind("try_lock", 0) == 0 || name == "TryLock" || name == "WriterTryLock") return lock_op::try_lock;
-  if (name == "unlock" || name == "unlock_shared" || name == "Unlock" || name == "ReaderUnlock" || name == "WriterUnlock") {
+  if (name.rfind("try_lock", 0) == 0 || name == "TryLock" || name == "WriterTryLock")
+    return lock_op::try_lock;
+  if (name == "unlock" || name == "unlock_shared" || name == "Unlock" || name == "ReaderUnlock" ||
+      name == "WriterUnlock") {
     return lock_op::unlock;
   }
   return lock_op::none;
@@ -186,8 +198,8 @@ bool body_walker::annotated_lock_call(CXCursor referenced, const location& where
     bool shared = attr.find("shared") != std::string::npos;
     bool acquires = attr == "acquire_capability" || attr == "exclusive_lock_function" ||
                     attr == "acquire_shared_capability" || attr == "shared_lock_function";
-    bool releases = attr == "release_capability" || attr == "unlock_function" || attr == "release_shared_capability" ||
-                    attr == "release_generic_capability";
+    bool releases = attr == "release_capability" || attr == "unlock_function" ||
+                    attr == "release_shared_capability" || attr == "release_generic_capability";
     if (!acquires && !releases) continue;
     CXCursor parent = clang_getCursorSemanticParent(callee);
     CXCursorKind pk = clang_getCursorKind(parent);
@@ -213,12 +225,23 @@ bool body_walker::mutex_method(CXCursor object, const std::string& name, const l
   auto lock = lock_of(object);
   if (!lock) return false;
   switch (op) {
-    case lock_op::lock: acquire({*lock}, "", false, false, where); break;
-    case lock_op::lock_shared: acquire({*lock}, "", true, false, where); break;
-    case lock_op::try_lock: acquire({*lock}, "", false, true, where); break;
-    case lock_op::try_lock_shared: acquire({*lock}, "", true, true, where); break;
-    case lock_op::unlock: release(*lock); break;
-    case lock_op::none: return false;
+    case lock_op::lock:
+      acquire({*lock}, "", false, false, where);
+      break;
+    case lock_op::lock_shared:
+      acquire({*lock}, "", true, false, where);
+      break;
+    case lock_op::try_lock:
+      acquire({*lock}, "", false, true, where);
+      break;
+    case lock_op::try_lock_shared:
+      acquire({*lock}, "", true, true, where);
+      break;
+    case lock_op::unlock:
+      release(*lock);
+      break;
+    case lock_op::none:
+      return false;
   }
   return true;
 }
@@ -243,13 +266,19 @@ bool body_walker::guard_method(CXCursor object, const std::string& name, const l
   return true;
 }
 
-bool body_walker::pthread_call(const std::string& name, const std::vector<CXCursor>& args, const location& where) {
-  static const char* const acquiring[] = {"pthread_mutex_lock", "pthread_rwlock_wrlock", "pthread_rwlock_rdlock", "pthread_spin_lock"};
-  static const char* const trying[] = {"pthread_mutex_trylock", "pthread_mutex_timedlock", "pthread_rwlock_trywrlock",
-                                       "pthread_rwlock_tryrdlock", "pthread_rwlock_timedwrlock", "pthread_rwlock_timedrdlock",
+bool body_walker::pthread_call(const std::string& name, const std::vector<CXCursor>& args,
+                               const location& where) {
+  static const char* const acquiring[] = {"pthread_mutex_lock", "pthread_rwlock_wrlock",
+                                          "pthread_rwlock_rdlock", "pthread_spin_lock"};
+  static const char* const trying[] = {"pthread_mutex_trylock",      "pthread_mutex_timedlock",
+                                       "pthread_rwlock_trywrlock",   "pthread_rwlock_tryrdlock",
+                                       "pthread_rwlock_timedwrlock", "pthread_rwlock_timedrdlock",
                                        "pthread_spin_trylock"};
-  static const char* const releasing[] = {"pthread_mutex_unlock", "pthread_rwlock_unlock", "pthread_spin_unlock"};
-  auto in = [&](const auto& list) { return std::any_of(std::begin(list), std::end(list), [&](const char* n) { return name == n; }); };
+  static const char* const releasing[] = {"pthread_mutex_unlock", "pthread_rwlock_unlock",
+                                          "pthread_spin_unlock"};
+  auto in = [&](const auto& list) {
+    return std::any_of(std::begin(list), std::end(list), [&](const char* n) { return name == n; });
+  };
   bool acq = in(acquiring), tr = in(trying), rel = in(releasing);
   if (!(acq || tr || rel) || args.empty()) return false;
   auto lock = lock_of(args[0]);
@@ -317,7 +346,8 @@ body_walker::cond_effect body_walker::analyze_condition(CXCursor cond) {
   if (member_kids.empty()) return e;
   CXCursor object = member_kids[0];
   type_facts role = tu_.types.classify(clang_getCursorType(object));
-  if (role.role == type_role::guard && (name == "owns_lock" || name == "operator bool" || name.rfind("try_lock", 0) == 0)) {
+  if (role.role == type_role::guard &&
+      (name == "owns_lock" || name == "operator bool" || name.rfind("try_lock", 0) == 0)) {
     CXCursor o = strip(object);
     if (clang_getCursorKind(o) != CXCursor_DeclRefExpr) return e;
     e.what = cond_effect::kind::guard;
@@ -346,7 +376,8 @@ body_walker::cond_effect body_walker::analyze_condition(CXCursor cond) {
 void body_walker::apply_condition(const cond_effect& e, bool branch_true) {
   bool taken = branch_true == e.positive;
   switch (e.what) {
-    case cond_effect::kind::none: return;
+    case cond_effect::kind::none:
+      return;
     case cond_effect::kind::try_mutex:
       if (taken) {
         // The acquisition is recorded once (on the taken branch), as a try.

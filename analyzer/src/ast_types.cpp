@@ -19,7 +19,8 @@ bool one_of(std::string_view name, std::initializer_list<std::string_view> names
 
 // The last component of a qualified name when it is in namespace `ns`.
 bool in_namespace(std::string_view name, std::string_view ns, std::string_view* last) {
-  if (name.substr(0, ns.size()) != ns || name.size() <= ns.size() + 2 || name.substr(ns.size(), 2) != "::") return false;
+  if (name.substr(0, ns.size()) != ns || name.size() <= ns.size() + 2 || name.substr(ns.size(), 2) != "::")
+    return false;
   auto pos = name.rfind("::");
   *last = name.substr(pos + 2);
   return true;
@@ -30,7 +31,8 @@ type_facts known_type(std::string_view name) {
   bool in_std = in_namespace(name, "std", &last);
   bool in_concheck = !in_std && in_namespace(name, "concheck", &last);
   if (in_std || in_concheck) {
-    if (one_of(last, {"mutex", "recursive_mutex", "timed_mutex", "recursive_timed_mutex"})) return {type_role::mutex, false};
+    if (one_of(last, {"mutex", "recursive_mutex", "timed_mutex", "recursive_timed_mutex"}))
+      return {type_role::mutex, false};
     if (one_of(last, {"shared_mutex", "shared_timed_mutex"})) return {type_role::mutex, true};
     if (one_of(last, {"lock_guard", "unique_lock", "scoped_lock"})) return {type_role::guard, false};
     if (last == "shared_lock") return {type_role::guard, true};
@@ -38,9 +40,10 @@ type_facts known_type(std::string_view name) {
     if (last == "thread") return {type_role::thread, false};
     if (last == "jthread") return {type_role::jthread, false};
     if (one_of(last, {"atomic", "atomic_flag", "atomic_ref"})) return {type_role::atomic, false};
-    if (in_std && one_of(last, {"vector", "deque", "list", "forward_list", "map", "multimap", "set", "multiset",
-                                "unordered_map", "unordered_multimap", "unordered_set", "unordered_multiset",
-                                "basic_string", "string", "queue", "stack", "priority_queue"})) {
+    if (in_std &&
+        one_of(last, {"vector", "deque", "list", "forward_list", "map", "multimap", "set", "multiset",
+                      "unordered_map", "unordered_multimap", "unordered_set", "unordered_multiset",
+                      "basic_string", "string", "queue", "stack", "priority_queue"})) {
       return {type_role::container, false};
     }
     return {};
@@ -68,8 +71,9 @@ bool body_calls_unlock(CXCursor body) {
       [](CXCursor c, CXCursor, CXClientData data) {
         if (clang_getCursorKind(c) == CXCursor_CallExpr) {
           std::string name = spelling(c);
-          if (name == "unlock" || name == "unlock_shared" || name == "Unlock" || name == "ReaderUnlock" || name == "pthread_mutex_unlock" ||
-              name == "pthread_rwlock_unlock" || name == "pthread_spin_unlock") {
+          if (name == "unlock" || name == "unlock_shared" || name == "Unlock" || name == "ReaderUnlock" ||
+              name == "pthread_mutex_unlock" || name == "pthread_rwlock_unlock" ||
+              name == "pthread_spin_unlock") {
             *static_cast<bool*>(data) = true;
             return CXChildVisit_Break;
           }
@@ -83,10 +87,12 @@ bool body_calls_unlock(CXCursor body) {
 }  // namespace
 
 bool type_classifier::mutates_container(const std::string& m) {
-  return one_of(m, {"push_back", "emplace_back", "push_front", "emplace_front", "pop_back", "pop_front", "insert",
-                    "insert_or_assign", "try_emplace", "emplace", "emplace_hint", "erase", "clear", "resize",
-                    "reserve", "assign", "swap", "push", "pop", "append", "replace", "merge", "splice", "sort",
-                    "remove", "remove_if", "unique", "extract", "shrink_to_fit"});
+  return one_of(m,
+                {"push_back", "emplace_back",     "push_front",  "emplace_front", "pop_back",     "pop_front",
+                 "insert",    "insert_or_assign", "try_emplace", "emplace",       "emplace_hint", "erase",
+                 "clear",     "resize",           "reserve",     "assign",        "swap",         "push",
+                 "pop",       "append",           "replace",     "merge",         "splice",       "sort",
+                 "remove",    "remove_if",        "unique",      "extract",       "shrink_to_fit"});
 }
 
 type_facts type_classifier::classify(CXType t) {
@@ -96,7 +102,8 @@ type_facts type_classifier::classify(CXType t) {
   CXType stripped = t;
   while (stripped.kind == CXType_LValueReference || stripped.kind == CXType_RValueReference ||
          stripped.kind == CXType_Pointer || stripped.kind == CXType_Elaborated) {
-    stripped = stripped.kind == CXType_Elaborated ? clang_Type_getNamedType(stripped) : clang_getPointeeType(stripped);
+    stripped = stripped.kind == CXType_Elaborated ? clang_Type_getNamedType(stripped)
+                                                  : clang_getPointeeType(stripped);
   }
   if (stripped.kind == CXType_Typedef) {
     std::string tn = to_string(clang_getTypedefName(stripped));
@@ -130,14 +137,16 @@ type_facts type_classifier::classify_user_class(CXCursor decl) {
     std::string name = spelling(member);
     if (k == CXCursor_UnexposedAttr) {
       std::string attr = attribute_name(member);
-      if (attr == "capability" || attr == "lockable" || attr == "shared_capability") shape.capability_attr = true;
+      if (attr == "capability" || attr == "lockable" || attr == "shared_capability")
+        shape.capability_attr = true;
       if (attr == "scoped_lockable") shape.scoped_attr = true;
     } else if (k == CXCursor_CXXMethod || k == CXCursor_FunctionTemplate) {
       if (name == "lock" || name == "Lock") shape.has_lock = true;
       if (name == "unlock" || name == "Unlock") shape.has_unlock = true;
     } else if (k == CXCursor_Constructor) {
       for (CXCursor param : children(member)) {
-        if (clang_getCursorKind(param) == CXCursor_ParmDecl && is_lockable(clang_getCursorType(param))) shape.has_ctor = true;
+        if (clang_getCursorKind(param) == CXCursor_ParmDecl && is_lockable(clang_getCursorType(param)))
+          shape.has_ctor = true;
       }
     } else if (k == CXCursor_Destructor) {
       CXCursor def = clang_getCursorDefinition(member);

@@ -17,13 +17,13 @@ namespace concheck::analyzer::detail {
 
 enum class type_role {
   none,
-  mutex,         // lockable: lock/unlock/try_lock (std, pthread, concheck, user)
-  guard,         // RAII holder: lock_guard, unique_lock, scoped_lock, user guards
+  mutex,  // lockable: lock/unlock/try_lock (std, pthread, concheck, user)
+  guard,  // RAII holder: lock_guard, unique_lock, scoped_lock, user guards
   condvar,
-  thread,        // std::thread, concheck::thread (must be joined or detached)
-  jthread,       // joins itself
+  thread,   // std::thread, concheck::thread (must be joined or detached)
+  jthread,  // joins itself
   atomic,
-  container,     // standard containers and strings
+  container,  // standard containers and strings
 };
 
 struct type_facts {

@@ -12,9 +12,15 @@ std::string to_string(CXString s) {
   return r;
 }
 
-std::string spelling(CXCursor c) { return to_string(clang_getCursorSpelling(c)); }
-std::string usr(CXCursor c) { return to_string(clang_getCursorUSR(c)); }
-bool is_null(CXCursor c) { return clang_Cursor_isNull(c) != 0 || clang_isInvalid(clang_getCursorKind(c)) != 0; }
+std::string spelling(CXCursor c) {
+  return to_string(clang_getCursorSpelling(c));
+}
+std::string usr(CXCursor c) {
+  return to_string(clang_getCursorUSR(c));
+}
+bool is_null(CXCursor c) {
+  return clang_Cursor_isNull(c) != 0 || clang_isInvalid(clang_getCursorKind(c)) != 0;
+}
 
 std::vector<CXCursor> children(CXCursor c) {
   std::vector<CXCursor> out;
@@ -49,7 +55,9 @@ location location_of(CXCursor c) {
   return loc;
 }
 
-bool in_system_header(CXCursor c) { return clang_Location_isInSystemHeader(clang_getCursorLocation(c)) != 0; }
+bool in_system_header(CXCursor c) {
+  return clang_Location_isInSystemHeader(clang_getCursorLocation(c)) != 0;
+}
 
 std::string qualified_name(CXCursor decl) {
   std::string name = spelling(decl);

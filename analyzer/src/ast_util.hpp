@@ -23,7 +23,7 @@ bool is_null(CXCursor c);
 // The cursor under implicit casts and parentheses (UnexposedExpr, ParenExpr).
 CXCursor strip(CXCursor c);
 
-location location_of(CXCursor c);       // expansion location of the cursor
+location location_of(CXCursor c);  // expansion location of the cursor
 bool in_system_header(CXCursor c);
 
 // "ns::Class::name" from semantic parents (anonymous namespaces dropped).

@@ -33,7 +33,9 @@ void body_walker::walk_stmt(CXCursor c) {
   depth_guard guard(depth_);
   if (depth_ > kMaxDepth || stack_nearly_exhausted()) return;
   switch (clang_getCursorKind(c)) {
-    case CXCursor_CompoundStmt: walk_compound(c); return;
+    case CXCursor_CompoundStmt:
+      walk_compound(c);
+      return;
     case CXCursor_DeclStmt:
       for (CXCursor d : children(c)) {
         if (clang_getCursorKind(d) == CXCursor_VarDecl) {
@@ -43,13 +45,21 @@ void body_walker::walk_stmt(CXCursor c) {
         }
       }
       return;
-    case CXCursor_IfStmt: walk_if(c); return;
+    case CXCursor_IfStmt:
+      walk_if(c);
+      return;
     case CXCursor_WhileStmt:
     case CXCursor_ForStmt:
     case CXCursor_DoStmt:
-    case CXCursor_CXXForRangeStmt: walk_loop(c); return;
-    case CXCursor_SwitchStmt: walk_switch(c); return;
-    case CXCursor_CXXTryStmt: walk_try(c); return;
+    case CXCursor_CXXForRangeStmt:
+      walk_loop(c);
+      return;
+    case CXCursor_SwitchStmt:
+      walk_switch(c);
+      return;
+    case CXCursor_CXXTryStmt:
+      walk_try(c);
+      return;
     case CXCursor_ReturnStmt:
       walk_children(c);
       state_.unreachable = true;
@@ -85,7 +95,8 @@ void body_walker::walk_stmt(CXCursor c) {
       for (CXCursor k : children(c)) walk_stmt(k);
       return;
     case CXCursor_NullStmt:
-    case CXCursor_GotoStmt: return;
+    case CXCursor_GotoStmt:
+      return;
     default:
       if (clang_isExpression(clang_getCursorKind(c)) != 0) {
         walk_expr(c);
@@ -112,7 +123,8 @@ namespace {
 // say which of them are present).
 bool preceded_by_else(CXCursor prev, CXCursor c) {
   CXTranslationUnit tu = clang_Cursor_getTranslationUnit(c);
-  CXSourceRange range = clang_getRange(clang_getRangeEnd(clang_getCursorExtent(prev)), clang_getRangeStart(clang_getCursorExtent(c)));
+  CXSourceRange range = clang_getRange(clang_getRangeEnd(clang_getCursorExtent(prev)),
+                                       clang_getRangeStart(clang_getCursorExtent(c)));
   CXToken* tokens = nullptr;
   unsigned count = 0;
   clang_tokenize(tu, range, &tokens, &count);
@@ -216,7 +228,9 @@ void body_walker::walk_var_decl(CXCursor c) {
   CXCursor init = clang_getNullCursor();
   for (CXCursor k : children(c)) {
     CXCursorKind kk = clang_getCursorKind(k);
-    if (kk == CXCursor_TypeRef || kk == CXCursor_NamespaceRef || kk == CXCursor_TemplateRef || kk == CXCursor_UnexposedAttr) continue;
+    if (kk == CXCursor_TypeRef || kk == CXCursor_NamespaceRef || kk == CXCursor_TemplateRef ||
+        kk == CXCursor_UnexposedAttr)
+      continue;
     init = k;
   }
   if (role.role == type_role::guard && type.kind != CXType_LValueReference && type.kind != CXType_Pointer) {
@@ -231,7 +245,8 @@ void body_walker::walk_var_decl(CXCursor c) {
       return;
     }
     walk_expr(init);
-    if (role.role == type_role::thread && clang_getCursorKind(s) == CXCursor_CallExpr && !call_args(s).empty()) {
+    if (role.role == type_role::thread && clang_getCursorKind(s) == CXCursor_CallExpr &&
+        !call_args(s).empty()) {
       threads_[id] = thread_var_fact{spelling(c), location_of(c)};
     }
   }

@@ -37,7 +37,8 @@ struct tu_context {
 
   // Lock names that an attribute on `decl` mentions (identifiers in the decl's
   // own tokens that name a lockable field of `owner_class` or a global lock).
-  std::vector<lock_name> annotation_locks(CXCursor decl, CXCursor owner_class, const std::string& attribute_prefix);
+  std::vector<lock_name> annotation_locks(CXCursor decl, CXCursor owner_class,
+                                          const std::string& attribute_prefix);
   // The attribute names attached to `decl` ("guarded_by", "requires_capability").
   static std::vector<std::string> attributes(CXCursor decl);
   void note_class(CXCursor class_decl);
@@ -55,7 +56,10 @@ class body_walker {
   // Walks a function (or lambda) body.
   void walk_body(CXCursor body);
   // For lambdas: how the lambda captures and what locals the outside declared.
-  void set_lambda(lambda_capture capture) { lambda_ = std::move(capture); is_lambda_ = true; }
+  void set_lambda(lambda_capture capture) {
+    lambda_ = std::move(capture);
+    is_lambda_ = true;
+  }
 
  private:
   struct guard_info {
@@ -103,7 +107,8 @@ class body_walker {
 
   // locks (ast_lockops.cpp)
   std::optional<lock_name> lock_of(CXCursor expr);
-  void acquire(const std::vector<lock_name>& locks, const std::string& holder, bool shared, bool try_lock, const location& where);
+  void acquire(const std::vector<lock_name>& locks, const std::string& holder, bool shared, bool try_lock,
+               const location& where);
   void declare_guard(CXCursor var, CXCursor init_call, const type_facts& guard_type);
   void release(const lock_name& lock);
   // A call to a function annotated ACQUIRE(l)/RELEASE(l): acquires/releases l.
@@ -117,7 +122,7 @@ class body_walker {
   function_facts& fn_;
   CXCursor decl_;
   flow_state state_;
-  std::vector<std::vector<std::string>> scopes_;   // guard USRs declared per compound
+  std::vector<std::vector<std::string>> scopes_;  // guard USRs declared per compound
   std::map<std::string, guard_info> guards_;
   std::vector<breakable> breakables_;
   int loop_depth_ = 0;
@@ -131,10 +136,10 @@ class body_walker {
   int next_group_ = 0;
   bool is_lambda_ = false;
   lambda_capture lambda_;
-  std::set<std::string> own_locals_;                   // locals declared in this body
-  std::set<std::string> fresh_locals_;                 // local pointers given a `new` object here
-  std::map<std::string, std::string> lambda_vars_;     // local USR -> lambda id it holds
-  std::map<std::string, thread_var_fact> threads_;     // started std::thread locals not yet joined
+  std::set<std::string> own_locals_;                // locals declared in this body
+  std::set<std::string> fresh_locals_;              // local pointers given a `new` object here
+  std::map<std::string, std::string> lambda_vars_;  // local USR -> lambda id it holds
+  std::map<std::string, thread_var_fact> threads_;  // started std::thread locals not yet joined
 };
 
 }  // namespace concheck::analyzer::detail

@@ -28,7 +28,8 @@ int usage_error(const std::string& message) {
 
 void print_rules() {
   for (const auto& r : rules())
-    fmt::print("concheck-{}{}\n    {}\n", r.name, r.enabled_by_default ? "" : " (off by default)", r.short_description);
+    fmt::print("concheck-{}{}\n    {}\n", r.name, r.enabled_by_default ? "" : " (off by default)",
+               r.short_description);
 }
 
 void write_stdout(const std::string& text) {
@@ -57,8 +58,9 @@ int run_analyze_command(const std::vector<std::string>& args) {
     return usage_error("no input files (give source files, or -p BUILD_DIR; see concheck analyze --help)");
 
   auto start = std::chrono::steady_clock::now();
-  compile_jobs jobs = options.build_dir ? jobs_from_database(*options.build_dir, options.files, options.extra_flags)
-                                        : jobs_from_files(options.files, options.extra_flags);
+  compile_jobs jobs = options.build_dir
+                          ? jobs_from_database(*options.build_dir, options.files, options.extra_flags)
+                          : jobs_from_files(options.files, options.extra_flags);
   for (const auto& e : jobs.errors) fmt::print(stderr, "{}\n", e);
   if (jobs.fatal) return kExitError;
 
@@ -122,9 +124,15 @@ int run_analyze_command(const std::vector<std::string>& args) {
   context.source_root = absolute_path(options.source_root.empty() ? context.cwd : options.source_root);
   context.errors = errors;
   switch (options.format) {
-    case output_format::text: write_stdout(render_text(diagnostics, context)); break;
-    case output_format::json: write_stdout(render_json(diagnostics, context)); break;
-    case output_format::sarif: write_stdout(render_sarif(diagnostics, rules(), context)); break;
+    case output_format::text:
+      write_stdout(render_text(diagnostics, context));
+      break;
+    case output_format::json:
+      write_stdout(render_json(diagnostics, context));
+      break;
+    case output_format::sarif:
+      write_stdout(render_sarif(diagnostics, rules(), context));
+      break;
   }
 
   if (options.stats) {

@@ -40,10 +40,14 @@ const option_spec kOptions[] = {
      }},
     {"--format", nullptr, "FMT", "output format: text (default), json (JSON Lines) or sarif (SARIF 2.1.0)",
      [](analyze_options& o, std::string_view v) -> std::string {
-       if (v == "text") o.format = output_format::text;
-       else if (v == "json") o.format = output_format::json;
-       else if (v == "sarif") o.format = output_format::sarif;
-       else return fmt::format("unknown format '{}' (expected text, json or sarif)", v);
+       if (v == "text")
+         o.format = output_format::text;
+       else if (v == "json")
+         o.format = output_format::json;
+       else if (v == "sarif")
+         o.format = output_format::sarif;
+       else
+         return fmt::format("unknown format '{}' (expected text, json or sarif)", v);
        return {};
      }},
     {"--jobs", "-j", "N", "analyze N translation units in parallel (default: the number of cores)",
@@ -59,7 +63,8 @@ const option_spec kOptions[] = {
        o.checks = o.checks.empty() ? std::string(v) : o.checks + "," + std::string(v);
        return {};
      }},
-    {"--source-root", nullptr, "DIR", "SARIF locations are relative to DIR (%SRCROOT%; default: the current folder)",
+    {"--source-root", nullptr, "DIR",
+     "SARIF locations are relative to DIR (%SRCROOT%; default: the current folder)",
      [](analyze_options& o, std::string_view v) -> std::string {
        if (v.empty()) return "--source-root needs a folder";
        o.source_root = std::string(v);
@@ -68,28 +73,54 @@ const option_spec kOptions[] = {
     {"--max-file-size", nullptr, "MIB", "refuse sources larger than MIB mebibytes (default 64)",
      [](analyze_options& o, std::string_view v) -> std::string {
        auto n = parse_number(v);
-       if (!n || *n == 0 || *n > (1UL << 20)) return fmt::format("--max-file-size needs a number of MiB, not '{}'", v);
+       if (!n || *n == 0 || *n > (1UL << 20))
+         return fmt::format("--max-file-size needs a number of MiB, not '{}'", v);
        o.max_file_size = static_cast<std::size_t>(*n) << 20;
        return {};
      }},
-    {"--no-pch", nullptr, nullptr, "parse every file from scratch instead of sharing a precompiled header of the standard headers",
-     [](analyze_options& o, std::string_view) -> std::string { o.use_pch = false; return {}; }},
+    {"--no-pch", nullptr, nullptr,
+     "parse every file from scratch instead of sharing a precompiled header of the standard headers",
+     [](analyze_options& o, std::string_view) -> std::string {
+       o.use_pch = false;
+       return {};
+     }},
     {"--full-parse", nullptr, nullptr,
      "parse the function bodies of the project's headers in every file (default: once per run)",
-     [](analyze_options& o, std::string_view) -> std::string { o.full_parse = true; return {}; }},
+     [](analyze_options& o, std::string_view) -> std::string {
+       o.full_parse = true;
+       return {};
+     }},
     {"--all-unprotected-writes", nullptr, nullptr,
      "report every write to shared data made without a lock (noisy; default: only writes that conflict)",
-     [](analyze_options& o, std::string_view) -> std::string { o.raw_unprotected_writes = true; return {}; }},
+     [](analyze_options& o, std::string_view) -> std::string {
+       o.raw_unprotected_writes = true;
+       return {};
+     }},
     {"--progress", nullptr, nullptr, "always show a progress line on stderr",
-     [](analyze_options& o, std::string_view) -> std::string { o.progress = true; return {}; }},
+     [](analyze_options& o, std::string_view) -> std::string {
+       o.progress = true;
+       return {};
+     }},
     {"--no-progress", nullptr, nullptr, "never show a progress line (default: on a terminal with many files)",
-     [](analyze_options& o, std::string_view) -> std::string { o.progress = false; return {}; }},
+     [](analyze_options& o, std::string_view) -> std::string {
+       o.progress = false;
+       return {};
+     }},
     {"--stats", nullptr, nullptr, "print a summary of files, time and precompiled headers on stderr",
-     [](analyze_options& o, std::string_view) -> std::string { o.stats = true; return {}; }},
+     [](analyze_options& o, std::string_view) -> std::string {
+       o.stats = true;
+       return {};
+     }},
     {"--list-checks", nullptr, nullptr, "list the rules with their descriptions and exit",
-     [](analyze_options& o, std::string_view) -> std::string { o.list_checks = true; return {}; }},
+     [](analyze_options& o, std::string_view) -> std::string {
+       o.list_checks = true;
+       return {};
+     }},
     {"--help", "-h", nullptr, "show this help and exit",
-     [](analyze_options& o, std::string_view) -> std::string { o.help = true; return {}; }},
+     [](analyze_options& o, std::string_view) -> std::string {
+       o.help = true;
+       return {};
+     }},
 };
 
 const option_spec* find_long(std::string_view name) {
@@ -137,8 +168,10 @@ std::variant<analyze_options, std::string> parse_analyze_options(const std::vect
     } else {
       spec = find_short(std::string_view(arg).substr(0, 2));
       if (spec != nullptr && arg.size() > 2) {
-        if (spec->arg_name == nullptr) spec = nullptr;  // "-hx" is not an option
-        else value = arg.substr(arg[2] == '=' ? 3 : 2);  // "-j4", "-p=build"
+        if (spec->arg_name == nullptr)
+          spec = nullptr;  // "-hx" is not an option
+        else
+          value = arg.substr(arg[2] == '=' ? 3 : 2);  // "-j4", "-p=build"
       }
     }
     if (spec == nullptr) return fmt::format("unknown option '{}' (see concheck analyze --help)", arg);
@@ -192,8 +225,10 @@ std::variant<std::set<std::string>, std::string> resolve_checks(const std::strin
     for (const auto& rule : rules()) {
       if (!glob_match(pattern, rule.name) && !glob_match(pattern, "concheck-" + rule.name)) continue;
       matched = true;
-      if (disable) enabled.erase(rule.name);
-      else enabled.insert(rule.name);
+      if (disable)
+        enabled.erase(rule.name);
+      else
+        enabled.insert(rule.name);
     }
     // A glob that matches nothing (other tools' "-*,clang-analyzer-*") is fine;
     // a plain name that matches nothing is a typo worth stopping for.

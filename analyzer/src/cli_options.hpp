@@ -22,17 +22,17 @@ struct analyze_options {
   std::vector<std::string> extra_flags;  // after `--`: compiler flags (added after -p's too)
   std::optional<std::string> build_dir;  // -p: folder holding compile_commands.json
   output_format format = output_format::text;
-  unsigned jobs = 0;                     // -j; 0 = number of cores
-  std::string checks;                    // --checks as given (resolved by resolve_checks)
-  std::string source_root;               // --source-root for SARIF; empty = cwd
+  unsigned jobs = 0;                                  // -j; 0 = number of cores
+  std::string checks;                                 // --checks as given (resolved by resolve_checks)
+  std::string source_root;                            // --source-root for SARIF; empty = cwd
   std::size_t max_file_size = std::size_t{64} << 20;  // --max-file-size (bytes)
-  bool use_pch = true;                   // --no-pch turns off the shared header cache
-  bool full_parse = false;               // --full-parse: header bodies in every TU
-  bool raw_unprotected_writes = false;   // --all-unprotected-writes
-  std::optional<bool> progress;          // --progress / --no-progress; unset = auto (tty)
-  bool list_checks = false;              // --list-checks
-  bool stats = false;                    // --stats: timing summary on stderr
-  bool help = false;                     // --help
+  bool use_pch = true;                                // --no-pch turns off the shared header cache
+  bool full_parse = false;                            // --full-parse: header bodies in every TU
+  bool raw_unprotected_writes = false;                // --all-unprotected-writes
+  std::optional<bool> progress;                       // --progress / --no-progress; unset = auto (tty)
+  bool list_checks = false;                           // --list-checks
+  bool stats = false;                                 // --stats: timing summary on stderr
+  bool help = false;                                  // --help
 };
 
 // Parses the arguments after the subcommand (argv[0] is not included).

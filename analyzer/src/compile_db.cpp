@@ -29,13 +29,13 @@ namespace {
 
 // Flags whose value is a path: made absolute so the parse does not depend on
 // the working directory (and libclang names the files it finds absolutely).
-constexpr std::string_view kPathFlags[] = {"-I", "-isystem", "-iquote", "-idirafter", "-include",
+constexpr std::string_view kPathFlags[] = {"-I",       "-isystem",  "-iquote",   "-idirafter",  "-include",
                                            "-imacros", "-isysroot", "--sysroot", "-iwithprefix"};
 
 // Flags that would make the parse write a file, with and without a value.
 constexpr std::string_view kDropWithValue[] = {"-o", "-MF", "-MT", "-MQ", "-MJ", "--serialize-diagnostics"};
-constexpr std::string_view kDropAlone[] = {"-c", "-S", "-E", "-M", "-MM", "-MD", "-MMD", "-MP", "-MG",
-                                           "-save-temps", "-fsyntax-only"};
+constexpr std::string_view kDropAlone[] = {"-c",   "-S",  "-E",  "-M",          "-MM",          "-MD",
+                                           "-MMD", "-MP", "-MG", "-save-temps", "-fsyntax-only"};
 
 bool contains(const auto& list, std::string_view arg) {
   for (std::string_view item : list)
@@ -65,7 +65,8 @@ std::vector<std::string> rewrite_command(const std::vector<std::string>& args, c
       ++i;
       continue;
     }
-    if ((arg.starts_with("-o") || arg.starts_with("-MF") || arg.starts_with("-MT") || arg.starts_with("-MQ")) &&
+    if ((arg.starts_with("-o") || arg.starts_with("-MF") || arg.starts_with("-MT") ||
+         arg.starts_with("-MQ")) &&
         arg.size() > 2 && arg != "-objc" && !arg.starts_with("-obj"))
       continue;
     if (contains(kPathFlags, arg) && i + 1 < args.size()) {
@@ -83,7 +84,8 @@ std::vector<std::string> rewrite_command(const std::vector<std::string>& args, c
       }
     }
     if (joined) continue;
-    if (arg[0] != '-' && canonical_key(absolute_path(arg, directory)) == file_key) continue;  // re-added below
+    if (arg[0] != '-' && canonical_key(absolute_path(arg, directory)) == file_key)
+      continue;  // re-added below
     out.push_back(arg);
   }
   out.insert(out.end(), extra.begin(), extra.end());
@@ -106,7 +108,8 @@ std::string validate_database(const fs::path& json_path) {
     return fmt::format("{}: error: malformed compile_commands.json: {}", json_path.string(), e.what());
   }
   if (!db.is_array())
-    return fmt::format("{}: error: malformed compile_commands.json: expected an array of entries", json_path.string());
+    return fmt::format("{}: error: malformed compile_commands.json: expected an array of entries",
+                       json_path.string());
   if (db.empty()) return fmt::format("{}: error: compile_commands.json has no entries", json_path.string());
   std::size_t index = 0;
   for (const auto& entry : db) {
@@ -115,9 +118,10 @@ std::string validate_database(const fs::path& json_path) {
                                              (entry.contains("arguments") && entry["arguments"].is_array()));
     if (!entry.is_object() || !entry.contains("directory") || !entry["directory"].is_string() ||
         !entry.contains("file") || !entry["file"].is_string() || !has_command)
-      return fmt::format("{}: error: malformed compile_commands.json: entry {} needs \"directory\", \"file\" and "
-                         "\"command\" or \"arguments\"",
-                         json_path.string(), index);
+      return fmt::format(
+          "{}: error: malformed compile_commands.json: entry {} needs \"directory\", \"file\" and "
+          "\"command\" or \"arguments\"",
+          json_path.string(), index);
   }
   return {};
 }
@@ -161,13 +165,14 @@ compile_jobs jobs_from_database(const std::string& build_dir, const std::vector<
   fs::path dir(build_dir);
   if (!fs::exists(dir, ec)) return fatal(fmt::format("{}: error: no such build folder (-p)", build_dir));
   if (!fs::is_directory(dir, ec))
-    return fatal(fmt::format("{}: error: -p expects the build folder holding compile_commands.json, not a file",
-                             build_dir));
+    return fatal(fmt::format(
+        "{}: error: -p expects the build folder holding compile_commands.json, not a file", build_dir));
   fs::path json_path = dir / "compile_commands.json";
   if (!fs::exists(json_path, ec))
-    return fatal(fmt::format("{}: error: no compile_commands.json in this folder (configure with "
-                             "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON, or use bear)",
-                             build_dir));
+    return fatal(
+        fmt::format("{}: error: no compile_commands.json in this folder (configure with "
+                    "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON, or use bear)",
+                    build_dir));
   if (fs::is_directory(json_path, ec))
     return fatal(fmt::format("{}: error: compile_commands.json is a directory", json_path.string()));
   if (std::string problem = validate_database(json_path); !problem.empty()) return fatal(problem);
@@ -210,7 +215,8 @@ compile_jobs jobs_from_database(const std::string& build_dir, const std::vector<
       result.errors.push_back(fmt::format("{}: error: no entry for this file in {}", f, json_path.string()));
   }
   if (result.jobs.empty() && result.errors.empty())
-    result.errors.push_back(fmt::format("{}: error: compile_commands.json has no entries", json_path.string()));
+    result.errors.push_back(
+        fmt::format("{}: error: compile_commands.json has no entries", json_path.string()));
   return result;
 }
 

@@ -9,7 +9,7 @@
 namespace concheck::analyzer {
 
 struct location {
-  interned file;      // as given on the command line / in compile_commands.json, made absolute
+  interned file;  // as given on the command line / in compile_commands.json, made absolute
   unsigned line = 0;
   unsigned column = 0;
 };
@@ -20,10 +20,10 @@ struct note {
 };
 
 struct diagnostic {
-  std::string rule;        // "unprotected-write", "lock-order-inversion", ...
+  std::string rule;  // "unprotected-write", "lock-order-inversion", ...
   location where;
   std::string message;
-  std::vector<note> notes; // the other sites: the protected access, the other order
+  std::vector<note> notes;  // the other sites: the protected access, the other order
 };
 
 }  // namespace concheck::analyzer

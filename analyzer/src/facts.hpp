@@ -48,7 +48,7 @@ struct var_info {
   std::string key;
   std::string display;
   var_kind kind = var_kind::global;
-  std::string owner_class;      // field: the class USR
+  std::string owner_class;  // field: the class USR
   bool atomic = false;
   bool thread_local_storage = false;
   bool constant = false;
@@ -57,7 +57,7 @@ struct var_info {
 };
 
 struct access_fact {
-  interned var;      // key into tu_facts::vars
+  interned var;  // key into tu_facts::vars
   bool write = false;
   location where;
   held_set held;
@@ -68,14 +68,14 @@ struct access_fact {
 struct acquisition_fact {
   lock_name lock;
   location where;
-  held_set held;           // before this acquisition
-  bool try_lock = false;   // cannot block: adds no order edge into `lock`
-  bool shared = false;     // reader acquisition
-  int group = -1;          // scoped_lock/std::lock: same group = no order among them
+  held_set held;          // before this acquisition
+  bool try_lock = false;  // cannot block: adds no order edge into `lock`
+  bool shared = false;    // reader acquisition
+  int group = -1;         // scoped_lock/std::lock: same group = no order among them
 };
 
 struct call_fact {
-  interned callee;         // USR
+  interned callee;  // USR
   location where;
   held_set held;
   // Locks passed as arguments (by reference or pointer), by argument index:
@@ -84,14 +84,19 @@ struct call_fact {
   // For a method call, the object it is called on: one other threads can
   // reach (a global, a reference or pointer, a by-reference capture), `this`
   // (or a member of it) of the caller, or a local object of the caller.
-  enum class receiver_kind : unsigned char { none, shared, this_object, local } receiver = receiver_kind::none;
+  enum class receiver_kind : unsigned char {
+    none,
+    shared,
+    this_object,
+    local
+  } receiver = receiver_kind::none;
 };
 
 struct spawn_fact {
-  std::string entry;       // USR of the function or lambda id
+  std::string entry;  // USR of the function or lambda id
   std::string entry_display;
   location where;
-  bool in_loop = false;    // may start several threads
+  bool in_loop = false;  // may start several threads
 };
 
 struct cv_wait_fact {
@@ -101,22 +106,22 @@ struct cv_wait_fact {
 };
 
 struct blocking_fact {
-  std::string what;        // "std::this_thread::sleep_for", "join", ...
+  std::string what;  // "std::this_thread::sleep_for", "join", ...
   location where;
   held_set held;
 };
 
-struct thread_var_fact {   // a std::thread object that is never joined or detached
+struct thread_var_fact {  // a std::thread object that is never joined or detached
   std::string name;
   location where;
 };
 
 struct function_facts {
-  std::string id;          // USR, or "lambda@file:line:col"
-  std::string display;     // "account::withdraw", "lambda at main.cpp:12"
+  std::string id;       // USR, or "lambda@file:line:col"
+  std::string display;  // "account::withdraw", "lambda at main.cpp:12"
   location where;
-  std::string owner_class; // methods: the class USR
-  std::string enclosing;   // lambdas: display name of the named function they are written in
+  std::string owner_class;  // methods: the class USR
+  std::string enclosing;    // lambdas: display name of the named function they are written in
   bool is_method = false;
   bool is_public = false;
   bool is_ctor_or_dtor = false;
@@ -138,7 +143,7 @@ struct function_facts {
 struct class_info {
   std::string id;
   std::string display;
-  bool owns_lock = false;  // has a lockable field
+  bool owns_lock = false;       // has a lockable field
   bool takes_own_lock = false;  // one of its methods locks one of its lock fields (set by build_program)
   bool system = false;          // declared in a system header (std::pair...): its fields are not user data
 };

@@ -8,7 +8,9 @@
 
 namespace concheck::analyzer {
 
-void tu_facts_deleter::operator()(tu_facts* p) const noexcept { delete p; }
+void tu_facts_deleter::operator()(tu_facts* p) const noexcept {
+  delete p;
+}
 
 namespace detail {
 
@@ -20,7 +22,8 @@ std::vector<std::string> tu_context::attributes(CXCursor decl) {
   return out;
 }
 
-std::vector<lock_name> tu_context::annotation_locks(CXCursor decl, CXCursor owner_class, const std::string& attribute) {
+std::vector<lock_name> tu_context::annotation_locks(CXCursor decl, CXCursor owner_class,
+                                                    const std::string& attribute) {
   // The C API does not expose an attribute's arguments, and through a macro
   // the attribute's own extent is the macro definition. The declaration's
   // tokens (up to its body) do hold the arguments as written: every
@@ -33,7 +36,8 @@ std::vector<lock_name> tu_context::annotation_locks(CXCursor decl, CXCursor owne
     if (!is_null(def)) {
       for (CXCursor m : children(def)) {
         CXCursorKind mk = clang_getCursorKind(m);
-        if ((mk == CXCursor_FieldDecl || mk == CXCursor_VarDecl) && types.is_lockable(clang_getCursorType(m))) {
+        if ((mk == CXCursor_FieldDecl || mk == CXCursor_VarDecl) &&
+            types.is_lockable(clang_getCursorType(m))) {
           fields[spelling(m)] = lock_name{usr(m), qualified_name(m)};
         }
       }
@@ -86,7 +90,8 @@ void tu_context::note_class(CXCursor cls) {
   CXCursor def = clang_getCursorDefinition(cls);
   if (!is_null(def)) {
     for (CXCursor m : children(def)) {
-      if (clang_getCursorKind(m) == CXCursor_FieldDecl && types.is_lockable(clang_getCursorType(m))) info.owns_lock = true;
+      if (clang_getCursorKind(m) == CXCursor_FieldDecl && types.is_lockable(clang_getCursorType(m)))
+        info.owns_lock = true;
     }
   }
   facts.classes[id] = info;
@@ -95,8 +100,8 @@ void tu_context::note_class(CXCursor cls) {
 namespace {
 
 bool is_function_kind(CXCursorKind k) {
-  return k == CXCursor_FunctionDecl || k == CXCursor_CXXMethod || k == CXCursor_Constructor || k == CXCursor_Destructor ||
-         k == CXCursor_FunctionTemplate || k == CXCursor_ConversionFunction;
+  return k == CXCursor_FunctionDecl || k == CXCursor_CXXMethod || k == CXCursor_Constructor ||
+         k == CXCursor_Destructor || k == CXCursor_FunctionTemplate || k == CXCursor_ConversionFunction;
 }
 
 void summarize_function(tu_context& tu, CXCursor c) {
@@ -123,14 +128,17 @@ void summarize_function(tu_context& tu, CXCursor c) {
     f.owner_class = usr(parent);
     tu.note_class(parent);
     auto access = clang_getCXXAccessSpecifier(c);
-    f.is_public = access == CX_CXXPublic || (access == CX_CXXInvalidAccessSpecifier && pk == CXCursor_StructDecl);
+    f.is_public =
+        access == CX_CXXPublic || (access == CX_CXXInvalidAccessSpecifier && pk == CXCursor_StructDecl);
   }
   for (const auto& attr : tu_context::attributes(c)) {
     if (attr.find("requires") != std::string::npos || attr.find("locks_required") != std::string::npos) {
       auto locks = tu.annotation_locks(c, in_class ? parent : clang_getNullCursor(), attr);
       // A definition inherits the attribute of its first declaration but not
       // the spelled arguments: read those there.
-      if (locks.empty()) locks = tu.annotation_locks(clang_getCanonicalCursor(c), in_class ? parent : clang_getNullCursor(), attr);
+      if (locks.empty())
+        locks =
+            tu.annotation_locks(clang_getCanonicalCursor(c), in_class ? parent : clang_getNullCursor(), attr);
       f.requires_locks.insert(f.requires_locks.end(), locks.begin(), locks.end());
     }
   }
@@ -167,7 +175,8 @@ tu_facts_ptr extract_facts(CXTranslationUnit tu, const analysis_options&) {
   for (auto& [id, f] : facts->functions) {
     std::erase_if(f.accesses, [&](const access_fact& a) {
       auto v = facts->vars.find(a.var);
-      return v != facts->vars.end() && v->second.kind == var_kind::local && context.captured_locals.count(a.var) == 0;
+      return v != facts->vars.end() && v->second.kind == var_kind::local &&
+             context.captured_locals.count(a.var) == 0;
     });
   }
   std::erase_if(facts->vars, [&](const auto& entry) {

@@ -24,8 +24,9 @@ class interned {
  public:
   interned() noexcept;
   interned(std::string_view text);  // NOLINT(google-explicit-constructor): a drop-in for std::string fields
-  interned(const std::string& text) : interned(std::string_view(text)) {}  // NOLINT(google-explicit-constructor)
-  interned(const char* text) : interned(std::string_view(text)) {}         // NOLINT(google-explicit-constructor)
+  interned(const std::string& text)
+      : interned(std::string_view(text)) {}                         // NOLINT(google-explicit-constructor)
+  interned(const char* text) : interned(std::string_view(text)) {}  // NOLINT(google-explicit-constructor)
 
   const std::string& str() const noexcept { return *text_; }
   operator const std::string&() const noexcept { return *text_; }  // NOLINT(google-explicit-constructor)
@@ -33,11 +34,15 @@ class interned {
   bool empty() const noexcept { return text_->empty(); }
   std::size_t size() const noexcept { return text_->size(); }
 
-  std::size_t find(std::string_view what, std::size_t from = 0) const noexcept { return text_->find(what, from); }
+  std::size_t find(std::string_view what, std::size_t from = 0) const noexcept {
+    return text_->find(what, from);
+  }
   std::size_t rfind(std::string_view what, std::size_t from = std::string::npos) const noexcept {
     return text_->rfind(what, from);
   }
-  std::size_t rfind(char what, std::size_t from = std::string::npos) const noexcept { return text_->rfind(what, from); }
+  std::size_t rfind(char what, std::size_t from = std::string::npos) const noexcept {
+    return text_->rfind(what, from);
+  }
 
   friend bool operator==(const interned& a, const interned& b) noexcept { return a.text_ == b.text_; }
   friend bool operator==(const interned& a, const std::string& b) noexcept { return *a.text_ == b; }
@@ -46,7 +51,9 @@ class interned {
     if (a.text_ == b.text_) return std::strong_ordering::equal;
     return *a.text_ <=> *b.text_;
   }
-  friend std::strong_ordering operator<=>(const interned& a, const std::string& b) noexcept { return *a.text_ <=> b; }
+  friend std::strong_ordering operator<=>(const interned& a, const std::string& b) noexcept {
+    return *a.text_ <=> b;
+  }
 
   friend std::string operator+(const interned& a, const std::string& b) { return *a.text_ + b; }
   friend std::string operator+(const interned& a, const char* b) { return *a.text_ + b; }

@@ -22,10 +22,10 @@ namespace concheck::analyzer::detail {
 namespace {
 
 struct witness {
-  location where;              // acquisition, or the call that leads to it
-  std::string function;        // where that happens
+  location where;        // acquisition, or the call that leads to it
+  std::string function;  // where that happens
   bool via_call = false;
-  location inner;              // the acquisition inside the callee
+  location inner;  // the acquisition inside the callee
   std::string inner_function;
   std::vector<lock_name> also_held;  // other locks held on every path (gate candidates)
   bool shared = false;
@@ -86,7 +86,8 @@ std::vector<lock_name> common_held(const edge& e) {
   std::vector<lock_name> common = e.witnesses.front().also_held;
   for (const auto& w : e.witnesses) {
     std::vector<lock_name> both;
-    std::set_intersection(common.begin(), common.end(), w.also_held.begin(), w.also_held.end(), std::back_inserter(both));
+    std::set_intersection(common.begin(), common.end(), w.also_held.begin(), w.also_held.end(),
+                          std::back_inserter(both));
     common = both;
   }
   return common;
@@ -94,7 +95,8 @@ std::vector<lock_name> common_held(const edge& e) {
 
 std::string describe(const edge& e, const witness& w) {
   if (w.via_call) {
-    return fmt::format("'{}' acquired (in '{}') while holding '{}'", e.to.display, w.inner_function, e.from.display);
+    return fmt::format("'{}' acquired (in '{}') while holding '{}'", e.to.display, w.inner_function,
+                       e.from.display);
   }
   return fmt::format("'{}' acquired while holding '{}'", e.to.display, e.from.display);
 }
@@ -132,7 +134,8 @@ void check_lock_order(const program& p, std::vector<diagnostic>& out) {
     if (!seen.insert(canonical).second) continue;
 
     std::vector<const edge*> path;
-    for (std::size_t i = 0; i < cycle.size(); ++i) path.push_back(&edges.at({cycle[i], cycle[(i + 1) % cycle.size()]}));
+    for (std::size_t i = 0; i < cycle.size(); ++i)
+      path.push_back(&edges.at({cycle[i], cycle[(i + 1) % cycle.size()]}));
     // Gate lock: one other lock held across every edge.
     std::vector<lock_name> gate = common_held(*path.front());
     bool all_shared = true;
@@ -143,7 +146,8 @@ void check_lock_order(const program& p, std::vector<diagnostic>& out) {
       gate = both;
       for (const auto& w : pe->witnesses) all_shared &= w.shared;
     }
-    std::erase_if(gate, [&](const lock_name& l) { return std::find(cycle.begin(), cycle.end(), l.id) != cycle.end(); });
+    std::erase_if(
+        gate, [&](const lock_name& l) { return std::find(cycle.begin(), cycle.end(), l.id) != cycle.end(); });
     if (!gate.empty() || all_shared) continue;
 
     // Report at the earliest site; every other edge (the other order) is a note.
@@ -161,12 +165,15 @@ void check_lock_order(const program& p, std::vector<diagnostic>& out) {
     d.rule = "lock-order-inversion";
     d.where = mw.where;
     if (path.size() == 2) {
-      d.message = fmt::format("lock order inversion: {}, but elsewhere '{}' is acquired while holding '{}' (potential deadlock)",
-                              describe(main_edge, mw), main_edge.from.display, main_edge.to.display);
+      d.message = fmt::format(
+          "lock order inversion: {}, but elsewhere '{}' is acquired while holding '{}' (potential deadlock)",
+          describe(main_edge, mw), main_edge.from.display, main_edge.to.display);
     } else {
-      d.message = fmt::format("lock order inversion: {} closes the cycle {} (potential deadlock)", describe(main_edge, mw), order);
+      d.message = fmt::format("lock order inversion: {} closes the cycle {} (potential deadlock)",
+                              describe(main_edge, mw), order);
     }
-    if (mw.via_call) d.notes.push_back(note{mw.inner, fmt::format("'{}' acquired here", main_edge.to.display)});
+    if (mw.via_call)
+      d.notes.push_back(note{mw.inner, fmt::format("'{}' acquired here", main_edge.to.display)});
     for (std::size_t i = 1; i < path.size(); ++i) {
       const edge& oe = *path[(first + i) % path.size()];
       const witness& ow = oe.witnesses.front();

@@ -9,8 +9,10 @@ void flow_state::add(const lock_name& lock, const std::string& holder, bool shar
 }
 
 bool flow_state::release(const std::string& lock_id) {
-  auto it = std::find_if(held.begin(), held.end(), [&](const held_entry& e) { return e.lock.id == lock_id && e.holder.empty(); });
-  if (it == held.end()) it = std::find_if(held.begin(), held.end(), [&](const held_entry& e) { return e.lock.id == lock_id; });
+  auto it = std::find_if(held.begin(), held.end(),
+                         [&](const held_entry& e) { return e.lock.id == lock_id && e.holder.empty(); });
+  if (it == held.end())
+    it = std::find_if(held.begin(), held.end(), [&](const held_entry& e) { return e.lock.id == lock_id; });
   if (it == held.end()) return false;
   held.erase(it);
   return true;

@@ -32,12 +32,16 @@ std::string trim(std::string_view s) {
 
 std::vector<marker> markers_in(std::string_view line) {
   std::vector<marker> out;
-  for (std::size_t pos = line.find("NOLINT"); pos != std::string_view::npos; pos = line.find("NOLINT", pos + 1)) {
+  for (std::size_t pos = line.find("NOLINT"); pos != std::string_view::npos;
+       pos = line.find("NOLINT", pos + 1)) {
     std::string_view rest = line.substr(pos + 6);
     marker m{marker_kind::same_line, {}};
-    if (rest.starts_with("NEXTLINE")) m.kind = marker_kind::next_line, rest.remove_prefix(8);
-    else if (rest.starts_with("BEGIN")) m.kind = marker_kind::begin, rest.remove_prefix(5);
-    else if (rest.starts_with("END")) m.kind = marker_kind::end, rest.remove_prefix(3);
+    if (rest.starts_with("NEXTLINE"))
+      m.kind = marker_kind::next_line, rest.remove_prefix(8);
+    else if (rest.starts_with("BEGIN"))
+      m.kind = marker_kind::begin, rest.remove_prefix(5);
+    else if (rest.starts_with("END"))
+      m.kind = marker_kind::end, rest.remove_prefix(3);
     if (!rest.empty() && rest.front() == '(') {
       auto close = rest.find(')');
       if (close == std::string_view::npos) continue;  // malformed: suppresses nothing
@@ -45,7 +49,8 @@ std::vector<marker> markers_in(std::string_view line) {
       std::size_t start = 0;
       while (start <= list.size()) {
         auto comma = list.find(',', start);
-        std::string item = trim(list.substr(start, comma == std::string_view::npos ? list.npos : comma - start));
+        std::string item =
+            trim(list.substr(start, comma == std::string_view::npos ? list.npos : comma - start));
         if (!item.empty()) m.checks.push_back(item);
         if (comma == std::string_view::npos) break;
         start = comma + 1;
@@ -94,8 +99,10 @@ bool nolint_filter::suppressed(const diagnostic& d) {
   for (std::size_t i = 0; i <= index; ++i)
     for (const auto& m : markers_in(lines[i])) {
       if (!covers(m, d.rule)) continue;
-      if (m.kind == marker_kind::begin) ++open;
-      else if (m.kind == marker_kind::end && open > 0 && i < index) --open;
+      if (m.kind == marker_kind::begin)
+        ++open;
+      else if (m.kind == marker_kind::end && open > 0 && i < index)
+        --open;
     }
   return open > 0;
 }

@@ -3,8 +3,8 @@
 
 #include <cstdint>
 #include <map>
-#include <string_view>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "output.hpp"
 
@@ -33,7 +33,8 @@ json artifact_location(const std::string& file, const std::string& root) {
 json physical_location(const location& where, const std::string& root) {
   json region = {{"startLine", std::max(1U, where.line)}};
   if (where.column > 0) region["startColumn"] = where.column;
-  return {{"physicalLocation", {{"artifactLocation", artifact_location(where.file, root)}, {"region", region}}}};
+  return {
+      {"physicalLocation", {{"artifactLocation", artifact_location(where.file, root)}, {"region", region}}}};
 }
 
 // FNV-1a: a stable fingerprint of what the finding is (rule, file, message,
@@ -110,19 +111,18 @@ std::string render_sarif(const std::vector<diagnostic>& diagnostics, const std::
   }
 
   json notifications = json::array();
-  for (const auto& e : context.errors) notifications.push_back({{"level", "error"}, {"message", {{"text", e}}}});
+  for (const auto& e : context.errors)
+    notifications.push_back({{"level", "error"}, {"message", {{"text", e}}}});
 
-  json run = {
-      {"tool",
-       {{"driver",
-         {{"name", "concheck"},
-          {"version", CONCHECK_VERSION},
-          {"semanticVersion", CONCHECK_VERSION},
-          {"rules", std::move(rule_list)}}}}},
-      {"invocations",
-       json::array({{{"executionSuccessful", context.errors.empty()},
-                     {"toolExecutionNotifications", std::move(notifications)}}})},
-      {"results", std::move(results)}};
+  json run = {{"tool",
+               {{"driver",
+                 {{"name", "concheck"},
+                  {"version", CONCHECK_VERSION},
+                  {"semanticVersion", CONCHECK_VERSION},
+                  {"rules", std::move(rule_list)}}}}},
+              {"invocations", json::array({{{"executionSuccessful", context.errors.empty()},
+                                            {"toolExecutionNotifications", std::move(notifications)}}})},
+              {"results", std::move(results)}};
   // informationUri is optional in SARIF; emitted only when the build names the project page.
   if (std::string_view(CONCHECK_INFORMATION_URI).size() > 0) {
     run["tool"]["driver"]["informationUri"] = CONCHECK_INFORMATION_URI;

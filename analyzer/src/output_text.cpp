@@ -31,11 +31,13 @@ std::string render_json(const std::vector<diagnostic>& diagnostics, const output
   for (const auto& d : diagnostics) {
     nlohmann::ordered_json notes = nlohmann::ordered_json::array();
     for (const auto& n : d.notes)
-      notes.push_back({{"file", n.where.file}, {"line", n.where.line}, {"column", n.where.column},
+      notes.push_back({{"file", n.where.file},
+                       {"line", n.where.line},
+                       {"column", n.where.column},
                        {"message", n.message}});
-    nlohmann::ordered_json line = {{"rule", d.rule},         {"file", d.where.file},
-                                   {"line", d.where.line},   {"column", d.where.column},
-                                   {"message", d.message},   {"notes", std::move(notes)}};
+    nlohmann::ordered_json line = {{"rule", d.rule},       {"file", d.where.file},
+                                   {"line", d.where.line}, {"column", d.where.column},
+                                   {"message", d.message}, {"notes", std::move(notes)}};
     out += line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     out += '\n';
   }

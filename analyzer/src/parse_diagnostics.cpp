@@ -33,7 +33,8 @@ std::string first_parse_error(CXTranslationUnit tu) {
   for (unsigned i = 0, n = clang_getNumDiagnostics(tu); i < n && first.empty(); ++i) {
     CXDiagnostic d = clang_getDiagnostic(tu, i);
     if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error && !is_flag_complaint(d))
-      first = take(clang_formatDiagnostic(d, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn));
+      first =
+          take(clang_formatDiagnostic(d, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn));
     clang_disposeDiagnostic(d);
   }
   return first;

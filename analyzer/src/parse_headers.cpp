@@ -60,7 +60,8 @@ project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::s
         // With a precompiled preamble the #include lines live in the loaded
         // preamble, where isFromMainFile() says no: compare the files instead.
         CXFile includer = file_of(stack[0]);
-        if (depth == 1 && includer != nullptr && s.main_file != nullptr && clang_File_isEqual(includer, s.main_file) != 0)
+        if (depth == 1 && includer != nullptr && s.main_file != nullptr &&
+            clang_File_isEqual(includer, s.main_file) != 0)
           s.out->top_level.push_back(path);
       },
       &state);
@@ -75,7 +76,8 @@ project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::s
         CXFile file = file_of(where);
         if (file == nullptr) return CXChildVisit_Continue;
         std::string path = path_of(file);
-        if (path.empty() || s.listed.contains(path) || s.main_files->contains(path)) return CXChildVisit_Continue;
+        if (path.empty() || s.listed.contains(path) || s.main_files->contains(path))
+          return CXChildVisit_Continue;
         s.listed.insert(path);
         s.out->parsed_here.push_back(path);
         return CXChildVisit_Continue;

@@ -30,14 +30,13 @@
 namespace concheck::analyzer {
 
 // The parse options of a TU with header bodies skipped.
-inline constexpr unsigned kSkipHeaderBodies = CXTranslationUnit_PrecompiledPreamble |
-                                              CXTranslationUnit_CreatePreambleOnFirstParse |
-                                              CXTranslationUnit_SkipFunctionBodies |
-                                              CXTranslationUnit_LimitSkipFunctionBodiesToPreamble;
+inline constexpr unsigned kSkipHeaderBodies =
+    CXTranslationUnit_PrecompiledPreamble | CXTranslationUnit_CreatePreambleOnFirstParse |
+    CXTranslationUnit_SkipFunctionBodies | CXTranslationUnit_LimitSkipFunctionBodiesToPreamble;
 
 struct project_includes {
-  std::vector<std::string> all;       // every non-system file the TU includes (absolute)
-  std::vector<std::string> top_level; // those the main file itself #includes, in order
+  std::vector<std::string> all;        // every non-system file the TU includes (absolute)
+  std::vector<std::string> top_level;  // those the main file itself #includes, in order
   // Files the main file includes after its first declaration: outside the
   // precompiled preamble, so their bodies were parsed with the main file.
   // libclang's inclusion list leaves them out when a TU has a preamble (it

@@ -77,8 +77,10 @@ std::string key_of(const compile_job& job) {
 bool is_cplusplus_job(const compile_job& job) {
   std::string language;
   for (std::size_t i = 0; i + 1 < job.argv.size(); ++i) {
-    if (job.argv[i] == "-x" && i + 2 < job.argv.size()) language = job.argv[i + 1];
-    else if (job.argv[i].starts_with("-x") && job.argv[i].size() > 2) language = job.argv[i].substr(2);
+    if (job.argv[i] == "-x" && i + 2 < job.argv.size())
+      language = job.argv[i + 1];
+    else if (job.argv[i].starts_with("-x") && job.argv[i].size() > 2)
+      language = job.argv[i].substr(2);
   }
   if (!language.empty()) return language == "c++";
   std::string ext = std::filesystem::path(job.file).extension().string();
@@ -164,8 +166,8 @@ std::string pch_cache::build(CXIndex index, const compile_job& job, unsigned num
   CXTranslationUnit tu = nullptr;
   unsigned flags = CXTranslationUnit_Incomplete | CXTranslationUnit_ForSerialization |
                    CXTranslationUnit_SkipFunctionBodies;
-  CXErrorCode code = clang_parseTranslationUnit2FullArgv(index, nullptr, argv.data(), static_cast<int>(argv.size()),
-                                                         nullptr, 0, flags, &tu);
+  CXErrorCode code = clang_parseTranslationUnit2FullArgv(
+      index, nullptr, argv.data(), static_cast<int>(argv.size()), nullptr, 0, flags, &tu);
   std::string path;
   if (code == CXError_Success && tu != nullptr && first_parse_error(tu).empty()) {
     std::string candidate = fmt::format("{}/std-{}.pch", folder_, number);

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <filesystem>
 #include <set>
@@ -30,14 +30,17 @@ namespace {
 // lower the peak of one worker (the largest TU sets it), but it keeps idle and
 // between-TU memory down, which adds up across workers with -j N. malloc_trim
 // walks every arena (a few ms per TU).
-void release_freed_memory() { ::malloc_trim(0); }
+void release_freed_memory() {
+  ::malloc_trim(0);
+}
 
 // Owns a parsed TU; disposes of it at scope exit.
 struct parsed_tu {
   CXTranslationUnit tu = nullptr;
   std::string error;
   parsed_tu() = default;
-  parsed_tu(parsed_tu&& other) noexcept : tu(std::exchange(other.tu, nullptr)), error(std::move(other.error)) {}
+  parsed_tu(parsed_tu&& other) noexcept
+      : tu(std::exchange(other.tu, nullptr)), error(std::move(other.error)) {}
   parsed_tu& operator=(parsed_tu&& other) noexcept {
     std::swap(tu, other.tu);
     error = std::move(other.error);
@@ -68,16 +71,20 @@ parsed_tu parse_once(CXIndex index, const std::vector<std::string>& args, unsign
   argv.reserve(args.size());
   for (const auto& a : args) argv.push_back(a.c_str());
   parsed_tu out;
-  CXErrorCode code = clang_parseTranslationUnit2FullArgv(index, nullptr, argv.data(), static_cast<int>(argv.size()),
-                                                         unsaved, unsaved != nullptr ? 1 : 0, flags, &out.tu);
-  if (code == CXError_Crashed) out.error = "libclang crashed while parsing it";
+  CXErrorCode code =
+      clang_parseTranslationUnit2FullArgv(index, nullptr, argv.data(), static_cast<int>(argv.size()), unsaved,
+                                          unsaved != nullptr ? 1 : 0, flags, &out.tu);
+  if (code == CXError_Crashed)
+    out.error = "libclang crashed while parsing it";
   else if (code != CXError_Success || out.tu == nullptr)
     out.error = fmt::format("libclang could not parse it (error {})", static_cast<int>(code));
-  else out.error = first_parse_error(out.tu);
+  else
+    out.error = first_parse_error(out.tu);
   return out;
 }
 
-bool extract_into(const worker_context& ctx, const compile_job& job, CXTranslationUnit tu, parse_result& result) {
+bool extract_into(const worker_context& ctx, const compile_job& job, CXTranslationUnit tu,
+                  parse_result& result) {
   if (!ctx.settings.extract) return true;
   try {
     result.facts.push_back(extract_facts(tu, ctx.settings.analysis));
@@ -96,9 +103,10 @@ bool cover_headers(const worker_context& ctx, const compile_job& job, const std:
   if (includes.all.empty() || !ctx.headers->claim(includes.all)) return true;
   if (includes.top_level.empty()) return false;  // only reached through -include or the like
   ++*ctx.header_parses;
-  std::string name = (std::filesystem::path(job.file).parent_path() /
-                      fmt::format("concheck-headers-of-{}", std::filesystem::path(job.file).filename().string()))
-                         .string();
+  std::string name =
+      (std::filesystem::path(job.file).parent_path() /
+       fmt::format("concheck-headers-of-{}", std::filesystem::path(job.file).filename().string()))
+          .string();
   std::string text = include_file_text(includes.top_level);
   CXUnsavedFile unsaved{name.c_str(), text.c_str(), static_cast<unsigned long>(text.size())};
   compile_job synthesized = job;
@@ -124,7 +132,8 @@ std::vector<std::size_t> largest_first(const std::vector<compile_job>& jobs) {
     std::uintmax_t size = std::filesystem::file_size(jobs[i].file, ec);
     sized.emplace_back(ec ? 0 : size, i);
   }
-  std::stable_sort(sized.begin(), sized.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(sized.begin(), sized.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<std::size_t> order;
   order.reserve(sized.size());
   for (const auto& entry : sized) order.push_back(entry.second);
@@ -154,7 +163,8 @@ void run_job(const worker_context& ctx, const compile_job& job, parse_result& re
     if (cover_headers(ctx, job, pch, includes, result)) return;
     if (!result.error.empty()) return;
     result.facts.clear();
-    parsed = parse_once(ctx.index, pch.empty() ? job.argv : pch_cache::with_pch(job, pch), CXTranslationUnit_None);
+    parsed =
+        parse_once(ctx.index, pch.empty() ? job.argv : pch_cache::with_pch(job, pch), CXTranslationUnit_None);
     result.fell_back = true;
   } else if (!parsed.ok() && (fast || !pch.empty())) {
     // Never let a shortcut cause an error: the verdict is that of a plain parse.

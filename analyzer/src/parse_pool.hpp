@@ -35,8 +35,8 @@ struct parse_settings {
 
 struct parse_result {
   std::vector<tu_facts_ptr> facts;  // empty when the TU was not analyzed (or rules are off)
-  std::string error;    // "FILE: error: ..." when it could not be analyzed
-  double seconds = 0;   // parse + extraction time
+  std::string error;                // "FILE: error: ..." when it could not be analyzed
+  double seconds = 0;               // parse + extraction time
   bool used_pch = false;
   bool fell_back = false;  // the fast mode failed and the TU was parsed whole
 };

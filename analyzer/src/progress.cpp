@@ -12,7 +12,9 @@ progress_line::progress_line(std::size_t total, std::optional<bool> forced)
     : total_(total),
       enabled_(forced ? *forced : (::isatty(STDERR_FILENO) == 1 && total >= kAutomaticThreshold)) {}
 
-progress_line::~progress_line() { clear(); }
+progress_line::~progress_line() {
+  clear();
+}
 
 void progress_line::done(const std::string& file) {
   if (!enabled_) return;

@@ -32,7 +32,7 @@ class progress_line {
   std::size_t total_;
   std::size_t done_ = 0;  // guarded by mutex_
   bool enabled_;
-  bool shown_ = false;    // guarded by mutex_
+  bool shown_ = false;  // guarded by mutex_
 };
 
 }  // namespace concheck::analyzer

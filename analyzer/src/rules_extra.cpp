@@ -16,7 +16,8 @@ void check_cv_wait_no_loop(const program& p, std::vector<diagnostic>& out) {
     for (const auto& w : f->cv_waits) {
       if (w.has_predicate || w.in_loop) continue;
       out.push_back(diagnostic{
-          "cv-wait-no-loop", w.where,
+          "cv-wait-no-loop",
+          w.where,
           "condition variable wait without a predicate and outside a loop: a spurious or stolen wakeup "
           "continues with the condition false; use wait(lock, predicate) or re-check in a while loop",
           {}});
@@ -28,10 +29,12 @@ void check_thread_not_joined(const program& p, std::vector<diagnostic>& out) {
   for (const auto& [id, f] : p.functions) {
     for (const auto& t : f->unjoined_threads) {
       out.push_back(diagnostic{
-          "thread-not-joined", t.where,
-          fmt::format("std::thread '{}' is never joined, detached or moved in '{}': destroying it while joinable "
-                      "calls std::terminate (use std::jthread or join it)",
-                      t.name, f->display),
+          "thread-not-joined",
+          t.where,
+          fmt::format(
+              "std::thread '{}' is never joined, detached or moved in '{}': destroying it while joinable "
+              "calls std::terminate (use std::jthread or join it)",
+              t.name, f->display),
           {}});
     }
   }
@@ -43,11 +46,13 @@ void check_blocking_under_lock(const program& p, std::vector<diagnostic>& out) {
     for (const auto& b : f->blocking) {
       auto held = lock_union(b.held.must, req);
       if (held.empty()) continue;
-      out.push_back(diagnostic{"blocking-under-lock", b.where,
-                               fmt::format("blocking call '{}' while holding {}: every thread waiting for the lock waits "
-                                           "for it too",
-                                           b.what, quoted_list(held)),
-                               {}});
+      out.push_back(diagnostic{
+          "blocking-under-lock",
+          b.where,
+          fmt::format("blocking call '{}' while holding {}: every thread waiting for the lock waits "
+                      "for it too",
+                      b.what, quoted_list(held)),
+          {}});
     }
   }
 }

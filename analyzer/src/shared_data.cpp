@@ -37,8 +37,10 @@ std::string describe_root(const thread_root& r) {
   if (r.id.rfind("api:", 0) == 0) {
     return fmt::format("'{}' owns a lock: its public methods may run in several threads at once", r.display);
   }
-  if (r.id.rfind("spawner:", 0) == 0) return fmt::format("'{}' keeps running after starting a thread here", r.display);
-  if (r.multiplicity >= 2) return fmt::format("'{}' runs in several threads at once, started here", r.display);
+  if (r.id.rfind("spawner:", 0) == 0)
+    return fmt::format("'{}' keeps running after starting a thread here", r.display);
+  if (r.multiplicity >= 2)
+    return fmt::format("'{}' runs in several threads at once, started here", r.display);
   return fmt::format("'{}' runs in a thread started here", r.display);
 }
 
@@ -73,7 +75,8 @@ void check_unprotected_writes(const program& p, bool raw, std::vector<diagnostic
     const auto& req = p.required_may.at(id);
     for (const auto& a : f->accesses) {
       auto v = p.vars.find(a.var);
-      if (v == p.vars.end() || v->second.atomic || v->second.constant || v->second.thread_local_storage) continue;
+      if (v == p.vars.end() || v->second.atomic || v->second.constant || v->second.thread_local_storage)
+        continue;
       auto held = lock_union(lock_union(a.held.may, req), lock_union(f->requires_locks, f->released_unheld));
       located_access la{&a, f, std::move(held), roots_of_access(p, *f, a, v->second)};
       by_var[a.var].push_back(std::move(la));
@@ -107,9 +110,12 @@ void check_unprotected_writes(const program& p, bool raw, std::vector<diagnostic
       if (!w.access->write) continue;
       if (!v.guarded_by.empty()) {
         if (holds_any(w.held, v.guarded_by)) continue;
-        diagnostic d{"unprotected-write", w.access->where,
-                     fmt::format("write to '{}' without holding {}, which guards it", v.display, quoted_list(v.guarded_by)),
-                     {note{v.declared, fmt::format("'{}' is declared GUARDED_BY {} here", v.display, quoted_list(v.guarded_by))}}};
+        diagnostic d{"unprotected-write",
+                     w.access->where,
+                     fmt::format("write to '{}' without holding {}, which guards it", v.display,
+                                 quoted_list(v.guarded_by)),
+                     {note{v.declared, fmt::format("'{}' is declared GUARDED_BY {} here", v.display,
+                                                   quoted_list(v.guarded_by))}}};
         out.push_back(std::move(d));
         continue;
       }
@@ -120,11 +126,13 @@ void check_unprotected_writes(const program& p, bool raw, std::vector<diagnostic
         for (const auto& l : witness->held) {
           if (l.id == best) lock = &l;
         }
-        diagnostic d{"unprotected-write", w.access->where,
-                     fmt::format("write to '{}' without holding a lock; elsewhere it is accessed with '{}' held", v.display,
-                                 lock->display),
-                     {note{witness->access->where,
-                           fmt::format("'{}' is accessed here with '{}' held", v.display, lock->display)}}};
+        diagnostic d{
+            "unprotected-write",
+            w.access->where,
+            fmt::format("write to '{}' without holding a lock; elsewhere it is accessed with '{}' held",
+                        v.display, lock->display),
+            {note{witness->access->where,
+                  fmt::format("'{}' is accessed here with '{}' held", v.display, lock->display)}}};
         out.push_back(std::move(d));
         continue;
       }
@@ -145,8 +153,8 @@ void check_unprotected_writes(const program& p, bool raw, std::vector<diagnostic
       std::vector<note> notes;
       if (other != nullptr) {
         notes.push_back(note{other->access->where, fmt::format("conflicting {} of '{}' here, in '{}'",
-                                                                other->access->write ? "write" : "read", v.display,
-                                                                other->function->display)});
+                                                               other->access->write ? "write" : "read",
+                                                               v.display, other->function->display)});
       } else if (p.concurrent(w.roots, w.roots)) {
         // The write itself runs concurrently with itself: show why.
         int shown = 0;
@@ -160,9 +168,10 @@ void check_unprotected_writes(const program& p, bool raw, std::vector<diagnostic
       } else if (!raw) {
         continue;
       }
-      out.push_back(diagnostic{"unprotected-write", w.access->where,
-                               fmt::format("write to '{}' without holding a lock, while other threads access it", v.display),
-                               std::move(notes)});
+      out.push_back(diagnostic{
+          "unprotected-write", w.access->where,
+          fmt::format("write to '{}' without holding a lock, while other threads access it", v.display),
+          std::move(notes)});
     }
   }
 }

@@ -18,10 +18,12 @@ std::string check_source_file(const std::string& path, std::size_t max_size) {
   if (::stat(path.c_str(), &st) != 0)
     return fmt::format("{}: error: cannot read: {}", path, std::strerror(errno));
   if (S_ISDIR(st.st_mode)) return fmt::format("{}: error: is a directory, not a source file", path);
-  if (!S_ISREG(st.st_mode)) return fmt::format("{}: error: not a regular file (a FIFO, socket or device)", path);
+  if (!S_ISREG(st.st_mode))
+    return fmt::format("{}: error: not a regular file (a FIFO, socket or device)", path);
   if (static_cast<unsigned long long>(st.st_size) > max_size)
-    return fmt::format("{}: error: file too large to analyze ({} MiB; the limit is {} MiB, see --max-file-size)",
-                       path, (static_cast<unsigned long long>(st.st_size) + (1U << 20) - 1) >> 20, max_size >> 20);
+    return fmt::format(
+        "{}: error: file too large to analyze ({} MiB; the limit is {} MiB, see --max-file-size)", path,
+        (static_cast<unsigned long long>(st.st_size) + (1U << 20) - 1) >> 20, max_size >> 20);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return fmt::format("{}: error: cannot read: {}", path, std::strerror(errno));
   char byte = 0;
@@ -48,8 +50,8 @@ std::string check_builtin_headers(CXIndex index) {
   // stddef.h can only come from where libclang looks for its builtins.
   const char* args[] = {"clang", "-xc", "-nostdlibinc", kProbeName};
   CXTranslationUnit tu = nullptr;
-  CXErrorCode code = clang_parseTranslationUnit2FullArgv(index, nullptr, args, 4, &unsaved, 1,
-                                                         CXTranslationUnit_None, &tu);
+  CXErrorCode code =
+      clang_parseTranslationUnit2FullArgv(index, nullptr, args, 4, &unsaved, 1, CXTranslationUnit_None, &tu);
   bool ok = code == CXError_Success && tu != nullptr;
   if (ok) {
     for (unsigned i = 0, n = clang_getNumDiagnostics(tu); i < n && ok; ++i) {

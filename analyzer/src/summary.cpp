@@ -57,7 +57,8 @@ void compute_lock_taking_classes(program& p) {
     if (c == p.classes.end() || !c->second.owns_lock) continue;
     const std::string field_prefix = f->owner_class + "@FI@";
     for (const auto& a : f->acquisitions) {
-      if (a.lock.id.rfind(field_prefix, 0) == 0 || a.lock.id.rfind("this:", 0) == 0) c->second.takes_own_lock = true;
+      if (a.lock.id.rfind(field_prefix, 0) == 0 || a.lock.id.rfind("this:", 0) == 0)
+        c->second.takes_own_lock = true;
     }
   }
 }
@@ -141,12 +142,14 @@ void compute_required(program& p) {
         for (const auto& [caller, call] : sites[id]) {
           const auto& caller_req = table[caller->id];
           if (!caller_req) continue;
-          std::vector<lock_name> here = lock_union(sorted(which == 0 ? call->held.may : call->held.must), *caller_req);
+          std::vector<lock_name> here =
+              lock_union(sorted(which == 0 ? call->held.may : call->held.must), *caller_req);
           if (!meet) {
             meet = here;
           } else {
             std::vector<lock_name> both;
-            std::set_intersection(meet->begin(), meet->end(), here.begin(), here.end(), std::back_inserter(both));
+            std::set_intersection(meet->begin(), meet->end(), here.begin(), here.end(),
+                                  std::back_inserter(both));
             meet = both;
           }
         }
@@ -169,7 +172,8 @@ void compute_acquires(program& p) {
   for (const auto& [id, f] : p.functions) {
     auto& mine = p.acquires[id];
     for (const auto& a : f->acquisitions) {
-      if (mine.count(a.lock.id) == 0) mine[a.lock.id] = acquired_lock{a.lock, a.where, f->display, a.try_lock, a.shared};
+      if (mine.count(a.lock.id) == 0)
+        mine[a.lock.id] = acquired_lock{a.lock, a.where, f->display, a.try_lock, a.shared};
     }
   }
   for (bool changed = true; changed;) {
@@ -197,7 +201,8 @@ void compute_shared_this(program& p) {
     for (const auto& [id, f] : p.functions) {
       if (p.shared_this.count(id) == 0) continue;
       for (const auto& c : f->calls) {
-        bool on_this = c.receiver == call_fact::receiver_kind::this_object || c.callee.rfind("lambda@", 0) == 0;
+        bool on_this =
+            c.receiver == call_fact::receiver_kind::this_object || c.callee.rfind("lambda@", 0) == 0;
         if (on_this) changed |= p.shared_this.insert(c.callee).second;
       }
     }
@@ -232,7 +237,8 @@ std::set<std::string> program::roots_at(const function_facts& f, const location&
   if (auto it = roots_of.find(f.id); it != roots_of.end()) out = it->second;
   if (!f.spawns.empty()) {
     spawn_region r = region_of(f);
-    if (before(r.first_spawn, where) && (!r.joined || before(where, r.last_join))) out.insert("spawner:" + f.id);
+    if (before(r.first_spawn, where) && (!r.joined || before(where, r.last_join)))
+      out.insert("spawner:" + f.id);
   }
   return out;
 }
@@ -268,7 +274,8 @@ std::vector<std::map<std::string, std::string>> per_tu_renames(const std::vector
     for (const auto& [id, f] : facts[i]->functions) {
       auto [it, inserted] = first.emplace(id, &f);
       if (inserted || same_place(it->second->where, f.where)) continue;
-      std::string place = id + "\n" + f.where.file + ":" + std::to_string(f.where.line) + ":" + std::to_string(f.where.column);
+      std::string place = id + "\n" + f.where.file + ":" + std::to_string(f.where.line) + ":" +
+                          std::to_string(f.where.column);
       renames[i][id] = by_place.emplace(place, id + "@tu" + std::to_string(i)).first->second;
     }
   }
@@ -276,7 +283,8 @@ std::vector<std::map<std::string, std::string>> per_tu_renames(const std::vector
 }
 
 // `f` with its own id, callees and thread entries renamed as `renames` says.
-std::unique_ptr<function_facts> rewrite(const function_facts& f, const std::map<std::string, std::string>& renames) {
+std::unique_ptr<function_facts> rewrite(const function_facts& f,
+                                        const std::map<std::string, std::string>& renames) {
   auto copy = std::make_unique<function_facts>(f);
   auto apply = [&](auto& id) {
     if (auto r = renames.find(id); r != renames.end()) id = r->second;
@@ -301,7 +309,8 @@ program build_program(const std::vector<tu_facts_ptr>& facts) {
         continue;
       }
       auto own = renames[i].find(id);
-      if (p.functions.count(own != renames[i].end() ? own->second : id) != 0) continue;  // first definition wins
+      if (p.functions.count(own != renames[i].end() ? own->second : id) != 0)
+        continue;  // first definition wins
       p.rewritten.push_back(rewrite(f, renames[i]));
       p.functions.emplace(p.rewritten.back()->id, p.rewritten.back().get());
     }

@@ -46,8 +46,8 @@ struct thread_root {
 
 struct acquired_lock {
   lock_name lock;
-  location where;         // the acquisition itself (possibly deep in a callee)
-  std::string function;   // display name of the function that takes it
+  location where;        // the acquisition itself (possibly deep in a callee)
+  std::string function;  // display name of the function that takes it
   bool try_lock = false;
   bool shared = false;
 };
@@ -62,9 +62,10 @@ struct program {
   std::map<std::string, class_info> classes;
 
   std::map<std::string, thread_root> roots;
-  std::map<std::string, std::set<std::string>> roots_of;       // function -> root ids
-  std::map<std::string, std::vector<lock_name>> required_may;   // function -> locks held at every call site (some path)
-  std::map<std::string, std::vector<lock_name>> required_must;  // ... on every path
+  std::map<std::string, std::set<std::string>> roots_of;  // function -> root ids
+  std::map<std::string, std::vector<lock_name>>
+      required_may;  // function -> locks held at every call site (some path)
+  std::map<std::string, std::vector<lock_name>> required_must;           // ... on every path
   std::map<std::string, std::map<std::string, acquired_lock>> acquires;  // function -> lock id -> witness
   // Methods (and lambdas in them) whose `this` other threads can reach: started
   // as a thread, or called on a shared object, or on `this` from such a method.

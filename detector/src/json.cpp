@@ -100,7 +100,8 @@ site read_site(const json& object, const std::string& path) {
   read(object, path, "function", s.function);
   read(object, path, "file", s.file);
   read(object, path, "line", s.line);
-  for_each(object, path, "frames", [&](const json& e, const std::string& p) { s.frames.push_back(read_frame(e, p)); });
+  for_each(object, path, "frames",
+           [&](const json& e, const std::string& p) { s.frames.push_back(read_frame(e, p)); });
   return s;
 }
 
@@ -149,7 +150,8 @@ finding read_finding(const json& record) {
     read(e, p, "created", l.created);
     f.locks.push_back(std::move(l));
   });
-  for_each(record, root, "sites", [&](const json& e, const std::string& p) { f.sites.push_back(read_site(e, p)); });
+  for_each(record, root, "sites",
+           [&](const json& e, const std::string& p) { f.sites.push_back(read_site(e, p)); });
   for_each(record, root, "cycle", [&](const json& e, const std::string& p) {
     require_object(e, p);
     cycle_edge c;

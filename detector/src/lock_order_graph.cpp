@@ -229,10 +229,12 @@ void lock_order_graph::remove_node(node n) {
   g.free_slots.push_back(x);
 }
 
-bool lock_order_graph::has_node(node n) const { return impl_->find(n) != kNoSlot; }
+bool lock_order_graph::has_node(node n) const {
+  return impl_->find(n) != kNoSlot;
+}
 
 std::vector<lock_order_graph::node> lock_order_graph::find_path(node from, node to,
-                                                                 std::size_t max_length) const {
+                                                                std::size_t max_length) const {
   const impl& g = *impl_;
   slot_t x = g.find(from);
   slot_t y = g.find(to);
@@ -261,8 +263,12 @@ std::vector<lock_order_graph::node> lock_order_graph::find_path(node from, node 
   return {};
 }
 
-std::size_t lock_order_graph::node_count() const { return impl_->index.size(); }
-std::size_t lock_order_graph::edge_count() const { return impl_->edges.size(); }
+std::size_t lock_order_graph::node_count() const {
+  return impl_->index.size();
+}
+std::size_t lock_order_graph::edge_count() const {
+  return impl_->edges.size();
+}
 
 std::vector<lock_order_graph::node> lock_order_graph::successors(node n) const {
   std::vector<node> result;

@@ -25,7 +25,7 @@ struct edge_key_hash {
 
 // What the monitor remembers about one order edge.
 struct edge_payload {
-  thread_id thread = 0;            // first occurrence
+  thread_id thread = 0;  // first occurrence
   stack_ref from_stack = 0;
   stack_ref to_stack = 0;
   std::uintptr_t from_pc = 0;
@@ -51,7 +51,7 @@ struct monitor::impl {
   spin_lock lock;
   lock_order_graph graph;
   std::unordered_map<edge_key, edge_payload, edge_key_hash> edges;
-  std::unordered_map<lock_id, std::vector<lock_id>> successors;    // every known edge, for forgetting
+  std::unordered_map<lock_id, std::vector<lock_id>> successors;  // every known edge, for forgetting
   std::unordered_map<lock_id, std::vector<lock_id>> predecessors;
   std::vector<edge_key> refused;
   std::unordered_set<std::uint64_t> reported;
@@ -80,7 +80,8 @@ struct monitor::impl {
   void evaluate_through_refused(const edge_key& added, std::vector<std::vector<cycle_edge_view>>& out);
 };
 
-void monitor::impl::evaluate_through_refused(const edge_key& added, std::vector<std::vector<cycle_edge_view>>& out) {
+void monitor::impl::evaluate_through_refused(const edge_key& added,
+                                             std::vector<std::vector<cycle_edge_view>>& out) {
   // Breadth-first search over every recorded edge (graph and refused) from
   // `to` back to `from`: the shortest cycle through the new edge. O(edges),
   // paid only while refused edges exist, i.e. after a potential deadlock was
@@ -177,7 +178,8 @@ void monitor::impl::evaluate_refused(const edge_key& key, std::vector<std::vecto
   evaluate_closing(key, path, out);
 }
 
-void monitor::impl::evaluate_all_refused(const edge_key* skip, std::vector<std::vector<cycle_edge_view>>& out) {
+void monitor::impl::evaluate_all_refused(const edge_key* skip,
+                                         std::vector<std::vector<cycle_edge_view>>& out) {
   const std::vector<edge_key> pending = refused;  // evaluate_refused may shrink `refused`
   for (const edge_key& key : pending) {
     if (skip != nullptr && key == *skip) continue;
@@ -192,7 +194,8 @@ void monitor::impl::evaluate_closing(const edge_key& closing, const std::vector<
   if (out.size() == before) evaluate_alternatives(closing, out);
 }
 
-void monitor::impl::evaluate_alternatives(const edge_key& closing, std::vector<std::vector<cycle_edge_view>>& out) {
+void monitor::impl::evaluate_alternatives(const edge_key& closing,
+                                          std::vector<std::vector<cycle_edge_view>>& out) {
   // Depth-first search of the simple paths to ->* from over every recorded
   // edge; each closes another cycle through `closing`, checked like the
   // shortest. Exponential in general, so bounded: at most kMaxSteps edges
@@ -284,8 +287,8 @@ void monitor::impl::evaluate_cycle(const edge_key& closing, const std::vector<lo
 monitor::monitor() : impl_(std::make_unique<impl>()) {}
 monitor::~monitor() = default;
 
-before_lock_result monitor::before_lock(monitor_thread& thread, const lock_event& event, stack_capture_fn capture,
-                                        void* context) {
+before_lock_result monitor::before_lock(monitor_thread& thread, const lock_event& event,
+                                        stack_capture_fn capture, void* context) {
   before_lock_result result;
   const std::size_t count = thread.held_count();
   if (count == 0) return result;
@@ -305,9 +308,12 @@ before_lock_result monitor::before_lock(monitor_thread& thread, const lock_event
     result.held = thread.held(existing);
     if (event.kind != acquire_kind::blocking) return result;
     switch (event.relock) {
-      case relock_behavior::blocks: result.self_deadlock = true; break;
+      case relock_behavior::blocks:
+        result.self_deadlock = true;
+        break;
       case relock_behavior::recursive:
-      case relock_behavior::fails: break;
+      case relock_behavior::fails:
+        break;
       case relock_behavior::rwlock:
         result.self_deadlock = result.held.mode == lock_mode::shared && event.mode == lock_mode::exclusive;
         break;
@@ -344,7 +350,8 @@ before_lock_result monitor::before_lock(monitor_thread& thread, const lock_event
   std::vector<char> pending(held.size(), 0);
   for (std::size_t i = 0; i < held.size(); ++i) {
     const held_lock& h = held[i];
-    pending[i] = cache.entries == nullptr || !cache.contains(h.lock, event.lock, context_of(h.lock, h.mode, mix64(h.lock)));
+    pending[i] = cache.entries == nullptr ||
+                 !cache.contains(h.lock, event.lock, context_of(h.lock, h.mode, mix64(h.lock)));
     if (pending[i]) cache.note_miss();
   }
   std::vector<lock_id> gates;
@@ -483,8 +490,12 @@ void monitor::reacquire_after_wait(monitor_thread& thread, const held_lock& entr
   thread.end_change();
 }
 
-void monitor::lock_for_fork() noexcept { impl_->lock.lock(); }
-void monitor::unlock_after_fork() noexcept { impl_->lock.unlock(); }
+void monitor::lock_for_fork() noexcept {
+  impl_->lock.lock();
+}
+void monitor::unlock_after_fork() noexcept {
+  impl_->lock.unlock();
+}
 
 monitor_stats monitor::stats() {
   spin_guard guard(impl_->lock);

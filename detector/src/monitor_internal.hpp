@@ -16,7 +16,8 @@ inline constexpr std::size_t kNotFound = static_cast<std::size_t>(-1);
 // Index i >= kInline lives in chunk k, which holds kInline * 2^(k+1) slots
 // starting at kInline * (2^(k+1) - 1): chunks double, so 40 of them are more
 // than any thread can hold, and no slot ever moves.
-[[gnu::always_inline]] inline monitor_thread::slot& monitor_thread::slot_at(std::size_t index) const noexcept {
+[[gnu::always_inline]] inline monitor_thread::slot& monitor_thread::slot_at(
+    std::size_t index) const noexcept {
   if (index < kInline) return inline_[index];
   const std::size_t j = index / kInline + 1;
   const std::size_t k = static_cast<std::size_t>(std::bit_width(j)) - 2;
@@ -52,7 +53,6 @@ inline constexpr std::size_t kNotFound = static_cast<std::size_t>(-1);
   }
   return kNotFound;
 }
-
 
 // The monitor's internal lock: a test-and-test-and-set spin lock that yields
 // after a short spin. Guards only short slow paths; never a pthread object, so

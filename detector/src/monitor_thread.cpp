@@ -70,9 +70,13 @@ void monitor_thread::edge_cache::clear() noexcept {
   misses = 0;
 }
 
-void monitor_thread::push_slow(const held_lock& entry) noexcept { push(entry); }
+void monitor_thread::push_slow(const held_lock& entry) noexcept {
+  push(entry);
+}
 
-held_lock monitor_thread::held(std::size_t index) const noexcept { return slot_at(index).load(); }
+held_lock monitor_thread::held(std::size_t index) const noexcept {
+  return slot_at(index).load();
+}
 
 bool monitor_thread::find_held(lock_id lock, held_lock& out) const noexcept {
   const std::size_t index = index_of(lock);

@@ -30,8 +30,12 @@ std::string escape(std::string_view text) {
   return out;
 }
 
-std::string lock_node(const finding& f, std::uint64_t id) { return fmt::format("p{}_L{}", f.pid, id); }
-std::string thread_node(const finding& f, std::uint64_t id) { return fmt::format("p{}_T{}", f.pid, id); }
+std::string lock_node(const finding& f, std::uint64_t id) {
+  return fmt::format("p{}_L{}", f.pid, id);
+}
+std::string thread_node(const finding& f, std::uint64_t id) {
+  return fmt::format("p{}_T{}", f.pid, id);
+}
 
 struct dot_writer {
   std::string out;
@@ -64,10 +68,11 @@ struct dot_writer {
       lock(f, edge.to);
     }
     for (const auto& edge : f.cycle) {
-      std::string label = fmt::format("{}\n{}", thread_display_name(f, edge.thread), site_display(edge.acquired));
+      std::string label =
+          fmt::format("{}\n{}", thread_display_name(f, edge.thread), site_display(edge.acquired));
       if (edge.to_shared || edge.from_shared) label += "\n(shared)";
-      line("  \"{}\" -> \"{}\" [color=red, fontcolor=red, penwidth=2, label=\"{}\"];", lock_node(f, edge.from),
-           lock_node(f, edge.to), escape(label));
+      line("  \"{}\" -> \"{}\" [color=red, fontcolor=red, penwidth=2, label=\"{}\"];",
+           lock_node(f, edge.from), lock_node(f, edge.to), escape(label));
     }
   }
 

@@ -11,9 +11,8 @@ namespace {
 using json = nlohmann::ordered_json;
 
 json to_json(const frame& f) {
-  return json{{"pc", f.pc},           {"module", f.module}, {"offset", f.offset},
-              {"function", f.function}, {"file", f.file},   {"line", f.line},
-              {"internal", f.internal}};
+  return json{{"pc", f.pc},     {"module", f.module}, {"offset", f.offset},    {"function", f.function},
+              {"file", f.file}, {"line", f.line},     {"internal", f.internal}};
 }
 
 json to_json(const site& s) {

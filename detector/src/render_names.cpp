@@ -61,7 +61,9 @@ std::string site_display(const site& where) {
 
 namespace {
 
-bool is_concheck_primitive(const lock_ref& lock) { return lock.type.rfind("concheck::", 0) == 0; }
+bool is_concheck_primitive(const lock_ref& lock) {
+  return lock.type.rfind("concheck::", 0) == 0;
+}
 
 // What to call a lock the program made without concheck: its std:: type when
 // the runtime could tell it from the stack, else a plain word.
@@ -157,7 +159,8 @@ std::string_view hint_for(const finding& finding) noexcept {
   if (!finding.hint.empty()) return finding.hint;
   if (finding.kind == finding_kind::deadlock) {
     bool waits_on_lock = !finding.cycle.empty();
-    for (const auto& state : finding.states) waits_on_lock = waits_on_lock || state.waits_for_lock.has_value();
+    for (const auto& state : finding.states)
+      waits_on_lock = waits_on_lock || state.waits_for_lock.has_value();
     if (!waits_on_lock) {
       // Everyone waits on condition variables, joins or semaphores: nobody
       // will signal, which is a lost wakeup or a join cycle, not lock order.

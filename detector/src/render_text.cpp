@@ -121,8 +121,8 @@ struct writer {
       frames(edge.acquired, "    ");
       // The holding site's stack matters when it is in another function (e.g.
       // a caller took the first lock); otherwise its line number says it all.
-      bool same_function = !edge.from_acquired.function.empty() &&
-                           edge.from_acquired.function == edge.acquired.function;
+      bool same_function =
+          !edge.from_acquired.function.empty() && edge.from_acquired.function == edge.acquired.function;
       if (!edge.from_acquired.frames.empty() && !same_function) {
         line("    {} was acquired at:", held);
         frames(edge.from_acquired, "      ");
@@ -178,18 +178,18 @@ struct writer {
       std::string_view second;
     };
     static constexpr std::array<labels, 12> kLabels{{
-        {"Closing acquisition at", "Also at"},               // lock_order_inversion
-        {"Blocked at", "Also at"},                           // deadlock
-        {"Locked again at", "First acquired at"},            // self_deadlock
-        {"Unlocked at", "Locked at"},                        // unlock_not_owned
-        {"Destroyed at", "Locked at"},                       // destroy_locked
-        {"Acquired (never released) at", "Thread ended at"}, // thread_exit_holding_lock
-        {"Waited at", "Earlier wait with another mutex at"}, // cv_wait_unlocked
-        {"Access at", "Conflicting earlier access at"},      // data_race
-        {"Thrown at", "Also at"},                            // uncaught_exception
-        {"Failed at", "Also at"},                            // assertion_failure
-        {"Thread created at", "Also at"},                    // thread_not_joined
-        {"Last step at", "Also at"},                         // step_bound_exceeded
+        {"Closing acquisition at", "Also at"},                // lock_order_inversion
+        {"Blocked at", "Also at"},                            // deadlock
+        {"Locked again at", "First acquired at"},             // self_deadlock
+        {"Unlocked at", "Locked at"},                         // unlock_not_owned
+        {"Destroyed at", "Locked at"},                        // destroy_locked
+        {"Acquired (never released) at", "Thread ended at"},  // thread_exit_holding_lock
+        {"Waited at", "Earlier wait with another mutex at"},  // cv_wait_unlocked
+        {"Access at", "Conflicting earlier access at"},       // data_race
+        {"Thrown at", "Also at"},                             // uncaught_exception
+        {"Failed at", "Also at"},                             // assertion_failure
+        {"Thread created at", "Also at"},                     // thread_not_joined
+        {"Last step at", "Also at"},                          // step_bound_exceeded
     }};
     const auto& entry = kLabels[static_cast<std::size_t>(kind)];
     return index == 0 ? entry.first : index == 1 ? entry.second : std::string_view("Also at");
@@ -221,7 +221,8 @@ struct writer {
       if (!l.type.empty()) parts.push_back(lock_type_display(l));
       if (!l.created.empty()) parts.push_back(lock_site_label(l) + " " + site_display(l.created));
       if (l.address != 0) parts.push_back(fmt::format("address {:#x}", l.address));
-      line("    {}: {}", lock_display_name(l), parts.empty() ? "no details" : fmt::format("{}", fmt::join(parts, ", ")));
+      line("    {}: {}", lock_display_name(l),
+           parts.empty() ? "no details" : fmt::format("{}", fmt::join(parts, ", ")));
     }
   }
 

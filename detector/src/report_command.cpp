@@ -103,7 +103,8 @@ std::optional<std::string> parse_arguments(int argc, char** argv, arguments& arg
 }
 
 // Reads every finding; on error writes "NAME:LINE: message" to err.
-std::optional<std::vector<finding>> read_findings(std::istream& in, const std::string& name, std::ostream& err) {
+std::optional<std::vector<finding>> read_findings(std::istream& in, const std::string& name,
+                                                  std::ostream& err) {
   std::vector<finding> findings;
   std::string line;
   int number = 0;
@@ -133,9 +134,11 @@ std::string read_whole_file(const std::string& path) {
 
 // Runs `dot_program -Tsvg` on `dot` in a private temporary directory. Returns
 // the SVG, or nullopt after writing the reason to err.
-std::optional<std::string> dot_to_svg(const std::string& dot, const std::string& dot_program, std::ostream& err) {
+std::optional<std::string> dot_to_svg(const std::string& dot, const std::string& dot_program,
+                                      std::ostream& err) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string dir_template = fmt::format("{}/concheck-report-XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+  std::string dir_template =
+      fmt::format("{}/concheck-report-XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
   std::vector<char> dir_buffer(dir_template.begin(), dir_template.end());
   dir_buffer.push_back('\0');
   if (mkdtemp(dir_buffer.data()) == nullptr) {
@@ -164,7 +167,8 @@ std::optional<std::string> dot_to_svg(const std::string& dot, const std::string&
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   std::vector<std::string> arg_storage{dot_program, "-Tsvg", dot_path, "-o", svg_path};
   std::vector<char*> spawn_args;
@@ -175,9 +179,10 @@ std::optional<std::string> dot_to_svg(const std::string& dot, const std::string&
   posix_spawn_file_actions_destroy(&actions);
   if (spawn_error != 0) {
     if (spawn_error == ENOENT) {
-      err << fmt::format("concheck report: --format svg needs graphviz's '{}' program, which is not in PATH; "
-                         "install the graphviz package (apt install graphviz) or use --format dot\n",
-                         dot_program);
+      err << fmt::format(
+          "concheck report: --format svg needs graphviz's '{}' program, which is not in PATH; "
+          "install the graphviz package (apt install graphviz) or use --format dot\n",
+          dot_program);
     } else {
       err << fmt::format("concheck report: cannot run '{}': {}\n", dot_program, std::strerror(spawn_error));
     }
@@ -189,9 +194,10 @@ std::optional<std::string> dot_to_svg(const std::string& dot, const std::string&
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::string log = read_whole_file(log_path);
-    err << fmt::format("concheck report: '{} -Tsvg' failed ({}){}{}", dot_program,
-                       WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status)) : "killed by a signal",
-                       log.empty() ? "" : ":\n", log.empty() ? "\n" : log);
+    err << fmt::format(
+        "concheck report: '{} -Tsvg' failed ({}){}{}", dot_program,
+        WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status)) : "killed by a signal",
+        log.empty() ? "" : ":\n", log.empty() ? "\n" : log);
     cleanup();
     return std::nullopt;
   }
@@ -202,7 +208,9 @@ std::optional<std::string> dot_to_svg(const std::string& dot, const std::string&
 
 }  // namespace
 
-int run_report_command(int argc, char** argv) { return run_report_command(argc, argv, report_io{}); }
+int run_report_command(int argc, char** argv) {
+  return run_report_command(argc, argv, report_io{});
+}
 
 int run_report_command(int argc, char** argv, const report_io& io) {
   std::istream& in = io.in != nullptr ? *io.in : std::cin;

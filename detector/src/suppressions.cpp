@@ -104,9 +104,10 @@ suppressions::parse_result suppressions::parse(std::string_view text, std::strin
     if (kind_text != "*") {
       rule.kind = finding_kind_from_string(kind_text);
       if (!rule.kind) {
-        return fail(fmt::format("unknown finding kind '{}' (use a kind such as lock-order-inversion, "
-                                "deadlock, data-race, or * for any)",
-                                kind_text));
+        return fail(
+            fmt::format("unknown finding kind '{}' (use a kind such as lock-order-inversion, "
+                        "deadlock, data-race, or * for any)",
+                        kind_text));
       }
     }
     if (pattern.empty()) return fail(fmt::format("empty pattern after '{}:'", kind_text));

@@ -7,12 +7,18 @@ namespace concheck::detector {
 
 std::string_view to_string(wait_kind kind) noexcept {
   switch (kind) {
-    case wait_kind::none: return "running";
-    case wait_kind::lock: return "lock";
-    case wait_kind::join: return "join";
-    case wait_kind::condition: return "condition variable";
-    case wait_kind::semaphore: return "semaphore";
-    case wait_kind::barrier: return "barrier";
+    case wait_kind::none:
+      return "running";
+    case wait_kind::lock:
+      return "lock";
+    case wait_kind::join:
+      return "join";
+    case wait_kind::condition:
+      return "condition variable";
+    case wait_kind::semaphore:
+      return "semaphore";
+    case wait_kind::barrier:
+      return "barrier";
   }
   return "unknown";
 }
@@ -102,7 +108,8 @@ bool wait_for_graph::blocked_untimed(const thread_wait& wait) const {
 
 bool wait_for_graph::all_blocked_untimed() const {
   if (threads_.empty()) return false;
-  return std::all_of(threads_.begin(), threads_.end(), [this](const thread_wait& wait) { return blocked_untimed(wait); });
+  return std::all_of(threads_.begin(), threads_.end(),
+                     [this](const thread_wait& wait) { return blocked_untimed(wait); });
 }
 
 }  // namespace concheck::detector

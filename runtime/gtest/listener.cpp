@@ -6,8 +6,6 @@
 // queue itself produces no lock events) and adds the failures on GoogleTest's
 // own thread, at the end of the test they belong to, where ADD_FAILURE_AT is
 // always safe and the default printer shows them under that test.
-#include "concheck/gtest.hpp"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -16,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "concheck/gtest.hpp"
 #include "concheck/internal/test_events.hpp"
 
 namespace concheck::gtest {
@@ -127,7 +126,9 @@ std::atomic<bool> g_installed{false};
 
 }  // namespace
 
-bool installed() noexcept { return g_installed.load(std::memory_order_acquire); }
+bool installed() noexcept {
+  return g_installed.load(std::memory_order_acquire);
+}
 
 void install() {
   if (g_installed.exchange(true, std::memory_order_acq_rel)) return;

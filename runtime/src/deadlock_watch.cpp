@@ -4,9 +4,8 @@
 // watchdog thread, started on the first untimed blocking wait, because a
 // condition-variable waiter cannot be woken in slices without changing what
 // the program sees (a notify sent while it is between slices would be lost).
-#include <time.h>
-
 #include <fmt/format.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -85,18 +84,25 @@ detector::thread_state describe_state(const thread_snapshot& snap) {
   state.thread = snap.wait.thread;
   for (const auto& h : snap.held) state.holds.push_back(h.lock);
   switch (snap.wait.kind) {
-    case detector::wait_kind::lock: state.waits_for_lock = snap.wait.target; break;
-    case detector::wait_kind::join: state.waits_for = fmt::format("join T{}", snap.wait.target); break;
+    case detector::wait_kind::lock:
+      state.waits_for_lock = snap.wait.target;
+      break;
+    case detector::wait_kind::join:
+      state.waits_for = fmt::format("join T{}", snap.wait.target);
+      break;
     case detector::wait_kind::condition:
       state.waits_for = condition_variable_display_name(snap.wait.target);
       break;
-    case detector::wait_kind::none: state.waits_for = "running"; break;
+    case detector::wait_kind::none:
+      state.waits_for = "running";
+      break;
     default:
       state.waits_for = fmt::format("{} {:#x}", detector::to_string(snap.wait.kind), snap.wait.target);
       break;
   }
   const stack_id stack = snap.record->wait_stack.load(std::memory_order_relaxed);
-  state.waiting_at = stack != kNoStack ? make_site(stack) : site_from_pc(snap.record->wait_pc.load(std::memory_order_relaxed));
+  state.waiting_at = stack != kNoStack ? make_site(stack)
+                                       : site_from_pc(snap.record->wait_pc.load(std::memory_order_relaxed));
   return state;
 }
 
@@ -125,7 +131,8 @@ detector::thread_state describe_state(const thread_snapshot& snap) {
   // A cycle of lock waits is also drawn as a lock cycle: thread i holds the
   // lock thread i-1 waits for and waits for the next one.
   bool all_locks = !everyone_blocked && !members.empty();
-  for (const thread_snapshot& snap : members) all_locks = all_locks && snap.wait.kind == detector::wait_kind::lock;
+  for (const thread_snapshot& snap : members)
+    all_locks = all_locks && snap.wait.kind == detector::wait_kind::lock;
   if (all_locks) {
     for (std::size_t i = 0; i < members.size(); ++i) {
       const thread_snapshot& previous = members[(i + members.size() - 1) % members.size()];
@@ -151,19 +158,23 @@ detector::thread_state describe_state(const thread_snapshot& snap) {
     std::string what = "waits for " + state.waits_for;
     if (state.waits_for_lock) {
       const detector::lock_ref* lock = finding.find_lock(*state.waits_for_lock);
-      what = "waits for " + (lock != nullptr ? lock_display_name(*lock) : fmt::format("M{}", *state.waits_for_lock));
+      what = "waits for " +
+             (lock != nullptr ? lock_display_name(*lock) : fmt::format("M{}", *state.waits_for_lock));
     }
-    who += fmt::format("{}{} {}", who.empty() ? "" : "; ", thread != nullptr ? thread_display_name(*thread) : "?",
-                       what);
+    who += fmt::format("{}{} {}", who.empty() ? "" : "; ",
+                       thread != nullptr ? thread_display_name(*thread) : "?", what);
   }
   if (everyone_blocked) {
-    finding.message = fmt::format("every thread is blocked with no timeout and nothing can wake them ({}) for {} ms",
-                                  who, get_options().deadlock_grace_ms);
-    finding.hint = "Look for a notify that can happen before the wait (check the predicate under the mutex), "
-                   "a missing notify, or threads joining each other.";
+    finding.message =
+        fmt::format("every thread is blocked with no timeout and nothing can wake them ({}) for {} ms", who,
+                    get_options().deadlock_grace_ms);
+    finding.hint =
+        "Look for a notify that can happen before the wait (check the predicate under the mutex), "
+        "a missing notify, or threads joining each other.";
   } else {
     finding.message = fmt::format("{} threads wait for each other in a cycle: {}", involved.size(), who);
-    finding.hint = "Take the locks in one global order everywhere, or acquire them together with std::scoped_lock.";
+    finding.hint =
+        "Take the locks in one global order everywhere, or acquire them together with std::scoped_lock.";
   }
   emit_finding(std::move(finding), severity::fatal);
   _exit(get_options().exitcode);
@@ -250,7 +261,9 @@ void ensure_watchdog() noexcept {
   pthread_attr_destroy(&attributes);
 }
 
-void watchdog_after_fork_child() noexcept { g_watchdog_started.store(false, std::memory_order_relaxed); }
+void watchdog_after_fork_child() noexcept {
+  g_watchdog_started.store(false, std::memory_order_relaxed);
+}
 
 timespec slice_deadline(clockid_t clock) noexcept {
   timespec now{};

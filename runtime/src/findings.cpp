@@ -40,7 +40,8 @@ void emit(detector::finding finding, severity how) {
 
 }  // namespace
 
-void report_inversions(thread_record* self, const std::vector<std::vector<detector::cycle_edge_view>>& cycles) {
+void report_inversions(thread_record* self,
+                       const std::vector<std::vector<detector::cycle_edge_view>>& cycles) {
   inside_scope inside;
   for (const auto& cycle : cycles) {
     detector::finding finding;
@@ -58,10 +59,10 @@ void report_inversions(thread_record* self, const std::vector<std::vector<detect
       out.from_acquired = edge.from_stack != 0 ? make_site(edge.from_stack) : site_from_pc(edge.from_pc);
       finding.cycle.push_back(std::move(out));
     }
-    finding.message = fmt::format("{} acquires {} while holding {}: the locks of a cycle of {} can deadlock",
-                                  thread_label(finding, self->state.id()),
-                                  lock_name(finding, finding.cycle.front().to),
-                                  lock_name(finding, finding.cycle.front().from), finding.cycle.size());
+    finding.message =
+        fmt::format("{} acquires {} while holding {}: the locks of a cycle of {} can deadlock",
+                    thread_label(finding, self->state.id()), lock_name(finding, finding.cycle.front().to),
+                    lock_name(finding, finding.cycle.front().from), finding.cycle.size());
     finding.hint =
         "Take these locks in one global order everywhere, or acquire them together with std::scoped_lock.";
     finding.sites.push_back(finding.cycle.front().acquired);
@@ -80,8 +81,9 @@ void report_self_deadlock(thread_record* self, lock_handle lock, const detector:
   if (here.empty()) here = site_from_pc(pc);
   finding.message = fmt::format("{} blocks on {}, which it already holds: it would wait for itself forever",
                                 thread_label(finding, self->state.id()), lock_name(finding, lock->id));
-  finding.hint = "Do not re-acquire a non-recursive lock: restructure (e.g. a locked inner helper) or use a "
-                 "recursive mutex.";
+  finding.hint =
+      "Do not re-acquire a non-recursive lock: restructure (e.g. a locked inner helper) or use a "
+      "recursive mutex.";
   finding.sites.push_back(here);
   finding.sites.push_back(held_site(held));
   detector::thread_state state;
@@ -102,9 +104,10 @@ void report_unlock_not_owned(thread_record* self, lock_handle lock, std::uintptr
   add_lock(finding, lock->id);
   detector::site here = make_site(capture_stack(1));
   if (here.empty()) here = site_from_pc(pc);
-  finding.message = fmt::format("{} unlocks {}, which it does not hold", thread_label(finding, self->state.id()),
-                                lock_name(finding, lock->id));
-  finding.hint = "Unlock only in the thread that locked, once per lock (prefer std::lock_guard / std::unique_lock).";
+  finding.message = fmt::format("{} unlocks {}, which it does not hold",
+                                thread_label(finding, self->state.id()), lock_name(finding, lock->id));
+  finding.hint =
+      "Unlock only in the thread that locked, once per lock (prefer std::lock_guard / std::unique_lock).";
   finding.sites.push_back(here);
   emit(std::move(finding), severity::report);
 }
@@ -153,16 +156,16 @@ void report_cv_misuse(thread_record* self, const void* cv, lock_handle mutex, co
   if (here.empty()) here = site_from_pc(pc);
   const std::string cv_name = condition_variable_display_name(reinterpret_cast<std::uintptr_t>(cv));
   if (check.misuse == detector::cv_misuse::mutex_not_held) {
-    finding.message = fmt::format("{} waits on {} with {}, which it does not hold",
-                                  thread_label(finding, self->state.id()), cv_name,
-                                  lock_name(finding, mutex->id));
+    finding.message =
+        fmt::format("{} waits on {} with {}, which it does not hold", thread_label(finding, self->state.id()),
+                    cv_name, lock_name(finding, mutex->id));
   } else {
-    finding.message = fmt::format(
-        "{} waits on {} with {} while other threads wait on it with {}",
-        thread_label(finding, self->state.id()), cv_name,
-        lock_name(finding, mutex->id), lock_name(finding, check.other_mutex));
+    finding.message = fmt::format("{} waits on {} with {} while other threads wait on it with {}",
+                                  thread_label(finding, self->state.id()), cv_name,
+                                  lock_name(finding, mutex->id), lock_name(finding, check.other_mutex));
   }
-  finding.hint = "Wait while holding the mutex that guards the condition, and use one mutex per condition variable.";
+  finding.hint =
+      "Wait while holding the mutex that guards the condition, and use one mutex per condition variable.";
   finding.sites.push_back(here);
   emit(std::move(finding), severity::report);
 }
@@ -184,7 +187,8 @@ void on_thread_exit(thread_record* self) noexcept {
     finding.states.push_back(std::move(state));
     std::string names;
     for (const auto& lock : finding.locks) names += (names.empty() ? "" : ", ") + lock_display_name(lock);
-    finding.message = fmt::format("{} ended while holding {}", thread_label(finding, self->state.id()), names);
+    finding.message =
+        fmt::format("{} ended while holding {}", thread_label(finding, self->state.id()), names);
     finding.hint = "Release every lock before the thread returns (RAII guards do it on every path).";
     emit(std::move(finding), severity::report);
   } catch (...) {

@@ -32,20 +32,23 @@ bool record_locked(lock_handle lock) noexcept {
 
 }  // namespace
 
-void on_object_created(const void* object, object_type type, const char* name, std::source_location created) noexcept {
+void on_object_created(const void* object, object_type type, const char* name,
+                       std::source_location created) noexcept {
   if (object == nullptr) return;
   if (is_cv_type(type)) {
     // Condition variables are not locks: only their name and site are kept.
-    remember_condition_variable(object, type == object_type::condition_variable_any, name, created.file_name(),
-                                static_cast<int>(created.line()));
+    remember_condition_variable(object, type == object_type::condition_variable_any, name,
+                                created.file_name(), static_cast<int>(created.line()));
     return;
   }
   inside_scope inside;
   runtime_init();
   auto* mutable_object = const_cast<void*>(object);
-  const lock_handle lock = is_rwlock_type(type) ? rwlock_record(static_cast<pthread_rwlock_t*>(mutable_object), 0)
-                                           : mutex_record(static_cast<pthread_mutex_t*>(mutable_object), 0);
-  describe_lock(lock, type, name, created.file_name(), created.function_name(), static_cast<int>(created.line()));
+  const lock_handle lock = is_rwlock_type(type)
+                               ? rwlock_record(static_cast<pthread_rwlock_t*>(mutable_object), 0)
+                               : mutex_record(static_cast<pthread_mutex_t*>(mutable_object), 0);
+  describe_lock(lock, type, name, created.file_name(), created.function_name(),
+                static_cast<int>(created.line()));
 }
 
 void on_object_destroyed(const void* object) noexcept {
@@ -57,7 +60,8 @@ void on_object_destroyed(const void* object) noexcept {
   if (!lock) return;
   lock_info info;
   const bool known = find_lock_info(lock.id, info);
-  if (record_locked(lock)) report_destroy_locked(lock, false, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
+  if (record_locked(lock))
+    report_destroy_locked(lock, false, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
   retire_lock(lock);
   // The lock's identity ends here: clear its stamp so the pthread_*_destroy
   // that follows sees no lock (and reports nothing twice).
@@ -66,7 +70,8 @@ void on_object_destroyed(const void* object) noexcept {
     std::uint64_t* slot = info.klass == lock_class::rwlock
                               ? rwlock_stamp_slot(static_cast<pthread_rwlock_t*>(mutable_object))
                               : mutex_stamp_slot(static_cast<pthread_mutex_t*>(mutable_object));
-    if (id_from_stamp(__atomic_load_n(slot, __ATOMIC_RELAXED)) == lock.id) __atomic_store_n(slot, 0, __ATOMIC_RELAXED);
+    if (id_from_stamp(__atomic_load_n(slot, __ATOMIC_RELAXED)) == lock.id)
+      __atomic_store_n(slot, 0, __ATOMIC_RELAXED);
   }
 }
 

@@ -34,8 +34,8 @@ inline void cpu_relax() noexcept {
 // `owner_tid()` is the kernel tid of the exclusive owner if the object says
 // (0 when unknown, e.g. held by readers).
 template <class TryOnce, class BlockUntil, class OwnerTid>
-int acquire_blocking(thread_record* self, lock_handle lock, const detector::lock_event& event, TryOnce try_once,
-                     BlockUntil block_until, OwnerTid owner_tid) noexcept {
+int acquire_blocking(thread_record* self, lock_handle lock, const detector::lock_event& event,
+                     TryOnce try_once, BlockUntil block_until, OwnerTid owner_tid) noexcept {
   detector::before_lock_result before;
   // Holding nothing, an acquisition can add no edge and cannot self-deadlock.
   if (self->state.held_count() != 0) {
@@ -86,8 +86,8 @@ int acquire_nonblocking(thread_record* self, lock_handle lock, const detector::l
   int result;
   if (event.kind == detector::acquire_kind::timed) {
     inside_scope inside;
-    begin_wait(self, detector::wait_kind::lock, lock->id, event.mode == detector::lock_mode::shared, true, event.pc,
-               false);
+    begin_wait(self, detector::wait_kind::lock, lock->id, event.mode == detector::lock_mode::shared, true,
+               event.pc, false);
     result = attempt();
     end_wait(self);
   } else {
@@ -97,6 +97,8 @@ int acquire_nonblocking(thread_record* self, lock_handle lock, const detector::l
   return result;
 }
 
-inline std::uintptr_t caller_pc(void* address) noexcept { return reinterpret_cast<std::uintptr_t>(address); }
+inline std::uintptr_t caller_pc(void* address) noexcept {
+  return reinterpret_cast<std::uintptr_t>(address);
+}
 
 }  // namespace concheck::detail

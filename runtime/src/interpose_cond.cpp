@@ -51,15 +51,20 @@ int pthread_cond_timedwait(pthread_cond_t* cv, pthread_mutex_t* m, const struct 
                            [=] { return real.cond_timedwait(cv, m, abstime); });
 }
 
-int pthread_cond_clockwait(pthread_cond_t* cv, pthread_mutex_t* m, clockid_t clock, const struct timespec* abstime) {
+int pthread_cond_clockwait(pthread_cond_t* cv, pthread_mutex_t* m, clockid_t clock,
+                           const struct timespec* abstime) {
   if (tls_inside != 0) return real.cond_clockwait(cv, m, clock, abstime);
   return instrumented_wait(cv, m, true, caller_pc(__builtin_return_address(0)),
                            [=] { return real.cond_clockwait(cv, m, clock, abstime); });
 }
 
-int pthread_cond_signal(pthread_cond_t* cv) { return real.cond_signal(cv); }
+int pthread_cond_signal(pthread_cond_t* cv) {
+  return real.cond_signal(cv);
+}
 
-int pthread_cond_broadcast(pthread_cond_t* cv) { return real.cond_broadcast(cv); }
+int pthread_cond_broadcast(pthread_cond_t* cv) {
+  return real.cond_broadcast(cv);
+}
 
 int pthread_cond_init(pthread_cond_t* cv, const pthread_condattr_t* attributes) {
   return real.cond_init(cv, attributes);

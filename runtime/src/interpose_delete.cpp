@@ -70,7 +70,11 @@ void operator delete[](void* memory, std::size_t size, std::align_val_t) noexcep
   std::free(memory);
 }
 
-void operator delete(void* memory, const std::nothrow_t&) noexcept { ::operator delete(memory); }
-void operator delete[](void* memory, const std::nothrow_t&) noexcept { ::operator delete[](memory); }
+void operator delete(void* memory, const std::nothrow_t&) noexcept {
+  ::operator delete(memory);
+}
+void operator delete[](void* memory, const std::nothrow_t&) noexcept {
+  ::operator delete[](memory);
+}
 
 #endif  // !__SANITIZE_ADDRESS__

@@ -10,9 +10,12 @@ namespace {
 
 det::relock_behavior relock_of(const pthread_mutex_t* m) noexcept {
   switch (m->__data.__kind & 3) {  // PTHREAD_MUTEX_KIND_MASK_NP
-    case PTHREAD_MUTEX_RECURSIVE: return det::relock_behavior::recursive;
-    case PTHREAD_MUTEX_ERRORCHECK: return det::relock_behavior::fails;
-    default: return det::relock_behavior::blocks;
+    case PTHREAD_MUTEX_RECURSIVE:
+      return det::relock_behavior::recursive;
+    case PTHREAD_MUTEX_ERRORCHECK:
+      return det::relock_behavior::fails;
+    default:
+      return det::relock_behavior::blocks;
   }
 }
 

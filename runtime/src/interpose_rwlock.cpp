@@ -9,7 +9,8 @@ namespace det = concheck::detector;
 
 namespace {
 
-det::lock_event event_of(lock_handle lock, det::lock_mode mode, det::acquire_kind kind, std::uintptr_t pc) noexcept {
+det::lock_event event_of(lock_handle lock, det::lock_mode mode, det::acquire_kind kind,
+                         std::uintptr_t pc) noexcept {
   return det::lock_event{lock->id, mode, kind, det::relock_behavior::rwlock, pc};
 }
 
@@ -30,48 +31,63 @@ extern "C" {
 
 int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
-  return with_rwlock(rw, pc, [rw] { return real.rwlock_rdlock(rw); }, [&](thread_record* self, lock_handle lock) {
-    return acquire_blocking(
-        self, lock, event_of(lock, det::lock_mode::shared, det::acquire_kind::blocking, pc),
-        [rw] { return real.rwlock_tryrdlock(rw); },
-        [rw](const timespec& deadline) { return real.rwlock_clockrdlock(rw, CLOCK_MONOTONIC, &deadline); },
-        [rw] { return __atomic_load_n(&rw->__data.__cur_writer, __ATOMIC_RELAXED); });
-  });
+  return with_rwlock(
+      rw, pc, [rw] { return real.rwlock_rdlock(rw); },
+      [&](thread_record* self, lock_handle lock) {
+        return acquire_blocking(
+            self, lock, event_of(lock, det::lock_mode::shared, det::acquire_kind::blocking, pc),
+            [rw] { return real.rwlock_tryrdlock(rw); },
+            [rw](const timespec& deadline) {
+              return real.rwlock_clockrdlock(rw, CLOCK_MONOTONIC, &deadline);
+            },
+            [rw] { return __atomic_load_n(&rw->__data.__cur_writer, __ATOMIC_RELAXED); });
+      });
 }
 
 int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
-  return with_rwlock(rw, pc, [rw] { return real.rwlock_wrlock(rw); }, [&](thread_record* self, lock_handle lock) {
-    return acquire_blocking(
-        self, lock, event_of(lock, det::lock_mode::exclusive, det::acquire_kind::blocking, pc),
-        [rw] { return real.rwlock_trywrlock(rw); },
-        [rw](const timespec& deadline) { return real.rwlock_clockwrlock(rw, CLOCK_MONOTONIC, &deadline); },
-        [rw] { return __atomic_load_n(&rw->__data.__cur_writer, __ATOMIC_RELAXED); });
-  });
+  return with_rwlock(
+      rw, pc, [rw] { return real.rwlock_wrlock(rw); },
+      [&](thread_record* self, lock_handle lock) {
+        return acquire_blocking(
+            self, lock, event_of(lock, det::lock_mode::exclusive, det::acquire_kind::blocking, pc),
+            [rw] { return real.rwlock_trywrlock(rw); },
+            [rw](const timespec& deadline) {
+              return real.rwlock_clockwrlock(rw, CLOCK_MONOTONIC, &deadline);
+            },
+            [rw] { return __atomic_load_n(&rw->__data.__cur_writer, __ATOMIC_RELAXED); });
+      });
 }
 
 int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
-  return with_rwlock(rw, pc, [rw] { return real.rwlock_tryrdlock(rw); }, [&](thread_record* self, lock_handle lock) {
-    return acquire_nonblocking(self, lock, event_of(lock, det::lock_mode::shared, det::acquire_kind::try_lock, pc),
-                               [rw] { return real.rwlock_tryrdlock(rw); });
-  });
+  return with_rwlock(
+      rw, pc, [rw] { return real.rwlock_tryrdlock(rw); },
+      [&](thread_record* self, lock_handle lock) {
+        return acquire_nonblocking(self, lock,
+                                   event_of(lock, det::lock_mode::shared, det::acquire_kind::try_lock, pc),
+                                   [rw] { return real.rwlock_tryrdlock(rw); });
+      });
 }
 
 int pthread_rwlock_trywrlock(pthread_rwlock_t* rw) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
-  return with_rwlock(rw, pc, [rw] { return real.rwlock_trywrlock(rw); }, [&](thread_record* self, lock_handle lock) {
-    return acquire_nonblocking(self, lock,
-                               event_of(lock, det::lock_mode::exclusive, det::acquire_kind::try_lock, pc),
-                               [rw] { return real.rwlock_trywrlock(rw); });
-  });
+  return with_rwlock(
+      rw, pc, [rw] { return real.rwlock_trywrlock(rw); },
+      [&](thread_record* self, lock_handle lock) {
+        return acquire_nonblocking(self, lock,
+                                   event_of(lock, det::lock_mode::exclusive, det::acquire_kind::try_lock, pc),
+                                   [rw] { return real.rwlock_trywrlock(rw); });
+      });
 }
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const struct timespec* at) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
   return with_rwlock(
-      rw, pc, [rw, at] { return real.rwlock_timedrdlock(rw, at); }, [&](thread_record* self, lock_handle lock) {
-        return acquire_nonblocking(self, lock, event_of(lock, det::lock_mode::shared, det::acquire_kind::timed, pc),
+      rw, pc, [rw, at] { return real.rwlock_timedrdlock(rw, at); },
+      [&](thread_record* self, lock_handle lock) {
+        return acquire_nonblocking(self, lock,
+                                   event_of(lock, det::lock_mode::shared, det::acquire_kind::timed, pc),
                                    [rw, at] { return real.rwlock_timedrdlock(rw, at); });
       });
 }
@@ -79,7 +95,8 @@ int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const struct timespec* at) 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const struct timespec* at) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
   return with_rwlock(
-      rw, pc, [rw, at] { return real.rwlock_timedwrlock(rw, at); }, [&](thread_record* self, lock_handle lock) {
+      rw, pc, [rw, at] { return real.rwlock_timedwrlock(rw, at); },
+      [&](thread_record* self, lock_handle lock) {
         return acquire_nonblocking(self, lock,
                                    event_of(lock, det::lock_mode::exclusive, det::acquire_kind::timed, pc),
                                    [rw, at] { return real.rwlock_timedwrlock(rw, at); });
@@ -89,8 +106,10 @@ int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const struct timespec* at) 
 int pthread_rwlock_clockrdlock(pthread_rwlock_t* rw, clockid_t clock, const struct timespec* at) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
   return with_rwlock(
-      rw, pc, [=] { return real.rwlock_clockrdlock(rw, clock, at); }, [&](thread_record* self, lock_handle lock) {
-        return acquire_nonblocking(self, lock, event_of(lock, det::lock_mode::shared, det::acquire_kind::timed, pc),
+      rw, pc, [=] { return real.rwlock_clockrdlock(rw, clock, at); },
+      [&](thread_record* self, lock_handle lock) {
+        return acquire_nonblocking(self, lock,
+                                   event_of(lock, det::lock_mode::shared, det::acquire_kind::timed, pc),
                                    [=] { return real.rwlock_clockrdlock(rw, clock, at); });
       });
 }
@@ -98,7 +117,8 @@ int pthread_rwlock_clockrdlock(pthread_rwlock_t* rw, clockid_t clock, const stru
 int pthread_rwlock_clockwrlock(pthread_rwlock_t* rw, clockid_t clock, const struct timespec* at) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
   return with_rwlock(
-      rw, pc, [=] { return real.rwlock_clockwrlock(rw, clock, at); }, [&](thread_record* self, lock_handle lock) {
+      rw, pc, [=] { return real.rwlock_clockwrlock(rw, clock, at); },
+      [&](thread_record* self, lock_handle lock) {
         return acquire_nonblocking(self, lock,
                                    event_of(lock, det::lock_mode::exclusive, det::acquire_kind::timed, pc),
                                    [=] { return real.rwlock_clockwrlock(rw, clock, at); });
@@ -107,10 +127,12 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t* rw, clockid_t clock, const stru
 
 int pthread_rwlock_unlock(pthread_rwlock_t* rw) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
-  return with_rwlock(rw, pc, [rw] { return real.rwlock_unlock(rw); }, [&](thread_record* self, lock_handle lock) {
-    if (!the_monitor().before_unlock(self->state, lock->id)) report_unlock_not_owned(self, lock, pc);
-    return real.rwlock_unlock(rw);
-  });
+  return with_rwlock(
+      rw, pc, [rw] { return real.rwlock_unlock(rw); },
+      [&](thread_record* self, lock_handle lock) {
+        if (!the_monitor().before_unlock(self->state, lock->id)) report_unlock_not_owned(self, lock, pc);
+        return real.rwlock_unlock(rw);
+      });
 }
 
 int pthread_rwlock_init(pthread_rwlock_t* rw, const pthread_rwlockattr_t* attributes) {

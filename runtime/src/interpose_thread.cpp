@@ -90,7 +90,9 @@ int bounded_join(pthread_t thread, std::uintptr_t pc, bool waits, Forward forwar
 
 namespace concheck::detail {
 
-void set_next_thread_origin(const thread_origin& origin) noexcept { pending_origin() = origin; }
+void set_next_thread_origin(const thread_origin& origin) noexcept {
+  pending_origin() = origin;
+}
 
 thread_origin& pending_origin() noexcept {
   static thread_local thread_origin origin;
@@ -101,7 +103,8 @@ thread_origin& pending_origin() noexcept {
 
 extern "C" {
 
-int pthread_create(pthread_t* thread, const pthread_attr_t* attributes, void* (*function)(void*), void* argument) {
+int pthread_create(pthread_t* thread, const pthread_attr_t* attributes, void* (*function)(void*),
+                   void* argument) {
   if (tls_inside != 0) return real.create(thread, attributes, function, argument);
   thread_record* self = current_thread();
   inside_scope inside;
@@ -143,7 +146,9 @@ int pthread_clockjoin_np(pthread_t thread, void** result, clockid_t clock, const
                       [=] { return real.clockjoin_np(thread, result, clock, abstime); });
 }
 
-int pthread_detach(pthread_t thread) { return real.detach(thread); }
+int pthread_detach(pthread_t thread) {
+  return real.detach(thread);
+}
 
 int pthread_setname_np(pthread_t thread, const char* name) {
   const int rc = real.setname_np(thread, name);

@@ -19,9 +19,9 @@ namespace {
 
 constinit internal_lock g_table_lock;
 constinit lock_record* g_chunks[kMaxChunks] = {};  // table lock
-constinit lock_record* g_free_records = nullptr;  // table lock
-constinit std::size_t g_chunks_used = 0;          // table lock
-constinit std::uint64_t g_next_lock_id = 1;       // table lock
+constinit lock_record* g_free_records = nullptr;   // table lock
+constinit std::size_t g_chunks_used = 0;           // table lock
+constinit std::uint64_t g_next_lock_id = 1;        // table lock
 
 struct tables {
   std::unordered_map<std::uintptr_t, lock_record*> by_address;
@@ -110,7 +110,8 @@ lock_handle register_lock(void* object, std::uint64_t* stamp_slot, lock_class kl
     }
     auto it = t.by_address.find(address);
     if (it != t.by_address.end()) {
-      if (!stampable && it->second->klass == klass && !it->second->stampable) return lock_handle{it->second->id};
+      if (!stampable && it->second->klass == klass && !it->second->stampable)
+        return lock_handle{it->second->id};
       // The object at this address was re-created (its stamp is gone): the old lock ended.
       retired = it->second;
       retired_id = detach_record(retired);
@@ -263,7 +264,9 @@ void locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) no
   }
 }
 
-void lock_registry_lock_for_fork() noexcept { g_table_lock.lock(); }
+void lock_registry_lock_for_fork() noexcept {
+  g_table_lock.lock();
+}
 
 void lock_registry_unlock_after_fork(bool child) noexcept {
   if (child) {

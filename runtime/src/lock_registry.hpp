@@ -39,15 +39,15 @@ namespace concheck::detail {
 enum class lock_class : std::uint8_t { mutex, rwlock };
 
 struct lock_record {
-  std::atomic<std::uint64_t> stamp{0};        // make_stamp(id); 0: record free
+  std::atomic<std::uint64_t> stamp{0};  // make_stamp(id); 0: record free
   std::atomic<std::uintptr_t> address{0};
   detector::lock_id id = 0;
   lock_class klass = lock_class::mutex;
   bool stampable = true;
   bool has_user_type = false;
   object_type user_type = object_type::mutex;
-  stack_id created = kNoStack;                // first-seen site (std:: locks)
-  const char* created_file = nullptr;         // creation site from a concheck primitive
+  stack_id created = kNoStack;         // first-seen site (std:: locks)
+  const char* created_file = nullptr;  // creation site from a concheck primitive
   const char* created_function = nullptr;
   int created_line = 0;
   char name[48] = {};
@@ -88,7 +88,9 @@ inline constexpr unsigned kChunkBits = 12;
 inline constexpr std::size_t kChunkSize = std::size_t{1} << kChunkBits;
 inline constexpr std::size_t kMaxChunks = 4096;  // 16M lock records alive at once
 
-inline std::uint64_t make_stamp(detector::lock_id id) noexcept { return (kStampTag << 40) | (id & kIdMask); }
+inline std::uint64_t make_stamp(detector::lock_id id) noexcept {
+  return (kStampTag << 40) | (id & kIdMask);
+}
 inline detector::lock_id id_from_stamp(std::uint64_t stamp) noexcept {
   return (stamp >> 40) == kStampTag ? (stamp & kIdMask) : 0;
 }
@@ -114,13 +116,15 @@ inline bool mutex_stampable(const pthread_mutex_t* m) noexcept {
 // The lock at `m`, registering it on first sight.
 inline lock_handle mutex_record(pthread_mutex_t* m, std::uintptr_t pc) noexcept {
   std::uint64_t* slot = mutex_stamp_slot(m);
-  if (const detector::lock_id id = id_from_stamp(__atomic_load_n(slot, __ATOMIC_RELAXED))) return lock_handle{id};
+  if (const detector::lock_id id = id_from_stamp(__atomic_load_n(slot, __ATOMIC_RELAXED)))
+    return lock_handle{id};
   return register_lock(m, slot, lock_class::mutex, mutex_stampable(m), pc);
 }
 
 inline lock_handle rwlock_record(pthread_rwlock_t* rw, std::uintptr_t pc) noexcept {
   std::uint64_t* slot = rwlock_stamp_slot(rw);
-  if (const detector::lock_id id = id_from_stamp(__atomic_load_n(slot, __ATOMIC_RELAXED))) return lock_handle{id};
+  if (const detector::lock_id id = id_from_stamp(__atomic_load_n(slot, __ATOMIC_RELAXED)))
+    return lock_handle{id};
   return register_lock(rw, slot, lock_class::rwlock, rw->__data.__shared == 0, pc);
 }
 

@@ -4,6 +4,7 @@
 // documentation cannot disagree with the code.
 #include "options.hpp"
 
+#include <fmt/format.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -16,8 +17,6 @@
 #include <new>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "report_sink.hpp"
 
@@ -103,7 +102,9 @@ std::string set_format(std::string_view name, std::string_view value, options& o
   }
   return {};
 }
-std::string get_format(const options& in) { return in.format == report_format::json ? "json" : "text"; }
+std::string get_format(const options& in) {
+  return in.format == report_format::json ? "json" : "text";
+}
 
 std::string set_color(std::string_view name, std::string_view value, options& out) {
   if (value == "auto") {
@@ -119,9 +120,12 @@ std::string set_color(std::string_view name, std::string_view value, options& ou
 }
 std::string get_color(const options& in) {
   switch (in.color) {
-    case color_mode::always: return "always";
-    case color_mode::never: return "never";
-    case color_mode::auto_: break;
+    case color_mode::always:
+      return "always";
+    case color_mode::never:
+      return "never";
+    case color_mode::auto_:
+      break;
   }
   return "auto";
 }
@@ -135,7 +139,8 @@ const std::array<option_spec, 13> kOptionTable{{
     {"format", "text|json",
      "Report format: `text` for people, `json` for one JSON object per finding per line (JSON Lines).",
      set_format, get_format},
-    {"exitcode", "int", "Exit status of the process after a fatal finding (a real deadlock) or with halt_on_error.",
+    {"exitcode", "int",
+     "Exit status of the process after a fatal finding (a real deadlock) or with halt_on_error.",
      int_setter<&options::exitcode, 0, 255>(), int_getter<&options::exitcode>()},
     {"halt_on_error", "bool", "End the process with `exitcode` after the first reported finding.",
      bool_setter<&options::halt_on_error>(), bool_getter<&options::halt_on_error>()},
@@ -221,7 +226,9 @@ std::string wrap(std::string_view text, std::string_view indent, std::size_t wid
   return out;
 }
 
-bool is_separator(char c) { return c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_separator(char c) {
+  return c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // Writes all of `text` to stderr with write(2): no stdio buffers, no locks.
 void write_stderr(std::string_view text) noexcept {
@@ -319,8 +326,9 @@ std::string options_help(bool markdown) {
       for (std::size_t at = type.find('|'); at != std::string::npos; at = type.find('|', at + 2)) {
         type.replace(at, 1, "\\|");
       }
-      text += fmt::format("| `{}` | {} | {} | {} |\n", spec.name, type,
-                          value.empty() ? std::string("(empty)") : fmt::format("`{}`", value), spec.description);
+      text +=
+          fmt::format("| `{}` | {} | {} | {} |\n", spec.name, type,
+                      value.empty() ? std::string("(empty)") : fmt::format("`{}`", value), spec.description);
     }
     return text;
   }
@@ -355,7 +363,9 @@ const options& get_options() noexcept {
 
 namespace {
 // Parse at load time so that bad options stop the program at start.
-[[gnu::constructor]] void parse_options_at_load() { static_cast<void>(get_options()); }
+[[gnu::constructor]] void parse_options_at_load() {
+  static_cast<void>(get_options());
+}
 }  // namespace
 
 }  // namespace concheck::detail

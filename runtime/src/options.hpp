@@ -20,19 +20,19 @@ enum class report_format : unsigned char { text, json };
 enum class color_mode : unsigned char { auto_, always, never };
 
 struct options {
-  std::string log_path;              // "" = stderr; otherwise a prefix, files get ".<pid>" appended
+  std::string log_path;  // "" = stderr; otherwise a prefix, files get ".<pid>" appended
   report_format format = report_format::text;
-  int exitcode = 66;                 // exit status after a fatal finding (deadlock) or halt_on_error
-  bool halt_on_error = false;        // end the process after the first report
-  std::string suppressions;          // path of a file of `kind:pattern` lines
+  int exitcode = 66;           // exit status after a fatal finding (deadlock) or halt_on_error
+  bool halt_on_error = false;  // end the process after the first report
+  std::string suppressions;    // path of a file of `kind:pattern` lines
   color_mode color = color_mode::auto_;
-  int deadlock_grace_ms = 1000;      // all threads blocked this long with no timeout: deadlock
-  int stack_depth = 32;              // frames captured per stack
-  bool show_internal_frames = false; // show concheck / std frames in reports
-  int max_frames = 16;               // user frames printed per stack in text reports (0 = all)
-  int dump_threads_signal = 0;       // signal number that triggers dump_threads(); 0 = none
-  bool report_thread_leaks = false;  // thread-not-joined at exit
-  bool help = false;                 // print the option table and continue
+  int deadlock_grace_ms = 1000;       // all threads blocked this long with no timeout: deadlock
+  int stack_depth = 32;               // frames captured per stack
+  bool show_internal_frames = false;  // show concheck / std frames in reports
+  int max_frames = 16;                // user frames printed per stack in text reports (0 = all)
+  int dump_threads_signal = 0;        // signal number that triggers dump_threads(); 0 = none
+  bool report_thread_leaks = false;   // thread-not-joined at exit
+  bool help = false;                  // print the option table and continue
 };
 
 // Largest accepted stack_depth (the depot's per-stack bound).

@@ -40,48 +40,49 @@ struct resolver<Member, Name, Version> {
     return function(args...);
   }
   static void resolve() noexcept {
-    if (real.*Member == &call) __atomic_store_n(&(real.*Member), lookup<R (*)(A...)>(Name, Version), __ATOMIC_RELEASE);
+    if (real.*Member == &call)
+      __atomic_store_n(&(real.*Member), lookup<R (*)(A...)>(Name, Version), __ATOMIC_RELEASE);
   }
 };
 
 constexpr const char kNoVersion[] = "";
 
-#define CONCHECK_NAMES(X)                                                      \
-  X(mutex_lock, pthread_mutex_lock, kNoVersion)                                \
-  X(mutex_trylock, pthread_mutex_trylock, kNoVersion)                          \
-  X(mutex_timedlock, pthread_mutex_timedlock, kNoVersion)                      \
-  X(mutex_clocklock, pthread_mutex_clocklock, kNoVersion)                      \
-  X(mutex_unlock, pthread_mutex_unlock, kNoVersion)                            \
-  X(mutex_init, pthread_mutex_init, kNoVersion)                                \
-  X(mutex_destroy, pthread_mutex_destroy, kNoVersion)                          \
-  X(rwlock_rdlock, pthread_rwlock_rdlock, kNoVersion)                          \
-  X(rwlock_wrlock, pthread_rwlock_wrlock, kNoVersion)                          \
-  X(rwlock_tryrdlock, pthread_rwlock_tryrdlock, kNoVersion)                    \
-  X(rwlock_trywrlock, pthread_rwlock_trywrlock, kNoVersion)                    \
-  X(rwlock_timedrdlock, pthread_rwlock_timedrdlock, kNoVersion)                \
-  X(rwlock_timedwrlock, pthread_rwlock_timedwrlock, kNoVersion)                \
-  X(rwlock_clockrdlock, pthread_rwlock_clockrdlock, kNoVersion)                \
-  X(rwlock_clockwrlock, pthread_rwlock_clockwrlock, kNoVersion)                \
-  X(rwlock_unlock, pthread_rwlock_unlock, kNoVersion)                          \
-  X(rwlock_init, pthread_rwlock_init, kNoVersion)                              \
-  X(rwlock_destroy, pthread_rwlock_destroy, kNoVersion)                        \
-  X(cond_wait, pthread_cond_wait, kGlibc232)                                   \
-  X(cond_timedwait, pthread_cond_timedwait, kGlibc232)                         \
-  X(cond_clockwait, pthread_cond_clockwait, kNoVersion)                        \
-  X(cond_signal, pthread_cond_signal, kGlibc232)                               \
-  X(cond_broadcast, pthread_cond_broadcast, kGlibc232)                         \
-  X(cond_init, pthread_cond_init, kGlibc232)                                   \
-  X(cond_destroy, pthread_cond_destroy, kGlibc232)                             \
-  X(create, pthread_create, kNoVersion)                                        \
-  X(join, pthread_join, kNoVersion)                                            \
-  X(tryjoin_np, pthread_tryjoin_np, kNoVersion)                                \
-  X(timedjoin_np, pthread_timedjoin_np, kNoVersion)                            \
-  X(clockjoin_np, pthread_clockjoin_np, kNoVersion)                            \
-  X(detach, pthread_detach, kNoVersion)                                        \
-  X(setname_np, pthread_setname_np, kNoVersion)                                \
-  X(sem_wait, sem_wait, kNoVersion)                                            \
-  X(sem_timedwait, sem_timedwait, kNoVersion)                                  \
-  X(sem_clockwait, sem_clockwait, kNoVersion)                                  \
+#define CONCHECK_NAMES(X)                                       \
+  X(mutex_lock, pthread_mutex_lock, kNoVersion)                 \
+  X(mutex_trylock, pthread_mutex_trylock, kNoVersion)           \
+  X(mutex_timedlock, pthread_mutex_timedlock, kNoVersion)       \
+  X(mutex_clocklock, pthread_mutex_clocklock, kNoVersion)       \
+  X(mutex_unlock, pthread_mutex_unlock, kNoVersion)             \
+  X(mutex_init, pthread_mutex_init, kNoVersion)                 \
+  X(mutex_destroy, pthread_mutex_destroy, kNoVersion)           \
+  X(rwlock_rdlock, pthread_rwlock_rdlock, kNoVersion)           \
+  X(rwlock_wrlock, pthread_rwlock_wrlock, kNoVersion)           \
+  X(rwlock_tryrdlock, pthread_rwlock_tryrdlock, kNoVersion)     \
+  X(rwlock_trywrlock, pthread_rwlock_trywrlock, kNoVersion)     \
+  X(rwlock_timedrdlock, pthread_rwlock_timedrdlock, kNoVersion) \
+  X(rwlock_timedwrlock, pthread_rwlock_timedwrlock, kNoVersion) \
+  X(rwlock_clockrdlock, pthread_rwlock_clockrdlock, kNoVersion) \
+  X(rwlock_clockwrlock, pthread_rwlock_clockwrlock, kNoVersion) \
+  X(rwlock_unlock, pthread_rwlock_unlock, kNoVersion)           \
+  X(rwlock_init, pthread_rwlock_init, kNoVersion)               \
+  X(rwlock_destroy, pthread_rwlock_destroy, kNoVersion)         \
+  X(cond_wait, pthread_cond_wait, kGlibc232)                    \
+  X(cond_timedwait, pthread_cond_timedwait, kGlibc232)          \
+  X(cond_clockwait, pthread_cond_clockwait, kNoVersion)         \
+  X(cond_signal, pthread_cond_signal, kGlibc232)                \
+  X(cond_broadcast, pthread_cond_broadcast, kGlibc232)          \
+  X(cond_init, pthread_cond_init, kGlibc232)                    \
+  X(cond_destroy, pthread_cond_destroy, kGlibc232)              \
+  X(create, pthread_create, kNoVersion)                         \
+  X(join, pthread_join, kNoVersion)                             \
+  X(tryjoin_np, pthread_tryjoin_np, kNoVersion)                 \
+  X(timedjoin_np, pthread_timedjoin_np, kNoVersion)             \
+  X(clockjoin_np, pthread_clockjoin_np, kNoVersion)             \
+  X(detach, pthread_detach, kNoVersion)                         \
+  X(setname_np, pthread_setname_np, kNoVersion)                 \
+  X(sem_wait, sem_wait, kNoVersion)                             \
+  X(sem_timedwait, sem_timedwait, kNoVersion)                   \
+  X(sem_clockwait, sem_clockwait, kNoVersion)                   \
   X(barrier_wait, pthread_barrier_wait, kNoVersion)
 
 constexpr const char kGlibc232[] = "GLIBC_2.3.2";

@@ -22,14 +22,22 @@ namespace {
 std::string_view type_name(const lock_info& info) {
   if (info.has_user_type) {
     switch (info.user_type) {
-      case object_type::mutex: return "concheck::mutex";
-      case object_type::recursive_mutex: return "concheck::recursive_mutex";
-      case object_type::timed_mutex: return "concheck::timed_mutex";
-      case object_type::recursive_timed_mutex: return "concheck::recursive_timed_mutex";
-      case object_type::shared_mutex: return "concheck::shared_mutex";
-      case object_type::shared_timed_mutex: return "concheck::shared_timed_mutex";
-      case object_type::condition_variable: return "concheck::condition_variable";
-      case object_type::condition_variable_any: return "concheck::condition_variable_any";
+      case object_type::mutex:
+        return "concheck::mutex";
+      case object_type::recursive_mutex:
+        return "concheck::recursive_mutex";
+      case object_type::timed_mutex:
+        return "concheck::timed_mutex";
+      case object_type::recursive_timed_mutex:
+        return "concheck::recursive_timed_mutex";
+      case object_type::shared_mutex:
+        return "concheck::shared_mutex";
+      case object_type::shared_timed_mutex:
+        return "concheck::shared_timed_mutex";
+      case object_type::condition_variable:
+        return "concheck::condition_variable";
+      case object_type::condition_variable_any:
+        return "concheck::condition_variable_any";
     }
   }
   return info.klass == lock_class::rwlock ? "pthread_rwlock_t" : "pthread_mutex_t";
@@ -59,7 +67,8 @@ std::unordered_map<std::uint64_t, cv_description>& cv_table() {
 
 }  // namespace
 
-void remember_condition_variable(const void* cv, bool any, const char* name, const char* file, int line) noexcept {
+void remember_condition_variable(const void* cv, bool any, const char* name, const char* file,
+                                 int line) noexcept {
   inside_scope inside;
   try {
     cv_description description;
@@ -113,19 +122,26 @@ std::string condition_variable_display_name(std::uint64_t cv) {
   const char* type = description.any ? "concheck::condition_variable_any" : "concheck::condition_variable";
   if (description.file == nullptr) return fmt::format("{} {:#x}", type, cv);
   const char* slash = std::strrchr(description.file, '/');
-  return fmt::format("{} created at {}:{}", type, slash != nullptr ? slash + 1 : description.file, description.line);
+  return fmt::format("{} created at {}:{}", type, slash != nullptr ? slash + 1 : description.file,
+                     description.line);
 }
 
 std::string describe_wait_target(detector::wait_kind kind, std::uint64_t target) {
   switch (kind) {
-    case detector::wait_kind::lock: return detail::lock_display_name(make_lock_ref(target));
-    case detector::wait_kind::join: return fmt::format("T{} to exit", target);
-    case detector::wait_kind::condition: return condition_variable_display_name(target);
-    default: return fmt::format("{} {:#x}", detector::to_string(kind), target);
+    case detector::wait_kind::lock:
+      return detail::lock_display_name(make_lock_ref(target));
+    case detector::wait_kind::join:
+      return fmt::format("T{} to exit", target);
+    case detector::wait_kind::condition:
+      return condition_variable_display_name(target);
+    default:
+      return fmt::format("{} {:#x}", detector::to_string(kind), target);
   }
 }
 
-void condition_variables_after_fork_child() noexcept { g_cv_lock.reset_after_fork(); }
+void condition_variables_after_fork_child() noexcept {
+  g_cv_lock.reset_after_fork();
+}
 
 detector::site site_from_pc(std::uintptr_t pc) {
   if (pc == 0) return {};
@@ -217,7 +233,9 @@ detector::lock_ref make_lock_ref(detector::lock_id id) {
   return make_lock_ref(info);
 }
 
-std::string lock_display_name(const detector::lock_ref& lock) { return detector::lock_display_name(lock); }
+std::string lock_display_name(const detector::lock_ref& lock) {
+  return detector::lock_display_name(lock);
+}
 
 std::string thread_display_name(const detector::thread_ref& thread) {
   if (!thread.name.empty()) return fmt::format("T{} '{}'", thread.id, thread.name);
@@ -236,7 +254,8 @@ std::string describe_threads() {
     out += "\n";
     std::uint64_t sequence = 0;
     bool consistent = false;
-    for (int attempt = 0; attempt < 100 && !consistent; ++attempt) consistent = r->state.snapshot_held(held, sequence);
+    for (int attempt = 0; attempt < 100 && !consistent; ++attempt)
+      consistent = r->state.snapshot_held(held, sequence);
     if (!consistent) {
       out += "  (state changing)\n";
       continue;
@@ -283,7 +302,9 @@ void set_thread_name(std::string_view name) noexcept {
   detail::set_current_thread_name(buffer);
 }
 
-void dump_threads() noexcept { detail::dump_threads_to_log(); }
+void dump_threads() noexcept {
+  detail::dump_threads_to_log();
+}
 
 void dump_threads(std::FILE* out) noexcept {
   if (out == nullptr) return;

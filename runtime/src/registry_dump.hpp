@@ -30,7 +30,8 @@ detector::site held_lock_site(const detector::held_lock& held);
 // A hash map under its own internal lock (never held while calling out);
 // an entry lives from on_object_created to on_object_destroyed, so memory is
 // bounded by the condition variables alive at once. O(1) per operation.
-void remember_condition_variable(const void* cv, bool any, const char* name, const char* file, int line) noexcept;
+void remember_condition_variable(const void* cv, bool any, const char* name, const char* file,
+                                 int line) noexcept;
 void forget_condition_variable(const void* cv) noexcept;
 // False if `cv` is not a known condition variable.
 bool rename_condition_variable(const void* cv, const char* name) noexcept;

@@ -3,6 +3,7 @@
 #include "report_sink.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -17,8 +18,6 @@
 #include <utility>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "concheck/detector/finding_key.hpp"
 #include "concheck/detector/render.hpp"
 #include "concheck/detector/suppressions.hpp"
@@ -30,9 +29,9 @@ namespace {
 struct sink_state {
   bool configured = false;
   options config;
-  int log_fd = -1;        // -1: not opened yet
-  int log_fd_pid = 0;     // the process that opened it (a forked child reopens)
-  bool log_owned = false; // we opened it (a file), so we may close it
+  int log_fd = -1;         // -1: not opened yet
+  int log_fd_pid = 0;      // the process that opened it (a forked child reopens)
+  bool log_owned = false;  // we opened it (a file), so we may close it
   std::unordered_set<std::string> keys;
   std::optional<detector::suppressions> rules;
   bool summary_registered = false;
@@ -43,8 +42,8 @@ struct sink_state {
 // Everything here is constant-initialized, so it works before this file's
 // dynamic initializers have run (get_options() runs from a load-time
 // constructor and loads suppressions into the sink).
-constinit log_spin_lock g_lock;              // guards the sink_state
-constinit sink_state* g_state_ptr = nullptr; // created on first use, never destroyed
+constinit log_spin_lock g_lock;               // guards the sink_state
+constinit sink_state* g_state_ptr = nullptr;  // created on first use, never destroyed
 constinit std::atomic<std::size_t> g_reported{0};
 
 sink_state& state_locked() {
@@ -110,9 +109,12 @@ int log_fd_locked() {
 bool use_color_locked(int fd) {
   const sink_state& state = state_locked();
   switch (state.config.color) {
-    case color_mode::always: return true;
-    case color_mode::never: return false;
-    case color_mode::auto_: break;
+    case color_mode::always:
+      return true;
+    case color_mode::never:
+      return false;
+    case color_mode::auto_:
+      break;
   }
   return ::isatty(fd) == 1;
 }
@@ -162,7 +164,9 @@ void sink_after_fork_in_child() {
   }
 }
 
-[[gnu::constructor]] void register_fork_handler() { ::pthread_atfork(nullptr, nullptr, sink_after_fork_in_child); }
+[[gnu::constructor]] void register_fork_handler() {
+  ::pthread_atfork(nullptr, nullptr, sink_after_fork_in_child);
+}
 
 }  // namespace
 
@@ -242,7 +246,9 @@ void set_current_test(std::string name) {
   state_locked().current_test = std::move(name);
 }
 
-std::size_t reported_count() noexcept { return g_reported.load(std::memory_order_relaxed); }
+std::size_t reported_count() noexcept {
+  return g_reported.load(std::memory_order_relaxed);
+}
 
 void log_write(const std::string& text) {
   const options& process_options = get_options();

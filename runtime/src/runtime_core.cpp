@@ -36,7 +36,9 @@ void after_fork_child() noexcept {
   watchdog_after_fork_child();
 }
 
-void on_dump_signal(int) { dump_threads_to_log(); }
+void on_dump_signal(int) {
+  dump_threads_to_log();
+}
 
 }  // namespace
 
@@ -58,7 +60,8 @@ detector::monitor& create_monitor() noexcept {
 void runtime_init() noexcept {
   if (__builtin_expect(g_init_state.load(std::memory_order_acquire) == 2, 1)) return;
   int expected = 0;
-  if (!g_init_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) return;  // running or done
+  if (!g_init_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel))
+    return;  // running or done
   inside_scope inside;
   resolve_real_functions();
   the_monitor();

@@ -32,7 +32,8 @@ void runtime_init() noexcept;
 detector::stack_ref capture_for_monitor(void* context);
 
 // Reports. `pc` is the caller of the interposed function.
-void report_inversions(thread_record* self, const std::vector<std::vector<detector::cycle_edge_view>>& cycles);
+void report_inversions(thread_record* self,
+                       const std::vector<std::vector<detector::cycle_edge_view>>& cycles);
 [[noreturn]] void report_self_deadlock(thread_record* self, lock_handle lock, const detector::held_lock& held,
                                        std::uintptr_t pc);
 void report_unlock_not_owned(thread_record* self, lock_handle lock, std::uintptr_t pc);

@@ -119,7 +119,8 @@ _Unwind_Reason_Code collect_frame(_Unwind_Context* context, void* arg) {
   const _Unwind_Ptr ip = _Unwind_GetIP(context);
   if (ip == 0) return _URC_END_OF_STACK;
   if (state->slots != nullptr) {
-    state->slots[state->count] = static_cast<std::uintptr_t>(_Unwind_GetCFA(context)) - sizeof(std::uintptr_t);
+    state->slots[state->count] =
+        static_cast<std::uintptr_t>(_Unwind_GetCFA(context)) - sizeof(std::uintptr_t);
   }
   state->pcs[state->count++] = static_cast<std::uintptr_t>(ip);
   return _URC_NO_REASON;
@@ -239,11 +240,14 @@ stack_id store_stack(const std::uintptr_t* pcs, std::size_t count) noexcept {
   return id;
 }
 
-stack_id stack_from_pc(std::uintptr_t pc) noexcept { return store_stack(&pc, pc == 0 ? 0 : 1); }
+stack_id stack_from_pc(std::uintptr_t pc) noexcept {
+  return store_stack(&pc, pc == 0 ? 0 : 1);
+}
 
 std::vector<std::uintptr_t> stack_pcs(stack_id id) {
   unsigned char* base = g_region.load(std::memory_order_acquire);
-  if (id == kNoStack || base == nullptr || id >= std::min(g_next_id.load(std::memory_order_acquire), kMaxStacks)) {
+  if (id == kNoStack || base == nullptr ||
+      id >= std::min(g_next_id.load(std::memory_order_acquire), kMaxStacks)) {
     return {};
   }
   const depot_region r = region_of(base);

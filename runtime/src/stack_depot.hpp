@@ -16,7 +16,7 @@
 
 namespace concheck::detail {
 
-using stack_id = std::uint32_t;       // 0 = no stack
+using stack_id = std::uint32_t;  // 0 = no stack
 inline constexpr stack_id kNoStack = 0;
 
 // The depot (stack_depot.cpp): an open-addressing hash table of stack ids over

@@ -164,12 +164,13 @@ std::string_view source_root() {
 }
 
 constexpr std::array<std::string_view, 12> kInternalNamePrefixes{
-    "std::", "__gnu_cxx::", "__cxxabiv1::", "__cxa_", "pthread_", "__pthread",
-    "_Unwind_", "__libc_", "__GI_", "__gthread", "__sanitizer", "__interceptor_"};
+    "std::",    "__gnu_cxx::", "__cxxabiv1::", "__cxa_",    "pthread_",    "__pthread",
+    "_Unwind_", "__libc_",     "__GI_",        "__gthread", "__sanitizer", "__interceptor_"};
 
 // libc's thread and process entry points, matched whole (users may well have
 // functions whose names merely start like these).
-constexpr std::array<std::string_view, 5> kInternalNames{"clone", "clone3", "__clone", "start_thread", "_start"};
+constexpr std::array<std::string_view, 5> kInternalNames{"clone", "clone3", "__clone", "start_thread",
+                                                         "_start"};
 
 constexpr std::array<std::string_view, 9> kInternalModules{
     "libconcheck", "libstdc++", "libc.so", "libc-", "libpthread", "libgcc_s", "ld-linux", "libdl", "libm.so"};
@@ -219,7 +220,8 @@ bool is_internal_frame(const detector::frame& frame) {
   const std::string_view file = frame.file;
   // libstdc++'s headers: /usr/include/c++/12/... and the target-specific
   // /usr/include/x86_64-linux-gnu/c++/12/bits/gthr-default.h.
-  const bool libstdcxx_header = starts_with(file, "/usr/include/") && file.find("/c++/") != std::string_view::npos;
+  const bool libstdcxx_header =
+      starts_with(file, "/usr/include/") && file.find("/c++/") != std::string_view::npos;
   if (libstdcxx_header || starts_with(file, "/usr/lib/gcc/") ||
       file.find("/include/concheck/") != std::string_view::npos) {
     return true;
@@ -251,7 +253,8 @@ std::vector<detector::frame> symbolize_stack(stack_id id) {
   std::vector<detector::frame> frames;
   for (std::uintptr_t pc : stack_pcs(id)) {
     std::vector<detector::frame> expanded = symbolize_pc(pc);
-    frames.insert(frames.end(), std::make_move_iterator(expanded.begin()), std::make_move_iterator(expanded.end()));
+    frames.insert(frames.end(), std::make_move_iterator(expanded.begin()),
+                  std::make_move_iterator(expanded.end()));
   }
   return frames;
 }

@@ -20,15 +20,15 @@ namespace {
 
 constinit internal_lock g_registry_lock;
 constinit std::atomic<thread_record*> g_all{nullptr};
-constinit thread_record* g_free = nullptr;            // registry lock
-constinit std::atomic<std::uint64_t> g_next_id{1};    // T0 is reserved for the main thread
+constinit thread_record* g_free = nullptr;          // registry lock
+constinit std::atomic<std::uint64_t> g_next_id{1};  // T0 is reserved for the main thread
 constinit std::atomic<std::size_t> g_live{0};
 constinit pthread_key_t g_exit_key = 0;
 constinit std::atomic<bool> g_key_ready{false};
 constinit std::atomic<std::uint64_t> g_generation{0};
 constinit std::atomic<long> g_starting{0};
 constexpr std::size_t kExitingSlots = 256;
-constinit std::atomic<int> g_exiting[kExitingSlots] = {};            // kernel tid, 0 = free
+constinit std::atomic<int> g_exiting[kExitingSlots] = {};               // kernel tid, 0 = free
 constinit std::atomic<pthread_t> g_exiting_handle[kExitingSlots] = {};  // 0 while claimed or free
 
 void free_exiting_slot(std::size_t i, int tid) noexcept {
@@ -115,7 +115,9 @@ void ensure_exit_key() noexcept {
   }
 }
 
-bool is_main_thread() noexcept { return syscall(SYS_gettid) == getpid(); }
+bool is_main_thread() noexcept {
+  return syscall(SYS_gettid) == getpid();
+}
 
 void on_thread_key_destroyed(void* value) noexcept {
   auto* record = static_cast<thread_record*>(value);
@@ -125,11 +127,17 @@ void on_thread_key_destroyed(void* value) noexcept {
 
 }  // namespace
 
-internal_lock& registry_lock() noexcept { return g_registry_lock; }
+internal_lock& registry_lock() noexcept {
+  return g_registry_lock;
+}
 
-thread_record* first_thread_record() noexcept { return g_all.load(std::memory_order_acquire); }
+thread_record* first_thread_record() noexcept {
+  return g_all.load(std::memory_order_acquire);
+}
 
-std::size_t live_thread_count() noexcept { return g_live.load(std::memory_order_relaxed); }
+std::size_t live_thread_count() noexcept {
+  return g_live.load(std::memory_order_relaxed);
+}
 
 thread_record* adopt_current_thread(const thread_origin* origin) noexcept {
   if (tls_thread != nullptr) return tls_thread;
@@ -152,7 +160,8 @@ thread_record* adopt_current_thread(const thread_origin* origin) noexcept {
     thread_record* head = g_all.load(std::memory_order_relaxed);
     do {
       record->next = head;
-    } while (!g_all.compare_exchange_weak(head, record, std::memory_order_release, std::memory_order_relaxed));
+    } while (
+        !g_all.compare_exchange_weak(head, record, std::memory_order_release, std::memory_order_relaxed));
   }
   record->handle = pthread_self();
   record->tid = static_cast<int>(syscall(SYS_gettid));
@@ -306,9 +315,13 @@ void registry_after_fork_child() noexcept {
   g_generation.fetch_add(1, std::memory_order_relaxed);
 }
 
-void note_thread_starting() noexcept { g_starting.fetch_add(1, std::memory_order_acq_rel); }
+void note_thread_starting() noexcept {
+  g_starting.fetch_add(1, std::memory_order_acq_rel);
+}
 
-void note_thread_started() noexcept { g_starting.fetch_sub(1, std::memory_order_acq_rel); }
+void note_thread_started() noexcept {
+  g_starting.fetch_sub(1, std::memory_order_acq_rel);
+}
 
 void forget_exiting_thread(pthread_t handle) noexcept {
   for (std::size_t i = 0; i < kExitingSlots; ++i) {
@@ -324,8 +337,12 @@ bool threads_in_transition() noexcept {
   return sweep_exiting();
 }
 
-std::uint64_t thread_generation() noexcept { return g_generation.load(std::memory_order_acquire); }
+std::uint64_t thread_generation() noexcept {
+  return g_generation.load(std::memory_order_acquire);
+}
 
-void registry_init() noexcept { ensure_exit_key(); }
+void registry_init() noexcept {
+  ensure_exit_key();
+}
 
 }  // namespace concheck::detail

@@ -47,16 +47,16 @@ struct thread_record {
 
   std::atomic<bool> alive{false};
   pthread_t handle{};
-  int tid = 0;                          // kernel thread id (glibc's mutex __owner)
+  int tid = 0;  // kernel thread id (glibc's mutex __owner)
   std::uint64_t parent = 0;
-  stack_id created = kNoStack;          // stack at pthread_create
-  const char* created_file = nullptr;   // or a source_location from concheck::thread
+  stack_id created = kNoStack;         // stack at pthread_create
+  const char* created_file = nullptr;  // or a source_location from concheck::thread
   const char* created_function = nullptr;
   int created_line = 0;
-  char name[64] = {};                   // guarded by the registry lock
+  char name[64] = {};  // guarded by the registry lock
 
-  thread_record* next = nullptr;        // the list of all records
-  thread_record* next_free = nullptr;   // the free list (registry lock)
+  thread_record* next = nullptr;       // the list of all records
+  thread_record* next_free = nullptr;  // the free list (registry lock)
 };
 
 // The calling thread's record (null until its first event) and the
@@ -108,7 +108,8 @@ void end_current_thread() noexcept;
 // (lock-free CAS; a thread that finds it full is not tracked); a slot is freed
 // when the kernel no longer knows the tid (tgkill signal 0 gives ESRCH), when
 // a join of that thread returns, or when a thread with that tid is adopted
-// (a reused tid, or the same thread back through a later TLS destructor). Cost: O(256) plus one syscall per occupied slot per call.
+// (a reused tid, or the same thread back through a later TLS destructor). Cost: O(256) plus one syscall per
+// occupied slot per call.
 void note_thread_starting() noexcept;
 void note_thread_started() noexcept;  // also on a failed pthread_create
 // A join of `handle` succeeded: that thread has ended.

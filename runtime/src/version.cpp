@@ -2,6 +2,8 @@
 
 namespace concheck {
 
-const char* version() noexcept { return CONCHECK_VERSION_STRING; }
+const char* version() noexcept {
+  return CONCHECK_VERSION_STRING;
+}
 
 }  // namespace concheck

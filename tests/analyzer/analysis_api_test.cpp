@@ -122,7 +122,9 @@ INSTANTIATE_TEST_SUITE_P(samples, analyzer_sample,
                                          sample_case{"counter_race_fixed", ""},
                                          sample_case{"bank_account_buggy", "the lock is missing here"},
                                          sample_case{"bank_account_fixed", ""}),
-                         [](const testing::TestParamInfo<sample_case>& param) { return std::string(param.param.name); });
+                         [](const testing::TestParamInfo<sample_case>& param) {
+                           return std::string(param.param.name);
+                         });
 
 // --- rule selection and the raw mode.
 
@@ -187,7 +189,8 @@ TEST(analysis_rules, table_is_complete_and_documented) {
   std::string docs = read_file(source_dir() / "docs" / "analyzer-checks.md");
   ASSERT_FALSE(docs.empty()) << "docs/analyzer-checks.md is missing";
   for (const auto& n : names) {
-    EXPECT_NE(docs.find("## `" + n + "`"), std::string::npos) << "rule " << n << " has no section in docs/analyzer-checks.md";
+    EXPECT_NE(docs.find("## `" + n + "`"), std::string::npos)
+        << "rule " << n << " has no section in docs/analyzer-checks.md";
   }
 }
 
@@ -219,7 +222,9 @@ inline void add_unlocked() { ++total; }
   fs::path dir = fs::temp_directory_path() / ("concheck_analysis_merge_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "shared.hpp") << header;
-  std::string a = "#include \"" + (dir / "shared.hpp").string() + "\"\n#include <thread>\nint main() { std::thread t(add_locked); add_unlocked(); t.join(); }\n";
+  std::string a =
+      "#include \"" + (dir / "shared.hpp").string() +
+      "\"\n#include <thread>\nint main() { std::thread t(add_locked); add_unlocked(); t.join(); }\n";
   std::string b = "#include \"" + (dir / "shared.hpp").string() + "\"\nvoid other() { add_locked(); }\n";
   auto diags = analyze_sources({{(dir / "a.cpp").string(), a}, {(dir / "b.cpp").string(), b}});
   fs::remove_all(dir);
@@ -242,7 +247,9 @@ TEST(analysis_threads, extract_facts_runs_on_several_threads_at_once) {
   std::vector<std::vector<diagnostic>> results(2);
   std::vector<std::thread> workers;
   for (int i = 0; i < 2; ++i) {
-    workers.emplace_back([&results, i] { results[static_cast<std::size_t>(i)] = analyze_sources({{"both.cpp", both_bugs}}); });
+    workers.emplace_back([&results, i] {
+      results[static_cast<std::size_t>(i)] = analyze_sources({{"both.cpp", both_bugs}});
+    });
   }
   for (auto& w : workers) w.join();
   EXPECT_EQ(results[0].size(), 2u);

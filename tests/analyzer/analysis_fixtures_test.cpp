@@ -61,16 +61,18 @@ std::vector<fs::path> fixture_sources(const std::string& name) {
   return out;
 }
 
-std::string base_name(const std::string& path) { return fs::path(path).filename().string(); }
+std::string base_name(const std::string& path) {
+  return fs::path(path).filename().string();
+}
 
 std::string format(const std::vector<diagnostic>& diags) {
   std::string out;
   for (const auto& d : diags) {
-    out += base_name(d.where.file) + ":" + std::to_string(d.where.line) + ":" + std::to_string(d.where.column) +
-           ": warning: " + d.message + " [concheck-" + d.rule + "]\n";
+    out += base_name(d.where.file) + ":" + std::to_string(d.where.line) + ":" +
+           std::to_string(d.where.column) + ": warning: " + d.message + " [concheck-" + d.rule + "]\n";
     for (const auto& n : d.notes) {
-      out += base_name(n.where.file) + ":" + std::to_string(n.where.line) + ":" + std::to_string(n.where.column) +
-             ": note: " + n.message + "\n";
+      out += base_name(n.where.file) + ":" + std::to_string(n.where.line) + ":" +
+             std::to_string(n.where.column) + ": note: " + n.message + "\n";
     }
   }
   return out;
@@ -103,7 +105,8 @@ std::vector<diagnostic> run_fixture(const std::vector<fs::path>& sources, const 
     std::string include = "-I" + src.parent_path().string();
     const char* args[] = {"-std=c++20", "-xc++", include.c_str()};
     CXTranslationUnit tu = nullptr;
-    auto rc = clang_parseTranslationUnit2(index, src.c_str(), args, 3, nullptr, 0, CXTranslationUnit_None, &tu);
+    auto rc =
+        clang_parseTranslationUnit2(index, src.c_str(), args, 3, nullptr, 0, CXTranslationUnit_None, &tu);
     EXPECT_EQ(rc, CXError_Success) << src;
     if (tu == nullptr) continue;
     for (unsigned i = 0; i < clang_getNumDiagnostics(tu); ++i) {
@@ -131,7 +134,8 @@ TEST_P(analysis_fixture, matches_golden_diagnostics) {
   ASSERT_FALSE(sources.empty()) << "fixture " << name << " has no sources";
   std::string actual = format(run_fixture(sources, options_for(sources)));
   fs::path golden = fixtures_dir() / (name + ".expected");
-  if (const char* update = std::getenv("CONCHECK_UPDATE_GOLDEN"); update != nullptr && std::string(update) == "1") {
+  if (const char* update = std::getenv("CONCHECK_UPDATE_GOLDEN");
+      update != nullptr && std::string(update) == "1") {
     std::ofstream(golden, std::ios::binary) << actual;
     GTEST_SKIP() << "rewrote " << golden;
   }
@@ -147,7 +151,8 @@ TEST(analysis_fixtures, every_source_has_a_golden_file) {
   for (const auto& e : fs::directory_iterator(fixtures_dir())) {
     std::string stem = e.path().stem().string();
     if (e.path().extension() == ".cpp" || e.is_directory()) {
-      EXPECT_NE(std::find(names.begin(), names.end(), stem), names.end()) << e.path() << " has no .expected file";
+      EXPECT_NE(std::find(names.begin(), names.end(), stem), names.end())
+          << e.path() << " has no .expected file";
     }
   }
 }

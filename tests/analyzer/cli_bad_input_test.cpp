@@ -74,7 +74,8 @@ TEST(CliBadInput, NonUtf8BytesInCommentsAndStringsAreAnalyzed) {
 
 TEST(CliBadInput, NonUtf8BytesInCodeAreReportedNotCrashed) {
   for (const char* format : {"text", "json", "sarif"}) {
-    auto r = run_concheck({"analyze", std::string("--format=") + format, CONCHECK_CLI_INPUTS_DIR "/binary_identifier.cpp"});
+    auto r = run_concheck(
+        {"analyze", std::string("--format=") + format, CONCHECK_CLI_INPUTS_DIR "/binary_identifier.cpp"});
     expect_input_error(r, "binary_identifier.cpp", "cannot analyze");
   }
 }
@@ -96,24 +97,28 @@ TEST(CliBadInput, BuildDirWithoutDatabase) {
 TEST(CliBadInput, EmptyDatabase) {
   scratch_dir dir;
   dir.file("compile_commands.json", "");
-  expect_input_error(run_concheck({"analyze", "-p", dir.path().string()}), "compile_commands.json", "malformed");
+  expect_input_error(run_concheck({"analyze", "-p", dir.path().string()}), "compile_commands.json",
+                     "malformed");
   dir.file("compile_commands.json", "[]");
-  expect_input_error(run_concheck({"analyze", "-p", dir.path().string()}), "compile_commands.json", "no entries");
+  expect_input_error(run_concheck({"analyze", "-p", dir.path().string()}), "compile_commands.json",
+                     "no entries");
 }
 
 TEST(CliBadInput, MalformedDatabase) {
   scratch_dir dir;
   fs::copy_file(CONCHECK_CLI_INPUTS_DIR "/malformed_compile_commands.json", dir / "compile_commands.json");
-  expect_input_error(run_concheck({"analyze", "-p", dir.path().string()}), "compile_commands.json", "malformed");
+  expect_input_error(run_concheck({"analyze", "-p", dir.path().string()}), "compile_commands.json",
+                     "malformed");
   fs::remove(dir / "compile_commands.json");
   fs::copy_file(CONCHECK_CLI_INPUTS_DIR "/entry_without_file.json", dir / "compile_commands.json");
-  expect_input_error(run_concheck({"analyze", "-p", dir.path().string()}), "compile_commands.json", "entry 1");
+  expect_input_error(run_concheck({"analyze", "-p", dir.path().string()}), "compile_commands.json",
+                     "entry 1");
 }
 
 TEST(CliBadInput, DatabaseEntryForMissingSource) {
   scratch_dir dir;
-  dir.file("compile_commands.json",
-           "[{\"directory\": \"" + dir.path().string() + "\", \"file\": \"gone.cpp\", \"command\": \"c++ -c gone.cpp\"}]");
+  dir.file("compile_commands.json", "[{\"directory\": \"" + dir.path().string() +
+                                        "\", \"file\": \"gone.cpp\", \"command\": \"c++ -c gone.cpp\"}]");
   expect_input_error(run_concheck({"analyze", "-p", dir.path().string()}), "gone.cpp", "No such file");
 }
 

@@ -20,14 +20,18 @@ struct project {
   project() {
     dir.file("include/shared.hpp", "#pragma once\n#include <mutex>\n");
     dir.file("src/race.cpp", "#include \"shared.hpp\"\n" + counter_race());
-    dir.file("src/fixed.cpp", "#include \"shared.hpp\"\n" + renamed(renamed(renamed(counter_fixed(), "main", "fixed_main"), "counter", "fixed_counter"), "_increment", "_add"));
+    dir.file("src/fixed.cpp",
+             "#include \"shared.hpp\"\n" +
+                 renamed(renamed(renamed(counter_fixed(), "main", "fixed_main"), "counter", "fixed_counter"),
+                         "_increment", "_add"));
     nlohmann::json db = nlohmann::json::array();
     for (const char* name : {"race", "fixed"}) {
-      db.push_back({{"directory", dir / "build"},
-                    {"file", std::string("../src/") + name + ".cpp"},
-                    {"command", std::string("/usr/bin/g++ -std=gnu++20 -I../include -fno-canonical-system-headers "
-                                            "-Wno-psabi -MD -MF ") +
-                                    name + ".d -o " + name + ".o -c ../src/" + name + ".cpp"}});
+      db.push_back(
+          {{"directory", dir / "build"},
+           {"file", std::string("../src/") + name + ".cpp"},
+           {"command", std::string("/usr/bin/g++ -std=gnu++20 -I../include -fno-canonical-system-headers "
+                                   "-Wno-psabi -MD -MF ") +
+                           name + ".d -o " + name + ".o -c ../src/" + name + ".cpp"}});
     }
     dir.file("build/compile_commands.json", db.dump(2));
   }

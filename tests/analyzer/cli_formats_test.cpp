@@ -53,8 +53,8 @@ TEST(CliFormats, JsonLinesHaveTheDocumentedFields) {
 TEST(CliFormats, SarifHasWhatGithubCodeScanningRequires) {
   scratch_dir dir;
   dir.file("src/race.cpp", counter_race());
-  auto r = run_concheck({"analyze", "--format", "sarif", "--source-root", dir.path().string(),
-                         dir / "src/race.cpp"});
+  auto r = run_concheck(
+      {"analyze", "--format", "sarif", "--source-root", dir.path().string(), dir / "src/race.cpp"});
   ASSERT_EQ(r.exit_code, 1) << r.err;
   json log = json::parse(r.out);
   EXPECT_EQ(log["version"], "2.1.0");
@@ -98,7 +98,8 @@ TEST(CliFormats, SarifHasWhatGithubCodeScanningRequires) {
 
 TEST(CliFormats, SarifOfACleanRunHasNoResultsAndRecordsErrors) {
   scratch_dir dir;
-  auto r = run_concheck({"analyze", "--format=sarif", dir.file("fixed.cpp", counter_fixed()), dir / "gone.cpp"});
+  auto r =
+      run_concheck({"analyze", "--format=sarif", dir.file("fixed.cpp", counter_fixed()), dir / "gone.cpp"});
   EXPECT_EQ(r.exit_code, 2);
   json log = json::parse(r.out);
   EXPECT_TRUE(log["runs"][0]["results"].empty());
@@ -116,7 +117,8 @@ TEST(CliFormats, FingerprintsIgnoreLineShifts) {
     EXPECT_EQ(r.exit_code, 1) << r.err;
     return json::parse(r.out)["runs"][0]["results"][0]["partialFingerprints"].dump();
   };
-  EXPECT_EQ(fingerprint_of(counter_race()), fingerprint_of("// a comment that shifts every line\n" + counter_race()));
+  EXPECT_EQ(fingerprint_of(counter_race()),
+            fingerprint_of("// a comment that shifts every line\n" + counter_race()));
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "cli_test_support.hpp"
@@ -51,7 +50,8 @@ TEST(CliMultiMain, SameExternalNameInSeveralProgramsStaysDistinct) {
   EXPECT_THAT(r.out, HasSubstr("src/a.cpp:7:"));
   EXPECT_THAT(r.out, HasSubstr("src/b.cpp:7:"));
   EXPECT_THAT(r.out, HasSubstr("src/c.cpp:7:"));
-  EXPECT_EQ(lines_of(r.out).size(), 3U * lines_of(run_concheck({"analyze", dir / "src/a.cpp"}).out).size()) << r.out;
+  EXPECT_EQ(lines_of(r.out).size(), 3U * lines_of(run_concheck({"analyze", dir / "src/a.cpp"}).out).size())
+      << r.out;
 }
 
 // One file compiled twice (two entries, as for two executables sharing it)
@@ -67,7 +67,9 @@ TEST(CliMultiMain, FileCompiledTwiceCountsOnce) {
   auto r = run_concheck({"analyze", "-j2", "-p", dir / "build"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 1) << r.err;
   auto lines = lines_of(r.out);
-  EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.find("src/b.cpp:7:") == 0; }), 1)
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                          [](const std::string& l) { return l.find("src/b.cpp:7:") == 0; }),
+            1)
       << r.out;
   EXPECT_THAT(r.out, HasSubstr("src/c.cpp:7:"));
 }

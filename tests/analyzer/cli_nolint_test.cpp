@@ -14,13 +14,17 @@ int exit_code_for(const std::string& comment_on_write, const std::string& line_b
   return r.exit_code;
 }
 
-TEST(CliNolint, UnsuppressedFindingIsReported) { EXPECT_EQ(exit_code_for(""), 1); }
+TEST(CliNolint, UnsuppressedFindingIsReported) {
+  EXPECT_EQ(exit_code_for(""), 1);
+}
 
 TEST(CliNolint, NolintWithTheRuleSuppresses) {
   EXPECT_EQ(exit_code_for("  // NOLINT(concheck-unprotected-write)"), 0);
 }
 
-TEST(CliNolint, BareNolintSuppressesEverything) { EXPECT_EQ(exit_code_for("  // NOLINT"), 0); }
+TEST(CliNolint, BareNolintSuppressesEverything) {
+  EXPECT_EQ(exit_code_for("  // NOLINT"), 0);
+}
 
 TEST(CliNolint, GlobsAndListsSuppress) {
   EXPECT_EQ(exit_code_for("  // NOLINT(concheck-*)"), 0);

@@ -12,9 +12,13 @@ struct several_files {
   scratch_dir dir;
   std::vector<std::string> args;
   several_files() {
-    args = {dir.file("a_race.cpp", counter_race()), dir.file("b_fixed.cpp", renamed(renamed(counter_fixed(), "main", "b_main"), "_increment", "_b")),
+    args = {dir.file("a_race.cpp", counter_race()),
+            dir.file("b_fixed.cpp", renamed(renamed(counter_fixed(), "main", "b_main"), "_increment", "_b")),
             dir.file("c_broken.cpp", "#include <mutex>\nint f( {\n"),
-            dir.file("d_race.cpp", "// another\n" + renamed(renamed(renamed(counter_race(), "counter", "total"), "_increment", "_add"), "main", "d_main"))};
+            dir.file("d_race.cpp",
+                     "// another\n" +
+                         renamed(renamed(renamed(counter_race(), "counter", "total"), "_increment", "_add"),
+                                 "main", "d_main"))};
   }
 };
 
@@ -79,9 +83,10 @@ void write_counter_header(scratch_dir& dir) {
 TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
   scratch_dir dir;
   write_counter_header(dir);
-  std::string one = dir.file("src/one.cpp",
-                             "#include \"counter.hpp\"\n#include <thread>\n"
-                             "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n");
+  std::string one = dir.file(
+      "src/one.cpp",
+      "#include \"counter.hpp\"\n#include <thread>\n"
+      "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n");
   std::string two = dir.file("src/two.cpp",
                              "#include \"counter.hpp\"\n#include <thread>\n"
                              "void start_two() { std::thread a(racy_increment); a.join(); }\n");
@@ -104,12 +109,13 @@ TEST(CliParallel, HeaderIncludedAfterCodeIsCoveredByThatFile) {
   std::string two = dir.file("src/two.cpp",
                              "#include \"counter.hpp\"\n#include <thread>\n"
                              "void start_two() { std::thread a(racy_increment); a.join(); }\n");
-  std::string one = dir.file("src/one.cpp",
-                             "#include <thread>\n"
-                             "int declared_before_the_include = 0;\n"
-                             "#include \"counter.hpp\"\n"
-                             "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n" +
-                                 std::string(400, '/') + "\n");
+  std::string one = dir.file(
+      "src/one.cpp",
+      "#include <thread>\n"
+      "int declared_before_the_include = 0;\n"
+      "#include \"counter.hpp\"\n"
+      "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n" +
+          std::string(400, '/') + "\n");
   std::string include = "-I" + dir / "include";
   auto fast = run_concheck({"analyze", "--stats", "-j1", two, one, "--", include});
   auto full = run_concheck({"analyze", "--full-parse", "-j1", two, one, "--", include});
@@ -133,9 +139,10 @@ TEST(CliParallel, HeaderHelperBodyCountsForCallersLockOrder) {
            "inline void add_under_second() { std::lock_guard<std::mutex> g(second_mutex); ++total; }\n"
            "void forward();\n"
            "void backward();\n");
-  std::string one = dir.file("src/one.cpp",
-                             "#include \"locks.hpp\"\n"
-                             "void forward() { std::lock_guard<std::mutex> g(first_mutex); add_under_second(); }\n");
+  std::string one =
+      dir.file("src/one.cpp",
+               "#include \"locks.hpp\"\n"
+               "void forward() { std::lock_guard<std::mutex> g(first_mutex); add_under_second(); }\n");
   std::string two = dir.file("src/two.cpp",
                              "#include \"locks.hpp\"\n#include <thread>\n"
                              "void backward() { std::lock_guard<std::mutex> g(second_mutex); "
@@ -162,8 +169,9 @@ namespace {
 TEST(CliParallel, UnityBuildGivesTheSameResultAsWholeParses) {
   scratch_dir dir;
   std::string a = dir.file("a.cpp", counter_race());
-  std::string b = dir.file(
-      "b.cpp", renamed(renamed(renamed(counter_fixed(), "main", "b_main"), "counter", "b_counter"), "_increment", "_b"));
+  std::string b =
+      dir.file("b.cpp", renamed(renamed(renamed(counter_fixed(), "main", "b_main"), "counter", "b_counter"),
+                                "_increment", "_b"));
   std::string all = dir.file("all.cpp", "#include \"a.cpp\"\n#include \"b.cpp\"\n");
   auto fast = run_concheck({"analyze", "--stats", "-j1", a, b, all});
   auto full = run_concheck({"analyze", "--full-parse", "-j1", a, b, all});

@@ -113,14 +113,18 @@ inline std::vector<std::string> lines_of(const std::string& text) {
 // thread and without it in the other. Line 7 holds the unprotected write.
 // `comment_on_write` goes at the end of that line, `line_before_write` on
 // the line before it (which is otherwise a blank line).
-inline std::string counter_race(const std::string& comment_on_write = "", const std::string& line_before_write = "") {
-  return "#include <mutex>\n"                                                       // 1
-         "#include <thread>\n"                                                      // 2
-         "std::mutex counter_mutex;\n"                                              // 3
-         "int counter = 0;\n"                                                       // 4
+inline std::string counter_race(const std::string& comment_on_write = "",
+                                const std::string& line_before_write = "") {
+  return "#include <mutex>\n"                                                                      // 1
+         "#include <thread>\n"                                                                     // 2
+         "std::mutex counter_mutex;\n"                                                             // 3
+         "int counter = 0;\n"                                                                      // 4
          "void locked_increment() { std::lock_guard<std::mutex> g(counter_mutex); ++counter; }\n"  // 5
-         + line_before_write + "\n"                                                 // 6
-         "void racy_increment() { ++counter; }" + comment_on_write + "\n"           // 7
+         + line_before_write +
+         "\n"  // 6
+         "void racy_increment() { ++counter; }" +
+         comment_on_write +
+         "\n"  // 7
          "int main() {\n"
          "  std::thread a(locked_increment), b(racy_increment);\n"
          "  a.join();\n"

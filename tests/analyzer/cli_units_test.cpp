@@ -20,7 +20,8 @@ using testing::HasSubstr;
 analyze_options parse_ok(const std::vector<std::string>& args) {
   auto parsed = parse_analyze_options(args);
   if (auto* error = std::get_if<std::string>(&parsed)) ADD_FAILURE() << *error;
-  return std::get_if<analyze_options>(&parsed) != nullptr ? std::get<analyze_options>(parsed) : analyze_options{};
+  return std::get_if<analyze_options>(&parsed) != nullptr ? std::get<analyze_options>(parsed)
+                                                          : analyze_options{};
 }
 
 std::string parse_error(const std::vector<std::string>& args) {
@@ -29,7 +30,8 @@ std::string parse_error(const std::vector<std::string>& args) {
 }
 
 TEST(CliUnits, OptionsInEveryspelling) {
-  auto o = parse_ok({"-p", "build", "-j4", "--format=sarif", "--checks", "-a", "--checks=b", "x.cpp", "--", "-DX", "-j"});
+  auto o = parse_ok(
+      {"-p", "build", "-j4", "--format=sarif", "--checks", "-a", "--checks=b", "x.cpp", "--", "-DX", "-j"});
   EXPECT_EQ(o.build_dir, "build");
   EXPECT_EQ(o.jobs, 4U);
   EXPECT_EQ(o.format, output_format::sarif);
@@ -74,16 +76,16 @@ diagnostic finding_at(const std::string& file, unsigned line, const std::string&
 TEST(CliUnits, NolintMarkers) {
   cli_test::scratch_dir dir;
   std::string file = dir.file("n.cpp",
-                              "a;  // NOLINT\n"                                    // 1
-                              "b;  // NOLINT(concheck-lock-order-inversion)\n"     // 2
-                              "// NOLINTNEXTLINE(concheck-unprotected-write)\n"    // 3
-                              "c;\n"                                               // 4
-                              "d;  // NOLINT(\n"                                   // 5: malformed
-                              "// NOLINTBEGIN(concheck-*)\n"                       // 6
-                              "e;\n"                                               // 7
-                              "// NOLINTEND(concheck-*)\n"                         // 8
-                              "f;  // NOLINT(unprotected-write)\n"                 // 9: prefix optional
-                              "g;\n");                                             // 10
+                              "a;  // NOLINT\n"                                  // 1
+                              "b;  // NOLINT(concheck-lock-order-inversion)\n"   // 2
+                              "// NOLINTNEXTLINE(concheck-unprotected-write)\n"  // 3
+                              "c;\n"                                             // 4
+                              "d;  // NOLINT(\n"                                 // 5: malformed
+                              "// NOLINTBEGIN(concheck-*)\n"                     // 6
+                              "e;\n"                                             // 7
+                              "// NOLINTEND(concheck-*)\n"                       // 8
+                              "f;  // NOLINT(unprotected-write)\n"               // 9: prefix optional
+                              "g;\n");                                           // 10
   nolint_filter filter;
   EXPECT_TRUE(filter.suppressed(finding_at(file, 1)));
   EXPECT_FALSE(filter.suppressed(finding_at(file, 2)));
@@ -119,7 +121,8 @@ TEST(CliUnits, DatabaseCommandsAreRewrittenToWriteNothing) {
   ASSERT_EQ(jobs.jobs.size(), 1U) << (jobs.errors.empty() ? "" : jobs.errors[0]);
   const auto& argv = jobs.jobs[0].argv;
   EXPECT_EQ(jobs.jobs[0].file, dir / "src/a.cpp");
-  for (const char* dropped : {"-MD", "-MF", "a.d", "-o", "a.o", "-c"}) EXPECT_THAT(argv, testing::Not(testing::Contains(dropped)));
+  for (const char* dropped : {"-MD", "-MF", "a.d", "-o", "a.o", "-c"})
+    EXPECT_THAT(argv, testing::Not(testing::Contains(dropped)));
   EXPECT_THAT(argv, testing::Contains("-I" + dir / "inc"));
   EXPECT_THAT(argv, testing::Contains(dir / "sys"));
   EXPECT_THAT(argv, testing::Contains("-DEXTRA"));
@@ -135,9 +138,11 @@ TEST(CliUnits, OutputsEscapeInvalidUtf8) {
   });
   EXPECT_NO_THROW({
     auto s = nlohmann::json::parse(render_sarif(ds, {}, context));
-    EXPECT_EQ(s["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "%FF.cpp");
+    EXPECT_EQ(s["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+              "%FF.cpp");
   });
-  EXPECT_EQ(render_text(ds, context), "\xff.cpp:3:4: warning: bad \xc3\x28 byte [concheck-unprotected-write]\n");
+  EXPECT_EQ(render_text(ds, context),
+            "\xff.cpp:3:4: warning: bad \xc3\x28 byte [concheck-unprotected-write]\n");
 }
 
 TEST(CliUnits, RelativePaths) {

@@ -107,7 +107,8 @@ TEST(FindingKey, DeadlockKeysOnWaitingSitesInAnyOrder) {
 TEST(FindingKey, DataRaceKeyIsOrderIndependent) {
   finding a;
   a.kind = finding_kind::data_race;
-  a.sites = {samples::creation_site("write", "/src/r.cpp", 3), samples::creation_site("read", "/src/r.cpp", 9)};
+  a.sites = {samples::creation_site("write", "/src/r.cpp", 3),
+             samples::creation_site("read", "/src/r.cpp", 9)};
   finding b = a;
   std::swap(b.sites[0], b.sites[1]);
   EXPECT_EQ(finding_key(a), finding_key(b));

@@ -45,7 +45,8 @@ bool equal(const finding& a, const finding& b) {
                    }) &&
          equal_all(a.locks, b.locks,
                    [](const lock_ref& x, const lock_ref& y) {
-                     return std::tie(x.id, x.name, x.type, x.address) == std::tie(y.id, y.name, y.type, y.address) &&
+                     return std::tie(x.id, x.name, x.type, x.address) ==
+                                std::tie(y.id, y.name, y.type, y.address) &&
                             equal(x.created, y.created);
                    }) &&
          equal_all(a.sites, b.sites, [](const site& x, const site& y) { return equal(x, y); }) &&
@@ -94,7 +95,8 @@ TEST(FindingJson, RoundTripsExtremeValues) {
 }
 
 TEST(FindingJson, ToleratesWhitespaceUnknownFieldsAndAbsentOptionalFields) {
-  auto parsed = parse_finding_json("  {\"schema_version\":1,\"kind\":\"data-race\",\"future_field\":[1,2]}\r\n");
+  auto parsed =
+      parse_finding_json("  {\"schema_version\":1,\"kind\":\"data-race\",\"future_field\":[1,2]}\r\n");
   ASSERT_TRUE(parsed) << parsed.error;
   EXPECT_EQ(parsed.value->kind, finding_kind::data_race);
   EXPECT_TRUE(parsed.value->sites.empty());
@@ -117,15 +119,19 @@ INSTANTIATE_TEST_SUITE_P(
     BadRecords, FindingJsonRejects,
     testing::Values(
         bad_case{"", "malformed JSON"}, bad_case{"{\"schema_version\":1,", "malformed JSON"},
-        bad_case{"not json", "malformed JSON"}, bad_case{"[1,2]", "field 'record': expected an object, got array"},
+        bad_case{"not json", "malformed JSON"},
+        bad_case{"[1,2]", "field 'record': expected an object, got array"},
         bad_case{"{\"kind\":\"deadlock\"}", "missing 'schema_version'"},
         bad_case{"{\"schema_version\":2,\"kind\":\"deadlock\"}", "unsupported schema_version 2"},
-        bad_case{"{\"schema_version\":\"1\",\"kind\":\"deadlock\"}", "field 'schema_version': expected an integer"},
+        bad_case{"{\"schema_version\":\"1\",\"kind\":\"deadlock\"}",
+                 "field 'schema_version': expected an integer"},
         bad_case{"{\"schema_version\":1}", "missing 'kind'"},
         bad_case{"{\"schema_version\":1,\"kind\":\"dedlock\"}", "unknown kind 'dedlock'"},
         bad_case{"{\"schema_version\":1,\"kind\":7}", "field 'kind': expected a string"},
-        bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"pid\":\"x\"}", "field 'pid': expected an integer"},
-        bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"locks\":{}}", "field 'locks': expected an array"},
+        bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"pid\":\"x\"}",
+                 "field 'pid': expected an integer"},
+        bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"locks\":{}}",
+                 "field 'locks': expected an array"},
         bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"locks\":[{\"id\":-3}]}",
                  "field 'locks[0].id': expected an unsigned integer"},
         bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"cycle\":[{\"acquired\":{\"line\":1.5}}]}",

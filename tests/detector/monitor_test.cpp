@@ -21,7 +21,8 @@ class monitor_test : public ::testing::Test {
   }
 
   // Blocking acquisition; returns the inversions it revealed.
-  std::vector<std::vector<cycle_edge_view>> lock(thread_id t, lock_id l, lock_mode mode = lock_mode::exclusive,
+  std::vector<std::vector<cycle_edge_view>> lock(thread_id t, lock_id l,
+                                                 lock_mode mode = lock_mode::exclusive,
                                                  acquire_kind kind = acquire_kind::blocking,
                                                  relock_behavior relock = relock_behavior::blocks) {
     lock_event event{l, mode, kind, relock, 0x1000 + l};
@@ -241,8 +242,8 @@ TEST_F(monitor_test, FastPathAcceptsOnlyWhatBeforeLockWouldIgnore) {
   EXPECT_FALSE(t.fast_acquire_ok(1, lock_mode::exclusive, acquire_kind::try_lock));  // held: full rules
   lock(1, 2);
   unlock(1, 2);
-  EXPECT_TRUE(t.fast_acquire_ok(2, lock_mode::exclusive, acquire_kind::blocking));   // cached now
-  EXPECT_FALSE(t.fast_acquire_ok(2, lock_mode::shared, acquire_kind::blocking));     // other mode: other context
+  EXPECT_TRUE(t.fast_acquire_ok(2, lock_mode::exclusive, acquire_kind::blocking));  // cached now
+  EXPECT_FALSE(t.fast_acquire_ok(2, lock_mode::shared, acquire_kind::blocking));  // other mode: other context
   t.acquired_fast(2, 0x42, lock_mode::exclusive);
   ASSERT_EQ(t.held_count(), 2u);
   EXPECT_EQ(t.held(1).pc, 0x42u);
@@ -294,14 +295,14 @@ TEST_F(monitor_test, HundredsOfHeldLocks) {
 
 TEST_F(monitor_test, SelfDeadlockOnPlainMutex) {
   lock(1, 7);
-  monitor_.before_lock(thread(1), lock_event{7, lock_mode::exclusive, acquire_kind::blocking,
-                                             relock_behavior::blocks, 0});
-  auto result = monitor_.before_lock(thread(1), lock_event{7, lock_mode::exclusive, acquire_kind::blocking,
-                                                           relock_behavior::blocks, 0});
+  monitor_.before_lock(
+      thread(1), lock_event{7, lock_mode::exclusive, acquire_kind::blocking, relock_behavior::blocks, 0});
+  auto result = monitor_.before_lock(
+      thread(1), lock_event{7, lock_mode::exclusive, acquire_kind::blocking, relock_behavior::blocks, 0});
   EXPECT_TRUE(result.self_deadlock);
   EXPECT_TRUE(result.already_held);
-  auto tried = monitor_.before_lock(thread(1), lock_event{7, lock_mode::exclusive, acquire_kind::try_lock,
-                                                          relock_behavior::blocks, 0});
+  auto tried = monitor_.before_lock(
+      thread(1), lock_event{7, lock_mode::exclusive, acquire_kind::try_lock, relock_behavior::blocks, 0});
   EXPECT_FALSE(tried.self_deadlock);
 }
 
@@ -317,11 +318,11 @@ TEST_F(monitor_test, RecursiveMutexCountsAndIsNoSelfDeadlock) {
 
 TEST_F(monitor_test, RwlockWriteAfterReadIsSelfDeadlock) {
   lock(1, 7, lock_mode::shared, acquire_kind::blocking, relock_behavior::rwlock);
-  auto again = monitor_.before_lock(thread(1), lock_event{7, lock_mode::shared, acquire_kind::blocking,
-                                                          relock_behavior::rwlock, 0});
+  auto again = monitor_.before_lock(
+      thread(1), lock_event{7, lock_mode::shared, acquire_kind::blocking, relock_behavior::rwlock, 0});
   EXPECT_FALSE(again.self_deadlock);
-  auto upgrade = monitor_.before_lock(thread(1), lock_event{7, lock_mode::exclusive, acquire_kind::blocking,
-                                                            relock_behavior::rwlock, 0});
+  auto upgrade = monitor_.before_lock(
+      thread(1), lock_event{7, lock_mode::exclusive, acquire_kind::blocking, relock_behavior::rwlock, 0});
   EXPECT_TRUE(upgrade.self_deadlock);
 }
 

@@ -49,18 +49,25 @@ TEST(RenderText, GoldenUnnamedLocks) {
   expect_golden("unnamed_inversion.txt", render_text(samples::unnamed_inversion()));
 }
 
-TEST(RenderText, GoldenDeadlock) { expect_golden("deadlock.txt", render_text(samples::ab_ba_deadlock())); }
+TEST(RenderText, GoldenDeadlock) {
+  expect_golden("deadlock.txt", render_text(samples::ab_ba_deadlock()));
+}
 
-TEST(RenderText, GoldenLostWakeup) { expect_golden("lost_wakeup.txt", render_text(samples::lost_wakeup())); }
+TEST(RenderText, GoldenLostWakeup) {
+  expect_golden("lost_wakeup.txt", render_text(samples::lost_wakeup()));
+}
 
-TEST(RenderText, GoldenSelfDeadlock) { expect_golden("self_deadlock.txt", render_text(samples::self_deadlock())); }
+TEST(RenderText, GoldenSelfDeadlock) {
+  expect_golden("self_deadlock.txt", render_text(samples::self_deadlock()));
+}
 
 TEST(RenderText, GoldenDestroyLocked) {
   expect_golden("destroy_locked.txt", render_text(samples::destroy_locked()));
 }
 
 TEST(RenderDot, GoldenBankAndDeadlock) {
-  expect_golden("bank.dot", render_dot({samples::bank_inversion(), samples::lost_wakeup(), samples::self_deadlock()}));
+  expect_golden("bank.dot",
+                render_dot({samples::bank_inversion(), samples::lost_wakeup(), samples::self_deadlock()}));
 }
 
 TEST(RenderText, BankReportNamesEverythingInTheUsersWords) {
@@ -71,7 +78,8 @@ TEST(RenderText, BankReportNamesEverythingInTheUsersWords) {
                       "'accounts[3]' (acquired at bank.cpp:38)"),
             std::string::npos);
   // The summary points at the user's frame, never into a std header.
-  EXPECT_NE(text.find("SUMMARY: concheck: lock-order-inversion bank.cpp:52 in audit_all()"), std::string::npos);
+  EXPECT_NE(text.find("SUMMARY: concheck: lock-order-inversion bank.cpp:52 in audit_all()"),
+            std::string::npos);
   EXPECT_EQ(text.find("std_mutex.h"), std::string::npos);
   EXPECT_NE(text.find("frames inside concheck and the standard library hidden"), std::string::npos);
   EXPECT_NE(text.find("hint: acquire these locks in one global order"), std::string::npos);
@@ -107,7 +115,8 @@ TEST(RenderText, UnnamedLocksFallBackToTypeIdAndFirstUse) {
 }
 
 TEST(RenderNames, PlainPthreadLocksSayWhatTheyAre) {
-  lock_ref plain{5, "", "pthread_mutex_t", 0x1000, samples::creation_site("transfer", "/src/bank_std_buggy.cpp", 19)};
+  lock_ref plain{5, "", "pthread_mutex_t", 0x1000,
+                 samples::creation_site("transfer", "/src/bank_std_buggy.cpp", 19)};
   EXPECT_EQ(lock_display_name(plain), "mutex M5 (first locked at bank_std_buggy.cpp:19)");
   EXPECT_EQ(lock_type_display(plain), "std::mutex or pthread_mutex_t");
   EXPECT_EQ(lock_site_label(plain), "first locked at");
@@ -131,9 +140,10 @@ TEST(RenderText, LongCycleIsDrawnWhole) {
 
 TEST(RenderText, DeadlockListsEveryThreadWithHoldsAndWaits) {
   std::string text = render_text(samples::ab_ba_deadlock());
-  EXPECT_NE(text.find("Thread 'worker-1' (T2) holds 'accounts[3]' (acquired at bank.cpp:38 in transfer()) and "
-                      "waits for 'audit' at bank.cpp:40 in transfer()"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("Thread 'worker-1' (T2) holds 'accounts[3]' (acquired at bank.cpp:38 in transfer()) and "
+                "waits for 'audit' at bank.cpp:40 in transfer()"),
+      std::string::npos);
   EXPECT_NE(text.find("Thread 'auditor' (T3) holds 'audit'"), std::string::npos);
   EXPECT_NE(text.find("Replay: CONCHECK_REPLAY=v1:random:42:17"), std::string::npos);
 }
@@ -175,9 +185,10 @@ TEST(RenderJson, OneLineWithTheDocumentedTopLevelFields) {
   std::string line = render_json(samples::bank_inversion());
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_EQ(line.rfind("{\"schema_version\":1,\"kind\":\"lock-order-inversion\",", 0), 0u) << line;
-  for (const char* field : {"\"message\":", "\"hint\":", "\"threads\":", "\"locks\":", "\"sites\":", "\"cycle\":",
-                            "\"states\":", "\"test\":\"Bank.TransfersAndAudit\"", "\"replay\":", "\"pid\":4242",
-                            "\"acquired\":{\"function\":\"transfer\",\"file\":\"/home/ada/bank/bank.cpp\",\"line\":40"}) {
+  for (const char* field :
+       {"\"message\":", "\"hint\":", "\"threads\":", "\"locks\":", "\"sites\":", "\"cycle\":", "\"states\":",
+        "\"test\":\"Bank.TransfersAndAudit\"", "\"replay\":", "\"pid\":4242",
+        "\"acquired\":{\"function\":\"transfer\",\"file\":\"/home/ada/bank/bank.cpp\",\"line\":40"}) {
     EXPECT_NE(line.find(field), std::string::npos) << field;
   }
 }

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <cstdio>
 #include <fstream>
 #include <initializer_list>
@@ -80,7 +79,8 @@ TEST_F(ReportCommand, TextRendersEveryFinding) {
   auto result = run({path});
   EXPECT_EQ(result.status, 0) << result.err;
   EXPECT_EQ(result.err, "");
-  EXPECT_EQ(result.out, render_text(samples::bank_inversion()) + "\n" + render_text(samples::destroy_locked()));
+  EXPECT_EQ(result.out,
+            render_text(samples::bank_inversion()) + "\n" + render_text(samples::destroy_locked()));
 }
 
 TEST_F(ReportCommand, TextOptionsReachTheRenderer) {
@@ -187,7 +187,8 @@ TEST_F(ReportCommand, UsageErrorsExitTwoWithAMessage) {
 TEST_F(ReportCommand, UnreadableFile) {
   auto result = run({dir_ + "/missing.jsonl"});
   EXPECT_EQ(result.status, 2);
-  EXPECT_NE(result.err.find("cannot read " + dir_ + "/missing.jsonl: No such file or directory"), std::string::npos)
+  EXPECT_NE(result.err.find("cannot read " + dir_ + "/missing.jsonl: No such file or directory"),
+            std::string::npos)
       << result.err;
   auto directory = run({dir_});
   EXPECT_EQ(directory.status, 2);
@@ -195,7 +196,8 @@ TEST_F(ReportCommand, UnreadableFile) {
 }
 
 TEST_F(ReportCommand, MalformedLineNamesFileAndLine) {
-  std::string path = write_file("bad.jsonl", render_json(samples::bank_inversion()) + "\n\n{\"kind\":\"deadlock\"}\n");
+  std::string path =
+      write_file("bad.jsonl", render_json(samples::bank_inversion()) + "\n\n{\"kind\":\"deadlock\"}\n");
   auto result = run({path});
   EXPECT_EQ(result.status, 2);
   EXPECT_NE(result.err.find(path + ":3: missing 'schema_version'"), std::string::npos) << result.err;
@@ -209,7 +211,8 @@ TEST_F(ReportCommand, UnwritableOutput) {
   std::string in = write_file("findings.jsonl", saved_findings());
   auto result = run({in, "-o", dir_ + "/no/such/dir/out.txt"});
   EXPECT_EQ(result.status, 2);
-  EXPECT_NE(result.err.find("cannot write " + dir_ + "/no/such/dir/out.txt"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("cannot write " + dir_ + "/no/such/dir/out.txt"), std::string::npos)
+      << result.err;
 }
 
 }  // namespace

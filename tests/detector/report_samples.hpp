@@ -13,13 +13,23 @@
 namespace concheck::detector::samples {
 
 inline frame user_frame(std::string function, std::string file, int line, std::uint64_t offset) {
-  return frame{0x400000 + offset, "/home/ada/bank/build/bank_test", offset, std::move(function), std::move(file), line,
+  return frame{0x400000 + offset,
+               "/home/ada/bank/build/bank_test",
+               offset,
+               std::move(function),
+               std::move(file),
+               line,
                false};
 }
 
 inline frame internal_frame(std::string function, std::string file, int line) {
-  return frame{0x7f0000001000, "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", 0x1000, std::move(function),
-               std::move(file), line, true};
+  return frame{0x7f0000001000,
+               "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+               0x1000,
+               std::move(function),
+               std::move(file),
+               line,
+               true};
 }
 
 // A site as make_site() builds it: concheck and std frames first, then the user's.
@@ -31,9 +41,11 @@ inline site user_site(std::string function, std::string file, int line, std::vec
   s.frames.push_back(internal_frame("concheck::mutex::lock()", "/work/main/runtime/src/mutex.cpp", 31));
   s.frames.push_back(internal_frame("std::lock_guard<concheck::mutex>::lock_guard(concheck::mutex&)",
                                     "/usr/include/c++/12/bits/std_mutex.h", 229));
-  s.frames.push_back(user_frame(std::move(function), std::move(file), line, static_cast<std::uint64_t>(line) * 16));
+  s.frames.push_back(
+      user_frame(std::move(function), std::move(file), line, static_cast<std::uint64_t>(line) * 16));
   for (auto& caller : callers) s.frames.push_back(std::move(caller));
-  s.frames.push_back(internal_frame("std::thread::_State_impl<...>::_M_run()", "/usr/include/c++/12/bits/std_thread.h", 211));
+  s.frames.push_back(internal_frame("std::thread::_State_impl<...>::_M_run()",
+                                    "/usr/include/c++/12/bits/std_thread.h", 211));
   return s;
 }
 
@@ -42,7 +54,8 @@ inline site creation_site(std::string function, std::string file, int line) {
   s.function = function;
   s.file = file;
   s.line = line;
-  s.frames.push_back(user_frame(std::move(function), std::move(file), line, static_cast<std::uint64_t>(line) * 16));
+  s.frames.push_back(
+      user_frame(std::move(function), std::move(file), line, static_cast<std::uint64_t>(line) * 16));
   return s;
 }
 
@@ -51,14 +64,16 @@ inline site creation_site(std::string function, std::string file, int line) {
 inline finding bank_inversion() {
   finding f;
   f.kind = finding_kind::lock_order_inversion;
-  f.message = "Thread 'auditor' (T3) acquired 'accounts[3]' while holding 'audit'; thread 'worker-1' (T2) "
-              "acquires them in the opposite order";
+  f.message =
+      "Thread 'auditor' (T3) acquired 'accounts[3]' while holding 'audit'; thread 'worker-1' (T2) "
+      "acquires them in the opposite order";
   f.threads = {
       {2, "worker-1", creation_site("main", "/home/ada/bank/bank_test.cpp", 20)},
       {3, "auditor", creation_site("main", "/home/ada/bank/bank_test.cpp", 21)},
   };
   f.locks = {
-      {3, "accounts[3]", "concheck::mutex", 0x7ffd1000, creation_site("make_accounts", "/home/ada/bank/bank.cpp", 12)},
+      {3, "accounts[3]", "concheck::mutex", 0x7ffd1000,
+       creation_site("make_accounts", "/home/ada/bank/bank.cpp", 12)},
       {7, "audit", "concheck::mutex", 0x7ffd2000, creation_site("bank::bank", "/home/ada/bank/bank.cpp", 15)},
   };
   cycle_edge first;
@@ -92,7 +107,13 @@ inline finding unnamed_inversion() {
       {12, "", "std::shared_mutex", 0x5582000, {}},
       {13, "", "", 0, {}},
   };
-  cycle_edge a{11, 12, 1, false, true, creation_site("reader", "/src/file.cpp", 30), creation_site("reader", "/src/file.cpp", 29)};
+  cycle_edge a{11,
+               12,
+               1,
+               false,
+               true,
+               creation_site("reader", "/src/file.cpp", 30),
+               creation_site("reader", "/src/file.cpp", 29)};
   cycle_edge b{12, 13, 0, true, false, creation_site("writer", "/src/file.cpp", 40), {}};
   cycle_edge c{13, 11, 0, false, false, {}, {}};
   f.cycle = {a, b, c};
@@ -121,9 +142,10 @@ inline finding lost_wakeup() {
   f.kind = finding_kind::deadlock;
   f.message = "every thread is blocked and nothing can wake them: a lost wakeup";
   f.threads = {{0, "main", {}}, {1, "consumer", creation_site("main", "/src/queue_test.cpp", 9)}};
-  thread_state main_thread{0, {}, std::nullopt, "join 'consumer' (T1)", creation_site("main", "/src/queue_test.cpp", 14)};
-  thread_state consumer{1, {}, std::nullopt, "condition variable 'not_empty'",
-                        user_site("queue::pop", "/src/queue.hpp", 33)};
+  thread_state main_thread{
+      0, {}, std::nullopt, "join 'consumer' (T1)", creation_site("main", "/src/queue_test.cpp", 14)};
+  thread_state consumer{
+      1, {}, std::nullopt, "condition variable 'not_empty'", user_site("queue::pop", "/src/queue.hpp", 33)};
   f.states = {main_thread, consumer};
   f.pid = 99;
   return f;
@@ -148,7 +170,8 @@ inline finding destroy_locked() {
   f.message = "std::mutex at cache.cpp:8 destroyed while thread T4 holds it";
   f.threads = {{0, "main", {}}, {4, "", creation_site("start_workers", "/src/cache.cpp", 20)}};
   f.locks = {{9, "", "std::mutex", 0x55aa00, creation_site("cache::cache", "/src/cache.cpp", 8)}};
-  f.sites = {user_site("cache::~cache", "/src/cache.cpp", 11), user_site("cache::refresh", "/src/cache.cpp", 30)};
+  f.sites = {user_site("cache::~cache", "/src/cache.cpp", 11),
+             user_site("cache::refresh", "/src/cache.cpp", 30)};
   f.pid = 555;
   return f;
 }
@@ -160,7 +183,8 @@ inline finding long_cycle(int length = 42) {
   f.message = "a long cycle";
   f.threads = {{1, "ring", {}}};
   for (int i = 0; i < length; ++i) {
-    f.locks.push_back({static_cast<std::uint64_t>(100 + i), "ring[" + std::to_string(i) + "]", "concheck::mutex", 0, {}});
+    f.locks.push_back(
+        {static_cast<std::uint64_t>(100 + i), "ring[" + std::to_string(i) + "]", "concheck::mutex", 0, {}});
   }
   for (int i = 0; i < length; ++i) {
     cycle_edge e;

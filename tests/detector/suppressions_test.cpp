@@ -36,7 +36,8 @@ TEST(Glob, MatchesWholeNamesWithStars) {
 }
 
 TEST(Suppressions, ParsesRulesCommentsAndBlankLines) {
-  auto s = parse_ok("# known issues\n\n  lock-order-inversion:*legacy*  \r\n*:third_party/*\ndata-race:std::*\n");
+  auto s =
+      parse_ok("# known issues\n\n  lock-order-inversion:*legacy*  \r\n*:third_party/*\ndata-race:std::*\n");
   ASSERT_EQ(s.rules().size(), 3u);
   EXPECT_EQ(s.rules()[0].kind, finding_kind::lock_order_inversion);
   EXPECT_EQ(s.rules()[0].pattern, "*legacy*");
@@ -61,7 +62,8 @@ TEST(Suppressions, ErrorsNameFileAndLine) {
 TEST(Suppressions, LoadFileReportsUnreadableFile) {
   auto missing = suppressions::load_file("/nonexistent/concheck.supp");
   ASSERT_FALSE(missing);
-  EXPECT_NE(missing.error.find("/nonexistent/concheck.supp: cannot read suppressions file"), std::string::npos);
+  EXPECT_NE(missing.error.find("/nonexistent/concheck.supp: cannot read suppressions file"),
+            std::string::npos);
   std::string path = testing::TempDir() + "concheck_supp_test.txt";
   std::ofstream(path) << "deadlock:*\n";
   auto loaded = suppressions::load_file(path);
@@ -72,20 +74,21 @@ TEST(Suppressions, LoadFileReportsUnreadableFile) {
 
 TEST(Suppressions, MatchesFunctionsFilesBaseNamesAndModulesOfEverySite) {
   finding bank = samples::bank_inversion();
-  EXPECT_TRUE(parse_ok("lock-order-inversion:audit_all").match(bank));           // edge function
-  EXPECT_TRUE(parse_ok("lock-order-inversion:bank.cpp").match(bank));            // file base name
-  EXPECT_TRUE(parse_ok("lock-order-inversion:/home/ada/*").match(bank));         // full path
-  EXPECT_TRUE(parse_ok("lock-order-inversion:libstdc++.so.6").match(bank));      // module base name
-  EXPECT_TRUE(parse_ok("*:run_audit").match(bank));                              // from_acquired frame
-  EXPECT_TRUE(parse_ok("*:worker_main").match(bank));                            // a caller frame
-  EXPECT_FALSE(parse_ok("lock-order-inversion:bank").match(bank));               // whole names only
-  EXPECT_FALSE(parse_ok("deadlock:*").match(bank));                              // other kind
-  EXPECT_TRUE(parse_ok("deadlock:queue::pop").match(samples::lost_wakeup()));    // state site
-  EXPECT_FALSE(parse_ok("*:main").match(samples::destroy_locked()));             // thread creation is not a site
+  EXPECT_TRUE(parse_ok("lock-order-inversion:audit_all").match(bank));         // edge function
+  EXPECT_TRUE(parse_ok("lock-order-inversion:bank.cpp").match(bank));          // file base name
+  EXPECT_TRUE(parse_ok("lock-order-inversion:/home/ada/*").match(bank));       // full path
+  EXPECT_TRUE(parse_ok("lock-order-inversion:libstdc++.so.6").match(bank));    // module base name
+  EXPECT_TRUE(parse_ok("*:run_audit").match(bank));                            // from_acquired frame
+  EXPECT_TRUE(parse_ok("*:worker_main").match(bank));                          // a caller frame
+  EXPECT_FALSE(parse_ok("lock-order-inversion:bank").match(bank));             // whole names only
+  EXPECT_FALSE(parse_ok("deadlock:*").match(bank));                            // other kind
+  EXPECT_TRUE(parse_ok("deadlock:queue::pop").match(samples::lost_wakeup()));  // state site
+  EXPECT_FALSE(parse_ok("*:main").match(samples::destroy_locked()));  // thread creation is not a site
 }
 
 TEST(Suppressions, FirstMatchingRuleCountsAndSummaryListsHits) {
-  auto s = parse_ok("lock-order-inversion:*legacy*\nlock-order-inversion:*bank*\n*:*rlock*\ndeadlock:nothing\n");
+  auto s =
+      parse_ok("lock-order-inversion:*legacy*\nlock-order-inversion:*bank*\n*:*rlock*\ndeadlock:nothing\n");
   EXPECT_EQ(s.summary(), "");
   finding bank = samples::bank_inversion();
   EXPECT_TRUE(s.match(bank));

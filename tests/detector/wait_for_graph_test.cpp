@@ -63,9 +63,9 @@ TEST(wait_for_graph, JoinCycle) {
 
 TEST(wait_for_graph, ThreeThreadCycleThroughLocksAndJoin) {
   wait_for_graph graph;
-  graph.add_thread({1, wait_kind::lock, 10, false, false});   // waits for T2's lock
-  graph.add_thread({2, wait_kind::join, 3, false, false});    // joins T3
-  graph.add_thread({3, wait_kind::lock, 30, false, false});   // waits for T1's lock
+  graph.add_thread({1, wait_kind::lock, 10, false, false});  // waits for T2's lock
+  graph.add_thread({2, wait_kind::join, 3, false, false});   // joins T3
+  graph.add_thread({3, wait_kind::lock, 30, false, false});  // waits for T1's lock
   graph.add_hold(2, 10, lock_mode::exclusive);
   graph.add_hold(1, 30, lock_mode::exclusive);
   auto cycle = graph.find_cycle(1);

@@ -1,9 +1,9 @@
 // concheck::blocking_queue: FIFO/LIFO/priority order, capacity, timeouts,
 // close(), task_done()/join(), move-only items, producer/consumer threads.
-#include <concheck/concheck.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <concheck/concheck.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -93,7 +93,7 @@ TEST(BlockingQueue, ProducersAndConsumersWithJoin) {
   concheck::thread one(concheck::thread_name("consumer-1"), consumer);
   concheck::thread two(concheck::thread_name("consumer-2"), consumer);
   for (int i = 1; i <= 100; ++i) jobs.put(i);  // blocks while 4 are pending
-  jobs.join();                                  // every job processed
+  jobs.join();                                 // every job processed
   {
     std::lock_guard<concheck::mutex> guard(sum_lock);
     EXPECT_EQ(sum, 5050);

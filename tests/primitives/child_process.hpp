@@ -24,11 +24,11 @@ extern char** environ;
 namespace concheck::test {
 
 struct child_result {
-  int exit_code = -1;   // -1 when killed by a signal or not started
-  int signal = 0;       // the signal that ended it, 0 if it exited
+  int exit_code = -1;  // -1 when killed by a signal or not started
+  int signal = 0;      // the signal that ended it, 0 if it exited
   bool timed_out = false;
-  std::string out;      // stdout
-  std::string err;      // stderr
+  std::string out;  // stdout
+  std::string err;  // stderr
 };
 
 inline std::string read_file(const std::string& path) {

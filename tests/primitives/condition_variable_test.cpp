@@ -1,10 +1,10 @@
 // concheck::condition_variable and condition_variable_any: waits with and
 // without predicates and deadlines on every kind of clock, notify, the
 // lockables condition_variable_any accepts, and stop_token waits.
-#include <concheck/concheck.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <concheck/concheck.hpp>
 #include <mutex>
 #include <shared_mutex>
 #include <stop_token>
@@ -21,7 +21,9 @@ struct offset_clock {
   using duration = std::chrono::nanoseconds;
   using time_point = std::chrono::time_point<offset_clock>;
   static constexpr bool is_steady = true;
-  static time_point now() noexcept { return time_point(std::chrono::steady_clock::now().time_since_epoch() + 1h); }
+  static time_point now() noexcept {
+    return time_point(std::chrono::steady_clock::now().time_since_epoch() + 1h);
+  }
 };
 
 TEST(ConditionVariable, HandsValuesFromProducerToConsumer) {

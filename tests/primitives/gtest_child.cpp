@@ -2,10 +2,10 @@
 // gtest_integration_test.cpp: some tests make findings on purpose, the others
 // are clean, and the parent checks each one's verdict and attribution.
 // It prints "EXPECTED_SITE file:line" for the site the failure must point at.
-#include <concheck/concheck.hpp>
-#include <concheck/gtest.hpp>
 #include <gtest/gtest.h>
 
+#include <concheck/concheck.hpp>
+#include <concheck/gtest.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -22,7 +22,8 @@ int lock_in_order(concheck::mutex& first, concheck::mutex& second, const char* t
   int second_line = 0;
   concheck::thread worker(concheck::thread_name(thread), [&] {
     std::lock_guard<concheck::mutex> hold_first(first);
-    second.lock(); second_line = __LINE__;
+    second.lock();
+    second_line = __LINE__;
     second.unlock();
   });
   worker.join();
@@ -75,7 +76,9 @@ TEST(Deadlock, EndsWithExitCode66) {
 }
 
 // Run only on request (--gtest_also_run_disabled_tests): ends the program.
-TEST(Deadlock, DISABLED_OutsideADeathTest) { ab_ba_deadlock(); }
+TEST(Deadlock, DISABLED_OutsideADeathTest) {
+  ab_ba_deadlock();
+}
 
 // With CONCHECK_CHILD_STRAY=1, makes an inversion after the last test ended
 // (environment teardown): it must fail the run, not any test.

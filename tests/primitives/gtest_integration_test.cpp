@@ -21,7 +21,9 @@ std::string expected_site(const std::string& out) {
   return match[1];
 }
 
-std::string basename_site(const std::string& site) { return site.substr(site.rfind('/') + 1); }
+std::string basename_site(const std::string& site) {
+  return site.substr(site.rfind('/') + 1);
+}
 
 TEST(GtestIntegration, FindingFailsItsOwnTestAtTheUsersLine) {
   const auto child = run_child({CONCHECK_GTEST_CHILD, "--gtest_filter=Findings.*:Deadlock.*"});
@@ -38,7 +40,8 @@ TEST(GtestIntegration, FindingFailsItsOwnTestAtTheUsersLine) {
   // The failure points at the line that closed the cycle and carries the report.
   const std::string site = expected_site(out);
   ASSERT_FALSE(site.empty()) << out;
-  const std::regex failure(basename_site(site) + ": Failure\\n(Failed\\n)?concheck reported lock-order-inversion");
+  const std::regex failure(basename_site(site) +
+                           ": Failure\\n(Failed\\n)?concheck reported lock-order-inversion");
   EXPECT_TRUE(std::regex_search(out, failure)) << "expected a failure at " << site << "\n" << out;
   const std::size_t at = out.find("concheck reported lock-order-inversion");
   ASSERT_NE(at, std::string::npos);

@@ -2,9 +2,9 @@
 // concheck, and the ones that would hang end the process with exit code 66
 // instead. Each case runs in a death-test child process, so the report is
 // checked on its stderr and a regression cannot hang or kill the suite.
-#include <concheck/concheck.hpp>
 #include <gtest/gtest.h>
 
+#include <concheck/concheck.hpp>
 #include <cstdlib>
 #include <mutex>
 

@@ -1,10 +1,10 @@
 // concheck::mutex, recursive_mutex, timed_mutex, recursive_timed_mutex: the
 // standard semantics, the standard lock helpers, and timed acquisition. Every
 // "another thread holds it" state is set up with a latch/event handshake.
-#include <concheck/concheck.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <concheck/concheck.hpp>
 #include <mutex>
 #include <type_traits>
 
@@ -32,7 +32,9 @@ struct offset_clock {
   using duration = std::chrono::nanoseconds;
   using time_point = std::chrono::time_point<offset_clock>;
   static constexpr bool is_steady = true;
-  static time_point now() noexcept { return time_point(std::chrono::steady_clock::now().time_since_epoch() + 1h); }
+  static time_point now() noexcept {
+    return time_point(std::chrono::steady_clock::now().time_since_epoch() + 1h);
+  }
 };
 
 TEST(Mutex, LockExcludesOtherThreads) {

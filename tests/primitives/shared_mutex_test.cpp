@@ -1,9 +1,9 @@
 // concheck::shared_mutex and shared_timed_mutex: readers share, writers
 // exclude, the standard lock helpers work, timed acquisitions give up.
-#include <concheck/concheck.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <concheck/concheck.hpp>
 #include <mutex>
 #include <shared_mutex>
 

@@ -1,10 +1,10 @@
 // concheck::counting_semaphore/binary_semaphore, latch, barrier and event:
 // standard semantics, timeouts, and the misuse they reject.
-#include <concheck/concheck.hpp>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <concheck/concheck.hpp>
 #include <system_error>
 #include <vector>
 
@@ -109,7 +109,7 @@ TEST(Barrier, ArriveWaitAndDrop) {
   concheck::thread other([&] { sync.arrive_and_drop(); });  // completes phase 0, then leaves
   sync.wait(std::move(token));
   other.join();
-  sync.arrive_and_wait();  // phase 1 expects only this thread
+  sync.arrive_and_wait();                                              // phase 1 expects only this thread
   EXPECT_THROW(static_cast<void>(sync.arrive(2)), std::system_error);  // more than expected
 }
 

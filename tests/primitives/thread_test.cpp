@@ -1,9 +1,9 @@
 // concheck::thread and jthread: the std API, names that reach the new thread,
 // argument copying, and jthread's stop token.
-#include <concheck/concheck.hpp>
 #include <gtest/gtest.h>
 #include <pthread.h>
 
+#include <concheck/concheck.hpp>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -20,9 +20,9 @@ std::string os_thread_name() {
 TEST(Thread, RunsTheCallableWithCopiedAndReferencedArguments) {
   int by_reference = 0;
   std::string copied = "copied";
-  concheck::thread t(
-      [](int& target, std::string text, std::unique_ptr<int> owned) { target = static_cast<int>(text.size()) + *owned; },
-      std::ref(by_reference), copied, std::make_unique<int>(4));
+  concheck::thread t([](int& target, std::string text,
+                        std::unique_ptr<int> owned) { target = static_cast<int>(text.size()) + *owned; },
+                     std::ref(by_reference), copied, std::make_unique<int>(4));
   EXPECT_TRUE(t.joinable());
   EXPECT_NE(t.get_id(), concheck::thread::id());
   t.join();
@@ -32,14 +32,16 @@ TEST(Thread, RunsTheCallableWithCopiedAndReferencedArguments) {
 
 TEST(Thread, NamedThreadKnowsItsNameBeforeRunning) {
   std::string seen;
-  concheck::thread t(concheck::thread_name("worker-1"), [&seen](int) { seen = os_thread_name(); }, 1);
+  concheck::thread t(
+      concheck::thread_name("worker-1"), [&seen](int) { seen = os_thread_name(); }, 1);
   t.join();
   EXPECT_EQ(seen, "worker-1");
 }
 
 TEST(Thread, LongNamesAreTruncatedForTheOs) {
   std::string seen;
-  concheck::thread t(concheck::thread_name(std::string("a-rather-long-thread-name")), [&] { seen = os_thread_name(); });
+  concheck::thread t(concheck::thread_name(std::string("a-rather-long-thread-name")),
+                     [&] { seen = os_thread_name(); });
   t.join();
   EXPECT_EQ(seen, std::string("a-rather-long-thread-name").substr(0, 15));
 }
@@ -64,12 +66,15 @@ TEST(JThread, PassesTheStopTokenAndJoinsOnDestruction) {
   concheck::condition_variable_any wake("wake");
   bool stopped = false;
   {
-    concheck::jthread worker(concheck::thread_name("stoppable"), [&](std::stop_token stop, int unused) {
-      static_cast<void>(unused);
-      std::unique_lock<concheck::mutex> lock(m);
-      wake.wait(lock, stop, [] { return false; });
-      stopped = stop.stop_requested();
-    }, 0);
+    concheck::jthread worker(
+        concheck::thread_name("stoppable"),
+        [&](std::stop_token stop, int unused) {
+          static_cast<void>(unused);
+          std::unique_lock<concheck::mutex> lock(m);
+          wake.wait(lock, stop, [] { return false; });
+          stopped = stop.stop_requested();
+        },
+        0);
     EXPECT_TRUE(worker.get_stop_token().stop_possible());
   }  // requests the stop, then joins
   EXPECT_TRUE(stopped);
@@ -77,7 +82,8 @@ TEST(JThread, PassesTheStopTokenAndJoinsOnDestruction) {
 
 TEST(JThread, CallableWithoutStopTokenAndExplicitRequest) {
   int ran = 0;
-  concheck::jthread plain(concheck::thread_name("plain"), [&ran](int add) { ran += add; }, 2);
+  concheck::jthread plain(
+      concheck::thread_name("plain"), [&ran](int add) { ran += add; }, 2);
   plain.join();
   EXPECT_EQ(ran, 2);
   concheck::jthread unnamed([](std::stop_token stop) { static_cast<void>(stop); });

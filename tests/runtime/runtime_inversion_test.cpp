@@ -273,7 +273,8 @@ TEST_F(inversion_test, ConcheckPrimitivesGiveNamesTypesAndSites) {
   std::string threads;
   for (const auto& thread : inversions[0].threads) {
     threads += thread.name + ";";
-    EXPECT_NE(thread.created.file.find("runtime_inversion_test.cpp"), std::string::npos) << thread.created.file;
+    EXPECT_NE(thread.created.file.find("runtime_inversion_test.cpp"), std::string::npos)
+        << thread.created.file;
   }
   EXPECT_NE(threads.find("teller"), std::string::npos) << threads;
   EXPECT_NE(threads.find("auditor"), std::string::npos) << threads;

@@ -31,11 +31,15 @@ void run_on_unseen_thread(void (*body)(void*), void* argument) {
     void* argument;
   } pack{body, argument};
   pthread_t thread;
-  ASSERT_EQ(create(&thread, nullptr, [](void* p) -> void* {
-              auto* pk = static_cast<package*>(p);
-              pk->body(pk->argument);
-              return nullptr;
-            }, &pack), 0);
+  ASSERT_EQ(create(
+                &thread, nullptr,
+                [](void* p) -> void* {
+                  auto* pk = static_cast<package*>(p);
+                  pk->body(pk->argument);
+                  return nullptr;
+                },
+                &pack),
+            0);
   pthread_join(thread, nullptr);
   dlclose(libc);
 }

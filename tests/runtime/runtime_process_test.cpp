@@ -108,8 +108,8 @@ TEST(process_test, CleanProgramIsClean) {
 TEST(process_test, DumpThreadsOnSignal) {
   for (const auto& v : variants()) {
     std::string output;
-    const int status = run_command(v.environment + " CONCHECK_OPTIONS=dump_threads_signal=10", v.program + " dump",
-                                   output);
+    const int status =
+        run_command(v.environment + " CONCHECK_OPTIONS=dump_threads_signal=10", v.program + " dump", output);
     EXPECT_EQ(status, 0) << v.name << "\n" << output;
     EXPECT_NE(output.find("T0 'main'"), std::string::npos) << v.name << "\n" << output;
     EXPECT_NE(output.find("holds std::mutex"), std::string::npos) << v.name << "\n" << output;

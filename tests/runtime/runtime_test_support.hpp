@@ -53,7 +53,8 @@ class findings_log {
 
   std::vector<finding> all_since(std::size_t mark) {
     std::lock_guard<std::mutex> guard(mutex_);
-    return {findings_.begin() + static_cast<std::ptrdiff_t>(std::min(mark, findings_.size())), findings_.end()};
+    return {findings_.begin() + static_cast<std::ptrdiff_t>(std::min(mark, findings_.size())),
+            findings_.end()};
   }
 
  private:

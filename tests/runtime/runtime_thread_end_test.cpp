@@ -59,7 +59,9 @@ std::mutex g_flag_mutex;
 std::condition_variable g_flag_cv;
 bool g_flag = false;
 
-void late_sleep(void*) { stay_in_teardown(); }
+void late_sleep(void*) {
+  stay_in_teardown();
+}
 
 void join_while_target_exits() {
   pthread_key_create(&g_late_key, &late_sleep);
@@ -106,7 +108,8 @@ TEST_F(thread_end_test, WaitWhileTheNotifierIsExitingIsNoDeadlock) {
 // is still found (the joined thread does not count as running).
 void tryjoin_then_lost_wakeup() {
   pthread_t thread;
-  pthread_create(&thread, nullptr, [](void*) -> void* { return nullptr; }, nullptr);
+  pthread_create(
+      &thread, nullptr, [](void*) -> void* { return nullptr; }, nullptr);
   while (pthread_tryjoin_np(thread, nullptr) != 0) sched_yield();
   std::mutex m;
   std::condition_variable never;

@@ -1,12 +1,13 @@
 // Options: the table-driven parser, every kind of bad input, help=1, the
 // start-up behaviour of a real process, and docs/options.md kept in sync.
+#include "options.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
-#include "options.hpp"
 #include "run_probe.hpp"
 
 namespace concheck::detail {
@@ -90,7 +91,8 @@ TEST(options, malformed_values_name_key_and_value) {
   EXPECT_EQ(parse_error("exitcode="), "option 'exitcode' expects an integer in [0, 255], got ''");
   EXPECT_EQ(parse_error("exitcode=99999999999999999999"),
             "option 'exitcode' expects an integer in [0, 255], got '99999999999999999999'");
-  EXPECT_EQ(parse_error("stack_depth=1000"), "option 'stack_depth' expects an integer in [0, 256], got '1000'");
+  EXPECT_EQ(parse_error("stack_depth=1000"),
+            "option 'stack_depth' expects an integer in [0, 256], got '1000'");
   EXPECT_EQ(parse_error("deadlock_grace_ms=0"),
             "option 'deadlock_grace_ms' expects an integer in [1, 3600000], got '0'");
   EXPECT_EQ(parse_error("format=xml"), "option 'format' expects text or json, got 'xml'");

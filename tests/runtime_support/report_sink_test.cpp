@@ -5,6 +5,8 @@
 // The sink is process-wide, so every test gives its findings a unique message
 // (the dedup key of a site-less finding is kind + message) and configures the
 // sink itself.
+#include "report_sink.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -20,7 +22,6 @@
 #include <vector>
 
 #include "options.hpp"
-#include "report_sink.hpp"
 #include "run_probe.hpp"
 
 namespace concheck::detail {
@@ -50,7 +51,9 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-std::string log_file_of(const std::string& prefix) { return prefix + "." + std::to_string(::getpid()); }
+std::string log_file_of(const std::string& prefix) {
+  return prefix + "." + std::to_string(::getpid());
+}
 
 TEST(report_sink, reports_once_per_distinct_finding) {
   configure_report_sink(stderr_options());
@@ -152,7 +155,8 @@ TEST(report_sink, unwritable_log_path_falls_back_to_stderr_with_one_warning) {
   EXPECT_TRUE(emit_finding(make_finding("fallback: two")));
   const std::string out = ::testing::internal::GetCapturedStderr();
   configure_report_sink(stderr_options());
-  const std::string warning = "cannot open log file '/nonexistent-dir/concheck." + std::to_string(::getpid()) + "'";
+  const std::string warning =
+      "cannot open log file '/nonexistent-dir/concheck." + std::to_string(::getpid()) + "'";
   EXPECT_THAT(out, HasSubstr(warning));
   EXPECT_EQ(out.find(warning), out.rfind(warning));
   EXPECT_THAT(out, HasSubstr("fallback: one"));

@@ -1,14 +1,14 @@
 // The stack depot: ids are stable per distinct stack, concurrent inserts
 // agree, capture sees this file's frames, and a full depot drops new stacks
 // (counted) instead of growing.
+#include "stack_depot.hpp"
+
 #include <gtest/gtest.h>
 
 #include <barrier>
 #include <cstdlib>
 #include <thread>
 #include <vector>
-
-#include "stack_depot.hpp"
 
 namespace concheck::detail {
 namespace {
@@ -64,9 +64,15 @@ std::uintptr_t second_pc(stack_id id) {
 [[gnu::noinline]] stack_id through(int path) {
   stack_id id = kNoStack;
   switch (path) {
-    case 0: id = via_first(); break;
-    case 1: id = via_second(); break;
-    default: id = via_third(); break;
+    case 0:
+      id = via_first();
+      break;
+    case 1:
+      id = via_second();
+      break;
+    default:
+      id = via_third();
+      break;
   }
   asm volatile("" ::: "memory");
   return id;
@@ -151,7 +157,8 @@ int fill_depot_and_check() {
   const auto stats = get_stack_depot_stats();
   const std::uintptr_t fresh[] = {0x99, 0x98};
   const bool ok = kept != kNoStack && stats.dropped >= 10 && stats.stacks < kMaxStacks &&
-                  store_stack(first, 1) == kept && store_stack(fresh, 2) == kNoStack && capture_here() == kNoStack;
+                  store_stack(first, 1) == kept && store_stack(fresh, 2) == kNoStack &&
+                  capture_here() == kNoStack;
   return ok ? 0 : 1;
 }
 

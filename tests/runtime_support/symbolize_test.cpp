@@ -1,6 +1,8 @@
 // Symbolization: a captured stack names this file, line and function; inlined
 // calls are expanded; module + offset are always set; frames inside concheck
 // and the standard library are marked internal, so a site points at user code.
+#include "symbolize.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,7 +11,6 @@
 #include <functional>
 
 #include "stack_depot.hpp"
-#include "symbolize.hpp"
 
 namespace {
 
@@ -125,11 +126,13 @@ TEST(symbolize, internal_frame_classification) {
   EXPECT_TRUE(is_internal_frame(frame_of("", "", "/opt/lib/libconcheck_preload.so")));
   EXPECT_TRUE(is_internal_frame(frame_of("", "/usr/local/include/concheck/mutex.hpp")));
   // concheck's own library sources, found relative to this test's tree.
-  const std::string root = std::string(__FILE__).substr(0, std::string(__FILE__).find("tests/runtime_support/"));
+  const std::string root =
+      std::string(__FILE__).substr(0, std::string(__FILE__).find("tests/runtime_support/"));
   EXPECT_TRUE(is_internal_frame(frame_of("helper()", root + "runtime/src/registry.cpp")));
   EXPECT_TRUE(is_internal_frame(frame_of("helper()", root + "detector/src/render_text.cpp")));
 
-  EXPECT_FALSE(is_internal_frame(frame_of("transfer(account&, account&)", "/home/u/bank.cpp", "/home/u/bank")));
+  EXPECT_FALSE(
+      is_internal_frame(frame_of("transfer(account&, account&)", "/home/u/bank.cpp", "/home/u/bank")));
   EXPECT_FALSE(is_internal_frame(frame_of("helper()", __FILE__)));  // tests are user code
   EXPECT_FALSE(is_internal_frame(frame_of("(anonymous namespace)::worker(int)")));
   EXPECT_FALSE(is_internal_frame(frame_of("bank::Suite_Test::TestBody()::{lambda()#1}::operator()() const")));
@@ -141,8 +144,10 @@ TEST(symbolize, internal_frame_classification) {
   // file decides, the namespace only when there is no file.
   EXPECT_FALSE(is_internal_frame(frame_of("concheck::my_test::worker()", "/home/u/tests/worker_test.cpp")));
   EXPECT_FALSE(is_internal_frame(frame_of("concheck::helper()", __FILE__)));
-  EXPECT_TRUE(is_internal_frame(frame_of("concheck::mutex::lock()", root + "runtime/include/concheck/mutex.hpp")));
-  EXPECT_TRUE(is_internal_frame(frame_of("concheck::detail::on_lock()", root + "runtime/src/lock_registry.cpp")));
+  EXPECT_TRUE(
+      is_internal_frame(frame_of("concheck::mutex::lock()", root + "runtime/include/concheck/mutex.hpp")));
+  EXPECT_TRUE(
+      is_internal_frame(frame_of("concheck::detail::on_lock()", root + "runtime/src/lock_registry.cpp")));
 }
 
 TEST(symbolize, qualified_name_strips_return_type_and_parameters) {
@@ -170,8 +175,10 @@ TEST(symbolize, cost) {
   const auto t2 = clock::now();
   const double first_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
   const double warm_us = std::chrono::duration<double, std::micro>(t2 - t1).count() / kWarm;
-  std::printf("[ cost     ] symbolize %zu frames: first %.2f ms (cold unless an earlier test ran), "
-              "cached %.2f us per stack\n", frames.size(), first_ms, warm_us);
+  std::printf(
+      "[ cost     ] symbolize %zu frames: first %.2f ms (cold unless an earlier test ran), "
+      "cached %.2f us per stack\n",
+      frames.size(), first_ms, warm_us);
   EXPECT_FALSE(frames.empty());
 }
 

@@ -3,9 +3,9 @@
 // its lesson's finding (kind, lock names, exit code 66 for a real deadlock)
 // and a fixed one must be clean and exit 0.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,7 +34,8 @@ sample_run run_sample(const std::string& name) {
 
 std::string describe(const sample_run& run) {
   return "exit " + std::to_string(run.child.exit_code) + ", signal " + std::to_string(run.child.signal) +
-         (run.child.timed_out ? " (timed out)" : "") + "\nstdout:\n" + run.child.out + "\nstderr:\n" + run.child.err;
+         (run.child.timed_out ? " (timed out)" : "") + "\nstdout:\n" + run.child.out + "\nstderr:\n" +
+         run.child.err;
 }
 
 std::vector<std::string> kinds(const sample_run& run) {
@@ -115,7 +116,8 @@ void expect_fatal(const std::string& name, const std::string& kind, const std::s
   EXPECT_EQ(run.child.exit_code, 66) << describe(run);
   const json* finding = find_kind(run, kind);
   ASSERT_NE(finding, nullptr) << describe(run);
-  for (const std::string& lock : locks) EXPECT_TRUE(lock_names(*finding).count(lock)) << lock << "\n" << finding->dump(2);
+  for (const std::string& lock : locks)
+    EXPECT_TRUE(lock_names(*finding).count(lock)) << lock << "\n" << finding->dump(2);
   for (const std::string& other : kinds(run)) {
     EXPECT_TRUE(other == kind || other == "lock-order-inversion") << other << "\n" << describe(run);
   }
@@ -125,17 +127,23 @@ void expect_fatal(const std::string& name, const std::string& kind, const std::s
 TEST(Samples, LockAbBuggyReportsTheInversion) {
   expect_single_inversion("lock_ab_buggy", {"lock_a", "lock_b"}, {"thread_one", "thread_two"});
 }
-TEST(Samples, LockAbFixedIsClean) { expect_clean("lock_ab_fixed"); }
+TEST(Samples, LockAbFixedIsClean) {
+  expect_clean("lock_ab_fixed");
+}
 
 TEST(Samples, LockAbDeadlockBuggyEndsWithADeadlockReport) {
   expect_fatal("lock_ab_deadlock_buggy", "deadlock", {"lock_a", "lock_b"});
 }
-TEST(Samples, LockAbDeadlockFixedIsClean) { expect_clean("lock_ab_deadlock_fixed"); }
+TEST(Samples, LockAbDeadlockFixedIsClean) {
+  expect_clean("lock_ab_deadlock_fixed");
+}
 
 TEST(Samples, LockVsRlockBuggyEndsWithASelfDeadlockReport) {
   expect_fatal("lock_vs_rlock_buggy", "self-deadlock", {"state_lock"});
 }
-TEST(Samples, LockVsRlockFixedIsClean) { expect_clean("lock_vs_rlock_fixed"); }
+TEST(Samples, LockVsRlockFixedIsClean) {
+  expect_clean("lock_vs_rlock_fixed");
+}
 
 TEST(Samples, BankBuggyReportsTheInversion) {
   expect_single_inversion("bank_buggy", {"account[0]", "account[1]"}, {"teller-1", "teller-2"});
@@ -146,20 +154,26 @@ TEST(Samples, BankStdBuggyReportsTheInversionInUnmodifiedCode) {
   ASSERT_EQ(kinds(run), std::vector<std::string>{"lock-order-inversion"}) << describe(run);
   EXPECT_EQ(run.findings.front().at("cycle").size(), 2u) << run.findings.front().dump(2);
 }
-TEST(Samples, BankFixedIsClean) { expect_clean("bank_fixed"); }
+TEST(Samples, BankFixedIsClean) {
+  expect_clean("bank_fixed");
+}
 
 TEST(Samples, PhilosophersBuggyReportsTheFiveForkCycle) {
-  expect_single_inversion("philosophers_buggy", {"fork[0]", "fork[1]", "fork[2]", "fork[3]", "fork[4]"},
-                          {"philosopher-0", "philosopher-1", "philosopher-2", "philosopher-3", "philosopher-4"});
+  expect_single_inversion(
+      "philosophers_buggy", {"fork[0]", "fork[1]", "fork[2]", "fork[3]", "fork[4]"},
+      {"philosopher-0", "philosopher-1", "philosopher-2", "philosopher-3", "philosopher-4"});
   const sample_run run = run_sample("philosophers_buggy");
   ASSERT_EQ(run.findings.size(), 1u);
   // Around the table in order, whichever fork the cycle is drawn from.
   std::vector<std::string> cycle = cycle_names(run.findings.front());
   ASSERT_EQ(cycle.size(), 5u);
   std::rotate(cycle.begin(), std::find(cycle.begin(), cycle.end(), "fork[0]"), cycle.end());
-  const bool forward = cycle == std::vector<std::string>{"fork[0]", "fork[1]", "fork[2]", "fork[3]", "fork[4]"};
+  const bool forward =
+      cycle == std::vector<std::string>{"fork[0]", "fork[1]", "fork[2]", "fork[3]", "fork[4]"};
   EXPECT_TRUE(forward) << run.findings.front().dump(2);
 }
-TEST(Samples, PhilosophersFixedIsClean) { expect_clean("philosophers_fixed"); }
+TEST(Samples, PhilosophersFixedIsClean) {
+  expect_clean("philosophers_fixed");
+}
 
 }  // namespace

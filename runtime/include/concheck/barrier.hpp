@@ -68,8 +68,9 @@ class barrier {
     if (expected < 0) detail::throw_system_error(EINVAL, "concheck::barrier: negative expected count");
   }
   // A named barrier without a completion function.
-  barrier(std::ptrdiff_t expected, object_name name, std::source_location created = std::source_location::current())
-    requires std::is_same_v<CompletionFunction, detail::no_completion>
+  barrier(std::ptrdiff_t expected, object_name name,
+          std::source_location created = std::source_location::current()) requires
+      std::is_same_v<CompletionFunction, detail::no_completion>
       : barrier(expected, CompletionFunction(), std::move(name), created) {}
   barrier(const barrier&) = delete;
   barrier& operator=(const barrier&) = delete;
@@ -110,7 +111,8 @@ class barrier {
  private:
   arrival_token arrive_locked(std::unique_lock<mutex>& lock, std::ptrdiff_t update) {
     if (update <= 0 || update > remaining_) {
-      detail::throw_system_error(EINVAL, "concheck::barrier::arrive: more arrivals than expected in this phase");
+      detail::throw_system_error(EINVAL,
+                                 "concheck::barrier::arrive: more arrivals than expected in this phase");
     }
     const std::uint64_t phase = phase_;
     remaining_ -= update;
@@ -130,7 +132,7 @@ class barrier {
   std::ptrdiff_t expected_;   // arrivals per phase from the next phase on
   std::ptrdiff_t remaining_;  // arrivals still missing in this phase
   std::uint64_t phase_ = 0;
-  bool completing_ = false;   // the completion function is running
+  bool completing_ = false;  // the completion function is running
   CompletionFunction completion_;
   mutable mutex mutex_;
   mutable condition_variable phase_turned_;
@@ -138,11 +140,11 @@ class barrier {
 
 // `concheck::barrier sync(2, "sync")` names a barrier without a completion
 // function (instead of deducing the name as the completion function).
-barrier(std::ptrdiff_t, const char*) -> barrier<>;
-barrier(std::ptrdiff_t, const char*, std::source_location) -> barrier<>;
-barrier(std::ptrdiff_t, std::string_view) -> barrier<>;
-barrier(std::ptrdiff_t, std::string_view, std::source_location) -> barrier<>;
-barrier(std::ptrdiff_t, std::string) -> barrier<>;
-barrier(std::ptrdiff_t, std::string, std::source_location) -> barrier<>;
+barrier(std::ptrdiff_t, const char*)->barrier<>;
+barrier(std::ptrdiff_t, const char*, std::source_location)->barrier<>;
+barrier(std::ptrdiff_t, std::string_view)->barrier<>;
+barrier(std::ptrdiff_t, std::string_view, std::source_location)->barrier<>;
+barrier(std::ptrdiff_t, std::string)->barrier<>;
+barrier(std::ptrdiff_t, std::string, std::source_location)->barrier<>;
 
 }  // namespace concheck

@@ -127,7 +127,8 @@ class blocking_queue {
   void task_done() {
     std::lock_guard<mutex> guard(mutex_);
     if (unfinished_ == 0) {
-      detail::throw_system_error(EINVAL, "concheck::blocking_queue::task_done: called more times than items put");
+      detail::throw_system_error(EINVAL,
+                                 "concheck::blocking_queue::task_done: called more times than items put");
     }
     if (--unfinished_ == 0) all_done_.notify_all();
   }
@@ -190,7 +191,8 @@ class blocking_queue {
   }
   template <class U>
   bool put_until_impl(U&& item, std::nullptr_t) {
-    return put_until_impl(std::forward<U>(item), static_cast<const std::chrono::steady_clock::time_point*>(nullptr));
+    return put_until_impl(std::forward<U>(item),
+                          static_cast<const std::chrono::steady_clock::time_point*>(nullptr));
   }
 
   template <class U>

@@ -77,7 +77,8 @@ class condition_variable {
   // Waits until notified or `deadline` has passed; cv_status::timeout when the
   // deadline passed. A wait with a timeout is never reported as a deadlock.
   template <class Clock, class Duration>
-  cv_status wait_until(std::unique_lock<mutex>& lock, const std::chrono::time_point<Clock, Duration>& deadline) {
+  cv_status wait_until(std::unique_lock<mutex>& lock,
+                       const std::chrono::time_point<Clock, Duration>& deadline) {
     check_owns(lock);
     const detail::native_deadline when = detail::to_native_deadline(deadline);
     const int error = pthread_cond_clockwait(&native_, lock.mutex()->native_handle(), when.clock, &when.when);
@@ -193,9 +194,10 @@ class condition_variable_any {
   template <class Lock, class Clock, class Duration, class Predicate>
   bool wait_until(Lock& lock, std::stop_token stop, const std::chrono::time_point<Clock, Duration>& deadline,
                   Predicate ready) {
-    return wait_until_stopped(lock, stop, std::move(ready), [this, &deadline](std::unique_lock<mutex>& internal) {
-      return cv_.wait_until(internal, deadline) == cv_status::no_timeout;
-    });
+    return wait_until_stopped(lock, stop, std::move(ready),
+                              [this, &deadline](std::unique_lock<mutex>& internal) {
+                                return cv_.wait_until(internal, deadline) == cv_status::no_timeout;
+                              });
   }
   template <class Lock, class Rep, class Period, class Predicate>
   bool wait_for(Lock& lock, std::stop_token stop, const std::chrono::duration<Rep, Period>& timeout,

@@ -66,7 +66,8 @@ class latch {
   // Requires mutex_ held.
   void decrement(std::ptrdiff_t update) {
     if (update < 0 || update > count_) {
-      detail::throw_system_error(EINVAL, "concheck::latch::count_down: update larger than the remaining count");
+      detail::throw_system_error(EINVAL,
+                                 "concheck::latch::count_down: update larger than the remaining count");
     }
     count_ -= update;
     if (count_ == 0) opened_.notify_all();

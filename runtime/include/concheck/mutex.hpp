@@ -80,8 +80,8 @@ class pthread_mutex_holder {
   // address is in its caller; when that caller is a library wrapper (an
   // out-of-line std::lock_guard constructor), this one is the user's line.
   static const void* last_acquirer(const pthread_mutex_t* native) noexcept {
-    const auto* holder = reinterpret_cast<const pthread_mutex_holder*>(reinterpret_cast<const char*>(native) -
-                                                                       offsetof(pthread_mutex_holder, native_));
+    const auto* holder = reinterpret_cast<const pthread_mutex_holder*>(
+        reinterpret_cast<const char*>(native) - offsetof(pthread_mutex_holder, native_));
     return holder->acquirer_.load(std::memory_order_relaxed);
   }
 

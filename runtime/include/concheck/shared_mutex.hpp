@@ -54,7 +54,9 @@ class pthread_rwlock_holder {
     if (error != 0) throw_system_error(error, "concheck shared_mutex lock_shared");
   }
   // Takes a shared hold if no writer holds the lock; never blocks.
-  CONCHECK_INLINE_INTO_CALLER bool try_lock_shared() noexcept { return pthread_rwlock_tryrdlock(&native_) == 0; }
+  CONCHECK_INLINE_INTO_CALLER bool try_lock_shared() noexcept {
+    return pthread_rwlock_tryrdlock(&native_) == 0;
+  }
   // Releases a shared hold. Requires: the caller holds it shared.
   // Misuse: reported as `unlock-not-owned`.
   CONCHECK_INLINE_INTO_CALLER void unlock_shared() noexcept { pthread_rwlock_unlock(&native_); }

@@ -59,14 +59,17 @@ inline constexpr bool is_thread_name_v = std::is_same_v<std::remove_cvref_t<T>, 
 template <bool with_stop_token, class F, class... Args>
 auto named_thread_body(const thread_name& name, F&& function, Args&&... args) {
   std::string own_name = name.c_str() != nullptr ? std::string(name.c_str()) : std::string();
-  std::tuple<std::decay_t<F>, std::decay_t<Args>...> task(std::forward<F>(function), std::forward<Args>(args)...);
+  std::tuple<std::decay_t<F>, std::decay_t<Args>...> task(std::forward<F>(function),
+                                                          std::forward<Args>(args)...);
   if constexpr (with_stop_token) {
     return [own_name = std::move(own_name), task = std::move(task)](std::stop_token stop) mutable {
       if (!own_name.empty()) set_current_thread_name(own_name.c_str());
       if constexpr (std::is_invocable_v<std::decay_t<F>, std::stop_token, std::decay_t<Args>...>) {
-        std::apply([&stop](auto&& callable, auto&&... rest) {
-          std::invoke(std::move(callable), std::move(stop), std::move(rest)...);
-        }, std::move(task));
+        std::apply(
+            [&stop](auto&& callable, auto&&... rest) {
+              std::invoke(std::move(callable), std::move(stop), std::move(rest)...);
+            },
+            std::move(task));
       } else {
         std::apply([](auto&&... parts) { std::invoke(std::move(parts)...); }, std::move(task));
       }
@@ -91,8 +94,8 @@ class thread {
 
   // Starts a thread running `function(args...)`, exactly like std::thread.
   template <class F, class... Args>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, thread> && !detail::is_thread_name_v<F>)
-  explicit thread(F&& function, Args&&... args)
+  requires(!std::is_same_v<std::remove_cvref_t<F>, thread> &&
+           !detail::is_thread_name_v<F>) explicit thread(F&& function, Args&&... args)
       : native_(std::forward<F>(function), std::forward<Args>(args)...) {}
 
   // Starts a thread named `name` running `function(args...)`. The callable and
@@ -100,8 +103,10 @@ class thread {
   // Throws std::system_error when the thread cannot be started.
   template <class F, class... Args>
   thread(const thread_name& name, F&& function, Args&&... args)
-      : native_((detail::set_next_thread_site(name.created(), name.c_str()),
-                 detail::named_thread_body<false>(name, std::forward<F>(function), std::forward<Args>(args)...))) {}
+      : native_((
+            detail::set_next_thread_site(name.created(), name.c_str()),
+            detail::named_thread_body<false>(name, std::forward<F>(function), std::forward<Args>(args)...))) {
+  }
 
   // Requires: not joinable (joined or detached), as std::thread: otherwise
   // std::terminate is called.
@@ -126,7 +131,9 @@ class thread {
   std::thread native_;
 };
 
-inline void swap(thread& left, thread& right) noexcept { left.swap(right); }
+inline void swap(thread& left, thread& right) noexcept {
+  left.swap(right);
+}
 
 // Like std::jthread (joins on destruction after requesting a stop), with an
 // optional thread_name first argument.
@@ -138,16 +145,17 @@ class jthread {
   jthread() noexcept = default;
 
   template <class F, class... Args>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, jthread> && !detail::is_thread_name_v<F>)
-  explicit jthread(F&& function, Args&&... args)
+  requires(!std::is_same_v<std::remove_cvref_t<F>, jthread> &&
+           !detail::is_thread_name_v<F>) explicit jthread(F&& function, Args&&... args)
       : native_(std::forward<F>(function), std::forward<Args>(args)...) {}
 
   // Starts a thread named `name`; `function` gets the stop token first when it
   // accepts one, as with std::jthread.
   template <class F, class... Args>
   jthread(const thread_name& name, F&& function, Args&&... args)
-      : native_((detail::set_next_thread_site(name.created(), name.c_str()),
-                 detail::named_thread_body<true>(name, std::forward<F>(function), std::forward<Args>(args)...))) {}
+      : native_((
+            detail::set_next_thread_site(name.created(), name.c_str()),
+            detail::named_thread_body<true>(name, std::forward<F>(function), std::forward<Args>(args)...))) {}
 
   // Requests a stop and joins, as std::jthread. Move-assigning over a
   // joinable jthread does the same to the old thread first.
@@ -176,6 +184,8 @@ class jthread {
   std::jthread native_;
 };
 
-inline void swap(jthread& left, jthread& right) noexcept { left.swap(right); }
+inline void swap(jthread& left, jthread& right) noexcept {
+  left.swap(right);
+}
 
 }  // namespace concheck

@@ -2,7 +2,6 @@
 // one after the other (no real deadlock). Linked against concheck::runtime, the
 // run reports a lock-order inversion; the packaging test checks that it does.
 #include <concheck/version.hpp>
-
 #include <cstdio>
 #include <mutex>
 #include <thread>

@@ -3,8 +3,8 @@
 // LD_PRELOAD) and linked with the static archive; runtime_process_test.cpp
 // runs it and checks the JSON findings.
 #include <barrier>
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <mutex>

@@ -48,12 +48,12 @@ std::string_view describe(finding_kind kind) noexcept;
 // are empty/0 when symbolization failed.
 struct frame {
   std::uint64_t pc = 0;
-  std::string module;       // path of the shared object or executable
-  std::uint64_t offset = 0; // pc relative to the module's load address
-  std::string function;     // demangled
+  std::string module;        // path of the shared object or executable
+  std::uint64_t offset = 0;  // pc relative to the module's load address
+  std::string function;      // demangled
   std::string file;
   int line = 0;
-  bool internal = false;    // inside concheck or the standard library: hidden by default
+  bool internal = false;  // inside concheck or the standard library: hidden by default
 };
 
 // A site: where an operation happened. `frames` is the captured stack, innermost
@@ -68,51 +68,51 @@ struct site {
 };
 
 struct thread_ref {
-  std::uint64_t id = 0;        // concheck's thread id (T0 is the main thread)
-  std::string name;            // user's name, "main", or "" (renderers print T<id>)
-  site created;                // where the thread was created (empty for main/adopted)
+  std::uint64_t id = 0;  // concheck's thread id (T0 is the main thread)
+  std::string name;      // user's name, "main", or "" (renderers print T<id>)
+  site created;          // where the thread was created (empty for main/adopted)
 };
 
 struct lock_ref {
-  std::uint64_t id = 0;        // concheck's lock id: one object for its lifetime
-  std::string name;            // user's name or "" (renderers fall back to type + site)
-  std::string type;            // "std::mutex", "concheck::shared_mutex", "pthread_rwlock_t"...
+  std::uint64_t id = 0;  // concheck's lock id: one object for its lifetime
+  std::string name;      // user's name or "" (renderers fall back to type + site)
+  std::string type;      // "std::mutex", "concheck::shared_mutex", "pthread_rwlock_t"...
   std::uint64_t address = 0;
-  site created;                // creation site, or first-seen site for std:: locks
+  site created;  // creation site, or first-seen site for std:: locks
 };
 
 // One edge of a lock-order cycle: `thread` acquired `to` at `acquired` while
 // holding `from` (taken at `from_acquired`).
 struct cycle_edge {
-  std::uint64_t from = 0;      // lock id
-  std::uint64_t to = 0;        // lock id
-  std::uint64_t thread = 0;    // thread id
-  bool from_shared = false;    // `from` was held in shared (reader) mode
-  bool to_shared = false;      // `to` was requested in shared (reader) mode
-  site acquired;               // where `to` was acquired
-  site from_acquired;          // where `from` had been acquired
+  std::uint64_t from = 0;    // lock id
+  std::uint64_t to = 0;      // lock id
+  std::uint64_t thread = 0;  // thread id
+  bool from_shared = false;  // `from` was held in shared (reader) mode
+  bool to_shared = false;    // `to` was requested in shared (reader) mode
+  site acquired;             // where `to` was acquired
+  site from_acquired;        // where `from` had been acquired
 };
 
 // What one thread is doing in a real deadlock or a thread dump.
 struct thread_state {
   std::uint64_t thread = 0;
-  std::vector<std::uint64_t> holds;    // lock ids
+  std::vector<std::uint64_t> holds;  // lock ids
   std::optional<std::uint64_t> waits_for_lock;
-  std::string waits_for;               // free text when not a lock: "join T3", "cv 'not_empty'"
+  std::string waits_for;  // free text when not a lock: "join T3", "cv 'not_empty'"
   site waiting_at;
 };
 
 struct finding {
   finding_kind kind = finding_kind::lock_order_inversion;
-  std::string message;                 // one sentence, names threads and locks
-  std::string hint;                    // one line on how to fix it
-  std::vector<thread_ref> threads;     // every thread the finding mentions
-  std::vector<lock_ref> locks;         // every lock the finding mentions
-  std::vector<site> sites;             // the main sites (first = where it was detected)
-  std::vector<cycle_edge> cycle;       // lock-order-inversion / deadlock: ordered, closes on itself
-  std::vector<thread_state> states;    // deadlock: what every involved thread holds and waits for
-  std::string test;                    // GoogleTest test running when found ("Suite.Name"), or ""
-  std::string replay;                  // explore mode replay token, or ""
+  std::string message;               // one sentence, names threads and locks
+  std::string hint;                  // one line on how to fix it
+  std::vector<thread_ref> threads;   // every thread the finding mentions
+  std::vector<lock_ref> locks;       // every lock the finding mentions
+  std::vector<site> sites;           // the main sites (first = where it was detected)
+  std::vector<cycle_edge> cycle;     // lock-order-inversion / deadlock: ordered, closes on itself
+  std::vector<thread_state> states;  // deadlock: what every involved thread holds and waits for
+  std::string test;                  // GoogleTest test running when found ("Suite.Name"), or ""
+  std::string replay;                // explore mode replay token, or ""
   int pid = 0;
 
   const lock_ref* find_lock(std::uint64_t id) const noexcept;

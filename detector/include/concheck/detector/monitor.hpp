@@ -58,7 +58,7 @@
 
 namespace concheck::detector {
 
-using lock_id = std::uint64_t;    // 0 is "no lock"
+using lock_id = std::uint64_t;  // 0 is "no lock"
 using thread_id = std::uint64_t;
 using stack_ref = std::uint32_t;  // opaque (the runtime's stack id); 0 = none
 
@@ -91,10 +91,10 @@ struct lock_event {
 // One lock a thread holds.
 struct held_lock {
   lock_id lock = 0;
-  std::uintptr_t pc = 0;   // where it was acquired (caller's return address)
-  stack_ref stack = 0;     // full stack of that acquisition, when one was captured
+  std::uintptr_t pc = 0;  // where it was acquired (caller's return address)
+  stack_ref stack = 0;    // full stack of that acquisition, when one was captured
   lock_mode mode = lock_mode::exclusive;
-  std::uint32_t depth = 1; // recursive acquisitions
+  std::uint32_t depth = 1;  // recursive acquisitions
 };
 
 // One edge of a reported cycle: `thread` acquired `to` at `to_stack` while
@@ -167,7 +167,9 @@ class monitor_thread {
     seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
   }
-  void end_change() noexcept { seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
+  void end_change() noexcept {
+    seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  }
 
   // Hot path (owner thread only; see the class comment). True if acquiring
   // `lock` in `mode` needs nothing from before_lock(): the thread does not
@@ -283,10 +285,10 @@ class monitor_thread {
 
 // What a before_lock() call found.
 struct before_lock_result {
-  bool self_deadlock = false;     // blocking re-acquisition of a held non-recursive lock
-  bool already_held = false;      // the thread holds the lock already (recursion or misuse)
-  held_lock held;                 // that entry, when already_held
-  stack_ref stack = 0;            // the stack captured for new edges (pass to after_lock)
+  bool self_deadlock = false;  // blocking re-acquisition of a held non-recursive lock
+  bool already_held = false;   // the thread holds the lock already (recursion or misuse)
+  held_lock held;              // that entry, when already_held
+  stack_ref stack = 0;         // the stack captured for new edges (pass to after_lock)
   // New potential deadlocks closed by this acquisition: each an ordered cycle
   // starting with the closing edge (held -> this lock) and ending back at it.
   std::vector<std::vector<cycle_edge_view>> inversions;
@@ -364,7 +366,8 @@ class monitor {
 
 // ---- monitor_thread hot path (inline: called from the interposed functions) ----
 
-[[gnu::always_inline]] inline bool monitor_thread::fast_acquire_ok(lock_id lock, lock_mode mode, acquire_kind kind) const noexcept {
+[[gnu::always_inline]] inline bool monitor_thread::fast_acquire_ok(lock_id lock, lock_mode mode,
+                                                                   acquire_kind kind) const noexcept {
   const std::size_t count = count_.load(std::memory_order_relaxed);
   if (__builtin_expect(count == 0, 1)) return true;
   if (count > kInline) return false;  // rare: the full path handles chunks
@@ -393,7 +396,8 @@ class monitor {
   return true;
 }
 
-[[gnu::always_inline]] inline void monitor_thread::acquired_fast(lock_id lock, std::uintptr_t pc, lock_mode mode) noexcept {
+[[gnu::always_inline]] inline void monitor_thread::acquired_fast(lock_id lock, std::uintptr_t pc,
+                                                                 lock_mode mode) noexcept {
   const std::size_t n = count_.load(std::memory_order_relaxed);
   begin_change();
   if (__builtin_expect(n < kInline, 1)) {

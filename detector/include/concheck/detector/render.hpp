@@ -25,9 +25,9 @@
 namespace concheck::detector {
 
 struct text_options {
-  bool color = false;                // ANSI colours (the caller decides: only on a terminal)
-  bool show_internal_frames = false; // show frames inside concheck / the standard library
-  int max_frames = 16;               // user frames printed per stack; <= 0 means no limit
+  bool color = false;                 // ANSI colours (the caller decides: only on a terminal)
+  bool show_internal_frames = false;  // show frames inside concheck / the standard library
+  int max_frames = 16;                // user frames printed per stack; <= 0 means no limit
 };
 
 // The multi-line text report, ending with a newline. Never fails: missing

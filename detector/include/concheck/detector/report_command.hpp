@@ -19,9 +19,9 @@ namespace concheck::detector {
 
 // Where the command reads and writes; the defaults are the process's streams.
 struct report_io {
-  std::istream* in = nullptr;    // for FILE `-`; null = std::cin
-  std::ostream* out = nullptr;   // when no -o; null = std::cout
-  std::ostream* err = nullptr;   // messages; null = std::cerr
+  std::istream* in = nullptr;       // for FILE `-`; null = std::cin
+  std::ostream* out = nullptr;      // when no -o; null = std::cout
+  std::ostream* err = nullptr;      // messages; null = std::cerr
   std::string dot_program = "dot";  // graphviz executable used for svg (looked up in PATH)
 };
 

@@ -31,8 +31,8 @@ namespace concheck::detector {
 struct suppression_rule {
   std::optional<finding_kind> kind;  // nullopt: `*`, any kind
   std::string pattern;
-  std::string source;                // "file:line" of the rule, for messages
-  std::size_t hits = 0;              // findings this rule suppressed so far
+  std::string source;    // "file:line" of the rule, for messages
+  std::size_t hits = 0;  // findings this rule suppressed so far
 };
 
 // True if `text` matches the whole glob `pattern` (`*` = any run, possibly empty).

@@ -36,8 +36,8 @@ namespace concheck {
 class object_name {
  public:
   object_name() noexcept = default;
-  object_name(const char* name) noexcept : pointer_(name) {}  // NOLINT: implicit on purpose
-  object_name(std::string_view name) : storage_(name), owns_(true) {}  // NOLINT
+  object_name(const char* name) noexcept : pointer_(name) {}             // NOLINT: implicit on purpose
+  object_name(std::string_view name) : storage_(name), owns_(true) {}    // NOLINT
   object_name(const std::string& name) : storage_(name), owns_(true) {}  // NOLINT
 
   // Null-terminated name, or nullptr when there is none. Valid while *this lives.
@@ -97,8 +97,8 @@ native_deadline to_native_deadline(const std::chrono::time_point<Clock, Duration
     return {CLOCK_REALTIME, to_timespec(deadline.time_since_epoch())};
   } else {
     const auto left = deadline - Clock::now();
-    const auto steady = std::chrono::steady_clock::now() +
-                        std::chrono::ceil<std::chrono::steady_clock::duration>(left);
+    const auto steady =
+        std::chrono::steady_clock::now() + std::chrono::ceil<std::chrono::steady_clock::duration>(left);
     return {CLOCK_MONOTONIC, to_timespec(steady.time_since_epoch())};
   }
 }

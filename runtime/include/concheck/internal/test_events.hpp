@@ -15,12 +15,12 @@
 namespace concheck::detail {
 
 struct test_finding {
-  std::string kind;          // stable kind name, e.g. "lock-order-inversion"
-  std::string test;          // test running when it was reported ("Suite.Name"), or ""
-  std::string file;          // the finding's first user site ("" when unknown)
+  std::string kind;  // stable kind name, e.g. "lock-order-inversion"
+  std::string test;  // test running when it was reported ("Suite.Name"), or ""
+  std::string file;  // the finding's first user site ("" when unknown)
   int line = 0;
-  std::string report;        // the rendered text report
-  bool ends_process = false; // a real deadlock: the process ends after the listeners ran
+  std::string report;         // the rendered text report
+  bool ends_process = false;  // a real deadlock: the process ends after the listeners ran
 };
 
 // Calls `listener` for every finding reported from now on (not duplicates or
