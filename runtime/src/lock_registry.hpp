@@ -1,6 +1,6 @@
 // concheck runtime: lock identity. INTERNAL.
 //
-// A lock is one lock object for its lifetime (DESIGN.md section 3). Each lock
+// A lock is one lock object for its lifetime (docs/design.md, Vocabulary). Each lock
 // concheck has seen has a record (its id, kind, name, creation site). The
 // lock's id is found from the pthread object with no lock and no hash: its
 // "stamp" (the id with a tag in the high bits) is written into bytes of

@@ -1,5 +1,5 @@
 // Lock-order inversions in unmodified std:: code: the hard cases of
-// DESIGN.md section 5 that must be reported, and those that must stay clean.
+// docs/design.md ("Hard cases") that must be reported, and those that must stay clean.
 #include <array>
 #include <memory>
 #include <mutex>

@@ -6,7 +6,7 @@
 // runtime fills them from its registry and stack depot, the analyzer from its
 // diagnostics, `concheck report` by parsing saved JSON Lines, tests by hand.
 //
-// The kind names are stable (DESIGN.md section 3): they appear in reports,
+// The kind names are stable (docs/design.md, Vocabulary): they appear in reports,
 // JSON, suppressions, docs and tests. See docs/report-format.md for the JSON
 // schema built from these structs (schema_version below).
 #pragma once

@@ -9,7 +9,7 @@
 // Identities are plain numbers: lock ids (never reused for another lock
 // object), thread ids, and opaque stack references (the runtime's stack ids).
 //
-// The rules (DESIGN.md section 5):
+// The rules (docs/design.md, Hard cases):
 //  - An order edge held -> wanted is recorded BEFORE the acquisition blocks, so
 //    the closing edge of a real AB/BA deadlock is seen before the threads hang.
 //  - Only acquisitions that can block forever add edges. try-lock and timed

@@ -30,10 +30,10 @@ enum class object_type : unsigned char {
 };
 
 // Declares that the pthread object at `object` (a pthread_mutex_t, pthread_rwlock_t
-// or pthread_cond_t) is a concheck primitive of `type` named `name` (may be null;
-// the string must outlive the object, e.g. a literal, or is copied: see below),
+// or pthread_cond_t) is a concheck primitive of `type` named `name` (may be null),
 // created at `created`. Call after the pthread object is initialized.
-// `name` is copied, so temporaries are fine.
+// `name` is copied before the call returns (a lock's name is truncated to 47
+// bytes), so temporaries are fine.
 void on_object_created(const void* object, object_type type, const char* name,
                        std::source_location created) noexcept;
 
