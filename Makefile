@@ -1,7 +1,7 @@
 # concheck's front door. On a fresh Debian 12 machine, as root:
 #   make demo    install what is missing, build, and show what concheck finds in samples/
 #   make test    install what is missing, build, and run the whole test suite
-# Also: make build | bench | install PREFIX=/dir | test-sanitize | deps | format | clean
+# Also: make build | bench | install PREFIX=/dir | test-sanitize | deps | format | format-check | clean
 BUILD_DIR ?= build
 ASAN_BUILD_DIR ?= build-asan
 BUILD_TYPE ?= RelWithDebInfo
@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 CTEST_TIMEOUT ?= 300
 
-.PHONY: all deps configure build demo test test-sanitize install bench format tidy clean help
+.PHONY: all deps configure build demo test test-sanitize install bench format format-check tidy clean help
 
 all: build
 
@@ -47,8 +47,17 @@ install:
 bench: build
 	@cmake --build $(BUILD_DIR) --target bench
 
+FORMAT_FILES = git ls-files '*.hpp' '*.cpp' '*.h' '*.c'
+
 format:
-	@git ls-files '*.hpp' '*.cpp' | xargs clang-format -i
+	@$(FORMAT_FILES) | xargs clang-format -i
+
+# Fails naming every file clang-format would change (.ci/run runs it).
+format-check: deps
+	@command -v clang-format >/dev/null || { echo "make: format-check needs clang-format (apt-get install clang-format)" >&2; exit 1; }
+	@$(FORMAT_FILES) | xargs clang-format --dry-run --Werror 2>&1 | grep -o '^[^:]*:[0-9]*' | sort -u -t: -k1,1 \
+	  | sed 's/^/make: not formatted (run make format): /' >&2; \
+	  $(FORMAT_FILES) | xargs clang-format --dry-run --Werror >/dev/null 2>&1
 
 tidy: configure
 	@git ls-files 'detector/*.cpp' 'runtime/*.cpp' 'analyzer/*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
