@@ -73,4 +73,14 @@ std::string render_json(const finding& f) {
   return record.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string render_json_notice(std::string_view record, std::string_view level, std::string_view message,
+                               int pid) {
+  const json out{{"schema_version", kReportSchemaVersion},
+                 {"record", std::string(record)},
+                 {"level", std::string(level)},
+                 {"message", std::string(message)},
+                 {"pid", pid}};
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace concheck::detector

@@ -4,6 +4,10 @@
 // watchdog thread, started on the first untimed blocking wait, because a
 // condition-variable waiter cannot be woken in slices without changing what
 // the program sees (a notify sent while it is between slices would be lost).
+// An all-blocked state that something outside concheck's view may still end
+// (outside_wakers.hpp) is not proof of a deadlock: it is a warning, once, after
+// outside_waker_grace_ms, and the program goes on. A wait-for cycle is always
+// a deadlock.
 #include <fmt/format.h>
 #include <time.h>
 
@@ -12,6 +16,7 @@
 #include <functional>
 
 #include "options.hpp"
+#include "outside_wakers.hpp"
 #include "real_functions.hpp"
 #include "registry_dump.hpp"
 #include "report_sink.hpp"
@@ -182,6 +187,33 @@ detector::thread_state describe_state(const thread_snapshot& snap) {
 
 constinit std::atomic<bool> g_watchdog_started{false};
 
+// The watchdog itself: the one thread of concheck's own in the process.
+constexpr std::size_t kInternalThreads = 1;
+
+std::string outside_waker_of(const std::vector<thread_snapshot>& snaps) {
+  inside_scope inside;
+  std::vector<blocked_wait> waits;
+  for (const auto& s : snaps) waits.push_back(blocked_wait{s.wait.thread, s.wait.kind, s.wait.target});
+  return outside_waker(waits, snaps.size(), kInternalThreads);
+}
+
+void warn_outside_waker(const std::vector<thread_snapshot>& snaps, const std::string& waker, int blocked_ms) {
+  inside_scope inside;
+  std::string who;
+  for (const auto& s : snaps) {
+    const detector::thread_state state = describe_state(s);
+    who +=
+        fmt::format("{}T{} waits for {} at {}:{}", who.empty() ? "" : "; ", s.wait.thread,
+                    state.waits_for_lock ? fmt::format("lock M{}", *state.waits_for_lock) : state.waits_for,
+                    state.waiting_at.file, state.waiting_at.line);
+  }
+  emit_notice(
+      "warning",
+      fmt::format("every thread has been blocked with no timeout for {} ms ({}), but this is not proof "
+                  "of a deadlock: {}. If nothing outside is meant to wake them, look for a lost notify.",
+                  blocked_ms, who, waker));
+}
+
 void* watchdog_main(void*) {
   tls_inside = 1;  // never instrumented, never in the registry
   const int grace = std::max(1, get_options().deadlock_grace_ms);
@@ -195,6 +227,7 @@ void* watchdog_main(void*) {
   std::vector<std::pair<detector::thread_id, std::uint64_t>> previous;
   std::uint64_t previous_generation = 0;
   auto since = std::chrono::steady_clock::now();
+  bool warned = false;  // the outside-waker warning, once per process
   detector::wait_for_graph graph;
   for (;;) {
     timespec pause{interval_ms / 1000, (interval_ms % 1000) * 1000000};
@@ -220,7 +253,15 @@ void* watchdog_main(void*) {
       std::vector<detector::thread_id> everyone;
       for (const auto& s : snaps) everyone.push_back(s.wait.thread);
       if (unchanged(snaps, everyone) && thread_generation() == generation && !threads_in_transition()) {
-        report_deadlock(snaps, everyone, true);
+        const std::string waker = outside_waker_of(snaps);
+        if (waker.empty()) report_deadlock(snaps, everyone, true);
+        const int outside_grace = std::max(grace, get_options().outside_waker_grace_ms);
+        if (!warned && now - since >= std::chrono::milliseconds(outside_grace)) {
+          warned = true;
+          warn_outside_waker(
+              snaps, waker,
+              static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(now - since).count()));
+        }
       }
     }
   }

@@ -131,7 +131,7 @@ std::string get_color(const options& in) {
 }
 
 // THE table. Keep entries in the order users should read them.
-const std::array<option_spec, 13> kOptionTable{{
+const std::array<option_spec, 14> kOptionTable{{
     {"log_path", "path",
      "Where reports go: empty or `stderr` for standard error, `stdout`, or a file prefix; "
      "reports then go to `<log_path>.<pid>`. An unwritable path falls back to stderr with one warning.",
@@ -154,6 +154,12 @@ const std::array<option_spec, 13> kOptionTable{{
     {"deadlock_grace_ms", "int",
      "When every live thread has been blocked this long on waits with no timeout, report a deadlock.",
      int_setter<&options::deadlock_grace_ms, 1, 3600000>(), int_getter<&options::deadlock_grace_ms>()},
+    {"outside_waker_grace_ms", "int",
+     "When every live thread is blocked but something concheck cannot see may still wake one (a signal "
+     "handler, a thread it did not create, another process through a process-shared object), warn once "
+     "after this long instead of ending the program.",
+     int_setter<&options::outside_waker_grace_ms, 1, 86400000>(),
+     int_getter<&options::outside_waker_grace_ms>()},
     {"stack_depth", "int", "Frames captured per stack (at most 256); 0 disables stack capture.",
      int_setter<&options::stack_depth, 0, kMaxStackDepth>(), int_getter<&options::stack_depth>()},
     {"show_internal_frames", "bool", "Show frames inside concheck and the standard library in text reports.",

@@ -26,7 +26,9 @@ struct options {
   bool halt_on_error = false;  // end the process after the first report
   std::string suppressions;    // path of a file of `kind:pattern` lines
   color_mode color = color_mode::auto_;
-  int deadlock_grace_ms = 1000;       // all threads blocked this long with no timeout: deadlock
+  int deadlock_grace_ms = 1000;  // all threads blocked this long with no timeout: deadlock
+  int outside_waker_grace_ms =
+      10000;                          // ... unless something outside concheck's view may wake them: a warning
   int stack_depth = 32;               // frames captured per stack
   bool show_internal_frames = false;  // show concheck / std frames in reports
   int max_frames = 16;                // user frames printed per stack in text reports (0 = all)

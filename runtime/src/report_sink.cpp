@@ -119,6 +119,19 @@ bool use_color_locked(int fd) {
   return ::isatty(fd) == 1;
 }
 
+// A warning or note that is not a finding, in the log's format: a line of text,
+// or a JSON Lines record of its own kind so the log stays valid JSON Lines.
+void write_notice_locked(std::string_view level, const std::string& message) {
+  const sink_state& state = state_locked();
+  const int fd = log_fd_locked();
+  if (state.config.format == report_format::json) {
+    write_all(fd,
+              detector::render_json_notice("notice", level, message, static_cast<int>(::getpid())) + "\n");
+  } else {
+    write_all(fd, fmt::format("concheck: {}: {}\n", level, message));
+  }
+}
+
 std::string summary_locked() {
   const sink_state& state = state_locked();
   return state.rules ? state.rules->summary() : std::string();
@@ -211,10 +224,9 @@ bool emit_finding(detector::finding finding, severity how) {
       halt = halt || config.halt_on_error;
     }
     if (halt && !reported) {
-      write_all(log_fd_locked(),
-                fmt::format("concheck: {} ({}) already reported or suppressed; ending the process "
-                            "(its threads cannot continue)\n",
-                            detector::to_string(finding.kind), finding.message));
+      write_notice_locked("note", fmt::format("{} ({}) already reported or suppressed; ending the process "
+                                              "(its threads cannot continue)",
+                                              detector::to_string(finding.kind), finding.message));
     }
   }
   for (const finding_listener& listener : listeners) {
@@ -248,6 +260,13 @@ void set_current_test(std::string name) {
 
 std::size_t reported_count() noexcept {
   return g_reported.load(std::memory_order_relaxed);
+}
+
+void emit_notice(std::string_view level, const std::string& message) {
+  const options& process_options = get_options();
+  log_spin_guard guard(g_lock);
+  ensure_configured_locked(process_options);
+  write_notice_locked(level, message);
 }
 
 void log_write(const std::string& text) {

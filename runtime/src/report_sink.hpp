@@ -18,6 +18,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "concheck/detector/finding.hpp"
 #include "options.hpp"
@@ -47,6 +48,11 @@ std::size_t reported_count() noexcept;
 
 // Writes a line to the log (for dumps and warnings); never fails loudly.
 void log_write(const std::string& text);
+
+// A warning or note that is not a finding ("warning", "note"): in text logs
+// "concheck: <level>: <message>", in JSON logs a record of its own kind
+// (render_json_notice), so the log stays valid JSON Lines.
+void emit_notice(std::string_view level, const std::string& message);
 
 // Reads and parses the suppressions file at `path` and makes it the sink's
 // rule set (replacing any earlier one); registers the exit-time summary of

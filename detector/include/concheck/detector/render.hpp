@@ -37,6 +37,12 @@ std::string render_text(const finding& finding, const text_options& options = {}
 // One line of JSON (no newline), every field of `finding` included.
 std::string render_json(const finding& finding);
 
+// A JSON Lines record that is not a finding: `record` names what it is
+// ("notice", "thread-dump"), `level` ("warning", "note") and `message` say it
+// in words (docs/report-format.md, "Other records"). No trailing newline.
+std::string render_json_notice(std::string_view record, std::string_view level, std::string_view message,
+                               int pid);
+
 // A complete DOT digraph for all findings (nodes merged by lock id).
 std::string render_dot(const std::vector<finding>& findings);
 
