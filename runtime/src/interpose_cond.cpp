@@ -2,14 +2,23 @@
 // and raw condition variables). Waits are registered (for dumps and the
 // "everyone blocked" check) and checked for misuse; the wait itself is the
 // real, uninterrupted one: slicing it would lose notifies sent between slices.
+#include <fmt/format.h>
 #include <pthread.h>
 
+#include <atomic>
+
 #include "interpose_common.hpp"
+#include "registry_dump.hpp"
+#include "report_sink.hpp"
 
 using namespace concheck::detail;
 namespace det = concheck::detector;
 
 namespace {
+
+// Threads inside a condition-variable wait right now: a destroy looks for
+// waiters only when there are any.
+constinit std::atomic<int> g_condition_waiters{0};
 
 template <class Wait>
 int instrumented_wait(pthread_cond_t* cv, pthread_mutex_t* m, bool timed, std::uintptr_t pc, Wait wait) {
@@ -22,10 +31,12 @@ int instrumented_wait(pthread_cond_t* cv, pthread_mutex_t* m, bool timed, std::u
   const det::cv_check check = the_monitor().cv_wait_begin(self->state, cv_key, mutex->id);
   if (check.misuse != det::cv_misuse::none) report_cv_misuse(self, cv, mutex, check, pc);
   det::held_lock entry = the_monitor().release_for_wait(self->state, mutex->id);
+  g_condition_waiters.fetch_add(1, std::memory_order_relaxed);
   begin_wait(self, det::wait_kind::condition, cv_key, false, timed, pc);
   if (!timed) ensure_watchdog();
   const int result = wait();
   end_wait(self);
+  g_condition_waiters.fetch_sub(1, std::memory_order_relaxed);
   if (entry.lock == 0) {
     // Waited without holding the mutex (reported): it holds it now.
     entry = det::held_lock{mutex->id, pc, 0, det::lock_mode::exclusive, 1};
@@ -33,6 +44,37 @@ int instrumented_wait(pthread_cond_t* cv, pthread_mutex_t* m, bool timed, std::u
   the_monitor().reacquire_after_wait(self->state, entry);
   the_monitor().cv_wait_end(cv_key);
   return result;
+}
+
+// A condition variable destroyed while threads wait on it (undefined
+// behaviour; glibc 2.36 blocks the destroying thread until they wake):
+// reported as destroy-locked, naming the waiters. True if there are waiters.
+bool report_destroy_while_waited(thread_record* self, std::uint64_t cv) {
+  det::finding finding;
+  finding.kind = det::finding_kind::destroy_locked;
+  finding.threads.push_back(make_thread_ref(self->state.id()));
+  std::string waiters;
+  for (thread_record* r = first_thread_record(); r != nullptr; r = r->next) {
+    if (r == self || !r->alive.load(std::memory_order_acquire)) continue;
+    if (r->wait_kind.load(std::memory_order_acquire) != det::wait_kind::condition ||
+        r->wait_target.load(std::memory_order_relaxed) != cv)
+      continue;
+    finding.threads.push_back(make_thread_ref(r->state.id()));
+    const stack_id stack = r->wait_stack.load(std::memory_order_relaxed);
+    finding.sites.push_back(stack != kNoStack ? make_site(stack)
+                                              : site_from_pc(r->wait_pc.load(std::memory_order_relaxed)));
+    waiters += fmt::format("{}T{}", waiters.empty() ? "" : ", ", r->state.id());
+  }
+  if (waiters.empty()) return false;
+  finding.sites.insert(finding.sites.begin(), make_site(capture_stack(2)));
+  finding.message =
+      fmt::format("{} is destroyed while {} wait{} on it ({}); pthread_cond_destroy blocks until they wake",
+                  condition_variable_display_name(cv), finding.threads.size() == 2 ? "a thread" : "threads",
+                  finding.threads.size() == 2 ? "s" : "", waiters);
+  finding.hint =
+      "Wake the waiters (notify under the mutex) and join them before destroying the condition variable.";
+  emit_finding(std::move(finding), severity::report);
+  return true;
 }
 
 }  // namespace
@@ -71,11 +113,22 @@ int pthread_cond_init(pthread_cond_t* cv, const pthread_condattr_t* attributes) 
 }
 
 int pthread_cond_destroy(pthread_cond_t* cv) {
-  if (tls_inside == 0) {
-    inside_scope inside;
-    the_monitor().on_cv_destroyed(reinterpret_cast<std::uint64_t>(cv));
-  }
-  return real.cond_destroy(cv);
+  if (tls_inside != 0) return real.cond_destroy(cv);
+  inside_scope inside;
+  const auto cv_key = reinterpret_cast<std::uint64_t>(cv);
+  the_monitor().on_cv_destroyed(cv_key);
+  thread_record* self = current_thread();
+  if (self == nullptr || g_condition_waiters.load(std::memory_order_relaxed) == 0 ||
+      !report_destroy_while_waited(self, cv_key))
+    return real.cond_destroy(cv);
+  // glibc's pthread_cond_destroy waits for the waiters to wake: the
+  // destroying thread is blocked on the condition variable too, and if
+  // nothing wakes the waiters the watchdog reports the deadlock.
+  begin_wait(self, det::wait_kind::condition, cv_key, false, false, caller_pc(__builtin_return_address(0)));
+  ensure_watchdog();
+  const int result = real.cond_destroy(cv);
+  end_wait(self);
+  return result;
 }
 
 }  // extern "C"

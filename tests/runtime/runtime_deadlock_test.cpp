@@ -121,6 +121,37 @@ TEST_F(deadlock_test, LostWakeupEndsWithExit66AfterGrace) {
               "every thread is blocked with no timeout(.|\n)*condition variable");
 }
 
+// pthread_cond_destroy while a thread waits: glibc 2.36 blocks the destroying
+// thread until the waiter wakes, which here never happens. The destroyer
+// takes the mutex only once the waiter is inside pthread_cond_wait (which
+// releases it), so the order is forced.
+void destroy_waited_condition_variable() {
+  static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+  static bool waiting = false;
+  std::thread waiter([] {
+    pthread_mutex_lock(&m);
+    waiting = true;
+    pthread_cond_wait(&cv, &m);
+    pthread_mutex_unlock(&m);
+  });
+  for (;;) {
+    pthread_mutex_lock(&m);
+    const bool ready = waiting;
+    pthread_mutex_unlock(&m);
+    if (ready) break;
+    std::this_thread::yield();
+  }
+  pthread_cond_destroy(&cv);
+  waiter.join();
+}
+
+TEST_F(deadlock_test, DestroyingAWaitedConditionVariableIsReportedAndEnded) {
+  EXPECT_EXIT(destroy_waited_condition_variable(), ::testing::ExitedWithCode(66),
+              "concheck: destroy-locked(.|\n)*is destroyed while a thread waits on it(.|\n)*"
+              "concheck: deadlock(.|\n)*every thread is blocked");
+}
+
 std::atomic<pthread_t> g_first{};
 std::atomic<pthread_t> g_second{};
 std::latch* g_handles_ready = nullptr;
