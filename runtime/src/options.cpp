@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -92,6 +93,28 @@ constexpr getter path_getter() {
   return [](const options& in) { return in.*Member; };
 }
 
+// A signal a handler can be installed for and that nothing else owns: not
+// SIGKILL/SIGSTOP (uncatchable), not the crash signals, not SIGCONT/SIGTSTP-like
+// job control, not glibc's reserved 32/33 (SIGCANCEL, SIGSETXID).
+std::string set_dump_threads_signal(std::string_view name, std::string_view value, options& out) {
+  int sig = 0;
+  std::string error = parse_int_value(name, value, 0, SIGRTMAX, sig);
+  if (!error.empty()) return error;
+  const bool usable = sig == 0 || (sig >= SIGRTMIN && sig <= SIGRTMAX) || sig == SIGUSR1 || sig == SIGUSR2 ||
+                      sig == SIGQUIT || sig == SIGHUP || sig == SIGINT || sig == SIGTERM || sig == SIGALRM ||
+                      sig == SIGPROF || sig == SIGVTALRM || sig == SIGWINCH || sig == SIGURG ||
+                      sig == SIGPWR || sig == SIGIO || sig == SIGXCPU || sig == SIGXFSZ || sig == SIGTTIN ||
+                      sig == SIGTTOU;
+  if (!usable) {
+    return fmt::format(
+        "option '{}': signal {} cannot be used (uncatchable, a crash or job-control signal, or reserved by "
+        "glibc); use SIGUSR1 ({}), SIGUSR2 ({}), SIGQUIT ({}) or a real-time signal {}..{}",
+        name, sig, SIGUSR1, SIGUSR2, SIGQUIT, SIGRTMIN, SIGRTMAX);
+  }
+  out.dump_threads_signal = sig;
+  return {};
+}
+
 std::string set_format(std::string_view name, std::string_view value, options& out) {
   if (value == "text") {
     out.format = report_format::text;
@@ -167,8 +190,10 @@ const std::array<option_spec, 14> kOptionTable{{
     {"max_frames", "int", "User frames printed per stack in text reports; 0 prints all.",
      int_setter<&options::max_frames, 0, kMaxStackDepth>(), int_getter<&options::max_frames>()},
     {"dump_threads_signal", "int",
-     "Signal number that prints every thread with its held locks and its wait; 0 for none.",
-     int_setter<&options::dump_threads_signal, 0, 64>(), int_getter<&options::dump_threads_signal>()},
+     "Signal number that prints every thread with its held locks and its wait; 0 for none. Uncatchable, "
+     "crash, "
+     "stop and glibc-reserved signals (9, 19, 32, 33, ...) are refused.",
+     set_dump_threads_signal, int_getter<&options::dump_threads_signal>()},
     {"report_thread_leaks", "bool", "Report threads never joined nor detached at exit (thread-not-joined).",
      bool_setter<&options::report_thread_leaks>(), bool_getter<&options::report_thread_leaks>()},
     {"help", "bool", "Print this table to stderr at start and continue.", bool_setter<&options::help>(),

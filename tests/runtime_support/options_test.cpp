@@ -23,7 +23,8 @@ options parse_ok(const char* text) {
   return o;
 }
 
-std::string parse_error(const char* text) {
+std::string parse_error(const std::string& text_string) {
+  const char* text = text_string.c_str();
   options o;
   return parse_options(text, o);
 }
@@ -99,6 +100,17 @@ TEST(options, malformed_values_name_key_and_value) {
   EXPECT_EQ(parse_error("color=sometimes"), "option 'color' expects auto, always or never, got 'sometimes'");
 }
 
+TEST(options, dump_threads_signal_refuses_signals_it_could_not_use) {
+  for (const char* sig : {"9", "19", "11", "6", "32", "33"}) {
+    const std::string error = parse_error(std::string("dump_threads_signal=") + sig);
+    EXPECT_NE(error.find(std::string("signal ") + sig + " cannot be used"), std::string::npos)
+        << sig << ": " << error;
+  }
+  for (const char* sig : {"0", "10", "12", "3", "34", "64"}) {
+    EXPECT_EQ(parse_error(std::string("dump_threads_signal=") + sig), "") << sig;
+  }
+}
+
 TEST(options, malformed_items) {
   EXPECT_EQ(parse_error("halt_on_error"), "expected key=value, got 'halt_on_error'");
   EXPECT_EQ(parse_error("exitcode=1:json"), "expected key=value, got 'json'");
@@ -109,7 +121,7 @@ TEST(options, help_lists_every_option_with_default) {
   const std::string help = options_help(false);
   for (const char* name : {"log_path", "format", "exitcode", "halt_on_error", "suppressions", "color",
                            "deadlock_grace_ms", "stack_depth", "show_internal_frames", "max_frames",
-                           "dump_threads_signal", "report_thread_leaks", "help"}) {
+                           "dump_threads_signal", "report_thread_leaks", "outside_waker_grace_ms", "help"}) {
     EXPECT_THAT(help, HasSubstr(std::string("  ") + name + " ")) << name;
   }
   EXPECT_THAT(help, HasSubstr("default 66"));
