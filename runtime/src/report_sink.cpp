@@ -51,13 +51,16 @@ sink_state& state_locked() {
   return *g_state_ptr;
 }
 
-void write_all(int fd, std::string_view text) noexcept {
+// False (errno set) if not everything could be written.
+bool write_all(int fd, std::string_view text) noexcept {
   while (!text.empty()) {
     const ssize_t n = ::write(fd, text.data(), text.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n == 0) errno = ENOSPC;
+    if (n <= 0) return false;
     text.remove_prefix(static_cast<std::size_t>(n));
   }
+  return true;
 }
 
 void configure_locked(const options& config) {
@@ -106,6 +109,25 @@ int log_fd_locked() {
   return state.log_fd;
 }
 
+// Writes to the log; if the log cannot take it (a full disk, stdout on
+// /dev/full, a closed pipe), warns once on stderr and from then on writes the
+// reports to stderr, this one included, so no report is lost silently.
+void write_log_locked(std::string_view text) {
+  sink_state& state = state_locked();
+  const int fd = log_fd_locked();
+  if (write_all(fd, text) || fd == STDERR_FILENO) return;
+  const int error = errno;
+  const std::string& path = state.config.log_path;
+  write_all(STDERR_FILENO,
+            fmt::format("concheck: warning: cannot write to the log ({}): {}; writing reports to "
+                        "stderr\n",
+                        path.empty() ? "stderr" : path, std::strerror(error)));
+  if (state.log_owned) ::close(state.log_fd);
+  state.log_fd = STDERR_FILENO;
+  state.log_owned = false;
+  write_all(STDERR_FILENO, text);
+}
+
 bool use_color_locked(int fd) {
   const sink_state& state = state_locked();
   switch (state.config.color) {
@@ -123,12 +145,11 @@ bool use_color_locked(int fd) {
 // or a JSON Lines record of its own kind so the log stays valid JSON Lines.
 void write_notice_locked(std::string_view level, const std::string& message) {
   const sink_state& state = state_locked();
-  const int fd = log_fd_locked();
   if (state.config.format == report_format::json) {
-    write_all(fd,
-              detector::render_json_notice("notice", level, message, static_cast<int>(::getpid())) + "\n");
+    write_log_locked(detector::render_json_notice("notice", level, message, static_cast<int>(::getpid())) +
+                     "\n");
   } else {
-    write_all(fd, fmt::format("concheck: {}: {}\n", level, message));
+    write_log_locked(fmt::format("concheck: {}: {}\n", level, message));
   }
 }
 
@@ -142,7 +163,7 @@ void write_summary_at_exit() {
   log_spin_guard guard(g_lock);
   ensure_configured_locked(process_options);
   const std::string summary = summary_locked();
-  if (!summary.empty()) write_all(log_fd_locked(), summary);
+  if (!summary.empty()) write_log_locked(summary);
 }
 
 // Flushes what the program itself buffered in stdio, without waiting for a
@@ -210,13 +231,13 @@ bool emit_finding(detector::finding finding, severity how) {
       const detector::text_options plain{false, config.show_internal_frames, config.max_frames};
       text_report = detector::render_text(finding, plain);
       if (config.format == report_format::json) {
-        write_all(fd, detector::render_json(finding) + "\n");
+        write_log_locked(detector::render_json(finding) + "\n");
       } else if (use_color_locked(fd)) {
         detector::text_options colored = plain;
         colored.color = true;
-        write_all(fd, detector::render_text(finding, colored));
+        write_log_locked(detector::render_text(finding, colored));
       } else {
-        write_all(fd, text_report);
+        write_log_locked(text_report);
       }
       g_reported.fetch_add(1, std::memory_order_relaxed);
       listeners = state.listeners;
@@ -241,7 +262,7 @@ bool emit_finding(detector::finding finding, severity how) {
     {
       log_spin_guard guard(g_lock);
       const std::string summary = summary_locked();
-      if (!summary.empty()) write_all(log_fd_locked(), summary);
+      if (!summary.empty()) write_log_locked(summary);
     }
     end_process(exitcode);
   }
@@ -273,7 +294,7 @@ void log_write(const std::string& text) {
   const options& process_options = get_options();
   log_spin_guard guard(g_lock);
   ensure_configured_locked(process_options);
-  write_all(log_fd_locked(), text);
+  write_log_locked(text);
 }
 
 std::string load_suppressions_file(const std::string& path) {
