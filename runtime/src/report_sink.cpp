@@ -22,6 +22,7 @@
 #include "concheck/detector/render.hpp"
 #include "concheck/detector/suppressions.hpp"
 #include "log_spin_lock.hpp"
+#include "stack_depot.hpp"
 
 namespace concheck::detail {
 namespace {
@@ -37,6 +38,7 @@ struct sink_state {
   bool summary_registered = false;
   std::vector<finding_listener> listeners;
   std::string current_test;
+  bool depot_warned = false;  // the stack-store-full warning was written
 };
 
 // Everything here is constant-initialized, so it works before this file's
@@ -153,6 +155,20 @@ void write_notice_locked(std::string_view level, const std::string& message) {
   }
 }
 
+// Once per process, before the first report whose stacks may be cut short.
+void warn_if_stacks_lost_locked() {
+  sink_state& state = state_locked();
+  if (state.depot_warned) return;
+  const stack_depot_stats stats = get_stack_depot_stats();
+  if (stats.truncated == 0 && stats.dropped == 0) return;
+  state.depot_warned = true;
+  write_notice_locked("warning",
+                      fmt::format("the stack store is full ({} distinct stacks): stacks captured since "
+                                  "keep only their {} innermost frames ({} so far), or none ({} so "
+                                  "far); reports may show fewer frames",
+                                  stats.stacks, kReserveDepth, stats.truncated, stats.dropped));
+}
+
 std::string summary_locked() {
   const sink_state& state = state_locked();
   return state.rules ? state.rules->summary() : std::string();
@@ -226,6 +242,7 @@ bool emit_finding(detector::finding finding, severity how) {
       // Suppressed; counted for the summary.
     } else {
       state.keys.insert(key);
+      warn_if_stacks_lost_locked();
       const int fd = log_fd_locked();
       const options& config = state.config;
       const detector::text_options plain{false, config.show_internal_frames, config.max_frames};

@@ -40,6 +40,7 @@ std::atomic<unsigned char*> g_region{nullptr};
 std::atomic<std::uint32_t> g_next_id{1};  // 0 is kNoStack
 std::atomic<std::uint64_t> g_next_frame{0};
 std::atomic<std::uint64_t> g_dropped{0};
+std::atomic<std::uint64_t> g_truncated{0};
 std::atomic<bool> g_region_failed{false};
 
 // Maps the region on first use. Racing threads each map one; the CAS loser
@@ -84,15 +85,20 @@ bool same_stack(const depot_region& r, std::uint32_t id, std::uint64_t hash, con
          std::memcmp(r.frames + e.first, pcs, count * sizeof(std::uintptr_t)) == 0;
 }
 
-// Allocates and fills an unpublished entry; 0 when the depot is full.
+// Allocates and fills an unpublished entry; 0 when the depot is full up to
+// the limits (the whole depot with `use_reserve`, else all but the reserve).
 std::uint32_t write_entry(const depot_region& r, std::uint64_t hash, const std::uintptr_t* pcs,
-                          std::size_t count) noexcept {
-  if (g_next_id.load(std::memory_order_relaxed) >= kMaxStacks ||
-      g_next_frame.load(std::memory_order_relaxed) + count > kMaxStoredFrames) {
+                          std::size_t count, bool use_reserve) noexcept {
+  const std::uint32_t max_id = use_reserve ? kMaxStacks : kMaxStacks - kReserveStacks;
+  const std::uint64_t max_frame = use_reserve ? kMaxStoredFrames : kMaxStoredFrames - kReserveFrames;
+  if (g_next_id.load(std::memory_order_relaxed) >= max_id ||
+      g_next_frame.load(std::memory_order_relaxed) + count > max_frame) {
     return 0;
   }
   const std::uint32_t id = g_next_id.fetch_add(1, std::memory_order_relaxed);
   const std::uint64_t first = g_next_frame.fetch_add(count, std::memory_order_relaxed);
+  // A racing writer can take ids and frames past the soft limit into the
+  // reserve: harmless, the reserve is what bounds memory.
   if (id >= kMaxStacks || first + count > kMaxStoredFrames) return 0;
   std::memcpy(r.frames + first, pcs, count * sizeof(std::uintptr_t));
   r.entries[id] = stack_entry{hash, static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(count)};
@@ -167,14 +173,11 @@ bool still_valid(const cached_capture& c) noexcept {
 
 }  // namespace
 
-stack_id store_stack(const std::uintptr_t* pcs, std::size_t count) noexcept {
-  count = std::min<std::size_t>(count, static_cast<std::size_t>(kMaxStackDepth));
-  if (pcs == nullptr || count == 0) return kNoStack;
-  unsigned char* base = region_base();
-  if (base == nullptr) {
-    g_dropped.fetch_add(1, std::memory_order_relaxed);
-    return kNoStack;
-  }
+namespace {
+
+// Finds or stores `pcs`; kNoStack if it is not stored and there is no room.
+stack_id find_or_store(unsigned char* base, const std::uintptr_t* pcs, std::size_t count,
+                       bool use_reserve) noexcept {
   const depot_region r = region_of(base);
   const std::uint64_t hash = hash_pcs(pcs, count);
   std::uint32_t mine = 0;  // our written but unpublished entry, if any
@@ -182,7 +185,7 @@ stack_id store_stack(const std::uintptr_t* pcs, std::size_t count) noexcept {
   for (std::uint32_t probes = 0; probes < kSlots; ++probes, slot = (slot + 1) & (kSlots - 1)) {
     std::uint32_t id = r.slots[slot].load(std::memory_order_acquire);
     if (id == 0) {
-      if (mine == 0) mine = write_entry(r, hash, pcs, count);
+      if (mine == 0) mine = write_entry(r, hash, pcs, count, use_reserve);
       if (mine == 0) break;
       if (r.slots[slot].compare_exchange_strong(id, mine, std::memory_order_release,
                                                 std::memory_order_acquire)) {
@@ -193,6 +196,26 @@ stack_id store_stack(const std::uintptr_t* pcs, std::size_t count) noexcept {
     // An entry that loses a race to an equal stack stays unpublished (a few
     // wasted bytes, bounded by the number of racing threads).
     if (same_stack(r, id, hash, pcs, count)) return id;
+  }
+  return kNoStack;
+}
+
+}  // namespace
+
+stack_id store_stack(const std::uintptr_t* pcs, std::size_t count) noexcept {
+  count = std::min<std::size_t>(count, static_cast<std::size_t>(kMaxStackDepth));
+  if (pcs == nullptr || count == 0) return kNoStack;
+  unsigned char* base = region_base();
+  if (base == nullptr) {
+    g_dropped.fetch_add(1, std::memory_order_relaxed);
+    return kNoStack;
+  }
+  if (const stack_id id = find_or_store(base, pcs, count, false)) return id;
+  // The depot is full but for its reserve: keep the innermost frames.
+  const std::size_t kept = std::min<std::size_t>(count, kReserveDepth);
+  if (const stack_id id = find_or_store(base, pcs, kept, true)) {
+    if (kept < count) g_truncated.fetch_add(1, std::memory_order_relaxed);
+    return id;
   }
   g_dropped.fetch_add(1, std::memory_order_relaxed);
   return kNoStack;
@@ -260,6 +283,7 @@ stack_depot_stats get_stack_depot_stats() noexcept {
   stats.stacks = std::min(g_next_id.load(std::memory_order_relaxed), kMaxStacks) - 1;
   stats.frames = std::min<std::uint64_t>(g_next_frame.load(std::memory_order_relaxed), kMaxStoredFrames);
   stats.dropped = g_dropped.load(std::memory_order_relaxed);
+  stats.truncated = g_truncated.load(std::memory_order_relaxed);
   return stats;
 }
 

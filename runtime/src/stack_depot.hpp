@@ -34,16 +34,23 @@ inline constexpr stack_id kNoStack = 0;
 // repeated capture from the same place cost ~40 ns. Storing: O(depth) hash and
 // compare, a few probes.
 // Bounds: at most kMaxStacks distinct stacks and kMaxStoredFrames pcs in all
-// (~19 MiB of address space, touched only as used). Drop policy: once full, a
-// stack not already stored is not stored; capture returns kNoStack (reports
-// then show no stack for that site) and stack_depot_stats().dropped counts it.
+// (~67 MiB of address space, touched only as used). The last kReserveStacks
+// ids and kReserveFrames pcs are a reserve: once the rest is full, a new stack
+// is stored truncated to its innermost kReserveDepth frames (enough to reach
+// the user's frame that a report's site names), counted as `truncated`; once
+// the reserve is full too, it is not stored, capture returns kNoStack and it
+// is counted as `dropped`. The report sink warns once when either happens.
 inline constexpr std::uint32_t kMaxStacks = 1u << 17;
-inline constexpr std::uint32_t kMaxStoredFrames = 1u << 21;
+inline constexpr std::uint32_t kMaxStoredFrames = 1u << 23;
+inline constexpr std::uint32_t kReserveStacks = kMaxStacks / 8;
+inline constexpr std::uint32_t kReserveDepth = 8;
+inline constexpr std::uint32_t kReserveFrames = kReserveStacks * kReserveDepth;
 
 struct stack_depot_stats {
-  std::uint32_t stacks = 0;   // distinct stacks stored
-  std::uint64_t frames = 0;   // pcs stored
-  std::uint64_t dropped = 0;  // captures not stored because the depot was full
+  std::uint32_t stacks = 0;     // distinct stacks stored
+  std::uint64_t frames = 0;     // pcs stored
+  std::uint64_t truncated = 0;  // stacks stored with only their innermost frames (depot nearly full)
+  std::uint64_t dropped = 0;    // captures not stored because the depot was full
 };
 stack_depot_stats get_stack_depot_stats() noexcept;
 

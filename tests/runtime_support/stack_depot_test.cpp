@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "report_sink.hpp"
+
 namespace concheck::detail {
 namespace {
 
@@ -165,6 +167,42 @@ int fill_depot_and_check() {
 // Fills the depot in a child process (it would stay full for later tests).
 TEST(stack_depot_death, full_depot_drops_new_stacks_and_keeps_old_ones) {
   EXPECT_EXIT(std::_Exit(fill_depot_and_check()), ::testing::ExitedWithCode(0), "");
+}
+
+// Fills the depot but for its reserve with deep stacks: a new deep stack is
+// then kept truncated to its innermost frames, and the next report starts
+// with one warning saying so (and only one).
+int fill_with_deep_stacks_and_report() {
+  constexpr std::size_t kDepth = 20;
+  std::uintptr_t pcs[kDepth];
+  for (std::size_t k = 0; k < kDepth; ++k) pcs[k] = 0x4000 + k;
+  // Until the part outside the reserve is full (the process may hold a few
+  // stacks already).
+  for (std::uintptr_t i = 0; get_stack_depot_stats().stacks + 1 < kMaxStacks - kReserveStacks; ++i) {
+    pcs[kDepth - 1] = 0x10000000 + i;
+    store_stack(pcs, kDepth);
+  }
+  pcs[kDepth - 1] = 0x7fff0000;
+  const stack_id cut = store_stack(pcs, kDepth);
+  const auto stats = get_stack_depot_stats();
+  if (cut == kNoStack || stack_pcs(cut).size() != kReserveDepth || stack_pcs(cut).front() != 0x4000 ||
+      stats.truncated != 1 || stats.dropped != 0) {
+    return 1;
+  }
+  for (int n = 0; n < 2; ++n) {
+    detector::finding finding;
+    finding.kind = detector::finding_kind::unlock_not_owned;
+    finding.message = n == 0 ? "first report" : "second report";
+    emit_finding(finding);
+  }
+  return 0;
+}
+
+TEST(stack_depot_death, nearly_full_depot_keeps_innermost_frames_and_warns_once) {
+  EXPECT_EXIT(
+      std::_Exit(fill_with_deep_stacks_and_report()), ::testing::ExitedWithCode(0),
+      "concheck: warning: the stack store is full \\([0-9]+ distinct stacks\\): stacks captured since keep "
+      "only their 8 innermost frames \\(1 so far\\)(.|\n)*first report(.|\n)*second report");
 }
 
 }  // namespace
