@@ -25,17 +25,37 @@ std::string_view base_name(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
+// A demangled C++ function name without its parameter list and qualifiers
+// ("ns::cache::get(int) const" -> "ns::cache::get"), so that a rule names a
+// function as users write it; the name itself when it has none (C functions).
+std::string_view without_parameters(std::string_view function) {
+  std::size_t end = function.size();
+  while (end > 0 && function[end - 1] != ')') --end;  // " const", " &&", ...
+  if (end == 0) return function;
+  int depth = 0;
+  for (std::size_t i = end; i-- > 0;) {
+    if (function[i] == ')') ++depth;
+    if (function[i] == '(' && --depth == 0) return i == 0 ? function : function.substr(0, i);
+  }
+  return function;
+}
+
 // Visits every name a rule can match: each site's own function and file, and
 // every frame's function, file and module (plus base names of paths).
 // Stops early when `visit` returns true.
 template <typename Visit>
 bool any_name(const finding& f, Visit visit) {
   auto path = [&](std::string_view p) { return !p.empty() && (visit(p) || visit(base_name(p))); };
+  auto function = [&](std::string_view fn) {
+    if (fn.empty()) return false;
+    const std::string_view bare = without_parameters(fn);
+    return visit(fn) || (bare.size() != fn.size() && visit(bare));
+  };
   auto in_site = [&](const site& s) {
-    if (!s.function.empty() && visit(s.function)) return true;
+    if (function(s.function)) return true;
     if (path(s.file)) return true;
     for (const auto& fr : s.frames) {
-      if (!fr.function.empty() && visit(fr.function)) return true;
+      if (function(fr.function)) return true;
       if (path(fr.file) || path(fr.module)) return true;
     }
     return false;

@@ -86,6 +86,24 @@ TEST(Suppressions, MatchesFunctionsFilesBaseNamesAndModulesOfEverySite) {
   EXPECT_FALSE(parse_ok("*:main").match(samples::destroy_locked()));  // thread creation is not a site
 }
 
+// Symbolized C++ names carry their parameter lists ("ba()"); a rule names
+// the function as it is written in the source.
+TEST(Suppressions, FunctionNamesMatchWithoutTheirParameterLists) {
+  finding f;
+  f.kind = finding_kind::lock_order_inversion;
+  site s;
+  s.function = "ba()";
+  s.frames.push_back(frame{});
+  s.frames.back().function = "ns::cache::get(std::map<int, int> const&) const";
+  f.sites.push_back(s);
+  EXPECT_TRUE(parse_ok("lock-order-inversion:ba").match(f));
+  EXPECT_TRUE(parse_ok("lock-order-inversion:ba()").match(f));
+  EXPECT_TRUE(parse_ok("lock-order-inversion:ns::cache::get").match(f));
+  EXPECT_TRUE(parse_ok("lock-order-inversion:*::get").match(f));
+  EXPECT_FALSE(parse_ok("lock-order-inversion:b").match(f));
+  EXPECT_FALSE(parse_ok("lock-order-inversion:ns::cache").match(f));
+}
+
 TEST(Suppressions, FirstMatchingRuleCountsAndSummaryListsHits) {
   auto s =
       parse_ok("lock-order-inversion:*legacy*\nlock-order-inversion:*bank*\n*:*rlock*\ndeadlock:nothing\n");
