@@ -61,6 +61,17 @@ if(EXISTS "${_bt_lib}")
       IMPORTED_LOCATION "${_bt_lib}"
       INTERFACE_INCLUDE_DIRECTORIES "${CONCHECK_BACKTRACE_INCLUDE}")
     set(CONCHECK_HAVE_LIBBACKTRACE ON)
+    # Its objects, for the static archive (runtime/CMakeLists.txt): extracted
+    # afresh at every configure, into a folder of their own.
+    set(_bt_objects_dir "${PROJECT_BINARY_DIR}/third_party_objects/libbacktrace")
+    file(REMOVE_RECURSE "${_bt_objects_dir}")
+    file(MAKE_DIRECTORY "${_bt_objects_dir}")
+    execute_process(COMMAND ${CMAKE_AR} x "${_bt_lib}" WORKING_DIRECTORY "${_bt_objects_dir}"
+                    RESULT_VARIABLE _bt_extract ERROR_VARIABLE _bt_extract_error)
+    file(GLOB CONCHECK_LIBBACKTRACE_OBJECTS "${_bt_objects_dir}/*.o")
+    if(NOT _bt_extract EQUAL 0 OR NOT CONCHECK_LIBBACKTRACE_OBJECTS)
+      message(FATAL_ERROR "concheck: cannot extract the objects of ${_bt_lib} with ${CMAKE_AR}: ${_bt_extract_error}")
+    endif()
   endif()
 endif()
 if(NOT CONCHECK_HAVE_LIBBACKTRACE)

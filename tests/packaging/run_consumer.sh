@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Packaging tests: builds a consumer project against concheck and runs it.
-#   run_consumer.sh install  BUILD_DIR SOURCE_DIR WORK_DIR   (cmake --install + find_package + pkg-config)
+#   run_consumer.sh install  BUILD_DIR SOURCE_DIR WORK_DIR   (cmake --install, then a consumer of each
+#                                                             installed target through find_package, and pkg-config)
 #   run_consumer.sh subdir   BUILD_DIR SOURCE_DIR WORK_DIR   (add_subdirectory)
 set -euo pipefail
 mode=$1 build_dir=$2 src_dir=$3 work=$4
 rm -rf "$work" && mkdir -p "$work"
 cxx=$(grep -E '^CMAKE_CXX_COMPILER:' "$build_dir/CMakeCache.txt" | cut -d= -f2)
 
-expect_inversion() {  # the consumer's run must report its AB/BA inversion
-  local out=$1
-  grep -q "consumer linked concheck" "$out" || { echo "FAIL: consumer did not run to the end"; cat "$out"; exit 1; }
+run_program() {  # run_program LOG [ENV=value...] PROGRAM: must exit with status 0
+  local log=$1; shift
+  env "$@" > "$log" 2>&1 || { echo "FAIL: '$*' exited with status $?"; cat "$log"; exit 1; }
+}
+
+expect_inversion() {  # the consumer's run must get to the end and report its AB/BA inversion
+  local out=$1 last_line=${2:-consumer linked concheck}
+  grep -q "$last_line" "$out" || { echo "FAIL: consumer did not run to the end ($out)"; cat "$out"; exit 1; }
   if [[ "${CONCHECK_PACKAGING_EXPECT_REPORT:-1}" == 1 ]]; then
-    grep -q "lock-order-inversion" "$out" || { echo "FAIL: no lock-order-inversion reported"; cat "$out"; exit 1; }
+    grep -q "lock-order-inversion" "$out" || { echo "FAIL: no lock-order-inversion reported ($out)"; cat "$out"; exit 1; }
   fi
 }
 
@@ -27,14 +33,33 @@ case $mode in
           -DCMAKE_CXX_COMPILER="$cxx" > "$work/configure.log" 2>&1 \
       || { cat "$work/configure.log"; exit 1; }
     cmake --build "$work/build" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-    "$work/build/consumer" > "$work/run.log" 2>&1
-    expect_inversion "$work/run.log"
-    # pkg-config: the same program built by hand from the .pc file
+    # concheck::runtime, concheck::runtime_static
+    for program in consumer consumer_static; do
+      run_program "$work/$program.log" "$work/build/$program"
+      expect_inversion "$work/$program.log"
+    done
+    # concheck::preload: a program linked with nothing of concheck, preloaded
+    run_program "$work/consumer_plain.log" LD_PRELOAD="$(cat "$work/build/preload_library.txt")" \
+      "$work/build/consumer_plain"
+    expect_inversion "$work/consumer_plain.log" "consumer ran, linked with nothing of concheck"
+    # concheck::gtest: the inversion fails its own test, the clean test passes
+    status=0
+    "$work/build/consumer_gtest" > "$work/consumer_gtest.log" 2>&1 || status=$?
+    if [[ $status == 0 ]] || ! grep -q "^\[  FAILED  \] consumer.inversion" "$work/consumer_gtest.log" \
+         || ! grep -q "^\[       OK \] consumer.clean" "$work/consumer_gtest.log" \
+         || ! grep -q "lock-order-inversion" "$work/consumer_gtest.log"; then
+      echo "FAIL: concheck::gtest consumer: expected consumer.inversion to fail with a lock-order-inversion"
+      echo "and consumer.clean to pass (exit status $status)"
+      cat "$work/consumer_gtest.log"
+      exit 1
+    fi
+    # pkg-config: the same program built by hand from the .pc file, run with
+    # nothing else set (the .pc file's rpath finds libconcheck.so.0)
     flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs concheck)
     # shellcheck disable=SC2086
-    "$cxx" "$src_dir/tests/packaging/consumer/main.cpp" -o "$work/consumer_pc" $flags -Wl,-rpath,"$prefix/lib"
-    "$work/consumer_pc" > "$work/run_pc.log" 2>&1
-    expect_inversion "$work/run_pc.log"
+    "$cxx" "$src_dir/tests/packaging/consumer/main.cpp" -o "$work/consumer_pc" $flags
+    run_program "$work/consumer_pc.log" -u LD_LIBRARY_PATH "$work/consumer_pc"
+    expect_inversion "$work/consumer_pc.log"
     # the installed tool runs
     "$prefix/bin/concheck" --version | grep -q concheck
     ;;
@@ -42,9 +67,12 @@ case $mode in
     cmake -S "$src_dir/tests/packaging/subdir_consumer" -B "$work/build" -DCONCHECK_SOURCE_DIR="$src_dir" \
           -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O0 > "$work/configure.log" 2>&1 \
       || { cat "$work/configure.log"; exit 1; }
-    cmake --build "$work/build" -j 2 --target consumer > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-    "$work/build/consumer" > "$work/run.log" 2>&1
-    expect_inversion "$work/run.log"
+    cmake --build "$work/build" -j 2 --target consumer consumer_static > "$work/build.log" 2>&1 \
+      || { cat "$work/build.log"; exit 1; }
+    for program in consumer consumer_static; do
+      run_program "$work/$program.log" "$work/build/$program"
+      expect_inversion "$work/$program.log"
+    done
     ;;
   *) echo "usage: $0 install|subdir BUILD_DIR SOURCE_DIR WORK_DIR" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 // The scenario program run as a separate process: unmodified and
-// LD_PRELOADed with libconcheck_preload.so, and linked with the static
-// archive. Findings are read back from JSON Lines (format=json).
+// LD_PRELOADed with libconcheck_preload.so, linked with the static archive,
+// and linked with the shared library. Findings are read back from JSON Lines
+// (format=json).
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -49,6 +50,7 @@ std::vector<variant> variants() {
   return {
       {"preload", std::string("LD_PRELOAD=") + CONCHECK_PRELOAD_LIBRARY, CONCHECK_SCENARIO_PLAIN},
       {"static", "", CONCHECK_SCENARIO_STATIC},
+      {"shared", "", CONCHECK_SCENARIO_SHARED},
   };
 }
 

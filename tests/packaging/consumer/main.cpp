@@ -1,10 +1,13 @@
 // Consumer of concheck: unmodified std:: code taking two locks in both orders,
-// one after the other (no real deadlock). Linked against concheck::runtime, the
-// run reports a lock-order inversion; the packaging test checks that it does.
-#include <concheck/version.hpp>
+// one after the other (no real deadlock). Instrumented by concheck (linked, or
+// LD_PRELOADed when built with CONSUMER_NOT_LINKED), the run reports a
+// lock-order inversion; the packaging test checks that it does.
 #include <cstdio>
 #include <mutex>
 #include <thread>
+#ifndef CONSUMER_NOT_LINKED
+#include <concheck/version.hpp>
+#endif
 
 int main() {
   std::mutex a;
@@ -19,6 +22,10 @@ int main() {
     std::lock_guard<std::mutex> second(a);
   });
   two.join();
+#ifdef CONSUMER_NOT_LINKED
+  std::printf("consumer ran, linked with nothing of concheck\n");
+#else
   std::printf("consumer linked concheck %s\n", concheck::version());
+#endif
   return 0;
 }
