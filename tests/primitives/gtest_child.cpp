@@ -57,8 +57,13 @@ TEST(Findings, Clean) {
 // A user's lock wrapper, out of line: the pthread call returns into it.
 class wrapped_mutex {
  public:
-  [[gnu::noinline]] void lock() { pthread_mutex_lock(&mutex_); }
-  [[gnu::noinline]] void unlock() { pthread_mutex_unlock(&mutex_); }
+  // Checked calls: no tail call, so this frame is on the stack.
+  [[gnu::noinline]] void lock() {
+    if (pthread_mutex_lock(&mutex_) != 0) std::abort();
+  }
+  [[gnu::noinline]] void unlock() {
+    if (pthread_mutex_unlock(&mutex_) != 0) std::abort();
+  }
 
  private:
   pthread_mutex_t mutex_ = PTHREAD_MUTEX_INITIALIZER;

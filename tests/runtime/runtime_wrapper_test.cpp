@@ -6,12 +6,14 @@
 // user's function and line, never the wrapper's. A stress version runs many
 // scenarios through one wrapper class in one process: each is reported.
 //
-// The wrappers are out of line ([[gnu::noinline]]), the hard case: the
-// pthread call then returns into the wrapper, not into inlined user code.
+// The wrappers are out of line ([[gnu::noinline]], no tail calls), the hard
+// case: the pthread call then returns into the wrapper, not into inlined user
+// code, and the wrapper's frames are on every captured stack.
 // Each inversion is forced by running its two halves one after the other on
 // two threads (join in between): no sleeps, no luck.
 #include <pthread.h>
 
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -32,8 +34,15 @@ class Mutex {
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
   ~Mutex() { pthread_mutex_destroy(&mutex_); }
-  [[gnu::noinline]] void lock() { pthread_mutex_lock(&mutex_); }
-  [[gnu::noinline]] void unlock() { pthread_mutex_unlock(&mutex_); }
+  // Checked, as LevelDB's port::Mutex does; the check after the call also
+  // keeps the compiler from turning it into a tail call, so this frame is on
+  // the stack when pthread_mutex_lock runs.
+  [[gnu::noinline]] void lock() {
+    if (pthread_mutex_lock(&mutex_) != 0) std::abort();
+  }
+  [[gnu::noinline]] void unlock() {
+    if (pthread_mutex_unlock(&mutex_) != 0) std::abort();
+  }
   pthread_mutex_t* native() { return &mutex_; }
 
  private:
@@ -43,8 +52,16 @@ class Mutex {
 // A scoped guard over it, LevelDB/Abseil style: `MutexLock l(&mu);`.
 class MutexLock {
  public:
-  [[gnu::noinline]] explicit MutexLock(Mutex* mutex) : mutex_(mutex) { mutex_->lock(); }
-  [[gnu::noinline]] ~MutexLock() { mutex_->unlock(); }
+  // The barrier after the call keeps this frame on the stack (no tail call),
+  // as it is in a build without optimization.
+  [[gnu::noinline]] explicit MutexLock(Mutex* mutex) : mutex_(mutex) {
+    mutex_->lock();
+    asm volatile("" ::: "memory");
+  }
+  [[gnu::noinline]] ~MutexLock() {
+    mutex_->unlock();
+    asm volatile("" ::: "memory");
+  }
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
 
