@@ -34,12 +34,16 @@ class spin_lock {
   std::atomic_flag flag_;
 };
 
+// Open from install() until the test program ends; a closed queue refuses
+// findings, whose reports the caller must then show some other way.
 class finding_queue {
  public:
-  void push(concheck::detail::test_finding finding) {
+  bool push(concheck::detail::test_finding finding) {
     lock_.lock();
-    pending_.push_back(std::move(finding));
+    const bool accepted = open_;
+    if (accepted) pending_.push_back(std::move(finding));
     lock_.unlock();
+    return accepted;
   }
   std::vector<concheck::detail::test_finding> take() {
     lock_.lock();
@@ -48,9 +52,18 @@ class finding_queue {
     lock_.unlock();
     return taken;
   }
+  std::vector<concheck::detail::test_finding> close() {
+    lock_.lock();
+    open_ = false;
+    std::vector<concheck::detail::test_finding> taken = std::move(pending_);
+    pending_.clear();
+    lock_.unlock();
+    return taken;
+  }
 
  private:
   spin_lock lock_;
+  bool open_ = true;
   std::vector<concheck::detail::test_finding> pending_;
 };
 
@@ -64,7 +77,7 @@ void add_failure(const concheck::detail::test_finding& finding, const std::strin
   ADD_FAILURE_AT(file, line) << preface << "concheck reported " << finding.kind << ":\n" << finding.report;
 }
 
-// Writes straight to stderr: the process is about to end, stdio may be locked.
+// Writes straight to stderr: the process may be about to end, stdio may be locked.
 void write_stderr(const std::string& text) noexcept {
   std::size_t written = 0;
   while (written < text.size()) {
@@ -98,6 +111,14 @@ class listener : public testing::EmptyTestEventListener {
   }
 
   void OnTestIterationEnd(const testing::UnitTest& /*unit*/, int /*iteration*/) override { report_strays(); }
+
+  // Nothing can fail a test any more: a report still queued (made after the
+  // last iteration) and not in concheck's log goes to stderr, as will later ones.
+  void OnTestProgramEnd(const testing::UnitTest& /*unit*/) override {
+    for (const concheck::detail::test_finding& finding : queue_.close()) {
+      if (!finding.logged) write_stderr(finding.report);
+    }
+  }
 
  private:
   // Findings reported between tests wait for the iteration's end.
@@ -134,18 +155,27 @@ void install() {
   if (g_installed.exchange(true, std::memory_order_acq_rel)) return;
   // Never freed: findings may arrive until the process ends, from any thread.
   auto* queue = new finding_queue();
-  concheck::detail::add_test_finding_listener([queue](const concheck::detail::test_finding& finding) {
-    if (finding.ends_process) {
-      // The process ends right after this call, before GoogleTest can print
-      // anything: name the test here. (Not "[  FAILED  ]": inside EXPECT_EXIT
-      // this end is the expected outcome.)
-      const std::string test = finding.test.empty() ? std::string("(outside any test)") : finding.test;
-      write_stderr("[ concheck ] " + test + ": concheck reported " + finding.kind +
-                   "; the test program ends now\n");
-      return;
-    }
-    queue->push(finding);
-  });
+  const pid_t installed_in = ::getpid();
+  concheck::detail::add_test_finding_listener(
+      [queue, installed_in](const concheck::detail::test_finding& finding) {
+        if (finding.ends_process) {
+          // The process ends right after this call, before GoogleTest can print
+          // anything: name the test here. (Not "[  FAILED  ]": inside EXPECT_EXIT
+          // this end is the expected outcome.)
+          const std::string test = finding.test.empty() ? std::string("(outside any test)") : finding.test;
+          write_stderr("[ concheck ] " + test + ": concheck reported " + finding.kind +
+                       "; the test program ends now\n");
+          return;
+        }
+        // A death test's child (forked, or re-run with the internal flag) never
+        // reaches the end of its test: its report goes to stderr, where the
+        // parent's matcher reads it. So does one the queue no longer takes.
+        const bool death_test_child =
+            ::getpid() != installed_in || !GTEST_FLAG_GET(internal_run_death_test).empty();
+        if (death_test_child || !queue->push(finding)) {
+          if (!finding.logged) write_stderr(finding.report);
+        }
+      });
   testing::UnitTest::GetInstance()->listeners().Append(new listener(*queue));
 }
 

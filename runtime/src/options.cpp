@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "report_sink.hpp"
+#include "site_frames.hpp"
 
 extern "C" int concheck_runtime_static_anchor;  // runtime_core.cpp
 
@@ -156,8 +157,15 @@ std::string get_color(const options& in) {
   return "auto";
 }
 
+std::string set_wrapper_functions(std::string_view name, std::string_view value, options& out) {
+  std::string error = validate_wrapper_patterns(value);
+  if (!error.empty()) return fmt::format("option '{}': {}", name, error);
+  out.wrapper_functions = std::string(value);
+  return {};
+}
+
 // THE table. Keep entries in the order users should read them.
-const std::array<option_spec, 14> kOptionTable{{
+const std::array<option_spec, 15> kOptionTable{{
     {"log_path", "path",
      "Where reports go: empty or `stderr` for standard error, `stdout`, or a file prefix; "
      "reports then go to `<log_path>.<pid>`. An unwritable path falls back to stderr with one warning.",
@@ -192,6 +200,12 @@ const std::array<option_spec, 14> kOptionTable{{
      bool_setter<&options::show_internal_frames>(), bool_getter<&options::show_internal_frames>()},
     {"max_frames", "int", "User frames printed per stack in text reports; 0 prints all.",
      int_setter<&options::max_frames, 0, kMaxStackDepth>(), int_getter<&options::max_frames>()},
+    {"wrapper_functions", "patterns",
+     "Comma-separated globs (`*` matches any run) naming more lock wrapper functions, matched against a "
+     "frame's qualified function name and each tail of it (`Spinlock*Acquire` matches "
+     "`base::Spinlock::Acquire`); write `*` for `::`, since `:` separates options. A report's sites point "
+     "at the first frame above the wrappers: see docs/reading-reports.md for the built-in rule.",
+     set_wrapper_functions, path_getter<&options::wrapper_functions>()},
     {"dump_threads_signal", "int",
      "Signal number that prints every thread with its held locks and its wait; 0 for none. Uncatchable, "
      "crash, "

@@ -32,6 +32,7 @@ struct options {
   int stack_depth = 32;               // frames captured per stack
   bool show_internal_frames = false;  // show concheck / std frames in reports
   int max_frames = 16;                // user frames printed per stack in text reports (0 = all)
+  std::string wrapper_functions;      // comma-separated globs: more lock wrappers (site_frames.hpp)
   int dump_threads_signal = 0;        // signal number that triggers dump_threads(); 0 = none
   bool report_thread_leaks = false;   // thread-not-joined at exit
   bool help = false;                  // print the option table and continue

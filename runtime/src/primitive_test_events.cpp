@@ -27,20 +27,21 @@ const detector::site* first_site(const detector::finding& finding) {
 }  // namespace
 
 void add_test_finding_listener(std::function<void(const test_finding&)> listener) {
-  add_finding_listener(
-      [listener = std::move(listener)](const detector::finding& finding, const std::string& text_report) {
-        test_finding reduced;
-        reduced.kind = std::string(detector::to_string(finding.kind));
-        reduced.test = finding.test;
-        if (const detector::site* where = first_site(finding)) {
-          reduced.file = where->file;
-          reduced.line = where->line;
-        }
-        reduced.report = text_report;
-        reduced.ends_process = finding.kind == detector::finding_kind::deadlock ||
-                               finding.kind == detector::finding_kind::self_deadlock;
-        listener(reduced);
-      });
+  add_report_listener([listener = std::move(listener)](const detector::finding& finding,
+                                                       const std::string& text_report, bool logged) {
+    test_finding reduced;
+    reduced.kind = std::string(detector::to_string(finding.kind));
+    reduced.test = finding.test;
+    if (const detector::site* where = first_site(finding)) {
+      reduced.file = where->file;
+      reduced.line = where->line;
+    }
+    reduced.report = text_report;
+    reduced.logged = logged;
+    reduced.ends_process = finding.kind == detector::finding_kind::deadlock ||
+                           finding.kind == detector::finding_kind::self_deadlock;
+    listener(reduced);
+  });
 }
 
 void set_running_test(const char* name) {

@@ -14,6 +14,7 @@
 #include "internal_lock.hpp"
 #include "real_functions.hpp"
 #include "report_sink.hpp"
+#include "site_frames.hpp"
 #include "stack_depot.hpp"
 
 namespace concheck::detail {
@@ -161,14 +162,7 @@ detector::site held_lock_site(const detector::held_lock& held) {
   if (caller == nullptr) return site;
   detector::site outer = site_from_pc(reinterpret_cast<std::uintptr_t>(caller));
   site.frames.insert(site.frames.end(), outer.frames.begin(), outer.frames.end());
-  for (const detector::frame& f : site.frames) {
-    if (!f.internal) {
-      site.function = f.function;
-      site.file = f.file;
-      site.line = f.line;
-      break;
-    }
-  }
+  locate_site(site);
   return site;
 }
 

@@ -37,6 +37,7 @@ struct sink_state {
   std::optional<detector::suppressions> rules;
   bool summary_registered = false;
   std::vector<finding_listener> listeners;
+  std::vector<report_listener> report_listeners;
   std::string current_test;
   bool depot_warned = false;  // the stack-store-full warning was written
 };
@@ -224,7 +225,9 @@ bool emit_finding(detector::finding finding, severity how) {
   finding.pid = static_cast<int>(::getpid());
   std::string text_report;
   std::vector<finding_listener> listeners;
+  std::vector<report_listener> report_listeners;
   bool reported = false;
+  bool logged = false;
   int exitcode = 0;
   bool halt = false;
   const options& process_options = get_options();
@@ -243,23 +246,30 @@ bool emit_finding(detector::finding finding, severity how) {
     } else {
       state.keys.insert(key);
       warn_if_stacks_lost_locked();
-      const int fd = log_fd_locked();
       const options& config = state.config;
+      halt = halt || config.halt_on_error;
       const detector::text_options plain{false, config.show_internal_frames, config.max_frames};
       text_report = detector::render_text(finding, plain);
-      if (config.format == report_format::json) {
-        write_log_locked(detector::render_json(finding) + "\n");
-      } else if (use_color_locked(fd)) {
-        detector::text_options colored = plain;
-        colored.color = true;
-        write_log_locked(detector::render_text(finding, colored));
-      } else {
-        write_log_locked(text_report);
+      // Printed once: a report listener shows it unless the process ends now,
+      // or the user asked for a log of their own.
+      logged = state.report_listeners.empty() || halt || config.format == report_format::json ||
+               !config.log_path.empty();
+      if (logged) {
+        const int fd = log_fd_locked();
+        if (config.format == report_format::json) {
+          write_log_locked(detector::render_json(finding) + "\n");
+        } else if (use_color_locked(fd)) {
+          detector::text_options colored = plain;
+          colored.color = true;
+          write_log_locked(detector::render_text(finding, colored));
+        } else {
+          write_log_locked(text_report);
+        }
       }
       g_reported.fetch_add(1, std::memory_order_relaxed);
       listeners = state.listeners;
+      report_listeners = state.report_listeners;
       reported = true;
-      halt = halt || config.halt_on_error;
     }
     if (halt && !reported) {
       write_notice_locked("note", fmt::format("{} ({}) already reported or suppressed; ending the process "
@@ -271,6 +281,13 @@ bool emit_finding(detector::finding finding, severity how) {
     // A listener's exception must not escape into the lock hook that called us.
     try {
       listener(finding, text_report);
+    } catch (...) {
+      write_all(STDERR_FILENO, "concheck: warning: a finding listener threw; ignored\n");
+    }
+  }
+  for (const report_listener& listener : report_listeners) {
+    try {
+      listener(finding, text_report, logged);
     } catch (...) {
       write_all(STDERR_FILENO, "concheck: warning: a finding listener threw; ignored\n");
     }
@@ -289,6 +306,11 @@ bool emit_finding(detector::finding finding, severity how) {
 void add_finding_listener(finding_listener listener) {
   log_spin_guard guard(g_lock);
   state_locked().listeners.push_back(std::move(listener));
+}
+
+void add_report_listener(report_listener listener) {
+  log_spin_guard guard(g_lock);
+  state_locked().report_listeners.push_back(std::move(listener));
 }
 
 void set_current_test(std::string name) {

@@ -5,7 +5,8 @@
 // detector::finding_key) or a suppression matches it, stamps the pid and the
 // current GoogleTest test, renders it (text or JSON Lines, per options) to the
 // log (stderr or log_path.<pid>; an unwritable log_path falls back to stderr
-// with a warning), and notifies listeners (the GoogleTest integration).
+// with a warning; see add_report_listener for the one case it is not logged),
+// and notifies listeners (the GoogleTest integration).
 // A fatal finding (a real deadlock) or halt_on_error then ends the process
 // with options().exitcode via _exit after flushing; the caller must hold none
 // of concheck's internal locks when calling it. A fatal finding that is a
@@ -37,6 +38,17 @@ bool emit_finding(detector::finding finding, severity how = severity::report);
 // the process may end. The GoogleTest integration registers one.
 using finding_listener = std::function<void(const detector::finding&, const std::string& text_report)>;
 void add_finding_listener(finding_listener listener);
+
+// A report listener shows every text report itself (the GoogleTest
+// integration puts it in the test's failure). While one is registered, the
+// text report of a finding that lets the process go on is left out of the log
+// when log_path is not set, so that it is printed once; `logged` tells the
+// listener whether the log got it, and a listener that cannot show a report it
+// was handed with logged == false must write it to stderr itself. Fatal
+// findings, halt_on_error, format=json and a set log_path log as usual.
+using report_listener =
+    std::function<void(const detector::finding&, const std::string& text_report, bool logged)>;
+void add_report_listener(report_listener listener);
 
 // The name of the test now running ("Suite.Name"), stamped on findings; set by
 // the GoogleTest integration, "" outside tests.

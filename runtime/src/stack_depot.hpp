@@ -74,8 +74,8 @@ std::vector<std::uintptr_t> stack_pcs(stack_id id);
 // frames inside concheck and the standard library.
 std::vector<detector::frame> symbolize_stack(stack_id id);
 
-// A detector::site from a stack: its first non-internal frame gives
-// file/line/function (the innermost frame if all are internal); `frames` holds
+// A detector::site from a stack: its first frame that is neither internal nor
+// a lock wrapper gives file/line/function (site_frames.hpp); `frames` holds
 // every frame. An empty site for kNoStack. Symbolizing is done at report time
 // only (symbolize.hpp: costs, caching, the `internal` rules).
 detector::site make_site(stack_id id);

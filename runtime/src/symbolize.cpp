@@ -1,5 +1,6 @@
 // Report-time symbolization with gcc's libbacktrace and dladdr; the rules that
-// mark frames `internal`; symbolize_stack() and make_site() of stack_depot.hpp.
+// mark frames `internal`; symbolize_stack() and make_site() of stack_depot.hpp
+// (whose choice of frame is site_frames.hpp's).
 #include "symbolize.hpp"
 
 #include <cxxabi.h>
@@ -15,6 +16,7 @@
 
 #include "backtrace.h"
 #include "log_spin_lock.hpp"
+#include "site_frames.hpp"
 #include "stack_depot.hpp"
 
 namespace concheck::detail {
@@ -262,17 +264,7 @@ std::vector<detector::frame> symbolize_stack(stack_id id) {
 detector::site make_site(stack_id id) {
   detector::site site;
   site.frames = symbolize_stack(id);
-  if (site.frames.empty()) return site;
-  const detector::frame* chosen = &site.frames.front();
-  for (const detector::frame& f : site.frames) {
-    if (!f.internal) {
-      chosen = &f;
-      break;
-    }
-  }
-  site.function = chosen->function;
-  site.file = chosen->file;
-  site.line = chosen->line;
+  locate_site(site);
   return site;
 }
 

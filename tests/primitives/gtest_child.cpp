@@ -3,6 +3,8 @@
 // are clean, and the parent checks each one's verdict and attribution.
 // It prints "EXPECTED_SITE file:line" for the site the failure must point at.
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include <concheck/concheck.hpp>
 #include <concheck/gtest.hpp>
@@ -23,7 +25,7 @@ int lock_in_order(concheck::mutex& first, concheck::mutex& second, const char* t
   concheck::thread worker(concheck::thread_name(thread), [&] {
     std::lock_guard<concheck::mutex> hold_first(first);
     second.lock();
-    second_line = __LINE__;
+    second_line = __LINE__ - 1;
     second.unlock();
   });
   worker.join();
@@ -50,6 +52,60 @@ TEST(Findings, Clean) {
   concheck::mutex m("clean");
   std::lock_guard<concheck::mutex> guard(m);
   SUCCEED();
+}
+
+// A user's lock wrapper, out of line: the pthread call returns into it.
+class wrapped_mutex {
+ public:
+  // Checked calls: no tail call, so this frame is on the stack.
+  [[gnu::noinline]] void lock() {
+    if (pthread_mutex_lock(&mutex_) != 0) std::abort();
+  }
+  [[gnu::noinline]] void unlock() {
+    if (pthread_mutex_unlock(&mutex_) != 0) std::abort();
+  }
+
+ private:
+  pthread_mutex_t mutex_ = PTHREAD_MUTEX_INITIALIZER;
+};
+
+int wrapped_in_order(wrapped_mutex& first, wrapped_mutex& second, const char* thread) {
+  int second_line = 0;
+  concheck::thread worker(concheck::thread_name(thread), [&] {
+    std::lock_guard<wrapped_mutex> hold_first(first);
+    std::lock_guard<wrapped_mutex> hold_second(second);
+    second_line = __LINE__ - 1;
+  });
+  worker.join();
+  return second_line;
+}
+
+// The failure points at the user's line, not at the wrapper's lock().
+TEST(Wrapped, LockOrderInversion) {
+  wrapped_mutex a;
+  wrapped_mutex b;
+  wrapped_in_order(a, b, "one");
+  print_expected_site(wrapped_in_order(b, a, "two"));
+}
+
+// A death test's child never reaches the end of its test: its report must
+// reach stderr, where the parent's matcher reads it (both death test styles).
+void inversion_then_exit() {
+  concheck::mutex a("death_a");
+  concheck::mutex b("death_b");
+  lock_in_order(a, b, "one");
+  lock_in_order(b, a, "two");
+  ::_exit(3);
+}
+
+TEST(DeathTests, ReportReachesTheMatcherThreadsafe) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(inversion_then_exit(), testing::ExitedWithCode(3), "SUMMARY: concheck: lock-order-inversion");
+}
+
+TEST(DeathTests, ReportReachesTheMatcherFast) {
+  GTEST_FLAG_SET(death_test_style, "fast");
+  EXPECT_EXIT(inversion_then_exit(), testing::ExitedWithCode(3), "SUMMARY: concheck: lock-order-inversion");
 }
 
 void ab_ba_deadlock() {

@@ -68,6 +68,49 @@ TEST(GtestIntegration, FindingsCarryTheirTestAndDeadlocksNameIt) {
       << deadlock.err;
 }
 
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Issue 9 item 11: the report is printed once, in the test's failure, not
+// again on stderr; with log_path set it goes to that log as well.
+TEST(GtestIntegration, ReportIsPrintedOnceInTheFailure) {
+  const auto child = run_child({CONCHECK_GTEST_CHILD, "--gtest_filter=Findings.LockOrderInversion"});
+  EXPECT_EQ(child.exit_code, 1) << child.out << child.err;
+  const std::string summary = "SUMMARY: concheck: lock-order-inversion";
+  EXPECT_EQ(count(child.out, summary), 1u) << child.out;
+  EXPECT_EQ(count(child.err, summary), 0u) << child.err;
+
+  const auto logged = run_child({CONCHECK_GTEST_CHILD, "--gtest_filter=Findings.LockOrderInversion"},
+                                {"CONCHECK_OPTIONS=log_path=stderr"});
+  EXPECT_EQ(logged.exit_code, 1) << logged.out << logged.err;
+  EXPECT_EQ(count(logged.out, summary), 1u) << logged.out;
+  EXPECT_EQ(count(logged.err, summary), 1u) << logged.err;
+}
+
+TEST(GtestIntegration, DeathTestChildrenStillPrintTheirReports) {
+  const auto child = run_child({CONCHECK_GTEST_CHILD, "--gtest_filter=DeathTests.*"});
+  EXPECT_EQ(child.exit_code, 0) << child.out << child.err;
+  EXPECT_NE(child.out.find("[  PASSED  ] 2 tests"), std::string::npos) << child.out << child.err;
+}
+
+// Issue 9 item 1: locks taken through a user's wrapper class fail the test at
+// the user's line, and the report's SUMMARY names it, not the wrapper.
+TEST(GtestIntegration, WrappedLocksFailAtTheUsersLine) {
+  const auto child = run_child({CONCHECK_GTEST_CHILD, "--gtest_filter=Wrapped.LockOrderInversion"});
+  EXPECT_EQ(child.exit_code, 1) << child.out << child.err;
+  const std::string site = basename_site(expected_site(child.out));
+  ASSERT_FALSE(site.empty()) << child.out;
+  const std::regex failure(site + ": Failure\\n(Failed\\n)?concheck reported lock-order-inversion");
+  EXPECT_TRUE(std::regex_search(child.out, failure)) << "expected a failure at " << site << "\n" << child.out;
+  const std::size_t summary = child.out.find("SUMMARY: concheck: lock-order-inversion " + site + " in ");
+  ASSERT_NE(summary, std::string::npos) << child.out;
+  const std::string summary_line = child.out.substr(summary, child.out.find('\n', summary) - summary);
+  EXPECT_EQ(summary_line.find("wrapped_mutex"), std::string::npos) << summary_line;
+}
+
 TEST(GtestIntegration, CleanTestsPass) {
   const auto child = run_child({CONCHECK_GTEST_CHILD, "--gtest_filter=Findings.Clean:Findings.AfterFinding"});
   EXPECT_EQ(child.exit_code, 0) << child.out << child.err;

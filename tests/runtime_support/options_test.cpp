@@ -45,7 +45,7 @@ TEST(options, parses_every_key) {
   const options o = parse_ok(
       "log_path=/tmp/x:format=json:exitcode=7:halt_on_error=1:suppressions=/tmp/s.supp:color=always:"
       "deadlock_grace_ms=250:stack_depth=8:show_internal_frames=true:max_frames=0:dump_threads_signal=10:"
-      "report_thread_leaks=1:help=0");
+      "report_thread_leaks=1:wrapper_functions=Spinlock*Acquire,take_lock:help=0");
   EXPECT_EQ(o.log_path, "/tmp/x");
   EXPECT_EQ(o.format, report_format::json);
   EXPECT_EQ(o.exitcode, 7);
@@ -58,6 +58,7 @@ TEST(options, parses_every_key) {
   EXPECT_EQ(o.max_frames, 0);
   EXPECT_EQ(o.dump_threads_signal, 10);
   EXPECT_TRUE(o.report_thread_leaks);
+  EXPECT_EQ(o.wrapper_functions, "Spinlock*Acquire,take_lock");
   EXPECT_FALSE(o.help);
 }
 
@@ -98,6 +99,7 @@ TEST(options, malformed_values_name_key_and_value) {
             "option 'deadlock_grace_ms' expects an integer in [1, 3600000], got '0'");
   EXPECT_EQ(parse_error("format=xml"), "option 'format' expects text or json, got 'xml'");
   EXPECT_EQ(parse_error("color=sometimes"), "option 'color' expects auto, always or never, got 'sometimes'");
+  EXPECT_EQ(parse_error("wrapper_functions=a,,b"), "option 'wrapper_functions': empty pattern in 'a,,b'");
 }
 
 TEST(options, dump_threads_signal_refuses_signals_it_could_not_use) {
@@ -119,9 +121,10 @@ TEST(options, malformed_items) {
 
 TEST(options, help_lists_every_option_with_default) {
   const std::string help = options_help(false);
-  for (const char* name : {"log_path", "format", "exitcode", "halt_on_error", "suppressions", "color",
-                           "deadlock_grace_ms", "stack_depth", "show_internal_frames", "max_frames",
-                           "dump_threads_signal", "report_thread_leaks", "outside_waker_grace_ms", "help"}) {
+  for (const char* name :
+       {"log_path", "format", "exitcode", "halt_on_error", "suppressions", "color", "deadlock_grace_ms",
+        "stack_depth", "show_internal_frames", "max_frames", "dump_threads_signal", "report_thread_leaks",
+        "outside_waker_grace_ms", "wrapper_functions", "help"}) {
     EXPECT_THAT(help, HasSubstr(std::string("  ") + name + " ")) << name;
   }
   EXPECT_THAT(help, HasSubstr("default 66"));

@@ -21,11 +21,16 @@ struct test_finding {
   int line = 0;
   std::string report;         // the rendered text report
   bool ends_process = false;  // a real deadlock: the process ends after the listeners ran
+  bool logged = true;         // the report was also written to concheck's log
 };
 
 // Calls `listener` for every finding reported from now on (not duplicates or
 // suppressed ones), from the reporting thread, with none of concheck's
 // internal locks held. The listener must not block on the program's locks.
+// Registering one makes the listener the place reports are shown: a finding
+// that lets the process go on is then not written to the log unless
+// `log_path` is set (logged == false), and the listener must show the report
+// (in a test failure) or, when it cannot, write it to stderr itself.
 void add_test_finding_listener(std::function<void(const test_finding&)> listener);
 
 // Names the test now running ("Suite.Name"; "" or nullptr between tests).
