@@ -302,7 +302,7 @@ std::size_t reported_count() noexcept {
 
 void emit_notice(std::string_view level, const std::string& message) {
   const options& process_options = get_options();
-  log_spin_guard guard(g_lock);
+  internal_guard guard(g_lock);
   ensure_configured_locked(process_options);
   write_notice_locked(level, message);
 }
