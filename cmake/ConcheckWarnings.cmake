@@ -14,6 +14,9 @@ if(CONCHECK_SANITIZE)
     # std::function/std::regex code: false positives we cannot fix.
     -Wno-maybe-uninitialized)
   target_link_options(concheck_project_options INTERFACE -fsanitize=address,undefined)
+  # The sanitizer build also checks the order of concheck's own locks
+  # (detector/include/concheck/detector/internal_lock.hpp), as debug builds do.
+  target_compile_definitions(concheck_project_options INTERFACE CONCHECK_CHECK_LOCK_ORDER=1)
 endif()
 
 function(concheck_project_code target)

@@ -103,7 +103,7 @@ std::string describe(const edge& e, const witness& w) {
 
 }  // namespace
 
-void check_lock_order(const program& p, std::vector<diagnostic>& out) {
+void check_lock_order(const program& p, const analysis_options&, rule_output& out) {
   edge_map edges = build_edges(p);
   std::map<std::string, std::vector<std::string>> next;
   for (const auto& [key, e] : edges) next[key.first].push_back(key.second);
@@ -162,7 +162,6 @@ void check_lock_order(const program& p, std::vector<diagnostic>& out) {
       order += (i ? " -> " : "") + path[(first + i) % path.size()]->from.display;
     }
     diagnostic d;
-    d.rule = "lock-order-inversion";
     d.where = mw.where;
     if (path.size() == 2) {
       d.message = fmt::format(
@@ -180,7 +179,7 @@ void check_lock_order(const program& p, std::vector<diagnostic>& out) {
       d.notes.push_back(note{ow.where, describe(oe, ow) + " here, in '" + ow.function + "'"});
       if (ow.via_call) d.notes.push_back(note{ow.inner, fmt::format("'{}' acquired here", oe.to.display)});
     }
-    out.push_back(std::move(d));
+    out.add(std::move(d.where), std::move(d.message), std::move(d.notes));
   }
 }
 

@@ -6,7 +6,7 @@
 
 namespace concheck::analyzer::detail {
 
-void check_cv_wait_no_loop(const program& p, std::vector<diagnostic>& out) {
+void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_output& out) {
   for (const auto& [id, f] : p.functions) {
     // A function named wait* that waits once is a condition-variable wrapper
     // (its callers loop or pass a predicate): its callers are what to check.
@@ -15,44 +15,35 @@ void check_cv_wait_no_loop(const program& p, std::vector<diagnostic>& out) {
     if (name.rfind("wait", 0) == 0) continue;
     for (const auto& w : f->cv_waits) {
       if (w.has_predicate || w.in_loop) continue;
-      out.push_back(diagnostic{
-          "cv-wait-no-loop",
-          w.where,
-          "condition variable wait without a predicate and outside a loop: a spurious or stolen wakeup "
-          "continues with the condition false; use wait(lock, predicate) or re-check in a while loop",
-          {}});
+      out.add(w.where,
+              "condition variable wait without a predicate and outside a loop: a spurious or stolen wakeup "
+              "continues with the condition false; use wait(lock, predicate) or re-check in a while loop");
     }
   }
 }
 
-void check_thread_not_joined(const program& p, std::vector<diagnostic>& out) {
+void check_thread_not_joined(const program& p, const analysis_options&, rule_output& out) {
   for (const auto& [id, f] : p.functions) {
     for (const auto& t : f->unjoined_threads) {
-      out.push_back(diagnostic{
-          "thread-not-joined",
-          t.where,
-          fmt::format(
-              "std::thread '{}' is never joined, detached or moved in '{}': destroying it while joinable "
-              "calls std::terminate (use std::jthread or join it)",
-              t.name, f->display),
-          {}});
+      out.add(t.where,
+              fmt::format(
+                  "std::thread '{}' is never joined, detached or moved in '{}': destroying it while joinable "
+                  "calls std::terminate (use std::jthread or join it)",
+                  t.name, f->display));
     }
   }
 }
 
-void check_blocking_under_lock(const program& p, std::vector<diagnostic>& out) {
+void check_blocking_under_lock(const program& p, const analysis_options&, rule_output& out) {
   for (const auto& [id, f] : p.functions) {
     const auto& req = p.required_must.at(id);
     for (const auto& b : f->blocking) {
       auto held = lock_union(b.held.must, req);
       if (held.empty()) continue;
-      out.push_back(diagnostic{
-          "blocking-under-lock",
-          b.where,
-          fmt::format("blocking call '{}' while holding {}: every thread waiting for the lock waits "
-                      "for it too",
-                      b.what, quoted_list(held)),
-          {}});
+      out.add(b.where,
+              fmt::format("blocking call '{}' while holding {}: every thread waiting for the lock waits "
+                          "for it too",
+                          b.what, quoted_list(held)));
     }
   }
 }

@@ -69,7 +69,8 @@ bool holds_any(const std::vector<lock_name>& held, const std::vector<lock_name>&
 
 }  // namespace
 
-void check_unprotected_writes(const program& p, bool raw, std::vector<diagnostic>& out) {
+void check_unprotected_writes(const program& p, const analysis_options& options, rule_output& out) {
+  const bool raw = options.raw_unprotected_writes;
   std::map<std::string, std::vector<located_access>> by_var;
   for (const auto& [id, f] : p.functions) {
     const auto& req = p.required_may.at(id);
@@ -110,13 +111,11 @@ void check_unprotected_writes(const program& p, bool raw, std::vector<diagnostic
       if (!w.access->write) continue;
       if (!v.guarded_by.empty()) {
         if (holds_any(w.held, v.guarded_by)) continue;
-        diagnostic d{"unprotected-write",
-                     w.access->where,
-                     fmt::format("write to '{}' without holding {}, which guards it", v.display,
-                                 quoted_list(v.guarded_by)),
-                     {note{v.declared, fmt::format("'{}' is declared GUARDED_BY {} here", v.display,
-                                                   quoted_list(v.guarded_by))}}};
-        out.push_back(std::move(d));
+        out.add(w.access->where,
+                fmt::format("write to '{}' without holding {}, which guards it", v.display,
+                            quoted_list(v.guarded_by)),
+                {note{v.declared, fmt::format("'{}' is declared GUARDED_BY {} here", v.display,
+                                              quoted_list(v.guarded_by))}});
         continue;
       }
       if (!w.held.empty() || (w.roots.empty() && !raw)) continue;  // protected, or never concurrent
@@ -126,14 +125,11 @@ void check_unprotected_writes(const program& p, bool raw, std::vector<diagnostic
         for (const auto& l : witness->held) {
           if (l.id == best) lock = &l;
         }
-        diagnostic d{
-            "unprotected-write",
-            w.access->where,
-            fmt::format("write to '{}' without holding a lock; elsewhere it is accessed with '{}' held",
-                        v.display, lock->display),
-            {note{witness->access->where,
-                  fmt::format("'{}' is accessed here with '{}' held", v.display, lock->display)}}};
-        out.push_back(std::move(d));
+        out.add(w.access->where,
+                fmt::format("write to '{}' without holding a lock; elsewhere it is accessed with '{}' held",
+                            v.display, lock->display),
+                {note{witness->access->where,
+                      fmt::format("'{}' is accessed here with '{}' held", v.display, lock->display)}});
         continue;
       }
       // No lock anywhere: report only a write that really meets another access.
@@ -168,10 +164,9 @@ void check_unprotected_writes(const program& p, bool raw, std::vector<diagnostic
       } else if (!raw) {
         continue;
       }
-      out.push_back(diagnostic{
-          "unprotected-write", w.access->where,
-          fmt::format("write to '{}' without holding a lock, while other threads access it", v.display),
-          std::move(notes)});
+      out.add(w.access->where,
+              fmt::format("write to '{}' without holding a lock, while other threads access it", v.display),
+              std::move(notes));
     }
   }
 }

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "concheck/detector/internal_lock.hpp"
 #include "concheck/detector/lock_order_graph.hpp"
 #include "monitor_internal.hpp"
 
@@ -48,7 +49,7 @@ void remove_value(std::vector<lock_id>& values, lock_id value) {
 }  // namespace
 
 struct monitor::impl {
-  spin_lock lock;
+  detail::internal_lock lock{detail::lock_rank::monitor};
   lock_order_graph graph;
   std::unordered_map<edge_key, edge_payload, edge_key_hash> edges;
   std::unordered_map<lock_id, std::vector<lock_id>> successors;  // every known edge, for forgetting
@@ -357,7 +358,7 @@ before_lock_result monitor::before_lock(monitor_thread& thread, const lock_event
   std::vector<lock_id> gates;
   auto record = [&](bool may_insert) {
     bool new_edges = false;
-    spin_guard guard(impl_->lock);
+    detail::internal_guard guard(impl_->lock);
     for (std::size_t i = 0; i < held.size(); ++i) {
       if (!pending[i]) continue;
       const held_lock& h = held[i];
@@ -412,7 +413,7 @@ bool monitor::before_unlock(monitor_thread& thread, lock_id lock) noexcept {
 }
 
 void monitor::on_lock_destroyed(lock_id lock) {
-  spin_guard guard(impl_->lock);
+  detail::internal_guard guard(impl_->lock);
   impl& state = *impl_;
   if (state.graph.has_node(lock)) state.graph.remove_node(lock);
   if (auto it = state.successors.find(lock); it != state.successors.end()) {
@@ -449,7 +450,7 @@ void monitor::on_lock_destroyed(lock_id lock) {
 cv_check monitor::cv_wait_begin(monitor_thread& thread, std::uint64_t cv, lock_id mutex) {
   cv_check check;
   if (thread.index_of(mutex) == kNotFound) check.misuse = cv_misuse::mutex_not_held;
-  spin_guard guard(impl_->lock);
+  detail::internal_guard guard(impl_->lock);
   auto& binding = impl_->cvs[cv];
   if (binding.waiters > 0 && binding.mutex != mutex) {
     if (check.misuse == cv_misuse::none) check.misuse = cv_misuse::two_mutexes;
@@ -462,14 +463,14 @@ cv_check monitor::cv_wait_begin(monitor_thread& thread, std::uint64_t cv, lock_i
 }
 
 void monitor::cv_wait_end(std::uint64_t cv) noexcept {
-  spin_guard guard(impl_->lock);
+  detail::internal_guard guard(impl_->lock);
   auto it = impl_->cvs.find(cv);
   if (it == impl_->cvs.end()) return;
   if (--it->second.waiters == 0) impl_->cvs.erase(it);
 }
 
 void monitor::on_cv_destroyed(std::uint64_t cv) noexcept {
-  spin_guard guard(impl_->lock);
+  detail::internal_guard guard(impl_->lock);
   impl_->cvs.erase(cv);
 }
 
@@ -490,15 +491,15 @@ void monitor::reacquire_after_wait(monitor_thread& thread, const held_lock& entr
   thread.end_change();
 }
 
-void monitor::lock_for_fork() noexcept {
+void monitor::lock_for_fork() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
   impl_->lock.lock();
 }
-void monitor::unlock_after_fork() noexcept {
+void monitor::unlock_after_fork() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
   impl_->lock.unlock();
 }
 
 monitor_stats monitor::stats() {
-  spin_guard guard(impl_->lock);
+  detail::internal_guard guard(impl_->lock);
   monitor_stats out;
   out.graph_nodes = impl_->graph.node_count();
   out.graph_edges = impl_->graph.edge_count();

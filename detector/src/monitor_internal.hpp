@@ -5,7 +5,6 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <thread>
 
 #include "concheck/detector/monitor.hpp"
 
@@ -53,37 +52,5 @@ inline constexpr std::size_t kNotFound = static_cast<std::size_t>(-1);
   }
   return kNotFound;
 }
-
-// The monitor's internal lock: a test-and-test-and-set spin lock that yields
-// after a short spin. Guards only short slow paths; never a pthread object, so
-// it is safe inside interposed pthread functions.
-class spin_lock {
- public:
-  void lock() noexcept {
-    for (int spins = 0;; ++spins) {
-      if (!locked_.exchange(true, std::memory_order_acquire)) return;
-      while (locked_.load(std::memory_order_relaxed)) {
-        if (spins++ > 64) std::this_thread::yield();
-      }
-    }
-  }
-  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
-  // After fork in the child (only the forking thread survives).
-  void reset() noexcept { locked_.store(false, std::memory_order_relaxed); }
-
- private:
-  std::atomic<bool> locked_{false};
-};
-
-class spin_guard {
- public:
-  explicit spin_guard(spin_lock& lock) noexcept : lock_(lock) { lock_.lock(); }
-  ~spin_guard() { lock_.unlock(); }
-  spin_guard(const spin_guard&) = delete;
-  spin_guard& operator=(const spin_guard&) = delete;
-
- private:
-  spin_lock& lock_;
-};
 
 }  // namespace concheck::detector

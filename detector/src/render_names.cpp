@@ -2,8 +2,6 @@
 // every renderer so text, DOT and listeners use the same words.
 #include <fmt/format.h>
 
-#include <array>
-
 #include "concheck/detector/render.hpp"
 
 namespace concheck::detector {
@@ -121,38 +119,14 @@ std::string thread_display_name(const finding& finding, std::uint64_t thread_id)
 }
 
 std::string_view default_hint(finding_kind kind) noexcept {
-  static constexpr std::array<std::string_view, 12> kHints{{
-      // lock_order_inversion
-      "acquire these locks in one global order, or take them together with std::scoped_lock",
-      // deadlock
-      "each thread waits for a lock another holds: acquire locks in one global order, or "
-      "together with std::scoped_lock",
-      // self_deadlock
-      "release the lock before calling code that takes it again, or use std::recursive_mutex",
-      // unlock_not_owned
-      "unlock only in the thread that locked; prefer std::lock_guard/std::unique_lock over "
-      "manual unlock()",
-      // destroy_locked
-      "unlock (and join the threads using it) before the lock is destroyed or its memory freed",
-      // thread_exit_holding_lock
-      "release every lock before the thread function returns; use RAII guards",
-      // cv_wait_unlocked
-      "wait with std::unique_lock on the one mutex that guards the condition's state",
-      // data_race
-      "protect both accesses with the same mutex, or make the variable std::atomic",
-      // uncaught_exception
-      "catch exceptions inside the thread function and hand them over (std::promise / "
-      "std::exception_ptr)",
-      // assertion_failure
-      "the assertion failed in this interleaving: check what the other threads can do "
-      "between its reads",
-      // thread_not_joined
-      "join or detach every std::thread before it is destroyed (std::jthread joins itself)",
-      // step_bound_exceeded
-      "a thread spins without progress: wait on a condition variable instead, or raise the "
-      "step bound",
-  }};
-  return kHints[static_cast<std::size_t>(kind)];
+  switch (kind) {
+#define CONCHECK_FINDING_KIND(enumerator, name, headline, hint, ...) \
+  case finding_kind::enumerator:                                     \
+    return hint;
+#include "concheck/detector/finding_kinds.inc"
+#undef CONCHECK_FINDING_KIND
+  }
+  return {};
 }
 
 std::string_view hint_for(const finding& finding) noexcept {

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <iterator>
 #include <string_view>
 
@@ -173,26 +172,15 @@ struct writer {
   // What sites[i] means for each kind (the runtime fills them in this order;
   // see docs/report-format.md "sites").
   static std::string_view site_label(finding_kind kind, std::size_t index) {
-    struct labels {
-      std::string_view first;
-      std::string_view second;
-    };
-    static constexpr std::array<labels, 12> kLabels{{
-        {"Closing acquisition at", "Also at"},                // lock_order_inversion
-        {"Blocked at", "Also at"},                            // deadlock
-        {"Locked again at", "First acquired at"},             // self_deadlock
-        {"Unlocked at", "Locked at"},                         // unlock_not_owned
-        {"Destroyed at", "Locked at"},                        // destroy_locked
-        {"Acquired (never released) at", "Thread ended at"},  // thread_exit_holding_lock
-        {"Waited at", "Earlier wait with another mutex at"},  // cv_wait_unlocked
-        {"Access at", "Conflicting earlier access at"},       // data_race
-        {"Thrown at", "Also at"},                             // uncaught_exception
-        {"Failed at", "Also at"},                             // assertion_failure
-        {"Thread created at", "Also at"},                     // thread_not_joined
-        {"Last step at", "Also at"},                          // step_bound_exceeded
-    }};
-    const auto& entry = kLabels[static_cast<std::size_t>(kind)];
-    return index == 0 ? entry.first : index == 1 ? entry.second : std::string_view("Also at");
+    if (index > 1) return "Also at";
+    switch (kind) {
+#define CONCHECK_FINDING_KIND(enumerator, name, headline, hint, first_site, second_site) \
+  case finding_kind::enumerator:                                                         \
+    return index == 0 ? first_site : second_site;
+#include "concheck/detector/finding_kinds.inc"
+#undef CONCHECK_FINDING_KIND
+    }
+    return "Also at";
   }
 
   // A site belongs to threads[i] when there is one per site, or to the only thread.

@@ -7,7 +7,7 @@
 #include <new>
 #include <unordered_map>
 
-#include "internal_lock.hpp"
+#include "concheck/detector/internal_lock.hpp"
 #include "runtime_core.hpp"
 #include "thread_registry.hpp"
 
@@ -17,11 +17,11 @@ constinit std::atomic<std::size_t> g_live_locks{0};
 
 namespace {
 
-constinit internal_lock g_table_lock;
-constinit lock_record* g_chunks[kMaxChunks] = {};  // table lock
-constinit lock_record* g_free_records = nullptr;   // table lock
-constinit std::size_t g_chunks_used = 0;           // table lock
-constinit std::uint64_t g_next_lock_id = 1;        // table lock
+constinit internal_lock g_table_lock{lock_rank::lock_table};
+constinit lock_record* g_chunks[kMaxChunks] CONCHECK_GUARDED_BY(g_table_lock) = {};
+constinit lock_record* g_free_records CONCHECK_GUARDED_BY(g_table_lock) = nullptr;
+constinit std::size_t g_chunks_used CONCHECK_GUARDED_BY(g_table_lock) = 0;
+constinit std::uint64_t g_next_lock_id CONCHECK_GUARDED_BY(g_table_lock) = 1;
 
 struct tables {
   std::unordered_map<std::uintptr_t, lock_record*> by_address;
@@ -35,8 +35,8 @@ tables& the_tables() {
   return *instance;
 }
 
-// A free record, or a new chunk's worth of them (table lock held).
-lock_record* allocate_record() noexcept {
+// A free record, or a new chunk's worth of them.
+lock_record* allocate_record() noexcept CONCHECK_REQUIRES(g_table_lock) {
   if (g_free_records == nullptr) {
     if (g_chunks_used == kMaxChunks) return nullptr;
     void* memory = mmap(nullptr, sizeof(lock_record) * kChunkSize, PROT_READ | PROT_WRITE,
@@ -264,11 +264,11 @@ void locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) no
   }
 }
 
-void lock_registry_lock_for_fork() noexcept {
+void lock_registry_lock_for_fork() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
   g_table_lock.lock();
 }
 
-void lock_registry_unlock_after_fork(bool child) noexcept {
+void lock_registry_unlock_after_fork(bool child) noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
   if (child) {
     g_table_lock.reset_after_fork();
   } else {

@@ -8,10 +8,10 @@
 #include <new>
 #include <unordered_map>
 
+#include "concheck/detector/internal_lock.hpp"
 #include "concheck/detector/render.hpp"
 #include "concheck/mutex.hpp"
 #include "concheck/registry.hpp"
-#include "internal_lock.hpp"
 #include "real_functions.hpp"
 #include "report_sink.hpp"
 #include "site_frames.hpp"
@@ -59,7 +59,7 @@ struct cv_description {
   bool any = false;
 };
 
-constinit internal_lock g_cv_lock;
+constinit internal_lock g_cv_lock{lock_rank::cv_names};
 // Allocated once and never freed: usable during static destruction.
 std::unordered_map<std::uint64_t, cv_description>& cv_table() {
   static auto* table = new std::unordered_map<std::uint64_t, cv_description>();

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "concheck/detector/finding_key.hpp"
+#include "concheck/detector/internal_lock.hpp"
 #include "concheck/detector/render.hpp"
 #include "concheck/detector/suppressions.hpp"
-#include "log_spin_lock.hpp"
 #include "stack_depot.hpp"
 
 namespace concheck::detail {
@@ -45,8 +45,8 @@ struct sink_state {
 // Everything here is constant-initialized, so it works before this file's
 // dynamic initializers have run (get_options() runs from a load-time
 // constructor and loads suppressions into the sink).
-constinit log_spin_lock g_lock;               // guards the sink_state
-constinit sink_state* g_state_ptr = nullptr;  // created on first use, never destroyed
+constinit internal_lock g_lock{lock_rank::report_sink};  // guards the sink_state
+constinit sink_state* g_state_ptr = nullptr;             // created on first use, never destroyed
 constinit std::atomic<std::size_t> g_reported{0};
 
 sink_state& state_locked() {
@@ -177,7 +177,7 @@ std::string summary_locked() {
 
 void write_summary_at_exit() {
   const options& process_options = get_options();
-  log_spin_guard guard(g_lock);
+  internal_guard guard(g_lock);
   ensure_configured_locked(process_options);
   const std::string summary = summary_locked();
   if (!summary.empty()) write_log_locked(summary);
@@ -232,7 +232,7 @@ bool emit_finding(detector::finding finding, severity how) {
   bool halt = false;
   const options& process_options = get_options();
   {
-    log_spin_guard guard(g_lock);
+    internal_guard guard(g_lock);
     ensure_configured_locked(process_options);
     sink_state& state = state_locked();
     if (finding.test.empty()) finding.test = state.current_test;
@@ -294,7 +294,7 @@ bool emit_finding(detector::finding finding, severity how) {
   }
   if (halt) {
     {
-      log_spin_guard guard(g_lock);
+      internal_guard guard(g_lock);
       const std::string summary = summary_locked();
       if (!summary.empty()) write_log_locked(summary);
     }
@@ -304,17 +304,17 @@ bool emit_finding(detector::finding finding, severity how) {
 }
 
 void add_finding_listener(finding_listener listener) {
-  log_spin_guard guard(g_lock);
+  internal_guard guard(g_lock);
   state_locked().listeners.push_back(std::move(listener));
 }
 
 void add_report_listener(report_listener listener) {
-  log_spin_guard guard(g_lock);
+  internal_guard guard(g_lock);
   state_locked().report_listeners.push_back(std::move(listener));
 }
 
 void set_current_test(std::string name) {
-  log_spin_guard guard(g_lock);
+  internal_guard guard(g_lock);
   state_locked().current_test = std::move(name);
 }
 
@@ -324,14 +324,14 @@ std::size_t reported_count() noexcept {
 
 void emit_notice(std::string_view level, const std::string& message) {
   const options& process_options = get_options();
-  log_spin_guard guard(g_lock);
+  internal_guard guard(g_lock);
   ensure_configured_locked(process_options);
   write_notice_locked(level, message);
 }
 
 void log_write(const std::string& text) {
   const options& process_options = get_options();
-  log_spin_guard guard(g_lock);
+  internal_guard guard(g_lock);
   ensure_configured_locked(process_options);
   write_log_locked(text);
 }
@@ -356,7 +356,7 @@ std::string load_suppressions_file(const std::string& path) {
   ::close(fd);
   detector::suppressions::parse_result parsed = detector::suppressions::parse(text, path);
   if (!parsed) return fmt::format("invalid suppressions file: {}", parsed.error);
-  log_spin_guard guard(g_lock);
+  internal_guard guard(g_lock);
   sink_state& state = state_locked();
   state.rules = std::move(*parsed.value);
   if (!state.summary_registered) {
@@ -367,12 +367,12 @@ std::string load_suppressions_file(const std::string& path) {
 }
 
 void configure_report_sink(const options& config) {
-  log_spin_guard guard(g_lock);
+  internal_guard guard(g_lock);
   configure_locked(config);
 }
 
 std::string suppressions_summary() {
-  log_spin_guard guard(g_lock);
+  internal_guard guard(g_lock);
   return summary_locked();
 }
 

@@ -12,8 +12,8 @@
 // of concheck's internal locks when calling it. A fatal finding that is a
 // duplicate or suppressed still ends the process (its threads cannot go on),
 // with a one-line note instead of the report.
-// Thread-safe: one internal spin lock (log_spin_lock.hpp), never a pthread
-// object; output is written with write(2), so nothing is buffered in stdio.
+// Thread-safe: one internal lock (rank report_sink, internal_lock.hpp), never a
+// pthread object; output is written with write(2), so nothing is buffered in stdio.
 // Listeners are called after that lock is released.
 #pragma once
 

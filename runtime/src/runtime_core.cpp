@@ -14,22 +14,24 @@ namespace concheck::detail {
 namespace {
 
 constinit std::atomic<int> g_init_state{0};  // 0 none, 1 running, 2 done
-constinit internal_lock g_monitor_create_lock;
+constinit internal_lock g_monitor_create_lock{lock_rank::monitor_create};
 
-void before_fork() noexcept {
+// The fork handlers hold the registry, lock-table and monitor locks (in their
+// rank order) across fork().
+void before_fork() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
   inside_scope inside;
   registry_lock().lock();
   lock_registry_lock_for_fork();
   the_monitor().lock_for_fork();
 }
 
-void after_fork_parent() noexcept {
+void after_fork_parent() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
   the_monitor().unlock_after_fork();
   lock_registry_unlock_after_fork(false);
   registry_lock().unlock();
 }
 
-void after_fork_child() noexcept {
+void after_fork_child() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
   the_monitor().unlock_after_fork();
   lock_registry_unlock_after_fork(true);
   registry_after_fork_child();  // resets the registry lock

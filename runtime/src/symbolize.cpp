@@ -15,7 +15,7 @@
 #include <unordered_map>
 
 #include "backtrace.h"
-#include "log_spin_lock.hpp"
+#include "concheck/detector/internal_lock.hpp"
 #include "site_frames.hpp"
 #include "stack_depot.hpp"
 
@@ -29,7 +29,7 @@ struct symbolizer_cache {
   std::unordered_map<std::uintptr_t, std::vector<detector::frame>> frames_by_pc;
   std::string self_exe;
 };
-constinit log_spin_lock g_lock;  // guards everything below
+constinit internal_lock g_lock{lock_rank::symbolizer};  // guards everything below
 constinit backtrace_state* g_state = nullptr;
 constinit bool g_state_tried = false;
 constinit symbolizer_cache* g_cache_ptr = nullptr;
@@ -241,7 +241,7 @@ bool is_internal_frame(const detector::frame& frame) {
 }
 
 std::vector<detector::frame> symbolize_pc(std::uintptr_t pc, bool is_return_address) {
-  log_spin_guard guard(g_lock);
+  internal_guard guard(g_lock);
   const std::uintptr_t key = pc ^ (is_return_address ? 0 : (std::uintptr_t{1} << 63));
   auto& cache = cache_locked().frames_by_pc;
   auto found = cache.find(key);

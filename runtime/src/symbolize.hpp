@@ -6,8 +6,8 @@
 // come from dladdr(3) for every frame, so a report can be symbolized offline
 // (`addr2line -Cfie <module> <offset>`) even when debug info is missing here.
 // One libbacktrace state, created lazily (threaded mode) and never freed.
-// Results are cached per pc under the report path's spin lock (log_spin_lock),
-// never a user-visible lock. Cost, measured here (tests/runtime_support
+// Results are cached per pc under the symbolizer's internal lock
+// (internal_lock.hpp), never a user-visible lock. Cost, measured here (tests/runtime_support
 // prints it): the first call reads the debug info of the modules it touches
 // (tens to hundreds of ms); a cached pc costs a hash lookup.
 #pragma once

@@ -18,9 +18,9 @@ __thread int tls_inside __attribute__((tls_model("initial-exec"))) = 0;
 
 namespace {
 
-constinit internal_lock g_registry_lock;
+constinit internal_lock g_registry_lock{lock_rank::thread_registry};
 constinit std::atomic<thread_record*> g_all{nullptr};
-constinit thread_record* g_free = nullptr;          // registry lock
+constinit thread_record* g_free CONCHECK_GUARDED_BY(g_registry_lock) = nullptr;
 constinit std::atomic<std::uint64_t> g_next_id{1};  // T0 is reserved for the main thread
 constinit std::atomic<std::size_t> g_live{0};
 constinit pthread_key_t g_exit_key = 0;
@@ -127,7 +127,7 @@ void on_thread_key_destroyed(void* value) noexcept {
 
 }  // namespace
 
-internal_lock& registry_lock() noexcept {
+internal_lock& registry_lock() noexcept CONCHECK_RETURN_CAPABILITY(g_registry_lock) {
   return g_registry_lock;
 }
 
@@ -287,7 +287,9 @@ void end_wait(thread_record* self) noexcept {
   self->state.end_change();
 }
 
-void registry_after_fork_child() noexcept {
+// No analysis: in the forked child only this thread exists, so the registry
+// lock (just reset) guards nothing from anyone.
+void registry_after_fork_child() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
   g_registry_lock.reset_after_fork();
   condition_variables_after_fork_child();
   thread_record* self = tls_thread;

@@ -13,7 +13,7 @@
 // that only grows at its head (release store), so other threads can walk it
 // with no lock (to build wait-for snapshots and dumps); fields they read are
 // atomics guarded by the owner's seqlock (monitor_thread::sequence()).
-// Locking: the registry lock (internal_lock) serializes allocation, reuse,
+// Locking: the registry lock (an internal_lock) serializes allocation, reuse,
 // naming and fork; never held while calling user code or reporting.
 #pragma once
 
@@ -24,9 +24,9 @@
 #include <source_location>
 #include <string>
 
+#include "concheck/detector/internal_lock.hpp"
 #include "concheck/detector/monitor.hpp"
 #include "concheck/detector/wait_for_graph.hpp"
-#include "internal_lock.hpp"
 #include "stack_depot.hpp"
 
 namespace concheck::detail {

@@ -200,13 +200,14 @@ inline finding long_cycle(int length = 42) {
 // One minimal finding of every kind, for properties all layouts share.
 inline std::vector<finding> one_of_each_kind() {
   std::vector<finding> all;
-  for (int k = 0; k <= static_cast<int>(finding_kind::step_bound_exceeded); ++k) {
+  int k = 0;
+  for (finding_kind kind : kAllFindingKinds) {
     finding f;
-    f.kind = static_cast<finding_kind>(k);
+    f.kind = kind;
     f.message = "sample";
     f.threads = {{1, "worker", creation_site("main", "/src/all.cpp", 3)}};
     f.locks = {{2, "m", "concheck::mutex", 0, {}}};
-    f.sites = {user_site("work", "/src/all.cpp", 10 + k)};
+    f.sites = {user_site("work", "/src/all.cpp", 10 + k++)};
     all.push_back(std::move(f));
   }
   return all;

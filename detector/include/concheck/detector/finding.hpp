@@ -21,19 +21,19 @@ namespace concheck::detector {
 
 inline constexpr int kReportSchemaVersion = 1;
 
+// The kinds and everything said about each (name, headline, hint, site
+// labels) are one list: finding_kinds.inc.
 enum class finding_kind : std::uint8_t {
-  lock_order_inversion,
-  deadlock,
-  self_deadlock,
-  unlock_not_owned,
-  destroy_locked,
-  thread_exit_holding_lock,
-  cv_wait_unlocked,
-  data_race,
-  uncaught_exception,
-  assertion_failure,
-  thread_not_joined,
-  step_bound_exceeded,
+#define CONCHECK_FINDING_KIND(enumerator, ...) enumerator,
+#include "concheck/detector/finding_kinds.inc"
+#undef CONCHECK_FINDING_KIND
+};
+
+// Every kind, in the enum's order.
+inline constexpr finding_kind kAllFindingKinds[] = {
+#define CONCHECK_FINDING_KIND(enumerator, ...) finding_kind::enumerator,
+#include "concheck/detector/finding_kinds.inc"
+#undef CONCHECK_FINDING_KIND
 };
 
 // Stable name, e.g. "lock-order-inversion".
