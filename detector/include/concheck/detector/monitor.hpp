@@ -194,6 +194,9 @@ class monitor_thread {
     std::atomic<stack_ref> stack{0};
     std::atomic<std::uint32_t> depth{0};
     std::atomic<std::uint8_t> mode{0};
+    // The monitor's id for the held locks up to and including this one (0:
+    // not known yet). Owner thread only; not part of a snapshot.
+    std::atomic<std::uint64_t> context{0};
 
     held_lock load() const noexcept {
       held_lock out;
@@ -210,6 +213,7 @@ class monitor_thread {
       stack.store(entry.stack, std::memory_order_relaxed);
       depth.store(entry.depth, std::memory_order_relaxed);
       mode.store(static_cast<std::uint8_t>(entry.mode), std::memory_order_relaxed);
+      context.store(0, std::memory_order_relaxed);  // the sequence below changed
     }
   };
 
@@ -307,10 +311,14 @@ struct cv_check {
 };
 
 struct monitor_stats {
+  // The graph's nodes are locks and contexts; its edges stand for
+  // acquisitions (monitor.cpp): graph_edges counts the acquisitions in the
+  // order, edge_payloads all of them including refused (cycle-closing) ones.
   std::size_t graph_nodes = 0;
   std::size_t graph_edges = 0;
-  std::size_t edge_payloads = 0;  // edges known, including refused (cycle-closing) ones
+  std::size_t edge_payloads = 0;
   std::size_t refused_edges = 0;
+  std::size_t contexts = 0;  // distinct held-lock sequences recorded
   std::size_t cv_bindings = 0;
   std::size_t reported_cycles = 0;
 };
