@@ -5,9 +5,11 @@
 // slot holds the node's rank and its in/out adjacency vectors. Every edge is
 // also in one hash set keyed by (from slot, to slot), so "is this edge already
 // known" (the common case: the same two locks nested again) is one hash probe.
-// Ranks are unique across slots and a freed slot keeps its rank for the next
-// node placed in it: a node without edges is consistent with any rank, so
-// reuse never needs a reorder.
+// Ranks are unique: each node placed in a slot (new or reused) takes the next
+// value of a counter, so a new node is ranked after all others and the edges
+// into it (the monitor's context nodes get theirs at once) need no search.
+// Side edges live in their own adjacency and hash set and never take part in
+// ranks.
 #include "concheck/detector/lock_order_graph.hpp"
 
 #include <algorithm>
@@ -42,12 +44,18 @@ struct lock_order_graph::impl {
     bool alive = false;
     std::vector<slot_t> out;
     std::vector<slot_t> in;
+    std::vector<slot_t> side_out;  // side edges (outside the order)
+    std::vector<slot_t> side_in;
   };
 
   std::vector<slot> slots;
   std::vector<slot_t> free_slots;
   std::unordered_map<node, slot_t> index;
   std::unordered_set<std::uint64_t> edges;
+  std::unordered_set<std::uint64_t> side_edges;
+  // Every node placed in a slot gets the next rank, so it is ranked after
+  // every other node: edges into a new node never need a reorder.
+  std::uint64_t next_rank = 0;
 
   // Scratch for the searches, kept to avoid reallocating on every reorder.
   std::vector<char> visited;
@@ -56,6 +64,13 @@ struct lock_order_graph::impl {
   std::vector<slot_t> delta_backward;
   std::vector<slot_t> work;
   std::vector<std::uint64_t> merged_ranks;
+  // search_from(): 0-1 breadth-first search state, valid for search_epoch.
+  std::vector<std::uint32_t> search_mark;
+  std::vector<std::uint32_t> search_dist;
+  std::vector<slot_t> search_parent;
+  std::vector<slot_t> search_deque;  // a deque in a vector: [front, back)
+  std::uint32_t search_epoch = 0;
+  slot_t search_start = kNoSlot;
 
   slot_t find(node n) const {
     auto it = index.find(n);
@@ -72,10 +87,13 @@ struct lock_order_graph::impl {
     } else {
       s = static_cast<slot_t>(slots.size());
       slots.emplace_back();
-      slots.back().rank = s;  // ranks start unique and stay a permutation of slot numbers
       visited.push_back(0);
       parent.push_back(kNoSlot);
+      search_mark.push_back(0);
+      search_dist.push_back(0);
+      search_parent.push_back(kNoSlot);
     }
+    slots[s].rank = next_rank++;  // unique: reorders only permute ranks already given
     slots[s].id = n;
     slots[s].alive = true;
     it->second = s;
@@ -220,13 +238,115 @@ void lock_order_graph::remove_node(node n) {
     g.edges.erase(edge_key(pred, x));
     erase_value(g.slots[pred].out, x);
   }
+  for (slot_t succ : s.side_out) {
+    g.side_edges.erase(edge_key(x, succ));
+    erase_value(g.slots[succ].side_in, x);
+  }
+  for (slot_t pred : s.side_in) {
+    g.side_edges.erase(edge_key(pred, x));
+    erase_value(g.slots[pred].side_out, x);
+  }
   // Release the memory too: a run with millions of short-lived locks must not
   // keep the adjacency capacity of every lock it ever saw.
   std::vector<slot_t>().swap(s.out);
   std::vector<slot_t>().swap(s.in);
+  std::vector<slot_t>().swap(s.side_out);
+  std::vector<slot_t>().swap(s.side_in);
   s.alive = false;
   g.index.erase(n);
   g.free_slots.push_back(x);
+}
+
+void lock_order_graph::add_side_edge(node from, node to) {
+  impl& g = *impl_;
+  const slot_t x = g.get_or_create(from);
+  const slot_t y = g.get_or_create(to);
+  if (!g.side_edges.insert(edge_key(x, y)).second) return;
+  g.slots[x].side_out.push_back(y);
+  g.slots[y].side_in.push_back(x);
+}
+
+void lock_order_graph::remove_side_edge(node from, node to) {
+  impl& g = *impl_;
+  const slot_t x = g.find(from);
+  const slot_t y = g.find(to);
+  if (x == kNoSlot || y == kNoSlot || g.side_edges.erase(edge_key(x, y)) == 0) return;
+  erase_value(g.slots[x].side_out, y);
+  erase_value(g.slots[y].side_in, x);
+}
+
+bool lock_order_graph::has_side_edge(node from, node to) const {
+  const slot_t x = impl_->find(from);
+  const slot_t y = impl_->find(to);
+  return x != kNoSlot && y != kNoSlot && impl_->side_edges.count(edge_key(x, y)) != 0;
+}
+
+std::size_t lock_order_graph::search_from(node from, node free_tag) {
+  impl& g = *impl_;
+  const slot_t start = g.find(from);
+  g.search_start = start;
+  if (++g.search_epoch == 0) {  // wrapped: forget every old mark
+    std::fill(g.search_mark.begin(), g.search_mark.end(), 0);
+    g.search_epoch = 1;
+  }
+  if (start == kNoSlot) return 0;
+  const std::uint32_t epoch = g.search_epoch;
+  // 0-1 breadth-first search: a free edge's target goes to the front of the
+  // deque, a costly one's to the back. The deque lives in a vector with room
+  // for twice the slots (each slot is pushed at most twice: once per
+  // improvement of its distance, which can only go from d+1 to d).
+  const std::size_t room = 2 * g.slots.size() + 2;
+  if (g.search_deque.size() < 2 * room) g.search_deque.resize(2 * room);
+  std::size_t front = room;
+  std::size_t back = room;
+  g.search_deque[back++] = start;
+  g.search_mark[start] = epoch;
+  g.search_dist[start] = 0;
+  g.search_parent[start] = kNoSlot;
+  std::size_t visits = 0;
+  auto relax = [&](slot_t at, slot_t next) {
+    const std::uint32_t cost = (g.slots[next].id & free_tag) != 0 ? 0 : 1;
+    const std::uint32_t dist = g.search_dist[at] + cost;
+    if (g.search_mark[next] == epoch && g.search_dist[next] <= dist) return;
+    g.search_mark[next] = epoch;
+    g.search_dist[next] = dist;
+    g.search_parent[next] = at;
+    if (cost == 0) {
+      g.search_deque[--front] = next;
+    } else {
+      g.search_deque[back++] = next;
+    }
+  };
+  while (front != back) {
+    const slot_t at = g.search_deque[front++];
+    const auto& entry = g.slots[at];
+    visits += entry.out.size() + entry.side_out.size();
+    for (slot_t next : entry.out) relax(at, next);
+    for (slot_t next : entry.side_out) relax(at, next);
+  }
+  return visits;
+}
+
+std::vector<lock_order_graph::node> lock_order_graph::path_from_search(node to) const {
+  const impl& g = *impl_;
+  std::vector<node> path;
+  const slot_t end = g.find(to);
+  if (end == kNoSlot || g.search_start == kNoSlot || g.search_mark[end] != g.search_epoch) return path;
+  for (slot_t s = end; s != kNoSlot; s = g.search_parent[s]) path.push_back(g.slots[s].id);
+  std::reverse(path.begin(), path.end());
+  return path;
+}
+
+void lock_order_graph::all_successors(node n, std::vector<node>& out) const {
+  out.clear();
+  const slot_t x = impl_->find(n);
+  if (x == kNoSlot) return;
+  for (slot_t s : impl_->slots[x].out) out.push_back(impl_->slots[s].id);
+  for (slot_t s : impl_->slots[x].side_out) out.push_back(impl_->slots[s].id);
+}
+
+std::size_t lock_order_graph::side_edge_count() const {
+  return impl_->side_edges.size();
 }
 
 bool lock_order_graph::has_node(node n) const {
@@ -282,12 +402,15 @@ bool lock_order_graph::check_invariants() const {
   const impl& g = *impl_;
   std::unordered_set<std::uint64_t> ranks;
   std::size_t edge_total = 0;
+  std::size_t side_total = 0;
   for (slot_t s = 0; s < g.slots.size(); ++s) {
     const auto& entry = g.slots[s];
     if (!ranks.insert(entry.rank).second) return false;  // ranks must stay unique
     if (g.visited[s] != 0) return false;                 // scratch marks must be cleared
     if (!entry.alive) {
-      if (!entry.out.empty() || !entry.in.empty()) return false;
+      if (!entry.out.empty() || !entry.in.empty() || !entry.side_out.empty() || !entry.side_in.empty()) {
+        return false;
+      }
       continue;
     }
     auto it = g.index.find(entry.id);
@@ -298,8 +421,13 @@ bool lock_order_graph::check_invariants() const {
       if (std::count(g.slots[next].in.begin(), g.slots[next].in.end(), s) != 1) return false;
       ++edge_total;
     }
+    for (slot_t next : entry.side_out) {
+      if (!g.slots[next].alive || g.side_edges.count(edge_key(s, next)) == 0) return false;
+      ++side_total;
+    }
   }
-  return edge_total == g.edges.size() && g.index.size() + g.free_slots.size() == g.slots.size();
+  return edge_total == g.edges.size() && side_total == g.side_edges.size() &&
+         g.index.size() + g.free_slots.size() == g.slots.size();
 }
 
 }  // namespace concheck::detector

@@ -2,288 +2,10 @@
 #include "concheck/detector/monitor.hpp"
 
 #include <algorithm>
-#include <unordered_map>
-#include <unordered_set>
 
-#include "concheck/detector/internal_lock.hpp"
-#include "concheck/detector/lock_order_graph.hpp"
-#include "monitor_internal.hpp"
+#include "monitor_state.hpp"
 
 namespace concheck::detector {
-namespace {
-
-struct edge_key {
-  lock_id from = 0;
-  lock_id to = 0;
-  bool operator==(const edge_key&) const = default;
-};
-
-struct edge_key_hash {
-  std::size_t operator()(const edge_key& key) const noexcept {
-    return static_cast<std::size_t>(mix64(key.from * 0x100000001b3ULL ^ key.to));
-  }
-};
-
-// What the monitor remembers about one order edge.
-struct edge_payload {
-  thread_id thread = 0;  // first occurrence
-  stack_ref from_stack = 0;
-  stack_ref to_stack = 0;
-  std::uintptr_t from_pc = 0;
-  bool first_from_shared = false;
-  bool first_to_shared = false;
-  bool from_exclusive_seen = false;  // some occurrence held `from` exclusively
-  bool to_exclusive_seen = false;    // some occurrence requested `to` exclusively
-  bool in_graph = false;             // false: refused because it closes a cycle
-  std::vector<lock_id> gates;        // sorted; exclusive locks held at every occurrence
-};
-
-void remove_value(std::vector<lock_id>& values, lock_id value) {
-  auto it = std::find(values.begin(), values.end(), value);
-  if (it != values.end()) {
-    *it = values.back();
-    values.pop_back();
-  }
-}
-
-}  // namespace
-
-struct monitor::impl {
-  detail::internal_lock lock{detail::lock_rank::monitor};
-  lock_order_graph graph;
-  std::unordered_map<edge_key, edge_payload, edge_key_hash> edges;
-  std::unordered_map<lock_id, std::vector<lock_id>> successors;  // every known edge, for forgetting
-  std::unordered_map<lock_id, std::vector<lock_id>> predecessors;
-  std::vector<edge_key> refused;
-  std::unordered_set<std::uint64_t> reported;
-  struct cv_binding {
-    lock_id mutex = 0;
-    std::uint32_t waiters = 0;
-  };
-  std::unordered_map<std::uint64_t, cv_binding> cvs;
-
-  // One occurrence of held -> wanted. Appends any cycle it makes reportable.
-  void record_edge(const held_lock& held, const lock_event& event, thread_id thread, stack_ref stack,
-                   std::vector<lock_id>& gates, std::vector<std::vector<cycle_edge_view>>& out);
-  // Re-checks a refused edge: inserts it if its cycle is gone, reports its cycle if reportable.
-  void evaluate_refused(const edge_key& key, std::vector<std::vector<cycle_edge_view>>& out);
-  void evaluate_all_refused(const edge_key* skip, std::vector<std::vector<cycle_edge_view>>& out);
-  void evaluate_cycle(const edge_key& closing, const std::vector<lock_id>& path,
-                      std::vector<std::vector<cycle_edge_view>>& out);
-  // evaluate_cycle on the shortest cycle; if that one is not reportable
-  // (gated, reader-reader, already reported), a bounded search of the other
-  // cycles through `closing`.
-  void evaluate_closing(const edge_key& closing, const std::vector<lock_id>& shortest,
-                        std::vector<std::vector<cycle_edge_view>>& out);
-  void evaluate_alternatives(const edge_key& closing, std::vector<std::vector<cycle_edge_view>>& out);
-  // For a new graph edge a -> b: every refused x -> y with b ->* x and
-  // y ->* a closes the cycle a -> b ->* x -> y ->* a.
-  void evaluate_through_refused(const edge_key& added, std::vector<std::vector<cycle_edge_view>>& out);
-};
-
-void monitor::impl::evaluate_through_refused(const edge_key& added,
-                                             std::vector<std::vector<cycle_edge_view>>& out) {
-  // Breadth-first search over every recorded edge (graph and refused) from
-  // `to` back to `from`: the shortest cycle through the new edge. O(edges),
-  // paid only while refused edges exist, i.e. after a potential deadlock was
-  // already found.
-  std::unordered_map<lock_id, lock_id> parent;
-  std::vector<lock_id> frontier{added.to};
-  parent.emplace(added.to, added.to);
-  bool found = false;
-  while (!frontier.empty() && !found) {
-    std::vector<lock_id> next;
-    for (lock_id at : frontier) {
-      auto it = successors.find(at);
-      if (it == successors.end()) continue;
-      for (lock_id to : it->second) {
-        if (!parent.emplace(to, at).second) continue;
-        if (to == added.from) {
-          found = true;
-          break;
-        }
-        next.push_back(to);
-      }
-      if (found) break;
-    }
-    frontier = std::move(next);
-  }
-  if (!found) return;
-  std::vector<lock_id> path{added.from};
-  for (lock_id at = added.from; at != added.to;) {
-    at = parent[at];
-    path.push_back(at);
-  }
-  std::reverse(path.begin(), path.end());  // to ->* from
-  evaluate_closing(added, path, out);
-}
-
-void monitor::impl::record_edge(const held_lock& held, const lock_event& event, thread_id thread,
-                                stack_ref stack, std::vector<lock_id>& gates,
-                                std::vector<std::vector<cycle_edge_view>>& out) {
-  const edge_key key{held.lock, event.lock};
-  const bool from_exclusive = held.mode == lock_mode::exclusive;
-  const bool to_exclusive = event.mode == lock_mode::exclusive;
-  auto [it, inserted] = edges.try_emplace(key);
-  edge_payload& edge = it->second;
-  bool weakened = false;
-  if (inserted) {
-    edge.thread = thread;
-    edge.from_stack = held.stack;
-    edge.from_pc = held.pc;
-    edge.to_stack = stack;
-    edge.first_from_shared = !from_exclusive;
-    edge.first_to_shared = !to_exclusive;
-    edge.from_exclusive_seen = from_exclusive;
-    edge.to_exclusive_seen = to_exclusive;
-    edge.gates = gates;
-    successors[key.from].push_back(key.to);
-    predecessors[key.to].push_back(key.from);
-    std::vector<lock_id> path;
-    if (graph.insert_edge(key.from, key.to, &path)) {
-      edge.in_graph = true;
-      // The graph holds no refused edge, so a cycle through this edge and a
-      // refused one is not visible to it: look for them explicitly.
-      if (!refused.empty()) evaluate_through_refused(key, out);
-    } else {
-      refused.push_back(key);
-      evaluate_closing(key, path, out);
-    }
-  } else {
-    if (from_exclusive && !edge.from_exclusive_seen) edge.from_exclusive_seen = weakened = true;
-    if (to_exclusive && !edge.to_exclusive_seen) edge.to_exclusive_seen = weakened = true;
-    if (!edge.gates.empty()) {
-      std::vector<lock_id> common;
-      std::set_intersection(edge.gates.begin(), edge.gates.end(), gates.begin(), gates.end(),
-                            std::back_inserter(common));
-      if (common.size() != edge.gates.size()) {
-        edge.gates = std::move(common);
-        weakened = true;
-      }
-    }
-    if (!edge.in_graph) evaluate_refused(key, out);
-  }
-  if (weakened && !refused.empty()) evaluate_all_refused(&key, out);
-}
-
-void monitor::impl::evaluate_refused(const edge_key& key, std::vector<std::vector<cycle_edge_view>>& out) {
-  auto it = edges.find(key);
-  if (it == edges.end() || it->second.in_graph) return;
-  std::vector<lock_id> path;
-  if (graph.insert_edge(key.from, key.to, &path)) {
-    // The cycle it closed is gone (a lock on it died): it is an ordinary edge now.
-    it->second.in_graph = true;
-    refused.erase(std::remove(refused.begin(), refused.end(), key), refused.end());
-    return;
-  }
-  evaluate_closing(key, path, out);
-}
-
-void monitor::impl::evaluate_all_refused(const edge_key* skip,
-                                         std::vector<std::vector<cycle_edge_view>>& out) {
-  const std::vector<edge_key> pending = refused;  // evaluate_refused may shrink `refused`
-  for (const edge_key& key : pending) {
-    if (skip != nullptr && key == *skip) continue;
-    evaluate_refused(key, out);
-  }
-}
-
-void monitor::impl::evaluate_closing(const edge_key& closing, const std::vector<lock_id>& shortest,
-                                     std::vector<std::vector<cycle_edge_view>>& out) {
-  const std::size_t before = out.size();
-  evaluate_cycle(closing, shortest, out);
-  if (out.size() == before) evaluate_alternatives(closing, out);
-}
-
-void monitor::impl::evaluate_alternatives(const edge_key& closing,
-                                          std::vector<std::vector<cycle_edge_view>>& out) {
-  // Depth-first search of the simple paths to ->* from over every recorded
-  // edge; each closes another cycle through `closing`, checked like the
-  // shortest. Exponential in general, so bounded: at most kMaxSteps edges
-  // visited and kMaxCycles cycles checked per call (a slow path: only new
-  // edges, new contexts and refused edges get here), stopping at the first
-  // cycle reported. Beyond the bound a reportable longer cycle can still be
-  // missed (monitor.hpp).
-  constexpr std::size_t kMaxSteps = 4096;
-  constexpr std::size_t kMaxCycles = 64;
-  struct frame {
-    lock_id at;
-    std::size_t next;  // index into successors[at]
-  };
-  std::vector<frame> stack{frame{closing.to, 0}};
-  std::vector<lock_id> path{closing.to};
-  std::unordered_set<lock_id> on_path{closing.to};
-  std::size_t steps = 0;
-  std::size_t cycles = 0;
-  const std::size_t before = out.size();
-  while (!stack.empty() && steps < kMaxSteps && cycles < kMaxCycles && out.size() == before) {
-    frame& top = stack.back();
-    auto it = successors.find(top.at);
-    if (it == successors.end() || top.next >= it->second.size()) {
-      on_path.erase(top.at);
-      path.pop_back();
-      stack.pop_back();
-      continue;
-    }
-    const lock_id to = it->second[top.next++];
-    ++steps;
-    if (to == closing.from) {
-      path.push_back(to);
-      ++cycles;
-      evaluate_cycle(closing, path, out);
-      path.pop_back();
-      continue;
-    }
-    if (!on_path.insert(to).second) continue;
-    path.push_back(to);
-    stack.push_back(frame{to, 0});
-  }
-}
-
-void monitor::impl::evaluate_cycle(const edge_key& closing, const std::vector<lock_id>& path,
-                                   std::vector<std::vector<cycle_edge_view>>& out) {
-  // The cycle: closing (from -> to), then path to -> ... -> from.
-  std::vector<const edge_payload*> cycle;
-  std::vector<edge_key> keys;
-  keys.push_back(closing);
-  for (std::size_t i = 0; i + 1 < path.size(); ++i) keys.push_back(edge_key{path[i], path[i + 1]});
-  for (const edge_key& key : keys) {
-    auto it = edges.find(key);
-    if (it == edges.end()) return;  // the graph knows an edge we forgot: cannot describe it
-    cycle.push_back(&it->second);
-  }
-  // Gate lock: one exclusive lock held at every occurrence of every edge.
-  std::vector<lock_id> common = edges.at(closing).gates;
-  for (std::size_t i = 1; i < cycle.size() && !common.empty(); ++i) {
-    std::vector<lock_id> next;
-    std::set_intersection(common.begin(), common.end(), cycle[i]->gates.begin(), cycle[i]->gates.end(),
-                          std::back_inserter(next));
-    common = std::move(next);
-  }
-  if (!common.empty()) return;
-  // Modes: at every lock of the cycle, the request (incoming edge) must
-  // conflict with the hold (outgoing edge): not both shared.
-  for (std::size_t i = 0; i < cycle.size(); ++i) {
-    const edge_payload& incoming = *cycle[i];
-    const edge_payload& outgoing = *cycle[(i + 1) % cycle.size()];
-    if (!incoming.to_exclusive_seen && !outgoing.from_exclusive_seen) return;
-  }
-  std::vector<edge_key> sorted = keys;
-  std::sort(sorted.begin(), sorted.end(), [](const edge_key& a, const edge_key& b) {
-    return a.from != b.from ? a.from < b.from : a.to < b.to;
-  });
-  std::uint64_t signature = 0x51ed27;
-  for (const edge_key& key : sorted) signature = mix64(signature ^ mix64(key.from) ^ (key.to * 0x9e37));
-  if (!reported.insert(signature).second) return;
-  std::vector<cycle_edge_view> views;
-  views.reserve(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    const edge_payload& edge = *cycle[i];
-    views.push_back(cycle_edge_view{keys[i].from, keys[i].to, edge.thread, edge.from_stack, edge.to_stack,
-                                    edge.from_pc, edge.first_from_shared, edge.first_to_shared});
-  }
-  out.push_back(std::move(views));
-}
 
 monitor::monitor() : impl_(std::make_unique<impl>()) {}
 monitor::~monitor() = default;
@@ -293,21 +15,43 @@ before_lock_result monitor::before_lock(monitor_thread& thread, const lock_event
   before_lock_result result;
   const std::size_t count = thread.held_count();
   if (count == 0) return result;
+  const bool blocking = event.kind == acquire_kind::blocking;
+  const bool small = count <= monitor_thread::kInline;
+  monitor_thread::edge_cache& cache = thread.cache_;
+
+  // Holding many locks, the per-edge cache (O(held) probes) does not pay:
+  // the same held sequence acquiring the same lock again is one lookup of its
+  // context instead (which also proves the lock is not held), so repeating a
+  // deep nesting costs O(1) per acquisition, not O(held).
+  if (!small && blocking) {
+    detail::internal_guard guard(impl_->lock);
+    const graph_node held_context = impl_->context_of(thread, count);
+    auto it = impl_->acquisitions.find(acquisition_key{held_context, event.lock});
+    if (it != impl_->acquisitions.end() && (event.mode == lock_mode::shared || it->second.exclusive_seen)) {
+      return result;
+    }
+  }
+
   // One pass: a re-acquisition? and the hash-sum of the exclusive locks held
-  // (the gate candidates).
+  // (the gate candidates, for the edge cache).
   std::size_t existing = kNotFound;
   std::uint64_t gate_sum = 0;
   for (std::size_t i = 0; i < count; ++i) {
     const auto& slot = thread.slot_at(i);
-    if (slot.lock.load(std::memory_order_relaxed) == event.lock) existing = i;
-    if (slot.mode.load(std::memory_order_relaxed) == static_cast<std::uint8_t>(lock_mode::exclusive)) {
-      gate_sum += mix64(slot.lock.load(std::memory_order_relaxed));
+    const lock_id held = slot.lock.load(std::memory_order_relaxed);
+    if (held == event.lock) {
+      existing = i;
+      break;
+    }
+    if (small &&
+        slot.mode.load(std::memory_order_relaxed) == static_cast<std::uint8_t>(lock_mode::exclusive)) {
+      gate_sum += mix64(held);
     }
   }
   if (existing != kNotFound) {
     result.already_held = true;
     result.held = thread.held(existing);
-    if (event.kind != acquire_kind::blocking) return result;
+    if (!blocking) return result;
     switch (event.relock) {
       case relock_behavior::blocks:
         result.self_deadlock = true;
@@ -321,65 +65,50 @@ before_lock_result monitor::before_lock(monitor_thread& thread, const lock_event
     }
     return result;  // a re-acquisition adds no order edge
   }
-  if (event.kind != acquire_kind::blocking) return result;
+  if (!blocking) return result;
 
   // Fast path: every (held, wanted, context) already known to this thread.
   // The same context monitor_thread::fast_acquire_ok() probes.
-  auto context_of = [&](lock_id, lock_mode mode, std::uint64_t hash) {
+  auto context_of = [&](lock_mode mode, std::uint64_t hash) {
     return monitor_thread::edge_context(gate_sum, mode, hash, event.mode);
   };
-  monitor_thread::edge_cache& cache = thread.cache_;
-  bool all_known = cache.entries != nullptr;
-  for (std::size_t i = 0; i < count && all_known; ++i) {
-    const auto& slot = thread.slot_at(i);
-    const lock_id held = slot.lock.load(std::memory_order_relaxed);
-    const auto mode = static_cast<lock_mode>(slot.mode.load(std::memory_order_relaxed));
-    all_known = cache.contains(held, event.lock, context_of(held, mode, mix64(held)));
-  }
-  if (all_known) return result;
-
-  // Slow path: an edge this thread has not cached in this context. Edges the
-  // monitor already knows are updated (gates, modes) at once; a full stack
-  // (microseconds) is captured, outside the monitor's lock, only if some edge
-  // is new to the process, and those are recorded in a second pass.
-  std::vector<held_lock> held = thread.held_locks();
-  std::vector<lock_id> exclusive;
-  for (const held_lock& h : held) {
-    if (h.mode == lock_mode::exclusive) exclusive.push_back(h.lock);
-  }
-  std::sort(exclusive.begin(), exclusive.end());
-  std::vector<char> pending(held.size(), 0);
-  for (std::size_t i = 0; i < held.size(); ++i) {
-    const held_lock& h = held[i];
-    pending[i] = cache.entries == nullptr ||
-                 !cache.contains(h.lock, event.lock, context_of(h.lock, h.mode, mix64(h.lock)));
-    if (pending[i]) cache.note_miss();
-  }
-  std::vector<lock_id> gates;
-  auto record = [&](bool may_insert) {
-    bool new_edges = false;
-    detail::internal_guard guard(impl_->lock);
-    for (std::size_t i = 0; i < held.size(); ++i) {
-      if (!pending[i]) continue;
-      const held_lock& h = held[i];
-      if (!may_insert && impl_->edges.find(edge_key{h.lock, event.lock}) == impl_->edges.end()) {
-        new_edges = true;
-        continue;
+  if (small) {
+    bool all_known = cache.entries != nullptr;
+    std::size_t misses = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto& slot = thread.slot_at(i);
+      const lock_id held = slot.lock.load(std::memory_order_relaxed);
+      const auto mode = static_cast<lock_mode>(slot.mode.load(std::memory_order_relaxed));
+      if (cache.entries == nullptr || !cache.contains(held, event.lock, context_of(mode, mix64(held)))) {
+        all_known = false;
+        ++misses;
       }
-      gates.clear();
-      for (lock_id other : exclusive) {
-        if (other != h.lock) gates.push_back(other);
-      }
-      impl_->record_edge(h, event, thread.id(), result.stack, gates, result.inversions);
-      pending[i] = 0;
     }
-    return new_edges;
+    if (all_known) return result;
+    for (std::size_t i = 0; i < misses; ++i) cache.note_miss();
+  }
+
+  // Slow path: the acquisition (held context, lock) is recorded once. A known
+  // one is updated at once; a full stack (microseconds) is captured, outside
+  // the monitor's lock, only for a new one.
+  auto record = [&](bool may_insert) {
+    detail::internal_guard guard(impl_->lock);
+    impl_->budget = kRefineBudget;
+    const acquisition_key key{impl_->context_of(thread, count), event.lock};
+    if (!may_insert && impl_->acquisitions.find(key) == impl_->acquisitions.end()) return true;
+    impl_->record(key, event, thread.id(), result.stack, result.inversions);
+    return false;
   };
   if (record(false)) {
     result.stack = capture != nullptr ? capture(context) : 0;
     record(true);
   }
-  for (const held_lock& h : held) cache.insert(h.lock, event.lock, context_of(h.lock, h.mode, mix64(h.lock)));
+  if (small) {
+    for (std::size_t i = 0; i < count; ++i) {
+      const held_lock h = thread.held(i);
+      cache.insert(h.lock, event.lock, context_of(h.mode, mix64(h.lock)));
+    }
+  }
   return result;
 }
 
@@ -414,37 +143,9 @@ bool monitor::before_unlock(monitor_thread& thread, lock_id lock) noexcept {
 
 void monitor::on_lock_destroyed(lock_id lock) {
   detail::internal_guard guard(impl_->lock);
-  impl& state = *impl_;
-  if (state.graph.has_node(lock)) state.graph.remove_node(lock);
-  if (auto it = state.successors.find(lock); it != state.successors.end()) {
-    for (lock_id to : it->second) {
-      state.edges.erase(edge_key{lock, to});
-      if (auto p = state.predecessors.find(to); p != state.predecessors.end()) {
-        remove_value(p->second, lock);
-        if (p->second.empty()) state.predecessors.erase(p);
-      }
-    }
-    state.successors.erase(it);
-  }
-  if (auto it = state.predecessors.find(lock); it != state.predecessors.end()) {
-    for (lock_id from : it->second) {
-      state.edges.erase(edge_key{from, lock});
-      if (auto s = state.successors.find(from); s != state.successors.end()) {
-        remove_value(s->second, lock);
-        if (s->second.empty()) state.successors.erase(s);
-      }
-    }
-    state.predecessors.erase(it);
-  }
-  std::erase_if(state.refused, [lock](const edge_key& key) { return key.from == lock || key.to == lock; });
-  // A refused edge whose cycle ran through this lock can now join the graph.
-  if (!state.refused.empty()) {
-    std::vector<std::vector<cycle_edge_view>> ignored;  // cycles through a dead lock: nothing new
-    std::vector<edge_key> pending = state.refused;
-    for (const edge_key& key : pending) {
-      if (state.graph.find_path(key.to, key.from).empty()) state.evaluate_refused(key, ignored);
-    }
-  }
+  impl_->forget_lock(lock);
+  // A refused acquisition whose cycle ran through this lock can now join the order.
+  if (!impl_->refused.empty()) impl_->retry_refused();
 }
 
 cv_check monitor::cv_wait_begin(monitor_thread& thread, std::uint64_t cv, lock_id mutex) {
@@ -502,9 +203,10 @@ monitor_stats monitor::stats() {
   detail::internal_guard guard(impl_->lock);
   monitor_stats out;
   out.graph_nodes = impl_->graph.node_count();
-  out.graph_edges = impl_->graph.edge_count();
-  out.edge_payloads = impl_->edges.size();
+  out.graph_edges = impl_->acquisitions.size() - impl_->refused.size();
+  out.edge_payloads = impl_->acquisitions.size();
   out.refused_edges = impl_->refused.size();
+  out.contexts = impl_->contexts.size();
   out.cv_bindings = impl_->cvs.size();
   out.reported_cycles = impl_->reported.size();
   return out;

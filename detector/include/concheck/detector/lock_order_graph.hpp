@@ -10,16 +10,30 @@
 // acyclic graphs" (JEA 2006), as in Abseil's GraphCycles: every node has a rank
 // in a topological order; inserting a -> b with rank(a) < rank(b) is O(1); else
 // only the nodes whose ranks lie between rank(b) and rank(a) are searched and
-// reordered (cost proportional to that affected region, not the graph).
-// Re-inserting an edge that is already there is one hash lookup per endpoint
-// plus one in the edge set (~35 ns measured), with no allocation.
-// A refused edge's path comes from a breadth-first search of the same region,
-// so it is a shortest closing path, of any length (no limit).
-// remove_edge is O(degree); remove_node is O(sum of its neighbours' degrees).
-// find_path is a breadth-first search pruned by rank (shortest path).
+// reordered. A node placed in the graph (new, or in a reused slot) is ranked
+// after every other node, so edges into a node that was just created are O(1).
+// Besides the order, the graph keeps *side edges*: edges outside the order (the
+// monitor keeps there the edges insert_edge refused), which only the searches
+// below follow.
+//
+// Worst-case cost of each operation (V nodes, E order edges, S side edges;
+// "region" = the nodes ranked between the endpoints that the endpoints reach):
+//   insert_edge       O(1) expected if the edge exists or is already in rank
+//                     order (~35 ns measured for an existing edge, no
+//                     allocation); else O(region + its edges) for the search
+//                     plus O(region log region) for the reorder: O(V log V + E)
+//                     at worst. A refused edge's path is a shortest closing path.
+//   has_edge, has_node, has_side_edge   O(1) expected
+//   remove_edge, add_side_edge, remove_side_edge   O(degree)
+//   remove_node       O(sum of its neighbours' degrees)
+//   find_path         O(V + E) at worst, pruned by rank (order edges only)
+//   search_from       O(V + E + S): one 0-1 breadth-first search over order and
+//                     side edges; each node is queued at most twice
+//   path_from_search  O(path length)
+//   successors, all_successors   O(degree)
 //
 // Locking: none. The caller serializes every call (the monitor holds its own
-// internal spin lock, never a user-visible lock). Memory: O(nodes + edges);
+// internal spin lock, never a user-visible lock). Memory: O(V + E + S);
 // removed nodes' slots are reused, so the graph does not grow with the number
 // of locks a run has used, only with those alive at once.
 #pragma once
@@ -60,6 +74,24 @@ class lock_order_graph {
   std::size_t edge_count() const;
   // Successors of n (unspecified order).
   std::vector<node> successors(node n) const;
+
+  // Side edges: recorded, followed by search_from() and all_successors(), but
+  // not part of the order (no rank constraint, so they may close cycles).
+  // Nodes are created on first use; remove_node() removes its side edges too.
+  void add_side_edge(node from, node to);
+  void remove_side_edge(node from, node to);
+  bool has_side_edge(node from, node to) const;
+  std::size_t side_edge_count() const;
+
+  // A 0-1 breadth-first search from `from` over order and side edges: an edge
+  // into a node whose id has a bit of `free_tag` costs 0, any other 1. Returns
+  // the number of edges examined. Afterwards path_from_search(to) is a path
+  // from -> ... -> to of least cost (inclusive), or empty if `to` is not
+  // reachable; valid until the graph changes or the next search.
+  std::size_t search_from(node from, node free_tag);
+  std::vector<node> path_from_search(node to) const;
+  // Successors of n over order and side edges, into `out` (cleared first).
+  void all_successors(node n, std::vector<node>& out) const;
 
   // Checks the internal invariants (ranks consistent with edges); for tests.
   bool check_invariants() const;

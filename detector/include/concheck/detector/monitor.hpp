@@ -37,17 +37,23 @@
 // (and even end the process) without holding it.
 //
 // Cost: an acquisition while holding no lock is O(1) with no shared write; one
-// while holding k locks is O(k) lookups in the thread's edge cache; a new edge
-// costs one lock_order_graph insertion (Pearce-Kelly: proportional to the
-// affected region) plus a hash-map update. An edge that closes a cycle is
-// refused by the graph (kept acyclic) and remembered beside it; while such
-// edges exist (a potential deadlock was found), each new edge also costs a
-// breadth-first search over all recorded edges, so cycles running through a
-// refused edge are found too. For each new edge the shortest cycle is
-// checked for gates and modes first; if it is not reportable, a bounded
-// depth-first search (4,096 edge visits, 64 cycles) checks longer cycles
-// through the same edge. Known limit: a reportable cycle beyond that bound
-// is missed.
+// while holding k <= 16 locks is O(k) lookups in the thread's edge cache; one
+// while holding more is one lookup of the held sequence's context (amortized
+// O(1) for LIFO locking) plus, when the acquisition is new, an O(k) scan. What
+// is recorded is one *acquisition* per distinct (held-lock sequence, lock),
+// not one edge per held lock (monitor_state.hpp): memory is O(locks +
+// contexts + acquisitions), so a chain of n nested locks costs O(n), not n^2/2
+// edges. A new acquisition is one lock_order_graph insertion (Pearce-Kelly);
+// if it closes a cycle, or while refused (cycle-closing) acquisitions exist,
+// one 0-1 breadth-first search over the graph, O(locks + contexts +
+// acquisitions), finds for every held lock the shortest cycle through it.
+// Judging a cycle (gates, modes) and searching longer ones when the shortest
+// is not reportable (depth-first, at most 4,096 edges and 64 cycles) share a
+// budget of 2,048 units per call; a cycle whose refinement runs out of budget
+// is reported without it (no gate or reader-reader exemption) rather than
+// the call spinning. Known limits: a reportable cycle beyond the depth-first
+// bound can be missed; an edge is described by the acquisition site first
+// recorded for its held sequence.
 #pragma once
 
 #include <atomic>
@@ -194,6 +200,9 @@ class monitor_thread {
     std::atomic<stack_ref> stack{0};
     std::atomic<std::uint32_t> depth{0};
     std::atomic<std::uint8_t> mode{0};
+    // The monitor's id for the held locks up to and including this one (0:
+    // not known yet). Owner thread only; not part of a snapshot.
+    std::atomic<std::uint64_t> context{0};
 
     held_lock load() const noexcept {
       held_lock out;
@@ -210,6 +219,7 @@ class monitor_thread {
       stack.store(entry.stack, std::memory_order_relaxed);
       depth.store(entry.depth, std::memory_order_relaxed);
       mode.store(static_cast<std::uint8_t>(entry.mode), std::memory_order_relaxed);
+      context.store(0, std::memory_order_relaxed);  // the sequence below changed
     }
   };
 
@@ -307,10 +317,14 @@ struct cv_check {
 };
 
 struct monitor_stats {
+  // The graph's nodes are locks and contexts; its edges stand for
+  // acquisitions (monitor.cpp): graph_edges counts the acquisitions in the
+  // order, edge_payloads all of them including refused (cycle-closing) ones.
   std::size_t graph_nodes = 0;
   std::size_t graph_edges = 0;
-  std::size_t edge_payloads = 0;  // edges known, including refused (cycle-closing) ones
+  std::size_t edge_payloads = 0;
   std::size_t refused_edges = 0;
+  std::size_t contexts = 0;  // distinct held-lock sequences recorded
   std::size_t cv_bindings = 0;
   std::size_t reported_cycles = 0;
 };
