@@ -60,7 +60,7 @@ format-check: deps
 	  $(FORMAT_FILES) | xargs clang-format --dry-run --Werror >/dev/null 2>&1
 
 tidy: configure
-	@git ls-files 'detector/*.cpp' 'runtime/*.cpp' 'analyzer/*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
+	@git ls-files 'detector/*.cpp' 'runtime/*.cpp' 'analyzer/*.cpp' 'cli/*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:
 	@rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -33,7 +33,7 @@ if(CONCHECK_BUILD_ANALYZER)
   find_package(LibClang19)
   if(NOT LibClang19_FOUND)
     message(FATAL_ERROR "concheck: libclang 19 not found (Debian package libclang-19-dev): ${_concheck_fix}, "
-                        "or configure with -DCONCHECK_BUILD_ANALYZER=OFF to build without the analyzer")
+                        "or configure with -DCONCHECK_BUILD_ANALYZER=OFF -DCONCHECK_BUILD_TESTS=OFF to build only the libraries")
   endif()
   if(NOT LIBCLANG19_BUILTIN_HEADERS)
     message(FATAL_ERROR "concheck: clang's builtin headers (stddef.h) not found next to libclang "

@@ -14,6 +14,8 @@
 
 namespace concheck::analyzer::detail {
 
+// Copies the text out of `s` and disposes it (a null string gives ""). The
+// analyzer's one way from CXString to std::string.
 std::string to_string(CXString s);
 std::string spelling(CXCursor c);
 std::string usr(CXCursor c);

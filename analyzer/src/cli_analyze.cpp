@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "analysis.hpp"
+#include "ast_util.hpp"
 #include "cli_options.hpp"
 #include "compile_db.hpp"
 #include "nolint.hpp"
@@ -146,6 +147,11 @@ int run_analyze_command(const std::vector<std::string>& args) {
   }
   if (!errors.empty()) return kExitError;
   return diagnostics.empty() ? kExitClean : kExitFindings;
+}
+
+std::string libclang_version() {
+  std::string version = detail::to_string(clang_getClangVersion());
+  return version.empty() ? "unknown" : version;
 }
 
 }  // namespace concheck::analyzer

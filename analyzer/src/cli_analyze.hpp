@@ -24,4 +24,8 @@ inline constexpr int kExitError = 2;
 // no subcommand was given).
 int run_analyze_command(const std::vector<std::string>& args);
 
+// The version of the libclang the analyzer runs on ("Debian clang version
+// 19.1.7 ..."), or "unknown"; `concheck --version` prints it.
+std::string libclang_version();
+
 }  // namespace concheck::analyzer

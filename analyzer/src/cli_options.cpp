@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <concheck/detector/glob.hpp>
 #include <string_view>
 
 #include "analysis.hpp"
@@ -135,16 +136,6 @@ const option_spec* find_short(std::string_view name) {
   return nullptr;
 }
 
-bool glob_match(std::string_view pattern, std::string_view text) {
-  if (pattern.empty()) return text.empty();
-  if (pattern.front() == '*') {
-    for (std::size_t i = 0; i <= text.size(); ++i)
-      if (glob_match(pattern.substr(1), text.substr(i))) return true;
-    return false;
-  }
-  return !text.empty() && pattern.front() == text.front() && glob_match(pattern.substr(1), text.substr(1));
-}
-
 }  // namespace
 
 std::variant<analyze_options, std::string> parse_analyze_options(const std::vector<std::string>& args) {
@@ -223,7 +214,9 @@ std::variant<std::set<std::string>, std::string> resolve_checks(const std::strin
     if (pattern.starts_with("concheck-")) pattern.erase(0, 9);
     bool matched = false;
     for (const auto& rule : rules()) {
-      if (!glob_match(pattern, rule.name) && !glob_match(pattern, "concheck-" + rule.name)) continue;
+      if (!detector::glob_match(pattern, rule.name) &&
+          !detector::glob_match(pattern, "concheck-" + rule.name))
+        continue;
       matched = true;
       if (disable)
         enabled.erase(rule.name);

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "ast_util.hpp"
+
 namespace concheck::analyzer {
 namespace fs = std::filesystem;
 
@@ -126,13 +128,6 @@ std::string validate_database(const fs::path& json_path) {
   return {};
 }
 
-std::string to_string(CXString s) {
-  const char* c = clang_getCString(s);
-  std::string out = c != nullptr ? c : "";
-  clang_disposeString(s);
-  return out;
-}
-
 }  // namespace
 
 compile_jobs jobs_from_files(const std::vector<std::string>& files, const std::vector<std::string>& flags) {
@@ -192,15 +187,16 @@ compile_jobs jobs_from_database(const std::string& build_dir, const std::vector<
   unsigned count = commands != nullptr ? clang_CompileCommands_getSize(commands) : 0;
   for (unsigned i = 0; i < count; ++i) {
     CXCompileCommand command = clang_CompileCommands_getCommand(commands, i);
-    std::string directory = absolute_path(to_string(clang_CompileCommand_getDirectory(command)));
-    std::string file = absolute_path(to_string(clang_CompileCommand_getFilename(command)), directory);
+    std::string directory = absolute_path(detail::to_string(clang_CompileCommand_getDirectory(command)));
+    std::string file = absolute_path(detail::to_string(clang_CompileCommand_getFilename(command)), directory);
     std::string key = canonical_key(file);
     if (!wanted.empty() && !wanted.contains(key)) continue;
     found.insert(key);
     if (!seen.insert(key).second) continue;
     std::vector<std::string> args;
     unsigned nargs = clang_CompileCommand_getNumArgs(command);
-    for (unsigned a = 0; a < nargs; ++a) args.push_back(to_string(clang_CompileCommand_getArg(command, a)));
+    for (unsigned a = 0; a < nargs; ++a)
+      args.push_back(detail::to_string(clang_CompileCommand_getArg(command, a)));
     if (args.empty()) {
       result.errors.push_back(fmt::format("{}: error: empty command in compile_commands.json", file));
       continue;

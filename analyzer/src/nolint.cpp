@@ -1,6 +1,7 @@
 // NOLINT comments; see nolint.hpp.
 #include "nolint.hpp"
 
+#include <concheck/detector/glob.hpp>
 #include <fstream>
 #include <string_view>
 
@@ -13,16 +14,6 @@ struct marker {
   marker_kind kind;
   std::vector<std::string> checks;  // empty = every check
 };
-
-bool glob_match(std::string_view pattern, std::string_view text) {
-  if (pattern.empty()) return text.empty();
-  if (pattern.front() == '*') {
-    for (std::size_t i = 0; i <= text.size(); ++i)
-      if (glob_match(pattern.substr(1), text.substr(i))) return true;
-    return false;
-  }
-  return !text.empty() && pattern.front() == text.front() && glob_match(pattern.substr(1), text.substr(1));
-}
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -65,7 +56,7 @@ std::vector<marker> markers_in(std::string_view line) {
 bool covers(const marker& m, const std::string& rule) {
   if (m.checks.empty()) return true;
   for (const auto& check : m.checks)
-    if (glob_match(check, "concheck-" + rule) || glob_match(check, rule)) return true;
+    if (detector::glob_match(check, "concheck-" + rule) || detector::glob_match(check, rule)) return true;
   return false;
 }
 

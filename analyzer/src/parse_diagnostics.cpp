@@ -3,22 +3,17 @@
 
 #include <string_view>
 
+#include "ast_util.hpp"
+
 namespace concheck::analyzer {
 namespace {
-
-std::string take(CXString s) {
-  const char* c = clang_getCString(s);
-  std::string out = c != nullptr ? c : "";
-  clang_disposeString(s);
-  return out;
-}
 
 // Driver diagnostics about flags clang does not understand.
 bool is_flag_complaint(CXDiagnostic d) {
   CXFile file = nullptr;
   clang_getSpellingLocation(clang_getDiagnosticLocation(d), &file, nullptr, nullptr, nullptr);
   if (file != nullptr) return false;
-  std::string text = take(clang_getDiagnosticSpelling(d));
+  std::string text = detail::to_string(clang_getDiagnosticSpelling(d));
   for (std::string_view prefix : {"unknown argument", "unsupported option", "unsupported argument",
                                   "unknown target", "optimization flag", "argument unused",
                                   "the clang compiler does not support", "unknown warning option"})
@@ -33,8 +28,8 @@ std::string first_parse_error(CXTranslationUnit tu) {
   for (unsigned i = 0, n = clang_getNumDiagnostics(tu); i < n && first.empty(); ++i) {
     CXDiagnostic d = clang_getDiagnostic(tu, i);
     if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error && !is_flag_complaint(d))
-      first =
-          take(clang_formatDiagnostic(d, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn));
+      first = detail::to_string(
+          clang_formatDiagnostic(d, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn));
     clang_disposeDiagnostic(d);
   }
   return first;

@@ -3,19 +3,14 @@
 
 #include <fmt/format.h>
 
+#include "ast_util.hpp"
+
 namespace concheck::analyzer {
 namespace {
 
-std::string take(CXString s) {
-  const char* c = clang_getCString(s);
-  std::string out = c != nullptr ? c : "";
-  clang_disposeString(s);
-  return out;
-}
-
 std::string path_of(CXFile file) {
-  std::string real = take(clang_File_tryGetRealPathName(file));
-  return real.empty() ? take(clang_getFileName(file)) : real;
+  std::string real = detail::to_string(clang_File_tryGetRealPathName(file));
+  return real.empty() ? detail::to_string(clang_getFileName(file)) : real;
 }
 
 struct visit_state {
@@ -38,7 +33,7 @@ CXFile file_of(CXSourceLocation location) {
 
 project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::string>& main_files) {
   project_includes result;
-  std::string main_name = take(clang_getTranslationUnitSpelling(tu));
+  std::string main_name = detail::to_string(clang_getTranslationUnitSpelling(tu));
   visit_state state{tu, clang_getFile(tu, main_name.c_str()), &main_files, &result, {}, {}};
   clang_getInclusions(
       tu,

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "concheck/detector/glob.hpp"
+
 namespace concheck::detector {
 namespace {
 
@@ -73,31 +75,6 @@ bool any_name(const finding& f, Visit visit) {
 }
 
 }  // namespace
-
-bool glob_match(std::string_view pattern, std::string_view text) noexcept {
-  // Greedy matching with backtracking to the last '*': O(|pattern| * |text|)
-  // worst case, no recursion, no allocation.
-  std::size_t p = 0;
-  std::size_t t = 0;
-  std::size_t star = std::string_view::npos;
-  std::size_t star_text = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      star_text = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++star_text;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
 
 suppressions::parse_result suppressions::parse(std::string_view text, std::string_view source_name) {
   parse_result result;

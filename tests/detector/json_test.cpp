@@ -1,9 +1,11 @@
 // parse_finding_json: round trips with render_json and rejects bad records
-// with a message naming the problem.
+// with a message naming the problem. parse_findings_json_lines: a whole
+// report, blank lines skipped, the first bad line named by its number.
 #include "concheck/detector/json.hpp"
 
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 #include <tuple>
 
@@ -142,6 +144,29 @@ INSTANTIATE_TEST_SUITE_P(
                  "field 'sites[0].frames[0].internal': expected true or false"},
         bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"sites\":[{\"line\":99999999999}]}",
                  "field 'sites[0].line': expected a 32-bit integer"}));
+
+TEST(FindingsJsonLines, ReadsEveryRecordInOrderSkippingBlankLines) {
+  std::istringstream report(render_json(samples::bank_inversion()) + "\n \t\r\n\n" +
+                            render_json(samples::destroy_locked()) + "\n");
+  auto parsed = parse_findings_json_lines(report, "saved.jsonl");
+  ASSERT_TRUE(parsed) << parsed.error;
+  ASSERT_EQ(parsed.value->size(), 2u);
+  EXPECT_TRUE(equal((*parsed.value)[0], samples::bank_inversion()));
+  EXPECT_TRUE(equal((*parsed.value)[1], samples::destroy_locked()));
+
+  std::istringstream empty("");
+  auto none = parse_findings_json_lines(empty, "empty.jsonl");
+  ASSERT_TRUE(none) << none.error;
+  EXPECT_TRUE(none.value->empty());
+}
+
+TEST(FindingsJsonLines, FirstMalformedLineIsNamedWithItsNumber) {
+  std::istringstream report(render_json(samples::bank_inversion()) +
+                            "\n\n{\"kind\":\"deadlock\"}\ngarbage\n");
+  auto parsed = parse_findings_json_lines(report, "saved.jsonl");
+  EXPECT_FALSE(parsed);
+  EXPECT_TRUE(parsed.error.starts_with("saved.jsonl:3: missing 'schema_version'")) << parsed.error;
+}
 
 }  // namespace
 }  // namespace concheck::detector

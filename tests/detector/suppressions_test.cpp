@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "concheck/detector/glob.hpp"
 #include "report_samples.hpp"
 
 namespace concheck::detector {

@@ -20,7 +20,3 @@
 #include "concheck/shared_mutex.hpp"
 #include "concheck/thread.hpp"
 #include "concheck/version.hpp"
-// The explore-mode API, once that part of the runtime exists.
-#if __has_include("concheck/explore.hpp")
-#include "concheck/explore.hpp"
-#endif

@@ -35,9 +35,6 @@ struct suppression_rule {
   std::size_t hits = 0;  // findings this rule suppressed so far
 };
 
-// True if `text` matches the whole glob `pattern` (`*` = any run, possibly empty).
-bool glob_match(std::string_view pattern, std::string_view text) noexcept;
-
 class suppressions {
  public:
   struct parse_result;

@@ -1,6 +1,6 @@
 // `concheck report`, run in-process with captured streams: every format, and
 // every bad input giving exit status 2 with a message naming the problem.
-#include "concheck/detector/report_command.hpp"
+#include "report_command.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -17,8 +17,14 @@
 #include "concheck/detector/render.hpp"
 #include "report_samples.hpp"
 
-namespace concheck::detector {
+namespace concheck::cli {
 namespace {
+
+using detector::render_dot;
+using detector::render_json;
+using detector::render_text;
+using detector::text_options;
+namespace samples = detector::samples;
 
 struct run_result {
   int status = -1;
@@ -46,11 +52,6 @@ class ReportCommand : public testing::Test {
 
   run_result run(std::initializer_list<std::string> args, const std::string& stdin_text = "",
                  const std::string& dot_program = "dot") {
-    std::vector<std::string> storage{"report"};
-    storage.insert(storage.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& arg : storage) argv.push_back(arg.data());
-    argv.push_back(nullptr);
     std::istringstream in(stdin_text);
     std::ostringstream out;
     std::ostringstream err;
@@ -60,7 +61,7 @@ class ReportCommand : public testing::Test {
     io.err = &err;
     io.dot_program = dot_program;
     run_result result;
-    result.status = run_report_command(static_cast<int>(storage.size()), argv.data(), io);
+    result.status = run_report_command(std::vector<std::string>(args), io);
     result.out = out.str();
     result.err = err.str();
     return result;
@@ -167,17 +168,12 @@ TEST_F(ReportCommand, UsageErrorsExitTwoWithAMessage) {
       {{""}, "empty input file name"},
   };
   for (const auto& c : cases) {
-    std::vector<std::string> storage{"report"};
-    storage.insert(storage.end(), c.args.begin(), c.args.end());
-    std::vector<char*> argv;
-    for (auto& arg : storage) argv.push_back(arg.data());
-    argv.push_back(nullptr);
     std::ostringstream out;
     std::ostringstream err;
     report_io io;
     io.out = &out;
     io.err = &err;
-    EXPECT_EQ(run_report_command(static_cast<int>(storage.size()), argv.data(), io), 2) << c.message;
+    EXPECT_EQ(run_report_command(c.args, io), 2) << c.message;
     EXPECT_NE(err.str().find("concheck report: " + c.message), std::string::npos) << err.str();
     EXPECT_NE(err.str().find("usage: concheck report"), std::string::npos);
     EXPECT_EQ(out.str(), "");
@@ -216,4 +212,4 @@ TEST_F(ReportCommand, UnwritableOutput) {
 }
 
 }  // namespace
-}  // namespace concheck::detector
+}  // namespace concheck::cli
