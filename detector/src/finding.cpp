@@ -12,7 +12,7 @@ struct kind_entry {
   std::string_view description;
 };
 
-constexpr std::array<kind_entry, 12> kKinds{{
+constexpr std::array<kind_entry, 13> kKinds{{
     {finding_kind::lock_order_inversion, "lock-order-inversion", "potential deadlock"},
     {finding_kind::deadlock, "deadlock", "threads blocked on each other"},
     {finding_kind::self_deadlock, "self-deadlock", "a thread blocks on a lock it holds"},
@@ -25,6 +25,7 @@ constexpr std::array<kind_entry, 12> kKinds{{
     {finding_kind::assertion_failure, "assertion-failure", "an assertion failed"},
     {finding_kind::thread_not_joined, "thread-not-joined", "a thread was never joined"},
     {finding_kind::step_bound_exceeded, "step-bound-exceeded", "livelock or uninstrumented spin"},
+    {finding_kind::use_after_destroy, "use-after-destroy", "a lock used after it was destroyed or freed"},
 }};
 
 }  // namespace

@@ -71,6 +71,7 @@ std::string_view plain_kind(const lock_ref& lock) {
   const std::string_view type = lock.type;
   if (type.rfind("std::", 0) == 0) return type;
   if (type.find("rwlock") != std::string_view::npos) return "shared mutex";
+  if (type.find("spinlock") != std::string_view::npos) return "spin lock";
   if (type.find("recursive") != std::string_view::npos) return "recursive mutex";
   if (type.empty() || type == "lock") return "lock";
   return "mutex";
@@ -121,7 +122,7 @@ std::string thread_display_name(const finding& finding, std::uint64_t thread_id)
 }
 
 std::string_view default_hint(finding_kind kind) noexcept {
-  static constexpr std::array<std::string_view, 12> kHints{{
+  static constexpr std::array<std::string_view, 13> kHints{{
       // lock_order_inversion
       "acquire these locks in one global order, or take them together with std::scoped_lock",
       // deadlock
@@ -151,6 +152,9 @@ std::string_view default_hint(finding_kind kind) noexcept {
       // step_bound_exceeded
       "a thread spins without progress: wait on a condition variable instead, or raise the "
       "step bound",
+      // use_after_destroy
+      "a lock's life ended before this use: keep the object that owns the lock alive until every "
+      "thread is done with it (join them first), or initialize a new lock",
   }};
   return kHints[static_cast<std::size_t>(kind)];
 }

@@ -177,7 +177,7 @@ struct writer {
       std::string_view first;
       std::string_view second;
     };
-    static constexpr std::array<labels, 12> kLabels{{
+    static constexpr std::array<labels, 13> kLabels{{
         {"Closing acquisition at", "Also at"},                // lock_order_inversion
         {"Blocked at", "Also at"},                            // deadlock
         {"Locked again at", "First acquired at"},             // self_deadlock
@@ -190,6 +190,7 @@ struct writer {
         {"Failed at", "Also at"},                             // assertion_failure
         {"Thread created at", "Also at"},                     // thread_not_joined
         {"Last step at", "Also at"},                          // step_bound_exceeded
+        {"Used at", "Also at"},                               // use_after_destroy
     }};
     const auto& entry = kLabels[static_cast<std::size_t>(kind)];
     return index == 0 ? entry.first : index == 1 ? entry.second : std::string_view("Also at");

@@ -34,6 +34,7 @@ enum class finding_kind : std::uint8_t {
   assertion_failure,
   thread_not_joined,
   step_bound_exceeded,
+  use_after_destroy,
 };
 
 // Stable name, e.g. "lock-order-inversion".
