@@ -76,6 +76,7 @@ std::string finding_key(const finding& f) {
     }
     case finding_kind::destroy_locked:
     case finding_kind::unlock_not_owned:
+    case finding_kind::use_after_destroy:
       // Two locks misused at one line are two findings; one lock misused
       // again and again is one. A lock is told apart by where it was created
       // (or first seen) and its address.

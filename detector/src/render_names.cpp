@@ -69,6 +69,7 @@ std::string_view plain_kind(const lock_ref& lock) {
   const std::string_view type = lock.type;
   if (type.rfind("std::", 0) == 0) return type;
   if (type.find("rwlock") != std::string_view::npos) return "shared mutex";
+  if (type.find("spinlock") != std::string_view::npos) return "spin lock";
   if (type.find("recursive") != std::string_view::npos) return "recursive mutex";
   if (type.empty() || type == "lock") return "lock";
   return "mutex";

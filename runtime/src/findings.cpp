@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "options.hpp"
 #include "registry_dump.hpp"
@@ -37,6 +38,34 @@ detector::site held_site(const detector::held_lock& held) {
 void emit(detector::finding finding, severity how) {
   emit_finding(std::move(finding), how);
 }
+
+// Locks a report already covered, so one fault makes one report: the last
+// 256 lock ids per verdict, in a lock-free ring (report paths only; a lock
+// pushed out of the ring can at worst be reported twice).
+class covered_locks {
+ public:
+  void add(detector::lock_id id) noexcept {
+    ids_[next_.fetch_add(1, std::memory_order_relaxed) % kSize].store(id, std::memory_order_relaxed);
+  }
+  bool contains(detector::lock_id id) const noexcept {
+    for (const auto& slot : ids_) {
+      if (slot.load(std::memory_order_relaxed) == id) return true;
+    }
+    return false;
+  }
+
+ private:
+  static constexpr std::size_t kSize = 256;
+  std::atomic<detector::lock_id> ids_[kSize] = {};
+  std::atomic<std::size_t> next_{0};
+};
+
+// Reported as destroy-locked: its holder ending is the same fault.
+constinit covered_locks g_destroyed_while_locked;
+// Unlocked by a non-owner, or left locked by a thread that ended: the lock's
+// state no longer says who holds it, so "destroyed while locked" with no
+// known holder is the same fault again.
+constinit covered_locks g_state_reported_broken;
 
 }  // namespace
 
@@ -104,6 +133,7 @@ void report_unlock_not_owned(thread_record* self, lock_handle lock, std::uintptr
   add_lock(finding, lock->id);
   detector::site here = make_site(capture_stack(1));
   if (here.empty()) here = site_from_pc(pc);
+  g_state_reported_broken.add(lock->id);
   finding.message = fmt::format("{} unlocks {}, which it does not hold",
                                 thread_label(finding, self->state.id()), lock_name(finding, lock->id));
   finding.hint =
@@ -137,10 +167,33 @@ void report_destroy_locked(lock_handle lock, bool freed, std::uintptr_t pc) {
       finding.sites.push_back(held_site(h));
     }
   }
+  if (finding.states.empty() && g_state_reported_broken.contains(lock->id)) return;
+  g_destroyed_while_locked.add(lock->id);
   finding.sites.insert(finding.sites.begin(), here);
   finding.message = fmt::format("{} is {} while locked", lock_name(finding, lock->id),
                                 freed ? "freed (its memory released)" : "destroyed");
   finding.hint = "Unlock a lock before destroying it or freeing the object that contains it.";
+  emit(std::move(finding), severity::report);
+}
+
+void report_use_after_destroy(const void* object, lock_class klass, ended_lock ended, std::uintptr_t pc) {
+  inside_scope inside;
+  detector::finding finding;
+  finding.kind = detector::finding_kind::use_after_destroy;
+  thread_record* self = tls_thread;
+  if (self != nullptr) add_thread(finding, self->state.id());
+  // The lock's record went with it: what the object itself says.
+  detector::lock_ref lock;
+  lock.id = ended.id;
+  lock.type = lock_class_type(klass);
+  lock.address = reinterpret_cast<std::uintptr_t>(object);
+  finding.locks.push_back(std::move(lock));
+  detector::site here = make_site(capture_stack(1));
+  if (here.empty()) here = site_from_pc(pc);
+  finding.sites.push_back(std::move(here));
+  finding.message = fmt::format(
+      "{} uses {} after it was {}", self != nullptr ? thread_label(finding, self->state.id()) : "a thread",
+      lock_name(finding, ended.id), ended.freed ? "freed (its memory released)" : "destroyed");
   emit(std::move(finding), severity::report);
 }
 
@@ -172,7 +225,9 @@ void report_cv_misuse(thread_record* self, const void* cv, lock_handle mutex, co
 
 void on_thread_exit(thread_record* self) noexcept {
   try {
-    const auto held = self->state.held_locks();
+    auto held = self->state.held_locks();
+    std::erase_if(held,
+                  [](const detector::held_lock& h) { return g_destroyed_while_locked.contains(h.lock); });
     if (held.empty()) return;
     detector::finding finding;
     finding.kind = detector::finding_kind::thread_exit_holding_lock;
@@ -183,6 +238,7 @@ void on_thread_exit(thread_record* self) noexcept {
       add_lock(finding, h.lock);
       state.holds.push_back(h.lock);
       finding.sites.push_back(held_site(h));
+      g_state_reported_broken.add(h.lock);
     }
     finding.states.push_back(std::move(state));
     std::string names;

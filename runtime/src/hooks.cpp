@@ -26,6 +26,7 @@ bool record_locked(lock_handle lock) noexcept {
   if (!find_lock_info(lock.id, info)) return false;
   const void* object = reinterpret_cast<const void*>(info.address);
   if (info.klass == lock_class::mutex) return static_cast<const pthread_mutex_t*>(object)->__data.__lock != 0;
+  if (info.klass != lock_class::rwlock) return false;  // primitives are never spin locks
   const unsigned readers = static_cast<const pthread_rwlock_t*>(object)->__data.__readers;
   return (readers & 2u) != 0 || (readers >> 3) != 0;
 }
@@ -58,21 +59,12 @@ void on_object_destroyed(const void* object) noexcept {
   forget_condition_variable(object);
   const lock_handle lock = existing_lock(object);
   if (!lock) return;
-  lock_info info;
-  const bool known = find_lock_info(lock.id, info);
   if (record_locked(lock))
     report_destroy_locked(lock, false, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
-  retire_lock(lock);
-  // The lock's identity ends here: clear its stamp so the pthread_*_destroy
-  // that follows sees no lock (and reports nothing twice).
-  if (known) {
-    auto* mutable_object = const_cast<void*>(object);
-    std::uint64_t* slot = info.klass == lock_class::rwlock
-                              ? rwlock_stamp_slot(static_cast<pthread_rwlock_t*>(mutable_object))
-                              : mutex_stamp_slot(static_cast<pthread_mutex_t*>(mutable_object));
-    if (id_from_stamp(__atomic_load_n(slot, __ATOMIC_RELAXED)) == lock.id)
-      __atomic_store_n(slot, 0, __ATOMIC_RELAXED);
-  }
+  // The lock's identity ends here: its stamp becomes an ended one, so the
+  // pthread_*_destroy that follows sees no lock (and reports nothing twice)
+  // and a use through a dangling reference is reported.
+  end_lock(lock, const_cast<void*>(object), false);
 }
 
 void on_object_renamed(const void* object, const char* name) noexcept {

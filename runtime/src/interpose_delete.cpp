@@ -1,16 +1,23 @@
-// concheck runtime: the global operator delete, replaced so that freeing the
-// memory of a lock ends that lock. libstdc++'s std::mutex has a trivial
-// destructor that never calls into pthreads, so this is how concheck learns
-// that a std::mutex died: a locked one is reported as destroy-locked, and
-// every one's record is recycled (memory stays bounded with millions of
-// short-lived heap mutexes). The scan reads the freed block's 8-byte words
-// looking for a valid stamp (lock_registry.hpp); it is skipped entirely while
-// no lock is alive, and costs about one compare per word otherwise.
-// Under AddressSanitizer (concheck's own sanitizer build) the replacement is
-// left out: ASan's allocator owns operator new/delete and pairs them itself, so
-// a delete that ends in free() would be an alloc-dealloc mismatch. Freed locked
-// std::mutex objects then go unnoticed; the tests of that skip under ASan.
+// concheck runtime: freeing memory ends the locks in it. The global operator
+// delete is replaced and free() interposed: libstdc++'s std::mutex has a
+// trivial destructor that never calls into pthreads, and C code frees a
+// struct holding a pthread_mutex_t without pthread_mutex_destroy, so this is
+// how concheck learns that such a lock died: a locked one is reported as
+// destroy-locked, every one's record is recycled (memory stays bounded with
+// millions of short-lived heap mutexes), and its stamp becomes a "freed"
+// one, so a later use through a dangling pointer is reported as
+// use-after-destroy (while the allocator has not reused the bytes).
+// The scan reads the freed block's 8-byte words looking for a valid stamp
+// (lock_registry.hpp); it is skipped entirely while no lock is alive or
+// inside concheck's own code, and costs about two compares per word
+// otherwise (free() is hot: that is one relaxed load and one TLS load when
+// it is skipped).
+// Under AddressSanitizer (concheck's own sanitizer build) both are left out:
+// ASan's allocator owns malloc/free and operator new/delete and pairs them
+// itself. Freed locked mutexes then go unnoticed; the tests of that skip
+// under ASan.
 #if !defined(__SANITIZE_ADDRESS__)
+#include <dlfcn.h>
 #include <malloc.h>
 
 #include <cstdlib>
@@ -18,6 +25,8 @@
 
 #include "lock_registry.hpp"
 #include "thread_registry.hpp"
+
+extern "C" void __libc_free(void*);
 
 namespace {
 
@@ -28,46 +37,76 @@ inline void check_freed(void* memory, std::size_t size, void* caller) noexcept {
   locks_in_freed_memory(memory, size, reinterpret_cast<std::uintptr_t>(caller));
 }
 
+using free_function = void (*)(void*);
+constinit std::atomic<free_function> g_real_free{nullptr};
+__thread bool tls_resolving_free __attribute__((tls_model("initial-exec"))) = false;
+
+// The next free() in lookup order (libc's, or a malloc replacement's loaded
+// after concheck). Not through real_functions.hpp: dlsym itself may free, so
+// a free() during the lookup is leaked (once per thread that races it) rather
+// than recursing; and it must never fall back to the global lookup, which
+// finds this very function.
+free_function real_free() noexcept {
+  free_function function = g_real_free.load(std::memory_order_acquire);
+  if (__builtin_expect(function != nullptr, 1)) return function;
+  if (tls_resolving_free) return nullptr;
+  tls_resolving_free = true;
+  function = reinterpret_cast<free_function>(dlsym(RTLD_NEXT, "free"));
+  if (function == nullptr) function = &__libc_free;
+  tls_resolving_free = false;
+  g_real_free.store(function, std::memory_order_release);
+  return function;
+}
+
+inline void release(void* memory) noexcept {
+  if (const free_function function = real_free()) function(memory);
+}
+
 }  // namespace
+
+extern "C" void free(void* memory) noexcept {
+  if (memory != nullptr) check_freed(memory, malloc_usable_size(memory), __builtin_return_address(0));
+  release(memory);
+}
 
 void operator delete(void* memory) noexcept {
   if (memory != nullptr) check_freed(memory, malloc_usable_size(memory), __builtin_return_address(0));
-  std::free(memory);
+  release(memory);
 }
 
 void operator delete[](void* memory) noexcept {
   if (memory != nullptr) check_freed(memory, malloc_usable_size(memory), __builtin_return_address(0));
-  std::free(memory);
+  release(memory);
 }
 
 void operator delete(void* memory, std::size_t size) noexcept {
   check_freed(memory, size, __builtin_return_address(0));
-  std::free(memory);
+  release(memory);
 }
 
 void operator delete[](void* memory, std::size_t size) noexcept {
   check_freed(memory, size, __builtin_return_address(0));
-  std::free(memory);
+  release(memory);
 }
 
 void operator delete(void* memory, std::align_val_t) noexcept {
   if (memory != nullptr) check_freed(memory, malloc_usable_size(memory), __builtin_return_address(0));
-  std::free(memory);
+  release(memory);
 }
 
 void operator delete[](void* memory, std::align_val_t) noexcept {
   if (memory != nullptr) check_freed(memory, malloc_usable_size(memory), __builtin_return_address(0));
-  std::free(memory);
+  release(memory);
 }
 
 void operator delete(void* memory, std::size_t size, std::align_val_t) noexcept {
   check_freed(memory, size, __builtin_return_address(0));
-  std::free(memory);
+  release(memory);
 }
 
 void operator delete[](void* memory, std::size_t size, std::align_val_t) noexcept {
   check_freed(memory, size, __builtin_return_address(0));
-  std::free(memory);
+  release(memory);
 }
 
 void operator delete(void* memory, const std::nothrow_t&) noexcept {

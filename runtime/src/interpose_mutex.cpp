@@ -60,9 +60,10 @@ det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquir
   return real.mutex_unlock(m);
 }
 
-// The id stamped in `m`, or 0 (unstamped: first sight, robust or shared).
+// The id stamped in `m` for `m`, or 0 (unstamped: first sight, robust or
+// shared, a copy of another mutex, an ended lock).
 inline det::lock_id stamped_id(pthread_mutex_t* m) noexcept {
-  return id_from_stamp(__atomic_load_n(mutex_stamp_slot(m), __ATOMIC_RELAXED));
+  return id_from_stamp(__atomic_load_n(mutex_stamp_slot(m), __ATOMIC_RELAXED), m);
 }
 
 }  // namespace
@@ -152,14 +153,13 @@ int pthread_mutex_destroy(pthread_mutex_t* m) {
   if (tls_inside != 0) return real.mutex_destroy(m);
   inside_scope inside;
   const lock_handle lock = stamped_lock(m);
-  if (lock) {
-    if (m->__data.__lock != 0) {
-      report_destroy_locked(lock, false, caller_pc(__builtin_return_address(0)));
-    } else {
-      retire_lock(lock);
-    }
-  }
-  return real.mutex_destroy(m);
+  if (lock && m->__data.__lock != 0)
+    report_destroy_locked(lock, false, caller_pc(__builtin_return_address(0)));
+  const int result = real.mutex_destroy(m);
+  // glibc refuses a locked mutex (EBUSY): the lock lives on. Otherwise it
+  // ended here, and a later use of `m` without an init is reported.
+  if (lock && result == 0) end_lock(lock, m, false);
+  return result;
 }
 
 }  // extern "C"

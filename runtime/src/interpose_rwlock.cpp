@@ -149,11 +149,12 @@ int pthread_rwlock_destroy(pthread_rwlock_t* rw) {
     const unsigned readers = rw->__data.__readers;
     if ((readers & 2u) != 0 || (readers >> 3) != 0) {
       report_destroy_locked(lock, false, caller_pc(__builtin_return_address(0)));
-    } else {
-      retire_lock(lock);
     }
   }
-  return real.rwlock_destroy(rw);
+  const int result = real.rwlock_destroy(rw);
+  // glibc's destroy never refuses, locked or not: the lock ended here.
+  if (lock && result == 0) end_lock(lock, rw, false);
+  return result;
 }
 
 }  // extern "C"

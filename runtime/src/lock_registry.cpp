@@ -9,6 +9,7 @@
 
 #include "concheck/detector/internal_lock.hpp"
 #include "runtime_core.hpp"
+#include "spin_lock_index.hpp"
 #include "thread_registry.hpp"
 
 namespace concheck::detail {
@@ -22,6 +23,7 @@ constinit lock_record* g_chunks[kMaxChunks] CONCHECK_GUARDED_BY(g_table_lock) = 
 constinit lock_record* g_free_records CONCHECK_GUARDED_BY(g_table_lock) = nullptr;
 constinit std::size_t g_chunks_used CONCHECK_GUARDED_BY(g_table_lock) = 0;
 constinit std::uint64_t g_next_lock_id CONCHECK_GUARDED_BY(g_table_lock) = 1;
+constinit spin_lock_index g_spin_index;  // writers: table lock
 
 struct tables {
   std::unordered_map<std::uintptr_t, lock_record*> by_address;
@@ -67,6 +69,7 @@ detector::lock_id detach_record(lock_record* record) noexcept {
   auto& t = the_tables();
   auto it = t.by_address.find(record->address.load(std::memory_order_relaxed));
   if (it != t.by_address.end() && it->second == record) t.by_address.erase(it);
+  if (record->klass == lock_class::spin) g_spin_index.erase(record->address.load(std::memory_order_relaxed));
   t.by_id.erase(id);
   record->stamp.store(0, std::memory_order_release);
   record->address.store(0, std::memory_order_relaxed);
@@ -87,12 +90,24 @@ lock_handle register_lock(void* object, std::uint64_t* stamp_slot, lock_class kl
                           std::uintptr_t pc) noexcept {
   inside_scope inside;
   runtime_init();
-  if (!stampable) {
-    // Found through the address table on every operation (rare objects).
-    const lock_handle known = existing_lock(object);
-    if (known) return known;
+  if (stamp_slot != nullptr) {
+    // A lock that ended is not a new one: its use is the bug (checked
+    // whatever glibc did to the object since, e.g. a destroyed mutex's kind).
+    if (const ended_lock ended = ended_from_stamp(__atomic_load_n(stamp_slot, __ATOMIC_RELAXED), object);
+        ended.id) {
+      report_use_after_destroy(object, klass, ended, pc);
+      return lock_handle{};
+    }
   }
   const auto address = reinterpret_cast<std::uintptr_t>(object);
+  if (!stampable) {
+    // Found through the address table on every operation (rare objects).
+    internal_guard guard(g_table_lock);
+    auto& t = the_tables();
+    auto it = t.by_address.find(address);
+    if (it != t.by_address.end() && it->second->klass == klass && !it->second->stampable)
+      return lock_handle{it->second->id};
+  }
   // The first-seen site of a std:: lock is its "creation" site in reports: a
   // full stack (once per lock object; the depot dedups), else the caller's pc.
   stack_id created = pc != 0 ? capture_stack(1) : kNoStack;
@@ -104,7 +119,7 @@ lock_handle register_lock(void* object, std::uint64_t* stamp_slot, lock_class kl
     internal_guard guard(g_table_lock);
     auto& t = the_tables();
     if (stampable) {
-      if (const detector::lock_id id = id_from_stamp(__atomic_load_n(stamp_slot, __ATOMIC_ACQUIRE))) {
+      if (const detector::lock_id id = id_from_stamp(__atomic_load_n(stamp_slot, __ATOMIC_ACQUIRE), object)) {
         return lock_handle{id};  // another thread registered it meanwhile
       }
     }
@@ -128,9 +143,11 @@ lock_handle register_lock(void* object, std::uint64_t* stamp_slot, lock_class kl
     record->created_function = nullptr;
     record->created_line = 0;
     record->name[0] = '\0';
-    const std::uint64_t stamp = make_stamp(record->id);
+    const std::uint64_t stamp = make_stamp(record->id, object);
     record->stamp.store(stamp, std::memory_order_release);
     if (stampable) __atomic_store_n(stamp_slot, stamp, __ATOMIC_RELEASE);
+    // A spin lock that does not fit in the index is still found here (slower).
+    if (klass == lock_class::spin) g_spin_index.put(address, spin_lock_index::entry{record->id, false});
     t.by_address[address] = record;
     t.by_id[record->id] = record;
     g_live_locks.fetch_add(1, std::memory_order_relaxed);
@@ -152,17 +169,87 @@ lock_handle existing_lock(const void* object) noexcept {
 }
 
 lock_handle stamped_lock(pthread_mutex_t* m) noexcept {
-  if (const detector::lock_id id = id_from_stamp(__atomic_load_n(mutex_stamp_slot(m), __ATOMIC_RELAXED))) {
+  if (const detector::lock_id id = id_from_stamp(__atomic_load_n(mutex_stamp_slot(m), __ATOMIC_RELAXED), m)) {
     return lock_handle{id};
   }
   return mutex_stampable(m) ? lock_handle{} : existing_lock(m);
 }
 
 lock_handle stamped_lock(pthread_rwlock_t* rw) noexcept {
-  if (const detector::lock_id id = id_from_stamp(__atomic_load_n(rwlock_stamp_slot(rw), __ATOMIC_RELAXED))) {
+  if (const detector::lock_id id =
+          id_from_stamp(__atomic_load_n(rwlock_stamp_slot(rw), __ATOMIC_RELAXED), rw)) {
     return lock_handle{id};
   }
   return rw->__data.__shared == 0 ? lock_handle{} : existing_lock(rw);
+}
+
+detector::lock_id spin_live_id(const pthread_spinlock_t* lock) noexcept {
+  spin_lock_index::entry found;
+  if (!g_spin_index.find(reinterpret_cast<std::uintptr_t>(lock), found) || found.ended) return 0;
+  return found.id;
+}
+
+lock_handle spin_record(pthread_spinlock_t* lock, std::uintptr_t pc) noexcept {
+  const auto address = reinterpret_cast<std::uintptr_t>(lock);
+  spin_lock_index::entry found;
+  if (g_spin_index.find(address, found) && found.id != 0) {
+    if (!found.ended) return lock_handle{found.id};
+    inside_scope inside;
+    report_use_after_destroy(const_cast<int*>(lock), lock_class::spin, ended_lock{found.id, false}, pc);
+    return lock_handle{};
+  }
+  // Unknown to the index (first sight, a full index, a table in change): the
+  // locked path, which finds a lock the index could not hold by its address.
+  return register_lock(const_cast<int*>(lock), nullptr, lock_class::spin, false, pc);
+}
+
+void spin_lock_initialized(pthread_spinlock_t* lock) noexcept {
+  inside_scope inside;
+  const auto address = reinterpret_cast<std::uintptr_t>(lock);
+  lock_handle live;
+  {
+    internal_guard guard(g_table_lock);
+    const spin_lock_index::entry found = g_spin_index.find_locked(address);
+    if (found.ended) g_spin_index.erase(address);
+    auto& t = the_tables();
+    auto it = t.by_address.find(address);
+    if (it != t.by_address.end()) live = lock_handle{it->second->id};
+  }
+  // Initialized again without a destroy: the lock that was here ended.
+  retire_lock(live);
+}
+
+void spin_lock_ended(pthread_spinlock_t* lock) noexcept {
+  inside_scope inside;
+  const auto address = reinterpret_cast<std::uintptr_t>(lock);
+  lock_handle live;
+  {
+    internal_guard guard(g_table_lock);
+    auto& t = the_tables();
+    auto it = t.by_address.find(address);
+    if (it != t.by_address.end() && it->second->klass == lock_class::spin) live = lock_handle{it->second->id};
+  }
+  if (!live) return;
+  retire_lock(live);
+  internal_guard guard(g_table_lock);
+  g_spin_index.put(address, spin_lock_index::entry{live.id, true});
+}
+
+void end_lock(lock_handle lock, void* object, bool freed) noexcept {
+  if (!lock) return;
+  inside_scope inside;
+  lock_info info;
+  if (!find_lock_info(lock.id, info)) return;
+  retire_lock(lock);
+  if (!info.stampable || info.address != reinterpret_cast<std::uintptr_t>(object)) return;
+  // The ended stamp replaces the live one (nothing else wrote there since).
+  std::uint64_t* slot = nullptr;
+  if (info.klass == lock_class::mutex) slot = mutex_stamp_slot(static_cast<pthread_mutex_t*>(object));
+  if (info.klass == lock_class::rwlock) slot = rwlock_stamp_slot(static_cast<pthread_rwlock_t*>(object));
+  if (slot == nullptr) return;
+  std::uint64_t expected = make_stamp(lock.id, object);
+  __atomic_compare_exchange_n(slot, &expected, make_stamp(lock.id, object, freed ? kFreedTag : kDestroyedTag),
+                              false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 void retire_lock(lock_handle lock) noexcept {
@@ -194,6 +281,7 @@ bool find_lock_info(detector::lock_id id, lock_info& out) {
   out.id = r.id;
   out.address = r.address.load(std::memory_order_relaxed);
   out.klass = r.klass;
+  out.stampable = r.stampable;
   out.has_user_type = r.has_user_type;
   out.user_type = r.user_type;
   out.created = r.created;
@@ -237,22 +325,23 @@ void locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) no
   for (std::size_t offset = kMutexStampOffset; offset + sizeof(std::uint64_t) <= size; offset += 8) {
     std::uint64_t word;
     std::memcpy(&word, bytes + offset, sizeof word);
-    const detector::lock_id id = id_from_stamp(word);  // cheap filter: the tag
-    if (id == 0) continue;
-    // Which object holds it, if any: the record knows its address and class.
-    lock_info info;
-    if (!find_lock_info(id, info)) continue;
-    const auto base = reinterpret_cast<std::uintptr_t>(bytes);
-    void* object = nullptr;
-    if (info.klass == lock_class::mutex && info.address == base + offset - kMutexStampOffset) {
-      object = bytes + offset - kMutexStampOffset;
-    } else if (info.klass == lock_class::rwlock && offset >= kRwlockStampOffset &&
-               info.address == base + offset - kRwlockStampOffset) {
+    // A stamp names the object it was written for: a mutex 24 bytes before
+    // it, or a rwlock 40 bytes before it (the tag and address bits filter).
+    void* object = bytes + offset - kMutexStampOffset;
+    lock_class klass = lock_class::mutex;
+    detector::lock_id id = id_from_stamp(word, object);
+    if (id == 0 && offset >= kRwlockStampOffset) {
       object = bytes + offset - kRwlockStampOffset;
+      klass = lock_class::rwlock;
+      id = id_from_stamp(word, object);
     }
-    if (object == nullptr) continue;
+    if (id == 0) continue;
+    lock_info info;
+    if (!find_lock_info(id, info) || info.klass != klass ||
+        info.address != reinterpret_cast<std::uintptr_t>(object))
+      continue;
     bool locked = false;
-    if (info.klass == lock_class::mutex) {
+    if (klass == lock_class::mutex) {
       locked = static_cast<pthread_mutex_t*>(object)->__data.__lock != 0;
     } else {
       // glibc: bit 1 of __readers = write-locked, bits 3.. = reader count.
@@ -260,7 +349,7 @@ void locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) no
       locked = (readers & 2u) != 0 || (readers >> 3) != 0;
     }
     if (locked) report_destroy_locked(lock_handle{id}, true, pc);
-    retire_lock(lock_handle{id});
+    end_lock(lock_handle{id}, object, true);
   }
 }
 

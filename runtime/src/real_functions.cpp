@@ -66,6 +66,11 @@ constexpr const char kNoVersion[] = "";
   X(rwlock_unlock, pthread_rwlock_unlock, kNoVersion)           \
   X(rwlock_init, pthread_rwlock_init, kNoVersion)               \
   X(rwlock_destroy, pthread_rwlock_destroy, kNoVersion)         \
+  X(spin_lock, pthread_spin_lock, kNoVersion)                   \
+  X(spin_trylock, pthread_spin_trylock, kNoVersion)             \
+  X(spin_unlock, pthread_spin_unlock, kNoVersion)               \
+  X(spin_init, pthread_spin_init, kNoVersion)                   \
+  X(spin_destroy, pthread_spin_destroy, kNoVersion)             \
   X(cond_wait, pthread_cond_wait, kGlibc232)                    \
   X(cond_timedwait, pthread_cond_timedwait, kGlibc232)          \
   X(cond_clockwait, pthread_cond_clockwait, kNoVersion)         \

@@ -41,7 +41,7 @@ std::string_view type_name(const lock_info& info) {
         return "concheck::condition_variable_any";
     }
   }
-  return info.klass == lock_class::rwlock ? "pthread_rwlock_t" : "pthread_mutex_t";
+  return lock_class_type(info.klass);
 }
 
 detector::site site_from_location(const char* file, const char* function, int line) {

@@ -37,11 +37,17 @@ void report_inversions(thread_record* self,
 [[noreturn]] void report_self_deadlock(thread_record* self, lock_handle lock, const detector::held_lock& held,
                                        std::uintptr_t pc);
 void report_unlock_not_owned(thread_record* self, lock_handle lock, std::uintptr_t pc);
-// `freed`: the memory holding the lock was freed (else: destroyed).
+// `freed`: the memory holding the lock was freed (else: destroyed). Not
+// reported if no known thread holds it and a report already said its state
+// is broken (an unlock by a non-owner, an ended holder): one fault, one report.
 void report_destroy_locked(lock_handle lock, bool freed, std::uintptr_t pc);
+// A lock that ended (`ended`, read from the object) is used again at `object`.
+void report_use_after_destroy(const void* object, lock_class klass, ended_lock ended, std::uintptr_t pc);
 void report_cv_misuse(thread_record* self, const void* cv, lock_handle mutex, const detector::cv_check& check,
                       std::uintptr_t pc);
-// The thread is ending (called by the registry with the thread's record).
+// The thread is ending (called by the registry with the thread's record;
+// for the main thread, when it returns from main, calls exit or
+// pthread_exit). Locks already reported as destroyed while locked are left out.
 void on_thread_exit(thread_record* self) noexcept;
 
 // Real deadlocks. Before a blocking wait, after begin_wait(): checks the

@@ -125,6 +125,24 @@ void on_thread_key_destroyed(void* value) noexcept {
   end_current_thread();
 }
 
+// The main thread gets no pthread key destructor (it ends with the process,
+// and its record must stay usable for static destructors): a thread_local
+// with a destructor tells when it ends instead. glibc runs thread_local
+// destructors first when the main thread returns from main or calls exit
+// (or pthread_exit), before atexit handlers and static destructors, so a
+// lock those take (and keep: a common shutdown guard) is not counted, nor
+// are locks that other threads hold when the process ends.
+struct main_thread_end {
+  bool armed = false;
+  ~main_thread_end() {
+    thread_record* self = tls_thread;
+    if (!armed || self == nullptr || tls_inside != 0) return;
+    inside_scope inside;
+    on_thread_exit(self);
+  }
+};
+thread_local main_thread_end t_main_thread_end;
+
 }  // namespace
 
 internal_lock& registry_lock() noexcept CONCHECK_RETURN_CAPABILITY(g_registry_lock) {
@@ -189,6 +207,7 @@ thread_record* adopt_current_thread(const thread_origin* origin) noexcept {
   g_generation.fetch_add(1, std::memory_order_acq_rel);
   tls_thread = record;
   if (id != 0 && g_key_ready.load(std::memory_order_acquire)) pthread_setspecific(g_exit_key, record);
+  if (id == 0) t_main_thread_end.armed = true;
   return record;
 }
 

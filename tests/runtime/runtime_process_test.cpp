@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "concheck/detector/json.hpp"
@@ -116,6 +117,56 @@ TEST(process_test, DumpThreadsOnSignal) {
     EXPECT_NE(output.find("T0 'main'"), std::string::npos) << v.name << "\n" << output;
     EXPECT_NE(output.find("holds std::mutex"), std::string::npos) << v.name << "\n" << output;
     EXPECT_NE(output.find("dump: finished"), std::string::npos) << v.name << "\n" << output;
+  }
+}
+
+// Runs `scenario` in every variant; the findings of each, with exit status 0 required.
+std::vector<std::pair<std::string, std::vector<finding>>> run_everywhere(const std::string& scenario) {
+  std::vector<std::pair<std::string, std::vector<finding>>> out;
+  for (const auto& v : variants()) {
+    std::string output;
+    const int status = run_command(v.environment + " " + kOptions, v.program + " " + scenario, output);
+    EXPECT_EQ(status, 0) << v.name << "\n" << output;
+    EXPECT_NE(output.find(scenario + ": finished"), std::string::npos) << v.name << "\n" << output;
+    out.emplace_back(v.name + std::string("\n") + output, parse_findings(output));
+  }
+  return out;
+}
+
+TEST(process_test, SpinLockInversionIsReportedInUnmodifiedPrograms) {
+  for (const auto& [context, findings] : run_everywhere("spin-inversion")) {
+    ASSERT_EQ(findings.size(), 1u) << context;
+    EXPECT_EQ(findings[0].kind, finding_kind::lock_order_inversion) << context;
+    EXPECT_EQ(findings[0].locks.size(), 2u) << context;
+  }
+}
+
+TEST(process_test, FreeOfALockedMutexIsReportedInUnmodifiedPrograms) {
+  for (const auto& [context, findings] : run_everywhere("free-locked")) {
+    ASSERT_EQ(findings.size(), 1u) << context;
+    EXPECT_EQ(findings[0].kind, finding_kind::destroy_locked) << context;
+  }
+}
+
+TEST(process_test, MainReturningWhileHoldingALockIsReported) {
+  for (const auto& [context, findings] : run_everywhere("main-returns-holding")) {
+    ASSERT_EQ(findings.size(), 1u) << context;
+    EXPECT_EQ(findings[0].kind, finding_kind::thread_exit_holding_lock) << context;
+    ASSERT_EQ(findings[0].threads.size(), 1u) << context;
+    EXPECT_EQ(findings[0].threads[0].id, 0u) << context;
+  }
+}
+
+TEST(process_test, ExitWhileHoldingALockIsReported) {
+  for (const auto& [context, findings] : run_everywhere("exit-holding")) {
+    ASSERT_EQ(findings.size(), 1u) << context;
+    EXPECT_EQ(findings[0].kind, finding_kind::thread_exit_holding_lock) << context;
+  }
+}
+
+TEST(process_test, ExitWithOtherThreadsHoldingLocksAndLockingDestructorsIsClean) {
+  for (const auto& [context, findings] : run_everywhere("exit-clean")) {
+    EXPECT_TRUE(findings.empty()) << context;
   }
 }
 

@@ -15,7 +15,7 @@
 //  - deadlock: the sorted set of the threads' waiting sites (falling back to
 //    the cycle's edges, then to lock ids).
 //  - data-race: kind + the sorted set of the access sites.
-//  - destroy-locked, unlock-not-owned: kind + first site + the lock's identity
+//  - destroy-locked, unlock-not-owned, use-after-destroy: kind + first site + the lock's identity
 //    (its creation or first-seen site and address), so two locks misused at
 //    one line are two findings while one lock misused repeatedly is one.
 //  - every other kind: kind + its first site (sites[0]); a finding with no site
