@@ -12,6 +12,7 @@
 #include "concheck/mutex.hpp"
 #include "concheck/registry.hpp"
 #include "internal_lock.hpp"
+#include "lock_names.hpp"
 #include "real_functions.hpp"
 #include "report_sink.hpp"
 #include "stack_depot.hpp"
@@ -219,6 +220,7 @@ detector::lock_ref make_lock_ref(const lock_info& info) {
       if (!standard.empty()) out.type = std::move(standard);
     }
   }
+  name_unnamed_lock(out);
   return out;
 }
 
