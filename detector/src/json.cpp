@@ -148,6 +148,8 @@ finding read_finding(const json& record) {
     read(e, p, "type", l.type);
     read(e, p, "address", l.address);
     read(e, p, "created", l.created);
+    read(e, p, "variable", l.variable);
+    read(e, p, "variable_from", l.variable_from);
     f.locks.push_back(std::move(l));
   });
   for_each(record, root, "sites",

@@ -52,7 +52,8 @@ struct dot_writer {
     if (!nodes.insert(name).second) return;
     std::string label = lock_display_name(f, id);
     const lock_ref* ref = f.find_lock(id);
-    if (ref != nullptr && !ref->name.empty() && !ref->type.empty()) label += "\n" + ref->type;
+    if (ref != nullptr && (!ref->name.empty() || !ref->variable.empty()) && !ref->type.empty())
+      label += "\n" + ref->type;
     line("  \"{}\" [label=\"{}\"];", name, escape(label));
   }
 

@@ -34,7 +34,9 @@ std::string render_json(const finding& f) {
                          {"name", l.name},
                          {"type", l.type},
                          {"address", l.address},
-                         {"created", to_json(l.created)}});
+                         {"created", to_json(l.created)},
+                         {"variable", l.variable},
+                         {"variable_from", l.variable_from}});
   }
   json sites = json::array();
   for (const auto& s : f.sites) sites.push_back(to_json(s));

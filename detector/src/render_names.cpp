@@ -2,6 +2,8 @@
 // every renderer so text, DOT and listeners use the same words.
 #include <fmt/format.h>
 
+#include <array>
+
 #include "concheck/detector/render.hpp"
 
 namespace concheck::detector {
@@ -64,21 +66,31 @@ bool is_concheck_primitive(const lock_ref& lock) {
 }
 
 // What to call a lock the program made without concheck: its std:: type when
-// the runtime could tell it from the stack, else a plain word.
+// the runtime could tell it from the stack, else a plain word ("rwlock" for a
+// pthread_rwlock_t: the pthread word, which says nothing about the mode).
 std::string_view plain_kind(const lock_ref& lock) {
   const std::string_view type = lock.type;
   if (type.rfind("std::", 0) == 0) return type;
-  if (type.find("rwlock") != std::string_view::npos) return "shared mutex";
+  if (type.find("rwlock") != std::string_view::npos) return "rwlock";
   if (type.find("spinlock") != std::string_view::npos) return "spin lock";
   if (type.find("recursive") != std::string_view::npos) return "recursive mutex";
   if (type.empty() || type == "lock") return "lock";
   return "mutex";
 }
 
-}  // namespace
+// "Cache::get(int) const" -> "Cache::get": the function a name's note cites.
+std::string_view bare_function(std::string_view function) {
+  const std::size_t paren = function.find('(');
+  if (paren == std::string_view::npos || paren == 0) return function;
+  return function.substr(0, paren);
+}
 
-std::string lock_display_name(const lock_ref& lock) {
+// The short name before telling equal names apart: the user's name, the
+// program's name for it, a concheck primitive's type and creation line, or
+// type and id.
+std::string short_name(const lock_ref& lock) {
   if (!lock.name.empty()) return fmt::format("'{}'", lock.name);
+  if (!lock.variable.empty()) return fmt::format("'{}'", lock.variable);
   if (is_concheck_primitive(lock)) {
     // A concheck primitive's site is where it was created.
     if (!lock.created.file.empty()) {
@@ -86,6 +98,31 @@ std::string lock_display_name(const lock_ref& lock) {
     }
     if (lock.address != 0) return fmt::format("{} {:#x}", lock.type, lock.address);
     return fmt::format("{} M{}", lock.type, lock.id);
+  }
+  return fmt::format("{} M{}", plain_kind(lock), lock.id);
+}
+
+// True when two different locks would get the same short name.
+bool same_short_name(const lock_ref& a, const lock_ref& b) {
+  if (!a.name.empty() || !b.name.empty()) return a.name == b.name;
+  if (!a.variable.empty() || !b.variable.empty()) return a.variable == b.variable;
+  return is_concheck_primitive(a) && !a.created.file.empty() && a.type == b.type &&
+         a.created.file == b.created.file && a.created.line == b.created.line;
+}
+
+}  // namespace
+
+std::string lock_display_name(const lock_ref& lock) {
+  if (!lock.name.empty() || is_concheck_primitive(lock)) return short_name(lock);
+  // A name taken from a source line is only as good as that line: say which.
+  if (!lock.variable.empty()) {
+    if (lock.variable_from == "source" && !lock.created.file.empty()) {
+      const std::string_view function = bare_function(lock.created.function);
+      const std::string where = location_display(lock.created.file, lock.created.line);
+      if (function.empty()) return fmt::format("'{}' ({})", lock.variable, where);
+      return fmt::format("'{}' ({}, {})", lock.variable, function, where);
+    }
+    return short_name(lock);
   }
   // Any other lock's site is only where concheck first saw it used: say so,
   // and tell it apart from others by its id.
@@ -109,8 +146,20 @@ std::string lock_site_label(const lock_ref& lock) {
 }
 
 std::string lock_display_name(const finding& finding, std::uint64_t lock_id) {
-  if (const lock_ref* lock = finding.find_lock(lock_id)) return lock_display_name(*lock);
-  return fmt::format("lock M{}", lock_id);
+  const lock_ref* lock = finding.find_lock(lock_id);
+  if (lock == nullptr) return fmt::format("lock M{}", lock_id);
+  std::string name = short_name(*lock);
+  for (const auto& other : finding.locks) {
+    if (other.id != lock_id && same_short_name(*lock, other)) return fmt::format("{} (M{})", name, lock_id);
+  }
+  return name;
+}
+
+std::string lock_mode_display(const finding& finding, std::uint64_t lock_id, bool shared) {
+  if (!shared) return {};
+  const lock_ref* lock = finding.find_lock(lock_id);
+  if (lock != nullptr && lock->type.rfind("std::", 0) != 0 && plain_kind(*lock) == "rwlock") return " (read)";
+  return " (shared)";
 }
 
 std::string thread_display_name(const finding& finding, std::uint64_t thread_id) {
@@ -130,12 +179,22 @@ std::string_view default_hint(finding_kind kind) noexcept {
   return {};
 }
 
+namespace {
+constexpr std::string_view kJoinWhileHoldingHint =
+    "don't join a thread while holding a lock it needs: release the lock before join()";
+}  // namespace
+
 std::string_view hint_for(const finding& finding) noexcept {
   if (!finding.hint.empty()) return finding.hint;
   if (finding.kind == finding_kind::deadlock) {
     bool waits_on_lock = !finding.cycle.empty();
     for (const auto& state : finding.states)
       waits_on_lock = waits_on_lock || state.waits_for_lock.has_value();
+    // Someone joins a thread that needs a lock the joiner holds: no lock
+    // order can fix that, only releasing the lock before join().
+    bool joins = false;
+    for (const auto& state : finding.states) joins = joins || state.waits_for.rfind("join", 0) == 0;
+    if (waits_on_lock && joins) return kJoinWhileHoldingHint;
     if (!waits_on_lock) {
       // Everyone waits on condition variables, joins or semaphores: nobody
       // will signal, which is a lost wakeup or a join cycle, not lock order.

@@ -108,8 +108,8 @@ struct writer {
   void cycle_edges() {
     for (const auto& edge : f.cycle) {
       out.push_back('\n');
-      std::string held = lock(edge.from) + (edge.from_shared ? " (shared)" : "");
-      std::string taken = lock(edge.to) + (edge.to_shared ? " (shared)" : "");
+      std::string held = lock(edge.from) + lock_mode_display(f, edge.from, edge.from_shared);
+      std::string taken = lock(edge.to) + lock_mode_display(f, edge.to, edge.to_shared);
       std::string head = fmt::format("Thread {} acquired {}", thread(edge.thread), taken);
       if (!edge.acquired.empty()) head += fmt::format(" at {}", site_display(edge.acquired));
       head += fmt::format(" while holding {}", held);
@@ -209,7 +209,7 @@ struct writer {
       if (!l.type.empty()) parts.push_back(lock_type_display(l));
       if (!l.created.empty()) parts.push_back(lock_site_label(l) + " " + site_display(l.created));
       if (l.address != 0) parts.push_back(fmt::format("address {:#x}", l.address));
-      line("    {}: {}", lock_display_name(l),
+      line("    {}: {}", lock(l.id),
            parts.empty() ? "no details" : fmt::format("{}", fmt::join(parts, ", ")));
     }
   }
@@ -267,9 +267,10 @@ std::string render_text(const finding& finding, const text_options& options) {
     default:
       w.sites();
       w.states();
-      w.locks_section();
       break;
   }
+  // Each lock is described once here; everything above uses its short name.
+  w.locks_section();
   w.threads_section();
   w.footer();
   return std::move(w.out);

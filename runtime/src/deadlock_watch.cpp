@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 
+#include "concheck/detector/render.hpp"
 #include "options.hpp"
 #include "outside_wakers.hpp"
 #include "real_functions.hpp"
@@ -162,9 +163,7 @@ detector::thread_state describe_state(const thread_snapshot& snap) {
     const detector::thread_ref* thread = finding.find_thread(state.thread);
     std::string what = "waits for " + state.waits_for;
     if (state.waits_for_lock) {
-      const detector::lock_ref* lock = finding.find_lock(*state.waits_for_lock);
-      what = "waits for " +
-             (lock != nullptr ? lock_display_name(*lock) : fmt::format("M{}", *state.waits_for_lock));
+      what = "waits for " + detector::lock_display_name(finding, *state.waits_for_lock);
     }
     who += fmt::format("{}{} {}", who.empty() ? "" : "; ",
                        thread != nullptr ? thread_display_name(*thread) : "?", what);
@@ -178,8 +177,18 @@ detector::thread_state describe_state(const thread_snapshot& snap) {
         "a missing notify, or threads joining each other.";
   } else {
     finding.message = fmt::format("{} threads wait for each other in a cycle: {}", involved.size(), who);
-    finding.hint =
-        "Take the locks in one global order everywhere, or acquire them together with std::scoped_lock.";
+    bool joins = false;
+    for (const thread_snapshot& snap : members) joins = joins || snap.wait.kind == detector::wait_kind::join;
+    // A join in a cycle with locks: the joined thread needs a lock the joiner
+    // holds, which no lock order fixes. Joins alone: threads join each other.
+    if (joins && !finding.locks.empty()) {
+      finding.hint = "Don't join a thread while holding a lock it needs: release the lock before join().";
+    } else if (joins) {
+      finding.hint = "These threads join each other: no thread may join one that (directly or not) joins it.";
+    } else {
+      finding.hint =
+          "Take the locks in one global order everywhere, or acquire them together with std::scoped_lock.";
+    }
   }
   emit_finding(std::move(finding), severity::fatal);
   _exit(get_options().exitcode);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "concheck/detector/render.hpp"
 #include "options.hpp"
 #include "registry_dump.hpp"
 #include "report_sink.hpp"
@@ -21,8 +22,8 @@ void add_lock(detector::finding& finding, detector::lock_id id) {
 }
 
 std::string lock_name(const detector::finding& finding, detector::lock_id id) {
-  const detector::lock_ref* lock = finding.find_lock(id);
-  return lock != nullptr ? lock_display_name(*lock) : fmt::format("M{}", id);
+  // The short name: the text report's "Locks:" section says what each lock is.
+  return detector::lock_display_name(finding, id);
 }
 
 std::string thread_label(const detector::finding& finding, detector::thread_id id) {
@@ -242,7 +243,7 @@ void on_thread_exit(thread_record* self) noexcept {
     }
     finding.states.push_back(std::move(state));
     std::string names;
-    for (const auto& lock : finding.locks) names += (names.empty() ? "" : ", ") + lock_display_name(lock);
+    for (const auto& lock : finding.locks) names += (names.empty() ? "" : ", ") + lock_name(finding, lock.id);
     finding.message =
         fmt::format("{} ended while holding {}", thread_label(finding, self->state.id()), names);
     finding.hint = "Release every lock before the thread returns (RAII guards do it on every path).";

@@ -12,6 +12,7 @@
 #include "concheck/detector/render.hpp"
 #include "concheck/mutex.hpp"
 #include "concheck/registry.hpp"
+#include "lock_names.hpp"
 #include "real_functions.hpp"
 #include "report_sink.hpp"
 #include "site_frames.hpp"
@@ -213,6 +214,7 @@ detector::lock_ref make_lock_ref(const lock_info& info) {
       if (!standard.empty()) out.type = std::move(standard);
     }
   }
+  name_unnamed_lock(out);
   return out;
 }
 

@@ -14,7 +14,9 @@ namespace concheck::detail {
 detector::thread_ref make_thread_ref(detector::thread_id id);
 detector::lock_ref make_lock_ref(detector::lock_id id);
 detector::lock_ref make_lock_ref(const lock_info& info);
-// As the detector's renderers name it ("'name'", "mutex M7 (first locked at f.cpp:9)").
+// As the detector's renderers name it on its own ("'name'", "'mu' (f, f.cpp:9)",
+// "mutex M7 (first locked at f.cpp:9)"); within a finding use
+// detector::lock_display_name(finding, id), the short name.
 std::string lock_display_name(const detector::lock_ref& lock);
 std::string thread_display_name(const detector::thread_ref& thread);
 // A site from a bare return address (symbolized at report time).

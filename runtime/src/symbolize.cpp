@@ -107,6 +107,18 @@ void on_syminfo(void* data, std::uintptr_t, const char* symbol, std::uintptr_t, 
   if (symbol != nullptr) *static_cast<std::string*>(data) = demangle(symbol);
 }
 
+struct data_symbol {
+  std::string name;
+  std::uintptr_t start = 0;
+};
+
+void on_data_syminfo(void* data, std::uintptr_t, const char* symbol, std::uintptr_t value, std::uintptr_t) {
+  if (symbol == nullptr) return;
+  auto* out = static_cast<data_symbol*>(data);
+  out->name = demangle(symbol);
+  out->start = value;
+}
+
 std::vector<detector::frame> symbolize_locked(std::uintptr_t pc, bool is_return_address) {
   // The call instruction ends just before the return address.
   const std::uintptr_t lookup = is_return_address && pc > 0 ? pc - 1 : pc;
@@ -249,6 +261,32 @@ std::vector<detector::frame> symbolize_pc(std::uintptr_t pc, bool is_return_addr
   std::vector<detector::frame> frames = symbolize_locked(pc, is_return_address);
   cache.emplace(key, frames);
   return frames;
+}
+
+std::string data_symbol_name(std::uintptr_t address) {
+  if (address == 0) return {};
+  data_symbol found;
+  {
+    log_spin_guard guard(g_lock);
+    if (backtrace_state* state = state_locked()) {
+      backtrace_syminfo(state, address, on_data_syminfo, ignore_error, &found);
+    }
+  }
+  if (found.name.empty() || address < found.start) return {};
+  // A symbol that is not a plain object name (a vtable, typeinfo, guard
+  // variable or a function) does not name a lock.
+  for (std::string_view special :
+       {"vtable for ", "VTT for ", "construction vtable for ", "typeinfo", "guard variable for ", "TLS "}) {
+    if (found.name.rfind(special, 0) == 0) return {};
+  }
+  constexpr std::string_view kAnonymous = "(anonymous namespace)::";
+  for (std::size_t at = found.name.find(kAnonymous); at != std::string::npos;
+       at = found.name.find(kAnonymous)) {
+    found.name.erase(at, kAnonymous.size());
+  }
+  const std::uintptr_t offset = address - found.start;
+  if (offset == 0) return found.name;
+  return found.name + "+" + std::to_string(offset);
 }
 
 std::vector<detector::frame> symbolize_stack(stack_id id) {

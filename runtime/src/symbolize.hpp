@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +25,16 @@ namespace concheck::detail {
 // frame). `is_return_address`: the pc follows a call (as captured stacks hold),
 // so the line looked up is that of pc - 1, the call itself.
 std::vector<detector::frame> symbolize_pc(std::uintptr_t pc, bool is_return_address = true);
+
+// The program's name for the global object containing `address`, from the
+// symbol tables libbacktrace already reads: "g_mu" for an object at the start
+// of g_mu, "g_cache+16" for one 16 bytes into g_cache ("(anonymous
+// namespace)::" dropped; a function-local static reads "main::mu"). "" for an
+// address that is not in a global (heap, stack) or when there are no symbols.
+// The member's own name would need DWARF type information, which
+// libbacktrace does not read: the offset is what a reader gets, and the
+// report's "Locks:" line says where the lock was first locked. Report time only.
+std::string data_symbol_name(std::uintptr_t address);
 
 // True when a frame lies inside concheck itself (its runtime/ and detector/
 // source folders, installed concheck headers, libconcheck*.so; by namespace

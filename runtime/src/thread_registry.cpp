@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 
+#include "lock_names.hpp"
 #include "registry_dump.hpp"
 #include "runtime_core.hpp"
 
@@ -311,6 +312,7 @@ void end_wait(thread_record* self) noexcept {
 void registry_after_fork_child() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
   g_registry_lock.reset_after_fork();
   condition_variables_after_fork_child();
+  lock_names_after_fork_child();
   thread_record* self = tls_thread;
   std::size_t live = 0;
   for (thread_record* r = first_thread_record(); r != nullptr; r = r->next) {

@@ -47,8 +47,8 @@ bool equal(const finding& a, const finding& b) {
                    }) &&
          equal_all(a.locks, b.locks,
                    [](const lock_ref& x, const lock_ref& y) {
-                     return std::tie(x.id, x.name, x.type, x.address) ==
-                                std::tie(y.id, y.name, y.type, y.address) &&
+                     return std::tie(x.id, x.name, x.type, x.address, x.variable, x.variable_from) ==
+                                std::tie(y.id, y.name, y.type, y.address, y.variable, y.variable_from) &&
                             equal(x.created, y.created);
                    }) &&
          equal_all(a.sites, b.sites, [](const site& x, const site& y) { return equal(x, y); }) &&
@@ -94,6 +94,22 @@ TEST(FindingJson, RoundTripsExtremeValues) {
   f.pid = -1;
   f.states = {{9, {1, 2, 3}, std::nullopt, "", {}}};
   expect_round_trip(f);
+}
+
+// The lock's derived name (added in schema version 1 without a bump: readers
+// ignore fields they do not know, and a record without them reads as "").
+TEST(FindingJson, LockVariableRoundTripsAndMayBeAbsent) {
+  finding f = samples::unnamed_inversion();
+  f.locks[0].variable = "from.guard";
+  f.locks[0].variable_from = "source";
+  expect_round_trip(f);
+  EXPECT_NE(render_json(f).find("\"variable\":\"from.guard\",\"variable_from\":\"source\""),
+            std::string::npos);
+  auto parsed = parse_finding_json(
+      "{\"schema_version\":1,\"kind\":\"deadlock\",\"locks\":[{\"id\":3,\"name\":\"\",\"type\":\"std::"
+      "mutex\"}]}");
+  ASSERT_TRUE(parsed) << parsed.error;
+  EXPECT_EQ(parsed.value->locks.at(0).variable, "");
 }
 
 TEST(FindingJson, ToleratesWhitespaceUnknownFieldsAndAbsentOptionalFields) {

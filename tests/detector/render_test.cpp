@@ -65,6 +65,14 @@ TEST(RenderText, GoldenDestroyLocked) {
   expect_golden("destroy_locked.txt", render_text(samples::destroy_locked()));
 }
 
+TEST(RenderText, GoldenStdMutexNamesFromTheProgram) {
+  expect_golden("std_inversion.txt", render_text(samples::std_mutex_inversion()));
+}
+
+TEST(RenderText, GoldenJoinWhileHolding) {
+  expect_golden("join_deadlock.txt", render_text(samples::join_while_holding()));
+}
+
 TEST(RenderDot, GoldenBankAndDeadlock) {
   expect_golden("bank.dot",
                 render_dot({samples::bank_inversion(), samples::lost_wakeup(), samples::self_deadlock()}));
@@ -102,12 +110,15 @@ TEST(RenderText, MaxFramesLimitsEachStack) {
   EXPECT_EQ(text.find("worker_main"), std::string::npos);
 }
 
-// Locks the program made without concheck are named by id, with the line
-// where concheck first saw them used, said as such (not "created at").
+// Locks the program made without concheck, which nothing names, go by type
+// and id; the Locks: section gives the line where concheck first saw them
+// used, said as such (not "created at").
 TEST(RenderText, UnnamedLocksFallBackToTypeIdAndFirstUse) {
   std::string text = render_text(samples::unnamed_inversion());
-  EXPECT_NE(text.find("std::mutex M11 (first locked at file.cpp:12) => std::shared_mutex M12 => lock M13 => "
-                      "std::mutex M11 (first locked at file.cpp:12)"),
+  EXPECT_NE(text.find("Cycle: std::mutex M11 => std::shared_mutex M12 => lock M13 => std::mutex M11\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    std::mutex M11: std::mutex, first locked at file.cpp:12, address 0x5581000\n"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("hint: take the shared lock last"), std::string::npos);
@@ -115,18 +126,76 @@ TEST(RenderText, UnnamedLocksFallBackToTypeIdAndFirstUse) {
 }
 
 TEST(RenderNames, PlainPthreadLocksSayWhatTheyAre) {
-  lock_ref plain{5, "", "pthread_mutex_t", 0x1000,
-                 samples::creation_site("transfer", "/src/bank_std_buggy.cpp", 19)};
+  lock_ref plain = samples::make_lock(5, "", "pthread_mutex_t", 0x1000,
+                                      samples::creation_site("transfer", "/src/bank_std_buggy.cpp", 19));
   EXPECT_EQ(lock_display_name(plain), "mutex M5 (first locked at bank_std_buggy.cpp:19)");
   EXPECT_EQ(lock_type_display(plain), "std::mutex or pthread_mutex_t");
   EXPECT_EQ(lock_site_label(plain), "first locked at");
-  lock_ref rw{6, "", "pthread_rwlock_t", 0x2000, {}};
-  EXPECT_EQ(lock_display_name(rw), "shared mutex M6");
-  lock_ref primitive{7, "", "concheck::mutex", 0x3000, samples::creation_site("main", "/src/a.cpp", 4)};
+  // A pthread_rwlock_t is an rwlock, whatever mode it is taken in.
+  lock_ref rw = samples::make_lock(6, "", "pthread_rwlock_t", 0x2000, {});
+  EXPECT_EQ(lock_display_name(rw), "rwlock M6");
+  lock_ref primitive =
+      samples::make_lock(7, "", "concheck::mutex", 0x3000, samples::creation_site("main", "/src/a.cpp", 4));
   EXPECT_EQ(lock_display_name(primitive), "concheck::mutex at a.cpp:4");
   EXPECT_EQ(lock_site_label(primitive), "created at");
   primitive.name = "audit";
   EXPECT_EQ(lock_display_name(primitive), "'audit'");
+}
+
+// Issue 9 item 10: an unnamed lock is called what the program calls it, once
+// described in "Locks:", by its short name everywhere else.
+TEST(RenderNames, UnnamedLocksGoByTheProgramsNames) {
+  lock_ref from_source = samples::make_lock(5, "", "std::mutex", 0x1000,
+                                            samples::user_site("Cache::get(int) const", "/src/t.cpp", 10));
+  from_source.variable = "m";
+  from_source.variable_from = "source";
+  EXPECT_EQ(lock_display_name(from_source), "'m' (Cache::get, t.cpp:10)");
+  lock_ref global =
+      samples::make_lock(6, "", "pthread_mutex_t", 0x2000, samples::user_site("f", "/src/t.cpp", 3));
+  global.variable = "g_cache+16";
+  global.variable_from = "symbol";
+  EXPECT_EQ(lock_display_name(global), "'g_cache+16'");
+  finding f;
+  f.locks = {from_source, global};
+  EXPECT_EQ(lock_display_name(f, 5), "'m'");
+  EXPECT_EQ(lock_display_name(f, 6), "'g_cache+16'");
+  // Two locks with one name are told apart by id.
+  lock_ref twin = from_source;
+  twin.id = 9;
+  f.locks.push_back(twin);
+  EXPECT_EQ(lock_display_name(f, 5), "'m' (M5)");
+  EXPECT_EQ(lock_display_name(f, 9), "'m' (M9)");
+}
+
+TEST(RenderText, EachLockIsDescribedOnceAndCalledByItsShortName) {
+  std::string text = render_text(samples::std_mutex_inversion());
+  EXPECT_NE(text.find("Cycle: 'from.guard' (M1) => 'to.guard' => 'g_journal' => 'from.guard' (M2) => "
+                      "'from.guard' (M1)"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("first locked at bank_std.cpp:19)"), std::string::npos) << text;
+  EXPECT_NE(text.find("  Locks:\n    'from.guard' (M1): std::mutex, first locked at bank_std.cpp:19 in "
+                      "transfer(), address 0x7ffc10\n"),
+            std::string::npos)
+      << text;
+  // A pthread_rwlock_t read-locked says so in pthread's words.
+  EXPECT_NE(text.find("acquired 'g_journal' (read) at"), std::string::npos) << text;
+  // Locks are described once: "first locked at" only in the four Locks: lines.
+  std::size_t described = 0;
+  for (auto at = text.find("first locked at"); at != std::string::npos;
+       at = text.find("first locked at", at + 1))
+    ++described;
+  EXPECT_EQ(described, 4u) << text;
+  EXPECT_GT(text.find("first locked at"), text.find("  Locks:")) << text;
+}
+
+TEST(RenderText, JoinWhileHoldingGetsItsOwnHint) {
+  std::string text = render_text(samples::join_while_holding());
+  EXPECT_NE(
+      text.find("hint: don't join a thread while holding a lock it needs: release the lock before join()"),
+      std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("global order"), std::string::npos) << text;
 }
 
 TEST(RenderText, LongCycleIsDrawnWhole) {

@@ -59,6 +59,20 @@ inline site creation_site(std::string function, std::string file, int line) {
   return s;
 }
 
+// A lock as the runtime describes it; `variable` is what the program calls an unnamed one.
+inline lock_ref make_lock(std::uint64_t id, std::string name, std::string type, std::uint64_t address,
+                          site created, std::string variable = "", std::string variable_from = "") {
+  lock_ref out;
+  out.id = id;
+  out.name = std::move(name);
+  out.type = std::move(type);
+  out.address = address;
+  out.created = std::move(created);
+  out.variable = std::move(variable);
+  out.variable_from = std::move(variable_from);
+  return out;
+}
+
 // The bank: worker-1 moves money holding accounts[3] then audit; the auditor
 // takes audit then accounts[3].
 inline finding bank_inversion() {
@@ -72,9 +86,10 @@ inline finding bank_inversion() {
       {3, "auditor", creation_site("main", "/home/ada/bank/bank_test.cpp", 21)},
   };
   f.locks = {
-      {3, "accounts[3]", "concheck::mutex", 0x7ffd1000,
-       creation_site("make_accounts", "/home/ada/bank/bank.cpp", 12)},
-      {7, "audit", "concheck::mutex", 0x7ffd2000, creation_site("bank::bank", "/home/ada/bank/bank.cpp", 15)},
+      make_lock(3, "accounts[3]", "concheck::mutex", 0x7ffd1000,
+                creation_site("make_accounts", "/home/ada/bank/bank.cpp", 12)),
+      make_lock(7, "audit", "concheck::mutex", 0x7ffd2000,
+                creation_site("bank::bank", "/home/ada/bank/bank.cpp", 15)),
   };
   cycle_edge first;
   first.from = 3;
@@ -103,9 +118,9 @@ inline finding unnamed_inversion() {
   f.message = "lock order inversion between three unnamed locks";
   f.threads = {{1, "", {}}, {0, "main", {}}};
   f.locks = {
-      {11, "", "std::mutex", 0x5581000, creation_site("", "/src/file.cpp", 12)},
-      {12, "", "std::shared_mutex", 0x5582000, {}},
-      {13, "", "", 0, {}},
+      make_lock(11, "", "std::mutex", 0x5581000, creation_site("", "/src/file.cpp", 12)),
+      make_lock(12, "", "std::shared_mutex", 0x5582000, {}),
+      make_lock(13, "", "", 0, {}),
   };
   cycle_edge a{11,
                12,
@@ -120,6 +135,88 @@ inline finding unnamed_inversion() {
   f.sites = {a.acquired};
   f.hint = "take the shared lock last";
   f.pid = 17;
+  return f;
+}
+
+// Plain std::mutex code (samples/bank_std_buggy.cpp): no lock has a user's
+// name, so the runtime names each after the expression its first lock site
+// locks; a global pthread_rwlock_t is named by its symbol and taken for reading.
+inline finding std_mutex_inversion() {
+  finding f;
+  f.kind = finding_kind::lock_order_inversion;
+  f.message =
+      "T1 acquires 'to.guard' while holding 'from.guard' (M1): the locks of a cycle of 4 can deadlock";
+  f.threads = {{1, "", creation_site("main", "/src/bank_std.cpp", 33)},
+               {2, "", creation_site("main", "/src/bank_std.cpp", 37)}};
+  lock_ref from_guard =
+      make_lock(1, "", "std::mutex", 0x7ffc10, user_site("transfer", "/src/bank_std.cpp", 19));
+  from_guard.variable = "from.guard";
+  from_guard.variable_from = "source";
+  lock_ref to_guard =
+      make_lock(3, "", "std::mutex", 0x7ffc40, user_site("transfer", "/src/bank_std.cpp", 20));
+  to_guard.variable = "to.guard";
+  to_guard.variable_from = "source";
+  // A second account's guard, first locked on the same line: same text, told apart by id.
+  lock_ref other_from =
+      make_lock(2, "", "std::mutex", 0x7ffc70, user_site("transfer", "/src/bank_std.cpp", 19));
+  other_from.variable = "from.guard";
+  other_from.variable_from = "source";
+  lock_ref journal =
+      make_lock(4, "", "pthread_rwlock_t", 0x404040, user_site("audit", "/src/bank_std.cpp", 27));
+  journal.variable = "g_journal";
+  journal.variable_from = "symbol";
+  f.locks = {from_guard, to_guard, other_from, journal};
+  cycle_edge a{1,
+               3,
+               1,
+               false,
+               false,
+               user_site("transfer", "/src/bank_std.cpp", 20),
+               user_site("transfer", "/src/bank_std.cpp", 19)};
+  cycle_edge b{3,
+               4,
+               1,
+               false,
+               true,
+               user_site("audit", "/src/bank_std.cpp", 27),
+               user_site("transfer", "/src/bank_std.cpp", 20)};
+  cycle_edge c{4,
+               2,
+               2,
+               true,
+               false,
+               user_site("transfer", "/src/bank_std.cpp", 19),
+               user_site("audit", "/src/bank_std.cpp", 27)};
+  cycle_edge d{2,
+               1,
+               2,
+               false,
+               false,
+               user_site("transfer", "/src/bank_std.cpp", 20),
+               user_site("transfer", "/src/bank_std.cpp", 19)};
+  f.cycle = {a, b, c, d};
+  f.sites = {d.acquired};
+  f.pid = 31;
+  return f;
+}
+
+// main holds 'registry' and joins the loader, which blocks on 'registry'.
+inline finding join_while_holding() {
+  finding f;
+  f.kind = finding_kind::deadlock;
+  f.message =
+      "2 threads wait for each other in a cycle: T0 'main' waits for join T1; T1 'loader' waits for "
+      "'g_registry'";
+  f.threads = {{0, "main", {}}, {1, "loader", creation_site("main", "/src/plugins.cpp", 30)}};
+  lock_ref registry = make_lock(6, "", "std::mutex", 0x4050a0, user_site("main", "/src/plugins.cpp", 31));
+  registry.variable = "g_registry";
+  registry.variable_from = "symbol";
+  f.locks = {registry};
+  thread_state main_thread{0, {6}, std::nullopt, "join T1", creation_site("main", "/src/plugins.cpp", 32)};
+  thread_state loader{1, {}, 6, "", user_site("load_plugins", "/src/plugins.cpp", 12)};
+  f.states = {main_thread, loader};
+  f.sites = {main_thread.waiting_at, loader.waiting_at};
+  f.pid = 77;
   return f;
 }
 
@@ -157,7 +254,8 @@ inline finding self_deadlock() {
   f.kind = finding_kind::self_deadlock;
   f.message = "thread 'main' (T0) locks 'registry' again while holding it";
   f.threads = {{0, "main", {}}};
-  f.locks = {{5, "registry", "concheck::mutex", 0x7fff10, creation_site("main", "/src/rlock.cpp", 5)}};
+  f.locks = {
+      make_lock(5, "registry", "concheck::mutex", 0x7fff10, creation_site("main", "/src/rlock.cpp", 5))};
   f.sites = {user_site("inner", "/src/rlock.cpp", 12, {user_frame("outer", "/src/rlock.cpp", 18, 0x120)}),
              user_site("outer", "/src/rlock.cpp", 17)};
   f.pid = 1234;
@@ -169,7 +267,7 @@ inline finding destroy_locked() {
   f.kind = finding_kind::destroy_locked;
   f.message = "std::mutex at cache.cpp:8 destroyed while thread T4 holds it";
   f.threads = {{0, "main", {}}, {4, "", creation_site("start_workers", "/src/cache.cpp", 20)}};
-  f.locks = {{9, "", "std::mutex", 0x55aa00, creation_site("cache::cache", "/src/cache.cpp", 8)}};
+  f.locks = {make_lock(9, "", "std::mutex", 0x55aa00, creation_site("cache::cache", "/src/cache.cpp", 8))};
   f.sites = {user_site("cache::~cache", "/src/cache.cpp", 11),
              user_site("cache::refresh", "/src/cache.cpp", 30)};
   f.pid = 555;
@@ -183,8 +281,8 @@ inline finding long_cycle(int length = 42) {
   f.message = "a long cycle";
   f.threads = {{1, "ring", {}}};
   for (int i = 0; i < length; ++i) {
-    f.locks.push_back(
-        {static_cast<std::uint64_t>(100 + i), "ring[" + std::to_string(i) + "]", "concheck::mutex", 0, {}});
+    f.locks.push_back(make_lock(static_cast<std::uint64_t>(100 + i), "ring[" + std::to_string(i) + "]",
+                                "concheck::mutex", 0, {}));
   }
   for (int i = 0; i < length; ++i) {
     cycle_edge e;
@@ -206,7 +304,7 @@ inline std::vector<finding> one_of_each_kind() {
     f.kind = kind;
     f.message = "sample";
     f.threads = {{1, "worker", creation_site("main", "/src/all.cpp", 3)}};
-    f.locks = {{2, "m", "concheck::mutex", 0, {}}};
+    f.locks = {make_lock(2, "m", "concheck::mutex", 0, {})};
     f.sites = {user_site("work", "/src/all.cpp", 10 + k++)};
     all.push_back(std::move(f));
   }

@@ -185,6 +185,22 @@ TEST_F(deadlock_test, JoinCycleEndsWithExit66) {
   EXPECT_EXIT(join_cycle(), ::testing::ExitedWithCode(66), "concheck: deadlock(.|\n)*join");
 }
 
+// Issue 9 item 9: main joins the loader while holding the lock the loader
+// needs. The hint is about join, not lock order; the lock is named after the
+// expression that locked it.
+void join_while_holding() {
+  std::mutex registry;
+  std::lock_guard<std::mutex> held(registry);
+  std::thread loader([&] { std::lock_guard<std::mutex> wanted(registry); });
+  loader.join();
+}
+
+TEST_F(deadlock_test, JoinWhileHoldingTheJoinedThreadsLockSaysReleaseBeforeJoin) {
+  EXPECT_EXIT(join_while_holding(), ::testing::ExitedWithCode(66),
+              "concheck: deadlock(.|\n)*'registry'(.|\n)*hint: Don't join a thread while holding a lock it "
+              "needs: release the lock before join\\(\\)");
+}
+
 void lock_behind_condition_wait() {
   // T1 waits (forever) on a cv while holding `held`; main blocks on `held`.
   std::mutex held;

@@ -79,6 +79,11 @@ struct lock_ref {
   std::string type;      // "std::mutex", "concheck::shared_mutex", "pthread_rwlock_t"...
   std::uint64_t address = 0;
   site created;  // creation site, or first-seen site for std:: locks
+  // What the program calls an unnamed lock, found at report time: a global's
+  // symbol ("g_mu", "g_cache+16" for a member 16 bytes into g_cache), or the
+  // expression its first lock site locks ("from.guard"). "" when unknown.
+  std::string variable;
+  std::string variable_from;  // "symbol" or "source" (how `variable` was found), or ""
 };
 
 // One edge of a lock-order cycle: `thread` acquired `to` at `acquired` while

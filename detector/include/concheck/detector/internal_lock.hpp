@@ -65,6 +65,9 @@ enum class lock_rank : std::uint8_t {
   // runtime/src/report_sink.cpp: dedup keys, suppressions, the log, listeners.
   // Its holder takes no other lock.
   report_sink,
+  // runtime/src/lock_names.cpp: the cache of source lines that name locks
+  // (report time). A leaf: its holder takes no other lock.
+  source_lines,
   // runtime/src/runtime_core.cpp: creating the monitor, which may happen
   // under any lock above; its holder takes no other lock.
   monitor_create,

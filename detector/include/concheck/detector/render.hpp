@@ -48,13 +48,23 @@ std::string render_dot(const std::vector<finding>& findings);
 
 // How reports name things; exposed so other outputs (the GoogleTest listener,
 // thread dumps) use the same words.
-//  lock: 'name'; else for a concheck primitive "<type> at <file>:<line>"
-//        (creation site) or "<type> 0x<address>"; else for any other lock
-//        (std::, pthread) "mutex M<id> (first locked at <file>:<line>)" (its
-//        std:: type instead of "mutex" when known), or "mutex M<id>".
+//  lock, within a finding (the short name; the text report's "Locks:" section
+//        says once what each is): 'name' (the user's); else 'variable' (what
+//        the program calls it: a global's symbol or its first lock site's
+//        text, lock_ref::variable); else for a concheck primitive
+//        "<type> at <file>:<line>" (creation site) or "<type> 0x<address>";
+//        else "<type> M<id>" ("mutex", "rwlock", or its std:: type when
+//        known). Two locks of the finding with the same name get " (M<id>)".
+//  lock, on its own (thread dumps; self-contained): as above, but a name from
+//        a source line says where ("'m' (Cache::get, t.cpp:10)") and the
+//        fallback says where the lock was first locked
+//        ("std::mutex M7 (first locked at f.cpp:9)").
 //  thread: "'name' (T<id>)", or "T<id>" when unnamed.
 std::string lock_display_name(const finding& finding, std::uint64_t lock_id);
 std::string lock_display_name(const lock_ref& lock);
+// " (shared)" for a lock held or requested in shared mode (" (read)" for a
+// pthread_rwlock_t, in pthread's words), "" for exclusive mode.
+std::string lock_mode_display(const finding& finding, std::uint64_t lock_id, bool shared);
 // The lock's type for a details line ("std::mutex or pthread_mutex_t" when
 // only the pthread type is known) and what its site is ("created at" for
 // concheck primitives, "first locked at" for the others).
@@ -68,7 +78,8 @@ std::string site_display(const site& site);
 std::string_view default_hint(finding_kind kind) noexcept;
 
 // The hint a report ends with: finding.hint when set, else the kind's default
-// (refined for a deadlock in which no thread waits for a lock: a lost wakeup).
+// (refined for a deadlock in which no thread waits for a lock: a lost wakeup;
+// and for one in which a thread joins while holding a lock: release it first).
 std::string_view hint_for(const finding& finding) noexcept;
 
 // The first site to point a user at: the first non-empty of sites[0], the
