@@ -61,6 +61,8 @@ const char* rank_name(lock_rank rank) noexcept {
       return "symbolizer";
     case lock_rank::report_sink:
       return "report sink";
+    case lock_rank::source_lines:
+      return "source lines";
     case lock_rank::monitor_create:
       return "monitor creation";
   }

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <array>
 
-#include "concheck/detector/suppressions.hpp"
+#include "concheck/detector/glob.hpp"
 #include "options.hpp"
 #include "symbolize.hpp"
 

@@ -267,7 +267,7 @@ std::string data_symbol_name(std::uintptr_t address) {
   if (address == 0) return {};
   data_symbol found;
   {
-    log_spin_guard guard(g_lock);
+    internal_guard guard(g_lock);
     if (backtrace_state* state = state_locked()) {
       backtrace_syminfo(state, address, on_data_syminfo, ignore_error, &found);
     }
