@@ -1,28 +1,25 @@
 // The scenario program run as a separate process: unmodified and
 // LD_PRELOADed with libconcheck_preload.so, and linked with the static
 // archive. Findings are read back from JSON Lines (format=json).
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
 #include "concheck/detector/json.hpp"
 #include "runtime_test_support.hpp"
 
 namespace runtime_e2e {
 
-int run_command(const std::string& environment, const std::string& command, std::string& output) {
-  const std::string line = "env " + environment + " " + command + " 2>&1";
-  std::FILE* pipe = popen(line.c_str(), "r");
-  if (pipe == nullptr) return -1;
-  output.clear();
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+int run_command(const std::vector<std::string>& environment, const std::string& program,
+                const std::string& scenario, std::string& output) {
+  concheck::test::child_options options;
+  for (const auto& e : environment)
+    if (!e.empty()) options.env.push_back(e);
+  options.merge_stderr = true;
+  const auto run = concheck::test::run_child({program, scenario}, options);
+  output = run.out;
+  return run.exit_code;
 }
 
 namespace {
@@ -57,7 +54,7 @@ const std::string kOptions = "CONCHECK_OPTIONS=format=json:deadlock_grace_ms=200
 TEST(process_test, InversionIsReportedInUnmodifiedPrograms) {
   for (const auto& v : variants()) {
     std::string output;
-    const int status = run_command(v.environment + " " + kOptions, v.program + " inversion", output);
+    const int status = run_command({v.environment, kOptions}, v.program, "inversion", output);
     EXPECT_EQ(status, 0) << v.name << "\n" << output;
     EXPECT_NE(output.find("inversion: finished"), std::string::npos) << v.name << "\n" << output;
     auto findings = parse_findings(output);
@@ -71,7 +68,7 @@ TEST(process_test, InversionIsReportedInUnmodifiedPrograms) {
 TEST(process_test, RealDeadlockEndsWithExit66InUnmodifiedPrograms) {
   for (const auto& v : variants()) {
     std::string output;
-    const int status = run_command(v.environment + " " + kOptions, v.program + " deadlock", output);
+    const int status = run_command({v.environment, kOptions}, v.program, "deadlock", output);
     EXPECT_EQ(status, 66) << v.name << "\n" << output;
     bool deadlock = false;
     for (const auto& f : parse_findings(output)) {
@@ -88,7 +85,7 @@ TEST(process_test, RealDeadlockEndsWithExit66InUnmodifiedPrograms) {
 TEST(process_test, LostWakeupEndsWithExit66InUnmodifiedPrograms) {
   for (const auto& v : variants()) {
     std::string output;
-    const int status = run_command(v.environment + " " + kOptions, v.program + " lost-wakeup", output);
+    const int status = run_command({v.environment, kOptions}, v.program, "lost-wakeup", output);
     EXPECT_EQ(status, 66) << v.name << "\n" << output;
     auto findings = parse_findings(output);
     ASSERT_EQ(findings.size(), 1u) << v.name << "\n" << output;
@@ -99,7 +96,7 @@ TEST(process_test, LostWakeupEndsWithExit66InUnmodifiedPrograms) {
 TEST(process_test, CleanProgramIsClean) {
   for (const auto& v : variants()) {
     std::string output;
-    const int status = run_command(v.environment + " " + kOptions, v.program + " clean", output);
+    const int status = run_command({v.environment, kOptions}, v.program, "clean", output);
     EXPECT_EQ(status, 0) << v.name << "\n" << output;
     EXPECT_TRUE(parse_findings(output).empty()) << v.name << "\n" << output;
   }
@@ -109,7 +106,7 @@ TEST(process_test, DumpThreadsOnSignal) {
   for (const auto& v : variants()) {
     std::string output;
     const int status =
-        run_command(v.environment + " CONCHECK_OPTIONS=dump_threads_signal=10", v.program + " dump", output);
+        run_command({v.environment, "CONCHECK_OPTIONS=dump_threads_signal=10"}, v.program, "dump", output);
     EXPECT_EQ(status, 0) << v.name << "\n" << output;
     EXPECT_NE(output.find("T0 'main'"), std::string::npos) << v.name << "\n" << output;
     EXPECT_NE(output.find("holds std::mutex"), std::string::npos) << v.name << "\n" << output;
