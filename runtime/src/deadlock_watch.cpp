@@ -195,6 +195,7 @@ detector::thread_state describe_state(const thread_snapshot& snap) {
 }
 
 constinit std::atomic<bool> g_watchdog_started{false};
+constinit std::atomic<std::uint64_t> g_watchdog_looks{0};
 
 // The watchdog itself: the one thread of concheck's own in the process.
 constexpr std::size_t kInternalThreads = 1;
@@ -226,7 +227,7 @@ void warn_outside_waker(const std::vector<thread_snapshot>& snaps, const std::st
 void* watchdog_main(void*) {
   tls_inside = 1;  // never instrumented, never in the registry
   const int grace = std::max(1, get_options().deadlock_grace_ms);
-  const long interval_ms = std::clamp<long>(grace / 4, 5, 250);
+  const long interval_ms = watchdog_interval_ms();
   // The verdict "every thread is blocked" needs the same state over the whole
   // grace period: the same threads with the same state sequence numbers (a
   // thread's sequence moves on every change, so equal numbers at both ends
@@ -241,6 +242,7 @@ void* watchdog_main(void*) {
   for (;;) {
     timespec pause{interval_ms / 1000, (interval_ms % 1000) * 1000000};
     clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, nullptr);
+    g_watchdog_looks.fetch_add(1, std::memory_order_release);
     const std::uint64_t generation = thread_generation();
     auto snaps = take_snapshot(graph);
     auto cycle = graph.find_any_cycle();
@@ -296,6 +298,14 @@ void check_wait_cycle(thread_record* self, int owner_tid) noexcept {
     report_deadlock(snaps, cycle, false);
   } catch (...) {
   }
+}
+
+long watchdog_interval_ms() noexcept {
+  return std::clamp<long>(std::max(1, get_options().deadlock_grace_ms) / 4, 5, 250);
+}
+
+std::uint64_t watchdog_looks() noexcept {
+  return g_watchdog_looks.load(std::memory_order_acquire);
 }
 
 void ensure_watchdog() noexcept {

@@ -60,6 +60,14 @@ void check_wait_cycle(thread_record* self, int owner_tid = 0) noexcept;
 // Starts (once) the watchdog that reports "every live thread blocked with no
 // timeout for deadlock_grace_ms" (lost wakeups, waits nobody will end).
 void ensure_watchdog() noexcept;
+// How often the watchdog looks at every thread: deadlock_grace_ms / 4,
+// clamped to 5..250 ms.
+long watchdog_interval_ms() noexcept;
+// How many looks the watchdog has taken so far. Tests that must hold a state
+// until the watchdog has judged it for a whole grace period wait for this to
+// advance by grace / interval + 2 (a verdict needs the same state over
+// `grace`, seen at one look and again `grace` later).
+std::uint64_t watchdog_looks() noexcept;
 // fork(): the child has no watchdog thread; the next wait starts one.
 void watchdog_after_fork_child() noexcept;
 // Slice length for blocking in timed steps while re-checking (timespec math).

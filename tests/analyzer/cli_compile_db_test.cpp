@@ -39,7 +39,7 @@ struct project {
 
 TEST(CliCompileDb, AnalyzesEveryEntryDespiteGccOnlyFlags) {
   project p;
-  auto r = run_concheck({"analyze", "-p", p.dir / "build"}, p.dir.path().string());
+  auto r = run_concheck(on_stubs({"analyze", "-p", p.dir / "build"}), p.dir.path().string());
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.out, HasSubstr("src/race.cpp:8:"));  // counter_race's line 7, after the added #include
   EXPECT_THAT(r.out, Not(HasSubstr("fixed.cpp")));
@@ -56,24 +56,25 @@ TEST(CliCompileDb, ArgumentsArrayFormWorksToo) {
                 {"file", p.dir / "src/race.cpp"},
                 {"arguments", {"c++", "-std=c++20", "-I", "../include", "-c", p.dir / "src/race.cpp"}}});
   p.dir.file("build/compile_commands.json", db.dump());
-  auto r = run_concheck({"analyze", "-p", p.dir / "build"});
+  auto r = run_concheck(on_stubs({"analyze", "-p", p.dir / "build"}));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.out, HasSubstr("race.cpp:8:"));
 }
 
 TEST(CliCompileDb, FilesSelectEntries) {
   project p;
-  auto only_fixed = run_concheck({"analyze", "-p", "build", "src/fixed.cpp"}, p.dir.path().string());
+  auto only_fixed =
+      run_concheck(on_stubs({"analyze", "-p", "build", "src/fixed.cpp"}), p.dir.path().string());
   EXPECT_EQ(only_fixed.exit_code, 0) << only_fixed.err;
   EXPECT_EQ(only_fixed.out, "");
-  auto only_race = run_concheck({"analyze", "-p", p.dir / "build", p.dir / "src/race.cpp"});
+  auto only_race = run_concheck(on_stubs({"analyze", "-p", p.dir / "build", p.dir / "src/race.cpp"}));
   EXPECT_EQ(only_race.exit_code, 1) << only_race.err;
 }
 
 TEST(CliCompileDb, FileWithoutEntryIsAnError) {
   project p;
   p.dir.file("src/other.cpp", "int main() {}\n");
-  auto r = run_concheck({"analyze", "-p", "build", "src/other.cpp"}, p.dir.path().string());
+  auto r = run_concheck(on_stubs({"analyze", "-p", "build", "src/other.cpp"}), p.dir.path().string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("src/other.cpp"));
   EXPECT_THAT(r.err, HasSubstr("no entry"));
@@ -82,19 +83,21 @@ TEST(CliCompileDb, FileWithoutEntryIsAnError) {
 TEST(CliCompileDb, ExtraFlagsAfterDoubleDashApply) {
   project p;
   p.dir.file("src/race.cpp", "#include \"shared.hpp\"\n#ifndef NEEDED\n#error NEEDED not defined\n#endif\n");
-  auto without = run_concheck({"analyze", "-p", p.dir / "build", p.dir / "src/race.cpp"});
+  auto without = run_concheck(on_stubs({"analyze", "-p", p.dir / "build", p.dir / "src/race.cpp"}));
   EXPECT_EQ(without.exit_code, 2);
   EXPECT_THAT(without.err, HasSubstr("NEEDED not defined"));
-  auto with = run_concheck({"analyze", "-p", p.dir / "build", p.dir / "src/race.cpp", "--", "-DNEEDED"});
+  auto with =
+      run_concheck(on_stubs({"analyze", "-p", p.dir / "build", p.dir / "src/race.cpp", "--", "-DNEEDED"}));
   EXPECT_EQ(with.exit_code, 0) << with.err;
 }
 
 TEST(CliCompileDb, WithoutDatabaseFlagsComeAfterDoubleDash) {
   project p;
-  auto missing_include = run_concheck({"analyze", p.dir / "src/race.cpp"});
+  auto missing_include = run_concheck(on_stubs({"analyze", p.dir / "src/race.cpp"}));
   EXPECT_EQ(missing_include.exit_code, 2);
   EXPECT_THAT(missing_include.err, HasSubstr("shared.hpp"));
-  auto with_include = run_concheck({"analyze", p.dir / "src/race.cpp", "--", "-I" + p.dir / "include"});
+  auto with_include =
+      run_concheck(on_stubs({"analyze", p.dir / "src/race.cpp", "--", "-I" + p.dir / "include"}));
   EXPECT_EQ(with_include.exit_code, 1) << with_include.err;
 }
 

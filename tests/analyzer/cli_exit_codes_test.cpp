@@ -11,11 +11,12 @@ using testing::HasSubstr;
 
 TEST(CliExitCodes, CleanFileExitsZeroWithNoOutput) {
   scratch_dir dir;
-  auto r = run_concheck({"analyze", dir.file("fixed.cpp", counter_fixed())});
+  auto r = run_concheck(on_stubs({"analyze", dir.file("fixed.cpp", counter_fixed())}));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
 }
 
+// On the real standard headers, as users run it (the other tests use the stubs).
 TEST(CliExitCodes, FindingExitsOne) {
   scratch_dir dir;
   auto r = run_concheck({"analyze", dir.file("race.cpp", counter_race())});
@@ -27,8 +28,8 @@ TEST(CliExitCodes, FindingExitsOne) {
 TEST(CliExitCodes, NoSubcommandMeansAnalyze) {
   scratch_dir dir;
   std::string file = dir.file("race.cpp", counter_race());
-  auto with = run_concheck({"analyze", file});
-  auto without = run_concheck({file});
+  auto with = run_concheck(on_stubs({"analyze", file}));
+  auto without = run_concheck(on_stubs({file}));
   EXPECT_EQ(without.exit_code, with.exit_code);
   EXPECT_EQ(without.out, with.out);
   EXPECT_EQ(without.exit_code, 1);
@@ -37,7 +38,7 @@ TEST(CliExitCodes, NoSubcommandMeansAnalyze) {
 TEST(CliExitCodes, UnreadableFileAmongGoodOnesExitsTwoButStillReports) {
   scratch_dir dir;
   std::string race = dir.file("race.cpp", counter_race());
-  auto r = run_concheck({"analyze", race, dir / "missing.cpp"});
+  auto r = run_concheck(on_stubs({"analyze", race, dir / "missing.cpp"}));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("missing.cpp"));
   EXPECT_THAT(r.out, HasSubstr("race.cpp:7:"));
@@ -93,16 +94,16 @@ TEST(CliExitCodes, HelpVersionAndRun) {
 TEST(CliExitCodes, ChecksDisableAndEnableRules) {
   scratch_dir dir;
   std::string race = dir.file("race.cpp", counter_race());
-  auto disabled = run_concheck({"analyze", "--checks=-unprotected-write", race});
+  auto disabled = run_concheck(on_stubs({"analyze", "--checks=-unprotected-write", race}));
   EXPECT_EQ(disabled.exit_code, 0) << disabled.err;
   EXPECT_EQ(disabled.out, "");
-  auto all_off = run_concheck({"analyze", "--checks=-*", race});
+  auto all_off = run_concheck(on_stubs({"analyze", "--checks=-*", race}));
   EXPECT_EQ(all_off.exit_code, 0) << all_off.err;
-  auto back_on = run_concheck({"analyze", "--checks=-*,concheck-unprotected-write", race});
+  auto back_on = run_concheck(on_stubs({"analyze", "--checks=-*,concheck-unprotected-write", race}));
   EXPECT_EQ(back_on.exit_code, 1) << back_on.err;
-  auto other_off = run_concheck({"analyze", "--checks=-lock-order-inversion", race});
+  auto other_off = run_concheck(on_stubs({"analyze", "--checks=-lock-order-inversion", race}));
   EXPECT_EQ(other_off.exit_code, 1) << other_off.err;
-  auto unknown = run_concheck({"analyze", "--checks=-no-such-rule", race});
+  auto unknown = run_concheck(on_stubs({"analyze", "--checks=-no-such-rule", race}));
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.err, HasSubstr("no-such-rule"));
   auto list = run_concheck({"analyze", "--list-checks"});
@@ -113,7 +114,7 @@ TEST(CliExitCodes, ChecksDisableAndEnableRules) {
 
 TEST(CliExitCodes, DisabledRulesStillRefuseBrokenFiles) {
   // Even with every rule off, a file that does not parse is an error.
-  auto r = run_concheck({"analyze", "--checks=-*", CONCHECK_CLI_INPUTS_DIR "/syntax_error.cpp"});
+  auto r = run_concheck(on_stubs({"analyze", "--checks=-*", CONCHECK_CLI_INPUTS_DIR "/syntax_error.cpp"}));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("syntax_error.cpp"));
 }

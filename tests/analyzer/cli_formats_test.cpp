@@ -16,7 +16,7 @@ using testing::HasSubstr;
 TEST(CliFormats, TextIsClangStyleWithNotes) {
   scratch_dir dir;
   dir.file("race.cpp", counter_race());
-  auto r = run_concheck({"analyze", "race.cpp"}, dir.path().string());
+  auto r = run_concheck(on_stubs({"analyze", "race.cpp"}), dir.path().string());
   ASSERT_EQ(r.exit_code, 1) << r.err;
   auto lines = lines_of(r.out);
   ASSERT_FALSE(lines.empty());
@@ -30,7 +30,7 @@ TEST(CliFormats, TextIsClangStyleWithNotes) {
 TEST(CliFormats, JsonLinesHaveTheDocumentedFields) {
   scratch_dir dir;
   std::string file = dir.file("race.cpp", counter_race());
-  auto r = run_concheck({"analyze", "--format=json", file});
+  auto r = run_concheck(on_stubs({"analyze", "--format=json", file}));
   ASSERT_EQ(r.exit_code, 1) << r.err;
   auto lines = lines_of(r.out);
   ASSERT_GE(lines.size(), 1U);
@@ -54,7 +54,7 @@ TEST(CliFormats, SarifHasWhatGithubCodeScanningRequires) {
   scratch_dir dir;
   dir.file("src/race.cpp", counter_race());
   auto r = run_concheck(
-      {"analyze", "--format", "sarif", "--source-root", dir.path().string(), dir / "src/race.cpp"});
+      on_stubs({"analyze", "--format", "sarif", "--source-root", dir.path().string(), dir / "src/race.cpp"}));
   ASSERT_EQ(r.exit_code, 1) << r.err;
   json log = json::parse(r.out);
   EXPECT_EQ(log["version"], "2.1.0");
@@ -98,8 +98,8 @@ TEST(CliFormats, SarifHasWhatGithubCodeScanningRequires) {
 
 TEST(CliFormats, SarifOfACleanRunHasNoResultsAndRecordsErrors) {
   scratch_dir dir;
-  auto r =
-      run_concheck({"analyze", "--format=sarif", dir.file("fixed.cpp", counter_fixed()), dir / "gone.cpp"});
+  auto r = run_concheck(
+      on_stubs({"analyze", "--format=sarif", dir.file("fixed.cpp", counter_fixed()), dir / "gone.cpp"}));
   EXPECT_EQ(r.exit_code, 2);
   json log = json::parse(r.out);
   EXPECT_TRUE(log["runs"][0]["results"].empty());
@@ -113,7 +113,7 @@ TEST(CliFormats, FingerprintsIgnoreLineShifts) {
   scratch_dir dir;
   auto fingerprint_of = [&](const std::string& source) {
     dir.file("race.cpp", source);
-    auto r = run_concheck({"analyze", "--format=sarif", "race.cpp"}, dir.path().string());
+    auto r = run_concheck(on_stubs({"analyze", "--format=sarif", "race.cpp"}), dir.path().string());
     EXPECT_EQ(r.exit_code, 1) << r.err;
     return json::parse(r.out)["runs"][0]["results"][0]["partialFingerprints"].dump();
   };

@@ -33,7 +33,7 @@ std::string three_programs(const scratch_dir& dir, bool rename_functions) {
 TEST(CliMultiMain, EveryProgramsMainKeepsItsThreads) {
   scratch_dir dir;
   three_programs(dir, true);
-  auto r = run_concheck({"analyze", "-j1", "-p", dir / "build"}, dir.path().string());
+  auto r = run_concheck(on_stubs({"analyze", "-j1", "-p", dir / "build"}), dir.path().string());
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.out, HasSubstr("src/a.cpp:7:"));
   EXPECT_THAT(r.out, HasSubstr("src/b.cpp:7:"));
@@ -45,12 +45,13 @@ TEST(CliMultiMain, EveryProgramsMainKeepsItsThreads) {
 TEST(CliMultiMain, SameExternalNameInSeveralProgramsStaysDistinct) {
   scratch_dir dir;
   three_programs(dir, false);
-  auto r = run_concheck({"analyze", "-j2", "-p", dir / "build"}, dir.path().string());
+  auto r = run_concheck(on_stubs({"analyze", "-j2", "-p", dir / "build"}), dir.path().string());
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.out, HasSubstr("src/a.cpp:7:"));
   EXPECT_THAT(r.out, HasSubstr("src/b.cpp:7:"));
   EXPECT_THAT(r.out, HasSubstr("src/c.cpp:7:"));
-  EXPECT_EQ(lines_of(r.out).size(), 3U * lines_of(run_concheck({"analyze", dir / "src/a.cpp"}).out).size())
+  EXPECT_EQ(lines_of(r.out).size(),
+            3U * lines_of(run_concheck(on_stubs({"analyze", dir / "src/a.cpp"})).out).size())
       << r.out;
 }
 
@@ -64,7 +65,7 @@ TEST(CliMultiMain, FileCompiledTwiceCountsOnce) {
   again["command"] = "c++ -std=c++20 -DSECOND_BUILD=1 -c ../src/b.cpp -o b2.o";
   db.push_back(again);
   dir.file("build/compile_commands.json", db.dump(2));
-  auto r = run_concheck({"analyze", "-j2", "-p", dir / "build"}, dir.path().string());
+  auto r = run_concheck(on_stubs({"analyze", "-j2", "-p", dir / "build"}), dir.path().string());
   EXPECT_EQ(r.exit_code, 1) << r.err;
   auto lines = lines_of(r.out);
   EXPECT_EQ(std::count_if(lines.begin(), lines.end(),

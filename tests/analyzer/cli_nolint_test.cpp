@@ -9,7 +9,8 @@ namespace {
 
 int exit_code_for(const std::string& comment_on_write, const std::string& line_before = "") {
   scratch_dir dir;
-  auto r = run_concheck({"analyze", dir.file("race.cpp", counter_race(comment_on_write, line_before))});
+  auto r =
+      run_concheck(on_stubs({"analyze", dir.file("race.cpp", counter_race(comment_on_write, line_before))}));
   EXPECT_NE(r.exit_code, 2) << r.err;
   return r.exit_code;
 }

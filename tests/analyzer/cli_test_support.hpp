@@ -1,12 +1,17 @@
-// Helpers for the CLI tests: run the built `concheck` as a child process and
-// capture its exit status, stdout and stderr; a scratch folder per test.
-// The child gets an alarm so that a hang ends as a failure, never a stuck suite.
+// Helpers for the CLI tests: run the built `concheck` as a child process
+// (through the shared runner, tests/support/child_process.hpp, whose timeout
+// turns a hang into a failure) and capture its exit status, stdout and
+// stderr; a scratch folder per test; small programs to analyze.
+//
+// Most tests analyze their programs against the standard-library stubs
+// (stubs/README.md) with on_stubs(): a parse takes milliseconds instead of
+// about a second. The few that must see the real headers say so by not
+// using it.
 #pragma once
 
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,16 +19,13 @@
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
+
 namespace concheck::cli_test {
 
 namespace fs = std::filesystem;
 
-struct cli_result {
-  int exit_code = -1;  // -1: killed by a signal (a crash or the alarm)
-  int signal = 0;
-  std::string out;
-  std::string err;
-};
+using cli_result = concheck::test::child_result;
 
 inline std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -68,37 +70,24 @@ class scratch_dir {
 
 // Runs `concheck ARGS...` in `cwd` (default: the current folder).
 inline cli_result run_concheck(const std::vector<std::string>& args, const std::string& cwd = {},
-                               unsigned timeout_seconds = 180) {
-  scratch_dir io;
-  std::string out_path = io / "stdout", err_path = io / "stderr";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = ::open("/dev/null", O_RDONLY);
-    if (out < 0 || err < 0 || in < 0) ::_exit(127);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::dup2(in, 0);
-    std::vector<char*> argv;
-    std::string program = CONCHECK_CLI_PATH;
-    argv.push_back(program.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::alarm(timeout_seconds);
-    ::execv(program.c_str(), argv.data());
-    ::_exit(127);
-  }
-  cli_result result;
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
-  result.out = read_file(out_path);
-  result.err = read_file(err_path);
-  return result;
+                               std::chrono::seconds timeout = std::chrono::seconds(180)) {
+  std::vector<std::string> argv = {CONCHECK_CLI_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  concheck::test::child_options options;
+  options.cwd = cwd;
+  options.timeout = timeout;
+  return concheck::test::run_child(argv, options);
+}
+
+// `args` (a `concheck analyze` command line) with the compiler flags that
+// replace the real C++ library by the stubs, after `--` (added, or extended
+// when `args` has one).
+inline std::vector<std::string> on_stubs(std::vector<std::string> args) {
+  bool has_separator = false;
+  for (const auto& a : args) has_separator = has_separator || a == "--";
+  if (!has_separator) args.push_back("--");
+  args.insert(args.end(), {"-nostdinc++", "-isystem", CONCHECK_ANALYZER_STUBS_DIR});
+  return args;
 }
 
 inline std::vector<std::string> lines_of(const std::string& text) {

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <map>
 #include <random>
@@ -214,22 +213,23 @@ TEST(LockOrderGraphScale, HundredThousandLocksAndAHundredLockCycle) {
   EXPECT_TRUE(graph.check_invariants());
 }
 
-TEST(LockOrderGraphScale, KnownEdgeIsConstantTime) {
+// Re-inserting edges the graph has is accepted and changes nothing. (That it
+// costs a lookup, not a search, is bench/lock_order_graph_bench.cpp's to
+// measure: a unit test asserts no wall-clock bound.)
+TEST(LockOrderGraphScale, KnownEdgesReinsertWithoutChange) {
   lock_order_graph graph;
   for (node n = 0; n + 1 < 100'000; ++n) ASSERT_TRUE(graph.insert_edge(n, n + 1));
   ASSERT_TRUE(graph.insert_edge(99'999, 100'000));
-  // One million re-insertions of existing edges, no allocation or search.
-  auto start = std::chrono::steady_clock::now();
+  const std::size_t nodes = graph.node_count(), edges = graph.edge_count();
   bool all = true;
-  for (int i = 0; i < 1'000'000; ++i) {
+  for (int i = 0; i < 200'000; ++i) {
     node n = static_cast<node>(i) % 99'999;
     all = graph.insert_edge(n, n + 1) && all;
   }
-  auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_TRUE(all);
-  // Generous bound (shared, noisy machine): ~30 ns each measured; 2 s would
-  // mean a search per call.
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 2000);
+  EXPECT_EQ(graph.node_count(), nodes);
+  EXPECT_EQ(graph.edge_count(), edges);
+  EXPECT_TRUE(graph.check_invariants());
 }
 
 TEST(LockOrderGraphScale, MillionShortLivedLocksKeepTheGraphSmall) {

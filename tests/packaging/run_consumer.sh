@@ -7,6 +7,11 @@ set -euo pipefail
 mode=$1 build_dir=$2 src_dir=$3 work=$4
 rm -rf "$work" && mkdir -p "$work"
 cxx=$(grep -E '^CMAKE_CXX_COMPILER:' "$build_dir/CMakeCache.txt" | cut -d= -f2)
+# The build's compiler launcher (ccache), if it has one: the add_subdirectory
+# consumer compiles concheck's runtime again, which is most of this test's time.
+launcher=$(grep -E '^CMAKE_CXX_COMPILER_LAUNCHER:' "$build_dir/CMakeCache.txt" | cut -d= -f2 || true)
+launcher_args=()
+[[ -n "$launcher" ]] && launcher_args=(-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher" -DCMAKE_C_COMPILER_LAUNCHER="$launcher")
 
 run_program() {  # run_program LOG [ENV=value...] PROGRAM: must exit with status 0
   local log=$1; shift
@@ -30,7 +35,7 @@ case $mode in
       [[ -e "$prefix/$f" ]] || { echo "FAIL: $f not installed"; exit 1; }
     done
     cmake -S "$src_dir/tests/packaging/consumer" -B "$work/build" -DCMAKE_PREFIX_PATH="$prefix" \
-          -DCMAKE_CXX_COMPILER="$cxx" > "$work/configure.log" 2>&1 \
+          -DCMAKE_CXX_COMPILER="$cxx" "${launcher_args[@]}" > "$work/configure.log" 2>&1 \
       || { cat "$work/configure.log"; exit 1; }
     cmake --build "$work/build" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
     # concheck::runtime, concheck::runtime_static
@@ -65,7 +70,8 @@ case $mode in
     ;;
   subdir)
     cmake -S "$src_dir/tests/packaging/subdir_consumer" -B "$work/build" -DCONCHECK_SOURCE_DIR="$src_dir" \
-          -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O0 > "$work/configure.log" 2>&1 \
+          -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O0 "${launcher_args[@]}" \
+          > "$work/configure.log" 2>&1 \
       || { cat "$work/configure.log"; exit 1; }
     cmake --build "$work/build" -j 2 --target consumer consumer_static > "$work/build.log" 2>&1 \
       || { cat "$work/build.log"; exit 1; }

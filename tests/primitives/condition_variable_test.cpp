@@ -51,24 +51,50 @@ TEST(ConditionVariable, HandsValuesFromProducerToConsumer) {
   consumer.join();
 }
 
+// Every waiter is inside wait() before notify_all (each records its first
+// evaluation of the predicate, under the mutex, and the notifier takes the
+// mutex only once all three have: a waiter releases it only by blocking in
+// wait), and the predicate turns true under the mutex after that, so only
+// the notify can release them: a notify_all that wakes nobody leaves them
+// blocked, and the bounded wait for them below fails the test.
 TEST(ConditionVariable, NotifyAllReleasesEveryWaiter) {
   concheck::mutex m("m");
   concheck::condition_variable go("go");
+  concheck::condition_variable progress("progress");
   bool open = false;
+  bool waiting[3] = {false, false, false};
   int done = 0;
-  auto waiter = [&] {
+  auto waiter = [&](int i) {
     std::unique_lock<concheck::mutex> lock(m);
-    go.wait(lock, [&] { return open; });
+    go.wait(lock, [&] {
+      if (!waiting[i]) {
+        waiting[i] = true;
+        progress.notify_all();
+      }
+      return open;
+    });
     ++done;
+    progress.notify_all();
   };
-  concheck::thread one(waiter);
-  concheck::thread two(waiter);
-  concheck::thread three(waiter);
+  concheck::thread one(waiter, 0);
+  concheck::thread two(waiter, 1);
+  concheck::thread three(waiter, 2);
   {
-    std::lock_guard<concheck::mutex> lock(m);
+    std::unique_lock<concheck::mutex> lock(m);
+    progress.wait(lock, [&] { return waiting[0] && waiting[1] && waiting[2]; });
     open = true;
   }
   go.notify_all();
+  bool all_released = false;
+  {
+    std::unique_lock<concheck::mutex> lock(m);
+    // A safety net, not a speed bound: a notify_all that works releases them at once.
+    all_released = progress.wait_for(lock, 60s, [&] { return done == 3; });
+  }
+  EXPECT_TRUE(all_released) << "notify_all released only " << done << " of 3 waiters";
+  if (!all_released) {
+    for (int i = 0; i < 3; ++i) go.notify_one();  // let the threads end so they can be joined
+  }
   one.join();
   two.join();
   three.join();
@@ -130,6 +156,12 @@ TEST(ConditionVariableAny, WaitsWithStdAndConcheckLocks) {
     });
   });
   {
+    // `ready` changes under both waiters' locks: waiter_shared reads it in
+    // its predicate under `plain`, but its wait releases `rw`, so only with
+    // `rw` held here too is it either before its check (and sees true) or
+    // already blocked (and gets the notify). With `plain` alone the notify
+    // could fall between its check and its wait: a lost wakeup.
+    std::unique_lock<concheck::shared_mutex> exclusive(rw);
     std::lock_guard<std::mutex> lock(plain);
     ready = true;
   }

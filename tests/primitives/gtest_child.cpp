@@ -24,8 +24,8 @@ int lock_in_order(concheck::mutex& first, concheck::mutex& second, const char* t
   int second_line = 0;
   concheck::thread worker(concheck::thread_name(thread), [&] {
     std::lock_guard<concheck::mutex> hold_first(first);
+    second_line = __LINE__ + 1;  // the next line, where the cycle closes
     second.lock();
-    second_line = __LINE__ - 1;
     second.unlock();
   });
   worker.join();

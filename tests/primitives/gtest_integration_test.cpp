@@ -53,7 +53,7 @@ TEST(GtestIntegration, FindingFailsItsOwnTestAtTheUsersLine) {
 
 TEST(GtestIntegration, FindingsCarryTheirTestAndDeadlocksNameIt) {
   const auto child = run_child({CONCHECK_GTEST_CHILD, "--gtest_filter=Findings.LockOrderInversion"},
-                               {"CONCHECK_OPTIONS=format=json"});
+                               concheck::test::with_env({"CONCHECK_OPTIONS=format=json"}));
   EXPECT_EQ(child.exit_code, 1) << child.out << child.err;
   const auto reports = concheck::test::json_lines(child.err);
   ASSERT_EQ(reports.size(), 1u) << child.err;
@@ -118,8 +118,8 @@ TEST(GtestIntegration, CleanTestsPass) {
 }
 
 TEST(GtestIntegration, FindingOutsideAnyTestFailsTheRunNotATest) {
-  const auto child =
-      run_child({CONCHECK_GTEST_CHILD, "--gtest_filter=Findings.Clean"}, {"CONCHECK_CHILD_STRAY=1"});
+  const auto child = run_child({CONCHECK_GTEST_CHILD, "--gtest_filter=Findings.Clean"},
+                               concheck::test::with_env({"CONCHECK_CHILD_STRAY=1"}));
   EXPECT_EQ(child.exit_code, 1) << child.out << child.err;
   EXPECT_NE(child.out.find("[       OK ] Findings.Clean"), std::string::npos) << child.out;
   EXPECT_NE(child.out.find("reported outside any test: concheck reported lock-order-inversion"),

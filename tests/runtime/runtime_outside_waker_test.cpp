@@ -38,7 +38,7 @@ const std::string kOptions = "CONCHECK_OPTIONS=deadlock_grace_ms=200:outside_wak
 void expect_finishes_cleanly(const std::string& mode, const std::string& expected_line) {
   for (const auto& v : variants()) {
     std::string output;
-    const int status = run_command(v.environment + " " + kOptions, v.program + " " + mode, output);
+    const int status = run_command({v.environment, kOptions}, v.program, mode, output);
     EXPECT_EQ(status, 0) << v.name << " " << mode << "\n" << output;
     EXPECT_NE(output.find(expected_line), std::string::npos) << v.name << " " << mode << "\n" << output;
     EXPECT_EQ(output.find("concheck: deadlock"), std::string::npos) << v.name << " " << mode << "\n"
@@ -73,7 +73,7 @@ TEST(outside_waker_test, IdleServiceStoppedBySignalIsNoDeadlock) {
 TEST(outside_waker_test, SemaphoreNobodyCanPostIsStillADeadlock) {
   for (const auto& v : variants()) {
     std::string output;
-    const int status = run_command(v.environment + " " + kOptions, v.program + " no-waker-sem", output);
+    const int status = run_command({v.environment, kOptions}, v.program, "no-waker-sem", output);
     EXPECT_EQ(status, 66) << v.name << "\n" << output;
     EXPECT_NE(output.find("every thread is blocked"), std::string::npos) << v.name << "\n" << output;
   }
@@ -82,7 +82,7 @@ TEST(outside_waker_test, SemaphoreNobodyCanPostIsStillADeadlock) {
 TEST(outside_waker_test, LockCycleIsADeadlockEvenWithASignalHandler) {
   for (const auto& v : variants()) {
     std::string output;
-    const int status = run_command(v.environment + " " + kOptions, v.program + " cycle-with-handler", output);
+    const int status = run_command({v.environment, kOptions}, v.program, "cycle-with-handler", output);
     EXPECT_EQ(status, 66) << v.name << "\n" << output;
     EXPECT_NE(output.find("2 threads wait for each other"), std::string::npos) << v.name << "\n" << output;
   }

@@ -2,29 +2,25 @@
 // LD_PRELOADed with libconcheck_preload.so, linked with the static archive,
 // and linked with the shared library. Findings are read back from JSON Lines
 // (format=json).
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "child_process.hpp"
 #include "concheck/detector/json.hpp"
 #include "runtime_test_support.hpp"
 
 namespace runtime_e2e {
 
 int run_command(const std::string& environment, const std::string& command, std::string& output) {
-  const std::string line = "env " + environment + " " + command + " 2>&1";
-  std::FILE* pipe = popen(line.c_str(), "r");
-  if (pipe == nullptr) return -1;
-  output.clear();
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  // Through the one runner (tests/support), so a hang costs a timeout; a
+  // shell reads `environment` and `command` as written (redirections too).
+  concheck::test::child_options options;
+  options.merge_stderr = true;
+  const auto run = concheck::test::run_child({"/bin/sh", "-c", "exec env " + environment + " " + command}, options);
+  output = run.out;
+  return run.exit_code;
 }
 
 namespace {

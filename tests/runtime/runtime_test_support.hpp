@@ -75,8 +75,10 @@ class runtime_test : public ::testing::Test {
 // concheck never sees (like a thread created before it was loaded).
 void run_on_unseen_thread(void (*body)(void*), void* argument);
 
-// Runs a command with `environment` (e.g. "CONCHECK_OPTIONS=format=json")
-// prepended; returns its exit status and, in `output`, stdout+stderr.
-int run_command(const std::string& environment, const std::string& command, std::string& output);
+// Runs `program scenario` as a child process (tests/support's runner) with
+// `environment` ("KEY=value" entries, "" for none) added; returns its exit
+// status (-1 if a signal ended it) and, in `output`, stdout and stderr merged.
+int run_command(const std::vector<std::string>& environment, const std::string& program,
+                const std::string& scenario, std::string& output);
 
 }  // namespace runtime_e2e

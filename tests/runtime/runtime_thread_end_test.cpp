@@ -9,10 +9,11 @@
 // the main thread's registry record) until the main thread is inside its
 // join or wait, then returns; a pthread key created by the test (so its
 // destructor runs after concheck's, which is created at load time) keeps the
-// thread alive after it left the registry for far longer than the grace
-// period (200 ms for this suite). Without the fix the watchdog reports a
-// deadlock in that window every time; with it no report is possible however
-// the threads are scheduled. Each case runs in a child process.
+// thread alive after it left the registry until the watchdog has looked at
+// that state over more than a whole grace period (counted in the watchdog's
+// own looks, not slept for). Without the fix the watchdog reports a deadlock
+// in that window every time; with it no report is possible however the
+// threads are scheduled. Each case runs in a child process.
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
@@ -24,6 +25,8 @@
 
 #include "concheck/condition_variable.hpp"
 #include "concheck/mutex.hpp"
+#include "options.hpp"
+#include "runtime_core.hpp"
 #include "runtime_test_support.hpp"
 #include "thread_registry.hpp"
 
@@ -47,11 +50,15 @@ void await_wait_of(pthread_t handle, det::wait_kind kind) {
   while (record->wait_kind.load(std::memory_order_acquire) != kind) sched_yield();
 }
 
-// Far longer than the grace period plus the watchdog's interval.
+// Until the watchdog has judged "every thread blocked" for longer than the
+// grace period: a whole grace period of looks, the look that starts it, and
+// one more so that the last counted look has finished its verdict.
 void stay_in_teardown() {
-  timespec pause{0, 800'000'000};
-  while (nanosleep(&pause, &pause) != 0) {
-  }
+  const long interval = concheck::detail::watchdog_interval_ms();
+  const long grace = concheck::detail::get_options().deadlock_grace_ms;
+  const std::uint64_t until = concheck::detail::watchdog_looks() + (grace + interval - 1) / interval + 3;
+  const timespec tick{0, 1'000'000};  // polls a counter; the count, not the time, ends the wait
+  while (concheck::detail::watchdog_looks() < until) nanosleep(&tick, nullptr);
 }
 
 pthread_key_t g_late_key;

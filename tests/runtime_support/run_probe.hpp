@@ -1,13 +1,14 @@
 // Test helper: runs concheck_support_probe in a child process with a given
 // CONCHECK_OPTIONS and collects its exit status and its output (stdout and
 // stderr merged), so start-up errors and exits are checked without ending
-// the test process.
+// the test process. Built on the shared runner (tests/support).
 #pragma once
 
-#include <sys/wait.h>
-
-#include <cstdio>
+#include <sstream>
 #include <string>
+#include <vector>
+
+#include "child_process.hpp"
 
 namespace concheck_test {
 
@@ -16,20 +17,22 @@ struct probe_result {
   std::string output;
 };
 
-// `options` is put in single quotes for the shell; it must not contain one.
+// `args` are the probe's words, separated by spaces. Without `with_options`
+// the probe runs with no CONCHECK_OPTIONS at all.
 inline probe_result run_probe(const std::string& options, const std::string& args = "",
                               bool with_options = true) {
-  std::string command = with_options ? "CONCHECK_OPTIONS='" + options + "' " : "env -u CONCHECK_OPTIONS ";
-  command += std::string(CONCHECK_SUPPORT_PROBE) + " " + args + " 2>&1";
-  probe_result result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  return result;
+  std::vector<std::string> argv = {CONCHECK_SUPPORT_PROBE};
+  std::istringstream words(args);
+  for (std::string word; words >> word;) argv.push_back(word);
+  concheck::test::child_options child;
+  child.merge_stderr = true;
+  if (with_options) {
+    child.env.push_back("CONCHECK_OPTIONS=" + options);
+  } else {
+    child.unset.push_back("CONCHECK_OPTIONS");
+  }
+  const auto run = concheck::test::run_child(argv, child);
+  return {run.exit_code, run.out};
 }
 
 }  // namespace concheck_test

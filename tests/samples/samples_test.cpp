@@ -24,7 +24,7 @@ struct sample_run {
 sample_run run_sample(const std::string& name) {
   sample_run run;
   run.child = concheck::test::run_child({std::string(CONCHECK_SAMPLES_DIR) + "/" + name},
-                                        {"CONCHECK_OPTIONS=format=json"});
+                                        concheck::test::with_env({"CONCHECK_OPTIONS=format=json"}));
   for (const std::string& line : concheck::test::json_lines(run.child.err)) {
     json parsed = json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!parsed.is_discarded() && parsed.contains("kind")) run.findings.push_back(std::move(parsed));
