@@ -84,7 +84,7 @@ TEST(GtestIntegration, ReportIsPrintedOnceInTheFailure) {
   EXPECT_EQ(count(child.err, summary), 0u) << child.err;
 
   const auto logged = run_child({CONCHECK_GTEST_CHILD, "--gtest_filter=Findings.LockOrderInversion"},
-                                {"CONCHECK_OPTIONS=log_path=stderr"});
+                                concheck::test::with_env({"CONCHECK_OPTIONS=log_path=stderr"}));
   EXPECT_EQ(logged.exit_code, 1) << logged.out << logged.err;
   EXPECT_EQ(count(logged.out, summary), 1u) << logged.out;
   EXPECT_EQ(count(logged.err, summary), 1u) << logged.err;

@@ -23,6 +23,17 @@ int run_command(const std::string& environment, const std::string& command, std:
   return run.exit_code;
 }
 
+int run_command(const std::vector<std::string>& environment, const std::string& program,
+                const std::string& scenario, std::string& output) {
+  concheck::test::child_options options;
+  for (const auto& e : environment)
+    if (!e.empty()) options.env.push_back(e);
+  options.merge_stderr = true;
+  const auto run = concheck::test::run_child({program, scenario}, options);
+  output = run.out;
+  return run.exit_code;
+}
+
 namespace {
 
 std::vector<finding> parse_findings(const std::string& output) {

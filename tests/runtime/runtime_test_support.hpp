@@ -78,6 +78,9 @@ void run_on_unseen_thread(void (*body)(void*), void* argument);
 // Runs `program scenario` as a child process (tests/support's runner) with
 // `environment` ("KEY=value" entries, "" for none) added; returns its exit
 // status (-1 if a signal ended it) and, in `output`, stdout and stderr merged.
+// The same through a shell: `environment` ("KEY=value ...") and `command`
+// (program, arguments, redirections) as one would type them.
+int run_command(const std::string& environment, const std::string& command, std::string& output);
 int run_command(const std::vector<std::string>& environment, const std::string& program,
                 const std::string& scenario, std::string& output);
 
