@@ -18,7 +18,8 @@ int run_command(const std::string& environment, const std::string& command, std:
   // shell reads `environment` and `command` as written (redirections too).
   concheck::test::child_options options;
   options.merge_stderr = true;
-  const auto run = concheck::test::run_child({"/bin/sh", "-c", "exec env " + environment + " " + command}, options);
+  const auto run =
+      concheck::test::run_child({"/bin/sh", "-c", "exec env " + environment + " " + command}, options);
   output = run.out;
   return run.exit_code;
 }

@@ -26,10 +26,18 @@ lock a, b, c, d;
   first.release();
 }
 
-[[gnu::noinline]] void accounts_ab() { both(a, b); }
-[[gnu::noinline]] void accounts_ba() { both(b, a); }
-[[gnu::noinline]] void queues_cd() { both(c, d); }
-[[gnu::noinline]] void queues_dc() { both(d, c); }
+[[gnu::noinline]] void accounts_ab() {
+  both(a, b);
+}
+[[gnu::noinline]] void accounts_ba() {
+  both(b, a);
+}
+[[gnu::noinline]] void queues_cd() {
+  both(c, d);
+}
+[[gnu::noinline]] void queues_dc() {
+  both(d, c);
+}
 
 }  // namespace
 
