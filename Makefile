@@ -55,7 +55,7 @@ format:
 # Fails naming every file clang-format would change (.ci/run runs it).
 format-check: deps
 	@command -v clang-format >/dev/null || { echo "make: format-check needs clang-format (apt-get install clang-format)" >&2; exit 1; }
-	@$(FORMAT_FILES) | xargs clang-format --dry-run --Werror 2>&1 | grep -o '^[^:]*:[0-9]*' | sort -u -t: -k1,1 \
+	@$(FORMAT_FILES) | xargs clang-format --dry-run --Werror 2>&1 | grep -oE '^[^ :]+:[0-9]+:[0-9]+: error' | cut -d: -f1 | sort -u \
 	  | sed 's/^/make: not formatted (run make format): /' >&2; \
 	  $(FORMAT_FILES) | xargs clang-format --dry-run --Werror >/dev/null 2>&1
 
