@@ -30,10 +30,12 @@ extern "C" void __libc_free(void*);
 
 namespace {
 
+// `size` 0: ask the allocator, only once a scan is due (free() is hot).
 inline void check_freed(void* memory, std::size_t size, void* caller) noexcept {
   using namespace concheck::detail;
   if (memory == nullptr || g_live_locks.load(std::memory_order_relaxed) == 0 || tls_inside != 0) return;
   inside_scope inside;
+  if (size == 0) size = malloc_usable_size(memory);
   locks_in_freed_memory(memory, size, reinterpret_cast<std::uintptr_t>(caller));
 }
 
@@ -65,17 +67,17 @@ inline void release(void* memory) noexcept {
 }  // namespace
 
 extern "C" void free(void* memory) noexcept {
-  if (memory != nullptr) check_freed(memory, malloc_usable_size(memory), __builtin_return_address(0));
+  check_freed(memory, 0, __builtin_return_address(0));
   release(memory);
 }
 
 void operator delete(void* memory) noexcept {
-  if (memory != nullptr) check_freed(memory, malloc_usable_size(memory), __builtin_return_address(0));
+  check_freed(memory, 0, __builtin_return_address(0));
   release(memory);
 }
 
 void operator delete[](void* memory) noexcept {
-  if (memory != nullptr) check_freed(memory, malloc_usable_size(memory), __builtin_return_address(0));
+  check_freed(memory, 0, __builtin_return_address(0));
   release(memory);
 }
 
@@ -90,12 +92,12 @@ void operator delete[](void* memory, std::size_t size) noexcept {
 }
 
 void operator delete(void* memory, std::align_val_t) noexcept {
-  if (memory != nullptr) check_freed(memory, malloc_usable_size(memory), __builtin_return_address(0));
+  check_freed(memory, 0, __builtin_return_address(0));
   release(memory);
 }
 
 void operator delete[](void* memory, std::align_val_t) noexcept {
-  if (memory != nullptr) check_freed(memory, malloc_usable_size(memory), __builtin_return_address(0));
+  check_freed(memory, 0, __builtin_return_address(0));
   release(memory);
 }
 

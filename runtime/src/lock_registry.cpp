@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 #include <unordered_map>
+#include <vector>
 
 #include "concheck/detector/internal_lock.hpp"
 #include "runtime_core.hpp"
@@ -318,10 +319,32 @@ void rename_lock(lock_handle lock, const char* name) noexcept {
   record->name[sizeof record->name - 1] = '\0';
 }
 
-void locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) noexcept {
-  constexpr std::size_t kMutexStampOffset = 24;   // offsetof(pthread_mutex_t, __data.__list.__prev)
-  constexpr std::size_t kRwlockStampOffset = 40;  // offsetof(pthread_rwlock_t, __data.__pad2)
-  auto* bytes = static_cast<unsigned char*>(memory);
+namespace {
+
+constexpr std::size_t kMutexStampOffset = 24;   // offsetof(pthread_mutex_t, __data.__list.__prev)
+constexpr std::size_t kRwlockStampOffset = 40;  // offsetof(pthread_rwlock_t, __data.__pad2)
+
+// The lock `id` of class `klass` lived at `object`, inside memory being freed:
+// a locked one is reported, and its life ends.
+void end_freed_lock(detector::lock_id id, lock_class klass, void* object, std::uintptr_t pc) noexcept {
+  lock_info info;
+  if (!find_lock_info(id, info) || info.klass != klass ||
+      info.address != reinterpret_cast<std::uintptr_t>(object))
+    return;
+  bool locked = false;
+  if (klass == lock_class::mutex) {
+    locked = static_cast<pthread_mutex_t*>(object)->__data.__lock != 0;
+  } else {
+    // glibc: bit 1 of __readers = write-locked, bits 3.. = reader count.
+    const unsigned readers = static_cast<pthread_rwlock_t*>(object)->__data.__readers;
+    locked = (readers & 2u) != 0 || (readers >> 3) != 0;
+  }
+  if (locked) report_destroy_locked(lock_handle{id}, true, pc);
+  end_lock(lock_handle{id}, object, true);
+}
+
+// Small blocks: read the block's words for stamps, O(size).
+void scan_block_for_stamps(unsigned char* bytes, std::size_t size, std::uintptr_t pc) noexcept {
   for (std::size_t offset = kMutexStampOffset; offset + sizeof(std::uint64_t) <= size; offset += 8) {
     std::uint64_t word;
     std::memcpy(&word, bytes + offset, sizeof word);
@@ -335,21 +358,57 @@ void locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) no
       klass = lock_class::rwlock;
       id = id_from_stamp(word, object);
     }
-    if (id == 0) continue;
-    lock_info info;
-    if (!find_lock_info(id, info) || info.klass != klass ||
-        info.address != reinterpret_cast<std::uintptr_t>(object))
-      continue;
-    bool locked = false;
-    if (klass == lock_class::mutex) {
-      locked = static_cast<pthread_mutex_t*>(object)->__data.__lock != 0;
-    } else {
-      // glibc: bit 1 of __readers = write-locked, bits 3.. = reader count.
-      const unsigned readers = static_cast<pthread_rwlock_t*>(object)->__data.__readers;
-      locked = (readers & 2u) != 0 || (readers >> 3) != 0;
+    if (id != 0) end_freed_lock(id, klass, object, pc);
+  }
+}
+
+// Large blocks: walk the lock records for addresses inside the block,
+// O(records), so freeing a big buffer neither reads it nor faults in its
+// untouched pages.
+void walk_records_in_block(std::uintptr_t begin, std::size_t size, std::uintptr_t pc) noexcept {
+  struct candidate {
+    detector::lock_id id;
+    lock_class klass;
+    std::uintptr_t address;
+  };
+  std::vector<candidate> found;
+  {
+    internal_guard guard(g_table_lock);
+    for (std::size_t c = 0; c < g_chunks_used; ++c) {
+      for (std::size_t i = 0; i < kChunkSize; ++i) {
+        const lock_record& record = g_chunks[c][i];
+        const std::uintptr_t address = record.address.load(std::memory_order_relaxed);
+        if (record.stamp.load(std::memory_order_relaxed) == 0 || !record.stampable || address < begin ||
+            address - begin >= size ||
+            (record.klass != lock_class::mutex && record.klass != lock_class::rwlock))
+          continue;
+        found.push_back(candidate{record.id, record.klass, address});
+      }
     }
-    if (locked) report_destroy_locked(lock_handle{id}, true, pc);
-    end_lock(lock_handle{id}, object, true);
+  }
+  for (const candidate& c : found) {
+    auto* object = reinterpret_cast<void*>(c.address);
+    // Only while the object still carries this lock's stamp (as the scan would see it).
+    const std::size_t stamp_offset = c.klass == lock_class::mutex ? kMutexStampOffset : kRwlockStampOffset;
+    if (c.address - begin + stamp_offset + sizeof(std::uint64_t) > size) continue;
+    std::uint64_t word;
+    std::memcpy(&word, reinterpret_cast<unsigned char*>(object) + stamp_offset, sizeof word);
+    if (id_from_stamp(word, object) == c.id) end_freed_lock(c.id, c.klass, object, pc);
+  }
+}
+
+std::size_t allocated_records() noexcept {
+  internal_guard guard(g_table_lock);
+  return g_chunks_used * kChunkSize;
+}
+
+}  // namespace
+
+void locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) noexcept {
+  if (size / sizeof(std::uint64_t) <= kChunkSize || size / sizeof(std::uint64_t) <= allocated_records()) {
+    scan_block_for_stamps(static_cast<unsigned char*>(memory), size, pc);
+  } else {
+    walk_records_in_block(reinterpret_cast<std::uintptr_t>(memory), size, pc);
   }
 }
 

@@ -209,7 +209,10 @@ void rename_lock(lock_handle lock, const char* name) noexcept;
 extern std::atomic<std::size_t> g_live_locks;
 
 // `size` bytes at `memory` are being freed: every lock they held ends (a
-// locked one is reported as destroy-locked by the caller's callback).
+// locked one is reported as destroy-locked). Cost: a block of up to
+// max(4096, lock records) words is read for stamps, O(size); a larger one is
+// checked by walking the lock records instead, O(records), so freeing a big
+// buffer never reads it (nor faults in its untouched pages).
 void locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) noexcept;
 
 void lock_registry_lock_for_fork() noexcept;

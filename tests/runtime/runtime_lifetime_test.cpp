@@ -124,6 +124,32 @@ TEST_F(lifetime_test, FreeOfALockedPthreadMutexIsReported) {
   EXPECT_TRUE(found(finding_kind::thread_exit_holding_lock).empty());
 }
 
+// A block far larger than the lock records is checked by walking the
+// records, not by reading the block: the locked mutex deep inside it is still
+// found, an unlocked one there still ends (a later use is use-after-destroy).
+TEST_F(lifetime_test, FreeOfALargeBlockEndsTheLocksInside) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "ASan owns free(); concheck's replacement is left out of sanitizer builds";
+#endif
+  constexpr std::size_t kBlock = std::size_t{32} << 20;  // 4M words: more than any test's lock records
+  std::thread owner([] {
+    auto* block = static_cast<unsigned char*>(std::malloc(kBlock));
+    auto* deep = reinterpret_cast<pthread_mutex_t*>(block + (kBlock / 2));
+    auto* last = reinterpret_cast<pthread_mutex_t*>(block + kBlock - 64);
+    pthread_mutex_init(deep, nullptr);
+    pthread_mutex_init(last, nullptr);
+    pthread_mutex_lock(last);
+    pthread_mutex_unlock(last);
+    pthread_mutex_lock(deep);
+    std::free(block);
+  });
+  owner.join();
+  auto destroyed = found(finding_kind::destroy_locked);
+  ASSERT_EQ(destroyed.size(), 1u);
+  EXPECT_NE(destroyed[0].message.find("freed"), std::string::npos);
+  EXPECT_TRUE(found(finding_kind::thread_exit_holding_lock).empty());
+}
+
 // A struct copied after its mutex was used carries the original's bytes,
 // stamp included; the copy is another lock (issue 9, item 7).
 struct account {
