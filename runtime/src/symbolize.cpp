@@ -39,8 +39,11 @@ symbolizer_cache& cache_locked() {
   return *g_cache_ptr;
 }
 
+// Only mangled C++ names (_Z...): a plain C name can also parse as a
+// mangling ("b" would become "bool", "f" "float").
 std::string demangle(const char* name) {
   if (name == nullptr) return {};
+  if (std::strncmp(name, "_Z", 2) != 0) return name;
   int status = 0;
   char* demangled = abi::__cxa_demangle(name, nullptr, nullptr, &status);
   if (status != 0 || demangled == nullptr) return name;

@@ -9,6 +9,10 @@
 
 // Globals at namespace scope: the symbol table names them.
 std::mutex g_names_test_mu;
+// Globals whose plain (unmangled) names are also mangling codes: "b" would
+// demangle to "bool", "c" to "char" (seen on LevelDB's globals a, b, c, d).
+std::mutex b;
+std::mutex c;
 
 namespace {
 
@@ -33,6 +37,26 @@ const lock_ref* lock_at(const finding& f, const void* address) {
 }
 
 class lock_names_test : public runtime_test {};
+
+TEST_F(lock_names_test, PlainSymbolNamesAreNotDemangledIntoTypes) {
+  {
+    std::lock_guard<std::mutex> first(b);
+    std::lock_guard<std::mutex> second(c);
+  }
+  std::thread other([] {
+    std::lock_guard<std::mutex> first(c);
+    std::lock_guard<std::mutex> second(b);
+  });
+  other.join();
+  auto inversions = found(finding_kind::lock_order_inversion);
+  ASSERT_EQ(inversions.size(), 1u);
+  const lock_ref* named_b = lock_at(inversions[0], &b);
+  const lock_ref* named_c = lock_at(inversions[0], &c);
+  ASSERT_NE(named_b, nullptr);
+  ASSERT_NE(named_c, nullptr);
+  EXPECT_EQ(named_b->variable, "b");
+  EXPECT_EQ(named_c->variable, "c");
+}
 
 TEST_F(lock_names_test, GlobalsAreNamedByTheirSymbol) {
   {
