@@ -21,7 +21,7 @@ plain=$1 concheck=$2 tsan=$3 stack_cost=${4:-}
 rounds=${BENCH_ROUNDS:-3}
 reps=${BENCH_REPS:-3}
 run_timeout=${BENCH_TIMEOUT:-150}
-workloads=(pair transfer condvar stress)
+workloads=(pair transfer condvar stress free_small free_large)
 variants=(plain concheck)
 [[ -n "$tsan" && -x "$tsan" ]] && variants+=(tsan)
 has_tsan() { [[ " ${variants[*]} " == *" tsan "* ]]; }
@@ -88,6 +88,7 @@ for w in "${workloads[@]}"; do
 done
 echo "* stress: ns per short-lived mutex (1,000,000 heap mutexes, each locked while holding another lock),"
 echo "  then 2,000 threads created and joined 8 at a time; its point is the peak RSS"
+echo "free_small: ns per malloc(32)+free with a lock alive; free_large: ns per malloc+free of 64 MiB (one page touched)"
 has_tsan || echo "(no TSan column: clang++ -fsanitize=thread did not work when CMake configured bench/)"
 
 echo
@@ -108,6 +109,10 @@ c=${ns[transfer,concheck]} p=${ns[transfer,plain]}
 goal transfer "$c" "$p" "c <= 4 * p" "<= 4x plain: $(ratio "$c" "$p")"
 c=${ns[condvar,concheck]} p=${ns[condvar,plain]}
 goal condvar "$c" "$p" "c <= 2 * p" "<= 2x plain: $(ratio "$c" "$p")"
+c=${ns[free_small,concheck]} p=${ns[free_small,plain]}
+goal free_small "$c" "$p" "c <= 3 * p" "malloc+free with a lock alive <= 3x plain: $(ratio "$c" "$p")"
+c=${ns[free_large,concheck]} p=${ns[free_large,plain]}
+goal free_large "$c" "$p" "c <= 2 * p + 20000" "free of a 64 MiB block <= 2x plain + 20 us: $(ratio "$c" "$p")"
 for w in "${workloads[@]}"; do
   c=${rss[$w,concheck]} p=${rss[$w,plain]}
   goal "rss $w" "$c" "$p" "c <= 2 * p + 8192" "peak RSS <= 2x plain + 8 MiB: $(mib "$c") vs $(mib "$p") MiB"

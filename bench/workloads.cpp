@@ -157,6 +157,39 @@ double stress_workload() {
   return per_mutex;
 }
 
+// free() while a lock is alive (concheck then checks freed memory for locks):
+// 1,000,000 small malloc+free pairs, and 64 MiB blocks of which one page is
+// touched (a free that read the block would fault in all of it).
+std::mutex g_alive;  // one lock alive for the whole run
+
+double free_small_workload() {
+  g_alive.lock();
+  g_alive.unlock();
+  constexpr int kPairs = 1'000'000;
+  const auto start = clock_type::now();
+  for (int i = 0; i < kPairs; ++i) {
+    void* p = std::malloc(32);
+    keep(p);
+    std::free(p);
+  }
+  return ns_since(start, kPairs);
+}
+
+double free_large_workload() {
+  g_alive.lock();
+  g_alive.unlock();
+  constexpr int kBlocks = 20;
+  constexpr std::size_t kBytes = std::size_t{64} << 20;
+  const auto start = clock_type::now();
+  for (int i = 0; i < kBlocks; ++i) {
+    auto* p = static_cast<unsigned char*>(std::malloc(kBytes));
+    p[0] = 1;
+    keep(p);
+    std::free(p);
+  }
+  return ns_since(start, kBlocks);
+}
+
 long peak_rss_kib() {
   std::ifstream status("/proc/self/status");
   std::string line;
@@ -170,7 +203,8 @@ long peak_rss_kib() {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s pair|transfer|condvar|stress [repetitions]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s pair|transfer|condvar|stress|free_small|free_large [repetitions]\n",
+                 argv[0]);
     return 2;
   }
   const std::string_view name = argv[1];
@@ -179,8 +213,12 @@ int main(int argc, char** argv) {
   if (name == "transfer") workload = transfer_workload;
   if (name == "condvar") workload = condvar_workload;
   if (name == "stress") workload = stress_workload;
+  if (name == "free_small") workload = free_small_workload;
+  if (name == "free_large") workload = free_large_workload;
   if (workload == nullptr) {
-    std::fprintf(stderr, "%s: unknown workload '%s' (pair, transfer, condvar or stress)\n", argv[0], argv[1]);
+    std::fprintf(stderr,
+                 "%s: unknown workload '%s' (pair, transfer, condvar, stress, free_small or free_large)\n",
+                 argv[0], argv[1]);
     return 2;
   }
   const int reps = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
