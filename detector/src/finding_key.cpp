@@ -30,6 +30,21 @@ std::string site_identity(const site& where) {
   return fmt::format("pc{:#x}", chosen->pc);
 }
 
+// The site and the user frame that called it. Two cycles through one helper
+// (`lock_both(a, b)` from two unrelated callers) differ only there; the same
+// code path over fresh lock objects (a loop) has the same caller too.
+std::string site_with_caller(const site& where) {
+  std::string identity = site_identity(where);
+  if (identity.empty() || where.file.empty()) return identity;
+  auto at = std::find_if(where.frames.begin(), where.frames.end(), [&](const frame& f) {
+    return !f.internal && f.line == where.line && f.file == where.file && f.function == where.function;
+  });
+  if (at == where.frames.end()) return identity;
+  auto caller = std::find_if(at + 1, where.frames.end(), [](const frame& f) { return !f.internal; });
+  if (caller == where.frames.end() || (caller->file.empty() && caller->function.empty())) return identity;
+  return fmt::format("{}<{}:{}:{}", identity, caller->file, caller->line, caller->function);
+}
+
 std::string sorted_join(std::vector<std::string> parts) {
   std::sort(parts.begin(), parts.end());
   return fmt::format("{}", fmt::join(parts, "|"));
@@ -38,8 +53,8 @@ std::string sorted_join(std::vector<std::string> parts) {
 std::string cycle_identity(const finding& f) {
   std::vector<std::string> edges;
   for (const auto& edge : f.cycle) {
-    std::string held = site_identity(edge.from_acquired);
-    std::string taken = site_identity(edge.acquired);
+    std::string held = site_with_caller(edge.from_acquired);
+    std::string taken = site_with_caller(edge.acquired);
     if (taken.empty()) {
       // No code location: the lock ids are all that tells cycles apart.
       edges.push_back(fmt::format("#{}->#{}", edge.from, edge.to));

@@ -5,9 +5,16 @@
 // slot holds the node's rank and its in/out adjacency vectors. Every edge is
 // also in one hash set keyed by (from slot, to slot), so "is this edge already
 // known" (the common case: the same two locks nested again) is one hash probe.
-// Ranks are unique: each node placed in a slot (new or reused) takes the next
-// value of a counter, so a new node is ranked after all others and the edges
-// into it (the monitor's context nodes get theirs at once) need no search.
+// Ranks are unique. A node placed in a slot (new or reused) takes the next
+// value of a counter that steps by kRankSpacing, so it is ranked after all
+// others and edges into it need no search. insert_node_after() instead takes
+// the first free value just above a given node's rank (below the next counter
+// value, so the two never collide): a monitor context is created that way
+// right after the lock it adds, so the edge from it to the next lock acquired
+// is usually already in rank order, and when it is not, the search is bounded
+// by the nodes ranked between the two locks instead of by the whole graph.
+// A reorder permutes the ranks already given, so the set of values in use
+// (used_ranks) changes only when nodes come and go.
 // Side edges live in their own adjacency and hash set and never take part in
 // ranks.
 #include "concheck/detector/lock_order_graph.hpp"
@@ -22,6 +29,10 @@ namespace {
 
 using slot_t = std::uint32_t;
 constexpr slot_t kNoSlot = ~slot_t{0};
+constexpr std::uint64_t kRankSpacing = std::uint64_t{1} << 20;
+// Values tried above a node's rank by insert_node_after() before it settles
+// for the newest rank.
+constexpr std::uint64_t kRankProbes = 64;
 
 std::uint64_t edge_key(slot_t from, slot_t to) noexcept {
   return (std::uint64_t{from} << 32) | to;
@@ -55,7 +66,8 @@ struct lock_order_graph::impl {
   std::unordered_set<std::uint64_t> side_edges;
   // Every node placed in a slot gets the next rank, so it is ranked after
   // every other node: edges into a new node never need a reorder.
-  std::uint64_t next_rank = 0;
+  std::uint64_t next_rank = kRankSpacing;
+  std::unordered_set<std::uint64_t> used_ranks;
 
   // Scratch for the searches, kept to avoid reallocating on every reorder.
   std::vector<char> visited;
@@ -66,11 +78,14 @@ struct lock_order_graph::impl {
   std::vector<std::uint64_t> merged_ranks;
   // search_from(): 0-1 breadth-first search state, valid for search_epoch.
   std::vector<std::uint32_t> search_mark;
+  std::vector<std::uint32_t> target_mark;  // search_from()'s targets, by epoch
   std::vector<std::uint32_t> search_dist;
   std::vector<slot_t> search_parent;
   std::vector<slot_t> search_deque;  // a deque in a vector: [front, back)
   std::uint32_t search_epoch = 0;
   slot_t search_start = kNoSlot;
+  // Edges examined by every search so far (search_work()).
+  std::uint64_t work_done = 0;
 
   slot_t find(node n) const {
     auto it = index.find(n);
@@ -80,6 +95,23 @@ struct lock_order_graph::impl {
   slot_t get_or_create(node n) {
     auto [it, inserted] = index.try_emplace(n, kNoSlot);
     if (!inserted) return it->second;
+    const std::uint64_t rank = next_rank;
+    next_rank += kRankSpacing;
+    return place(it, rank);
+  }
+
+  // A free rank just above `above`, or 0 if the next kRankProbes values (and
+  // the next counter value) are taken.
+  std::uint64_t free_rank_above(std::uint64_t above) const {
+    for (std::uint64_t r = above + 1; r <= above + kRankProbes; ++r) {
+      if (r % kRankSpacing == 0) break;  // counter values belong to get_or_create
+      if (used_ranks.count(r) == 0) return r;
+    }
+    return 0;
+  }
+
+  slot_t place(std::unordered_map<node, slot_t>::iterator it, std::uint64_t rank) {
+    const node n = it->first;
     slot_t s;
     if (!free_slots.empty()) {
       s = free_slots.back();
@@ -93,7 +125,8 @@ struct lock_order_graph::impl {
       search_dist.push_back(0);
       search_parent.push_back(kNoSlot);
     }
-    slots[s].rank = next_rank++;  // unique: reorders only permute ranks already given
+    slots[s].rank = rank;  // unique: reorders only permute ranks already given
+    used_ranks.insert(rank);
     slots[s].id = n;
     slots[s].alive = true;
     it->second = s;
@@ -114,6 +147,7 @@ struct lock_order_graph::impl {
     parent[start] = kNoSlot;
     for (std::size_t head = 0; head < delta_forward.size(); ++head) {
       slot_t current = delta_forward[head];
+      work_done += slots[current].out.size();
       for (slot_t next : slots[current].out) {
         if (next == target) {
           parent[next] = current;
@@ -139,6 +173,7 @@ struct lock_order_graph::impl {
       slot_t current = work.back();
       work.pop_back();
       delta_backward.push_back(current);
+      work_done += slots[current].in.size();
       for (slot_t prev : slots[current].in) {
         if (!visited[prev] && slots[prev].rank > lower) {
           visited[prev] = 1;
@@ -210,6 +245,26 @@ bool lock_order_graph::insert_edge(node from, node to, std::vector<node>* cycle_
   return true;
 }
 
+void lock_order_graph::insert_node_after(node n, node after, node also_after) {
+  impl& g = *impl_;
+  if (g.find(n) != kNoSlot) return;
+  std::uint64_t above = 0;
+  bool found = false;
+  for (node pred : {after, also_after}) {
+    const slot_t s = g.find(pred);
+    if (s != kNoSlot) {
+      above = std::max(above, g.slots[s].rank);
+      found = true;
+    }
+  }
+  const std::uint64_t rank = found ? g.free_rank_above(above) : 0;
+  if (rank == 0) {
+    g.get_or_create(n);
+    return;
+  }
+  g.place(g.index.try_emplace(n, kNoSlot).first, rank);
+}
+
 bool lock_order_graph::has_edge(node from, node to) const {
   slot_t x = impl_->find(from);
   slot_t y = impl_->find(to);
@@ -253,6 +308,7 @@ void lock_order_graph::remove_node(node n) {
   std::vector<slot_t>().swap(s.side_out);
   std::vector<slot_t>().swap(s.side_in);
   s.alive = false;
+  g.used_ranks.erase(s.rank);
   g.index.erase(n);
   g.free_slots.push_back(x);
 }
@@ -281,12 +337,13 @@ bool lock_order_graph::has_side_edge(node from, node to) const {
   return x != kNoSlot && y != kNoSlot && impl_->side_edges.count(edge_key(x, y)) != 0;
 }
 
-std::size_t lock_order_graph::search_from(node from, node free_tag) {
+std::size_t lock_order_graph::search_from(node from, node free_tag, const std::vector<node>& targets) {
   impl& g = *impl_;
   const slot_t start = g.find(from);
   g.search_start = start;
   if (++g.search_epoch == 0) {  // wrapped: forget every old mark
     std::fill(g.search_mark.begin(), g.search_mark.end(), 0);
+    std::fill(g.target_mark.begin(), g.target_mark.end(), 0);
     g.search_epoch = 1;
   }
   if (start == kNoSlot) return 0;
@@ -304,6 +361,17 @@ std::size_t lock_order_graph::search_from(node from, node free_tag) {
   g.search_dist[start] = 0;
   g.search_parent[start] = kNoSlot;
   std::size_t visits = 0;
+  // Targets: the search may stop once each has left the deque (its distance
+  // and parent are final then, as in Dijkstra's algorithm).
+  std::size_t targets_left = 0;
+  if (g.target_mark.size() < g.slots.size()) g.target_mark.resize(g.slots.size(), 0);
+  for (node t : targets) {
+    const slot_t ts = g.find(t);
+    if (ts == kNoSlot || g.target_mark[ts] == epoch) continue;
+    g.target_mark[ts] = epoch;
+    ++targets_left;
+  }
+  const bool stop_at_targets = !targets.empty();
   auto relax = [&](slot_t at, slot_t next) {
     const std::uint32_t cost = (g.slots[next].id & free_tag) != 0 ? 0 : 1;
     const std::uint32_t dist = g.search_dist[at] + cost;
@@ -319,11 +387,16 @@ std::size_t lock_order_graph::search_from(node from, node free_tag) {
   };
   while (front != back) {
     const slot_t at = g.search_deque[front++];
+    if (stop_at_targets && g.target_mark[at] == epoch) {
+      g.target_mark[at] = 0;  // counted once, though a slot can be queued twice
+      if (--targets_left == 0) break;
+    }
     const auto& entry = g.slots[at];
     visits += entry.out.size() + entry.side_out.size();
     for (slot_t next : entry.out) relax(at, next);
     for (slot_t next : entry.side_out) relax(at, next);
   }
+  g.work_done += visits;
   return visits;
 }
 
@@ -343,6 +416,10 @@ void lock_order_graph::all_successors(node n, std::vector<node>& out) const {
   if (x == kNoSlot) return;
   for (slot_t s : impl_->slots[x].out) out.push_back(impl_->slots[s].id);
   for (slot_t s : impl_->slots[x].side_out) out.push_back(impl_->slots[s].id);
+}
+
+std::uint64_t lock_order_graph::search_work() const {
+  return impl_->work_done;
 }
 
 std::size_t lock_order_graph::side_edge_count() const {
@@ -405,14 +482,15 @@ bool lock_order_graph::check_invariants() const {
   std::size_t side_total = 0;
   for (slot_t s = 0; s < g.slots.size(); ++s) {
     const auto& entry = g.slots[s];
-    if (!ranks.insert(entry.rank).second) return false;  // ranks must stay unique
-    if (g.visited[s] != 0) return false;                 // scratch marks must be cleared
+    if (g.visited[s] != 0) return false;  // scratch marks must be cleared
     if (!entry.alive) {
       if (!entry.out.empty() || !entry.in.empty() || !entry.side_out.empty() || !entry.side_in.empty()) {
         return false;
       }
       continue;
     }
+    if (!ranks.insert(entry.rank).second) return false;  // ranks must stay unique
+    if (g.used_ranks.count(entry.rank) == 0) return false;
     auto it = g.index.find(entry.id);
     if (it == g.index.end() || it->second != s) return false;
     for (slot_t next : entry.out) {
@@ -427,7 +505,7 @@ bool lock_order_graph::check_invariants() const {
     }
   }
   return edge_total == g.edges.size() && side_total == g.side_edges.size() &&
-         g.index.size() + g.free_slots.size() == g.slots.size();
+         g.index.size() + g.free_slots.size() == g.slots.size() && g.used_ranks.size() == g.index.size();
 }
 
 }  // namespace concheck::detector

@@ -209,6 +209,7 @@ monitor_stats monitor::stats() {
   out.contexts = impl_->contexts.size();
   out.cv_bindings = impl_->cvs.size();
   out.reported_cycles = impl_->reported.size();
+  out.graph_search_work = impl_->graph.search_work();
   return out;
 }
 

@@ -151,6 +151,7 @@ bool monitor::impl::report(const std::vector<cycle_step>& steps,
     views.push_back(cycle_edge_view{step.from, step.to, acq.thread, held.stack, acq.stack, held.pc,
                                     held.mode == lock_mode::shared, acq.first_shared});
   }
+  for (const cycle_step& step : steps) settled.insert(edge_key(step.from, step.to));
   out.push_back(std::move(views));
   return true;
 }
@@ -158,13 +159,22 @@ bool monitor::impl::report(const std::vector<cycle_step>& steps,
 void monitor::impl::evaluate(const acquisition_key& key, std::vector<std::vector<cycle_edge_view>>& out) {
   // The locks of the context, oldest first (the order the edges from them
   // were considered in before contexts existed).
+  // Settled edges (see monitor_state.hpp) close no cycle worth a search.
   std::vector<std::pair<lock_id, graph_node>> held;
-  for (graph_node n = key.context; n != 0; n = contexts.at(n).parent)
-    held.emplace_back(contexts.at(n).lock, n);
+  for (graph_node n = key.context; n != 0; n = contexts.at(n).parent) {
+    if (!is_settled(contexts.at(n).lock, key.lock)) held.emplace_back(contexts.at(n).lock, n);
+  }
+  if (held.empty()) return;
   std::reverse(held.begin(), held.end());
-  graph.search_from(key.lock, kContextTag);  // O(graph): the search itself is not refinement
+  std::vector<graph_node> targets;
+  targets.reserve(held.size());
+  for (const auto& entry : held) targets.push_back(entry.first);
+  // O(graph) at worst, less when every target is reached early; the search
+  // itself is not refinement.
+  graph.search_from(key.lock, kContextTag, targets);
   std::vector<cycle_step> steps;
   for (const auto& [from, entry] : held) {
+    if (is_settled(from, key.lock)) continue;                     // settled by a cycle reported in this call
     std::vector<graph_node> path = graph.path_from_search(from);  // key.lock ->* from
     if (path.empty()) continue;
     steps.clear();

@@ -23,6 +23,17 @@
 // edges. A repeated lock-order edge under new other locks (a new context) is a
 // new acquisition too, so gates that stop holding are seen through it.
 //
+// Settled edges. A lock-order edge that is part of a reported cycle is
+// settled: a later acquisition that repeats it (under a new context) does not
+// look for more cycles closed by it. Fixing the reported cycle removes the
+// edge or the cycle, and hunting the exponentially many longer cycles through
+// an edge already shown was what made rotated lock orders cost O(N^4) and
+// more. A cycle made only of settled edges is therefore not reported again;
+// each of its edges is in a report. When every held lock's edge to the lock
+// being acquired is settled, the acquisition costs no search at all: it is
+// kept as a side edge (followed by searches, outside the order) without
+// asking the order whether it closes a cycle.
+//
 // Refinement (gates, modes, longer cycles) walks contexts; its cost is charged
 // to a per-call budget (kRefineBudget context entries and edge visits). A
 // cycle whose refinement runs out of budget is reported without it (the
@@ -118,6 +129,11 @@ struct monitor::impl {
   std::unordered_map<lock_id, std::vector<graph_node>> acquired_under;  // recording order
   std::vector<acquisition_key> refused;
   std::unordered_set<std::uint64_t> reported;
+  // Lock-order edges (from, to) of every reported cycle (see "Settled edges").
+  // Lock ids are never reused, so entries of dead locks are harmless; the set
+  // grows with the reports, not with the run.
+  std::unordered_set<std::uint64_t> settled;
+  std::size_t retry_cursor = 0;  // retry_refused() takes its turn from here
   struct cv_binding {
     lock_id mutex = 0;
     std::uint32_t waiters = 0;
@@ -138,8 +154,11 @@ struct monitor::impl {
   void forget_lock(lock_id dead);
   void forget_context_tree(graph_node root);
   void forget_acquisition(const acquisition_key& key);
-  // A refused acquisition whose cycle died joins the order.
+  // A refused acquisition whose cycle died joins the order (a bounded number
+  // per call, in turn).
   void retry_refused();
+  // Whether every lock-order edge the acquisition stands for is settled.
+  bool all_settled(const acquisition_key& key) const;
 
   // monitor_cycles.cpp: finding and judging cycles.
   void evaluate(const acquisition_key& key, std::vector<std::vector<cycle_edge_view>>& out);
@@ -154,6 +173,10 @@ struct monitor::impl {
   static void steps_of_path(const std::vector<graph_node>& path, std::vector<cycle_step>& steps);
   bool context_holds(graph_node context, lock_id target, graph_node* entry);
   std::uint64_t signature(const std::vector<cycle_step>& steps) const;
+  static std::uint64_t edge_key(lock_id from, lock_id to) noexcept {
+    return mix64(from) ^ (to * 0x9e3779b97f4a7c15ULL);
+  }
+  bool is_settled(lock_id from, lock_id to) const { return settled.count(edge_key(from, to)) != 0; }
 };
 
 }  // namespace concheck::detector

@@ -147,7 +147,7 @@ TEST_P(LockOrderGraphDifferential, AgreesWithNaiveReachability) {
   for (int step = 0; step < 3000; ++step) {
     node a = rng() % node_range;
     node b = rng() % node_range;
-    int action = static_cast<int>(rng() % 10);
+    int action = static_cast<int>(rng() % 11);
     if (action < 7) {
       bool expect_cycle = a == b || model.reaches(b, a);
       std::vector<node> path;
@@ -161,9 +161,11 @@ TEST_P(LockOrderGraphDifferential, AgreesWithNaiveReachability) {
     } else if (action < 9) {
       graph.remove_edge(a, b);
       if (auto it = model.out.find(a); it != model.out.end()) it->second.erase(b);
-    } else {
+    } else if (action < 10) {
       graph.remove_node(a);
       model.remove_node(a);
+    } else if (!graph.has_node(a)) {
+      graph.insert_node_after(a, b, rng() % node_range);  // an isolated node, ranked just above
     }
     if (step % 100 == 0) {
       ASSERT_TRUE(graph.check_invariants()) << "step " << step;
@@ -186,6 +188,37 @@ TEST_P(LockOrderGraphDifferential, AgreesWithNaiveReachability) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, LockOrderGraphDifferential, testing::Range(1u, 41u));
+
+// A node placed just above `a` takes edges from `a` and to what `a` precedes
+// with no search; once the ranks right above `a` are taken (64 of them), a
+// placed node falls back to the newest rank and the same edge needs one.
+TEST(LockOrderGraph, NodeInsertedAfterANodeTakesItsEdgesWithoutSearch) {
+  lock_order_graph graph;
+  for (node n = 1; n <= 100; ++n) ASSERT_TRUE(graph.insert_edge(n, n + 1));  // a chain 1 -> ... -> 101
+  const std::uint64_t before = graph.search_work();
+  for (node placed = 1000; placed < 1064; ++placed) {
+    graph.insert_node_after(placed, 1, 0);
+    ASSERT_TRUE(graph.insert_edge(1, placed));
+    ASSERT_TRUE(graph.insert_edge(placed, 2));
+  }
+  EXPECT_EQ(graph.search_work(), before);
+  EXPECT_TRUE(graph.check_invariants());
+  graph.insert_node_after(2000, 1, 0);  // no free rank above 1 any more: ranked last
+  ASSERT_TRUE(graph.insert_edge(1, 2000));
+  ASSERT_TRUE(graph.insert_edge(2000, 2));
+  EXPECT_GT(graph.search_work(), before);
+  EXPECT_TRUE(graph.check_invariants());
+  // Both predecessors count: above the higher-ranked one.
+  graph.insert_node_after(3000, 50, 7);
+  const std::uint64_t at = graph.search_work();
+  ASSERT_TRUE(graph.insert_edge(3000, 51));
+  EXPECT_EQ(graph.search_work(), at);
+  // Existing node: no change; absent predecessors: ranked last.
+  graph.insert_node_after(3000, 1, 0);
+  graph.insert_node_after(4000, 9999, 0);
+  EXPECT_TRUE(graph.has_node(4000));
+  EXPECT_TRUE(graph.check_invariants());
+}
 
 TEST(LockOrderGraphScale, HundredThousandLocksAndAHundredLockCycle) {
   lock_order_graph graph;

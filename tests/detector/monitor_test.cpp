@@ -402,6 +402,42 @@ TEST_F(monitor_test, ThreeLockCycleAcrossThreeThreads) {
   EXPECT_EQ(found[0].size(), 3u);
 }
 
+// Settled edges (monitor_state.hpp): once every edge among 1, 2 and 3 is in
+// a reported cycle, a cycle made of those edges only (1 -> 3 -> 2 -> 1) is
+// not reported, even under new contexts, and costs no search; a cycle with
+// one new edge is reported.
+TEST_F(monitor_test, CycleOfSettledEdgesOnlyIsNotReportedAgain) {
+  auto pair = [&](thread_id t, lock_id a, lock_id b) {
+    lock(t, a);
+    auto found = lock(t, b);
+    unlock(t, b);
+    unlock(t, a);
+    return found.size();
+  };
+  EXPECT_EQ(pair(1, 1, 2), 0u);
+  EXPECT_EQ(pair(2, 2, 1), 1u);
+  EXPECT_EQ(pair(1, 2, 3), 0u);
+  EXPECT_EQ(pair(2, 3, 2), 1u);
+  EXPECT_EQ(pair(1, 3, 1), 1u);  // 1 -> 2 -> 3 -> 1: 3 -> 1 is new
+  EXPECT_EQ(total_, 3u);
+  EXPECT_EQ(pair(2, 1, 3), 1u);  // 1 <-> 3, not 1 -> 3 -> 2 -> 1 as well
+  // Every edge among 1, 2, 3 is settled now: no more reports, and new
+  // contexts of those locks (held in shared mode here) cost no search.
+  const auto work_before = monitor_.stats().graph_search_work;
+  for (auto [a, b] : {std::pair<lock_id, lock_id>{2, 1}, {3, 2}, {1, 3}}) {
+    lock(3, a, lock_mode::shared);
+    EXPECT_TRUE(lock(3, b).empty());
+    unlock(3, b);
+    unlock(3, a);
+  }
+  EXPECT_EQ(monitor_.stats().graph_search_work, work_before);
+  EXPECT_EQ(total_, 4u);
+  // A new edge into the settled triangle closes a new cycle: reported.
+  EXPECT_EQ(pair(4, 1, 60), 0u);
+  EXPECT_EQ(pair(4, 60, 2), 1u);  // 60 -> 2 -> 1 -> 60
+  EXPECT_EQ(total_, 5u);
+}
+
 TEST_F(monitor_test, CvWaitWithoutMutex) {
   auto check = monitor_.cv_wait_begin(thread(1), 500, 9);
   EXPECT_EQ(check.misuse, cv_misuse::mutex_not_held);

@@ -11,7 +11,9 @@
 // in a topological order; inserting a -> b with rank(a) < rank(b) is O(1); else
 // only the nodes whose ranks lie between rank(b) and rank(a) are searched and
 // reordered. A node placed in the graph (new, or in a reused slot) is ranked
-// after every other node, so edges into a node that was just created are O(1).
+// after every other node, so edges into a node that was just created are O(1);
+// insert_node_after() ranks a new node just above given nodes instead, so
+// edges out of it to nodes ranked above those are O(1) too.
 // Besides the order, the graph keeps *side edges*: edges outside the order (the
 // monitor keeps there the edges insert_edge refused), which only the searches
 // below follow.
@@ -23,12 +25,14 @@
 //                     allocation); else O(region + its edges) for the search
 //                     plus O(region log region) for the reorder: O(V log V + E)
 //                     at worst. A refused edge's path is a shortest closing path.
+//   insert_node_after O(1) expected (at most 64 probes of a hash set)
 //   has_edge, has_node, has_side_edge   O(1) expected
 //   remove_edge, add_side_edge, remove_side_edge   O(degree)
 //   remove_node       O(sum of its neighbours' degrees)
 //   find_path         O(V + E) at worst, pruned by rank (order edges only)
 //   search_from       O(V + E + S): one 0-1 breadth-first search over order and
-//                     side edges; each node is queued at most twice
+//                     side edges; each node is queued at most twice; with
+//                     targets, it stops once all of them are reached
 //   path_from_search  O(path length)
 //   successors, all_successors   O(degree)
 //
@@ -61,6 +65,13 @@ class lock_order_graph {
   // truncated). A self-edge (from == to) is refused with the path {from}.
   bool insert_edge(node from, node to, std::vector<node>* cycle_path = nullptr);
 
+  // Creates `n` (no-op if it exists) ranked just above the higher-ranked of
+  // `after` and `also_after` (either may be absent from the graph), so that
+  // the edges after -> n and also_after -> n are O(1) and an edge n -> x
+  // searches only the nodes ranked between x and them. Falls back to ranking
+  // n after every node when no rank is free there.
+  void insert_node_after(node n, node after, node also_after);
+
   bool has_edge(node from, node to) const;
   void remove_edge(node from, node to);
   // Removes the node and all its edges (the lock was destroyed).
@@ -87,11 +98,18 @@ class lock_order_graph {
   // into a node whose id has a bit of `free_tag` costs 0, any other 1. Returns
   // the number of edges examined. Afterwards path_from_search(to) is a path
   // from -> ... -> to of least cost (inclusive), or empty if `to` is not
-  // reachable; valid until the graph changes or the next search.
-  std::size_t search_from(node from, node free_tag);
+  // reachable; valid until the graph changes or the next search. With
+  // `targets`, the search stops once each of them is settled, and only paths
+  // to them (or to nodes settled before) are valid.
+  std::size_t search_from(node from, node free_tag, const std::vector<node>& targets = {});
   std::vector<node> path_from_search(node to) const;
   // Successors of n over order and side edges, into `out` (cleared first).
   void all_successors(node n, std::vector<node>& out) const;
+
+  // Edges examined by all searches so far (insert_edge's reorder searches and
+  // search_from): a machine-independent measure of the work done, for tests
+  // that bound the cost of a pattern.
+  std::uint64_t search_work() const;
 
   // Checks the internal invariants (ranks consistent with edges); for tests.
   bool check_invariants() const;

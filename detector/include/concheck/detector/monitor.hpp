@@ -327,6 +327,7 @@ struct monitor_stats {
   std::size_t contexts = 0;  // distinct held-lock sequences recorded
   std::size_t cv_bindings = 0;
   std::size_t reported_cycles = 0;
+  std::uint64_t graph_search_work = 0;  // edges examined by graph searches (lock_order_graph::search_work)
 };
 
 class monitor {
