@@ -202,8 +202,8 @@ const std::array<option_spec, 15> kOptionTable{{
      int_setter<&options::max_frames, 0, kMaxStackDepth>(), int_getter<&options::max_frames>()},
     {"wrapper_functions", "patterns",
      "Comma-separated globs (`*` matches any run) naming more lock wrapper functions, matched against a "
-     "frame's qualified function name and each tail of it (`Spinlock*Acquire` matches "
-     "`base::Spinlock::Acquire`); write `*` for `::`, since `:` separates options. A report's sites point "
+     "frame's qualified function name and each tail of it (`Spinlock*Grab` matches "
+     "`base::Spinlock::Grab`); write `*` for `::`, since `:` separates options. A report's sites point "
      "at the first frame above the wrappers: see docs/reading-reports.md for the built-in rule.",
      set_wrapper_functions, path_getter<&options::wrapper_functions>()},
     {"dump_threads_signal", "int",

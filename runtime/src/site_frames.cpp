@@ -15,6 +15,7 @@ namespace concheck::detail {
 namespace {
 
 // Members of lockables, in the standard's, Abseil's and LevelDB's spellings.
+// clang-format off
 constexpr std::array<std::string_view, 26> kLockOperationNames{
     "lock",          "unlock",        "try_lock",        "try_lock_for",        "try_lock_until",
     "lock_shared",   "unlock_shared", "try_lock_shared", "try_lock_shared_for", "try_lock_shared_until",
@@ -22,6 +23,11 @@ constexpr std::array<std::string_view, 26> kLockOperationNames{
     "ReaderTryLock", "WriterLock",    "WriterUnlock",    "WriterTryLock",       "ReadLock",
     "ReadUnlock",    "WriteLock",     "WriteUnlock",     "LockShared",          "UnlockShared",
     "TryLockShared"};
+// clang-format on
+
+// Verbs that mean "lock" only on a lockable: `base::Lock::Acquire`,
+// `SpinMutex::release`, not `Pool::release` (which locks on its way).
+constexpr std::array<std::string_view, 4> kLockableOnlyNames{"acquire", "release", "Acquire", "Release"};
 
 // The pthread functions a guard may call directly (interposed, so internal).
 constexpr std::array<std::string_view, 17> kPthreadLockFunctions{
@@ -75,6 +81,31 @@ bool is_lock_operation_name(std::string_view name) {
   return std::find(kLockOperationNames.begin(), kLockOperationNames.end(), name) != kLockOperationNames.end();
 }
 
+bool contains_lock_word(std::string_view name) {
+  for (std::size_t i = 0; i + 4 <= name.size(); ++i) {
+    auto lower = [&](std::size_t k) { return static_cast<char>(name[i + k] | 0x20); };
+    if (lower(0) == 'l' && lower(1) == 'o' && lower(2) == 'c' && lower(3) == 'k') return true;
+    if (i + 5 <= name.size() && lower(0) == 'm' && lower(1) == 'u' && lower(2) == 't' && lower(3) == 'e' &&
+        lower(4) == 'x') {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A lock operation by name: one of kLockOperationNames, or one of
+// kLockableOnlyNames on a class whose name says lock or mutex.
+bool is_lock_operation(const detector::frame& frame) {
+  const std::vector<std::string_view> parts = name_parts(function_qualified_name(frame.function));
+  const std::string_view own = plain_part(parts.back());
+  if (is_lock_operation_name(own)) return true;
+  if (parts.size() < 2 ||
+      std::find(kLockableOnlyNames.begin(), kLockableOnlyNames.end(), own) == kLockableOnlyNames.end()) {
+    return false;
+  }
+  return contains_lock_word(plain_part(parts[parts.size() - 2]));
+}
+
 bool is_pthread_lock_function(std::string_view name) {
   return std::find(kPthreadLockFunctions.begin(), kPthreadLockFunctions.end(), name) !=
          kPthreadLockFunctions.end();
@@ -109,14 +140,14 @@ bool is_wrapper_frame(const std::vector<detector::frame>& frames, std::size_t in
   if (index >= frames.size()) return false;
   const detector::frame& frame = frames[index];
   if (frame.function.empty()) return false;
-  if (is_lock_operation_name(own_name(frame)) || matches_user_pattern(frame, patterns)) return true;
+  if (is_lock_operation(frame) || matches_user_pattern(frame, patterns)) return true;
   if (index == 0 || !is_constructor_or_destructor(frame)) return false;
   // A guard: its constructor or destructor calls the lock operation itself.
   const detector::frame& callee = frames[index - 1];
   const std::string_view callee_name = own_name(callee);
   // A user's wrapper counts as the lock call; a standard guard (std::lock_guard)
   // does not: a constructor using one merely locks for a while.
-  return is_lock_operation_name(callee_name) || is_pthread_lock_function(callee_name) ||
+  return is_lock_operation(callee) || is_pthread_lock_function(callee_name) ||
          (!callee.internal && is_wrapper_frame(frames, index - 1, patterns));
 }
 

@@ -15,7 +15,10 @@
 //     try_lock_until, lock_shared, unlock_shared, try_lock_shared(_for,
 //     _until), Lock, Unlock, TryLock, ReaderLock, ReaderUnlock, ReaderTryLock,
 //     WriterLock, WriterUnlock, WriterTryLock, ReadLock, ReadUnlock, WriteLock,
-//     WriteUnlock, LockShared, UnlockShared, TryLockShared: the members of a
+//     WriteUnlock, LockShared, UnlockShared, TryLockShared, or acquire,
+//     release, Acquire, Release on a class whose name contains "lock" or
+//     "mutex" in any case (`base::Lock::Acquire`, not `Pool::release`): the
+//     members of a
 //     lockable class (`Mutex::lock`), or a function that does nothing but lock;
 //  2. a constructor or destructor that calls a lock operation directly: the
 //     frame it called (the next one inward) is a lock wrapper, a function
@@ -28,8 +31,8 @@
 //  3. matched by one of the user's patterns (option `wrapper_functions`,
 //     comma-separated globs where `*` matches any run, compared with the
 //     function's qualified name and each tail of it that starts at a part:
-//     `Spinlock*Acquire` matches `base::Spinlock::Acquire`), for wrappers
-//     named otherwise (`Spinlock::Acquire`, `take(Mutex&)`).
+//     `Spinlock*Grab` matches `base::Spinlock::Grab`), for wrappers
+//     named otherwise (`Spinlock::Grab`, `take(Mutex&)`).
 // A helper that a wrapper calls on its way to the lock call is not recognized
 // unless named in `wrapper_functions`. When every non-internal frame is a
 // wrapper (a stack cut short), the site falls back to the first non-internal

@@ -43,6 +43,30 @@ TEST(FindingKey, DifferentAcquisitionSitesAreDifferentFindings) {
   EXPECT_NE(finding_key(f), finding_key(different_kind));
 }
 
+// Issue 9: two unrelated inversions taken through one helper (`both(a, b)`
+// and `both(c, d)`, called from different functions) have the same sites;
+// their callers tell them apart. The same caller over fresh locks stays one.
+TEST(FindingKey, OneHelperCalledFromTwoPlacesIsTwoFindings) {
+  auto cycle_through_helper = [](const char* caller_ab, const char* caller_ba) {
+    finding f = samples::bank_inversion();
+    f.cycle[0].from_acquired = samples::user_site("both", "/src/h.cpp", 10,
+                                                  {samples::user_frame(caller_ab, "/src/h.cpp", 20, 0x20)});
+    f.cycle[0].acquired = samples::user_site("both", "/src/h.cpp", 11,
+                                             {samples::user_frame(caller_ab, "/src/h.cpp", 20, 0x20)});
+    f.cycle[1].from_acquired = samples::user_site("both", "/src/h.cpp", 10,
+                                                  {samples::user_frame(caller_ba, "/src/h.cpp", 30, 0x30)});
+    f.cycle[1].acquired = samples::user_site("both", "/src/h.cpp", 11,
+                                             {samples::user_frame(caller_ba, "/src/h.cpp", 30, 0x30)});
+    return f;
+  };
+  const finding accounts = cycle_through_helper("accounts_ab", "accounts_ba");
+  finding queues = cycle_through_helper("queues_cd", "queues_dc");
+  EXPECT_NE(finding_key(accounts), finding_key(queues));
+  finding accounts_again = cycle_through_helper("accounts_ab", "accounts_ba");
+  for (auto& edge : accounts_again.cycle) edge.from += 1000, edge.to += 1000;
+  EXPECT_EQ(finding_key(accounts), finding_key(accounts_again));
+}
+
 TEST(FindingKey, SitelessCyclesFallBackToLockIds) {
   finding a;
   a.cycle = {{1, 2, 0, false, false, {}, {}}, {2, 1, 0, false, false, {}, {}}};

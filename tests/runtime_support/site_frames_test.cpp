@@ -81,14 +81,27 @@ TEST(site_frames, other_constructors_and_functions_are_the_users_code) {
             "Pool::release()");
 }
 
+// acquire/release (any case) are lock operations on a lockable's class only.
+TEST(site_frames, acquire_and_release_of_a_lock_class_are_wrappers) {
+  EXPECT_EQ(chosen({internal("pthread_mutex_lock"), user("base::Lock::Acquire()"), user("Cache::Get()")}),
+            "Cache::Get()");
+  EXPECT_EQ(chosen({internal("pthread_mutex_unlock"), user("(anonymous namespace)::lock::release()"),
+                    user("both(lock&, lock&)")}),
+            "both(lock&, lock&)");
+  EXPECT_EQ(chosen({internal("pthread_mutex_lock"), user("SpinMutex<4>::acquire()"), user("main")}), "main");
+  EXPECT_EQ(chosen({internal("pthread_mutex_lock"), user("Pool::acquire()"), user("main")}),
+            "Pool::acquire()");
+  EXPECT_EQ(chosen({internal("pthread_mutex_lock"), user("acquire()"), user("main")}), "acquire()");
+}
+
 TEST(site_frames, user_patterns_name_more_wrappers) {
-  const std::vector<frame> frames{internal("pthread_mutex_lock"), user("base::Spinlock::Acquire()"),
+  const std::vector<frame> frames{internal("pthread_mutex_lock"), user("base::Spinlock::Grab()"),
                                   user("Server::Handle()")};
-  EXPECT_EQ(chosen(frames), "base::Spinlock::Acquire()");
-  EXPECT_EQ(chosen(frames, "Spinlock*Acquire"), "Server::Handle()");
-  EXPECT_EQ(chosen(frames, "*Spinlock*Acquire"), "Server::Handle()");
-  EXPECT_EQ(chosen(frames, "other,Acquire"), "Server::Handle()");  // its own name
-  EXPECT_EQ(chosen(frames, "Acq"), "base::Spinlock::Acquire()");   // whole-name match only
+  EXPECT_EQ(chosen(frames), "base::Spinlock::Grab()");
+  EXPECT_EQ(chosen(frames, "Spinlock*Grab"), "Server::Handle()");
+  EXPECT_EQ(chosen(frames, "*Spinlock*Grab"), "Server::Handle()");
+  EXPECT_EQ(chosen(frames, "other,Grab"), "Server::Handle()");  // its own name
+  EXPECT_EQ(chosen(frames, "Gra"), "base::Spinlock::Grab()");   // whole-name match only
   // A guard whose callee is a user-named wrapper is a guard too.
   EXPECT_EQ(chosen({internal("pthread_mutex_lock"), user("take(Mutex&)"), user("Holder::Holder(Mutex&)"),
                     user("main")},
