@@ -30,13 +30,18 @@ extern "C" void __libc_free(void*);
 
 namespace {
 
+// Blocks of at most this size that held a lock are freed late (quarantine()).
+constexpr std::size_t kQuarantineMaxBlock = 4096;
+
 // `size` 0: ask the allocator, only once a scan is due (free() is hot).
-inline void check_freed(void* memory, std::size_t size, void* caller) noexcept {
+// Returns whether the block is to be quarantined.
+inline bool check_freed(void* memory, std::size_t size, void* caller) noexcept {
   using namespace concheck::detail;
-  if (memory == nullptr || g_live_locks.load(std::memory_order_relaxed) == 0 || tls_inside != 0) return;
+  if (memory == nullptr || g_live_locks.load(std::memory_order_relaxed) == 0 || tls_inside != 0) return false;
   inside_scope inside;
   if (size == 0) size = malloc_usable_size(memory);
-  locks_in_freed_memory(memory, size, reinterpret_cast<std::uintptr_t>(caller));
+  return locks_in_freed_memory(memory, size, reinterpret_cast<std::uintptr_t>(caller)) &&
+         size <= kQuarantineMaxBlock;
 }
 
 using free_function = void (*)(void*);
@@ -64,51 +69,67 @@ inline void release(void* memory) noexcept {
   if (const free_function function = real_free()) function(memory);
 }
 
+// A small block that held a lock waits here before it is freed: the last
+// kQuarantine of them, as ASan's and TSan's quarantines keep freed memory
+// from reuse. A use of the lock through a dangling pointer soon after then
+// finds the "freed" stamp (reported as use-after-destroy, the call fails
+// with EINVAL) instead of whatever reused the bytes: in a program that does
+// nothing between free() and the bad use, concheck's own report would be the
+// first to reuse them. At most kQuarantine * kQuarantineMaxBlock bytes (1 MiB)
+// wait; lock-free, and rare (only blocks that held a lock).
+constexpr std::size_t kQuarantine = 256;
+constinit std::atomic<void*> g_quarantine[kQuarantine] = {};
+constinit std::atomic<std::size_t> g_quarantine_next{0};
+
+void quarantine(void* memory) noexcept {
+  const std::size_t slot = g_quarantine_next.fetch_add(1, std::memory_order_relaxed) % kQuarantine;
+  if (void* evicted = g_quarantine[slot].exchange(memory, std::memory_order_acq_rel)) release(evicted);
+}
+
+inline void free_checked(void* memory, std::size_t size, void* caller) noexcept {
+  if (check_freed(memory, size, caller)) {
+    quarantine(memory);
+  } else {
+    release(memory);
+  }
+}
+
 }  // namespace
 
 extern "C" void free(void* memory) noexcept {
-  check_freed(memory, 0, __builtin_return_address(0));
-  release(memory);
+  free_checked(memory, 0, __builtin_return_address(0));
 }
 
 void operator delete(void* memory) noexcept {
-  check_freed(memory, 0, __builtin_return_address(0));
-  release(memory);
+  free_checked(memory, 0, __builtin_return_address(0));
 }
 
 void operator delete[](void* memory) noexcept {
-  check_freed(memory, 0, __builtin_return_address(0));
-  release(memory);
+  free_checked(memory, 0, __builtin_return_address(0));
 }
 
 void operator delete(void* memory, std::size_t size) noexcept {
-  check_freed(memory, size, __builtin_return_address(0));
-  release(memory);
+  free_checked(memory, size, __builtin_return_address(0));
 }
 
 void operator delete[](void* memory, std::size_t size) noexcept {
-  check_freed(memory, size, __builtin_return_address(0));
-  release(memory);
+  free_checked(memory, size, __builtin_return_address(0));
 }
 
 void operator delete(void* memory, std::align_val_t) noexcept {
-  check_freed(memory, 0, __builtin_return_address(0));
-  release(memory);
+  free_checked(memory, 0, __builtin_return_address(0));
 }
 
 void operator delete[](void* memory, std::align_val_t) noexcept {
-  check_freed(memory, 0, __builtin_return_address(0));
-  release(memory);
+  free_checked(memory, 0, __builtin_return_address(0));
 }
 
 void operator delete(void* memory, std::size_t size, std::align_val_t) noexcept {
-  check_freed(memory, size, __builtin_return_address(0));
-  release(memory);
+  free_checked(memory, size, __builtin_return_address(0));
 }
 
 void operator delete[](void* memory, std::size_t size, std::align_val_t) noexcept {
-  check_freed(memory, size, __builtin_return_address(0));
-  release(memory);
+  free_checked(memory, size, __builtin_return_address(0));
 }
 
 void operator delete(void* memory, const std::nothrow_t&) noexcept {

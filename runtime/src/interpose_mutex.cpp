@@ -31,8 +31,9 @@ det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquir
   if (tls_inside != 0) return real.mutex_lock(m);
   thread_record* self = current_thread();
   if (self == nullptr) return real.mutex_lock(m);
+  const bool freed = freed_mutex(m);  // before the report reuses the memory
   const lock_handle lock = mutex_record(m, pc);
-  if (!lock) return real.mutex_lock(m);
+  if (!lock) return freed ? EINVAL : real.mutex_lock(m);
   return acquire_blocking(
       self, lock, event_of(lock, m, det::acquire_kind::blocking, pc), [m] { return real.mutex_trylock(m); },
       [m](const timespec& deadline) { return real.mutex_clocklock(m, CLOCK_MONOTONIC, &deadline); },
@@ -43,8 +44,9 @@ det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquir
   if (tls_inside != 0) return real.mutex_trylock(m);
   thread_record* self = current_thread();
   if (self == nullptr) return real.mutex_trylock(m);
+  const bool freed = freed_mutex(m);  // before the report reuses the memory
   const lock_handle lock = mutex_record(m, pc);
-  if (!lock) return real.mutex_trylock(m);
+  if (!lock) return freed ? EINVAL : real.mutex_trylock(m);
   return acquire_nonblocking(self, lock, event_of(lock, m, det::acquire_kind::try_lock, pc),
                              [m] { return real.mutex_trylock(m); });
 }
@@ -53,7 +55,9 @@ det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquir
   if (tls_inside != 0) return real.mutex_unlock(m);
   thread_record* self = current_thread();
   if (self == nullptr) return real.mutex_unlock(m);
+  const bool freed = freed_mutex(m);  // before the report reuses the memory
   const lock_handle lock = mutex_record(m, pc);
+  if (!lock && freed) return EINVAL;
   if (lock && !the_monitor().before_unlock(self->state, lock->id)) {
     report_unlock_not_owned(self, lock, pc);
   }
@@ -114,8 +118,9 @@ int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* abstime) 
   if (self == nullptr) return real.mutex_timedlock(m, abstime);
   inside_scope inside;
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  const bool freed = freed_mutex(m);  // before the report reuses the memory
   const lock_handle lock = mutex_record(m, pc);
-  if (!lock) return real.mutex_timedlock(m, abstime);
+  if (!lock) return freed ? EINVAL : real.mutex_timedlock(m, abstime);
   return acquire_nonblocking(self, lock, event_of(lock, m, det::acquire_kind::timed, pc),
                              [m, abstime] { return real.mutex_timedlock(m, abstime); });
 }
@@ -126,8 +131,9 @@ int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const struct ti
   if (self == nullptr) return real.mutex_clocklock(m, clock, abstime);
   inside_scope inside;
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  const bool freed = freed_mutex(m);  // before the report reuses the memory
   const lock_handle lock = mutex_record(m, pc);
-  if (!lock) return real.mutex_clocklock(m, clock, abstime);
+  if (!lock) return freed ? EINVAL : real.mutex_clocklock(m, clock, abstime);
   return acquire_nonblocking(self, lock, event_of(lock, m, det::acquire_kind::timed, pc),
                              [m, clock, abstime] { return real.mutex_clocklock(m, clock, abstime); });
 }

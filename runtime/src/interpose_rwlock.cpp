@@ -20,8 +20,9 @@ int with_rwlock(pthread_rwlock_t* rw, std::uintptr_t pc, Real forward, Instrumen
   if (tls_inside != 0) return forward();
   thread_record* self = current_thread();
   if (self == nullptr) return forward();
+  const bool freed = freed_rwlock(rw);  // before the report reuses the memory
   const lock_handle lock = rwlock_record(rw, pc);
-  if (!lock) return forward();
+  if (!lock) return freed ? EINVAL : forward();
   return instrumented(self, lock);
 }
 

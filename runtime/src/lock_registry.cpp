@@ -326,11 +326,11 @@ constexpr std::size_t kRwlockStampOffset = 40;  // offsetof(pthread_rwlock_t, __
 
 // The lock `id` of class `klass` lived at `object`, inside memory being freed:
 // a locked one is reported, and its life ends.
-void end_freed_lock(detector::lock_id id, lock_class klass, void* object, std::uintptr_t pc) noexcept {
+bool end_freed_lock(detector::lock_id id, lock_class klass, void* object, std::uintptr_t pc) noexcept {
   lock_info info;
   if (!find_lock_info(id, info) || info.klass != klass ||
       info.address != reinterpret_cast<std::uintptr_t>(object))
-    return;
+    return false;
   bool locked = false;
   if (klass == lock_class::mutex) {
     locked = static_cast<pthread_mutex_t*>(object)->__data.__lock != 0;
@@ -341,10 +341,12 @@ void end_freed_lock(detector::lock_id id, lock_class klass, void* object, std::u
   }
   if (locked) report_destroy_locked(lock_handle{id}, true, pc);
   end_lock(lock_handle{id}, object, true);
+  return true;
 }
 
 // Small blocks: read the block's words for stamps, O(size).
-void scan_block_for_stamps(unsigned char* bytes, std::size_t size, std::uintptr_t pc) noexcept {
+bool scan_block_for_stamps(unsigned char* bytes, std::size_t size, std::uintptr_t pc) noexcept {
+  bool ended = false;
   for (std::size_t offset = kMutexStampOffset; offset + sizeof(std::uint64_t) <= size; offset += 8) {
     std::uint64_t word;
     std::memcpy(&word, bytes + offset, sizeof word);
@@ -358,14 +360,15 @@ void scan_block_for_stamps(unsigned char* bytes, std::size_t size, std::uintptr_
       klass = lock_class::rwlock;
       id = id_from_stamp(word, object);
     }
-    if (id != 0) end_freed_lock(id, klass, object, pc);
+    if (id != 0) ended = end_freed_lock(id, klass, object, pc) || ended;
   }
+  return ended;
 }
 
 // Large blocks: walk the lock records for addresses inside the block,
 // O(records), so freeing a big buffer neither reads it nor faults in its
 // untouched pages.
-void walk_records_in_block(std::uintptr_t begin, std::size_t size, std::uintptr_t pc) noexcept {
+bool walk_records_in_block(std::uintptr_t begin, std::size_t size, std::uintptr_t pc) noexcept {
   struct candidate {
     detector::lock_id id;
     lock_class klass;
@@ -386,6 +389,7 @@ void walk_records_in_block(std::uintptr_t begin, std::size_t size, std::uintptr_
       }
     }
   }
+  bool ended = false;
   for (const candidate& c : found) {
     auto* object = reinterpret_cast<void*>(c.address);
     // Only while the object still carries this lock's stamp (as the scan would see it).
@@ -393,8 +397,9 @@ void walk_records_in_block(std::uintptr_t begin, std::size_t size, std::uintptr_
     if (c.address - begin + stamp_offset + sizeof(std::uint64_t) > size) continue;
     std::uint64_t word;
     std::memcpy(&word, reinterpret_cast<unsigned char*>(object) + stamp_offset, sizeof word);
-    if (id_from_stamp(word, object) == c.id) end_freed_lock(c.id, c.klass, object, pc);
+    if (id_from_stamp(word, object) == c.id) ended = end_freed_lock(c.id, c.klass, object, pc) || ended;
   }
+  return ended;
 }
 
 std::size_t allocated_records() noexcept {
@@ -404,12 +409,11 @@ std::size_t allocated_records() noexcept {
 
 }  // namespace
 
-void locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) noexcept {
+bool locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) noexcept {
   if (size / sizeof(std::uint64_t) <= kChunkSize || size / sizeof(std::uint64_t) <= allocated_records()) {
-    scan_block_for_stamps(static_cast<unsigned char*>(memory), size, pc);
-  } else {
-    walk_records_in_block(reinterpret_cast<std::uintptr_t>(memory), size, pc);
+    return scan_block_for_stamps(static_cast<unsigned char*>(memory), size, pc);
   }
+  return walk_records_in_block(reinterpret_cast<std::uintptr_t>(memory), size, pc);
 }
 
 void lock_registry_lock_for_fork() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {

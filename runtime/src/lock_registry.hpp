@@ -162,6 +162,21 @@ inline bool mutex_stampable(const pthread_mutex_t* m) noexcept {
 // The lock at `m`, registering it on first sight. None (and reported as
 // use-after-destroy) if the object is a lock that ended: callers then forward
 // the call uninstrumented.
+// Whether the lock at `object` ended with its memory freed (its stamp says
+// so). Its bytes are no longer a lock, and whatever reuses the memory may
+// have written over them: the interposers report the use (register_lock)
+// and return EINVAL, as glibc does for a destroyed mutex, instead of handing
+// the bytes to glibc, which asserts, crashes or hangs on them.
+inline bool freed_lock(const std::uint64_t* slot, const void* object) noexcept {
+  return ended_from_stamp(__atomic_load_n(slot, __ATOMIC_RELAXED), object).freed;
+}
+inline bool freed_mutex(pthread_mutex_t* m) noexcept {
+  return freed_lock(mutex_stamp_slot(m), m);
+}
+inline bool freed_rwlock(pthread_rwlock_t* rw) noexcept {
+  return freed_lock(rwlock_stamp_slot(rw), rw);
+}
+
 inline lock_handle mutex_record(pthread_mutex_t* m, std::uintptr_t pc) noexcept {
   std::uint64_t* slot = mutex_stamp_slot(m);
   if (const detector::lock_id id = id_from_stamp(__atomic_load_n(slot, __ATOMIC_RELAXED), m))
@@ -212,8 +227,9 @@ extern std::atomic<std::size_t> g_live_locks;
 // locked one is reported as destroy-locked). Cost: a block of up to
 // max(4096, lock records) words is read for stamps, O(size); a larger one is
 // checked by walking the lock records instead, O(records), so freeing a big
-// buffer never reads it (nor faults in its untouched pages).
-void locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) noexcept;
+// buffer never reads it (nor faults in its untouched pages). Returns whether
+// a lock ended there.
+bool locks_in_freed_memory(void* memory, std::size_t size, std::uintptr_t pc) noexcept;
 
 void lock_registry_lock_for_fork() noexcept;
 void lock_registry_unlock_after_fork(bool child) noexcept;
