@@ -144,11 +144,24 @@ TEST_F(ReportLogs, EveryLogTheRuntimeWritesRendersCompletely) {
     SCOPED_TRACE(file);
     expect_rendered(dir_ + "/" + file, seen);
   }
-  EXPECT_GE(logs, 14u);
+  EXPECT_GE(logs, 14u);  // "clean" writes no log
   EXPECT_TRUE(seen.count("finding"));
   for (std::string_view kind : concheck::detector::kLogRecordKinds) {
     EXPECT_TRUE(seen.count(std::string(kind))) << "no log of this suite holds a '" << kind << "' record";
   }
+}
+
+TEST_F(ReportLogs, SuppressionsSummaryInAJsonLogIsANote) {
+  const std::string suppressions = dir_ + "/suppressions.txt";
+  std::ofstream(suppressions) << "deadlock:*\n";
+  write_log("suppressed", {CONCHECK_SCENARIO_STATIC, "deadlock"}, 66, "suppressions=" + suppressions);
+  std::string log;
+  for (const auto& file : files_in_dir())
+    if (file != "suppressions.txt") log += read_file(dir_ + "/" + file);
+  EXPECT_NE(log.find(R"("record":"notice","level":"note","message":"suppressed 1 finding: 1 deadlock:*")"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("concheck: suppressed"), std::string::npos) << log;
 }
 
 TEST_F(ReportLogs, ThreadDumpInAJsonLogIsStructured) {

@@ -35,8 +35,6 @@ struct notice {
   std::string level;  // "warning" or "note"
   std::string message;
   int pid = 0;
-
-  friend bool operator==(const notice&, const notice&) = default;
 };
 
 // One lock a dumped thread holds.
@@ -44,8 +42,6 @@ struct dumped_hold {
   lock_ref lock;
   bool shared = false;
   site acquired;
-
-  friend bool operator==(const dumped_hold&, const dumped_hold&) = default;
 };
 
 // What a dumped thread is blocked on.
@@ -55,8 +51,6 @@ struct dumped_wait {
   std::string description;   // in words: "'m'", "T3 to exit", "condition variable 'ready'"
   bool timed = false;        // a wait with a timeout
   site at;
-
-  friend bool operator==(const dumped_wait&, const dumped_wait&) = default;
 };
 
 // One thread of a thread dump (dump_threads(), the dump_threads_signal): a
@@ -70,8 +64,6 @@ struct dumped_thread {
   bool consistent = true;  // false: the thread's state changed under every attempt to read it
   std::vector<dumped_hold> holds;
   std::optional<dumped_wait> wait;  // none: running
-
-  friend bool operator==(const dumped_thread&, const dumped_thread&) = default;
 };
 
 // The `record` values a concheck runtime writes besides findings (which have
