@@ -280,7 +280,8 @@ bool render_log(std::istream& in, const std::string& name, log_renderer& rendere
   bad.write(err);
   if (fatal) err << "concheck report: " << detector::printable(*fatal) << "\n";
   if (!fatal && reader.bytes_read() == 0) {
-    err << fmt::format("concheck report: {} is empty (0 bytes): no records to render\n", name);
+    err << fmt::format("concheck report: {} is empty (0 bytes): no records to render\n",
+                       detector::printable(name));
     return false;
   }
   return bad.empty() && !fatal;
