@@ -9,15 +9,15 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <utility>
+#include <variant>
 
-#include "concheck/detector/json.hpp"
+#include "concheck/detector/log_records.hpp"
 #include "concheck/detector/render.hpp"
 #include "graphviz.hpp"
 
 namespace concheck::cli {
 namespace {
-
-using detector::finding;
 
 constexpr int kExitUsage = 2;
 
@@ -98,12 +98,193 @@ std::optional<std::string> parse_arguments(const std::vector<std::string>& argv,
   return std::nullopt;
 }
 
-// Reads every finding; on error writes "NAME:LINE: message" to err.
-std::optional<std::vector<finding>> read_findings(std::istream& in, std::string_view name,
-                                                  std::ostream& err) {
-  auto parsed = detector::parse_findings_json_lines(in, name);
-  if (!parsed) err << "concheck report: " << parsed.error << "\n";
-  return std::move(parsed.value);
+// The bad lines of an input: the first kMaxListed are kept to be listed after
+// the output, the rest only counted, so that memory stays bounded.
+class bad_lines {
+ public:
+  static constexpr std::size_t kMaxListed = 10;
+
+  void add(std::string message) {
+    ++count_;
+    if (listed_.size() < kMaxListed) listed_.push_back(std::move(message));
+  }
+  bool empty() const { return count_ == 0; }
+  void write(std::ostream& err) const {
+    for (const auto& message : listed_) err << "concheck report: " << detector::printable(message) << "\n";
+    if (count_ > listed_.size()) {
+      err << fmt::format("concheck report: ... and {} more bad lines\n", count_ - listed_.size());
+    }
+  }
+
+ private:
+  std::vector<std::string> listed_;
+  std::size_t count_ = 0;
+};
+
+// Renders the records of a log as they are read: text and DOT are written out
+// record by record, so memory holds one line and the DOT node names (bounded,
+// detector::dot_stream); only SVG keeps the whole DOT text, which graphviz
+// needs at once.
+class log_renderer {
+ public:
+  log_renderer(const arguments& args, std::ostream& out) : args_(args), out_(out) {
+    options_.color = args.color;
+    options_.show_internal_frames = args.show_internal;
+    if (args.format == output_format::dot) out_ << detector::dot_stream::begin();
+    if (args.format == output_format::svg) dot_ = detector::dot_stream::begin();
+  }
+
+  void add(const detector::finding& f) {
+    last_dump_.reset();
+    switch (args_.format) {
+      case output_format::text:
+        separate();
+        out_ << detector::render_text(f, options_);
+        break;
+      case output_format::dot:
+        out_ << graph_.add(f);
+        break;
+      case output_format::svg:
+        dot_ += graph_.add(f);
+        break;
+    }
+  }
+
+  void add(const detector::notice& n) {
+    last_dump_.reset();
+    if (args_.format != output_format::text) {
+      ++notices_skipped_;
+      return;
+    }
+    separate();
+    out_ << detector::render_text(n);
+  }
+
+  void add(const detector::dumped_thread& t) {
+    if (args_.format != output_format::text) {
+      ++dump_records_skipped_;
+      return;
+    }
+    // The threads of one dump follow each other under one header.
+    const std::pair<int, std::uint64_t> dump{t.pid, t.dump};
+    if (last_dump_ != dump || t.index == 0) {
+      separate();
+      out_ << detector::kThreadDumpHeader;
+    }
+    last_dump_ = dump;
+    out_ << detector::render_text(t);
+  }
+
+  void add(const detector::unknown_record& r) {
+    if (unknown_skipped_++ == 0) first_unknown_ = r.record;
+  }
+
+  // Ends the output; false (after a message) if graphviz failed.
+  bool finish(std::ostream& err, const std::string& dot_program) {
+    if (unknown_skipped_ > 0) {
+      err << fmt::format(
+          "concheck report: skipped {} record{} of a kind this concheck does not know ('{}')\n",
+          unknown_skipped_, unknown_skipped_ == 1 ? "" : "s", detector::printable(first_unknown_));
+    }
+    if (notices_skipped_ + dump_records_skipped_ > 0) {
+      err << fmt::format(
+          "concheck report: not drawn: {} notice{}, {} thread-dump record{} (--format text shows them)\n",
+          notices_skipped_, notices_skipped_ == 1 ? "" : "s", dump_records_skipped_,
+          dump_records_skipped_ == 1 ? "" : "s");
+    }
+    switch (args_.format) {
+      case output_format::text:
+        break;
+      case output_format::dot:
+        out_ << graph_.end();
+        break;
+      case output_format::svg: {
+        dot_ += graph_.end();
+        auto svg = dot_to_svg(dot_, dot_program, err);
+        if (!svg) return false;
+        out_ << *svg;
+        break;
+      }
+    }
+    return true;
+  }
+
+ private:
+  void separate() {
+    if (rendered_++ > 0) out_ << '\n';
+  }
+
+  const arguments& args_;
+  std::ostream& out_;
+  detector::text_options options_;
+  detector::dot_stream graph_;
+  std::string dot_;
+  std::size_t rendered_ = 0;
+  std::optional<std::pair<int, std::uint64_t>> last_dump_;
+  std::size_t notices_skipped_ = 0;
+  std::size_t dump_records_skipped_ = 0;
+  std::size_t unknown_skipped_ = 0;
+  std::string first_unknown_;
+};
+
+// Reads `in` to its end, rendering every good record and collecting the bad
+// lines; stops at once on input that is no text log (a NUL byte, a line over
+// the cap) or a read error. Returns false if anything was wrong (messages on err).
+bool render_log(std::istream& in, const std::string& name, log_renderer& renderer, std::ostream& err) {
+  using status = detector::json_lines_reader::status;
+  detector::json_lines_reader reader(in);
+  bad_lines bad;
+  std::optional<std::string> fatal;
+  std::string line;
+  for (bool more = true; more;) {
+    switch (reader.next(line)) {
+      case status::end:
+        more = false;
+        continue;
+      case status::too_long:
+        fatal = fmt::format(
+            "{}:{}: line longer than {} MiB (the longest a concheck log holds): not a "
+            "concheck log?",
+            name, reader.line_number(), detector::kMaxLogLineBytes >> 20);
+        more = false;
+        continue;
+      case status::nul_byte:
+        fatal = fmt::format(
+            "{}:{}: a NUL byte at column {}: this is not a text file (a concheck log is "
+            "JSON Lines)",
+            name, reader.line_number(), reader.nul_column());
+        more = false;
+        continue;
+      case status::read_error:
+        fatal = fmt::format("{}: read error after line {}", name, reader.line_number() - 1);
+        more = false;
+        continue;
+      case status::line:
+        break;
+    }
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto parsed = detector::parse_log_record(line);
+    if (!parsed) {
+      if (reader.unterminated()) {
+        bad.add(
+            fmt::format("{}:{}: the last line is cut short (the file ends in the middle of a record: "
+                        "was the writing process killed?): {}",
+                        name, reader.line_number(), parsed.error));
+      } else {
+        bad.add(fmt::format("{}:{}: {}", name, reader.line_number(), parsed.error));
+      }
+      continue;
+    }
+    std::visit([&](const auto& record) { renderer.add(record); }, *parsed.value);
+  }
+  bad.write(err);
+  if (fatal) err << "concheck report: " << detector::printable(*fatal) << "\n";
+  if (!fatal && reader.bytes_read() == 0) {
+    err << fmt::format("concheck report: {} is empty (0 bytes): no records to render\n",
+                       detector::printable(name));
+    return false;
+  }
+  return bad.empty() && !fatal;
 }
 
 }  // namespace
@@ -119,7 +300,7 @@ int run_report_command(const std::vector<std::string>& argv, const report_io& io
 
   arguments args;
   if (auto error = parse_arguments(argv, args)) {
-    err << "concheck report: " << *error << "\n" << usage();
+    err << "concheck report: " << detector::printable(*error) << "\n" << usage();
     return kExitUsage;
   }
   if (args.help) {
@@ -127,64 +308,48 @@ int run_report_command(const std::vector<std::string>& argv, const report_io& io
     return 0;
   }
 
-  std::optional<std::vector<finding>> findings;
-  if (args.input == "-") {
-    findings = read_findings(in, "<stdin>", err);
-  } else {
+  std::ifstream file;
+  std::istream* input = &in;
+  std::string name = "<stdin>";
+  if (args.input != "-") {
+    name = args.input;
     std::error_code ignored;
     if (std::filesystem::is_directory(args.input, ignored)) {
-      err << fmt::format("concheck report: cannot read {}: it is a directory\n", args.input);
+      err << fmt::format("concheck report: cannot read {}: it is a directory\n", detector::printable(name));
       return kExitUsage;
     }
-    std::ifstream file(args.input, std::ios::binary);
+    file.open(args.input, std::ios::binary);
     if (!file) {
-      err << fmt::format("concheck report: cannot read {}: {}\n", args.input, std::strerror(errno));
+      err << fmt::format("concheck report: cannot read {}: {}\n", detector::printable(name),
+                         std::strerror(errno));
       return kExitUsage;
     }
-    findings = read_findings(file, args.input, err);
-  }
-  if (!findings) return kExitUsage;
-
-  std::string rendered;
-  switch (args.format) {
-    case output_format::text: {
-      detector::text_options options;
-      options.color = args.color;
-      options.show_internal_frames = args.show_internal;
-      for (std::size_t i = 0; i < findings->size(); ++i) {
-        if (i > 0) rendered.push_back('\n');
-        rendered += detector::render_text((*findings)[i], options);
-      }
-      break;
-    }
-    case output_format::dot:
-      rendered = detector::render_dot(*findings);
-      break;
-    case output_format::svg: {
-      auto svg = dot_to_svg(detector::render_dot(*findings), io.dot_program, err);
-      if (!svg) return kExitUsage;
-      rendered = std::move(*svg);
-      break;
-    }
+    input = &file;
   }
 
-  if (args.output.empty()) {
-    out << rendered;
-    out.flush();
-    return out ? 0 : kExitUsage;
+  std::ofstream output_file;
+  std::ostream* output = &out;
+  if (!args.output.empty()) {
+    output_file.open(args.output, std::ios::binary | std::ios::trunc);
+    if (!output_file) {
+      err << fmt::format("concheck report: cannot write {}: {}\n", detector::printable(args.output),
+                         std::strerror(errno));
+      return kExitUsage;
+    }
+    output = &output_file;
   }
-  std::ofstream file(args.output, std::ios::binary | std::ios::trunc);
-  if (!file) {
-    err << fmt::format("concheck report: cannot write {}: {}\n", args.output, std::strerror(errno));
+
+  log_renderer renderer(args, *output);
+  bool ok = render_log(*input, name, renderer, err);
+  ok = renderer.finish(err, io.dot_program) && ok;
+  output->flush();
+  if (!args.output.empty()) output_file.close();
+  if (!*output) {
+    err << fmt::format("concheck report: error writing {}\n",
+                       args.output.empty() ? std::string("the output") : detector::printable(args.output));
     return kExitUsage;
   }
-  file << rendered;
-  file.close();
-  if (!file) {
-    err << fmt::format("concheck report: error writing {}\n", args.output);
-    return kExitUsage;
-  }
-  return 0;
+  return ok ? 0 : kExitUsage;
 }
 
 }  // namespace concheck::cli

@@ -2,15 +2,21 @@
 //
 //   concheck report FILE.jsonl [--format text|dot|svg] [-o OUT] [--show-internal] [--color]
 //
-// Reads saved findings (JSON Lines as written with CONCHECK_OPTIONS=format=json;
-// FILE `-` reads stdin; blank lines are skipped) and renders them: `text`
-// (default) prints every finding's text report; `dot` prints one Graphviz
-// graph of all their lock-order edges; `svg` runs that DOT through graphviz's
-// `dot -Tsvg` (a clear error naming the graphviz package when it is missing).
-// Output goes to stdout or to OUT. Reading and rendering are the detector's
-// (json.hpp, render.hpp); this file adds the arguments, the files and graphviz.
-// Exit status: 0 rendered; 2 usage error, unreadable input, malformed line
-// ("FILE:LINE: message"), unwritable OUT, or graphviz failure.
+// Reads a saved log (JSON Lines as written with CONCHECK_OPTIONS=format=json:
+// findings, notices, thread-dump records; FILE `-` reads stdin; blank lines
+// are skipped) one line at a time and renders it as it goes: `text` (default)
+// prints every finding's text report, notices and thread dumps as the text log
+// shows them; `dot` prints one Graphviz graph of the findings' lock-order
+// edges; `svg` runs that DOT through graphviz's `dot -Tsvg` (a clear error
+// naming the graphviz package when it is missing). Output goes to stdout or to
+// OUT. Records of unknown kinds are skipped with a count on stderr. Bad lines
+// do not stop the rendering: they are listed afterwards ("FILE:LINE: message",
+// a cut last line said to be cut). A line over 1 MiB or a NUL byte stops the
+// reading at once (not a log). docs/report-format.md, "Reading a log".
+// Reading and rendering are the detector's (log_records.hpp, render.hpp); this
+// file adds the arguments, the files and graphviz.
+// Exit status: 0 rendered; 2 usage error, unreadable or empty input, any bad
+// line, unwritable OUT, or graphviz failure.
 #pragma once
 
 #include <iosfwd>

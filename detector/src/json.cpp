@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "concheck/detector/log_records.hpp"
+
 namespace concheck::detector {
 namespace {
 
@@ -109,7 +111,7 @@ void read(const json& object, const std::string& path, const char* name, site& o
   if (const json* value = member(object, name)) out = read_site(*value, join(path, name));
 }
 
-finding read_finding(const json& record) {
+void check_version(const json& record) {
   require_object(record, "record");
   const json* version = member(record, "schema_version");
   if (version == nullptr) throw field_error{"missing 'schema_version' (not a concheck report?)"};
@@ -118,6 +120,32 @@ finding read_finding(const json& record) {
     throw field_error{fmt::format("unsupported schema_version {} (this concheck reads version {})",
                                   version->dump(), kReportSchemaVersion)};
   }
+}
+
+thread_ref read_thread(const json& e, const std::string& p) {
+  require_object(e, p);
+  thread_ref t;
+  read(e, p, "id", t.id);
+  read(e, p, "name", t.name);
+  read(e, p, "created", t.created);
+  return t;
+}
+
+lock_ref read_lock(const json& e, const std::string& p) {
+  require_object(e, p);
+  lock_ref l;
+  read(e, p, "id", l.id);
+  read(e, p, "name", l.name);
+  read(e, p, "type", l.type);
+  read(e, p, "address", l.address);
+  read(e, p, "created", l.created);
+  read(e, p, "variable", l.variable);
+  read(e, p, "variable_from", l.variable_from);
+  return l;
+}
+
+finding read_finding(const json& record) {
+  check_version(record);
   const json* kind = member(record, "kind");
   if (kind == nullptr) throw field_error{"missing 'kind'"};
   if (!kind->is_string()) fail("kind", "a string", *kind);
@@ -132,26 +160,10 @@ finding read_finding(const json& record) {
   read(record, root, "test", f.test);
   read(record, root, "replay", f.replay);
   read(record, root, "pid", f.pid);
-  for_each(record, root, "threads", [&](const json& e, const std::string& p) {
-    require_object(e, p);
-    thread_ref t;
-    read(e, p, "id", t.id);
-    read(e, p, "name", t.name);
-    read(e, p, "created", t.created);
-    f.threads.push_back(std::move(t));
-  });
-  for_each(record, root, "locks", [&](const json& e, const std::string& p) {
-    require_object(e, p);
-    lock_ref l;
-    read(e, p, "id", l.id);
-    read(e, p, "name", l.name);
-    read(e, p, "type", l.type);
-    read(e, p, "address", l.address);
-    read(e, p, "created", l.created);
-    read(e, p, "variable", l.variable);
-    read(e, p, "variable_from", l.variable_from);
-    f.locks.push_back(std::move(l));
-  });
+  for_each(record, root, "threads",
+           [&](const json& e, const std::string& p) { f.threads.push_back(read_thread(e, p)); });
+  for_each(record, root, "locks",
+           [&](const json& e, const std::string& p) { f.locks.push_back(read_lock(e, p)); });
   for_each(record, root, "sites",
            [&](const json& e, const std::string& p) { f.sites.push_back(read_site(e, p)); });
   for_each(record, root, "cycle", [&](const json& e, const std::string& p) {
@@ -181,10 +193,62 @@ finding read_finding(const json& record) {
   return f;
 }
 
-}  // namespace
+notice read_notice(const json& record) {
+  notice n;
+  const std::string root;
+  read(record, root, "level", n.level);
+  read(record, root, "message", n.message);
+  read(record, root, "pid", n.pid);
+  return n;
+}
 
-finding_parse_result parse_finding_json(std::string_view line) {
-  finding_parse_result result;
+dumped_thread read_dumped_thread(const json& record) {
+  dumped_thread t;
+  const std::string root;
+  read(record, root, "pid", t.pid);
+  read(record, root, "dump", t.dump);
+  read(record, root, "index", t.index);
+  read(record, root, "count", t.count);
+  if (const json* thread = member(record, "thread")) t.thread = read_thread(*thread, "thread");
+  std::string state;
+  read(record, root, "state", state);
+  t.consistent = state != "changing";
+  for_each(record, root, "holds", [&](const json& e, const std::string& p) {
+    require_object(e, p);
+    dumped_hold h;
+    if (const json* lock = member(e, "lock")) h.lock = read_lock(*lock, join(p, "lock"));
+    read(e, p, "shared", h.shared);
+    read(e, p, "acquired", h.acquired);
+    t.holds.push_back(std::move(h));
+  });
+  if (const json* wait = member(record, "waits"); wait != nullptr && !wait->is_null()) {
+    require_object(*wait, "waits");
+    dumped_wait w;
+    read(*wait, "waits", "kind", w.kind);
+    read(*wait, "waits", "target", w.target);
+    read(*wait, "waits", "description", w.description);
+    read(*wait, "waits", "timed", w.timed);
+    read(*wait, "waits", "at", w.at);
+    t.wait = std::move(w);
+  }
+  return t;
+}
+
+log_record read_log_record(const json& record) {
+  check_version(record);
+  const json* kind = member(record, "record");
+  if (kind == nullptr) return read_finding(record);
+  if (!kind->is_string()) fail("record", "a string", *kind);
+  const std::string name = kind->get<std::string>();
+  if (name == "notice") return read_notice(record);
+  if (name == "thread-dump") return read_dumped_thread(record);
+  return unknown_record{name};
+}
+
+// Parses `line` as JSON, then `read` turns it into the result's value.
+template <typename Result, typename Reader>
+Result parse_with(std::string_view line, Reader read_value) {
+  Result result;
   json record;
   try {
     record = json::parse(line.begin(), line.end());
@@ -198,11 +262,21 @@ finding_parse_result parse_finding_json(std::string_view line) {
     return result;
   }
   try {
-    result.value = read_finding(record);
+    result.value = read_value(record);
   } catch (const field_error& error) {
     result.error = error.message;
   }
   return result;
+}
+
+}  // namespace
+
+finding_parse_result parse_finding_json(std::string_view line) {
+  return parse_with<finding_parse_result>(line, read_finding);
+}
+
+log_record_parse_result parse_log_record(std::string_view line) {
+  return parse_with<log_record_parse_result>(line, read_log_record);
 }
 
 }  // namespace concheck::detector

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include <iterator>
-#include <set>
 #include <string_view>
+#include <unordered_set>
 
 #include "concheck/detector/render.hpp"
 
@@ -39,7 +39,7 @@ std::string thread_node(const finding& f, std::uint64_t id) {
 
 struct dot_writer {
   std::string out;
-  std::set<std::string> nodes;
+  std::unordered_set<std::string> nodes;
 
   template <typename... Args>
   void line(fmt::format_string<Args...> format, Args&&... args) {
@@ -105,27 +105,46 @@ struct dot_writer {
 
 }  // namespace
 
-std::string render_dot(const std::vector<finding>& findings) {
+std::string dot_stream::begin() {
+  return "digraph concheck {\n"
+         "  rankdir=LR;\n"
+         "  node [shape=box, fontname=\"monospace\"];\n"
+         "  edge [fontname=\"monospace\", fontsize=10];\n";
+}
+
+std::string dot_stream::add(const finding& f) {
+  // Bounded memory over any number of findings: past the limit the set starts
+  // again, and a node met after that is declared a second time, which DOT
+  // reads as the same node.
+  if (nodes_.size() > kMaxRememberedNodes) nodes_.clear();
   dot_writer w;
-  w.line("digraph concheck {{");
-  w.line("  rankdir=LR;");
-  w.line("  node [shape=box, fontname=\"monospace\"];");
-  w.line("  edge [fontname=\"monospace\", fontsize=10];");
-  std::size_t drawn = 0;
-  for (const auto& f : findings) {
-    if (!f.cycle.empty()) {
-      w.line("  // {}: {}", to_string(f.kind), escape(f.message));
-      w.cycle(f);
-      ++drawn;
-    } else if (f.kind == finding_kind::deadlock && !f.states.empty()) {
-      w.line("  // {}: {}", to_string(f.kind), escape(f.message));
-      w.states(f);
-      ++drawn;
-    }
+  w.nodes.swap(nodes_);
+  if (!f.cycle.empty()) {
+    w.line("  // {}: {}", to_string(f.kind), escape(f.message));
+    w.cycle(f);
+    ++drawn_;
+  } else if (f.kind == finding_kind::deadlock && !f.states.empty()) {
+    w.line("  // {}: {}", to_string(f.kind), escape(f.message));
+    w.states(f);
+    ++drawn_;
   }
-  if (drawn == 0) w.line("  label=\"no lock-order cycles or deadlocks in these findings\";");
-  w.line("}}");
+  w.nodes.swap(nodes_);
   return std::move(w.out);
+}
+
+std::string dot_stream::end() const {
+  std::string out;
+  if (drawn_ == 0) out += "  label=\"no lock-order cycles or deadlocks in these findings\";\n";
+  out += "}\n";
+  return out;
+}
+
+std::string render_dot(const std::vector<finding>& findings) {
+  dot_stream stream;
+  std::string out = dot_stream::begin();
+  for (const auto& f : findings) out += stream.add(f);
+  out += stream.end();
+  return out;
 }
 
 }  // namespace concheck::detector

@@ -3,6 +3,7 @@
 // consumers see one stable shape; json.cpp reads it back.
 #include <nlohmann/json.hpp>
 
+#include "concheck/detector/log_records.hpp"
 #include "concheck/detector/render.hpp"
 
 namespace concheck::detector {
@@ -21,23 +22,33 @@ json to_json(const site& s) {
   return json{{"function", s.function}, {"file", s.file}, {"line", s.line}, {"frames", std::move(frames)}};
 }
 
+json to_json(const lock_ref& l) {
+  return json{{"id", l.id},
+              {"name", l.name},
+              {"type", l.type},
+              {"address", l.address},
+              {"created", to_json(l.created)},
+              {"variable", l.variable},
+              {"variable_from", l.variable_from}};
+}
+
+json to_json(const thread_ref& t) {
+  return json{{"id", t.id}, {"name", t.name}, {"created", to_json(t.created)}};
+}
+
+// Symbol names from a binary are not guaranteed UTF-8: replace bad bytes
+// rather than throw inside the runtime's report path.
+std::string dump_line(const json& record) {
+  return record.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace
 
 std::string render_json(const finding& f) {
   json threads = json::array();
-  for (const auto& t : f.threads) {
-    threads.push_back(json{{"id", t.id}, {"name", t.name}, {"created", to_json(t.created)}});
-  }
+  for (const auto& t : f.threads) threads.push_back(to_json(t));
   json locks = json::array();
-  for (const auto& l : f.locks) {
-    locks.push_back(json{{"id", l.id},
-                         {"name", l.name},
-                         {"type", l.type},
-                         {"address", l.address},
-                         {"created", to_json(l.created)},
-                         {"variable", l.variable},
-                         {"variable_from", l.variable_from}});
-  }
+  for (const auto& l : f.locks) locks.push_back(to_json(l));
   json sites = json::array();
   for (const auto& s : f.sites) sites.push_back(to_json(s));
   json cycle = json::array();
@@ -70,9 +81,7 @@ std::string render_json(const finding& f) {
               {"test", f.test},
               {"replay", f.replay},
               {"pid", f.pid}};
-  // Symbol names from a binary are not guaranteed UTF-8: replace bad bytes
-  // rather than throw inside the runtime's report path.
-  return record.dump(-1, ' ', false, json::error_handler_t::replace);
+  return dump_line(record);
 }
 
 std::string render_json_notice(std::string_view record, std::string_view level, std::string_view message,
@@ -82,7 +91,38 @@ std::string render_json_notice(std::string_view record, std::string_view level, 
                  {"level", std::string(level)},
                  {"message", std::string(message)},
                  {"pid", pid}};
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  return dump_line(out);
+}
+
+std::string render_json(const notice& n) {
+  return render_json_notice("notice", n.level, n.message, n.pid);
+}
+
+std::string render_json(const dumped_thread& t) {
+  json holds = json::array();
+  for (const auto& h : t.holds) {
+    holds.push_back(json{{"lock", to_json(h.lock)}, {"shared", h.shared}, {"acquired", to_json(h.acquired)}});
+  }
+  json wait = nullptr;
+  if (t.wait) {
+    wait = json{{"kind", t.wait->kind},
+                {"target", t.wait->target},
+                {"description", t.wait->description},
+                {"timed", t.wait->timed},
+                {"at", to_json(t.wait->at)}};
+  }
+  const char* state = !t.consistent ? "changing" : t.wait ? "waiting" : "running";
+  const json record{{"schema_version", kReportSchemaVersion},
+                    {"record", "thread-dump"},
+                    {"pid", t.pid},
+                    {"dump", t.dump},
+                    {"index", t.index},
+                    {"count", t.count},
+                    {"thread", to_json(t.thread)},
+                    {"state", state},
+                    {"holds", std::move(holds)},
+                    {"waits", std::move(wait)}};
+  return dump_line(record);
 }
 
 }  // namespace concheck::detector

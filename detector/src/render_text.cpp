@@ -244,7 +244,8 @@ struct writer {
 
 }  // namespace
 
-std::string render_text(const finding& finding, const text_options& options) {
+std::string render_text(const finding& raw, const text_options& options) {
+  const finding finding = printable(raw);
   writer w{finding, options, painter{options.color}, {}};
   w.header();
   switch (finding.kind) {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "concheck/detector/glob.hpp"
+#include "concheck/detector/render.hpp"
 
 namespace concheck::detector {
 namespace {
@@ -88,7 +89,8 @@ suppressions::parse_result suppressions::parse(std::string_view text, std::strin
     std::string_view line = trim(raw);
     if (line.empty() || line.front() == '#') continue;
     auto fail = [&](std::string message) {
-      result.error = fmt::format("{}:{}: {}", source_name, line_number, message);
+      // Quotes the user's line, and ends up on a terminal: control bytes escaped.
+      result.error = fmt::format("{}:{}: {}", source_name, line_number, printable(message));
       return result;
     };
     auto colon = line.find(':');
@@ -156,8 +158,9 @@ std::string suppressions::summary() const {
   bool first = true;
   for (const auto& rule : rules_) {
     if (rule.hits == 0) continue;
+    // The pattern is the user's bytes, and the summary goes to a terminal.
     out += fmt::format("{} {} {}:{}", first ? "" : ",", rule.hits, rule.kind ? to_string(*rule.kind) : "*",
-                       rule.pattern);
+                       printable(rule.pattern));
     first = false;
   }
   out.push_back('\n');

@@ -171,7 +171,8 @@ const std::array<option_spec, 15> kOptionTable{{
      "reports then go to `<log_path>.<pid>`. An unwritable path falls back to stderr with one warning.",
      path_setter<&options::log_path>(), path_getter<&options::log_path>()},
     {"format", "text|json",
-     "Report format: `text` for people, `json` for one JSON object per finding per line (JSON Lines).",
+     "Report format: `text` for people, `json` for one JSON object per line (JSON Lines): findings, "
+     "notices and thread dumps (docs/report-format.md).",
      set_format, get_format},
     {"exitcode", "int",
      "Exit status of the process after a fatal finding (a real deadlock) or with halt_on_error.",

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "concheck/detector/internal_lock.hpp"
+#include "concheck/detector/log_records.hpp"
 #include "concheck/detector/render.hpp"
 #include "concheck/mutex.hpp"
 #include "concheck/registry.hpp"
@@ -238,50 +239,55 @@ std::string thread_display_name(const detector::thread_ref& thread) {
   return fmt::format("T{}", thread.id);
 }
 
-std::string describe_threads() {
+std::vector<detector::dumped_thread> collect_thread_dump() {
   inside_scope inside;
-  std::string out = "==== concheck: threads ====\n";
+  std::vector<detector::dumped_thread> out;
   std::vector<detector::held_lock> held;
   for (thread_record* r = first_thread_record(); r != nullptr; r = r->next) {
     if (!r->alive.load(std::memory_order_acquire)) continue;
-    const detector::thread_ref ref = make_thread_ref(r->state.id());
-    out += fmt::format("{}", thread_display_name(ref));
-    if (!ref.created.empty()) out += fmt::format(" created at {}:{}", ref.created.file, ref.created.line);
-    out += "\n";
+    detector::dumped_thread& dumped = out.emplace_back();
+    dumped.thread = make_thread_ref(r->state.id());
     std::uint64_t sequence = 0;
     bool consistent = false;
     for (int attempt = 0; attempt < 100 && !consistent; ++attempt)
       consistent = r->state.snapshot_held(held, sequence);
     if (!consistent) {
-      out += "  (state changing)\n";
+      dumped.consistent = false;
       continue;
     }
     for (const detector::held_lock& h : held) {
-      const detector::lock_ref lock = make_lock_ref(h.lock);
-      const detector::site where = held_lock_site(h);
-      out += fmt::format("  holds {}{} acquired at {}:{}\n", detail::lock_display_name(lock),
-                         h.mode == detector::lock_mode::shared ? " (shared)" : "", where.file, where.line);
+      dumped.holds.push_back(
+          {make_lock_ref(h.lock), h.mode == detector::lock_mode::shared, held_lock_site(h)});
     }
     const auto kind = r->wait_kind.load(std::memory_order_relaxed);
     if (kind != detector::wait_kind::none) {
-      const std::uint64_t target = r->wait_target.load(std::memory_order_relaxed);
+      detector::dumped_wait wait;
+      wait.kind = std::string(detector::to_string(kind));
+      wait.target = r->wait_target.load(std::memory_order_relaxed);
       const stack_id stack = r->wait_stack.load(std::memory_order_relaxed);
-      const detector::site where =
+      wait.at =
           stack != kNoStack ? make_site(stack) : site_from_pc(r->wait_pc.load(std::memory_order_relaxed));
-      const std::string what = describe_wait_target(kind, target);
-      out += fmt::format("  waits for {}{} at {}:{}\n", what,
-                         r->wait_timed.load(std::memory_order_relaxed) ? " (with timeout)" : "", where.file,
-                         where.line);
-    } else {
-      out += "  running\n";
+      wait.description = describe_wait_target(kind, wait.target);
+      wait.timed = r->wait_timed.load(std::memory_order_relaxed);
+      dumped.wait = std::move(wait);
     }
   }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].index = i;
+    out[i].count = out.size();
+  }
+  return out;
+}
+
+std::string render_thread_dump_text(const std::vector<detector::dumped_thread>& threads) {
+  std::string out(detector::kThreadDumpHeader);
+  for (const detector::dumped_thread& t : threads) out += detector::render_text(t);
   return out;
 }
 
 void dump_threads_to_log() noexcept {
   try {
-    log_write(describe_threads());
+    emit_thread_dump(collect_thread_dump());
   } catch (...) {
   }
 }
@@ -305,7 +311,7 @@ void dump_threads() noexcept {
 void dump_threads(std::FILE* out) noexcept {
   if (out == nullptr) return;
   try {
-    const std::string text = detail::describe_threads();
+    const std::string text = detail::render_thread_dump_text(detail::collect_thread_dump());
     std::fwrite(text.data(), 1, text.size(), out);
     std::fflush(out);
   } catch (...) {

@@ -3,8 +3,10 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "concheck/detector/finding.hpp"
+#include "concheck/detector/log_records.hpp"
 #include "lock_registry.hpp"
 #include "thread_registry.hpp"
 
@@ -44,8 +46,11 @@ std::string condition_variable_display_name(std::uint64_t cv);
 std::string describe_wait_target(detector::wait_kind kind, std::uint64_t target);
 void condition_variables_after_fork_child() noexcept;
 
-// Every live thread with its held locks and its wait, as text.
-std::string describe_threads();
+// Every live thread with its held locks and its wait (pid and dump number
+// left for the report sink to stamp).
+std::vector<detector::dumped_thread> collect_thread_dump();
+// The text dump: kThreadDumpHeader, then each thread's lines.
+std::string render_thread_dump_text(const std::vector<detector::dumped_thread>& threads);
 // dump_threads to the report log (the dump signal's handler).
 void dump_threads_to_log() noexcept;
 

@@ -22,6 +22,7 @@
 #include "concheck/detector/internal_lock.hpp"
 #include "concheck/detector/render.hpp"
 #include "concheck/detector/suppressions.hpp"
+#include "registry_dump.hpp"
 #include "stack_depot.hpp"
 
 namespace concheck::detail {
@@ -40,6 +41,7 @@ struct sink_state {
   std::vector<report_listener> report_listeners;
   std::string current_test;
   bool depot_warned = false;  // the stack-store-full warning was written
+  std::uint64_t dumps = 0;    // thread dumps written so far
 };
 
 // Everything here is constant-initialized, so it works before this file's
@@ -152,8 +154,22 @@ void write_notice_locked(std::string_view level, const std::string& message) {
     write_log_locked(detector::render_json_notice("notice", level, message, static_cast<int>(::getpid())) +
                      "\n");
   } else {
-    write_log_locked(fmt::format("concheck: {}: {}\n", level, message));
+    write_log_locked(detector::render_text(detector::notice{std::string(level), message, 0}));
   }
+}
+
+// The suppressions summary ("concheck: suppressed 2 findings: ...\n"): as is in
+// a text log, as a note in a JSON log.
+void write_summary_locked(const std::string& summary) {
+  if (summary.empty()) return;
+  if (state_locked().config.format != report_format::json) {
+    write_log_locked(summary);
+    return;
+  }
+  std::string_view message = summary;
+  if (message.starts_with("concheck: ")) message.remove_prefix(10);
+  if (message.ends_with('\n')) message.remove_suffix(1);
+  write_notice_locked("note", std::string(message));
 }
 
 // Once per process, before the first report whose stacks may be cut short.
@@ -179,8 +195,7 @@ void write_summary_at_exit() {
   const options& process_options = get_options();
   internal_guard guard(g_lock);
   ensure_configured_locked(process_options);
-  const std::string summary = summary_locked();
-  if (!summary.empty()) write_log_locked(summary);
+  write_summary_locked(summary_locked());
 }
 
 // Flushes what the program itself buffered in stdio, without waiting for a
@@ -295,8 +310,7 @@ bool emit_finding(detector::finding finding, severity how) {
   if (halt) {
     {
       internal_guard guard(g_lock);
-      const std::string summary = summary_locked();
-      if (!summary.empty()) write_log_locked(summary);
+      write_summary_locked(summary_locked());
     }
     end_process(exitcode);
   }
@@ -329,10 +343,24 @@ void emit_notice(std::string_view level, const std::string& message) {
   write_notice_locked(level, message);
 }
 
-void log_write(const std::string& text) {
+void emit_thread_dump(std::vector<detector::dumped_thread> threads) {
   const options& process_options = get_options();
   internal_guard guard(g_lock);
   ensure_configured_locked(process_options);
+  sink_state& state = state_locked();
+  const std::uint64_t number = ++state.dumps;
+  const int pid = static_cast<int>(::getpid());
+  std::string text;
+  if (state.config.format == report_format::json) {
+    for (detector::dumped_thread& t : threads) {
+      t.pid = pid;
+      t.dump = number;
+      text += detector::render_json(t);
+      text += '\n';
+    }
+  } else {
+    text = render_thread_dump_text(threads);
+  }
   write_log_locked(text);
 }
 

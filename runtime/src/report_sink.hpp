@@ -20,8 +20,10 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "concheck/detector/finding.hpp"
+#include "concheck/detector/log_records.hpp"
 #include "options.hpp"
 
 namespace concheck::detail {
@@ -58,13 +60,16 @@ void set_current_test(std::string name);
 // and suppressed ones).
 std::size_t reported_count() noexcept;
 
-// Writes a line to the log (for dumps and warnings); never fails loudly.
-void log_write(const std::string& text);
-
 // A warning or note that is not a finding ("warning", "note"): in text logs
 // "concheck: <level>: <message>", in JSON logs a record of its own kind
 // (render_json_notice), so the log stays valid JSON Lines.
 void emit_notice(std::string_view level, const std::string& message);
+
+// A thread dump in the log's format: the text dump, or in JSON logs one
+// thread-dump record per thread (detector/log_records.hpp), stamped with the
+// pid and the dump's number in this process. One write, so that dumps and
+// reports do not interleave.
+void emit_thread_dump(std::vector<detector::dumped_thread> threads);
 
 // Reads and parses the suppressions file at `path` and makes it the sink's
 // rule set (replacing any earlier one); registers the exit-time summary of

@@ -21,7 +21,9 @@ void set_thread_name(std::string_view name) noexcept;
 
 // Prints every live thread: its id, name and creation site, the locks it
 // holds (with where they were acquired) and what it waits for, or "running".
-// The first form writes to the report log (stderr unless log_path is set).
+// The first form writes to the report log (stderr unless log_path is set), in
+// the log's format: with format=json one thread-dump record per thread
+// (docs/report-format.md). The second always writes text.
 // Safe to call at any time from any thread; takes no user-visible lock. The
 // snapshot of a thread that is changing its state at that moment is marked
 // "(state changing)".

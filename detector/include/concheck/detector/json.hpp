@@ -37,10 +37,13 @@ struct findings_parse_result {
 };
 
 // Reads every finding of a JSON Lines report (as written with
-// CONCHECK_OPTIONS=format=json) from `in` to its end; blank lines are skipped.
+// CONCHECK_OPTIONS=format=json) from `in` to its end; blank lines and records
+// that are not findings (notices, thread dumps: log_records.hpp) are skipped.
 // Stops at the first malformed line, with an error naming `name` (a path, or
-// "<stdin>") and the line number; a stream read error is reported as
-// "NAME: read error after line N". Does no other I/O; thread-safe.
+// "<stdin>") and the line number (a line over kMaxLogLineBytes or with a NUL
+// byte is one); a stream read error is reported as "NAME: read error after
+// line N". Keeps every finding in memory: to stream a log, use
+// json_lines_reader and parse_log_record. Does no other I/O; thread-safe.
 findings_parse_result parse_findings_json_lines(std::istream& in, std::string_view name);
 
 }  // namespace concheck::detector

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "concheck/detector/finding.hpp"
@@ -32,6 +33,7 @@ struct text_options {
 
 // The multi-line text report, ending with a newline. Never fails: missing
 // names, sites or stacks fall back to ids ("T3", "lock #7") and "<unknown>".
+// Control bytes of the finding's strings are escaped (printable()).
 std::string render_text(const finding& finding, const text_options& options = {});
 
 // One line of JSON (no newline), every field of `finding` included.
@@ -43,8 +45,34 @@ std::string render_json(const finding& finding);
 std::string render_json_notice(std::string_view record, std::string_view level, std::string_view message,
                                int pid);
 
+// Text for a terminal: every control byte (below 0x20, and DEL) of `text`
+// written as an escape, "\t" "\n" "\r" or "\x1b", so that a name, message or
+// path from a log or a suppressions file cannot move the cursor, recolour or
+// retitle the user's terminal. render_text applies it to every string of a
+// finding (printable(finding)); JSON output needs no such step (its escapes are
+// JSON's own).
+std::string printable(std::string_view text);
+finding printable(finding finding);
+
 // A complete DOT digraph for all findings (nodes merged by lock id).
 std::string render_dot(const std::vector<finding>& findings);
+
+// The same graph one finding at a time, for more findings than fit in memory:
+// begin(), then add(f) for each finding, then end(), concatenated, equal
+// render_dot(findings). Memory: the names of the nodes already declared, at
+// most kMaxRememberedNodes (beyond that a node may be declared twice, which
+// DOT reads as one node).
+class dot_stream {
+ public:
+  static constexpr std::size_t kMaxRememberedNodes = 1 << 16;
+  static std::string begin();
+  std::string add(const finding& finding);
+  std::string end() const;
+
+ private:
+  std::unordered_set<std::string> nodes_;
+  std::size_t drawn_ = 0;
+};
 
 // How reports name things; exposed so other outputs (the GoogleTest listener,
 // thread dumps) use the same words.

@@ -1,0 +1,35 @@
+// render_text for the log records that are not findings (log_records.hpp):
+// notices and the threads of a thread dump, in the words of the text log.
+#include <fmt/format.h>
+
+#include "concheck/detector/log_records.hpp"
+#include "concheck/detector/render.hpp"
+
+namespace concheck::detector {
+
+std::string render_text(const notice& n) {
+  return fmt::format("concheck: {}: {}\n", printable(n.level), printable(n.message));
+}
+
+std::string render_text(const dumped_thread& t) {
+  std::string out = fmt::format("T{}", t.thread.id);
+  if (!t.thread.name.empty()) out += fmt::format(" '{}'", printable(t.thread.name));
+  if (!t.thread.created.empty()) {
+    out += fmt::format(" created at {}:{}", printable(t.thread.created.file), t.thread.created.line);
+  }
+  out += "\n";
+  if (!t.consistent) return out + "  (state changing)\n";
+  for (const dumped_hold& h : t.holds) {
+    out += fmt::format("  holds {}{} acquired at {}:{}\n", printable(lock_display_name(h.lock)),
+                       h.shared ? " (shared)" : "", printable(h.acquired.file), h.acquired.line);
+  }
+  if (t.wait) {
+    out += fmt::format("  waits for {}{} at {}:{}\n", printable(t.wait->description),
+                       t.wait->timed ? " (with timeout)" : "", printable(t.wait->at.file), t.wait->at.line);
+  } else {
+    out += "  running\n";
+  }
+  return out;
+}
+
+}  // namespace concheck::detector
