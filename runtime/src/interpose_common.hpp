@@ -9,9 +9,13 @@
 // Release: before_unlock (monitor: unlock-not-owned), then the real unlock,
 // so "recorded as held" always implies "really held" (the wait-for graph
 // relies on it).
-// Reentrancy: the uncontended path calls nothing that can re-enter an
-// interposed function, so it sets no guard; every slow path that can (stack
-// capture, allocation, reporting, registration) sets its own inside_scope.
+// Reentrancy and signal handlers: the uncontended path calls nothing that
+// can re-enter an interposed function, but a signal handler can run in the
+// middle of it, so its one change to the thread's record (a push or a pop)
+// is made inside an inside_scope (record_acquired_fast, record_released_fast
+// below); every slow path runs inside one from its start (stack capture,
+// allocation, reporting and registration re-enter, and its changes to the
+// thread's record must not be interleaved with a handler's either).
 #pragma once
 
 #include <cerrno>
@@ -95,6 +99,20 @@ int acquire_nonblocking(thread_record* self, lock_handle lock, const detector::l
   }
   if (result == 0) the_monitor().after_lock(self->state, event, before.stack);
   return result;
+}
+
+// The fast paths' changes to the thread's held locks, guarded against a
+// signal handler's lock calls (thread_registry.hpp, tls_inside). Two
+// increments of a thread-local: no fence instruction, no system call.
+[[gnu::always_inline]] inline void record_acquired_fast(thread_record* self, detector::lock_id id,
+                                                        std::uintptr_t pc,
+                                                        detector::lock_mode mode) noexcept {
+  inside_scope bookkeeping;
+  self->state.acquired_fast(id, pc, mode);
+}
+[[gnu::always_inline]] inline bool record_released_fast(thread_record* self, detector::lock_id id) noexcept {
+  inside_scope bookkeeping;
+  return self->state.release_fast(id);
 }
 
 inline std::uintptr_t caller_pc(void* address) noexcept {

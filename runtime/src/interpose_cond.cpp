@@ -20,6 +20,39 @@ namespace {
 // waiters only when there are any.
 constinit std::atomic<int> g_condition_waiters{0};
 
+// What a wait undoes when the real wait is over, on every way out of it: the
+// real wait returns with the mutex held again, or the thread is cancelled in
+// it, and then glibc re-acquires the mutex before the unwinding leaves the
+// real wait (the thread's cleanup handlers and destructors, e.g.
+// ~unique_lock, unlock it next). Either way the mutex is held again here, so
+// the destructor (run by the cancellation's unwinding too) records it as
+// held and ends the wait's registration (docs/design.md, Hard cases,
+// "Cancellation in a condition-variable wait").
+class wait_in_progress {
+ public:
+  wait_in_progress(thread_record* self, det::held_lock entry, det::lock_id mutex, std::uint64_t cv_key,
+                   std::uintptr_t pc) noexcept
+      : self_(self), entry_(entry), cv_key_(cv_key) {
+    if (entry_.lock == 0) {
+      // Waited without holding the mutex (reported): it holds it afterwards.
+      entry_ = det::held_lock{mutex, pc, 0, det::lock_mode::exclusive, 1};
+    }
+  }
+  ~wait_in_progress() {
+    end_wait(self_);
+    g_condition_waiters.fetch_sub(1, std::memory_order_relaxed);
+    the_monitor().reacquire_after_wait(self_->state, entry_);
+    the_monitor().cv_wait_end(cv_key_);
+  }
+  wait_in_progress(const wait_in_progress&) = delete;
+  wait_in_progress& operator=(const wait_in_progress&) = delete;
+
+ private:
+  thread_record* self_;
+  det::held_lock entry_;
+  std::uint64_t cv_key_;
+};
+
 template <class Wait>
 int instrumented_wait(pthread_cond_t* cv, pthread_mutex_t* m, bool timed, std::uintptr_t pc, Wait wait) {
   thread_record* self = current_thread();
@@ -30,20 +63,12 @@ int instrumented_wait(pthread_cond_t* cv, pthread_mutex_t* m, bool timed, std::u
   const auto cv_key = reinterpret_cast<std::uint64_t>(cv);
   const det::cv_check check = the_monitor().cv_wait_begin(self->state, cv_key, mutex->id);
   if (check.misuse != det::cv_misuse::none) report_cv_misuse(self, cv, mutex, check, pc);
-  det::held_lock entry = the_monitor().release_for_wait(self->state, mutex->id);
+  const det::held_lock entry = the_monitor().release_for_wait(self->state, mutex->id);
   g_condition_waiters.fetch_add(1, std::memory_order_relaxed);
   begin_wait(self, det::wait_kind::condition, cv_key, false, timed, pc);
   if (!timed) ensure_watchdog();
-  const int result = wait();
-  end_wait(self);
-  g_condition_waiters.fetch_sub(1, std::memory_order_relaxed);
-  if (entry.lock == 0) {
-    // Waited without holding the mutex (reported): it holds it now.
-    entry = det::held_lock{mutex->id, pc, 0, det::lock_mode::exclusive, 1};
-  }
-  the_monitor().reacquire_after_wait(self->state, entry);
-  the_monitor().cv_wait_end(cv_key);
-  return result;
+  const wait_in_progress waiting(self, entry, mutex->id, cv_key, pc);
+  return wait();
 }
 
 // A condition variable destroyed while threads wait on it (undefined

@@ -29,6 +29,7 @@ det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquir
 // paths below stay small.
 [[gnu::cold, gnu::noinline]] int mutex_lock_slow(pthread_mutex_t* m, std::uintptr_t pc) {
   if (tls_inside != 0) return real.mutex_lock(m);
+  inside_scope inside;
   thread_record* self = current_thread();
   if (self == nullptr) return real.mutex_lock(m);
   const bool freed = freed_mutex(m);  // before the report reuses the memory
@@ -42,6 +43,7 @@ det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquir
 
 [[gnu::cold, gnu::noinline]] int mutex_trylock_slow(pthread_mutex_t* m, std::uintptr_t pc) {
   if (tls_inside != 0) return real.mutex_trylock(m);
+  inside_scope inside;
   thread_record* self = current_thread();
   if (self == nullptr) return real.mutex_trylock(m);
   const bool freed = freed_mutex(m);  // before the report reuses the memory
@@ -53,6 +55,7 @@ det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquir
 
 [[gnu::cold, gnu::noinline]] int mutex_unlock_slow(pthread_mutex_t* m, std::uintptr_t pc) {
   if (tls_inside != 0) return real.mutex_unlock(m);
+  inside_scope inside;
   thread_record* self = current_thread();
   if (self == nullptr) return real.mutex_unlock(m);
   const bool freed = freed_mutex(m);  // before the report reuses the memory
@@ -89,7 +92,7 @@ int pthread_mutex_lock(pthread_mutex_t* m) {
     if (__builtin_expect(id != 0, 1) &&
         self->state.fast_acquire_ok(id, det::lock_mode::exclusive, det::acquire_kind::blocking)) {
       if (__builtin_expect(real.mutex_trylock(m) == 0, 1)) {
-        self->state.acquired_fast(id, pc, det::lock_mode::exclusive);
+        record_acquired_fast(self, id, pc, det::lock_mode::exclusive);
         return 0;
       }
     }
@@ -105,7 +108,7 @@ int pthread_mutex_trylock(pthread_mutex_t* m) {
     if (__builtin_expect(id != 0, 1) &&
         self->state.fast_acquire_ok(id, det::lock_mode::exclusive, det::acquire_kind::try_lock)) {
       const int result = real.mutex_trylock(m);
-      if (result == 0) self->state.acquired_fast(id, pc, det::lock_mode::exclusive);
+      if (result == 0) record_acquired_fast(self, id, pc, det::lock_mode::exclusive);
       return result;
     }
   }
@@ -143,7 +146,7 @@ int pthread_mutex_unlock(pthread_mutex_t* m) {
   if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
     const det::lock_id id = stamped_id(m);
     // Recorded as released before the real unlock (interpose_common.hpp).
-    if (__builtin_expect(id != 0, 1) && self->state.release_fast(id)) return real.mutex_unlock(m);
+    if (__builtin_expect(id != 0, 1) && record_released_fast(self, id)) return real.mutex_unlock(m);
   }
   return mutex_unlock_slow(m, caller_pc(__builtin_return_address(0)));
 }

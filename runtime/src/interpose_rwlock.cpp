@@ -18,6 +18,7 @@ det::lock_event event_of(lock_handle lock, det::lock_mode mode, det::acquire_kin
 template <class Real, class Instrumented>
 int with_rwlock(pthread_rwlock_t* rw, std::uintptr_t pc, Real forward, Instrumented instrumented) {
   if (tls_inside != 0) return forward();
+  inside_scope inside;
   thread_record* self = current_thread();
   if (self == nullptr) return forward();
   const bool freed = freed_rwlock(rw);  // before the report reuses the memory

@@ -42,6 +42,7 @@ int spin_until(pthread_spinlock_t* s, const timespec& deadline) noexcept {
 
 [[gnu::cold, gnu::noinline]] int spin_lock_slow(pthread_spinlock_t* s, std::uintptr_t pc) {
   if (tls_inside != 0) return real.spin_lock(s);
+  inside_scope inside;
   thread_record* self = current_thread();
   if (self == nullptr) return real.spin_lock(s);
   const lock_handle lock = spin_record(s, pc);
@@ -54,6 +55,7 @@ int spin_until(pthread_spinlock_t* s, const timespec& deadline) noexcept {
 
 [[gnu::cold, gnu::noinline]] int spin_trylock_slow(pthread_spinlock_t* s, std::uintptr_t pc) {
   if (tls_inside != 0) return real.spin_trylock(s);
+  inside_scope inside;
   thread_record* self = current_thread();
   if (self == nullptr) return real.spin_trylock(s);
   const lock_handle lock = spin_record(s, pc);
@@ -64,6 +66,7 @@ int spin_until(pthread_spinlock_t* s, const timespec& deadline) noexcept {
 
 [[gnu::cold, gnu::noinline]] int spin_unlock_slow(pthread_spinlock_t* s, std::uintptr_t pc) {
   if (tls_inside != 0) return real.spin_unlock(s);
+  inside_scope inside;
   thread_record* self = current_thread();
   if (self == nullptr) return real.spin_unlock(s);
   const lock_handle lock = spin_record(s, pc);
@@ -84,7 +87,7 @@ int pthread_spin_lock(pthread_spinlock_t* s) {
     const det::lock_id id = spin_live_id(s);
     if (id != 0 && self->state.fast_acquire_ok(id, det::lock_mode::exclusive, det::acquire_kind::blocking) &&
         real.spin_trylock(s) == 0) {
-      self->state.acquired_fast(id, pc, det::lock_mode::exclusive);
+      record_acquired_fast(self, id, pc, det::lock_mode::exclusive);
       return 0;
     }
   }
@@ -98,7 +101,7 @@ int pthread_spin_trylock(pthread_spinlock_t* s) {
     const det::lock_id id = spin_live_id(s);
     if (id != 0 && self->state.fast_acquire_ok(id, det::lock_mode::exclusive, det::acquire_kind::try_lock)) {
       const int result = real.spin_trylock(s);
-      if (result == 0) self->state.acquired_fast(id, pc, det::lock_mode::exclusive);
+      if (result == 0) record_acquired_fast(self, id, pc, det::lock_mode::exclusive);
       return result;
     }
   }
@@ -109,7 +112,7 @@ int pthread_spin_unlock(pthread_spinlock_t* s) {
   thread_record* const self = tls_thread;
   if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
     const det::lock_id id = spin_live_id(s);
-    if (id != 0 && self->state.release_fast(id)) return real.spin_unlock(s);
+    if (id != 0 && record_released_fast(self, id)) return real.spin_unlock(s);
   }
   return spin_unlock_slow(s, caller_pc(__builtin_return_address(0)));
 }

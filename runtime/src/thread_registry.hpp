@@ -62,13 +62,30 @@ struct thread_record {
 // The calling thread's record (null until its first event) and the
 // reentrancy depth: while > 0, interposed functions forward straight to the
 // real ones (concheck's own locking, allocation and reporting).
+// The depth is also what keeps a signal handler's lock calls from corrupting
+// the thread's bookkeeping (docs/design.md, Hard cases, "Signal handlers"):
+// every change to the calling thread's record (held locks, wait state) is
+// made with the depth > 0, so a handler that interrupts one forwards its lock
+// calls to the real functions, unrecorded, and the interrupted change
+// completes once, as if the handler had not run. A handler sees the depth
+// its interrupted code had, constant while it runs (its own hooks restore
+// it), so its lock and unlock are either both recorded or both not.
 extern __thread thread_record* tls_thread __attribute__((tls_model("initial-exec")));
 extern __thread int tls_inside __attribute__((tls_model("initial-exec")));
 
+// The signal fences keep the compiler from moving the guarded accesses out
+// of the scope (a handler runs between any two instructions); they emit no
+// instruction.
 class inside_scope {
  public:
-  inside_scope() noexcept { ++tls_inside; }
-  ~inside_scope() { --tls_inside; }
+  inside_scope() noexcept {
+    ++tls_inside;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
+  ~inside_scope() {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    --tls_inside;
+  }
   inside_scope(const inside_scope&) = delete;
   inside_scope& operator=(const inside_scope&) = delete;
 };
