@@ -136,7 +136,8 @@ std::string lock_display_name(const lock_ref& lock) {
 }
 
 std::string lock_type_display(const lock_ref& lock) {
-  if (lock.type == "pthread_mutex_t") return "std::mutex or pthread_mutex_t";
+  // "mutex": the runtime could not tell (docs/report-format.md, lock.type).
+  if (lock.type == "mutex") return "std::mutex or pthread_mutex_t";
   if (lock.type == "pthread_rwlock_t") return "std::shared_mutex or pthread_rwlock_t";
   return lock.type;
 }

@@ -186,7 +186,8 @@ void report_use_after_destroy(const void* object, lock_class klass, ended_lock e
   // The lock's record went with it: what the object itself says.
   detector::lock_ref lock;
   lock.id = ended.id;
-  lock.type = lock_class_type(klass);
+  // The record that could tell std::mutex from a direct call is gone.
+  lock.type = klass == lock_class::mutex ? kUntoldMutexType : lock_class_type(klass);
   lock.address = reinterpret_cast<std::uintptr_t>(object);
   finding.locks.push_back(std::move(lock));
   detector::site here = make_site(capture_stack(1));

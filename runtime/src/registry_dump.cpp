@@ -182,10 +182,13 @@ detector::thread_ref make_thread_ref(detector::thread_id id) {
   return out;
 }
 
-// The standard type behind a pthread lock, read from the first-use stack:
-// "std::mutex::lock()" -> "std::mutex". Empty if no std:: lock frame is there.
-std::string std_type_from_site(const detector::site& site) {
-  for (const detector::frame& f : site.frames) {
+std::string lock_type_from_first_use(const detector::site& first_use, lock_class klass) {
+  bool caller_has_lines = false;
+  for (const detector::frame& f : first_use.frames) {
+    if (!f.internal) {
+      caller_has_lines = !f.file.empty() && f.line > 0;
+      break;  // the caller: the frames farther out are not part of this call
+    }
     const std::string_view function = f.function;
     if (function.substr(0, 5) != "std::" || function.substr(0, 7) == "std::__") continue;
     const std::size_t paren = function.find('(');
@@ -197,7 +200,8 @@ std::string std_type_from_site(const detector::site& site) {
     if (type.find("mutex") == std::string_view::npos) continue;
     return std::string(type);
   }
-  return {};
+  if (klass == lock_class::mutex && !caller_has_lines) return kUntoldMutexType;
+  return lock_class_type(klass);
 }
 
 detector::lock_ref make_lock_ref(const lock_info& info) {
@@ -210,10 +214,9 @@ detector::lock_ref make_lock_ref(const lock_info& info) {
     out.created = site_from_location(info.created_file, info.created_function, info.created_line);
   } else if (info.created != kNoStack) {
     out.created = make_site(info.created);
-    if (!info.has_user_type) {
-      std::string standard = std_type_from_site(out.created);
-      if (!standard.empty()) out.type = std::move(standard);
-    }
+    if (!info.has_user_type) out.type = lock_type_from_first_use(out.created, info.klass);
+  } else if (!info.has_user_type && info.klass == lock_class::mutex) {
+    out.type = kUntoldMutexType;  // no stack: nothing tells std::mutex from a direct call
   }
   name_unnamed_lock(out);
   return out;

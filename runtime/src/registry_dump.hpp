@@ -16,6 +16,19 @@ namespace concheck::detail {
 detector::thread_ref make_thread_ref(detector::thread_id id);
 detector::lock_ref make_lock_ref(detector::lock_id id);
 detector::lock_ref make_lock_ref(const lock_info& info);
+
+// The type a report gives a pthread lock of class `klass` (no concheck
+// primitive) from the stack of its first use, innermost first. The standard
+// type whose member made the call ("std::mutex" for std::mutex::lock(),
+// inlined or not), looked for only among the frames between the lock call
+// and the first user frame: frames farther out (the code a signal handler
+// interrupted, the user's callers) say nothing about this call. Otherwise
+// the pthread type, except for a mutex whose calling frame has no line
+// information: there a std::mutex::lock() inlined into the caller leaves no
+// trace, so a direct pthread_mutex_lock() cannot be told from it, and the
+// type is kUntoldMutexType (rendered "std::mutex or pthread_mutex_t").
+inline constexpr const char* kUntoldMutexType = "mutex";
+std::string lock_type_from_first_use(const detector::site& first_use, lock_class klass);
 // As the detector's renderers name it on its own ("'name'", "'mu' (f, f.cpp:9)",
 // "mutex M7 (first locked at f.cpp:9)"); within a finding use
 // detector::lock_display_name(finding, id), the short name.

@@ -129,7 +129,11 @@ TEST(RenderNames, PlainPthreadLocksSayWhatTheyAre) {
   lock_ref plain = samples::make_lock(5, "", "pthread_mutex_t", 0x1000,
                                       samples::creation_site("transfer", "/src/bank_std_buggy.cpp", 19));
   EXPECT_EQ(lock_display_name(plain), "mutex M5 (first locked at bank_std_buggy.cpp:19)");
-  EXPECT_EQ(lock_type_display(plain), "std::mutex or pthread_mutex_t");
+  EXPECT_EQ(lock_type_display(plain), "pthread_mutex_t");
+  // A mutex the runtime could not tell from a std::mutex.
+  lock_ref untold = samples::make_lock(8, "", "mutex", 0x1000, {});
+  EXPECT_EQ(lock_display_name(untold), "mutex M8");
+  EXPECT_EQ(lock_type_display(untold), "std::mutex or pthread_mutex_t");
   EXPECT_EQ(lock_site_label(plain), "first locked at");
   // A pthread_rwlock_t is an rwlock, whatever mode it is taken in.
   lock_ref rw = samples::make_lock(6, "", "pthread_rwlock_t", 0x2000, {});

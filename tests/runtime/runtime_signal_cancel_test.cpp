@@ -5,7 +5,8 @@
 // static and the shared library. Correct programs must finish with exit 0 and
 // no report even with halt_on_error=1; real hazards involving a handler must
 // still be reported. The plain build without concheck runs too: the scenario
-// itself is correct.
+// itself is correct. Also: the type a report gives a mutex first locked in a
+// handler (lock_type_test).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "registry_dump.hpp"
 
 namespace {
 
@@ -106,6 +108,78 @@ TEST(signal_cancel_test, CancelledConditionWaitWithCleanupHandlerIsClean) {
 // The same through C++: the unwinding runs ~unique_lock.
 TEST(signal_cancel_test, CancelledConditionVariableWaitUnwindingUniqueLockIsClean) {
   expect_clean(kCpp, "cancel-unique-lock", "cancel-unique-lock: finished (2 unwound)");
+}
+
+// ---- The type of a mutex, from the stack of its first lock call ----
+
+using concheck::detail::lock_class;
+using concheck::detail::lock_type_from_first_use;
+using concheck::detector::frame;
+using concheck::detector::site;
+
+frame internal_frame(const char* function) {
+  frame f;
+  f.function = function;
+  f.internal = true;
+  return f;
+}
+
+frame user_frame(const char* function, const char* file, int line) {
+  frame f;
+  f.function = function;
+  f.file = file;
+  f.line = line;
+  return f;
+}
+
+// A raw mutex first locked in a signal handler that interrupted
+// std::mutex::lock() (inlined into main): the frames beyond the handler's are
+// not part of its call (before: "std::mutex").
+TEST(lock_type_test, HandlersRawMutexIsNotNamedAfterTheCodeItInterrupted) {
+  site first_use;
+  first_use.frames = {internal_frame("pthread_mutex_lock"), user_frame("on_alarm(int)", "/src/a.cpp", 9),
+                      internal_frame("__restore_rt"), internal_frame("std::mutex::lock()"),
+                      user_frame("main", "/src/a.cpp", 15)};
+  EXPECT_EQ(lock_type_from_first_use(first_use, lock_class::mutex), "pthread_mutex_t");
+}
+
+TEST(lock_type_test, StdMutexIsNamedByItsInlinedMember) {
+  site first_use;
+  first_use.frames = {internal_frame("pthread_mutex_lock"),
+                      internal_frame("__gthread_mutex_lock(pthread_mutex_t*)"),
+                      internal_frame("std::mutex::lock()"),
+                      internal_frame("std::lock_guard<std::mutex>::lock_guard(std::mutex&)"),
+                      user_frame("main", "/src/a.cpp", 15)};
+  EXPECT_EQ(lock_type_from_first_use(first_use, lock_class::mutex), "std::mutex");
+  // Even when the caller has no debug information (-O0: an out-of-line member).
+  first_use.frames.back() = user_frame("main", "", 0);
+  EXPECT_EQ(lock_type_from_first_use(first_use, lock_class::mutex), "std::mutex");
+}
+
+// With no line information at the caller an inlined std::mutex::lock()
+// leaves no frame: the type cannot be told.
+TEST(lock_type_test, MutexCalledFromCodeWithoutDebugInformationIsUntold) {
+  site first_use;
+  first_use.frames = {internal_frame("pthread_mutex_lock"), user_frame("main", "", 0)};
+  EXPECT_EQ(lock_type_from_first_use(first_use, lock_class::mutex), "mutex");
+  // Reader-writer locks keep their pthread type (rendered with std::shared_mutex).
+  EXPECT_EQ(lock_type_from_first_use(first_use, lock_class::rwlock), "pthread_rwlock_t");
+}
+
+// End to end: both mutexes of the handler-vs-main inversion (raw C, built
+// with -g) are pthread_mutex_t.
+TEST(lock_type_test, RawMutexesOfTheHandlerInversionArePthreadMutexes) {
+  for (const auto& v : concheck_variants(kC)) {
+    const auto result = run(v, "signal-inversion", "format=json");
+    const auto findings = concheck::test::json_lines(result.err);
+    ASSERT_EQ(findings.size(), 1u) << v.name << "\n" << result.err;
+    EXPECT_EQ(findings[0].find("\"std::mutex\""), std::string::npos) << findings[0];
+    std::size_t count = 0;
+    for (std::size_t at = findings[0].find("\"type\":\"pthread_mutex_t\""); at != std::string::npos;
+         at = findings[0].find("\"type\":\"pthread_mutex_t\"", at + 1))
+      ++count;
+    EXPECT_EQ(count, 2u) << findings[0];
+  }
 }
 
 }  // namespace

@@ -93,8 +93,9 @@ std::string lock_display_name(const lock_ref& lock);
 // " (shared)" for a lock held or requested in shared mode (" (read)" for a
 // pthread_rwlock_t, in pthread's words), "" for exclusive mode.
 std::string lock_mode_display(const finding& finding, std::uint64_t lock_id, bool shared);
-// The lock's type for a details line ("std::mutex or pthread_mutex_t" when
-// only the pthread type is known) and what its site is ("created at" for
+// The lock's type for a details line ("std::mutex or pthread_mutex_t" for
+// type "mutex", a mutex the runtime could not tell, "std::shared_mutex or
+// pthread_rwlock_t" for a pthread_rwlock_t) and what its site is ("created at" for
 // concheck primitives, "first locked at" for the others).
 std::string lock_type_display(const lock_ref& lock);
 std::string lock_site_label(const lock_ref& lock);
