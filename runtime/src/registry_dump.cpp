@@ -197,6 +197,8 @@ std::string lock_type_from_first_use(const detector::site& first_use, lock_class
     if (last == std::string_view::npos || last <= 5) continue;
     const std::string_view type = qualified.substr(0, last);
     if (type.find('<') != std::string_view::npos) continue;  // lock_guard<...> and friends
+    // First seen by the wait (registered there): std::condition_variable waits with a std::mutex.
+    if (type == "std::condition_variable" && klass == lock_class::mutex) return "std::mutex";
     if (type.find("mutex") == std::string_view::npos) continue;
     return std::string(type);
   }

@@ -156,6 +156,16 @@ TEST(lock_type_test, StdMutexIsNamedByItsInlinedMember) {
   EXPECT_EQ(lock_type_from_first_use(first_use, lock_class::mutex), "std::mutex");
 }
 
+// A mutex first seen by a std::condition_variable wait (it registers the
+// mutex) is a std::mutex: that is the only mutex the wait takes.
+TEST(lock_type_test, MutexFirstSeenByAConditionVariableWaitIsAStdMutex) {
+  site first_use;
+  first_use.frames = {internal_frame("pthread_cond_wait"),
+                      internal_frame("std::condition_variable::wait(std::unique_lock<std::mutex>&)"),
+                      user_frame("main", "/src/a.cpp", 15)};
+  EXPECT_EQ(lock_type_from_first_use(first_use, lock_class::mutex), "std::mutex");
+}
+
 // With no line information at the caller an inlined std::mutex::lock()
 // leaves no frame: the type cannot be told.
 TEST(lock_type_test, MutexCalledFromCodeWithoutDebugInformationIsUntold) {
