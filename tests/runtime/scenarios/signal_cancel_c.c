@@ -176,7 +176,8 @@ static int cancel_cleanup(void) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fputs("usage: signal_cancel_c signal-handler|signal-inversion|signal-self-deadlock|cancel-cleanup\n", stderr);
+    fputs("usage: signal_cancel_c signal-handler|signal-inversion|signal-self-deadlock|cancel-cleanup\n",
+          stderr);
     return 2;
   }
   if (strcmp(argv[1], "signal-handler") == 0) return signal_handler();
