@@ -188,6 +188,7 @@ finding read_finding(const json& record) {
     }
     read(e, p, "waits_for", s.waits_for);
     read(e, p, "waiting_at", s.waiting_at);
+    read(e, p, "vanished_at_fork", s.vanished_at_fork);
     f.states.push_back(std::move(s));
   });
   return f;

@@ -67,7 +67,8 @@ std::string render_json(const finding& f) {
                           {"holds", s.holds},
                           {"waits_for_lock", s.waits_for_lock ? json(*s.waits_for_lock) : json(nullptr)},
                           {"waits_for", s.waits_for},
-                          {"waiting_at", to_json(s.waiting_at)}});
+                          {"waiting_at", to_json(s.waiting_at)},
+                          {"vanished_at_fork", s.vanished_at_fork}});
   }
   json record{{"schema_version", kReportSchemaVersion},
               {"kind", std::string(to_string(f.kind))},

@@ -21,6 +21,19 @@ const frame* first_user_frame(const site& where) {
   return where.frames.empty() ? nullptr : &where.frames.front();
 }
 
+// The frame a site with a function but no file stands for (the runtime's
+// site points at one of its frames): the first frame of that function with no
+// file, a user frame preferred; null when none is.
+const frame* frame_of_function(const site& where, std::string_view function) {
+  const frame* internal = nullptr;
+  for (const auto& f : where.frames) {
+    if (!f.file.empty() || f.function != function) continue;
+    if (!f.internal) return &f;
+    if (internal == nullptr) internal = &f;
+  }
+  return internal;
+}
+
 // "transfer" -> "transfer()"; a demangled signature keeps its parameters.
 std::string function_display(std::string_view function) {
   if (function.find('(') != std::string_view::npos) return std::string(function);
@@ -38,25 +51,31 @@ std::string site_display(const site& where) {
   std::string_view function = where.function;
   std::string_view file = where.file;
   int line = where.line;
-  const frame* user = nullptr;
+  const frame* located = nullptr;
   if (file.empty() && function.empty()) {
-    user = first_user_frame(where);
-    if (user == nullptr) return "<unknown>";
-    function = user->function;
-    file = user->file;
-    line = user->line;
+    located = first_user_frame(where);
+    if (located == nullptr) return "<unknown>";
+    function = located->function;
+    file = located->file;
+    line = located->line;
+  } else if (file.empty()) {
+    located = frame_of_function(where, function);
   }
   if (!file.empty() && !function.empty()) {
     return fmt::format("{} in {}", location_display(file, line), function_display(function));
   }
   if (!file.empty()) return location_display(file, line);
-  if (!function.empty()) return fmt::format("in {}", function_display(function));
-  // Unsymbolized: module+offset is what a user can feed to addr2line.
-  if (user != nullptr && !user->module.empty()) {
-    return fmt::format("{}+{:#x}", base_name(user->module), user->offset);
+  // No source file (no debug information): the module and offset, which
+  // addr2line turns into a line, then the function the symbol table names.
+  std::string place;
+  if (located != nullptr && !located->module.empty()) {
+    place = fmt::format("{}+{:#x}", base_name(located->module), located->offset);
+  } else if (located != nullptr && located->pc != 0) {
+    place = fmt::format("pc {:#x}", located->pc);
   }
-  if (user != nullptr && user->pc != 0) return fmt::format("pc {:#x}", user->pc);
-  return "<unknown>";
+  if (function.empty()) return place.empty() ? "<unknown>" : place;
+  if (place.empty()) return function_display(function);
+  return fmt::format("{} in {}", place, function_display(function));
 }
 
 namespace {

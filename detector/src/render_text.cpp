@@ -148,7 +148,18 @@ struct writer {
         holds += lock(state.holds[i]);
         if (const site* where = acquisition_of(state.thread, state.holds[i])) {
           holds += fmt::format(" (acquired at {})", site_display(*where));
+        } else if (state.vanished_at_fork && i == 0 && !state.waiting_at.empty()) {
+          holds += fmt::format(" (acquired at {})", site_display(state.waiting_at));
         }
+      }
+      if (state.vanished_at_fork) {
+        // Gone with fork(): it waits for nothing and will never release what it holds.
+        line("  {}:", colors.strong(fmt::format(
+                          "Thread {} of the parent process {} and does not exist in this "
+                          "child (fork)",
+                          thread(state.thread), holds.empty() ? "holds no lock" : "holds " + holds)));
+        frames(state.waiting_at, "    ");
+        continue;
       }
       std::string waits;
       if (state.waits_for_lock) {

@@ -59,8 +59,8 @@ bool equal(const finding& a, const finding& b) {
                             equal(x.acquired, y.acquired) && equal(x.from_acquired, y.from_acquired);
                    }) &&
          equal_all(a.states, b.states, [](const thread_state& x, const thread_state& y) {
-           return std::tie(x.thread, x.holds, x.waits_for_lock, x.waits_for) ==
-                      std::tie(y.thread, y.holds, y.waits_for_lock, y.waits_for) &&
+           return std::tie(x.thread, x.holds, x.waits_for_lock, x.waits_for, x.vanished_at_fork) ==
+                      std::tie(y.thread, y.holds, y.waits_for_lock, y.waits_for, y.vanished_at_fork) &&
                   equal(x.waiting_at, y.waiting_at);
          });
 }
@@ -110,6 +110,20 @@ TEST(FindingJson, LockVariableRoundTripsAndMayBeAbsent) {
       "mutex\"}]}");
   ASSERT_TRUE(parsed) << parsed.error;
   EXPECT_EQ(parsed.value->locks.at(0).variable, "");
+}
+
+// A thread of the parent process that a forked child's deadlock names (added
+// in schema version 1 without a bump: a record without it reads as false).
+TEST(FindingJson, VanishedAtForkRoundTripsAndMayBeAbsent) {
+  finding f = samples::ab_ba_deadlock();
+  f.states[1].vanished_at_fork = true;
+  expect_round_trip(f);
+  EXPECT_NE(render_json(f).find("\"vanished_at_fork\":true"), std::string::npos);
+  EXPECT_NE(render_json(samples::ab_ba_deadlock()).find("\"vanished_at_fork\":false"), std::string::npos);
+  auto parsed = parse_finding_json(
+      "{\"schema_version\":1,\"kind\":\"deadlock\",\"states\":[{\"thread\":1,\"holds\":[3]}]}");
+  ASSERT_TRUE(parsed) << parsed.error;
+  EXPECT_FALSE(parsed.value->states.at(0).vanished_at_fork);
 }
 
 TEST(FindingJson, ToleratesWhitespaceUnknownFieldsAndAbsentOptionalFields) {

@@ -254,6 +254,148 @@ TEST(RenderNames, SiteFallsBackToFramesThenModuleOffset) {
   EXPECT_EQ(site_display(s), "c.cpp:9 in ns::f(int)");
 }
 
+// A frame with no source file (a library built without debug info, an
+// interpreter's shared object) is placed by its module and offset, which
+// addr2line turns into a line; its function, when the symbol table knows it,
+// follows as it does after file:line.
+frame unsymbolized_frame(std::string function, std::uint64_t offset) {
+  return frame{0x7f1200000000 + offset,
+               "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0",
+               offset,
+               std::move(function),
+               "",
+               0,
+               false};
+}
+
+site unsymbolized_site(std::string function, std::uint64_t offset) {
+  site s;
+  s.function = function;
+  s.frames.push_back(frame{0x7f0000002000, "/usr/lib/x86_64-linux-gnu/libc.so.6", 0x2000,
+                           "pthread_mutex_lock", "", 0, true});
+  s.frames.push_back(unsymbolized_frame(std::move(function), offset));
+  s.frames.push_back(unsymbolized_frame("", 0x99));
+  return s;
+}
+
+TEST(RenderNames, SiteWithoutFileGivesModuleOffsetAndFunction) {
+  site s = unsymbolized_site("PyThread_acquire_lock_timed", 0x1a2b3c);
+  EXPECT_EQ(site_display(s), "libpython3.11.so.1.0+0x1a2b3c in PyThread_acquire_lock_timed()");
+  // The frame that gives the module is the site's own, not merely the first user frame.
+  s.frames.insert(s.frames.begin() + 1, unsymbolized_frame("PyEval_EvalFrameDefault", 0x400));
+  EXPECT_EQ(site_display(s), "libpython3.11.so.1.0+0x1a2b3c in PyThread_acquire_lock_timed()");
+  // Code with no module (JIT output): its address.
+  site jitted;
+  jitted.function = "jitted_body";
+  jitted.frames.push_back(frame{0x7f00deadbe00, "", 0, "jitted_body", "", 0, false});
+  EXPECT_EQ(site_display(jitted), "pc 0x7f00deadbe00 in jitted_body()");
+  // Only a function: no dangling "in" after a caller's "at".
+  site bare;
+  bare.function = "PyThread_acquire_lock_timed";
+  EXPECT_EQ(site_display(bare), "PyThread_acquire_lock_timed()");
+}
+
+// Every place a text report names a site (acquired at, waits at, created at,
+// first locked at, SUMMARY) and every frame line: module+offset where there
+// is no file, never an empty "at " or a ":0".
+TEST(RenderText, FramesWithoutFileShowModuleAndOffsetEverywhere) {
+  finding f;
+  f.kind = finding_kind::lock_order_inversion;
+  thread_ref t1{1, "", unsymbolized_site("PyThread_start_new_thread", 0x2000)};
+  thread_ref t2{2, "", unsymbolized_site("PyThread_start_new_thread", 0x2000)};
+  f.threads = {t1, t2};
+  lock_ref a;
+  a.id = 1;
+  a.type = "pthread_mutex_t";
+  a.created = unsymbolized_site("PyThread_allocate_lock", 0x3000);
+  lock_ref b = a;
+  b.id = 2;
+  f.locks = {a, b};
+  cycle_edge first{1,
+                   2,
+                   1,
+                   false,
+                   false,
+                   unsymbolized_site("PyThread_acquire_lock_timed", 0x1a2b3c),
+                   unsymbolized_site("lock_PyThread_acquire_lock", 0x5000)};
+  cycle_edge second{2,
+                    1,
+                    2,
+                    false,
+                    false,
+                    unsymbolized_site("PyThread_acquire_lock_timed", 0x1a2b3c),
+                    unsymbolized_site("lock_PyThread_acquire_lock", 0x5000)};
+  f.cycle = {first, second};
+  const std::string text = render_text(f);
+  EXPECT_NE(text.find("Thread T1 acquired mutex M2 at libpython3.11.so.1.0+0x1a2b3c in "
+                      "PyThread_acquire_lock_timed() while holding mutex M1 (acquired at "
+                      "libpython3.11.so.1.0+0x5000 in lock_PyThread_acquire_lock())"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("#0 PyThread_acquire_lock_timed() "
+                      "(/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0+0x1a2b3c)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("#1 <unknown> (/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0+0x99)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("T1: created at libpython3.11.so.1.0+0x2000 in PyThread_start_new_thread()"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("first locked at libpython3.11.so.1.0+0x3000 in PyThread_allocate_lock()"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("SUMMARY: concheck: lock-order-inversion libpython3.11.so.1.0+0x1a2b3c in "
+                      "PyThread_acquire_lock_timed()"),
+            std::string::npos)
+      << text;
+  for (const char* broken : {"at in ", " :0", "at :", "at \n", "(acquired at )"}) {
+    EXPECT_EQ(text.find(broken), std::string::npos) << broken << "\n" << text;
+  }
+
+  finding deadlock;
+  deadlock.kind = finding_kind::deadlock;
+  deadlock.threads = {t1};
+  deadlock.locks = {a};
+  deadlock.states = {{1, {}, 1, "", unsymbolized_site("PyThread_acquire_lock_timed", 0x1a2b3c)}};
+  const std::string blocked = render_text(deadlock);
+  EXPECT_NE(blocked.find("Thread T1 holds no lock and waits for mutex M1 at libpython3.11.so.1.0+0x1a2b3c in "
+                         "PyThread_acquire_lock_timed():"),
+            std::string::npos)
+      << blocked;
+}
+
+// A forked child blocks on a lock that a thread of the parent held at fork():
+// that thread does not exist in the child, and the report says so instead of
+// showing it as a thread that merely "is not waiting".
+finding vanished_holder_deadlock() {
+  finding f;
+  f.kind = finding_kind::deadlock;
+  f.threads = {{0, "main", {}}, {1, "holder", samples::creation_site("main", "/src/fork.cpp", 10)}};
+  f.locks = {samples::make_lock(5, "", "std::mutex", 0x4050a0,
+                                samples::user_site("hold", "/src/fork.cpp", 20), "g_state", "symbol")};
+  thread_state child{0, {}, 5, "", samples::user_site("child_work", "/src/fork.cpp", 40)};
+  thread_state holder{1, {5}, std::nullopt, "", samples::user_site("hold", "/src/fork.cpp", 20)};
+  holder.vanished_at_fork = true;
+  f.states = {child, holder};
+  f.sites = {child.waiting_at, holder.waiting_at};
+  return f;
+}
+
+TEST(RenderText, HolderThatVanishedAtForkIsNamedAsSuch) {
+  const std::string text = render_text(vanished_holder_deadlock());
+  EXPECT_NE(
+      text.find("Thread 'main' (T0) holds no lock and waits for 'g_state' at fork.cpp:40 in child_work()"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("Thread 'holder' (T1) of the parent process holds 'g_state' (acquired at fork.cpp:20 in "
+                "hold()) and does not exist in this child (fork):\n"),
+      std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("is not waiting"), std::string::npos) << text;
+}
+
 TEST(RenderJson, OneLineWithTheDocumentedTopLevelFields) {
   std::string line = render_json(samples::bank_inversion());
   EXPECT_EQ(line.find('\n'), std::string::npos);

@@ -104,7 +104,10 @@ struct thread_state {
   std::vector<std::uint64_t> holds;  // lock ids
   std::optional<std::uint64_t> waits_for_lock;
   std::string waits_for;  // free text when not a lock: "join T3", "cv 'not_empty'"
-  site waiting_at;
+  site waiting_at;        // where it is blocked; for a vanished_at_fork thread, where it acquired holds[0]
+  // A thread of the parent process, gone in this forked child, whose locks
+  // stay held forever (it waits for nothing).
+  bool vanished_at_fork = false;
 };
 
 struct finding {

@@ -100,7 +100,10 @@ std::string lock_mode_display(const finding& finding, std::uint64_t lock_id, boo
 std::string lock_type_display(const lock_ref& lock);
 std::string lock_site_label(const lock_ref& lock);
 std::string thread_display_name(const finding& finding, std::uint64_t thread_id);
-// "file.cpp:40 in transfer()" with the file's directory stripped; "<unknown>" if empty.
+// "file.cpp:40 in transfer()" with the file's directory stripped. With no
+// file (no debug information) the frame's module and offset stand in for it:
+// "libpython3.11.so.1.0+0x1a2b3c in PyThread_acquire_lock_timed()" ("pc 0x…"
+// for code in no module). "<unknown>" if empty.
 std::string site_display(const site& site);
 
 // The per-kind default one-line hint (used when finding.hint is empty).
