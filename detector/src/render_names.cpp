@@ -78,6 +78,12 @@ std::string site_display(const site& where) {
   return fmt::format("{} in {}", place, function_display(function));
 }
 
+std::string site_path_display(const site& where) {
+  if (where.file.empty()) return site_display(where);
+  if (where.line <= 0) return where.file;
+  return fmt::format("{}:{}", where.file, where.line);
+}
+
 namespace {
 
 bool is_concheck_primitive(const lock_ref& lock) {

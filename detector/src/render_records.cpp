@@ -15,17 +15,17 @@ std::string render_text(const dumped_thread& t) {
   std::string out = fmt::format("T{}", t.thread.id);
   if (!t.thread.name.empty()) out += fmt::format(" '{}'", printable(t.thread.name));
   if (!t.thread.created.empty()) {
-    out += fmt::format(" created at {}:{}", printable(t.thread.created.file), t.thread.created.line);
+    out += fmt::format(" created at {}", printable(site_path_display(t.thread.created)));
   }
   out += "\n";
   if (!t.consistent) return out + "  (state changing)\n";
   for (const dumped_hold& h : t.holds) {
-    out += fmt::format("  holds {}{} acquired at {}:{}\n", printable(lock_display_name(h.lock)),
-                       h.shared ? " (shared)" : "", printable(h.acquired.file), h.acquired.line);
+    out += fmt::format("  holds {}{} acquired at {}\n", printable(lock_display_name(h.lock)),
+                       h.shared ? " (shared)" : "", printable(site_path_display(h.acquired)));
   }
   if (t.wait) {
-    out += fmt::format("  waits for {}{} at {}:{}\n", printable(t.wait->description),
-                       t.wait->timed ? " (with timeout)" : "", printable(t.wait->at.file), t.wait->at.line);
+    out += fmt::format("  waits for {}{} at {}\n", printable(t.wait->description),
+                       t.wait->timed ? " (with timeout)" : "", printable(site_path_display(t.wait->at)));
   } else {
     out += "  running\n";
   }

@@ -213,9 +213,9 @@ void warn_outside_waker(const std::vector<thread_snapshot>& snaps, const std::st
   for (const auto& s : snaps) {
     const detector::thread_state state = describe_state(s);
     who +=
-        fmt::format("{}T{} waits for {} at {}:{}", who.empty() ? "" : "; ", s.wait.thread,
+        fmt::format("{}T{} waits for {} at {}", who.empty() ? "" : "; ", s.wait.thread,
                     state.waits_for_lock ? fmt::format("lock M{}", *state.waits_for_lock) : state.waits_for,
-                    state.waiting_at.file, state.waiting_at.line);
+                    detector::site_path_display(state.waiting_at));
   }
   emit_notice(
       "warning",

@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "concheck/detector/render.hpp"
+#include "fork_holders.hpp"
 #include "options.hpp"
 #include "registry_dump.hpp"
 #include "report_sink.hpp"
@@ -135,6 +136,7 @@ void report_unlock_not_owned(thread_record* self, lock_handle lock, std::uintptr
   detector::site here = make_site(capture_stack(1));
   if (here.empty()) here = site_from_pc(pc);
   g_state_reported_broken.add(lock->id);
+  forget_vanished_hold(lock->id);  // whoever held it at fork(), it is released now
   finding.message = fmt::format("{} unlocks {}, which it does not hold",
                                 thread_label(finding, self->state.id()), lock_name(finding, lock->id));
   finding.hint =

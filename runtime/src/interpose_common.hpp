@@ -20,6 +20,7 @@
 
 #include <cerrno>
 
+#include "fork_holders.hpp"
 #include "real_functions.hpp"
 #include "runtime_core.hpp"
 
@@ -61,7 +62,10 @@ int acquire_blocking(thread_record* self, lock_handle lock, const detector::lock
     begin_wait(self, detector::wait_kind::lock, lock->id, event.mode == detector::lock_mode::shared, false,
                event.pc, false);
     ensure_watchdog();
-    check_wait_cycle(self, owner_tid());
+    const int owner = owner_tid();
+    // In a forked child, a lock whose holder did not survive fork() is never released.
+    check_vanished_holder(self, lock->id, owner);
+    check_wait_cycle(self, owner);
     bool stack_taken = false;
     for (;;) {
       const timespec deadline = slice_deadline(CLOCK_MONOTONIC);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 
+#include "fork_holders.hpp"
 #include "lock_names.hpp"
 #include "registry_dump.hpp"
 #include "runtime_core.hpp"
@@ -323,6 +324,10 @@ void registry_after_fork_child() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
       continue;
     }
     if (r->alive.load(std::memory_order_relaxed)) {
+      // Gone with fork(): what it held stays locked here, and reports that
+      // name it still need its name and creation site.
+      remember_vanished_holds(*r);
+      remember_ended(*r);
       r->alive.store(false, std::memory_order_relaxed);
       r->next_free = g_free;
       g_free = r;

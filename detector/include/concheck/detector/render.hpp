@@ -105,6 +105,10 @@ std::string thread_display_name(const finding& finding, std::uint64_t thread_id)
 // "libpython3.11.so.1.0+0x1a2b3c in PyThread_acquire_lock_timed()" ("pc 0x…"
 // for code in no module). "<unknown>" if empty.
 std::string site_display(const site& site);
+// How thread dumps and notices place a site: "file:line" with the file as the
+// debug information gives it; with no file, site_display()'s module+offset
+// form ("libfoo.so+0x1234 in f()"), never an empty ":0".
+std::string site_path_display(const site& site);
 
 // The per-kind default one-line hint (used when finding.hint is empty).
 std::string_view default_hint(finding_kind kind) noexcept;
