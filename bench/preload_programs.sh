@@ -98,7 +98,7 @@ fi
 
 # name|program that must be installed|command (reads $input, writes stdout)
 table=(
-  "xz|xz|xz -T2 -c -3 <'$input'"
+  "xz|xz|xz -T2 --block-size=1MiB -c -3 <'$input'"
   "zstd|zstd|zstd -T2 -3 -q -c <'$input'"
   "sort|sort|sort --parallel=2 -S 32M <'$input'"
   "gzip|gzip|gzip -c -6 <'$input'"
@@ -107,6 +107,14 @@ table=(
 )
 
 wanted=("$@")
+for w in "${wanted[@]}"; do
+  known=0
+  for row in "${table[@]}"; do [[ "${row%%|*}" == "$w" ]] && known=1; done
+  if [[ $known -eq 0 ]]; then
+    echo "$0: no program named '$w' (known: xz zstd sort gzip pigz python3)" >&2
+    exit 2
+  fi
+done
 selected() {
   [[ ${#wanted[@]} -eq 0 ]] && return 0
   local w
@@ -119,11 +127,13 @@ median() {
 }
 
 # Runs `command` once; sets run_seconds and run_status, stdout/stderr in files.
+# `environment` is set for the program alone (bash runs the last command of
+# -c in place), not for timeout or the shell in front of it.
 run_once() {
   local environment=$1 command=$2 out=$3 err=$4
   local start end
   start=$EPOCHREALTIME
-  env $environment timeout "$timeout_s" bash -c "$command" >"$out" 2>"$err"
+  timeout "$timeout_s" bash -c "$environment $command" >"$out" 2>"$err"
   run_status=$?
   end=$EPOCHREALTIME
   run_seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
@@ -153,7 +163,7 @@ for row in "${table[@]}"; do
     elif ! cmp -s "$work/$name.plain.out" "$reference"; then
       problems+=("plain output differs between runs")
     fi
-    run_once "LD_PRELOAD=$preload" "$command" "$work/$name.concheck.out" "$work/$name.concheck.err"
+    run_once "LD_PRELOAD='$preload'" "$command" "$work/$name.concheck.out" "$work/$name.concheck.err"
     concheck_times+=("$run_seconds")
     if [[ $run_status -eq 124 ]]; then
       problems+=("concheck run timed out")
