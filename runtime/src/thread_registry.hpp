@@ -160,7 +160,8 @@ void note_wait_stack(thread_record* self) noexcept;
 void end_wait(thread_record* self) noexcept;
 
 internal_lock& registry_lock() noexcept;
-// fork(): the child keeps only the calling thread.
+// fork(): the child keeps only the calling thread; what the others held is
+// recorded first (fork_holders.hpp), and they stay known to reports as ended.
 void registry_after_fork_child() noexcept;
 // Called once at load time (pthread key for thread exit, main thread adoption).
 void registry_init() noexcept;
