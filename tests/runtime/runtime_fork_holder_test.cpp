@@ -20,8 +20,16 @@ struct fork_variant {
 };
 
 std::vector<fork_variant> fork_variants() {
-  return {{"preload", std::string("LD_PRELOAD=") + CONCHECK_PRELOAD_LIBRARY, CONCHECK_FORK_HOLDER_PLAIN},
-          {"static", "", CONCHECK_FORK_HOLDER_STATIC}};
+  std::vector<fork_variant> out{
+      {"preload", std::string("LD_PRELOAD=") + CONCHECK_PRELOAD_LIBRARY, CONCHECK_FORK_HOLDER_PLAIN}};
+#if !defined(__SANITIZE_ADDRESS__)
+  // Under ASan the static archive does not interpose pthread_mutex_lock in a
+  // program that calls no other function of its interpose_mutex.o: libasan,
+  // linked first, defines the symbol that --undefined names, so the member
+  // is never pulled (the scenario program pulls it through pthread_mutex_init).
+  out.push_back({"static", "", CONCHECK_FORK_HOLDER_STATIC});
+#endif
+  return out;
 }
 
 TEST(fork_holder, ChildDeadlockNamesTheHolderThatVanishedAtFork) {

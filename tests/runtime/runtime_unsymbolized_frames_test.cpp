@@ -22,8 +22,16 @@ struct nodebug_variant {
 };
 
 std::vector<nodebug_variant> nodebug_variants() {
-  return {{"preload", std::string("LD_PRELOAD=") + CONCHECK_PRELOAD_LIBRARY, CONCHECK_NODEBUG_PLAIN},
-          {"static", "", CONCHECK_NODEBUG_STATIC}};
+  std::vector<nodebug_variant> out{
+      {"preload", std::string("LD_PRELOAD=") + CONCHECK_PRELOAD_LIBRARY, CONCHECK_NODEBUG_PLAIN}};
+#if !defined(__SANITIZE_ADDRESS__)
+  // Under ASan the static archive does not interpose pthread_mutex_lock in a
+  // program that calls no other function of its interpose_mutex.o: libasan,
+  // linked first, defines the symbol that --undefined names, so the member
+  // is never pulled (the scenario program pulls it through pthread_mutex_init).
+  out.push_back({"static", "", CONCHECK_NODEBUG_STATIC});
+#endif
+  return out;
 }
 
 bool contains(const std::string& text, const std::string& pattern) {
