@@ -39,6 +39,29 @@ dumped_thread sample_dumped_thread() {
   return t;
 }
 
+// Sites in code without debug information: module+offset and function,
+// never "created at :0".
+TEST(LogRecords, DumpedThreadWithoutFilesShowsModuleAndOffset) {
+  auto no_file = [](std::string function, std::uint64_t offset) {
+    site s;
+    s.function = function;
+    s.frames.push_back(
+        frame{0x7f0000000000 + offset, "/usr/lib/libpython3.11.so.1.0", offset, function, "", 0, false});
+    return s;
+  };
+  dumped_thread t;
+  t.thread = thread_ref{2, "", no_file("PyThread_start_new_thread", 0x2000)};
+  lock_ref lock;
+  lock.id = 4;
+  lock.name = "gil";
+  t.holds.push_back({lock, false, no_file("take_gil", 0x3000)});
+  t.wait = dumped_wait{"lock", 5, "'queue'", false, no_file("PyThread_acquire_lock_timed", 0x1a2b3c)};
+  EXPECT_EQ(render_text(t),
+            "T2 created at libpython3.11.so.1.0+0x2000 in PyThread_start_new_thread()\n"
+            "  holds 'gil' acquired at libpython3.11.so.1.0+0x3000 in take_gil()\n"
+            "  waits for 'queue' at libpython3.11.so.1.0+0x1a2b3c in PyThread_acquire_lock_timed()\n");
+}
+
 TEST(LogRecords, NoticeRoundTrips) {
   const notice n{"warning", "every thread has been blocked for 2 s", 77};
   auto parsed = parse_log_record(render_json(n));
