@@ -72,19 +72,28 @@ TEST_F(lifetime_test, LockAfterRwlockDestroyIsReported) {
   EXPECT_TRUE(found(finding_kind::unlock_not_owned).empty());
 }
 
+// A pthread mutex that was initialized, used and then freed with its block
+// (a C struct released without pthread_mutex_destroy). Returns the block's
+// former address; the compiler is kept from reasoning about the freed memory.
+padded_mutex* used_then_freed() {
+  auto* block = static_cast<padded_mutex*>(std::malloc(sizeof(padded_mutex)));
+  if (block == nullptr) std::abort();
+  pthread_mutex_init(&block->lock, nullptr);
+  pthread_mutex_lock(&block->lock);
+  pthread_mutex_unlock(&block->lock);
+  padded_mutex* former = block;
+  asm volatile("" : "+r"(former));  // the compiler must not tie it to the freed block
+  std::free(block);
+  return former;
+}
+
 TEST_F(lifetime_test, LockAfterFreeIsReported) {
 #if defined(__SANITIZE_ADDRESS__)
   GTEST_SKIP() << "ASan owns free(); concheck's replacement is left out of sanitizer builds";
 #endif
-  auto* block = static_cast<padded_mutex*>(std::malloc(sizeof(padded_mutex)));
-  ASSERT_NE(block, nullptr);
-  pthread_mutex_init(&block->lock, nullptr);
-  pthread_mutex_lock(&block->lock);
-  pthread_mutex_unlock(&block->lock);
-  std::free(block);
+  padded_mutex* block = used_then_freed();
   EXPECT_TRUE(found_any().empty());
   pthread_mutex_t* dangling = &block->lock;
-  asm volatile("" : "+r"(dangling));  // the compiler must not reason about the freed block
   if (pthread_mutex_trylock(dangling) == 0) pthread_mutex_unlock(dangling);
   auto uses = found(finding_kind::use_after_destroy);
   ASSERT_GE(uses.size(), 1u);
@@ -99,14 +108,8 @@ TEST_F(lifetime_test, FreedMutexIsNotHandedToGlibc) {
 #if defined(__SANITIZE_ADDRESS__)
   GTEST_SKIP() << "ASan owns free(); concheck's replacement is left out of sanitizer builds";
 #endif
-  auto* block = static_cast<padded_mutex*>(std::malloc(sizeof(padded_mutex)));
-  ASSERT_NE(block, nullptr);
-  pthread_mutex_init(&block->lock, nullptr);
-  pthread_mutex_lock(&block->lock);
-  pthread_mutex_unlock(&block->lock);
-  std::free(block);
+  padded_mutex* block = used_then_freed();
   pthread_mutex_t* dangling = &block->lock;
-  asm volatile("" : "+r"(dangling));
   dangling->__data.__lock = 1;                         // a reuse's bytes
   ASSERT_EQ(pthread_mutex_trylock(dangling), EINVAL);  // else the lock below would hang
   EXPECT_EQ(pthread_mutex_lock(dangling), EINVAL);
@@ -122,12 +125,7 @@ TEST_F(lifetime_test, FreedLockBlockIsNotReusedAtOnce) {
 #if defined(__SANITIZE_ADDRESS__)
   GTEST_SKIP() << "ASan owns free(); concheck's replacement is left out of sanitizer builds";
 #endif
-  auto* block = static_cast<padded_mutex*>(std::malloc(sizeof(padded_mutex)));
-  ASSERT_NE(block, nullptr);
-  pthread_mutex_init(&block->lock, nullptr);
-  pthread_mutex_lock(&block->lock);
-  pthread_mutex_unlock(&block->lock);
-  std::free(block);
+  padded_mutex* block = used_then_freed();
   void* again = std::malloc(sizeof(padded_mutex));
   EXPECT_NE(again, static_cast<void*>(block));
   std::memset(again, 0xab, sizeof(padded_mutex));
