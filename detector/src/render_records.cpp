@@ -8,7 +8,17 @@
 namespace concheck::detector {
 
 std::string render_text(const notice& n) {
-  return fmt::format("concheck: {}: {}\n", printable(n.level), printable(n.message));
+  // A message of several lines (the option table of help=1) keeps its lines;
+  // every other control byte is escaped.
+  std::string message;
+  std::string_view rest = n.message;
+  while (!rest.empty() && rest.back() == '\n') rest.remove_suffix(1);
+  for (std::size_t end = rest.find('\n'); end != std::string_view::npos; end = rest.find('\n')) {
+    message += printable(rest.substr(0, end)) + "\n";
+    rest.remove_prefix(end + 1);
+  }
+  message += printable(rest);
+  return fmt::format("concheck: {}: {}\n", printable(n.level), message);
 }
 
 std::string render_text(const dumped_thread& t) {

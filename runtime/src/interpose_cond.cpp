@@ -150,10 +150,9 @@ int pthread_cond_destroy(pthread_cond_t* cv) {
   // destroying thread is blocked on the condition variable too, and if
   // nothing wakes the waiters the watchdog reports the deadlock.
   begin_wait(self, det::wait_kind::condition, cv_key, false, false, caller_pc(__builtin_return_address(0)));
+  const wait_end_guard waiting(self);
   ensure_watchdog();
-  const int result = real.cond_destroy(cv);
-  end_wait(self);
-  return result;
+  return real.cond_destroy(cv);
 }
 
 }  // extern "C"

@@ -17,10 +17,9 @@ int registered_wait(det::wait_kind kind, const void* object, bool timed, std::ui
   if (self == nullptr) return wait();
   inside_scope inside;
   begin_wait(self, kind, reinterpret_cast<std::uint64_t>(object), false, timed, pc);
+  const wait_end_guard waiting(self);  // sem_wait is a cancellation point
   if (!timed) ensure_watchdog();
-  const int result = wait();
-  end_wait(self);
-  return result;
+  return wait();
 }
 
 }  // namespace

@@ -56,17 +56,19 @@ int join_instrumented(pthread_t thread, void** result, std::uintptr_t pc, Forwar
     if (rc == 0) forget_exiting_thread(thread);
     if (rc != ETIMEDOUT) return rc;
   }
-  begin_wait(self, det::wait_kind::join, target_id, false, false, pc);
-  ensure_watchdog();
-  check_wait_cycle(self);
   int rc;
-  for (;;) {
-    const timespec deadline = slice_deadline(CLOCK_MONOTONIC);
-    rc = real.clockjoin_np(thread, result, CLOCK_MONOTONIC, &deadline);
-    if (rc != ETIMEDOUT) break;
+  {
+    begin_wait(self, det::wait_kind::join, target_id, false, false, pc);
+    const wait_end_guard waiting(self);  // a join is a cancellation point
+    ensure_watchdog();
     check_wait_cycle(self);
+    for (;;) {
+      const timespec deadline = slice_deadline(CLOCK_MONOTONIC);
+      rc = real.clockjoin_np(thread, result, CLOCK_MONOTONIC, &deadline);
+      if (rc != ETIMEDOUT) break;
+      check_wait_cycle(self);
+    }
   }
-  end_wait(self);
   if (rc == 0) forget_exiting_thread(thread);
   return rc;
 }
@@ -80,8 +82,11 @@ int bounded_join(pthread_t thread, std::uintptr_t pc, bool waits, Forward forwar
   inside_scope inside;
   thread_record* target = waits ? find_thread(thread) : nullptr;
   if (target != nullptr) begin_wait(self, det::wait_kind::join, target->state.id(), false, true, pc, false);
-  const int rc = forward();
-  if (target != nullptr) end_wait(self);
+  int rc;
+  {
+    const wait_end_guard waiting(target != nullptr ? self : nullptr);
+    rc = forward();
+  }
   if (rc == 0) forget_exiting_thread(thread);
   return rc;
 }

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "concheck/detector/render.hpp"
 #include "report_sink.hpp"
 #include "site_frames.hpp"
 
@@ -288,8 +289,24 @@ void write_stderr(std::string_view text) noexcept {
   }
 }
 
-[[noreturn]] void die_at_start(std::string_view message) noexcept {
-  write_stderr(fmt::format("concheck: CONCHECK_OPTIONS: {}\n", message));
+// What the runtime says at start (help=1, a bad option): plain text, or with
+// format=json a notice record, so that a JSON log on stderr stays JSON Lines
+// (docs/report-format.md).
+void say_at_start(report_format format, std::string_view level, std::string_view text) noexcept {
+  if (format == report_format::json) {
+    write_stderr(detector::render_json_notice("notice", level, text, static_cast<int>(::getpid())) + "\n");
+  } else {
+    write_stderr(text);
+  }
+}
+
+[[noreturn]] void die_at_start(report_format format, std::string_view message) noexcept {
+  // A notice record names concheck already ("concheck: error: ..." in text).
+  if (format == report_format::json) {
+    say_at_start(format, "error", fmt::format("CONCHECK_OPTIONS: {}", message));
+  } else {
+    say_at_start(format, "error", fmt::format("concheck: CONCHECK_OPTIONS: {}\n", message));
+  }
   ::_exit(2);
 }
 
@@ -323,12 +340,12 @@ void parse_process_options() noexcept {
   const char* text = std::getenv("CONCHECK_OPTIONS");
   if (text != nullptr) {
     std::string error = parse_options(text, *parsed);
-    if (!error.empty()) die_at_start(error);
+    if (!error.empty()) die_at_start(parsed->format, error);
   }
-  if (parsed->help && first_runtime_copy()) write_stderr(options_help(false));
+  if (parsed->help && first_runtime_copy()) say_at_start(parsed->format, "note", options_help(false));
   if (!parsed->suppressions.empty()) {
     std::string error = load_suppressions_file(parsed->suppressions);
-    if (!error.empty()) die_at_start(error);
+    if (!error.empty()) die_at_start(parsed->format, error);
   }
 }
 
@@ -337,6 +354,12 @@ void parse_process_options() noexcept {
 std::string parse_options(const char* text, options& out) {
   if (text == nullptr) return {};
   std::string_view rest(text);
+  std::string first_error;
+  // Every item is parsed even after an error, so that `format` is known when
+  // the error is written (the first error is the one returned).
+  const auto failed = [&first_error](std::string error) {
+    if (first_error.empty()) first_error = std::move(error);
+  };
   while (!rest.empty()) {
     if (is_separator(rest.front())) {
       rest.remove_prefix(1);
@@ -347,17 +370,26 @@ std::string parse_options(const char* text, options& out) {
     const std::string_view item = rest.substr(0, end);
     rest.remove_prefix(end);
     const std::size_t eq = item.find('=');
-    if (eq == std::string_view::npos) return fmt::format("expected key=value, got '{}'", item);
+    if (eq == std::string_view::npos) {
+      failed(fmt::format("expected key=value, got '{}'", item));
+      continue;
+    }
     const std::string_view key = item.substr(0, eq);
     const std::string_view value = item.substr(eq + 1);
-    if (key.empty()) return fmt::format("missing option name before '=' in '{}'", item);
+    if (key.empty()) {
+      failed(fmt::format("missing option name before '=' in '{}'", item));
+      continue;
+    }
     const auto spec = std::find_if(kOptionTable.begin(), kOptionTable.end(),
                                    [key](const option_spec& s) { return s.name == key; });
-    if (spec == kOptionTable.end()) return unknown_option_message(key);
+    if (spec == kOptionTable.end()) {
+      failed(unknown_option_message(key));
+      continue;
+    }
     std::string error = spec->set(spec->name, value, out);
-    if (!error.empty()) return error;
+    if (!error.empty()) failed(std::move(error));
   }
-  return {};
+  return first_error;
 }
 
 std::string options_help(bool markdown) {
@@ -374,7 +406,9 @@ std::string options_help(bool markdown) {
         "```sh\nCONCHECK_OPTIONS=format=json:log_path=/tmp/concheck:halt_on_error=1 ./my_tests\n```\n\n"
         "Booleans are `0`, `1`, `true` or `false`. A later key overrides an earlier one. An unknown key or a "
         "malformed value stops the program at start with a message naming it and exit status 2, e.g.\n"
-        "`concheck: CONCHECK_OPTIONS: unknown option 'exitcod' (did you mean 'exitcode'?)`.\n\n"
+        "`concheck: CONCHECK_OPTIONS: unknown option 'exitcod' (did you mean 'exitcode'?)`.\n"
+        "With `format=json` that message, and the table `help=1` prints, are written to stderr as `notice` "
+        "records (levels `error` and `note`), so a JSON log on stderr stays JSON Lines.\n\n"
         "| option | type | default | description |\n|---|---|---|---|\n";
     for (const option_spec& spec : kOptionTable) {
       const std::string value = spec.get(defaults);

@@ -55,8 +55,9 @@ const options& get_options() noexcept;
 // naming the offending key or value, e.g.
 //   unknown option 'exitcod' (did you mean 'exitcode'?)
 //   option 'exitcode' expects an integer in [0, 255], got 'x'
-// `out` may be partly updated on error. Pure: no I/O (the suppressions file is
-// checked by get_options, not here). Used by get_options() and by tests.
+// Every item is parsed even after an error (so `format` is known when the
+// error is written); the first error is returned and `out` holds the rest. Pure: no I/O (the suppressions
+// file is checked by get_options, not here). Used by get_options() and by tests.
 std::string parse_options(const char* text, options& out);
 
 // The option table rendered as plain text (help=1) or as the Markdown page

@@ -159,6 +159,23 @@ void begin_wait(thread_record* self, detector::wait_kind kind, std::uint64_t tar
 void note_wait_stack(thread_record* self) noexcept;
 void end_wait(thread_record* self) noexcept;
 
+// Ends the wait begun on `self` (if not null) on every way out of a scope,
+// the unwinding of a pthread_cancel in the wait included: a cancelled
+// thread runs its cleanup handlers as a running thread, not still shown
+// waiting (docs/design.md, Hard cases, cancellation).
+class wait_end_guard {
+ public:
+  explicit wait_end_guard(thread_record* self) noexcept : self_(self) {}
+  ~wait_end_guard() {
+    if (self_ != nullptr) end_wait(self_);
+  }
+  wait_end_guard(const wait_end_guard&) = delete;
+  wait_end_guard& operator=(const wait_end_guard&) = delete;
+
+ private:
+  thread_record* self_;
+};
+
 internal_lock& registry_lock() noexcept;
 // fork(): the child keeps only the calling thread; what the others held is
 // recorded first (fork_holders.hpp), and they stay known to reports as ended.

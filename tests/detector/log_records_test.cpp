@@ -71,6 +71,11 @@ TEST(LogRecords, NoticeRoundTrips) {
   EXPECT_EQ(render_text(n), "concheck: warning: every thread has been blocked for 2 s\n");
 }
 
+TEST(LogRecords, NoticeOfSeveralLinesKeepsItsLinesAndEscapesOtherControlBytes) {
+  const notice n{"note", "options:\n  help  bool\x1b[31m\n", 7};
+  EXPECT_EQ(render_text(n), "concheck: note: options:\n  help  bool\\x1b[31m\n");
+}
+
 TEST(LogRecords, DumpedThreadRoundTripsAndRendersLikeTheTextDump) {
   dumped_thread t = sample_dumped_thread();
   const std::string line = render_json(t);

@@ -52,12 +52,13 @@ concheck::test::child_result run(const variant& v, const std::string& scenario, 
 
 // Exit 0, the scenario's last line, and not one line from concheck, with
 // every finding fatal.
-void expect_clean(const programs& p, const std::string& scenario, const std::string& finished) {
+void expect_clean(const programs& p, const std::string& scenario, const std::string& finished,
+                  const std::string& options = "halt_on_error=1") {
   const auto plain = concheck::test::run_child({p.plain, scenario});
   ASSERT_EQ(plain.exit_code, 0) << "the scenario itself fails without concheck\n" << plain.out << plain.err;
   ASSERT_NE(plain.out.find(finished), std::string::npos) << plain.out;
   for (const auto& v : concheck_variants(p)) {
-    const auto result = run(v, scenario, "halt_on_error=1");
+    const auto result = run(v, scenario, options);
     EXPECT_EQ(result.exit_code, 0) << v.name << " " << scenario << "\n" << result.out << result.err;
     EXPECT_NE(result.out.find(finished), std::string::npos) << v.name << "\n" << result.out;
     EXPECT_EQ(result.err.find("concheck"), std::string::npos) << v.name << " " << scenario << "\n"
@@ -103,6 +104,15 @@ TEST(signal_cancel_test, HandlerRelockingTheInterruptedCodesMutexIsASelfDeadlock
 // cancellation; before the fix: a fatal false unlock-not-owned).
 TEST(signal_cancel_test, CancelledConditionWaitWithCleanupHandlerIsClean) {
   expect_clean(kC, "cancel-cleanup", "cancel-cleanup: finished (2 cleanups)");
+}
+
+// pthread_cancel of a thread in sem_wait whose cleanup handler sleeps 400 ms
+// while main joins it: the cancelled thread is running, not still waiting
+// (before the fix: with a 50 ms grace, a false deadlock of main's join and
+// the wait the thread had left).
+TEST(signal_cancel_test, ThreadCancelledInSemaphoreWaitIsNotCountedAsBlocked) {
+  expect_clean(kC, "cancel-sem-wait", "cancel-sem-wait: finished (1 cleanups)",
+               "halt_on_error=1:deadlock_grace_ms=50");
 }
 
 // The same through C++: the unwinding runs ~unique_lock.

@@ -7,7 +7,10 @@
 
 #include <fstream>
 #include <sstream>
+#include <variant>
+#include <vector>
 
+#include "concheck/detector/log_records.hpp"
 #include "run_probe.hpp"
 
 namespace concheck::detail {
@@ -142,9 +145,64 @@ TEST(options, docs_page_matches_table) {
 }
 
 TEST(options_at_start, unknown_key_exits_2_naming_it) {
-  const auto r = concheck_test::run_probe("format=json:exitcod=3");
+  const auto r = concheck_test::run_probe("exitcod=3");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.output, "concheck: CONCHECK_OPTIONS: unknown option 'exitcod' (did you mean 'exitcode'?)\n");
+}
+
+// The lines of `output` that are not the probe's own "probe ran", each
+// parsed as a log record: with format=json every one must be a notice.
+std::vector<detector::notice> notices_of(const std::string& output) {
+  std::vector<detector::notice> notices;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line == "probe ran") continue;
+    const auto record = detector::parse_log_record(line);
+    EXPECT_TRUE(record) << record.error << " in line: " << line;
+    if (!record) continue;
+    const auto* n = std::get_if<detector::notice>(&*record.value);
+    EXPECT_NE(n, nullptr) << "not a notice: " << line;
+    if (n != nullptr) notices.push_back(*n);
+  }
+  return notices;
+}
+
+TEST(options_at_start, json_format_writes_a_bad_option_as_an_error_notice) {
+  // format comes after the bad key: the parser reads on to learn it.
+  const auto r = concheck_test::run_probe("exitcod=3:format=json");
+  EXPECT_EQ(r.exit_code, 2);
+  const auto notices = notices_of(r.output);
+  ASSERT_EQ(notices.size(), 1u) << r.output;
+  EXPECT_EQ(notices[0].level, "error");
+  EXPECT_EQ(notices[0].message, "CONCHECK_OPTIONS: unknown option 'exitcod' (did you mean 'exitcode'?)");
+  EXPECT_GT(notices[0].pid, 0);
+}
+
+TEST(options_at_start, json_format_writes_an_unreadable_suppressions_file_as_an_error_notice) {
+  const auto r = concheck_test::run_probe("format=json:suppressions=/nonexistent/concheck.supp");
+  EXPECT_EQ(r.exit_code, 2);
+  const auto notices = notices_of(r.output);
+  ASSERT_EQ(notices.size(), 1u) << r.output;
+  EXPECT_EQ(notices[0].level, "error");
+  EXPECT_THAT(notices[0].message, HasSubstr("/nonexistent/concheck.supp"));
+}
+
+TEST(options_at_start, json_format_writes_help_as_a_note_notice) {
+  const auto r = concheck_test::run_probe("help=1:format=json");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("probe ran"));
+  const auto notices = notices_of(r.output);
+  ASSERT_EQ(notices.size(), 1u) << r.output;
+  EXPECT_EQ(notices[0].level, "note");
+  EXPECT_EQ(notices[0].message, options_help(false));
+}
+
+TEST(options, every_item_is_parsed_after_an_error_and_the_first_error_is_returned) {
+  options o;
+  EXPECT_EQ(parse_options("bogus=1:format=json:exitcode=x:halt_on_error=1", o),
+            "unknown option 'bogus' (help=1 lists the options)");
+  EXPECT_EQ(o.format, report_format::json);
+  EXPECT_TRUE(o.halt_on_error);
 }
 
 TEST(options_at_start, bad_value_exits_2_naming_it) {

@@ -7,6 +7,7 @@
  * thing left to time is how soon the interval timer has fired often enough,
  * which the test bounds with the child runner's timeout. */
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,16 +175,62 @@ static int cancel_cleanup(void) {
   return 0;
 }
 
+/* ---- cancel-sem-wait: a thread cancelled in sem_wait whose cleanup
+ * handler takes a while (a sleep concheck does not see) while main joins it.
+ * Before the fix the cancelled thread stayed registered in the wait it had
+ * left, main's join made every thread look blocked, and the watchdog ended
+ * the program with a false deadlock. */
+static sem_t g_never_posted;
+static sem_t g_in_wait;
+
+static void slow_cleanup(void* unused) {
+  (void)unused;
+  ++g_cleaned;
+  struct timespec pause = {0, 400 * 1000 * 1000};
+  nanosleep(&pause, NULL);
+}
+
+static void* sem_waiter(void* unused) {
+  (void)unused;
+  pthread_cleanup_push(slow_cleanup, NULL);
+  sem_post(&g_in_wait);
+  for (;;) sem_wait(&g_never_posted);
+  pthread_cleanup_pop(0);
+  return NULL;
+}
+
+static int cancel_sem_wait(void) {
+  sem_init(&g_never_posted, 0, 0);
+  sem_init(&g_in_wait, 0, 0);
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, sem_waiter, NULL) != 0) return 1;
+  sem_wait(&g_in_wait);
+  /* Deferred cancellation acts in the waiter's next sem_wait (or the one it
+   * is in): either way inside the interposed, registered wait. */
+  pthread_cancel(thread);
+  void* result = NULL;
+  pthread_join(thread, &result);
+  if (result != PTHREAD_CANCELED) {
+    puts("cancel-sem-wait: the waiter was not cancelled");
+    return 1;
+  }
+  printf("cancel-sem-wait: finished (%d cleanups)\n", g_cleaned);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fputs("usage: signal_cancel_c signal-handler|signal-inversion|signal-self-deadlock|cancel-cleanup\n",
-          stderr);
+    fputs(
+        "usage: signal_cancel_c "
+        "signal-handler|signal-inversion|signal-self-deadlock|cancel-cleanup|cancel-sem-wait\n",
+        stderr);
     return 2;
   }
   if (strcmp(argv[1], "signal-handler") == 0) return signal_handler();
   if (strcmp(argv[1], "signal-inversion") == 0) return signal_inversion();
   if (strcmp(argv[1], "signal-self-deadlock") == 0) return signal_self_deadlock();
   if (strcmp(argv[1], "cancel-cleanup") == 0) return cancel_cleanup();
+  if (strcmp(argv[1], "cancel-sem-wait") == 0) return cancel_sem_wait();
   fprintf(stderr, "unknown scenario '%s'\n", argv[1]);
   return 2;
 }
