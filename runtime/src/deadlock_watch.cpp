@@ -16,6 +16,7 @@
 #include <functional>
 
 #include "concheck/detector/render.hpp"
+#include "explore_scheduler.hpp"
 #include "options.hpp"
 #include "outside_wakers.hpp"
 #include "real_functions.hpp"
@@ -112,9 +113,14 @@ detector::thread_state describe_state(const thread_snapshot& snap) {
   return state;
 }
 
-[[noreturn]] void report_deadlock(const std::vector<thread_snapshot>& snaps,
-                                  const std::vector<detector::thread_id>& involved, bool everyone_blocked) {
-  inside_scope inside;
+// How a deadlock was found: by the monitor (a wait-for cycle, or every
+// thread blocked for the grace period) or in an explore-mode schedule (no
+// controlled thread can run).
+enum class deadlock_source { cycle, everyone_blocked, schedule };
+
+detector::finding build_deadlock(const std::vector<thread_snapshot>& snaps,
+                                 const std::vector<detector::thread_id>& involved, deadlock_source source) {
+  const bool everyone_blocked = source != deadlock_source::cycle;
   std::vector<std::reference_wrapper<const thread_snapshot>> members;
   for (detector::thread_id id : involved) {
     for (const auto& s : snaps) {
@@ -168,7 +174,12 @@ detector::thread_state describe_state(const thread_snapshot& snap) {
     who += fmt::format("{}{} {}", who.empty() ? "" : "; ",
                        thread != nullptr ? thread_display_name(*thread) : "?", what);
   }
-  if (everyone_blocked) {
+  if (source == deadlock_source::schedule) {
+    finding.message = fmt::format("no thread can run in this schedule: every thread is blocked ({})", who);
+    finding.hint =
+        "Look for a notify that can happen before the wait (check the predicate under the mutex), "
+        "a missing notify or unlock, or threads joining each other.";
+  } else if (everyone_blocked) {
     finding.message =
         fmt::format("every thread is blocked with no timeout and nothing can wake them ({}) for {} ms", who,
                     get_options().deadlock_grace_ms);
@@ -190,7 +201,15 @@ detector::thread_state describe_state(const thread_snapshot& snap) {
           "Take the locks in one global order everywhere, or acquire them together with std::scoped_lock.";
     }
   }
-  emit_finding(std::move(finding), severity::fatal);
+  return finding;
+}
+
+[[noreturn]] void report_deadlock(const std::vector<thread_snapshot>& snaps,
+                                  const std::vector<detector::thread_id>& involved, bool everyone_blocked) {
+  inside_scope inside;
+  emit_finding(build_deadlock(snaps, involved,
+                              everyone_blocked ? deadlock_source::everyone_blocked : deadlock_source::cycle),
+               severity::fatal);
   _exit(get_options().exitcode);
 }
 
@@ -243,6 +262,12 @@ void* watchdog_main(void*) {
     timespec pause{interval_ms / 1000, (interval_ms % 1000) * 1000000};
     clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, nullptr);
     g_watchdog_looks.fetch_add(1, std::memory_order_release);
+    if (explore::exploring()) {
+      // The scheduler decides deadlocks of controlled threads (which block
+      // in its model, not in the real objects).
+      previous.clear();
+      continue;
+    }
     const std::uint64_t generation = thread_generation();
     auto snaps = take_snapshot(graph);
     auto cycle = graph.find_any_cycle();
@@ -280,6 +305,19 @@ void* watchdog_main(void*) {
 }
 
 }  // namespace
+
+detector::finding explore_deadlock_finding(const std::vector<detector::thread_id>& threads) {
+  inside_scope inside;
+  detector::wait_for_graph graph;
+  auto snaps = take_snapshot(graph);
+  std::vector<detector::thread_id> cycle = graph.find_any_cycle();
+  const bool cycle_inside =
+      !cycle.empty() && std::all_of(cycle.begin(), cycle.end(), [&](detector::thread_id id) {
+        return std::find(threads.begin(), threads.end(), id) != threads.end();
+      });
+  if (cycle_inside) return build_deadlock(snaps, cycle, deadlock_source::cycle);
+  return build_deadlock(snaps, threads, deadlock_source::schedule);
+}
 
 void check_wait_cycle(thread_record* self, int owner_tid) noexcept {
   if (owner_tid != 0) {

@@ -20,6 +20,7 @@
 
 #include <cerrno>
 
+#include "explore_time.hpp"
 #include "fork_holders.hpp"
 #include "real_functions.hpp"
 #include "runtime_core.hpp"
@@ -49,6 +50,16 @@ int acquire_blocking(thread_record* self, lock_handle lock, const detector::lock
     if (before.self_deadlock || !before.inversions.empty()) note_lock_event(self, lock, event, before);
   }
   int result = try_once();
+  if (result == EBUSY && explore::controlled()) {
+    // Explore mode: the holder cannot run while we spin or sleep; wait in
+    // the scheduler until an unlock of this lock makes us runnable again.
+    // (An error-checking mutex refuses its owner; the real trylock says busy.)
+    if (before.already_held && event.relock == detector::relock_behavior::fails) return EDEADLK;
+    while (result == EBUSY) {
+      explore::block_on(explore::lock_key(lock->id), detector::wait_kind::lock, lock->id, false, 0, event.pc);
+      result = try_once();
+    }
+  }
   if (result == EBUSY) {
     // Most contention is short: spin a little before the (costlier) wait
     // registration and deadlock check.
@@ -103,6 +114,26 @@ int acquire_nonblocking(thread_record* self, lock_handle lock, const detector::l
   }
   if (result == 0) the_monitor().after_lock(self->state, event, before.stack);
   return result;
+}
+
+// Explore mode: a timed acquisition (try_once as in acquire_blocking) that
+// the scheduler may time out at `deadline` (virtual ns).
+template <class TryOnce>
+int explore_timed_acquire(detector::lock_id id, std::int64_t deadline, std::uintptr_t pc,
+                          TryOnce try_once) noexcept {
+  for (;;) {
+    const int result = try_once();
+    if (result != EBUSY) return result;
+    if (explore::block_on(explore::lock_key(id), detector::wait_kind::lock, id, true, deadline, pc)) {
+      const int last = try_once();
+      return last == EBUSY ? ETIMEDOUT : last;
+    }
+  }
+}
+
+// Explore mode: after a real unlock of lock `id`, its waiters may retry.
+inline void explore_unlocked(detector::lock_id id) noexcept {
+  if (explore::controlled()) explore::wake_all(explore::lock_key(id));
 }
 
 // The fast paths' changes to the thread's held locks, guarded against a

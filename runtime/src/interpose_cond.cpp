@@ -53,8 +53,26 @@ class wait_in_progress {
   std::uint64_t cv_key_;
 };
 
+// Explore mode: the wait as the scheduler sees it. The mutex is released
+// for real (its waiters may retry), the thread blocks on the condition
+// variable until a notify wakes it (or, timed, until the scheduler lets the
+// deadline pass), then re-acquires the mutex like any acquisition.
+int explore_wait(pthread_cond_t* cv, pthread_mutex_t* m, det::lock_id mutex, const timespec* abstime,
+                 clockid_t clock, std::uintptr_t pc) noexcept {
+  real.mutex_unlock(m);
+  explore_unlocked(mutex);
+  const bool timed = abstime != nullptr;
+  const bool timed_out = explore::block_on(cv, det::wait_kind::condition, reinterpret_cast<std::uint64_t>(cv),
+                                           timed, timed ? explore::virtual_deadline(clock, *abstime) : 0, pc);
+  while (real.mutex_trylock(m) == EBUSY)
+    explore::block_on(explore::lock_key(mutex), det::wait_kind::lock, mutex, false, 0, pc);
+  return timed_out ? ETIMEDOUT : 0;
+}
+
 template <class Wait>
-int instrumented_wait(pthread_cond_t* cv, pthread_mutex_t* m, bool timed, std::uintptr_t pc, Wait wait) {
+int instrumented_wait(pthread_cond_t* cv, pthread_mutex_t* m, bool timed, std::uintptr_t pc, Wait wait,
+                      const timespec* abstime = nullptr, clockid_t clock = CLOCK_REALTIME) {
+  if (explore::controlled()) explore::point(explore::point_kind::wait);
   thread_record* self = current_thread();
   if (self == nullptr) return wait();
   inside_scope inside;
@@ -68,6 +86,7 @@ int instrumented_wait(pthread_cond_t* cv, pthread_mutex_t* m, bool timed, std::u
   begin_wait(self, det::wait_kind::condition, cv_key, false, timed, pc);
   if (!timed) ensure_watchdog();
   const wait_in_progress waiting(self, entry, mutex->id, cv_key, pc);
+  if (explore::controlled()) return explore_wait(cv, m, mutex->id, timed ? abstime : nullptr, clock, pc);
   return wait();
 }
 
@@ -114,22 +133,35 @@ int pthread_cond_wait(pthread_cond_t* cv, pthread_mutex_t* m) {
 
 int pthread_cond_timedwait(pthread_cond_t* cv, pthread_mutex_t* m, const struct timespec* abstime) {
   if (tls_inside != 0) return real.cond_timedwait(cv, m, abstime);
-  return instrumented_wait(cv, m, true, caller_pc(__builtin_return_address(0)),
-                           [=] { return real.cond_timedwait(cv, m, abstime); });
+  return instrumented_wait(
+      cv, m, true, caller_pc(__builtin_return_address(0)),
+      [=] { return real.cond_timedwait(cv, m, abstime); }, abstime, CLOCK_REALTIME);
 }
 
 int pthread_cond_clockwait(pthread_cond_t* cv, pthread_mutex_t* m, clockid_t clock,
                            const struct timespec* abstime) {
   if (tls_inside != 0) return real.cond_clockwait(cv, m, clock, abstime);
-  return instrumented_wait(cv, m, true, caller_pc(__builtin_return_address(0)),
-                           [=] { return real.cond_clockwait(cv, m, clock, abstime); });
+  return instrumented_wait(
+      cv, m, true, caller_pc(__builtin_return_address(0)),
+      [=] { return real.cond_clockwait(cv, m, clock, abstime); }, abstime, clock);
 }
 
+// In explore mode a notify is a scheduling point and wakes the scheduler's
+// waiters (the first to wait for signal, all for broadcast); no thread waits
+// in the real condition variable then.
 int pthread_cond_signal(pthread_cond_t* cv) {
+  if (explore::controlled() && tls_inside == 0) {
+    explore::point(explore::point_kind::notify);
+    explore::wake_one(cv);
+  }
   return real.cond_signal(cv);
 }
 
 int pthread_cond_broadcast(pthread_cond_t* cv) {
+  if (explore::controlled() && tls_inside == 0) {
+    explore::point(explore::point_kind::notify);
+    explore::wake_all(cv);
+  }
   return real.cond_broadcast(cv);
 }
 

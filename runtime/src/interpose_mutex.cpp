@@ -64,7 +64,31 @@ det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquir
   if (lock && !the_monitor().before_unlock(self->state, lock->id)) {
     report_unlock_not_owned(self, lock, pc);
   }
-  return real.mutex_unlock(m);
+  const int result = real.mutex_unlock(m);
+  if (lock) explore_unlocked(lock->id);
+  return result;
+}
+
+// Explore mode (explore_scheduler.hpp): every operation of a controlled
+// thread is a scheduling point and takes the general path.
+inline bool explore_point(explore::point_kind kind) noexcept {
+  if (__builtin_expect(explore::tls_controlled == nullptr, 1)) return false;
+  if (tls_inside == 0) explore::point(kind);
+  return true;
+}
+
+// A timed lock in explore mode: the scheduler decides whether it times out.
+int explore_timed_lock(pthread_mutex_t* m, clockid_t clock, const timespec* abstime, std::uintptr_t pc) {
+  if (tls_inside != 0) return real.mutex_clocklock(m, clock, abstime);
+  thread_record* self = current_thread();
+  if (self == nullptr) return real.mutex_clocklock(m, clock, abstime);
+  inside_scope inside;
+  const lock_handle lock = mutex_record(m, pc);
+  if (!lock) return real.mutex_clocklock(m, clock, abstime);
+  const std::int64_t deadline = explore::virtual_deadline(clock, *abstime);
+  return acquire_nonblocking(self, lock, event_of(lock, m, det::acquire_kind::timed, pc), [&] {
+    return explore_timed_acquire(lock->id, deadline, pc, [m] { return real.mutex_trylock(m); });
+  });
 }
 
 // The id stamped in `m` for `m`, or 0 (unstamped: first sight, robust or
@@ -86,6 +110,7 @@ extern "C" {
 
 int pthread_mutex_lock(pthread_mutex_t* m) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  if (explore_point(explore::point_kind::lock)) return mutex_lock_slow(m, pc);
   thread_record* const self = tls_thread;
   if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
     const det::lock_id id = stamped_id(m);
@@ -102,6 +127,7 @@ int pthread_mutex_lock(pthread_mutex_t* m) {
 
 int pthread_mutex_trylock(pthread_mutex_t* m) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  if (explore_point(explore::point_kind::lock)) return mutex_trylock_slow(m, pc);
   thread_record* const self = tls_thread;
   if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
     const det::lock_id id = stamped_id(m);
@@ -116,6 +142,8 @@ int pthread_mutex_trylock(pthread_mutex_t* m) {
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* abstime) {
+  if (explore_point(explore::point_kind::lock))
+    return explore_timed_lock(m, CLOCK_REALTIME, abstime, caller_pc(__builtin_return_address(0)));
   if (tls_inside != 0) return real.mutex_timedlock(m, abstime);
   thread_record* self = current_thread();
   if (self == nullptr) return real.mutex_timedlock(m, abstime);
@@ -129,6 +157,8 @@ int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* abstime) 
 }
 
 int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const struct timespec* abstime) {
+  if (explore_point(explore::point_kind::lock))
+    return explore_timed_lock(m, clock, abstime, caller_pc(__builtin_return_address(0)));
   if (tls_inside != 0) return real.mutex_clocklock(m, clock, abstime);
   thread_record* self = current_thread();
   if (self == nullptr) return real.mutex_clocklock(m, clock, abstime);
@@ -142,6 +172,8 @@ int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const struct ti
 }
 
 int pthread_mutex_unlock(pthread_mutex_t* m) {
+  if (explore_point(explore::point_kind::unlock))
+    return mutex_unlock_slow(m, caller_pc(__builtin_return_address(0)));
   thread_record* const self = tls_thread;
   if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
     const det::lock_id id = stamped_id(m);

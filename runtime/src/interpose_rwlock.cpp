@@ -16,7 +16,10 @@ det::lock_event event_of(lock_handle lock, det::lock_mode mode, det::acquire_kin
 
 // The common shape of every acquisition: forward when uninstrumented.
 template <class Real, class Instrumented>
-int with_rwlock(pthread_rwlock_t* rw, std::uintptr_t pc, Real forward, Instrumented instrumented) {
+int with_rwlock(pthread_rwlock_t* rw, std::uintptr_t pc, Real forward, Instrumented instrumented,
+                explore::point_kind kind = explore::point_kind::lock) {
+  // Explore mode: every operation of a controlled thread is a scheduling point.
+  if (explore::controlled() && tls_inside == 0) explore::point(kind);
   if (tls_inside != 0) return forward();
   inside_scope inside;
   thread_record* self = current_thread();
@@ -25,6 +28,16 @@ int with_rwlock(pthread_rwlock_t* rw, std::uintptr_t pc, Real forward, Instrumen
   const lock_handle lock = rwlock_record(rw, pc);
   if (!lock) return freed ? EINVAL : forward();
   return instrumented(self, lock);
+}
+
+// A timed acquisition: the real one, or in explore mode the scheduler's
+// (explore_timed_acquire over the real try function).
+template <class Real>
+int timed_attempt(pthread_rwlock_t* rw, lock_handle lock, clockid_t clock, const timespec* at,
+                  std::uintptr_t pc, int (*try_function)(pthread_rwlock_t*), Real real_timed) {
+  if (!explore::controlled()) return real_timed();
+  return explore_timed_acquire(lock->id, explore::virtual_deadline(clock, *at), pc,
+                               [rw, try_function] { return try_function(rw); });
 }
 
 }  // namespace
@@ -88,9 +101,11 @@ int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const struct timespec* at) 
   return with_rwlock(
       rw, pc, [rw, at] { return real.rwlock_timedrdlock(rw, at); },
       [&](thread_record* self, lock_handle lock) {
-        return acquire_nonblocking(self, lock,
-                                   event_of(lock, det::lock_mode::shared, det::acquire_kind::timed, pc),
+        return acquire_nonblocking(
+            self, lock, event_of(lock, det::lock_mode::shared, det::acquire_kind::timed, pc), [&] {
+              return timed_attempt(rw, lock, CLOCK_REALTIME, at, pc, real.rwlock_tryrdlock,
                                    [rw, at] { return real.rwlock_timedrdlock(rw, at); });
+            });
       });
 }
 
@@ -99,9 +114,11 @@ int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const struct timespec* at) 
   return with_rwlock(
       rw, pc, [rw, at] { return real.rwlock_timedwrlock(rw, at); },
       [&](thread_record* self, lock_handle lock) {
-        return acquire_nonblocking(self, lock,
-                                   event_of(lock, det::lock_mode::exclusive, det::acquire_kind::timed, pc),
+        return acquire_nonblocking(
+            self, lock, event_of(lock, det::lock_mode::exclusive, det::acquire_kind::timed, pc), [&] {
+              return timed_attempt(rw, lock, CLOCK_REALTIME, at, pc, real.rwlock_trywrlock,
                                    [rw, at] { return real.rwlock_timedwrlock(rw, at); });
+            });
       });
 }
 
@@ -110,9 +127,11 @@ int pthread_rwlock_clockrdlock(pthread_rwlock_t* rw, clockid_t clock, const stru
   return with_rwlock(
       rw, pc, [=] { return real.rwlock_clockrdlock(rw, clock, at); },
       [&](thread_record* self, lock_handle lock) {
-        return acquire_nonblocking(self, lock,
-                                   event_of(lock, det::lock_mode::shared, det::acquire_kind::timed, pc),
+        return acquire_nonblocking(
+            self, lock, event_of(lock, det::lock_mode::shared, det::acquire_kind::timed, pc), [&] {
+              return timed_attempt(rw, lock, clock, at, pc, real.rwlock_tryrdlock,
                                    [=] { return real.rwlock_clockrdlock(rw, clock, at); });
+            });
       });
 }
 
@@ -121,9 +140,11 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t* rw, clockid_t clock, const stru
   return with_rwlock(
       rw, pc, [=] { return real.rwlock_clockwrlock(rw, clock, at); },
       [&](thread_record* self, lock_handle lock) {
-        return acquire_nonblocking(self, lock,
-                                   event_of(lock, det::lock_mode::exclusive, det::acquire_kind::timed, pc),
+        return acquire_nonblocking(
+            self, lock, event_of(lock, det::lock_mode::exclusive, det::acquire_kind::timed, pc), [&] {
+              return timed_attempt(rw, lock, clock, at, pc, real.rwlock_trywrlock,
                                    [=] { return real.rwlock_clockwrlock(rw, clock, at); });
+            });
       });
 }
 
@@ -133,8 +154,11 @@ int pthread_rwlock_unlock(pthread_rwlock_t* rw) {
       rw, pc, [rw] { return real.rwlock_unlock(rw); },
       [&](thread_record* self, lock_handle lock) {
         if (!the_monitor().before_unlock(self->state, lock->id)) report_unlock_not_owned(self, lock, pc);
-        return real.rwlock_unlock(rw);
-      });
+        const int result = real.rwlock_unlock(rw);
+        explore_unlocked(lock->id);
+        return result;
+      },
+      explore::point_kind::unlock);
 }
 
 int pthread_rwlock_init(pthread_rwlock_t* rw, const pthread_rwlockattr_t* attributes) {

@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <semaphore.h>
 
+#include <cerrno>
+
 #include "interpose_common.hpp"
 
 using namespace concheck::detail;
@@ -22,23 +24,65 @@ int registered_wait(det::wait_kind kind, const void* object, bool timed, std::ui
   return wait();
 }
 
+// Explore mode: a semaphore wait as the scheduler sees it (the count lives
+// in the real semaphore: sem_trywait takes it, sem_post wakes the waiters
+// to retry). Returns as sem_wait does (-1 with errno ETIMEDOUT on a timeout).
+int explore_sem_wait(sem_t* semaphore, bool timed, std::int64_t deadline, std::uintptr_t pc) noexcept {
+  explore::point(explore::point_kind::semaphore);
+  for (;;) {
+    if (real.sem_trywait(semaphore) == 0) return 0;
+    if (errno != EAGAIN) return -1;
+    if (explore::block_on(semaphore, det::wait_kind::semaphore, reinterpret_cast<std::uint64_t>(semaphore),
+                          timed, deadline, pc)) {
+      if (real.sem_trywait(semaphore) == 0) return 0;
+      errno = ETIMEDOUT;
+      return -1;
+    }
+  }
+}
+
+bool exploring_here() noexcept {
+  return explore::controlled() && tls_inside == 0;
+}
+
 }  // namespace
 
 extern "C" {
 
+int sem_post(sem_t* semaphore) {
+  const int result = real.sem_post(semaphore);
+  if (result == 0 && exploring_here()) {
+    explore::wake_all(semaphore);
+    explore::point(explore::point_kind::semaphore);
+  }
+  return result;
+}
+
+int sem_trywait(sem_t* semaphore) {
+  if (exploring_here()) explore::point(explore::point_kind::semaphore);
+  return real.sem_trywait(semaphore);
+}
+
 int sem_wait(sem_t* semaphore) {
+  if (exploring_here()) return explore_sem_wait(semaphore, false, 0, caller_pc(__builtin_return_address(0)));
   if (tls_inside != 0) return real.sem_wait(semaphore);
   return registered_wait(det::wait_kind::semaphore, semaphore, false, caller_pc(__builtin_return_address(0)),
                          [semaphore] { return real.sem_wait(semaphore); });
 }
 
 int sem_timedwait(sem_t* semaphore, const struct timespec* abstime) {
+  if (exploring_here())
+    return explore_sem_wait(semaphore, true, explore::virtual_deadline(CLOCK_REALTIME, *abstime),
+                            caller_pc(__builtin_return_address(0)));
   if (tls_inside != 0) return real.sem_timedwait(semaphore, abstime);
   return registered_wait(det::wait_kind::semaphore, semaphore, true, caller_pc(__builtin_return_address(0)),
                          [=] { return real.sem_timedwait(semaphore, abstime); });
 }
 
 int sem_clockwait(sem_t* semaphore, clockid_t clock, const struct timespec* abstime) {
+  if (exploring_here())
+    return explore_sem_wait(semaphore, true, explore::virtual_deadline(clock, *abstime),
+                            caller_pc(__builtin_return_address(0)));
   if (tls_inside != 0) return real.sem_clockwait(semaphore, clock, abstime);
   return registered_wait(det::wait_kind::semaphore, semaphore, true, caller_pc(__builtin_return_address(0)),
                          [=] { return real.sem_clockwait(semaphore, clock, abstime); });

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 
+#include "explore_scheduler.hpp"
 #include "interpose_common.hpp"
 #include "thread_start.hpp"
 
@@ -18,6 +19,7 @@ struct start_package {
   void* (*function)(void*);
   void* argument;
   thread_origin origin;
+  explore::controlled_thread* controlled = nullptr;  // explore mode: its control block
 };
 
 void* start_thread(void* raw) {
@@ -28,7 +30,24 @@ void* start_thread(void* raw) {
   }
   adopt_current_thread(&package.origin);
   note_thread_started();
+  if (package.controlled != nullptr) explore::child_begins(package.controlled);
   return package.function(package.argument);
+}
+
+// Explore mode: a join of a controlled thread waits in the scheduler until
+// the thread has ended, then joins it for real (it is past every scheduling
+// point: the real join returns as soon as its exit completes).
+int explore_join(explore::controlled_thread* target, pthread_t thread, void** result, std::uintptr_t pc) {
+  explore::point(explore::point_kind::thread_join);
+  while (!explore::has_ended(target)) {
+    explore::block_on(target, det::wait_kind::join, explore::monitor_id_of(target), false, 0, pc);
+  }
+  const int rc = real.join(thread, result);
+  if (rc == 0) {
+    inside_scope inside;
+    forget_exiting_thread(thread);
+  }
+  return rc;
 }
 
 // Joins in slices so a join cycle found late is still reported.
@@ -120,6 +139,9 @@ int pthread_create(pthread_t* thread, const pthread_attr_t* attributes, void* (*
   pending = thread_origin{};
   package->origin.parent = self != nullptr ? self->state.id() : 0;
   if (package->origin.file == nullptr) package->origin.created = capture_stack(1);
+  // Explore mode: the new thread is controlled, and waits for its first turn.
+  package->controlled = explore::controlled() ? explore::prepare_child() : nullptr;
+  explore::controlled_thread* const child = package->controlled;
   // Until the new thread has its record it is running but in no record: the
   // watchdog must not conclude that every thread is blocked meanwhile.
   note_thread_starting();
@@ -128,10 +150,18 @@ int pthread_create(pthread_t* thread, const pthread_attr_t* attributes, void* (*
     note_thread_started();
     delete package;
   }
+  if (child != nullptr) {
+    explore::child_created(child, rc == 0 ? thread : nullptr);
+    if (rc == 0) explore::point(explore::point_kind::thread_create);
+  }
   return rc;
 }
 
 int pthread_join(pthread_t thread, void** result) {
+  if (explore::controlled() && tls_inside == 0) {
+    if (explore::controlled_thread* target = explore::find_controlled(thread))
+      return explore_join(target, thread, result, caller_pc(__builtin_return_address(0)));
+  }
   if (tls_inside != 0) return real.join(thread, result);
   return join_instrumented(thread, result, caller_pc(__builtin_return_address(0)),
                            [=] { return real.join(thread, result); });

@@ -165,8 +165,24 @@ std::string set_wrapper_functions(std::string_view name, std::string_view value,
   return {};
 }
 
+std::string set_explore_strategy(std::string_view name, std::string_view value, options& out) {
+  if (value != "" && value != "automatic" && value != "random" && value != "pct" && value != "dfs")
+    return fmt::format("option '{}' expects automatic, random, pct or dfs, got '{}'", name, value);
+  out.explore_strategy = std::string(value);
+  return {};
+}
+
+std::string set_explore_seed(std::string_view name, std::string_view value, options& out) {
+  std::uint64_t seed = 0;
+  const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seed);
+  if (!value.empty() && (ec != std::errc{} || ptr != value.data() + value.size()))
+    return fmt::format("option '{}' expects an unsigned 64-bit integer, got '{}'", name, value);
+  out.explore_seed = std::string(value);
+  return {};
+}
+
 // THE table. Keep entries in the order users should read them.
-const std::array<option_spec, 15> kOptionTable{{
+const std::array<option_spec, 22> kOptionTable{{
     {"log_path", "path",
      "Where reports go: empty or `stderr` for standard error, `stdout`, or a file prefix; "
      "reports then go to `<log_path>.<pid>`. An unwritable path falls back to stderr with one warning.",
@@ -217,6 +233,26 @@ const std::array<option_spec, 15> kOptionTable{{
      bool_setter<&options::report_thread_leaks>(), bool_getter<&options::report_thread_leaks>()},
     {"help", "bool", "Print this table to stderr at start and continue.", bool_setter<&options::help>(),
      bool_getter<&options::help>()},
+    {"explore_strategy", "automatic|random|pct|dfs",
+     "Explore mode (docs/explore.md): the strategy, overriding the program's; empty keeps the program's.",
+     set_explore_strategy, path_getter<&options::explore_strategy>()},
+    {"explore_schedules", "int", "Explore mode: schedules to run; 0 keeps the program's.",
+     int_setter<&options::explore_schedules, 0, 1000000000>(), int_getter<&options::explore_schedules>()},
+    {"explore_seed", "uint64", "Explore mode: the seed of random and pct; empty keeps the program's.",
+     set_explore_seed, path_getter<&options::explore_seed>()},
+    {"explore_time_limit_ms", "int", "Explore mode: stop exploring after this long; 0 keeps the program's.",
+     int_setter<&options::explore_time_limit_ms, 0, 2000000000>(),
+     int_getter<&options::explore_time_limit_ms>()},
+    {"explore_step_bound", "int",
+     "Explore mode: scheduling points a schedule may take before it fails as step-bound-exceeded; 0 keeps "
+     "the program's.",
+     int_setter<&options::explore_step_bound, 0, 2000000000>(), int_getter<&options::explore_step_bound>()},
+    {"explore_pct_depth", "int", "Explore mode: the depth of pct (1..64); 0 keeps the program's.",
+     int_setter<&options::explore_pct_depth, 0, 64>(), int_getter<&options::explore_pct_depth>()},
+    {"explore_preemption_bound", "int",
+     "Explore mode: the preemptions dfs allows per schedule; -1 keeps the program's.",
+     int_setter<&options::explore_preemption_bound, -1, 1000>(),
+     int_getter<&options::explore_preemption_bound>()},
 }};
 
 // Levenshtein distance, for "did you mean". Names are short, so O(n*m) is fine.

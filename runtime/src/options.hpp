@@ -36,6 +36,15 @@ struct options {
   int dump_threads_signal = 0;        // signal number that triggers dump_threads(); 0 = none
   bool report_thread_leaks = false;   // thread-not-joined at exit
   bool help = false;                  // print the option table and continue
+  // Explore mode (runtime/include/concheck/explore.hpp): "" / 0 / -1 mean
+  // "as the program's explore_options say".
+  std::string explore_strategy;  // automatic, random, pct, dfs
+  int explore_schedules = 0;
+  std::string explore_seed;  // decimal uint64
+  int explore_time_limit_ms = 0;
+  int explore_step_bound = 0;
+  int explore_pct_depth = 0;
+  int explore_preemption_bound = -1;
 };
 
 // Largest accepted stack_depth (the depot's per-stack bound).

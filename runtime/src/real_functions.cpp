@@ -88,7 +88,15 @@ constexpr const char kNoVersion[] = "";
   X(sem_wait, sem_wait, kNoVersion)                             \
   X(sem_timedwait, sem_timedwait, kNoVersion)                   \
   X(sem_clockwait, sem_clockwait, kNoVersion)                   \
-  X(barrier_wait, pthread_barrier_wait, kNoVersion)
+  X(barrier_wait, pthread_barrier_wait, kNoVersion)             \
+  X(sem_trywait, sem_trywait, kNoVersion)                       \
+  X(sem_post, sem_post, kNoVersion)                             \
+  X(sched_yield, sched_yield, kNoVersion)                       \
+  X(nanosleep, nanosleep, kNoVersion)                           \
+  X(clock_nanosleep, clock_nanosleep, kNoVersion)               \
+  X(clock_gettime, clock_gettime, kNoVersion)                   \
+  X(usleep, usleep, kNoVersion)                                 \
+  X(sleep, sleep, kNoVersion)
 
 constexpr const char kGlibc232[] = "GLIBC_2.3.2";
 

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <time.h>
+#include <unistd.h>
 
 namespace concheck::detail {
 
@@ -63,6 +64,16 @@ struct real_functions {
   int (*sem_timedwait)(sem_t*, const timespec*);
   int (*sem_clockwait)(sem_t*, clockid_t, const timespec*);
   int (*barrier_wait)(pthread_barrier_t*);
+  int (*sem_trywait)(sem_t*);
+  int (*sem_post)(sem_t*);
+
+  // Explore mode's scheduling points and virtual clock (interpose_time.cpp).
+  int (*sched_yield)();
+  int (*nanosleep)(const timespec*, timespec*);
+  int (*clock_nanosleep)(clockid_t, int, const timespec*, timespec*);
+  int (*clock_gettime)(clockid_t, timespec*);
+  int (*usleep)(useconds_t);
+  unsigned (*sleep)(unsigned);
 };
 
 // Hidden: the hot path reaches it PC-relative, not through the GOT.

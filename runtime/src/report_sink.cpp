@@ -22,6 +22,7 @@
 #include "concheck/detector/internal_lock.hpp"
 #include "concheck/detector/render.hpp"
 #include "concheck/detector/suppressions.hpp"
+#include "explore_scheduler.hpp"
 #include "registry_dump.hpp"
 #include "stack_depot.hpp"
 
@@ -253,6 +254,13 @@ bool emit_finding(detector::finding finding, severity how) {
     if (finding.test.empty()) finding.test = state.current_test;
     exitcode = state.config.exitcode;
     halt = how == severity::fatal;
+    if (explore::controlled()) {
+      // Explore mode: the finding fails the schedule, which reports it with
+      // its replay token (explore.cpp); nothing is logged or deduplicated
+      // here, so the replay of the schedule meets it again.
+      if (!(state.rules && state.rules->match(finding))) explore::capture_finding(finding);
+      return true;
+    }
     const std::string key = detector::finding_key(finding);
     if (state.keys.count(key) != 0) {
       // Already reported.

@@ -57,6 +57,10 @@ void on_thread_exit(thread_record* self) noexcept;
 // cycle can close through it now (when it blocks, its own check sees ours),
 // so the full snapshot is skipped: cheap for ordinary contention.
 void check_wait_cycle(thread_record* self, int owner_tid = 0) noexcept;
+// Explore mode: the deadlock of a schedule in which no controlled thread can
+// run; `threads` are the ones that have not ended (blocked, their waits
+// registered). A wait-for cycle among them is drawn as a cycle.
+detector::finding explore_deadlock_finding(const std::vector<detector::thread_id>& threads);
 // Starts (once) the watchdog that reports "every live thread blocked with no
 // timeout for deadlock_grace_ms" (lost wakeups, waits nobody will end).
 void ensure_watchdog() noexcept;

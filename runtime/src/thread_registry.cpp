@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 
+#include "explore_scheduler.hpp"
 #include "fork_holders.hpp"
 #include "lock_names.hpp"
 #include "registry_dump.hpp"
@@ -234,11 +235,16 @@ void end_current_thread() noexcept {
   g_live.fetch_sub(1, std::memory_order_relaxed);
   g_generation.fetch_add(1, std::memory_order_acq_rel);
   tls_thread = nullptr;
-  inside_scope inside;
-  internal_guard guard(g_registry_lock);
-  remember_ended(*self);
-  self->next_free = g_free;
-  g_free = self;
+  {
+    inside_scope inside;
+    internal_guard guard(g_registry_lock);
+    remember_ended(*self);
+    self->next_free = g_free;
+    g_free = self;
+  }
+  // Explore mode: a controlled thread is done (after its TLS destructors and
+  // its thread-exit checks); the turn goes on to the next thread.
+  explore::thread_ends();
 }
 
 bool find_thread_info(std::uint64_t id, thread_info& out) {

@@ -18,9 +18,25 @@
 // (66 by default) after the report, so a death test can check it:
 //
 //   EXPECT_EXIT(run_ab_ba(), testing::ExitedWithCode(66), "deadlock");
+//
+// CONCHECK_TEST(Suite, Name) { body } registers a GoogleTest test whose body
+// runs under explore mode (concheck/explore.hpp) with the default options,
+// changed by CONCHECK_OPTIONS's explore_* keys: the body runs once per
+// schedule, and the first failing schedule (a deadlock, a finding, an
+// exception, a failed EXPECT_/ASSERT_ inside the body) fails the test with
+// the report and the command that runs exactly that schedule again:
+//   CONCHECK_REPLAY=<token> ./tests --gtest_filter=Suite.Name
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include "concheck/explore.hpp"
+
 namespace concheck::gtest {
+
+// The body of a CONCHECK_TEST: explores `body` and adds a failure with the
+// report and the replay command to the running test.
+void run_explored_test(void (*body)(), const char* suite, const char* name, explore_options options = {});
 
 // Appends concheck's listener to GoogleTest's listeners (once; later calls do
 // nothing). Safe before main() and before testing::InitGoogleTest().
@@ -36,3 +52,10 @@ inline const bool auto_installed = (install(), true);
 }  // namespace detail
 
 }  // namespace concheck::gtest
+
+#define CONCHECK_TEST(Suite, Name)                                                                 \
+  static void concheck_explored_body_##Suite##_##Name();                                           \
+  TEST(Suite, Name) {                                                                              \
+    ::concheck::gtest::run_explored_test(&concheck_explored_body_##Suite##_##Name, #Suite, #Name); \
+  }                                                                                                \
+  static void concheck_explored_body_##Suite##_##Name()

@@ -1,0 +1,615 @@
+// concheck runtime: the deterministic scheduler of explore mode (contract in
+// explore_scheduler.hpp; docs/explore.md).
+#include "explore_scheduler.hpp"
+
+#include <fmt/format.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <climits>
+
+#include "interpose_common.hpp"
+#include "registry_dump.hpp"
+#include "runtime_core.hpp"
+
+namespace concheck::detail::explore {
+
+__thread controlled_thread* tls_controlled __attribute__((tls_model("initial-exec"))) = nullptr;
+
+enum class run_state : std::uint8_t { runnable, blocked, ended };
+
+namespace {
+struct schedule_state;
+}
+
+struct controlled_thread {
+  schedule_state* schedule = nullptr;  // outlives the thread if the schedule is abandoned
+  int index = 0;
+  // 0: not its turn; 1: its turn; 2: not its turn, asleep on the futex.
+  std::atomic<std::uint32_t> turn{0};
+  run_state state = run_state::runnable;
+  const void* blocked_on = nullptr;
+  std::uint64_t blocked_order = 0;  // wake_one wakes the earliest
+  bool timed = false;
+  bool timed_out = false;
+  std::int64_t deadline = 0;
+  pthread_t handle{};
+  bool has_handle = false;
+  std::atomic<std::uint64_t> monitor_id{0};  // concheck's thread id, once started
+  std::atomic<std::uint32_t> started{0};     // futex word: 1 once the thread has its record
+};
+
+namespace {
+
+long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value, const timespec* timeout) {
+  return ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), op | FUTEX_PRIVATE_FLAG, value, timeout,
+                   nullptr, 0);
+}
+
+struct schedule_state {
+  strategy* chooser = nullptr;
+  std::vector<controlled_thread*> threads;
+  std::vector<int> enabled;  // scratch, reused
+  std::uint64_t step_bound = 0;
+  std::int64_t clock = 0;
+  std::uint64_t block_counter = 0;
+  schedule_outcome outcome;
+  std::atomic<std::uint64_t> steps{0};  // read by the driver's stall check
+  std::atomic<std::uint32_t> done{0};   // futex word the driver sleeps on
+  std::atomic<bool> abandoned{false};
+  std::atomic<int> running{-1};  // the thread holding the turn (for stall reports)
+};
+
+constinit std::atomic<bool> g_exploring{false};
+
+constexpr int kSpinBeforeSleep = 1000;
+
+// Waits until `self` has the turn. Only a runnable thread spins first (it
+// may be chosen next); a blocked one cannot run before someone wakes it, and
+// its spinning would take a core from the thread that runs.
+void wait_turn(controlled_thread* self) noexcept {
+  const int spins = self->state == run_state::runnable ? kSpinBeforeSleep : 0;
+  for (int i = 0; i < spins; ++i) {
+    if (self->turn.load(std::memory_order_acquire) == 1) {
+      self->turn.store(0, std::memory_order_relaxed);
+      return;
+    }
+    cpu_relax();
+  }
+  std::uint32_t expected = 0;
+  if (self->turn.compare_exchange_strong(expected, 2, std::memory_order_acquire)) {
+    while (self->turn.load(std::memory_order_acquire) != 1) futex(&self->turn, FUTEX_WAIT, 2, nullptr);
+  }
+  self->turn.store(0, std::memory_order_relaxed);
+}
+
+void give_turn(controlled_thread* next) noexcept {
+  next->schedule->running.store(next->index, std::memory_order_relaxed);
+  if (next->turn.exchange(1, std::memory_order_release) == 2) futex(&next->turn, FUTEX_WAKE, 1, nullptr);
+}
+
+void finish_schedule(schedule_state& s) noexcept {
+  s.running.store(-1, std::memory_order_relaxed);
+  s.done.store(1, std::memory_order_release);
+  futex(&s.done, FUTEX_WAKE, INT_MAX, nullptr);
+}
+
+// A thread of a failed schedule stops here for good: its stack and what it
+// holds stay valid, and it is no longer registered as waiting (so the
+// watchdog never counts it as blocked).
+[[noreturn]] void park_forever() noexcept {
+  if (thread_record* record = tls_thread) {
+    inside_scope inside;
+    end_wait(record);
+  }
+  tls_controlled = nullptr;
+  std::atomic<std::uint32_t> never{0};
+  for (;;) futex(&never, FUTEX_WAIT, 0, nullptr);
+}
+
+// Ends the schedule as failed with `finding` (unless it failed already) and
+// wakes every thread waiting for a turn so that it parks.
+void abandon(schedule_state& s, detector::finding finding) noexcept {
+  if (!s.outcome.failed) {
+    s.outcome.failed = true;
+    s.outcome.finding = std::move(finding);
+  }
+  s.abandoned.store(true, std::memory_order_release);
+  for (controlled_thread* t : s.threads) {
+    if (t->state != run_state::ended && t != tls_controlled) give_turn(t);
+  }
+  finish_schedule(s);
+}
+
+// After getting the turn back: a schedule abandoned meanwhile parks us.
+void after_turn(controlled_thread* self) noexcept {
+  if (self->schedule->abandoned.load(std::memory_order_acquire)) park_forever();
+}
+
+detector::finding step_bound_finding(controlled_thread* self, std::uint64_t bound) {
+  detector::finding f;
+  f.kind = detector::finding_kind::step_bound_exceeded;
+  std::uint64_t id = 0;
+  if (self != nullptr) id = self->monitor_id.load(std::memory_order_relaxed);
+  if (self != nullptr) f.threads.push_back(make_thread_ref(id));
+  f.message = fmt::format(
+      "the schedule did not end within {} scheduling points: a livelock, or a thread that spins "
+      "(T{} was running at the last one)",
+      bound, id);
+  f.sites.push_back(make_site(capture_stack(3)));
+  return f;
+}
+
+// The next thread to run, or null when no choice is enabled. Applies a
+// chosen timeout. `self` is the thread at the point (null when it ends).
+controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind kind) noexcept {
+  s.enabled.clear();
+  std::int64_t earliest = INT64_MAX;
+  for (controlled_thread* t : s.threads) {
+    if (t->state == run_state::runnable) s.enabled.push_back(t->index);
+    if (t->state == run_state::blocked && t->timed) earliest = std::min(earliest, t->deadline);
+  }
+  if (earliest != INT64_MAX) {
+    for (controlled_thread* t : s.threads) {
+      if (t->state == run_state::blocked && t->timed && t->deadline == earliest) s.enabled.push_back(t->index);
+    }
+  }
+  if (s.enabled.empty()) return nullptr;
+  const std::uint64_t step = s.steps.load(std::memory_order_relaxed);
+  if (step >= s.step_bound) {
+    inside_scope inside;
+    abandon(s, step_bound_finding(self, s.step_bound));
+    return nullptr;
+  }
+  s.steps.store(step + 1, std::memory_order_relaxed);
+  const int current = self != nullptr && self->state == run_state::runnable ? self->index : -1;
+  int chosen = s.chooser->choose(s.enabled, current, step);
+  if (std::find(s.enabled.begin(), s.enabled.end(), chosen) == s.enabled.end()) chosen = s.enabled.front();
+  {
+    inside_scope inside;  // allocation
+    s.outcome.decisions.push_back(static_cast<std::uint16_t>(chosen));
+    s.outcome.kinds.push_back(kind);
+  }
+  controlled_thread* next = s.threads[static_cast<std::size_t>(chosen)];
+  if (next->state == run_state::blocked) {
+    next->timed_out = true;
+    next->state = run_state::runnable;
+    next->blocked_on = nullptr;
+    s.clock = std::max(s.clock, next->deadline);
+  }
+  return next;
+}
+
+// No enabled choice: a deadlock among the threads that have not ended.
+void deadlocked(schedule_state& s) noexcept {
+  inside_scope inside;
+  std::vector<detector::thread_id> blocked;
+  for (controlled_thread* t : s.threads) {
+    if (t->state != run_state::ended) blocked.push_back(t->monitor_id.load(std::memory_order_relaxed));
+  }
+  abandon(s, explore_deadlock_finding(blocked));
+}
+
+// Runs `next` (if not `self`) and waits for the turn to come back.
+void switch_to(controlled_thread* self, controlled_thread* next) noexcept {
+  if (next == self) return;
+  give_turn(next);
+  wait_turn(self);
+  after_turn(self);
+}
+
+}  // namespace
+
+const char* to_string(point_kind kind) noexcept {
+  switch (kind) {
+    case point_kind::lock:
+      return "lock";
+    case point_kind::unlock:
+      return "unlock";
+    case point_kind::notify:
+      return "notify";
+    case point_kind::semaphore:
+      return "semaphore";
+    case point_kind::thread_create:
+      return "thread create";
+    case point_kind::thread_join:
+      return "thread join";
+    case point_kind::thread_exit:
+      return "thread exit";
+    case point_kind::yield:
+      return "yield";
+    case point_kind::sleep:
+      return "sleep";
+    case point_kind::wait:
+      return "wait";
+    case point_kind::access:
+      return "access";
+  }
+  return "?";
+}
+
+bool exploring() noexcept {
+  return g_exploring.load(std::memory_order_acquire);
+}
+
+void point(point_kind kind) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return;
+  schedule_state& s = *self->schedule;
+  if (s.abandoned.load(std::memory_order_acquire)) park_forever();
+  controlled_thread* next = decide(s, self, kind);
+  if (next == nullptr) {
+    if (s.abandoned.load(std::memory_order_acquire)) park_forever();
+    return;  // cannot happen: self is runnable
+  }
+  switch_to(self, next);
+}
+
+bool block_on(const void* object, detector::wait_kind kind, std::uint64_t target, bool timed,
+              std::int64_t deadline_ns, std::uintptr_t pc) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return false;
+  schedule_state& s = *self->schedule;
+  if (s.abandoned.load(std::memory_order_acquire)) park_forever();
+  self->state = run_state::blocked;
+  self->blocked_on = object;
+  self->blocked_order = ++s.block_counter;
+  self->timed = timed;
+  self->timed_out = false;
+  self->deadline = deadline_ns;
+  thread_record* record = tls_thread;
+  const bool registered = record != nullptr && kind != detector::wait_kind::none;
+  if (registered) {
+    inside_scope inside;
+    begin_wait(record, kind, target, false, timed, pc, false);
+  }
+  controlled_thread* next = decide(s, self, point_kind::wait);
+  if (next == nullptr) {
+    if (!s.abandoned.load(std::memory_order_acquire)) deadlocked(s);
+    park_forever();
+  }
+  switch_to(self, next);
+  if (registered) {
+    inside_scope inside;
+    end_wait(record);
+  }
+  self->timed = false;
+  return self->timed_out;
+}
+
+namespace {
+int wake(schedule_state& s, const void* object, bool one) noexcept {
+  int woken = 0;
+  controlled_thread* first = nullptr;
+  for (controlled_thread* t : s.threads) {
+    if (t->state != run_state::blocked || t->blocked_on != object) continue;
+    if (!one) {
+      t->state = run_state::runnable;
+      t->blocked_on = nullptr;
+      ++woken;
+    } else if (first == nullptr || t->blocked_order < first->blocked_order) {
+      first = t;
+    }
+  }
+  if (first != nullptr) {
+    first->state = run_state::runnable;
+    first->blocked_on = nullptr;
+    woken = 1;
+  }
+  return woken;
+}
+}  // namespace
+
+int wake_all(const void* object) noexcept {
+  if (tls_controlled == nullptr) return 0;
+  return wake(*tls_controlled->schedule, object, false);
+}
+
+int wake_one(const void* object) noexcept {
+  if (tls_controlled == nullptr) return 0;
+  return wake(*tls_controlled->schedule, object, true);
+}
+
+std::int64_t now_ns() noexcept {
+  return tls_controlled != nullptr ? tls_controlled->schedule->clock : 0;
+}
+
+controlled_thread* prepare_child() noexcept {
+  if (tls_controlled == nullptr) return nullptr;
+  schedule_state& s = *tls_controlled->schedule;
+  inside_scope inside;
+  auto* child = new (std::nothrow) controlled_thread;
+  if (child == nullptr) return nullptr;
+  child->schedule = &s;
+  child->index = static_cast<int>(s.threads.size());
+  s.threads.push_back(child);
+  s.chooser->thread_created(child->index);
+  return child;
+}
+
+void child_created(controlled_thread* child, const pthread_t* handle) noexcept {
+  if (child == nullptr) return;
+  if (handle != nullptr) {
+    child->handle = *handle;
+    child->has_handle = true;
+    // Wait until the child has its record: concheck's thread ids then follow
+    // the schedule (a replay names the same threads), and a join or a report
+    // can name the child.
+    // No spinning here: the new thread needs a core to start.
+    while (child->started.load(std::memory_order_acquire) == 0) futex(&child->started, FUTEX_WAIT, 0, nullptr);
+    return;
+  }
+  // The real creation failed: the block is the last one; forget it.
+  schedule_state& s = *child->schedule;
+  inside_scope inside;
+  s.threads.pop_back();
+  delete child;
+}
+
+void child_begins(controlled_thread* child) noexcept {
+  tls_controlled = child;
+  if (thread_record* record = tls_thread) child->monitor_id.store(record->state.id(), std::memory_order_relaxed);
+  child->started.store(1, std::memory_order_release);
+  futex(&child->started, FUTEX_WAKE, 1, nullptr);
+  wait_turn(child);
+  after_turn(child);
+}
+
+void thread_ends() noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return;
+  schedule_state& s = *self->schedule;
+  tls_controlled = nullptr;
+  if (s.abandoned.load(std::memory_order_acquire)) return;  // the driver has left
+  self->state = run_state::ended;
+  wake(s, self, false);  // joiners
+  bool all_ended = true;
+  for (controlled_thread* t : s.threads) all_ended = all_ended && t->state == run_state::ended;
+  if (all_ended) {
+    finish_schedule(s);
+    return;
+  }
+  controlled_thread* next = decide(s, nullptr, point_kind::thread_exit);
+  if (next == nullptr) {
+    if (!s.abandoned.load(std::memory_order_acquire)) deadlocked(s);
+    return;
+  }
+  give_turn(next);
+}
+
+controlled_thread* find_controlled(pthread_t handle) noexcept {
+  if (tls_controlled == nullptr) return nullptr;
+  for (controlled_thread* t : tls_controlled->schedule->threads) {
+    if (t->has_handle && pthread_equal(t->handle, handle)) return t;
+  }
+  return nullptr;
+}
+
+bool has_ended(const controlled_thread* thread) noexcept {
+  return thread->state == run_state::ended;
+}
+
+int index_of(const controlled_thread* thread) noexcept {
+  return thread->index;
+}
+
+std::uint64_t monitor_id_of(const controlled_thread* thread) noexcept {
+  return thread->monitor_id.load(std::memory_order_relaxed);
+}
+
+bool capture_finding(const detector::finding& finding) noexcept {
+  if (tls_controlled == nullptr) return false;
+  schedule_state& s = *tls_controlled->schedule;
+  if (!s.outcome.failed) {
+    s.outcome.failed = true;
+    s.outcome.finding = finding;
+  }
+  return true;
+}
+
+namespace {
+
+struct body_package {
+  controlled_thread* self;
+  void (*body)(void*);
+  void* context;
+};
+
+void* body_main(void* raw) {
+  auto* package = static_cast<body_package*>(raw);
+  thread_origin origin;
+  std::snprintf(origin.name, sizeof origin.name, "explore body");
+  adopt_current_thread(&origin);
+  child_begins(package->self);
+  try {
+    package->body(package->context);
+  } catch (const std::exception& e) {
+    inside_scope inside;
+    detector::finding f;
+    f.kind = detector::finding_kind::uncaught_exception;
+    f.threads.push_back(make_thread_ref(package->self->monitor_id.load(std::memory_order_relaxed)));
+    f.message = fmt::format("an exception escaped the explored body: {}", e.what());
+    f.sites.push_back(make_site(capture_stack(0)));
+    capture_finding(f);
+  } catch (...) {
+    inside_scope inside;
+    detector::finding f;
+    f.kind = detector::finding_kind::uncaught_exception;
+    f.threads.push_back(make_thread_ref(package->self->monitor_id.load(std::memory_order_relaxed)));
+    f.message = "an exception of unknown type escaped the explored body";
+    capture_finding(f);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void (*body)(void*), void* context,
+                              std::uint64_t stall_ms) {
+  auto* s = new schedule_state;  // leaked if the schedule is abandoned (its threads park on it)
+  s->chooser = &chooser;
+  s->step_bound = step_bound;
+  chooser.begin_schedule();
+  auto* t0 = new controlled_thread;
+  t0->schedule = s;
+  s->threads.push_back(t0);
+  chooser.thread_created(0);
+  g_exploring.store(true, std::memory_order_release);
+  t0->turn.store(1, std::memory_order_relaxed);
+  s->running.store(0, std::memory_order_relaxed);
+  body_package package{t0, body, context};
+  pthread_t handle;
+  if (real.create(&handle, nullptr, &body_main, &package) != 0) {
+    g_exploring.store(false, std::memory_order_release);
+    delete t0;
+    delete s;
+    schedule_outcome failed;
+    failed.failed = true;
+    detector::finding f;
+    f.kind = detector::finding_kind::step_bound_exceeded;
+    f.message = "explore: cannot create the body's thread";
+    failed.finding = f;
+    return failed;
+  }
+  // Wait for the end, watching for a thread that stops reaching scheduling
+  // points (a spin or a block on something concheck does not control).
+  std::uint64_t last_steps = s->steps.load(std::memory_order_relaxed);
+  auto last_progress = std::chrono::steady_clock::now();
+  while (s->done.load(std::memory_order_acquire) == 0) {
+    const timespec slice{0, 50 * 1000 * 1000};
+    futex(&s->done, FUTEX_WAIT, 0, &slice);
+    if (s->done.load(std::memory_order_acquire) != 0) break;
+    const std::uint64_t steps = s->steps.load(std::memory_order_relaxed);
+    const auto now = std::chrono::steady_clock::now();
+    if (steps != last_steps) {
+      last_steps = steps;
+      last_progress = now;
+    } else if (now - last_progress >= std::chrono::milliseconds(stall_ms)) {
+      // The running thread is stuck outside our view: the schedule is over.
+      const int running = s->running.load(std::memory_order_relaxed);
+      std::uint64_t id = 0;
+      if (running >= 0 && static_cast<std::size_t>(running) < s->threads.size())
+        id = s->threads[static_cast<std::size_t>(running)]->monitor_id.load(std::memory_order_relaxed);
+      detector::finding f;
+      f.kind = detector::finding_kind::step_bound_exceeded;
+      f.threads.push_back(make_thread_ref(id));
+      f.message = fmt::format(
+          "T{} ran for {} ms without reaching a scheduling point: it spins or blocks on something concheck "
+          "does not control (an atomic flag, a futex, a pipe, std::atomic::wait)",
+          id, stall_ms);
+      s->outcome.failed = true;
+      s->outcome.finding = std::move(f);
+      s->abandoned.store(true, std::memory_order_release);
+      // The others park (and leave their wait registrations) as they wake.
+      for (controlled_thread* t : s->threads) {
+        if (t->state != run_state::ended && t->index != running) give_turn(t);
+      }
+      break;
+    }
+  }
+  schedule_outcome outcome = std::move(s->outcome);
+  outcome.steps = s->steps.load(std::memory_order_relaxed);
+  const bool abandoned = s->abandoned.load(std::memory_order_acquire);
+  if (!abandoned) {
+    real.join(handle, nullptr);
+    for (controlled_thread* t : s->threads) delete t;
+    delete s;
+  } else {
+    real.detach(handle);  // parked (or stuck) for good; s and its blocks stay
+  }
+  g_exploring.store(false, std::memory_order_release);
+  return outcome;
+}
+
+namespace {
+
+constexpr int kCrashSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+struct sigaction g_previous[sizeof kCrashSignals / sizeof kCrashSignals[0]];
+std::atomic<const char*> g_crash_token{nullptr};
+bool g_crash_installed = false;
+
+// Async-signal-safe output: write(2) of a string and of a number.
+void say(const char* text) noexcept {
+  std::size_t n = 0;
+  while (text[n] != '\0') ++n;
+  (void)!::write(STDERR_FILENO, text, n);
+}
+void say_number(std::uint64_t value) noexcept {
+  char digits[24];
+  int at = 24;
+  do {
+    digits[--at] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0 && at > 0);
+  (void)!::write(STDERR_FILENO, digits + at, static_cast<std::size_t>(24 - at));
+}
+
+void on_crash(int signal_number, siginfo_t*, void*) {
+  controlled_thread* self = tls_controlled;
+  std::size_t slot = 0;
+  while (kCrashSignals[slot] != signal_number) ++slot;
+  if (self != nullptr) {
+    say("concheck: explore: controlled thread ");
+    say_number(self->index);
+    say(" (T");
+    say_number(self->monitor_id.load(std::memory_order_relaxed));
+    say(") died with signal ");
+    say_number(static_cast<std::uint64_t>(signal_number));
+    say(" (");
+    say(sigabbrev_np(signal_number) != nullptr ? sigabbrev_np(signal_number) : "?");
+    say(") in this schedule.\nconcheck: run exactly this schedule again with CONCHECK_REPLAY=");
+    const char* token = g_crash_token.load(std::memory_order_acquire);
+    if (token != nullptr) {
+      say(token);
+    } else {
+      // The decisions so far, run-length encoded (explore_strategies.hpp).
+      say("cc1-list-");
+      const std::vector<std::uint16_t>& d = self->schedule->outcome.decisions;
+      for (std::size_t i = 0; i < d.size();) {
+        std::size_t run = 1;
+        while (i + run < d.size() && d[i + run] == d[i]) ++run;
+        if (i != 0) say("_");
+        say_number(d[i]);
+        say(".");
+        say_number(run);
+        i += run;
+      }
+    }
+    say("\n");
+  }
+  ::sigaction(signal_number, &g_previous[slot], nullptr);
+  ::raise(signal_number);
+}
+
+}  // namespace
+
+void install_crash_reporter() noexcept {
+  if (g_crash_installed) return;
+  struct sigaction action {};
+  action.sa_sigaction = &on_crash;
+  action.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&action.sa_mask);
+  for (std::size_t i = 0; i < sizeof kCrashSignals / sizeof kCrashSignals[0]; ++i)
+    ::sigaction(kCrashSignals[i], &action, &g_previous[i]);
+  g_crash_installed = true;
+}
+
+void remove_crash_reporter() noexcept {
+  if (!g_crash_installed) return;
+  for (std::size_t i = 0; i < sizeof kCrashSignals / sizeof kCrashSignals[0]; ++i)
+    ::sigaction(kCrashSignals[i], &g_previous[i], nullptr);
+  g_crash_installed = false;
+}
+
+void set_crash_token(const char* token) noexcept {
+  g_crash_token.store(token, std::memory_order_release);
+}
+
+}  // namespace concheck::detail::explore

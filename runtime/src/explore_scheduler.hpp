@@ -1,0 +1,165 @@
+// concheck runtime: the deterministic scheduler of explore mode. INTERNAL.
+//
+// Contract (docs/explore.md, docs/event-model.md "Scheduling points"):
+// - While a schedule runs, the threads it controls (the body's thread T0 and
+//   every thread created by a controlled thread) are real threads, but only
+//   one of them runs at a time: the one holding the turn. A controlled
+//   thread gives the turn away only at a scheduling point (point(),
+//   block_on(), thread_ends()), so the interleaving is a function of the
+//   scheduler's decisions alone, and a strategy with a seed gives the same
+//   interleaving every time.
+// - At a scheduling point the scheduler builds the list of enabled choices
+//   (the runnable threads in creation order, then the timed-out candidates:
+//   blocked threads with a timeout whose deadline is the earliest) and asks
+//   the strategy for one. Choosing a timed candidate times its wait out and
+//   moves the virtual clock to its deadline.
+// - A blocked thread waits for an object (a lock, a condition variable, a
+//   semaphore, a thread to end) and is not runnable until the object's
+//   owner wakes it (wake_all / wake_one); a woken thread retries its
+//   operation (a lock's real trylock, a semaphore's trywait), so ownership
+//   lives in the real objects and the scheduler keeps no model of it.
+// - No enabled choice while some controlled thread has not ended: the
+//   schedule ends in `deadlock`. More than the step bound of scheduling
+//   points: `step-bound-exceeded`. A finding the detector reports in a
+//   controlled thread: the schedule fails with it (it runs on to its end).
+//   A deadlocked or abandoned schedule's threads park forever (their stacks
+//   and the objects they hold stay valid); the schedule is over for the driver.
+// - Hand-off: the turn word of the next thread is set and, if that thread
+//   sleeps on it, woken with one futex call; a thread waiting for its turn
+//   spins briefly (the next thread is known when the decision is made, so a
+//   hand-off to a spinning thread costs no system call) and then sleeps.
+// - Threads the scheduler does not control (the driver, the watchdog,
+//   threads started before the exploration) run freely and are never
+//   scheduling points.
+// Thread safety: the scheduler's state is touched only by the thread that
+// holds the turn, or by the driver while no schedule runs; the turn's
+// release/acquire hand-off orders every access.
+#pragma once
+
+#include <pthread.h>
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "concheck/detector/finding.hpp"
+#include "concheck/detector/wait_for_graph.hpp"
+
+namespace concheck::detail::explore {
+
+struct controlled_thread;
+
+// The calling thread's control block while it is controlled, else null.
+extern __thread controlled_thread* tls_controlled __attribute__((tls_model("initial-exec")));
+
+inline bool controlled() noexcept {
+  return tls_controlled != nullptr;
+}
+
+// What a scheduling point is; recorded with each decision (replay
+// divergence messages name it).
+enum class point_kind : std::uint8_t {
+  lock,
+  unlock,
+  notify,
+  semaphore,
+  thread_create,
+  thread_join,
+  thread_exit,
+  yield,
+  sleep,
+  wait,
+  access,  // reserved: memory accesses and atomics (race detection)
+};
+const char* to_string(point_kind kind) noexcept;
+
+// A strategy chooses among the enabled choices at each scheduling point.
+// `enabled` lists thread indices (creation order within the schedule);
+// `current` is the index of the thread at the point (-1 if it cannot go on).
+class strategy {
+ public:
+  virtual ~strategy() = default;
+  // A new schedule starts.
+  virtual void begin_schedule() = 0;
+  // Returns an element of `enabled` (never empty).
+  virtual int choose(const std::vector<int>& enabled, int current, std::uint64_t step) = 0;
+  // A thread was created with index `index` (PCT gives it a priority).
+  virtual void thread_created(int /*index*/) {}
+  // The schedule is over; false when the strategy has no further schedule
+  // (bounded search exhausted its space).
+  virtual bool end_schedule() { return true; }
+  // The one-line replay token of the schedule that just ran.
+  virtual std::string token() const = 0;
+};
+
+// How a schedule ended.
+struct schedule_outcome {
+  bool failed = false;
+  std::optional<detector::finding> finding;  // set when failed
+  std::uint64_t steps = 0;
+  std::vector<std::uint16_t> decisions;  // the thread chosen at each step
+  std::vector<point_kind> kinds;         // the point of each step
+};
+
+// Runs `body` once as controlled thread T0 in a fresh real thread while the
+// calling (driver) thread waits, with `chooser` deciding; `step_bound` caps
+// the scheduling points, and a thread that reaches none for `stall_ms` of
+// real time ends the schedule as `step-bound-exceeded`. One schedule at a
+// time per process; the driver is not a controlled thread.
+schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void (*body)(void*), void* context,
+                              std::uint64_t stall_ms);
+
+// Crash reports: between install_crash_reporter() and remove_crash_reporter()
+// a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT: a failed assert)
+// in a controlled thread first writes which thread crashed and the replay
+// token of the schedule (`token`, set per schedule; null: the decisions so
+// far), then dies as it would have (the previous disposition, re-raised).
+void install_crash_reporter() noexcept;
+void remove_crash_reporter() noexcept;
+void set_crash_token(const char* token) noexcept;
+
+// ---- Called by the interposed functions, in controlled threads only ----
+
+// A scheduling point: the scheduler may run other threads before returning.
+void point(point_kind kind) noexcept;
+
+// Blocks the calling thread on `object` (registered as a wait of `kind` on
+// `target` for reports) until wake_all/wake_one on it, or, when `timed`,
+// until the scheduler times it out (virtual clock at `deadline_ns`). True if
+// it timed out.
+bool block_on(const void* object, detector::wait_kind kind, std::uint64_t target, bool timed,
+              std::int64_t deadline_ns, std::uintptr_t pc) noexcept;
+// Makes the threads blocked on `object` runnable (they retry). wake_one: the
+// one that blocked first. Return how many were woken.
+int wake_all(const void* object) noexcept;
+int wake_one(const void* object) noexcept;
+
+// The virtual clock, in nanoseconds; starts at the same value in every schedule.
+std::int64_t now_ns() noexcept;
+
+// Thread lifecycle. prepare_child (in a controlled parent, before the real
+// pthread_create) makes the child's control block; child_created records its
+// handle (or, when the creation failed, forgets the block: handle null).
+controlled_thread* prepare_child() noexcept;
+void child_created(controlled_thread* child, const pthread_t* handle) noexcept;
+// First thing in the new thread: waits for its first turn.
+void child_begins(controlled_thread* child) noexcept;
+// In the controlled thread's last moments (after its TLS destructors): it is
+// done; joiners wake, the turn goes on, and the thread runs on uncontrolled.
+void thread_ends() noexcept;
+// The control block of the controlled thread `handle` in this schedule, or null.
+controlled_thread* find_controlled(pthread_t handle) noexcept;
+bool has_ended(const controlled_thread* thread) noexcept;
+int index_of(const controlled_thread* thread) noexcept;
+// concheck's thread id of `thread` (0 until it has started).
+std::uint64_t monitor_id_of(const controlled_thread* thread) noexcept;
+
+// A finding reported in a controlled thread: the schedule fails with it
+// (the first one wins) and goes on. True if it was taken.
+bool capture_finding(const detector::finding& finding) noexcept;
+// True while a schedule runs (any thread may ask).
+bool exploring() noexcept;
+
+}  // namespace concheck::detail::explore

@@ -1,0 +1,67 @@
+// concheck runtime: explore mode's strategies and replay tokens. INTERNAL.
+//
+// Every strategy is a pure function of its parameters and the choices the
+// program offers, so the same parameters give the same interleaving:
+// - random: at each scheduling point a uniform choice among the enabled
+//   threads, from a generator seeded with (seed, schedule index).
+// - pct (Burckhardt et al., ASPLOS 2010): each thread gets a random priority
+//   when created; the highest-priority enabled thread runs; at d-1 random
+//   steps in [1, k] the running thread drops below every initial priority.
+//   A bug of depth d is found with probability at least 1/(n k^(d-1)) per
+//   schedule (n threads, k steps).
+// - dfs: stateless depth-first search of every interleaving with at most
+//   `bound` preemptions (CHESS's iterative preemption bounding, one bound):
+//   each schedule follows the previous one's choices up to the deepest
+//   point with an untried choice within the bound, and takes that one.
+//   Exhaustive within its bound: every such interleaving once.
+// - replay: follows a recorded list of decisions; where the program offers
+//   a choice the list cannot take, it notes where the run diverged.
+//
+// Tokens (one printable line, shell-safe):
+//   cc1-random-s<seed>-i<index>
+//   cc1-pct-d<depth>-k<steps>-s<seed>-i<index>
+//   cc1-list-<thread>.<count>_<thread>.<count>...   (run-length decisions)
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "explore_scheduler.hpp"
+
+namespace concheck::detail::explore {
+
+enum class strategy_kind : std::uint8_t { random, pct, dfs, replay };
+
+struct strategy_params {
+  strategy_kind kind = strategy_kind::random;
+  std::uint64_t seed = 1;
+  std::uint64_t index = 0;  // the schedule (random, pct)
+  int pct_depth = 3;
+  std::uint64_t pct_steps = 100;  // k
+  int preemption_bound = 2;       // dfs
+  std::vector<std::uint16_t> decisions;  // replay
+};
+
+// A strategy for schedule `params.index` (random, pct), for a whole search
+// (dfs: one object across its schedules), or for a replay.
+std::unique_ptr<strategy> make_strategy(const strategy_params& params);
+
+// Divergence of a replay strategy: "" when it followed every decision, else
+// where it first could not ("step 12: the recorded choice T2 is not
+// runnable (runnable: T0, T1)").
+std::string replay_divergence(const strategy& replay);
+// True when a replay's program asked for more steps than were recorded.
+bool replay_ran_past_end(const strategy& replay);
+
+// The token of a schedule: random and pct name their parameters; every
+// other schedule is named by its decisions.
+std::string make_token(const strategy_params& params, const std::vector<std::uint16_t>& decisions);
+
+// Parses a token into parameters (kind random, pct or replay). On error
+// returns false and sets `error` to a message naming the problem.
+bool parse_token(std::string_view token, strategy_params& out, std::string& error);
+
+}  // namespace concheck::detail::explore
