@@ -166,11 +166,12 @@ int main(int argc, char** argv) {
     const double plain = plain_rate(body, seconds);
     const double random = explore_rate(body, concheck::explore_strategy::random, seconds);
     const double pct = explore_rate(body, concheck::explore_strategy::pct, seconds);
-    std::printf("%d x %-6d %14.0f %14.0f %14.0f %9.2fx\n", threads, rounds, plain, random, pct, plain / random);
+    std::printf("%d x %-6d %14.0f %14.0f %14.0f %9.2fx\n", threads, rounds, plain, random, pct,
+                plain / random);
     if (threads == 2 && std::min(random, pct) < 5000) ok = false;
   }
-  std::printf("\nschedules to the first failure (of at most 10000)\n%-30s %10s %10s %10s %10s\n", "bug", "automatic",
-              "random", "pct", "dfs");
+  std::printf("\nschedules to the first failure (of at most 10000)\n%-30s %10s %10s %10s %10s\n", "bug",
+              "automatic", "random", "pct", "dfs");
   for (const bug& b : bugs()) {
     std::printf("%-30s %10s %10s %10s %10s\n", b.name,
                 first_failure(b.body, concheck::explore_strategy::automatic).c_str(),

@@ -9,6 +9,7 @@
 
 #include "cli_analyze.hpp"
 #include "report_command.hpp"
+#include "run_command.hpp"
 
 namespace concheck::cli {
 namespace {
@@ -17,22 +18,14 @@ int run_analyze(const std::vector<std::string>& args) {
   return analyzer::run_analyze_command(args);
 }
 
-// Explore mode: the scheduler-driven runner lands here.
-int run_explore(const std::vector<std::string>& /*args*/) {
-  fmt::print(stderr,
-             "concheck run: error: explore mode is not available yet; run your tests linked against "
-             "concheck::runtime (monitor mode), or use `concheck analyze`\n");
-  return kExitUsageError;
-}
-
 constexpr std::array kSubcommands{
     subcommand{"analyze", "[options] FILES... [-- flags]",
                "find unprotected shared writes and lock-order inversions", run_analyze},
     subcommand{"analyze", "-p BUILD_DIR [FILES...]", "... in the files of a compile_commands.json", nullptr},
     subcommand{"report", kReportArguments, "render findings saved by the runtime (format=json)",
                run_report_command},
-    subcommand{"run", "[options] -- PROGRAM ARGS...", "explore a program's interleavings (not available yet)",
-               run_explore},
+    subcommand{"run", kRunArguments,
+               "explore a program's interleavings, one thread at a time (docs/explore.md)", run_run_command},
 };
 
 // Each command is dispatched by its first row, and a handler-less row must

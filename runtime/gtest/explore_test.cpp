@@ -52,9 +52,9 @@ void run_explored_test(void (*body)(), const char* suite, const char* name, expl
   if (!result.failure) return;
   ADD_FAILURE() << "concheck explore: schedule " << result.failure->schedule << " of " << suite << "." << name
                 << " failed (" << result.failure->kind << ")\n"
-                << result.failure->report << "Run this schedule alone:\n  CONCHECK_REPLAY="
-                << result.failure->token << " " << this_program() << " --gtest_filter=" << suite << "." << name
-                << "\n";
+                << result.failure->report
+                << "Run this schedule alone:\n  CONCHECK_REPLAY=" << result.failure->token << " "
+                << this_program() << " --gtest_filter=" << suite << "." << name << "\n";
 }
 
 }  // namespace concheck::gtest

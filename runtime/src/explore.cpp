@@ -64,11 +64,13 @@ schedule_outcome run_one(const explore_options& options, detail::explore::strate
 std::string describe_replay(const schedule_outcome& first, const schedule_outcome& again,
                             const detail::explore::strategy& replay, bool& reproduced) {
   const std::string divergence = detail::explore::replay_divergence(replay);
-  const bool same_kind = again.failed && again.finding && first.finding && again.finding->kind == first.finding->kind;
+  const bool same_kind =
+      again.failed && again.finding && first.finding && again.finding->kind == first.finding->kind;
   // A detector finding is reported once per lock-order edge in a process, so
   // its replay in the same process may not report it again: following every
   // decision is then what reproduces it.
-  const bool once_per_process = first.finding && first.finding->kind == detector::finding_kind::lock_order_inversion;
+  const bool once_per_process =
+      first.finding && first.finding->kind == detector::finding_kind::lock_order_inversion;
   reproduced = divergence.empty() && (same_kind || (once_per_process && again.decisions == first.decisions));
   if (reproduced) return {};
   if (!divergence.empty()) {
@@ -92,8 +94,9 @@ explore_failure make_failure(const schedule_outcome& outcome, const strategy_par
   failure.schedule = index;
   const detector::text_options plain{false, false, 16};
   failure.report = detector::render_text(finding, plain);
-  failure.report += fmt::format("Schedule {} ({}, {} scheduling points) failed. Replay it with:\n  CONCHECK_REPLAY={}\n",
-                                index, strategy_name(params.kind), outcome.steps, token);
+  failure.report +=
+      fmt::format("Schedule {} ({}, {} scheduling points) failed. Replay it with:\n  CONCHECK_REPLAY={}\n",
+                  index, strategy_name(params.kind), outcome.steps, token);
   return failure;
 }
 
@@ -110,10 +113,13 @@ std::string explore_options_from_environment(explore_options& options) {
   if (process.explore_strategy == "random") options.strategy = explore_strategy::random;
   if (process.explore_strategy == "pct") options.strategy = explore_strategy::pct;
   if (process.explore_strategy == "dfs") options.strategy = explore_strategy::dfs;
-  if (process.explore_schedules > 0) options.schedules = static_cast<std::uint64_t>(process.explore_schedules);
+  if (process.explore_schedules > 0)
+    options.schedules = static_cast<std::uint64_t>(process.explore_schedules);
   if (!process.explore_seed.empty()) parse_u64(process.explore_seed, options.seed);
-  if (process.explore_time_limit_ms > 0) options.time_limit = std::chrono::milliseconds(process.explore_time_limit_ms);
-  if (process.explore_step_bound > 0) options.step_bound = static_cast<std::uint64_t>(process.explore_step_bound);
+  if (process.explore_time_limit_ms > 0)
+    options.time_limit = std::chrono::milliseconds(process.explore_time_limit_ms);
+  if (process.explore_step_bound > 0)
+    options.step_bound = static_cast<std::uint64_t>(process.explore_step_bound);
   if (process.explore_pct_depth > 0) options.pct_depth = process.explore_pct_depth;
   if (process.explore_preemption_bound >= 0) options.preemption_bound = process.explore_preemption_bound;
   if (const char* token = std::getenv("CONCHECK_REPLAY"); token != nullptr && *token != '\0') {
@@ -181,15 +187,16 @@ explore_result explore(const explore_options& options, const std::function<void(
   } crash_guard;
   std::string crash_token;
   const auto start = std::chrono::steady_clock::now();
-  std::uint64_t longest = 0;  // steps of the longest schedule so far: pct's k
+  std::uint64_t longest = 0;                          // steps of the longest schedule so far: pct's k
   std::unique_ptr<detail::explore::strategy> search;  // dfs: one object across its schedules
-  const std::uint64_t dfs_budget =
-      options.strategy == explore_strategy::dfs ? options.schedules
-      : options.strategy == explore_strategy::automatic ? std::max<std::uint64_t>(1, options.schedules / 4)
-                                                        : 0;
+  const std::uint64_t dfs_budget = options.strategy == explore_strategy::dfs ? options.schedules
+                                   : options.strategy == explore_strategy::automatic
+                                       ? std::max<std::uint64_t>(1, options.schedules / 4)
+                                       : 0;
   bool search_done = dfs_budget == 0;
   for (std::uint64_t i = 0; i < options.schedules; ++i) {
-    if (options.time_limit.count() > 0 && std::chrono::steady_clock::now() - start >= options.time_limit) break;
+    if (options.time_limit.count() > 0 && std::chrono::steady_clock::now() - start >= options.time_limit)
+      break;
     strategy_params params;
     params.seed = options.seed;
     params.index = i;

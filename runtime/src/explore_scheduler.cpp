@@ -12,11 +12,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <climits>
+#include <cstdio>
 
 #include "interpose_common.hpp"
+#include "options.hpp"
 #include "registry_dump.hpp"
+#include "report_sink.hpp"
 #include "runtime_core.hpp"
 
 namespace concheck::detail::explore {
@@ -64,8 +66,18 @@ struct schedule_state {
   std::atomic<std::uint64_t> steps{0};  // read by the driver's stall check
   std::atomic<std::uint32_t> done{0};   // futex word the driver sleeps on
   std::atomic<bool> abandoned{false};
-  std::atomic<int> running{-1};  // the thread holding the turn (for stall reports)
+  std::atomic<int> running{-1};         // the thread holding the turn (for stall reports)
+  const char* process_token = nullptr;  // process mode: the schedule is the whole process
 };
+
+// Process mode: the one schedule of this process (null otherwise).
+schedule_state* g_process_schedule = nullptr;
+
+// Process mode: a failure ends the process as a fatal finding carrying the token.
+[[noreturn]] void fail_process(detector::finding finding) noexcept {
+  emit_finding(std::move(finding), severity::fatal);
+  ::_exit(get_options().exitcode);  // a suppressed finding still ends the failed schedule
+}
 
 constinit std::atomic<bool> g_exploring{false};
 
@@ -117,6 +129,7 @@ void finish_schedule(schedule_state& s) noexcept {
 // Ends the schedule as failed with `finding` (unless it failed already) and
 // wakes every thread waiting for a turn so that it parks.
 void abandon(schedule_state& s, detector::finding finding) noexcept {
+  if (s.process_token != nullptr) fail_process(std::move(finding));
   if (!s.outcome.failed) {
     s.outcome.failed = true;
     s.outcome.finding = std::move(finding);
@@ -158,7 +171,8 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
   }
   if (earliest != INT64_MAX) {
     for (controlled_thread* t : s.threads) {
-      if (t->state == run_state::blocked && t->timed && t->deadline == earliest) s.enabled.push_back(t->index);
+      if (t->state == run_state::blocked && t->timed && t->deadline == earliest)
+        s.enabled.push_back(t->index);
     }
   }
   if (s.enabled.empty()) return nullptr;
@@ -237,6 +251,86 @@ const char* to_string(point_kind kind) noexcept {
 
 bool exploring() noexcept {
   return g_exploring.load(std::memory_order_acquire);
+}
+
+const char* process_token() noexcept {
+  return g_process_schedule != nullptr ? g_process_schedule->process_token : nullptr;
+}
+
+std::uint64_t process_steps() noexcept {
+  return g_process_schedule != nullptr ? g_process_schedule->steps.load(std::memory_order_relaxed) : 0;
+}
+
+namespace {
+
+struct stall_watch {
+  schedule_state* schedule;
+  std::uint64_t stall_ms;
+};
+
+void* watch_process(void* raw) {
+  tls_inside = 1;  // never instrumented
+  const stall_watch watch = *static_cast<stall_watch*>(raw);
+  delete static_cast<stall_watch*>(raw);
+  schedule_state& s = *watch.schedule;
+  std::uint64_t last = s.steps.load(std::memory_order_relaxed);
+  auto since = std::chrono::steady_clock::now();
+  for (;;) {
+    const timespec pause{0, 50 * 1000 * 1000};
+    real.clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, nullptr);
+    const std::uint64_t steps = s.steps.load(std::memory_order_relaxed);
+    const auto now = std::chrono::steady_clock::now();
+    if (steps != last || s.running.load(std::memory_order_relaxed) < 0) {
+      last = steps;
+      since = now;
+      continue;
+    }
+    if (now - since < std::chrono::milliseconds(watch.stall_ms)) continue;
+    const int running = s.running.load(std::memory_order_relaxed);
+    std::uint64_t id = 0;
+    if (running >= 0 && static_cast<std::size_t>(running) < s.threads.size())
+      id = s.threads[static_cast<std::size_t>(running)]->monitor_id.load(std::memory_order_relaxed);
+    tls_inside = 0;
+    detector::finding f;
+    f.kind = detector::finding_kind::step_bound_exceeded;
+    f.threads.push_back(make_thread_ref(id));
+    f.message = fmt::format(
+        "T{} ran for {} ms without reaching a scheduling point: it spins or blocks on something concheck "
+        "does not control (an atomic flag, a futex, a pipe, std::atomic::wait)",
+        id, watch.stall_ms);
+    fail_process(std::move(f));
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t stall_ms,
+                            const char* token) noexcept {
+  inside_scope inside;
+  auto* s = new schedule_state;
+  s->chooser = chooser;
+  s->step_bound = step_bound;
+  s->process_token = token;
+  chooser->begin_schedule();
+  auto* t0 = new controlled_thread;
+  t0->schedule = s;
+  if (thread_record* record = current_thread())
+    t0->monitor_id.store(record->state.id(), std::memory_order_relaxed);
+  t0->started.store(1, std::memory_order_relaxed);
+  s->threads.push_back(t0);
+  chooser->thread_created(0);
+  s->running.store(0, std::memory_order_relaxed);
+  g_process_schedule = s;
+  g_exploring.store(true, std::memory_order_release);
+  tls_controlled = t0;
+  pthread_t watcher;
+  auto* watch = new stall_watch{s, stall_ms};
+  if (real.create(&watcher, nullptr, &watch_process, watch) == 0) {
+    real.detach(watcher);
+  } else {
+    delete watch;
+  }
 }
 
 void point(point_kind kind) noexcept {
@@ -343,7 +437,8 @@ void child_created(controlled_thread* child, const pthread_t* handle) noexcept {
     // the schedule (a replay names the same threads), and a join or a report
     // can name the child.
     // No spinning here: the new thread needs a core to start.
-    while (child->started.load(std::memory_order_acquire) == 0) futex(&child->started, FUTEX_WAIT, 0, nullptr);
+    while (child->started.load(std::memory_order_acquire) == 0)
+      futex(&child->started, FUTEX_WAIT, 0, nullptr);
     return;
   }
   // The real creation failed: the block is the last one; forget it.
@@ -355,7 +450,8 @@ void child_created(controlled_thread* child, const pthread_t* handle) noexcept {
 
 void child_begins(controlled_thread* child) noexcept {
   tls_controlled = child;
-  if (thread_record* record = tls_thread) child->monitor_id.store(record->state.id(), std::memory_order_relaxed);
+  if (thread_record* record = tls_thread)
+    child->monitor_id.store(record->state.id(), std::memory_order_relaxed);
   child->started.store(1, std::memory_order_release);
   futex(&child->started, FUTEX_WAKE, 1, nullptr);
   wait_turn(child);
@@ -407,6 +503,7 @@ std::uint64_t monitor_id_of(const controlled_thread* thread) noexcept {
 bool capture_finding(const detector::finding& finding) noexcept {
   if (tls_controlled == nullptr) return false;
   schedule_state& s = *tls_controlled->schedule;
+  if (s.process_token != nullptr) return false;  // reported as usual, with the token
   if (!s.outcome.failed) {
     s.outcome.failed = true;
     s.outcome.finding = finding;

@@ -111,6 +111,20 @@ struct schedule_outcome {
 schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void (*body)(void*), void* context,
                               std::uint64_t stall_ms);
 
+// Process mode (`concheck run`, docs/explore.md): the calling thread (the
+// program's main thread, at load time) becomes T0 of one schedule that
+// `chooser` decides; the schedule is the rest of the process. There is no
+// driver: a deadlock or an exceeded step bound is reported as a fatal
+// finding (the process ends with `exitcode`), every finding carries
+// `token` as its replay token and ends the process, and a watch thread
+// reports a thread that reaches no scheduling point for `stall_ms`.
+void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t stall_ms,
+                            const char* token) noexcept;
+// The replay token of the process schedule, or null outside process mode.
+const char* process_token() noexcept;
+// Scheduling points taken so far in the process schedule.
+std::uint64_t process_steps() noexcept;
+
 // Crash reports: between install_crash_reporter() and remove_crash_reporter()
 // a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT: a failed assert)
 // in a controlled thread first writes which thread crashed and the replay

@@ -161,7 +161,8 @@ class replay_strategy final : public strategy {
     if (divergence_.empty()) {
       std::string runnable;
       for (int t : enabled) runnable += fmt::format("{}T{}", runnable.empty() ? "" : ", ", t);
-      divergence_ = fmt::format("step {}: the recorded choice T{} cannot run (runnable: {})", step, wanted, runnable);
+      divergence_ =
+          fmt::format("step {}: the recorded choice T{} cannot run (runnable: {})", step, wanted, runnable);
     }
     return enabled.front();
   }

@@ -40,8 +40,8 @@ struct strategy_params {
   std::uint64_t seed = 1;
   std::uint64_t index = 0;  // the schedule (random, pct)
   int pct_depth = 3;
-  std::uint64_t pct_steps = 100;  // k
-  int preemption_bound = 2;       // dfs
+  std::uint64_t pct_steps = 100;         // k
+  int preemption_bound = 2;              // dfs
   std::vector<std::uint16_t> decisions;  // replay
 };
 

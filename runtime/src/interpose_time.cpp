@@ -93,7 +93,8 @@ int clock_gettime(clockid_t clock, struct timespec* now) {
 int nanosleep(const struct timespec* duration, struct timespec* remaining) {
   if (__builtin_expect(ex::tls_controlled == nullptr || tls_inside != 0, 1))
     return real.nanosleep(duration, remaining);
-  if (duration == nullptr || duration->tv_nsec < 0 || duration->tv_nsec >= ex::kNanos || duration->tv_sec < 0) {
+  if (duration == nullptr || duration->tv_nsec < 0 || duration->tv_nsec >= ex::kNanos ||
+      duration->tv_sec < 0) {
     errno = EINVAL;
     return -1;
   }

@@ -239,6 +239,12 @@ void sink_after_fork_in_child() {
 
 bool emit_finding(detector::finding finding, severity how) {
   finding.pid = static_cast<int>(::getpid());
+  // Explore's process mode (`concheck run`): every finding fails the
+  // schedule, which is the whole process, and names it.
+  if (const char* token = explore::process_token()) {
+    finding.replay = token;
+    how = severity::fatal;
+  }
   std::string text_report;
   std::vector<finding_listener> listeners;
   std::vector<report_listener> report_listeners;
@@ -254,7 +260,7 @@ bool emit_finding(detector::finding finding, severity how) {
     if (finding.test.empty()) finding.test = state.current_test;
     exitcode = state.config.exitcode;
     halt = how == severity::fatal;
-    if (explore::controlled()) {
+    if (explore::controlled() && explore::process_token() == nullptr) {
       // Explore mode: the finding fails the schedule, which reports it with
       // its replay token (explore.cpp); nothing is logged or deduplicated
       // here, so the replay of the schedule meets it again.

@@ -139,7 +139,7 @@ std::uint64_t dfs_schedules(int bound, std::set<std::string>* tokens = nullptr) 
 
 TEST(ExploreBasics, BoundedSearchVisitsExactlyTheExpectedSchedules) {
   EXPECT_EQ(dfs_schedules(0), 1u);
-  EXPECT_EQ(dfs_schedules(1), 5u);   // n + 3, n = 2
+  EXPECT_EQ(dfs_schedules(1), 5u);  // n + 3, n = 2
   std::set<std::string> traces;
   EXPECT_EQ(dfs_schedules(100, &traces), 35u);  // C(7, 3)
   // The body's visible orders: every interleaving of 0,0 and 1,1 appears.
@@ -306,7 +306,8 @@ TEST(ExploreBasics, LostWakeupIsADeadlockNamingTheWaiter) {
   EXPECT_EQ(result.failure->kind, "deadlock");
   EXPECT_NE(result.failure->report.find("waits for condition variable"), std::string::npos)
       << result.failure->report;
-  EXPECT_NE(result.failure->report.find("explore_basics_test.cpp"), std::string::npos) << result.failure->report;
+  EXPECT_NE(result.failure->report.find("explore_basics_test.cpp"), std::string::npos)
+      << result.failure->report;
   EXPECT_TRUE(result.failure->reproduced);
 }
 
@@ -322,7 +323,8 @@ TEST(ExploreBasics, LivelockExceedsTheStepBound) {
   });
   ASSERT_TRUE(result.failure) << result.error;
   EXPECT_EQ(result.failure->kind, "step-bound-exceeded");
-  EXPECT_NE(result.failure->message.find("500 scheduling points"), std::string::npos) << result.failure->message;
+  EXPECT_NE(result.failure->message.find("500 scheduling points"), std::string::npos)
+      << result.failure->message;
 }
 
 std::atomic<bool> g_release_spinners{false};
@@ -370,7 +372,8 @@ TEST(ExploreBasics, BadOptionsAndTokensAreErrors) {
   EXPECT_NE(concheck::explore(o, nullptr).error.find("body is empty"), std::string::npos);
   o = {};
   std::string nested;
-  concheck::explore(with(concheck::explore_strategy::random, 1), [&] { nested = concheck::explore(o, [] {}).error; });
+  concheck::explore(with(concheck::explore_strategy::random, 1),
+                    [&] { nested = concheck::explore(o, [] {}).error; });
   EXPECT_NE(nested.find("inside an explored body"), std::string::npos) << nested;
 }
 

@@ -2,7 +2,6 @@
 // concheck::gtest); run as a child by explore_gtest_test.cpp, never
 // registered with CTest itself.
 #include <concheck/gtest.hpp>
-
 #include <mutex>
 #include <thread>
 

@@ -29,7 +29,8 @@ TEST(ExploreGtest, FailingScheduleFailsTheTestWithItsReplayCommand) {
   EXPECT_NE(run.out.find("(assertion-failure)"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("The replay failed the same way."), std::string::npos) << run.out;
   std::smatch command;
-  const std::regex replay("CONCHECK_REPLAY=(cc1-[^ ]+) (\\S+) --gtest_filter=Bank\\.SplitWithdrawalsOverdraw");
+  const std::regex replay(
+      "CONCHECK_REPLAY=(cc1-[^ ]+) (\\S+) --gtest_filter=Bank\\.SplitWithdrawalsOverdraw");
   ASSERT_TRUE(std::regex_search(run.out, command, replay)) << run.out;
   EXPECT_EQ(command[2].str(), CONCHECK_EXPLORE_GTEST_CHILD);
 
@@ -54,11 +55,12 @@ TEST(ExploreGtest, MalformedReplayTokenFailsTheTestNamingIt) {
   EXPECT_EQ(run.exit_code, 1) << run.out;
   EXPECT_NE(run.out.find("CONCHECK_REPLAY: malformed replay token 'cc1-random-s1'"), std::string::npos)
       << run.out;
-  const auto bad_option = run_tests("Bank.AtomicWithdrawalsNeverOverdraw",
-                                    {"CONCHECK_OPTIONS=explore_strategy=clever"});
+  const auto bad_option =
+      run_tests("Bank.AtomicWithdrawalsNeverOverdraw", {"CONCHECK_OPTIONS=explore_strategy=clever"});
   EXPECT_EQ(bad_option.exit_code, 2) << bad_option.out;
-  EXPECT_NE(bad_option.out.find("option 'explore_strategy' expects automatic, random, pct or dfs, got 'clever'"),
-            std::string::npos)
+  EXPECT_NE(
+      bad_option.out.find("option 'explore_strategy' expects automatic, random, pct or dfs, got 'clever'"),
+      std::string::npos)
       << bad_option.out;
 }
 

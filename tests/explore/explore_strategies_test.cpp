@@ -97,7 +97,8 @@ TEST(ExploreStrategies, DfsPreemptionBoundCountsSwitchesAwayFromARunnableThread)
     do {
       s->begin_schedule();
       int current = 0;
-      for (int step = 0; step < 4; ++step) current = s->choose({0, 1}, current, static_cast<std::uint64_t>(step));
+      for (int step = 0; step < 4; ++step)
+        current = s->choose({0, 1}, current, static_cast<std::uint64_t>(step));
       ++schedules;
     } while (s->end_schedule());
     EXPECT_EQ(schedules, expected) << "bound " << bound;

@@ -56,14 +56,14 @@ enum class explore_strategy {
 
 struct explore_options {
   explore_strategy strategy = explore_strategy::automatic;
-  std::uint64_t schedules = 1000;          // at most this many schedules
-  std::uint64_t seed = 1;                  // random and pct
-  std::chrono::milliseconds time_limit{0}; // stop after this long (0: no limit)
-  std::uint64_t step_bound = 100000;       // scheduling points per schedule
-  std::uint64_t stall_ms = 5000;           // real time a thread may run without a scheduling point
+  std::uint64_t schedules = 1000;           // at most this many schedules
+  std::uint64_t seed = 1;                   // random and pct
+  std::chrono::milliseconds time_limit{0};  // stop after this long (0: no limit)
+  std::uint64_t step_bound = 100000;        // scheduling points per schedule
+  std::uint64_t stall_ms = 5000;            // real time a thread may run without a scheduling point
   int pct_depth = 3;
-  int preemption_bound = 2;  // dfs
-  std::string replay;        // a replay token: run only that schedule
+  int preemption_bound = 2;    // dfs
+  std::string replay;          // a replay token: run only that schedule
   bool replay_failure = true;  // replay a failure once to check it reproduces
   // Called after every schedule that did not fail otherwise; a non-empty
   // result fails the schedule (kind assertion-failure) with that message.
@@ -71,10 +71,10 @@ struct explore_options {
 };
 
 struct explore_failure {
-  std::string kind;     // the finding kind ("deadlock", "lock-order-inversion", ...)
-  std::string message;  // its one-line message
-  std::string report;   // the full text report, ending with the replay token
-  std::string token;    // the replay token
+  std::string kind;            // the finding kind ("deadlock", "lock-order-inversion", ...)
+  std::string message;         // its one-line message
+  std::string report;          // the full text report, ending with the replay token
+  std::string token;           // the replay token
   std::uint64_t schedule = 0;  // 0-based index of the failing schedule
   bool reproduced = false;     // the automatic replay failed the same way
   std::string divergence;      // when not reproduced: why, and where it diverged

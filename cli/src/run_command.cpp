@@ -1,0 +1,525 @@
+// `concheck run`: see run_command.hpp.
+#include "run_command.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "concheck/detector/log_records.hpp"
+#include "concheck/detector/render.hpp"
+#include "subcommands.hpp"
+
+extern char** environ;
+
+namespace concheck::cli {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+struct run_options {
+  std::string strategy = "automatic";
+  std::uint64_t schedules = 1000;
+  std::uint64_t seed = 1;
+  double time_limit = 0;  // seconds; 0: none
+  std::string replay;
+  unsigned jobs = 1;
+  std::uint64_t shard_index = 0;
+  std::uint64_t shard_count = 1;
+  double timeout = 60;  // seconds per schedule
+  int pct_depth = 3;
+  bool json = false;
+  std::vector<std::string> program;
+};
+
+bool parse_u64(std::string_view text, std::uint64_t& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+bool parse_seconds(const std::string& text, double& out) {
+  char* end = nullptr;
+  errno = 0;
+  out = std::strtod(text.c_str(), &end);
+  return !text.empty() && errno == 0 && end == text.c_str() + text.size() && out >= 0 && out < 1e7;
+}
+
+// Parses the arguments; returns "" or the error.
+std::string parse(const std::vector<std::string>& args, run_options& o) {
+  std::size_t i = 0;
+  const auto value = [&](const std::string& flag, std::string& out) -> std::string {
+    if (i + 1 >= args.size()) return fmt::format("{} needs a value", flag);
+    out = args[++i];
+    return {};
+  };
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::string v;
+    std::string error;
+    if (a == "--") {
+      o.program.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+      break;
+    } else if (a == "--strategy") {
+      if (!(error = value(a, v)).empty()) return error;
+      if (v == "dfs")
+        return "--strategy dfs explores in process only (concheck::explore, CONCHECK_TEST); use automatic, "
+               "random or pct";
+      if (v != "automatic" && v != "random" && v != "pct")
+        return fmt::format("--strategy expects automatic, random or pct, got '{}'", v);
+      o.strategy = v;
+    } else if (a == "--schedules" || a == "--seed" || a == "--jobs" || a == "--pct-depth") {
+      if (!(error = value(a, v)).empty()) return error;
+      std::uint64_t n = 0;
+      if (!parse_u64(v, n)) return fmt::format("{} expects a non-negative integer, got '{}'", a, v);
+      if (a == "--schedules") {
+        if (n == 0) return "--schedules must be at least 1";
+        o.schedules = n;
+      } else if (a == "--seed") {
+        o.seed = n;
+      } else if (a == "--jobs") {
+        if (n == 0 || n > 256) return fmt::format("--jobs expects 1..256, got '{}'", v);
+        o.jobs = static_cast<unsigned>(n);
+      } else {
+        if (n == 0 || n > 64) return fmt::format("--pct-depth expects 1..64, got '{}'", v);
+        o.pct_depth = static_cast<int>(n);
+      }
+    } else if (a == "--time-limit" || a == "--timeout") {
+      if (!(error = value(a, v)).empty()) return error;
+      double s = 0;
+      if (!parse_seconds(v, s)) return fmt::format("{} expects seconds, got '{}'", a, v);
+      if (a == "--timeout" && s <= 0) return "--timeout must be positive";
+      (a == "--time-limit" ? o.time_limit : o.timeout) = s;
+    } else if (a == "--replay") {
+      if (!(error = value(a, v)).empty()) return error;
+      if (v.rfind("cc1-", 0) != 0) return fmt::format("malformed replay token '{}': expected it to start with 'cc1-'", v);
+      o.replay = v;
+    } else if (a == "--shard") {
+      if (!(error = value(a, v)).empty()) return error;
+      const std::size_t slash = v.find('/');
+      if (slash == std::string::npos || !parse_u64(std::string_view(v).substr(0, slash), o.shard_index) ||
+          !parse_u64(std::string_view(v).substr(slash + 1), o.shard_count) || o.shard_count == 0 ||
+          o.shard_index >= o.shard_count)
+        return fmt::format("--shard expects I/N with 0 <= I < N, got '{}'", v);
+    } else if (a == "--format") {
+      if (!(error = value(a, v)).empty()) return error;
+      if (v != "text" && v != "json") return fmt::format("--format expects text or json, got '{}'", v);
+      o.json = v == "json";
+    } else {
+      return fmt::format("unknown option '{}' (the program comes after --)", a);
+    }
+  }
+  if (o.program.empty()) return "no program to run: concheck run [options] -- PROGRAM ARGS...";
+  return {};
+}
+
+// The preload library: $CONCHECK_PRELOAD_LIBRARY, the build tree's, or the
+// installed one next to this executable (<prefix>/bin/../lib).
+std::string preload_library() {
+  if (const char* set = std::getenv("CONCHECK_PRELOAD_LIBRARY"); set != nullptr && *set != '\0') return set;
+  std::error_code ec;
+  if (std::filesystem::exists(CONCHECK_BUILD_PRELOAD_LIBRARY, ec)) return CONCHECK_BUILD_PRELOAD_LIBRARY;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  for (const char* lib : {"lib", "lib64", CONCHECK_INSTALL_LIBDIR}) {
+    const auto candidate = self.parent_path().parent_path() / lib / "libconcheck_preload.so";
+    if (std::filesystem::exists(candidate, ec)) return candidate.string();
+  }
+  return {};
+}
+
+std::string token_for(const run_options& o, std::uint64_t index, std::uint64_t pct_steps) {
+  const bool pct = o.strategy == "pct" || (o.strategy == "automatic" && index % 2 == 0);
+  if (pct) return fmt::format("cc1-pct-d{}-k{}-s{}-i{}", o.pct_depth, std::max<std::uint64_t>(pct_steps, 10), o.seed, index);
+  return fmt::format("cc1-random-s{}-i{}", o.seed, index);
+}
+
+struct schedule_run {
+  std::uint64_t index = 0;
+  std::string token;
+  std::string out_path;  // the child's stdout and stderr
+  steady::time_point started;
+  int exit_code = -1;
+  int signal = 0;
+  bool timed_out = false;
+  std::string output;
+  std::uint64_t steps = 0;
+  bool failed() const { return timed_out || signal != 0 || exit_code != 0; }
+};
+
+std::string read_file(const std::string& path) {
+  std::string out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+// One copy of the program started as a fork server (explore_process.cpp in
+// the runtime): it forks a child per schedule from the point before the
+// program's own initialization, which costs a fraction of starting it.
+struct server {
+  pid_t pid = -1;
+  int to = -1;    // requests
+  int from = -1;  // answers
+  std::string pending;  // an answer being read
+  std::optional<schedule_run> run;
+};
+
+void stop_server(server& s) {
+  if (s.pid > 0) {
+    ::kill(-s.pid, SIGKILL);
+    int status = 0;
+    ::waitpid(s.pid, &status, 0);
+  }
+  if (s.to >= 0) ::close(s.to);
+  if (s.from >= 0) ::close(s.from);
+  s = server{};
+}
+
+// Starts a server and waits for its "ready"; "" or the error.
+std::string start_server(const run_options& o, const std::string& preload, server& s) {
+  int requests[2];
+  int answers[2];
+  if (::pipe2(requests, O_CLOEXEC) != 0 || ::pipe2(answers, O_CLOEXEC) != 0)
+    return fmt::format("cannot create a pipe: {}", std::strerror(errno));
+  std::vector<std::string> env;
+  std::string options = "format=json";
+  std::string preload_value = preload;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (entry.rfind("CONCHECK_OPTIONS=", 0) == 0) {
+      options = std::string(entry.substr(17)) + ":format=json";
+    } else if (entry.rfind("LD_PRELOAD=", 0) == 0) {
+      if (entry.size() > 11) preload_value += ":" + std::string(entry.substr(11));
+    } else if (entry.rfind("CONCHECK_EXPLORE_", 0) != 0 && entry.rfind("CONCHECK_REPLAY=", 0) != 0) {
+      env.emplace_back(entry);
+    }
+  }
+  env.push_back("CONCHECK_OPTIONS=" + options);
+  env.push_back("LD_PRELOAD=" + preload_value);
+  env.push_back("CONCHECK_EXPLORE_SERVER=3,4");
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_storage = o.program;
+  std::vector<char*> argv;
+  for (auto& a : argv_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, requests[0], 3);
+  posix_spawn_file_actions_adddup2(&actions, answers[1], 4);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  const int error = ::posix_spawnp(&s.pid, argv[0], &actions, &attributes, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  ::close(requests[0]);
+  ::close(answers[1]);
+  s.to = requests[1];
+  s.from = answers[0];
+  if (error != 0) {
+    s.pid = -1;
+    stop_server(s);
+    return fmt::format("cannot run '{}': {}", o.program[0], std::strerror(error));
+  }
+  std::string line;
+  char c;
+  pollfd ready{s.from, POLLIN, 0};
+  while (::poll(&ready, 1, 30000) > 0 && ::read(s.from, &c, 1) == 1 && c != '\n') line += c;
+  if (line != "ready") {
+    stop_server(s);
+    return fmt::format(
+        "'{}' did not load concheck's runtime (a statically linked program, or one that cannot start: see its "
+        "message above)",
+        o.program[0]);
+  }
+  return {};
+}
+
+// Hands `run` to the idle server `s`; "" or the error.
+std::string dispatch(server& s, schedule_run run) {
+  char path[] = "/tmp/concheck-run-XXXXXX";
+  const int fd = ::mkstemp(path);
+  if (fd < 0) return fmt::format("cannot create a temporary file: {}", std::strerror(errno));
+  ::close(fd);
+  run.out_path = path;
+  run.started = steady::now();
+  const std::string request = run.token + " " + run.out_path + "\n";
+  if (::write(s.to, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    ::unlink(path);
+    return "the program's schedule server ended unexpectedly";
+  }
+  s.run = std::move(run);
+  return {};
+}
+
+// Waits until a busy server answers or times out; returns its finished run.
+// A server that timed out or died is stopped (the caller restarts it).
+schedule_run wait_any(std::vector<server>& servers, double timeout) {
+  for (;;) {
+    std::vector<pollfd> fds;
+    std::vector<server*> owners;
+    for (auto& s : servers) {
+      if (!s.run) continue;
+      fds.push_back(pollfd{s.from, POLLIN, 0});
+      owners.push_back(&s);
+    }
+    ::poll(fds.data(), fds.size(), 20);
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      server& s = *owners[i];
+      const bool timed_out = std::chrono::duration<double>(steady::now() - s.run->started).count() > timeout;
+      bool ended = false;
+      if ((fds[i].revents & (POLLIN | POLLHUP)) != 0) {
+        char buffer[256];
+        const ssize_t n = ::read(s.from, buffer, sizeof buffer);
+        if (n <= 0) ended = true;
+        if (n > 0) s.pending.append(buffer, static_cast<std::size_t>(n));
+      }
+      const std::size_t newline = s.pending.find('\n');
+      if (newline == std::string::npos && !ended && !timed_out) continue;
+      schedule_run run = std::move(*s.run);
+      s.run.reset();
+      if (newline != std::string::npos) {
+        int status = 0;
+        std::sscanf(s.pending.c_str(), "%d %lu", &status, &run.steps);
+        s.pending.erase(0, newline + 1);
+        if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+        if (WIFSIGNALED(status)) run.signal = WTERMSIG(status);
+      } else {
+        run.timed_out = timed_out;
+        if (!timed_out) run.signal = SIGKILL;  // the server itself died
+        stop_server(s);
+      }
+      run.output = read_file(run.out_path);
+      ::unlink(run.out_path.c_str());
+      return run;
+    }
+  }
+}
+
+// The findings among a run's output lines (JSON Lines), rendered.
+struct rendered_output {
+  std::string text;                        // the output with findings as text reports
+  std::vector<std::string> finding_lines;  // the findings' JSON lines
+  std::string first_kind;
+};
+
+rendered_output render(const std::string& output) {
+  rendered_output r;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.front() == '{') {
+      const auto record = detector::parse_log_record(line);
+      if (record) {
+        if (const auto* f = std::get_if<detector::finding>(&*record.value)) {
+          r.text += detector::render_text(*f, detector::text_options{});
+          r.finding_lines.push_back(line);
+          if (r.first_kind.empty()) r.first_kind = std::string(detector::to_string(f->kind));
+          continue;
+        }
+        if (const auto* n = std::get_if<detector::notice>(&*record.value)) {
+          r.text += detector::render_text(*n);
+          continue;
+        }
+      }
+    }
+    r.text += line + "\n";
+  }
+  return r;
+}
+
+std::string describe(const schedule_run& run, const run_options& o) {
+  if (run.timed_out) return fmt::format("it did not end within --timeout {} s", o.timeout);
+  if (run.signal != 0) {
+    const char* name = sigabbrev_np(run.signal);
+    return fmt::format("the program died of signal {} (SIG{})", run.signal, name != nullptr ? name : "?");
+  }
+  if (run.exit_code == 66) return "concheck reported a finding (exit 66)";
+  return fmt::format("the program exited with status {}", run.exit_code);
+}
+
+std::string shell_word(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+%@") == std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+int run_run_command(const std::vector<std::string>& args) {
+  run_options o;
+  if (const std::string error = parse(args, o); !error.empty()) {
+    fmt::print(stderr, "concheck run: error: {}\nusage: concheck run {}\n", error, kRunArguments);
+    return kExitUsageError;
+  }
+  const std::string preload = preload_library();
+  if (preload.empty()) {
+    fmt::print(stderr,
+               "concheck run: error: cannot find libconcheck_preload.so (set CONCHECK_PRELOAD_LIBRARY to its path)\n");
+    return kExitUsageError;
+  }
+  std::string program_line;
+  for (const auto& word : o.program) program_line += " " + shell_word(word);
+  const bool progress = ::isatty(STDERR_FILENO) != 0 && !o.json;
+  const auto begun = steady::now();
+
+  std::vector<std::uint64_t> indices;
+  if (o.replay.empty()) {
+    for (std::uint64_t i = o.shard_index; i < o.schedules; i += o.shard_count) indices.push_back(i);
+  } else {
+    indices.push_back(0);
+  }
+  std::uint64_t pct_steps = 0;
+  std::vector<server> servers(o.replay.empty() ? o.jobs : 1);
+  const auto stop_all = [&servers] {
+    for (auto& s : servers) stop_server(s);
+  };
+  std::optional<schedule_run> failure;
+  std::uint64_t passed = 0;
+  std::size_t next = 0;
+  bool stop = false;
+  for (;;) {
+    // The first schedule runs alone: pct's k comes from it.
+    const std::size_t slots = passed == 0 && !failure ? 1 : servers.size();
+    for (std::size_t slot = 0; slot < slots && !stop && next < indices.size(); ++slot) {
+      server& s = servers[slot];
+      if (s.run) continue;
+      if (o.time_limit > 0 && std::chrono::duration<double>(steady::now() - begun).count() >= o.time_limit) {
+        stop = true;
+        break;
+      }
+      if (s.pid < 0) {
+        if (const std::string error = start_server(o, preload, s); !error.empty()) {
+          stop_all();
+          fmt::print(stderr, "concheck run: error: {}\n", error);
+          return kExitUsageError;
+        }
+      }
+      schedule_run run;
+      run.index = indices[next++];
+      run.token = o.replay.empty() ? token_for(o, run.index, pct_steps) : o.replay;
+      if (const std::string error = dispatch(s, std::move(run)); !error.empty()) {
+        stop_all();
+        fmt::print(stderr, "concheck run: error: {}\n", error);
+        return kExitUsageError;
+      }
+    }
+    const bool busy = std::any_of(servers.begin(), servers.end(), [](const server& s) { return s.run.has_value(); });
+    if (!busy) break;
+    schedule_run done = wait_any(servers, o.timeout);
+    if (done.exit_code == 2 && done.output.find("CONCHECK_EXPLORE_SCHEDULE: malformed replay token") != std::string::npos) {
+      stop_all();
+      fmt::print(stderr, "concheck run: error: {}", done.output.substr(done.output.find("malformed")));
+      return kExitUsageError;
+    }
+    if (done.failed()) {
+      if (!failure || done.index < failure->index) failure = std::move(done);
+      stop = true;
+    } else {
+      ++passed;
+      if (pct_steps == 0) pct_steps = done.steps;
+    }
+    // After a failure, schedules with a higher index are abandoned; lower
+    // ones finish (the failure reported is the lowest failing index, as with
+    // --jobs 1).
+    if (failure) {
+      for (auto& s : servers) {
+        if (s.run && s.run->index > failure->index) {
+          ::unlink(s.run->out_path.c_str());
+          stop_server(s);
+        }
+      }
+    }
+    if (progress) fmt::print(stderr, "\rconcheck run: {} of {} schedules passed", passed, indices.size());
+  }
+  stop_all();
+  if (progress) fmt::print(stderr, "\r{:60}\r", "");
+  const double seconds = std::chrono::duration<double>(steady::now() - begun).count();
+
+  if (!failure) {
+    if (o.json) {
+      fmt::print("{{\"schema_version\":1,\"record\":\"run-summary\",\"schedules\":{},\"failed\":false,\"seconds\":{:.3f}}}\n",
+                 passed, seconds);
+    } else {
+      fmt::print("concheck run: all {} schedules passed ({} strategy, seed {}, {} job{}, {:.2f} s)\n", passed,
+                 o.replay.empty() ? o.strategy : "replay", o.seed, o.jobs, o.jobs == 1 ? "" : "s", seconds);
+    }
+    return 0;
+  }
+  const rendered_output shown = render(failure->output);
+  const std::string why = describe(*failure, o);
+  const std::string replay_command = fmt::format("concheck run --replay {} --{}", failure->token, program_line);
+  if (o.json) {
+    for (const auto& line : shown.finding_lines) fmt::print("{}\n", line);
+    if (shown.finding_lines.empty()) {
+      // No finding of concheck's: the program failed by itself.
+      detector::finding f;
+      f.kind = failure->timed_out    ? detector::finding_kind::step_bound_exceeded
+               : failure->signal != 0 ? detector::finding_kind::crash
+                                      : detector::finding_kind::assertion_failure;
+      f.message = fmt::format("schedule {}: {}", failure->index, why);
+      f.replay = failure->token;
+      fmt::print("{}\n", detector::render_json(f));
+    }
+    fmt::print(
+        "{{\"schema_version\":1,\"record\":\"run-summary\",\"schedules\":{},\"failed\":true,\"schedule\":{},"
+        "\"replay\":{},\"message\":{},\"seconds\":{:.3f}}}\n",
+        passed + 1, failure->index, json_string(failure->token), json_string(why), seconds);
+  } else {
+    fmt::print("{}", shown.text);
+    fmt::print("concheck run: schedule {} failed after {} passed: {}\nReplay it:\n  {}\n", failure->index, passed,
+               why, replay_command);
+  }
+  return 1;
+}
+
+}  // namespace concheck::cli

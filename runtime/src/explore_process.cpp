@@ -1,0 +1,167 @@
+// concheck runtime: explore's process mode, the runtime side of
+// `concheck run` (docs/explore.md). When the environment names a schedule
+// (CONCHECK_EXPLORE_SCHEDULE=<replay token>), the program's main thread
+// becomes T0 of that one schedule at load time, before main(), and the rest
+// of the process runs under the scheduler (explore_scheduler.hpp,
+// begin_process_schedule). A malformed token ends the process at start with
+// a message naming it and exit status 2, as a bad CONCHECK_OPTIONS does.
+// CONCHECK_EXPLORE_STATS_FD=<fd>: at exit, "steps <n>\n" is written there
+// (concheck run learns the length of a schedule for pct from it).
+// CONCHECK_EXPLORE_SERVER=<in>,<out>: a fork server (serve() below).
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "explore_scheduler.hpp"
+#include "explore_strategies.hpp"
+#include "options.hpp"
+#include "thread_registry.hpp"
+
+extern "C" int concheck_runtime_static_anchor;  // runtime_core.cpp
+
+namespace concheck::detail::explore {
+namespace {
+
+int g_stats_fd = -1;
+
+void write_stats() {
+  if (g_stats_fd < 0) return;
+  const std::string line = fmt::format("steps {}\n", process_steps());
+  (void)!::write(g_stats_fd, line.data(), line.size());
+}
+
+// A program linked with the runtime and run with the preload library holds
+// two copies; only the one the dynamic linker finds first runs the schedule.
+bool first_runtime_copy() noexcept {
+  const void* first = ::dlsym(RTLD_DEFAULT, "concheck_runtime_static_anchor");
+  return first == nullptr || first == &concheck_runtime_static_anchor;
+}
+
+// Reads one line from `fd` (without the '\n'); false at end of input.
+bool read_line(int fd, std::string& line) {
+  line.clear();
+  char c;
+  for (;;) {
+    const ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    if (c == '\n') return true;
+    line += c;
+  }
+}
+
+void write_all(int fd, const std::string& text) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+// The fork server (CONCHECK_EXPLORE_SERVER=<in>,<out>): before the program's
+// own initialization, forks one child per request line "<token> <output
+// path>" read from fd <in>; the child returns from here to run the program
+// under that schedule with its output in the file; the server waits for it
+// and answers "<wait status> <steps>" on fd <out>. It answers "ready" first
+// and exits at the end of its input. Forking here costs a fraction of
+// starting the program (exec, dynamic linking, libraries' initialization).
+// Returns the token in the child (stored in `token`), never in the server.
+void* warm_up_thread(void*) {
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_lock(&m);
+  pthread_mutex_unlock(&m);
+  pthread_mutex_destroy(&m);
+  return nullptr;
+}
+
+void serve(int in, int out, std::string& token) {
+  // What every child would do first and pay for in fresh pages (the lock and
+  // thread tables, the unwinder's caches) is done once here, before the
+  // forks, and shared copy-on-write: a third of a child's cost otherwise.
+  pthread_t warm;
+  if (pthread_create(&warm, nullptr, &warm_up_thread, nullptr) == 0) pthread_join(warm, nullptr);
+  write_all(out, "ready\n");
+  std::string request;
+  while (read_line(in, request)) {
+    const std::size_t space = request.find(' ');
+    if (space == std::string::npos) continue;
+    int stats[2];
+    if (::pipe(stats) != 0) ::_exit(70);
+    const pid_t child = ::fork();
+    if (child < 0) ::_exit(70);
+    if (child == 0) {
+      ::close(in);
+      ::close(out);
+      ::close(stats[0]);
+      const int output = ::open(request.c_str() + space + 1, O_WRONLY | O_TRUNC | O_CLOEXEC);
+      if (output >= 0) {
+        ::dup2(output, STDOUT_FILENO);
+        ::dup2(output, STDERR_FILENO);
+        ::close(output);
+      }
+      g_stats_fd = stats[1];
+      token = request.substr(0, space);
+      return;
+    }
+    ::close(stats[1]);
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    std::string stats_text;
+    read_line(stats[0], stats_text);
+    ::close(stats[0]);
+    std::uint64_t steps = 0;
+    if (stats_text.rfind("steps ", 0) == 0) steps = std::strtoull(stats_text.c_str() + 6, nullptr, 10);
+    write_all(out, fmt::format("{} {}\n", status, steps));
+  }
+  ::_exit(0);
+}
+
+[[gnu::constructor]] void start_process_schedule() {
+  if (!first_runtime_copy()) return;
+  static std::string served;  // the token a fork server's child runs
+  const char* token = std::getenv("CONCHECK_EXPLORE_SCHEDULE");
+  if (const char* server = std::getenv("CONCHECK_EXPLORE_SERVER"); server != nullptr && *server != '\0') {
+    int in = -1;
+    int out = -1;
+    if (std::sscanf(server, "%d,%d", &in, &out) != 2) {
+      static const char message[] = "concheck: CONCHECK_EXPLORE_SERVER: expected <in fd>,<out fd>\n";
+      (void)!::write(STDERR_FILENO, message, sizeof message - 1);
+      ::_exit(2);
+    }
+    ::unsetenv("CONCHECK_EXPLORE_SERVER");
+    serve(in, out, served);  // returns in a child only
+    token = served.c_str();
+  }
+  if (token == nullptr || *token == '\0') return;
+  strategy_params params;
+  std::string error;
+  if (!parse_token(token, params, error)) {
+    const std::string message = fmt::format("concheck: CONCHECK_EXPLORE_SCHEDULE: {}\n", error);
+    (void)!::write(STDERR_FILENO, message.data(), message.size());
+    ::_exit(2);
+  }
+  const options& o = get_options();
+  if (const char* fd = std::getenv("CONCHECK_EXPLORE_STATS_FD"); fd != nullptr && g_stats_fd < 0) g_stats_fd = std::atoi(fd);
+  if (g_stats_fd >= 0) std::atexit(write_stats);
+  // Both live for the rest of the process.
+  static std::unique_ptr<strategy> chooser = make_strategy(params);
+  static const std::string kept(token);
+  current_thread();  // the main thread's record, T0
+  begin_process_schedule(chooser.get(), o.explore_step_bound > 0 ? static_cast<std::uint64_t>(o.explore_step_bound) : 100000,
+                         5000, kept.c_str());
+}
+
+}  // namespace
+}  // namespace concheck::detail::explore

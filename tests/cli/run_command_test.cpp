@@ -1,0 +1,116 @@
+// `concheck run` end to end: the built command explores a plain program
+// (run_target.cpp) through the preloaded runtime, finds and replays its
+// failing schedules, keeps every output well formed, and refuses bad input
+// with exit status 2.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "child_process.hpp"
+#include "concheck/detector/log_records.hpp"
+
+namespace {
+
+concheck::test::child_result concheck_run(std::vector<std::string> args) {
+  std::vector<std::string> argv{CONCHECK_BINARY, "run"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  concheck::test::child_options options;
+  options.unset = {"CONCHECK_OPTIONS", "LD_PRELOAD", "CONCHECK_REPLAY"};
+  options.env = {std::string("CONCHECK_PRELOAD_LIBRARY=") + CONCHECK_PRELOAD_LIBRARY};
+  return concheck::test::run_child(argv, options);
+}
+
+std::string replay_token(const std::string& out) {
+  std::smatch m;
+  const std::regex replay("concheck run --replay (cc1-[^ ]+) -- ");
+  return std::regex_search(out, m, replay) ? m[1].str() : std::string();
+}
+
+TEST(RunCommand, CorrectProgramPassesEverySchedule) {
+  const auto r = concheck_run({"--schedules", "40", "--", CONCHECK_RUN_TARGET, "correct"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("all 40 schedules passed"), std::string::npos) << r.out;
+}
+
+TEST(RunCommand, FailingScheduleIsReportedAndItsReplayFailsAgain) {
+  const auto r = concheck_run({"--schedules", "200", "--", CONCHECK_RUN_TARGET, "check-then-act"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("overdrawn: -60"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the program exited with status 3"), std::string::npos) << r.out;
+  const std::string token = replay_token(r.out);
+  ASSERT_FALSE(token.empty()) << r.out;
+  const auto again = concheck_run({"--replay", token, "--", CONCHECK_RUN_TARGET, "check-then-act"});
+  EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
+  EXPECT_NE(again.out.find("overdrawn: -60"), std::string::npos) << again.out;
+  EXPECT_EQ(replay_token(again.out), token);
+}
+
+TEST(RunCommand, TheFailureReportedIsTheSameWhateverTheJobs) {
+  const auto one = concheck_run({"--strategy", "random", "--seed", "5", "--", CONCHECK_RUN_TARGET, "check-then-act"});
+  const auto two = concheck_run(
+      {"--strategy", "random", "--seed", "5", "--jobs", "2", "--", CONCHECK_RUN_TARGET, "check-then-act"});
+  EXPECT_EQ(one.exit_code, 1);
+  EXPECT_EQ(two.exit_code, 1);
+  EXPECT_FALSE(replay_token(one.out).empty()) << one.out;
+  EXPECT_EQ(replay_token(one.out), replay_token(two.out)) << one.out << "\n---\n" << two.out;
+}
+
+TEST(RunCommand, ShardsSplitTheSchedules) {
+  const auto first = concheck_run({"--schedules", "10", "--shard", "0/2", "--", CONCHECK_RUN_TARGET, "correct"});
+  const auto second = concheck_run({"--schedules", "10", "--shard", "1/2", "--", CONCHECK_RUN_TARGET, "correct"});
+  EXPECT_NE(first.out.find("all 5 schedules passed"), std::string::npos) << first.out;
+  EXPECT_NE(second.out.find("all 5 schedules passed"), std::string::npos) << second.out;
+}
+
+TEST(RunCommand, JsonOutputIsFindingsWithTheirReplayThenASummary) {
+  const auto r = concheck_run({"--format", "json", "--", CONCHECK_RUN_TARGET, "ab-ba"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto lines = concheck::test::json_lines(r.out);
+  ASSERT_GE(lines.size(), 2u) << r.out;
+  bool finding = false;
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    const auto record = concheck::detector::parse_log_record(lines[i]);
+    ASSERT_TRUE(record) << record.error << ": " << lines[i];
+    const auto* f = std::get_if<concheck::detector::finding>(&*record.value);
+    ASSERT_NE(f, nullptr) << lines[i];
+    EXPECT_TRUE(f->kind == concheck::detector::finding_kind::lock_order_inversion ||
+                f->kind == concheck::detector::finding_kind::deadlock)
+        << lines[i];
+    EXPECT_FALSE(f->message.empty());
+    EXPECT_EQ(f->replay.rfind("cc1-", 0), 0u) << lines[i];
+    finding = true;
+  }
+  EXPECT_TRUE(finding);
+  EXPECT_NE(lines.back().find("\"record\":\"run-summary\""), std::string::npos) << lines.back();
+  EXPECT_NE(lines.back().find("\"failed\":true"), std::string::npos) << lines.back();
+}
+
+TEST(RunCommand, CrashesAndHangsAreFailures) {
+  const auto crash = concheck_run({"--format", "json", "--", CONCHECK_RUN_TARGET, "abort"});
+  EXPECT_EQ(crash.exit_code, 1) << crash.out << crash.err;
+  EXPECT_NE(crash.out.find("\"kind\":\"crash\""), std::string::npos) << crash.out;
+  EXPECT_NE(crash.out.find("signal 6 (SIGABRT)"), std::string::npos) << crash.out;
+  const auto hang = concheck_run({"--timeout", "1", "--schedules", "1", "--", CONCHECK_RUN_TARGET, "block"});
+  EXPECT_EQ(hang.exit_code, 1) << hang.out << hang.err;
+  EXPECT_NE(hang.out.find("did not end within --timeout 1 s"), std::string::npos) << hang.out;
+}
+
+TEST(RunCommand, BadInputIsAUsageErrorNamingIt) {
+  const std::pair<std::vector<std::string>, const char*> cases[] = {
+      {{"--", "/nonexistent/program"}, "cannot run '/nonexistent/program'"},
+      {{"--schedules", "x", "--", "true"}, "--schedules expects a non-negative integer, got 'x'"},
+      {{"--shard", "2/2", "--", "true"}, "--shard expects I/N with 0 <= I < N, got '2/2'"},
+      {{"--strategy", "dfs", "--", "true"}, "--strategy dfs explores in process only"},
+      {{"--bogus"}, "unknown option '--bogus'"},
+      {{"--schedules", "3"}, "no program to run"},
+      {{"--replay", "cc1-random-s1", "--", CONCHECK_RUN_TARGET, "correct"},
+       "malformed replay token 'cc1-random-s1': expected cc1-random-s<seed>-i<index>"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto r = concheck_run(args);
+    EXPECT_EQ(r.exit_code, 2) << message << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
