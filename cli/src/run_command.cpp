@@ -105,7 +105,8 @@ std::string parse(const std::vector<std::string>& args, run_options& o) {
       (a == "--time-limit" ? o.time_limit : o.timeout) = s;
     } else if (a == "--replay") {
       if (!(error = value(a, v)).empty()) return error;
-      if (v.rfind("cc1-", 0) != 0) return fmt::format("malformed replay token '{}': expected it to start with 'cc1-'", v);
+      if (v.rfind("cc1-", 0) != 0)
+        return fmt::format("malformed replay token '{}': expected it to start with 'cc1-'", v);
       o.replay = v;
     } else if (a == "--shard") {
       if (!(error = value(a, v)).empty()) return error;
@@ -142,7 +143,9 @@ std::string preload_library() {
 
 std::string token_for(const run_options& o, std::uint64_t index, std::uint64_t pct_steps) {
   const bool pct = o.strategy == "pct" || (o.strategy == "automatic" && index % 2 == 0);
-  if (pct) return fmt::format("cc1-pct-d{}-k{}-s{}-i{}", o.pct_depth, std::max<std::uint64_t>(pct_steps, 10), o.seed, index);
+  if (pct)
+    return fmt::format("cc1-pct-d{}-k{}-s{}-i{}", o.pct_depth, std::max<std::uint64_t>(pct_steps, 10), o.seed,
+                       index);
   return fmt::format("cc1-random-s{}-i{}", o.seed, index);
 }
 
@@ -178,8 +181,8 @@ std::string read_file(const std::string& path) {
 // program's own initialization, which costs a fraction of starting it.
 struct server {
   pid_t pid = -1;
-  int to = -1;    // requests
-  int from = -1;  // answers
+  int to = -1;          // requests
+  int from = -1;        // answers
   std::string pending;  // an answer being read
   std::optional<schedule_run> run;
 };
@@ -252,7 +255,8 @@ std::string start_server(const run_options& o, const std::string& preload, serve
   if (line != "ready") {
     stop_server(s);
     return fmt::format(
-        "'{}' did not load concheck's runtime (a statically linked program, or one that cannot start: see its "
+        "'{}' did not load concheck's runtime (a statically linked program, or one that cannot start: see "
+        "its "
         "message above)",
         o.program[0]);
   }
@@ -362,7 +366,9 @@ std::string describe(const schedule_run& run, const run_options& o) {
 }
 
 std::string shell_word(const std::string& word) {
-  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+%@") == std::string::npos)
+  if (!word.empty() &&
+      word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+%@") ==
+          std::string::npos)
     return word;
   std::string out = "'";
   for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -404,7 +410,8 @@ int run_run_command(const std::vector<std::string>& args) {
   const std::string preload = preload_library();
   if (preload.empty()) {
     fmt::print(stderr,
-               "concheck run: error: cannot find libconcheck_preload.so (set CONCHECK_PRELOAD_LIBRARY to its path)\n");
+               "concheck run: error: cannot find libconcheck_preload.so (set CONCHECK_PRELOAD_LIBRARY to its "
+               "path)\n");
     return kExitUsageError;
   }
   std::string program_line;
@@ -453,10 +460,12 @@ int run_run_command(const std::vector<std::string>& args) {
         return kExitUsageError;
       }
     }
-    const bool busy = std::any_of(servers.begin(), servers.end(), [](const server& s) { return s.run.has_value(); });
+    const bool busy =
+        std::any_of(servers.begin(), servers.end(), [](const server& s) { return s.run.has_value(); });
     if (!busy) break;
     schedule_run done = wait_any(servers, o.timeout);
-    if (done.exit_code == 2 && done.output.find("CONCHECK_EXPLORE_SCHEDULE: malformed replay token") != std::string::npos) {
+    if (done.exit_code == 2 &&
+        done.output.find("CONCHECK_EXPLORE_SCHEDULE: malformed replay token") != std::string::npos) {
       stop_all();
       fmt::print(stderr, "concheck run: error: {}", done.output.substr(done.output.find("malformed")));
       return kExitUsageError;
@@ -487,8 +496,10 @@ int run_run_command(const std::vector<std::string>& args) {
 
   if (!failure) {
     if (o.json) {
-      fmt::print("{{\"schema_version\":1,\"record\":\"run-summary\",\"schedules\":{},\"failed\":false,\"seconds\":{:.3f}}}\n",
-                 passed, seconds);
+      fmt::print(
+          "{{\"schema_version\":1,\"record\":\"run-summary\",\"schedules\":{},\"failed\":false,\"seconds\":{:"
+          ".3f}}}\n",
+          passed, seconds);
     } else {
       fmt::print("concheck run: all {} schedules passed ({} strategy, seed {}, {} job{}, {:.2f} s)\n", passed,
                  o.replay.empty() ? o.strategy : "replay", o.seed, o.jobs, o.jobs == 1 ? "" : "s", seconds);
@@ -497,13 +508,14 @@ int run_run_command(const std::vector<std::string>& args) {
   }
   const rendered_output shown = render(failure->output);
   const std::string why = describe(*failure, o);
-  const std::string replay_command = fmt::format("concheck run --replay {} --{}", failure->token, program_line);
+  const std::string replay_command =
+      fmt::format("concheck run --replay {} --{}", failure->token, program_line);
   if (o.json) {
     for (const auto& line : shown.finding_lines) fmt::print("{}\n", line);
     if (shown.finding_lines.empty()) {
       // No finding of concheck's: the program failed by itself.
       detector::finding f;
-      f.kind = failure->timed_out    ? detector::finding_kind::step_bound_exceeded
+      f.kind = failure->timed_out     ? detector::finding_kind::step_bound_exceeded
                : failure->signal != 0 ? detector::finding_kind::crash
                                       : detector::finding_kind::assertion_failure;
       f.message = fmt::format("schedule {}: {}", failure->index, why);
@@ -516,8 +528,8 @@ int run_run_command(const std::vector<std::string>& args) {
         passed + 1, failure->index, json_string(failure->token), json_string(why), seconds);
   } else {
     fmt::print("{}", shown.text);
-    fmt::print("concheck run: schedule {} failed after {} passed: {}\nReplay it:\n  {}\n", failure->index, passed,
-               why, replay_command);
+    fmt::print("concheck run: schedule {} failed after {} passed: {}\nReplay it:\n  {}\n", failure->index,
+               passed, why, replay_command);
   }
   return 1;
 }

@@ -34,7 +34,7 @@ const char* strategy_name(strategy_kind kind) {
     case strategy_kind::pct:
       return "pct";
     case strategy_kind::dfs:
-      return "dfs";
+      return "bounded search";
     case strategy_kind::replay:
       return "replay";
   }
@@ -113,6 +113,7 @@ std::string explore_options_from_environment(explore_options& options) {
   if (process.explore_strategy == "random") options.strategy = explore_strategy::random;
   if (process.explore_strategy == "pct") options.strategy = explore_strategy::pct;
   if (process.explore_strategy == "dfs") options.strategy = explore_strategy::dfs;
+  if (process.explore_strategy == "delay") options.strategy = explore_strategy::delay;
   if (process.explore_schedules > 0)
     options.schedules = static_cast<std::uint64_t>(process.explore_schedules);
   if (!process.explore_seed.empty()) parse_u64(process.explore_seed, options.seed);
@@ -153,6 +154,11 @@ explore_result explore(const explore_options& options, const std::function<void(
     result.error = "explore: called from inside an explored body";
     return result;
   }
+  if (options.shard_count == 0 || options.shard_index >= options.shard_count) {
+    result.error =
+        fmt::format("explore: shard {} of {} does not exist", options.shard_index, options.shard_count);
+    return result;
+  }
 
   // A replay: one schedule, exactly as the token says.
   if (!options.replay.empty()) {
@@ -189,11 +195,15 @@ explore_result explore(const explore_options& options, const std::function<void(
   const auto start = std::chrono::steady_clock::now();
   std::uint64_t longest = 0;                          // steps of the longest schedule so far: pct's k
   std::unique_ptr<detail::explore::strategy> search;  // dfs: one object across its schedules
-  const std::uint64_t dfs_budget = options.strategy == explore_strategy::dfs ? options.schedules
-                                   : options.strategy == explore_strategy::automatic
-                                       ? std::max<std::uint64_t>(1, options.schedules / 4)
-                                       : 0;
+  const bool searching =
+      options.strategy == explore_strategy::dfs || options.strategy == explore_strategy::delay;
+  std::uint64_t dfs_budget = searching ? options.schedules
+                             : options.strategy == explore_strategy::automatic
+                                 ? std::max<std::uint64_t>(1, options.schedules / 4)
+                                 : 0;
+  if (options.shard_index != 0) dfs_budget = 0;  // the search runs in shard 0
   bool search_done = dfs_budget == 0;
+  std::uint64_t sampled = 0;  // random and pct schedules considered (before sharding)
   for (std::uint64_t i = 0; i < options.schedules; ++i) {
     if (options.time_limit.count() > 0 && std::chrono::steady_clock::now() - start >= options.time_limit)
       break;
@@ -210,11 +220,17 @@ explore_result explore(const explore_options& options, const std::function<void(
     detail::explore::strategy* chooser = nullptr;
     if (!search_done) {
       params.kind = strategy_kind::dfs;
+      params.count_delays = options.strategy == explore_strategy::delay;
       if (!search) search = make_strategy(params);
       chooser = search.get();
+    } else if (searching) {
+      break;  // the search is over (exhausted)
     } else {
+      // Schedule indices of random and pct are shared out among the shards.
+      params.index = sampled++;
+      if (params.index % options.shard_count != options.shard_index) continue;
       const bool use_pct = options.strategy == explore_strategy::pct ||
-                           (options.strategy == explore_strategy::automatic && i % 2 == 0);
+                           (options.strategy == explore_strategy::automatic && params.index % 2 == 0);
       params.kind = use_pct ? strategy_kind::pct : strategy_kind::random;
       single = make_strategy(params);
       chooser = single.get();
@@ -236,7 +252,7 @@ explore_result explore(const explore_options& options, const std::function<void(
     }
     if (params.kind == strategy_kind::dfs && i + 1 >= dfs_budget) search_done = true;
     if (!outcome.failed) {
-      if (search_done && options.strategy == explore_strategy::dfs) break;
+      if (search_done && searching) break;
       continue;
     }
     const std::string token = detail::explore::make_token(params, outcome.decisions);

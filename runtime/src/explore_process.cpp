@@ -153,13 +153,15 @@ void serve(int in, int out, std::string& token) {
     ::_exit(2);
   }
   const options& o = get_options();
-  if (const char* fd = std::getenv("CONCHECK_EXPLORE_STATS_FD"); fd != nullptr && g_stats_fd < 0) g_stats_fd = std::atoi(fd);
+  if (const char* fd = std::getenv("CONCHECK_EXPLORE_STATS_FD"); fd != nullptr && g_stats_fd < 0)
+    g_stats_fd = std::atoi(fd);
   if (g_stats_fd >= 0) std::atexit(write_stats);
   // Both live for the rest of the process.
   static std::unique_ptr<strategy> chooser = make_strategy(params);
   static const std::string kept(token);
   current_thread();  // the main thread's record, T0
-  begin_process_schedule(chooser.get(), o.explore_step_bound > 0 ? static_cast<std::uint64_t>(o.explore_step_bound) : 100000,
+  begin_process_schedule(chooser.get(),
+                         o.explore_step_bound > 0 ? static_cast<std::uint64_t>(o.explore_step_bound) : 100000,
                          5000, kept.c_str());
 }
 

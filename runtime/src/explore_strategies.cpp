@@ -100,9 +100,17 @@ class dfs_strategy final : public strategy {
       node n;
       n.current = std::find(enabled.begin(), enabled.end(), current) != enabled.end() ? current : -1;
       n.preemptions_before = depth_ == 0 ? 0 : stack_[depth_ - 1].preemptions_after();
-      if (n.current >= 0) n.order.push_back(n.current);
-      for (int t : enabled) {
-        if (t != n.current) n.order.push_back(t);
+      n.delays = params_.count_delays;
+      if (params_.count_delays) {
+        // Round-robin from the current thread (or the next one after it).
+        const auto first = std::lower_bound(enabled.begin(), enabled.end(), std::max(current, 0));
+        n.order.assign(first, enabled.end());
+        n.order.insert(n.order.end(), enabled.begin(), first);
+      } else {
+        if (n.current >= 0) n.order.push_back(n.current);
+        for (int t : enabled) {
+          if (t != n.current) n.order.push_back(t);
+        }
       }
       stack_.push_back(std::move(n));
       chosen = stack_.back().order.front();
@@ -133,8 +141,10 @@ class dfs_strategy final : public strategy {
     std::vector<int> order;  // the current thread first (no preemption), then by index
     std::size_t pos = 0;
     int current = -1;
-    int preemptions_before = 0;
+    int preemptions_before = 0;  // preemptions (or delays) before this point
+    bool delays = false;
     int preemptions_after() const {
+      if (delays) return preemptions_before + static_cast<int>(pos);
       return preemptions_before + (current >= 0 && order[pos] != current ? 1 : 0);
     }
   };

@@ -13,7 +13,10 @@
 //   `bound` preemptions (CHESS's iterative preemption bounding, one bound):
 //   each schedule follows the previous one's choices up to the deepest
 //   point with an untried choice within the bound, and takes that one.
-//   Exhaustive within its bound: every such interleaving once.
+//   Exhaustive within its bound: every such interleaving once. With
+//   count_delays, iterative delay bounding (Emmi et al., POPL 2011): the
+//   default is round-robin from the current thread, and taking the k-th
+//   runnable thread after it costs k delays; the bound is on delays.
 // - replay: follows a recorded list of decisions; where the program offers
 //   a choice the list cannot take, it notes where the run diverged.
 //
@@ -41,7 +44,8 @@ struct strategy_params {
   std::uint64_t index = 0;  // the schedule (random, pct)
   int pct_depth = 3;
   std::uint64_t pct_steps = 100;         // k
-  int preemption_bound = 2;              // dfs
+  int preemption_bound = 2;              // dfs: the bound on preemptions (or delays)
+  bool count_delays = false;             // dfs: bound delays (Emmi et al.) instead of preemptions
   std::vector<std::uint16_t> decisions;  // replay
 };
 

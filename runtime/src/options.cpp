@@ -166,8 +166,9 @@ std::string set_wrapper_functions(std::string_view name, std::string_view value,
 }
 
 std::string set_explore_strategy(std::string_view name, std::string_view value, options& out) {
-  if (value != "" && value != "automatic" && value != "random" && value != "pct" && value != "dfs")
-    return fmt::format("option '{}' expects automatic, random, pct or dfs, got '{}'", name, value);
+  if (value != "" && value != "automatic" && value != "random" && value != "pct" && value != "dfs" &&
+      value != "delay")
+    return fmt::format("option '{}' expects automatic, random, pct, dfs or delay, got '{}'", name, value);
   out.explore_strategy = std::string(value);
   return {};
 }
@@ -233,7 +234,7 @@ const std::array<option_spec, 22> kOptionTable{{
      bool_setter<&options::report_thread_leaks>(), bool_getter<&options::report_thread_leaks>()},
     {"help", "bool", "Print this table to stderr at start and continue.", bool_setter<&options::help>(),
      bool_getter<&options::help>()},
-    {"explore_strategy", "automatic|random|pct|dfs",
+    {"explore_strategy", "automatic|random|pct|dfs|delay",
      "Explore mode (docs/explore.md): the strategy, overriding the program's; empty keeps the program's.",
      set_explore_strategy, path_getter<&options::explore_strategy>()},
     {"explore_schedules", "int", "Explore mode: schedules to run; 0 keeps the program's.",
@@ -250,7 +251,7 @@ const std::array<option_spec, 22> kOptionTable{{
     {"explore_pct_depth", "int", "Explore mode: the depth of pct (1..64); 0 keeps the program's.",
      int_setter<&options::explore_pct_depth, 0, 64>(), int_getter<&options::explore_pct_depth>()},
     {"explore_preemption_bound", "int",
-     "Explore mode: the preemptions dfs allows per schedule; -1 keeps the program's.",
+     "Explore mode: the preemptions dfs (the delays delay) allows per schedule; -1 keeps the program's.",
      int_setter<&options::explore_preemption_bound, -1, 1000>(),
      int_getter<&options::explore_preemption_bound>()},
 }};

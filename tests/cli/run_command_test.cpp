@@ -46,7 +46,8 @@ TEST(RunCommand, FailingScheduleIsReportedAndItsReplayFailsAgain) {
 }
 
 TEST(RunCommand, TheFailureReportedIsTheSameWhateverTheJobs) {
-  const auto one = concheck_run({"--strategy", "random", "--seed", "5", "--", CONCHECK_RUN_TARGET, "check-then-act"});
+  const auto one =
+      concheck_run({"--strategy", "random", "--seed", "5", "--", CONCHECK_RUN_TARGET, "check-then-act"});
   const auto two = concheck_run(
       {"--strategy", "random", "--seed", "5", "--jobs", "2", "--", CONCHECK_RUN_TARGET, "check-then-act"});
   EXPECT_EQ(one.exit_code, 1);
@@ -56,8 +57,10 @@ TEST(RunCommand, TheFailureReportedIsTheSameWhateverTheJobs) {
 }
 
 TEST(RunCommand, ShardsSplitTheSchedules) {
-  const auto first = concheck_run({"--schedules", "10", "--shard", "0/2", "--", CONCHECK_RUN_TARGET, "correct"});
-  const auto second = concheck_run({"--schedules", "10", "--shard", "1/2", "--", CONCHECK_RUN_TARGET, "correct"});
+  const auto first =
+      concheck_run({"--schedules", "10", "--shard", "0/2", "--", CONCHECK_RUN_TARGET, "correct"});
+  const auto second =
+      concheck_run({"--schedules", "10", "--shard", "1/2", "--", CONCHECK_RUN_TARGET, "correct"});
   EXPECT_NE(first.out.find("all 5 schedules passed"), std::string::npos) << first.out;
   EXPECT_NE(second.out.find("all 5 schedules passed"), std::string::npos) << second.out;
 }

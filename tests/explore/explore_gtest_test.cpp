@@ -50,6 +50,27 @@ TEST(ExploreGtest, CorrectBodyPassesAndOptionsComeFromTheEnvironment) {
   EXPECT_EQ(bounded.exit_code, 0) << bounded.out;
 }
 
+// GTEST_TOTAL_SHARDS=3: each explored test becomes 3 tests, one per shard,
+// each running its third of the schedules.
+TEST(ExploreGtest, GoogleTestShardingSpreadsTheSchedules) {
+  child_options options;
+  options.env = {"GTEST_TOTAL_SHARDS=3", "GTEST_SHARD_INDEX=0"};
+  options.unset = {"CONCHECK_REPLAY", "CONCHECK_OPTIONS"};
+  const auto listed = run_child({CONCHECK_EXPLORE_GTEST_CHILD, "--gtest_list_tests"}, options);
+  for (const char* name : {"AtomicWithdrawalsNeverOverdraw/0", "AtomicWithdrawalsNeverOverdraw/1",
+                           "AtomicWithdrawalsNeverOverdraw/2"})
+    EXPECT_NE(listed.out.find(name), std::string::npos) << listed.out;
+  for (const char* shard : {"0", "1", "2"}) {
+    const auto run = run_tests("Bank.AtomicWithdrawalsNeverOverdraw*",
+                               {"GTEST_TOTAL_SHARDS=3", std::string("GTEST_SHARD_INDEX=") + shard});
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_NE(run.out.find(std::string("[       OK ] Bank.AtomicWithdrawalsNeverOverdraw/") + shard),
+              std::string::npos)
+        << run.out;
+    EXPECT_NE(run.out.find("1 test from"), std::string::npos) << "one share per shard\n" << run.out;
+  }
+}
+
 TEST(ExploreGtest, MalformedReplayTokenFailsTheTestNamingIt) {
   const auto run = run_tests("Bank.AtomicWithdrawalsNeverOverdraw", {"CONCHECK_REPLAY=cc1-random-s1"});
   EXPECT_EQ(run.exit_code, 1) << run.out;
@@ -58,9 +79,9 @@ TEST(ExploreGtest, MalformedReplayTokenFailsTheTestNamingIt) {
   const auto bad_option =
       run_tests("Bank.AtomicWithdrawalsNeverOverdraw", {"CONCHECK_OPTIONS=explore_strategy=clever"});
   EXPECT_EQ(bad_option.exit_code, 2) << bad_option.out;
-  EXPECT_NE(
-      bad_option.out.find("option 'explore_strategy' expects automatic, random, pct or dfs, got 'clever'"),
-      std::string::npos)
+  EXPECT_NE(bad_option.out.find(
+                "option 'explore_strategy' expects automatic, random, pct, dfs or delay, got 'clever'"),
+            std::string::npos)
       << bad_option.out;
 }
 

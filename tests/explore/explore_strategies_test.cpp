@@ -105,6 +105,40 @@ TEST(ExploreStrategies, DfsPreemptionBoundCountsSwitchesAwayFromARunnableThread)
   }
 }
 
+// Delay bounding (Emmi et al.): the default is round-robin from the current
+// thread; the k-th thread after it costs k delays. 3 threads always enabled,
+// 2 points: delays (a, b) with a + b <= bound, a and b in 0..2.
+TEST(ExploreStrategies, DelayBoundCountsRoundRobinSkips) {
+  for (const auto& [bound, expected] : {std::pair{0, 1}, std::pair{1, 3}, std::pair{2, 6}, std::pair{4, 9}}) {
+    strategy_params p = params_of(strategy_kind::dfs);
+    p.preemption_bound = bound;
+    p.count_delays = true;
+    auto s = make_strategy(p);
+    int schedules = 0;
+    do {
+      s->begin_schedule();
+      int current = 0;
+      for (int step = 0; step < 2; ++step)
+        current = s->choose({0, 1, 2}, current, static_cast<std::uint64_t>(step));
+      ++schedules;
+    } while (s->end_schedule());
+    EXPECT_EQ(schedules, expected) << "delay bound " << bound;
+  }
+  // The same space with a preemption bound of 1: 1 + 2 + 2.
+  strategy_params p = params_of(strategy_kind::dfs);
+  p.preemption_bound = 1;
+  auto s = make_strategy(p);
+  int schedules = 0;
+  do {
+    s->begin_schedule();
+    int current = 0;
+    for (int step = 0; step < 2; ++step)
+      current = s->choose({0, 1, 2}, current, static_cast<std::uint64_t>(step));
+    ++schedules;
+  } while (s->end_schedule());
+  EXPECT_EQ(schedules, 5);
+}
+
 TEST(ExploreTokens, RoundTripEveryKind) {
   strategy_params out;
   std::string error;

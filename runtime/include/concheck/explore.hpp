@@ -52,6 +52,7 @@ enum class explore_strategy {
   random,     // a uniform random choice at every scheduling point
   pct,        // probabilistic concurrency testing with depth pct_depth
   dfs,        // every interleaving with at most preemption_bound preemptions
+  delay,      // every interleaving with at most preemption_bound delays (iterative delay bounding)
 };
 
 struct explore_options {
@@ -62,8 +63,13 @@ struct explore_options {
   std::uint64_t step_bound = 100000;        // scheduling points per schedule
   std::uint64_t stall_ms = 5000;            // real time a thread may run without a scheduling point
   int pct_depth = 3;
-  int preemption_bound = 2;    // dfs
-  std::string replay;          // a replay token: run only that schedule
+  int preemption_bound = 2;  // dfs (preemptions) and delay (delays)
+  std::string replay;        // a replay token: run only that schedule
+  // Run only the schedules i with i % shard_count == shard_index (random and
+  // pct; the bounded search runs in shard 0): shards split the space with no
+  // overlap (CONCHECK_TEST follows GoogleTest's GTEST_TOTAL_SHARDS).
+  std::uint64_t shard_index = 0;
+  std::uint64_t shard_count = 1;
   bool replay_failure = true;  // replay a failure once to check it reproduces
   // Called after every schedule that did not fail otherwise; a non-empty
   // result fails the schedule (kind assertion-failure) with that message.

@@ -36,6 +36,7 @@ namespace concheck::gtest {
 
 // The body of a CONCHECK_TEST: explores `body` and adds a failure with the
 // report and the replay command to the running test.
+// `options.shard_index`/`shard_count` pick this test's share of the schedules.
 void run_explored_test(void (*body)(), const char* suite, const char* name, explore_options options = {});
 
 // Appends concheck's listener to GoogleTest's listeners (once; later calls do
@@ -53,9 +54,18 @@ inline const bool auto_installed = (install(), true);
 
 }  // namespace concheck::gtest
 
-#define CONCHECK_TEST(Suite, Name)                                                                 \
-  static void concheck_explored_body_##Suite##_##Name();                                           \
-  TEST(Suite, Name) {                                                                              \
-    ::concheck::gtest::run_explored_test(&concheck_explored_body_##Suite##_##Name, #Suite, #Name); \
-  }                                                                                                \
+// Registers the explored test Suite.Name; with GoogleTest's sharding
+// (GTEST_TOTAL_SHARDS=N) as N tests Suite.Name/0 .. Suite.Name/N-1, each
+// exploring its share of the schedules (explore_options::shard_index), one
+// per shard: GoogleTest gives consecutive tests to consecutive shards, so
+// the CI systems that shard GoogleTest suites spread the exploration too.
+namespace concheck::gtest {
+int register_explored_test(void (*body)(), const char* suite, const char* name, const char* file, int line);
+}  // namespace concheck::gtest
+
+#define CONCHECK_TEST(Suite, Name)                                                                       \
+  static void concheck_explored_body_##Suite##_##Name();                                                 \
+  [[maybe_unused]] static const int concheck_explored_registered_##Suite##_##Name =                      \
+      ::concheck::gtest::register_explored_test(&concheck_explored_body_##Suite##_##Name, #Suite, #Name, \
+                                                __FILE__, __LINE__);                                     \
   static void concheck_explored_body_##Suite##_##Name()
