@@ -2,6 +2,7 @@
 // explore_scheduler.hpp; docs/explore.md).
 #include "explore_scheduler.hpp"
 
+#include <execinfo.h>
 #include <fmt/format.h>
 #include <linux/futex.h>
 #include <signal.h>
@@ -680,6 +681,12 @@ void on_crash(int signal_number, siginfo_t*, void*) {
       }
     }
     say("\n");
+    // The stack of the thread that died (backtrace was called once when the
+    // reporter was installed, so it loads nothing now).
+    say("concheck: its stack:\n");
+    void* frames[64];
+    const int depth = ::backtrace(frames, 64);
+    ::backtrace_symbols_fd(frames, depth, STDERR_FILENO);
   }
   ::sigaction(signal_number, &g_previous[slot], nullptr);
   ::raise(signal_number);
@@ -689,6 +696,8 @@ void on_crash(int signal_number, siginfo_t*, void*) {
 
 void install_crash_reporter() noexcept {
   if (g_crash_installed) return;
+  void* warm[2];
+  ::backtrace(warm, 2);  // loads libgcc's unwinder now, not in a signal handler
   struct sigaction action {};
   action.sa_sigaction = &on_crash;
   action.sa_flags = SA_SIGINFO | SA_NODEFER;

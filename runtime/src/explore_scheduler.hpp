@@ -127,8 +127,8 @@ std::uint64_t process_steps() noexcept;
 
 // Crash reports: between install_crash_reporter() and remove_crash_reporter()
 // a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT: a failed assert)
-// in a controlled thread first writes which thread crashed and the replay
-// token of the schedule (`token`, set per schedule; null: the decisions so
+// in a controlled thread first writes which thread crashed, the replay
+// token of the schedule and the thread's stack (`token`, set per schedule; null: the decisions so
 // far), then dies as it would have (the previous disposition, re-raised).
 void install_crash_reporter() noexcept;
 void remove_crash_reporter() noexcept;
