@@ -17,11 +17,13 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 
 #include "concheck/detector/log_records.hpp"
 #include "concheck/detector/render.hpp"
+#include "explore_strategies.hpp"
 #include "subcommands.hpp"
 
 extern char** environ;
@@ -42,6 +44,7 @@ struct run_options {
   std::uint64_t shard_count = 1;
   double timeout = 60;  // seconds per schedule
   int pct_depth = 3;
+  int preemption_bound = 2;  // dfs and delay
   bool json = false;
   std::vector<std::string> program;
 };
@@ -75,12 +78,14 @@ std::string parse(const std::vector<std::string>& args, run_options& o) {
       break;
     } else if (a == "--strategy") {
       if (!(error = value(a, v)).empty()) return error;
-      if (v == "dfs")
-        return "--strategy dfs explores in process only (concheck::explore, CONCHECK_TEST); use automatic, "
-               "random or pct";
-      if (v != "automatic" && v != "random" && v != "pct")
-        return fmt::format("--strategy expects automatic, random or pct, got '{}'", v);
+      if (v != "automatic" && v != "random" && v != "pct" && v != "dfs" && v != "delay")
+        return fmt::format("--strategy expects automatic, random, pct, dfs or delay, got '{}'", v);
       o.strategy = v;
+    } else if (a == "--preemption-bound") {
+      if (!(error = value(a, v)).empty()) return error;
+      std::uint64_t n = 0;
+      if (!parse_u64(v, n) || n > 1000) return fmt::format("--preemption-bound expects 0..1000, got '{}'", v);
+      o.preemption_bound = static_cast<int>(n);
     } else if (a == "--schedules" || a == "--seed" || a == "--jobs" || a == "--pct-depth") {
       if (!(error = value(a, v)).empty()) return error;
       std::uint64_t n = 0;
@@ -159,6 +164,7 @@ struct schedule_run {
   bool timed_out = false;
   std::string output;
   std::uint64_t steps = 0;
+  std::string choices;  // every step's choices (process_choices), when it exited normally
   bool failed() const { return timed_out || signal != 0 || exit_code != 0; }
 };
 
@@ -308,7 +314,10 @@ schedule_run wait_any(std::vector<server>& servers, double timeout) {
       s.run.reset();
       if (newline != std::string::npos) {
         int status = 0;
-        std::sscanf(s.pending.c_str(), "%d %lu", &status, &run.steps);
+        int consumed = 0;
+        std::sscanf(s.pending.c_str(), "%d %lu %n", &status, &run.steps, &consumed);
+        if (consumed > 0 && static_cast<std::size_t>(consumed) < newline)
+          run.choices = s.pending.substr(static_cast<std::size_t>(consumed), newline - static_cast<std::size_t>(consumed));
         s.pending.erase(0, newline + 1);
         if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
         if (WIFSIGNALED(status)) run.signal = WTERMSIG(status);
@@ -399,6 +408,25 @@ std::string json_string(std::string_view text) {
   return out + "\"";
 }
 
+// Feeds a finished run's choices to the search: the run followed the
+// search's prefix and then went on without preempting, as the search's
+// default does, so each step is the search's own choice.
+bool advance_search(detail::explore::strategy& search, const std::string& choices) {
+  search.begin_schedule();
+  std::istringstream steps(choices);
+  std::uint64_t step = 0;
+  for (std::string item; steps >> item; ++step) {
+    const std::size_t slash = item.find('/');
+    if (slash == std::string::npos) continue;
+    const int current = std::atoi(item.c_str());
+    std::vector<int> enabled;
+    std::istringstream list(item.substr(slash + 1));
+    for (std::string t; std::getline(list, t, '.');) enabled.push_back(std::atoi(t.c_str()));
+    if (!enabled.empty()) search.choose(enabled, current, step);
+  }
+  return search.end_schedule();
+}
+
 }  // namespace
 
 int run_run_command(const std::vector<std::string>& args) {
@@ -426,7 +454,20 @@ int run_run_command(const std::vector<std::string>& args) {
     indices.push_back(0);
   }
   std::uint64_t pct_steps = 0;
-  std::vector<server> servers(o.replay.empty() ? o.jobs : 1);
+  // dfs and delay: a bounded search over runs, one at a time (each run's
+  // choices decide the next run's prefix).
+  const bool searching = o.replay.empty() && (o.strategy == "dfs" || o.strategy == "delay");
+  std::unique_ptr<detail::explore::strategy> search;
+  std::vector<std::uint16_t> prefix;
+  bool exhausted = false;
+  if (searching) {
+    detail::explore::strategy_params params;
+    params.kind = detail::explore::strategy_kind::dfs;
+    params.preemption_bound = o.preemption_bound;
+    params.count_delays = o.strategy == "delay";
+    search = detail::explore::make_strategy(params);
+  }
+  std::vector<server> servers(o.replay.empty() && !searching ? o.jobs : 1);
   const auto stop_all = [&servers] {
     for (auto& s : servers) stop_server(s);
   };
@@ -453,7 +494,13 @@ int run_run_command(const std::vector<std::string>& args) {
       }
       schedule_run run;
       run.index = indices[next++];
-      run.token = o.replay.empty() ? token_for(o, run.index, pct_steps) : o.replay;
+      if (searching) {
+        detail::explore::strategy_params list;
+        list.kind = detail::explore::strategy_kind::replay;
+        run.token = detail::explore::make_token(list, prefix);
+      } else {
+        run.token = o.replay.empty() ? token_for(o, run.index, pct_steps) : o.replay;
+      }
       if (const std::string error = dispatch(s, std::move(run)); !error.empty()) {
         stop_all();
         fmt::print(stderr, "concheck run: error: {}\n", error);
@@ -476,6 +523,14 @@ int run_run_command(const std::vector<std::string>& args) {
     } else {
       ++passed;
       if (pct_steps == 0) pct_steps = done.steps;
+      if (searching) {
+        if (advance_search(*search, done.choices)) {
+          prefix = detail::explore::search_prefix(*search);
+        } else {
+          exhausted = true;
+          stop = true;
+        }
+      }
     }
     // After a failure, schedules with a higher index are abandoned; lower
     // ones finish (the failure reported is the lowest failing index, as with
@@ -501,8 +556,12 @@ int run_run_command(const std::vector<std::string>& args) {
           ".3f}}}\n",
           passed, seconds);
     } else {
-      fmt::print("concheck run: all {} schedules passed ({} strategy, seed {}, {} job{}, {:.2f} s)\n", passed,
-                 o.replay.empty() ? o.strategy : "replay", o.seed, o.jobs, o.jobs == 1 ? "" : "s", seconds);
+      fmt::print("concheck run: all {} schedules passed ({} strategy{}, seed {}, {} job{}, {:.2f} s)\n", passed,
+                 o.replay.empty() ? o.strategy : "replay",
+                 exhausted ? fmt::format(": every schedule within {} {}", o.preemption_bound,
+                                         o.strategy == "delay" ? "delays" : "preemptions")
+                           : "",
+                 o.seed, servers.size(), servers.size() == 1 ? "" : "s", seconds);
     }
     return 0;
   }

@@ -1,8 +1,8 @@
 // concheck CLI: the `concheck run` subcommand, explore mode for whole programs.
 //
-//   concheck run [--strategy automatic|random|pct] [--schedules N] [--seed S]
+//   concheck run [--strategy automatic|random|pct|dfs|delay] [--schedules N] [--seed S]
 //                [--time-limit SECONDS] [--replay TOKEN] [--jobs J] [--shard I/N]
-//                [--timeout SECONDS] [--pct-depth D] [--format text|json]
+//                [--timeout SECONDS] [--pct-depth D] [--preemption-bound B] [--format text|json]
 //                -- PROGRAM ARGS...
 //
 // Runs PROGRAM once per schedule with concheck's runtime preloaded and the
@@ -16,7 +16,10 @@
 // Schedule i uses the token of (strategy, seed, i): `random` and `pct` name
 // their parameters, `automatic` alternates them (pct on even indices). pct's
 // step count k is the length of schedule 0, which runs first and alone, so
-// every schedule is the same whatever --jobs is. --shard I/N runs the
+// every schedule is the same whatever --jobs is. `dfs` and `delay` run a
+// bounded search (every interleaving within --preemption-bound preemptions,
+// or delays) one run at a time: each run reports its choices, which decide
+// the next run's prefix; its tokens are decision lists. --shard I/N runs the
 // indices i with i % N == I: N machines split the space with no overlap.
 // Output: text on stdout (the failing run's output and report, or a
 // summary), or with --format json one JSON object per line on stdout: the

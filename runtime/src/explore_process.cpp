@@ -5,8 +5,9 @@
 // of the process runs under the scheduler (explore_scheduler.hpp,
 // begin_process_schedule). A malformed token ends the process at start with
 // a message naming it and exit status 2, as a bad CONCHECK_OPTIONS does.
-// CONCHECK_EXPLORE_STATS_FD=<fd>: at exit, "steps <n>\n" is written there
-// (concheck run learns the length of a schedule for pct from it).
+// CONCHECK_EXPLORE_STATS_FD=<fd>: at exit, "steps <n>\nchoices <...>\n" is
+// written there (concheck run learns the length of a schedule for pct, and
+// the choices a bounded search needs, from it).
 // CONCHECK_EXPLORE_SERVER=<in>,<out>: a fork server (serve() below).
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -35,7 +36,7 @@ int g_stats_fd = -1;
 
 void write_stats() {
   if (g_stats_fd < 0) return;
-  const std::string line = fmt::format("steps {}\n", process_steps());
+  const std::string line = fmt::format("steps {}\nchoices {}\n", process_steps(), process_choices());
   (void)!::write(g_stats_fd, line.data(), line.size());
 }
 
@@ -73,7 +74,9 @@ void write_all(int fd, const std::string& text) {
 // own initialization, forks one child per request line "<token> <output
 // path>" read from fd <in>; the child returns from here to run the program
 // under that schedule with its output in the file; the server waits for it
-// and answers "<wait status> <steps>" on fd <out>. It answers "ready" first
+// and answers "<wait status> <steps> <choices>" on fd <out> (choices:
+// explore_scheduler.hpp process_choices; empty when the child did not exit
+// normally). It answers "ready" first
 // and exits at the end of its input. Forking here costs a fraction of
 // starting the program (exec, dynamic linking, libraries' initialization).
 // Returns the token in the child (stored in `token`), never in the server.
@@ -118,12 +121,15 @@ void serve(int in, int out, std::string& token) {
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
-    std::string stats_text;
-    read_line(stats[0], stats_text);
+    std::string steps_line;
+    std::string choices_line;
+    read_line(stats[0], steps_line);
+    read_line(stats[0], choices_line);
     ::close(stats[0]);
     std::uint64_t steps = 0;
-    if (stats_text.rfind("steps ", 0) == 0) steps = std::strtoull(stats_text.c_str() + 6, nullptr, 10);
-    write_all(out, fmt::format("{} {}\n", status, steps));
+    if (steps_line.rfind("steps ", 0) == 0) steps = std::strtoull(steps_line.c_str() + 6, nullptr, 10);
+    if (choices_line.rfind("choices ", 0) == 0) choices_line.erase(0, 8);
+    write_all(out, fmt::format("{} {} {}\n", status, steps, choices_line));
   }
   ::_exit(0);
 }

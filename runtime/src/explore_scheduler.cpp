@@ -69,6 +69,7 @@ struct schedule_state {
   std::atomic<bool> abandoned{false};
   std::atomic<int> running{-1};         // the thread holding the turn (for stall reports)
   const char* process_token = nullptr;  // process mode: the schedule is the whole process
+  std::string choices;                  // process mode: every step's choices (process_choices)
 };
 
 // Process mode: the one schedule of this process (null otherwise).
@@ -191,6 +192,10 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     inside_scope inside;  // allocation
     s.outcome.decisions.push_back(static_cast<std::uint16_t>(chosen));
     s.outcome.kinds.push_back(kind);
+    if (s.process_token != nullptr) {
+      s.choices += fmt::format("{}{}/", s.choices.empty() ? "" : " ", current);
+      for (std::size_t i = 0; i < s.enabled.size(); ++i) s.choices += fmt::format("{}{}", i == 0 ? "" : ".", s.enabled[i]);
+    }
   }
   controlled_thread* next = s.threads[static_cast<std::size_t>(chosen)];
   if (next->state == run_state::blocked) {
@@ -256,6 +261,10 @@ bool exploring() noexcept {
 
 const char* process_token() noexcept {
   return g_process_schedule != nullptr ? g_process_schedule->process_token : nullptr;
+}
+
+std::string process_choices() {
+  return g_process_schedule != nullptr ? g_process_schedule->choices : std::string();
 }
 
 std::uint64_t process_steps() noexcept {

@@ -122,6 +122,11 @@ void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::ui
                             const char* token) noexcept;
 // The replay token of the process schedule, or null outside process mode.
 const char* process_token() noexcept;
+// Process mode: the choices of every step so far, one line:
+// "<current>/<enabled>.<enabled>..." per step, separated by spaces
+// (current -1 when the thread at the point could not go on). `concheck run`
+// drives a bounded search over processes with them.
+std::string process_choices();
 // Scheduling points taken so far in the process schedule.
 std::uint64_t process_steps() noexcept;
 

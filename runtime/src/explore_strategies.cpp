@@ -119,6 +119,12 @@ class dfs_strategy final : public strategy {
     decisions_.push_back(static_cast<std::uint16_t>(chosen));
     return chosen;
   }
+  // The choices of the next schedule's prefix (after end_schedule).
+  std::vector<std::uint16_t> prefix() const {
+    std::vector<std::uint16_t> out;
+    for (const node& n : stack_) out.push_back(static_cast<std::uint16_t>(n.order[n.pos]));
+    return out;
+  }
   bool end_schedule() override {
     stack_.resize(std::min(stack_.size(), depth_));
     while (!stack_.empty()) {
@@ -161,10 +167,12 @@ class replay_strategy final : public strategy {
     divergence_.clear();
     past_end_ = false;
   }
-  int choose(const std::vector<int>& enabled, int, std::uint64_t step) override {
+  int choose(const std::vector<int>& enabled, int current, std::uint64_t step) override {
     if (step >= params_.decisions.size()) {
+      // Past the recorded decisions: go on without preempting (what a
+      // bounded search assumes of the rest of a schedule it extends).
       past_end_ = true;
-      return enabled.front();
+      return std::find(enabled.begin(), enabled.end(), current) != enabled.end() ? current : enabled.front();
     }
     const int wanted = params_.decisions[step];
     if (std::find(enabled.begin(), enabled.end(), wanted) != enabled.end()) return wanted;
@@ -221,6 +229,11 @@ std::unique_ptr<strategy> make_strategy(const strategy_params& params) {
 std::string replay_divergence(const strategy& replay) {
   const auto* r = dynamic_cast<const replay_strategy*>(&replay);
   return r != nullptr ? r->divergence() : std::string();
+}
+
+std::vector<std::uint16_t> search_prefix(const strategy& search) {
+  const auto* d = dynamic_cast<const dfs_strategy*>(&search);
+  return d != nullptr ? d->prefix() : std::vector<std::uint16_t>();
 }
 
 bool replay_ran_past_end(const strategy& replay) {

@@ -57,8 +57,13 @@ std::unique_ptr<strategy> make_strategy(const strategy_params& params);
 // where it first could not ("step 12: the recorded choice T2 is not
 // runnable (runnable: T0, T1)").
 std::string replay_divergence(const strategy& replay);
-// True when a replay's program asked for more steps than were recorded.
+// True when a replay's program asked for more steps than were recorded
+// (past them, a replay goes on without preempting).
 bool replay_ran_past_end(const strategy& replay);
+// A bounded search driven from outside (concheck run): after end_schedule,
+// the decisions its next schedule starts with; that schedule follows them
+// as a replay, then goes on without preempting, as the search would.
+std::vector<std::uint16_t> search_prefix(const strategy& search);
 
 // The token of a schedule: random and pct name their parameters; every
 // other schedule is named by its decisions.

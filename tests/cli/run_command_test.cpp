@@ -56,6 +56,24 @@ TEST(RunCommand, TheFailureReportedIsTheSameWhateverTheJobs) {
   EXPECT_EQ(replay_token(one.out), replay_token(two.out)) << one.out << "\n---\n" << two.out;
 }
 
+// A bounded search over runs: each run's choices decide the next run's
+// prefix. With no preemption the split withdrawal cannot overdraw (the search
+// ends, exhausted); with one it can, and the decision list replays it.
+TEST(RunCommand, BoundedSearchOverRunsIsExhaustiveWithinItsBound) {
+  const auto none = concheck_run({"--strategy", "dfs", "--preemption-bound", "0", "--", CONCHECK_RUN_TARGET,
+                                  "check-then-act"});
+  EXPECT_EQ(none.exit_code, 0) << none.out << none.err;
+  EXPECT_NE(none.out.find("every schedule within 0 preemptions"), std::string::npos) << none.out;
+  const auto one = concheck_run({"--strategy", "dfs", "--preemption-bound", "1", "--", CONCHECK_RUN_TARGET,
+                                 "check-then-act"});
+  EXPECT_EQ(one.exit_code, 1) << one.out << one.err;
+  const std::string token = replay_token(one.out);
+  EXPECT_EQ(token.rfind("cc1-list-", 0), 0u) << one.out;
+  const auto again = concheck_run({"--replay", token, "--", CONCHECK_RUN_TARGET, "check-then-act"});
+  EXPECT_EQ(again.exit_code, 1) << again.out;
+  EXPECT_NE(again.out.find("overdrawn: -60"), std::string::npos) << again.out;
+}
+
 TEST(RunCommand, ShardsSplitTheSchedules) {
   const auto first =
       concheck_run({"--schedules", "10", "--shard", "0/2", "--", CONCHECK_RUN_TARGET, "correct"});
@@ -103,7 +121,8 @@ TEST(RunCommand, BadInputIsAUsageErrorNamingIt) {
       {{"--", "/nonexistent/program"}, "cannot run '/nonexistent/program'"},
       {{"--schedules", "x", "--", "true"}, "--schedules expects a non-negative integer, got 'x'"},
       {{"--shard", "2/2", "--", "true"}, "--shard expects I/N with 0 <= I < N, got '2/2'"},
-      {{"--strategy", "dfs", "--", "true"}, "--strategy dfs explores in process only"},
+      {{"--strategy", "clever", "--", "true"}, "--strategy expects automatic, random, pct, dfs or delay, got 'clever'"},
+      {{"--preemption-bound", "-1", "--", "true"}, "--preemption-bound expects 0..1000, got '-1'"},
       {{"--bogus"}, "unknown option '--bogus'"},
       {{"--schedules", "3"}, "no program to run"},
       {{"--replay", "cc1-random-s1", "--", CONCHECK_RUN_TARGET, "correct"},
