@@ -317,7 +317,8 @@ schedule_run wait_any(std::vector<server>& servers, double timeout) {
         int consumed = 0;
         std::sscanf(s.pending.c_str(), "%d %lu %n", &status, &run.steps, &consumed);
         if (consumed > 0 && static_cast<std::size_t>(consumed) < newline)
-          run.choices = s.pending.substr(static_cast<std::size_t>(consumed), newline - static_cast<std::size_t>(consumed));
+          run.choices = s.pending.substr(static_cast<std::size_t>(consumed),
+                                         newline - static_cast<std::size_t>(consumed));
         s.pending.erase(0, newline + 1);
         if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
         if (WIFSIGNALED(status)) run.signal = WTERMSIG(status);
@@ -556,8 +557,8 @@ int run_run_command(const std::vector<std::string>& args) {
           ".3f}}}\n",
           passed, seconds);
     } else {
-      fmt::print("concheck run: all {} schedules passed ({} strategy{}, seed {}, {} job{}, {:.2f} s)\n", passed,
-                 o.replay.empty() ? o.strategy : "replay",
+      fmt::print("concheck run: all {} schedules passed ({} strategy{}, seed {}, {} job{}, {:.2f} s)\n",
+                 passed, o.replay.empty() ? o.strategy : "replay",
                  exhausted ? fmt::format(": every schedule within {} {}", o.preemption_bound,
                                          o.strategy == "delay" ? "delays" : "preemptions")
                            : "",

@@ -194,7 +194,8 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     s.outcome.kinds.push_back(kind);
     if (s.process_token != nullptr) {
       s.choices += fmt::format("{}{}/", s.choices.empty() ? "" : " ", current);
-      for (std::size_t i = 0; i < s.enabled.size(); ++i) s.choices += fmt::format("{}{}", i == 0 ? "" : ".", s.enabled[i]);
+      for (std::size_t i = 0; i < s.enabled.size(); ++i)
+        s.choices += fmt::format("{}{}", i == 0 ? "" : ".", s.enabled[i]);
     }
   }
   controlled_thread* next = s.threads[static_cast<std::size_t>(chosen)];

@@ -60,12 +60,12 @@ TEST(RunCommand, TheFailureReportedIsTheSameWhateverTheJobs) {
 // prefix. With no preemption the split withdrawal cannot overdraw (the search
 // ends, exhausted); with one it can, and the decision list replays it.
 TEST(RunCommand, BoundedSearchOverRunsIsExhaustiveWithinItsBound) {
-  const auto none = concheck_run({"--strategy", "dfs", "--preemption-bound", "0", "--", CONCHECK_RUN_TARGET,
-                                  "check-then-act"});
+  const auto none = concheck_run(
+      {"--strategy", "dfs", "--preemption-bound", "0", "--", CONCHECK_RUN_TARGET, "check-then-act"});
   EXPECT_EQ(none.exit_code, 0) << none.out << none.err;
   EXPECT_NE(none.out.find("every schedule within 0 preemptions"), std::string::npos) << none.out;
-  const auto one = concheck_run({"--strategy", "dfs", "--preemption-bound", "1", "--", CONCHECK_RUN_TARGET,
-                                 "check-then-act"});
+  const auto one = concheck_run(
+      {"--strategy", "dfs", "--preemption-bound", "1", "--", CONCHECK_RUN_TARGET, "check-then-act"});
   EXPECT_EQ(one.exit_code, 1) << one.out << one.err;
   const std::string token = replay_token(one.out);
   EXPECT_EQ(token.rfind("cc1-list-", 0), 0u) << one.out;
@@ -121,7 +121,8 @@ TEST(RunCommand, BadInputIsAUsageErrorNamingIt) {
       {{"--", "/nonexistent/program"}, "cannot run '/nonexistent/program'"},
       {{"--schedules", "x", "--", "true"}, "--schedules expects a non-negative integer, got 'x'"},
       {{"--shard", "2/2", "--", "true"}, "--shard expects I/N with 0 <= I < N, got '2/2'"},
-      {{"--strategy", "clever", "--", "true"}, "--strategy expects automatic, random, pct, dfs or delay, got 'clever'"},
+      {{"--strategy", "clever", "--", "true"},
+       "--strategy expects automatic, random, pct, dfs or delay, got 'clever'"},
       {{"--preemption-bound", "-1", "--", "true"}, "--preemption-bound expects 0..1000, got '-1'"},
       {{"--bogus"}, "unknown option '--bogus'"},
       {{"--schedules", "3"}, "no program to run"},
