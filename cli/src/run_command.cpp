@@ -419,11 +419,19 @@ bool advance_search(detail::explore::strategy& search, const std::string& choice
   for (std::string item; steps >> item; ++step) {
     const std::size_t slash = item.find('/');
     if (slash == std::string::npos) continue;
+    // "<current>/<runnable>.<runnable>...|<timeout>.<timeout>..."
     const int current = std::atoi(item.c_str());
+    const std::size_t bar = item.find('|', slash);
     std::vector<int> enabled;
-    std::istringstream list(item.substr(slash + 1));
-    for (std::string t; std::getline(list, t, '.');) enabled.push_back(std::atoi(t.c_str()));
-    if (!enabled.empty()) search.choose(enabled, current, step);
+    std::istringstream runnable_list(
+        item.substr(slash + 1, bar == std::string::npos ? std::string::npos : bar - slash - 1));
+    for (std::string t; std::getline(runnable_list, t, '.');) enabled.push_back(std::atoi(t.c_str()));
+    const std::size_t runnable = enabled.size();
+    if (bar != std::string::npos) {
+      std::istringstream timeout_list(item.substr(bar + 1));
+      for (std::string t; std::getline(timeout_list, t, '.');) enabled.push_back(std::atoi(t.c_str()));
+    }
+    if (!enabled.empty()) search.choose(enabled, runnable, current, step);
   }
   return search.end_schedule();
 }

@@ -171,6 +171,7 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     if (t->state == run_state::runnable) s.enabled.push_back(t->index);
     if (t->state == run_state::blocked && t->timed) earliest = std::min(earliest, t->deadline);
   }
+  const std::size_t runnable = s.enabled.size();
   if (earliest != INT64_MAX) {
     for (controlled_thread* t : s.threads) {
       if (t->state == run_state::blocked && t->timed && t->deadline == earliest)
@@ -186,7 +187,7 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
   }
   s.steps.store(step + 1, std::memory_order_relaxed);
   const int current = self != nullptr && self->state == run_state::runnable ? self->index : -1;
-  int chosen = s.chooser->choose(s.enabled, current, step);
+  int chosen = s.chooser->choose(s.enabled, runnable, current, step);
   if (std::find(s.enabled.begin(), s.enabled.end(), chosen) == s.enabled.end()) chosen = s.enabled.front();
   {
     inside_scope inside;  // allocation
@@ -195,7 +196,8 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     if (s.process_token != nullptr) {
       s.choices += fmt::format("{}{}/", s.choices.empty() ? "" : " ", current);
       for (std::size_t i = 0; i < s.enabled.size(); ++i)
-        s.choices += fmt::format("{}{}", i == 0 ? "" : ".", s.enabled[i]);
+        s.choices += fmt::format("{}{}", i == 0 ? "" : i == runnable ? "|" : ".", s.enabled[i]);
+      if (runnable == s.enabled.size()) s.choices += "|";
     }
   }
   controlled_thread* next = s.threads[static_cast<std::size_t>(chosen)];
@@ -373,7 +375,10 @@ bool block_on(const void* object, detector::wait_kind kind, std::uint64_t target
   const bool registered = record != nullptr && kind != detector::wait_kind::none;
   if (registered) {
     inside_scope inside;
-    begin_wait(record, kind, target, false, timed, pc, false);
+    // A lock wait's pc is the user's call (std::mutex::lock is inline); a
+    // join's or a condition wait's is inside libstdc++: those take the stack
+    // (microseconds, and rarer) so that a deadlock names the user's line.
+    begin_wait(record, kind, target, false, timed, pc, kind != detector::wait_kind::lock);
   }
   controlled_thread* next = decide(s, self, point_kind::wait);
   if (next == nullptr) {
@@ -543,15 +548,18 @@ void* body_main(void* raw) {
     detector::finding f;
     f.kind = detector::finding_kind::uncaught_exception;
     f.threads.push_back(make_thread_ref(package->self->monitor_id.load(std::memory_order_relaxed)));
-    f.message = fmt::format("an exception escaped the explored body: {}", e.what());
-    f.sites.push_back(make_site(capture_stack(0)));
+    f.message = fmt::format("an exception escaped the explored body in this interleaving: {}", e.what());
+    f.hint =
+        "The body threw only in some interleavings: replay this one with its token, and break where it is "
+        "thrown (gdb: catch throw) to see which thread's step made the state wrong.";
     capture_finding(f);
   } catch (...) {
     inside_scope inside;
     detector::finding f;
     f.kind = detector::finding_kind::uncaught_exception;
     f.threads.push_back(make_thread_ref(package->self->monitor_id.load(std::memory_order_relaxed)));
-    f.message = "an exception of unknown type escaped the explored body";
+    f.message = "an exception of unknown type escaped the explored body in this interleaving";
+    f.hint = "Replay this interleaving with its token and break where it is thrown (gdb: catch throw).";
     capture_finding(f);
   }
   return nullptr;

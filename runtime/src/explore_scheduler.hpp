@@ -76,15 +76,20 @@ enum class point_kind : std::uint8_t {
 const char* to_string(point_kind kind) noexcept;
 
 // A strategy chooses among the enabled choices at each scheduling point.
-// `enabled` lists thread indices (creation order within the schedule);
-// `current` is the index of the thread at the point (-1 if it cannot go on).
+// `enabled` lists thread indices: first the `runnable` threads (creation
+// order within the schedule), then the timeout candidates (blocked threads
+// whose timed wait may end now). `current` is the index of the thread at the
+// point (-1 if it cannot go on). Letting time pass while a thread could run
+// is a choice strategies take sparingly: a polling loop (`while
+// (!wait_for(...))`) must not starve the thread it waits for.
 class strategy {
  public:
   virtual ~strategy() = default;
   // A new schedule starts.
   virtual void begin_schedule() = 0;
   // Returns an element of `enabled` (never empty).
-  virtual int choose(const std::vector<int>& enabled, int current, std::uint64_t step) = 0;
+  virtual int choose(const std::vector<int>& enabled, std::size_t runnable, int current,
+                     std::uint64_t step) = 0;
   // A thread was created with index `index` (PCT gives it a priority).
   virtual void thread_created(int /*index*/) {}
   // The schedule is over; false when the strategy has no further schedule
@@ -123,7 +128,7 @@ void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::ui
 // The replay token of the process schedule, or null outside process mode.
 const char* process_token() noexcept;
 // Process mode: the choices of every step so far, one line:
-// "<current>/<enabled>.<enabled>..." per step, separated by spaces
+// "<current>/<runnable>.<runnable>...|<timeout>..." per step, separated by spaces
 // (current -1 when the thread at the point could not go on). `concheck run`
 // drives a bounded search over processes with them.
 std::string process_choices();

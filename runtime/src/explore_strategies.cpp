@@ -32,8 +32,14 @@ class random_strategy final : public strategy {
  public:
   explicit random_strategy(const strategy_params& p) : params_(p) {}
   void begin_schedule() override { rng_ = seeded(params_.seed, params_.index, 0x72616e64); }
-  int choose(const std::vector<int>& enabled, int, std::uint64_t) override {
-    return enabled[rng_.below(enabled.size())];
+  int choose(const std::vector<int>& enabled, std::size_t runnable, int, std::uint64_t) override {
+    // A uniform choice among the runnable threads, and time passes (a
+    // timeout) with probability 1/(n+1) while any can run, so a polling
+    // loop ends with probability 1 without starving the others.
+    if (runnable == 0 || runnable == enabled.size()) return enabled[rng_.below(enabled.size())];
+    const std::uint64_t pick = rng_.below(runnable + 1);
+    if (pick < runnable) return enabled[pick];
+    return enabled[runnable + rng_.below(enabled.size() - runnable)];
   }
   std::string token() const override { return make_token(params_, {}); }
 
@@ -57,15 +63,20 @@ class pct_strategy final : public strategy {
     // Initial priorities lie above every lowered one (1 .. d-1).
     priorities_[index] = static_cast<std::uint64_t>(params_.pct_depth) + 1 + (rng_.next() >> 2);
   }
-  int choose(const std::vector<int>& enabled, int current, std::uint64_t step) override {
+  int choose(const std::vector<int>& enabled, std::size_t runnable, int current,
+             std::uint64_t step) override {
     for (std::size_t j = 0; j < change_points_.size(); ++j) {
       if (change_points_[j] == step + 1 && current >= 0) {
         priorities_[current] = static_cast<std::uint64_t>(params_.pct_depth - 1 - static_cast<int>(j));
       }
     }
+    // Time passes only when no thread can run: with priorities, a
+    // high-priority poller timing out again and again would starve the
+    // thread it polls for.
+    const std::size_t candidates = runnable > 0 ? runnable : enabled.size();
     int best = enabled.front();
-    for (int t : enabled) {
-      if (priority(t) > priority(best)) best = t;
+    for (std::size_t i = 0; i < candidates; ++i) {
+      if (priority(enabled[i]) > priority(best)) best = enabled[i];
     }
     return best;
   }
@@ -88,7 +99,7 @@ class dfs_strategy final : public strategy {
     depth_ = 0;
     decisions_.clear();
   }
-  int choose(const std::vector<int>& enabled, int current, std::uint64_t) override {
+  int choose(const std::vector<int>& enabled, std::size_t runnable, int current, std::uint64_t) override {
     int chosen;
     if (depth_ < stack_.size()) {
       const node& n = stack_[depth_];
@@ -98,20 +109,26 @@ class dfs_strategy final : public strategy {
       if (std::find(enabled.begin(), enabled.end(), chosen) == enabled.end()) chosen = enabled.front();
     } else {
       node n;
-      n.current = std::find(enabled.begin(), enabled.end(), current) != enabled.end() ? current : -1;
+      const auto runnable_end = enabled.begin() + static_cast<long>(runnable);
+      n.current = std::find(enabled.begin(), runnable_end, current) != runnable_end ? current : -1;
       n.preemptions_before = depth_ == 0 ? 0 : stack_[depth_ - 1].preemptions_after();
       n.delays = params_.count_delays;
       if (params_.count_delays) {
         // Round-robin from the current thread (or the next one after it).
-        const auto first = std::lower_bound(enabled.begin(), enabled.end(), std::max(current, 0));
-        n.order.assign(first, enabled.end());
+        const auto first = std::lower_bound(enabled.begin(), runnable_end, std::max(current, 0));
+        n.order.assign(first, runnable_end);
         n.order.insert(n.order.end(), enabled.begin(), first);
       } else {
         if (n.current >= 0) n.order.push_back(n.current);
-        for (int t : enabled) {
-          if (t != n.current) n.order.push_back(t);
+        for (auto t = enabled.begin(); t != runnable_end; ++t) {
+          if (*t != n.current) n.order.push_back(*t);
         }
       }
+      // Timeouts last: letting time pass while a thread can run costs a
+      // preemption (or, with delays, its place), so a polling loop's
+      // "time out again" branches are bounded like preemptions.
+      n.first_timeout = runnable > 0 ? runnable : 0;
+      n.order.insert(n.order.end(), runnable_end, enabled.end());
       stack_.push_back(std::move(n));
       chosen = stack_.back().order.front();
     }
@@ -149,9 +166,12 @@ class dfs_strategy final : public strategy {
     int current = -1;
     int preemptions_before = 0;  // preemptions (or delays) before this point
     bool delays = false;
+    std::size_t first_timeout = 0;  // order[first_timeout..] are timeouts taken while a thread could run
     int preemptions_after() const {
       if (delays) return preemptions_before + static_cast<int>(pos);
-      return preemptions_before + (current >= 0 && order[pos] != current ? 1 : 0);
+      const bool preempts =
+          (current >= 0 && order[pos] != current) || (first_timeout > 0 && pos >= first_timeout);
+      return preemptions_before + (preempts ? 1 : 0);
     }
   };
   strategy_params params_;
@@ -167,7 +187,7 @@ class replay_strategy final : public strategy {
     divergence_.clear();
     past_end_ = false;
   }
-  int choose(const std::vector<int>& enabled, int current, std::uint64_t step) override {
+  int choose(const std::vector<int>& enabled, std::size_t, int current, std::uint64_t step) override {
     if (step >= params_.decisions.size()) {
       // Past the recorded decisions: go on without preempting (what a
       // bounded search assumes of the rest of a schedule it extends).

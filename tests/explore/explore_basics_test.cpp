@@ -267,6 +267,37 @@ struct counted {
 };
 thread_local counted mine;
 
+// A correct polling loop: the waiter times out and waits again until the
+// setter has run. A timeout is a choice, but one taken sparingly while
+// another thread can run (before the fix, pct chose the high-priority
+// poller's timeout forever: a false step-bound-exceeded).
+TEST(ExploreBasics, APollingLoopIsNotStarvedByItsOwnTimeouts) {
+  for (const auto strategy :
+       {concheck::explore_strategy::random, concheck::explore_strategy::pct, concheck::explore_strategy::dfs,
+        concheck::explore_strategy::delay, concheck::explore_strategy::automatic}) {
+    concheck::explore_options o = with(strategy, 300);
+    o.step_bound = 2000;
+    const auto result = concheck::explore(o, [] {
+      std::mutex m;
+      std::condition_variable cv;
+      bool done = false;
+      std::thread setter([&] {
+        std::lock_guard<std::mutex> g(m);
+        done = true;
+        cv.notify_one();
+      });
+      {
+        std::unique_lock<std::mutex> l(m);
+        while (!cv.wait_for(l, std::chrono::milliseconds(1), [&] { return done; })) {
+        }
+      }
+      setter.join();
+    });
+    EXPECT_TRUE(result.ok()) << "strategy " << static_cast<int>(strategy) << ": "
+                             << (result.failure ? result.failure->report : result.error);
+  }
+}
+
 TEST(ExploreBasics, ThreadLocalsAndTheirDestructorsBehaveAsInANormalRun) {
   std::mutex& m = g_destroyed_mutex;
   int& destroyed = g_destroyed;

@@ -28,7 +28,7 @@ std::vector<int> run(strategy& s, int threads, int steps) {
   std::vector<int> out;
   int current = 0;
   for (int step = 0; step < steps; ++step) {
-    current = s.choose(enabled, current, static_cast<std::uint64_t>(step));
+    current = s.choose(enabled, enabled.size(), current, static_cast<std::uint64_t>(step));
     out.push_back(current);
   }
   return out;
@@ -76,7 +76,7 @@ TEST(ExploreStrategies, DfsVisitsEveryChoiceOnceWithinItsBound) {
     std::vector<int> decisions;
     int current = 0;
     for (int step = 0; step < 3; ++step) {
-      current = s->choose({0, 1}, current, static_cast<std::uint64_t>(step));
+      current = s->choose({0, 1}, 2, current, static_cast<std::uint64_t>(step));
       decisions.push_back(current);
     }
     seen.insert(decisions);
@@ -98,7 +98,7 @@ TEST(ExploreStrategies, DfsPreemptionBoundCountsSwitchesAwayFromARunnableThread)
       s->begin_schedule();
       int current = 0;
       for (int step = 0; step < 4; ++step)
-        current = s->choose({0, 1}, current, static_cast<std::uint64_t>(step));
+        current = s->choose({0, 1}, 2, current, static_cast<std::uint64_t>(step));
       ++schedules;
     } while (s->end_schedule());
     EXPECT_EQ(schedules, expected) << "bound " << bound;
@@ -119,7 +119,7 @@ TEST(ExploreStrategies, DelayBoundCountsRoundRobinSkips) {
       s->begin_schedule();
       int current = 0;
       for (int step = 0; step < 2; ++step)
-        current = s->choose({0, 1, 2}, current, static_cast<std::uint64_t>(step));
+        current = s->choose({0, 1, 2}, 3, current, static_cast<std::uint64_t>(step));
       ++schedules;
     } while (s->end_schedule());
     EXPECT_EQ(schedules, expected) << "delay bound " << bound;
@@ -133,7 +133,7 @@ TEST(ExploreStrategies, DelayBoundCountsRoundRobinSkips) {
     s->begin_schedule();
     int current = 0;
     for (int step = 0; step < 2; ++step)
-      current = s->choose({0, 1, 2}, current, static_cast<std::uint64_t>(step));
+      current = s->choose({0, 1, 2}, 3, current, static_cast<std::uint64_t>(step));
     ++schedules;
   } while (s->end_schedule());
   EXPECT_EQ(schedules, 5);
@@ -188,13 +188,13 @@ TEST(ExploreTokens, ReplayNotesWhereItCouldNotFollow) {
   p.decisions = {0, 1, 2};
   auto s = make_strategy(p);
   s->begin_schedule();
-  EXPECT_EQ(s->choose({0, 1}, 0, 0), 0);
-  EXPECT_EQ(s->choose({0, 1}, 0, 1), 1);
+  EXPECT_EQ(s->choose({0, 1}, 2, 0, 0), 0);
+  EXPECT_EQ(s->choose({0, 1}, 2, 0, 1), 1);
   EXPECT_EQ(replay_divergence(*s), "");
-  s->choose({0, 1}, 1, 2);
+  s->choose({0, 1}, 2, 1, 2);
   EXPECT_EQ(replay_divergence(*s), "step 2: the recorded choice T2 cannot run (runnable: T0, T1)");
   EXPECT_FALSE(replay_ran_past_end(*s));
-  s->choose({0}, 0, 3);
+  s->choose({0}, 1, 0, 3);
   EXPECT_TRUE(replay_ran_past_end(*s));
 }
 
