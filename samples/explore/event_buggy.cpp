@@ -9,6 +9,7 @@
 #include <atomic>
 #include <concheck/concheck.hpp>
 #include <mutex>
+#include <stdexcept>
 
 #include "explore_sample.hpp"
 
@@ -49,5 +50,6 @@ int main() {
     start.set();
     worker_one.join();
     worker_two.join();
+    if (released != 2) throw std::logic_error("not every worker was released");
   });
 }
