@@ -38,7 +38,7 @@ inline int explore_sample(const char* program, const std::function<void()>& body
   }
   if (result.failure) {
     std::printf("%s: found %s after %s\n%s", program, result.failure->kind.c_str(),
-                count_schedules(result.failure->schedule + 1).c_str(), result.failure->report.c_str());
+                count_schedules(result.schedules).c_str(), result.failure->report.c_str());
     if (!result.failure->report.empty() && result.failure->report.back() != '\n') std::printf("\n");
     return 1;
   }
