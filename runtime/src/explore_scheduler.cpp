@@ -533,12 +533,14 @@ struct body_package {
   controlled_thread* self;
   void (*body)(void*);
   void* context;
+  stack_id created;  // where explore() was called: the body thread's creation site
 };
 
 void* body_main(void* raw) {
   auto* package = static_cast<body_package*>(raw);
   thread_origin origin;
   std::snprintf(origin.name, sizeof origin.name, "explore body");
+  origin.created = package->created;
   adopt_current_thread(&origin);
   child_begins(package->self);
   try {
@@ -580,7 +582,12 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void 
   g_exploring.store(true, std::memory_order_release);
   t0->turn.store(1, std::memory_order_relaxed);
   s->running.store(0, std::memory_order_relaxed);
-  body_package package{t0, body, context};
+  stack_id created = kNoStack;
+  {
+    inside_scope inside;
+    created = capture_stack(1);
+  }
+  body_package package{t0, body, context, created};
   pthread_t handle;
   if (real.create(&handle, nullptr, &body_main, &package) != 0) {
     g_exploring.store(false, std::memory_order_release);
