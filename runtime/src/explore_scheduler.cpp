@@ -162,6 +162,23 @@ detector::finding step_bound_finding(controlled_thread* self, std::uint64_t boun
   return f;
 }
 
+// The running thread reached no scheduling point for `stall_ms` of real
+// time: it spins or blocks outside concheck's view.
+detector::finding stall_finding(schedule_state& s, std::uint64_t stall_ms) {
+  const int running = s.running.load(std::memory_order_relaxed);
+  std::uint64_t id = 0;
+  if (running >= 0 && static_cast<std::size_t>(running) < s.threads.size())
+    id = s.threads[static_cast<std::size_t>(running)]->monitor_id.load(std::memory_order_relaxed);
+  detector::finding f;
+  f.kind = detector::finding_kind::step_bound_exceeded;
+  f.threads.push_back(make_thread_ref(id));
+  f.message = fmt::format(
+      "T{} ran for {} ms without reaching a scheduling point: it spins or blocks on something concheck "
+      "does not control (an atomic flag, a futex, a pipe, std::atomic::wait)",
+      id, stall_ms);
+  return f;
+}
+
 // The next thread to run, or null when no choice is enabled. Applies a
 // chosen timeout. `self` is the thread at the point (null when it ends).
 controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind kind) noexcept {
@@ -299,19 +316,8 @@ void* watch_process(void* raw) {
       continue;
     }
     if (now - since < std::chrono::milliseconds(watch.stall_ms)) continue;
-    const int running = s.running.load(std::memory_order_relaxed);
-    std::uint64_t id = 0;
-    if (running >= 0 && static_cast<std::size_t>(running) < s.threads.size())
-      id = s.threads[static_cast<std::size_t>(running)]->monitor_id.load(std::memory_order_relaxed);
     tls_inside = 0;
-    detector::finding f;
-    f.kind = detector::finding_kind::step_bound_exceeded;
-    f.threads.push_back(make_thread_ref(id));
-    f.message = fmt::format(
-        "T{} ran for {} ms without reaching a scheduling point: it spins or blocks on something concheck "
-        "does not control (an atomic flag, a futex, a pipe, std::atomic::wait)",
-        id, watch.stall_ms);
-    fail_process(std::move(f));
+    fail_process(stall_finding(s, watch.stall_ms));
   }
   return nullptr;
 }
@@ -617,18 +623,8 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void 
     } else if (now - last_progress >= std::chrono::milliseconds(stall_ms)) {
       // The running thread is stuck outside our view: the schedule is over.
       const int running = s->running.load(std::memory_order_relaxed);
-      std::uint64_t id = 0;
-      if (running >= 0 && static_cast<std::size_t>(running) < s->threads.size())
-        id = s->threads[static_cast<std::size_t>(running)]->monitor_id.load(std::memory_order_relaxed);
-      detector::finding f;
-      f.kind = detector::finding_kind::step_bound_exceeded;
-      f.threads.push_back(make_thread_ref(id));
-      f.message = fmt::format(
-          "T{} ran for {} ms without reaching a scheduling point: it spins or blocks on something concheck "
-          "does not control (an atomic flag, a futex, a pipe, std::atomic::wait)",
-          id, stall_ms);
       s->outcome.failed = true;
-      s->outcome.finding = std::move(f);
+      s->outcome.finding = stall_finding(*s, stall_ms);
       s->abandoned.store(true, std::memory_order_release);
       // The others park (and leave their wait registrations) as they wake.
       for (controlled_thread* t : s->threads) {

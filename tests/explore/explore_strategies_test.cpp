@@ -64,6 +64,21 @@ TEST(ExploreStrategies, PctRunsTheHighestPriorityThreadUntilAChangePoint) {
   EXPECT_LE(ran.size(), 3u) << "depth 3 means at most 2 change points";
 }
 
+// Schedules a bounded search runs when every thread of `threads` is
+// enabled at each of `points` points (the previous choice is current).
+int search_schedules(const strategy_params& p, const std::vector<int>& threads, int points) {
+  auto s = make_strategy(p);
+  int schedules = 0;
+  do {
+    s->begin_schedule();
+    int current = 0;
+    for (int step = 0; step < points; ++step)
+      current = s->choose(threads, threads.size(), current, static_cast<std::uint64_t>(step));
+    ++schedules;
+  } while (s->end_schedule());
+  return schedules;
+}
+
 TEST(ExploreStrategies, DfsVisitsEveryChoiceOnceWithinItsBound) {
   // Two threads, each always enabled, 3 points: with no bound, 2^3 schedules.
   strategy_params p = params_of(strategy_kind::dfs);
@@ -92,16 +107,7 @@ TEST(ExploreStrategies, DfsPreemptionBoundCountsSwitchesAwayFromARunnableThread)
   for (const auto& [bound, expected] : {std::pair{0, 1}, std::pair{1, 5}, std::pair{2, 11}}) {
     strategy_params p = params_of(strategy_kind::dfs);
     p.preemption_bound = bound;
-    auto s = make_strategy(p);
-    int schedules = 0;
-    do {
-      s->begin_schedule();
-      int current = 0;
-      for (int step = 0; step < 4; ++step)
-        current = s->choose({0, 1}, 2, current, static_cast<std::uint64_t>(step));
-      ++schedules;
-    } while (s->end_schedule());
-    EXPECT_EQ(schedules, expected) << "bound " << bound;
+    EXPECT_EQ(search_schedules(p, {0, 1}, 4), expected) << "bound " << bound;
   }
 }
 
@@ -113,30 +119,12 @@ TEST(ExploreStrategies, DelayBoundCountsRoundRobinSkips) {
     strategy_params p = params_of(strategy_kind::dfs);
     p.preemption_bound = bound;
     p.count_delays = true;
-    auto s = make_strategy(p);
-    int schedules = 0;
-    do {
-      s->begin_schedule();
-      int current = 0;
-      for (int step = 0; step < 2; ++step)
-        current = s->choose({0, 1, 2}, 3, current, static_cast<std::uint64_t>(step));
-      ++schedules;
-    } while (s->end_schedule());
-    EXPECT_EQ(schedules, expected) << "delay bound " << bound;
+    EXPECT_EQ(search_schedules(p, {0, 1, 2}, 2), expected) << "delay bound " << bound;
   }
   // The same space with a preemption bound of 1: 1 + 2 + 2.
   strategy_params p = params_of(strategy_kind::dfs);
   p.preemption_bound = 1;
-  auto s = make_strategy(p);
-  int schedules = 0;
-  do {
-    s->begin_schedule();
-    int current = 0;
-    for (int step = 0; step < 2; ++step)
-      current = s->choose({0, 1, 2}, 3, current, static_cast<std::uint64_t>(step));
-    ++schedules;
-  } while (s->end_schedule());
-  EXPECT_EQ(schedules, 5);
+  EXPECT_EQ(search_schedules(p, {0, 1, 2}, 2), 5);
 }
 
 TEST(ExploreTokens, RoundTripEveryKind) {
