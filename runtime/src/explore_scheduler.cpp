@@ -713,6 +713,19 @@ void on_crash(int signal_number, siginfo_t*, void*) {
   ::raise(signal_number);
 }
 
+// fork() in a controlled thread: the child has only that thread, so no
+// other thread of the schedule can ever take a turn there. The child leaves
+// explore mode and runs freely (until it execs, as most such children do).
+void leave_schedule_in_child() {
+  tls_controlled = nullptr;
+  g_process_schedule = nullptr;
+  g_exploring.store(false, std::memory_order_relaxed);
+}
+
+[[gnu::constructor]] void register_fork_handler() {
+  ::pthread_atfork(nullptr, nullptr, &leave_schedule_in_child);
+}
+
 }  // namespace
 
 void install_crash_reporter() noexcept {

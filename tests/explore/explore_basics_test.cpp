@@ -1,6 +1,8 @@
 // Explore mode: a body runs under many interleavings; bugs that need a rare
 // interleaving are found, correct bodies pass every schedule.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -421,6 +423,31 @@ TEST(ExploreBasics, ShardsSplitTheSchedulesWithNoOverlap) {
   missing.shard_index = 2;
   missing.shard_count = 2;
   EXPECT_NE(concheck::explore(missing, [] {}).error.find("shard 2 of 2 does not exist"), std::string::npos);
+}
+
+// A controlled thread that forks: the child (with only that thread) leaves
+// the schedule and runs freely; before the fix it waited forever for a turn
+// another thread of the schedule would give it.
+TEST(ExploreBasics, AChildForkedInAScheduleRunsFreely) {
+  const auto result = concheck::explore(with(concheck::explore_strategy::random, 20), [] {
+    std::mutex m;
+    std::thread other([&] { std::lock_guard<std::mutex> g(m); });
+    const pid_t child = fork();
+    if (child == 0) {
+      std::mutex own;  // `m` may be held by `other`, which the child has not (monitor mode says so)
+      for (int i = 0; i < 10; ++i) {
+        std::lock_guard<std::mutex> g(own);  // scheduling points, in the child
+        std::this_thread::yield();
+      }
+      _exit(7);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    other.join();
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 7)
+      throw std::logic_error("the child did not run to its end");
+  });
+  EXPECT_TRUE(result.ok()) << (result.failure ? result.failure->report : result.error);
 }
 
 TEST(ExploreBasics, AFailedCheckFailsTheSchedule) {
