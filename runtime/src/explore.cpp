@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdlib>
 
@@ -154,6 +155,15 @@ explore_result explore(const explore_options& options, const std::function<void(
     result.error = "explore: called from inside an explored body";
     return result;
   }
+  // One exploration at a time per process (the scheduler's state is global).
+  static std::atomic<bool> running{false};
+  if (running.exchange(true)) {
+    result.error = "explore: another exploration is running in this process";
+    return result;
+  }
+  struct release {
+    ~release() { running.store(false); }
+  } release_guard;
   if (options.shard_count == 0 || options.shard_index >= options.shard_count) {
     result.error =
         fmt::format("explore: shard {} of {} does not exist", options.shard_index, options.shard_count);
