@@ -175,6 +175,20 @@ class log_renderer {
     out_ << detector::render_text(t);
   }
 
+  void add(const detector::accessed_location& l) {
+    last_dump_.reset();
+    if (args_.format != output_format::text) {
+      ++summary_records_skipped_;
+      return;
+    }
+    if (l.index == 0 || last_summary_pid_ != l.pid) {
+      separate();
+      out_ << detector::kAccessSummaryHeader;
+    }
+    last_summary_pid_ = l.pid;
+    out_ << detector::render_text(l);
+  }
+
   void add(const detector::unknown_record& r) {
     if (unknown_skipped_++ == 0) first_unknown_ = r.record;
   }
@@ -185,6 +199,11 @@ class log_renderer {
       err << fmt::format(
           "concheck report: skipped {} record{} of a kind this concheck does not know ('{}')\n",
           unknown_skipped_, unknown_skipped_ == 1 ? "" : "s", detector::printable(first_unknown_));
+    }
+    if (summary_records_skipped_ > 0) {
+      err << fmt::format(
+          "concheck report: not drawn: {} access-summary record{} (--format text shows them)\n",
+          summary_records_skipped_, summary_records_skipped_ == 1 ? "" : "s");
     }
     if (notices_skipped_ + dump_records_skipped_ > 0) {
       err << fmt::format(
@@ -223,6 +242,8 @@ class log_renderer {
   std::optional<std::pair<int, std::uint64_t>> last_dump_;
   std::size_t notices_skipped_ = 0;
   std::size_t dump_records_skipped_ = 0;
+  std::size_t summary_records_skipped_ = 0;
+  int last_summary_pid_ = -1;
   std::size_t unknown_skipped_ = 0;
   std::string first_unknown_;
 };

@@ -144,6 +144,17 @@ lock_ref read_lock(const json& e, const std::string& p) {
   return l;
 }
 
+void read_memory(const json& object, const std::string& p, memory_ref& out) {
+  require_object(object, p);
+  read(object, p, "kind", out.kind);
+  read(object, p, "name", out.name);
+  read(object, p, "address", out.address);
+  read(object, p, "size", out.size);
+  read(object, p, "offset", out.offset);
+  read(object, p, "thread", out.thread);
+  read(object, p, "allocated", out.allocated);
+}
+
 finding read_finding(const json& record) {
   check_version(record);
   const json* kind = member(record, "kind");
@@ -191,6 +202,21 @@ finding read_finding(const json& record) {
     read(e, p, "vanished_at_fork", s.vanished_at_fork);
     f.states.push_back(std::move(s));
   });
+  for_each(record, root, "accesses", [&](const json& e, const std::string& p) {
+    require_object(e, p);
+    access_ref a;
+    read(e, p, "thread", a.thread);
+    read(e, p, "write", a.write);
+    read(e, p, "atomic", a.atomic);
+    std::uint64_t size = 0;
+    read(e, p, "size", size);
+    a.size = static_cast<std::uint32_t>(size);
+    for_each(e, p, "held", [&](const json& h, const std::string& hp) { a.held.push_back(as_u64(h, hp)); });
+    f.accesses.push_back(std::move(a));
+  });
+  if (const json* memory = member(record, "memory"); memory != nullptr && !memory->is_null()) {
+    read_memory(*memory, "memory", f.memory);
+  }
   return f;
 }
 
@@ -235,6 +261,26 @@ dumped_thread read_dumped_thread(const json& record) {
   return t;
 }
 
+accessed_location read_accessed_location(const json& record) {
+  accessed_location l;
+  const std::string root;
+  read(record, root, "pid", l.pid);
+  read(record, root, "index", l.index);
+  read(record, root, "count", l.count);
+  read(record, root, "blocks", l.blocks);
+  read(record, root, "sharing", l.sharing);
+  read(record, root, "atomic", l.atomic);
+  if (const json* thread = member(record, "thread"); thread != nullptr && !thread->is_null()) {
+    l.thread = read_thread(*thread, "thread");
+  }
+  for_each(record, root, "locks",
+           [&](const json& e, const std::string& p) { l.locks.push_back(read_lock(e, p)); });
+  if (const json* memory = member(record, "memory"); memory != nullptr && !memory->is_null()) {
+    read_memory(*memory, "memory", l.memory);
+  }
+  return l;
+}
+
 log_record read_log_record(const json& record) {
   check_version(record);
   const json* kind = member(record, "record");
@@ -243,6 +289,7 @@ log_record read_log_record(const json& record) {
   const std::string name = kind->get<std::string>();
   if (name == "notice") return read_notice(record);
   if (name == "thread-dump") return read_dumped_thread(record);
+  if (name == "access-summary") return read_accessed_location(record);
   return unknown_record{name};
 }
 

@@ -78,6 +78,9 @@ finding printable(finding f) {
     escape_in_place(s.waits_for);
     escape_in_place(s.waiting_at);
   }
+  escape_in_place(f.memory.kind);
+  escape_in_place(f.memory.name);
+  escape_in_place(f.memory.allocated);
   return f;
 }
 

@@ -70,6 +70,18 @@ std::string render_json(const finding& f) {
                           {"waiting_at", to_json(s.waiting_at)},
                           {"vanished_at_fork", s.vanished_at_fork}});
   }
+  json accesses = json::array();
+  for (const auto& a : f.accesses) {
+    accesses.push_back(json{
+        {"thread", a.thread}, {"write", a.write}, {"atomic", a.atomic}, {"size", a.size}, {"held", a.held}});
+  }
+  const json memory{{"kind", f.memory.kind},
+                    {"name", f.memory.name},
+                    {"address", f.memory.address},
+                    {"size", f.memory.size},
+                    {"offset", f.memory.offset},
+                    {"thread", f.memory.thread},
+                    {"allocated", to_json(f.memory.allocated)}};
   json record{{"schema_version", kReportSchemaVersion},
               {"kind", std::string(to_string(f.kind))},
               {"message", f.message},
@@ -79,6 +91,8 @@ std::string render_json(const finding& f) {
               {"sites", std::move(sites)},
               {"cycle", std::move(cycle)},
               {"states", std::move(states)},
+              {"accesses", std::move(accesses)},
+              {"memory", memory},
               {"test", f.test},
               {"replay", f.replay},
               {"pid", f.pid}};
@@ -97,6 +111,30 @@ std::string render_json_notice(std::string_view record, std::string_view level, 
 
 std::string render_json(const notice& n) {
   return render_json_notice("notice", n.level, n.message, n.pid);
+}
+
+std::string render_json(const accessed_location& l) {
+  json locks = json::array();
+  for (const auto& lock : l.locks) locks.push_back(to_json(lock));
+  const memory_ref& m = l.memory;
+  const json record{{"schema_version", kReportSchemaVersion},
+                    {"record", "access-summary"},
+                    {"pid", l.pid},
+                    {"index", l.index},
+                    {"count", l.count},
+                    {"memory", json{{"kind", m.kind},
+                                    {"name", m.name},
+                                    {"address", m.address},
+                                    {"size", m.size},
+                                    {"offset", m.offset},
+                                    {"thread", m.thread},
+                                    {"allocated", to_json(m.allocated)}}},
+                    {"blocks", l.blocks},
+                    {"sharing", l.sharing},
+                    {"thread", to_json(l.thread)},
+                    {"locks", std::move(locks)},
+                    {"atomic", l.atomic}};
+  return dump_line(record);
 }
 
 std::string render_json(const dumped_thread& t) {

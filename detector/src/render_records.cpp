@@ -42,4 +42,36 @@ std::string render_text(const dumped_thread& t) {
   return out;
 }
 
+namespace {
+std::string thread_name(const thread_ref& t) {
+  if (t.name.empty()) return fmt::format("T{}", t.id);
+  return fmt::format("'{}' (T{})", t.name, t.id);
+}
+}  // namespace
+
+std::string render_text(const accessed_location& l) {
+  std::string what;
+  const memory_ref& m = l.memory;
+  if (m.kind == "heap") {
+    what = fmt::format("{} heap block{} ({}{} bytes)", l.blocks, l.blocks == 1 ? "" : "s",
+                       l.blocks == 1 ? "" : "up to ", m.size);
+    if (!m.allocated.empty()) what += fmt::format(" allocated at {}", printable(site_display(m.allocated)));
+  } else {
+    what = fmt::format("{} '{}' ({} bytes)", m.kind.empty() ? "memory" : m.kind, printable(m.name), m.size);
+  }
+  if (l.atomic) what += ", atomic accesses";
+  if (l.sharing == "thread-local") {
+    if (l.thread.id != 0 || !l.thread.name.empty() || m.kind != "heap") {
+      what += fmt::format(", only {}", printable(thread_name(l.thread)));
+    } else {
+      what += ", each block by one thread";
+    }
+  } else if (l.sharing == "locked" && !l.locks.empty()) {
+    std::vector<std::string> names;
+    for (const lock_ref& lock : l.locks) names.push_back(printable(lock_display_name(lock)));
+    what += fmt::format(", under {}", fmt::join(names, " and "));
+  }
+  return fmt::format("  {:<13} {}\n", l.sharing, what);
+}
+
 }  // namespace concheck::detector

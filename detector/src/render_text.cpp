@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <string_view>
 
@@ -211,6 +212,52 @@ struct writer {
     }
   }
 
+  // data-race: each access with what the thread held, then the memory.
+  void race_accesses() {
+    for (std::size_t i = 0; i < f.sites.size(); ++i) {
+      out.push_back('\n');
+      const access_ref* a = i < f.accesses.size() ? &f.accesses[i] : nullptr;
+      std::string head;
+      if (a != nullptr) {
+        head = fmt::format("{}{}{} of {} byte{}", i == 0 ? "" : "Conflicting earlier ",
+                           a->atomic ? "atomic " : "", a->write ? "write" : "read", a->size,
+                           a->size == 1 ? "" : "s");
+        if (i == 0) head[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(head[0])));
+        head += fmt::format(" at {}", site_display(f.sites[i]));
+        head += fmt::format(" by thread {}", thread(a->thread));
+        if (a->held.empty()) {
+          head += " holding no lock";
+        } else {
+          std::vector<std::string> names;
+          for (std::uint64_t id : a->held) names.push_back(lock(id));
+          head += fmt::format(" holding {}", fmt::join(names, ", "));
+        }
+      } else {
+        head = fmt::format("{} {}", site_label(f.kind, i), site_display(f.sites[i]));
+      }
+      line("  {}:", colors.strong(head));
+      frames(f.sites[i], "    ");
+    }
+    const memory_ref& m = f.memory;
+    if (m.kind.empty()) return;
+    out.push_back('\n');
+    if (m.kind == "global") {
+      line("  {}", colors.strong(fmt::format("Location: global '{}' at {:#x}", m.name, m.address)));
+    } else if (m.kind == "heap") {
+      std::string head = fmt::format("Location: {} bytes into a heap block of {} bytes at {:#x}", m.offset,
+                                     m.size, m.address - m.offset);
+      if (!m.allocated.empty()) head += fmt::format(", allocated at {}", site_display(m.allocated));
+      head += fmt::format(" by thread {}", thread(m.thread));
+      line("  {}:", colors.strong(head));
+      frames(m.allocated, "    ");
+    } else if (m.kind == "stack") {
+      line("  {}", colors.strong(fmt::format("Location: the stack of thread {} at {:#x}", thread(m.thread),
+                                             m.address)));
+    } else {
+      line("  {}", colors.strong(fmt::format("Location: {:#x}", m.address)));
+    }
+  }
+
   void locks_section() {
     if (f.locks.empty()) return;
     out.push_back('\n');
@@ -275,6 +322,9 @@ std::string render_text(const finding& raw, const text_options& options) {
       // A deadlock found without a lock cycle (lost wakeup, join cycle) may
       // carry its sites too.
       if (finding.cycle.empty() && finding.states.empty()) w.sites();
+      break;
+    case finding_kind::data_race:
+      w.race_accesses();
       break;
     default:
       w.sites();

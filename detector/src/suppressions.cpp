@@ -72,6 +72,13 @@ bool any_name(const finding& f, Visit visit) {
   for (const auto& st : f.states) {
     if (in_site(st.waiting_at)) return true;
   }
+  // data-race: the raced global by name ("g_stats", also without "+8"), and
+  // a heap block's allocation site.
+  if (!f.memory.name.empty()) {
+    const std::string_view name = f.memory.name;
+    if (visit(name) || visit(name.substr(0, name.find('+')))) return true;
+  }
+  if (in_site(f.memory.allocated)) return true;
   return false;
 }
 
@@ -100,7 +107,9 @@ suppressions::parse_result suppressions::parse(std::string_view text, std::strin
     std::string_view kind_text = trim(line.substr(0, colon));
     std::string_view pattern = trim(line.substr(colon + 1));
     suppression_rule rule;
-    if (kind_text != "*") {
+    if (kind_text == "race") {
+      rule.kind = finding_kind::data_race;  // ThreadSanitizer's name, so its rules read the same
+    } else if (kind_text != "*") {
       rule.kind = finding_kind_from_string(kind_text);
       if (!rule.kind) {
         return fail(

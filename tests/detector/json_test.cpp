@@ -58,6 +58,15 @@ bool equal(const finding& a, const finding& b) {
                                 std::tie(y.from, y.to, y.thread, y.from_shared, y.to_shared) &&
                             equal(x.acquired, y.acquired) && equal(x.from_acquired, y.from_acquired);
                    }) &&
+         equal_all(a.accesses, b.accesses,
+                   [](const access_ref& x, const access_ref& y) {
+                     return std::tie(x.thread, x.write, x.atomic, x.size, x.held) ==
+                            std::tie(y.thread, y.write, y.atomic, y.size, y.held);
+                   }) &&
+         std::tie(a.memory.kind, a.memory.name, a.memory.address, a.memory.size, a.memory.offset,
+                  a.memory.thread) == std::tie(b.memory.kind, b.memory.name, b.memory.address, b.memory.size,
+                                               b.memory.offset, b.memory.thread) &&
+         equal(a.memory.allocated, b.memory.allocated) &&
          equal_all(a.states, b.states, [](const thread_state& x, const thread_state& y) {
            return std::tie(x.thread, x.holds, x.waits_for_lock, x.waits_for, x.vanished_at_fork) ==
                       std::tie(y.thread, y.holds, y.waits_for_lock, y.waits_for, y.vanished_at_fork) &&
@@ -81,6 +90,8 @@ TEST(FindingJson, RoundTripsEverySample) {
   expect_round_trip(samples::self_deadlock());
   expect_round_trip(samples::destroy_locked());
   expect_round_trip(samples::long_cycle(60));
+  expect_round_trip(samples::global_race());
+  expect_round_trip(samples::heap_race());
   for (const auto& f : samples::one_of_each_kind()) expect_round_trip(f);
 }
 

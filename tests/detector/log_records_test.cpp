@@ -103,6 +103,41 @@ TEST(LogRecords, DumpedThreadRoundTripsAndRendersLikeTheTextDump) {
   EXPECT_EQ(render_json(std::get<dumped_thread>(*changing.value)), render_json(t));
 }
 
+TEST(LogRecords, AccessSummaryRecordsRoundTripAndRenderOneLineEach) {
+  accessed_location global;
+  global.pid = 9;
+  global.count = 2;
+  global.memory = {"global", "g_requests", 0x55aa00, 64, 0, 0, {}};
+  global.sharing = "thread-local";
+  global.thread = {3, "worker", {}};
+  accessed_location heap;
+  heap.pid = 9;
+  heap.index = 1;
+  heap.count = 2;
+  heap.memory = {"heap", "", 0x7f00001000, 24, 0, 1, samples::creation_site("main", "/src/stats.cpp", 35)};
+  heap.blocks = 3;
+  heap.sharing = "locked";
+  heap.locks = {samples::make_lock(4, "stats_mu", "std::mutex", 0, {})};
+  for (const accessed_location& l : {global, heap}) {
+    const std::string line = render_json(l);
+    EXPECT_EQ(line.find('\n'), std::string::npos);
+    EXPECT_NE(line.find(R"("record":"access-summary")"), std::string::npos);
+    auto parsed = parse_log_record(line);
+    ASSERT_TRUE(parsed) << parsed.error;
+    ASSERT_TRUE(std::holds_alternative<accessed_location>(*parsed.value));
+    EXPECT_EQ(render_json(std::get<accessed_location>(*parsed.value)), line);
+  }
+  EXPECT_EQ(render_text(global), "  thread-local  global 'g_requests' (64 bytes), only 'worker' (T3)\n");
+  EXPECT_EQ(render_text(heap),
+            "  locked        3 heap blocks (up to 24 bytes) allocated at stats.cpp:35 in main(), under "
+            "'stats_mu'\n");
+  heap.sharing = "thread-local";
+  EXPECT_EQ(
+      render_text(heap),
+      "  thread-local  3 heap blocks (up to 24 bytes) allocated at stats.cpp:35 in main(), each block by one "
+      "thread\n");
+}
+
 TEST(LogRecords, FindingsStillParseAndUnknownRecordsAreRecognised) {
   auto f = parse_log_record(render_json(samples::bank_inversion()));
   ASSERT_TRUE(f) << f.error;

@@ -73,6 +73,19 @@ TEST(RenderText, GoldenJoinWhileHolding) {
   expect_golden("join_deadlock.txt", render_text(samples::join_while_holding()));
 }
 
+// data-race: both accesses with what each thread held, then the memory.
+TEST(RenderText, GoldenDataRaceOnAGlobal) {
+  expect_golden("data_race_global.txt", render_text(samples::global_race()));
+}
+
+TEST(RenderText, GoldenDataRaceOnAHeapBlockNamesItsAllocationSite) {
+  const std::string text = render_text(samples::heap_race());
+  expect_golden("data_race_heap.txt", text);
+  EXPECT_NE(text.find("allocated at stats.cpp:35 in main()"), std::string::npos) << text;
+  EXPECT_NE(text.find("Conflicting earlier atomic write of 8 bytes at stats.cpp:15"), std::string::npos)
+      << text;
+}
+
 TEST(RenderDot, GoldenBankAndDeadlock) {
   expect_golden("bank.dot",
                 render_dot({samples::bank_inversion(), samples::lost_wakeup(), samples::self_deadlock()}));

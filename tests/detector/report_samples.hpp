@@ -274,6 +274,48 @@ inline finding destroy_locked() {
   return f;
 }
 
+// A site of an instrumented access: the shadow call stack, no concheck frames.
+inline site access_site(std::string function, std::string file, int line, std::vector<frame> callers = {}) {
+  site s = creation_site(std::move(function), std::move(file), line);
+  for (auto& caller : callers) s.frames.push_back(std::move(caller));
+  return s;
+}
+
+// The counter lesson: two workers increment a global without the lock the
+// other one holds.
+inline finding global_race() {
+  finding f;
+  f.kind = finding_kind::data_race;
+  f.message =
+      "write of 4 bytes at global 'hits' by T2 races with an earlier write by T1: no lock they both hold, "
+      "and no other synchronization, orders them";
+  f.threads = {{2, "counter-2", creation_site("main", "/src/counter.cpp", 30)},
+               {1, "counter-1", creation_site("main", "/src/counter.cpp", 29)}};
+  f.locks = {make_lock(4, "stats", "std::mutex", 0x55aa40, creation_site("main", "/src/counter.cpp", 12))};
+  f.sites = {
+      access_site("count", "/src/counter.cpp", 18, {user_frame("worker", "/src/counter.cpp", 24, 0x300)}),
+      access_site("count", "/src/counter.cpp", 18, {user_frame("worker", "/src/counter.cpp", 24, 0x300)})};
+  f.accesses = {{2, true, false, 4, {}}, {1, true, false, 4, {4}}};
+  f.memory = {"global", "hits", 0x55aa00, 4, 0, 0, {}};
+  f.pid = 777;
+  return f;
+}
+
+// A heap block shared without a lock: the report names where it was allocated.
+inline finding heap_race() {
+  finding f;
+  f.kind = finding_kind::data_race;
+  f.message =
+      "read of 8 bytes at a heap block (8 bytes into 24 bytes) by T3 races with an earlier write by T2";
+  f.threads = {{3, "", creation_site("main", "/src/stats.cpp", 40)},
+               {2, "", creation_site("main", "/src/stats.cpp", 39)}};
+  f.sites = {access_site("report", "/src/stats.cpp", 22), access_site("record", "/src/stats.cpp", 15)};
+  f.accesses = {{3, false, false, 8, {}}, {2, true, true, 8, {}}};
+  f.memory = {"heap", "", 0x7f1200000018, 24, 8, 0, access_site("main", "/src/stats.cpp", 35)};
+  f.pid = 778;
+  return f;
+}
+
 // A 42-lock ring: every lock must appear, none elided.
 inline finding long_cycle(int length = 42) {
   finding f;

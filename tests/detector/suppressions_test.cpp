@@ -87,6 +87,22 @@ TEST(Suppressions, MatchesFunctionsFilesBaseNamesAndModulesOfEverySite) {
   EXPECT_FALSE(parse_ok("*:main").match(samples::destroy_locked()));  // thread creation is not a site
 }
 
+// data-race rules: `race:` as ThreadSanitizer spells it, the raced global by
+// name, a heap block by its allocation site.
+TEST(Suppressions, RaceRulesMatchTheGlobalByNameAndTheHeapBlockByItsAllocationSite) {
+  const finding global = samples::global_race();
+  EXPECT_TRUE(parse_ok("race:hits").match(global));
+  EXPECT_TRUE(parse_ok("data-race:count").match(global));  // the access's function
+  EXPECT_FALSE(parse_ok("race:misses").match(global));
+  EXPECT_FALSE(parse_ok("deadlock:hits").match(global));  // other kind
+  finding offset = global;
+  offset.memory.name = "g_stats+8";
+  EXPECT_TRUE(parse_ok("race:g_stats").match(offset));  // a member of a global
+  const finding heap = samples::heap_race();
+  EXPECT_TRUE(parse_ok("race:main").match(heap));  // allocated in main()
+  EXPECT_FALSE(parse_ok("race:hits").match(heap));
+}
+
 // Symbolized C++ names carry their parameter lists ("ba()"); a rule names
 // the function as it is written in the source.
 TEST(Suppressions, FunctionNamesMatchWithoutTheirParameterLists) {

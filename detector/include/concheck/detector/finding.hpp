@@ -110,6 +110,30 @@ struct thread_state {
   bool vanished_at_fork = false;
 };
 
+// data-race: one of the two accesses, in the order of `sites` (first: the
+// access that found the race; second: the conflicting earlier one).
+struct access_ref {
+  std::uint64_t thread = 0;
+  bool write = false;
+  bool atomic = false;
+  std::uint32_t size = 0;           // bytes accessed
+  std::vector<std::uint64_t> held;  // lock ids the thread held (described in `locks`)
+};
+
+// data-race: what the raced memory is. `kind` is "global" (name: its symbol,
+// "counter" or "g_stats+8"), "heap" (a block of `size` bytes, the race at
+// `offset` in it, allocated at `allocated` by thread `thread`), "stack" (of
+// thread `thread`), or "" when unknown.
+struct memory_ref {
+  std::string kind;
+  std::string name;
+  std::uint64_t address = 0;
+  std::uint64_t size = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t thread = 0;
+  site allocated;
+};
+
 struct finding {
   finding_kind kind = finding_kind::lock_order_inversion;
   std::string message;               // one sentence, names threads and locks
@@ -119,6 +143,8 @@ struct finding {
   std::vector<site> sites;           // the main sites (first = where it was detected)
   std::vector<cycle_edge> cycle;     // lock-order-inversion / deadlock: ordered, closes on itself
   std::vector<thread_state> states;  // deadlock: what every involved thread holds and waits for
+  std::vector<access_ref> accesses;  // data-race: one per site, same order
+  memory_ref memory;                 // data-race: the memory raced on
   std::string test;                  // GoogleTest test running when found ("Suite.Name"), or ""
   std::string replay;                // explore mode replay token, or ""
   int pid = 0;

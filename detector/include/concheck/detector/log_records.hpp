@@ -66,9 +66,37 @@ struct dumped_thread {
   std::optional<dumped_wait> wait;  // none: running
 };
 
+// One location of the access summary (runtime option access_summary=1,
+// docs/race.md): a global variable, or the heap blocks allocated at one site,
+// and how the run shared it. A summary of N locations is N records with the
+// same pid, `index` 0..N-1.
+struct accessed_location {
+  int pid = 0;
+  std::uint64_t index = 0;
+  std::uint64_t count = 0;
+  // kind "global" (name: its symbol; size: the bytes the run touched in it) or
+  // "heap" (allocated: the site; size: the largest block; address: one block).
+  memory_ref memory;
+  std::uint64_t blocks = 0;  // heap: blocks allocated at that site that the run touched
+  // "thread-local" (one thread used it: `thread`; for heap blocks, each block
+  // one thread, `thread` set only if it was the same one), "partitioned"
+  // (several threads, each on bytes of its own), "locked" (shared; every
+  // shared access held `locks`), "synchronized" (shared, ordered by other
+  // synchronization: hand-off, join, atomics), "racy" (a data race was reported).
+  std::string sharing;
+  thread_ref thread;
+  std::vector<lock_ref> locks;
+  bool atomic = false;  // some access was atomic
+};
+
 // The `record` values a concheck runtime writes besides findings (which have
 // no `record` field). A test checks that `concheck report` reads every one.
+// ("access-summary" joins them when the runtime's race detection writes it;
+// parse_log_record already reads it.)
 inline constexpr std::array<std::string_view, 2> kLogRecordKinds = {"notice", "thread-dump"};
+
+// The line a text access summary starts with.
+inline constexpr std::string_view kAccessSummaryHeader = "==== concheck: access summary ====\n";
 
 // The line a text thread dump starts with.
 inline constexpr std::string_view kThreadDumpHeader = "==== concheck: threads ====\n";
@@ -76,6 +104,7 @@ inline constexpr std::string_view kThreadDumpHeader = "==== concheck: threads ==
 // One line each, no newline.
 std::string render_json(const notice& notice);
 std::string render_json(const dumped_thread& thread);
+std::string render_json(const accessed_location& location);
 
 // "concheck: <level>: <message>\n".
 std::string render_text(const notice& notice);
@@ -84,13 +113,18 @@ std::string render_text(const notice& notice);
 //     holds 'm' (shared) acquired at /src/main.cpp:9
 //     waits for condition variable 'ready' (with timeout) at /src/main.cpp:12   (or "running")
 std::string render_text(const dumped_thread& thread);
+// One line of a text access summary (without kAccessSummaryHeader):
+//   racy          global 'counter' (4 bytes)
+//   locked        2 heap blocks (24 bytes) allocated at stats.cpp:30 by T1, under 'stats_mu'
+//   thread-local  global 'g_scratch' (64 bytes), only T2 'worker'
+std::string render_text(const accessed_location& location);
 
 // A record of a log whose `record` this concheck does not know.
 struct unknown_record {
   std::string record;
 };
 
-using log_record = std::variant<finding, notice, dumped_thread, unknown_record>;
+using log_record = std::variant<finding, notice, dumped_thread, accessed_location, unknown_record>;
 
 struct log_record_parse_result {
   std::optional<log_record> value;  // set on success

@@ -4,13 +4,15 @@
 //    # comments and blank lines are ignored
 //    lock-order-inversion:*legacy*
 //    *:third_party/*
-// `kind` is a finding kind name (finding.hpp) or `*` for any kind. `pattern`
+// `kind` is a finding kind name (finding.hpp) or `*` for any kind; `race` is
+// accepted for data-race, as ThreadSanitizer's suppressions spell it. `pattern`
 // is a glob where `*` matches any run of characters (the rest is literal) and
 // must match a whole name. A rule matches a finding of its kind when the
 // pattern matches the function, the file (full path or its base name) or the
 // module (full path or base name) of any frame of any of the finding's sites,
 // cycle edges (both sites) and thread states, or those sites' own
-// function/file. Matching is case-sensitive.
+// function/file; for a data race also the raced global's name (with or
+// without its "+offset") and the frames of a heap block's allocation site. Matching is case-sensitive.
 //
 // Cost: match() is O(rules x frames x pattern length); parsing is linear.
 // Locking: none inside. parse() and summary() are pure; match() updates the
