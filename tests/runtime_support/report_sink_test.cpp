@@ -213,7 +213,11 @@ TEST(report_sink, suppressions_file_errors_name_the_file) {
 
 TEST(report_sink, forked_child_writes_its_own_log_file) {
   options o = stderr_options();
-  o.log_path = ::testing::TempDir() + "concheck_sink_fork";
+  // The prefix names this run: the child's file is `<prefix>.<child pid>`, and a
+  // file left by an earlier run whose child had this process's pid would
+  // otherwise be appended to (the log opens in append mode).
+  o.log_path = ::testing::TempDir() + "concheck_sink_fork_" + std::to_string(::getpid());
+  ::unlink(log_file_of(o.log_path).c_str());
   configure_report_sink(o);
   EXPECT_TRUE(emit_finding(make_finding("fork: parent")));
   const pid_t child = ::fork();
@@ -232,6 +236,8 @@ TEST(report_sink, forked_child_writes_its_own_log_file) {
   EXPECT_THAT(parent_log, Not(HasSubstr("fork: child")));
   EXPECT_THAT(child_log, HasSubstr("fork: child"));
   EXPECT_THAT(child_log, Not(HasSubstr("fork: parent")));
+  ::unlink(log_file_of(o.log_path).c_str());
+  ::unlink((o.log_path + "." + std::to_string(child)).c_str());
 }
 
 TEST(report_sink_death, fatal_finding_exits_with_exitcode) {
@@ -279,6 +285,7 @@ TEST(report_sink_process, log_path_from_options_gets_the_pid) {
   const int pid = probe_pid(r.output);
   ASSERT_NE(pid, 0);
   EXPECT_THAT(read_file(prefix + "." + std::to_string(pid)), HasSubstr("probe-finding"));
+  ::unlink((prefix + "." + std::to_string(pid)).c_str());
 }
 
 TEST(report_sink_process, matched_suppressions_are_summarized_at_exit) {
