@@ -87,12 +87,18 @@ void forget_sync_range(std::uintptr_t address, std::size_t size) noexcept;
 
 // Fences (C++ [atomics.fences]): an acquire fence acquires what the thread's
 // earlier relaxed loads read from; a release fence makes the thread's later
-// relaxed stores release the clock it had at the fence.
+// relaxed stores and RMWs release the clock it had at the fence. seq_cst
+// fences are also ordered among themselves.
 void fence(std::memory_order order) noexcept;
-// An atomic operation's synchronization, by its memory order; called by the
-// hooks after performing the operation (load/RMW acquire side) or before it
-// (store/RMW release side), together with atomic_access. `is_rmw`: RMWs
-// continue a release sequence (release_merge) where a store starts one.
+// An atomic operation's synchronization, by its memory order, together with
+// atomic_access. The release side is called BEFORE the operation (so no
+// thread can read the value before its clock is published): a store calls
+// atomic_store_sync, an RMW atomic_rmw_sync. The acquire side is called
+// AFTER the operation: a load, and an RMW too, calls atomic_load_sync.
+// (An RMW therefore makes two calls: one call cannot be both before and
+// after, and either single place lets an acquirer miss the clock of the
+// release it read from, a false race.) A release store merges its clock into
+// the object's rather than replacing it (happens_before.cpp says why).
 void atomic_load_sync(const void* address, std::memory_order order) noexcept;
 void atomic_store_sync(const void* address, std::memory_order order) noexcept;
 void atomic_rmw_sync(const void* address, std::memory_order order) noexcept;
@@ -108,8 +114,13 @@ thread_token thread_create() noexcept;
 void thread_start(thread_token token, std::uint64_t thread_id) noexcept;
 // The ending thread, last: its final clock is kept for joiners, its slot is
 // freed for reuse. thread_join: the joiner acquires `thread_id`'s final clock.
+// A null token (thread_create while disabled) starts the thread unordered.
 void thread_exit() noexcept;
 void thread_join(std::uint64_t thread_id) noexcept;
+// The thread was detached: nobody will join it, its final clock is not kept
+// (or dropped if it has ended already). Without this call an ended detached
+// thread's clock (8 bytes per slot) stays until the process ends.
+void thread_detached(std::uint64_t thread_id) noexcept;
 
 // ---- Locks held (integration -> engine) -------------------------------------
 

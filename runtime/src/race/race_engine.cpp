@@ -1,0 +1,396 @@
+// concheck runtime, race engine: the accesses (race_runtime.hpp's read,
+// write, atomic_access, ranges, reset_range, for_each_location).
+//
+// Algorithm: FastTrack (Flanagan and Freund, PLDI 2009) over 8-byte granules
+// with byte masks (shadow_memory.hpp has the cell and epoch layouts). An
+// access is split per granule; each granule's part has a byte mask.
+//   Fast path, lock-free, ~2 relaxed loads: a write whose granule's W is this
+//   thread's current epoch (same atomicity) with a covering mask returns; so
+//   does a plain read whose R, or W (a plain write), is the current epoch
+//   with a covering mask, and an atomic read that cannot conflict with W and
+//   whose location record has nothing to learn.
+//   Slow path, under the granule's stripe lock: check, update, record sites
+//   and the location record; report after unlocking.
+// Conflict: the byte masks overlap, one side writes, not both are atomic,
+// and the earlier epoch is not <= the current thread's clock entry for its
+// slot. Writes check W and R (every reader of a read set); reads check W.
+// Updates: W becomes the current epoch (masks merge within one epoch, else
+// the new mask replaces: merging across epochs would date old bytes later
+// and could report a false race). A write covering every byte R names
+// clears R (a later access ordered after the write is ordered after the
+// read; one concurrent with it races with W). A plain read replaces R
+// unless R holds an overlapping read concurrent with it: then R becomes a
+// read set (read_sets.hpp) with the intersection of the masks. A read that
+// does not overlap the stored one replaces it: neighbours in one granule
+// never race falsely; at worst a race is missed.
+// Atomics: an atomic load is checked against W but not recorded in R
+// (recording it would put every spin loop on the slow path; the price: a
+// plain write racing with an atomic load and with no write before it is
+// missed). An atomic store records W with the atomic bit, so a later plain
+// access still races with it, and checks R (plain reads race with it).
+// Per-location record: updated on the slow path only, so once per granule
+// per epoch; that is exact for the lockset intersection since an epoch has
+// one lockset (race_threads.cpp starts a new epoch at every lock and unlock).
+// Memory: 40 bytes of shadow per touched granule, read sets for granules
+// read concurrently. Each racy granule is reported once.
+#include "race/race_engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+
+#include "race/lockset_table.hpp"
+#include "race/race_context.hpp"
+#include "race/race_runtime.hpp"
+#include "race/read_sets.hpp"
+#include "race/shadow_memory.hpp"
+#include "race/sync_clocks.hpp"
+#include "race/thread_slots.hpp"
+#include "race/vector_clock.hpp"
+#include "thread_registry.hpp"
+
+namespace concheck::race {
+
+std::atomic<bool> g_enabled{false};
+
+void enable() noexcept {
+  g_enabled.store(true, std::memory_order_relaxed);
+}
+
+namespace {
+
+struct access_desc {
+  std::uint8_t mask;
+  bool is_write;
+  bool is_atomic;
+  std::uint8_t size;  // of the whole access (255 for larger ranges)
+  std::uintptr_t pc;
+};
+
+struct earlier_access {
+  std::uint64_t epoch = 0;
+  std::uint8_t mask = 0;
+  bool is_write = false;
+  bool is_atomic = false;
+  std::uint32_t site = 0;
+};
+
+// The earlier access `word` (an epoch) did not happen before the current one.
+inline bool concurrent(const thread_context& self, std::uint64_t word) noexcept {
+  const std::uint32_t slot = epoch_slot(word);
+  return slot != self.slot && epoch_clock(word) > self.clock.get(slot);
+}
+
+inline std::uint64_t shared_read_word(std::uint64_t index, std::uint8_t mask) noexcept {
+  return make_epoch(kSharedSlot, index) | mask;
+}
+
+// A plain read by `self`: the new R. `free_set` gets a read set R let go of.
+std::uint64_t updated_read(const thread_context& self, std::uint64_t r, std::uint64_t& sites,
+                           const access_desc& a, std::uint32_t site, std::uint64_t& free_set) noexcept {
+  const std::uint64_t mine = self.epoch | a.mask;
+  const std::uint8_t stored = epoch_mask(r);
+  if (stored == 0) return mine;
+  if (!is_read_shared(r)) {
+    if (epoch_slot(r) == self.slot) return (r & ~kMaskBits) == self.epoch ? r | a.mask : mine;
+    if ((stored & a.mask) == 0 || !concurrent(self, r)) return mine;
+    const std::uint64_t index = read_set_allocate();
+    if (index == 0) return mine;  // pool exhausted: the older read is forgotten
+    read_set& set = read_set_at(index);
+    set.push({r & ~kMaskBits, static_cast<std::uint32_t>(sites >> 32)});
+    set.push({self.epoch, site});
+    return shared_read_word(index, stored & a.mask);
+  }
+  const std::uint64_t index = epoch_clock(r);
+  if ((stored & a.mask) == 0) {
+    free_set = index;
+    return mine;
+  }
+  read_set& set = read_set_at(index);
+  for (std::uint32_t i = set.count; i-- > 0;) {
+    if (!concurrent(self, set.at(i).epoch)) set.erase(i);  // ordered before this read (read_sets.hpp)
+  }
+  set.push({self.epoch, site});
+  if (set.count <= 1) {
+    free_set = index;
+    return mine;
+  }
+  return shared_read_word(index, stored & a.mask);
+}
+
+// A write by `self` against R: the first concurrent overlapping read, if any.
+bool write_races_read(const thread_context& self, std::uint64_t r, std::uint64_t sites, const access_desc& a,
+                      earlier_access& earlier) noexcept {
+  const std::uint8_t stored = epoch_mask(r);
+  if ((stored & a.mask) == 0) return false;
+  if (!is_read_shared(r)) {
+    if (!concurrent(self, r)) return false;
+    earlier = {r, stored, false, false, static_cast<std::uint32_t>(sites >> 32)};
+    return true;
+  }
+  read_set& set = read_set_at(epoch_clock(r));
+  for (std::uint32_t i = 0; i < set.count; ++i) {
+    if (concurrent(self, set.at(i).epoch)) {
+      earlier = {set.at(i).epoch, stored, false, false, set.at(i).site};
+      return true;
+    }
+  }
+  return false;
+}
+
+// The per-location record after this access; true if a race found now is
+// the granule's first (to be reported).
+bool update_location(shadow_cell& cell, const thread_context& self, std::uint32_t site, bool is_atomic,
+                     bool raced) noexcept {
+  std::uint64_t location = cell.location.load(std::memory_order_relaxed);
+  auto state = static_cast<sharing>(location & kStateBits);
+  std::uint32_t lockset = static_cast<std::uint32_t>(location >> 32);
+  const auto me = static_cast<std::uint32_t>(self.thread_id);
+  switch (state) {
+    case sharing::untouched:
+      state = sharing::one_thread;
+      cell.origin.store(me | (std::uint64_t{site} << 32), std::memory_order_relaxed);
+      break;
+    case sharing::one_thread:
+      if (static_cast<std::uint32_t>(cell.origin.load(std::memory_order_relaxed)) != me) {
+        lockset = self.lockset;
+        state = lockset != 0 ? sharing::locked : sharing::synchronized;
+      }
+      break;
+    case sharing::locked:
+    case sharing::synchronized:
+      lockset = lockset_intersection(lockset, self.lockset);
+      state = lockset != 0 ? sharing::locked : sharing::synchronized;
+      break;
+    case sharing::racy:
+      lockset = lockset_intersection(lockset, self.lockset);
+      break;
+  }
+  const bool first_race = raced && (location & kLocationReported) == 0;
+  if (raced) state = sharing::racy;
+  location = static_cast<std::uint64_t>(state) | (std::uint64_t{lockset} << 32) |
+             (location & (kLocationAtomic | kLocationReported)) | (is_atomic ? kLocationAtomic : 0) |
+             (raced ? kLocationReported : 0);
+  cell.location.store(location, std::memory_order_relaxed);
+  return first_race;
+}
+
+void report(const thread_context& self, std::uintptr_t granule, const access_desc& a, std::uint32_t site,
+            const earlier_access& earlier) noexcept {
+  race_event event;
+  const std::uint8_t overlap = a.mask & earlier.mask;
+  event.address = granule + static_cast<unsigned>(__builtin_ctz(overlap != 0 ? overlap : a.mask));
+  event.current = {self.thread_id, a.is_write, a.is_atomic, a.size, site, self.lockset};
+  const std::uint32_t slot = epoch_slot(earlier.epoch);
+  const std::uint64_t clock = epoch_clock(earlier.epoch);
+  event.earlier = {slot_thread(slot, clock),
+                   earlier.is_write,
+                   earlier.is_atomic,
+                   static_cast<std::uint8_t>(__builtin_popcount(earlier.mask)),
+                   earlier.site,
+                   slot_lockset(slot, clock)};
+  report_race(event);
+}
+
+__attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& cell, std::uintptr_t granule,
+                                           const access_desc& a) noexcept {
+  detail::inside_scope inside;
+  const std::uint32_t site = current_site(a.pc);
+  earlier_access earlier;
+  bool raced = false;
+  bool first_race = false;
+  std::uint64_t free_set = 0;
+  {
+    spin_guard guard(stripe_lock_for(granule));
+    const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
+    const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+    std::uint64_t sites = cell.sites.load(std::memory_order_relaxed);
+    const std::uint8_t written = epoch_mask(w);
+    const bool w_atomic = (w & kAtomicBit) != 0;
+    if ((written & a.mask) != 0 && !(a.is_atomic && w_atomic) && concurrent(self, w)) {
+      raced = true;
+      earlier = {w, written, true, w_atomic, static_cast<std::uint32_t>(sites)};
+    }
+    if (a.is_write) {
+      if (!raced) raced = write_races_read(self, r, sites, a, earlier);
+      std::uint64_t new_w = self.epoch | (a.is_atomic ? kAtomicBit : 0) | a.mask;
+      if ((w & ~kMaskBits) == (new_w & ~kMaskBits)) new_w |= written;
+      cell.write.store(new_w, std::memory_order_relaxed);
+      sites = (sites & ~std::uint64_t{0xffffffff}) | site;
+      if (epoch_mask(r) != 0 && (epoch_mask(r) & ~a.mask) == 0) {
+        if (is_read_shared(r)) free_set = epoch_clock(r);
+        cell.read.store(0, std::memory_order_relaxed);
+      }
+    } else if (!a.is_atomic) {
+      const std::uint64_t new_r = updated_read(self, r, sites, a, site, free_set);
+      cell.read.store(new_r, std::memory_order_relaxed);
+      sites = (sites & 0xffffffff) | (std::uint64_t{site} << 32);
+    }
+    cell.sites.store(sites, std::memory_order_relaxed);
+    first_race = update_location(cell, self, site, a.is_atomic, raced);
+  }
+  if (free_set != 0) read_set_free(free_set);
+  if (first_race) report(self, granule, a, site, earlier);
+}
+
+// An atomic load needs the slow path only to learn something new about the
+// location: a one-thread location of another owner, a shared one whose
+// lockset could still shrink, or a first atomic access.
+inline bool location_settled_for_atomic_load(const shadow_cell& cell, const thread_context& self) noexcept {
+  const std::uint64_t location = cell.location.load(std::memory_order_relaxed);
+  if ((location & kLocationAtomic) == 0) return false;
+  switch (static_cast<sharing>(location & kStateBits)) {
+    case sharing::synchronized:
+      return true;
+    case sharing::racy:
+    case sharing::locked:
+      return (location >> 32) == self.lockset;
+    case sharing::one_thread:
+      return static_cast<std::uint32_t>(cell.origin.load(std::memory_order_relaxed)) ==
+             static_cast<std::uint32_t>(self.thread_id);
+    case sharing::untouched:
+      return false;
+  }
+  return false;
+}
+
+inline void access_granule(thread_context& self, std::uintptr_t granule, const access_desc& a) noexcept {
+  shadow_cell* cell = shadow_cell_for(granule);
+  if (__builtin_expect(cell == nullptr, 0)) return;
+  const std::uint64_t w = cell->write.load(std::memory_order_relaxed);
+  if (a.is_write) {
+    const std::uint64_t base = self.epoch | (a.is_atomic ? kAtomicBit : 0);
+    if ((w & ~kMaskBits) == base && (w & a.mask) == a.mask) return;
+  } else {
+    // This thread's plain write in this epoch covers any read it makes now.
+    if ((w & ~kMaskBits) == self.epoch && (w & a.mask) == a.mask) return;
+    if (!a.is_atomic) {
+      const std::uint64_t r = cell->read.load(std::memory_order_relaxed);
+      if ((r & ~kMaskBits) == self.epoch && (r & a.mask) == a.mask) return;
+    } else if (((w & a.mask) == 0 || (w & kAtomicBit) != 0 || !concurrent(self, w)) &&
+               location_settled_for_atomic_load(*cell, self)) {
+      return;
+    }
+  }
+  access_slow(self, *cell, granule, a);
+}
+
+inline void access(std::uintptr_t address, std::size_t size, std::uintptr_t pc, bool is_write,
+                   bool is_atomic) noexcept {
+  if (!enabled() || size == 0) return;
+  thread_context* self = current_context();
+  if (__builtin_expect(self == nullptr, 0)) return;
+  const auto reported_size = static_cast<std::uint8_t>(std::min<std::size_t>(size, 255));
+  const std::uintptr_t end = address + size;
+  std::uintptr_t at = address;
+  while (at < end) {
+    const std::uintptr_t granule = at & ~(kGranule - 1);
+    const std::uintptr_t stop = std::min(granule + kGranule, end);
+    const auto mask = static_cast<std::uint8_t>(((1u << (stop - at)) - 1) << (at - granule));
+    access_granule(*self, granule, {mask, is_write, is_atomic, reported_size, pc});
+    at = stop;
+  }
+}
+
+// Zeroes one cell, returning its read set.
+void clear_cell(shadow_cell& cell, std::uintptr_t granule) noexcept {
+  std::uint64_t free_set = 0;
+  {
+    spin_guard guard(stripe_lock_for(granule));
+    const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+    if (is_read_shared(r)) free_set = epoch_clock(r);
+    cell.write.store(0, std::memory_order_relaxed);
+    cell.read.store(0, std::memory_order_relaxed);
+    cell.sites.store(0, std::memory_order_relaxed);
+    cell.location.store(0, std::memory_order_relaxed);
+    cell.origin.store(0, std::memory_order_relaxed);
+  }
+  if (free_set != 0) read_set_free(free_set);
+}
+
+}  // namespace
+
+void read(std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept {
+  access(address, size, pc, false, false);
+}
+void write(std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept {
+  access(address, size, pc, true, false);
+}
+void atomic_access(std::uintptr_t address, std::size_t size, bool is_write, std::uintptr_t pc) noexcept {
+  access(address, size, pc, is_write, true);
+}
+void read_range(std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept {
+  access(address, size, pc, false, false);
+}
+void write_range(std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept {
+  access(address, size, pc, true, false);
+}
+
+// Whole chunks in the range are given back to the system (after their read
+// sets are returned); cells of partly covered chunks are zeroed. A granule
+// only partly inside the range is reset whole (its other bytes' history is
+// lost: a race missed at worst).
+void reset_range(std::uintptr_t address, std::size_t size) noexcept {
+  if (!enabled() || size == 0) return;
+  detail::inside_scope inside;
+  const std::uintptr_t end = address + size;
+  constexpr std::uintptr_t kChunk = std::uintptr_t{1} << kChunkShift;
+  std::uintptr_t at = address & ~(kGranule - 1);
+  while (at < end) {
+    const std::uintptr_t chunk_begin = at & ~(kChunk - 1);
+    const std::uintptr_t chunk_end = chunk_begin + kChunk;
+    const std::uintptr_t stop = std::min(chunk_end, end);
+    if (shadow_chunk_if_mapped(at) != nullptr) {
+      if (at == chunk_begin && stop == chunk_end) {
+        for_each_mapped_cell(at, stop, [](shadow_cell& cell, std::uintptr_t granule) {
+          if (is_read_shared(cell.read.load(std::memory_order_relaxed))) clear_cell(cell, granule);
+        });
+        discard_chunk(chunk_begin);
+      } else {
+        for_each_mapped_cell(at, stop, [](shadow_cell& cell, std::uintptr_t granule) {
+          if (cell.write.load(std::memory_order_relaxed) != 0 ||
+              cell.read.load(std::memory_order_relaxed) != 0 ||
+              cell.location.load(std::memory_order_relaxed) != 0) {
+            clear_cell(cell, granule);
+          }
+        });
+      }
+    }
+    if (chunk_end == 0) break;
+    at = chunk_end;
+  }
+}
+
+void for_each_location(std::uintptr_t begin, std::uintptr_t end,
+                       void (*fn)(void* context, std::uintptr_t granule, const location_state& state),
+                       void* context) noexcept {
+  for_each_mapped_cell(begin, end, [&](shadow_cell& cell, std::uintptr_t granule) {
+    const std::uint64_t location = cell.location.load(std::memory_order_relaxed);
+    const auto state = static_cast<sharing>(location & kStateBits);
+    if (state == sharing::untouched) return;
+    const std::uint64_t origin = cell.origin.load(std::memory_order_relaxed);
+    location_state record;
+    record.state = state;
+    record.atomic = (location & kLocationAtomic) != 0;
+    record.owner = static_cast<std::uint32_t>(origin);
+    record.lockset = static_cast<std::uint32_t>(location >> 32);
+    record.first_site = static_cast<std::uint32_t>(origin >> 32);
+    fn(context, granule, record);
+  });
+}
+
+engine_stats get_engine_stats() noexcept {
+  engine_stats stats;
+  const slot_stats slots = get_slot_stats();
+  stats.live_slots = slots.live;
+  stats.slot_high_water = slots.high_water;
+  stats.contexts = contexts_alive();
+  stats.vector_clock_bytes = vector_clock_bytes();
+  stats.sync_clocks = sync_clock_count();
+  stats.final_clocks = final_clocks_kept();
+  stats.read_sets = read_sets_in_use();
+  stats.shadow_chunks = shadow_chunks_mapped();
+  stats.locksets = locksets_interned();
+  return stats;
+}
+
+}  // namespace concheck::race

@@ -1,0 +1,47 @@
+// concheck runtime, race engine: read sets, the read-shared form of R. INTERNAL.
+//
+// When two reads of one granule overlap and neither happened before the
+// other, R cannot hold both as one epoch: it is inflated to the index of a
+// read set, the epochs (slot + clock) and sites of the reads that are
+// mutually concurrent. A new read prunes the entries that happened before
+// it: a later write that races with a pruned read also races with the new
+// one (the pruned read is ordered before it), so no race is lost, and the
+// set stays as small as the number of truly concurrent readers (FastTrack's
+// read vector clock, kept sparse because that number is usually 2-4).
+// Storage: entries of four inline items (one more heap array beyond), in
+// blocks of 4096 mmap'd on demand (never freed; at most 2^28 entries), with
+// a free list. Cost: allocation and release O(1) under the pool lock; an
+// entry is only read or changed under the stripe lock of the granule that
+// owns it, so it is never freed under a reader.
+#pragma once
+
+#include <cstdint>
+
+namespace concheck::race {
+
+struct read_item {
+  std::uint64_t epoch = 0;  // slot and clock (mask bits unused)
+  std::uint32_t site = 0;
+};
+
+struct read_set {
+  std::uint32_t count = 0;
+  std::uint32_t capacity = 0;  // of `more`
+  read_item* more = nullptr;   // items past the inline ones (malloc; caller under inside_scope)
+  read_item inline_items[4];
+
+  read_item& at(std::uint32_t i) noexcept { return i < 4 ? inline_items[i] : more[i - 4]; }
+  // Appends; false if out of memory.
+  bool push(const read_item& item) noexcept;
+  void erase(std::uint32_t i) noexcept;  // moves the last item into i
+};
+
+// A fresh empty set and its index (0 if none could be had: the pool is
+// exhausted or out of memory). Index 0 is never used.
+std::uint64_t read_set_allocate() noexcept;
+read_set& read_set_at(std::uint64_t index) noexcept;
+void read_set_free(std::uint64_t index) noexcept;
+// Sets in use (statistics).
+std::uint64_t read_sets_in_use() noexcept;
+
+}  // namespace concheck::race

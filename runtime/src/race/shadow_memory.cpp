@@ -1,0 +1,100 @@
+// concheck runtime, race engine: shadow memory (shadow_memory.hpp).
+#include "race/shadow_memory.hpp"
+
+#include <sys/mman.h>
+
+namespace concheck::race {
+namespace {
+
+constexpr std::size_t kLevelEntries = std::size_t{1} << 16;
+constexpr std::size_t kChunkBytes = kCellsPerChunk * sizeof(shadow_cell);
+constexpr std::size_t kStripes = 1024;
+
+using level2 = std::atomic<shadow_cell*>;
+std::atomic<level2*> g_level1[kLevelEntries];  // zero-initialized, in .bss
+std::atomic<std::uint64_t> g_chunks{0};
+
+struct alignas(64) stripe {
+  spin_lock lock;
+};
+stripe g_stripes[kStripes];
+
+void* map_zeroed(std::size_t bytes) noexcept {
+  void* memory =
+      mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return memory == MAP_FAILED ? nullptr : memory;
+}
+
+// Installs a freshly mapped, zeroed block into `slot` unless another thread
+// did first; returns the installed block.
+template <typename T>
+T* install(std::atomic<T*>& slot, std::size_t bytes) noexcept {
+  T* fresh = static_cast<T*>(map_zeroed(bytes));
+  if (fresh == nullptr) return nullptr;
+  T* expected = nullptr;
+  if (slot.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel, std::memory_order_acquire)) {
+    return fresh;
+  }
+  munmap(fresh, bytes);
+  return expected;
+}
+
+inline bool has_shadow(std::uintptr_t address) noexcept {
+  return (address >> 48) == 0;
+}
+inline std::size_t index1(std::uintptr_t address) noexcept {
+  return (address >> 32) & 0xffff;
+}
+inline std::size_t index2(std::uintptr_t address) noexcept {
+  return (address >> 16) & 0xffff;
+}
+inline std::size_t cell_index(std::uintptr_t address) noexcept {
+  return (address & 0xffff) >> kGranuleShift;
+}
+
+}  // namespace
+
+shadow_cell* shadow_chunk_if_mapped(std::uintptr_t address) noexcept {
+  if (!has_shadow(address)) return nullptr;
+  level2* second = g_level1[index1(address)].load(std::memory_order_acquire);
+  if (second == nullptr) return nullptr;
+  return second[index2(address)].load(std::memory_order_acquire);
+}
+
+shadow_cell* shadow_cell_if_mapped(std::uintptr_t address) noexcept {
+  shadow_cell* chunk = shadow_chunk_if_mapped(address);
+  return chunk == nullptr ? nullptr : chunk + cell_index(address);
+}
+
+shadow_cell* shadow_cell_for(std::uintptr_t address) noexcept {
+  if (!has_shadow(address)) return nullptr;
+  std::atomic<level2*>& first = g_level1[index1(address)];
+  level2* second = first.load(std::memory_order_acquire);
+  if (__builtin_expect(second == nullptr, 0)) {
+    second = install(first, kLevelEntries * sizeof(level2));
+    if (second == nullptr) return nullptr;
+  }
+  std::atomic<shadow_cell*>& slot = second[index2(address)];
+  shadow_cell* chunk = slot.load(std::memory_order_acquire);
+  if (__builtin_expect(chunk == nullptr, 0)) {
+    chunk = install(slot, kChunkBytes);
+    if (chunk == nullptr) return nullptr;
+    g_chunks.fetch_add(1, std::memory_order_relaxed);
+  }
+  return chunk + cell_index(address);
+}
+
+spin_lock& stripe_lock_for(std::uintptr_t address) noexcept {
+  return g_stripes[(address >> kGranuleShift) & (kStripes - 1)].lock;
+}
+
+void discard_chunk(std::uintptr_t chunk_address) noexcept {
+  shadow_cell* chunk = shadow_chunk_if_mapped(chunk_address);
+  if (chunk != nullptr) madvise(chunk, kChunkBytes, MADV_DONTNEED);
+}
+
+std::uint64_t shadow_chunks_mapped() noexcept {
+  return g_chunks.load(std::memory_order_relaxed);
+}
+
+}  // namespace concheck::race

@@ -1,0 +1,125 @@
+// concheck runtime, race engine: shadow memory. INTERNAL.
+//
+// Every 8-byte granule of application memory that instrumented code touched
+// has a shadow cell of five 64-bit words (40 bytes, 5x the application memory
+// touched; untouched memory costs nothing):
+//   write     W: the last write, an epoch word (below), 0 if none
+//   read      R: the last read as an epoch word, or the read-shared form
+//             (slot field kSharedSlot, clock field = index of a read set in
+//             read_sets.hpp, mask = the bytes every reader in the set read)
+//   sites     stack-depot id of the last write (low 32 bits) and read (high)
+//   location  the per-location record: sharing state (bits 0..2), atomic
+//             (bit 3), racy-reported (bit 4), candidate lockset (bits 32..63)
+//   origin    first accessor's thread id (low 32 bits; concheck's ids stay
+//             far below 2^32) and stack-depot id of the first access (high)
+//
+// Epoch word: slot (15 bits, 49..63) | clock (40 bits, 9..48) | atomic (bit 8)
+// | byte mask (bits 0..7: the bytes of the granule the access touched). A
+// word with mask 0 is empty.
+//
+// Lookup: a two-level page table. L1 (static, 2^16 entries: address bits
+// 47..32) points to a lazily mmap'd L2 (2^16 entries: bits 31..16, 512 KiB of
+// address space) that points to a lazily mmap'd chunk of 8192 cells (the
+// shadow of 64 KiB of application memory, 320 KiB, MAP_NORESERVE so only
+// touched pages are backed). Levels are installed with a CAS (the loser
+// unmaps its copy); never malloc. Cost: three dependent loads. Addresses
+// with bits above 47 set have no shadow (accesses to them are ignored).
+// Cells are read and written with relaxed atomics; the engine serializes the
+// writers of one cell with a stripe lock (stripe_lock_for).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "race/race_spin_lock.hpp"
+
+namespace concheck::race {
+
+inline constexpr unsigned kGranuleShift = 3;
+inline constexpr std::uintptr_t kGranule = 8;
+inline constexpr unsigned kChunkShift = 16;  // 64 KiB of application memory per chunk
+inline constexpr std::size_t kCellsPerChunk = std::size_t{1} << (kChunkShift - kGranuleShift);
+
+// ---- Epoch words ----
+inline constexpr unsigned kClockShift = 9;
+inline constexpr unsigned kSlotShift = 49;
+inline constexpr std::uint64_t kClockMax = (std::uint64_t{1} << 40) - 1;
+inline constexpr std::uint64_t kAtomicBit = std::uint64_t{1} << 8;
+inline constexpr std::uint64_t kMaskBits = 0xff;
+inline constexpr std::uint32_t kSharedSlot = 0x7fff;     // R in read-shared form
+inline constexpr std::uint32_t kMaxSlots = kSharedSlot;  // slots 0..32766
+
+inline constexpr std::uint64_t make_epoch(std::uint32_t slot, std::uint64_t clock) noexcept {
+  return (std::uint64_t{slot} << kSlotShift) | ((clock & kClockMax) << kClockShift);
+}
+inline constexpr std::uint32_t epoch_slot(std::uint64_t word) noexcept {
+  return static_cast<std::uint32_t>(word >> kSlotShift);
+}
+inline constexpr std::uint64_t epoch_clock(std::uint64_t word) noexcept {
+  return (word >> kClockShift) & kClockMax;
+}
+inline constexpr std::uint8_t epoch_mask(std::uint64_t word) noexcept {
+  return static_cast<std::uint8_t>(word & kMaskBits);
+}
+inline constexpr bool is_read_shared(std::uint64_t read_word) noexcept {
+  return epoch_slot(read_word) == kSharedSlot && epoch_mask(read_word) != 0;
+}
+
+// ---- Location words ----
+inline constexpr std::uint64_t kStateBits = 0x7;
+inline constexpr std::uint64_t kLocationAtomic = 0x8;
+inline constexpr std::uint64_t kLocationReported = 0x10;
+
+struct shadow_cell {
+  std::atomic<std::uint64_t> write;
+  std::atomic<std::uint64_t> read;
+  std::atomic<std::uint64_t> sites;
+  std::atomic<std::uint64_t> location;
+  std::atomic<std::uint64_t> origin;
+};
+static_assert(sizeof(shadow_cell) == 40, "40 bytes of shadow per granule");
+
+// The cell of the granule holding `address`, mapping its chunk if needed.
+// Null if the address has no shadow or mapping failed.
+shadow_cell* shadow_cell_for(std::uintptr_t address) noexcept;
+// The cell if its chunk is mapped, else null (never maps).
+shadow_cell* shadow_cell_if_mapped(std::uintptr_t address) noexcept;
+
+// The serializing lock of the granule holding `address` (1024 stripes;
+// neighbouring granules use different stripes).
+spin_lock& stripe_lock_for(std::uintptr_t address) noexcept;
+
+// Calls fn(cell, granule_address) for every granule of [begin, end) whose
+// chunk is mapped, in address order, skipping unmapped chunks in one step.
+template <typename Fn>
+void for_each_mapped_cell(std::uintptr_t begin, std::uintptr_t end, Fn&& fn) noexcept;
+
+// Returns the pages of a whole chunk to the system (the cells read as zero
+// again). `chunk_address` is the 64 KiB-aligned application address.
+void discard_chunk(std::uintptr_t chunk_address) noexcept;
+
+// Number of chunks mapped so far (statistics).
+std::uint64_t shadow_chunks_mapped() noexcept;
+
+// ---- implementation ----
+shadow_cell* shadow_chunk_if_mapped(std::uintptr_t address) noexcept;
+
+template <typename Fn>
+void for_each_mapped_cell(std::uintptr_t begin, std::uintptr_t end, Fn&& fn) noexcept {
+  std::uintptr_t granule = begin & ~(kGranule - 1);
+  while (granule < end) {
+    const std::uintptr_t chunk_end = (granule | ((std::uintptr_t{1} << kChunkShift) - 1)) + 1;
+    shadow_cell* chunk = shadow_chunk_if_mapped(granule);
+    const std::uintptr_t stop = chunk_end < end ? chunk_end : end;
+    if (chunk != nullptr) {
+      for (; granule < stop; granule += kGranule) {
+        fn(chunk[(granule & ((std::uintptr_t{1} << kChunkShift) - 1)) >> kGranuleShift], granule);
+      }
+    }
+    if (chunk_end == 0) break;  // wrapped at the top of the address space
+    granule = chunk_end;
+  }
+}
+
+}  // namespace concheck::race

@@ -1,0 +1,33 @@
+// concheck runtime, race engine: the clocks of synchronization objects. INTERNAL.
+//
+// A sync object (mutex, condition variable, semaphore, atomic variable...)
+// is known by its address and carries a vector clock from its first release.
+// Storage: 64 shards, each an ordered map address -> clock under its own
+// spin lock; the shard is chosen by the address's 64 KiB region, so
+// forget_range (a freed block) visits only the shards its regions map to and
+// erases a contiguous run in each: O(regions + log n + k). Cost of an
+// acquire or release: one shard lock, O(log n) lookup, O(width) join.
+// Memory: one node and one clock per live sync object; dropped by
+// forget / forget_range. Callers run under inside_scope (maps allocate).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "race/vector_clock.hpp"
+
+namespace concheck::race {
+
+enum class sync_merge {
+  acquire,        // into += object           (the object may be missing)
+  release_store,  // object = from
+  release_merge,  // object += from
+};
+// Applies `how` between the object's clock at `address` and `clock`; returns
+// false when an acquire found no clock.
+bool sync_apply(std::uintptr_t address, vector_clock& clock, sync_merge how) noexcept;
+void sync_forget(std::uintptr_t address) noexcept;
+void sync_forget_range(std::uintptr_t begin, std::uintptr_t end) noexcept;
+std::uint64_t sync_clock_count() noexcept;
+
+}  // namespace concheck::race

@@ -1,0 +1,50 @@
+// concheck runtime, race engine: vector clocks. INTERNAL.
+//
+// A vector clock maps each thread slot (thread_slots.hpp) to the last clock
+// value of that slot that happened before its owner's current point. Stored
+// densely, indexed by slot, as many entries as the highest slot it has heard
+// of (a missing entry is 0), grown on demand. Clocks use 40 bits (epoch
+// encoding, shadow_memory.hpp); 2^40 releases by one slot are not expected.
+// Cost: join and assign O(width); get O(1). Memory: 8 bytes per slot of
+// width, from malloc, so every call that may grow or free runs under
+// detail::inside_scope (callers' job). Not synchronized: the owner (a thread
+// context, a sync-clock shard under its lock) serializes access.
+#pragma once
+
+#include <cstdint>
+
+namespace concheck::race {
+
+class vector_clock {
+ public:
+  vector_clock() noexcept = default;
+  ~vector_clock();
+  vector_clock(vector_clock&& other) noexcept;
+  vector_clock& operator=(vector_clock&& other) noexcept;
+  vector_clock(const vector_clock&) = delete;
+  vector_clock& operator=(const vector_clock&) = delete;
+
+  std::uint64_t get(std::uint32_t slot) const noexcept { return slot < size_ ? entries_[slot] : 0; }
+  void set(std::uint32_t slot, std::uint64_t clock) noexcept;
+  // Entry-wise maximum.
+  void join(const vector_clock& other) noexcept;
+  // Becomes a copy of `other`.
+  void assign(const vector_clock& other) noexcept;
+  // Every entry <= other's.
+  bool ordered_before(const vector_clock& other) const noexcept;
+  std::uint32_t size() const noexcept { return size_; }
+  // Frees the storage.
+  void clear() noexcept;
+
+ private:
+  bool reserve(std::uint32_t size) noexcept;
+
+  std::uint64_t* entries_ = nullptr;
+  std::uint32_t size_ = 0;
+  std::uint32_t capacity_ = 0;
+};
+
+// Live vector clocks' storage, for engine statistics.
+std::uint64_t vector_clock_bytes() noexcept;
+
+}  // namespace concheck::race

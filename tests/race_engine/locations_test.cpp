@@ -1,0 +1,210 @@
+// Per-location records (for_each_location), interned locksets, reset_range
+// and the shadow call stack's sites.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "race/lockset_table.hpp"
+#include "race/race_engine.hpp"
+#include "race/race_runtime.hpp"
+#include "race_test_support.hpp"
+#include "stack_depot.hpp"
+
+namespace concheck::race {
+namespace {
+
+using testing::buffer;
+using testing::kPcA;
+using testing::kPcB;
+using testing::kPcC;
+using testing::take_races;
+using testing::worker;
+
+std::vector<std::pair<std::uintptr_t, location_state>> locations(std::uintptr_t begin, std::uintptr_t end) {
+  std::vector<std::pair<std::uintptr_t, location_state>> found;
+  for_each_location(
+      begin, end,
+      [](void* context, std::uintptr_t granule, const location_state& state) {
+        static_cast<std::vector<std::pair<std::uintptr_t, location_state>>*>(context)->emplace_back(granule,
+                                                                                                    state);
+      },
+      &found);
+  return found;
+}
+
+std::vector<std::uint64_t> locks_of(std::uint32_t lockset) {
+  std::uint64_t locks[16];
+  std::size_t count = 0;
+  lockset_locks(lockset, locks, count, 16);
+  return {locks, locks + count};
+}
+
+class Locations : public ::testing::Test {
+ protected:
+  void SetUp() override { take_races(); }
+};
+
+TEST_F(Locations, EachGranuleIsClassifiedByHowItWasShared) {
+  buffer memory(64);
+  const std::uintptr_t alone = memory.address(0);
+  const std::uintptr_t locked = memory.address(8);
+  const std::uintptr_t handed_off = memory.address(16);
+  const std::uintptr_t racy = memory.address(24);
+  const std::uintptr_t atomic = memory.address(32);
+  char mutex = 0;
+  char handoff = 0;
+  worker first, second;
+  first.run([&] {
+    write(alone, 8, kPcA);
+    read(alone, 4, kPcA);
+    acquire(&mutex);
+    lock_acquired(11);
+    lock_acquired(12);
+    write(locked, 8, kPcA);
+    lock_released(12);
+    lock_released(11);
+    release(&mutex);
+    write(handed_off, 8, kPcA);
+    release(&handoff);
+    write(racy, 8, kPcA);
+    atomic_access(atomic, 8, true, kPcA);
+  });
+  second.run([&] {
+    acquire(&mutex);
+    lock_acquired(11);
+    read(locked, 8, kPcB);
+    lock_released(11);
+    release(&mutex);
+    acquire(&handoff);
+    write(handed_off, 8, kPcB);
+    write(racy, 8, kPcB);
+    atomic_access(atomic, 8, false, kPcB);
+  });
+  EXPECT_EQ(take_races().size(), 1u);
+  const auto found = locations(memory.address(), memory.address(64));
+  ASSERT_EQ(found.size(), 5u);
+  EXPECT_EQ(found[0].first, alone);
+  EXPECT_EQ(found[0].second.state, sharing::one_thread);
+  EXPECT_EQ(found[0].second.owner, first.id());
+  EXPECT_NE(found[0].second.first_site, 0u);
+  EXPECT_FALSE(found[0].second.atomic);
+  EXPECT_EQ(found[1].first, locked);
+  EXPECT_EQ(found[1].second.state, sharing::locked);
+  EXPECT_EQ(locks_of(found[1].second.lockset), std::vector<std::uint64_t>{11});  // {11,12} then {11}
+  EXPECT_EQ(found[2].first, handed_off);
+  EXPECT_EQ(found[2].second.state, sharing::synchronized);
+  EXPECT_EQ(found[3].first, racy);
+  EXPECT_EQ(found[3].second.state, sharing::racy);
+  EXPECT_EQ(found[4].first, atomic);
+  EXPECT_EQ(found[4].second.state, sharing::synchronized);
+  EXPECT_TRUE(found[4].second.atomic);
+  forget_sync(&mutex);
+  forget_sync(&handoff);
+}
+
+TEST_F(Locations, ALockDroppedByOneAccessLeavesTheLocation) {
+  buffer memory(64);
+  char mutex = 0;
+  worker first, second;
+  first.run([&] {
+    acquire(&mutex);
+    lock_acquired(21);
+    write(memory.address(), 8, kPcA);
+    lock_released(21);
+    release(&mutex);
+  });
+  second.run([&] {
+    acquire(&mutex);
+    lock_acquired(21);
+    write(memory.address(), 8, kPcB);
+    lock_released(21);
+    release(&mutex);
+  });
+  auto found = locations(memory.address(), memory.address(8));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].second.state, sharing::locked);
+  first.run([&] {
+    acquire(&mutex);  // ordered, but without the lock
+    read(memory.address(), 8, kPcA);
+  });
+  found = locations(memory.address(), memory.address(8));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].second.state, sharing::synchronized);
+  EXPECT_TRUE(take_races().empty());
+  forget_sync(&mutex);
+}
+
+TEST_F(Locations, LocksetIntersection) {
+  const std::uint64_t a[] = {3, 1, 2};
+  const std::uint64_t b[] = {4, 2, 3};
+  const std::uint64_t c[] = {9};
+  const std::uint32_t set_a = intern_lockset(a, 3);
+  const std::uint32_t set_b = intern_lockset(b, 3);
+  const std::uint32_t set_c = intern_lockset(c, 1);
+  EXPECT_NE(set_a, 0u);
+  EXPECT_EQ(intern_lockset(a, 3), set_a);  // interned once
+  EXPECT_EQ(locks_of(set_a), (std::vector<std::uint64_t>{1, 2, 3}));
+  const std::uint32_t common = lockset_intersection(set_a, set_b);
+  EXPECT_EQ(locks_of(common), (std::vector<std::uint64_t>{2, 3}));
+  EXPECT_EQ(lockset_intersection(set_b, set_a), common);
+  EXPECT_EQ(lockset_intersection(set_a, set_a), set_a);
+  EXPECT_EQ(lockset_intersection(set_a, 0), 0u);
+  EXPECT_EQ(lockset_intersection(set_a, set_c), 0u);
+  EXPECT_TRUE(locks_of(0).empty());
+}
+
+TEST_F(Locations, ResetMemoryStartsClean) {
+  buffer memory(256);
+  worker first, second;
+  first.run([&] {
+    write(memory.address(0), 8, kPcA);
+    read(memory.address(64), 64, kPcA);
+  });
+  second.run([&] { read(memory.address(64), 8, kPcA); });  // a read set
+  const std::uint64_t read_sets = get_engine_stats().read_sets;
+  reset_range(memory.address(), 256);  // as if freed and allocated again
+  EXPECT_EQ(get_engine_stats().read_sets, read_sets - 1);
+  EXPECT_TRUE(locations(memory.address(), memory.address(256)).empty());
+  second.run([&] { write(memory.address(0), 128, kPcB); });
+  EXPECT_TRUE(take_races().empty());
+}
+
+TEST_F(Locations, ResetOfWholeShadowChunksStartsClean) {
+  constexpr std::size_t kSize = 256 * 1024;
+  buffer memory(kSize, 64 * 1024);
+  worker first, second;
+  first.run([&] { write_range(memory.address(), kSize, kPcA); });
+  second.run([&] { read_range(memory.address(4096), 64, kPcB); });
+  EXPECT_EQ(take_races().size(), 8u);                       // one per granule
+  first.run([&] { read(memory.address(4096), 8, kPcA); });  // a read set in a chunk to discard
+  reset_range(memory.address(), kSize);
+  EXPECT_TRUE(locations(memory.address(), memory.address(kSize)).empty());
+  second.run([&] { write_range(memory.address(), kSize, kPcB); });
+  EXPECT_TRUE(take_races().empty());
+}
+
+TEST_F(Locations, SitesFollowTheShadowCallStack) {
+  worker only;
+  only.run([&] {
+    const std::uint32_t bare = current_site(kPcA);
+    EXPECT_EQ(current_site(kPcA), bare);
+    EXPECT_NE(current_site(kPcB), bare);
+    func_entry(kPcC);
+    const std::uint32_t nested = current_site(kPcA);
+    EXPECT_NE(nested, bare);
+    EXPECT_EQ(detail::stack_pcs(nested), (std::vector<std::uintptr_t>{kPcA, kPcC}));
+    func_entry(kPcB);
+    EXPECT_EQ(detail::stack_pcs(current_site(kPcA)), (std::vector<std::uintptr_t>{kPcA, kPcB, kPcC}));
+    func_exit();
+    EXPECT_EQ(current_site(kPcA), nested);
+    func_exit();
+    EXPECT_EQ(current_site(kPcA), bare);
+    for (int i = 0; i < 100; ++i) func_entry(kPcB);  // deeper than the shadow stack
+    EXPECT_EQ(detail::stack_pcs(current_site(kPcA)).size(), 65u);
+    for (int i = 0; i < 100; ++i) func_exit();
+    EXPECT_EQ(current_site(kPcA), bare);
+  });
+}
+
+}  // namespace
+}  // namespace concheck::race

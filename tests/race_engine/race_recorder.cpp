@@ -1,0 +1,43 @@
+// The tests' report_race: records every race the engine reports.
+#include <vector>
+
+#include "race/race_runtime.hpp"
+#include "race/race_spin_lock.hpp"
+#include "race_test_support.hpp"
+#include "thread_registry.hpp"
+
+namespace concheck::race {
+namespace {
+spin_lock g_lock;
+std::vector<race_event>* g_events = new std::vector<race_event>();
+
+// Turns the engine on before any test runs.
+const bool g_enabled_for_tests = [] {
+  enable();
+  return true;
+}();
+}  // namespace
+
+void report_race(const race_event& event) noexcept {
+  spin_guard guard(g_lock);
+  g_events->push_back(event);
+}
+
+namespace testing {
+
+std::vector<race_event> take_races() {
+  detail::inside_scope inside;
+  spin_guard guard(g_lock);
+  std::vector<race_event> taken;
+  taken.swap(*g_events);
+  return taken;
+}
+
+std::uint64_t worker::id() {
+  std::uint64_t id = 0;
+  run([&id] { id = detail::current_thread()->state.id(); });
+  return id;
+}
+
+}  // namespace testing
+}  // namespace concheck::race

@@ -1,0 +1,99 @@
+// Test support for the race engine's unit tests: a recorder of the races the
+// engine reports, threads that run steps on demand in a forced order, and
+// buffers whose shadow starts and ends clean.
+//
+// Ordering between the test's threads uses only futex-based waits
+// (std::atomic::wait), never a pthread mutex or condition variable: the
+// runtime's interposition would turn those into happens-before edges and
+// hide the races the tests expect.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "race/race_runtime.hpp"
+
+namespace concheck::race::testing {
+
+// Every race_event the engine reported since the last take.
+std::vector<race_event> take_races();
+
+// A thread that runs the functions given to run(), one at a time, while the
+// caller waits: steps on different workers happen in the order written.
+class worker {
+ public:
+  worker() : thread_([this] { loop(); }) {}
+  ~worker() {
+    post(nullptr);
+    thread_.join();
+  }
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+
+  void run(std::function<void()> step) { post(std::move(step)); }
+  // Concheck's id of the worker's thread.
+  std::uint64_t id();
+
+ private:
+  void post(std::function<void()> step) {
+    step_ = std::move(step);
+    const int ticket = requested_.load() + 1;
+    stop_ = !step_;
+    requested_.store(ticket);
+    requested_.notify_one();
+    if (stop_) return;
+    for (int seen = done_.load(); seen != ticket; seen = done_.load()) done_.wait(seen);
+  }
+  void loop() {
+    for (int ticket = 1;; ++ticket) {
+      for (int seen = requested_.load(); seen != ticket; seen = requested_.load()) requested_.wait(seen);
+      if (stop_) return;
+      step_();
+      done_.store(ticket);
+      done_.notify_one();
+    }
+  }
+
+  std::function<void()> step_;
+  bool stop_ = false;
+  std::atomic<int> requested_{0};
+  std::atomic<int> done_{0};
+  std::thread thread_;
+};
+
+// A zeroed heap buffer, aligned to `alignment`, with a clean shadow.
+class buffer {
+ public:
+  explicit buffer(std::size_t size, std::size_t alignment = 64)
+      : size_(size), data_(static_cast<char*>(std::aligned_alloc(alignment, round(size, alignment)))) {
+    reset_range(address(), size_);
+  }
+  ~buffer() {
+    reset_range(address(), size_);
+    std::free(data_);
+  }
+  buffer(const buffer&) = delete;
+  buffer& operator=(const buffer&) = delete;
+
+  std::uintptr_t address(std::size_t offset = 0) const {
+    return reinterpret_cast<std::uintptr_t>(data_) + offset;
+  }
+
+ private:
+  static std::size_t round(std::size_t size, std::size_t alignment) {
+    return (size + alignment - 1) / alignment * alignment;
+  }
+  std::size_t size_;
+  char* data_;
+};
+
+// Pcs for the engine: any distinct numbers serve as sites.
+inline constexpr std::uintptr_t kPcA = 0x1000;
+inline constexpr std::uintptr_t kPcB = 0x2000;
+inline constexpr std::uintptr_t kPcC = 0x3000;
+
+}  // namespace concheck::race::testing

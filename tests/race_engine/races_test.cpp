@@ -1,0 +1,263 @@
+// The race engine finds the races of unordered conflicting accesses, and
+// none between accesses that cannot conflict (neighbouring bytes, atomics).
+#include <gtest/gtest.h>
+
+#include "race/race_engine.hpp"
+#include "race/race_runtime.hpp"
+#include "race_test_support.hpp"
+
+namespace concheck::race {
+namespace {
+
+using testing::buffer;
+using testing::kPcA;
+using testing::kPcB;
+using testing::take_races;
+using testing::worker;
+
+class RaceEngine : public ::testing::Test {
+ protected:
+  void SetUp() override { take_races(); }
+};
+
+TEST_F(RaceEngine, WriteWriteRaceIsReportedWithBothAccesses) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address(8);
+  worker first, second;
+  first.run([&] { write(x, 4, kPcA); });
+  second.run([&] { write(x, 4, kPcB); });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].address, x);
+  EXPECT_TRUE(races[0].current.is_write);
+  EXPECT_TRUE(races[0].earlier.is_write);
+  EXPECT_EQ(races[0].current.thread_id, second.id());
+  EXPECT_EQ(races[0].earlier.thread_id, first.id());
+  EXPECT_EQ(races[0].current.size, 4);
+  EXPECT_EQ(races[0].earlier.size, 4);
+  EXPECT_NE(races[0].current.site, 0u);
+  EXPECT_NE(races[0].earlier.site, 0u);
+  EXPECT_NE(races[0].current.site, races[0].earlier.site);
+}
+
+TEST_F(RaceEngine, ReadThenWriteRaces) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  worker reader, writer;
+  reader.run([&] { read(x, 8, kPcA); });
+  writer.run([&] { write(x, 8, kPcB); });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_TRUE(races[0].current.is_write);
+  EXPECT_FALSE(races[0].earlier.is_write);
+  EXPECT_EQ(races[0].earlier.thread_id, reader.id());
+}
+
+TEST_F(RaceEngine, WriteThenReadRaces) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  worker writer, reader;
+  writer.run([&] { write(x, 2, kPcA); });
+  reader.run([&] { read(x, 1, kPcB); });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_FALSE(races[0].current.is_write);
+  EXPECT_TRUE(races[0].earlier.is_write);
+}
+
+TEST_F(RaceEngine, ReadsDoNotRaceWithReads) {
+  buffer memory(64);
+  worker first, second;
+  first.run([&] { read(memory.address(), 8, kPcA); });
+  second.run([&] { read(memory.address(), 8, kPcB); });
+  EXPECT_TRUE(take_races().empty());
+}
+
+TEST_F(RaceEngine, OneThreadNeverRacesWithItself) {
+  buffer memory(64);
+  worker only;
+  only.run([&] {
+    for (int i = 0; i < 3; ++i) {
+      write(memory.address(), 8, kPcA);
+      read(memory.address(4), 4, kPcB);
+      release(&memory);  // new epochs
+    }
+  });
+  EXPECT_TRUE(take_races().empty());
+}
+
+TEST_F(RaceEngine, SubGranuleNeighboursNeverRace) {
+  buffer memory(64);
+  const std::uintptr_t granule = memory.address(16);
+  worker first, second;
+  first.run([&] { write(granule, 1, kPcA); });
+  second.run([&] { write(granule + 1, 1, kPcB); });
+  first.run([&] { read(granule, 1, kPcA); });
+  second.run([&] { write(granule + 4, 4, kPcB); });
+  first.run([&] { read(granule + 2, 2, kPcA); });
+  EXPECT_TRUE(take_races().empty());
+  // An unaligned access that spans two granules races only where it overlaps.
+  second.run([&] { write(granule + 6, 4, kPcB); });  // bytes 6..7 and 8..9
+  first.run([&] { write(granule + 8, 1, kPcA); });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].address, granule + 8);
+}
+
+TEST_F(RaceEngine, ConcurrentReadsShareAndAWriteRacesWithTheUnorderedReader) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  char handoff = 0;
+  const std::uint64_t read_sets_before = get_engine_stats().read_sets;
+  worker first_reader, second_reader, writer;
+  first_reader.run([&] {
+    read(x, 8, kPcA);
+    release(&handoff);
+  });
+  second_reader.run([&] { read(x, 8, kPcB); });
+  EXPECT_EQ(get_engine_stats().read_sets, read_sets_before + 1);  // R inflated to a read set
+  // The writer is ordered after the first reader only.
+  writer.run([&] {
+    acquire(&handoff);
+    write(x, 8, kPcA);
+  });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].earlier.thread_id, second_reader.id());
+  EXPECT_FALSE(races[0].earlier.is_write);
+  EXPECT_EQ(get_engine_stats().read_sets, read_sets_before);  // the write returned it
+  forget_sync(&handoff);
+}
+
+TEST_F(RaceEngine, AWriteOrderedAfterEveryReaderDoesNotRace) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  char handoff = 0;
+  worker first_reader, second_reader, writer;
+  first_reader.run([&] {
+    read(x, 4, kPcA);
+    release_merge(&handoff);
+  });
+  second_reader.run([&] {
+    read(x, 4, kPcB);
+    release_merge(&handoff);
+  });
+  writer.run([&] {
+    acquire(&handoff);
+    write(x, 4, kPcA);
+  });
+  EXPECT_TRUE(take_races().empty());
+  forget_sync(&handoff);
+}
+
+TEST_F(RaceEngine, NonOverlappingReadsReplaceInsteadOfSharing) {
+  buffer memory(64);
+  const std::uint64_t read_sets_before = get_engine_stats().read_sets;
+  worker first, second;
+  first.run([&] { read(memory.address(), 4, kPcA); });
+  second.run([&] { read(memory.address(4), 4, kPcB); });
+  EXPECT_EQ(get_engine_stats().read_sets, read_sets_before);
+  EXPECT_TRUE(take_races().empty());
+}
+
+TEST_F(RaceEngine, AtomicsDoNotRaceWithAtomics) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  worker first, second, third;
+  first.run([&] { atomic_access(x, 8, true, kPcA); });
+  second.run([&] { atomic_access(x, 8, true, kPcB); });
+  third.run([&] { atomic_access(x, 8, false, kPcA); });
+  first.run([&] { atomic_access(x, 8, false, kPcA); });
+  EXPECT_TRUE(take_races().empty());
+}
+
+TEST_F(RaceEngine, APlainReadRacesWithAnAtomicWrite) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  worker first, second;
+  first.run([&] { atomic_access(x, 4, true, kPcA); });
+  second.run([&] { read(x, 4, kPcB); });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_TRUE(races[0].earlier.is_atomic);
+  EXPECT_FALSE(races[0].current.is_atomic);
+}
+
+TEST_F(RaceEngine, AnAtomicWriteRacesWithAPlainRead) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  worker first, second;
+  first.run([&] { read(x, 4, kPcA); });
+  second.run([&] { atomic_access(x, 4, true, kPcB); });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_TRUE(races[0].current.is_atomic);
+  EXPECT_FALSE(races[0].earlier.is_write);
+}
+
+TEST_F(RaceEngine, AnAtomicLoadRacesWithAPlainWrite) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  worker first, second;
+  first.run([&] { write(x, 8, kPcA); });
+  second.run([&] { atomic_access(x, 8, false, kPcB); });
+  EXPECT_EQ(take_races().size(), 1u);
+}
+
+TEST_F(RaceEngine, EachRacyGranuleIsReportedOnce) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  worker first, second;
+  first.run([&] { write(x, 16, kPcA); });  // two granules
+  second.run([&] { write(x, 8, kPcB); });
+  EXPECT_EQ(take_races().size(), 1u);
+  for (int round = 0; round < 3; ++round) {
+    first.run([&] {
+      release(&memory);  // a new epoch: the slow path again
+      write(x, 8, kPcA);
+    });
+    second.run([&] {
+      release(&memory);
+      read(x, 8, kPcB);
+    });
+  }
+  EXPECT_TRUE(take_races().empty());
+  // The variable's second granule is a location of its own.
+  second.run([&] { write(x + 8, 8, kPcB); });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].address, x + 8);
+  forget_sync(&memory);
+}
+
+TEST_F(RaceEngine, ReportsNameTheLocksEachSideHeld) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  worker first, second;
+  first.run([&] {
+    lock_acquired(101);
+    write(x, 8, kPcA);
+  });
+  second.run([&] {
+    lock_acquired(202);
+    lock_acquired(303);
+    write(x, 8, kPcB);
+    lock_released(303);
+    lock_released(202);
+  });
+  first.run([] { lock_released(101); });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  std::uint64_t locks[4];
+  std::size_t count = 0;
+  lockset_locks(races[0].earlier.lockset, locks, count, 4);
+  ASSERT_EQ(count, 1u);
+  EXPECT_EQ(locks[0], 101u);
+  lockset_locks(races[0].current.lockset, locks, count, 4);
+  ASSERT_EQ(count, 2u);
+  EXPECT_EQ(locks[0], 202u);
+  EXPECT_EQ(locks[1], 303u);
+}
+
+}  // namespace
+}  // namespace concheck::race
