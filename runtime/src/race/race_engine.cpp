@@ -232,6 +232,23 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
   if (first_race) report(self, granule, a, site, earlier);
 }
 
+// This thread already read the granule in its current epoch, as one of a
+// read set's readers. Read without the stripe lock: sets are never unmapped,
+// only the inline items are looked at, and R is read again after them, so a
+// set freed or changed meanwhile sends the read to the slow path. (A write
+// that raced with the recorded read keeps R only if it did not cover it,
+// and has reported this granule already.)
+inline bool in_read_set(const shadow_cell& cell, std::uint64_t r, std::uint64_t epoch) noexcept {
+  const read_set& set = read_set_at(epoch_clock(r));
+  const std::uint32_t count = std::min<std::uint32_t>(__atomic_load_n(&set.count, __ATOMIC_RELAXED), 4);
+  bool found = false;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    if (__atomic_load_n(&set.inline_items[i].epoch, __ATOMIC_RELAXED) == epoch) found = true;
+  }
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return found && cell.read.load(std::memory_order_relaxed) == r;
+}
+
 // An atomic load needs the slow path only to learn something new about the
 // location: a one-thread location of another owner, a shared one whose
 // lockset could still shrink, or a first atomic access.
@@ -253,7 +270,8 @@ inline bool location_settled_for_atomic_load(const shadow_cell& cell, const thre
   return false;
 }
 
-inline void access_granule(thread_context& self, std::uintptr_t granule, const access_desc& a) noexcept {
+__attribute__((always_inline)) inline void access_granule(thread_context& self, std::uintptr_t granule,
+                                                          const access_desc& a) noexcept {
   shadow_cell* cell = shadow_cell_for(granule);
   if (__builtin_expect(cell == nullptr, 0)) return;
   const std::uint64_t w = cell->write.load(std::memory_order_relaxed);
@@ -266,6 +284,7 @@ inline void access_granule(thread_context& self, std::uintptr_t granule, const a
     if (!a.is_atomic) {
       const std::uint64_t r = cell->read.load(std::memory_order_relaxed);
       if ((r & ~kMaskBits) == self.epoch && (r & a.mask) == a.mask) return;
+      if (is_read_shared(r) && (r & a.mask) == a.mask && in_read_set(*cell, r, self.epoch)) return;
     } else if (((w & a.mask) == 0 || (w & kAtomicBit) != 0 || !concurrent(self, w)) &&
                location_settled_for_atomic_load(*cell, self)) {
       return;
@@ -274,11 +293,17 @@ inline void access_granule(thread_context& self, std::uintptr_t granule, const a
   access_slow(self, *cell, granule, a);
 }
 
-inline void access(std::uintptr_t address, std::size_t size, std::uintptr_t pc, bool is_write,
-                   bool is_atomic) noexcept {
+__attribute__((always_inline)) inline void access(std::uintptr_t address, std::size_t size, std::uintptr_t pc,
+                                                  bool is_write, bool is_atomic) noexcept {
   if (!enabled() || size == 0) return;
   thread_context* self = current_context();
   if (__builtin_expect(self == nullptr, 0)) return;
+  const std::uintptr_t offset = address & (kGranule - 1);
+  if (__builtin_expect(offset + size <= kGranule, 1)) {  // within one granule: most accesses
+    const auto mask = static_cast<std::uint8_t>(((1u << size) - 1) << offset);
+    access_granule(*self, address - offset, {mask, is_write, is_atomic, static_cast<std::uint8_t>(size), pc});
+    return;
+  }
   const auto reported_size = static_cast<std::uint8_t>(std::min<std::size_t>(size, 255));
   const std::uintptr_t end = address + size;
   std::uintptr_t at = address;

@@ -4,14 +4,16 @@
 #include <sys/mman.h>
 
 namespace concheck::race {
+
+std::atomic<shadow_level2*> g_shadow_level1[std::size_t{1} << 16];  // zero-initialized, in .bss
+
 namespace {
 
 constexpr std::size_t kLevelEntries = std::size_t{1} << 16;
 constexpr std::size_t kChunkBytes = kCellsPerChunk * sizeof(shadow_cell);
 constexpr std::size_t kStripes = 1024;
 
-using level2 = std::atomic<shadow_cell*>;
-std::atomic<level2*> g_level1[kLevelEntries];  // zero-initialized, in .bss
+using level2 = shadow_level2;
 std::atomic<std::uint64_t> g_chunks{0};
 
 struct alignas(64) stripe {
@@ -56,7 +58,7 @@ inline std::size_t cell_index(std::uintptr_t address) noexcept {
 
 shadow_cell* shadow_chunk_if_mapped(std::uintptr_t address) noexcept {
   if (!has_shadow(address)) return nullptr;
-  level2* second = g_level1[index1(address)].load(std::memory_order_acquire);
+  level2* second = g_shadow_level1[index1(address)].load(std::memory_order_acquire);
   if (second == nullptr) return nullptr;
   return second[index2(address)].load(std::memory_order_acquire);
 }
@@ -66,9 +68,9 @@ shadow_cell* shadow_cell_if_mapped(std::uintptr_t address) noexcept {
   return chunk == nullptr ? nullptr : chunk + cell_index(address);
 }
 
-shadow_cell* shadow_cell_for(std::uintptr_t address) noexcept {
+shadow_cell* shadow_cell_mapping(std::uintptr_t address) noexcept {
   if (!has_shadow(address)) return nullptr;
-  std::atomic<level2*>& first = g_level1[index1(address)];
+  std::atomic<level2*>& first = g_shadow_level1[index1(address)];
   level2* second = first.load(std::memory_order_acquire);
   if (__builtin_expect(second == nullptr, 0)) {
     second = install(first, kLevelEntries * sizeof(level2));

@@ -81,8 +81,10 @@ struct shadow_cell {
 static_assert(sizeof(shadow_cell) == 40, "40 bytes of shadow per granule");
 
 // The cell of the granule holding `address`, mapping its chunk if needed.
-// Null if the address has no shadow or mapping failed.
-shadow_cell* shadow_cell_for(std::uintptr_t address) noexcept;
+// Null if the address has no shadow or mapping failed. Inline: the hot path.
+inline shadow_cell* shadow_cell_for(std::uintptr_t address) noexcept;
+// Its out-of-line part: maps the missing levels.
+shadow_cell* shadow_cell_mapping(std::uintptr_t address) noexcept;
 // The cell if its chunk is mapped, else null (never maps).
 shadow_cell* shadow_cell_if_mapped(std::uintptr_t address) noexcept;
 
@@ -103,6 +105,20 @@ void discard_chunk(std::uintptr_t chunk_address) noexcept;
 std::uint64_t shadow_chunks_mapped() noexcept;
 
 // ---- implementation ----
+using shadow_level2 = std::atomic<shadow_cell*>;
+extern std::atomic<shadow_level2*> g_shadow_level1[std::size_t{1} << 16];
+
+inline shadow_cell* shadow_cell_for(std::uintptr_t address) noexcept {
+  if (__builtin_expect((address >> 48) == 0, 1)) {
+    shadow_level2* second = g_shadow_level1[(address >> 32) & 0xffff].load(std::memory_order_acquire);
+    if (__builtin_expect(second != nullptr, 1)) {
+      shadow_cell* chunk = second[(address >> 16) & 0xffff].load(std::memory_order_acquire);
+      if (__builtin_expect(chunk != nullptr, 1)) return chunk + ((address & 0xffff) >> kGranuleShift);
+    }
+  }
+  return shadow_cell_mapping(address);
+}
+
 shadow_cell* shadow_chunk_if_mapped(std::uintptr_t address) noexcept;
 
 template <typename Fn>
