@@ -2,6 +2,8 @@
 // no report whatever the interleaving, and the engine's own structures (read
 // sets, stripes, sync clocks) hold up (the ASan build checks memory safety).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -9,6 +11,7 @@
 
 #include "race/race_engine.hpp"
 #include "race/race_runtime.hpp"
+#include "race/shadow_memory.hpp"
 #include "race_test_support.hpp"
 #include "thread_registry.hpp"
 
@@ -57,6 +60,31 @@ TEST(RaceEngineStress, CorrectlySynchronizedThreadsNeverRace) {
   forget_sync(&spin);
   reset_range(constant.address(), 256);
   EXPECT_EQ(get_engine_stats().read_sets, sets_before);
+}
+
+}  // namespace
+}  // namespace concheck::race
+
+namespace concheck::race {
+namespace {
+
+// A stripe lock held by another thread at fork() is freed in the child, so
+// the child's accesses to that granule do not hang.
+TEST(RaceEngineFork, TheChildsEngineLocksAreFree) {
+  buffer memory(64);
+  testing::worker holder;
+  holder.run([&] { stripe_lock_for(memory.address()).lock(); });
+  const pid_t child = fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    after_fork_child();
+    write(memory.address(), 8, kPcA);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  holder.run([&] { stripe_lock_for(memory.address()).unlock(); });
 }
 
 }  // namespace

@@ -54,6 +54,10 @@ std::uint32_t intern_lockset(const std::uint64_t* ids, std::size_t count) noexce
   }
 }
 
+void lockset_table_after_fork() noexcept {
+  g_lock.reset_after_fork();
+}
+
 std::uint32_t locksets_interned() noexcept {
   spin_guard guard(g_lock);
   return g_table == nullptr ? 0 : static_cast<std::uint32_t>(g_table->sets.size() - 1);

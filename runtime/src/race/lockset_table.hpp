@@ -21,5 +21,6 @@ namespace concheck::race {
 std::uint32_t intern_lockset(const std::uint64_t* ids, std::size_t count) noexcept;
 // Number of distinct non-empty sets (statistics).
 std::uint32_t locksets_interned() noexcept;
+void lockset_table_after_fork() noexcept;  // frees the table lock (fork child)
 
 }  // namespace concheck::race

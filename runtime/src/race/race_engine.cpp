@@ -403,6 +403,14 @@ void for_each_location(std::uintptr_t begin, std::uintptr_t end,
   });
 }
 
+void after_fork_child() noexcept {
+  reset_stripe_locks_after_fork();
+  read_sets_after_fork();
+  thread_slots_after_fork();
+  lockset_table_after_fork();
+  sync_clocks_after_fork();
+}
+
 engine_stats get_engine_stats() noexcept {
   engine_stats stats;
   const slot_stats slots = get_slot_stats();

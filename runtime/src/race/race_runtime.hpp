@@ -122,6 +122,11 @@ void thread_join(std::uint64_t thread_id) noexcept;
 // thread's clock (8 bytes per slot) stays until the process ends.
 void thread_detached(std::uint64_t thread_id) noexcept;
 
+// fork(): in the child (only the forking thread survives), the engine's
+// internal locks are reset; a lock another thread held at fork time would
+// otherwise never be released. Called by the runtime's fork handler.
+void after_fork_child() noexcept;
+
 // ---- Locks held (integration -> engine) -------------------------------------
 
 // The calling thread took / let go of the lock `lock_id` (concheck's lock id,

@@ -45,6 +45,10 @@ class spin_lock {
   void unlock() noexcept {
     held_.store(false, std::memory_order_release);
   }
+  // In a forked child: the holder may not exist there.
+  void reset_after_fork() noexcept {
+    held_.store(false, std::memory_order_relaxed);
+  }
 
  private:
   std::atomic<bool> held_{false};

@@ -86,6 +86,10 @@ void read_set_free(std::uint64_t index) noexcept {
   g_in_use.fetch_sub(1, std::memory_order_relaxed);
 }
 
+void read_sets_after_fork() noexcept {
+  g_pool_lock.reset_after_fork();
+}
+
 std::uint64_t read_sets_in_use() noexcept {
   return g_in_use.load(std::memory_order_relaxed);
 }

@@ -41,6 +41,7 @@ struct read_set {
 std::uint64_t read_set_allocate() noexcept;
 read_set& read_set_at(std::uint64_t index) noexcept;
 void read_set_free(std::uint64_t index) noexcept;
+void read_sets_after_fork() noexcept;  // frees the pool lock (fork child)
 // Sets in use (statistics).
 std::uint64_t read_sets_in_use() noexcept;
 

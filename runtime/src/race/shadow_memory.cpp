@@ -95,6 +95,10 @@ void discard_chunk(std::uintptr_t chunk_address) noexcept {
   if (chunk != nullptr) madvise(chunk, kChunkBytes, MADV_DONTNEED);
 }
 
+void reset_stripe_locks_after_fork() noexcept {
+  for (stripe& s : g_stripes) s.lock.reset_after_fork();
+}
+
 std::uint64_t shadow_chunks_mapped() noexcept {
   return g_chunks.load(std::memory_order_relaxed);
 }

@@ -101,6 +101,9 @@ void for_each_mapped_cell(std::uintptr_t begin, std::uintptr_t end, Fn&& fn) noe
 // again). `chunk_address` is the 64 KiB-aligned application address.
 void discard_chunk(std::uintptr_t chunk_address) noexcept;
 
+// Frees every stripe lock (fork child).
+void reset_stripe_locks_after_fork() noexcept;
+
 // Number of chunks mapped so far (statistics).
 std::uint64_t shadow_chunks_mapped() noexcept;
 

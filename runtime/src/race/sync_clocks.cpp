@@ -82,6 +82,10 @@ void sync_forget_range(std::uintptr_t begin, std::uintptr_t end) noexcept {
   }
 }
 
+void sync_clocks_after_fork() noexcept {
+  for (shard& s : g_shards) s.lock.reset_after_fork();
+}
+
 std::uint64_t sync_clock_count() noexcept {
   return g_count.load(std::memory_order_relaxed);
 }

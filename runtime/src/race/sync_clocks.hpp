@@ -29,5 +29,6 @@ bool sync_apply(std::uintptr_t address, vector_clock& clock, sync_merge how) noe
 void sync_forget(std::uintptr_t address) noexcept;
 void sync_forget_range(std::uintptr_t begin, std::uintptr_t end) noexcept;
 std::uint64_t sync_clock_count() noexcept;
+void sync_clocks_after_fork() noexcept;  // frees the shard locks (fork child)
 
 }  // namespace concheck::race

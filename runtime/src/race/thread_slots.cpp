@@ -154,6 +154,11 @@ void forget_final_clock(std::uint64_t thread_id) noexcept {
   }
 }
 
+void thread_slots_after_fork() noexcept {
+  g_slot_lock.reset_after_fork();
+  g_final_lock.reset_after_fork();
+}
+
 std::uint64_t final_clocks_kept() noexcept {
   spin_guard guard(g_final_lock);
   return g_final == nullptr ? 0 : g_final->size();

@@ -56,5 +56,6 @@ bool take_final_clock(std::uint64_t thread_id, vector_clock& out) noexcept;
 // A detached thread: its final clock is dropped now if kept, or never kept.
 void forget_final_clock(std::uint64_t thread_id) noexcept;
 std::uint64_t final_clocks_kept() noexcept;
+void thread_slots_after_fork() noexcept;  // frees the slot and final-clock locks (fork child)
 
 }  // namespace concheck::race
