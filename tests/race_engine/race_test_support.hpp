@@ -51,7 +51,10 @@ class worker {
   void loop() {
     for (int ticket = 1;; ++ticket) {
       for (int seen = requested_.load(); seen != ticket; seen = requested_.load()) requested_.wait(seen);
-      if (stop_) return;
+      if (stop_) {
+        thread_exit();  // the integration's part when a thread ends: frees the context and slot
+        return;
+      }
       step_();
       done_.store(ticket);
       done_.notify_one();
