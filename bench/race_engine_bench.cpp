@@ -1,11 +1,12 @@
 // The race engine's cost per access (not part of `bench`; run by hand):
 //   build/bench/concheck_bench_race_engine
 // One thread sweeps an array of 64 K 8-byte words (or argv[1]), 4 M accesses
-// in all, four ways:
+// in all, seven ways:
 // plain stores; engine write() calls on the fast path (every granule already
-// holds the thread's current epoch); on the slow path (a release before each
-// pass starts a new epoch, so every granule takes the stripe lock once per
-// pass); and reads the same two ways. Prints ns per access and the ratio
+// holds the thread's current epoch); with a new epoch per pass (a release
+// before it) on granules only this thread used (the lock-free exclusive
+// path) and on granules another thread used first (the locked slow path);
+// and reads the same three ways. Prints ns per access and the ratio
 // against the plain loop of the same run. The engine calls cost a function
 // call each; instrumented code pays that too (__tsan_write8 -> write).
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 #include <vector>
 
 #include "race/race_engine.hpp"
@@ -74,16 +76,34 @@ int main(int argc, char** argv) {
     });
   };
   const double write_fast = writes(false);
-  const double write_slow = writes(true);
+  const double write_exclusive = writes(true);
   const double read_fast = reads(false);
-  const double read_slow = reads(true);
+  const double read_exclusive = reads(true);
+  // Another thread writes every word first (then hands off): the granules
+  // are shared, so a new epoch's first access takes the locked slow path.
+  std::thread other([&] {
+    for (std::size_t i = 0; i < kWords; ++i) write(base + i * 8, 8, pc);
+    release(&sync);
+  });
+  other.join();
+  concheck::race::acquire(&sync);
+  const double write_shared = writes(true);
+  const double read_shared = reads(true);
 
   std::printf("race engine, one thread, %zu words x %d passes\n", kWords, kPasses);
-  std::printf("  plain store          %6.2f ns/access\n", plain);
-  std::printf("  write, same epoch    %6.2f ns/access  (%5.1fx plain)\n", write_fast, write_fast / plain);
-  std::printf("  write, new epoch     %6.2f ns/access  (%5.1fx plain)\n", write_slow, write_slow / plain);
-  std::printf("  read,  same epoch    %6.2f ns/access  (%5.1fx plain)\n", read_fast, read_fast / plain);
-  std::printf("  read,  new epoch     %6.2f ns/access  (%5.1fx plain)\n", read_slow, read_slow / plain);
+  std::printf("  plain store                  %6.2f ns/access\n", plain);
+  std::printf("  write, same epoch            %6.2f ns/access  (%5.1fx plain)\n", write_fast,
+              write_fast / plain);
+  std::printf("  write, new epoch, exclusive  %6.2f ns/access  (%5.1fx plain)\n", write_exclusive,
+              write_exclusive / plain);
+  std::printf("  write, new epoch, shared     %6.2f ns/access  (%5.1fx plain)\n", write_shared,
+              write_shared / plain);
+  std::printf("  read,  same epoch            %6.2f ns/access  (%5.1fx plain)\n", read_fast,
+              read_fast / plain);
+  std::printf("  read,  new epoch, exclusive  %6.2f ns/access  (%5.1fx plain)\n", read_exclusive,
+              read_exclusive / plain);
+  std::printf("  read,  new epoch, shared     %6.2f ns/access  (%5.1fx plain)\n", read_shared,
+              read_shared / plain);
   const auto stats = concheck::race::get_engine_stats();
   std::printf("  shadow chunks mapped %llu (%llu KiB for %zu KiB of data)\n",
               static_cast<unsigned long long>(stats.shadow_chunks),

@@ -86,6 +86,33 @@ TEST_F(RaceEngine, OneThreadNeverRacesWithItself) {
   EXPECT_TRUE(take_races().empty());
 }
 
+// Accesses of a granule only one thread used take the lock-free exclusive
+// path; what they record still finds the race, with the last site.
+TEST_F(RaceEngine, ThreadLocalUpdatesInLaterEpochsStillRace) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  char epochs = 0;
+  worker first, second;
+  first.run([&] {
+    write(x, 8, kPcA);
+    release(&epochs);
+    read(x, 8, kPcA);
+    release(&epochs);
+    write(x, 8, kPcB);
+  });
+  const std::uint32_t last_site = [&] {
+    std::uint32_t site = 0;
+    first.run([&] { site = current_site(kPcB); });
+    return site;
+  }();
+  second.run([&] { read(x, 8, kPcA); });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_TRUE(races[0].earlier.is_write);
+  EXPECT_EQ(races[0].earlier.site, last_site);
+  forget_sync(&epochs);
+}
+
 TEST_F(RaceEngine, SubGranuleNeighboursNeverRace) {
   buffer memory(64);
   const std::uintptr_t granule = memory.address(16);

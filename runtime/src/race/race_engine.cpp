@@ -9,6 +9,8 @@
 //   does a plain read whose R, or W (a plain write), is the current epoch
 //   with a covering mask, and an atomic read that cannot conflict with W and
 //   whose location record has nothing to learn.
+//   Exclusive path, lock-free: a granule only this thread has used is
+//   updated with plain stores (exclusive_update says why that is safe).
 //   Slow path, under the granule's stripe lock: check, update, record sites
 //   and the location record; report after unlocking.
 // Conflict: the byte masks overlap, one side writes, not both are atomic,
@@ -249,6 +251,43 @@ inline bool in_read_set(const shadow_cell& cell, std::uint64_t r, std::uint64_t 
   return found && cell.read.load(std::memory_order_relaxed) == r;
 }
 
+// The exclusive path: a granule only this thread has used (W and R empty or
+// its own slot's, the location record one_thread with this thread as owner)
+// cannot race, and its record has nothing to learn, so it is updated
+// without the stripe lock: thread-local data after a lock or unlock (a new
+// epoch) costs no atomic read-modify-write. R is replaced with a CAS (a
+// concurrent slow path may have made it a read set, which must not leak);
+// W and the sites with plain stores. A slow path of another thread running
+// at the same moment can lose one of the two updates (a race then missed,
+// or the earlier access's site in a report taken from the other access);
+// it cannot make a race appear: every epoch stored is an access that
+// happened.
+inline bool exclusive_update(thread_context& self, shadow_cell& cell, const access_desc& a,
+                             std::uint64_t w) noexcept {
+  if (a.is_atomic || (w != 0 && epoch_slot(w) != self.slot)) return false;
+  std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+  if (r != 0 && epoch_slot(r) != self.slot) return false;  // another thread's read, or a read set
+  const std::uint64_t location = cell.location.load(std::memory_order_relaxed);
+  if (static_cast<sharing>(location & kStateBits) != sharing::one_thread ||
+      static_cast<std::uint32_t>(cell.origin.load(std::memory_order_relaxed)) !=
+          static_cast<std::uint32_t>(self.thread_id)) {
+    return false;
+  }
+  const std::uint32_t site = current_site(a.pc);
+  const std::uint64_t sites = cell.sites.load(std::memory_order_relaxed);
+  if (a.is_write) {
+    std::uint64_t new_w = self.epoch | a.mask;
+    if ((w & ~kMaskBits) == self.epoch) new_w |= epoch_mask(w);
+    cell.write.store(new_w, std::memory_order_relaxed);
+    cell.sites.store((sites & ~std::uint64_t{0xffffffff}) | site, std::memory_order_relaxed);
+  } else {
+    const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | a.mask : self.epoch | a.mask;
+    if (!cell.read.compare_exchange_strong(r, new_r, std::memory_order_relaxed)) return false;
+    cell.sites.store((sites & 0xffffffff) | (std::uint64_t{site} << 32), std::memory_order_relaxed);
+  }
+  return true;
+}
+
 // An atomic load needs the slow path only to learn something new about the
 // location: a one-thread location of another owner, a shared one whose
 // lockset could still shrink, or a first atomic access.
@@ -290,6 +329,7 @@ __attribute__((always_inline)) inline void access_granule(thread_context& self, 
       return;
     }
   }
+  if (exclusive_update(self, *cell, a, w)) return;
   access_slow(self, *cell, granule, a);
 }
 
