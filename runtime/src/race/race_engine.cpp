@@ -54,6 +54,14 @@ namespace concheck::race {
 
 std::atomic<bool> g_enabled{false};
 
+namespace {
+std::atomic<race_observer> g_observer{nullptr};
+}  // namespace
+
+void set_race_observer(race_observer observer) noexcept {
+  g_observer.store(observer, std::memory_order_release);
+}
+
 void enable() noexcept {
   g_enabled.store(true, std::memory_order_relaxed);
 }
@@ -190,7 +198,11 @@ void report(const thread_context& self, std::uintptr_t granule, const access_des
                    static_cast<std::uint8_t>(__builtin_popcount(earlier.mask)),
                    earlier.site,
                    slot_lockset(slot, clock)};
-  report_race(event);
+  if (race_observer observer = g_observer.load(std::memory_order_acquire)) {
+    observer(event);
+  } else {
+    report_race(event);
+  }
 }
 
 __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& cell, std::uintptr_t granule,

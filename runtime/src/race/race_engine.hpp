@@ -20,4 +20,11 @@ struct engine_stats {
 };
 engine_stats get_engine_stats() noexcept;
 
+// Tests: while set, races go to `observer` instead of report_race (the
+// engine's unit tests record them; the runtime proper's report_race may be
+// linked in the same program). Null restores report_race.
+struct race_event;
+using race_observer = void (*)(const race_event& event) noexcept;
+void set_race_observer(race_observer observer) noexcept;
+
 }  // namespace concheck::race
