@@ -65,6 +65,10 @@ const char* rank_name(lock_rank rank) noexcept {
       return "source lines";
     case lock_rank::monitor_create:
       return "monitor creation";
+    case lock_rank::race_heap:
+      return "race heap blocks";
+    case lock_rank::race_summary:
+      return "race access summary";
   }
   return "unknown";
 }

@@ -15,6 +15,7 @@
 #include "explore_scheduler.hpp"
 #include "explore_strategies.hpp"
 #include "options.hpp"
+#include "race/explore_access.hpp"
 
 namespace concheck {
 namespace {
@@ -56,6 +57,7 @@ void apply_check(const explore_options& options, schedule_outcome& outcome) {
 
 schedule_outcome run_one(const explore_options& options, detail::explore::strategy& chooser,
                          const std::function<void()>& body) {
+  detail::begin_explored_schedule();  // race detection: each schedule judged on its own
   schedule_outcome outcome = detail::explore::run_schedule(
       chooser, options.step_bound, &run_body, const_cast<std::function<void()>*>(&body), options.stall_ms);
   apply_check(options, outcome);

@@ -22,6 +22,7 @@
 
 #include "explore_time.hpp"
 #include "fork_holders.hpp"
+#include "race/race_sync.hpp"
 #include "real_functions.hpp"
 #include "runtime_core.hpp"
 
@@ -91,7 +92,10 @@ int acquire_blocking(thread_record* self, lock_handle lock, const detector::lock
     }
     end_wait(self);
   }
-  if (result == 0) the_monitor().after_lock(self->state, event, before.stack, !before.already_held);
+  if (result == 0) {
+    the_monitor().after_lock(self->state, event, before.stack, !before.already_held);
+    race_on_acquired(event.lock, event.mode);
+  }
   return result;
 }
 
@@ -112,7 +116,10 @@ int acquire_nonblocking(thread_record* self, lock_handle lock, const detector::l
   } else {
     result = attempt();
   }
-  if (result == 0) the_monitor().after_lock(self->state, event, before.stack);
+  if (result == 0) {
+    the_monitor().after_lock(self->state, event, before.stack);
+    race_on_acquired(event.lock, event.mode);
+  }
   return result;
 }
 
@@ -142,12 +149,19 @@ inline void explore_unlocked(detector::lock_id id) noexcept {
 [[gnu::always_inline]] inline void record_acquired_fast(thread_record* self, detector::lock_id id,
                                                         std::uintptr_t pc,
                                                         detector::lock_mode mode) noexcept {
-  inside_scope bookkeeping;
-  self->state.acquired_fast(id, pc, mode);
+  {
+    inside_scope bookkeeping;
+    self->state.acquired_fast(id, pc, mode);
+  }
+  race_on_acquired(id, mode);
 }
 [[gnu::always_inline]] inline bool record_released_fast(thread_record* self, detector::lock_id id) noexcept {
-  inside_scope bookkeeping;
-  return self->state.release_fast(id);
+  {
+    inside_scope bookkeeping;
+    if (!self->state.release_fast(id)) return false;
+  }
+  race_on_released_exclusive(id);  // the fast paths release exclusive locks only
+  return true;
 }
 
 inline std::uintptr_t caller_pc(void* address) noexcept {

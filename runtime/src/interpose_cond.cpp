@@ -43,6 +43,8 @@ class wait_in_progress {
     g_condition_waiters.fetch_sub(1, std::memory_order_relaxed);
     the_monitor().reacquire_after_wait(self_->state, entry_);
     the_monitor().cv_wait_end(cv_key_);
+    race_on_acquire(reinterpret_cast<const void*>(cv_key_));  // what the notifier released
+    race_on_acquired(entry_.lock, entry_.mode);
   }
   wait_in_progress(const wait_in_progress&) = delete;
   wait_in_progress& operator=(const wait_in_progress&) = delete;
@@ -81,6 +83,7 @@ int instrumented_wait(pthread_cond_t* cv, pthread_mutex_t* m, bool timed, std::u
   const auto cv_key = reinterpret_cast<std::uint64_t>(cv);
   const det::cv_check check = the_monitor().cv_wait_begin(self->state, cv_key, mutex->id);
   if (check.misuse != det::cv_misuse::none) report_cv_misuse(self, cv, mutex, check, pc);
+  race_on_releasing(self, mutex->id);
   const det::held_lock entry = the_monitor().release_for_wait(self->state, mutex->id);
   g_condition_waiters.fetch_add(1, std::memory_order_relaxed);
   begin_wait(self, det::wait_kind::condition, cv_key, false, timed, pc);
@@ -154,6 +157,7 @@ int pthread_cond_signal(pthread_cond_t* cv) {
     explore::point(explore::point_kind::notify);
     explore::wake_one(cv);
   }
+  if (tls_inside == 0) race_on_release(cv);
   return real.cond_signal(cv);
 }
 
@@ -162,6 +166,7 @@ int pthread_cond_broadcast(pthread_cond_t* cv) {
     explore::point(explore::point_kind::notify);
     explore::wake_all(cv);
   }
+  if (tls_inside == 0) race_on_release(cv);
   return real.cond_broadcast(cv);
 }
 

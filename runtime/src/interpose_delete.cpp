@@ -24,6 +24,8 @@
 #include <new>
 
 #include "lock_registry.hpp"
+#include "race/race_heap.hpp"
+#include "race/race_runtime.hpp"
 #include "thread_registry.hpp"
 
 extern "C" void __libc_free(void*);
@@ -87,6 +89,10 @@ void quarantine(void* memory) noexcept {
 }
 
 inline void free_checked(void* memory, std::size_t size, void* caller) noexcept {
+  // Race detection: the block's accesses end before another thread can get its bytes.
+  if (__builtin_expect(concheck::race::enabled(), 0) && concheck::detail::tls_inside == 0) {
+    concheck::detail::heap_block_freed(memory);
+  }
   if (check_freed(memory, size, caller)) {
     quarantine(memory);
   } else {

@@ -61,6 +61,7 @@ det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquir
   const bool freed = freed_mutex(m);  // before the report reuses the memory
   const lock_handle lock = mutex_record(m, pc);
   if (!lock && freed) return EINVAL;
+  if (lock) race_on_releasing(self, lock->id);
   if (lock && !the_monitor().before_unlock(self->state, lock->id)) {
     report_unlock_not_owned(self, lock, pc);
   }

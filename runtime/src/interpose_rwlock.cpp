@@ -153,6 +153,7 @@ int pthread_rwlock_unlock(pthread_rwlock_t* rw) {
   return with_rwlock(
       rw, pc, [rw] { return real.rwlock_unlock(rw); },
       [&](thread_record* self, lock_handle lock) {
+        race_on_releasing(self, lock->id);
         if (!the_monitor().before_unlock(self->state, lock->id)) report_unlock_not_owned(self, lock, pc);
         const int result = real.rwlock_unlock(rw);
         explore_unlocked(lock->id);

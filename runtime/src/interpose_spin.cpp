@@ -70,6 +70,7 @@ int spin_until(pthread_spinlock_t* s, const timespec& deadline) noexcept {
   thread_record* self = current_thread();
   if (self == nullptr) return real.spin_unlock(s);
   const lock_handle lock = spin_record(s, pc);
+  if (lock) race_on_releasing(self, lock->id);
   if (lock && !the_monitor().before_unlock(self->state, lock->id)) report_unlock_not_owned(self, lock, pc);
   return real.spin_unlock(s);
 }

@@ -41,6 +41,12 @@ int explore_sem_wait(sem_t* semaphore, bool timed, std::int64_t deadline, std::u
   }
 }
 
+// A wait that returned 0 took what a post released (race_sync.hpp).
+int acquired_if_ok(const void* object, int result) noexcept {
+  if (result == 0) race_on_acquire(object);
+  return result;
+}
+
 bool exploring_here() noexcept {
   return explore::controlled() && tls_inside == 0;
 }
@@ -50,6 +56,7 @@ bool exploring_here() noexcept {
 extern "C" {
 
 int sem_post(sem_t* semaphore) {
+  if (tls_inside == 0) race_on_release(semaphore);
   const int result = real.sem_post(semaphore);
   if (result == 0 && exploring_here()) {
     explore::wake_all(semaphore);
@@ -60,38 +67,53 @@ int sem_post(sem_t* semaphore) {
 
 int sem_trywait(sem_t* semaphore) {
   if (exploring_here()) explore::point(explore::point_kind::semaphore);
-  return real.sem_trywait(semaphore);
+  if (tls_inside != 0) return real.sem_trywait(semaphore);
+  return acquired_if_ok(semaphore, real.sem_trywait(semaphore));
 }
 
 int sem_wait(sem_t* semaphore) {
-  if (exploring_here()) return explore_sem_wait(semaphore, false, 0, caller_pc(__builtin_return_address(0)));
+  if (exploring_here())
+    return acquired_if_ok(semaphore,
+                          explore_sem_wait(semaphore, false, 0, caller_pc(__builtin_return_address(0))));
   if (tls_inside != 0) return real.sem_wait(semaphore);
-  return registered_wait(det::wait_kind::semaphore, semaphore, false, caller_pc(__builtin_return_address(0)),
-                         [semaphore] { return real.sem_wait(semaphore); });
+  return acquired_if_ok(semaphore, registered_wait(det::wait_kind::semaphore, semaphore, false,
+                                                   caller_pc(__builtin_return_address(0)),
+                                                   [semaphore] { return real.sem_wait(semaphore); }));
 }
 
 int sem_timedwait(sem_t* semaphore, const struct timespec* abstime) {
   if (exploring_here())
-    return explore_sem_wait(semaphore, true, explore::virtual_deadline(CLOCK_REALTIME, *abstime),
-                            caller_pc(__builtin_return_address(0)));
+    return acquired_if_ok(
+        semaphore, explore_sem_wait(semaphore, true, explore::virtual_deadline(CLOCK_REALTIME, *abstime),
+                                    caller_pc(__builtin_return_address(0))));
   if (tls_inside != 0) return real.sem_timedwait(semaphore, abstime);
-  return registered_wait(det::wait_kind::semaphore, semaphore, true, caller_pc(__builtin_return_address(0)),
-                         [=] { return real.sem_timedwait(semaphore, abstime); });
+  return acquired_if_ok(semaphore, registered_wait(det::wait_kind::semaphore, semaphore, true,
+                                                   caller_pc(__builtin_return_address(0)),
+                                                   [=] { return real.sem_timedwait(semaphore, abstime); }));
 }
 
 int sem_clockwait(sem_t* semaphore, clockid_t clock, const struct timespec* abstime) {
   if (exploring_here())
-    return explore_sem_wait(semaphore, true, explore::virtual_deadline(clock, *abstime),
-                            caller_pc(__builtin_return_address(0)));
+    return acquired_if_ok(semaphore,
+                          explore_sem_wait(semaphore, true, explore::virtual_deadline(clock, *abstime),
+                                           caller_pc(__builtin_return_address(0))));
   if (tls_inside != 0) return real.sem_clockwait(semaphore, clock, abstime);
-  return registered_wait(det::wait_kind::semaphore, semaphore, true, caller_pc(__builtin_return_address(0)),
-                         [=] { return real.sem_clockwait(semaphore, clock, abstime); });
+  return acquired_if_ok(semaphore, registered_wait(det::wait_kind::semaphore, semaphore, true,
+                                                   caller_pc(__builtin_return_address(0)), [=] {
+                                                     return real.sem_clockwait(semaphore, clock, abstime);
+                                                   }));
 }
 
 int pthread_barrier_wait(pthread_barrier_t* barrier) {
   if (tls_inside != 0) return real.barrier_wait(barrier);
-  return registered_wait(det::wait_kind::barrier, barrier, false, caller_pc(__builtin_return_address(0)),
-                         [barrier] { return real.barrier_wait(barrier); });
+  // Every arrival releases into the barrier's clock before anyone can pass;
+  // every thread that passes acquires all of them.
+  race_on_release(barrier);
+  const int result =
+      registered_wait(det::wait_kind::barrier, barrier, false, caller_pc(__builtin_return_address(0)),
+                      [barrier] { return real.barrier_wait(barrier); });
+  if (result == 0 || result == PTHREAD_BARRIER_SERIAL_THREAD) race_on_acquire(barrier);
+  return result;
 }
 
 }  // extern "C"

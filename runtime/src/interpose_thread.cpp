@@ -20,6 +20,7 @@ struct start_package {
   void* argument;
   thread_origin origin;
   explore::controlled_thread* controlled = nullptr;  // explore mode: its control block
+  concheck::race::thread_token race = nullptr;       // race detection: the creator's clock
 };
 
 void* start_thread(void* raw) {
@@ -30,6 +31,8 @@ void* start_thread(void* raw) {
   }
   adopt_current_thread(&package.origin);
   note_thread_started();
+  if (package.race != nullptr && tls_thread != nullptr)
+    race_thread_started(package.race, tls_thread->state.id());
   if (package.controlled != nullptr) explore::child_begins(package.controlled);
   return package.function(package.argument);
 }
@@ -46,6 +49,7 @@ int explore_join(explore::controlled_thread* target, pthread_t thread, void** re
   if (rc == 0) {
     inside_scope inside;
     forget_exiting_thread(thread);
+    race_thread_joined(thread);
   }
   return rc;
 }
@@ -72,7 +76,10 @@ int join_instrumented(pthread_t thread, void** result, std::uintptr_t pc, Forwar
     }
     const timespec deadline = slice_deadline(CLOCK_MONOTONIC);
     const int rc = real.clockjoin_np(thread, result, CLOCK_MONOTONIC, &deadline);
-    if (rc == 0) forget_exiting_thread(thread);
+    if (rc == 0) {
+      forget_exiting_thread(thread);
+      race_thread_joined(thread);
+    }
     if (rc != ETIMEDOUT) return rc;
   }
   int rc;
@@ -88,7 +95,10 @@ int join_instrumented(pthread_t thread, void** result, std::uintptr_t pc, Forwar
       check_wait_cycle(self);
     }
   }
-  if (rc == 0) forget_exiting_thread(thread);
+  if (rc == 0) {
+    forget_exiting_thread(thread);
+    race_thread_joined(thread);
+  }
   return rc;
 }
 
@@ -106,7 +116,10 @@ int bounded_join(pthread_t thread, std::uintptr_t pc, bool waits, Forward forwar
     const wait_end_guard waiting(target != nullptr ? self : nullptr);
     rc = forward();
   }
-  if (rc == 0) forget_exiting_thread(thread);
+  if (rc == 0) {
+    forget_exiting_thread(thread);
+    race_thread_joined(thread);
+  }
   return rc;
 }
 
@@ -139,6 +152,7 @@ int pthread_create(pthread_t* thread, const pthread_attr_t* attributes, void* (*
   pending = thread_origin{};
   package->origin.parent = self != nullptr ? self->state.id() : 0;
   if (package->origin.file == nullptr) package->origin.created = capture_stack(1);
+  package->race = race_thread_creating();
   // Explore mode: the new thread is controlled, and waits for its first turn.
   package->controlled = explore::controlled() ? explore::prepare_child() : nullptr;
   explore::controlled_thread* const child = package->controlled;

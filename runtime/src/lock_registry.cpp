@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "concheck/detector/internal_lock.hpp"
+#include "race/race_sync.hpp"
 #include "runtime_core.hpp"
 #include "spin_lock_index.hpp"
 #include "thread_registry.hpp"
@@ -270,6 +271,7 @@ void retire_lock(lock_handle lock) noexcept {
     }
   }
   the_monitor().on_lock_destroyed(lock.id);
+  race_on_lock_ended(lock.id);
   free_record(record);
 }
 

@@ -182,8 +182,24 @@ std::string set_explore_seed(std::string_view name, std::string_view value, opti
   return {};
 }
 
+constexpr std::string_view kAccessModes[] = {"none", "atomics", "shared", "all"};
+
+std::string set_explore_access_points(std::string_view name, std::string_view value, options& out) {
+  for (std::size_t i = 0; i < std::size(kAccessModes); ++i) {
+    if (value == kAccessModes[i]) {
+      out.explore_access_points = static_cast<explore_access_mode>(i);
+      return {};
+    }
+  }
+  return fmt::format("option '{}' expects none, atomics, shared or all, got '{}'", name, value);
+}
+
+std::string get_explore_access_points(const options& in) {
+  return std::string(kAccessModes[static_cast<std::size_t>(in.explore_access_points)]);
+}
+
 // THE table. Keep entries in the order users should read them.
-const std::array<option_spec, 22> kOptionTable{{
+const std::array<option_spec, 24> kOptionTable{{
     {"log_path", "path",
      "Where reports go: empty or `stderr` for standard error, `stdout`, or a file prefix; "
      "reports then go to `<log_path>.<pid>`. An unwritable path falls back to stderr with one warning.",
@@ -232,6 +248,10 @@ const std::array<option_spec, 22> kOptionTable{{
      set_dump_threads_signal, int_getter<&options::dump_threads_signal>()},
     {"report_thread_leaks", "bool", "Report threads never joined nor detached at exit (thread-not-joined).",
      bool_setter<&options::report_thread_leaks>(), bool_getter<&options::report_thread_leaks>()},
+    {"access_summary", "bool",
+     "Race detection (docs/race.md): at exit, list every global and heap block instrumented code touched and "
+     "how it was shared: thread-local, partitioned, locked (naming the lock), synchronized or racy.",
+     bool_setter<&options::access_summary>(), bool_getter<&options::access_summary>()},
     {"help", "bool", "Print this table to stderr at start and continue.", bool_setter<&options::help>(),
      bool_getter<&options::help>()},
     {"explore_strategy", "automatic|random|pct|dfs|delay",
@@ -254,6 +274,10 @@ const std::array<option_spec, 22> kOptionTable{{
      "Explore mode: the preemptions dfs (the delays delay) allows per schedule; -1 keeps the program's.",
      int_setter<&options::explore_preemption_bound, -1, 1000>(),
      int_getter<&options::explore_preemption_bound>()},
+    {"explore_access_points", "none|atomics|shared|all",
+     "Explore mode with race detection (docs/race.md): which instrumented accesses are scheduling points: "
+     "atomics only, atomics and variables already seen shared by two threads, or every access.",
+     set_explore_access_points, get_explore_access_points},
 }};
 
 // Levenshtein distance, for "did you mean". Names are short, so O(n*m) is fine.

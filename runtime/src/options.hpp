@@ -18,6 +18,7 @@ namespace concheck::detail {
 
 enum class report_format : unsigned char { text, json };
 enum class color_mode : unsigned char { auto_, always, never };
+enum class explore_access_mode : unsigned char { none, atomics, shared, all };
 
 struct options {
   std::string log_path;  // "" = stderr; otherwise a prefix, files get ".<pid>" appended
@@ -35,6 +36,7 @@ struct options {
   std::string wrapper_functions;      // comma-separated globs: more lock wrappers (site_frames.hpp)
   int dump_threads_signal = 0;        // signal number that triggers dump_threads(); 0 = none
   bool report_thread_leaks = false;   // thread-not-joined at exit
+  bool access_summary = false;        // race detection: print the per-location access summary at exit
   bool help = false;                  // print the option table and continue
   // Explore mode (runtime/include/concheck/explore.hpp): "" / 0 / -1 mean
   // "as the program's explore_options say".
@@ -45,6 +47,8 @@ struct options {
   int explore_step_bound = 0;
   int explore_pct_depth = 0;
   int explore_preemption_bound = -1;
+  // Which instrumented accesses are scheduling points (race/explore_access.hpp).
+  explore_access_mode explore_access_points = explore_access_mode::shared;
 };
 
 // Largest accepted stack_depth (the depot's per-stack bound).

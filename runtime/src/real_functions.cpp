@@ -96,7 +96,10 @@ constexpr const char kNoVersion[] = "";
   X(clock_nanosleep, clock_nanosleep, kNoVersion)               \
   X(clock_gettime, clock_gettime, kNoVersion)                   \
   X(usleep, usleep, kNoVersion)                                 \
-  X(sleep, sleep, kNoVersion)
+  X(sleep, sleep, kNoVersion)                                   \
+  X(once, pthread_once, kNoVersion)                             \
+  X(cxa_guard_acquire, __cxa_guard_acquire, kNoVersion)         \
+  X(cxa_guard_release, __cxa_guard_release, kNoVersion)
 
 constexpr const char kGlibc232[] = "GLIBC_2.3.2";
 

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdint>
+
 namespace concheck::detail {
 
 struct real_functions {
@@ -74,6 +76,11 @@ struct real_functions {
   int (*clock_gettime)(clockid_t, timespec*);
   int (*usleep)(useconds_t);
   unsigned (*sleep)(unsigned);
+
+  // Race detection's one-time initialization edges (race/interpose_once.cpp).
+  int (*once)(pthread_once_t*, void (*)());
+  int (*cxa_guard_acquire)(std::uint64_t*);
+  void (*cxa_guard_release)(std::uint64_t*);
 };
 
 // Hidden: the hot path reaches it PC-relative, not through the GOT.

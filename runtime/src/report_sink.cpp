@@ -378,6 +378,29 @@ void emit_thread_dump(std::vector<detector::dumped_thread> threads) {
   write_log_locked(text);
 }
 
+void emit_access_summary(std::vector<detector::accessed_location> locations) {
+  const options& process_options = get_options();
+  internal_guard guard(g_lock);
+  ensure_configured_locked(process_options);
+  sink_state& state = state_locked();
+  const int pid = static_cast<int>(::getpid());
+  std::string text;
+  if (state.config.format == report_format::json) {
+    for (std::size_t i = 0; i < locations.size(); ++i) {
+      locations[i].pid = pid;
+      locations[i].index = i;
+      locations[i].count = locations.size();
+      text += detector::render_json(locations[i]);
+      text += '\n';
+    }
+  } else {
+    text = std::string(detector::kAccessSummaryHeader);
+    if (locations.empty()) text += "  (no global or heap memory touched by instrumented code)\n";
+    for (const detector::accessed_location& location : locations) text += detector::render_text(location);
+  }
+  write_log_locked(text);
+}
+
 std::string load_suppressions_file(const std::string& path) {
   // Read with syscalls: this runs before main, possibly before iostreams exist.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

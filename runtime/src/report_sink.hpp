@@ -71,6 +71,11 @@ void emit_notice(std::string_view level, const std::string& message);
 // reports do not interleave.
 void emit_thread_dump(std::vector<detector::dumped_thread> threads);
 
+// The access summary (access_summary=1) in the log's format: the text
+// summary under kAccessSummaryHeader, or one access-summary record per
+// location, stamped with the pid and index. One write.
+void emit_access_summary(std::vector<detector::accessed_location> locations);
+
 // Reads and parses the suppressions file at `path` and makes it the sink's
 // rule set (replacing any earlier one); registers the exit-time summary of
 // matched rules. Returns "" or a message naming the file and the problem

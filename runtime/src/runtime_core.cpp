@@ -7,6 +7,7 @@
 #include <new>
 
 #include "options.hpp"
+#include "race/access_summary.hpp"
 #include "real_functions.hpp"
 #include "registry_dump.hpp"
 
@@ -77,6 +78,10 @@ void runtime_init() noexcept {
     action.sa_flags = SA_RESTART;
     sigaction(config.dump_threads_signal, &action, nullptr);
   }
+  // Registered now, before the program's own atexit handlers and static
+  // destructors, so it runs after them (it writes nothing unless race
+  // detection ran).
+  if (config.access_summary) std::atexit([] { write_access_summary(); });
   g_init_state.store(2, std::memory_order_release);
 }
 

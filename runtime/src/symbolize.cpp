@@ -113,13 +113,16 @@ void on_syminfo(void* data, std::uintptr_t, const char* symbol, std::uintptr_t, 
 struct data_symbol {
   std::string name;
   std::uintptr_t start = 0;
+  std::uintptr_t size = 0;
 };
 
-void on_data_syminfo(void* data, std::uintptr_t, const char* symbol, std::uintptr_t value, std::uintptr_t) {
+void on_data_syminfo(void* data, std::uintptr_t, const char* symbol, std::uintptr_t value,
+                     std::uintptr_t size) {
   if (symbol == nullptr) return;
   auto* out = static_cast<data_symbol*>(data);
   out->name = demangle(symbol);
   out->start = value;
+  out->size = size;
 }
 
 std::vector<detector::frame> symbolize_locked(std::uintptr_t pc, bool is_return_address) {
@@ -266,8 +269,8 @@ std::vector<detector::frame> symbolize_pc(std::uintptr_t pc, bool is_return_addr
   return frames;
 }
 
-std::string data_symbol_name(std::uintptr_t address) {
-  if (address == 0) return {};
+bool data_symbol_at(std::uintptr_t address, std::string& name, std::uintptr_t& start, std::uintptr_t& size) {
+  if (address == 0) return false;
   data_symbol found;
   {
     internal_guard guard(g_lock);
@@ -275,21 +278,30 @@ std::string data_symbol_name(std::uintptr_t address) {
       backtrace_syminfo(state, address, on_data_syminfo, ignore_error, &found);
     }
   }
-  if (found.name.empty() || address < found.start) return {};
-  // A symbol that is not a plain object name (a vtable, typeinfo, guard
-  // variable or a function) does not name a lock.
+  if (found.name.empty() || address < found.start) return false;
   for (std::string_view special :
        {"vtable for ", "VTT for ", "construction vtable for ", "typeinfo", "guard variable for ", "TLS "}) {
-    if (found.name.rfind(special, 0) == 0) return {};
+    if (found.name.rfind(special, 0) == 0) return false;
   }
   constexpr std::string_view kAnonymous = "(anonymous namespace)::";
   for (std::size_t at = found.name.find(kAnonymous); at != std::string::npos;
        at = found.name.find(kAnonymous)) {
     found.name.erase(at, kAnonymous.size());
   }
-  const std::uintptr_t offset = address - found.start;
-  if (offset == 0) return found.name;
-  return found.name + "+" + std::to_string(offset);
+  name = std::move(found.name);
+  start = found.start;
+  size = found.size;
+  return true;
+}
+
+std::string data_symbol_name(std::uintptr_t address) {
+  std::string name;
+  std::uintptr_t start = 0;
+  std::uintptr_t size = 0;
+  if (!data_symbol_at(address, name, start, size)) return {};
+  const std::uintptr_t offset = address - start;
+  if (offset == 0) return name;
+  return name + "+" + std::to_string(offset);
 }
 
 std::vector<detector::frame> symbolize_stack(stack_id id) {

@@ -35,6 +35,10 @@ std::vector<detector::frame> symbolize_pc(std::uintptr_t pc, bool is_return_addr
 // libbacktrace does not read: the offset is what a reader gets, and the
 // report's "Locks:" line says where the lock was first locked. Report time only.
 std::string data_symbol_name(std::uintptr_t address);
+// The same lookup, whole: the global's name (as above, without the offset),
+// its start and its size in bytes (0 when the symbol table does not say).
+// False where data_symbol_name gives "".
+bool data_symbol_at(std::uintptr_t address, std::string& name, std::uintptr_t& start, std::uintptr_t& size);
 
 // True when a frame lies inside concheck itself (its runtime/ and detector/
 // source folders, installed concheck headers, libconcheck*.so; by namespace

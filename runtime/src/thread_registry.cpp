@@ -11,6 +11,7 @@
 #include "explore_scheduler.hpp"
 #include "fork_holders.hpp"
 #include "lock_names.hpp"
+#include "race/race_sync.hpp"
 #include "registry_dump.hpp"
 #include "runtime_core.hpp"
 
@@ -228,6 +229,9 @@ void end_current_thread() noexcept {
     inside_scope inside;
     on_thread_exit(self);
   }
+  // Not the main thread's end (main returned or called exit): static
+  // destructors and atexit handlers still run on it, ordered after what it joined.
+  if (self->state.id() != 0) race_thread_ending();
   // Counted as exiting before it stops being live, so a watcher never sees
   // the thread in neither state.
   note_thread_exiting(self->tid, self->handle);

@@ -106,6 +106,11 @@ void expect_rendered(const std::string& path, std::set<std::string>& seen) {
       EXPECT_NE(text.out.find(std::string(concheck::detector::kThreadDumpHeader)), std::string::npos) << path;
       EXPECT_NE(text.out.find(concheck::detector::render_text(*t)), std::string::npos) << path << "\n"
                                                                                        << text.out;
+    } else if (const auto* l = std::get_if<concheck::detector::accessed_location>(&*parsed.value)) {
+      seen.insert("access-summary");
+      EXPECT_NE(text.out.find(std::string(concheck::detector::kAccessSummaryHeader)), std::string::npos) << path;
+      EXPECT_NE(text.out.find(concheck::detector::render_text(*l)), std::string::npos) << path << "\n"
+                                                                                       << text.out;
     } else {
       ADD_FAILURE() << path << ": the runtime wrote a record concheck does not know: "
                     << std::get<unknown_record>(*parsed.value).record;
@@ -136,6 +141,9 @@ TEST_F(ReportLogs, EveryLogTheRuntimeWritesRendersCompletely) {
     write_log(sample, {std::string(CONCHECK_SAMPLES_DIR) + "/" + sample}, status);
   }
 
+  // Race detection: data-race findings and the access summary.
+  write_log("race-summary", {CONCHECK_RACE_SCENARIOS, "summary"}, 0, "access_summary=1");
+
   std::set<std::string> seen;
   std::size_t logs = 0;
   for (const auto& file : files_in_dir()) {
@@ -144,7 +152,7 @@ TEST_F(ReportLogs, EveryLogTheRuntimeWritesRendersCompletely) {
     SCOPED_TRACE(file);
     expect_rendered(dir_ + "/" + file, seen);
   }
-  EXPECT_GE(logs, 14u);  // "clean" writes no log
+  EXPECT_GE(logs, 15u);  // "clean" writes no log
   EXPECT_TRUE(seen.count("finding"));
   for (std::string_view kind : concheck::detector::kLogRecordKinds) {
     EXPECT_TRUE(seen.count(std::string(kind))) << "no log of this suite holds a '" << kind << "' record";

@@ -17,6 +17,7 @@
 #include "concheck/mutex.hpp"
 #include "concheck/registry.hpp"
 #include "concheck/semaphore.hpp"
+#include "concheck/shared.hpp"
 #include "concheck/shared_mutex.hpp"
 #include "concheck/thread.hpp"
 #include "concheck/version.hpp"

@@ -71,6 +71,12 @@ enum class lock_rank : std::uint8_t {
   // runtime/src/runtime_core.cpp: creating the monitor, which may happen
   // under any lock above; its holder takes no other lock.
   monitor_create,
+  // runtime/src/race/race_heap.cpp: one shard of the heap-block table. Its
+  // holder takes no other lock.
+  race_heap,
+  // runtime/src/race/access_summary.cpp: the records of freed blocks. Its
+  // holder takes no other lock.
+  race_summary,
 };
 
 // The debug check's bookkeeping, per thread (defined in detector/src/

@@ -91,12 +91,12 @@ struct accessed_location {
 
 // The `record` values a concheck runtime writes besides findings (which have
 // no `record` field). A test checks that `concheck report` reads every one.
-// ("access-summary" joins them when the runtime's race detection writes it;
-// parse_log_record already reads it.)
-inline constexpr std::array<std::string_view, 2> kLogRecordKinds = {"notice", "thread-dump"};
+inline constexpr std::array<std::string_view, 3> kLogRecordKinds = {"notice", "thread-dump",
+                                                                    "access-summary"};
 
 // The line a text access summary starts with.
 inline constexpr std::string_view kAccessSummaryHeader = "==== concheck: access summary ====\n";
+
 
 // The line a text thread dump starts with.
 inline constexpr std::string_view kThreadDumpHeader = "==== concheck: threads ====\n";

@@ -1,0 +1,107 @@
+// concheck runtime: instrumented accesses as scheduling points
+// (explore_access.hpp).
+#include "explore_access.hpp"
+
+#include <link.h>
+
+#include <atomic>
+
+#include "options.hpp"
+#include "race_runtime.hpp"
+#include "thread_registry.hpp"
+
+namespace concheck::detail {
+namespace {
+
+// Granules seen shared, remembered across schedules: open addressing over
+// granule addresses, insert-only (a schedule's shadow is reset, this is not).
+constexpr std::size_t kSharedGranules = 1 << 14;
+constinit std::atomic<std::uintptr_t> g_shared[kSharedGranules] = {};
+
+std::size_t slot_of(std::uintptr_t granule) noexcept {
+  return static_cast<std::size_t>(((granule >> 3) * 0x9E3779B97F4A7C15ull) >> 50) % kSharedGranules;
+}
+
+bool remembered(std::uintptr_t granule) noexcept {
+  std::size_t slot = slot_of(granule);
+  for (std::size_t probe = 0; probe < 32; ++probe, slot = (slot + 1) % kSharedGranules) {
+    const std::uintptr_t value = g_shared[slot].load(std::memory_order_relaxed);
+    if (value == granule) return true;
+    if (value == 0) return false;
+  }
+  return false;
+}
+
+void remember(std::uintptr_t granule) noexcept {
+  std::size_t slot = slot_of(granule);
+  for (std::size_t probe = 0; probe < 32; ++probe, slot = (slot + 1) % kSharedGranules) {
+    std::uintptr_t value = g_shared[slot].load(std::memory_order_relaxed);
+    if (value == granule) return;
+    if (value == 0 && g_shared[slot].compare_exchange_strong(value, granule, std::memory_order_relaxed))
+      return;
+    if (value == granule) return;
+  }
+}
+
+bool shared_now(std::uintptr_t granule) noexcept {
+  bool shared = false;
+  race::for_each_location(
+      granule, granule + 8,
+      [](void* context, std::uintptr_t, const race::location_state& state) {
+        *static_cast<bool*>(context) =
+            state.state != race::sharing::untouched && state.state != race::sharing::one_thread;
+      },
+      &shared);
+  return shared;
+}
+
+int reset_writable_segments(dl_phdr_info* info, std::size_t, void*) {
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& header = info->dlpi_phdr[i];
+    if (header.p_type != PT_LOAD || (header.p_flags & PF_W) == 0) continue;
+    const std::uintptr_t begin = (info->dlpi_addr + header.p_vaddr) & ~std::uintptr_t{7};
+    race::reset_range(begin, info->dlpi_addr + header.p_vaddr + header.p_memsz - begin);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void explore_access_point(std::uintptr_t address, bool atomic) noexcept {
+  if (tls_inside != 0) return;
+  bool is_point = false;
+  switch (get_options().explore_access_points) {
+    case explore_access_mode::none:
+      return;
+    case explore_access_mode::atomics:
+      is_point = atomic;
+      break;
+    case explore_access_mode::shared: {
+      if (atomic) {
+        is_point = true;
+        break;
+      }
+      inside_scope inside;
+      const std::uintptr_t granule = address & ~std::uintptr_t{7};
+      if (remembered(granule)) {
+        is_point = true;
+      } else if (shared_now(granule)) {
+        remember(granule);
+        is_point = true;
+      }
+      break;
+    }
+    case explore_access_mode::all:
+      is_point = true;
+      break;
+  }
+  if (is_point) explore::point(explore::point_kind::access);
+}
+
+void begin_explored_schedule() noexcept {
+  if (!race::enabled()) return;
+  inside_scope inside;
+  dl_iterate_phdr(&reset_writable_segments, nullptr);
+}
+
+}  // namespace concheck::detail

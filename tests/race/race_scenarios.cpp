@@ -1,0 +1,410 @@
+// Programs for the race-detection integration tests (race_integration_test.cpp):
+// compiled with -fsanitize=thread (compile only) and linked with concheck's
+// runtime, run one scenario per process: `race_scenarios <name>`.
+//
+// Each scenario pins the real-time order of its threads with a pipe "gate"
+// (write()/read() are not synchronization concheck sees, so the order they
+// force adds no happens-before edge): a racy pair is then a fact of the
+// happens-before relation, not of timing, and a clean pair is clean because
+// of the synchronization under test alone.
+#include <pthread.h>
+#include <semaphore.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+
+#include "concheck/explore.hpp"
+
+namespace {
+
+// Real-time order without happens-before.
+class gate {
+ public:
+  gate() {
+    if (pipe(fds_) != 0) std::abort();
+  }
+  ~gate() {
+    close(fds_[0]);
+    close(fds_[1]);
+  }
+  void open() {
+    const char byte = 1;
+    if (::write(fds_[1], &byte, 1) != 1) std::abort();
+  }
+  void pass() {
+    char byte;
+    if (::read(fds_[0], &byte, 1) != 1) std::abort();
+  }
+
+ private:
+  int fds_[2];
+};
+
+// Runs a then b on two threads, b starting after a is done (by the gate only).
+void one_after_other(const std::function<void()>& a, const std::function<void()>& b) {
+  gate g;
+  std::thread first([&] {
+    a();
+    g.open();
+  });
+  std::thread second([&] {
+    g.pass();
+    b();
+  });
+  first.join();
+  second.join();
+}
+
+int g_counter = 0;
+std::mutex g_counter_lock;
+std::mutex g_other_lock;
+
+__attribute__((noinline)) void increment_under(std::mutex& m) {
+  std::lock_guard guard(m);
+  ++g_counter;
+}
+
+void mutex_ok() {
+  one_after_other([] { increment_under(g_counter_lock); }, [] { increment_under(g_counter_lock); });
+}
+
+void mutex_race() {
+  one_after_other([] { increment_under(g_counter_lock); }, [] { increment_under(g_other_lock); });
+}
+
+long g_table = 0;
+std::shared_mutex g_table_lock;
+
+__attribute__((noinline)) long read_table() {
+  std::shared_lock guard(g_table_lock);
+  return g_table;
+}
+__attribute__((noinline)) void write_table_exclusive(long value) {
+  std::unique_lock guard(g_table_lock);
+  g_table = value;
+}
+__attribute__((noinline)) void write_table_shared(long value) {
+  std::shared_lock guard(g_table_lock);  // the bug: a write under a read lock
+  g_table = value;
+}
+
+void rwlock_ok() {
+  write_table_exclusive(1);
+  one_after_other([] { write_table_exclusive(read_table() + 1); }, [] { (void)read_table(); });
+  one_after_other([] { (void)read_table(); }, [] { write_table_exclusive(3); });
+}
+
+void rwlock_reader_writes() {
+  one_after_other([] { write_table_shared(1); }, [] { write_table_shared(2); });
+}
+
+int g_data = 0;
+
+__attribute__((noinline)) void produce(int value) {
+  g_data = value;
+}
+__attribute__((noinline)) int consume() {
+  return g_data;
+}
+
+void condition_variable_ok() {
+  std::mutex m;
+  std::condition_variable cv;
+  bool ready = false;
+  std::thread consumer([&] {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return ready; });
+    lock.unlock();
+    (void)consume();
+  });
+  produce(7);
+  {
+    std::lock_guard lock(m);
+    ready = true;
+  }
+  cv.notify_one();
+  consumer.join();
+}
+
+void semaphore_ok() {
+  sem_t sem;
+  sem_init(&sem, 0, 0);
+  one_after_other(
+      [&] {
+        produce(1);
+        sem_post(&sem);
+      },
+      [&] {
+        sem_wait(&sem);
+        (void)consume();
+      });
+  sem_destroy(&sem);
+}
+
+void semaphore_missing() {
+  one_after_other([] { produce(1); }, [] { (void)consume(); });
+}
+
+void barrier_ok() {
+  pthread_barrier_t barrier;
+  pthread_barrier_init(&barrier, nullptr, 2);
+  std::thread other([&] {
+    produce(5);
+    pthread_barrier_wait(&barrier);
+  });
+  pthread_barrier_wait(&barrier);
+  (void)consume();
+  other.join();
+  pthread_barrier_destroy(&barrier);
+}
+
+void create_join_ok() {
+  produce(1);
+  std::thread t([] { produce(consume() + 1); });
+  t.join();
+  produce(consume() + 1);
+}
+
+int g_payload = 0;
+std::atomic<int> g_flag{0};
+
+void atomic_handoff(std::memory_order store_order, std::memory_order load_order) {
+  one_after_other(
+      [&] {
+        g_payload = 42;
+        g_flag.store(1, store_order);
+      },
+      [&] {
+        while (g_flag.load(load_order) != 1) {
+        }
+        (void)g_payload;
+        std::printf("payload %d\n", g_payload);
+      });
+}
+
+void fence_ok() {
+  one_after_other(
+      [] {
+        g_payload = 42;
+        std::atomic_thread_fence(std::memory_order_release);
+        g_flag.store(1, std::memory_order_relaxed);
+      },
+      [] {
+        while (g_flag.load(std::memory_order_relaxed) != 1) {
+        }
+        std::atomic_thread_fence(std::memory_order_acquire);
+        std::printf("payload %d\n", g_payload);
+      });
+}
+
+// A block freed by one thread and reused by another, with no happens-before
+// between them (the allocator's own locking is not instrumented): the second
+// owner's writes must not race with the first's. mmap-sized blocks come back
+// at the same address once unmapped.
+void heap_reuse_ok() {
+  constexpr std::size_t kSize = 1 << 20;
+  void* first_address = nullptr;
+  void* second_address = nullptr;
+  one_after_other(
+      [&] {
+        auto* block = static_cast<char*>(std::malloc(kSize));
+        std::memset(block, 1, kSize);
+        block[100] = 2;
+        first_address = block;
+        std::free(block);
+      },
+      [&] {
+        auto* block = static_cast<char*>(std::malloc(kSize));
+        block[100] = 3;
+        second_address = block;
+        std::free(block);
+      });
+  std::printf("reused %d\n", first_address == second_address ? 1 : 0);
+}
+
+char g_buffer[64];
+
+__attribute__((noinline)) void fill_buffer(char value) {
+  std::memset(g_buffer, value, sizeof g_buffer);
+}
+__attribute__((noinline)) void copy_into_buffer(const char* from) {
+  std::memcpy(g_buffer, from, sizeof g_buffer);
+}
+
+void memcpy_race() {
+  one_after_other([] { fill_buffer('a'); },
+                  [] {
+                    char local[64] = {};
+                    copy_into_buffer(local);
+                  });
+}
+
+void memcpy_locked_ok() {
+  one_after_other(
+      [] {
+        std::lock_guard guard(g_counter_lock);
+        fill_buffer('a');
+      },
+      [] {
+        char local[64] = {};
+        std::lock_guard guard(g_counter_lock);
+        copy_into_buffer(local);
+      });
+}
+
+struct stats {
+  long requests = 0;
+  long errors = 0;
+};
+
+__attribute__((noinline)) void count_request(stats* s) {
+  ++s->requests;
+}
+
+void heap_race() {
+  stats* shared = new stats;  // HEAP-ALLOCATION
+  one_after_other([shared] { count_request(shared); }, [shared] { count_request(shared); });
+  delete shared;
+}
+
+std::map<int, int>* g_config = nullptr;
+std::once_flag g_config_once;
+
+const std::map<int, int>& config() {
+  std::call_once(g_config_once, [] { g_config = new std::map<int, int>{{1, 2}}; });
+  return *g_config;
+}
+
+const std::string& greeting() {
+  static const std::string text = "hello";
+  return text;
+}
+
+void once_ok() {
+  one_after_other([] { (void)config().at(1); }, [] { (void)config().at(1); });
+  one_after_other([] { (void)greeting().size(); }, [] { (void)greeting().size(); });
+}
+
+// access_summary=1: one variable of each class.
+thread_local long t_scratch = 0;  // per-thread: not a global of the summary
+long g_only_main = 0;             // thread-local: only main touches it
+long g_under_lock = 0;            // locked: every shared access holds g_counter_lock
+std::atomic<long> g_atomic{0};    // synchronized: atomics only
+long g_racy = 0;                  // racy
+
+void summary() {
+  g_only_main = 1;
+  one_after_other(
+      [] {
+        t_scratch = 1;
+        std::lock_guard guard(g_counter_lock);
+        ++g_under_lock;
+        g_atomic.fetch_add(1);
+        ++g_racy;
+      },
+      [] {
+        t_scratch = 2;
+        std::lock_guard guard(g_counter_lock);
+        ++g_under_lock;
+        g_atomic.fetch_add(1);
+      });
+  one_after_other([] { ++g_racy; }, [] { g_only_main += 0; });
+  g_only_main += 1;
+}
+
+// Explore mode: a check-then-act on an atomic balance, with no lock and no
+// other scheduling point than the atomics themselves. Only an interleaving
+// with both loads before either subtraction overdraws it.
+void explore_check_then_act() {
+  concheck::explore_options options;
+  options.strategy = concheck::explore_strategy::dfs;
+  options.preemption_bound = 2;
+  options.schedules = 200;
+  std::atomic<int> balance{0};
+  options.check = [&] {
+    return balance.load() < 0 ? "overdrawn: " + std::to_string(balance.load()) : std::string();
+  };
+  const auto result = concheck::explore(options, [&] {
+    balance.store(100);
+    auto withdraw = [&] {
+      if (balance.load() >= 80) balance.fetch_sub(80);
+    };
+    std::thread a(withdraw);
+    std::thread b(withdraw);
+    a.join();
+    b.join();
+  });
+  if (result.failure) {
+    std::printf("failure kind=%s reproduced=%d schedule=%llu token=%s\n", result.failure->kind.c_str(),
+                result.failure->reproduced ? 1 : 0, static_cast<unsigned long long>(result.failure->schedule),
+                result.failure->token.c_str());
+  } else {
+    std::printf("no failure schedules=%llu\n", static_cast<unsigned long long>(result.schedules));
+  }
+}
+
+// Explore mode: a plain counter incremented by two threads fails the schedule
+// as a data race, and the replay reports it again.
+void explore_race() {
+  concheck::explore_options options;
+  options.strategy = concheck::explore_strategy::random;
+  options.schedules = 20;
+  const auto result = concheck::explore(options, [] {
+    int counter = 0;
+    std::thread a([&] { ++counter; });
+    std::thread b([&] { ++counter; });
+    a.join();
+    b.join();
+  });
+  if (result.failure) {
+    std::printf("failure kind=%s reproduced=%d schedule=%llu\n", result.failure->kind.c_str(),
+                result.failure->reproduced ? 1 : 0,
+                static_cast<unsigned long long>(result.failure->schedule));
+  } else {
+    std::printf("no failure schedules=%llu\n", static_cast<unsigned long long>(result.schedules));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::map<std::string, std::function<void()>> scenarios = {
+      {"mutex-ok", mutex_ok},
+      {"mutex-race", mutex_race},
+      {"rwlock-ok", rwlock_ok},
+      {"rwlock-reader-writes", rwlock_reader_writes},
+      {"condition-variable-ok", condition_variable_ok},
+      {"semaphore-ok", semaphore_ok},
+      {"semaphore-missing", semaphore_missing},
+      {"barrier-ok", barrier_ok},
+      {"create-join-ok", create_join_ok},
+      {"release-acquire-ok", [] { atomic_handoff(std::memory_order_release, std::memory_order_acquire); }},
+      {"relaxed-race", [] { atomic_handoff(std::memory_order_relaxed, std::memory_order_relaxed); }},
+      {"fence-ok", fence_ok},
+      {"heap-reuse-ok", heap_reuse_ok},
+      {"memcpy-race", memcpy_race},
+      {"memcpy-locked-ok", memcpy_locked_ok},
+      {"heap-race", heap_race},
+      {"once-ok", once_ok},
+      {"summary", summary},
+      {"explore-check-then-act", explore_check_then_act},
+      {"explore-race", explore_race},
+  };
+  if (argc != 2 || scenarios.count(argv[1]) == 0) {
+    std::fprintf(stderr, "usage: race_scenarios <scenario>\n");
+    return 2;
+  }
+  scenarios.at(argv[1])();
+  return 0;
+}
