@@ -32,9 +32,6 @@ void heap_block_allocated(void* memory, std::size_t size, std::uintptr_t pc) noe
   inside_scope inside;
   const auto address = reinterpret_cast<std::uintptr_t>(memory);
   heap_block block{address, size, race::current_site(pc), tls_thread != nullptr ? tls_thread->state.id() : 0};
-  // A new block's bytes have no history, whatever was there before (memory
-  // freed before race detection began, or returned by a path we do not see).
-  race::reset_range(address, size);
   shard& s = shard_of(address);
   internal_guard guard(s.lock);
   try {
