@@ -6,6 +6,7 @@
 // would be reported, a missing one found).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <variant>
 #include <vector>
@@ -140,6 +141,35 @@ TEST(RaceSynchronization, FencesAroundRelaxedAtomicsOrder) {
 
 TEST(RaceSynchronization, CallOnceAndStaticLocalInitializationAreOrdered) {
   expect_clean("once-ok");
+}
+
+TEST(RaceSynchronization, InstrumentedAndPlainCodeMixInOneProgram) {
+  const run_result r = run("mixed-ok");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.races.empty()) << r.err;
+  EXPECT_NE(r.out.find("mixed 4"), std::string::npos) << r.out;
+}
+
+TEST(RaceReports, ARaceRuleSuppressesTheRaceByItsVariable) {
+  const std::string rules = ::testing::TempDir() + "/race_suppressions.txt";
+  {
+    std::FILE* file = std::fopen(rules.c_str(), "w");
+    ASSERT_NE(file, nullptr);
+    std::fputs("race:g_counter\n", file);
+    std::fclose(file);
+  }
+  const run_result r = run("mutex-race", ":suppressions=" + rules);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.races.empty()) << r.err;
+  EXPECT_NE(r.err.find("suppressed 1 finding"), std::string::npos) << r.err;
+}
+
+TEST(RaceReports, TheGoogleTestListenerFailsTheTestThatRaced) {
+  const auto child = concheck::test::run_child({CONCHECK_RACE_GTEST_CHILD});
+  EXPECT_NE(child.exit_code, 0) << child.out;
+  EXPECT_NE(child.out.find("[  FAILED  ] RaceChild.PlainCounterRaces"), std::string::npos) << child.out;
+  EXPECT_NE(child.out.find("data-race"), std::string::npos) << child.out;
+  EXPECT_NE(child.out.find("[       OK ] RaceChild.LockedCounterIsClean"), std::string::npos) << child.out;
 }
 
 TEST(RaceMemory, MemcpyRangesRaceWithAMemset) {

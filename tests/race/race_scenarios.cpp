@@ -378,6 +378,32 @@ void explore_race() {
 
 }  // namespace
 
+// race_plain_part.cpp, not instrumented.
+void plain_locked_increment(std::mutex& m, long* value);
+
+namespace {
+
+long g_mixed = 0;
+
+// Instrumented and plain code on one variable under one lock: clean, and the
+// plain part's accesses (invisible) do not confuse the instrumented ones.
+void mixed_ok() {
+  one_after_other([] { plain_locked_increment(g_counter_lock, &g_mixed); },
+                  [] {
+                    std::lock_guard guard(g_counter_lock);
+                    ++g_mixed;
+                  });
+  one_after_other(
+      [] {
+        std::lock_guard guard(g_counter_lock);
+        ++g_mixed;
+      },
+      [] { plain_locked_increment(g_counter_lock, &g_mixed); });
+  std::printf("mixed %ld\n", g_mixed);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   const std::map<std::string, std::function<void()>> scenarios = {
       {"mutex-ok", mutex_ok},
@@ -400,6 +426,7 @@ int main(int argc, char** argv) {
       {"summary", summary},
       {"explore-check-then-act", explore_check_then_act},
       {"explore-race", explore_race},
+      {"mixed-ok", mixed_ok},
   };
   if (argc != 2 || scenarios.count(argv[1]) == 0) {
     std::fprintf(stderr, "usage: race_scenarios <scenario>\n");
