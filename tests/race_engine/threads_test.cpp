@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <latch>
+#include <optional>
 #include <thread>
 
 #include "race/race_engine.hpp"
@@ -58,12 +59,18 @@ TEST_F(Threads, AChildStartedWithoutTheCreatorsTokenIsUnordered) {
   worker parent;
   parent.run([&] {
     write(memory.address(), 8, kPcA);
-    std::thread child([&] {
-      thread_start(nullptr, my_id());
-      write(memory.address(), 8, kPcB);
-      thread_exit();
-    });
-    child.join();
+    // Created as concheck's own threads are (inside_scope), so the runtime's
+    // pthread_create does not hand the creator's clock over on its own.
+    std::optional<std::thread> child;
+    {
+      detail::inside_scope inside;
+      child.emplace([&] {
+        thread_start(nullptr, my_id());
+        write(memory.address(), 8, kPcB);
+        thread_exit();
+      });
+    }
+    child->join();
   });
   EXPECT_EQ(take_races().size(), 1u);
 }
@@ -122,6 +129,35 @@ TEST_F(Threads, SlotsAreReusedAcrossThousandsOfSequentialThreads) {
   EXPECT_EQ(after.contexts, before.contexts);
   EXPECT_EQ(after.final_clocks, before.final_clocks);
   EXPECT_LE(after.vector_clock_bytes, before.vector_clock_bytes + 1024);
+}
+
+// Two threads of one creator that never overlap in time (the first ended
+// before the second started) but are not ordered: nobody joined the first.
+// The second must not take over the first's slot, or its write would look
+// ordered after the first's (a missed race).
+TEST_F(Threads, AThreadStartedAfterAnUnjoinedOneEndedStillRacesWithIt) {
+  buffer memory(64);
+  worker parent;
+  parent.run([&] {
+    thread_token first_token = thread_create();
+    thread_token second_token = thread_create();
+    // Threads made and joined as concheck's own are (inside_scope): the
+    // runtime's pthread_create and pthread_join add no hand-off of their own.
+    detail::inside_scope inside;
+    std::thread first([&] {
+      thread_start(first_token, my_id());
+      write(memory.address(), 8, kPcA);
+      thread_exit();
+    });
+    first.join();  // the OS thread is gone; the engine saw no thread_join
+    std::thread second([&] {
+      thread_start(second_token, my_id());
+      write(memory.address(), 8, kPcB);
+      thread_exit();
+    });
+    second.join();
+  });
+  EXPECT_EQ(take_races().size(), 1u);
 }
 
 TEST_F(Threads, AReusedSlotStillRacesWithOtherThreads) {

@@ -28,10 +28,10 @@ std::uint64_t registry_thread_id() noexcept {
 
 // A context for the calling thread with a fresh slot, its clock entry at the
 // slot's first value. Caller under inside_scope.
-thread_context* create_context(std::uint64_t thread_id) noexcept {
+thread_context* create_context(std::uint64_t thread_id, const vector_clock* start) noexcept {
   void* memory = std::malloc(sizeof(thread_context));
   if (memory == nullptr) return nullptr;
-  const slot_claim claim = claim_slot(thread_id);
+  const slot_claim claim = claim_slot(thread_id, start);
   if (!claim.ok) {
     std::free(memory);
     return nullptr;
@@ -53,7 +53,7 @@ thread_context* make_context() noexcept {
   detail::inside_scope inside;
   const std::uint64_t id = registry_thread_id();
   if (tls_context != nullptr) return tls_context;  // made while adopting the thread
-  return create_context(id);
+  return create_context(id, nullptr);
 }
 
 void advance_epoch(thread_context& context) noexcept {
@@ -88,7 +88,7 @@ void thread_start(thread_token token, std::uint64_t thread_id) noexcept {
   if (enabled() && !tls_ended) {
     self = tls_context;
     if (self == nullptr) {
-      self = create_context(thread_id);
+      self = create_context(thread_id, inherited);
     } else if (self->thread_id != thread_id) {
       self->thread_id = thread_id;
       rename_slot_owner(self->slot, thread_id);

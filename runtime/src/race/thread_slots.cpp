@@ -40,20 +40,42 @@ spin_lock g_final_lock;
 std::unordered_map<std::uint64_t, vector_clock>* g_final = nullptr;  // never destroyed (used at exit)
 std::unordered_set<std::uint64_t>* g_detached = nullptr;
 
+// A free slot `start` has seen the end of (unlinked from the free list), or
+// kNoSlot. Scans at most kReuseScan entries: the list's order is the order
+// slots were freed, most recent first, so a joined thread's slot is found early.
+constexpr std::uint32_t kNoSlot = ~0u;
+constexpr std::uint32_t kReuseScan = 256;
+std::uint32_t take_free_slot_ordered_before(const vector_clock& start) noexcept {
+  std::uint32_t* link = &g_free_head;
+  for (std::uint32_t scanned = 0; *link != 0 && scanned < kReuseScan; ++scanned) {
+    const std::uint32_t slot = *link - 1;
+    if (start.get(slot) >= g_slots[slot].last_clock) {
+      *link = g_slots[slot].next_free;
+      return slot;
+    }
+    link = &g_slots[slot].next_free;
+  }
+  return kNoSlot;
+}
+
 }  // namespace
 
-slot_claim claim_slot(std::uint64_t thread_id) noexcept {
+slot_claim claim_slot(std::uint64_t thread_id, const vector_clock* start) noexcept {
   slot_claim claim;
   {
     spin_guard guard(g_slot_lock);
-    if (g_free_head != 0) {
-      claim.slot = g_free_head - 1;
-      g_free_head = g_slots[claim.slot].next_free;
+    const std::uint32_t ordered = start == nullptr ? kNoSlot : take_free_slot_ordered_before(*start);
+    if (ordered != kNoSlot) {
+      claim.slot = ordered;
       claim.first_clock = g_slots[claim.slot].last_clock + 1;
     } else if (g_high_water < kMaxSlots) {
       claim.slot = g_high_water++;
       claim.first_clock = 1;
       g_high_water_seen.store(g_high_water, std::memory_order_relaxed);
+    } else if (g_free_head != 0) {  // out of slots: reuse one anyway (imprecise)
+      claim.slot = g_free_head - 1;
+      g_free_head = g_slots[claim.slot].next_free;
+      claim.first_clock = g_slots[claim.slot].last_clock + 1;
     } else {
       return claim;
     }

@@ -2,12 +2,18 @@
 //
 // A slot is a thread's index in every vector clock and the slot field of its
 // epochs. At most kMaxSlots (32767) threads hold one at once. A thread's slot
-// is freed when it ends (thread_exit) and the next thread to start takes it,
-// continuing its clock at the old owner's last value + 1 (so memory and clock
-// width stay bounded by the most threads alive at once, not by threads ever
-// made). The imprecision: the new owner's own clock entry covers the old
-// owner's accesses, so it looks ordered after every access of the old owner
-// (a race between the two is missed; never a false one).
+// is freed when it ends (thread_exit). A starting thread takes a freed slot
+// only if its starting clock has seen the old owner's end (the creator joined
+// it, directly or through other synchronization): the new owner continues
+// the slot's clock at the old owner's last value + 1, and since every access
+// of the old owner happens before the new one starts, judging them by the
+// shared clock entry is exact. Otherwise it takes a fresh slot, so two
+// threads that merely did not overlap in time (the first ended before the
+// second started, nobody joined) keep distinct slots and still race. Memory
+// and clock width stay bounded by the threads alive at once plus the ended
+// threads nobody joined. Only when all slots are taken is a freed slot reused
+// regardless (the new owner then looks ordered after the old owner's
+// accesses: a race between the two missed, never a false one).
 // Per slot the table keeps its current and previous owner (concheck thread
 // ids, with the clock each started at) and a ring of its last 64 lockset
 // changes (clock at which a lockset became current), so a report can name
@@ -31,7 +37,9 @@ struct slot_claim {
   std::uint64_t first_clock = 0;  // the new owner's first clock value
   bool ok = false;                // false: all slots taken
 };
-slot_claim claim_slot(std::uint64_t thread_id) noexcept;
+// `start`: the clock the thread starts with (its creator's), or null (a
+// thread adopted without one: it gets a fresh slot unless none is left).
+slot_claim claim_slot(std::uint64_t thread_id, const vector_clock* start) noexcept;
 void release_slot(std::uint32_t slot, std::uint64_t last_clock) noexcept;
 // The slot now belongs to `thread_id` (thread_start after a lazy claim).
 void rename_slot_owner(std::uint32_t slot, std::uint64_t thread_id) noexcept;
