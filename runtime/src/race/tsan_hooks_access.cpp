@@ -1,0 +1,149 @@
+// concheck runtime, race detection: the __tsan_* hooks of plain memory
+// accesses (tsan_hooks.hpp): reads and writes of 1..16 bytes, aligned,
+// unaligned, volatile and with an explicit pc, ranges, memory intrinsics
+// (__tsan_memcpy and kin, which newer clang emits), C++ vtable pointers.
+// Each becomes one engine access (race_runtime.hpp) after explore mode's
+// scheduling point (explore_access.hpp).
+#include <cstring>
+
+#include "race/tsan_hooks.hpp"
+
+namespace concheck::race {
+__thread int tls_ignore_accesses __attribute__((tls_model("initial-exec"))) = 0;
+}  // namespace concheck::race
+
+namespace {
+
+using concheck::race::hook_active;
+
+[[gnu::always_inline]] inline void on_read(const void* address, std::size_t size,
+                                           std::uintptr_t pc) noexcept {
+  if (!hook_active()) return;
+  const auto at = reinterpret_cast<std::uintptr_t>(address);
+  concheck::detail::explore_access(at, false);
+  concheck::race::read(at, size, pc);
+}
+
+[[gnu::always_inline]] inline void on_write(const void* address, std::size_t size,
+                                            std::uintptr_t pc) noexcept {
+  if (!hook_active()) return;
+  const auto at = reinterpret_cast<std::uintptr_t>(address);
+  concheck::detail::explore_access(at, false);
+  concheck::race::write(at, size, pc);
+}
+
+[[gnu::always_inline]] inline void on_read_range(const void* address, std::size_t size,
+                                                 std::uintptr_t pc) noexcept {
+  if (size == 0 || !hook_active()) return;
+  const auto at = reinterpret_cast<std::uintptr_t>(address);
+  concheck::detail::explore_access(at, false);
+  concheck::race::read_range(at, size, pc);
+}
+
+[[gnu::always_inline]] inline void on_write_range(const void* address, std::size_t size,
+                                                  std::uintptr_t pc) noexcept {
+  if (size == 0 || !hook_active()) return;
+  const auto at = reinterpret_cast<std::uintptr_t>(address);
+  concheck::detail::explore_access(at, false);
+  concheck::race::write_range(at, size, pc);
+}
+
+}  // namespace
+
+#define CONCHECK_TSAN_ACCESS(N)                           \
+  void __tsan_read##N(void* a) {                          \
+    on_read(a, N, CONCHECK_CALLER_PC());                  \
+  }                                                       \
+  void __tsan_write##N(void* a) {                         \
+    on_write(a, N, CONCHECK_CALLER_PC());                 \
+  }                                                       \
+  void __tsan_read##N##_pc(void* a, void* pc) {           \
+    on_read(a, N, reinterpret_cast<std::uintptr_t>(pc));  \
+  }                                                       \
+  void __tsan_write##N##_pc(void* a, void* pc) {          \
+    on_write(a, N, reinterpret_cast<std::uintptr_t>(pc)); \
+  }                                                       \
+  void __tsan_volatile_read##N(void* a) {                 \
+    on_read(a, N, CONCHECK_CALLER_PC());                  \
+  }                                                       \
+  void __tsan_volatile_write##N(void* a) {                \
+    on_write(a, N, CONCHECK_CALLER_PC());                 \
+  }
+
+#define CONCHECK_TSAN_UNALIGNED(N)                   \
+  void __tsan_unaligned_read##N(const void* a) {     \
+    on_read(a, N, CONCHECK_CALLER_PC());             \
+  }                                                  \
+  void __tsan_unaligned_write##N(void* a) {          \
+    on_write(a, N, CONCHECK_CALLER_PC());            \
+  }                                                  \
+  void __tsan_unaligned_volatile_read##N(void* a) {  \
+    on_read(a, N, CONCHECK_CALLER_PC());             \
+  }                                                  \
+  void __tsan_unaligned_volatile_write##N(void* a) { \
+    on_write(a, N, CONCHECK_CALLER_PC());            \
+  }
+
+extern "C" {
+
+CONCHECK_TSAN_ACCESS(1)
+CONCHECK_TSAN_ACCESS(2)
+CONCHECK_TSAN_ACCESS(4)
+CONCHECK_TSAN_ACCESS(8)
+CONCHECK_TSAN_ACCESS(16)
+CONCHECK_TSAN_UNALIGNED(2)
+CONCHECK_TSAN_UNALIGNED(4)
+CONCHECK_TSAN_UNALIGNED(8)
+CONCHECK_TSAN_UNALIGNED(16)
+
+void __tsan_read_range(void* a, unsigned long size) {
+  on_read_range(a, size, CONCHECK_CALLER_PC());
+}
+void __tsan_write_range(void* a, unsigned long size) {
+  on_write_range(a, size, CONCHECK_CALLER_PC());
+}
+void __tsan_read_range_pc(void* a, unsigned long size, void* pc) {
+  on_read_range(a, size, reinterpret_cast<std::uintptr_t>(pc));
+}
+void __tsan_write_range_pc(void* a, unsigned long size, void* pc) {
+  on_write_range(a, size, reinterpret_cast<std::uintptr_t>(pc));
+}
+
+// Memory intrinsics (clang 17 and later call these instead of memcpy).
+void* __tsan_memcpy(void* dst, const void* src, unsigned long size) {
+  on_read_range(src, size, CONCHECK_CALLER_PC());
+  on_write_range(dst, size, CONCHECK_CALLER_PC());
+  return std::memcpy(dst, src, size);
+}
+void* __tsan_memmove(void* dst, const void* src, unsigned long size) {
+  on_read_range(src, size, CONCHECK_CALLER_PC());
+  on_write_range(dst, size, CONCHECK_CALLER_PC());
+  return std::memmove(dst, src, size);
+}
+void* __tsan_memset(void* dst, int value, unsigned long size) {
+  on_write_range(dst, size, CONCHECK_CALLER_PC());
+  return std::memset(dst, value, size);
+}
+
+// A constructor or destructor storing the vtable pointer. Storing the value
+// it already holds (a base's constructor ran in this object) changes
+// nothing, as libtsan also treats it: only a real change is a write.
+void __tsan_vptr_update(void** vptr, void* value) {
+  if (*vptr == value) return;
+  on_write(vptr, sizeof(void*), CONCHECK_CALLER_PC());
+}
+// A virtual call loading the vtable pointer.
+void __tsan_vptr_read(void** vptr) {
+  on_read(vptr, sizeof(void*), CONCHECK_CALLER_PC());
+}
+
+// ThreadSanitizer's external API (sanitizer/tsan_interface.h): an access to
+// an object a library models as one location.
+void __tsan_external_read(void* address, void* caller_pc, void* /*tag*/) {
+  on_read(address, 1, reinterpret_cast<std::uintptr_t>(caller_pc));
+}
+void __tsan_external_write(void* address, void* caller_pc, void* /*tag*/) {
+  on_write(address, 1, reinterpret_cast<std::uintptr_t>(caller_pc));
+}
+
+}  // extern "C"
