@@ -131,6 +131,30 @@ TEST_F(RaceEngine, SubGranuleNeighboursNeverRace) {
   EXPECT_EQ(races[0].address, granule + 8);
 }
 
+// A payload and its flag in one granule: the writer's atomic store of the
+// flag must not erase its plain write of the payload, which an unordered
+// reader of the payload races with (the relaxed hand-off lesson).
+TEST_F(RaceEngine, AnAtomicStoreBesideAPlainWriteKeepsThePlainWrite) {
+  buffer memory(64);
+  const std::uintptr_t flag = memory.address(24);
+  const std::uintptr_t payload = flag + 4;
+  worker writer, reader;
+  writer.run([&] {
+    write(payload, 4, kPcA);
+    release(&memory);  // a new epoch between the two, as a lock would make
+    atomic_access(flag, 4, true, kPcA);
+  });
+  reader.run([&] {
+    atomic_access(flag, 4, false, kPcB);  // no acquire: orders nothing
+    read(payload, 4, kPcB);
+  });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].address, payload);
+  EXPECT_TRUE(races[0].earlier.is_write);
+  EXPECT_FALSE(races[0].earlier.is_atomic);
+}
+
 TEST_F(RaceEngine, ConcurrentReadsShareAndAWriteRacesWithTheUnorderedReader) {
   buffer memory(64);
   const std::uintptr_t x = memory.address();

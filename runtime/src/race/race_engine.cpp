@@ -228,8 +228,16 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
       if (!raced) raced = write_races_read(self, r, sites, a, earlier);
       std::uint64_t new_w = self.epoch | (a.is_atomic ? kAtomicBit : 0) | a.mask;
       if ((w & ~kMaskBits) == (new_w & ~kMaskBits)) new_w |= written;
-      cell.write.store(new_w, std::memory_order_relaxed);
-      sites = (sites & ~std::uint64_t{0xffffffff}) | site;
+      // One W per granule: an atomic store next to this thread's plain write
+      // of other bytes (a flag beside its payload) keeps the plain write,
+      // which a later unsynchronized reader of the payload must race with;
+      // the atomic store's record matters only to plain accesses of the flag.
+      const bool keep_plain =
+          a.is_atomic && !w_atomic && w != 0 && epoch_slot(w) == self.slot && (written & ~a.mask) != 0;
+      if (!keep_plain) {
+        cell.write.store(new_w, std::memory_order_relaxed);
+        sites = (sites & ~std::uint64_t{0xffffffff}) | site;
+      }
       if (epoch_mask(r) != 0 && (epoch_mask(r) & ~a.mask) == 0) {
         if (is_read_shared(r)) free_set = epoch_clock(r);
         cell.read.store(0, std::memory_order_relaxed);
