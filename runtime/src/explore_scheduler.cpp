@@ -18,6 +18,7 @@
 
 #include "interpose_common.hpp"
 #include "options.hpp"
+#include "race/race_sync.hpp"
 #include "registry_dump.hpp"
 #include "report_sink.hpp"
 #include "runtime_core.hpp"
@@ -182,6 +183,9 @@ detector::finding stall_finding(schedule_state& s, std::uint64_t stall_ms) {
 // The next thread to run, or null when no choice is enabled. Applies a
 // chosen timeout. `self` is the thread at the point (null when it ends).
 controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind kind) noexcept {
+  // The scheduler's own state, handed between threads by futex turns that
+  // race detection does not see: its copies (memmove) must not be checked.
+  inside_scope inside;
   s.enabled.clear();
   std::int64_t earliest = INT64_MAX;
   for (controlled_thread* t : s.threads) {
@@ -198,7 +202,6 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
   if (s.enabled.empty()) return nullptr;
   const std::uint64_t step = s.steps.load(std::memory_order_relaxed);
   if (step >= s.step_bound) {
-    inside_scope inside;
     abandon(s, step_bound_finding(self, s.step_bound));
     return nullptr;
   }
@@ -207,7 +210,6 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
   int chosen = s.chooser->choose(s.enabled, runnable, current, step);
   if (std::find(s.enabled.begin(), s.enabled.end(), chosen) == s.enabled.end()) chosen = s.enabled.front();
   {
-    inside_scope inside;  // allocation
     s.outcome.decisions.push_back(static_cast<std::uint16_t>(chosen));
     s.outcome.kinds.push_back(kind);
     if (s.process_token != nullptr) {
@@ -539,7 +541,8 @@ struct body_package {
   controlled_thread* self;
   void (*body)(void*);
   void* context;
-  stack_id created;  // where explore() was called: the body thread's creation site
+  stack_id created;                   // where explore() was called: the body thread's creation site
+  race::thread_token race = nullptr;  // explore()'s caller -> the body: happens-before
 };
 
 void* body_main(void* raw) {
@@ -548,6 +551,7 @@ void* body_main(void* raw) {
   std::snprintf(origin.name, sizeof origin.name, "explore body");
   origin.created = package->created;
   adopt_current_thread(&origin);
+  race_thread_started(package->race, tls_thread->state.id());
   child_begins(package->self);
   try {
     package->body(package->context);
@@ -570,6 +574,7 @@ void* body_main(void* raw) {
     f.hint = "Replay this interleaving with its token and break where it is thrown (gdb: catch throw).";
     capture_finding(f);
   }
+  race_thread_ending();  // explore()'s caller joins it: the body's accesses come before its return
   return nullptr;
 }
 
@@ -593,7 +598,7 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void 
     inside_scope inside;
     created = capture_stack(1);
   }
-  body_package package{t0, body, context, created};
+  body_package package{t0, body, context, created, race_thread_creating()};
   pthread_t handle;
   if (real.create(&handle, nullptr, &body_main, &package) != 0) {
     g_exploring.store(false, std::memory_order_release);
@@ -638,6 +643,7 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void 
   const bool abandoned = s->abandoned.load(std::memory_order_acquire);
   if (!abandoned) {
     real.join(handle, nullptr);
+    race_thread_joined(handle);
     for (controlled_thread* t : s->threads) delete t;
     delete s;
   } else {

@@ -4,7 +4,6 @@
 
 #include <link.h>
 
-#include <atomic>
 
 #include "options.hpp"
 #include "race_runtime.hpp"
@@ -12,36 +11,6 @@
 
 namespace concheck::detail {
 namespace {
-
-// Granules seen shared, remembered across schedules: open addressing over
-// granule addresses, insert-only (a schedule's shadow is reset, this is not).
-constexpr std::size_t kSharedGranules = 1 << 14;
-constinit std::atomic<std::uintptr_t> g_shared[kSharedGranules] = {};
-
-std::size_t slot_of(std::uintptr_t granule) noexcept {
-  return static_cast<std::size_t>(((granule >> 3) * 0x9E3779B97F4A7C15ull) >> 50) % kSharedGranules;
-}
-
-bool remembered(std::uintptr_t granule) noexcept {
-  std::size_t slot = slot_of(granule);
-  for (std::size_t probe = 0; probe < 32; ++probe, slot = (slot + 1) % kSharedGranules) {
-    const std::uintptr_t value = g_shared[slot].load(std::memory_order_relaxed);
-    if (value == granule) return true;
-    if (value == 0) return false;
-  }
-  return false;
-}
-
-void remember(std::uintptr_t granule) noexcept {
-  std::size_t slot = slot_of(granule);
-  for (std::size_t probe = 0; probe < 32; ++probe, slot = (slot + 1) % kSharedGranules) {
-    std::uintptr_t value = g_shared[slot].load(std::memory_order_relaxed);
-    if (value == granule) return;
-    if (value == 0 && g_shared[slot].compare_exchange_strong(value, granule, std::memory_order_relaxed))
-      return;
-    if (value == granule) return;
-  }
-}
 
 bool shared_now(std::uintptr_t granule) noexcept {
   bool shared = false;
@@ -82,13 +51,7 @@ void explore_access_point(std::uintptr_t address, bool atomic) noexcept {
         break;
       }
       inside_scope inside;
-      const std::uintptr_t granule = address & ~std::uintptr_t{7};
-      if (remembered(granule)) {
-        is_point = true;
-      } else if (shared_now(granule)) {
-        remember(granule);
-        is_point = true;
-      }
+      is_point = shared_now(address & ~std::uintptr_t{7});
       break;
     }
     case explore_access_mode::all:

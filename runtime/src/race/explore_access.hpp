@@ -8,15 +8,16 @@
 // explore_access_points (docs/explore.md):
 //   none     no access is a point (locks and the other events only)
 //   atomics  atomic operations and fences
-//   shared   atomics, and plain accesses to a granule already seen shared
-//            (touched by two threads) in this schedule or an earlier one of
-//            the process: the default, so thread-local data costs no steps
+//   shared   atomics, and plain accesses to a granule this schedule has
+//            already seen shared (touched by two threads): the default, so
+//            thread-local data costs no steps
 //   all      every instrumented access
-// "Seen shared" is remembered across schedules in a lock-free set of granule
-// addresses (kSharedGranules slots; when full, later ones are found only
-// from the current schedule's shadow). Each schedule starts with the shadow
-// reset (begin_explored_schedule), so a race is found, and reported, in
-// every schedule that has it: a replay reproduces it.
+// "Seen shared" is judged from the current schedule's shadow only, which
+// each schedule starts reset (begin_explored_schedule): the same choices
+// then make the same scheduling points, which a replay - later in the
+// process, or in another one - depends on. (A granule's first access by a
+// second thread is therefore not a point; its later ones are.) A race is
+// found, and reported, in every schedule that has it: a replay reproduces it.
 // Threads run one at a time under the scheduler, so every execution is
 // sequentially consistent: behaviours only weaker orders allow (a relaxed
 // load reading a stale value) are not explored; the happens-before analysis
