@@ -108,7 +108,8 @@ void expect_rendered(const std::string& path, std::set<std::string>& seen) {
                                                                                        << text.out;
     } else if (const auto* l = std::get_if<concheck::detector::accessed_location>(&*parsed.value)) {
       seen.insert("access-summary");
-      EXPECT_NE(text.out.find(std::string(concheck::detector::kAccessSummaryHeader)), std::string::npos) << path;
+      EXPECT_NE(text.out.find(std::string(concheck::detector::kAccessSummaryHeader)), std::string::npos)
+          << path;
       EXPECT_NE(text.out.find(concheck::detector::render_text(*l)), std::string::npos) << path << "\n"
                                                                                        << text.out;
     } else {

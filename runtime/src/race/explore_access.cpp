@@ -4,7 +4,6 @@
 
 #include <link.h>
 
-
 #include "options.hpp"
 #include "race_runtime.hpp"
 #include "thread_registry.hpp"

@@ -97,7 +97,6 @@ inline constexpr std::array<std::string_view, 3> kLogRecordKinds = {"notice", "t
 // The line a text access summary starts with.
 inline constexpr std::string_view kAccessSummaryHeader = "==== concheck: access summary ====\n";
 
-
 // The line a text thread dump starts with.
 inline constexpr std::string_view kThreadDumpHeader = "==== concheck: threads ====\n";
 
