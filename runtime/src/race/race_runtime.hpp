@@ -6,7 +6,7 @@
 //                memory intrinsics), translated into the calls below.
 //   engine       race_engine.cpp and its helpers (shadow_memory, vector_clock,
 //                sync_clocks, thread_slots): happens-before over shadow
-//                memory, FastTrack-style (docs/race.md states the algorithm,
+//                memory, FastTrack-style (docs/race-engine.md states the algorithm,
 //                its cost and memory).
 //   integration  race_sync.cpp, race_heap.cpp, race_report.cpp,
 //                access_summary.cpp: the runtime's synchronization events
