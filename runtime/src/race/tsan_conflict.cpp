@@ -141,4 +141,13 @@ void check_for_libtsan() noexcept {
   ::_exit(2);
 }
 
+namespace {
+// Before every other constructor of the runtime (priority 101, the first
+// allowed to programs): they allocate, and with TSan's malloc in the process
+// concheck's own frees are what crash.
+[[gnu::constructor(101)]] void check_for_libtsan_at_load() {
+  check_for_libtsan();
+}
+}  // namespace
+
 }  // namespace concheck::race
