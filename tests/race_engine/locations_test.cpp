@@ -102,7 +102,10 @@ TEST_F(Locations, EachGranuleIsClassifiedByHowItWasShared) {
   forget_sync(&handoff);
 }
 
-TEST_F(Locations, ALockDroppedByOneAccessLeavesTheLocation) {
+// An access holding no lock but ordered after the others (main reading the
+// result after joining the workers) needed no lock: the location stays
+// locked. An access under another lock shrinks the candidate set to nothing.
+TEST_F(Locations, AnOrderedAccessWithoutLocksKeepsTheLockAnotherLockDropsIt) {
   buffer memory(64);
   char mutex = 0;
   worker first, second;
@@ -124,8 +127,19 @@ TEST_F(Locations, ALockDroppedByOneAccessLeavesTheLocation) {
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].second.state, sharing::locked);
   first.run([&] {
-    acquire(&mutex);  // ordered, but without the lock
+    acquire(&mutex);  // ordered, holding no lock
     read(memory.address(), 8, kPcA);
+    release(&mutex);
+  });
+  found = locations(memory.address(), memory.address(8));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].second.state, sharing::locked);
+  second.run([&] {
+    acquire(&mutex);
+    lock_acquired(22);  // ordered, but under a different lock
+    write(memory.address(), 8, kPcB);
+    lock_released(22);
+    release(&mutex);
   });
   found = locations(memory.address(), memory.address(8));
   ASSERT_EQ(found.size(), 1u);

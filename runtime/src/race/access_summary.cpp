@@ -177,10 +177,14 @@ struct global_walk {
   std::vector<global_group> groups;
 
   void add(std::uintptr_t granule, const race::location_state& state) {
-    if (groups.empty() || granule >= groups.back().end) {
+    // The variable is the one at the first byte the accesses touched: a
+    // granule can hold the end of one small variable and the start of another.
+    const std::uintptr_t first =
+        granule + (state.bytes != 0 ? static_cast<std::uintptr_t>(__builtin_ctz(state.bytes)) : 0);
+    if (groups.empty() || first >= groups.back().end) {
       global_group group;
       std::uintptr_t size = 0;
-      if (!data_symbol_at(granule, group.name, group.start, size)) {
+      if (!data_symbol_at(first, group.name, group.start, size)) {
         group.name = fmt::format("{:#x}", granule);
         group.start = granule;
       }

@@ -167,6 +167,11 @@ bool update_location(shadow_cell& cell, const thread_context& self, std::uint32_
       }
       break;
     case sharing::locked:
+      // A plain access holding no lock that is ordered after the accesses it
+      // conflicts with (main reading a result after joining the workers)
+      // needed no lock: the candidate set stays what the locked accesses say.
+      if (self.lockset == 0 && !raced && !is_atomic) break;
+      [[fallthrough]];
     case sharing::synchronized:
       lockset = lockset_intersection(lockset, self.lockset);
       state = lockset != 0 ? sharing::locked : sharing::synchronized;
@@ -215,8 +220,8 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
   std::uint64_t free_set = 0;
   {
     spin_guard guard(stripe_lock_for(granule));
-    const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
-    const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+    const std::uint64_t w = cell.write.load(std::memory_order_acquire);
+    const std::uint64_t r = cell.read.load(std::memory_order_acquire);
     std::uint64_t sites = cell.sites.load(std::memory_order_relaxed);
     const std::uint8_t written = epoch_mask(w);
     const bool w_atomic = (w & kAtomicBit) != 0;
@@ -247,7 +252,17 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
       cell.read.store(new_r, std::memory_order_relaxed);
       sites = (sites & 0xffffffff) | (std::uint64_t{site} << 32);
     }
-    cell.sites.store(sites, std::memory_order_relaxed);
+    // Only the half this access owns (low: the write's site, high: the
+    // read's): a lock-free exclusive update of the other half may have landed
+    // since `sites` was loaded, and must not be undone.
+    const std::uint64_t loaded = cell.sites.load(std::memory_order_relaxed);
+    const std::uint64_t owned = a.is_write ? std::uint64_t{0xffffffff} : ~std::uint64_t{0xffffffff};
+    if (((loaded ^ sites) & owned) != 0) {
+      std::uint64_t current = loaded;
+      while (!cell.sites.compare_exchange_weak(current, (current & ~owned) | (sites & owned),
+                                               std::memory_order_relaxed)) {
+      }
+    }
     first_race = update_location(cell, self, site, a.is_atomic, raced);
   }
   if (free_set != 0) read_set_free(free_set);
@@ -295,15 +310,18 @@ inline bool exclusive_update(thread_context& self, shadow_cell& cell, const acce
   }
   const std::uint32_t site = current_site(a.pc);
   const std::uint64_t sites = cell.sites.load(std::memory_order_relaxed);
+  // The site first, then the epoch with release: a slow path that loads the
+  // epoch (acquire) and reports it finds its site, not the one before.
   if (a.is_write) {
     std::uint64_t new_w = self.epoch | a.mask;
     if ((w & ~kMaskBits) == self.epoch) new_w |= epoch_mask(w);
-    cell.write.store(new_w, std::memory_order_relaxed);
     cell.sites.store((sites & ~std::uint64_t{0xffffffff}) | site, std::memory_order_relaxed);
+    cell.write.store(new_w, std::memory_order_release);
   } else {
     const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | a.mask : self.epoch | a.mask;
-    if (!cell.read.compare_exchange_strong(r, new_r, std::memory_order_relaxed)) return false;
     cell.sites.store((sites & 0xffffffff) | (std::uint64_t{site} << 32), std::memory_order_relaxed);
+    if (!cell.read.compare_exchange_strong(r, new_r, std::memory_order_release, std::memory_order_relaxed))
+      return false;
   }
   return true;
 }
@@ -459,6 +477,8 @@ void for_each_location(std::uintptr_t begin, std::uintptr_t end,
     record.owner = static_cast<std::uint32_t>(origin);
     record.lockset = static_cast<std::uint32_t>(location >> 32);
     record.first_site = static_cast<std::uint32_t>(origin >> 32);
+    record.bytes = static_cast<std::uint8_t>(epoch_mask(cell.write.load(std::memory_order_relaxed)) |
+                                             epoch_mask(cell.read.load(std::memory_order_relaxed)));
     fn(context, granule, record);
   });
 }
