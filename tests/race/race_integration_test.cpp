@@ -121,6 +121,18 @@ TEST(RaceSynchronization, WithoutTheSemaphoreTheHandOffRaces) {
   EXPECT_TRUE(f.accesses[1].write);
 }
 
+TEST(RaceSynchronization, ADetachedThreadIsOrderedOnlyByWhatItSynchronizesWith) {
+  expect_clean("detach-ok");
+  expect_one_race("detach-race", "consume", "produce", "g_data");
+}
+
+TEST(RaceSynchronization, LatchesEventsAndQueuesOrderTheirHandOffs) {
+  expect_clean("concheck-latch-ok");
+  expect_clean("std-latch-ok");
+  expect_clean("event-ok");
+  expect_clean("queue-ok");
+}
+
 TEST(RaceSynchronization, BarrierOrdersEveryArrivalBeforeEveryDeparture) {
   expect_clean("barrier-ok");
 }

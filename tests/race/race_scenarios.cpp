@@ -19,13 +19,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <latch>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <thread>
 
+#include "concheck/blocking_queue.hpp"
+#include "concheck/event.hpp"
 #include "concheck/explore.hpp"
+#include "concheck/latch.hpp"
 
 namespace {
 
@@ -182,6 +186,77 @@ void create_join_ok() {
   std::thread t([] { produce(consume() + 1); });
   t.join();
   produce(consume() + 1);
+}
+
+// A detached thread hands its result over through a semaphore: ordered.
+void detach_ok() {
+  sem_t done;
+  sem_init(&done, 0, 0);
+  std::thread([&done] {
+    produce(7);
+    sem_post(&done);
+  }).detach();
+  sem_wait(&done);
+  keep(consume());
+  sem_destroy(&done);
+}
+
+// A detached thread's write, read by main with nothing ordering them.
+void detach_race() {
+  gate g;
+  std::thread([&g] {
+    produce(8);
+    g.open();
+  }).detach();
+  g.pass();
+  keep(consume());
+}
+
+// concheck's latch, event and blocking_queue, and the standard std::latch
+// (header code, its atomics instrumented), each ordering a hand-off.
+void concheck_latch_ok() {
+  concheck::latch ready(1, "ready");
+  std::thread producer([&] {
+    produce(1);
+    ready.count_down();
+  });
+  ready.wait();
+  keep(consume());
+  producer.join();
+}
+
+void std_latch_ok() {
+  std::latch ready(1);
+  std::thread producer([&] {
+    produce(2);
+    ready.count_down();
+  });
+  ready.wait();
+  keep(consume());
+  producer.join();
+}
+
+void event_ok() {
+  concheck::event published("published");
+  std::thread producer([&] {
+    produce(3);
+    published.set();
+  });
+  published.wait();
+  keep(consume());
+  producer.join();
+}
+
+void queue_ok() {
+  concheck::blocking_queue<int*> queue(1, "handoff");
+  std::thread producer([&] {
+    auto* item = new int(4);  // written by the producer, read by the consumer
+    queue.put(item);
+  });
+  int* item = queue.get();
+  keep(*item);
+  delete item;
+  producer.join();
 }
 
 int g_payload = 0;
@@ -447,6 +522,12 @@ int main(int argc, char** argv) {
       {"semaphore-missing", semaphore_missing},
       {"barrier-ok", barrier_ok},
       {"create-join-ok", create_join_ok},
+      {"detach-ok", detach_ok},
+      {"detach-race", detach_race},
+      {"concheck-latch-ok", concheck_latch_ok},
+      {"std-latch-ok", std_latch_ok},
+      {"event-ok", event_ok},
+      {"queue-ok", queue_ok},
       {"release-acquire-ok", [] { atomic_handoff(std::memory_order_release, std::memory_order_acquire); }},
       {"relaxed-race", [] { atomic_handoff(std::memory_order_relaxed, std::memory_order_relaxed); }},
       {"fence-ok", fence_ok},
