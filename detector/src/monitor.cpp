@@ -73,13 +73,13 @@ before_lock_result monitor::before_lock(monitor_thread& thread, const lock_event
     return monitor_thread::edge_context(gate_sum, mode, hash, event.mode);
   };
   if (small) {
-    bool all_known = cache.entries != nullptr;
+    bool all_known = cache.current != nullptr;
     std::size_t misses = 0;
     for (std::size_t i = 0; i < count; ++i) {
       const auto& slot = thread.slot_at(i);
       const lock_id held = slot.lock.load(std::memory_order_relaxed);
       const auto mode = static_cast<lock_mode>(slot.mode.load(std::memory_order_relaxed));
-      if (cache.entries == nullptr || !cache.contains(held, event.lock, context_of(mode, mix64(held)))) {
+      if (!cache.contains(held, event.lock, context_of(mode, mix64(held)))) {
         all_known = false;
         ++misses;
       }

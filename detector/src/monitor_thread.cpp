@@ -22,14 +22,25 @@ void monitor_thread::reset(thread_id id) noexcept {
   end_change();
 }
 
+std::unique_ptr<monitor_thread::edge_cache::table> monitor_thread::edge_cache::make_table(
+    std::size_t sets) noexcept {
+  std::unique_ptr<table> t(new (std::nothrow) table);
+  if (t == nullptr) return nullptr;
+  t->entries.reset(new (std::nothrow) entry[kWays * sets]);
+  if (t->entries == nullptr) return nullptr;
+  t->sets = sets;
+  t->shift = 64 - static_cast<unsigned>(std::bit_width(sets - 1));
+  return t;
+}
+
 void monitor_thread::edge_cache::insert(lock_id from, lock_id to, std::uint64_t context) noexcept {
-  if (entries == nullptr) {
-    entries.reset(new (std::nothrow) entry[kWays * kInitialSets]);
-    if (entries == nullptr) return;  // no cache: every nested acquisition takes the slow path
-    set_mask = kInitialSets - 1;
-    set_shift = 64 - static_cast<unsigned>(std::bit_width(set_mask));
+  if (current == nullptr) {
+    tables[0] = make_table(kInitialSets);
+    if (tables[0] == nullptr) return;  // no cache: every nested acquisition takes the slow path
+    std::atomic_signal_fence(std::memory_order_seq_cst);  // the table is complete before it is seen
+    current = tables[0].get();
   }
-  entry* e = const_cast<entry*>(set_of(from, to));
+  auto* e = const_cast<entry*>(set_of(*current, from, to));
   // Newest first; an entry for the same edge (older context) is replaced,
   // else the oldest way is dropped.
   std::size_t at = kWays - 1;
@@ -44,29 +55,35 @@ void monitor_thread::edge_cache::insert(lock_id from, lock_id to, std::uint64_t 
 }
 
 void monitor_thread::edge_cache::note_miss() noexcept {
-  if (entries == nullptr || set_mask + 1 >= kMaxSets) return;
-  if (++misses < kWays * (set_mask + 1) / 2) return;
-  // The working set does not fit: double, keeping the entries (oldest ways
-  // first, so each set's newest entries end up first again).
-  const std::size_t old_sets = set_mask + 1;
-  const std::size_t sets = 2 * old_sets;
-  std::unique_ptr<entry[]> old(new (std::nothrow) entry[kWays * sets]);
-  if (old == nullptr) return;
-  old.swap(entries);
-  set_mask = sets - 1;
-  set_shift = 64 - static_cast<unsigned>(std::bit_width(set_mask));
+  if (current == nullptr || current->sets >= kMaxSets) return;
+  if (++misses < kWays * current->sets / 2) return;
+  // The working set does not fit: double into a new table, keeping the
+  // entries (oldest ways first, so each set's newest entries end up first
+  // again); the old table stays allocated (an interrupted lookup may use it).
+  std::size_t next = 0;
+  while (next < kMaxTables && tables[next] != nullptr) ++next;
+  if (next == kMaxTables) return;
+  const table& old = *current;
+  tables[next] = make_table(2 * old.sets);
+  if (tables[next] == nullptr) return;
+  table& grown = *tables[next];
   misses = 0;
   for (std::size_t w = kWays; w-- > 0;) {
-    for (std::size_t i = 0; i < old_sets; ++i) {
-      const entry& e = old[kWays * i + w];
-      if (e.from != 0) insert(e.from, e.to, e.context);
+    for (std::size_t i = 0; i < old.sets; ++i) {
+      const entry& e = old.entries[kWays * i + w];
+      if (e.from == 0) continue;
+      auto* set = const_cast<entry*>(set_of(grown, e.from, e.to));
+      for (std::size_t k = kWays - 1; k > 0; --k) set[k] = set[k - 1];
+      set[0] = e;
     }
   }
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  current = &grown;
 }
 
 void monitor_thread::edge_cache::clear() noexcept {
-  if (entries == nullptr) return;
-  for (std::size_t i = 0; i < kWays * (set_mask + 1); ++i) entries[i] = entry{};
+  if (current == nullptr) return;
+  for (std::size_t i = 0; i < kWays * current->sets; ++i) current->entries[i] = entry{};
   misses = 0;
 }
 

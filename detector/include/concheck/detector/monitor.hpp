@@ -235,6 +235,10 @@ class monitor_thread {
   // entries (96 KiB), each time the slow path has seen misses for half as
   // many edges as the cache has entries: sized to the thread's working set of
   // edges (an ordered transfer between 64 accounts has 2016). Owner thread only.
+  // A signal handler can interrupt the owner's lock-free lookup and grow the
+  // cache in its own slow path: a lookup reads one table pointer, and each
+  // table carries its own size, and tables replaced by a larger one stay
+  // allocated until the thread's record goes (at most 90 KiB more).
   struct edge_cache {
     struct entry {
       lock_id from = 0;
@@ -244,23 +248,31 @@ class monitor_thread {
     static constexpr std::size_t kWays = 4;
     static constexpr std::size_t kInitialSets = 64;
     static constexpr std::size_t kMaxSets = 1024;
-    std::unique_ptr<entry[]> entries;  // kWays per set
-    std::size_t set_mask = 0;
-    unsigned set_shift = 64;  // 64 - log2(sets): the index is the hash's top bits
+    static constexpr std::size_t kMaxTables = 5;  // 64, 128, ..., 1024 sets
+    struct table {
+      std::size_t sets = 0;
+      unsigned shift = 64;               // 64 - log2(sets): the index is the hash's top bits
+      std::unique_ptr<entry[]> entries;  // kWays per set
+    };
+    std::unique_ptr<table> tables[kMaxTables];  // every table made, the current last
+    table* current = nullptr;
     std::size_t misses = 0;
 
-    const entry* set_of(lock_id from, lock_id to) const noexcept {
+    static const entry* set_of(const table& t, lock_id from, lock_id to) noexcept {
       const std::uint64_t h = ((from << 32) ^ (from >> 32) ^ to) * 0x9e3779b97f4a7c15ULL;
-      return &entries[kWays * static_cast<std::size_t>(h >> set_shift)];
+      return &t.entries[kWays * static_cast<std::size_t>(h >> t.shift)];
     }
     bool contains(lock_id from, lock_id to, std::uint64_t context) const noexcept {
-      const entry* e = set_of(from, to);
+      const table* t = current;
+      if (t == nullptr) return false;
+      const entry* e = set_of(*t, from, to);
       for (std::size_t w = 0; w < kWays; ++w) {
         if (e[w].from == from && e[w].to == to && e[w].context == context) return true;
       }
       return false;
     }
     // Slow path only (monitor_thread.cpp).
+    static std::unique_ptr<table> make_table(std::size_t sets) noexcept;
     void insert(lock_id from, lock_id to, std::uint64_t context) noexcept;
     void note_miss() noexcept;  // may grow (and empty) the cache
     void clear() noexcept;
@@ -401,7 +413,7 @@ class monitor {
   }
   if (kind != acquire_kind::blocking) return true;  // adds no edge
   const edge_cache& cache = cache_;
-  if (cache.entries == nullptr) return false;
+  if (cache.current == nullptr) return false;
   for (std::size_t i = 0; i < count; ++i) {
     const slot& s = inline_[i];
     const auto held_mode = static_cast<lock_mode>(s.mode.load(std::memory_order_relaxed));
