@@ -165,6 +165,21 @@ TEST_F(Locations, LocksetIntersection) {
   EXPECT_EQ(lockset_intersection(set_a, 0), 0u);
   EXPECT_EQ(lockset_intersection(set_a, set_c), 0u);
   EXPECT_TRUE(locks_of(0).empty());
+  // One lock needs no table, whatever the path that makes it.
+  const std::uint32_t tables_before = locksets_interned();
+  const std::uint64_t two[] = {2, 2};
+  const std::uint64_t d[] = {2, 7};
+  const std::uint32_t single = intern_lockset(two, 2);
+  EXPECT_EQ(locksets_interned(), tables_before);
+  EXPECT_EQ(locks_of(single), (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(lockset_intersection(set_a, intern_lockset(d, 2)), single);  // {1,2,3} and {2,7}
+  EXPECT_EQ(lockset_intersection(single, set_a), single);
+  EXPECT_EQ(lockset_intersection(set_b, single), single);
+  EXPECT_EQ(lockset_intersection(single, set_c), 0u);
+  EXPECT_EQ(lockset_intersection(single, single), single);
+  // An id too large for the one-lock form goes to the table.
+  const std::uint64_t large[] = {std::uint64_t{1} << 40};
+  EXPECT_EQ(locks_of(intern_lockset(large, 1)), (std::vector<std::uint64_t>{std::uint64_t{1} << 40}));
 }
 
 TEST_F(Locations, ResetMemoryStartsClean) {

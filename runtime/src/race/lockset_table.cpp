@@ -38,10 +38,25 @@ std::uint32_t intern_sorted(table& t, std::vector<std::uint64_t>&& ids) {
   return id;
 }
 
+constexpr std::uint32_t kSingleton = 1u << 31;
+
+bool is_singleton(std::uint32_t lockset) noexcept {
+  return (lockset & kSingleton) != 0;
+}
+
+// A sorted, duplicate-free id array's interned value (table lock held).
+std::uint32_t intern_ids(table& t, std::vector<std::uint64_t>&& ids) {
+  if (ids.size() == 1 && ids[0] < kSingleton) return kSingleton | static_cast<std::uint32_t>(ids[0]);
+  return intern_sorted(t, std::move(ids));
+}
+
 }  // namespace
 
 std::uint32_t intern_lockset(const std::uint64_t* ids, std::size_t count) noexcept {
   if (count == 0) return 0;
+  bool one_lock = ids[0] < kSingleton;
+  for (std::size_t i = 1; i < count && one_lock; ++i) one_lock = ids[i] == ids[0];
+  if (one_lock) return kSingleton | static_cast<std::uint32_t>(ids[0]);
   try {
     std::vector<std::uint64_t> sorted(ids, ids + count);
     std::sort(sorted.begin(), sorted.end());
@@ -66,6 +81,15 @@ std::uint32_t locksets_interned() noexcept {
 std::uint32_t lockset_intersection(std::uint32_t a, std::uint32_t b) noexcept {
   if (a == b) return a;
   if (a == 0 || b == 0) return 0;
+  if (is_singleton(a) && is_singleton(b)) return 0;  // two different single locks
+  if (is_singleton(b)) std::swap(a, b);
+  if (is_singleton(a)) {  // the single lock, if the table set has it
+    const std::uint64_t lock = a & ~kSingleton;
+    spin_guard guard(g_lock);
+    if (g_table == nullptr || b >= g_table->sets.size()) return 0;
+    const auto& set = g_table->sets[b];
+    return std::binary_search(set.begin(), set.end(), lock) ? a : 0;
+  }
   if (a > b) std::swap(a, b);
   const std::uint64_t key = (std::uint64_t{a} << 32) | b;
   detail::inside_scope inside;
@@ -79,7 +103,7 @@ std::uint32_t lockset_intersection(std::uint32_t a, std::uint32_t b) noexcept {
     const auto& left = t->sets[a];
     const auto& right = t->sets[b];
     std::set_intersection(left.begin(), left.end(), right.begin(), right.end(), std::back_inserter(common));
-    const std::uint32_t id = intern_sorted(*t, std::move(common));
+    const std::uint32_t id = intern_ids(*t, std::move(common));
     t->intersections.emplace(key, id);
     return id;
   } catch (...) {
@@ -90,7 +114,11 @@ std::uint32_t lockset_intersection(std::uint32_t a, std::uint32_t b) noexcept {
 void lockset_locks(std::uint32_t lockset, std::uint64_t* out, std::size_t& count,
                    std::size_t capacity) noexcept {
   count = 0;
-  if (lockset == 0) return;
+  if (lockset == 0 || capacity == 0) return;
+  if (is_singleton(lockset)) {
+    out[count++] = lockset & ~kSingleton;
+    return;
+  }
   spin_guard guard(g_lock);
   if (g_table == nullptr || lockset >= g_table->sets.size()) return;
   for (std::uint64_t id : g_table->sets[lockset]) {

@@ -21,7 +21,14 @@ struct alignas(64) shard {
 shard g_shards[kShards];
 std::atomic<std::uint64_t> g_count{0};
 
+// Addresses shard by 64 KiB region, so forget_range visits few shards. Keys
+// with the top bit set are not addresses (race_sync.cpp's lock ids, numbered
+// from 1) and no range covers them: they shard by their whole value, or
+// every lock of a program would share one shard's lock.
 shard& shard_of(std::uintptr_t address) noexcept {
+  if ((address >> 63) != 0) {
+    return g_shards[((address * 0x9e3779b97f4a7c15ull) >> 58) % kShards];
+  }
   const std::uintptr_t region = address >> kRegionShift;
   return g_shards[(region ^ (region >> 6) ^ (region >> 12)) % kShards];
 }
