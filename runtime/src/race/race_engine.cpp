@@ -302,13 +302,28 @@ inline bool exclusive_update(thread_context& self, shadow_cell& cell, const acce
   if (a.is_atomic || (w != 0 && epoch_slot(w) != self.slot)) return false;
   std::uint64_t r = cell.read.load(std::memory_order_relaxed);
   if (r != 0 && epoch_slot(r) != self.slot) return false;  // another thread's read, or a read set
-  const std::uint64_t location = cell.location.load(std::memory_order_relaxed);
-  if (static_cast<sharing>(location & kStateBits) != sharing::one_thread ||
-      static_cast<std::uint32_t>(cell.origin.load(std::memory_order_relaxed)) !=
-          static_cast<std::uint32_t>(self.thread_id)) {
+  std::uint64_t location = cell.location.load(std::memory_order_relaxed);
+  std::uint32_t site = 0;
+  if (location == 0 && w == 0 && r == 0) {
+    // An untouched granule (fresh memory, a new heap block): claimed for this
+    // thread with one CAS instead of the stripe lock. A slow path of another
+    // thread claiming it at the same moment may overwrite the claim: the
+    // granule then looks first used by that thread (a race between the two
+    // first accesses can be missed, as on this path generally).
+    site = current_site(a.pc);
+    if (!cell.location.compare_exchange_strong(location, static_cast<std::uint64_t>(sharing::one_thread),
+                                               std::memory_order_relaxed)) {
+      return false;
+    }
+    cell.origin.store(static_cast<std::uint32_t>(self.thread_id) | (std::uint64_t{site} << 32),
+                      std::memory_order_relaxed);
+  } else if (static_cast<sharing>(location & kStateBits) != sharing::one_thread ||
+             static_cast<std::uint32_t>(cell.origin.load(std::memory_order_relaxed)) !=
+                 static_cast<std::uint32_t>(self.thread_id)) {
     return false;
+  } else {
+    site = current_site(a.pc);
   }
-  const std::uint32_t site = current_site(a.pc);
   const std::uint64_t sites = cell.sites.load(std::memory_order_relaxed);
   // The site first, then the epoch with release: a slow path that loads the
   // epoch (acquire) and reports it finds its site, not the one before.

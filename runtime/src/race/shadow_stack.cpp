@@ -12,6 +12,7 @@
 #include "race/race_context.hpp"
 #include "race/race_runtime.hpp"
 #include "stack_depot.hpp"
+#include "thread_registry.hpp"
 
 namespace concheck::race {
 
@@ -41,7 +42,10 @@ void func_exit() noexcept {
 
 std::uint32_t current_site(std::uintptr_t pc) noexcept {
   thread_context* self = current_context();
-  if (self == nullptr) return detail::stack_from_pc(pc);
+  if (self == nullptr) {
+    detail::inside_scope inside;
+    return detail::stack_from_pc(pc);
+  }
   const std::uint64_t token = self->depth == 0 ? 0 : self->tokens[self->depth - 1];
   site_cache_entry& cached = self->sites[(pc ^ (pc >> 9) ^ token * 0x9e3779b97f4a7c15ull) % kSiteCache];
   if (cached.pc == pc && cached.stack_token == token && cached.site != 0) return cached.site;
@@ -49,7 +53,13 @@ std::uint32_t current_site(std::uintptr_t pc) noexcept {
   std::size_t count = 0;
   pcs[count++] = pc;
   for (std::uint32_t i = self->depth; i-- > 0;) pcs[count++] = self->frames[i];
-  const std::uint32_t site = detail::store_stack(pcs, count);
+  std::uint32_t site = 0;
+  {
+    // The depot copies with memcpy, which race detection interposes: its
+    // accesses are concheck's own, not the program's (and would recurse).
+    detail::inside_scope inside;
+    site = detail::store_stack(pcs, count);
+  }
   cached = {pc, token, site};
   return site;
 }
