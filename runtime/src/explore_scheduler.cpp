@@ -48,6 +48,11 @@ struct controlled_thread {
   bool has_handle = false;
   std::atomic<std::uint64_t> monitor_id{0};  // concheck's thread id, once started
   std::atomic<std::uint32_t> started{0};     // futex word: 1 once the thread has its record
+  // Polling detection (polled_point): the last key polled, how many more
+  // points were on it, and the step count right after this thread's last point.
+  std::uintptr_t last_poll = 0;
+  std::uint32_t poll_repeats = 0;
+  std::uint64_t step_after_last = 0;
 };
 
 namespace {
@@ -182,7 +187,8 @@ detector::finding stall_finding(schedule_state& s, std::uint64_t stall_ms) {
 
 // The next thread to run, or null when no choice is enabled. Applies a
 // chosen timeout. `self` is the thread at the point (null when it ends).
-controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind kind) noexcept {
+controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind kind,
+                          bool give_way = false) noexcept {
   // The scheduler's own state, handed between threads by futex turns that
   // race detection does not see: its copies (memmove) must not be checked.
   inside_scope inside;
@@ -192,7 +198,7 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     if (t->state == run_state::runnable) s.enabled.push_back(t->index);
     if (t->state == run_state::blocked && t->timed) earliest = std::min(earliest, t->deadline);
   }
-  const std::size_t runnable = s.enabled.size();
+  std::size_t runnable = s.enabled.size();
   if (earliest != INT64_MAX) {
     for (controlled_thread* t : s.threads) {
       if (t->state == run_state::blocked && t->timed && t->deadline == earliest)
@@ -206,7 +212,21 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     return nullptr;
   }
   s.steps.store(step + 1, std::memory_order_relaxed);
-  const int current = self != nullptr && self->state == run_state::runnable ? self->index : -1;
+  int current = self != nullptr && self->state == run_state::runnable ? self->index : -1;
+  // A thread that polls (polled_point) gives the turn away whenever anything
+  // else can happen: without it a thread waiting for another's progress could
+  // be chosen again and again (a strategy that keeps the current thread
+  // running never ends such a schedule). The choices depend only on the
+  // schedule so far, so a replay makes the same.
+  if (give_way && current >= 0 && s.enabled.size() > 1) {
+    const auto own =
+        std::find(s.enabled.begin(), s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable), current);
+    if (own != s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable)) {
+      s.enabled.erase(own);
+      --runnable;
+      current = -1;
+    }
+  }
   int chosen = s.chooser->choose(s.enabled, runnable, current, step);
   if (std::find(s.enabled.begin(), s.enabled.end(), chosen) == s.enabled.end()) chosen = s.enabled.front();
   {
@@ -352,6 +372,50 @@ void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::ui
   } else {
     delete watch;
   }
+}
+
+namespace {
+
+// A point that may be one step of a polling loop on `key` (0: it is not):
+// kSpinRepeats more points on the same key (and none on another) with no
+// other thread running meanwhile make the thread give way. The loop's other
+// points (a captured reference re-read each time) do not count; another
+// thread running, or another key, starts over.
+void polled_point(point_kind kind, std::uintptr_t key) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return;
+  const std::uint64_t step = self->schedule->steps.load(std::memory_order_relaxed);
+  if (step != self->step_after_last) {
+    self->last_poll = 0;
+    self->poll_repeats = 0;
+  }
+  if (key != 0) {
+    if (key == self->last_poll || key == kYieldKey) {  // a yield continues any polling loop
+      ++self->poll_repeats;
+    } else {
+      self->last_poll = key;
+      self->poll_repeats = 0;
+    }
+  }
+  schedule_state& s = *self->schedule;
+  if (s.abandoned.load(std::memory_order_acquire)) park_forever();
+  controlled_thread* next = decide(s, self, kind, key != 0 && self->poll_repeats >= kSpinRepeats);
+  if (next == nullptr) {
+    if (s.abandoned.load(std::memory_order_acquire)) park_forever();
+    return;  // cannot happen: self is runnable
+  }
+  switch_to(self, next);
+  self->step_after_last = self->schedule->steps.load(std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void access_point(std::uintptr_t address, bool atomic) noexcept {
+  polled_point(point_kind::access, atomic ? address : 0);
+}
+
+void yield_point() noexcept {
+  polled_point(point_kind::yield, kYieldKey);
 }
 
 void point(point_kind kind) noexcept {

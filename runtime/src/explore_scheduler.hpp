@@ -149,6 +149,19 @@ void set_crash_token(const char* token) noexcept;
 // A scheduling point: the scheduler may run other threads before returning.
 void point(point_kind kind) noexcept;
 
+// Points that may be a polling loop's steps: an instrumented access at
+// `address` (race/explore_access.hpp; atomics are what loops poll) and
+// sched_yield. A thread that makes kSpinRepeats more of them on one atomic
+// location (or yields that often) with no other thread running meanwhile
+// gives the turn to another thread whenever one can run: otherwise a
+// strategy that keeps the current thread running (DFS without a
+// preemption, PCT's highest priority) would never end such a schedule.
+// Fewer repeats are ordinary points, so a single yield may still go on.
+inline constexpr std::uint32_t kSpinRepeats = 8;
+void access_point(std::uintptr_t address, bool atomic) noexcept;
+void yield_point() noexcept;
+inline constexpr std::uintptr_t kYieldKey = 1;  // sched_yield's key (no object has this address)
+
 // Blocks the calling thread on `object` (registered as a wait of `kind` on
 // `target` for reports) until wake_all/wake_one on it, or, when `timed`,
 // until the scheduler times it out (virtual clock at `deadline_ns`). True if

@@ -78,7 +78,7 @@ extern "C" {
 
 int sched_yield() {
   if (__builtin_expect(ex::tls_controlled == nullptr || tls_inside != 0, 1)) return real.sched_yield();
-  ex::point(ex::point_kind::yield);
+  ex::yield_point();
   return 0;
 }
 

@@ -1,6 +1,7 @@
 // Explore mode: a body runs under many interleavings; bugs that need a rare
 // interleaving are found, correct bodies pass every schedule.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +61,28 @@ TEST(ExploreBasics, CorrectBodyPassesEverySchedule) {
   });
   EXPECT_TRUE(result.ok()) << (result.failure ? result.failure->report : result.error);
   EXPECT_EQ(result.schedules, 200u);
+}
+
+// A consumer polls a flag with sched_yield until the producer sets it: a
+// correct program. A yield gives the turn away whenever another thread can
+// run, so no strategy keeps choosing the poller until the step bound.
+TEST(ExploreBasics, APollingLoopThatYieldsEndsUnderEveryStrategy) {
+  for (const auto strategy : {concheck::explore_strategy::random, concheck::explore_strategy::pct,
+                              concheck::explore_strategy::dfs, concheck::explore_strategy::delay}) {
+    auto options = with(strategy, 30);
+    options.step_bound = 2000;
+    const auto result = concheck::explore(options, [] {
+      std::atomic<bool> ready{false};
+      std::thread consumer([&] {
+        while (!ready.load(std::memory_order_acquire)) sched_yield();
+      });
+      std::thread producer([&] { ready.store(true, std::memory_order_release); });
+      consumer.join();
+      producer.join();
+    });
+    EXPECT_TRUE(result.ok()) << static_cast<int>(strategy) << ": "
+                             << (result.failure ? result.failure->report : result.error);
+  }
 }
 
 TEST(ExploreBasics, CheckThenActIsFoundAndReplays) {

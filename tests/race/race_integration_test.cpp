@@ -275,6 +275,15 @@ TEST(RaceExplore, AtomicsAreSchedulingPointsSoACheckThenActIsFound) {
   EXPECT_NE(missed.out.find("no failure"), std::string::npos) << missed.out << missed.err;
 }
 
+TEST(RaceExplore, ASpinOnAnAtomicEndsUnderEveryStrategy) {
+  const run_result r = run("explore-spin");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const char* strategy : {"strategy 1: no failure", "strategy 2: no failure", "strategy 3: no failure",
+                               "strategy 4: no failure"}) {
+    EXPECT_NE(r.out.find(strategy), std::string::npos) << r.out << r.err;
+  }
+}
+
 TEST(RaceExplore, ARaceFailsItsScheduleAndItsReplay) {
   const run_result r = run("explore-race");
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -461,6 +461,37 @@ void explore_check_then_act() {
   }
 }
 
+// Explore mode: a consumer spins on an atomic flag (no yield, no lock) until
+// the producer publishes its payload with release: correct. The spin's loads
+// are scheduling points; a thread that keeps polling with nobody else
+// running yields, so every strategy ends every schedule.
+void explore_spin() {
+  for (const auto strategy : {concheck::explore_strategy::random, concheck::explore_strategy::pct,
+                              concheck::explore_strategy::dfs, concheck::explore_strategy::delay}) {
+    concheck::explore_options options;
+    options.strategy = strategy;
+    options.schedules = 30;
+    options.step_bound = 5000;
+    const auto result = concheck::explore(options, [] {
+      std::atomic<bool> ready{false};
+      int payload = 0;
+      std::thread consumer([&] {
+        while (!ready.load(std::memory_order_acquire)) {
+        }
+        keep(payload);
+      });
+      std::thread producer([&] {
+        payload = 1;
+        ready.store(true, std::memory_order_release);
+      });
+      consumer.join();
+      producer.join();
+    });
+    std::printf("strategy %d: %s\n", static_cast<int>(strategy),
+                result.failure ? result.failure->message.c_str() : "no failure");
+  }
+}
+
 // Explore mode: a plain counter incremented by two threads fails the schedule
 // as a data race, and the replay reports it again.
 void explore_race() {
@@ -539,6 +570,7 @@ int main(int argc, char** argv) {
       {"summary", summary},
       {"explore-check-then-act", explore_check_then_act},
       {"explore-race", explore_race},
+      {"explore-spin", explore_spin},
       {"mixed-ok", mixed_ok},
   };
   if (argc != 2 || scenarios.count(argv[1]) == 0) {

@@ -57,7 +57,7 @@ void explore_access_point(std::uintptr_t address, bool atomic) noexcept {
       is_point = true;
       break;
   }
-  if (is_point) explore::point(explore::point_kind::access);
+  if (is_point) explore::access_point(address, atomic);
 }
 
 void begin_explored_schedule() noexcept {
