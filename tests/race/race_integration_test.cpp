@@ -28,10 +28,10 @@ struct run_result {
   int exit_code = -1;
 };
 
-run_result run(const std::string& scenario, const std::string& extra_options = "") {
-  const auto child =
-      concheck::test::run_child({CONCHECK_RACE_SCENARIOS, scenario},
-                                concheck::test::with_env({"CONCHECK_OPTIONS=format=json" + extra_options}));
+run_result run(const std::string& scenario, const std::string& extra_options = "",
+               const char* program = CONCHECK_RACE_SCENARIOS) {
+  const auto child = concheck::test::run_child(
+      {program, scenario}, concheck::test::with_env({"CONCHECK_OPTIONS=format=json" + extra_options}));
   run_result result;
   result.out = child.out;
   result.err = child.err;
@@ -289,6 +289,33 @@ TEST(RaceExplore, ARaceFailsItsScheduleAndItsReplay) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("failure kind=data-race reproduced=1 schedule=0"), std::string::npos)
       << r.out << r.err;
+}
+
+// Code built without instrumentation says what it accesses
+// (concheck/shared.hpp): the annotated accesses race, or are ordered by a
+// lock, exactly like instrumented ones.
+TEST(RaceAnnotations, SharedValuesRaceUnlessALockOrdersThem) {
+  const run_result racy = run("shared-race", "", CONCHECK_RACE_ANNOTATIONS);
+  EXPECT_EQ(racy.exit_code, 0) << racy.err;
+  ASSERT_EQ(racy.races.size(), 1u) << racy.err;
+  const finding& f = racy.races.front();
+  EXPECT_TRUE(site_in(f, 0, "count_hit")) << racy.err;
+  EXPECT_TRUE(site_in(f, 1, "count_hit")) << racy.err;
+  EXPECT_EQ(f.memory.kind, "global");
+  EXPECT_NE(f.memory.name.find("g_hits"), std::string::npos) << f.memory.name;
+  const run_result locked = run("shared-locked-ok", "", CONCHECK_RACE_ANNOTATIONS);
+  EXPECT_EQ(locked.exit_code, 0) << locked.err;
+  EXPECT_TRUE(locked.races.empty()) << locked.err;
+}
+
+TEST(RaceAnnotations, ReadAndWriteMacrosAnnotatePlainVariables) {
+  const run_result r = run("macro-race", "", CONCHECK_RACE_ANNOTATIONS);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.races.size(), 1u) << r.err;
+  const finding& f = r.races.front();
+  EXPECT_TRUE(site_in(f, 0, "read_plain")) << r.err;
+  EXPECT_TRUE(site_in(f, 1, "write_plain")) << r.err;
+  EXPECT_NE(f.memory.name.find("g_plain"), std::string::npos) << f.memory.name;
 }
 
 }  // namespace

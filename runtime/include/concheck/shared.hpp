@@ -15,8 +15,9 @@
 // semaphores, thread starts and joins the runtime sees, reported as a
 // data-race finding with both sites, and counted in the access summary
 // (option access_summary). The first annotation turns race detection on.
-// The site of an access is the line that calls the annotation (the calls
-// below are forced inline so that their return address is the caller's).
+// The site of an access is the line that calls the annotation: the members
+// below are forced inline, so the call into libconcheck is made from that
+// line (its return address names it).
 // Cost: a call into libconcheck per annotated access, a few ns when the
 // location's last access was the same thread's in the same epoch.
 #pragma once
@@ -42,18 +43,18 @@ class shared {
   shared& operator=(const shared&) = delete;
 
   [[gnu::always_inline]] T load() const {
-    annotate_read(&value_, sizeof(T), __builtin_return_address(0));
+    annotate_read(&value_, sizeof(T));
     return value_;
   }
   [[gnu::always_inline]] void store(T value) {
-    annotate_write(&value_, sizeof(T), __builtin_return_address(0));
+    annotate_write(&value_, sizeof(T));
     value_ = std::move(value);
   }
   // Calls f(T&) as one read-modify-write; returns what f returns.
   template <class F>
   [[gnu::always_inline]] decltype(auto) update(F&& f) {
-    annotate_read(&value_, sizeof(T), __builtin_return_address(0));
-    annotate_write(&value_, sizeof(T), __builtin_return_address(0));
+    annotate_read(&value_, sizeof(T));
+    annotate_write(&value_, sizeof(T));
     return std::forward<F>(f)(value_);
   }
 
