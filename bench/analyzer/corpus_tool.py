@@ -91,8 +91,10 @@ NOT_FUNCTIONS = {"if", "for", "while", "switch", "catch", "do", "else", "try", "
 
 
 def strip_code(text):
-    """Blanks comments, strings and character literals, keeping newlines."""
+    """Blanks comments, strings, character literals and preprocessor lines,
+    keeping newlines. Returns the text and {line number: directive word}."""
     out = []
+    directives = {}  # line number -> directive word
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -127,10 +129,13 @@ def strip_code(text):
                 if text[k - 1] != "\\":
                     break
                 j = k + 1
+            m = re.match(r"#\s*(\w+)", text[i:k])
+            if m:
+                directives[text.count("\n", 0, i) + 1] = m.group(1)
             out.append(re.sub(r"[^\n]", " ", text[i:k])); i = k
         else:
             out.append(c); i += 1
-    return "".join(out)
+    return "".join(out), directives
 
 
 def function_name(header):
@@ -185,7 +190,7 @@ def qualify(scope, name):
 class Source:
     def __init__(self, path):
         with open(path, encoding="utf-8", errors="replace") as f:
-            code = strip_code(f.read())
+            code, directives = strip_code(f.read())
         self.funcs = []  # (start_line, end_line, qualified name)
         self.scopes = []  # (start_line, end_line, qualified class/namespace name)
         self.lines = code.split("\n")
@@ -193,9 +198,24 @@ class Source:
         scope = []  # enclosing namespaces/classes
         last_stmt = 0
         line = 1
+        # Each branch of an #if/#elif/#else chain starts from the braces open
+        # at the #if, and after #endif the state at the end of the first
+        # branch goes on (branches that each open a block stay balanced).
+        conditionals = []  # [state at #if, state at the end of the first branch]
         for i, ch in enumerate(code):
             if ch == "\n":
                 line += 1
+                word = directives.get(line)
+                if word in ("if", "ifdef", "ifndef"):
+                    conditionals.append([(list(stack), list(scope)), None])
+                elif word in ("elif", "else") and conditionals:
+                    if conditionals[-1][1] is None:
+                        conditionals[-1][1] = (list(stack), list(scope))
+                    stack, scope = list(conditionals[-1][0][0]), list(conditionals[-1][0][1])
+                elif word == "endif" and conditionals:
+                    first = conditionals.pop()[1]
+                    if first is not None:
+                        stack, scope = first
             elif ch == "{":
                 header = code[last_stmt:i]
                 name = function_name(header)
