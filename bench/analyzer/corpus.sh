@@ -79,11 +79,7 @@ ensure_deb_src() {
     [[ -f $f ]] || continue
     sed -nE 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f"
   done > /etc/apt/sources.list.d/concheck-corpus-src.list
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -f $f ]] || continue
-    awk 'BEGIN { RS=""; ORS="\n\n" } /(^|\n)Types:[^\n]*\<deb\>/ && !/(^|\n)Enabled: *no/ {
-           sub(/Types:[^\n]*/, "Types: deb-src"); print }' "$f"
-  done > /etc/apt/sources.list.d/concheck-corpus-src.sources
+  python3 "$TOOL" debsrc /etc/apt/sources.list.d/*.sources > /etc/apt/sources.list.d/concheck-corpus-src.sources
   [[ -s /etc/apt/sources.list.d/concheck-corpus-src.list ]] || rm -f /etc/apt/sources.list.d/concheck-corpus-src.list
   [[ -s /etc/apt/sources.list.d/concheck-corpus-src.sources ]] || rm -f /etc/apt/sources.list.d/concheck-corpus-src.sources
   echo "corpus: wrote /etc/apt/sources.list.d/concheck-corpus-src.{list,sources}" >&2

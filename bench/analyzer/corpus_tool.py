@@ -6,6 +6,10 @@ Contract:
       Writes OUT_DIR/compile_commands.json from `make -n` run in SRC_DIR (a
       configured autotools tree): every printed compiler command with -c
       becomes an entry (directory SRC_DIR). Nothing is compiled.
+  corpus_tool.py debsrc FILE.sources...
+      Prints, for each deb822 stanza of type deb that is enabled, the same
+      stanza with "Types: deb-src" (what corpus.sh adds when apt has no
+      deb-src entry).
   corpus_tool.py files DB_DIR
       Prints the absolute source paths of DB_DIR/compile_commands.json.
   corpus_tool.py lines DB_DIR
@@ -55,6 +59,23 @@ def makedb(src, out):
     with open(os.path.join(out, "compile_commands.json"), "w") as f:
         json.dump(entries, f, indent=1)
     print(len(entries))
+
+
+def debsrc(paths):
+    for path in paths:
+        try:
+            text = open(path, encoding="utf-8").read()
+        except OSError:
+            continue
+        for stanza in re.split(r"\n\s*\n", text):
+            fields = {}
+            for line in stanza.splitlines():
+                if ":" in line and not line.startswith((" ", "#")):
+                    k, v = line.split(":", 1)
+                    fields[k.strip().lower()] = v.strip()
+            if "deb" not in fields.get("types", "").split() or fields.get("enabled", "yes").lower() == "no":
+                continue
+            print(re.sub(r"(?im)^Types:.*$", "Types: deb-src", stanza.strip("\n")) + "\n")
 
 
 def db_files(db):
@@ -374,6 +395,8 @@ def compare(project, root, jsonl, verdicts_path):
 def main(argv):
     if len(argv) >= 3 and argv[1] == "makedb":
         makedb(argv[2], argv[3])
+    elif len(argv) >= 2 and argv[1] == "debsrc":
+        debsrc(argv[2:])
     elif len(argv) == 3 and argv[1] == "files":
         print("\n".join(db_files(argv[2])))
     elif len(argv) == 4 and argv[1] == "lines":
