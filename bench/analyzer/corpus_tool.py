@@ -162,6 +162,7 @@ def strip_code(text):
 def function_name(header):
     """The name of the function a block header (text before '{') defines, or None."""
     h = re.sub(r"\s+", " ", header).strip()
+    h = re.sub(r"^(?:(?:public|private|protected)\s*:(?!:)\s*)+", "", h)
     # drop a constructor's initializer list: "X::X(args) : a_(b), c_{d}" -> "X::X(args)"
     depth, cut = 0, None
     for k, ch in enumerate(h):
@@ -195,6 +196,11 @@ def function_name(header):
     if re.match(r"^(?:=|return\b|\(|,)", h):
         return None
     return re.sub(r"<[^<>]*>", "", name).replace(" ", "")
+
+
+ACCESS = re.compile(r"\b(?:public|private|protected)\s*:(?!:)")
+# a constructor's initializer list: "...) :" (not "::"), brace initializers follow
+INIT_BRACE = re.compile(r"\)\s*(?:const\s*|noexcept\s*)*:(?!:)")
 
 
 def qualify(scope, name):
@@ -239,6 +245,9 @@ class Source:
                         stack, scope = first
             elif ch == "{":
                 header = code[last_stmt:i]
+                if INIT_BRACE.search(ACCESS.sub("", header)) and re.search(r"[\w>]\s*$", header):
+                    stack.append((None, line, "init"))  # a member's brace initializer
+                    continue
                 name = function_name(header)
                 kind = None
                 m = re.search(r"\b(namespace|class|struct|union)\s+(?:\[\[[^\]]*\]\]\s*)?(?:\w+\s+)*?([A-Za-z_]\w*)\s*(?:final\s*)?(?::[^;{]*)?$", header.strip())
@@ -250,6 +259,9 @@ class Source:
                     stack[-1] = (name, line, "::".join(scope))
                 last_stmt = i + 1
             elif ch == "}":
+                if stack and stack[-1][2] == "init":
+                    stack.pop()
+                    continue
                 if stack:
                     name, start, kind = stack.pop()
                     if kind and scope:
@@ -382,7 +394,7 @@ def compare(project, root, jsonl, verdicts_path):
         print("  %d classified finding(s) no longer reported (fixed, or the key changed)" % len(gone))
         if os.environ.get("SHOW_GONE") == "1":
             for k in gone:
-                print("    gone: %s\t%s\t%s\t%s" % (k + (verdicts[k][0],)))
+                print("    gone: %s %s %s (%s)" % (k + (verdicts[k][0],)))
     if unclassified:
         print("  unclassified (paste into %s, fill verdict, cause, reason):" % os.path.basename(verdicts_path))
         for r in unclassified:
