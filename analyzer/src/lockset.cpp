@@ -4,8 +4,18 @@
 
 namespace concheck::analyzer::detail {
 
-void flow_state::add(const lock_name& lock, const std::string& holder, bool shared, bool must) {
-  held.push_back(held_entry{lock, holder, shared, must});
+void flow_state::add(const lock_name& lock, const std::string& holder, bool shared, bool must,
+                     const location& where) {
+  held.push_back(held_entry{lock, holder, shared, must, where});
+}
+
+std::vector<held_lock> flow_state::held_locks() const {
+  std::vector<held_lock> out;
+  if (unreachable) return out;
+  for (const auto& e : held) {
+    if (e.must) out.push_back(held_lock{e.lock, e.where, e.shared});
+  }
+  return out;
 }
 
 bool flow_state::release(const std::string& lock_id) {
