@@ -307,6 +307,7 @@ void body_walker::record_var_access(CXCursor ref, CXCursor decl, bool write, boo
     }
   }
   fn_.accesses.push_back(access_fact{key, write, location_of(ref), state_.snapshot(), captured, via_this});
+  fn_.accesses.back().after_call = state_.after_call();
 }
 
 std::string body_walker::walk_lambda(CXCursor lambda, bool called_here) {
@@ -397,7 +398,10 @@ void body_walker::add_call(call_fact call, const std::string& receiver_path) {
   call.held_locks = state_.held_locks();
   call.receiver_path = receiver_path;
   call.in_loop = loop_depth_ > 0;
+  call.after_call = state_.after_call();
   fn_.calls.push_back(std::move(call));
+  if (state_.after_calls.size() < flow_state::kMaxAfterCalls)
+    state_.after_calls.push_back(static_cast<int>(fn_.calls.size() - 1));
 }
 
 std::string body_walker::receiver_path_of(CXCursor call) {
@@ -547,7 +551,7 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
         // Timed waits without a predicate are mostly deliberate timeouts whose
         // result is checked: only untimed waits feed cv-wait-no-loop.
         if (name == "wait" && !state_.unreachable)
-          fn_.cv_waits.push_back(cv_wait_fact{where, rest.size() > 1, loop_depth_ > 0});
+          fn_.cv_waits.push_back(cv_wait_fact{where, rest.size() > 1, loop_depth_ > 0, state_.after_call()});
         for (std::size_t i = 1; i < rest.size(); ++i) walk_expr(rest[i]);
         return true;
       }
@@ -562,7 +566,7 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
         threads_.erase(var);
         if (name == "join") {
           fn_.joins.push_back(where);
-          fn_.blocking.push_back(blocking_fact{"join", where, state_.snapshot()});
+          fn_.blocking.push_back(blocking_fact{"join", where, state_.snapshot(), state_.after_call()});
         }
         return true;
       }
@@ -649,11 +653,12 @@ bool body_walker::walk_free_call(CXCursor call, CXCursor callee, const std::stri
     return true;
   }
   if (name == "pthread_cond_wait" || name == "pthread_cond_timedwait") {
-    if (!state_.unreachable) fn_.cv_waits.push_back(cv_wait_fact{where, false, loop_depth_ > 0});
+    if (!state_.unreachable)
+      fn_.cv_waits.push_back(cv_wait_fact{where, false, loop_depth_ > 0, state_.after_call()});
     return true;
   }
   if (is_blocking_function(qualified) && !state_.unreachable) {
-    fn_.blocking.push_back(blocking_fact{qualified, where, state_.snapshot()});
+    fn_.blocking.push_back(blocking_fact{qualified, where, state_.snapshot(), state_.after_call()});
   }
   if (qualified == "std::move" && args.size() == 1) {
     CXCursor a = strip(args[0]);

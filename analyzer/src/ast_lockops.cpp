@@ -102,7 +102,8 @@ void body_walker::acquire(const std::vector<lock_name>& locks, const std::string
   std::vector<held_lock> held_before = state_.held_locks();
   int group = locks.size() > 1 ? next_group_++ : -1;
   for (const auto& l : locks) {
-    fn_.acquisitions.push_back(acquisition_fact{l, where, before, try_lock, shared, group, held_before});
+    fn_.acquisitions.push_back(
+        acquisition_fact{l, where, before, try_lock, shared, group, held_before, state_.after_call()});
   }
   for (const auto& l : locks) state_.add(l, holder, shared, !try_lock, where);
 }
@@ -397,8 +398,8 @@ void body_walker::apply_condition(const cond_effect& e, bool branch_true) {
       if (taken) {
         // The acquisition is recorded once (on the taken branch), as a try.
         held_set before = state_.snapshot();
-        fn_.acquisitions.push_back(
-            acquisition_fact{e.lock, e.where, before, true, e.shared, -1, state_.held_locks()});
+        fn_.acquisitions.push_back(acquisition_fact{e.lock, e.where, before, true, e.shared, -1,
+                                                    state_.held_locks(), state_.after_call()});
         state_.add(e.lock, "", e.shared, true, e.where);
       }
       return;

@@ -78,6 +78,10 @@ struct access_fact {
   held_set held;
   bool captured = false;  // a local reached through a lambda capture by reference
   bool via_this = false;  // a member of the object the method runs on
+  // The latest call (index into function_facts::calls) that every path to
+  // this point passes through, -1 if none: when its callee turns out, in
+  // another TU, never to return, this point is dead (summary.cpp).
+  int after_call = -1;
 };
 
 struct acquisition_fact {
@@ -88,6 +92,7 @@ struct acquisition_fact {
   bool shared = false;                  // reader acquisition
   int group = -1;                       // scoped_lock/std::lock: same group = no order among them
   std::vector<held_lock> held_locks{};  // held on every path before, with their instances and sites
+  int after_call = -1;                  // see access_fact::after_call
 };
 
 struct call_fact {
@@ -113,6 +118,7 @@ struct call_fact {
   interned receiver_path{};
   bool in_loop = false;        // inside a loop of the caller (cv-wait-no-loop through wrappers)
   bool never_returns = false;  // the callee is known here never to return (noreturn, abort, throw...)
+  int after_call = -1;         // see access_fact::after_call (the chain of calls every path passes)
 };
 
 struct spawn_fact {
@@ -126,12 +132,14 @@ struct cv_wait_fact {
   location where;
   bool has_predicate = false;
   bool in_loop = false;
+  int after_call = -1;  // see access_fact::after_call
 };
 
 struct blocking_fact {
   std::string what;  // "std::this_thread::sleep_for", "join", ...
   location where;
   held_set held;
+  int after_call = -1;  // see access_fact::after_call
 };
 
 struct thread_var_fact {  // a std::thread object that is never joined or detached

@@ -66,6 +66,11 @@ flow_state join(const flow_state& a, const flow_state& b) {
   if (a.unreachable) return b;
   if (b.unreachable) return a;
   flow_state out;
+  std::size_t common = 0;
+  while (common < a.after_calls.size() && common < b.after_calls.size() &&
+         a.after_calls[common] == b.after_calls[common])
+    ++common;
+  out.after_calls.assign(a.after_calls.begin(), a.after_calls.begin() + static_cast<std::ptrdiff_t>(common));
   std::vector<bool> used(b.held.size(), false);
   for (const auto& e : a.held) {
     held_entry joined = e;

@@ -28,6 +28,13 @@ struct held_entry {
 struct flow_state {
   std::vector<held_entry> held;
   bool unreachable = false;
+  // The calls (indices into the function's calls) that every path to here
+  // passes through, oldest first; a join keeps the common prefix. Capped at
+  // kMaxAfterCalls (later calls are not tracked: fewer paths cut, never a
+  // wrong one).
+  std::vector<int> after_calls;
+  static constexpr std::size_t kMaxAfterCalls = 256;
+  int after_call() const { return after_calls.empty() ? -1 : after_calls.back(); }
 
   void add(const lock_name& lock, const std::string& holder, bool shared, bool must,
            const location& where = {});
