@@ -41,6 +41,14 @@ const std::vector<registered_rule>& registry() {
                 "Acquire the locks in one global order, or together with std::scoped_lock.",
         .enabled_by_default = true},
        detail::check_lock_order},
+      {{.name = "self-deadlock",
+        .short_description = "A non-recursive lock acquired again by the thread that holds it",
+        .help = "A path takes a lock it already holds (directly, or in a function it calls, possibly in "
+                "another file): with a non-recursive mutex the thread waits for itself forever. Use a "
+                "recursive mutex only if re-entry is intended; otherwise split out a helper that expects "
+                "the lock held and call it from inside the locked region.",
+        .enabled_by_default = true},
+       detail::check_self_deadlock},
       {{.name = "cv-wait-no-loop",
         .short_description = "Condition variable wait without a predicate and outside a loop",
         .help = "wait() can return spuriously, and another thread can consume the condition first. Use "

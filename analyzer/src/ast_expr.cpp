@@ -3,6 +3,7 @@
 // blocking calls and lambdas.
 #include <algorithm>
 
+#include "ast_lock_identity.hpp"
 #include "ast_util.hpp"
 #include "ast_walker.hpp"
 #include "stack_budget.hpp"
@@ -89,7 +90,30 @@ void body_walker::walk_expr(CXCursor c) {
         record_access(kids[0], true);
         return;
       }
+      auto op = clang_getCursorBinaryOperatorKind(c);
+      if ((op == CXBinaryOperator_LAnd || op == CXBinaryOperator_LOr) && kids.size() == 2) {
+        // The right side runs on some paths only (`ok || fail()`).
+        walk_expr(kids[0]);
+        flow_state skipped = state_;
+        walk_expr(kids[1]);
+        state_ = join(skipped, state_);
+        return;
+      }
       return walk_children(c);
+    }
+    case CXCursor_ConditionalOperator: {
+      // `c ? a : b`: each arm on its own path (assert() is `c ? void(0) :
+      // __assert_fail(...)`, which must not end the path).
+      auto kids = children(c);
+      if (kids.size() != 3) return walk_children(c);
+      walk_expr(kids[0]);
+      flow_state before = state_;
+      walk_expr(kids[1]);
+      flow_state after_true = state_;
+      state_ = before;
+      walk_expr(kids[2]);
+      state_ = join(after_true, state_);
+      return;
     }
     case CXCursor_CompoundAssignOperator: {
       auto kids = children(c);
@@ -112,8 +136,15 @@ void body_walker::walk_expr(CXCursor c) {
       if (kind == CXUnaryOperator_AddrOf) return;  // taking an address is not an access
       return walk_children(c);
     }
-    case CXCursor_CallExpr:
-      return walk_call(c);
+    case CXCursor_CallExpr: {
+      std::size_t calls_before = fn_.calls.size();
+      walk_call(c);
+      if (!state_.unreachable && tu_.noreturn.call_never_returns(c)) {
+        if (fn_.calls.size() > calls_before) fn_.calls.back().never_returns = true;
+        state_.unreachable = true;  // the path ends here (ast_paths.hpp)
+      }
+      return;
+    }
     case CXCursor_LambdaExpr:
       walk_lambda(c, true);
       return;
@@ -228,6 +259,7 @@ void body_walker::record_access(CXCursor target, bool write) {
 }
 
 void body_walker::record_var_access(CXCursor ref, CXCursor decl, bool write, bool via_this) {
+  if (state_.unreachable) return;               // after a return, throw or call that never returns
   if (via_this && fn_.is_ctor_or_dtor) return;  // the object is not shared yet / any more
   type_facts role = tu_.types.classify(clang_getCursorType(decl));
   if (role.role == type_role::mutex || role.role == type_role::guard || role.role == type_role::condvar ||
@@ -275,6 +307,7 @@ void body_walker::record_var_access(CXCursor ref, CXCursor decl, bool write, boo
     }
   }
   fn_.accesses.push_back(access_fact{key, write, location_of(ref), state_.snapshot(), captured, via_this});
+  fn_.accesses.back().after_call = state_.after_call();
 }
 
 std::string body_walker::walk_lambda(CXCursor lambda, bool called_here) {
@@ -305,7 +338,7 @@ std::string body_walker::walk_lambda(CXCursor lambda, bool called_here) {
     }
   }
   if (called_here) {
-    fn_.calls.push_back(call_fact{id, where, state_.snapshot(), {}, call_fact::receiver_kind::none});
+    add_call(call_fact{id, where, state_.snapshot(), {}, call_fact::receiver_kind::none}, "this");
   }
   return id;
 }
@@ -358,6 +391,27 @@ void body_walker::spawn(CXCursor call, CXCursor entry_arg) {
   if (auto entry = thread_entry(entry_arg)) {
     fn_.spawns.push_back(spawn_fact{entry->first, entry->second, location_of(call), loop_depth_ > 0});
   }
+}
+
+void body_walker::add_call(call_fact call, const std::string& receiver_path) {
+  if (state_.unreachable) return;
+  call.held_locks = state_.held_locks();
+  call.receiver_path = receiver_path;
+  call.in_loop = loop_depth_ > 0;
+  call.after_call = state_.after_call();
+  fn_.calls.push_back(std::move(call));
+  if (state_.after_calls.size() < flow_state::kMaxAfterCalls)
+    state_.after_calls.push_back(static_cast<int>(fn_.calls.size() - 1));
+}
+
+std::string body_walker::receiver_path_of(CXCursor call) {
+  auto kids = children(call);
+  if (!kids.empty() && clang_getCursorKind(kids[0]) == CXCursor_MemberRefExpr) {
+    auto mk = children(kids[0]);
+    return mk.empty() ? "this" : object_path(mk[0]);
+  }
+  if (clang_Cursor_getNumArguments(call) > 0) return object_path(clang_Cursor_getArgument(call, 0));
+  return "this";  // an implicit this->method()
 }
 
 call_fact::receiver_kind body_walker::receiver_of(CXCursor call) {
@@ -430,8 +484,7 @@ void body_walker::walk_call(CXCursor c) {
     if (!in_system_header(callee)) {
       std::string id = usr(callee);
       if (!id.empty())
-        fn_.calls.push_back(
-            call_fact{id, location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none});
+        add_call(call_fact{id, location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none}, "");
     }
     return;
   }
@@ -456,7 +509,9 @@ void body_walker::walk_call(CXCursor c) {
         if (auto l = lock_of(args[i])) call.lock_args.emplace_back(i, *l);
       }
     }
-    fn_.calls.push_back(std::move(call));
+    std::string receiver;
+    if (ck == CXCursor_CXXMethod || ck == CXCursor_FunctionTemplate) receiver = receiver_path_of(c);
+    add_call(std::move(call), receiver);
   }
 }
 
@@ -495,7 +550,8 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
       if (name.rfind("wait", 0) == 0) {
         // Timed waits without a predicate are mostly deliberate timeouts whose
         // result is checked: only untimed waits feed cv-wait-no-loop.
-        if (name == "wait") fn_.cv_waits.push_back(cv_wait_fact{where, rest.size() > 1, loop_depth_ > 0});
+        if (name == "wait" && !state_.unreachable)
+          fn_.cv_waits.push_back(cv_wait_fact{where, rest.size() > 1, loop_depth_ > 0, state_.after_call()});
         for (std::size_t i = 1; i < rest.size(); ++i) walk_expr(rest[i]);
         return true;
       }
@@ -510,7 +566,7 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
         threads_.erase(var);
         if (name == "join") {
           fn_.joins.push_back(where);
-          fn_.blocking.push_back(blocking_fact{"join", where, state_.snapshot()});
+          fn_.blocking.push_back(blocking_fact{"join", where, state_.snapshot(), state_.after_call()});
         }
         return true;
       }
@@ -551,8 +607,7 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
     if (clang_getCursorKind(o) == CXCursor_DeclRefExpr) {
       if (auto it = lambda_vars_.find(usr(clang_getCursorReferenced(o))); it != lambda_vars_.end()) {
         for (CXCursor a : rest) walk_expr(a);
-        fn_.calls.push_back(
-            call_fact{it->second, where, state_.snapshot(), {}, call_fact::receiver_kind::none});
+        add_call(call_fact{it->second, where, state_.snapshot(), {}, call_fact::receiver_kind::none}, "this");
         return true;
       }
     }
@@ -598,11 +653,12 @@ bool body_walker::walk_free_call(CXCursor call, CXCursor callee, const std::stri
     return true;
   }
   if (name == "pthread_cond_wait" || name == "pthread_cond_timedwait") {
-    fn_.cv_waits.push_back(cv_wait_fact{where, false, loop_depth_ > 0});
+    if (!state_.unreachable)
+      fn_.cv_waits.push_back(cv_wait_fact{where, false, loop_depth_ > 0, state_.after_call()});
     return true;
   }
-  if (is_blocking_function(qualified)) {
-    fn_.blocking.push_back(blocking_fact{qualified, where, state_.snapshot()});
+  if (is_blocking_function(qualified) && !state_.unreachable) {
+    fn_.blocking.push_back(blocking_fact{qualified, where, state_.snapshot(), state_.after_call()});
   }
   if (qualified == "std::move" && args.size() == 1) {
     CXCursor a = strip(args[0]);

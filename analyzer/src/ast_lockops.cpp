@@ -2,6 +2,7 @@
 // lock calls, and try-lock conditions.
 #include <algorithm>
 
+#include "ast_lock_identity.hpp"
 #include "ast_util.hpp"
 #include "ast_walker.hpp"
 
@@ -15,6 +16,18 @@ std::vector<CXCursor> body_walker::call_args(CXCursor call) {
 }
 
 std::optional<lock_name> body_walker::lock_of(CXCursor expr) {
+  auto lock = lock_id_of(expr);
+  if (!lock) return lock;
+  CXCursor c = strip(expr);
+  // A guard named in std::lock(lk1, lk2) stands for its lock, instance and all.
+  if (clang_getCursorKind(c) == CXCursor_DeclRefExpr && guards_.count(usr(clang_getCursorReferenced(c))) != 0)
+    return lock;
+  lock->instance = lock_instance(c);
+  lock->recursive = recursive_lock(c);
+  return lock;
+}
+
+std::optional<lock_name> body_walker::lock_id_of(CXCursor expr) {
   CXCursor c = strip(expr);
   switch (clang_getCursorKind(c)) {
     case CXCursor_UnaryOperator: {
@@ -84,12 +97,15 @@ std::optional<lock_name> body_walker::lock_of(CXCursor expr) {
 
 void body_walker::acquire(const std::vector<lock_name>& locks, const std::string& holder, bool shared,
                           bool try_lock, const location& where) {
+  if (state_.unreachable) return;  // dead code takes no lock
   held_set before = state_.snapshot();
+  std::vector<held_lock> held_before = state_.held_locks();
   int group = locks.size() > 1 ? next_group_++ : -1;
   for (const auto& l : locks) {
-    fn_.acquisitions.push_back(acquisition_fact{l, where, before, try_lock, shared, group});
+    fn_.acquisitions.push_back(
+        acquisition_fact{l, where, before, try_lock, shared, group, held_before, state_.after_call()});
   }
-  for (const auto& l : locks) state_.add(l, holder, shared, !try_lock);
+  for (const auto& l : locks) state_.add(l, holder, shared, !try_lock, where);
 }
 
 void body_walker::declare_guard(CXCursor var, CXCursor init, const type_facts& guard_type) {
@@ -146,7 +162,7 @@ void body_walker::declare_guard(CXCursor var, CXCursor init, const type_facts& g
       case mode::adopt:
         for (const auto& l : info.locks) {
           state_.release(l.id);
-          state_.add(l, id, info.shared, true);
+          state_.add(l, id, info.shared, true, where);
         }
         break;
     }
@@ -382,8 +398,9 @@ void body_walker::apply_condition(const cond_effect& e, bool branch_true) {
       if (taken) {
         // The acquisition is recorded once (on the taken branch), as a try.
         held_set before = state_.snapshot();
-        fn_.acquisitions.push_back(acquisition_fact{e.lock, e.where, before, true, e.shared, -1});
-        state_.add(e.lock, "", e.shared, true);
+        fn_.acquisitions.push_back(acquisition_fact{e.lock, e.where, before, true, e.shared, -1,
+                                                    state_.held_locks(), state_.after_call()});
+        state_.add(e.lock, "", e.shared, true, e.where);
       }
       return;
     case cond_effect::kind::guard:

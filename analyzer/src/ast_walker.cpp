@@ -16,6 +16,7 @@ void body_walker::walk_body(CXCursor body) {
     }
   }
   walk_stmt(body);
+  fn_.never_returns = state_.unreachable && !returned_;
   for (auto& [id, t] : threads_) fn_.unjoined_threads.push_back(t);
 }
 
@@ -62,6 +63,7 @@ void body_walker::walk_stmt(CXCursor c) {
       return;
     case CXCursor_ReturnStmt:
       walk_children(c);
+      if (!state_.unreachable) returned_ = true;
       state_.unreachable = true;
       return;
     case CXCursor_BreakStmt:
@@ -92,6 +94,7 @@ void body_walker::walk_stmt(CXCursor c) {
       return;
     }
     case CXCursor_LabelStmt:
+      state_.unreachable = false;  // a goto may lead here
       for (CXCursor k : children(c)) walk_stmt(k);
       return;
     case CXCursor_NullStmt:

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "ast_paths.hpp"
 #include "ast_types.hpp"
 #include "facts.hpp"
 #include "lockset.hpp"
@@ -32,6 +33,7 @@ struct tu_context {
   type_classifier types;
   std::map<std::string, lock_name> global_locks_by_name;  // for annotation arguments
   std::set<std::string> captured_locals;                  // locals some lambda captures by reference
+  noreturn_oracle noreturn;                               // calls that end the path (ast_paths.hpp)
 
   explicit tu_context(tu_facts& f) : facts(f) {}
 
@@ -100,13 +102,19 @@ class body_walker {
   bool walk_free_call(CXCursor call, CXCursor callee, const std::string& name, const std::string& qualified);
   void record_access(CXCursor target, bool write);
   call_fact::receiver_kind receiver_of(CXCursor call);
+  // The object a method call is made on, as an instance path (ast_lock_identity.hpp).
+  std::string receiver_path_of(CXCursor call);
+  // Records a call with the locks held, the receiver's path and the loop depth.
+  void add_call(call_fact call, const std::string& receiver_path);
   void record_var_access(CXCursor ref, CXCursor decl, bool write, bool via_this);
   std::string walk_lambda(CXCursor lambda, bool called_here);
   std::optional<std::pair<std::string, std::string>> thread_entry(CXCursor arg);
   void spawn(CXCursor call, CXCursor entry_arg);
 
   // locks (ast_lockops.cpp)
+  // The lock `expr` names, with its instance and recursion (ast_lock_identity.hpp).
   std::optional<lock_name> lock_of(CXCursor expr);
+  std::optional<lock_name> lock_id_of(CXCursor expr);
   void acquire(const std::vector<lock_name>& locks, const std::string& holder, bool shared, bool try_lock,
                const location& where);
   void declare_guard(CXCursor var, CXCursor init_call, const type_facts& guard_type);
@@ -140,6 +148,7 @@ class body_walker {
   std::set<std::string> fresh_locals_;              // local pointers given a `new` object here
   std::map<std::string, std::string> lambda_vars_;  // local USR -> lambda id it holds
   std::map<std::string, thread_var_fact> threads_;  // started std::thread locals not yet joined
+  bool returned_ = false;                           // a reachable return statement was seen
 };
 
 }  // namespace concheck::analyzer::detail

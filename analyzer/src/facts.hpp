@@ -29,6 +29,13 @@ namespace concheck::analyzer {
 struct lock_name {
   interned id;
   interned display;
+  // Which object's lock this is, for self-deadlock (ids name a field for every
+  // object): "global" for a global or static lock, "this" or "this.f.g" for a
+  // member of the object the function runs on (or of its members), a
+  // variable's or parameter's USR (optionally ".f...") for a lock reached
+  // through it, "" when unknown (an element, a call's result).
+  interned instance{};
+  bool recursive = false;  // std::recursive_mutex and the like: re-locking is allowed
   friend bool operator<(const lock_name& a, const lock_name& b) { return a.id < b.id; }
   friend bool operator==(const lock_name& a, const lock_name& b) { return a.id == b.id; }
 };
@@ -56,6 +63,14 @@ struct var_info {
   location declared;
 };
 
+// A lock held on every path at a point, with the site that took it (for
+// self-deadlock reports).
+struct held_lock {
+  lock_name lock;
+  location where;
+  bool shared = false;
+};
+
 struct access_fact {
   interned var;  // key into tu_facts::vars
   bool write = false;
@@ -63,15 +78,21 @@ struct access_fact {
   held_set held;
   bool captured = false;  // a local reached through a lambda capture by reference
   bool via_this = false;  // a member of the object the method runs on
+  // The latest call (index into function_facts::calls) that every path to
+  // this point passes through, -1 if none: when its callee turns out, in
+  // another TU, never to return, this point is dead (summary.cpp).
+  int after_call = -1;
 };
 
 struct acquisition_fact {
   lock_name lock;
   location where;
-  held_set held;          // before this acquisition
-  bool try_lock = false;  // cannot block: adds no order edge into `lock`
-  bool shared = false;    // reader acquisition
-  int group = -1;         // scoped_lock/std::lock: same group = no order among them
+  held_set held;                        // before this acquisition
+  bool try_lock = false;                // cannot block: adds no order edge into `lock`
+  bool shared = false;                  // reader acquisition
+  int group = -1;                       // scoped_lock/std::lock: same group = no order among them
+  std::vector<held_lock> held_locks{};  // held on every path before, with their instances and sites
+  int after_call = -1;                  // see access_fact::after_call
 };
 
 struct call_fact {
@@ -90,6 +111,14 @@ struct call_fact {
     this_object,
     local
   } receiver = receiver_kind::none;
+  std::vector<held_lock> held_locks{};  // held on every path at the call, with instances and sites
+  // The object a method is called on, as a lock instance path ("this",
+  // "this.f", a variable's USR; "" unknown or not a method call): a callee's
+  // "this..." locks are this object's.
+  interned receiver_path{};
+  bool in_loop = false;        // inside a loop of the caller (cv-wait-no-loop through wrappers)
+  bool never_returns = false;  // the callee is known here never to return (noreturn, abort, throw...)
+  int after_call = -1;         // see access_fact::after_call (the chain of calls every path passes)
 };
 
 struct spawn_fact {
@@ -103,12 +132,14 @@ struct cv_wait_fact {
   location where;
   bool has_predicate = false;
   bool in_loop = false;
+  int after_call = -1;  // see access_fact::after_call
 };
 
 struct blocking_fact {
   std::string what;  // "std::this_thread::sleep_for", "join", ...
   location where;
   held_set held;
+  int after_call = -1;  // see access_fact::after_call
 };
 
 struct thread_var_fact {  // a std::thread object that is never joined or detached
@@ -138,6 +169,9 @@ struct function_facts {
   std::vector<cv_wait_fact> cv_waits;
   std::vector<blocking_fact> blocking;
   std::vector<thread_var_fact> unjoined_threads;
+  // No path through the body returns: every one ends in a throw or a call
+  // that never returns. Callers in other TUs learn it from the summary.
+  bool never_returns = false;
 };
 
 struct class_info {

@@ -4,8 +4,18 @@
 
 namespace concheck::analyzer::detail {
 
-void flow_state::add(const lock_name& lock, const std::string& holder, bool shared, bool must) {
-  held.push_back(held_entry{lock, holder, shared, must});
+void flow_state::add(const lock_name& lock, const std::string& holder, bool shared, bool must,
+                     const location& where) {
+  held.push_back(held_entry{lock, holder, shared, must, where});
+}
+
+std::vector<held_lock> flow_state::held_locks() const {
+  std::vector<held_lock> out;
+  if (unreachable) return out;
+  for (const auto& e : held) {
+    if (e.must) out.push_back(held_lock{e.lock, e.where, e.shared});
+  }
+  return out;
 }
 
 bool flow_state::release(const std::string& lock_id) {
@@ -56,6 +66,11 @@ flow_state join(const flow_state& a, const flow_state& b) {
   if (a.unreachable) return b;
   if (b.unreachable) return a;
   flow_state out;
+  std::size_t common = 0;
+  while (common < a.after_calls.size() && common < b.after_calls.size() &&
+         a.after_calls[common] == b.after_calls[common])
+    ++common;
+  out.after_calls.assign(a.after_calls.begin(), a.after_calls.begin() + static_cast<std::ptrdiff_t>(common));
   std::vector<bool> used(b.held.size(), false);
   for (const auto& e : a.held) {
     held_entry joined = e;

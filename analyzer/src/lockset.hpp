@@ -22,13 +22,22 @@ struct held_entry {
   std::string holder;  // guard variable USR, "" for an explicit hold
   bool shared = false;
   bool must = true;
+  location where;  // the acquisition
 };
 
 struct flow_state {
   std::vector<held_entry> held;
   bool unreachable = false;
+  // The calls (indices into the function's calls) that every path to here
+  // passes through, oldest first; a join keeps the common prefix. Capped at
+  // kMaxAfterCalls (later calls are not tracked: fewer paths cut, never a
+  // wrong one).
+  std::vector<int> after_calls;
+  static constexpr std::size_t kMaxAfterCalls = 256;
+  int after_call() const { return after_calls.empty() ? -1 : after_calls.back(); }
 
-  void add(const lock_name& lock, const std::string& holder, bool shared, bool must);
+  void add(const lock_name& lock, const std::string& holder, bool shared, bool must,
+           const location& where = {});
   // Removes one explicit hold of `lock_id` (or, if there is none, one hold by
   // any holder: unlocking what a released guard held). Returns false if none.
   bool release(const std::string& lock_id);
@@ -37,6 +46,8 @@ struct flow_state {
   void set_holder_must(const std::string& holder);
   void change_holder(const std::string& from, const std::string& to);
   held_set snapshot() const;
+  // The locks held on every path, with instances and acquisition sites.
+  std::vector<held_lock> held_locks() const;
 };
 
 flow_state join(const flow_state& a, const flow_state& b);

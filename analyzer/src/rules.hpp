@@ -34,6 +34,7 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
 void check_lock_order(const program& p, const analysis_options& options, rule_output& out);
 void check_cv_wait_no_loop(const program& p, const analysis_options& options, rule_output& out);
 void check_thread_not_joined(const program& p, const analysis_options& options, rule_output& out);
+void check_self_deadlock(const program& p, const analysis_options& options, rule_output& out);
 void check_blocking_under_lock(const program& p, const analysis_options& options, rule_output& out);
 
 // "'a', 'b'" for messages.

@@ -295,6 +295,46 @@ std::unique_ptr<function_facts> rewrite(const function_facts& f,
   return copy;
 }
 
+// Code that runs only after a call to a function that never returns (as the
+// TU defining it summarized it: every path of its body ends in a throw, abort,
+// exit or [[noreturn]] call) is dead: its events are dropped from a copy of
+// the caller's facts. Calls already known not to return in the caller's own
+// TU ended the path there (nothing after them was recorded). Dead code is
+// found through after_call, the latest call every path to an event passes;
+// calls are numbered in walk order, so one forward pass marks them.
+void cut_dead_code(program& p) {
+  std::set<std::string> never;
+  for (const auto& [id, f] : p.functions) {
+    if (f->never_returns) never.insert(id);
+  }
+  if (never.empty()) return;
+  for (auto& [id, fp] : p.functions) {
+    const function_facts& f = *fp;
+    std::vector<char> dead_after(f.calls.size(), 0);
+    bool any = false;
+    for (std::size_t i = 0; i < f.calls.size(); ++i) {
+      const auto& c = f.calls[i];
+      bool dead_itself = c.after_call >= 0 && dead_after[static_cast<std::size_t>(c.after_call)] != 0;
+      dead_after[i] = dead_itself || (!c.never_returns && never.count(c.callee) != 0);
+      any |= dead_after[i] != 0;
+    }
+    if (!any) continue;
+    auto dead = [&](const auto& event) {
+      return event.after_call >= 0 && dead_after[static_cast<std::size_t>(event.after_call)] != 0;
+    };
+    auto copy = std::make_unique<function_facts>(f);
+    // after_call indices of the copy refer to the original calls; nothing
+    // after this point reads them.
+    std::erase_if(copy->accesses, dead);
+    std::erase_if(copy->acquisitions, dead);
+    std::erase_if(copy->calls, dead);
+    std::erase_if(copy->cv_waits, dead);
+    std::erase_if(copy->blocking, dead);
+    fp = copy.get();
+    p.rewritten.push_back(std::move(copy));
+  }
+}
+
 }  // namespace
 
 program build_program(const std::vector<tu_facts_ptr>& facts) {
@@ -323,6 +363,7 @@ program build_program(const std::vector<tu_facts_ptr>& facts) {
       if (!inserted) it->second.owns_lock |= c.owns_lock;
     }
   }
+  cut_dead_code(p);
   compute_lock_taking_classes(p);
   compute_roots(p);
   compute_required(p);

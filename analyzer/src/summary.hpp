@@ -4,6 +4,8 @@
 // variables and classes by USR; the first definition of a function wins, so a
 // header's inline function summarized in many TUs counts once; a TU that has
 // no body for a function contributes nothing about it) and derives:
+//  - dead code: what runs only after a call to a function that another TU
+//    summarized as never returning is dropped (cut_dead_code in summary.cpp).
 //  - per-TU functions: a USR defined in several TUs at different places names
 //    distinct entities (`main` of several programs in one compile_commands.json,
 //    or one external name defined in two programs). The first definition keeps

@@ -1,0 +1,113 @@
+// Lock instances and recursion (see ast_lock_identity.hpp).
+#include "ast_lock_identity.hpp"
+
+#include "ast_util.hpp"
+
+namespace concheck::analyzer::detail {
+
+namespace {
+
+bool global_var(CXCursor d) {
+  return clang_getCursorKind(d) == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1;
+}
+
+// The object a member expression is taken from: "this" when implicit.
+std::string base_path(CXCursor member) {
+  auto kids = children(member);
+  if (kids.empty()) return "this";
+  return object_path(kids[0]);
+}
+
+}  // namespace
+
+std::string object_path(CXCursor object) {
+  CXCursor c = strip(object);
+  switch (clang_getCursorKind(c)) {
+    case CXCursor_CXXThisExpr:
+      return "this";
+    case CXCursor_DeclRefExpr: {
+      CXCursor d = clang_getCursorReferenced(c);
+      CXCursorKind dk = clang_getCursorKind(d);
+      if (dk != CXCursor_VarDecl && dk != CXCursor_ParmDecl) return "";
+      return usr(d);
+    }
+    case CXCursor_MemberRefExpr: {
+      CXCursor d = clang_getCursorReferenced(c);
+      if (is_null(d)) return "";
+      if (clang_getCursorKind(d) == CXCursor_VarDecl) return usr(d);  // a static member
+      if (clang_getCursorKind(d) != CXCursor_FieldDecl) return "";
+      std::string base = base_path(c);
+      return base.empty() ? "" : base + "." + spelling(d);
+    }
+    case CXCursor_UnaryOperator: {  // *p
+      auto kids = children(c);
+      return kids.size() == 1 ? object_path(kids[0]) : "";
+    }
+    case CXCursor_CallExpr: {  // smart pointers: p->x, *p
+      std::string name = spelling(c);
+      int n = clang_Cursor_getNumArguments(c);
+      if ((name == "operator->" || name == "operator*") && n >= 1)
+        return object_path(clang_Cursor_getArgument(c, 0));
+      return "";
+    }
+    default:
+      return "";
+  }
+}
+
+std::string lock_instance(CXCursor lock_expr) {
+  CXCursor c = strip(lock_expr);
+  switch (clang_getCursorKind(c)) {
+    case CXCursor_DeclRefExpr: {
+      CXCursor d = clang_getCursorReferenced(c);
+      if (global_var(d)) return "global";
+      return object_path(c);
+    }
+    case CXCursor_MemberRefExpr: {
+      CXCursor d = clang_getCursorReferenced(c);
+      if (is_null(d)) return "";
+      if (global_var(d)) return "global";  // a static member
+      return base_path(c);
+    }
+    case CXCursor_UnaryOperator: {  // &m, *pm
+      auto kids = children(c);
+      return kids.size() == 1 ? lock_instance(kids[0]) : "";
+    }
+    case CXCursor_CXXThisExpr:
+      return "this";
+    case CXCursor_CallExpr: {
+      std::string name = spelling(c);
+      int n = clang_Cursor_getNumArguments(c);
+      if ((name == "operator->" || name == "operator*") && n >= 1)
+        return lock_instance(clang_Cursor_getArgument(c, 0));
+      return "";
+    }
+    default:
+      return "";
+  }
+}
+
+bool recursive_lock(CXCursor lock_expr) {
+  CXCursor c = strip(lock_expr);
+  CXType t = clang_getCursorType(c);
+  if (t.kind == CXType_Pointer) t = clang_getPointeeType(t);
+  std::string type = base_type_name(t);
+  for (const char* word : {"recursive", "Recursive", "Reentrant", "reentrant"}) {
+    if (type.find(word) != std::string::npos) return true;
+  }
+  if (type != "pthread_mutex_t") return false;
+  // A pthread mutex: recursive unless its declaration says otherwise.
+  while (clang_getCursorKind(c) == CXCursor_UnaryOperator) {
+    auto kids = children(c);
+    if (kids.size() != 1) return true;
+    c = strip(kids[0]);
+  }
+  CXCursor d = clang_getCursorReferenced(c);
+  if (is_null(d)) return true;
+  for (const auto& token : tokens_of(d)) {
+    if (token == "PTHREAD_MUTEX_INITIALIZER") return false;
+  }
+  return true;
+}
+
+}  // namespace concheck::analyzer::detail
