@@ -100,7 +100,8 @@ class body_walker {
   bool walk_free_call(CXCursor call, CXCursor callee, const std::string& name, const std::string& qualified);
   void record_access(CXCursor target, bool write);
   call_fact::receiver_kind receiver_of(CXCursor call);
-  void record_var_access(CXCursor ref, CXCursor decl, bool write, bool via_this);
+  void record_var_access(CXCursor ref, CXCursor decl, bool write, bool via_this,
+                         access_base base = access_base::other, int param = -1);
   std::string walk_lambda(CXCursor lambda, bool called_here);
   std::optional<std::pair<std::string, std::string>> thread_entry(CXCursor arg);
   void spawn(CXCursor call, CXCursor entry_arg);
@@ -117,6 +118,18 @@ class body_walker {
   bool guard_method(CXCursor object, const std::string& name, const location& where);
   bool pthread_call(const std::string& name, const std::vector<CXCursor>& args, const location& where);
   std::vector<CXCursor> call_args(CXCursor call);
+
+  // ownership (ast_ownership.cpp)
+  int param_index(CXCursor parm_decl) const;  // -1 when not one of this function's parameters
+  arg_origin origin_of_arg(CXCursor arg);
+  std::vector<arg_origin> origins_of(const std::vector<CXCursor>& args);
+  void note_pointer_local(CXCursor var, CXCursor init);  // `T* p = &local` / `= (T*)param`
+  // A local handed to another thread (a thread start's argument, std::ref, a
+  // by-reference capture of a lambda that outlives the statement) is no
+  // longer this call's own from there on.
+  void mark_escaped(CXCursor arg);
+  void escape_captures(const lambda_capture& capture);
+  bool escaped(CXCursor decl) const;
 
   tu_context& tu_;
   function_facts& fn_;
@@ -140,6 +153,10 @@ class body_walker {
   std::set<std::string> fresh_locals_;              // local pointers given a `new` object here
   std::map<std::string, std::string> lambda_vars_;  // local USR -> lambda id it holds
   std::map<std::string, thread_var_fact> threads_;  // started std::thread locals not yet joined
+  std::map<std::string, int> param_alias_;          // local pointer/reference USR -> parameter it copies
+  std::set<std::string> escaped_locals_;            // USRs of locals other threads may reach from here on
+  std::set<std::string> escaped_names_;             // ... by name (lambda captures)
+  bool all_escaped_ = false;                        // a [&] lambda was handed on
 };
 
 }  // namespace concheck::analyzer::detail

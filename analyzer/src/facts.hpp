@@ -56,6 +56,11 @@ struct var_info {
   location declared;
 };
 
+// What an access reaches its data through (see ownership.cpp): the object the
+// method runs on, a pointer or reference parameter (whose callers decide
+// whether it is owned), a global, or anything else (always shared).
+enum class access_base : unsigned char { other, this_object, param, global };
+
 struct access_fact {
   interned var;  // key into tu_facts::vars
   bool write = false;
@@ -63,6 +68,16 @@ struct access_fact {
   held_set held;
   bool captured = false;  // a local reached through a lambda capture by reference
   bool via_this = false;  // a member of the object the method runs on
+  access_base base = access_base::other;
+  int param = -1;  // base == param: the parameter's index
+};
+
+// Where one argument of a call comes from, so the callee's parameter can be
+// judged owned or shared at this call site (ownership.cpp).
+struct arg_origin {
+  enum class kind : unsigned char { shared, owned, param, this_object } what = kind::shared;
+  int param = -1;  // what == param: the caller's parameter index
+  interned local;  // what == owned through a local: its USR (shared if a lambda captures it by reference)
 };
 
 struct acquisition_fact {
@@ -90,6 +105,9 @@ struct call_fact {
     this_object,
     local
   } receiver = receiver_kind::none;
+  // One per argument, by index (the object of an operator call excluded);
+  // missing ones count as shared.
+  std::vector<arg_origin> arg_origins;
 };
 
 struct spawn_fact {
