@@ -123,6 +123,7 @@ class body_walker {
   int param_index(CXCursor parm_decl) const;  // -1 when not one of this function's parameters
   arg_origin origin_of_arg(CXCursor arg);
   std::vector<arg_origin> origins_of(const std::vector<CXCursor>& args);
+  int receiver_param_of(CXCursor call);  // the parameter a method call's object is reached through, or -1
   void note_pointer_local(CXCursor var, CXCursor init);  // `T* p = &local` / `= (T*)param`
   // A local handed to another thread (a thread start's argument, std::ref, a
   // by-reference capture of a lambda that outlives the statement) is no

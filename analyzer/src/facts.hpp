@@ -108,6 +108,9 @@ struct call_fact {
   // One per argument, by index (the object of an operator call excluded);
   // missing ones count as shared.
   std::vector<arg_origin> arg_origins;
+  // receiver == shared through a pointer or reference parameter of the
+  // caller: its index (the object is owned where that parameter is).
+  int receiver_param = -1;
 };
 
 struct spawn_fact {

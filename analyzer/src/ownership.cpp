@@ -43,7 +43,8 @@ bool this_owned_at(const program& p, const function_facts& caller, const call_fa
     case call_fact::receiver_kind::none:  // a lambda called where it is written
       return call.callee.rfind("lambda@", 0) == 0 && p.owned_this.count(caller.id) != 0;
     case call_fact::receiver_kind::shared:
-      return false;
+      return call.receiver_param >= 0 &&
+             owned_origin(p, caller, arg_origin{arg_origin::kind::param, call.receiver_param, {}});
   }
   return false;
 }

@@ -28,11 +28,17 @@ std::set<std::string> roots_of_access(const program& p, const function_facts& f,
 // A member of a class whose methods take no lock of its own, reached through
 // `this` in a method no other thread's object runs: this object is not
 // reachable from shared state, whatever other objects of the class are.
+// Likewise another object of the method's own lock-free class reached through
+// a parameter (`rhs.state_` in a copy constructor or operator=, `other.x_`):
+// a value type's copy, move or compare touches whatever object its caller
+// names, and the caller's own accesses are what is judged.
 bool unshared_instance(const program& p, const function_facts& f, const access_fact& a, const var_info& v) {
-  if (v.kind != var_kind::field || !a.via_this) return false;
+  if (v.kind != var_kind::field) return false;
   auto c = p.classes.find(v.owner_class);
   bool locking = c != p.classes.end() && c->second.takes_own_lock;
-  return !locking && p.shared_this.count(f.id) == 0;
+  if (locking) return false;
+  if (a.via_this) return p.shared_this.count(f.id) == 0;
+  return a.base == access_base::param && f.owner_class == v.owner_class;
 }
 
 }  // namespace

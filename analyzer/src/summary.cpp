@@ -207,7 +207,10 @@ void compute_shared_this(program& p) {
       }
     }
     for (const auto& c : f->calls) {
-      if (c.receiver == call_fact::receiver_kind::shared) p.shared_this.insert(c.callee);
+      // An object reached through a parameter every caller passes owned data
+      // for is no shared object.
+      if (c.receiver == call_fact::receiver_kind::shared && !this_owned_at(p, *f, c))
+        p.shared_this.insert(c.callee);
     }
   }
   for (bool changed = true; changed;) {
