@@ -206,13 +206,17 @@ void body_walker::record_access(CXCursor target, bool write) {
       CXCursor decl = clang_getCursorReferenced(t);
       if (is_null(decl)) return walk_children(t);
       CXCursorKind dk = clang_getCursorKind(decl);
-      if (dk == CXCursor_VarDecl) return record_var_access(t, decl, write, false);  // static member
+      if (dk == CXCursor_VarDecl)
+        return record_var_access(t, decl, write, false, access_base::global);  // static member
       if (dk != CXCursor_FieldDecl) return walk_children(t);
       auto kids = children(t);
-      if (kids.empty()) return record_var_access(t, decl, write, true);
+      if (kids.empty()) return record_var_access(t, decl, write, true, access_base::this_object);
       CXCursor base = strip(kids[0]);
       CXCursorKind bk = clang_getCursorKind(base);
-      if (bk == CXCursor_CXXThisExpr) return record_var_access(t, decl, write, true);
+      if (bk == CXCursor_CXXThisExpr)
+        return record_var_access(t, decl, write, true, access_base::this_object);
+      access_base through = access_base::other;
+      int through_param = -1;
       // The object's root decides whether it can be shared: a member of a
       // local object (not captured by reference, not a reference or pointer)
       // belongs to this call only.
@@ -220,9 +224,13 @@ void body_walker::record_access(CXCursor target, bool write) {
       while (clang_getCursorKind(root) == CXCursor_MemberRefExpr ||
              clang_getCursorKind(root) == CXCursor_ArraySubscriptExpr) {
         auto rk = children(root);
-        if (rk.empty()) break;
+        if (rk.empty()) {
+          through = access_base::this_object;  // implicit this->member.field
+          break;
+        }
         root = strip(rk[0]);
       }
+      if (clang_getCursorKind(root) == CXCursor_CXXThisExpr) through = access_base::this_object;
       if (clang_getCursorKind(root) == CXCursor_DeclRefExpr) {
         CXCursor rd = clang_getCursorReferenced(root);
         CXCursorKind rdk = clang_getCursorKind(rd);
@@ -241,9 +249,20 @@ void body_walker::record_access(CXCursor target, bool write) {
         if (!handle && !global && !captured) {
           if (rdk == CXCursor_ParmDecl || rdk == CXCursor_VarDecl) return;
         }
+        if (global) {
+          through = access_base::global;
+        } else if (handle && !captured && rdk == CXCursor_ParmDecl && param_index(rd) >= 0) {
+          through = access_base::param;
+          through_param = param_index(rd);
+        } else if (handle && !captured) {
+          if (auto a = param_alias_.find(usr(rd)); a != param_alias_.end()) {
+            through = access_base::param;
+            through_param = a->second;
+          }
+        }
       }
       if (bk != CXCursor_DeclRefExpr && bk != CXCursor_MemberRefExpr) walk_expr(base);
-      return record_var_access(t, decl, write, false);
+      return record_var_access(t, decl, write, false, through, through_param);
     }
     case CXCursor_DeclRefExpr: {
       CXCursor decl = clang_getCursorReferenced(t);
@@ -251,14 +270,17 @@ void body_walker::record_access(CXCursor target, bool write) {
       // A started thread used any other way than join/detach/joinable (moved,
       // swapped, passed on, returned) is no longer this function's to join.
       if (!threads_.empty()) threads_.erase(usr(decl));
-      return record_var_access(t, decl, write, false);
+      return record_var_access(
+          t, decl, write, false,
+          clang_Cursor_hasVarDeclGlobalStorage(decl) == 1 ? access_base::global : access_base::other);
     }
     default:
       return walk_expr(t);
   }
 }
 
-void body_walker::record_var_access(CXCursor ref, CXCursor decl, bool write, bool via_this) {
+void body_walker::record_var_access(CXCursor ref, CXCursor decl, bool write, bool via_this, access_base base,
+                                    int param) {
   if (state_.unreachable) return;               // after a return, throw or call that never returns
   if (via_this && fn_.is_ctor_or_dtor) return;  // the object is not shared yet / any more
   type_facts role = tu_.types.classify(clang_getCursorType(decl));
@@ -306,7 +328,8 @@ void body_walker::record_var_access(CXCursor ref, CXCursor decl, bool write, boo
       }
     }
   }
-  fn_.accesses.push_back(access_fact{key, write, location_of(ref), state_.snapshot(), captured, via_this});
+  fn_.accesses.push_back(
+      access_fact{key, write, location_of(ref), state_.snapshot(), captured, via_this, base, param});
   fn_.accesses.back().after_call = state_.after_call();
 }
 
@@ -332,13 +355,15 @@ std::string body_walker::walk_lambda(CXCursor lambda, bool called_here) {
     f.owner_class = fn_.owner_class;
     f.is_ctor_or_dtor = false;
     body_walker inner(tu_, f, lambda);
-    inner.set_lambda(parse_capture(lambda));
+    lambda_capture capture = parse_capture(lambda);
+    if (!called_here) escape_captures(capture);  // a lambda kept or handed on outlives this statement
+    inner.set_lambda(std::move(capture));
     for (CXCursor k : children(lambda)) {
       if (clang_getCursorKind(k) == CXCursor_CompoundStmt) inner.walk_body(k);
     }
   }
   if (called_here) {
-    add_call(call_fact{id, where, state_.snapshot(), {}, call_fact::receiver_kind::none}, "this");
+    add_call(call_fact{id, where, state_.snapshot(), {}, call_fact::receiver_kind::none, {}}, "this");
   }
   return id;
 }
@@ -449,6 +474,7 @@ call_fact::receiver_kind body_walker::receiver_of(CXCursor call) {
   if (tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer)
     return kind::shared;
   if (dk == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1) return kind::shared;
+  if (escaped(d)) return kind::shared;
   if (is_lambda_ && own_locals_.count(usr(d)) == 0) {
     std::string n = spelling(d);
     if (lambda_.by_ref.count(n) != 0 || (lambda_.by_ref_default && lambda_.by_copy.count(n) == 0))
@@ -475,7 +501,10 @@ void body_walker::walk_call(CXCursor c) {
         }
       }
       for (std::size_t i = 0; i < args.size(); ++i) {
-        if (i != entry) walk_expr(args[i]);
+        if (i != entry) {
+          mark_escaped(args[i]);
+          walk_expr(args[i]);
+        }
       }
       return;
     }
@@ -484,7 +513,10 @@ void body_walker::walk_call(CXCursor c) {
     if (!in_system_header(callee)) {
       std::string id = usr(callee);
       if (!id.empty())
-        add_call(call_fact{id, location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none}, "");
+        add_call(
+            call_fact{
+                id, location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none, origins_of(args)},
+            "");
     }
     return;
   }
@@ -502,7 +534,17 @@ void body_walker::walk_call(CXCursor c) {
     if (annotated_lock_call(callee, location_of(c))) return;
     std::string id = usr(callee);
     if (id.empty()) return;
-    call_fact call{id, location_of(c), state_.snapshot(), {}, receiver_of(c)};
+    call_fact call{id, location_of(c), state_.snapshot(), {}, receiver_of(c), {}};
+    if (call.receiver == call_fact::receiver_kind::shared) call.receiver_param = receiver_param_of(c);
+    {
+      // An operator called as `a = b` lists its object as argument 0.
+      auto kids = children(c);
+      bool object_first = name.rfind("operator", 0) == 0 && ck == CXCursor_CXXMethod &&
+                          clang_CXXMethod_isStatic(callee) == 0 && !args.empty() &&
+                          (kids.empty() || clang_getCursorKind(kids[0]) != CXCursor_MemberRefExpr);
+      call.arg_origins =
+          origins_of(object_first ? std::vector<CXCursor>(args.begin() + 1, args.end()) : args);
+    }
     if (name.rfind("operator", 0) != 0) {  // operator calls count the object as an argument
       for (unsigned i = 0; i < args.size(); ++i) {
         if (!tu_.types.is_lockable(clang_getCursorType(args[i]))) continue;
@@ -607,7 +649,8 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
     if (clang_getCursorKind(o) == CXCursor_DeclRefExpr) {
       if (auto it = lambda_vars_.find(usr(clang_getCursorReferenced(o))); it != lambda_vars_.end()) {
         for (CXCursor a : rest) walk_expr(a);
-        add_call(call_fact{it->second, where, state_.snapshot(), {}, call_fact::receiver_kind::none}, "this");
+        add_call(call_fact{it->second, where, state_.snapshot(), {}, call_fact::receiver_kind::none, {}},
+                 "this");
         return true;
       }
     }
@@ -640,14 +683,20 @@ bool body_walker::walk_free_call(CXCursor call, CXCursor callee, const std::stri
   }
   if (name == "pthread_create" && args.size() >= 3) {
     spawn(call, args[2]);
-    if (args.size() >= 4) walk_expr(args[3]);
+    if (args.size() >= 4) {
+      mark_escaped(args[3]);
+      walk_expr(args[3]);
+    }
     return true;
   }
   if (qualified == "std::async") {
     for (std::size_t i = 0; i < args.size(); ++i) {
       if (base_type_name(clang_getCursorType(args[i])) == "std::launch") continue;
       spawn(call, args[i]);
-      for (std::size_t j = i + 1; j < args.size(); ++j) walk_expr(args[j]);
+      for (std::size_t j = i + 1; j < args.size(); ++j) {
+        mark_escaped(args[j]);
+        walk_expr(args[j]);
+      }
       return true;
     }
     return true;
@@ -660,6 +709,7 @@ bool body_walker::walk_free_call(CXCursor call, CXCursor callee, const std::stri
   if (is_blocking_function(qualified) && !state_.unreachable) {
     fn_.blocking.push_back(blocking_fact{qualified, where, state_.snapshot(), state_.after_call()});
   }
+  if ((qualified == "std::ref" || qualified == "std::cref") && args.size() == 1) mark_escaped(args[0]);
   if (qualified == "std::move" && args.size() == 1) {
     CXCursor a = strip(args[0]);
     if (clang_getCursorKind(a) == CXCursor_DeclRefExpr) threads_.erase(usr(clang_getCursorReferenced(a)));

@@ -247,6 +247,7 @@ void body_walker::walk_var_decl(CXCursor c) {
       lambda_vars_[id] = walk_lambda(s, false);
       return;
     }
+    note_pointer_local(c, init);
     walk_expr(init);
     if (role.role == type_role::thread && clang_getCursorKind(s) == CXCursor_CallExpr &&
         !call_args(s).empty()) {

@@ -106,7 +106,8 @@ class body_walker {
   std::string receiver_path_of(CXCursor call);
   // Records a call with the locks held, the receiver's path and the loop depth.
   void add_call(call_fact call, const std::string& receiver_path);
-  void record_var_access(CXCursor ref, CXCursor decl, bool write, bool via_this);
+  void record_var_access(CXCursor ref, CXCursor decl, bool write, bool via_this,
+                         access_base base = access_base::other, int param = -1);
   std::string walk_lambda(CXCursor lambda, bool called_here);
   std::optional<std::pair<std::string, std::string>> thread_entry(CXCursor arg);
   void spawn(CXCursor call, CXCursor entry_arg);
@@ -125,6 +126,19 @@ class body_walker {
   bool guard_method(CXCursor object, const std::string& name, const location& where);
   bool pthread_call(const std::string& name, const std::vector<CXCursor>& args, const location& where);
   std::vector<CXCursor> call_args(CXCursor call);
+
+  // ownership (ast_ownership.cpp)
+  int param_index(CXCursor parm_decl) const;  // -1 when not one of this function's parameters
+  arg_origin origin_of_arg(CXCursor arg);
+  std::vector<arg_origin> origins_of(const std::vector<CXCursor>& args);
+  int receiver_param_of(CXCursor call);  // the parameter a method call's object is reached through, or -1
+  void note_pointer_local(CXCursor var, CXCursor init);  // `T* p = &local` / `= (T*)param`
+  // A local handed to another thread (a thread start's argument, std::ref, a
+  // by-reference capture of a lambda that outlives the statement) is no
+  // longer this call's own from there on.
+  void mark_escaped(CXCursor arg);
+  void escape_captures(const lambda_capture& capture);
+  bool escaped(CXCursor decl) const;
 
   tu_context& tu_;
   function_facts& fn_;
@@ -149,6 +163,10 @@ class body_walker {
   std::map<std::string, std::string> lambda_vars_;  // local USR -> lambda id it holds
   std::map<std::string, thread_var_fact> threads_;  // started std::thread locals not yet joined
   bool returned_ = false;                           // a reachable return statement was seen
+  std::map<std::string, int> param_alias_;          // local pointer/reference USR -> parameter it copies
+  std::set<std::string> escaped_locals_;            // USRs of locals other threads may reach from here on
+  std::set<std::string> escaped_names_;             // ... by name (lambda captures)
+  bool all_escaped_ = false;                        // a [&] lambda was handed on
 };
 
 }  // namespace concheck::analyzer::detail

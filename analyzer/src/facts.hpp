@@ -71,6 +71,11 @@ struct held_lock {
   bool shared = false;
 };
 
+// What an access reaches its data through (see ownership.cpp): the object the
+// method runs on, a pointer or reference parameter (whose callers decide
+// whether it is owned), a global, or anything else (always shared).
+enum class access_base : unsigned char { other, this_object, param, global };
+
 struct access_fact {
   interned var;  // key into tu_facts::vars
   bool write = false;
@@ -78,10 +83,20 @@ struct access_fact {
   held_set held;
   bool captured = false;  // a local reached through a lambda capture by reference
   bool via_this = false;  // a member of the object the method runs on
+  access_base base = access_base::other;
+  int param = -1;  // base == param: the parameter's index
   // The latest call (index into function_facts::calls) that every path to
   // this point passes through, -1 if none: when its callee turns out, in
   // another TU, never to return, this point is dead (summary.cpp).
   int after_call = -1;
+};
+
+// Where one argument of a call comes from, so the callee's parameter can be
+// judged owned or shared at this call site (ownership.cpp).
+struct arg_origin {
+  enum class kind : unsigned char { shared, owned, param, this_object } what = kind::shared;
+  int param = -1;  // what == param: the caller's parameter index
+  interned local;  // what == owned through a local: its USR (shared if a lambda captures it by reference)
 };
 
 struct acquisition_fact {
@@ -111,6 +126,12 @@ struct call_fact {
     this_object,
     local
   } receiver = receiver_kind::none;
+  // One per argument, by index (the object of an operator call excluded);
+  // missing ones count as shared.
+  std::vector<arg_origin> arg_origins;
+  // receiver == shared through a pointer or reference parameter of the
+  // caller: its index (the object is owned where that parameter is).
+  int receiver_param = -1;
   std::vector<held_lock> held_locks{};  // held on every path at the call, with instances and sites
   // The object a method is called on, as a lock instance path ("this",
   // "this.f", a variable's USR; "" unknown or not a method call): a callee's

@@ -122,7 +122,9 @@ void summarize_function(tu_context& tu, CXCursor c) {
   bool in_class = pk == CXCursor_ClassDecl || pk == CXCursor_StructDecl || pk == CXCursor_ClassTemplate ||
                   pk == CXCursor_ClassTemplatePartialSpecialization;
   f.is_method = in_class;
-  f.is_ctor_or_dtor = k == CXCursor_Constructor || k == CXCursor_Destructor;
+  // A constructor template (template <class T> C(T)) is a constructor too.
+  CXCursorKind as = k == CXCursor_FunctionTemplate ? clang_getTemplateCursorKind(c) : k;
+  f.is_ctor_or_dtor = as == CXCursor_Constructor || as == CXCursor_Destructor;
   f.is_main = f.display == "main";
   if (in_class) {
     f.owner_class = usr(parent);
@@ -178,6 +180,16 @@ tu_facts_ptr extract_facts(CXTranslationUnit tu, const analysis_options&) {
       return v != facts->vars.end() && v->second.kind == var_kind::local &&
              context.captured_locals.count(a.var) == 0;
     });
+  }
+  // An argument that is such a local is shared, not the caller's own.
+  for (auto& [id, f] : facts->functions) {
+    for (auto& c : f.calls) {
+      for (auto& o : c.arg_origins) {
+        if (!o.local.empty() && context.captured_locals.count(o.local) != 0)
+          o.what = arg_origin::kind::shared;
+        o.local = interned();
+      }
+    }
   }
   std::erase_if(facts->vars, [&](const auto& entry) {
     return entry.second.kind == var_kind::local && context.captured_locals.count(entry.first) == 0;

@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "rules.hpp"
+#include "shared_accesses.hpp"
 
 namespace concheck::analyzer::detail {
 
@@ -26,13 +27,6 @@ std::string quoted_list(const std::vector<lock_name>& locks) {
 
 namespace {
 
-struct located_access {
-  const access_fact* access;
-  const function_facts* function;
-  std::vector<lock_name> held;  // effective (may) locks
-  std::set<std::string> roots;
-};
-
 std::string describe_root(const thread_root& r) {
   if (r.id.rfind("api:", 0) == 0) {
     return fmt::format("'{}' owns a lock: its public methods may run in several threads at once", r.display);
@@ -42,22 +36,6 @@ std::string describe_root(const thread_root& r) {
   if (r.multiplicity >= 2)
     return fmt::format("'{}' runs in several threads at once, started here", r.display);
   return fmt::format("'{}' runs in a thread started here", r.display);
-}
-
-// The thread roots an access runs under. A local variable exists once per
-// call of its function, so it is only shared between the function's code after
-// it starts a thread and the lambdas it starts as threads (not with other
-// calls of the same function, whatever roots that function has).
-std::set<std::string> roots_of_access(const program& p, const function_facts& f, const access_fact& a,
-                                      const var_info& v) {
-  if (v.kind != var_kind::local) return p.roots_at(f, a.where);
-  std::set<std::string> out;
-  if (f.is_lambda) {
-    if (auto r = p.roots.find("thread:" + f.id); r != p.roots.end()) out.insert(r->first);
-    return out;
-  }
-  if (p.roots_at(f, a.where).count("spawner:" + f.id) != 0) out.insert("spawner:" + f.id);
-  return out;
 }
 
 bool holds_any(const std::vector<lock_name>& held, const std::vector<lock_name>& wanted) {
@@ -71,42 +49,10 @@ bool holds_any(const std::vector<lock_name>& held, const std::vector<lock_name>&
 
 void check_unprotected_writes(const program& p, const analysis_options& options, rule_output& out) {
   const bool raw = options.raw_unprotected_writes;
-  std::map<std::string, std::vector<located_access>> by_var;
-  for (const auto& [id, f] : p.functions) {
-    const auto& req = p.required_may.at(id);
-    for (const auto& a : f->accesses) {
-      auto v = p.vars.find(a.var);
-      if (v == p.vars.end() || v->second.atomic || v->second.constant || v->second.thread_local_storage)
-        continue;
-      auto held = lock_union(lock_union(a.held.may, req), lock_union(f->requires_locks, f->released_unheld));
-      located_access la{&a, f, std::move(held), roots_of_access(p, *f, a, v->second)};
-      by_var[a.var].push_back(std::move(la));
-    }
-  }
+  auto by_var = collect_shared_accesses(p, raw);
   for (auto& [key, accesses] : by_var) {
     const var_info& v = p.vars.at(key);
-    std::sort(accesses.begin(), accesses.end(), [](const located_access& a, const located_access& b) {
-      return location_less(a.access->where, b.access->where);
-    });
-    // The lock most often held where this data is accessed, and its first site.
-    std::map<std::string, int> counts;
-    std::map<std::string, const located_access*> first_with;
-    for (const auto& a : accesses) {
-      for (const auto& l : a.held) {
-        ++counts[l.id];
-        if (first_with.count(l.id) == 0) first_with[l.id] = &a;
-      }
-    }
-    std::string best;
-    for (const auto& [id, n] : counts) {
-      if (best.empty() || n > counts[best]) best = id;
-    }
-    bool field_of_locking_class = false;
-    if (v.kind == var_kind::field) {
-      auto c = p.classes.find(v.owner_class);
-      field_of_locking_class = c != p.classes.end() && c->second.takes_own_lock;
-      if (c != p.classes.end() && c->second.system) continue;  // std::pair::second and friends
-    }
+    lock_witness best = most_held_lock(accesses, false);
     for (const auto& w : accesses) {
       if (!w.access->write) continue;
       if (!v.guarded_by.empty()) {
@@ -119,12 +65,9 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
         continue;
       }
       if (!w.held.empty() || (w.roots.empty() && !raw)) continue;  // protected, or never concurrent
-      if (!best.empty()) {
-        const located_access* witness = first_with[best];
-        const lock_name* lock = nullptr;
-        for (const auto& l : witness->held) {
-          if (l.id == best) lock = &l;
-        }
+      if (best.access != nullptr) {
+        const located_access* witness = best.access;
+        const lock_name* lock = best.lock;
         out.add(w.access->where,
                 fmt::format("write to '{}' without holding a lock; elsewhere it is accessed with '{}' held",
                             v.display, lock->display),
@@ -133,12 +76,6 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
         continue;
       }
       // No lock anywhere: report only a write that really meets another access.
-      // A member of a lock-free class reached through `this` is shared only
-      // when the method runs on an object other threads can reach.
-      if (v.kind == var_kind::field && !field_of_locking_class && w.access->via_this &&
-          p.shared_this.count(w.function->id) == 0 && !raw) {
-        continue;
-      }
       const located_access* other = nullptr;
       for (const auto& a : accesses) {
         if (&a != &w && p.concurrent(w.roots, a.roots)) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "ownership.hpp"
+
 namespace concheck::analyzer::detail {
 
 std::vector<lock_name> lock_union(const std::vector<lock_name>& a, const std::vector<lock_name>& b) {
@@ -118,7 +120,12 @@ void compute_required(program& p) {
   // treated as protected by it (precision over recall).
   std::map<std::string, std::vector<std::pair<const function_facts*, const call_fact*>>> sites;
   for (const auto& [id, f] : p.functions) {
-    for (const auto& c : f->calls) sites[c.callee].push_back({f, &c});
+    for (const auto& c : f->calls) {
+      // A call on an owned object (a local, `this` in a constructor) needs no
+      // lock for the callee's own members: it is no evidence either way.
+      if (this_owned_at(p, *f, c)) continue;
+      sites[c.callee].push_back({f, &c});
+    }
   }
   // nullopt = "top" (every lock) while no call site has been seen yet.
   std::map<std::string, std::optional<std::vector<lock_name>>> may, must;
@@ -192,8 +199,18 @@ void compute_acquires(program& p) {
 void compute_shared_this(program& p) {
   for (const auto& [id, f] : p.functions) {
     for (const auto& s : f->spawns) p.shared_this.insert(s.entry);
+    // Public methods of a class that takes its own lock run on objects many
+    // threads reach (the api roots), so do the members they call into.
+    if (auto r = p.roots_of.find(id); r != p.roots_of.end() && f->is_method && !f->is_ctor_or_dtor) {
+      for (const auto& root : r->second) {
+        if (root == "api:" + f->owner_class) p.shared_this.insert(id);
+      }
+    }
     for (const auto& c : f->calls) {
-      if (c.receiver == call_fact::receiver_kind::shared) p.shared_this.insert(c.callee);
+      // An object reached through a parameter every caller passes owned data
+      // for is no shared object.
+      if (c.receiver == call_fact::receiver_kind::shared && !this_owned_at(p, *f, c))
+        p.shared_this.insert(c.callee);
     }
   }
   for (bool changed = true; changed;) {
@@ -366,6 +383,7 @@ program build_program(const std::vector<tu_facts_ptr>& facts) {
   cut_dead_code(p);
   compute_lock_taking_classes(p);
   compute_roots(p);
+  compute_ownership(p);
   compute_required(p);
   compute_acquires(p);
   compute_shared_this(p);

@@ -72,6 +72,12 @@ struct program {
   // Methods (and lambdas in them) whose `this` other threads can reach: started
   // as a thread, or called on a shared object, or on `this` from such a method.
   std::set<std::string> shared_this;
+  // Ownership (ownership.hpp): per function, which pointer/reference
+  // parameters every caller passes its own data for, and whether `this` is
+  // owned (constructors, destructors, and methods only ever called on owned
+  // objects).
+  std::map<std::string, std::vector<bool>> owned_params;
+  std::set<std::string> owned_this;
 
   // Roots that run the code at `where` inside function `f` (its own roots,
   // plus the spawner root when `where` lies between its first thread start

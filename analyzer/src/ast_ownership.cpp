@@ -1,0 +1,177 @@
+// Ownership facts of body_walker: where a call's arguments come from (a local
+// of this call, memory it just allocated, one of its parameters, `this`, or
+// anything else), and local pointers that stand for a local or a parameter.
+//
+// Contract: origin_of_arg() never calls something owned that another thread
+// can reach through this function alone: a global, a pointer or reference not
+// known to alias a local or parameter, a local a lambda captures by reference
+// (recorded with its USR and turned to shared by extract_facts), or any
+// expression it does not recognize is `shared`. The callee's parameter is
+// judged from every call site's origin in build_program (ownership.cpp).
+#include "ast_util.hpp"
+#include "ast_walker.hpp"
+
+namespace concheck::analyzer::detail {
+
+namespace {
+
+bool is_handle_type(CXType t) {
+  return t.kind == CXType_LValueReference || t.kind == CXType_RValueReference || t.kind == CXType_Pointer;
+}
+
+// Under implicit conversions, parentheses and explicit casts.
+CXCursor strip_casts(CXCursor c) {
+  for (;;) {
+    c = strip(c);
+    CXCursorKind k = clang_getCursorKind(c);
+    if (k != CXCursor_CStyleCastExpr && k != CXCursor_CXXStaticCastExpr &&
+        k != CXCursor_CXXReinterpretCastExpr && k != CXCursor_CXXConstCastExpr)
+      return c;
+    auto kids = children(c);
+    if (kids.empty()) return c;
+    c = kids.back();  // a cast's children: the type reference(s), then the operand
+  }
+}
+
+}  // namespace
+
+int body_walker::param_index(CXCursor parm_decl) const {
+  std::string id = usr(parm_decl);
+  for (std::size_t i = 0; i < fn_.params.size(); ++i) {
+    if (fn_.params[i] == id) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+arg_origin body_walker::origin_of_arg(CXCursor arg) {
+  using kind = arg_origin::kind;
+  CXCursor x = strip_casts(arg);
+  bool address_of = false;
+  if (clang_getCursorKind(x) == CXCursor_UnaryOperator &&
+      clang_getCursorUnaryOperatorKind(x) == CXUnaryOperator_AddrOf) {
+    auto kids = children(x);
+    if (kids.size() != 1) return {};
+    x = strip_casts(kids[0]);
+    address_of = true;
+  }
+  CXCursorKind k = clang_getCursorKind(x);
+  if (k == CXCursor_CXXThisExpr) return arg_origin{kind::this_object, -1, {}};
+  if (k == CXCursor_CXXNewExpr) return arg_origin{kind::owned, -1, {}};
+  if ((k >= CXCursor_IntegerLiteral && k <= CXCursor_CharacterLiteral) ||
+      k == CXCursor_CXXNullPtrLiteralExpr || k == CXCursor_CXXBoolLiteralExpr)
+    return arg_origin{kind::owned, -1, {}};
+  if (k == CXCursor_CallExpr && !address_of) {
+    // A temporary (a constructed object, a call returning by value) is this call's own.
+    CXCursor callee = clang_getCursorReferenced(x);
+    if (is_null(callee)) return {};
+    if (clang_getCursorKind(callee) == CXCursor_Constructor) return arg_origin{kind::owned, -1, {}};
+    if (!is_handle_type(clang_getResultType(clang_getCursorType(callee))))
+      return arg_origin{kind::owned, -1, {}};
+    return {};
+  }
+  // Down to the root of `a.b.c` / `p->b`.
+  CXCursor root = x;
+  bool through_member = false;
+  while (clang_getCursorKind(root) == CXCursor_MemberRefExpr) {
+    auto rk = children(root);
+    if (rk.empty()) return arg_origin{kind::this_object, -1, {}};  // implicit this->member
+    through_member = true;
+    root = strip_casts(rk[0]);
+  }
+  if (clang_getCursorKind(root) == CXCursor_CXXThisExpr) return arg_origin{kind::this_object, -1, {}};
+  if (clang_getCursorKind(root) != CXCursor_DeclRefExpr) return {};
+  CXCursor d = clang_getCursorReferenced(root);
+  CXCursorKind dk = clang_getCursorKind(d);
+  if (dk != CXCursor_VarDecl && dk != CXCursor_ParmDecl) return {};
+  if (dk == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1) return {};
+  std::string id = usr(d);
+  bool handle = is_handle_type(clang_getCursorType(d));
+  // `&p` of a pointer variable itself (no member in between) points at a local.
+  bool names_the_variable = address_of && !through_member;
+  if (dk == CXCursor_ParmDecl) {
+    int index = param_index(d);
+    if (index < 0) return {};
+    if (handle && !names_the_variable) return arg_origin{kind::param, index, {}};
+    return arg_origin{kind::owned, -1, {}};  // a by-value parameter is this call's copy
+  }
+  if (is_lambda_ && own_locals_.count(id) == 0) return {};  // a capture: the enclosing call's
+  if (escaped(d)) return {};
+  if (handle && !names_the_variable) {
+    if (fresh_locals_.count(id) != 0) return arg_origin{kind::owned, -1, {}};
+    if (auto a = param_alias_.find(id); a != param_alias_.end())
+      return arg_origin{kind::param, a->second, {}};
+    return {};
+  }
+  return arg_origin{kind::owned, -1, id};
+}
+
+bool body_walker::escaped(CXCursor decl) const {
+  return all_escaped_ || escaped_locals_.count(usr(decl)) != 0 || escaped_names_.count(spelling(decl)) != 0;
+}
+
+void body_walker::mark_escaped(CXCursor arg) {
+  CXCursor x = strip_casts(arg);
+  if (clang_getCursorKind(x) == CXCursor_UnaryOperator) {
+    auto kids = children(x);
+    if (kids.size() == 1) x = strip_casts(kids[0]);
+  }
+  if (clang_getCursorKind(x) == CXCursor_CallExpr) {  // std::ref(x) as an argument
+    int n = clang_Cursor_getNumArguments(x);
+    if (n == 1) return mark_escaped(clang_Cursor_getArgument(x, 0));
+  }
+  while (clang_getCursorKind(x) == CXCursor_MemberRefExpr) {
+    auto kids = children(x);
+    if (kids.empty()) return;
+    x = strip_casts(kids[0]);
+  }
+  if (clang_getCursorKind(x) != CXCursor_DeclRefExpr) return;
+  CXCursor d = clang_getCursorReferenced(x);
+  std::string id = usr(d);
+  escaped_locals_.insert(id);
+  fresh_locals_.erase(id);  // a pointer handed on: its object is published
+}
+
+void body_walker::escape_captures(const lambda_capture& capture) {
+  if (capture.by_ref_default) all_escaped_ = true;
+  escaped_names_.insert(capture.by_ref.begin(), capture.by_ref.end());
+}
+
+int body_walker::receiver_param_of(CXCursor call) {
+  auto kids = children(call);
+  CXCursor object = clang_getNullCursor();
+  if (!kids.empty() && clang_getCursorKind(kids[0]) == CXCursor_MemberRefExpr) {
+    auto mk = children(kids[0]);
+    if (!mk.empty()) object = mk[0];
+  } else if (clang_Cursor_getNumArguments(call) > 0) {
+    object = clang_Cursor_getArgument(call, 0);
+  }
+  if (is_null(object)) return -1;
+  arg_origin o = origin_of_arg(object);
+  return o.what == arg_origin::kind::param ? o.param : -1;
+}
+
+std::vector<arg_origin> body_walker::origins_of(const std::vector<CXCursor>& args) {
+  std::vector<arg_origin> out;
+  out.reserve(args.size());
+  for (CXCursor a : args) out.push_back(origin_of_arg(a));
+  return out;
+}
+
+void body_walker::note_pointer_local(CXCursor var, CXCursor init) {
+  if (!is_handle_type(clang_getCursorType(var)) || is_null(init)) return;
+  arg_origin o = origin_of_arg(init);
+  std::string id = usr(var);
+  if (o.what == arg_origin::kind::param) {
+    param_alias_[id] = o.param;
+    return;
+  }
+  CXCursorKind k = clang_getCursorKind(strip_casts(init));
+  bool names_an_object =
+      k == CXCursor_UnaryOperator || k == CXCursor_DeclRefExpr || k == CXCursor_MemberRefExpr;
+  if (o.what == arg_origin::kind::owned && names_an_object &&
+      (o.local.empty() || tu_.captured_locals.count(o.local) == 0)) {
+    fresh_locals_.insert(id);  // `T* p = &local`, `T& r = local`: this call's own object
+  }
+}
+
+}  // namespace concheck::analyzer::detail

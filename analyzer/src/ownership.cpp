@@ -1,0 +1,103 @@
+// Ownership over the merged program: see ownership.hpp.
+#include "ownership.hpp"
+
+namespace concheck::analyzer::detail {
+
+namespace {
+
+bool runs_on_object(const program& p, const std::string& callee) {
+  if (callee.rfind("lambda@", 0) == 0) return true;
+  auto it = p.functions.find(callee);
+  return it != p.functions.end() && (it->second->is_method || it->second->is_lambda);
+}
+
+bool owned_origin(const program& p, const function_facts& caller, const arg_origin& o) {
+  switch (o.what) {
+    case arg_origin::kind::owned:
+      return true;
+    case arg_origin::kind::this_object:
+      return p.owned_this.count(caller.id) != 0;
+    case arg_origin::kind::param: {
+      auto it = p.owned_params.find(caller.id);
+      return it != p.owned_params.end() && o.param >= 0 &&
+             static_cast<std::size_t>(o.param) < it->second.size() &&
+             it->second[static_cast<std::size_t>(o.param)];
+    }
+    case arg_origin::kind::shared:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool this_owned_at(const program& p, const function_facts& caller, const call_fact& call) {
+  if (!runs_on_object(p, call.callee)) return false;
+  auto callee = p.functions.find(call.callee);
+  if (callee != p.functions.end() && callee->second->is_ctor_or_dtor) return true;
+  switch (call.receiver) {
+    case call_fact::receiver_kind::local:
+      return true;
+    case call_fact::receiver_kind::this_object:
+      return p.owned_this.count(caller.id) != 0;
+    case call_fact::receiver_kind::none:  // a lambda called where it is written
+      return call.callee.rfind("lambda@", 0) == 0 && p.owned_this.count(caller.id) != 0;
+    case call_fact::receiver_kind::shared:
+      return call.receiver_param >= 0 &&
+             owned_origin(p, caller, arg_origin{arg_origin::kind::param, call.receiver_param, {}});
+  }
+  return false;
+}
+
+void compute_ownership(program& p) {
+  std::set<std::string> entries;
+  std::map<std::string, std::vector<std::pair<const function_facts*, const call_fact*>>> sites;
+  for (const auto& [id, f] : p.functions) {
+    for (const auto& s : f->spawns) entries.insert(s.entry);
+    for (const auto& c : f->calls) sites[c.callee].push_back({f, &c});
+  }
+  // Start from "owned" wherever there are known callers and remove what some
+  // call site contradicts, until nothing changes.
+  for (const auto& [id, f] : p.functions) {
+    bool called = sites.count(id) != 0 && entries.count(id) == 0;
+    p.owned_params[id].assign(f->params.size(), called);
+    // The public methods of a class that takes its own lock are meant for
+    // objects many threads share (api roots): their `this` is never owned.
+    bool api = false;
+    if (auto r = p.roots_of.find(id); r != p.roots_of.end() && f->is_method && f->is_public)
+      api = r->second.count("api:" + f->owner_class) != 0;
+    if (f->is_ctor_or_dtor || (called && !api && (f->is_method || f->is_lambda))) p.owned_this.insert(id);
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [id, f] : p.functions) {
+      auto s = sites.find(id);
+      if (s == sites.end()) continue;
+      auto& params = p.owned_params[id];
+      for (const auto& [caller, call] : s->second) {
+        for (std::size_t i = 0; i < params.size(); ++i) {
+          if (!params[i]) continue;
+          bool owned = i < call->arg_origins.size() && owned_origin(p, *caller, call->arg_origins[i]);
+          if (!owned) {
+            params[i] = false;
+            changed = true;
+          }
+        }
+        if (!f->is_ctor_or_dtor && p.owned_this.count(id) != 0 && !this_owned_at(p, *caller, *call)) {
+          p.owned_this.erase(id);
+          changed = true;
+        }
+      }
+    }
+  }
+}
+
+bool owned_access(const program& p, const function_facts& f, const access_fact& a) {
+  if (a.base == access_base::this_object) return p.owned_this.count(f.id) != 0;
+  if (a.base != access_base::param || a.param < 0) return false;
+  auto it = p.owned_params.find(f.id);
+  return it != p.owned_params.end() && static_cast<std::size_t>(a.param) < it->second.size() &&
+         it->second[static_cast<std::size_t>(a.param)];
+}
+
+}  // namespace concheck::analyzer::detail

@@ -1,0 +1,94 @@
+// The shared accesses both data-race rules look at: see shared_accesses.hpp.
+#include "shared_accesses.hpp"
+
+#include <algorithm>
+
+#include "ownership.hpp"
+
+namespace concheck::analyzer::detail {
+
+namespace {
+
+// The thread roots an access runs under. A local variable exists once per
+// call of its function, so it is only shared between the function's code after
+// it starts a thread and the lambdas it starts as threads (not with other
+// calls of the same function, whatever roots that function has).
+std::set<std::string> roots_of_access(const program& p, const function_facts& f, const access_fact& a,
+                                      const var_info& v) {
+  if (v.kind != var_kind::local) return p.roots_at(f, a.where);
+  std::set<std::string> out;
+  if (f.is_lambda) {
+    if (auto r = p.roots.find("thread:" + f.id); r != p.roots.end()) out.insert(r->first);
+    return out;
+  }
+  if (p.roots_at(f, a.where).count("spawner:" + f.id) != 0) out.insert("spawner:" + f.id);
+  return out;
+}
+
+// A member of a class whose methods take no lock of its own, reached through
+// `this` in a method no other thread's object runs: this object is not
+// reachable from shared state, whatever other objects of the class are.
+// Likewise another object of the method's own lock-free class reached through
+// a parameter (`rhs.state_` in a copy constructor or operator=, `other.x_`):
+// a value type's copy, move or compare touches whatever object its caller
+// names, and the caller's own accesses are what is judged.
+bool unshared_instance(const program& p, const function_facts& f, const access_fact& a, const var_info& v) {
+  if (v.kind != var_kind::field) return false;
+  auto c = p.classes.find(v.owner_class);
+  bool locking = c != p.classes.end() && c->second.takes_own_lock;
+  if (locking) return false;
+  if (a.via_this) return p.shared_this.count(f.id) == 0;
+  return a.base == access_base::param && f.owner_class == v.owner_class;
+}
+
+}  // namespace
+
+std::map<std::string, std::vector<located_access>> collect_shared_accesses(const program& p, bool raw) {
+  std::map<std::string, std::vector<located_access>> by_var;
+  for (const auto& [id, f] : p.functions) {
+    const auto& req = p.required_may.at(id);
+    for (const auto& a : f->accesses) {
+      auto v = p.vars.find(a.var);
+      if (v == p.vars.end() || v->second.atomic || v->second.constant || v->second.thread_local_storage)
+        continue;
+      if (v->second.kind == var_kind::field) {
+        auto c = p.classes.find(v->second.owner_class);
+        if (c != p.classes.end() && c->second.system) continue;  // std::pair::second and friends
+      }
+      if (!raw && (owned_access(p, *f, a) || unshared_instance(p, *f, a, v->second))) continue;
+      auto held = lock_union(lock_union(a.held.may, req), lock_union(f->requires_locks, f->released_unheld));
+      by_var[a.var].push_back(located_access{&a, f, std::move(held), roots_of_access(p, *f, a, v->second)});
+    }
+  }
+  for (auto& [key, accesses] : by_var) {
+    std::sort(accesses.begin(), accesses.end(), [](const located_access& a, const located_access& b) {
+      return location_less(a.access->where, b.access->where);
+    });
+  }
+  return by_var;
+}
+
+lock_witness most_held_lock(const std::vector<located_access>& accesses, bool writes_only) {
+  std::map<std::string, int> counts;
+  std::map<std::string, const located_access*> first_with;
+  for (const auto& a : accesses) {
+    if (writes_only && !a.access->write) continue;
+    for (const auto& l : a.held) {
+      ++counts[l.id];
+      if (first_with.count(l.id) == 0) first_with[l.id] = &a;
+    }
+  }
+  std::string best;
+  for (const auto& [id, n] : counts) {
+    if (best.empty() || n > counts[best]) best = id;
+  }
+  lock_witness w;
+  if (best.empty()) return w;
+  w.access = first_with[best];
+  for (const auto& l : w.access->held) {
+    if (l.id == best) w.lock = &l;
+  }
+  return w;
+}
+
+}  // namespace concheck::analyzer::detail
