@@ -109,6 +109,7 @@ unsigned line_containing(const fs::path& file, const std::string& marker) {
 struct sample_case {
   const char* name;
   const char* marker;  // text on the line the diagnostic must point at; "" = clean
+  const char* rule = "unprotected-write";
 };
 
 class analyzer_sample : public testing::TestWithParam<sample_case> {};
@@ -124,18 +125,20 @@ TEST_P(analyzer_sample, has_the_expected_verdict) {
     return;
   }
   ASSERT_EQ(diags.size(), 1u);
-  EXPECT_EQ(diags[0].rule, "unprotected-write");
+  EXPECT_EQ(diags[0].rule, GetParam().rule);
   EXPECT_EQ(diags[0].where.line, line_containing(file, marker));
 }
 
-INSTANTIATE_TEST_SUITE_P(samples, analyzer_sample,
-                         testing::Values(sample_case{"counter_race_buggy", "++counter;"},
-                                         sample_case{"counter_race_fixed", ""},
-                                         sample_case{"bank_account_buggy", "the lock is missing here"},
-                                         sample_case{"bank_account_fixed", ""}),
-                         [](const testing::TestParamInfo<sample_case>& param) {
-                           return std::string(param.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    samples, analyzer_sample,
+    testing::Values(sample_case{"counter_race_buggy", "++counter;"}, sample_case{"counter_race_fixed", ""},
+                    sample_case{"bank_account_buggy", "the lock is missing here"},
+                    sample_case{"bank_account_fixed", ""},
+                    sample_case{"lock_vs_rlock_buggy", "inner() locks state_lock_ again", "self-deadlock"},
+                    sample_case{"lock_vs_rlock_fixed", ""},
+                    sample_case{"cache_stats_buggy", "the lock is missing here"},
+                    sample_case{"cache_stats_fixed", ""}),
+    [](const testing::TestParamInfo<sample_case>& param) { return std::string(param.param.name); });
 
 // --- rule selection and the raw mode.
 
