@@ -146,6 +146,7 @@ run_timed() {
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 
 rows=()
+notes=()
 unclassified_all=()
 echo "concheck analyzer corpus: $("$CONCHECK" --version), -j $JOBS on $(nproc) cores, $BENCH_REPS run(s) per tool"
 for name in "${selected[@]}"; do
@@ -169,9 +170,10 @@ for name in "${selected[@]}"; do
     read -r s kb < <(run_timed "$RUN/$name.concheck.$r" "$CONCHECK" analyze -p "$db" -j "$JOBS" --no-progress \
       --format json ${CONCHECK_ARGS:-})
     rc=$(awk -F': ' '/Exit status/ {print $2}' "$RUN/$name.concheck.$r.time")
-    if [[ ${rc:-2} -gt 1 ]]; then
-      echo "corpus: $name: concheck exited with status $rc (a file it could not analyze); see $RUN/$name.concheck.$r.err" >&2
-      tail -3 "$RUN/$name.concheck.$r.err" | sed 's/^/    /' >&2
+    if [[ ${rc:-2} -gt 1 && $r == 0 ]]; then
+      failed=$(grep -c 'error: cannot analyze' "$RUN/$name.concheck.$r.err")
+      notes+=("$name: concheck exited with status ${rc:-?}: $failed file(s) it could not analyze (not counted above), e.g."
+              "    $(grep -m1 'error: cannot analyze' "$RUN/$name.concheck.$r.err" | sed "s|$src/||g" | cut -c1-200)")
     fi
     c_times+=("$s"); (( kb > c_kb )) && c_kb=$kb
     echo "   concheck   run $r: ${s} s, peak ${kb} KB" >&2
@@ -207,6 +209,11 @@ if [[ -s $RUN/totals ]]; then
       printf "\noverall: %d findings in %d lines: %.2f per 5,000 lines (goal <= %s: %s)", n, l, per5k, goal5k, (per5k <= goal5k) ? "met" : "MISSED"
       if (tidy != 0 && t > 0) printf "; time %.1f s vs clang-tidy %.1f s: ratio %.2f (goal <= %s: %s)", c, t, c / t, goalr, (c / t <= goalr) ? "met" : "MISSED"
       printf "\n" }' "$RUN/totals"
+fi
+if ((${#notes[@]})); then
+  echo
+  printf '%s\n' "${notes[@]}"
+  echo
 fi
 echo "goals: >= ${GOAL_SHARE}% of findings true or deliberate on every project (unclassified count against it),"
 echo "       <= ${GOAL_PER_5K} finding per 5,000 lines overall, concheck time <= ${GOAL_RATIO}x clang-tidy's ($TIDY_CHECK)"
