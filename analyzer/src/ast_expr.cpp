@@ -483,7 +483,7 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
   type_facts role = tu_.types.classify(clang_getCursorType(object));
   switch (role.role) {
     case type_role::mutex:
-      if (mutex_method(object, name, where)) {
+      if (mutex_method(object, name, rest, where)) {
         for (CXCursor a : rest) walk_expr(a);
         return true;
       }

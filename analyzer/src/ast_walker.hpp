@@ -113,7 +113,10 @@ class body_walker {
   void release(const lock_name& lock);
   // A call to a function annotated ACQUIRE(l)/RELEASE(l): acquires/releases l.
   bool annotated_lock_call(CXCursor callee, const location& where);
-  bool mutex_method(CXCursor object, const std::string& name, const location& where);
+  // A lock operation called on a lockable `object` with the call's other
+  // arguments `args` (an integer argument selects one slot of a slotted lock).
+  bool mutex_method(CXCursor object, const std::string& name, const std::vector<CXCursor>& args,
+                    const location& where);
   bool guard_method(CXCursor object, const std::string& name, const location& where);
   bool pthread_call(const std::string& name, const std::vector<CXCursor>& args, const location& where);
   std::vector<CXCursor> call_args(CXCursor call);

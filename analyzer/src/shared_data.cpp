@@ -78,7 +78,12 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
       auto v = p.vars.find(a.var);
       if (v == p.vars.end() || v->second.atomic || v->second.constant || v->second.thread_local_storage)
         continue;
-      auto held = lock_union(lock_union(a.held.may, req), lock_union(f->requires_locks, f->released_unheld));
+      // A write under a reader lock alone is not protected by it (the
+      // caller's locks carry no mode and count as they are).
+      std::vector<lock_name> local = a.held.may;
+      if (a.write)
+        std::erase_if(local, [&](const lock_name& l) { return holds_any(a.held.shared_only, {l}); });
+      auto held = lock_union(lock_union(local, req), lock_union(f->requires_locks, f->released_unheld));
       located_access la{&a, f, std::move(held), roots_of_access(p, *f, a, v->second)};
       by_var[a.var].push_back(std::move(la));
     }
@@ -125,9 +130,14 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
         for (const auto& l : witness->held) {
           if (l.id == best) lock = &l;
         }
-        out.add(w.access->where,
-                fmt::format("write to '{}' without holding a lock; elsewhere it is accessed with '{}' held",
-                            v.display, lock->display),
+        std::string headline =
+            w.access->held.shared_only.empty()
+                ? fmt::format("write to '{}' without holding a lock; elsewhere it is accessed with '{}' held",
+                              v.display, lock->display)
+                : fmt::format(
+                      "write to '{}' holding {} only for reading; elsewhere it is accessed with '{}' held",
+                      v.display, quoted_list(w.access->held.shared_only), lock->display);
+        out.add(w.access->where, std::move(headline),
                 {note{witness->access->where,
                       fmt::format("'{}' is accessed here with '{}' held", v.display, lock->display)}});
         continue;
