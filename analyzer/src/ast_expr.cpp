@@ -109,7 +109,11 @@ void body_walker::walk_expr(CXCursor c) {
         record_access(kids[0], true);
         return;
       }
-      if (kind == CXUnaryOperator_AddrOf) return;  // taking an address is not an access
+      if (kind == CXUnaryOperator_AddrOf) {  // taking an address is not an access
+        if (kids.size() == 1 && clang_getCursorKind(strip(kids[0])) == CXCursor_DeclRefExpr)
+          note_member_address(clang_getCursorReferenced(strip(kids[0])));
+        return;
+      }
       return walk_children(c);
     }
     case CXCursor_CallExpr:
@@ -435,7 +439,10 @@ void body_walker::walk_call(CXCursor c) {
     }
     return;
   }
-  if (is_null(callee)) return walk_children(c);
+  if (is_null(callee)) {
+    if (member_pointer_call(c)) return;
+    return walk_children(c);
+  }
   CXCursorKind ck = clang_getCursorKind(callee);
   if (ck == CXCursor_CXXMethod || ck == CXCursor_ConversionFunction ||
       (ck == CXCursor_FunctionTemplate &&

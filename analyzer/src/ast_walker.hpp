@@ -121,6 +121,10 @@ class body_walker {
   bool pthread_call(const std::string& name, const std::vector<CXCursor>& args, const location& where);
   std::vector<CXCursor> call_args(CXCursor call);
 
+  // pointers to member functions (ast_member_pointers.cpp)
+  void note_member_address(CXCursor method);
+  bool member_pointer_call(CXCursor call);
+
   tu_context& tu_;
   function_facts& fn_;
   CXCursor decl_;
