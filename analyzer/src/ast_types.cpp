@@ -105,6 +105,10 @@ CXCursor body_of(CXCursor fn) {
 // opaque handle (void*), an atomic or integral state word (spin flag, reader
 // count, owner id), or an array of those.
 bool holds_only_lock_state(CXType t, type_classifier& types) {
+  // pthread's attribute and thread-id types (a recursive mutex's attributes,
+  // its owner) and std::thread::id are lock state too.
+  std::string name = base_type_name(t);
+  if (name.rfind("pthread_", 0) == 0 || name == "std::thread::id") return true;
   CXType c = clang_getCanonicalType(t);
   if (c.kind == CXType_ConstantArray || c.kind == CXType_IncompleteArray)
     return holds_only_lock_state(clang_getArrayElementType(c), types);
