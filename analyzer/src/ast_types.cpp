@@ -124,19 +124,22 @@ bool holds_only_lock_state(CXType t, type_classifier& types) {
 }
 
 // What the visible body of an acquiring method says: it locks (a lock-like
-// call and no unlock: a method that locks and unlocks again is not an
-// acquisition), or it does nothing lock-like.
+// call and no unlock), or it is inert: it calls nothing but operators (a
+// counter), or it locks and unlocks again (not an acquisition). A body that
+// calls something else (`cv_.wait(lk)` in a mutex built on a condition
+// variable, a helper) decides nothing: the names and fields do.
 void judge_acquire_body(CXCursor method, class_shape& shape) {
   CXCursor body = body_of(method);
   if (is_null(body)) return;
-  bool locks = false, unlocks = false;
+  bool locks = false, unlocks = false, other_calls = false;
   for (const auto& n : calls_in(body)) {
     locks |= lock_like_call(n);
     unlocks |= unlock_like_call(n);
+    other_calls |= !n.empty() && n.rfind("operator", 0) != 0;
   }
   if (locks && !unlocks) {
     shape.lock_body_locks = true;
-  } else {
+  } else if (unlocks || !other_calls) {
     shape.lock_body_inert = true;
   }
 }
