@@ -133,7 +133,11 @@ void body_walker::walk_expr(CXCursor c) {
         record_access(kids[0], true);
         return;
       }
-      if (kind == CXUnaryOperator_AddrOf) return;  // taking an address is not an access
+      if (kind == CXUnaryOperator_AddrOf) {  // taking an address is not an access
+        if (kids.size() == 1 && clang_getCursorKind(strip(kids[0])) == CXCursor_DeclRefExpr)
+          note_member_address(clang_getCursorReferenced(strip(kids[0])));
+        return;
+      }
       return walk_children(c);
     }
     case CXCursor_CallExpr: {
@@ -520,7 +524,10 @@ void body_walker::walk_call(CXCursor c) {
     }
     return;
   }
-  if (is_null(callee)) return walk_children(c);
+  if (is_null(callee)) {
+    if (member_pointer_call(c)) return;
+    return walk_children(c);
+  }
   CXCursorKind ck = clang_getCursorKind(callee);
   if (ck == CXCursor_CXXMethod || ck == CXCursor_ConversionFunction ||
       (ck == CXCursor_FunctionTemplate &&
@@ -580,7 +587,7 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
   type_facts role = tu_.types.classify(clang_getCursorType(object));
   switch (role.role) {
     case type_role::mutex:
-      if (mutex_method(object, name, where)) {
+      if (mutex_method(object, name, rest, where)) {
         for (CXCursor a : rest) walk_expr(a);
         return true;
       }

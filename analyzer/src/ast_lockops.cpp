@@ -5,6 +5,7 @@
 #include "ast_lock_identity.hpp"
 #include "ast_util.hpp"
 #include "ast_walker.hpp"
+#include "lock_names.hpp"
 
 namespace concheck::analyzer::detail {
 
@@ -114,6 +115,8 @@ void body_walker::declare_guard(CXCursor var, CXCursor init, const type_facts& g
   info.shared = guard_type.shared_capable;
   enum class mode { lock, defer, try_lock, adopt } m = mode::lock;
   std::string moved_from;
+  bool reader_lock_arg = false;  // a lockable with a reader mode is passed
+  bool false_flag = false;       // a literal `false` is passed
   CXCursor call = is_null(init) ? init : strip(init);
   // `auto lk = std::unique_lock(m)` and `std::lock_guard lk{m}` wrap the
   // constructor call in casts or temporaries: look for the innermost constructor.
@@ -132,8 +135,12 @@ void body_walker::declare_guard(CXCursor var, CXCursor init, const type_facts& g
         m = mode::try_lock;
       } else if (tn == "std::adopt_lock_t") {
         m = mode::adopt;
-      } else if (tu_.types.is_lockable(t)) {
+      } else if (type_facts lf = tu_.types.classify(t); lf.role == type_role::mutex) {
         if (auto l = lock_of(arg)) info.locks.push_back(*l);
+        reader_lock_arg |= lf.shared_capable;
+      } else if (clang_getCursorKind(strip(arg)) == CXCursor_CXXBoolLiteralExpr) {
+        auto tokens = tokens_of(strip(arg));
+        false_flag |= tokens.size() == 1 && tokens[0] == "false";
       } else if (tu_.types.classify(t).role == type_role::guard) {
         // Move construction from another guard takes over its holds.
         CXCursor a = strip(arg);
@@ -145,6 +152,10 @@ void body_walker::declare_guard(CXCursor var, CXCursor init, const type_facts& g
       }
     }
   }
+  // A user guard of a reader/writer lock told `false` (Kyoto Cabinet's
+  // ScopedRWLock(&lock, writer)) takes the reader side: `true`, or a flag
+  // only known at run time, is taken as the writer side.
+  if (reader_lock_arg && false_flag) info.shared = true;
   location where = location_of(var);
   if (!moved_from.empty()) {
     if (auto g = guards_.find(moved_from); g != guards_.end()) info = g->second;
@@ -170,25 +181,6 @@ void body_walker::declare_guard(CXCursor var, CXCursor init, const type_facts& g
   guards_[id] = info;
   if (!scopes_.empty()) scopes_.back().push_back(id);
 }
-
-namespace {
-// Method names of lockables: the standard's and the common CamelCase ones
-// (absl::Mutex, GoogleTest's Mutex).
-enum class lock_op { none, lock, lock_shared, try_lock, try_lock_shared, unlock };
-
-lock_op lock_op_of(const std::string& name) {
-  if (name == "lock" || name == "Lock" || name == "WriterLock") return lock_op::lock;
-  if (name == "lock_shared" || name == "ReaderLock") return lock_op::lock_shared;
-  if (name.rfind("try_lock_shared", 0) == 0 || name == "ReaderTryLock") return lock_op::try_lock_shared;
-  if (name.rfind("try_lock", 0) == 0 || name == "TryLock" || name == "WriterTryLock")
-    return lock_op::try_lock;
-  if (name == "unlock" || name == "unlock_shared" || name == "Unlock" || name == "ReaderUnlock" ||
-      name == "WriterUnlock") {
-    return lock_op::unlock;
-  }
-  return lock_op::none;
-}
-}  // namespace
 
 void body_walker::release(const lock_name& lock) {
   // Releasing a lock this body never took: the caller holds it on entry (an
@@ -235,11 +227,21 @@ bool body_walker::annotated_lock_call(CXCursor referenced, const location& where
   return handled;
 }
 
-bool body_walker::mutex_method(CXCursor object, const std::string& name, const location& where) {
+bool body_walker::mutex_method(CXCursor object, const std::string& name, const std::vector<CXCursor>& args,
+                               const location& where) {
   lock_op op = lock_op_of(name);
   if (op == lock_op::none) return false;
   auto lock = lock_of(object);
   if (!lock) return false;
+  // A slotted lock: lock(idx) takes one slot, lock_all() every slot. Both
+  // name "some slot" (obj[]), as a lock array indexed by a variable does, so
+  // code under lock_all() and code under lock(i) count as holding one lock.
+  bool one_slot = false;
+  for (CXCursor a : args) {
+    CXTypeKind k = clang_getCanonicalType(clang_getCursorType(a)).kind;
+    one_slot |= k >= CXType_Char_U && k <= CXType_Int128 && k != CXType_Bool;
+  }
+  if (one_slot || acts_on_all_slots(name)) *lock = lock_name{lock->id + "[]", lock->display + "[]"};
   switch (op) {
     case lock_op::lock:
       acquire({*lock}, "", false, false, where);

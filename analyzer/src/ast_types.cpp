@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "ast_util.hpp"
+#include "lock_names.hpp"
 
 namespace concheck::analyzer::detail {
 
@@ -57,6 +58,10 @@ type_facts known_type(std::string_view name) {
 struct class_shape {
   bool has_lock = false;
   bool has_unlock = false;
+  bool has_shared_lock = false;  // lock_shared, lock_reader, rdlock...
+  bool lock_body_locks = false;  // a visible acquiring body takes a lock (or spins on an atomic)
+  bool lock_body_inert = false;  // a visible acquiring body does nothing lock-like
+  bool other_data = false;       // a field that is not lock state (see holds_only_lock_state)
   bool dtor_unlocks = false;
   bool dtor_body_unknown = false;  // declared, but its body is not in this TU
   bool has_ctor = false;
@@ -64,24 +69,79 @@ struct class_shape {
   bool scoped_attr = false;
 };
 
-bool body_calls_unlock(CXCursor body) {
-  bool found = false;
+// Names of the calls made anywhere in `body`.
+std::vector<std::string> calls_in(CXCursor body) {
+  std::vector<std::string> names;
   clang_visitChildren(
       body,
       [](CXCursor c, CXCursor, CXClientData data) {
-        if (clang_getCursorKind(c) == CXCursor_CallExpr) {
-          std::string name = spelling(c);
-          if (name == "unlock" || name == "unlock_shared" || name == "Unlock" || name == "ReaderUnlock" ||
-              name == "pthread_mutex_unlock" || name == "pthread_rwlock_unlock" ||
-              name == "pthread_spin_unlock") {
-            *static_cast<bool*>(data) = true;
-            return CXChildVisit_Break;
-          }
-        }
+        if (clang_getCursorKind(c) == CXCursor_CallExpr)
+          static_cast<std::vector<std::string>*>(data)->push_back(spelling(c));
         return CXChildVisit_Recurse;
       },
-      &found);
-  return found;
+      &names);
+  return names;
+}
+
+bool body_calls_unlock(CXCursor body) {
+  for (const auto& n : calls_in(body)) {
+    if (unlock_like_call(n)) return true;
+  }
+  return false;
+}
+
+// The body of a function's definition, or a null cursor when it is not in
+// this translation unit (defined in another file, or skipped).
+CXCursor body_of(CXCursor fn) {
+  CXCursor def = clang_getCursorDefinition(fn);
+  if (is_null(def)) return clang_getNullCursor();
+  for (CXCursor part : children(def)) {
+    if (clang_getCursorKind(part) == CXCursor_CompoundStmt) return part;
+  }
+  return clang_getNullCursor();
+}
+
+// A field a lock wrapper may hold besides nothing: the lock it wraps, an
+// opaque handle (void*), an atomic or integral state word (spin flag, reader
+// count, owner id), or an array of those.
+bool holds_only_lock_state(CXType t, type_classifier& types) {
+  // pthread's attribute and thread-id types (a recursive mutex's attributes,
+  // its owner) and std::thread::id are lock state too.
+  std::string name = base_type_name(t);
+  if (name.rfind("pthread_", 0) == 0 || name == "std::thread::id") return true;
+  CXType c = clang_getCanonicalType(t);
+  if (c.kind == CXType_ConstantArray || c.kind == CXType_IncompleteArray)
+    return holds_only_lock_state(clang_getArrayElementType(c), types);
+  if (c.kind == CXType_Pointer) {
+    CXType pointee = clang_getCanonicalType(clang_getPointeeType(c));
+    if (pointee.kind == CXType_Void) return true;
+    type_role r = types.classify(pointee).role;
+    return r == type_role::mutex || r == type_role::condvar;
+  }
+  if ((c.kind >= CXType_Bool && c.kind <= CXType_Int128) || c.kind == CXType_Enum) return true;
+  type_role r = types.classify(t).role;
+  return r == type_role::mutex || r == type_role::condvar || r == type_role::atomic;
+}
+
+// What the visible body of an acquiring method says: it locks (a lock-like
+// call and no unlock), or it is inert: it calls nothing but operators (a
+// counter), or it locks and unlocks again (not an acquisition). A body that
+// calls something else (`cv_.wait(lk)` in a mutex built on a condition
+// variable, a helper) decides nothing: the names and fields do.
+void judge_acquire_body(CXCursor method, class_shape& shape) {
+  CXCursor body = body_of(method);
+  if (is_null(body)) return;
+  bool locks = false, unlocks = false, other_calls = false;
+  for (const auto& n : calls_in(body)) {
+    locks |= lock_like_call(n);
+    unlocks |= unlock_like_call(n);
+    other_calls |= !n.empty() && n.rfind("operator", 0) != 0;
+  }
+  if (locks && !unlocks) {
+    shape.lock_body_locks = true;
+  } else if (unlocks || !other_calls) {
+    shape.lock_body_inert = true;
+  }
 }
 
 }  // namespace
@@ -141,8 +201,19 @@ type_facts type_classifier::classify_user_class(CXCursor decl) {
         shape.capability_attr = true;
       if (attr == "scoped_lockable") shape.scoped_attr = true;
     } else if (k == CXCursor_CXXMethod || k == CXCursor_FunctionTemplate) {
-      if (name == "lock" || name == "Lock") shape.has_lock = true;
-      if (name == "unlock" || name == "Unlock") shape.has_unlock = true;
+      lock_op op = lock_op_of(name);
+      CXTypeKind result = clang_getCanonicalType(clang_getCursorResultType(member)).kind;
+      // An acquisition returns nothing or a success flag (`Acquire()`
+      // returning a pooled object is not one).
+      bool plain = result == CXType_Void || result == CXType_Bool || result == CXType_Int;
+      if (plain && (op == lock_op::lock || op == lock_op::lock_shared)) {
+        shape.has_lock = true;
+        shape.has_shared_lock |= op == lock_op::lock_shared;
+        judge_acquire_body(member, shape);
+      }
+      if (plain && op == lock_op::unlock) shape.has_unlock = true;
+    } else if (k == CXCursor_FieldDecl) {
+      if (!holds_only_lock_state(clang_getCursorType(member), *this)) shape.other_data = true;
     } else if (k == CXCursor_Constructor) {
       for (CXCursor param : children(member)) {
         if (clang_getCursorKind(param) == CXCursor_ParmDecl && is_lockable(clang_getCursorType(param)))
@@ -171,8 +242,14 @@ type_facts type_classifier::classify_user_class(CXCursor decl) {
       return {type_role::guard, false};
     }
   }
-  if (shape.capability_attr || (shape.has_lock && shape.has_unlock)) return {type_role::mutex, false};
-  return {};
+  if (shape.capability_attr) return {type_role::mutex, shape.has_shared_lock};
+  if (!shape.has_lock || !shape.has_unlock) return {};
+  // Lock-named methods: a visible body decides (one that locks makes the
+  // class a lock; bodies that do nothing lock-like make it not one). With no
+  // body in sight, the names decide on a class that holds only lock state.
+  if (shape.lock_body_locks) return {type_role::mutex, shape.has_shared_lock};
+  if (shape.lock_body_inert || shape.other_data) return {};
+  return {type_role::mutex, shape.has_shared_lock};
 }
 
 }  // namespace concheck::analyzer::detail

@@ -122,7 +122,10 @@ class body_walker {
   void release(const lock_name& lock);
   // A call to a function annotated ACQUIRE(l)/RELEASE(l): acquires/releases l.
   bool annotated_lock_call(CXCursor callee, const location& where);
-  bool mutex_method(CXCursor object, const std::string& name, const location& where);
+  // A lock operation called on a lockable `object` with the call's other
+  // arguments `args` (an integer argument selects one slot of a slotted lock).
+  bool mutex_method(CXCursor object, const std::string& name, const std::vector<CXCursor>& args,
+                    const location& where);
   bool guard_method(CXCursor object, const std::string& name, const location& where);
   bool pthread_call(const std::string& name, const std::vector<CXCursor>& args, const location& where);
   std::vector<CXCursor> call_args(CXCursor call);
@@ -139,6 +142,9 @@ class body_walker {
   void mark_escaped(CXCursor arg);
   void escape_captures(const lambda_capture& capture);
   bool escaped(CXCursor decl) const;
+  // pointers to member functions (ast_member_pointers.cpp)
+  void note_member_address(CXCursor method);
+  bool member_pointer_call(CXCursor call);
 
   tu_context& tu_;
   function_facts& fn_;

@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "ast_util.hpp"
+#include "gcc_compat.hpp"
 
 namespace concheck::analyzer {
 namespace fs = std::filesystem;
@@ -90,6 +91,7 @@ std::vector<std::string> rewrite_command(const std::vector<std::string>& args, c
       continue;  // re-added below
     out.push_back(arg);
   }
+  for (auto& flag : detail::gcc_compat_flags(args[0])) out.push_back(std::move(flag));
   out.insert(out.end(), extra.begin(), extra.end());
   out.push_back("-w");  // warnings are noise here, and -Werror would turn them into parse errors
   out.push_back(file);

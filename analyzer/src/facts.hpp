@@ -47,6 +47,9 @@ struct lock_name {
 struct held_set {
   std::vector<lock_name> must;
   std::vector<lock_name> may;
+  // Of `may`, the locks held only in shared (reader) mode: they protect reads,
+  // not writes. Sorted by id.
+  std::vector<lock_name> shared_only;
 };
 
 enum class var_kind { global, field, local };

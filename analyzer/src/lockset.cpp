@@ -55,7 +55,12 @@ held_set flow_state::snapshot() const {
     out.may.push_back(e.lock);
     if (e.must) out.must.push_back(e.lock);
   }
-  for (auto* v : {&out.may, &out.must}) {
+  for (const auto& e : held) {
+    bool exclusive = std::any_of(held.begin(), held.end(),
+                                 [&](const held_entry& o) { return o.lock.id == e.lock.id && !o.shared; });
+    if (!exclusive) out.shared_only.push_back(e.lock);
+  }
+  for (auto* v : {&out.may, &out.must, &out.shared_only}) {
     std::sort(v->begin(), v->end());
     v->erase(std::unique(v->begin(), v->end()), v->end());
   }

@@ -56,7 +56,16 @@ std::map<std::string, std::vector<located_access>> collect_shared_accesses(const
         if (c != p.classes.end() && c->second.system) continue;  // std::pair::second and friends
       }
       if (!raw && (owned_access(p, *f, a) || unshared_instance(p, *f, a, v->second))) continue;
-      auto held = lock_union(lock_union(a.held.may, req), lock_union(f->requires_locks, f->released_unheld));
+      // A write under a reader lock alone is not protected by it (the
+      // caller's locks carry no mode and count as they are).
+      std::vector<lock_name> local = a.held.may;
+      if (a.write) {
+        std::erase_if(local, [&](const lock_name& l) {
+          return std::any_of(a.held.shared_only.begin(), a.held.shared_only.end(),
+                             [&](const lock_name& r) { return r.id == l.id; });
+        });
+      }
+      auto held = lock_union(lock_union(local, req), lock_union(f->requires_locks, f->released_unheld));
       by_var[a.var].push_back(located_access{&a, f, std::move(held), roots_of_access(p, *f, a, v->second)});
     }
   }

@@ -68,9 +68,14 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
       if (best.access != nullptr) {
         const located_access* witness = best.access;
         const lock_name* lock = best.lock;
-        out.add(w.access->where,
-                fmt::format("write to '{}' without holding a lock; elsewhere it is accessed with '{}' held",
-                            v.display, lock->display),
+        std::string headline =
+            w.access->held.shared_only.empty()
+                ? fmt::format("write to '{}' without holding a lock; elsewhere it is accessed with '{}' held",
+                              v.display, lock->display)
+                : fmt::format(
+                      "write to '{}' holding {} only for reading; elsewhere it is accessed with '{}' held",
+                      v.display, quoted_list(w.access->held.shared_only), lock->display);
+        out.add(w.access->where, std::move(headline),
                 {note{witness->access->where,
                       fmt::format("'{}' is accessed here with '{}' held", v.display, lock->display)}});
         continue;
