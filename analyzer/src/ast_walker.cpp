@@ -42,7 +42,12 @@ void body_walker::walk_stmt(CXCursor c) {
         if (clang_getCursorKind(d) == CXCursor_VarDecl) {
           walk_var_decl(d);
         } else {
+          // A local class: its methods' bodies are walked as part of this one
+          // (their accesses count here), but their returns do not end this
+          // function's path, nor do their locks stay held.
+          flow_state outer = state_;
           walk_children(d);
+          state_ = outer;
         }
       }
       return;
