@@ -43,11 +43,13 @@ void body_walker::walk_stmt(CXCursor c) {
           walk_var_decl(d);
         } else {
           // A local class: its methods' bodies are walked as part of this one
-          // (their accesses count here), but their returns do not end this
-          // function's path, nor do their locks stay held.
-          flow_state outer = state_;
-          walk_children(d);
-          state_ = outer;
+          // (their accesses count here), but a return in one ends neither
+          // this function's path nor the next method's, and no lock stays held.
+          for (CXCursor member : children(d)) {
+            flow_state outer = state_;
+            walk_expr(member);
+            state_ = outer;
+          }
         }
       }
       return;
