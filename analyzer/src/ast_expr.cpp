@@ -368,6 +368,7 @@ std::string body_walker::walk_lambda(CXCursor lambda, bool called_here) {
   }
   if (called_here) {
     add_call(call_fact{id, where, state_.snapshot(), {}, call_fact::receiver_kind::none, {}}, "this");
+    if (!fn_.calls.empty() && fn_.calls.back().callee == id) fn_.calls.back().deferred = true;
   }
   return id;
 }

@@ -1,6 +1,8 @@
 // Lock instances and recursion (see ast_lock_identity.hpp).
 #include "ast_lock_identity.hpp"
 
+#include <map>
+
 #include "ast_util.hpp"
 
 namespace concheck::analyzer::detail {
@@ -16,6 +18,42 @@ std::string base_path(CXCursor member) {
   auto kids = children(member);
   if (kids.empty()) return "this";
   return object_path(kids[0]);
+}
+
+bool recursive_token(const std::string& token) {
+  return token == "PTHREAD_MUTEX_RECURSIVE" || token == "PTHREAD_MUTEX_RECURSIVE_NP" ||
+         token == "PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP" || token == "recursive_mutex" ||
+         token == "recursive_timed_mutex";
+}
+
+bool mentions_recursion(CXCursor c) {
+  for (const auto& token : tokens_of(c)) {
+    if (recursive_token(token)) return true;
+  }
+  return false;
+}
+
+// A user lock class that makes its mutex recursive where the analyzer can see
+// it: PTHREAD_MUTEX_RECURSIVE in its definition or in a constructor defined in
+// this TU (zmq::mutex_t), or a std::recursive_mutex member. Cached by USR
+// (per worker thread: the answer is the same in every TU that sees the class).
+bool recursive_class(CXType t) {
+  CXCursor decl = class_decl_of(t);
+  if (is_null(decl)) return false;
+  CXCursor def = clang_getCursorDefinition(decl);
+  if (is_null(def)) return false;
+  thread_local std::map<std::string, bool> cache;
+  std::string id = usr(def);
+  if (auto it = cache.find(id); it != cache.end()) return it->second;
+  bool recursive = mentions_recursion(def);
+  for (CXCursor m : children(def)) {
+    if (recursive) break;
+    if (clang_getCursorKind(m) != CXCursor_Constructor) continue;
+    CXCursor body = clang_getCursorDefinition(m);
+    if (!is_null(body) && !clang_equalCursors(body, m)) recursive = mentions_recursion(body);
+  }
+  cache[id] = recursive;
+  return recursive;
 }
 
 }  // namespace
@@ -95,7 +133,7 @@ bool recursive_lock(CXCursor lock_expr) {
   for (const char* word : {"recursive", "Recursive", "Reentrant", "reentrant"}) {
     if (type.find(word) != std::string::npos) return true;
   }
-  if (type != "pthread_mutex_t") return false;
+  if (type != "pthread_mutex_t") return !in_system_header(clang_getTypeDeclaration(t)) && recursive_class(t);
   // A pthread mutex: recursive unless its declaration says otherwise.
   while (clang_getCursorKind(c) == CXCursor_UnaryOperator) {
     auto kids = children(c);

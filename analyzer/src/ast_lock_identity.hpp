@@ -26,9 +26,11 @@ std::string lock_instance(CXCursor lock_expr);
 
 // Whether the lock `lock_expr` names may be locked again by its holder: a
 // recursive mutex type (std::recursive_mutex, recursive_timed_mutex, any type
-// named *recursive*/*Recursive*/*Reentrant*), or a pthread mutex that is not
-// visibly initialized with PTHREAD_MUTEX_INITIALIZER (its attributes, set at
-// run time, may make it recursive).
+// named *recursive*/*Recursive*/*Reentrant*), a user lock class whose
+// definition or constructor makes it recursive (PTHREAD_MUTEX_RECURSIVE, a
+// std::recursive_mutex member), or a pthread mutex that is not visibly
+// initialized with PTHREAD_MUTEX_INITIALIZER (its attributes, set at run
+// time, may make it recursive).
 bool recursive_lock(CXCursor lock_expr);
 
 }  // namespace concheck::analyzer::detail

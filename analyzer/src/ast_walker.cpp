@@ -42,7 +42,14 @@ void body_walker::walk_stmt(CXCursor c) {
         if (clang_getCursorKind(d) == CXCursor_VarDecl) {
           walk_var_decl(d);
         } else {
-          walk_children(d);
+          // A local class: its methods' bodies are walked as part of this one
+          // (their accesses count here), but a return in one ends neither
+          // this function's path nor the next method's, and no lock stays held.
+          for (CXCursor member : children(d)) {
+            flow_state outer = state_;
+            walk_expr(member);
+            state_ = outer;
+          }
         }
       }
       return;
@@ -168,9 +175,14 @@ void body_walker::walk_loop(CXCursor c) {
   bool is_do = clang_getCursorKind(c) == CXCursor_DoStmt;
   std::size_t body_index = is_do ? 0 : kids.size() - 1;
   scopes_.emplace_back();
+  // A while condition runs on every iteration: what it calls is called in
+  // the loop (`while (!queue.wait_one())`).
+  bool is_while = clang_getCursorKind(c) == CXCursor_WhileStmt;
+  if (is_while) ++loop_depth_;
   for (std::size_t i = 0; i < kids.size(); ++i) {
     if (i != body_index && !is_do) walk_stmt(kids[i]);
   }
+  if (is_while) --loop_depth_;
   flow_state entry = state_;
   breakables_.push_back(breakable{true, {}, scopes_.size()});
   ++loop_depth_;

@@ -143,6 +143,9 @@ struct call_fact {
   bool in_loop = false;        // inside a loop of the caller (cv-wait-no-loop through wrappers)
   bool never_returns = false;  // the callee is known here never to return (noreturn, abort, throw...)
   int after_call = -1;         // see access_fact::after_call (the chain of calls every path passes)
+  // A lambda written here (passed on, stored): it may run later, on another
+  // thread, without the locks held here. Not a call for self-deadlock.
+  bool deferred = false;
 };
 
 struct spawn_fact {

@@ -4,14 +4,13 @@
 //
 // Identity is per object (lock_name::instance): `this->mu_` twice is a
 // re-acquisition, `a.mu_` then `b.mu_` is not (that is lock order's
-// business). A callee's locks are translated to the caller's objects at each
-// call: "this..." becomes the receiver's path, a lock parameter the lock
-// passed, a global stays itself; a lock local to the callee (a new one on
-// every call) and any lock of unknown instance are dropped. Not reported:
-// recursive mutexes, try_lock (it does not block; re-trying an owned std::mutex
-// is undefined behaviour, but code that does it tests the result), and any
-// shared acquisition: shared after shared blocks only behind a waiting writer,
-// and shared after exclusive fails with EDEADLK in glibc (libstdc++ throws)
+// business). A lambda written under a lock is not a call (it may run later, on
+// another thread); a lambda variable invoked is. A callee's locks are translated to the caller's objects at
+// each call: "this..." becomes the receiver's path, a lock parameter the lock passed, a global stays itself;
+// a lock local to the callee (a new one on every call) and any lock of unknown instance are dropped. Not
+// reported: recursive mutexes, try_lock (it does not block; re-trying an owned std::mutex is undefined
+// behaviour, but code that does it tests the result), and any shared acquisition: shared after shared blocks
+// only behind a waiting writer, and shared after exclusive fails with EDEADLK in glibc (libstdc++ throws)
 // instead of hanging, as docs/design.md says of the runtime monitor. Only an
 // exclusive acquisition of a lock held in any mode is reported.
 // Cost: one pass over acquisitions and calls, plus a fixed point over the call
@@ -112,7 +111,7 @@ summaries summarize(const program& p) {
       for (const auto& c : f->calls) {
         auto callee = p.functions.find(c.callee);
         auto taken = s.find(c.callee);
-        if (callee == p.functions.end() || taken == s.end() || c.callee == id) continue;
+        if (callee == p.functions.end() || taken == s.end() || c.callee == id || c.deferred) continue;
         std::vector<taken_lock> inherited;
         for (const auto& [key, t] : taken->second) {
           auto mapped = in_caller(*callee->second, c, t.lock);
@@ -161,7 +160,7 @@ void check_self_deadlock(const program& p, const analysis_options&, rule_output&
     for (const auto& c : f->calls) {
       auto callee = p.functions.find(c.callee);
       auto taken = s.find(c.callee);
-      if (c.held_locks.empty() || callee == p.functions.end() || taken == s.end()) continue;
+      if (c.held_locks.empty() || c.deferred || callee == p.functions.end() || taken == s.end()) continue;
       for (const auto& h : c.held_locks) {
         if (h.lock.recursive || h.lock.instance.empty()) continue;
         for (const auto& [key, t] : taken->second) {

@@ -73,3 +73,41 @@ TEST(analysis_lockset, guard_operations_follow_the_holder) {
 }
 
 }  // namespace
+
+namespace concheck_lockset_paths {
+
+using concheck::analyzer::location;
+using concheck::analyzer::detail::flow_state;
+using concheck::analyzer::detail::join;
+
+TEST(analysis_lockset, join_keeps_the_calls_both_paths_passed) {
+  // after_calls is the chain of calls every path passed, oldest first (for
+  // cutting code after a call that never returns): a join keeps the common
+  // prefix, so a call made on one branch only does not dominate what follows.
+  flow_state left, right;
+  left.after_calls = {0, 1, 2};
+  right.after_calls = {0, 1, 3};
+  EXPECT_EQ(join(left, right).after_calls, (std::vector<int>{0, 1}));
+  EXPECT_EQ(join(left, right).after_call(), 1);
+  right.after_calls = {4};
+  EXPECT_EQ(join(left, right).after_call(), -1);
+  right.unreachable = true;  // a branch that ended (abort, throw) does not cut the chain
+  EXPECT_EQ(join(left, right).after_calls, (std::vector<int>{0, 1, 2}));
+}
+
+TEST(analysis_lockset, held_locks_are_those_held_on_every_path_with_their_sites) {
+  const concheck::analyzer::lock_name mu{"c:@mu", "mu", "global"};
+  const concheck::analyzer::lock_name other{"c:@other", "other", "global"};
+  flow_state s;
+  s.add(mu, "", false, true, location{"f.cpp", 3, 5});
+  s.add(other, "", true, false, location{"f.cpp", 4, 5});  // may-held only: not a self-deadlock witness
+  auto held = s.held_locks();
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].lock.display, "mu");
+  EXPECT_EQ(held[0].lock.instance, "global");
+  EXPECT_EQ(held[0].where.line, 3u);
+  s.unreachable = true;
+  EXPECT_TRUE(s.held_locks().empty());
+}
+
+}  // namespace concheck_lockset_paths
