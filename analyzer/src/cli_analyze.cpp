@@ -18,6 +18,7 @@
 #include "parse_pool.hpp"
 #include "progress.hpp"
 #include "source_check.hpp"
+#include "walk_warnings.hpp"
 
 namespace concheck::analyzer {
 namespace {
@@ -107,6 +108,8 @@ int run_analyze_command(const std::vector<std::string>& args) {
     fell_back += r.fell_back ? 1 : 0;
   }
 
+  const std::vector<note> warnings = walk_warnings(facts);
+
   std::vector<diagnostic> diagnostics;
   if (!facts.empty() && !enabled.empty()) {
     try {
@@ -124,6 +127,10 @@ int run_analyze_command(const std::vector<std::string>& args) {
   context.cwd = std::filesystem::current_path(ec).string();
   context.source_root = absolute_path(options.source_root.empty() ? context.cwd : options.source_root);
   context.errors = errors;
+  context.warnings = warnings;
+  for (const auto& w : warnings)
+    fmt::print(stderr, "{}:{}:{}: warning: {} [concheck]\n", relative_if_under(w.where.file, context.cwd),
+               w.where.line, w.where.column, w.message);
   switch (options.format) {
     case output_format::text:
       write_stdout(render_text(diagnostics, context));

@@ -138,6 +138,10 @@ struct function_facts {
   std::vector<cv_wait_fact> cv_waits;
   std::vector<blocking_fact> blocking;
   std::vector<thread_var_fact> unjoined_threads;
+  // Where the walk of this body stopped descending (nesting deeper than the
+  // walker follows, or its thread's stack ran low): code below it was not
+  // analyzed. At most one per body, the first cut; reported as a warning.
+  std::vector<location> walk_cuts;
 };
 
 struct class_info {
