@@ -84,6 +84,8 @@ int run_analyze_command(const std::vector<std::string>& args) {
   settings.analysis.enabled_rules = enabled;
   settings.analysis.raw_unprotected_writes = options.raw_unprotected_writes;
   settings.extract = !enabled.empty();
+  settings.limits.seconds = options.file_time_limit;
+  settings.limits.memory_mib = options.file_memory_limit;
 
   std::vector<parse_result> results;
   parse_stats stats;

@@ -20,6 +20,7 @@
 
 #include "analysis.hpp"
 #include "compile_db.hpp"
+#include "parse_limits.hpp"
 #include "progress.hpp"
 
 namespace concheck::analyzer {
@@ -31,6 +32,9 @@ struct parse_settings {
   std::size_t max_file_size = std::size_t{64} << 20;
   analysis_options analysis;
   bool extract = true;  // false: parse and check only (every rule disabled)
+  // Per-file time and memory limits; when enabled every parse runs in a
+  // supervised child process (parse_limits.hpp).
+  file_limits limits;
 };
 
 struct parse_result {
