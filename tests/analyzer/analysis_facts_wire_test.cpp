@@ -30,7 +30,7 @@ std::string render(const std::vector<diagnostic>& ds) {
   return out;
 }
 
-TEST(FactsWire, EveryFixtureRoundTrips) {
+TEST(analysis_facts_wire, every_fixture_round_trips) {
   CXIndex index = clang_createIndex(0, 0);
   unsigned checked = 0;
   for (const auto& entry : fs::directory_iterator(CONCHECK_ANALYZER_FIXTURES_DIR)) {
