@@ -146,6 +146,20 @@ int run_analyze_command(const std::vector<std::string>& args) {
   }
 
   if (options.stats) {
+    const parse_result* largest = nullptr;
+    const parse_result* slowest = nullptr;
+    for (const auto& r : results) {
+      if (largest == nullptr || r.memory_growth > largest->memory_growth) largest = &r;
+      if (slowest == nullptr || r.seconds > slowest->seconds) slowest = &r;
+    }
+    if (largest != nullptr && settings.limits.enabled())
+      fmt::print(
+          stderr,
+          "concheck analyze: per file: at most {:.1f} s ({}), at most {} MiB of memory ({}); limits {} s, "
+          "{} MiB\n",
+          slowest->seconds, jobs.jobs[static_cast<std::size_t>(slowest - results.data())].file,
+          largest->memory_growth >> 20, jobs.jobs[static_cast<std::size_t>(largest - results.data())].file,
+          settings.limits.seconds, settings.limits.memory_mib);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print(stderr,
                "concheck analyze: {} files ({} analyzed, {} with errors) in {:.2f} s with -j {}; "

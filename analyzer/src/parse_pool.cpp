@@ -276,6 +276,7 @@ class isolated_job {
       return encode_result(w);
     };
     isolated_outcome outcome = run_isolated(work, ctx_.settings.limits);
+    result_.memory_growth = std::max(result_.memory_growth, outcome.growth);
     if (outcome.status != isolated_status::ok) {
       result_.error = limit_message(job_.file, outcome, ctx_.settings.limits);
       result_.facts.clear();

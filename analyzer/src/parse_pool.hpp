@@ -42,7 +42,8 @@ struct parse_result {
   std::string error;                // "FILE: error: ..." when it could not be analyzed
   double seconds = 0;               // parse + extraction time
   bool used_pch = false;
-  bool fell_back = false;  // the fast mode failed and the TU was parsed whole
+  bool fell_back = false;         // the fast mode failed and the TU was parsed whole
+  std::size_t memory_growth = 0;  // with file limits: the most a child grew for this TU (bytes)
 };
 
 struct parse_stats {
