@@ -11,6 +11,12 @@
 // in that fast mode is parsed again whole and without the PCH, so neither
 // shortcut ever causes an error of its own. Results come back in job order,
 // so the output does not depend on -j or on timing.
+//
+// With file limits (the default), each parse and extraction runs in a child
+// process forked by the worker and watched against the time and memory
+// limits (parse_limits.hpp); the worker keeps the shared state (PCH cache,
+// header registry) and receives the facts through a pipe (facts_wire.hpp).
+// A file that hits a limit gets its error; the other files are unaffected.
 #pragma once
 
 #include <cstddef>
