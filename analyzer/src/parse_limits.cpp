@@ -12,8 +12,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
+#include <system_error>
+#include <vector>
 
 namespace concheck::analyzer {
 namespace {
@@ -49,7 +53,23 @@ bool write_all(int fd, const std::string& data) {
   return true;
 }
 
-[[noreturn]] void run_child(int write_fd, const std::function<std::string()>& work) {
+// A private folder for one child's temporary files (libclang's preamble
+// files): the child points TMPDIR at it, and the parent removes it when the
+// child has ended, killed or not, so nothing is left behind in $TMPDIR.
+std::string make_child_folder() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern =
+      fmt::format("{}/concheck-child-XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  if (::mkdtemp(buffer.data()) == nullptr) return {};
+  return buffer.data();
+}
+
+[[noreturn]] void run_child(int write_fd, const std::string& folder,
+                            const std::function<std::string()>& work) {
+  // No other thread of the parent calls setenv, so its lock is free here.
+  if (!folder.empty()) ::setenv("TMPDIR", folder.c_str(), 1);
   // Keep stdin/stdout/stderr and our pipe; close what other threads opened
   // (their children's pipes above all: a sibling must see EOF when its own
   // child ends, not when this one does).
@@ -76,17 +96,19 @@ isolated_outcome run_isolated(const std::function<std::string()>& work, const fi
     out.detail = fmt::format("cannot create a pipe: {}", std::strerror(errno));
     return out;
   }
+  const std::string folder = make_child_folder();
   auto start = std::chrono::steady_clock::now();
   pid_t pid = ::fork();
   if (pid < 0) {
     out.detail = fmt::format("cannot start a process for it: {}", std::strerror(errno));
+    if (!folder.empty()) ::rmdir(folder.c_str());
     ::close(fds[0]);
     ::close(fds[1]);
     return out;
   }
   if (pid == 0) {
     ::close(fds[0]);
-    run_child(fds[1], work);
+    run_child(fds[1], folder, work);
   }
   ::close(fds[1]);
   const std::size_t baseline = resident_bytes(pid);
@@ -126,6 +148,10 @@ isolated_outcome run_isolated(const std::function<std::string()>& work, const fi
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!folder.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(folder, ec);
+  }
   if (killed) {
     out.payload.clear();
     return out;

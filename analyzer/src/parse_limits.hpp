@@ -11,7 +11,10 @@
 // the fork. Killing a process gives every byte back, so memory really is
 // bounded (to the limit plus ~10 ms of growth) and the other files go on.
 // The child sends its result (facts_wire.hpp) back through a pipe and ends
-// with _exit, running no destructor and no atexit handler of the parent's.
+// with _exit, running no destructor and no atexit handler of the parent's
+// (nor disposing of its AST: the process ends). Its temporary files
+// (libclang's preamble files) go to a private folder (TMPDIR in the child)
+// that the parent removes when the child has ended, killed or not.
 //
 // Fork from a threaded process: the child has only the forking thread, so a
 // lock another thread held at the fork stays locked in the child. The

@@ -103,6 +103,28 @@ TEST(CliFileLimits, MalformedValuesAreUsageErrors) {
   EXPECT_THAT(r.err, HasSubstr("needs a value (SECONDS)"));
 }
 
+// The children's temporary files (libclang's preamble files, which a child
+// never deletes itself: it ends without disposing of its AST, or is killed)
+// are removed with their private folder: $TMPDIR is left as it was.
+TEST(CliFileLimits, NothingIsLeftInTmpdir) {
+  endless_project p;
+  std::string tmp = p.dir / "tmp";
+  fs::create_directories(tmp);
+  std::string header = p.dir.file("shared.hpp", "#pragma once\n#include <mutex>\n");
+  std::string user =
+      p.dir.file("user.cpp", "#include \"shared.hpp\"\n" + renamed(counter_race(), "counter", "c3"));
+  concheck::test::child_options options;
+  options.env = {"TMPDIR=" + tmp};
+  options.timeout = std::chrono::seconds(180);
+  auto r = concheck::test::run_child(
+      on_stubs({CONCHECK_CLI_PATH, "analyze", "--file-memory-limit=64", p.race, user, p.endless}), options);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("memory limit"));
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(tmp)) left.push_back(entry.path().filename().string());
+  EXPECT_TRUE(left.empty()) << left.size() << " left, first: " << left.front();
+}
+
 TEST(CliFileLimits, HelpListsTheLimits) {
   auto r = run_concheck({"analyze", "--help"});
   EXPECT_EQ(r.exit_code, 0);
