@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_test_support.hpp"
 
 namespace concheck::cli_test {
@@ -139,6 +141,21 @@ TEST(CliCompileDbJson, NonUtf8InCommandOrArgumentsIsSkippedToo) {
   EXPECT_THAT(r.err, HasSubstr("warning: entry 1 skipped: its \"command\" is not valid UTF-8"));
   EXPECT_THAT(r.err, HasSubstr("warning: entry 2 skipped: its \"arguments\" item 2 is not valid UTF-8"));
   EXPECT_THAT(r.out, HasSubstr("race.cpp:7:"));
+}
+
+TEST(CliCompileDbJson, SkippedEntryIsASarifWarning) {
+  scratch_dir dir;
+  dir.file("race.cpp", counter_race());
+  dir.file("build/compile_commands.json",
+           "[" + entry(dir, "\xe9.cpp") + ",\n" + entry(dir, "race.cpp") + "]");
+  auto r = run_concheck(on_stubs({"analyze", "--format=sarif", "-p", dir / "build"}), dir.path().string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  auto log = nlohmann::json::parse(r.out);
+  const auto& notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+  ASSERT_EQ(notes.size(), 1U) << r.out;
+  EXPECT_EQ(notes[0]["level"], "warning");
+  EXPECT_THAT(notes[0]["message"]["text"].get<std::string>(), HasSubstr("entry 1 skipped"));
+  EXPECT_EQ(log["runs"][0]["results"].size(), 1U);
 }
 
 // Negative: UTF-8 names (and \u escapes) are not skipped.
