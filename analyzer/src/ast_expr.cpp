@@ -75,7 +75,10 @@ void body_walker::walk_expr(CXCursor c) {
     int& d;
     ~leave() { --d; }
   } on_exit{depth_};
-  if (depth_ > kMaxDepth || stack_nearly_exhausted()) return;
+  if (depth_ > kMaxDepth || stack_nearly_exhausted()) {
+    note_walk_cut(c);
+    return;
+  }
   switch (clang_getCursorKind(c)) {
     case CXCursor_BinaryOperator: {
       auto kids = children(c);

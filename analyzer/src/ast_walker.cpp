@@ -32,7 +32,10 @@ struct depth_guard {
 
 void body_walker::walk_stmt(CXCursor c) {
   depth_guard guard(depth_);
-  if (depth_ > kMaxDepth || stack_nearly_exhausted()) return;
+  if (depth_ > kMaxDepth || stack_nearly_exhausted()) {
+    note_walk_cut(c);
+    return;
+  }
   switch (clang_getCursorKind(c)) {
     case CXCursor_CompoundStmt:
       walk_compound(c);
@@ -266,6 +269,10 @@ void body_walker::walk_var_decl(CXCursor c) {
       threads_[id] = thread_var_fact{spelling(c), location_of(c)};
     }
   }
+}
+
+void body_walker::note_walk_cut(CXCursor c) {
+  if (fn_.walk_cuts.empty()) fn_.walk_cuts.push_back(location_of(c));
 }
 
 }  // namespace concheck::analyzer::detail

@@ -62,6 +62,8 @@ class body_walker {
     lambda_ = std::move(capture);
     is_lambda_ = true;
   }
+  // The deepest nesting a walk follows (see kMaxDepth below).
+  static constexpr int kMaxWalkDepth = 1000;
 
  private:
   struct guard_info {
@@ -159,7 +161,9 @@ class body_walker {
   // exhaust a worker thread's stack. Real code stays far below it. The walk
   // also stops early when the thread's stack runs low (stack_budget.hpp):
   // frame sizes differ between builds (sanitizers) and callers' threads.
-  static constexpr int kMaxDepth = 1000;
+  static constexpr int kMaxDepth = kMaxWalkDepth;
+  // Records where the walk stopped descending (function_facts::walk_cuts).
+  void note_walk_cut(CXCursor c);
   int depth_ = 0;  // current recursion depth of walk_stmt/walk_expr
   int next_group_ = 0;
   bool is_lambda_ = false;

@@ -18,6 +18,7 @@
 #include "parse_pool.hpp"
 #include "progress.hpp"
 #include "source_check.hpp"
+#include "walk_warnings.hpp"
 
 namespace concheck::analyzer {
 namespace {
@@ -83,6 +84,8 @@ int run_analyze_command(const std::vector<std::string>& args) {
   settings.analysis.enabled_rules = enabled;
   settings.analysis.raw_unprotected_writes = options.raw_unprotected_writes;
   settings.extract = !enabled.empty();
+  settings.limits.seconds = options.file_time_limit;
+  settings.limits.memory_mib = options.file_memory_limit;
 
   std::vector<parse_result> results;
   parse_stats stats;
@@ -107,6 +110,8 @@ int run_analyze_command(const std::vector<std::string>& args) {
     fell_back += r.fell_back ? 1 : 0;
   }
 
+  const std::vector<note> warnings = walk_warnings(facts);
+
   std::vector<diagnostic> diagnostics;
   if (!facts.empty() && !enabled.empty()) {
     try {
@@ -124,6 +129,10 @@ int run_analyze_command(const std::vector<std::string>& args) {
   context.cwd = std::filesystem::current_path(ec).string();
   context.source_root = absolute_path(options.source_root.empty() ? context.cwd : options.source_root);
   context.errors = errors;
+  context.warnings = warnings;
+  for (const auto& w : warnings)
+    fmt::print(stderr, "{}:{}:{}: warning: {} [concheck]\n", relative_if_under(w.where.file, context.cwd),
+               w.where.line, w.where.column, w.message);
   switch (options.format) {
     case output_format::text:
       write_stdout(render_text(diagnostics, context));
@@ -137,6 +146,20 @@ int run_analyze_command(const std::vector<std::string>& args) {
   }
 
   if (options.stats) {
+    const parse_result* largest = nullptr;
+    const parse_result* slowest = nullptr;
+    for (const auto& r : results) {
+      if (largest == nullptr || r.memory_growth > largest->memory_growth) largest = &r;
+      if (slowest == nullptr || r.seconds > slowest->seconds) slowest = &r;
+    }
+    if (largest != nullptr && settings.limits.enabled())
+      fmt::print(
+          stderr,
+          "concheck analyze: per file: at most {:.1f} s ({}), at most {} MiB of memory ({}); limits {} s, "
+          "{} MiB\n",
+          slowest->seconds, jobs.jobs[static_cast<std::size_t>(slowest - results.data())].file,
+          largest->memory_growth >> 20, jobs.jobs[static_cast<std::size_t>(largest - results.data())].file,
+          settings.limits.seconds, settings.limits.memory_mib);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print(stderr,
                "concheck analyze: {} files ({} analyzed, {} with errors) in {:.2f} s with -j {}; "

@@ -79,6 +79,24 @@ const option_spec kOptions[] = {
        o.max_file_size = static_cast<std::size_t>(*n) << 20;
        return {};
      }},
+    {"--file-time-limit", nullptr, "SECONDS",
+     "stop the work on one file after SECONDS (default 120; 0: no limit)",
+     [](analyze_options& o, std::string_view v) -> std::string {
+       auto n = parse_number(v);
+       if (!n || *n > 86400)
+         return fmt::format("--file-time-limit needs a number of seconds from 0 to 86400, not '{}'", v);
+       o.file_time_limit = static_cast<unsigned>(*n);
+       return {};
+     }},
+    {"--file-memory-limit", nullptr, "MIB",
+     "stop the work on one file when it needs more than MIB mebibytes (default 4096; 0: no limit)",
+     [](analyze_options& o, std::string_view v) -> std::string {
+       auto n = parse_number(v);
+       if (!n || *n > (1UL << 24))
+         return fmt::format("--file-memory-limit needs a number of MiB from 0 to 16777216, not '{}'", v);
+       o.file_memory_limit = static_cast<std::size_t>(*n);
+       return {};
+     }},
     {"--no-pch", nullptr, nullptr,
      "parse every file from scratch instead of sharing a precompiled header of the standard headers",
      [](analyze_options& o, std::string_view) -> std::string {

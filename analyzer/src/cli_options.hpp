@@ -33,6 +33,8 @@ struct analyze_options {
   bool list_checks = false;                           // --list-checks
   bool stats = false;                                 // --stats: timing summary on stderr
   bool help = false;                                  // --help
+  unsigned file_time_limit = 120;                     // --file-time-limit (seconds; 0 = none)
+  std::size_t file_memory_limit = 4096;               // --file-memory-limit (MiB; 0 = none)
 };
 
 // Parses the arguments after the subcommand (argv[0] is not included).

@@ -3,16 +3,17 @@
 
 #include <clang-c/CXCompilationDatabase.h>
 #include <fmt/format.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string_view>
 #include <system_error>
 
 #include "ast_util.hpp"
+#include "compile_db_json.hpp"
 #include "gcc_compat.hpp"
 
 namespace concheck::analyzer {
@@ -98,37 +99,27 @@ std::vector<std::string> rewrite_command(const std::vector<std::string>& args, c
   return out;
 }
 
-// Reads and checks the database with precise messages before libclang loads
-// it (libclang only says "could not load").
-std::string validate_database(const fs::path& json_path) {
-  std::ifstream in(json_path, std::ios::binary);
-  if (!in) return fmt::format("{}: error: cannot read compile_commands.json", json_path.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json db;
-  try {
-    db = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::exception& e) {
-    return fmt::format("{}: error: malformed compile_commands.json: {}", json_path.string(), e.what());
+// A private temporary folder, removed with its contents by the destructor.
+class temp_folder {
+ public:
+  temp_folder() {
+    std::error_code ec;
+    std::string pattern = (fs::temp_directory_path(ec) / "concheck-db-XXXXXX").string();
+    std::vector<char> buffer(pattern.begin(), pattern.end());
+    buffer.push_back('\0');
+    if (::mkdtemp(buffer.data()) != nullptr) path_ = buffer.data();
   }
-  if (!db.is_array())
-    return fmt::format("{}: error: malformed compile_commands.json: expected an array of entries",
-                       json_path.string());
-  if (db.empty()) return fmt::format("{}: error: compile_commands.json has no entries", json_path.string());
-  std::size_t index = 0;
-  for (const auto& entry : db) {
-    ++index;
-    bool has_command = entry.is_object() && ((entry.contains("command") && entry["command"].is_string()) ||
-                                             (entry.contains("arguments") && entry["arguments"].is_array()));
-    if (!entry.is_object() || !entry.contains("directory") || !entry["directory"].is_string() ||
-        !entry.contains("file") || !entry["file"].is_string() || !has_command)
-      return fmt::format(
-          "{}: error: malformed compile_commands.json: entry {} needs \"directory\", \"file\" and "
-          "\"command\" or \"arguments\"",
-          json_path.string(), index);
+  ~temp_folder() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
   }
-  return {};
-}
+  temp_folder(const temp_folder&) = delete;
+  temp_folder& operator=(const temp_folder&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 }  // namespace
 
@@ -172,10 +163,36 @@ compile_jobs jobs_from_database(const std::string& build_dir, const std::vector<
                     build_dir));
   if (fs::is_directory(json_path, ec))
     return fatal(fmt::format("{}: error: compile_commands.json is a directory", json_path.string()));
-  if (std::string problem = validate_database(json_path); !problem.empty()) return fatal(problem);
+  std::string text;
+  {
+    std::ifstream in(json_path, std::ios::binary);
+    if (!in) return fatal(fmt::format("{}: error: cannot read compile_commands.json", json_path.string()));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+  }
+  compile_db_text checked = read_compile_db(json_path.string(), text);
+  if (!checked.fatal.empty()) return fatal(checked.fatal);
+  result.errors.insert(result.errors.end(), checked.warnings.begin(), checked.warnings.end());
+  // Entries that were skipped: libclang loads a copy holding only the others
+  // (its own reader would refuse the whole file).
+  std::string load_dir = build_dir;
+  temp_folder filtered_dir;
+  if (!checked.filtered.empty()) {
+    if (checked.kept == 0)
+      return fatal(
+          fmt::format("{}: error: no entry of compile_commands.json is left to analyze", json_path.string()));
+    std::ofstream out(fs::path(filtered_dir.path()) / "compile_commands.json", std::ios::binary);
+    out << checked.filtered;
+    out.close();
+    if (filtered_dir.path().empty() || !out)
+      return fatal(fmt::format("{}: error: cannot write a filtered copy of compile_commands.json",
+                               json_path.string()));
+    load_dir = filtered_dir.path();
+  }
 
   CXCompilationDatabase_Error load_error = CXCompilationDatabase_NoError;
-  CXCompilationDatabase db = clang_CompilationDatabase_fromDirectory(build_dir.c_str(), &load_error);
+  CXCompilationDatabase db = clang_CompilationDatabase_fromDirectory(load_dir.c_str(), &load_error);
   if (db == nullptr || load_error != CXCompilationDatabase_NoError) {
     if (db != nullptr) clang_CompilationDatabase_dispose(db);
     return fatal(fmt::format("{}: error: libclang could not load compile_commands.json", json_path.string()));

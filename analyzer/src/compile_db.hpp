@@ -7,8 +7,10 @@
 // (the source and include paths made absolute, plus `-working-directory` for
 // whatever else is relative), and without the flags that would make the
 // parse write files (-o, -MD/-MF and friends). Loading validates the
-// database first and reports an unreadable, empty or malformed file with a
-// message naming it; it never throws.
+// database first (compile_db_json.hpp) and reports an unreadable, empty or
+// malformed file with a message naming it, its line and column; an entry
+// whose strings are not UTF-8 is skipped with a warning (in `errors`) and
+// the others are loaded. It never throws.
 #pragma once
 
 #include <string>

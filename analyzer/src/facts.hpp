@@ -199,6 +199,10 @@ struct function_facts {
   // No path through the body returns: every one ends in a throw or a call
   // that never returns. Callers in other TUs learn it from the summary.
   bool never_returns = false;
+  // Where the walk of this body stopped descending (nesting deeper than the
+  // walker follows, or its thread's stack ran low): code below it was not
+  // analyzed. At most one per body, the first cut; reported as a warning.
+  std::vector<location> walk_cuts;
 };
 
 struct class_info {

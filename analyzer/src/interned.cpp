@@ -1,6 +1,8 @@
 // The process-wide string pool behind `interned`; see interned.hpp.
 #include "interned.hpp"
 
+#include <pthread.h>
+
 #include <mutex>
 #include <unordered_set>
 
@@ -13,7 +15,15 @@ struct pool {
 };
 
 pool& the_pool() {
-  static auto* p = new pool();  // never destroyed: interned strings outlive static destructors
+  // Never destroyed: interned strings outlive static destructors. Locked
+  // across fork() (parse_limits.hpp): a child forked while another thread
+  // interns would otherwise inherit a mutex nobody will ever unlock.
+  static pool* p = [] {
+    auto* created = new pool();
+    ::pthread_atfork([] { the_pool().mutex.lock(); }, [] { the_pool().mutex.unlock(); },
+                     [] { the_pool().mutex.unlock(); });
+    return created;
+  }();
   return *p;
 }
 

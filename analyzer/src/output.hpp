@@ -26,6 +26,7 @@ struct output_context {
   std::string cwd;                  // for relative display paths (text)
   std::string source_root;          // absolute; SARIF's %SRCROOT%
   std::vector<std::string> errors;  // files that could not be analyzed (SARIF notifications)
+  std::vector<note> warnings;  // code that was not analyzed (walk_warnings.hpp): SARIF warning notifications
 };
 
 std::string render_text(const std::vector<diagnostic>& diagnostics, const output_context& context);

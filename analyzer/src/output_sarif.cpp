@@ -112,7 +112,12 @@ std::string render_sarif(const std::vector<diagnostic>& diagnostics, const std::
 
   json notifications = json::array();
   for (const auto& e : context.errors)
-    notifications.push_back({{"level", "error"}, {"message", {{"text", e}}}});
+    notifications.push_back({{"level", e.find(": warning: ") != std::string::npos ? "warning" : "error"},
+                             {"message", {{"text", e}}}});
+  for (const auto& w : context.warnings)
+    notifications.push_back({{"level", "warning"},
+                             {"message", {{"text", w.message}}},
+                             {"locations", json::array({physical_location(w.where, root)})}});
 
   json run = {{"tool",
                {{"driver",

@@ -151,7 +151,8 @@ std::string pch_cache::get(CXIndex index, const compile_job& job) {
     }
   }
   if (future.valid()) return future.get();
-  std::string path = build(index, job, number);
+  std::string path = runner_ ? runner_([&] { return build(index, job, number); }) : build(index, job, number);
+  if (runner_ && !path.empty()) ++built_;  // counted in the child that built it
   promise.set_value(path);
   return path;
 }

@@ -21,6 +21,7 @@
 #include <clang-c/Index.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -58,6 +59,12 @@ class pch_cache {
   // PCH lists it among its includes, but it is not a project header.
   const std::string& header() const { return header_; }
 
+  // Runs each build through `runner` (which calls the build and returns its
+  // result, the PCH path or ""): the file limits run it in a child process
+  // (parse_limits.hpp). Call before the workers start.
+  using build_runner = std::function<std::string(const std::function<std::string()>& build)>;
+  void isolate(build_runner runner) { runner_ = std::move(runner); }
+
  private:
   std::string build(CXIndex index, const compile_job& job, unsigned number);
 
@@ -67,6 +74,7 @@ class pch_cache {
   std::map<std::string, std::shared_future<std::string>> entries_;  // guarded by mutex_
   std::map<std::string, unsigned> users_;  // written by plan() before the workers start
   std::atomic<unsigned> built_{0};
+  build_runner runner_;  // empty: builds run in the calling thread
 };
 
 // True when `job` is parsed as C++ (not C, not Objective-C).

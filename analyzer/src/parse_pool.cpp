@@ -11,12 +11,15 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <thread>
 #include <utility>
 
+#include "facts_wire.hpp"
 #include "parse_diagnostics.hpp"
 #include "parse_headers.hpp"
+#include "parse_limits.hpp"
 #include "parse_pch.hpp"
 #include "source_check.hpp"
 
@@ -179,6 +182,131 @@ void run_job(const worker_context& ctx, const compile_job& job, parse_result& re
   extract_into(ctx, job, parsed.tu, result);
 }
 
+// The work of run_job, each parse in a child process under the file limits
+// (parse_limits.hpp). The steps and verdicts are run_job's; only the parses
+// and extractions move to children, and what touches the run's shared state
+// (the PCH cache, the header registry) stays in this worker thread.
+class isolated_job {
+ public:
+  isolated_job(const worker_context& ctx, const compile_job& job, parse_result& result)
+      : ctx_(ctx), job_(job), result_(result) {}
+
+  void run() {
+    if (std::string problem = check_source_file(job_.file, ctx_.settings.max_file_size); !problem.empty()) {
+      result_.error = problem;
+      return;
+    }
+    std::string pch = ctx_.cache != nullptr ? ctx_.cache->get(ctx_.index, job_) : std::string();
+    const bool fast = ctx_.settings.skip_header_bodies;
+    auto first = parse(pch.empty() ? job_.argv : pch_cache::with_pch(job_, pch),
+                       fast ? kSkipHeaderBodies : unsigned{CXTranslationUnit_None}, nullptr, fast);
+    if (!first) return;
+    result_.used_pch = !pch.empty() && first->parsed;
+    if (first->parsed && fast) {
+      if (!ctx_.settings.extract) return;
+      if (!take_facts(*first)) return;
+      project_includes includes{first->includes_all, first->includes_top_level, first->includes_parsed_here};
+      if (!pch.empty()) {
+        std::erase(includes.all, ctx_.cache->header());
+        std::erase(includes.top_level, ctx_.cache->header());
+      }
+      ctx_.headers->claim(includes.parsed_here);
+      if (includes.all.empty() || !ctx_.headers->claim(includes.all)) return;
+      if (!includes.top_level.empty()) {
+        ++*ctx_.header_parses;
+        std::string name =
+            (std::filesystem::path(job_.file).parent_path() /
+             fmt::format("concheck-headers-of-{}", std::filesystem::path(job_.file).filename().string()))
+                .string();
+        std::string text = include_file_text(includes.top_level);
+        CXUnsavedFile unsaved{name.c_str(), text.c_str(), static_cast<unsigned long>(text.size())};
+        compile_job synthesized = job_;
+        synthesized.argv.back() = name;
+        synthesized.argv.insert(synthesized.argv.end() - 1, {"-x", is_cplusplus_job(job_) ? "c++" : "c"});
+        auto headers = parse(pch.empty() ? synthesized.argv : pch_cache::with_pch(synthesized, pch),
+                             CXTranslationUnit_None, &unsaved, false);
+        if (!headers) return;
+        if (headers->parsed) {
+          take_facts(*headers);
+          return;
+        }
+      }
+      result_.facts.clear();
+      result_.fell_back = true;
+      first = parse(pch.empty() ? job_.argv : pch_cache::with_pch(job_, pch), CXTranslationUnit_None, nullptr,
+                    false);
+      if (!first) return;
+    } else if (!first->parsed && (fast || !pch.empty())) {
+      first = parse(job_.argv, CXTranslationUnit_None, nullptr, false);
+      if (!first) return;
+      result_.used_pch = false;
+      result_.fell_back = fast;
+    }
+    if (!first->parsed) {
+      result_.error = fmt::format("{}: error: cannot analyze: {}", job_.file, first->parse_error);
+      return;
+    }
+    take_facts(*first);
+  }
+
+ private:
+  // One parse (and extraction) in a child; nullopt when the child was
+  // stopped or failed (result_.error then says why).
+  std::optional<wire_result> parse(const std::vector<std::string>& args, unsigned flags,
+                                   CXUnsavedFile* unsaved, bool want_includes) {
+    auto work = [&]() -> std::string {
+      parsed_tu parsed = parse_once(ctx_.index, args, flags, unsaved);
+      wire_result w;
+      w.parsed = parsed.ok();
+      w.parse_error = parsed.error;
+      if (w.parsed && ctx_.settings.extract) {
+        try {
+          w.facts.push_back(extract_facts(parsed.tu, ctx_.settings.analysis));
+        } catch (const std::exception& e) {
+          w.extract_error = e.what();
+        }
+      }
+      if (w.parsed && want_includes && ctx_.settings.extract) {
+        project_includes includes = project_includes_of(parsed.tu, *ctx_.main_files);
+        w.includes_all = std::move(includes.all);
+        w.includes_top_level = std::move(includes.top_level);
+        w.includes_parsed_here = std::move(includes.parsed_here);
+      }
+      parsed.tu = nullptr;  // the process ends next: disposing of the AST would only cost time
+      return encode_result(w);
+    };
+    isolated_outcome outcome = run_isolated(work, ctx_.settings.limits);
+    result_.memory_growth = std::max(result_.memory_growth, outcome.growth);
+    if (outcome.status != isolated_status::ok) {
+      result_.error = limit_message(job_.file, outcome, ctx_.settings.limits);
+      result_.facts.clear();
+      return std::nullopt;
+    }
+    try {
+      return decode_result(outcome.payload);
+    } catch (const std::exception& e) {
+      result_.error = fmt::format("{}: error: internal error while analyzing: {}", job_.file, e.what());
+      result_.facts.clear();
+      return std::nullopt;
+    }
+  }
+
+  bool take_facts(wire_result& w) {
+    if (!w.extract_error.empty()) {
+      result_.error =
+          fmt::format("{}: error: internal error while analyzing: {}", job_.file, w.extract_error);
+      result_.facts.clear();
+      return false;
+    }
+    for (auto& f : w.facts) result_.facts.push_back(std::move(f));
+    return true;
+  }
+
+  const worker_context& ctx_;
+  const compile_job& job_;
+  parse_result& result_;
+};
+
 }  // namespace
 
 std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const parse_settings& settings,
@@ -199,19 +327,33 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
   std::atomic<unsigned> header_parses{0};
   const std::vector<std::size_t> order = largest_first(jobs);
   std::atomic<std::size_t> next{0};
+  unsigned threads = std::max(1U, std::min<unsigned>(settings.jobs, static_cast<unsigned>(jobs.size())));
+  // Every index is created before any worker can fork (parse_limits.hpp).
+  std::vector<CXIndex> indexes;
+  for (unsigned t = 0; t < threads; ++t)
+    indexes.push_back(clang_createIndex(/*excludeDeclarationsFromPCH=*/0, /*displayDiagnostics=*/0));
+  if (cache && settings.limits.enabled()) {
+    const file_limits limits = settings.limits;
+    cache->isolate([limits](const std::function<std::string()>& build) {
+      isolated_outcome outcome = run_isolated(build, limits);
+      return outcome.status == isolated_status::ok ? outcome.payload : std::string();
+    });
+  }
+  std::atomic<unsigned> next_index{0};
   auto worker = [&] {
-    CXIndex index = clang_createIndex(/*excludeDeclarationsFromPCH=*/0, /*displayDiagnostics=*/0);
+    CXIndex index = indexes[next_index++];
     worker_context ctx{index, cache ? &*cache : nullptr, &headers, &main_files, &header_parses, settings};
     for (std::size_t n = next++; n < order.size(); n = next++) {
       const std::size_t i = order[n];
       auto start = std::chrono::steady_clock::now();
-      run_job(ctx, jobs[i], results[i]);
+      if (settings.limits.enabled())
+        isolated_job(ctx, jobs[i], results[i]).run();
+      else
+        run_job(ctx, jobs[i], results[i]);
       results[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       progress.done(jobs[i].file);
     }
-    clang_disposeIndex(index);
   };
-  unsigned threads = std::max(1U, std::min<unsigned>(settings.jobs, static_cast<unsigned>(jobs.size())));
   if (threads == 1) {
     worker();
   } else {
@@ -220,6 +362,7 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
     for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
     for (auto& t : pool) t.join();
   }
+  for (CXIndex index : indexes) clang_disposeIndex(index);
   if (stats != nullptr) {
     stats->pch_built = cache ? cache->built() : 0;
     stats->header_parses = header_parses.load();

@@ -11,6 +11,12 @@
 // in that fast mode is parsed again whole and without the PCH, so neither
 // shortcut ever causes an error of its own. Results come back in job order,
 // so the output does not depend on -j or on timing.
+//
+// With file limits (the default), each parse and extraction runs in a child
+// process forked by the worker and watched against the time and memory
+// limits (parse_limits.hpp); the worker keeps the shared state (PCH cache,
+// header registry) and receives the facts through a pipe (facts_wire.hpp).
+// A file that hits a limit gets its error; the other files are unaffected.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +26,7 @@
 
 #include "analysis.hpp"
 #include "compile_db.hpp"
+#include "parse_limits.hpp"
 #include "progress.hpp"
 
 namespace concheck::analyzer {
@@ -31,6 +38,9 @@ struct parse_settings {
   std::size_t max_file_size = std::size_t{64} << 20;
   analysis_options analysis;
   bool extract = true;  // false: parse and check only (every rule disabled)
+  // Per-file time and memory limits; when enabled every parse runs in a
+  // supervised child process (parse_limits.hpp).
+  file_limits limits;
 };
 
 struct parse_result {
@@ -38,7 +48,8 @@ struct parse_result {
   std::string error;                // "FILE: error: ..." when it could not be analyzed
   double seconds = 0;               // parse + extraction time
   bool used_pch = false;
-  bool fell_back = false;  // the fast mode failed and the TU was parsed whole
+  bool fell_back = false;         // the fast mode failed and the TU was parsed whole
+  std::size_t memory_growth = 0;  // with file limits: the most a child grew for this TU (bytes)
 };
 
 struct parse_stats {

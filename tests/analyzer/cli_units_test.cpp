@@ -131,7 +131,7 @@ TEST(CliUnits, DatabaseCommandsAreRewrittenToWriteNothing) {
 
 TEST(CliUnits, OutputsEscapeInvalidUtf8) {
   std::vector<diagnostic> ds = {{"unprotected-write", {"/src/\xff.cpp", 3, 4}, "bad \xc3\x28 byte", {}}};
-  output_context context{"/src", "/src", {}};
+  output_context context{"/src", "/src", {}, {}};
   EXPECT_NO_THROW({
     auto j = nlohmann::json::parse(render_json(ds, context));
     EXPECT_EQ(j["line"], 3);
