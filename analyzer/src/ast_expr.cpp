@@ -480,6 +480,7 @@ void body_walker::walk_call(CXCursor c) {
     if (id.empty()) return;
     call_fact call{id, location_of(c), state_.snapshot(), {}, receiver_of(c), {}};
     if (call.receiver == call_fact::receiver_kind::shared) call.receiver_param = receiver_param_of(c);
+    add_callback_calls(c, args);
     {
       // An operator called as `a = b` lists its object as argument 0.
       auto kids = children(c);

@@ -123,7 +123,13 @@ class body_walker {
   int param_index(CXCursor parm_decl) const;  // -1 when not one of this function's parameters
   arg_origin origin_of_arg(CXCursor arg);
   std::vector<arg_origin> origins_of(const std::vector<CXCursor>& args);
-  int receiver_param_of(CXCursor call);  // the parameter a method call's object is reached through, or -1
+  int receiver_param_of(CXCursor call);
+  // A function passed to a user function (`visit(&state, &State::Match)`) is
+  // called by it: a call edge here, each of its pointer parameters taking the
+  // origin of the call's first argument of the same type (the `void* arg`).
+  void add_callback_calls(
+      CXCursor call,
+      const std::vector<CXCursor>& args);  // the parameter a method call's object is reached through, or -1
   void note_pointer_local(CXCursor var, CXCursor init);  // `T* p = &local` / `= (T*)param`
   // A local handed to another thread (a thread start's argument, std::ref, a
   // by-reference capture of a lambda that outlives the statement) is no
