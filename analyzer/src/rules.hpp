@@ -35,6 +35,7 @@ void check_lock_order(const program& p, const analysis_options& options, rule_ou
 void check_cv_wait_no_loop(const program& p, const analysis_options& options, rule_output& out);
 void check_thread_not_joined(const program& p, const analysis_options& options, rule_output& out);
 void check_blocking_under_lock(const program& p, const analysis_options& options, rule_output& out);
+void check_unprotected_reads(const program& p, const analysis_options& options, rule_output& out);
 
 // "'a', 'b'" for messages.
 std::string quoted_list(const std::vector<lock_name>& locks);
