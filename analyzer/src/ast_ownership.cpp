@@ -181,7 +181,11 @@ void body_walker::add_callback_calls(CXCursor call, const std::vector<CXCursor>&
       }
       cb.arg_origins.push_back(o);
     }
-    fn_.calls.push_back(std::move(cb));
+    // `schedule(&T::work, this)` hands the object to a function that usually
+    // runs it later on another thread: no call made here.
+    bool hands_on_this = false;
+    for (const auto& o : cb.arg_origins) hands_on_this |= o.what == arg_origin::kind::this_object;
+    if (!hands_on_this) fn_.calls.push_back(std::move(cb));
   }
 }
 
