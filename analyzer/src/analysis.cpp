@@ -68,6 +68,14 @@ const std::vector<registered_rule>& registry() {
                 "deliberate sleeps under a lock are common in tests.",
         .enabled_by_default = false},
        detail::check_blocking_under_lock},
+      {{.name = "unprotected-read",
+        .short_description = "Read of shared data without the lock its writers hold",
+        .help = "A variable that other threads can reach is read with no lock held, while code that can run "
+                "at the same time writes it with a lock held: the read can see a torn or stale value. Take "
+                "the lock named in the note around the read, or make the data std::atomic. Off by default "
+                "(see docs/analyzer-checks.md for its measured noise).",
+        .enabled_by_default = false},
+       detail::check_unprotected_reads},
   };
   return table;
 }

@@ -89,6 +89,10 @@ void body_walker::walk_expr(CXCursor c) {
             clang_getCursorKind(lhs) == CXCursor_DeclRefExpr) {
           fresh_locals_.insert(usr(clang_getCursorReferenced(lhs)));
         }
+        // `head = n`: the object n points at is published, no longer this call's own.
+        CXCursor rhs = strip(kids[1]);
+        if (clang_getCursorKind(rhs) == CXCursor_DeclRefExpr)
+          fresh_locals_.erase(usr(clang_getCursorReferenced(rhs)));
         walk_expr(kids[1]);
         record_access(kids[0], true);
         return;
@@ -479,10 +483,13 @@ call_fact::receiver_kind body_walker::receiver_of(CXCursor call) {
   CXCursorKind dk = clang_getCursorKind(d);
   if (dk != CXCursor_VarDecl && dk != CXCursor_ParmDecl) return kind::shared;
   CXTypeKind tk = clang_getCursorType(d).kind;
-  if (tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer)
+  if (escaped(d)) return kind::shared;
+  // A pointer to an object this call just allocated (and has not handed on),
+  // or set to one of its locals, points at this call's own object.
+  bool fresh = dk == CXCursor_VarDecl && fresh_locals_.count(usr(d)) != 0;
+  if ((tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer) && !fresh)
     return kind::shared;
   if (dk == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1) return kind::shared;
-  if (escaped(d)) return kind::shared;
   if (is_lambda_ && own_locals_.count(usr(d)) == 0) {
     std::string n = spelling(d);
     if (lambda_.by_ref.count(n) != 0 || (lambda_.by_ref_default && lambda_.by_copy.count(n) == 0))
@@ -547,6 +554,7 @@ void body_walker::walk_call(CXCursor c) {
     if (id.empty()) return;
     call_fact call{id, location_of(c), state_.snapshot(), {}, receiver_of(c), {}};
     if (call.receiver == call_fact::receiver_kind::shared) call.receiver_param = receiver_param_of(c);
+    add_callback_calls(c, args);
     {
       // An operator called as `a = b` lists its object as argument 0.
       auto kids = children(c);

@@ -150,6 +150,45 @@ int body_walker::receiver_param_of(CXCursor call) {
   return o.what == arg_origin::kind::param ? o.param : -1;
 }
 
+void body_walker::add_callback_calls(CXCursor call, const std::vector<CXCursor>& args) {
+  for (CXCursor a : args) {
+    CXCursor x = strip_casts(a);
+    if (clang_getCursorKind(x) == CXCursor_UnaryOperator) {
+      auto kids = children(x);
+      if (kids.size() == 1) x = strip_casts(kids[0]);
+    }
+    if (clang_getCursorKind(x) != CXCursor_DeclRefExpr) continue;
+    CXCursor f = clang_getCursorReferenced(x);
+    CXCursorKind fk = clang_getCursorKind(f);
+    bool function =
+        fk == CXCursor_FunctionDecl || (fk == CXCursor_CXXMethod && clang_CXXMethod_isStatic(f) != 0);
+    if (!function || in_system_header(f)) continue;
+    std::string id = usr(f);
+    if (id.empty()) continue;
+    call_fact cb{id, location_of(call), state_.snapshot(), {}, call_fact::receiver_kind::none, {}};
+    int n = clang_Cursor_getNumArguments(f);
+    for (int k = 0; k < n; ++k) {
+      CXType want =
+          clang_getCanonicalType(clang_getCursorType(clang_Cursor_getArgument(f, static_cast<unsigned>(k))));
+      arg_origin o;
+      if (want.kind == CXType_Pointer) {
+        for (CXCursor b : args) {
+          if (clang_equalTypes(clang_getCanonicalType(clang_getCursorType(b)), want) != 0) {
+            o = origin_of_arg(b);
+            break;
+          }
+        }
+      }
+      cb.arg_origins.push_back(o);
+    }
+    // `schedule(&T::work, this)` hands the object to a function that usually
+    // runs it later on another thread: no call made here.
+    bool hands_on_this = false;
+    for (const auto& o : cb.arg_origins) hands_on_this |= o.what == arg_origin::kind::this_object;
+    if (!hands_on_this) fn_.calls.push_back(std::move(cb));
+  }
+}
+
 std::vector<arg_origin> body_walker::origins_of(const std::vector<CXCursor>& args) {
   std::vector<arg_origin> out;
   out.reserve(args.size());

@@ -42,8 +42,11 @@ void body_walker::walk_stmt(CXCursor c) {
       return;
     case CXCursor_DeclStmt:
       for (CXCursor d : children(c)) {
-        if (clang_getCursorKind(d) == CXCursor_VarDecl) {
+        CXCursorKind dk = clang_getCursorKind(d);
+        if (dk == CXCursor_VarDecl) {
           walk_var_decl(d);
+        } else if (dk == CXCursor_StructDecl || dk == CXCursor_ClassDecl) {
+          summarize_local_class(tu_, d);  // its methods are functions of their own, not this body
         } else {
           // A local class: its methods' bodies are walked as part of this one
           // (their accesses count here), but a return in one ends neither

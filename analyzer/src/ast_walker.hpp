@@ -52,6 +52,11 @@ struct lambda_capture {
   std::set<std::string> by_copy;  // names captured by copy
 };
 
+// Summarizes the methods of a class declared inside a function body as
+// functions of their own (facts_extract.cpp), so that their parameters are
+// theirs and not the enclosing function's.
+void summarize_local_class(tu_context& tu, CXCursor class_decl);
+
 class body_walker {
  public:
   body_walker(tu_context& tu, function_facts& fn, CXCursor decl);
@@ -136,7 +141,14 @@ class body_walker {
   int param_index(CXCursor parm_decl) const;  // -1 when not one of this function's parameters
   arg_origin origin_of_arg(CXCursor arg);
   std::vector<arg_origin> origins_of(const std::vector<CXCursor>& args);
-  int receiver_param_of(CXCursor call);  // the parameter a method call's object is reached through, or -1
+  int receiver_param_of(CXCursor call);
+  // A function passed to a user function (`visit(&state, &State::Match)`) is
+  // called by it: a call edge here, each of its pointer parameters taking the
+  // origin of the call's first argument of the same type (the `void* arg`).
+  // Not when it is handed `this` (a scheduler's `schedule(&T::work, this)`).
+  void add_callback_calls(
+      CXCursor call,
+      const std::vector<CXCursor>& args);  // the parameter a method call's object is reached through, or -1
   void note_pointer_local(CXCursor var, CXCursor init);  // `T* p = &local` / `= (T*)param`
   // A local handed to another thread (a thread start's argument, std::ref, a
   // by-reference capture of a lambda that outlives the statement) is no

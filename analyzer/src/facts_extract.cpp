@@ -166,6 +166,12 @@ void visit_decls(tu_context& tu, CXCursor parent) {
 }
 
 }  // namespace
+
+void summarize_local_class(tu_context& tu, CXCursor class_decl) {
+  tu.note_class(class_decl);
+  visit_decls(tu, class_decl);
+}
+
 }  // namespace detail
 
 tu_facts_ptr extract_facts(CXTranslationUnit tu, const analysis_options&) {

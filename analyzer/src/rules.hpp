@@ -36,6 +36,7 @@ void check_cv_wait_no_loop(const program& p, const analysis_options& options, ru
 void check_thread_not_joined(const program& p, const analysis_options& options, rule_output& out);
 void check_self_deadlock(const program& p, const analysis_options& options, rule_output& out);
 void check_blocking_under_lock(const program& p, const analysis_options& options, rule_output& out);
+void check_unprotected_reads(const program& p, const analysis_options& options, rule_output& out);
 
 // "'a', 'b'" for messages.
 std::string quoted_list(const std::vector<lock_name>& locks);

@@ -242,9 +242,10 @@ void consumer() { std::unique_lock<std::mutex> l(cv_m); cv.wait(l); }
 void sleepy() { std::lock_guard<std::mutex> g(a); std::this_thread::sleep_for(std::chrono::milliseconds(1)); }
 void leak() { std::thread t(ab); }
 void twice() { std::lock_guard<std::mutex> g1(b); std::lock_guard<std::mutex> g2(b); }
+int peek() { return total; }
 int main() {
-  std::thread t1(ab), t2(ba), t3(unlocked), t4(consumer), t5(sleepy);
-  t1.join(); t2.join(); t3.join(); t4.join(); t5.join();
+  std::thread t1(ab), t2(ba), t3(unlocked), t4(consumer), t5(sleepy), t6(peek);
+  t1.join(); t2.join(); t3.join(); t4.join(); t5.join(); t6.join();
 }
 )";
   for (const auto& r : rules()) {
