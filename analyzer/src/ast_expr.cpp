@@ -455,14 +455,7 @@ call_fact::receiver_kind body_walker::receiver_of(CXCursor call) {
   using kind = call_fact::receiver_kind;
   CXCursor callee = clang_getCursorReferenced(call);
   if (is_null(callee) || clang_getCursorKind(callee) != CXCursor_CXXMethod) return kind::none;
-  auto kids = children(call);
-  CXCursor object = clang_getNullCursor();
-  if (!kids.empty() && clang_getCursorKind(kids[0]) == CXCursor_MemberRefExpr) {
-    auto mk = children(kids[0]);
-    if (!mk.empty()) object = mk[0];
-  } else if (clang_Cursor_getNumArguments(call) > 0) {
-    object = clang_Cursor_getArgument(call, 0);
-  }
+  CXCursor object = method_call_object(call);
   // Down to the root of `a.b[i]->c`: a variable, this, or something else.
   CXCursor root = is_null(object) ? object : strip(object);
   while (!is_null(root)) {

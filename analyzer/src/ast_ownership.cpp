@@ -137,14 +137,7 @@ void body_walker::escape_captures(const lambda_capture& capture) {
 }
 
 int body_walker::receiver_param_of(CXCursor call) {
-  auto kids = children(call);
-  CXCursor object = clang_getNullCursor();
-  if (!kids.empty() && clang_getCursorKind(kids[0]) == CXCursor_MemberRefExpr) {
-    auto mk = children(kids[0]);
-    if (!mk.empty()) object = mk[0];
-  } else if (clang_Cursor_getNumArguments(call) > 0) {
-    object = clang_Cursor_getArgument(call, 0);
-  }
+  CXCursor object = method_call_object(call);
   if (is_null(object)) return -1;
   arg_origin o = origin_of_arg(object);
   return o.what == arg_origin::kind::param ? o.param : -1;

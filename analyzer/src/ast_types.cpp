@@ -11,13 +11,6 @@ namespace concheck::analyzer::detail {
 
 namespace {
 
-bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
-  for (auto n : names) {
-    if (name == n) return true;
-  }
-  return false;
-}
-
 // The last component of a qualified name when it is in namespace `ns`.
 bool in_namespace(std::string_view name, std::string_view ns, std::string_view* last) {
   if (name.substr(0, ns.size()) != ns || name.size() <= ns.size() + 2 || name.substr(ns.size(), 2) != "::")

@@ -34,6 +34,16 @@ std::vector<CXCursor> children(CXCursor c) {
   return out;
 }
 
+CXCursor method_call_object(CXCursor call) {
+  auto kids = children(call);
+  if (!kids.empty() && clang_getCursorKind(kids[0]) == CXCursor_MemberRefExpr) {
+    auto mk = children(kids[0]);
+    return mk.empty() ? clang_getNullCursor() : mk[0];
+  }
+  if (clang_Cursor_getNumArguments(call) > 0) return clang_Cursor_getArgument(call, 0);
+  return clang_getNullCursor();
+}
+
 CXCursor strip(CXCursor c) {
   for (;;) {
     CXCursorKind k = clang_getCursorKind(c);

@@ -24,6 +24,9 @@ bool is_null(CXCursor c);
 
 // The cursor under implicit casts and parentheses (UnexposedExpr, ParenExpr).
 CXCursor strip(CXCursor c);
+// The object expression a method call is made on (`o` of `o.f()`, `p` of
+// `p->f()`, argument 0 of an operator call), or a null cursor.
+CXCursor method_call_object(CXCursor call);
 
 location location_of(CXCursor c);  // expansion location of the cursor
 bool in_system_header(CXCursor c);

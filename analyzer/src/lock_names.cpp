@@ -6,13 +6,6 @@ namespace concheck::analyzer::detail {
 
 namespace {
 
-bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
-  for (auto n : names) {
-    if (name == n) return true;
-  }
-  return false;
-}
-
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }

@@ -12,9 +12,19 @@
 // recognised"). Pure functions of the name; thread-safe.
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 namespace concheck::analyzer::detail {
+
+// Whether `name` is one of `names` (the tables here and ast_types.cpp's).
+inline bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
+  for (auto n : names) {
+    if (name == n) return true;
+  }
+  return false;
+}
 
 enum class lock_op { none, lock, lock_shared, try_lock, try_lock_shared, unlock };
 
