@@ -37,7 +37,8 @@ std::set<std::string> roots_of_access(const program& p, const function_facts& f,
 bool unshared_instance(const program& p, const function_facts& f, const access_fact& a, const var_info& v) {
   if (v.kind != var_kind::field) return false;
   auto c = p.classes.find(v.owner_class);
-  bool locking = c != p.classes.end() && c->second.takes_own_lock;
+  bool locking =
+      (c != p.classes.end() && c->second.takes_own_lock) || p.classes_locking_any.count(v.owner_class) != 0;
   if (locking) return false;
   if (a.via_this) return p.shared_this.count(f.id) == 0;
   if (a.base != access_base::param) return false;

@@ -47,7 +47,11 @@ bool shared_receiver(const program& p, const function_facts& f, const call_fact&
 }
 
 void compute_shared_this(program& p) {
-  for (const auto& [id, f] : p.functions) p.shared_params[id].assign(f->params.size(), false);
+  for (const auto& [id, f] : p.functions) {
+    p.shared_params[id].assign(f->params.size(), false);
+    if (f->is_method && !f->owner_class.empty() && !f->acquisitions.empty())
+      p.classes_locking_any.insert(f->owner_class);
+  }
   for (const auto& [id, f] : p.functions) {
     for (const auto& s : f->spawns) {
       p.shared_this.insert(s.entry);

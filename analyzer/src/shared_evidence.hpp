@@ -1,6 +1,6 @@
 // concheck analyzer: which objects are shared on concrete evidence (private).
 //
-// compute_shared_this() fills program::shared_this (methods whose object other
+// compute_shared_this() fills program::classes_locking_any, program::shared_this (methods whose object other
 // threads can reach) and program::shared_params (pointer or reference
 // parameters through which other threads' objects arrive), together, as the
 // least fixed point over the call graph. Evidence is concrete:

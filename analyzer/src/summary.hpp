@@ -86,6 +86,10 @@ struct program {
   std::map<std::string, std::vector<bool>> shared_params;
 
   bool param_shared(const std::string& function, int param) const;
+  // Classes one of whose methods takes a lock itself, any lock (a global
+  // `ref_mutex` included): their objects are written to be shared, so their
+  // members are judged whatever object they are reached through.
+  std::set<std::string> classes_locking_any;
 
   // Roots that run the code at `where` inside function `f` (its own roots,
   // plus the spawner root when `where` lies between its first thread start
