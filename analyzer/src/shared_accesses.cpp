@@ -39,13 +39,13 @@ bool unshared_instance(const program& p, const function_facts& f, const access_f
   auto c = p.classes.find(v.owner_class);
   bool locking =
       (c != p.classes.end() && c->second.takes_own_lock) || p.classes_locking_any.count(v.owner_class) != 0;
-  if (locking) return false;
+  if (locking || !v.guarded_by.empty()) return false;  // written to be shared, or annotated so
   if (a.via_this) return p.shared_this.count(f.id) == 0;
   if (a.base != access_base::param) return false;
   // A member of a lock-free class reached through a parameter no caller passes
   // a shared object for (shared_evidence.hpp): an object of unknown origin is
   // no evidence that other threads reach it.
-  return f.owner_class == v.owner_class || (v.guarded_by.empty() && !p.param_shared(f.id, a.param));
+  return f.owner_class == v.owner_class || !p.param_shared(f.id, a.param);
 }
 
 }  // namespace
