@@ -37,10 +37,11 @@ std::set<std::string> roots_of_access(const program& p, const function_facts& f,
 bool unshared_instance(const program& p, const function_facts& f, const access_fact& a, const var_info& v) {
   if (v.kind != var_kind::field) return false;
   auto c = p.classes.find(v.owner_class);
-  bool locking =
-      (c != p.classes.end() && c->second.takes_own_lock) || p.classes_locking_any.count(v.owner_class) != 0;
+  bool locking = c != p.classes.end() && c->second.takes_own_lock;
   if (locking || !v.guarded_by.empty()) return false;  // written to be shared, or annotated so
-  if (a.via_this) return p.shared_this.count(f.id) == 0;
+  // A class whose own methods take some lock (a global one) is written to be
+  // shared: what its methods do to their object is judged.
+  if (a.via_this) return p.shared_this.count(f.id) == 0 && p.classes_locking_any.count(v.owner_class) == 0;
   if (a.base != access_base::param) return false;
   // A member of a lock-free class reached through a parameter no caller passes
   // a shared object for (shared_evidence.hpp): an object of unknown origin is
