@@ -49,8 +49,12 @@ bool shared_receiver(const program& p, const function_facts& f, const call_fact&
 void compute_shared_this(program& p) {
   for (const auto& [id, f] : p.functions) {
     p.shared_params[id].assign(f->params.size(), false);
-    if (f->is_method && !f->owner_class.empty() && !f->acquisitions.empty())
-      p.classes_locking_any.insert(f->owner_class);
+    // A method that takes a global lock (not another object's: a cursor
+    // locking its database) marks its class as written to be shared.
+    for (const auto& a : f->acquisitions) {
+      if (f->is_method && !f->owner_class.empty() && a.lock.instance.str() == "global")
+        p.classes_locking_any.insert(f->owner_class);
+    }
   }
   for (const auto& [id, f] : p.functions) {
     for (const auto& s : f->spawns) {

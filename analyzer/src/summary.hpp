@@ -86,9 +86,9 @@ struct program {
   std::map<std::string, std::vector<bool>> shared_params;
 
   bool param_shared(const std::string& function, int param) const;
-  // Classes one of whose methods takes a lock itself, any lock (a global
-  // `ref_mutex` included): their objects are written to be shared, so their
-  // members are judged whatever object they are reached through.
+  // Classes one of whose methods takes a global lock itself (re2's
+  // `ref_mutex`): their objects are written to be shared, so what their
+  // methods do to their own object is judged.
   std::set<std::string> classes_locking_any;
 
   // Roots that run the code at `where` inside function `f` (its own roots,
