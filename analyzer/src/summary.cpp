@@ -110,6 +110,14 @@ void compute_roots(program& p) {
   }
 }
 
+bool callee_class_locks(const program& p, const std::string& callee) {
+  auto f = p.functions.find(callee);
+  if (f == p.functions.end()) return true;  // unknown: keep the call as evidence
+  const std::string& owner = f->second->owner_class;
+  auto c = p.classes.find(owner);
+  return (c != p.classes.end() && c->second.takes_own_lock) || p.classes_locking_any.count(owner) != 0;
+}
+
 void compute_required(program& p) {
   std::set<std::string> entries;
   for (const auto& [id, f] : p.functions) {
@@ -128,7 +136,10 @@ void compute_required(program& p) {
       // Nor is a method call on an object of unknown origin that no evidence
       // makes shared (a per-call batch reached through a pointer): its
       // callee's locks are decided by the calls on shared objects.
-      if (c.receiver == call_fact::receiver_kind::shared && !shared_receiver(p, *f, c)) continue;
+      // A class that locks is written to be shared: any call on it counts.
+      if (c.receiver == call_fact::receiver_kind::shared && !shared_receiver(p, *f, c) &&
+          !callee_class_locks(p, c.callee))
+        continue;
       sites[c.callee].push_back({f, &c});
     }
   }
