@@ -91,8 +91,11 @@ void body_walker::walk_expr(CXCursor c) {
         }
         // `head = n`: the object n points at is published, no longer this call's own.
         CXCursor rhs = strip(kids[1]);
-        if (clang_getCursorKind(rhs) == CXCursor_DeclRefExpr)
-          fresh_locals_.erase(usr(clang_getCursorReferenced(rhs)));
+        if (clang_getCursorKind(rhs) == CXCursor_DeclRefExpr) {
+          std::string id = usr(clang_getCursorReferenced(rhs));
+          fresh_locals_.erase(id);
+          if (stored_in_global(lhs)) published_locals_.insert(id);  // `g_table = t`: shared from here on
+        }
         walk_expr(kids[1]);
         record_access(kids[0], true);
         return;
@@ -451,8 +454,11 @@ std::string body_walker::receiver_path_of(CXCursor call) {
   return "this";  // an implicit this->method()
 }
 
-call_fact::receiver_kind body_walker::receiver_of(CXCursor call) {
+call_fact::receiver_kind body_walker::receiver_of(CXCursor call, bool* root_out) {
   using kind = call_fact::receiver_kind;
+  bool ignored = false;
+  bool& is_root = root_out != nullptr ? *root_out : ignored;
+  is_root = false;
   CXCursor callee = clang_getCursorReferenced(call);
   if (is_null(callee) || clang_getCursorKind(callee) != CXCursor_CXXMethod) return kind::none;
   CXCursor object = method_call_object(call);
@@ -476,17 +482,28 @@ call_fact::receiver_kind body_walker::receiver_of(CXCursor call) {
   CXCursorKind dk = clang_getCursorKind(d);
   if (dk != CXCursor_VarDecl && dk != CXCursor_ParmDecl) return kind::shared;
   CXTypeKind tk = clang_getCursorType(d).kind;
-  if (escaped(d)) return kind::shared;
+  if (escaped(d) || published_locals_.count(usr(d)) != 0) {
+    is_root = true;
+    return kind::shared;
+  }
   // A pointer to an object this call just allocated (and has not handed on),
   // or set to one of its locals, points at this call's own object.
   bool fresh = dk == CXCursor_VarDecl && fresh_locals_.count(usr(d)) != 0;
-  if ((tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer) && !fresh)
+  bool global = dk == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1;
+  if ((tk == CXType_LValueReference || tk == CXType_RValueReference || tk == CXType_Pointer) && !fresh) {
+    is_root = global;
     return kind::shared;
-  if (dk == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1) return kind::shared;
+  }
+  if (global) {
+    is_root = true;
+    return kind::shared;
+  }
   if (is_lambda_ && own_locals_.count(usr(d)) == 0) {
     std::string n = spelling(d);
-    if (lambda_.by_ref.count(n) != 0 || (lambda_.by_ref_default && lambda_.by_copy.count(n) == 0))
+    if (lambda_.by_ref.count(n) != 0 || (lambda_.by_ref_default && lambda_.by_copy.count(n) == 0)) {
+      is_root = true;
       return kind::shared;
+    }
   }
   return kind::local;
 }
@@ -545,7 +562,9 @@ void body_walker::walk_call(CXCursor c) {
     if (annotated_lock_call(callee, location_of(c))) return;
     std::string id = usr(callee);
     if (id.empty()) return;
-    call_fact call{id, location_of(c), state_.snapshot(), {}, receiver_of(c), {}};
+    bool root = false;
+    call_fact call{id, location_of(c), state_.snapshot(), {}, receiver_of(c, &root), {}};
+    call.receiver_root = root;
     if (call.receiver == call_fact::receiver_kind::shared) call.receiver_param = receiver_param_of(c);
     add_callback_calls(c, args);
     {

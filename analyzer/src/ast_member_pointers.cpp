@@ -69,7 +69,9 @@ bool body_walker::member_pointer_call(CXCursor call) {
   walk_children(call);
   std::string id = dispatcher_id(usr(cls), clang_getPointeeType(pointer));
   dispatcher(tu_.facts, id, qualified_name(cls));
-  call_fact c{id, location_of(call), state_.snapshot(), {}, receiver_of(call), {}};
+  bool root = false;
+  call_fact c{id, location_of(call), state_.snapshot(), {}, receiver_of(call, &root), {}};
+  c.receiver_root = root;
   if (c.receiver == call_fact::receiver_kind::shared) c.receiver_param = receiver_param_of(call);
   add_call(std::move(c), receiver_path_of(call));
   return true;

@@ -83,7 +83,8 @@ arg_origin body_walker::origin_of_arg(CXCursor arg) {
   CXCursor d = clang_getCursorReferenced(root);
   CXCursorKind dk = clang_getCursorKind(d);
   if (dk != CXCursor_VarDecl && dk != CXCursor_ParmDecl) return {};
-  if (dk == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1) return {};
+  if (dk == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1)
+    return arg_origin{kind::shared_root, -1, {}};
   std::string id = usr(d);
   bool handle = is_handle_type(clang_getCursorType(d));
   // `&p` of a pointer variable itself (no member in between) points at a local.
@@ -94,8 +95,12 @@ arg_origin body_walker::origin_of_arg(CXCursor arg) {
     if (handle && !names_the_variable) return arg_origin{kind::param, index, {}};
     return arg_origin{kind::owned, -1, {}};  // a by-value parameter is this call's copy
   }
-  if (is_lambda_ && own_locals_.count(id) == 0) return {};  // a capture: the enclosing call's
-  if (escaped(d)) return {};
+  if (is_lambda_ && own_locals_.count(id) == 0) {  // a capture: the enclosing call's
+    std::string n = spelling(d);
+    bool by_ref = lambda_.by_ref.count(n) != 0 || (lambda_.by_ref_default && lambda_.by_copy.count(n) == 0);
+    return by_ref ? arg_origin{kind::shared_root, -1, {}} : arg_origin{};
+  }
+  if (escaped(d) || published_locals_.count(id) != 0) return arg_origin{kind::shared_root, -1, {}};
   if (handle && !names_the_variable) {
     if (fresh_locals_.count(id) != 0) return arg_origin{kind::owned, -1, {}};
     if (auto a = param_alias_.find(id); a != param_alias_.end())
@@ -103,6 +108,18 @@ arg_origin body_walker::origin_of_arg(CXCursor arg) {
     return {};
   }
   return arg_origin{kind::owned, -1, id};
+}
+
+bool body_walker::stored_in_global(CXCursor lhs) const {
+  CXCursor x = strip_casts(lhs);
+  while (clang_getCursorKind(x) == CXCursor_MemberRefExpr) {
+    auto kids = children(x);
+    if (kids.empty()) return false;  // this->member: shared only where `this` is
+    x = strip_casts(kids[0]);
+  }
+  if (clang_getCursorKind(x) != CXCursor_DeclRefExpr) return false;
+  CXCursor d = clang_getCursorReferenced(x);
+  return clang_getCursorKind(d) == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 1;
 }
 
 bool body_walker::escaped(CXCursor decl) const {

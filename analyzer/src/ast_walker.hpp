@@ -108,7 +108,9 @@ class body_walker {
   bool walk_member_call(CXCursor call, CXCursor callee, const std::string& name);
   bool walk_free_call(CXCursor call, CXCursor callee, const std::string& name, const std::string& qualified);
   void record_access(CXCursor target, bool write);
-  call_fact::receiver_kind receiver_of(CXCursor call);
+  // `root` (optional): set when the object is reached from a global, a
+  // by-reference capture or an escaped local (call_fact::receiver_root).
+  call_fact::receiver_kind receiver_of(CXCursor call, bool* root = nullptr);
   // The object a method call is made on, as an instance path (ast_lock_identity.hpp).
   std::string receiver_path_of(CXCursor call);
   // Records a call with the locks held, the receiver's path and the loop depth.
@@ -189,6 +191,9 @@ class body_walker {
   std::set<std::string> escaped_locals_;            // USRs of locals other threads may reach from here on
   std::set<std::string> escaped_names_;             // ... by name (lambda captures)
   bool all_escaped_ = false;                        // a [&] lambda was handed on
+  std::set<std::string> published_locals_;          // local pointers stored into a global (`g = p`)
+  // Whether an assignment's left side is (a member of) a global (ast_ownership.cpp).
+  bool stored_in_global(CXCursor lhs) const;
 };
 
 }  // namespace concheck::analyzer::detail

@@ -97,7 +97,11 @@ struct access_fact {
 // Where one argument of a call comes from, so the callee's parameter can be
 // judged owned or shared at this call site (ownership.cpp).
 struct arg_origin {
-  enum class kind : unsigned char { shared, owned, param, this_object } what = kind::shared;
+  // shared: of unknown origin (a call's result, a pointer read from memory):
+  // not owned, and no evidence either. shared_root: reachable from shared
+  // state for sure (a global, a local handed to a thread or captured by
+  // reference): evidence that the callee's parameter is shared.
+  enum class kind : unsigned char { shared, owned, param, this_object, shared_root } what = kind::shared;
   int param = -1;  // what == param: the caller's parameter index
   interned local;  // what == owned through a local: its USR (shared if a lambda captures it by reference)
 };
@@ -146,6 +150,10 @@ struct call_fact {
   // A lambda written here (passed on, stored): it may run later, on another
   // thread, without the locks held here. Not a call for self-deadlock.
   bool deferred = false;
+  // receiver == shared through a global, a by-reference capture or a local
+  // handed to a thread: concrete evidence that the object is shared (an
+  // object of unknown origin is none; see compute_shared_this in summary.cpp).
+  bool receiver_root = false;
 };
 
 struct spawn_fact {

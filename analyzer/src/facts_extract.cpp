@@ -192,7 +192,7 @@ tu_facts_ptr extract_facts(CXTranslationUnit tu, const analysis_options&) {
     for (auto& c : f.calls) {
       for (auto& o : c.arg_origins) {
         if (!o.local.empty() && context.captured_locals.count(o.local) != 0)
-          o.what = arg_origin::kind::shared;
+          o.what = arg_origin::kind::shared_root;
         o.local = interned();
       }
     }

@@ -24,6 +24,7 @@ bool owned_origin(const program& p, const function_facts& caller, const arg_orig
              it->second[static_cast<std::size_t>(o.param)];
     }
     case arg_origin::kind::shared:
+    case arg_origin::kind::shared_root:
       return false;
   }
   return false;

@@ -31,14 +31,22 @@ std::set<std::string> roots_of_access(const program& p, const function_facts& f,
 // Likewise another object of the method's own lock-free class reached through
 // a parameter (`rhs.state_` in a copy constructor or operator=, `other.x_`):
 // a value type's copy, move or compare touches whatever object its caller
-// names, and the caller's own accesses are what is judged.
+// names, and the caller's own accesses are what is judged. Any lock-free
+// class's member reached through a parameter that no evidence makes shared
+// (program::shared_params) is judged the same way.
 bool unshared_instance(const program& p, const function_facts& f, const access_fact& a, const var_info& v) {
   if (v.kind != var_kind::field) return false;
   auto c = p.classes.find(v.owner_class);
   bool locking = c != p.classes.end() && c->second.takes_own_lock;
-  if (locking) return false;
-  if (a.via_this) return p.shared_this.count(f.id) == 0;
-  return a.base == access_base::param && f.owner_class == v.owner_class;
+  if (locking || !v.guarded_by.empty()) return false;  // written to be shared, or annotated so
+  // A class whose own methods take some lock (a global one) is written to be
+  // shared: what its methods do to their object is judged.
+  if (a.via_this) return p.shared_this.count(f.id) == 0 && p.classes_locking_any.count(v.owner_class) == 0;
+  if (a.base != access_base::param) return false;
+  // A member of a lock-free class reached through a parameter no caller passes
+  // a shared object for (shared_evidence.hpp): an object of unknown origin is
+  // no evidence that other threads reach it.
+  return f.owner_class == v.owner_class || !p.param_shared(f.id, a.param);
 }
 
 }  // namespace

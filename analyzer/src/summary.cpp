@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "ownership.hpp"
+#include "shared_evidence.hpp"
 
 namespace concheck::analyzer::detail {
 
@@ -109,6 +110,14 @@ void compute_roots(program& p) {
   }
 }
 
+bool callee_class_locks(const program& p, const std::string& callee) {
+  auto f = p.functions.find(callee);
+  if (f == p.functions.end()) return true;  // unknown: keep the call as evidence
+  const std::string& owner = f->second->owner_class;
+  auto c = p.classes.find(owner);
+  return (c != p.classes.end() && c->second.takes_own_lock) || p.classes_locking_any.count(owner) != 0;
+}
+
 void compute_required(program& p) {
   std::set<std::string> entries;
   for (const auto& [id, f] : p.functions) {
@@ -124,6 +133,13 @@ void compute_required(program& p) {
       // A call on an owned object (a local, `this` in a constructor) needs no
       // lock for the callee's own members: it is no evidence either way.
       if (this_owned_at(p, *f, c)) continue;
+      // Nor is a method call on an object of unknown origin that no evidence
+      // makes shared (a per-call batch reached through a pointer): its
+      // callee's locks are decided by the calls on shared objects.
+      // A class that locks is written to be shared: any call on it counts.
+      if (c.receiver == call_fact::receiver_kind::shared && !shared_receiver(p, *f, c) &&
+          !callee_class_locks(p, c.callee))
+        continue;
       sites[c.callee].push_back({f, &c});
     }
   }
@@ -191,36 +207,6 @@ void compute_acquires(program& p) {
         auto inherited = acquired_by_call(p, c);  // a copy: p.acquires[id] may grow below
         auto& mine = p.acquires[id];
         for (const auto& w : inherited) changed |= mine.emplace(w.lock.id, w).second;
-      }
-    }
-  }
-}
-
-void compute_shared_this(program& p) {
-  for (const auto& [id, f] : p.functions) {
-    for (const auto& s : f->spawns) p.shared_this.insert(s.entry);
-    // Public methods of a class that takes its own lock run on objects many
-    // threads reach (the api roots), so do the members they call into.
-    if (auto r = p.roots_of.find(id); r != p.roots_of.end() && f->is_method && !f->is_ctor_or_dtor) {
-      for (const auto& root : r->second) {
-        if (root == "api:" + f->owner_class) p.shared_this.insert(id);
-      }
-    }
-    for (const auto& c : f->calls) {
-      // An object reached through a parameter every caller passes owned data
-      // for is no shared object.
-      if (c.receiver == call_fact::receiver_kind::shared && !this_owned_at(p, *f, c))
-        p.shared_this.insert(c.callee);
-    }
-  }
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const auto& [id, f] : p.functions) {
-      if (p.shared_this.count(id) == 0) continue;
-      for (const auto& c : f->calls) {
-        bool on_this =
-            c.receiver == call_fact::receiver_kind::this_object || c.callee.rfind("lambda@", 0) == 0;
-        if (on_this) changed |= p.shared_this.insert(c.callee).second;
       }
     }
   }
@@ -384,9 +370,9 @@ program build_program(const std::vector<tu_facts_ptr>& facts) {
   compute_lock_taking_classes(p);
   compute_roots(p);
   compute_ownership(p);
+  compute_shared_this(p);
   compute_required(p);
   compute_acquires(p);
-  compute_shared_this(p);
   return p;
 }
 

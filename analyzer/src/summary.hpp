@@ -78,6 +78,18 @@ struct program {
   // objects).
   std::map<std::string, std::vector<bool>> owned_params;
   std::set<std::string> owned_this;
+  // Evidence of sharing (shared_evidence.cpp): per function, which pointer or
+  // reference parameters some caller passes an object reachable from shared
+  // state for (a global, a by-reference capture, a local handed to a thread,
+  // a member of a shared `this`, an evidenced parameter of its own), or that
+  // a thread start hands over. An object of unknown origin is no evidence.
+  std::map<std::string, std::vector<bool>> shared_params;
+
+  bool param_shared(const std::string& function, int param) const;
+  // Classes one of whose methods takes a global lock itself (re2's
+  // `ref_mutex`): their objects are written to be shared, so what their
+  // methods do to their own object is judged.
+  std::set<std::string> classes_locking_any;
 
   // Roots that run the code at `where` inside function `f` (its own roots,
   // plus the spawner root when `where` lies between its first thread start
