@@ -328,6 +328,13 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
   const std::vector<std::size_t> order = largest_first(jobs);
   std::atomic<std::size_t> next{0};
   unsigned threads = std::max(1U, std::min<unsigned>(settings.jobs, static_cast<unsigned>(jobs.size())));
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // A sanitizer's allocator (GCC 12's libasan) is not fork-safe: a child
+  // forked while another thread held its lock hangs in its first malloc until
+  // the time limit. concheck's own sanitizer build (make test-sanitize) forks
+  // from one worker only; release builds use glibc's malloc, which is.
+  if (settings.limits.enabled()) threads = 1;
+#endif
   // Every index is created before any worker can fork (parse_limits.hpp).
   std::vector<CXIndex> indexes;
   for (unsigned t = 0; t < threads; ++t)
