@@ -54,7 +54,7 @@ detector::thread_state vanished_state(const vanished_hold& hold) {
   return state;
 }
 
-[[noreturn]] void report_vanished_holder(thread_record* self, const vanished_hold& hold) {
+[[noreturn]] void report_vanished_holder(thread_record* self, const vanished_hold& hold, std::uintptr_t pc) {
   inside_scope inside;
   const detector::lock_id lock = hold.held.lock;
   detector::finding finding;
@@ -70,8 +70,7 @@ detector::thread_state vanished_state(const vanished_hold& hold) {
   }
   waiter.waits_for_lock = lock;
   waiter.waiting_at = make_site(capture_stack(1));
-  if (waiter.waiting_at.empty())
-    waiter.waiting_at = site_from_pc(self->wait_pc.load(std::memory_order_relaxed));
+  if (waiter.waiting_at.empty()) waiter.waiting_at = site_from_pc(pc);
   detector::thread_state holder = vanished_state(hold);
   for (std::size_t i = 1; i < holder.holds.size(); ++i) {
     if (finding.find_lock(holder.holds[i]) == nullptr)
@@ -125,14 +124,15 @@ void forget_vanished_hold(detector::lock_id lock) noexcept {
   }
 }
 
-void check_vanished_holder(thread_record* self, detector::lock_id lock, int owner_tid) noexcept {
+void check_vanished_holder(thread_record* self, detector::lock_id lock, int owner_tid,
+                           std::uintptr_t pc) noexcept {
   if (g_count.load(std::memory_order_relaxed) == 0) return;
   const vanished_hold* hold = find_hold(lock);
   if (hold == nullptr) return;
   // The lock names another owner: taken again in this process after all.
   if (owner_tid != 0 && owner_tid != hold->tid) return;
   try {
-    report_vanished_holder(self, *hold);
+    report_vanished_holder(self, *hold, pc);
   } catch (...) {
   }
 }

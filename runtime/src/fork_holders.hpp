@@ -35,10 +35,13 @@ void remember_vanished_holds(const thread_record& vanished) noexcept;
 // non-owner): its holder no longer matters.
 void forget_vanished_hold(detector::lock_id lock) noexcept;
 
-// Before a blocking wait for `lock`, after begin_wait(): if a vanished thread
-// holds it (and `owner_tid`, the kernel tid the lock names as its owner, 0 if
-// it names none, agrees), reports the deadlock and ends the process.
-// Returns otherwise.
-void check_vanished_holder(thread_record* self, detector::lock_id lock, int owner_tid) noexcept;
+// Before a blocking wait for `lock`, before begin_wait() (so the all-blocked
+// watchdog never sees the thread waiting while this verdict is being
+// written): if a vanished thread holds it (and `owner_tid`, the kernel tid the
+// lock names as its owner, 0 if it names none, agrees), reports the deadlock
+// and ends the process. `pc` is the waiting call's return address, the site
+// when no stack can be captured. Returns otherwise.
+void check_vanished_holder(thread_record* self, detector::lock_id lock, int owner_tid,
+                           std::uintptr_t pc) noexcept;
 
 }  // namespace concheck::detail

@@ -71,12 +71,14 @@ int acquire_blocking(thread_record* self, lock_handle lock, const detector::lock
   }
   if (result == EBUSY) {
     inside_scope inside;
+    const int owner = owner_tid();
+    // In a forked child, a lock whose holder did not survive fork() is never
+    // released. Checked before the wait is registered: the all-blocked
+    // watchdog must not see this thread blocked while its report is built.
+    check_vanished_holder(self, lock->id, owner, event.pc);
     begin_wait(self, detector::wait_kind::lock, lock->id, event.mode == detector::lock_mode::shared, false,
                event.pc, false);
     ensure_watchdog();
-    const int owner = owner_tid();
-    // In a forked child, a lock whose holder did not survive fork() is never released.
-    check_vanished_holder(self, lock->id, owner);
     check_wait_cycle(self, owner);
     bool stack_taken = false;
     for (;;) {

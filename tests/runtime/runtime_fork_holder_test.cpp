@@ -64,11 +64,15 @@ TEST(fork_holder, ChildDeadlockNamesTheHolderThatVanishedAtFork) {
   }
 }
 
+// The shortest grace: the all-blocked watchdog is due as soon as the child
+// blocks, so it would win whenever the thread counted as blocked while its
+// vanished-holder report is written (it did, on a loaded machine): the
+// verdict must come before the wait is registered.
 TEST(fork_holder, JsonStateMarksTheVanishedThread) {
   std::string output;
-  const int status =
-      run_command(std::string("LD_PRELOAD=") + CONCHECK_PRELOAD_LIBRARY + " CONCHECK_OPTIONS=format=json",
-                  CONCHECK_FORK_HOLDER_PLAIN, output);
+  const int status = run_command(std::string("LD_PRELOAD=") + CONCHECK_PRELOAD_LIBRARY +
+                                     " CONCHECK_OPTIONS=format=json:deadlock_grace_ms=1",
+                                 CONCHECK_FORK_HOLDER_PLAIN, output);
   EXPECT_EQ(status, 66) << output;
   const auto lines = concheck::test::json_lines(output);
   ASSERT_EQ(lines.size(), 1u) << output;
