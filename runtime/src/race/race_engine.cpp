@@ -427,11 +427,47 @@ void clear_cell(shadow_cell& cell, std::uintptr_t granule) noexcept {
 
 }  // namespace
 
+namespace {
+
+// Everything but the commonest case, out of line: the fast path below then
+// needs no stack frame and no saved registers, and ends in a tail call.
+__attribute__((noinline)) void plain_access_rest(std::uintptr_t address, std::size_t size, std::uintptr_t pc,
+                                                 bool is_write) noexcept {
+  access(address, size, pc, is_write, false);
+}
+
+// A plain access within one granule that this thread already made in its
+// current epoch (a write covered by W, a read by W or R): a few loads and a
+// return. Anything else goes to plain_access_rest, which checks it again in
+// full.
+__attribute__((always_inline)) inline void plain_access(std::uintptr_t address, std::size_t size,
+                                                        std::uintptr_t pc, bool is_write) noexcept {
+  const thread_context* self = tls_context;
+  const std::uintptr_t offset = address & (kGranule - 1);
+  if (__builtin_expect(
+          enabled() && self != nullptr && offset + size <= kGranule && size != 0 && (address >> 48) == 0,
+          1)) {
+    const shadow_cell* cell = shadow_cell_if_mapped_inline(address);
+    if (__builtin_expect(cell != nullptr, 1)) {
+      const auto mask = static_cast<std::uint64_t>(((1u << size) - 1) << offset);
+      const std::uint64_t w = cell->write.load(std::memory_order_relaxed);
+      if ((w & ~kMaskBits) == self->epoch && (w & mask) == mask) return;
+      if (!is_write) {
+        const std::uint64_t r = cell->read.load(std::memory_order_relaxed);
+        if ((r & ~kMaskBits) == self->epoch && (r & mask) == mask) return;
+      }
+    }
+  }
+  plain_access_rest(address, size, pc, is_write);
+}
+
+}  // namespace
+
 void read(std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept {
-  access(address, size, pc, false, false);
+  plain_access(address, size, pc, false);
 }
 void write(std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept {
-  access(address, size, pc, true, false);
+  plain_access(address, size, pc, true);
 }
 void atomic_access(std::uintptr_t address, std::size_t size, bool is_write, std::uintptr_t pc) noexcept {
   access(address, size, pc, is_write, true);

@@ -124,6 +124,14 @@ inline shadow_cell* shadow_cell_for(std::uintptr_t address) noexcept {
 
 shadow_cell* shadow_chunk_if_mapped(std::uintptr_t address) noexcept;
 
+// shadow_cell_if_mapped, inline, for an address below 2^48.
+inline shadow_cell* shadow_cell_if_mapped_inline(std::uintptr_t address) noexcept {
+  shadow_level2* second = g_shadow_level1[(address >> 32) & 0xffff].load(std::memory_order_acquire);
+  if (second == nullptr) return nullptr;
+  shadow_cell* chunk = second[(address >> 16) & 0xffff].load(std::memory_order_acquire);
+  return chunk == nullptr ? nullptr : chunk + ((address & 0xffff) >> kGranuleShift);
+}
+
 template <typename Fn>
 void for_each_mapped_cell(std::uintptr_t begin, std::uintptr_t end, Fn&& fn) noexcept {
   std::uintptr_t granule = begin & ~(kGranule - 1);
