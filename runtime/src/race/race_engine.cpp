@@ -33,7 +33,7 @@
 // Per-location record: updated on the slow path only, so once per granule
 // per epoch; that is exact for the lockset intersection since an epoch has
 // one lockset (race_threads.cpp starts a new epoch at every lock and unlock).
-// Memory: 40 bytes of shadow per touched granule, read sets for granules
+// Memory: 32 bytes of shadow per touched granule, read sets for granules
 // read concurrently. Each racy granule is reported once.
 #include "race/race_engine.hpp"
 
@@ -149,19 +149,19 @@ bool write_races_read(const thread_context& self, std::uint64_t r, std::uint64_t
 
 // The per-location record after this access; true if a race found now is
 // the granule's first (to be reported).
-bool update_location(shadow_cell& cell, const thread_context& self, std::uint32_t site, bool is_atomic,
-                     bool raced) noexcept {
+bool update_location(shadow_cell& cell, const thread_context& self, bool is_atomic, bool raced) noexcept {
   std::uint64_t location = cell.location.load(std::memory_order_relaxed);
   auto state = static_cast<sharing>(location & kStateBits);
   std::uint32_t lockset = static_cast<std::uint32_t>(location >> 32);
-  const auto me = static_cast<std::uint32_t>(self.thread_id);
+  const std::uint64_t me = location_owner(self.thread_id);
+  std::uint64_t owner = location & kOwnerField;
   switch (state) {
     case sharing::untouched:
       state = sharing::one_thread;
-      cell.origin.store(me | (std::uint64_t{site} << 32), std::memory_order_relaxed);
+      owner = me;
       break;
     case sharing::one_thread:
-      if (static_cast<std::uint32_t>(cell.origin.load(std::memory_order_relaxed)) != me) {
+      if (owner != me) {
         lockset = self.lockset;
         state = lockset != 0 ? sharing::locked : sharing::synchronized;
       }
@@ -182,7 +182,7 @@ bool update_location(shadow_cell& cell, const thread_context& self, std::uint32_
   }
   const bool first_race = raced && (location & kLocationReported) == 0;
   if (raced) state = sharing::racy;
-  location = static_cast<std::uint64_t>(state) | (std::uint64_t{lockset} << 32) |
+  location = static_cast<std::uint64_t>(state) | owner | (std::uint64_t{lockset} << 32) |
              (location & (kLocationAtomic | kLocationReported)) | (is_atomic ? kLocationAtomic : 0) |
              (raced ? kLocationReported : 0);
   cell.location.store(location, std::memory_order_relaxed);
@@ -263,7 +263,7 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
                                                std::memory_order_relaxed)) {
       }
     }
-    first_race = update_location(cell, self, site, a.is_atomic, raced);
+    first_race = update_location(cell, self, a.is_atomic, raced);
   }
   if (free_set != 0) read_set_free(free_set);
   if (first_race) report(self, granule, a, site, earlier);
@@ -311,15 +311,13 @@ inline bool exclusive_update(thread_context& self, shadow_cell& cell, const acce
     // granule then looks first used by that thread (a race between the two
     // first accesses can be missed, as on this path generally).
     site = current_site(a.pc);
-    if (!cell.location.compare_exchange_strong(location, static_cast<std::uint64_t>(sharing::one_thread),
-                                               std::memory_order_relaxed)) {
+    if (!cell.location.compare_exchange_strong(
+            location, static_cast<std::uint64_t>(sharing::one_thread) | location_owner(self.thread_id),
+            std::memory_order_relaxed)) {
       return false;
     }
-    cell.origin.store(static_cast<std::uint32_t>(self.thread_id) | (std::uint64_t{site} << 32),
-                      std::memory_order_relaxed);
   } else if (static_cast<sharing>(location & kStateBits) != sharing::one_thread ||
-             static_cast<std::uint32_t>(cell.origin.load(std::memory_order_relaxed)) !=
-                 static_cast<std::uint32_t>(self.thread_id)) {
+             (location & kOwnerField) != location_owner(self.thread_id)) {
     return false;
   } else {
     site = current_site(a.pc);
@@ -354,8 +352,7 @@ inline bool location_settled_for_atomic_load(const shadow_cell& cell, const thre
     case sharing::locked:
       return (location >> 32) == self.lockset;
     case sharing::one_thread:
-      return static_cast<std::uint32_t>(cell.origin.load(std::memory_order_relaxed)) ==
-             static_cast<std::uint32_t>(self.thread_id);
+      return (location & kOwnerField) == location_owner(self.thread_id);
     case sharing::untouched:
       return false;
   }
@@ -420,7 +417,6 @@ void clear_cell(shadow_cell& cell, std::uintptr_t granule) noexcept {
     cell.read.store(0, std::memory_order_relaxed);
     cell.sites.store(0, std::memory_order_relaxed);
     cell.location.store(0, std::memory_order_relaxed);
-    cell.origin.store(0, std::memory_order_relaxed);
   }
   if (free_set != 0) read_set_free(free_set);
 }
@@ -521,13 +517,11 @@ void for_each_location(std::uintptr_t begin, std::uintptr_t end,
     const std::uint64_t location = cell.location.load(std::memory_order_relaxed);
     const auto state = static_cast<sharing>(location & kStateBits);
     if (state == sharing::untouched) return;
-    const std::uint64_t origin = cell.origin.load(std::memory_order_relaxed);
     location_state record;
     record.state = state;
     record.atomic = (location & kLocationAtomic) != 0;
-    record.owner = static_cast<std::uint32_t>(origin);
+    record.owner = (location & kOwnerField) >> kOwnerShift;
     record.lockset = static_cast<std::uint32_t>(location >> 32);
-    record.first_site = static_cast<std::uint32_t>(origin >> 32);
     record.bytes = static_cast<std::uint8_t>(epoch_mask(cell.write.load(std::memory_order_relaxed)) |
                                              epoch_mask(cell.read.load(std::memory_order_relaxed)));
     fn(context, granule, record);

@@ -1,7 +1,7 @@
 // concheck runtime, race engine: shadow memory. INTERNAL.
 //
 // Every 8-byte granule of application memory that instrumented code touched
-// has a shadow cell of five 64-bit words (40 bytes, 5x the application memory
+// has a shadow cell of four 64-bit words (32 bytes, 4x the application memory
 // touched; untouched memory costs nothing):
 //   write     W: the last write, an epoch word (below), 0 if none
 //   read      R: the last read as an epoch word, or the read-shared form
@@ -9,10 +9,9 @@
 //             read_sets.hpp, mask = the bytes every reader in the set read)
 //   sites     stack-depot id of the last write (low 32 bits) and read (high)
 //   location  the per-location record: sharing state (bits 0..2), atomic
-//             (bit 3), racy-reported (bit 4), candidate lockset (bits 32..63)
-//   origin    first accessor's thread id (low 32 bits; concheck's ids stay
-//             far below 2^32) and stack-depot id of the first access (high)
-//
+//             (bit 3), racy-reported (bit 4), the first accessor's thread
+//             id modulo 2^27 (bits 5..31; see location_owner), candidate
+//             lockset (bits 32..63)
 // Epoch word: slot (15 bits, 49..63) | clock (40 bits, 9..48) | atomic (bit 8)
 // | byte mask (bits 0..7: the bytes of the granule the access touched). A
 // word with mask 0 is empty.
@@ -20,7 +19,7 @@
 // Lookup: a two-level page table. L1 (static, 2^16 entries: address bits
 // 47..32) points to a lazily mmap'd L2 (2^16 entries: bits 31..16, 512 KiB of
 // address space) that points to a lazily mmap'd chunk of 8192 cells (the
-// shadow of 64 KiB of application memory, 320 KiB, MAP_NORESERVE so only
+// shadow of 64 KiB of application memory, 256 KiB, MAP_NORESERVE so only
 // touched pages are backed). Levels are installed with a CAS (the loser
 // unmaps its copy); never malloc. Cost: three dependent loads. Addresses
 // with bits above 47 set have no shadow (accesses to them are ignored).
@@ -70,15 +69,25 @@ inline constexpr bool is_read_shared(std::uint64_t read_word) noexcept {
 inline constexpr std::uint64_t kStateBits = 0x7;
 inline constexpr std::uint64_t kLocationAtomic = 0x8;
 inline constexpr std::uint64_t kLocationReported = 0x10;
+inline constexpr unsigned kOwnerShift = 5;
+inline constexpr std::uint64_t kOwnerBits = (std::uint64_t{1} << 27) - 1;
+inline constexpr std::uint64_t kOwnerField = kOwnerBits << kOwnerShift;
+
+// A thread id as the location word keeps it (27 bits). concheck numbers
+// threads from 1 and never reuses an id: two threads 2^27 creations apart
+// share a value, and a granule the two used would look used by one thread
+// (a race between them missed, never a false one).
+inline constexpr std::uint64_t location_owner(std::uint64_t thread_id) noexcept {
+  return (thread_id & kOwnerBits) << kOwnerShift;
+}
 
 struct shadow_cell {
   std::atomic<std::uint64_t> write;
   std::atomic<std::uint64_t> read;
   std::atomic<std::uint64_t> sites;
   std::atomic<std::uint64_t> location;
-  std::atomic<std::uint64_t> origin;
 };
-static_assert(sizeof(shadow_cell) == 40, "40 bytes of shadow per granule");
+static_assert(sizeof(shadow_cell) == 32, "32 bytes of shadow per granule");
 
 // The cell of the granule holding `address`, mapping its chunk if needed.
 // Null if the address has no shadow or mapping failed. Inline: the hot path.
