@@ -95,7 +95,7 @@ inline std::uint64_t shared_read_word(std::uint64_t index, std::uint8_t mask) no
 }
 
 // A plain read by `self`: the new R. `free_set` gets a read set R let go of.
-std::uint64_t updated_read(const thread_context& self, std::uint64_t r, std::uint64_t& sites,
+std::uint64_t updated_read(const thread_context& self, std::uint64_t r, std::uint64_t sites,
                            const access_desc& a, std::uint32_t site, std::uint64_t& free_set) noexcept {
   const std::uint64_t mine = self.epoch | a.mask;
   const std::uint8_t stored = epoch_mask(r);
@@ -117,7 +117,7 @@ std::uint64_t updated_read(const thread_context& self, std::uint64_t r, std::uin
   }
   read_set& set = read_set_at(index);
   for (std::uint32_t i = set.count; i-- > 0;) {
-    if (!concurrent(self, set.at(i).epoch)) set.erase(i);  // ordered before this read (read_sets.hpp)
+    if (!concurrent(self, set.at(i).epoch())) set.erase(i);  // ordered before this read (read_sets.hpp)
   }
   set.push({self.epoch, site});
   if (set.count <= 1) {
@@ -139,8 +139,8 @@ bool write_races_read(const thread_context& self, std::uint64_t r, std::uint64_t
   }
   read_set& set = read_set_at(epoch_clock(r));
   for (std::uint32_t i = 0; i < set.count; ++i) {
-    if (concurrent(self, set.at(i).epoch)) {
-      earlier = {set.at(i).epoch, stored, false, false, set.at(i).site};
+    if (concurrent(self, set.at(i).epoch())) {
+      earlier = {set.at(i).epoch(), stored, false, false, set.at(i).site};
       return true;
     }
   }
@@ -222,7 +222,8 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
     spin_guard guard(stripe_lock_for(granule));
     const std::uint64_t w = cell.write.load(std::memory_order_acquire);
     const std::uint64_t r = cell.read.load(std::memory_order_acquire);
-    std::uint64_t sites = cell.sites.load(std::memory_order_relaxed);
+    const std::uint64_t sites = cell.write_site.load(std::memory_order_relaxed) |
+                                (std::uint64_t{cell.read_site.load(std::memory_order_relaxed)} << 32);
     const std::uint8_t written = epoch_mask(w);
     const bool w_atomic = (w & kAtomicBit) != 0;
     if ((written & a.mask) != 0 && !(a.is_atomic && w_atomic) && concurrent(self, w)) {
@@ -241,7 +242,7 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
           a.is_atomic && !w_atomic && w != 0 && epoch_slot(w) == self.slot && (written & ~a.mask) != 0;
       if (!keep_plain) {
         cell.write.store(new_w, std::memory_order_relaxed);
-        sites = (sites & ~std::uint64_t{0xffffffff}) | site;
+        cell.write_site.store(site, std::memory_order_relaxed);
       }
       if (epoch_mask(r) != 0 && (epoch_mask(r) & ~a.mask) == 0) {
         if (is_read_shared(r)) free_set = epoch_clock(r);
@@ -250,18 +251,9 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
     } else if (!a.is_atomic) {
       const std::uint64_t new_r = updated_read(self, r, sites, a, site, free_set);
       cell.read.store(new_r, std::memory_order_relaxed);
-      sites = (sites & 0xffffffff) | (std::uint64_t{site} << 32);
-    }
-    // Only the half this access owns (low: the write's site, high: the
-    // read's): a lock-free exclusive update of the other half may have landed
-    // since `sites` was loaded, and must not be undone.
-    const std::uint64_t loaded = cell.sites.load(std::memory_order_relaxed);
-    const std::uint64_t owned = a.is_write ? std::uint64_t{0xffffffff} : ~std::uint64_t{0xffffffff};
-    if (((loaded ^ sites) & owned) != 0) {
-      std::uint64_t current = loaded;
-      while (!cell.sites.compare_exchange_weak(current, (current & ~owned) | (sites & owned),
-                                               std::memory_order_relaxed)) {
-      }
+      // Only the read's site: the write's is another word, which a lock-free
+      // exclusive update may have changed since it was loaded.
+      cell.read_site.store(site, std::memory_order_relaxed);
     }
     first_race = update_location(cell, self, a.is_atomic, raced);
   }
@@ -280,7 +272,9 @@ inline bool in_read_set(const shadow_cell& cell, std::uint64_t r, std::uint64_t 
   const std::uint32_t count = std::min<std::uint32_t>(__atomic_load_n(&set.count, __ATOMIC_RELAXED), 4);
   bool found = false;
   for (std::uint32_t i = 0; i < count; ++i) {
-    if (__atomic_load_n(&set.inline_items[i].epoch, __ATOMIC_RELAXED) == epoch) found = true;
+    const std::uint64_t low = __atomic_load_n(&set.inline_items[i].epoch_low, __ATOMIC_RELAXED);
+    const std::uint64_t high = __atomic_load_n(&set.inline_items[i].epoch_high, __ATOMIC_RELAXED);
+    if (((high << 32) | low) == epoch) found = true;
   }
   std::atomic_thread_fence(std::memory_order_acquire);
   return found && cell.read.load(std::memory_order_relaxed) == r;
@@ -322,17 +316,16 @@ inline bool exclusive_update(thread_context& self, shadow_cell& cell, const acce
   } else {
     site = current_site(a.pc);
   }
-  const std::uint64_t sites = cell.sites.load(std::memory_order_relaxed);
   // The site first, then the epoch with release: a slow path that loads the
   // epoch (acquire) and reports it finds its site, not the one before.
   if (a.is_write) {
     std::uint64_t new_w = self.epoch | a.mask;
     if ((w & ~kMaskBits) == self.epoch) new_w |= epoch_mask(w);
-    cell.sites.store((sites & ~std::uint64_t{0xffffffff}) | site, std::memory_order_relaxed);
+    cell.write_site.store(site, std::memory_order_relaxed);
     cell.write.store(new_w, std::memory_order_release);
   } else {
     const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | a.mask : self.epoch | a.mask;
-    cell.sites.store((sites & 0xffffffff) | (std::uint64_t{site} << 32), std::memory_order_relaxed);
+    cell.read_site.store(site, std::memory_order_relaxed);
     if (!cell.read.compare_exchange_strong(r, new_r, std::memory_order_release, std::memory_order_relaxed))
       return false;
   }
@@ -415,7 +408,8 @@ void clear_cell(shadow_cell& cell, std::uintptr_t granule) noexcept {
     if (is_read_shared(r)) free_set = epoch_clock(r);
     cell.write.store(0, std::memory_order_relaxed);
     cell.read.store(0, std::memory_order_relaxed);
-    cell.sites.store(0, std::memory_order_relaxed);
+    cell.write_site.store(0, std::memory_order_relaxed);
+    cell.read_site.store(0, std::memory_order_relaxed);
     cell.location.store(0, std::memory_order_relaxed);
   }
   if (free_set != 0) read_set_free(free_set);

@@ -87,7 +87,8 @@ shadow_cell* shadow_cell_mapping(std::uintptr_t address) noexcept {
 }
 
 spin_lock& stripe_lock_for(std::uintptr_t address) noexcept {
-  return g_stripes[(address >> kGranuleShift) & (kStripes - 1)].lock;
+  const std::uintptr_t block = address >> 9;
+  return g_stripes[(block ^ (block >> 10) ^ (block >> 20)) & (kStripes - 1)].lock;
 }
 
 void discard_chunk(std::uintptr_t chunk_address) noexcept {

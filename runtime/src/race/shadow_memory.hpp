@@ -7,7 +7,8 @@
 //   read      R: the last read as an epoch word, or the read-shared form
 //             (slot field kSharedSlot, clock field = index of a read set in
 //             read_sets.hpp, mask = the bytes every reader in the set read)
-//   sites     stack-depot id of the last write (low 32 bits) and read (high)
+//   sites     stack-depot ids of the last write and of the last read, two
+//             32-bit words (each side stores its own: no read-modify-write)
 //   location  the per-location record: sharing state (bits 0..2), atomic
 //             (bit 3), racy-reported (bit 4), the first accessor's thread
 //             id modulo 2^27 (bits 5..31; see location_owner), candidate
@@ -84,7 +85,8 @@ inline constexpr std::uint64_t location_owner(std::uint64_t thread_id) noexcept 
 struct shadow_cell {
   std::atomic<std::uint64_t> write;
   std::atomic<std::uint64_t> read;
-  std::atomic<std::uint64_t> sites;
+  std::atomic<std::uint32_t> write_site;
+  std::atomic<std::uint32_t> read_site;
   std::atomic<std::uint64_t> location;
 };
 static_assert(sizeof(shadow_cell) == 32, "32 bytes of shadow per granule");
@@ -97,8 +99,10 @@ shadow_cell* shadow_cell_mapping(std::uintptr_t address) noexcept;
 // The cell if its chunk is mapped, else null (never maps).
 shadow_cell* shadow_cell_if_mapped(std::uintptr_t address) noexcept;
 
-// The serializing lock of the granule holding `address` (1024 stripes;
-// neighbouring granules use different stripes).
+// The serializing lock of the granule holding `address` (1024 stripes, one
+// per 512-byte block of memory, hashed: a sweep over a buffer keeps taking
+// one lock whose cache line stays with its core, where a stripe per granule
+// cost a cache miss and a contended line at every slow-path access).
 spin_lock& stripe_lock_for(std::uintptr_t address) noexcept;
 
 // Calls fn(cell, granule_address) for every granule of [begin, end) whose
