@@ -68,6 +68,11 @@ void enable() noexcept {
 
 namespace {
 
+// A range access this large faults its shadow in first (shadow_prefault):
+// every granule's cell is about to be written, and one system call per
+// chunk is cheaper than two page faults per shadow page.
+constexpr std::size_t kPrefaultBytes = std::size_t{32} << 10;
+
 struct access_desc {
   std::uint8_t mask;
   bool is_write;
@@ -389,6 +394,7 @@ __attribute__((always_inline)) inline void access(std::uintptr_t address, std::s
   }
   const auto reported_size = static_cast<std::uint8_t>(std::min<std::size_t>(size, 255));
   const std::uintptr_t end = address + size;
+  if (size >= kPrefaultBytes) shadow_prefault(address, end);
   std::uintptr_t at = address;
   while (at < end) {
     const std::uintptr_t granule = at & ~(kGranule - 1);
@@ -479,6 +485,7 @@ void reset_range(std::uintptr_t address, std::size_t size) noexcept {
   const std::uintptr_t end = address + size;
   constexpr std::uintptr_t kChunk = std::uintptr_t{1} << kChunkShift;
   std::uintptr_t at = address & ~(kGranule - 1);
+  chunk_discarder discarder;
   while (at < end) {
     const std::uintptr_t chunk_begin = at & ~(kChunk - 1);
     const std::uintptr_t chunk_end = chunk_begin + kChunk;
@@ -488,7 +495,7 @@ void reset_range(std::uintptr_t address, std::size_t size) noexcept {
         for_each_mapped_cell(at, stop, [](shadow_cell& cell, std::uintptr_t granule) {
           if (is_read_shared(cell.read.load(std::memory_order_relaxed))) clear_cell(cell, granule);
         });
-        discard_chunk(chunk_begin);
+        discarder.add(chunk_begin);
       } else {
         for_each_mapped_cell(at, stop, [](shadow_cell& cell, std::uintptr_t granule) {
           if (cell.write.load(std::memory_order_relaxed) != 0 ||

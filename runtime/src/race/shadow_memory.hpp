@@ -110,9 +110,31 @@ spin_lock& stripe_lock_for(std::uintptr_t address) noexcept;
 template <typename Fn>
 void for_each_mapped_cell(std::uintptr_t begin, std::uintptr_t end, Fn&& fn) noexcept;
 
-// Returns the pages of a whole chunk to the system (the cells read as zero
-// again). `chunk_address` is the 64 KiB-aligned application address.
-void discard_chunk(std::uintptr_t chunk_address) noexcept;
+// Maps the shadow of [begin, end) and faults its pages in writable, a chunk
+// per system call (MADV_POPULATE_WRITE, Linux 5.14; a no-op where it is
+// missing). For an access about to write the shadow of a large range (a
+// memset of fresh memory): touching fresh shadow a cell at a time cost two
+// page faults per page (the first load maps the zero page, the first store
+// copies it), a quarter of single_loop's time.
+void shadow_prefault(std::uintptr_t begin, std::uintptr_t end) noexcept;
+
+// Returns the pages of whole chunks to the system (their cells read as zero
+// again), merging chunks whose shadow is contiguous into one madvise call:
+// add() each chunk's 64 KiB-aligned application address, then flush() (or
+// let the destructor). A freed 32 MiB block made 512 calls, one per chunk.
+class chunk_discarder {
+ public:
+  chunk_discarder() noexcept = default;
+  chunk_discarder(const chunk_discarder&) = delete;
+  chunk_discarder& operator=(const chunk_discarder&) = delete;
+  ~chunk_discarder() { flush(); }
+  void add(std::uintptr_t chunk_address) noexcept;
+  void flush() noexcept;
+
+ private:
+  char* begin_ = nullptr;
+  char* end_ = nullptr;
+};
 
 // Frees every stripe lock (fork child).
 void reset_stripe_locks_after_fork() noexcept;
