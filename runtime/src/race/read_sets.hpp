@@ -21,8 +21,14 @@ namespace concheck::race {
 
 // 12 bytes: the epoch as two 32-bit halves, so that a set of four inline
 // items is one 64-byte cache line. A lock-free reader (the engine's
-// in_read_set) loads the halves separately: a torn pair can equal its own
-// epoch only if that epoch is in the set (the other slot's half differs).
+// in_read_set) loads the halves separately, and may see the halves of two
+// different items while a locked writer moves one over the other. The pair
+// can then equal the reader's current epoch without that epoch being in the
+// set only if one of the two items is the reader's own older epoch (same
+// slot, so same high half) and the other item's low half equals its
+// current epoch's: the reader then skips recording this read, so a later write
+// ordered after the older read but not this one is missed. Rare, and a
+// race missed, never a false one.
 struct read_item {
   std::uint32_t epoch_low = 0;  // slot and clock (mask bits unused), low half
   std::uint32_t epoch_high = 0;
