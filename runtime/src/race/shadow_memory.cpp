@@ -87,7 +87,7 @@ shadow_cell* shadow_cell_mapping(std::uintptr_t address) noexcept {
 }
 
 spin_lock& stripe_lock_for(std::uintptr_t address) noexcept {
-  const std::uintptr_t block = address >> 9;
+  const std::uintptr_t block = address >> 6;
   return g_stripes[(block ^ (block >> 10) ^ (block >> 20)) & (kStripes - 1)].lock;
 }
 

@@ -100,9 +100,10 @@ shadow_cell* shadow_cell_mapping(std::uintptr_t address) noexcept;
 shadow_cell* shadow_cell_if_mapped(std::uintptr_t address) noexcept;
 
 // The serializing lock of the granule holding `address` (1024 stripes, one
-// per 512-byte block of memory, hashed: a sweep over a buffer keeps taking
-// one lock whose cache line stays with its core, where a stripe per granule
-// cost a cache miss and a contended line at every slow-path access).
+// per 64-byte block of memory, hashed: a sweep over a buffer takes one lock
+// for eight granules, where a stripe per granule cost a cache miss and
+// another contended line at every slow-path access; blocks of 512 bytes
+// made readers of neighbouring objects wait for each other).
 spin_lock& stripe_lock_for(std::uintptr_t address) noexcept;
 
 // Calls fn(cell, granule_address) for every granule of [begin, end) whose
