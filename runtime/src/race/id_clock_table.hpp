@@ -11,7 +11,10 @@
 // find, insert and erase; growth O(n). Memory: 24 bytes per slot, at most
 // 4 slots per live id, plus the clocks. Not synchronized (sync_clocks.cpp
 // calls it under its shard lock); allocates with malloc, so callers run
-// under inside_scope. Key 0 is not an id (it marks a free slot).
+// under inside_scope. Key 0 is not an id (it marks a free slot). No
+// destructor, deliberately: the runtime's tables live in static storage and
+// must outlive every hook that can run during exit; a table with a shorter
+// life calls clear().
 #pragma once
 
 #include <cstdint>
@@ -50,6 +53,15 @@ class id_clock_table {
     ++count_;
     inserted = true;
     return &slots_[i].clock;
+  }
+
+  // Frees every clock and the slots: the table is empty and usable again.
+  void clear() noexcept {
+    for (std::size_t i = 0; i < capacity(); ++i) slots_[i].~slot();
+    std::free(slots_);
+    slots_ = nullptr;
+    mask_ = 0;
+    count_ = 0;
   }
 
   // Drops `key`'s clock; false if it had none.
