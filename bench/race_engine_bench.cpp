@@ -19,6 +19,7 @@
 
 #include "race/race_engine.hpp"
 #include "race/race_runtime.hpp"
+#include "race/shadow_memory.hpp"
 
 namespace {
 
@@ -107,6 +108,8 @@ int main(int argc, char** argv) {
   const auto stats = concheck::race::get_engine_stats();
   std::printf("  shadow chunks mapped %llu (%llu KiB for %zu KiB of data)\n",
               static_cast<unsigned long long>(stats.shadow_chunks),
-              static_cast<unsigned long long>(stats.shadow_chunks * 320), kWords * 8 / 1024);
+              static_cast<unsigned long long>(stats.shadow_chunks * sizeof(concheck::race::shadow_cell) *
+                                              concheck::race::kCellsPerChunk / 1024),
+              kWords * 8 / 1024);
   return 0;
 }

@@ -86,7 +86,6 @@ TEST_F(Locations, EachGranuleIsClassifiedByHowItWasShared) {
   EXPECT_EQ(found[0].first, alone);
   EXPECT_EQ(found[0].second.state, sharing::one_thread);
   EXPECT_EQ(found[0].second.owner, first.id());
-  EXPECT_NE(found[0].second.first_site, 0u);
   EXPECT_FALSE(found[0].second.atomic);
   EXPECT_EQ(found[1].first, locked);
   EXPECT_EQ(found[1].second.state, sharing::locked);

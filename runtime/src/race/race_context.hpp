@@ -8,7 +8,7 @@
 // thread_start) with malloc under inside_scope, freed by thread_exit; after
 // that the thread's accesses are ignored (TLS destructors of an ending
 // thread). Only the owning thread touches its context, so nothing here is
-// synchronized. Memory: ~1.5 KiB plus its clocks (8 bytes per slot each).
+// synchronized. Memory: ~3 KiB plus its clocks (8 bytes per slot each).
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,7 @@ namespace concheck::race {
 
 inline constexpr std::uint32_t kShadowStackDepth = 64;
 inline constexpr std::uint32_t kHeldLocks = 16;
-inline constexpr std::uint32_t kSiteCache = 16;
+inline constexpr std::uint32_t kSiteCache = 64;
 inline constexpr std::uint32_t kLocksetCache = 16;
 
 struct site_cache_entry {
@@ -51,14 +51,14 @@ struct thread_context {
   lockset_transition lockset_cache[kLocksetCache] = {};
 
   // Shadow call stack: call sites (caller pcs), outermost first. Each frame
-  // pushed gets a fresh token, so (depth, top token) names the whole stack
-  // and the site cache needs no comparison of frames. Deeper calls than
-  // kShadowStackDepth are counted, not stored.
+  // pushed gets a token hashing the frames up to it (shadow_stack.cpp), so
+  // the top token names the whole stack and the site cache needs no
+  // comparison of frames. Deeper calls than kShadowStackDepth are counted,
+  // not stored.
   std::uint32_t depth = 0;
   std::uint32_t overflow = 0;
   std::uintptr_t frames[kShadowStackDepth] = {};
   std::uint64_t tokens[kShadowStackDepth] = {};
-  std::uint64_t next_token = 1;
   site_cache_entry sites[kSiteCache] = {};
 
   // Fences: what relaxed loads read from since the last acquire fence, and

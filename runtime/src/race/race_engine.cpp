@@ -33,7 +33,7 @@
 // Per-location record: updated on the slow path only, so once per granule
 // per epoch; that is exact for the lockset intersection since an epoch has
 // one lockset (race_threads.cpp starts a new epoch at every lock and unlock).
-// Memory: 40 bytes of shadow per touched granule, read sets for granules
+// Memory: 32 bytes of shadow per touched granule, read sets for granules
 // read concurrently. Each racy granule is reported once.
 #include "race/race_engine.hpp"
 
@@ -68,6 +68,11 @@ void enable() noexcept {
 
 namespace {
 
+// A range access this large faults its shadow in first (shadow_prefault):
+// every granule's cell is about to be written, and one system call per
+// chunk is cheaper than two page faults per shadow page.
+constexpr std::size_t kPrefaultBytes = std::size_t{32} << 10;
+
 struct access_desc {
   std::uint8_t mask;
   bool is_write;
@@ -95,7 +100,7 @@ inline std::uint64_t shared_read_word(std::uint64_t index, std::uint8_t mask) no
 }
 
 // A plain read by `self`: the new R. `free_set` gets a read set R let go of.
-std::uint64_t updated_read(const thread_context& self, std::uint64_t r, std::uint64_t& sites,
+std::uint64_t updated_read(const thread_context& self, std::uint64_t r, std::uint64_t sites,
                            const access_desc& a, std::uint32_t site, std::uint64_t& free_set) noexcept {
   const std::uint64_t mine = self.epoch | a.mask;
   const std::uint8_t stored = epoch_mask(r);
@@ -117,7 +122,7 @@ std::uint64_t updated_read(const thread_context& self, std::uint64_t r, std::uin
   }
   read_set& set = read_set_at(index);
   for (std::uint32_t i = set.count; i-- > 0;) {
-    if (!concurrent(self, set.at(i).epoch)) set.erase(i);  // ordered before this read (read_sets.hpp)
+    if (!concurrent(self, set.at(i).epoch())) set.erase(i);  // ordered before this read (read_sets.hpp)
   }
   set.push({self.epoch, site});
   if (set.count <= 1) {
@@ -139,8 +144,8 @@ bool write_races_read(const thread_context& self, std::uint64_t r, std::uint64_t
   }
   read_set& set = read_set_at(epoch_clock(r));
   for (std::uint32_t i = 0; i < set.count; ++i) {
-    if (concurrent(self, set.at(i).epoch)) {
-      earlier = {set.at(i).epoch, stored, false, false, set.at(i).site};
+    if (concurrent(self, set.at(i).epoch())) {
+      earlier = {set.at(i).epoch(), stored, false, false, set.at(i).site};
       return true;
     }
   }
@@ -149,19 +154,19 @@ bool write_races_read(const thread_context& self, std::uint64_t r, std::uint64_t
 
 // The per-location record after this access; true if a race found now is
 // the granule's first (to be reported).
-bool update_location(shadow_cell& cell, const thread_context& self, std::uint32_t site, bool is_atomic,
-                     bool raced) noexcept {
+bool update_location(shadow_cell& cell, const thread_context& self, bool is_atomic, bool raced) noexcept {
   std::uint64_t location = cell.location.load(std::memory_order_relaxed);
   auto state = static_cast<sharing>(location & kStateBits);
   std::uint32_t lockset = static_cast<std::uint32_t>(location >> 32);
-  const auto me = static_cast<std::uint32_t>(self.thread_id);
+  const std::uint64_t me = location_owner(self.thread_id);
+  std::uint64_t owner = location & kOwnerField;
   switch (state) {
     case sharing::untouched:
       state = sharing::one_thread;
-      cell.origin.store(me | (std::uint64_t{site} << 32), std::memory_order_relaxed);
+      owner = me;
       break;
     case sharing::one_thread:
-      if (static_cast<std::uint32_t>(cell.origin.load(std::memory_order_relaxed)) != me) {
+      if (owner != me) {
         lockset = self.lockset;
         state = lockset != 0 ? sharing::locked : sharing::synchronized;
       }
@@ -182,7 +187,7 @@ bool update_location(shadow_cell& cell, const thread_context& self, std::uint32_
   }
   const bool first_race = raced && (location & kLocationReported) == 0;
   if (raced) state = sharing::racy;
-  location = static_cast<std::uint64_t>(state) | (std::uint64_t{lockset} << 32) |
+  location = static_cast<std::uint64_t>(state) | owner | (std::uint64_t{lockset} << 32) |
              (location & (kLocationAtomic | kLocationReported)) | (is_atomic ? kLocationAtomic : 0) |
              (raced ? kLocationReported : 0);
   cell.location.store(location, std::memory_order_relaxed);
@@ -222,7 +227,8 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
     spin_guard guard(stripe_lock_for(granule));
     const std::uint64_t w = cell.write.load(std::memory_order_acquire);
     const std::uint64_t r = cell.read.load(std::memory_order_acquire);
-    std::uint64_t sites = cell.sites.load(std::memory_order_relaxed);
+    const std::uint64_t sites = cell.write_site.load(std::memory_order_relaxed) |
+                                (std::uint64_t{cell.read_site.load(std::memory_order_relaxed)} << 32);
     const std::uint8_t written = epoch_mask(w);
     const bool w_atomic = (w & kAtomicBit) != 0;
     if ((written & a.mask) != 0 && !(a.is_atomic && w_atomic) && concurrent(self, w)) {
@@ -241,7 +247,7 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
           a.is_atomic && !w_atomic && w != 0 && epoch_slot(w) == self.slot && (written & ~a.mask) != 0;
       if (!keep_plain) {
         cell.write.store(new_w, std::memory_order_relaxed);
-        sites = (sites & ~std::uint64_t{0xffffffff}) | site;
+        cell.write_site.store(site, std::memory_order_relaxed);
       }
       if (epoch_mask(r) != 0 && (epoch_mask(r) & ~a.mask) == 0) {
         if (is_read_shared(r)) free_set = epoch_clock(r);
@@ -250,20 +256,11 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
     } else if (!a.is_atomic) {
       const std::uint64_t new_r = updated_read(self, r, sites, a, site, free_set);
       cell.read.store(new_r, std::memory_order_relaxed);
-      sites = (sites & 0xffffffff) | (std::uint64_t{site} << 32);
+      // Only the read's site: the write's is another word, which a lock-free
+      // exclusive update may have changed since it was loaded.
+      cell.read_site.store(site, std::memory_order_relaxed);
     }
-    // Only the half this access owns (low: the write's site, high: the
-    // read's): a lock-free exclusive update of the other half may have landed
-    // since `sites` was loaded, and must not be undone.
-    const std::uint64_t loaded = cell.sites.load(std::memory_order_relaxed);
-    const std::uint64_t owned = a.is_write ? std::uint64_t{0xffffffff} : ~std::uint64_t{0xffffffff};
-    if (((loaded ^ sites) & owned) != 0) {
-      std::uint64_t current = loaded;
-      while (!cell.sites.compare_exchange_weak(current, (current & ~owned) | (sites & owned),
-                                               std::memory_order_relaxed)) {
-      }
-    }
-    first_race = update_location(cell, self, site, a.is_atomic, raced);
+    first_race = update_location(cell, self, a.is_atomic, raced);
   }
   if (free_set != 0) read_set_free(free_set);
   if (first_race) report(self, granule, a, site, earlier);
@@ -280,7 +277,9 @@ inline bool in_read_set(const shadow_cell& cell, std::uint64_t r, std::uint64_t 
   const std::uint32_t count = std::min<std::uint32_t>(__atomic_load_n(&set.count, __ATOMIC_RELAXED), 4);
   bool found = false;
   for (std::uint32_t i = 0; i < count; ++i) {
-    if (__atomic_load_n(&set.inline_items[i].epoch, __ATOMIC_RELAXED) == epoch) found = true;
+    const std::uint64_t low = __atomic_load_n(&set.inline_items[i].epoch_low, __ATOMIC_RELAXED);
+    const std::uint64_t high = __atomic_load_n(&set.inline_items[i].epoch_high, __ATOMIC_RELAXED);
+    if (((high << 32) | low) == epoch) found = true;
   }
   std::atomic_thread_fence(std::memory_order_acquire);
   return found && cell.read.load(std::memory_order_relaxed) == r;
@@ -311,30 +310,27 @@ inline bool exclusive_update(thread_context& self, shadow_cell& cell, const acce
     // granule then looks first used by that thread (a race between the two
     // first accesses can be missed, as on this path generally).
     site = current_site(a.pc);
-    if (!cell.location.compare_exchange_strong(location, static_cast<std::uint64_t>(sharing::one_thread),
-                                               std::memory_order_relaxed)) {
+    if (!cell.location.compare_exchange_strong(
+            location, static_cast<std::uint64_t>(sharing::one_thread) | location_owner(self.thread_id),
+            std::memory_order_relaxed)) {
       return false;
     }
-    cell.origin.store(static_cast<std::uint32_t>(self.thread_id) | (std::uint64_t{site} << 32),
-                      std::memory_order_relaxed);
   } else if (static_cast<sharing>(location & kStateBits) != sharing::one_thread ||
-             static_cast<std::uint32_t>(cell.origin.load(std::memory_order_relaxed)) !=
-                 static_cast<std::uint32_t>(self.thread_id)) {
+             (location & kOwnerField) != location_owner(self.thread_id)) {
     return false;
   } else {
     site = current_site(a.pc);
   }
-  const std::uint64_t sites = cell.sites.load(std::memory_order_relaxed);
   // The site first, then the epoch with release: a slow path that loads the
   // epoch (acquire) and reports it finds its site, not the one before.
   if (a.is_write) {
     std::uint64_t new_w = self.epoch | a.mask;
     if ((w & ~kMaskBits) == self.epoch) new_w |= epoch_mask(w);
-    cell.sites.store((sites & ~std::uint64_t{0xffffffff}) | site, std::memory_order_relaxed);
+    cell.write_site.store(site, std::memory_order_relaxed);
     cell.write.store(new_w, std::memory_order_release);
   } else {
     const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | a.mask : self.epoch | a.mask;
-    cell.sites.store((sites & 0xffffffff) | (std::uint64_t{site} << 32), std::memory_order_relaxed);
+    cell.read_site.store(site, std::memory_order_relaxed);
     if (!cell.read.compare_exchange_strong(r, new_r, std::memory_order_release, std::memory_order_relaxed))
       return false;
   }
@@ -354,8 +350,7 @@ inline bool location_settled_for_atomic_load(const shadow_cell& cell, const thre
     case sharing::locked:
       return (location >> 32) == self.lockset;
     case sharing::one_thread:
-      return static_cast<std::uint32_t>(cell.origin.load(std::memory_order_relaxed)) ==
-             static_cast<std::uint32_t>(self.thread_id);
+      return (location & kOwnerField) == location_owner(self.thread_id);
     case sharing::untouched:
       return false;
   }
@@ -399,6 +394,7 @@ __attribute__((always_inline)) inline void access(std::uintptr_t address, std::s
   }
   const auto reported_size = static_cast<std::uint8_t>(std::min<std::size_t>(size, 255));
   const std::uintptr_t end = address + size;
+  if (size >= kPrefaultBytes) shadow_prefault(address, end);
   std::uintptr_t at = address;
   while (at < end) {
     const std::uintptr_t granule = at & ~(kGranule - 1);
@@ -418,20 +414,56 @@ void clear_cell(shadow_cell& cell, std::uintptr_t granule) noexcept {
     if (is_read_shared(r)) free_set = epoch_clock(r);
     cell.write.store(0, std::memory_order_relaxed);
     cell.read.store(0, std::memory_order_relaxed);
-    cell.sites.store(0, std::memory_order_relaxed);
+    cell.write_site.store(0, std::memory_order_relaxed);
+    cell.read_site.store(0, std::memory_order_relaxed);
     cell.location.store(0, std::memory_order_relaxed);
-    cell.origin.store(0, std::memory_order_relaxed);
   }
   if (free_set != 0) read_set_free(free_set);
 }
 
 }  // namespace
 
+namespace {
+
+// Everything but the commonest case, out of line: the fast path below then
+// needs no stack frame and no saved registers, and ends in a tail call.
+__attribute__((noinline)) void plain_access_rest(std::uintptr_t address, std::size_t size, std::uintptr_t pc,
+                                                 bool is_write) noexcept {
+  access(address, size, pc, is_write, false);
+}
+
+// A plain access within one granule that this thread already made in its
+// current epoch (a write covered by W, a read by W or R): a few loads and a
+// return. Anything else goes to plain_access_rest, which checks it again in
+// full.
+__attribute__((always_inline)) inline void plain_access(std::uintptr_t address, std::size_t size,
+                                                        std::uintptr_t pc, bool is_write) noexcept {
+  const thread_context* self = tls_context;
+  const std::uintptr_t offset = address & (kGranule - 1);
+  if (__builtin_expect(
+          enabled() && self != nullptr && offset + size <= kGranule && size != 0 && (address >> 48) == 0,
+          1)) {
+    const shadow_cell* cell = shadow_cell_if_mapped_inline(address);
+    if (__builtin_expect(cell != nullptr, 1)) {
+      const auto mask = static_cast<std::uint64_t>(((1u << size) - 1) << offset);
+      const std::uint64_t w = cell->write.load(std::memory_order_relaxed);
+      if ((w & ~kMaskBits) == self->epoch && (w & mask) == mask) return;
+      if (!is_write) {
+        const std::uint64_t r = cell->read.load(std::memory_order_relaxed);
+        if ((r & ~kMaskBits) == self->epoch && (r & mask) == mask) return;
+      }
+    }
+  }
+  plain_access_rest(address, size, pc, is_write);
+}
+
+}  // namespace
+
 void read(std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept {
-  access(address, size, pc, false, false);
+  plain_access(address, size, pc, false);
 }
 void write(std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept {
-  access(address, size, pc, true, false);
+  plain_access(address, size, pc, true);
 }
 void atomic_access(std::uintptr_t address, std::size_t size, bool is_write, std::uintptr_t pc) noexcept {
   access(address, size, pc, is_write, true);
@@ -453,6 +485,7 @@ void reset_range(std::uintptr_t address, std::size_t size) noexcept {
   const std::uintptr_t end = address + size;
   constexpr std::uintptr_t kChunk = std::uintptr_t{1} << kChunkShift;
   std::uintptr_t at = address & ~(kGranule - 1);
+  chunk_discarder discarder;
   while (at < end) {
     const std::uintptr_t chunk_begin = at & ~(kChunk - 1);
     const std::uintptr_t chunk_end = chunk_begin + kChunk;
@@ -462,7 +495,7 @@ void reset_range(std::uintptr_t address, std::size_t size) noexcept {
         for_each_mapped_cell(at, stop, [](shadow_cell& cell, std::uintptr_t granule) {
           if (is_read_shared(cell.read.load(std::memory_order_relaxed))) clear_cell(cell, granule);
         });
-        discard_chunk(chunk_begin);
+        discarder.add(chunk_begin);
       } else {
         for_each_mapped_cell(at, stop, [](shadow_cell& cell, std::uintptr_t granule) {
           if (cell.write.load(std::memory_order_relaxed) != 0 ||
@@ -485,13 +518,11 @@ void for_each_location(std::uintptr_t begin, std::uintptr_t end,
     const std::uint64_t location = cell.location.load(std::memory_order_relaxed);
     const auto state = static_cast<sharing>(location & kStateBits);
     if (state == sharing::untouched) return;
-    const std::uint64_t origin = cell.origin.load(std::memory_order_relaxed);
     location_state record;
     record.state = state;
     record.atomic = (location & kLocationAtomic) != 0;
-    record.owner = static_cast<std::uint32_t>(origin);
+    record.owner = (location & kOwnerField) >> kOwnerShift;
     record.lockset = static_cast<std::uint32_t>(location >> 32);
-    record.first_site = static_cast<std::uint32_t>(origin >> 32);
     record.bytes = static_cast<std::uint8_t>(epoch_mask(cell.write.load(std::memory_order_relaxed)) |
                                              epoch_mask(cell.read.load(std::memory_order_relaxed)));
     fn(context, granule, record);

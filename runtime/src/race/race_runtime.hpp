@@ -172,11 +172,10 @@ enum class sharing : std::uint8_t {
 };
 struct location_state {
   sharing state = sharing::untouched;
-  bool atomic = false;           // some access was atomic
-  std::uint64_t owner = 0;       // thread id of the first accessor (one_thread: the only one)
-  std::uint32_t lockset = 0;     // locked: the interned candidate lockset
-  std::uint32_t first_site = 0;  // stack-depot id of the first access
-  std::uint8_t bytes = 0;        // bytes of the granule its last write and reads touched (bit i: byte i)
+  bool atomic = false;        // some access was atomic
+  std::uint64_t owner = 0;    // thread id of the first accessor (one_thread: the only one), modulo 2^27
+  std::uint32_t lockset = 0;  // locked: the interned candidate lockset
+  std::uint8_t bytes = 0;     // bytes of the granule its last write and reads touched (bit i: byte i)
 };
 // Calls fn(context, granule_address, state) for every granule in
 // [begin, end) whose state is not untouched, in address order. Reads the

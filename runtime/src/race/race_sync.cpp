@@ -1,6 +1,8 @@
 // concheck runtime: lock events as happens-before (race_sync.hpp).
 #include "race_sync.hpp"
 
+#include <atomic>
+
 #include "thread_registry.hpp"
 
 namespace concheck::detail {
@@ -19,13 +21,21 @@ const void* thread_key(pthread_t thread) noexcept {
   return reinterpret_cast<const void*>(static_cast<std::uintptr_t>(thread) | 1);
 }
 
+// Set at the first read unlock of any lock. Until then no lock has a read
+// clock, and a writer's acquisition skips looking for one (a lookup that
+// always misses, at every lock of a program without reader locks). A read
+// unlock sets it before the real unlock, which happens before the next
+// acquisition of that lock: the writer sees it.
+std::atomic<bool> g_read_clocks{false};
+
 }  // namespace
 
 void race_lock_acquired(detector::lock_id id, detector::lock_mode mode) noexcept {
   inside_scope inside;
   race::acquire(lock_key(id, false));
   // A writer is ordered after every earlier reader too.
-  if (mode == detector::lock_mode::exclusive) race::acquire(lock_key(id, true));
+  if (mode == detector::lock_mode::exclusive && g_read_clocks.load(std::memory_order_relaxed))
+    race::acquire(lock_key(id, true));
   race::lock_acquired(id);
 }
 
@@ -34,6 +44,8 @@ void race_lock_releasing(thread_record* self, detector::lock_id id) noexcept {
   detector::held_lock held;
   const bool shared =
       self != nullptr && self->state.find_held(id, held) && held.mode == detector::lock_mode::shared;
+  if (shared && !g_read_clocks.load(std::memory_order_relaxed))
+    g_read_clocks.store(true, std::memory_order_relaxed);
   race::release_merge(lock_key(id, shared));
   race::lock_released(id);
 }

@@ -8,7 +8,7 @@
 // one (the pruned read is ordered before it), so no race is lost, and the
 // set stays as small as the number of truly concurrent readers (FastTrack's
 // read vector clock, kept sparse because that number is usually 2-4).
-// Storage: entries of four inline items (one more heap array beyond), in
+// Storage: 64-byte entries of four inline items (one more heap array beyond), in
 // blocks of 4096 mmap'd on demand (never freed; at most 2^28 entries), with
 // a free list. Cost: allocation and release O(1) under the pool lock; an
 // entry is only read or changed under the stripe lock of the granule that
@@ -19,10 +19,29 @@
 
 namespace concheck::race {
 
+// 12 bytes: the epoch as two 32-bit halves, so that a set of four inline
+// items is one 64-byte cache line. A lock-free reader (the engine's
+// in_read_set) loads the halves separately, and may see the halves of two
+// different items while a locked writer moves one over the other. The pair
+// can then equal the reader's current epoch without that epoch being in the
+// set only if one of the two items is the reader's own older epoch (same
+// slot, so same high half) and the other item's low half equals its
+// current epoch's: the reader then skips recording this read, so a later write
+// ordered after the older read but not this one is missed. Rare, and a
+// race missed, never a false one.
 struct read_item {
-  std::uint64_t epoch = 0;  // slot and clock (mask bits unused)
+  std::uint32_t epoch_low = 0;  // slot and clock (mask bits unused), low half
+  std::uint32_t epoch_high = 0;
   std::uint32_t site = 0;
+
+  read_item() noexcept = default;
+  read_item(std::uint64_t epoch_word, std::uint32_t site_id) noexcept
+      : epoch_low(static_cast<std::uint32_t>(epoch_word)),
+        epoch_high(static_cast<std::uint32_t>(epoch_word >> 32)),
+        site(site_id) {}
+  std::uint64_t epoch() const noexcept { return (std::uint64_t{epoch_high} << 32) | epoch_low; }
 };
+static_assert(sizeof(read_item) == 12, "read items pack to 12 bytes");
 
 struct read_set {
   std::uint32_t count = 0;
@@ -35,6 +54,7 @@ struct read_set {
   bool push(const read_item& item) noexcept;
   void erase(std::uint32_t i) noexcept;  // moves the last item into i
 };
+static_assert(sizeof(read_set) == 64, "a read set is one cache line");
 
 // A fresh empty set and its index (0 if none could be had: the pool is
 // exhausted or out of memory). Index 0 is never used.

@@ -87,12 +87,54 @@ shadow_cell* shadow_cell_mapping(std::uintptr_t address) noexcept {
 }
 
 spin_lock& stripe_lock_for(std::uintptr_t address) noexcept {
-  return g_stripes[(address >> kGranuleShift) & (kStripes - 1)].lock;
+  const std::uintptr_t block = address >> 6;
+  return g_stripes[(block ^ (block >> 10) ^ (block >> 20)) & (kStripes - 1)].lock;
 }
 
-void discard_chunk(std::uintptr_t chunk_address) noexcept {
-  shadow_cell* chunk = shadow_chunk_if_mapped(chunk_address);
-  if (chunk != nullptr) madvise(chunk, kChunkBytes, MADV_DONTNEED);
+void shadow_prefault(std::uintptr_t begin, std::uintptr_t end) noexcept {
+#ifdef MADV_POPULATE_WRITE
+  constexpr std::uintptr_t kChunk = std::uintptr_t{1} << kChunkShift;
+  constexpr std::uintptr_t kPage = 4096;
+  std::uintptr_t at = begin & ~(kGranule - 1);
+  while (at < end) {
+    const std::uintptr_t chunk_end = (at | (kChunk - 1)) + 1;
+    const std::uintptr_t stop = chunk_end < end ? chunk_end : end;
+    shadow_cell* first = shadow_cell_mapping(at);
+    if (first == nullptr) return;
+    // Whole pages inside the cells of [at, stop): a partial page at either
+    // end may hold cells of other memory, which a fault-in leaves as they are
+    // anyway, but the whole pages are all this access needs.
+    const auto from = (reinterpret_cast<std::uintptr_t>(first) + kPage - 1) & ~(kPage - 1);
+    const auto to =
+        (reinterpret_cast<std::uintptr_t>(first + ((stop - at + kGranule - 1) >> kGranuleShift))) &
+        ~(kPage - 1);
+    if (to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE);
+    if (chunk_end == 0) break;
+    at = chunk_end;
+  }
+#else
+  (void)begin;
+  (void)end;
+#endif
+}
+
+void chunk_discarder::add(std::uintptr_t chunk_address) noexcept {
+  auto* chunk = reinterpret_cast<char*>(shadow_chunk_if_mapped(chunk_address));
+  if (chunk == nullptr) return;
+  if (chunk == end_) {
+    end_ += kChunkBytes;
+  } else if (chunk + kChunkBytes == begin_) {
+    begin_ = chunk;
+  } else {
+    flush();
+    begin_ = chunk;
+    end_ = chunk + kChunkBytes;
+  }
+}
+
+void chunk_discarder::flush() noexcept {
+  if (begin_ != nullptr) madvise(begin_, static_cast<std::size_t>(end_ - begin_), MADV_DONTNEED);
+  begin_ = end_ = nullptr;
 }
 
 void reset_stripe_locks_after_fork() noexcept {

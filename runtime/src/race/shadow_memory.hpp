@@ -1,18 +1,18 @@
 // concheck runtime, race engine: shadow memory. INTERNAL.
 //
 // Every 8-byte granule of application memory that instrumented code touched
-// has a shadow cell of five 64-bit words (40 bytes, 5x the application memory
+// has a shadow cell of four 64-bit words (32 bytes, 4x the application memory
 // touched; untouched memory costs nothing):
 //   write     W: the last write, an epoch word (below), 0 if none
 //   read      R: the last read as an epoch word, or the read-shared form
 //             (slot field kSharedSlot, clock field = index of a read set in
 //             read_sets.hpp, mask = the bytes every reader in the set read)
-//   sites     stack-depot id of the last write (low 32 bits) and read (high)
+//   sites     stack-depot ids of the last write and of the last read, two
+//             32-bit words (each side stores its own: no read-modify-write)
 //   location  the per-location record: sharing state (bits 0..2), atomic
-//             (bit 3), racy-reported (bit 4), candidate lockset (bits 32..63)
-//   origin    first accessor's thread id (low 32 bits; concheck's ids stay
-//             far below 2^32) and stack-depot id of the first access (high)
-//
+//             (bit 3), racy-reported (bit 4), the first accessor's thread
+//             id modulo 2^27 (bits 5..31; see location_owner), candidate
+//             lockset (bits 32..63)
 // Epoch word: slot (15 bits, 49..63) | clock (40 bits, 9..48) | atomic (bit 8)
 // | byte mask (bits 0..7: the bytes of the granule the access touched). A
 // word with mask 0 is empty.
@@ -20,7 +20,7 @@
 // Lookup: a two-level page table. L1 (static, 2^16 entries: address bits
 // 47..32) points to a lazily mmap'd L2 (2^16 entries: bits 31..16, 512 KiB of
 // address space) that points to a lazily mmap'd chunk of 8192 cells (the
-// shadow of 64 KiB of application memory, 320 KiB, MAP_NORESERVE so only
+// shadow of 64 KiB of application memory, 256 KiB, MAP_NORESERVE so only
 // touched pages are backed). Levels are installed with a CAS (the loser
 // unmaps its copy); never malloc. Cost: three dependent loads. Addresses
 // with bits above 47 set have no shadow (accesses to them are ignored).
@@ -70,15 +70,26 @@ inline constexpr bool is_read_shared(std::uint64_t read_word) noexcept {
 inline constexpr std::uint64_t kStateBits = 0x7;
 inline constexpr std::uint64_t kLocationAtomic = 0x8;
 inline constexpr std::uint64_t kLocationReported = 0x10;
+inline constexpr unsigned kOwnerShift = 5;
+inline constexpr std::uint64_t kOwnerBits = (std::uint64_t{1} << 27) - 1;
+inline constexpr std::uint64_t kOwnerField = kOwnerBits << kOwnerShift;
+
+// A thread id as the location word keeps it (27 bits). concheck numbers
+// threads from 1 and never reuses an id: two threads 2^27 creations apart
+// share a value, and a granule the two used would look used by one thread
+// (a race between them missed, never a false one).
+inline constexpr std::uint64_t location_owner(std::uint64_t thread_id) noexcept {
+  return (thread_id & kOwnerBits) << kOwnerShift;
+}
 
 struct shadow_cell {
   std::atomic<std::uint64_t> write;
   std::atomic<std::uint64_t> read;
-  std::atomic<std::uint64_t> sites;
+  std::atomic<std::uint32_t> write_site;
+  std::atomic<std::uint32_t> read_site;
   std::atomic<std::uint64_t> location;
-  std::atomic<std::uint64_t> origin;
 };
-static_assert(sizeof(shadow_cell) == 40, "40 bytes of shadow per granule");
+static_assert(sizeof(shadow_cell) == 32, "32 bytes of shadow per granule");
 
 // The cell of the granule holding `address`, mapping its chunk if needed.
 // Null if the address has no shadow or mapping failed. Inline: the hot path.
@@ -88,8 +99,11 @@ shadow_cell* shadow_cell_mapping(std::uintptr_t address) noexcept;
 // The cell if its chunk is mapped, else null (never maps).
 shadow_cell* shadow_cell_if_mapped(std::uintptr_t address) noexcept;
 
-// The serializing lock of the granule holding `address` (1024 stripes;
-// neighbouring granules use different stripes).
+// The serializing lock of the granule holding `address` (1024 stripes, one
+// per 64-byte block of memory, hashed: a sweep over a buffer takes one lock
+// for eight granules, where a stripe per granule cost a cache miss and
+// another contended line at every slow-path access; blocks of 512 bytes
+// made readers of neighbouring objects wait for each other).
 spin_lock& stripe_lock_for(std::uintptr_t address) noexcept;
 
 // Calls fn(cell, granule_address) for every granule of [begin, end) whose
@@ -97,9 +111,31 @@ spin_lock& stripe_lock_for(std::uintptr_t address) noexcept;
 template <typename Fn>
 void for_each_mapped_cell(std::uintptr_t begin, std::uintptr_t end, Fn&& fn) noexcept;
 
-// Returns the pages of a whole chunk to the system (the cells read as zero
-// again). `chunk_address` is the 64 KiB-aligned application address.
-void discard_chunk(std::uintptr_t chunk_address) noexcept;
+// Maps the shadow of [begin, end) and faults its pages in writable, a chunk
+// per system call (MADV_POPULATE_WRITE, Linux 5.14; a no-op where it is
+// missing). For an access about to write the shadow of a large range (a
+// memset of fresh memory): touching fresh shadow a cell at a time cost two
+// page faults per page (the first load maps the zero page, the first store
+// copies it), a quarter of single_loop's time.
+void shadow_prefault(std::uintptr_t begin, std::uintptr_t end) noexcept;
+
+// Returns the pages of whole chunks to the system (their cells read as zero
+// again), merging chunks whose shadow is contiguous into one madvise call:
+// add() each chunk's 64 KiB-aligned application address, then flush() (or
+// let the destructor). A freed 32 MiB block made 512 calls, one per chunk.
+class chunk_discarder {
+ public:
+  chunk_discarder() noexcept = default;
+  chunk_discarder(const chunk_discarder&) = delete;
+  chunk_discarder& operator=(const chunk_discarder&) = delete;
+  ~chunk_discarder() { flush(); }
+  void add(std::uintptr_t chunk_address) noexcept;
+  void flush() noexcept;
+
+ private:
+  char* begin_ = nullptr;
+  char* end_ = nullptr;
+};
 
 // Frees every stripe lock (fork child).
 void reset_stripe_locks_after_fork() noexcept;
@@ -123,6 +159,14 @@ inline shadow_cell* shadow_cell_for(std::uintptr_t address) noexcept {
 }
 
 shadow_cell* shadow_chunk_if_mapped(std::uintptr_t address) noexcept;
+
+// shadow_cell_if_mapped, inline, for an address below 2^48.
+inline shadow_cell* shadow_cell_if_mapped_inline(std::uintptr_t address) noexcept {
+  shadow_level2* second = g_shadow_level1[(address >> 32) & 0xffff].load(std::memory_order_acquire);
+  if (second == nullptr) return nullptr;
+  shadow_cell* chunk = second[(address >> 16) & 0xffff].load(std::memory_order_acquire);
+  return chunk == nullptr ? nullptr : chunk + ((address & 0xffff) >> kGranuleShift);
+}
 
 template <typename Fn>
 void for_each_mapped_cell(std::uintptr_t begin, std::uintptr_t end, Fn&& fn) noexcept {

@@ -6,6 +6,7 @@
 #include <map>
 #include <new>
 
+#include "race/id_clock_table.hpp"
 #include "race/race_spin_lock.hpp"
 
 namespace concheck::race {
@@ -17,6 +18,11 @@ constexpr unsigned kRegionShift = 16;
 struct alignas(64) shard {
   spin_lock lock;
   std::map<std::uintptr_t, vector_clock>* clocks = nullptr;  // made on first release, never destroyed
+  // Keys that are not addresses (lock ids): no range ever covers them, so
+  // they need no order, and a hash lookup is one cache miss where the map's
+  // walk down its tree is ~log2(n) (a program with thousands of locks pays
+  // that at every lock and unlock).
+  id_clock_table ids;
 };
 shard g_shards[kShards];
 std::atomic<std::uint64_t> g_count{0};
@@ -35,9 +41,38 @@ shard& shard_of(std::uintptr_t address) noexcept {
 
 }  // namespace
 
+namespace {
+
+bool is_id(std::uintptr_t key) noexcept {
+  return (key >> 63) != 0;
+}
+
+bool apply_to_id(shard& s, std::uintptr_t id, vector_clock& clock, sync_merge how) noexcept {
+  if (how == sync_merge::acquire) {
+    vector_clock* found = s.ids.find(id);
+    if (found == nullptr) return false;
+    clock.join(*found);
+    return true;
+  }
+  bool inserted = false;
+  vector_clock* object = s.ids.find_or_insert(id, inserted);
+  if (object == nullptr)
+    return true;  // out of memory: this release is lost (its acquirers may see a false race)
+  if (inserted) g_count.fetch_add(1, std::memory_order_relaxed);
+  if (how == sync_merge::release_store) {
+    object->assign(clock);
+  } else {
+    object->join(clock);
+  }
+  return true;
+}
+
+}  // namespace
+
 bool sync_apply(std::uintptr_t address, vector_clock& clock, sync_merge how) noexcept {
   shard& s = shard_of(address);
   spin_guard guard(s.lock);
+  if (is_id(address)) return apply_to_id(s, address, clock, how);
   if (how == sync_merge::acquire) {
     if (s.clocks == nullptr) return false;
     auto found = s.clocks->find(address);
@@ -63,6 +98,10 @@ bool sync_apply(std::uintptr_t address, vector_clock& clock, sync_merge how) noe
 void sync_forget(std::uintptr_t address) noexcept {
   shard& s = shard_of(address);
   spin_guard guard(s.lock);
+  if (is_id(address)) {
+    if (s.ids.erase(address)) g_count.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
   if (s.clocks != nullptr && s.clocks->erase(address) != 0) g_count.fetch_sub(1, std::memory_order_relaxed);
 }
 

@@ -5,8 +5,11 @@
 // Storage: 64 shards, each an ordered map address -> clock under its own
 // spin lock; the shard is chosen by the address's 64 KiB region, so
 // forget_range (a freed block) visits only the shards its regions map to and
-// erases a contiguous run in each: O(regions + log n + k). Cost of an
-// acquire or release: one shard lock, O(log n) lookup, O(width) join.
+// erases a contiguous run in each: O(regions + log n + k). Keys with bit 63
+// set are ids, not addresses (lock ids, race_sync.cpp): no range covers
+// them, so they go to a hash table in their shard instead (id_clock_table.hpp). Cost of an acquire
+// or release: one shard lock, an O(log n) lookup (O(1) for ids), O(width)
+// join.
 // Memory: one node and one clock per live sync object; dropped by
 // forget / forget_range. Callers run under inside_scope (maps allocate).
 #pragma once

@@ -19,69 +19,80 @@ vector_clock::~vector_clock() {
   clear();
 }
 
-vector_clock::vector_clock(vector_clock&& other) noexcept
-    : entries_(std::exchange(other.entries_, nullptr)),
-      size_(std::exchange(other.size_, 0)),
-      capacity_(std::exchange(other.capacity_, 0)) {}
+vector_clock::vector_clock(vector_clock&& other) noexcept {
+  *this = std::move(other);
+}
 
 vector_clock& vector_clock::operator=(vector_clock&& other) noexcept {
   if (this != &other) {
     clear();
-    entries_ = std::exchange(other.entries_, nullptr);
+    heap_ = std::exchange(other.heap_, nullptr);
     size_ = std::exchange(other.size_, 0);
-    capacity_ = std::exchange(other.capacity_, 0);
+    capacity_ = std::exchange(other.capacity_, kInlineSlots);
+    std::memcpy(inline_, other.inline_, sizeof(inline_));
+    std::memset(other.inline_, 0, sizeof(other.inline_));
   }
   return *this;
 }
 
 void vector_clock::clear() noexcept {
-  if (entries_ != nullptr) {
+  if (heap_ != nullptr) {
     g_bytes.fetch_sub(capacity_ * sizeof(std::uint64_t), std::memory_order_relaxed);
-    std::free(entries_);
+    std::free(heap_);
   }
-  entries_ = nullptr;
+  heap_ = nullptr;
   size_ = 0;
-  capacity_ = 0;
+  capacity_ = kInlineSlots;
+  std::memset(inline_, 0, sizeof(inline_));
 }
 
 bool vector_clock::reserve(std::uint32_t size) noexcept {
   if (size <= size_) return true;
   if (size > capacity_) {
-    std::uint32_t capacity = capacity_ == 0 ? 8 : capacity_;
+    std::uint32_t capacity = capacity_ < 8 ? 8 : capacity_;
     while (capacity < size) capacity *= 2;
-    void* grown = std::realloc(entries_, capacity * sizeof(std::uint64_t));
+    void* grown = heap_ != nullptr ? std::realloc(heap_, capacity * sizeof(std::uint64_t))
+                                   : std::malloc(capacity * sizeof(std::uint64_t));
     if (grown == nullptr) return false;  // out of memory: the clock keeps its width (fewer orders seen)
-    g_bytes.fetch_add((capacity - capacity_) * sizeof(std::uint64_t), std::memory_order_relaxed);
-    entries_ = static_cast<std::uint64_t*>(grown);
+    if (heap_ == nullptr) {
+      std::memcpy(grown, inline_, size_ * sizeof(std::uint64_t));
+      g_bytes.fetch_add(capacity * sizeof(std::uint64_t), std::memory_order_relaxed);
+    } else {
+      g_bytes.fetch_add((capacity - capacity_) * sizeof(std::uint64_t), std::memory_order_relaxed);
+    }
+    heap_ = static_cast<std::uint64_t*>(grown);
     capacity_ = capacity;
   }
-  std::memset(entries_ + size_, 0, (size - size_) * sizeof(std::uint64_t));
+  std::memset(data() + size_, 0, (size - size_) * sizeof(std::uint64_t));
   size_ = size;
   return true;
 }
 
 void vector_clock::set(std::uint32_t slot, std::uint64_t clock) noexcept {
-  if (reserve(slot + 1)) entries_[slot] = clock;
+  if (reserve(slot + 1)) data()[slot] = clock;
 }
 
 void vector_clock::join(const vector_clock& other) noexcept {
   if (!reserve(other.size_)) return;
+  std::uint64_t* mine = data();
+  const std::uint64_t* theirs = other.data();
   for (std::uint32_t i = 0; i < other.size_; ++i) {
-    if (other.entries_[i] > entries_[i]) entries_[i] = other.entries_[i];
+    if (theirs[i] > mine[i]) mine[i] = theirs[i];
   }
 }
 
 void vector_clock::assign(const vector_clock& other) noexcept {
   if (this == &other) return;
   if (!reserve(other.size_)) return;
-  if (other.size_ != 0) std::memcpy(entries_, other.entries_, other.size_ * sizeof(std::uint64_t));
+  if (other.size_ != 0) std::memcpy(data(), other.data(), other.size_ * sizeof(std::uint64_t));
   if (size_ > other.size_)
-    std::memset(entries_ + other.size_, 0, (size_ - other.size_) * sizeof(std::uint64_t));
+    std::memset(data() + other.size_, 0, (size_ - other.size_) * sizeof(std::uint64_t));
 }
 
 bool vector_clock::ordered_before(const vector_clock& other) const noexcept {
+  const std::uint64_t* mine = data();
   for (std::uint32_t i = 0; i < size_; ++i) {
-    if (entries_[i] > other.get(i)) return false;
+    if (mine[i] > other.get(i)) return false;
   }
   return true;
 }
