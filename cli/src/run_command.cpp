@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -147,6 +148,20 @@ std::string preload_library() {
   return {};
 }
 
+// The CPU the fork server of job `slot` is pinned to (it and its children):
+// the slot-th CPU this process may use, round robin; -1 to leave it free.
+int cpu_for(std::size_t slot) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) == 0) return -1;
+  std::size_t k = slot % static_cast<std::size_t>(CPU_COUNT(&allowed));
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &allowed)) continue;
+    if (k-- == 0) return cpu;
+  }
+  return -1;
+}
+
 std::string token_for(const run_options& o, std::uint64_t index, std::uint64_t pct_steps) {
   const bool pct = o.strategy == "pct" || (o.strategy == "automatic" && index % 2 == 0);
   if (pct)
@@ -197,7 +212,7 @@ void stop_server(server& s) {
 }
 
 // Starts a server and waits for its "ready"; "" or the error.
-std::string start_server(const run_options& o, const std::string& preload, server& s) {
+std::string start_server(const run_options& o, const std::string& preload, server& s, int cpu) {
   int requests[2];
   int answers[2];
   if (::pipe2(requests, O_CLOEXEC) != 0 || ::pipe2(answers, O_CLOEXEC) != 0)
@@ -217,7 +232,8 @@ std::string start_server(const run_options& o, const std::string& preload, serve
   }
   env.push_back("CONCHECK_OPTIONS=" + options);
   env.push_back("LD_PRELOAD=" + preload_value);
-  env.push_back("CONCHECK_EXPLORE_SERVER=3,4");
+  env.push_back(cpu >= 0 ? fmt::format("CONCHECK_EXPLORE_SERVER=3,4,{}", cpu)
+                         : "CONCHECK_EXPLORE_SERVER=3,4");
   // Every symbol bound at the server's start, once: bound lazily, each child
   // would look up the same symbols again and write them into its own copy of
   // the GOT pages (page faults that cost a few percent of a schedule here).
@@ -517,7 +533,7 @@ int run_run_command(const std::vector<std::string>& args) {
         if (failure) std::erase_if(orphans, [&](const schedule_run& r) { return r.index > failure->index; });
         if (orphans.empty() && (stop || next >= indices.size())) break;
         if (s.pid < 0) {
-          if (const std::string error = start_server(o, preload, s); !error.empty()) {
+          if (const std::string error = start_server(o, preload, s, cpu_for(slot)); !error.empty()) {
             stop_all();
             fmt::print(stderr, "concheck run: error: {}\n", error);
             return kExitUsageError;

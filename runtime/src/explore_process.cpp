@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -172,8 +173,9 @@ void serve(int in, int out, std::string& token) {
   if (const char* server = std::getenv("CONCHECK_EXPLORE_SERVER"); server != nullptr && *server != '\0') {
     int in = -1;
     int out = -1;
-    if (std::sscanf(server, "%d,%d", &in, &out) != 2) {
-      static const char message[] = "concheck: CONCHECK_EXPLORE_SERVER: expected <in fd>,<out fd>\n";
+    int cpu = -1;
+    if (std::sscanf(server, "%d,%d,%d", &in, &out, &cpu) < 2) {
+      static const char message[] = "concheck: CONCHECK_EXPLORE_SERVER: expected <in fd>,<out fd>[,<cpu>]\n";
       (void)!::write(STDERR_FILENO, message, sizeof message - 1);
       ::_exit(2);
     }
@@ -181,6 +183,16 @@ void serve(int in, int out, std::string& token) {
     if (std::getenv("CONCHECK_EXPLORE_BIND_NOW") != nullptr) {  // set by concheck run, not by the user
       ::unsetenv("CONCHECK_EXPLORE_BIND_NOW");
       ::unsetenv("LD_BIND_NOW");
+    }
+    if (cpu >= 0 && cpu < CPU_SETSIZE) {
+      // One thread of a schedule runs at a time: on one CPU, a hand-off is a
+      // switch on that CPU, no thread spins on another, and copy-on-write
+      // faults need no TLB shootdown on another CPU (which costs tens of
+      // microseconds in a virtual machine). The children inherit it.
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu, &one);
+      ::sched_setaffinity(0, sizeof one, &one);
     }
     serve(in, out, served);  // returns in a child only
     token = served.c_str();

@@ -5,6 +5,7 @@
 #include <execinfo.h>
 #include <fmt/format.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -91,11 +92,22 @@ constinit std::atomic<bool> g_exploring{false};
 
 constexpr int kSpinBeforeSleep = 1000;
 
+// False when the process may use one CPU only (concheck run pins each fork
+// server to one): a thread spinning for its turn would then only delay the
+// thread that must hand it over. Set when a schedule begins.
+bool g_spin_for_turn = true;
+
+bool several_cpus() noexcept {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  return ::sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) > 1;
+}
+
 // Waits until `self` has the turn. Only a runnable thread spins first (it
 // may be chosen next); a blocked one cannot run before someone wakes it, and
 // its spinning would take a core from the thread that runs.
 void wait_turn(controlled_thread* self) noexcept {
-  const int spins = self->state == run_state::runnable ? kSpinBeforeSleep : 0;
+  const int spins = self->state == run_state::runnable && g_spin_for_turn ? kSpinBeforeSleep : 0;
   for (int i = 0; i < spins; ++i) {
     if (self->turn.load(std::memory_order_acquire) == 1) {
       self->turn.store(0, std::memory_order_relaxed);
@@ -349,6 +361,7 @@ void* watch_process(void* raw) {
 void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t stall_ms,
                             const char* token) noexcept {
   inside_scope inside;
+  g_spin_for_turn = several_cpus();
   auto* s = new schedule_state;
   s->chooser = chooser;
   s->step_bound = step_bound;
@@ -646,6 +659,7 @@ void* body_main(void* raw) {
 
 schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void (*body)(void*), void* context,
                               std::uint64_t stall_ms) {
+  g_spin_for_turn = several_cpus();
   auto* s = new schedule_state;  // leaked if the schedule is abandoned (its threads park on it)
   s->chooser = &chooser;
   s->step_bound = step_bound;
