@@ -17,6 +17,7 @@
 #include <climits>
 #include <cstdio>
 
+#include "concheck/detector/raw_futex.hpp"
 #include "interpose_common.hpp"
 #include "options.hpp"
 #include "race/race_sync.hpp"
@@ -58,9 +59,9 @@ struct controlled_thread {
 
 namespace {
 
+// Not through syscall(), which explore mode interposes (raw_futex.hpp).
 long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value, const timespec* timeout) {
-  return ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), op | FUTEX_PRIVATE_FLAG, value, timeout,
-                   nullptr, 0);
+  return raw_futex(word, op | FUTEX_PRIVATE_FLAG, static_cast<int>(value), timeout);
 }
 
 struct schedule_state {
@@ -77,6 +78,12 @@ struct schedule_state {
   std::atomic<int> running{-1};         // the thread holding the turn (for stall reports)
   const char* process_token = nullptr;  // process mode: the schedule is the whole process
   std::string choices;                  // process mode: every step's choices (process_choices)
+  struct barrier_round {
+    const void* barrier;
+    unsigned arrived;
+    std::uint64_t round;
+  };
+  std::vector<barrier_round> barriers;  // pthread barriers used in this schedule (barrier_arrive)
 };
 
 // Process mode: the one schedule of this process (null otherwise).
@@ -305,6 +312,10 @@ const char* to_string(point_kind kind) noexcept {
       return "wait";
     case point_kind::access:
       return "access";
+    case point_kind::barrier:
+      return "barrier";
+    case point_kind::futex:
+      return "futex";
   }
   return "?";
 }
@@ -510,6 +521,35 @@ int wake_all(const void* object) noexcept {
 int wake_one(const void* object) noexcept {
   if (tls_controlled == nullptr) return 0;
   return wake(*tls_controlled->schedule, object, true);
+}
+
+bool barrier_arrive(const void* barrier, unsigned count, std::uintptr_t pc) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return false;
+  point(point_kind::barrier);
+  schedule_state& s = *self->schedule;
+  const auto find = [&s, barrier] {
+    return std::find_if(s.barriers.begin(), s.barriers.end(),
+                        [barrier](const schedule_state::barrier_round& b) { return b.barrier == barrier; });
+  };
+  auto entry = find();
+  if (entry == s.barriers.end()) {
+    inside_scope inside;
+    s.barriers.push_back({barrier, 0, 0});
+    entry = s.barriers.end() - 1;
+  }
+  if (++entry->arrived >= count) {
+    entry->arrived = 0;
+    ++entry->round;
+    wake_all(barrier);
+    return true;
+  }
+  const std::uint64_t round = entry->round;
+  // Woken only by the round's last arrival (the vector may grow meanwhile:
+  // look the entry up again).
+  while (find()->round == round)
+    block_on(barrier, detector::wait_kind::barrier, reinterpret_cast<std::uint64_t>(barrier), false, 0, pc);
+  return false;
 }
 
 std::int64_t now_ns() noexcept {
