@@ -8,10 +8,12 @@
 #include <gtest/gtest.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <barrier>
 #include <chrono>
@@ -245,6 +247,29 @@ TEST(ExplorePrimitives, SpinLocksTakenInOppositeOrdersAreFound) {
   EXPECT_NE(result.failure->kind, "step-bound-exceeded") << result.failure->report;
   EXPECT_TRUE(result.failure->kind == "deadlock" || result.failure->kind == "lock-order-inversion")
       << result.failure->report;
+}
+
+int allowed_cpus() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  return sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : -1;
+}
+
+// One thread of a schedule runs at a time: they all run on one CPU (a
+// hand-off is then a switch there, docs/explore.md "Cost"), and the thread
+// that called explore() gets its CPUs back after.
+TEST(ExplorePrimitives, AScheduleRunsOnOneCpuAndTheCallerGetsItsCpusBack) {
+  const int before = allowed_cpus();
+  if (before < 2) GTEST_SKIP() << "one CPU here";
+  std::atomic<int> widest{0};
+  const auto result = concheck::explore(short_stall(concheck::explore_strategy::random, 5), [&] {
+    std::thread t([&] { widest = std::max(widest.load(), allowed_cpus()); });
+    widest = std::max(widest.load(), allowed_cpus());
+    t.join();
+  });
+  ASSERT_TRUE(result.ok()) << (result.failure ? result.failure->report : result.error);
+  EXPECT_EQ(widest.load(), 1);
+  EXPECT_EQ(allowed_cpus(), before);
 }
 
 // Every other system call, and every futex call outside a controlled
