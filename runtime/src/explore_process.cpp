@@ -8,7 +8,8 @@
 // CONCHECK_EXPLORE_STATS_FD=<fd>: at exit, "steps <n>\nchoices <...>\n" is
 // written there (concheck run learns the length of a schedule for pct, and
 // the choices a bounded search needs, from it).
-// CONCHECK_EXPLORE_SERVER=<in>,<out>: a fork server (serve() below).
+// CONCHECK_EXPLORE_SERVER=<in>,<out>[,<cpu>]: a fork server (serve() below),
+// kept with its children on CPU <cpu> when given.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <fmt/format.h>
