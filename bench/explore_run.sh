@@ -3,27 +3,43 @@
 # two-thread program (tests/cli/run_target.cpp `correct`), with 1 and 2 jobs,
 # against plain runs of the same program started one after the other in the
 # same script (the cost of a process per schedule without concheck).
-#   bench/explore_run.sh BUILD_DIR [SCHEDULES]
+#   bench/explore_run.sh BUILD_DIR [SCHEDULES] [ROUNDS]
+# Each variant runs ROUNDS times (default 3), the variants interleaved so
+# that load from other users of the machine hits all of them alike; the
+# table shows the median rate of each and its ratio to the plain starts'.
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
-  echo "usage: $0 BUILD_DIR [SCHEDULES]" >&2
+  echo "usage: $0 BUILD_DIR [SCHEDULES] [ROUNDS]" >&2
   exit 2
 fi
 build=$(realpath "$1")
 n=${2:-300}
+rounds=${3:-3}
 concheck=$build/bin/concheck
 target=$build/tests/cli/concheck_run_target
 for f in "$concheck" "$target"; do
   [[ -x $f ]] || { echo "$0: $f is missing: build the concheck_cli and concheck_run_target targets" >&2; exit 2; }
 done
-seconds() { local s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; echo "$(date +%s.%N) - $s" | bc; }
-plain=$(seconds bash -c "for i in \$(seq $n); do '$target' correct; done")
-one=$(seconds "$concheck" run --schedules "$n" -- "$target" correct)
-two=$(seconds "$concheck" run --schedules "$n" --jobs 2 -- "$target" correct)
-echo "concheck run, $n schedules of a 2-thread program, $(nproc) cores, $(date -u +%FT%TZ)"
-printf '%-28s %10s %14s\n' "variant" "seconds" "schedules/s"
-for row in "plain runs (no concheck):$plain" "concheck run --jobs 1:$one" "concheck run --jobs 2:$two"; do
-  name=${row%%:*} t=${row##*:}
-  printf '%-28s %10.2f %14.0f\n' "$name" "$t" "$(echo "$n / $t" | bc -l)"
+# Schedules (or runs) per second of one command.
+rate() {
+  local s e
+  s=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || true
+  e=$(date +%s.%N)
+  echo "$n / ($e - $s)" | bc -l
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+plain=() one=() two=()
+for _ in $(seq "$rounds"); do
+  plain+=("$(rate bash -c "for i in \$(seq $n); do '$target' correct; done")")
+  one+=("$(rate "$concheck" run --schedules "$n" -- "$target" correct)")
+  two+=("$(rate "$concheck" run --schedules "$n" --jobs 2 -- "$target" correct)")
 done
-printf 'ratio plain/concheck (jobs 1): %.2f\n' "$(echo "$plain / $one" | bc -l)"
+p=$(median "${plain[@]}")
+echo "concheck run, $n schedules of a 2-thread program, $(nproc) cores, median of $rounds rounds, $(date -u +%FT%TZ)"
+printf '%-28s %14s %18s\n' "variant" "schedules/s" "ratio to plain"
+for row in "plain runs (no concheck):$p" "concheck run --jobs 1:$(median "${one[@]}")" \
+  "concheck run --jobs 2:$(median "${two[@]}")"; do
+  name=${row%%:*} r=${row##*:}
+  printf '%-28s %14.0f %17.2fx\n' "$name" "$r" "$(echo "$r / $p" | bc -l)"
+done

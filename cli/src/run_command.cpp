@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -146,6 +148,20 @@ std::string preload_library() {
   return {};
 }
 
+// The CPU the fork server of job `slot` is pinned to (it and its children):
+// the slot-th CPU this process may use, round robin; -1 to leave it free.
+int cpu_for(std::size_t slot) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) == 0) return -1;
+  std::size_t k = slot % static_cast<std::size_t>(CPU_COUNT(&allowed));
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &allowed)) continue;
+    if (k-- == 0) return cpu;
+  }
+  return -1;
+}
+
 std::string token_for(const run_options& o, std::uint64_t index, std::uint64_t pct_steps) {
   const bool pct = o.strategy == "pct" || (o.strategy == "automatic" && index % 2 == 0);
   if (pct)
@@ -157,8 +173,7 @@ std::string token_for(const run_options& o, std::uint64_t index, std::uint64_t p
 struct schedule_run {
   std::uint64_t index = 0;
   std::string token;
-  std::string out_path;  // the child's stdout and stderr
-  steady::time_point started;
+  steady::time_point started;  // when its server began to run it
   int exit_code = -1;
   int signal = 0;
   bool timed_out = false;
@@ -168,29 +183,21 @@ struct schedule_run {
   bool failed() const { return timed_out || signal != 0 || exit_code != 0; }
 };
 
-std::string read_file(const std::string& path) {
-  std::string out;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  char buffer[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n <= 0) break;
-    out.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
 // One copy of the program started as a fork server (explore_process.cpp in
 // the runtime): it forks a child per schedule from the point before the
 // program's own initialization, which costs a fraction of starting it.
+// Up to kQueueDepth requests wait at a server: it starts the next schedule
+// as soon as one ends, without waiting for this process to read the answer
+// and send another (on a busy machine, that round trip costs as much as a
+// small schedule).
+constexpr std::size_t kQueueDepth = 2;
+
 struct server {
   pid_t pid = -1;
-  int to = -1;          // requests
-  int from = -1;        // answers
-  std::string pending;  // an answer being read
-  std::optional<schedule_run> run;
+  int to = -1;                    // requests
+  int from = -1;                  // answers
+  std::string pending;            // an answer being read
+  std::deque<schedule_run> runs;  // sent, not answered yet; the first one runs
 };
 
 void stop_server(server& s) {
@@ -205,7 +212,7 @@ void stop_server(server& s) {
 }
 
 // Starts a server and waits for its "ready"; "" or the error.
-std::string start_server(const run_options& o, const std::string& preload, server& s) {
+std::string start_server(const run_options& o, const std::string& preload, server& s, int cpu) {
   int requests[2];
   int answers[2];
   if (::pipe2(requests, O_CLOEXEC) != 0 || ::pipe2(answers, O_CLOEXEC) != 0)
@@ -225,7 +232,20 @@ std::string start_server(const run_options& o, const std::string& preload, serve
   }
   env.push_back("CONCHECK_OPTIONS=" + options);
   env.push_back("LD_PRELOAD=" + preload_value);
-  env.push_back("CONCHECK_EXPLORE_SERVER=3,4");
+  env.push_back(cpu >= 0 ? fmt::format("CONCHECK_EXPLORE_SERVER=3,4,{}", cpu)
+                         : "CONCHECK_EXPLORE_SERVER=3,4");
+  // Every symbol bound at the server's start, once: bound lazily, each child
+  // would look up the same symbols again and write them into its own copy of
+  // the GOT pages (page faults that cost a few percent of a schedule here).
+  // The runtime removes both variables again before the program's own code
+  // runs (explore_process.cpp), so the program and what it executes do not
+  // see them.
+  const bool bind_now_set = std::any_of(env.begin(), env.end(),
+                                        [](const std::string& e) { return e.rfind("LD_BIND_NOW=", 0) == 0; });
+  if (!bind_now_set) {
+    env.push_back("LD_BIND_NOW=1");
+    env.push_back("CONCHECK_EXPLORE_BIND_NOW=1");
+  }
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -269,66 +289,78 @@ std::string start_server(const run_options& o, const std::string& preload, serve
   return {};
 }
 
-// Hands `run` to the idle server `s`; "" or the error.
+// Queues `run` at the server `s`; "" or the error.
 std::string dispatch(server& s, schedule_run run) {
-  char path[] = "/tmp/concheck-run-XXXXXX";
-  const int fd = ::mkstemp(path);
-  if (fd < 0) return fmt::format("cannot create a temporary file: {}", std::strerror(errno));
-  ::close(fd);
-  run.out_path = path;
-  run.started = steady::now();
-  const std::string request = run.token + " " + run.out_path + "\n";
-  if (::write(s.to, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
-    ::unlink(path);
+  const std::string request = run.token + "\n";
+  if (::write(s.to, request.data(), request.size()) != static_cast<ssize_t>(request.size()))
     return "the program's schedule server ended unexpectedly";
-  }
-  s.run = std::move(run);
+  if (s.runs.empty()) run.started = steady::now();
+  s.runs.push_back(std::move(run));
   return {};
 }
 
+// Parses a complete answer at the start of `s.pending` into `run`
+// ("<wait status> <steps> <output bytes> <choices>\n<output>"); false while
+// it is incomplete.
+bool take_answer(server& s, schedule_run& run) {
+  const std::size_t newline = s.pending.find('\n');
+  if (newline == std::string::npos) return false;
+  int status = 0;
+  std::uint64_t steps = 0;
+  std::size_t size = 0;
+  int consumed = 0;
+  if (std::sscanf(s.pending.c_str(), "%d %lu %zu %n", &status, &steps, &size, &consumed) < 3 || consumed == 0)
+    consumed = static_cast<int>(newline);
+  if (s.pending.size() < newline + 1 + size) return false;
+  run.steps = steps;
+  if (static_cast<std::size_t>(consumed) < newline)
+    run.choices =
+        s.pending.substr(static_cast<std::size_t>(consumed), newline - static_cast<std::size_t>(consumed));
+  run.output = s.pending.substr(newline + 1, size);
+  s.pending.erase(0, newline + 1 + size);
+  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) run.signal = WTERMSIG(status);
+  return true;
+}
+
 // Waits until a busy server answers or times out; returns its finished run.
-// A server that timed out or died is stopped (the caller restarts it).
-schedule_run wait_any(std::vector<server>& servers, double timeout) {
+// A server that timed out or died is stopped (the caller restarts it); the
+// runs queued behind the one it ran go to `orphans`, to be sent again.
+schedule_run wait_any(std::vector<server>& servers, double timeout, std::vector<schedule_run>& orphans) {
   for (;;) {
     std::vector<pollfd> fds;
     std::vector<server*> owners;
     for (auto& s : servers) {
-      if (!s.run) continue;
+      if (s.runs.empty()) continue;
       fds.push_back(pollfd{s.from, POLLIN, 0});
       owners.push_back(&s);
     }
     ::poll(fds.data(), fds.size(), 20);
     for (std::size_t i = 0; i < fds.size(); ++i) {
       server& s = *owners[i];
-      const bool timed_out = std::chrono::duration<double>(steady::now() - s.run->started).count() > timeout;
       bool ended = false;
       if ((fds[i].revents & (POLLIN | POLLHUP)) != 0) {
-        char buffer[256];
+        char buffer[65536];
         const ssize_t n = ::read(s.from, buffer, sizeof buffer);
         if (n <= 0) ended = true;
         if (n > 0) s.pending.append(buffer, static_cast<std::size_t>(n));
       }
-      const std::size_t newline = s.pending.find('\n');
-      if (newline == std::string::npos && !ended && !timed_out) continue;
-      schedule_run run = std::move(*s.run);
-      s.run.reset();
-      if (newline != std::string::npos) {
-        int status = 0;
-        int consumed = 0;
-        std::sscanf(s.pending.c_str(), "%d %lu %n", &status, &run.steps, &consumed);
-        if (consumed > 0 && static_cast<std::size_t>(consumed) < newline)
-          run.choices = s.pending.substr(static_cast<std::size_t>(consumed),
-                                         newline - static_cast<std::size_t>(consumed));
-        s.pending.erase(0, newline + 1);
-        if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
-        if (WIFSIGNALED(status)) run.signal = WTERMSIG(status);
-      } else {
-        run.timed_out = timed_out;
-        if (!timed_out) run.signal = SIGKILL;  // the server itself died
-        stop_server(s);
+      schedule_run& head = s.runs.front();
+      if (take_answer(s, head)) {
+        schedule_run run = std::move(head);
+        s.runs.pop_front();
+        if (!s.runs.empty()) s.runs.front().started = steady::now();
+        return run;
       }
-      run.output = read_file(run.out_path);
-      ::unlink(run.out_path.c_str());
+      const bool timed_out = std::chrono::duration<double>(steady::now() - head.started).count() > timeout;
+      if (!ended && !timed_out) continue;
+      schedule_run run = std::move(head);
+      s.runs.pop_front();
+      run.timed_out = timed_out;
+      if (!timed_out) run.signal = SIGKILL;  // the server itself died
+      for (auto& queued : s.runs) orphans.push_back(std::move(queued));
+      s.runs.clear();
+      stop_server(s);
       return run;
     }
   }
@@ -484,50 +516,66 @@ int run_run_command(const std::vector<std::string>& args) {
   std::uint64_t passed = 0;
   std::size_t next = 0;
   bool stop = false;
+  std::vector<schedule_run> orphans;  // queued at a server that died: sent again
+  // A search decides each run from the previous one, and a replay is one
+  // run: nothing to queue.
+  const std::size_t depth = searching || !o.replay.empty() ? 1 : kQueueDepth;
   for (;;) {
     // The first schedule runs alone: pct's k comes from it.
-    const std::size_t slots = passed == 0 && !failure ? 1 : servers.size();
-    for (std::size_t slot = 0; slot < slots && !stop && next < indices.size(); ++slot) {
+    const bool alone = passed == 0 && !failure;
+    const std::size_t slots = alone ? 1 : servers.size();
+    for (std::size_t slot = 0; slot < slots; ++slot) {
       server& s = servers[slot];
-      if (s.run) continue;
-      if (o.time_limit > 0 && std::chrono::duration<double>(steady::now() - begun).count() >= o.time_limit) {
-        stop = true;
-        break;
-      }
-      if (s.pid < 0) {
-        if (const std::string error = start_server(o, preload, s); !error.empty()) {
+      while (s.runs.size() < (alone ? 1 : depth)) {
+        if (!stop && o.time_limit > 0 &&
+            std::chrono::duration<double>(steady::now() - begun).count() >= o.time_limit)
+          stop = true;
+        if (failure) std::erase_if(orphans, [&](const schedule_run& r) { return r.index > failure->index; });
+        if (orphans.empty() && (stop || next >= indices.size())) break;
+        if (s.pid < 0) {
+          if (const std::string error = start_server(o, preload, s, cpu_for(slot)); !error.empty()) {
+            stop_all();
+            fmt::print(stderr, "concheck run: error: {}\n", error);
+            return kExitUsageError;
+          }
+        }
+        schedule_run run;
+        if (!orphans.empty()) {
+          const auto lowest = std::min_element(
+              orphans.begin(), orphans.end(), [](const auto& x, const auto& y) { return x.index < y.index; });
+          run.index = lowest->index;
+          run.token = std::move(lowest->token);
+          orphans.erase(lowest);
+        } else {
+          run.index = indices[next++];
+          if (searching) {
+            detail::explore::strategy_params list;
+            list.kind = detail::explore::strategy_kind::replay;
+            run.token = detail::explore::make_token(list, prefix);
+          } else {
+            run.token = o.replay.empty() ? token_for(o, run.index, pct_steps) : o.replay;
+          }
+        }
+        if (const std::string error = dispatch(s, std::move(run)); !error.empty()) {
           stop_all();
           fmt::print(stderr, "concheck run: error: {}\n", error);
           return kExitUsageError;
         }
       }
-      schedule_run run;
-      run.index = indices[next++];
-      if (searching) {
-        detail::explore::strategy_params list;
-        list.kind = detail::explore::strategy_kind::replay;
-        run.token = detail::explore::make_token(list, prefix);
-      } else {
-        run.token = o.replay.empty() ? token_for(o, run.index, pct_steps) : o.replay;
-      }
-      if (const std::string error = dispatch(s, std::move(run)); !error.empty()) {
-        stop_all();
-        fmt::print(stderr, "concheck run: error: {}\n", error);
-        return kExitUsageError;
-      }
     }
     const bool busy =
-        std::any_of(servers.begin(), servers.end(), [](const server& s) { return s.run.has_value(); });
+        std::any_of(servers.begin(), servers.end(), [](const server& s) { return !s.runs.empty(); });
     if (!busy) break;
-    schedule_run done = wait_any(servers, o.timeout);
+    schedule_run done = wait_any(servers, o.timeout, orphans);
     if (done.exit_code == 2 &&
         done.output.find("CONCHECK_EXPLORE_SCHEDULE: malformed replay token") != std::string::npos) {
       stop_all();
       fmt::print(stderr, "concheck run: error: {}", done.output.substr(done.output.find("malformed")));
       return kExitUsageError;
     }
+    if (failure && done.index > failure->index) continue;  // queued before the failure was known
     if (done.failed()) {
-      if (!failure || done.index < failure->index) failure = std::move(done);
+      failure = std::move(done);
       stop = true;
     } else {
       ++passed;
@@ -543,11 +591,11 @@ int run_run_command(const std::vector<std::string>& args) {
     }
     // After a failure, schedules with a higher index are abandoned; lower
     // ones finish (the failure reported is the lowest failing index, as with
-    // --jobs 1).
+    // --jobs 1). A server's queue holds increasing indices.
     if (failure) {
       for (auto& s : servers) {
-        if (s.run && s.run->index > failure->index) {
-          ::unlink(s.run->out_path.c_str());
+        if (!s.runs.empty() && s.runs.front().index > failure->index) {
+          s.runs.clear();
           stop_server(s);
         }
       }

@@ -19,6 +19,8 @@ std::string_view to_string(wait_kind kind) noexcept {
       return "semaphore";
     case wait_kind::barrier:
       return "barrier";
+    case wait_kind::futex:
+      return "futex";
   }
   return "unknown";
 }

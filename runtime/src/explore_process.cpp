@@ -8,11 +8,14 @@
 // CONCHECK_EXPLORE_STATS_FD=<fd>: at exit, "steps <n>\nchoices <...>\n" is
 // written there (concheck run learns the length of a schedule for pct, and
 // the choices a bounded search needs, from it).
-// CONCHECK_EXPLORE_SERVER=<in>,<out>: a fork server (serve() below).
+// CONCHECK_EXPLORE_SERVER=<in>,<out>[,<cpu>]: a fork server (serve() below),
+// kept with its children on CPU <cpu> when given.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,16 +50,22 @@ bool first_runtime_copy() noexcept {
   return first == nullptr || first == &concheck_runtime_static_anchor;
 }
 
-// Reads one line from `fd` (without the '\n'); false at end of input.
-bool read_line(int fd, std::string& line) {
-  line.clear();
-  char c;
+// Reads one line from `fd` (without the '\n') through `buffer`, which keeps
+// what was read past it; false at end of input. A request or an answer is
+// one read, not one per byte (a system call costs microseconds here).
+bool read_line(int fd, std::string& buffer, std::string& line) {
   for (;;) {
-    const ssize_t n = ::read(fd, &c, 1);
+    const std::size_t newline = buffer.find('\n');
+    if (newline != std::string::npos) {
+      line.assign(buffer, 0, newline);
+      buffer.erase(0, newline + 1);
+      return true;
+    }
+    char chunk[4096];
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
-    if (c == '\n') return true;
-    line += c;
+    buffer.append(chunk, static_cast<std::size_t>(n));
   }
 }
 
@@ -71,15 +80,20 @@ void write_all(int fd, const std::string& text) {
 }
 
 // The fork server (CONCHECK_EXPLORE_SERVER=<in>,<out>): before the program's
-// own initialization, forks one child per request line "<token> <output
-// path>" read from fd <in>; the child returns from here to run the program
-// under that schedule with its output in the file; the server waits for it
-// and answers "<wait status> <steps> <choices>" on fd <out> (choices:
-// explore_scheduler.hpp process_choices; empty when the child did not exit
-// normally). It answers "ready" first
-// and exits at the end of its input. Forking here costs a fraction of
-// starting the program (exec, dynamic linking, libraries' initialization).
-// Returns the token in the child (stored in `token`), never in the server.
+// own initialization, forks one child per request line "<token>" read from
+// fd <in>; the child returns from here to run the program under that
+// schedule; the server waits for it and answers on fd <out> with
+// "<wait status> <steps> <output bytes> <choices>\n" followed by the child's
+// stdout and stderr (<output bytes> of them; choices: explore_scheduler.hpp
+// process_choices, empty when the child did not exit normally). It answers
+// "ready" first and exits at the end of its input. Forking here costs a
+// fraction of starting the program (exec, dynamic linking, libraries'
+// initialization). Requests may be queued: the server reads the next one as
+// soon as a child is done, so it never waits for its driver between two.
+// The child's output and its stats go to in-memory files the server reuses
+// (no file system, no pipe a long stats line could fill while the server
+// waits). Returns the token in the child (stored in `token`), never in the
+// server.
 void* warm_up_thread(void*) {
   pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
   pthread_mutex_lock(&m);
@@ -88,48 +102,67 @@ void* warm_up_thread(void*) {
   return nullptr;
 }
 
+// An empty in-memory file, its offset at 0 (shared with the children).
+void rewind_empty(int fd) {
+  (void)!::ftruncate(fd, 0);
+  ::lseek(fd, 0, SEEK_SET);
+}
+
+std::string read_whole(int fd) {
+  std::string text;
+  char chunk[65536];
+  for (off_t at = 0;;) {
+    const ssize_t n = ::pread(fd, chunk, sizeof chunk, at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return text;
+    text.append(chunk, static_cast<std::size_t>(n));
+    at += n;
+  }
+}
+
 void serve(int in, int out, std::string& token) {
   // What every child would do first and pay for in fresh pages (the lock and
   // thread tables, the unwinder's caches) is done once here, before the
   // forks, and shared copy-on-write: a third of a child's cost otherwise.
   pthread_t warm;
   if (pthread_create(&warm, nullptr, &warm_up_thread, nullptr) == 0) pthread_join(warm, nullptr);
+  const int output = ::memfd_create("concheck-run-output", MFD_CLOEXEC);
+  const int stats = ::memfd_create("concheck-run-stats", MFD_CLOEXEC);
+  if (output < 0 || stats < 0) ::_exit(70);
   write_all(out, "ready\n");
   std::string request;
-  while (read_line(in, request)) {
-    const std::size_t space = request.find(' ');
-    if (space == std::string::npos) continue;
-    int stats[2];
-    if (::pipe(stats) != 0) ::_exit(70);
+  std::string requests;  // read ahead of `request`
+  while (read_line(in, requests, request)) {
+    const std::size_t end = request.find(' ');
+    if (end == 0 || request.empty()) continue;
+    rewind_empty(output);
+    rewind_empty(stats);
     const pid_t child = ::fork();
     if (child < 0) ::_exit(70);
     if (child == 0) {
       ::close(in);
       ::close(out);
-      ::close(stats[0]);
-      const int output = ::open(request.c_str() + space + 1, O_WRONLY | O_TRUNC | O_CLOEXEC);
-      if (output >= 0) {
-        ::dup2(output, STDOUT_FILENO);
-        ::dup2(output, STDERR_FILENO);
-        ::close(output);
-      }
-      g_stats_fd = stats[1];
-      token = request.substr(0, space);
+      ::dup2(output, STDOUT_FILENO);
+      ::dup2(output, STDERR_FILENO);
+      ::close(output);
+      g_stats_fd = stats;
+      token = request.substr(0, end);
       return;
     }
-    ::close(stats[1]);
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
-    std::string steps_line;
-    std::string choices_line;
-    read_line(stats[0], steps_line);
-    read_line(stats[0], choices_line);
-    ::close(stats[0]);
+    // "steps <n>\nchoices <...>\n" (write_stats), or nothing.
+    const std::string written = read_whole(stats);
+    const std::size_t newline = written.find('\n');
+    std::string steps_line = written.substr(0, newline);
+    std::string choices_line = newline == std::string::npos ? std::string() : written.substr(newline + 1);
+    if (!choices_line.empty() && choices_line.back() == '\n') choices_line.pop_back();
     std::uint64_t steps = 0;
     if (steps_line.rfind("steps ", 0) == 0) steps = std::strtoull(steps_line.c_str() + 6, nullptr, 10);
     if (choices_line.rfind("choices ", 0) == 0) choices_line.erase(0, 8);
-    write_all(out, fmt::format("{} {} {}\n", status, steps, choices_line));
+    const std::string printed = read_whole(output);
+    write_all(out, fmt::format("{} {} {} {}\n", status, steps, printed.size(), choices_line) + printed);
   }
   ::_exit(0);
 }
@@ -141,12 +174,27 @@ void serve(int in, int out, std::string& token) {
   if (const char* server = std::getenv("CONCHECK_EXPLORE_SERVER"); server != nullptr && *server != '\0') {
     int in = -1;
     int out = -1;
-    if (std::sscanf(server, "%d,%d", &in, &out) != 2) {
-      static const char message[] = "concheck: CONCHECK_EXPLORE_SERVER: expected <in fd>,<out fd>\n";
+    int cpu = -1;
+    if (std::sscanf(server, "%d,%d,%d", &in, &out, &cpu) < 2) {
+      static const char message[] = "concheck: CONCHECK_EXPLORE_SERVER: expected <in fd>,<out fd>[,<cpu>]\n";
       (void)!::write(STDERR_FILENO, message, sizeof message - 1);
       ::_exit(2);
     }
     ::unsetenv("CONCHECK_EXPLORE_SERVER");
+    if (std::getenv("CONCHECK_EXPLORE_BIND_NOW") != nullptr) {  // set by concheck run, not by the user
+      ::unsetenv("CONCHECK_EXPLORE_BIND_NOW");
+      ::unsetenv("LD_BIND_NOW");
+    }
+    if (cpu >= 0 && cpu < CPU_SETSIZE) {
+      // One thread of a schedule runs at a time: on one CPU, a hand-off is a
+      // switch on that CPU, no thread spins on another, and copy-on-write
+      // faults need no TLB shootdown on another CPU (which costs tens of
+      // microseconds in a virtual machine). The children inherit it.
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu, &one);
+      ::sched_setaffinity(0, sizeof one, &one);
+    }
     serve(in, out, served);  // returns in a child only
     token = served.c_str();
   }

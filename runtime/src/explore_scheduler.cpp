@@ -5,6 +5,7 @@
 #include <execinfo.h>
 #include <fmt/format.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include <climits>
 #include <cstdio>
 
+#include "concheck/detector/raw_futex.hpp"
 #include "interpose_common.hpp"
 #include "options.hpp"
 #include "race/race_sync.hpp"
@@ -57,9 +59,9 @@ struct controlled_thread {
 
 namespace {
 
+// Not through syscall(), which explore mode interposes (raw_futex.hpp).
 long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value, const timespec* timeout) {
-  return ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), op | FUTEX_PRIVATE_FLAG, value, timeout,
-                   nullptr, 0);
+  return raw_futex(word, op | FUTEX_PRIVATE_FLAG, static_cast<int>(value), timeout);
 }
 
 struct schedule_state {
@@ -76,6 +78,12 @@ struct schedule_state {
   std::atomic<int> running{-1};         // the thread holding the turn (for stall reports)
   const char* process_token = nullptr;  // process mode: the schedule is the whole process
   std::string choices;                  // process mode: every step's choices (process_choices)
+  struct barrier_round {
+    const void* barrier;
+    unsigned arrived;
+    std::uint64_t round;
+  };
+  std::vector<barrier_round> barriers;  // pthread barriers used in this schedule (barrier_arrive)
 };
 
 // Process mode: the one schedule of this process (null otherwise).
@@ -91,11 +99,22 @@ constinit std::atomic<bool> g_exploring{false};
 
 constexpr int kSpinBeforeSleep = 1000;
 
+// False when the process may use one CPU only (concheck run pins each fork
+// server to one): a thread spinning for its turn would then only delay the
+// thread that must hand it over. Set when a schedule begins.
+bool g_spin_for_turn = true;
+
+bool several_cpus() noexcept {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  return ::sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) > 1;
+}
+
 // Waits until `self` has the turn. Only a runnable thread spins first (it
 // may be chosen next); a blocked one cannot run before someone wakes it, and
 // its spinning would take a core from the thread that runs.
 void wait_turn(controlled_thread* self) noexcept {
-  const int spins = self->state == run_state::runnable ? kSpinBeforeSleep : 0;
+  const int spins = self->state == run_state::runnable && g_spin_for_turn ? kSpinBeforeSleep : 0;
   for (int i = 0; i < spins; ++i) {
     if (self->turn.load(std::memory_order_acquire) == 1) {
       self->turn.store(0, std::memory_order_relaxed);
@@ -293,6 +312,10 @@ const char* to_string(point_kind kind) noexcept {
       return "wait";
     case point_kind::access:
       return "access";
+    case point_kind::barrier:
+      return "barrier";
+    case point_kind::futex:
+      return "futex";
   }
   return "?";
 }
@@ -349,6 +372,7 @@ void* watch_process(void* raw) {
 void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t stall_ms,
                             const char* token) noexcept {
   inside_scope inside;
+  g_spin_for_turn = several_cpus();
   auto* s = new schedule_state;
   s->chooser = chooser;
   s->step_bound = step_bound;
@@ -499,6 +523,35 @@ int wake_one(const void* object) noexcept {
   return wake(*tls_controlled->schedule, object, true);
 }
 
+bool barrier_arrive(const void* barrier, unsigned count, std::uintptr_t pc) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return false;
+  point(point_kind::barrier);
+  schedule_state& s = *self->schedule;
+  const auto find = [&s, barrier] {
+    return std::find_if(s.barriers.begin(), s.barriers.end(),
+                        [barrier](const schedule_state::barrier_round& b) { return b.barrier == barrier; });
+  };
+  auto entry = find();
+  if (entry == s.barriers.end()) {
+    inside_scope inside;
+    s.barriers.push_back({barrier, 0, 0});
+    entry = s.barriers.end() - 1;
+  }
+  if (++entry->arrived >= count) {
+    entry->arrived = 0;
+    ++entry->round;
+    wake_all(barrier);
+    return true;
+  }
+  const std::uint64_t round = entry->round;
+  // Woken only by the round's last arrival (the vector may grow meanwhile:
+  // look the entry up again).
+  while (find()->round == round)
+    block_on(barrier, detector::wait_kind::barrier, reinterpret_cast<std::uint64_t>(barrier), false, 0, pc);
+  return false;
+}
+
 std::int64_t now_ns() noexcept {
   return tls_controlled != nullptr ? tls_controlled->schedule->clock : 0;
 }
@@ -646,6 +699,7 @@ void* body_main(void* raw) {
 
 schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void (*body)(void*), void* context,
                               std::uint64_t stall_ms) {
+  g_spin_for_turn = several_cpus();
   auto* s = new schedule_state;  // leaked if the schedule is abandoned (its threads park on it)
   s->chooser = &chooser;
   s->step_bound = step_bound;

@@ -71,7 +71,9 @@ enum class point_kind : std::uint8_t {
   yield,
   sleep,
   wait,
-  access,  // reserved: memory accesses and atomics (race detection)
+  access,   // memory accesses and atomics (race detection)
+  barrier,  // pthread_barrier_wait
+  futex,    // a futex wait or wake through syscall() (std::atomic::wait, std::latch, ...)
 };
 const char* to_string(point_kind kind) noexcept;
 
@@ -172,6 +174,14 @@ bool block_on(const void* object, detector::wait_kind kind, std::uint64_t target
 // one that blocked first. Return how many were woken.
 int wake_all(const void* object) noexcept;
 int wake_one(const void* object) noexcept;
+
+// pthread_barrier_wait of a controlled thread on `barrier`, whose round
+// takes `count` threads: the arrivals are counted by the schedule (the real
+// barrier is not used while controlled threads wait on it), the thread that
+// completes a round wakes the others and gets true
+// (PTHREAD_BARRIER_SERIAL_THREAD), the others block until then. Each
+// schedule counts from zero.
+bool barrier_arrive(const void* barrier, unsigned count, std::uintptr_t pc) noexcept;
 
 // The virtual clock, in nanoseconds; starts at the same value in every schedule.
 std::int64_t now_ns() noexcept;

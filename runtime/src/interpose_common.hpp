@@ -140,6 +140,14 @@ int explore_timed_acquire(detector::lock_id id, std::int64_t deadline, std::uint
   }
 }
 
+// Explore mode (explore_scheduler.hpp): every operation of a controlled
+// thread is a scheduling point and takes the general path.
+inline bool explore_point(explore::point_kind kind) noexcept {
+  if (__builtin_expect(explore::tls_controlled == nullptr, 1)) return false;
+  if (tls_inside == 0) explore::point(kind);
+  return true;
+}
+
 // Explore mode: after a real unlock of lock `id`, its waiters may retry.
 inline void explore_unlocked(detector::lock_id id) noexcept {
   if (explore::controlled()) explore::wake_all(explore::lock_key(id));

@@ -70,14 +70,6 @@ det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquir
   return result;
 }
 
-// Explore mode (explore_scheduler.hpp): every operation of a controlled
-// thread is a scheduling point and takes the general path.
-inline bool explore_point(explore::point_kind kind) noexcept {
-  if (__builtin_expect(explore::tls_controlled == nullptr, 1)) return false;
-  if (tls_inside == 0) explore::point(kind);
-  return true;
-}
-
 // A timed lock in explore mode: the scheduler decides whether it times out.
 int explore_timed_lock(pthread_mutex_t* m, clockid_t clock, const timespec* abstime, std::uintptr_t pc) {
   if (tls_inside != 0) return real.mutex_clocklock(m, clock, abstime);

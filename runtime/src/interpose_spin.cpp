@@ -1,4 +1,6 @@
-// concheck runtime: interposed pthread_spin_* functions. A spin lock is
+// concheck runtime: interposed pthread_spin_* functions. In explore mode
+// each operation of a controlled thread is a scheduling point and a busy
+// lock blocks the thread in the scheduler until an unlock, as a mutex does. A spin lock is
 // judged like a non-recursive mutex (order edges, self-deadlock, misuse); its
 // identity comes from an address-keyed table (spin_lock_index.hpp: an int has
 // no room for a stamp). A contended acquisition spins on the real trylock;
@@ -72,7 +74,9 @@ int spin_until(pthread_spinlock_t* s, const timespec& deadline) noexcept {
   const lock_handle lock = spin_record(s, pc);
   if (lock) race_on_releasing(self, lock->id);
   if (lock && !the_monitor().before_unlock(self->state, lock->id)) report_unlock_not_owned(self, lock, pc);
-  return real.spin_unlock(s);
+  const int result = real.spin_unlock(s);
+  if (lock) explore_unlocked(lock->id);
+  return result;
 }
 
 }  // namespace
@@ -83,6 +87,7 @@ extern "C" {
 
 int pthread_spin_lock(pthread_spinlock_t* s) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  if (explore_point(explore::point_kind::lock)) return spin_lock_slow(s, pc);
   thread_record* const self = tls_thread;
   if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
     const det::lock_id id = spin_live_id(s);
@@ -97,6 +102,7 @@ int pthread_spin_lock(pthread_spinlock_t* s) {
 
 int pthread_spin_trylock(pthread_spinlock_t* s) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
+  if (explore_point(explore::point_kind::lock)) return spin_trylock_slow(s, pc);
   thread_record* const self = tls_thread;
   if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
     const det::lock_id id = spin_live_id(s);
@@ -110,6 +116,8 @@ int pthread_spin_trylock(pthread_spinlock_t* s) {
 }
 
 int pthread_spin_unlock(pthread_spinlock_t* s) {
+  if (explore_point(explore::point_kind::unlock))
+    return spin_unlock_slow(s, caller_pc(__builtin_return_address(0)));
   thread_record* const self = tls_thread;
   if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
     const det::lock_id id = spin_live_id(s);

@@ -1,6 +1,9 @@
 // concheck runtime: interposed semaphore waits and barrier waits. Neither has
 // an owner, so they add no wait-for edge; they are registered so dumps show
-// them and the watchdog can tell "every thread blocked forever".
+// them and the watchdog can tell "every thread blocked forever". In explore
+// mode both are scheduling points where a controlled thread blocks in the
+// scheduler (a barrier's arrivals are then counted there:
+// explore_scheduler.hpp barrier_arrive).
 #include <pthread.h>
 #include <semaphore.h>
 
@@ -49,6 +52,19 @@ int acquired_if_ok(const void* object, int result) noexcept {
 
 bool exploring_here() noexcept {
   return explore::controlled() && tls_inside == 0;
+}
+
+// The number of threads a round of `barrier` takes, read from glibc's
+// object (nptl/pthread_barrier_init.c: in, current_round, count, shared,
+// out; the layout since glibc 2.25); 0 if it looks uninitialized.
+unsigned barrier_count(const pthread_barrier_t* barrier) noexcept {
+  struct glibc_barrier {
+    unsigned in, current_round, count;
+    int shared;
+    unsigned out;
+  };
+  static_assert(sizeof(glibc_barrier) <= sizeof(pthread_barrier_t));
+  return reinterpret_cast<const glibc_barrier*>(barrier)->count;
 }
 
 }  // namespace
@@ -109,6 +125,13 @@ int pthread_barrier_wait(pthread_barrier_t* barrier) {
   // Every arrival releases into the barrier's clock before anyone can pass;
   // every thread that passes acquires all of them.
   race_on_release(barrier);
+  if (exploring_here()) {
+    if (const unsigned count = barrier_count(barrier); count != 0) {
+      const bool serial = explore::barrier_arrive(barrier, count, caller_pc(__builtin_return_address(0)));
+      race_on_acquire(barrier);
+      return serial ? PTHREAD_BARRIER_SERIAL_THREAD : 0;
+    }
+  }
   const int result =
       registered_wait(det::wait_kind::barrier, barrier, false, caller_pc(__builtin_return_address(0)),
                       [barrier] { return real.barrier_wait(barrier); });

@@ -77,6 +77,7 @@ bool waits_on_process_shared(detector::wait_kind kind, std::uint64_t target) noe
       static_assert(sizeof(glibc_barrier) <= sizeof(pthread_barrier_t));
       return target != 0 && reinterpret_cast<const glibc_barrier*>(target)->shared != 0;
     case detector::wait_kind::join:
+    case detector::wait_kind::futex:  // explore mode only: the scheduler judges those
     case detector::wait_kind::none:
       return false;
   }

@@ -97,6 +97,7 @@ constexpr const char kNoVersion[] = "";
   X(clock_gettime, clock_gettime, kNoVersion)                   \
   X(usleep, usleep, kNoVersion)                                 \
   X(sleep, sleep, kNoVersion)                                   \
+  X(syscall, syscall, kNoVersion)                               \
   X(once, pthread_once, kNoVersion)                             \
   X(cxa_guard_acquire, __cxa_guard_acquire, kNoVersion)         \
   X(cxa_guard_release, __cxa_guard_release, kNoVersion)

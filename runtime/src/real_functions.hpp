@@ -77,6 +77,10 @@ struct real_functions {
   int (*usleep)(useconds_t);
   unsigned (*sleep)(unsigned);
 
+  // libc's syscall() (interpose_futex.cpp), called with six argument words:
+  // it is variadic, but passes six words to the kernel whatever it is given.
+  long (*syscall)(long, long, long, long, long, long, long);
+
   // Race detection's one-time initialization edges (race/interpose_once.cpp).
   int (*once)(pthread_once_t*, void (*)());
   int (*cxa_guard_acquire)(std::uint64_t*);

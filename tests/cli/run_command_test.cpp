@@ -106,6 +106,24 @@ TEST(RunCommand, JsonOutputIsFindingsWithTheirReplayThenASummary) {
   EXPECT_NE(lines.back().find("\"failed\":true"), std::string::npos) << lines.back();
 }
 
+// std::latch waits on a futex through syscall(): controlled in the program
+// too, so a correct program passes every schedule (it stalled before) and a
+// latch that never opens is a deadlock. Each fork server keeps its children
+// on one CPU.
+TEST(RunCommand, StdLatchIsControlledAndAScheduleRunsOnOneCpu) {
+  const auto ok = concheck_run({"--schedules", "30", "--jobs", "2", "--", CONCHECK_RUN_TARGET, "latch"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  const auto replay = concheck_run(
+      {"--format", "json", "--replay", "cc1-random-s1-i3", "--", CONCHECK_RUN_TARGET, "lost-count"});
+  EXPECT_EQ(replay.exit_code, 1) << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("\"kind\":\"deadlock\""), std::string::npos) << replay.out;
+  const auto lost = concheck_run({"--schedules", "5", "--", CONCHECK_RUN_TARGET, "lost-count"});
+  EXPECT_EQ(lost.exit_code, 1) << lost.out << lost.err;
+  EXPECT_NE(lost.out.find("deadlock"), std::string::npos) << lost.out;
+  const auto pinned = concheck_run({"--schedules", "4", "--jobs", "2", "--", CONCHECK_RUN_TARGET, "one-cpu"});
+  EXPECT_EQ(pinned.exit_code, 0) << pinned.out << pinned.err;
+}
+
 TEST(RunCommand, CrashesAndHangsAreFailures) {
   const auto crash = concheck_run({"--format", "json", "--", CONCHECK_RUN_TARGET, "abort"});
   EXPECT_EQ(crash.exit_code, 1) << crash.out << crash.err;

@@ -5,11 +5,16 @@
 //   run_target ab-ba          two threads take two mutexes in opposite orders
 //   run_target abort          a thread aborts when it runs second
 //   run_target block          the main thread blocks reading a pipe nobody writes
+//   run_target latch          two threads count down a std::latch the main thread waits on
+//   run_target lost-count     a std::latch of 3 that only 2 count down: never opens
+//   run_target one-cpu        exits 4 if a thread it starts may run on more than one CPU
+#include <sched.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <latch>
 #include <mutex>
 #include <thread>
 
@@ -89,6 +94,27 @@ int main(int argc, char** argv) {
     char c;
     return static_cast<int>(read(p[0], &c, 1));
   }
-  std::fprintf(stderr, "usage: run_target correct|check-then-act|ab-ba|abort|block\n");
+  if (std::strcmp(mode, "latch") == 0 || std::strcmp(mode, "lost-count") == 0) {
+    std::latch done(std::strcmp(mode, "latch") == 0 ? 2 : 3);
+    const auto work = [&] { done.count_down(); };
+    std::thread a(work), b(work);
+    done.wait();
+    a.join();
+    b.join();
+    return 0;
+  }
+  if (std::strcmp(mode, "one-cpu") == 0) {
+    int cpus = 0;
+    std::thread t([&] {
+      cpu_set_t allowed;
+      CPU_ZERO(&allowed);
+      if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) cpus = CPU_COUNT(&allowed);
+    });
+    t.join();
+    std::printf("cpus %d\n", cpus);
+    return cpus == 1 ? 0 : 4;
+  }
+  std::fprintf(stderr,
+               "usage: run_target correct|check-then-act|ab-ba|abort|block|latch|lost-count|one-cpu\n");
   return 2;
 }

@@ -28,12 +28,11 @@
 #pragma once
 
 #include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
 
+#include "concheck/detector/raw_futex.hpp"
 #include "concheck/detector/thread_annotations.hpp"
 
 #ifndef CONCHECK_CHECK_LOCK_ORDER
@@ -134,7 +133,7 @@ class CONCHECK_CAPABILITY("mutex") internal_lock {
     lock_order::note_released(this);
 #endif
     if (state_.exchange(0, std::memory_order_release) == 2) {
-      syscall(SYS_futex, reinterpret_cast<int*>(&state_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+      raw_futex(&state_, FUTEX_WAKE_PRIVATE, 1, nullptr);
     }
   }
 
@@ -165,7 +164,7 @@ class CONCHECK_CAPABILITY("mutex") internal_lock {
 #endif
     }
     while (state_.exchange(2, std::memory_order_acquire) != 0) {
-      syscall(SYS_futex, reinterpret_cast<int*>(&state_), FUTEX_WAIT_PRIVATE, 2, nullptr, nullptr, 0);
+      raw_futex(&state_, FUTEX_WAIT_PRIVATE, 2, nullptr);
     }
   }
 

@@ -31,6 +31,7 @@ enum class wait_kind : std::uint8_t {
   condition,  // target = condition variable (address or id)
   semaphore,  // target = semaphore
   barrier,    // target = barrier
+  futex,      // target = the futex word's address (explore mode: std::atomic::wait, std::latch, ...)
 };
 
 std::string_view to_string(wait_kind kind) noexcept;
