@@ -438,6 +438,7 @@ void body_walker::add_call(call_fact call, const std::string& receiver_path) {
   call.held_locks = state_.held_locks();
   call.receiver_path = receiver_path;
   call.in_loop = loop_depth_ > 0;
+  call.outer_loop = outer_loop_;
   call.after_call = state_.after_call();
   fn_.calls.push_back(std::move(call));
   if (state_.after_calls.size() < flow_state::kMaxAfterCalls)
@@ -537,15 +538,17 @@ void body_walker::walk_call(CXCursor c) {
     // A user constructor is a call like any other (its locks order after ours).
     if (!in_system_header(callee)) {
       std::string id = usr(callee);
-      if (!id.empty())
-        add_call(
-            call_fact{
-                id, location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none, origins_of(args)},
-            "");
+      if (!id.empty()) {
+        call_fact ctor{
+            id, location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none, origins_of(args)};
+        ctor.callee_implicit = compiler_provided(callee);
+        add_call(std::move(ctor), "");
+      }
     }
     return;
   }
   if (is_null(callee)) {
+    fn_.indirect_calls = true;
     if (member_pointer_call(c)) return;
     return walk_children(c);
   }
@@ -566,6 +569,7 @@ void body_walker::walk_call(CXCursor c) {
     call_fact call{id, location_of(c), state_.snapshot(), {}, receiver_of(c, &root), {}};
     call.receiver_root = root;
     if (call.receiver == call_fact::receiver_kind::shared) call.receiver_param = receiver_param_of(c);
+    if (call.receiver == call_fact::receiver_kind::local) note_receiver_local(c, call);
     add_callback_calls(c, args);
     {
       // An operator called as `a = b` lists its object as argument 0.
@@ -584,6 +588,7 @@ void body_walker::walk_call(CXCursor c) {
     }
     std::string receiver;
     if (ck == CXCursor_CXXMethod || ck == CXCursor_FunctionTemplate) receiver = receiver_path_of(c);
+    call.callee_implicit = compiler_provided(callee);
     add_call(std::move(call), receiver);
   }
 }

@@ -158,6 +158,19 @@ class body_walker {
   void mark_escaped(CXCursor arg);
   void escape_captures(const lambda_capture& capture);
   bool escaped(CXCursor decl) const;
+  // before thread start (ast_before_start.cpp)
+  // Before the walk: the locals the body names other than as the object of a
+  // method call (handed_locals_), and whether it uses `this` as a value
+  // (function_facts::exposes_this).
+  void scan_handed_locals(CXCursor body);
+  // Sets call_fact::receiver_local and receiver_per_iteration of a method call.
+  void note_receiver_local(CXCursor call, call_fact& fact) const;
+  // A builtin (no source location) or a defaulted special member: the
+  // compiler provides it, no body of its own is ever summarized.
+  static bool compiler_provided(CXCursor callee);
+  // Entering the outermost loop: its number and, for a `for` whose index
+  // variable only its increment changes, that variable's USR.
+  void enter_outer_loop(CXCursor loop);
   // pointers to member functions (ast_member_pointers.cpp)
   void note_member_address(CXCursor method);
   bool member_pointer_call(CXCursor call);
@@ -192,6 +205,10 @@ class body_walker {
   std::set<std::string> escaped_names_;             // ... by name (lambda captures)
   bool all_escaped_ = false;                        // a [&] lambda was handed on
   std::set<std::string> published_locals_;          // local pointers stored into a global (`g = p`)
+  std::set<std::string> handed_locals_;             // locals named other than as a method call's object
+  int outer_loop_ = -1;                             // the outermost loop being walked, -1 outside loops
+  int loops_seen_ = 0;                              // outermost loops numbered so far
+  std::string loop_index_;                          // USR of that loop's index variable, or ""
   // Whether an assignment's left side is (a member of) a global (ast_ownership.cpp).
   bool stored_in_global(CXCursor lhs) const;
 };
