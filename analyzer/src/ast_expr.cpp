@@ -89,11 +89,22 @@ void body_walker::walk_expr(CXCursor c) {
             clang_getCursorKind(lhs) == CXCursor_DeclRefExpr) {
           fresh_locals_.insert(usr(clang_getCursorReferenced(lhs)));
         }
+        // `p = a + i` into a fresh array: p points at this call's own memory;
+        // given anything but null (`p = nullptr` after a delete points at
+        // nothing), p no longer does.
+        if (clang_getCursorKind(lhs) == CXCursor_DeclRefExpr &&
+            clang_getCursorKind(strip(kids[1])) != CXCursor_CXXNewExpr) {
+          std::string pointer = usr(clang_getCursorReferenced(lhs));
+          if (std::string array = fresh_array_of(kids[1]); !array.empty())
+            note_fresh_element(pointer, array);
+          else if (!is_null_pointer(kids[1]))
+            fresh_locals_.erase(pointer);
+        }
         // `head = n`: the object n points at is published, no longer this call's own.
         CXCursor rhs = strip(kids[1]);
         if (clang_getCursorKind(rhs) == CXCursor_DeclRefExpr) {
           std::string id = usr(clang_getCursorReferenced(rhs));
-          fresh_locals_.erase(id);
+          unfresh(id);
           if (stored_in_global(lhs)) published_locals_.insert(id);  // `g_table = t`: shared from here on
         }
         walk_expr(kids[1]);
@@ -438,6 +449,7 @@ void body_walker::add_call(call_fact call, const std::string& receiver_path) {
   call.held_locks = state_.held_locks();
   call.receiver_path = receiver_path;
   call.in_loop = loop_depth_ > 0;
+  call.outer_loop = outer_loop_;
   call.after_call = state_.after_call();
   fn_.calls.push_back(std::move(call));
   if (state_.after_calls.size() < flow_state::kMaxAfterCalls)
@@ -537,15 +549,17 @@ void body_walker::walk_call(CXCursor c) {
     // A user constructor is a call like any other (its locks order after ours).
     if (!in_system_header(callee)) {
       std::string id = usr(callee);
-      if (!id.empty())
-        add_call(
-            call_fact{
-                id, location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none, origins_of(args)},
-            "");
+      if (!id.empty()) {
+        call_fact ctor{
+            id, location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none, origins_of(args)};
+        ctor.callee_implicit = compiler_provided(callee);
+        add_call(std::move(ctor), "");
+      }
     }
     return;
   }
   if (is_null(callee)) {
+    fn_.indirect_calls = true;
     if (member_pointer_call(c)) return;
     return walk_children(c);
   }
@@ -566,6 +580,7 @@ void body_walker::walk_call(CXCursor c) {
     call_fact call{id, location_of(c), state_.snapshot(), {}, receiver_of(c, &root), {}};
     call.receiver_root = root;
     if (call.receiver == call_fact::receiver_kind::shared) call.receiver_param = receiver_param_of(c);
+    if (call.receiver == call_fact::receiver_kind::local) note_receiver_local(c, call);
     add_callback_calls(c, args);
     {
       // An operator called as `a = b` lists its object as argument 0.
@@ -584,6 +599,7 @@ void body_walker::walk_call(CXCursor c) {
     }
     std::string receiver;
     if (ck == CXCursor_CXXMethod || ck == CXCursor_FunctionTemplate) receiver = receiver_path_of(c);
+    call.callee_implicit = compiler_provided(callee);
     add_call(std::move(call), receiver);
   }
 }

@@ -145,7 +145,68 @@ void body_walker::mark_escaped(CXCursor arg) {
   CXCursor d = clang_getCursorReferenced(x);
   std::string id = usr(d);
   escaped_locals_.insert(id);
-  fresh_locals_.erase(id);  // a pointer handed on: its object is published
+  unfresh(id);  // a pointer handed on: its object is published
+}
+
+bool body_walker::is_null_pointer(CXCursor e) {
+  CXCursor x = strip_casts(e);
+  CXCursorKind k = clang_getCursorKind(x);
+  if (k == CXCursor_CXXNullPtrLiteralExpr || k == CXCursor_GNUNullExpr) return true;
+  if (k != CXCursor_IntegerLiteral) return false;
+  CXEvalResult r = clang_Cursor_Evaluate(x);  // the literal's value, also inside a macro
+  if (r == nullptr) return false;
+  bool zero = clang_EvalResult_getKind(r) == CXEval_Int && clang_EvalResult_getAsLongLong(r) == 0;
+  clang_EvalResult_dispose(r);
+  return zero;
+}
+
+std::string body_walker::fresh_array_of(CXCursor e) const {
+  auto fresh_pointer = [&](CXCursor x) -> std::string {
+    x = strip_casts(x);
+    if (clang_getCursorKind(x) != CXCursor_DeclRefExpr) return "";
+    CXCursor d = clang_getCursorReferenced(x);
+    if (clang_getCursorKind(d) != CXCursor_VarDecl || clang_getCursorType(d).kind != CXType_Pointer)
+      return "";
+    std::string id = usr(d);
+    return fresh_locals_.count(id) != 0 ? id : "";
+  };
+  CXCursor x = strip_casts(e);
+  auto kids = children(x);
+  CXCursorKind k = clang_getCursorKind(x);
+  if (k == CXCursor_BinaryOperator && kids.size() == 2) {
+    auto op = clang_getCursorBinaryOperatorKind(x);
+    if (op == CXBinaryOperator_Add) {
+      std::string a = fresh_pointer(kids[0]);
+      return a.empty() ? fresh_pointer(kids[1]) : a;
+    }
+    if (op == CXBinaryOperator_Sub) return fresh_pointer(kids[0]);
+    return "";
+  }
+  if (k == CXCursor_UnaryOperator && clang_getCursorUnaryOperatorKind(x) == CXUnaryOperator_AddrOf &&
+      kids.size() == 1) {
+    CXCursor sub = strip_casts(kids[0]);
+    auto sk = children(sub);
+    if (clang_getCursorKind(sub) == CXCursor_ArraySubscriptExpr && sk.size() == 2)
+      return fresh_pointer(sk[0]);
+  }
+  return "";
+}
+
+void body_walker::note_fresh_element(const std::string& pointer, const std::string& array) {
+  fresh_locals_.insert(pointer);
+  fresh_parts_[array].insert(pointer);
+  fresh_parts_[pointer].insert(array);
+}
+
+void body_walker::unfresh(const std::string& id) {
+  std::vector<std::string> todo{id};
+  while (!todo.empty()) {
+    std::string x = std::move(todo.back());
+    todo.pop_back();
+    if (fresh_locals_.erase(x) == 0) continue;
+    if (auto it = fresh_parts_.find(x); it != fresh_parts_.end())
+      todo.insert(todo.end(), it->second.begin(), it->second.end());
+  }
 }
 
 void body_walker::escape_captures(const lambda_capture& capture) {
@@ -208,8 +269,12 @@ std::vector<arg_origin> body_walker::origins_of(const std::vector<CXCursor>& arg
 
 void body_walker::note_pointer_local(CXCursor var, CXCursor init) {
   if (!is_handle_type(clang_getCursorType(var)) || is_null(init)) return;
-  arg_origin o = origin_of_arg(init);
   std::string id = usr(var);
+  if (std::string array = fresh_array_of(init); !array.empty()) {
+    note_fresh_element(id, array);  // `T* p = a + i`, `&a[i]` of a fresh `new T[n]`
+    return;
+  }
+  arg_origin o = origin_of_arg(init);
   if (o.what == arg_origin::kind::param) {
     param_alias_[id] = o.param;
     return;

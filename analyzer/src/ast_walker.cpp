@@ -15,6 +15,7 @@ void body_walker::walk_body(CXCursor body) {
       fn_.params.push_back(usr(param));
     }
   }
+  scan_handed_locals(body);
   walk_stmt(body);
   fn_.never_returns = state_.unreachable && !returned_;
   for (auto& [id, t] : threads_) fn_.unjoined_threads.push_back(t);
@@ -179,6 +180,8 @@ void body_walker::walk_loop(CXCursor c) {
   auto kids = children(c);
   if (kids.empty()) return;
   bool is_do = clang_getCursorKind(c) == CXCursor_DoStmt;
+  bool outermost = outer_loop_ < 0;
+  if (outermost) enter_outer_loop(c);
   std::size_t body_index = is_do ? 0 : kids.size() - 1;
   scopes_.emplace_back();
   // A while condition runs on every iteration: what it calls is called in
@@ -202,6 +205,10 @@ void body_walker::walk_loop(CXCursor c) {
   breakables_.pop_back();
   state_ = out;
   end_scope();
+  if (outermost) {
+    outer_loop_ = -1;
+    loop_index_.clear();
+  }
 }
 
 void body_walker::walk_switch(CXCursor c) {

@@ -152,12 +152,33 @@ class body_walker {
       CXCursor call,
       const std::vector<CXCursor>& args);  // the parameter a method call's object is reached through, or -1
   void note_pointer_local(CXCursor var, CXCursor init);  // `T* p = &local` / `= (T*)param`
+  // The fresh local pointer `e` points into (`a + i`, `i + a`, `a - i`,
+  // `&a[i]` of a `new T[n]` not yet handed on), or "".
+  std::string fresh_array_of(CXCursor e) const;
+  // `pointer` points into fresh `array`: fresh too, and handing either on
+  // publishes both (unfresh).
+  void note_fresh_element(const std::string& pointer, const std::string& array);
+  void unfresh(const std::string& id);
+  static bool is_null_pointer(CXCursor e);  // nullptr, NULL, 0 (under casts)
   // A local handed to another thread (a thread start's argument, std::ref, a
   // by-reference capture of a lambda that outlives the statement) is no
   // longer this call's own from there on.
   void mark_escaped(CXCursor arg);
   void escape_captures(const lambda_capture& capture);
   bool escaped(CXCursor decl) const;
+  // before thread start (ast_before_start.cpp)
+  // Before the walk: the locals the body names other than as the object of a
+  // method call (handed_locals_), and whether it uses `this` as a value
+  // (function_facts::exposes_this).
+  void scan_handed_locals(CXCursor body);
+  // Sets call_fact::receiver_local and receiver_per_iteration of a method call.
+  void note_receiver_local(CXCursor call, call_fact& fact) const;
+  // A builtin (no source location) or a defaulted special member: the
+  // compiler provides it, no body of its own is ever summarized.
+  static bool compiler_provided(CXCursor callee);
+  // Entering the outermost loop: its number and, for a `for` whose index
+  // variable only its increment changes, that variable's USR.
+  void enter_outer_loop(CXCursor loop);
   // pointers to member functions (ast_member_pointers.cpp)
   void note_member_address(CXCursor method);
   bool member_pointer_call(CXCursor call);
@@ -182,16 +203,21 @@ class body_walker {
   int next_group_ = 0;
   bool is_lambda_ = false;
   lambda_capture lambda_;
-  std::set<std::string> own_locals_;                // locals declared in this body
-  std::set<std::string> fresh_locals_;              // local pointers given a `new` object here
-  std::map<std::string, std::string> lambda_vars_;  // local USR -> lambda id it holds
-  std::map<std::string, thread_var_fact> threads_;  // started std::thread locals not yet joined
-  bool returned_ = false;                           // a reachable return statement was seen
-  std::map<std::string, int> param_alias_;          // local pointer/reference USR -> parameter it copies
-  std::set<std::string> escaped_locals_;            // USRs of locals other threads may reach from here on
-  std::set<std::string> escaped_names_;             // ... by name (lambda captures)
-  bool all_escaped_ = false;                        // a [&] lambda was handed on
-  std::set<std::string> published_locals_;          // local pointers stored into a global (`g = p`)
+  std::set<std::string> own_locals_;                          // locals declared in this body
+  std::set<std::string> fresh_locals_;                        // local pointers given a `new` object here
+  std::map<std::string, std::set<std::string>> fresh_parts_;  // fresh pointers into one array, both ways
+  std::map<std::string, std::string> lambda_vars_;            // local USR -> lambda id it holds
+  std::map<std::string, thread_var_fact> threads_;            // started std::thread locals not yet joined
+  bool returned_ = false;                                     // a reachable return statement was seen
+  std::map<std::string, int> param_alias_;  // local pointer/reference USR -> parameter it copies
+  std::set<std::string> escaped_locals_;    // USRs of locals other threads may reach from here on
+  std::set<std::string> escaped_names_;     // ... by name (lambda captures)
+  bool all_escaped_ = false;                // a [&] lambda was handed on
+  std::set<std::string> published_locals_;  // local pointers stored into a global (`g = p`)
+  std::set<std::string> handed_locals_;     // locals named other than as a method call's object
+  int outer_loop_ = -1;                     // the outermost loop being walked, -1 outside loops
+  int loops_seen_ = 0;                      // outermost loops numbered so far
+  std::string loop_index_;                  // USR of that loop's index variable, or ""
   // Whether an assignment's left side is (a member of) a global (ast_ownership.cpp).
   bool stored_in_global(CXCursor lhs) const;
 };

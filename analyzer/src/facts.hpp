@@ -154,6 +154,19 @@ struct call_fact {
   // handed to a thread: concrete evidence that the object is shared (an
   // object of unknown origin is none; see compute_shared_this in summary.cpp).
   bool receiver_root = false;
+  // Before thread start (before_start.hpp): the local object this method is
+  // called on, when the function names that local only as the object of
+  // method calls (never its address, a reference to it, a capture): its USR,
+  // else empty. For `a[i].f()` on a local array, the array's.
+  interned receiver_local{};
+  // receiver_local is `a[i]` with `i` the index of the one loop around the
+  // call (a `for` that alone changes it): another element on every iteration.
+  bool receiver_per_iteration = false;
+  // The outermost loop around the call, numbered in walk order; -1 if none.
+  int outer_loop = -1;
+  // The callee is compiler-provided (a builtin, a defaulted special member):
+  // it has no body anywhere, and is not "out of sight" for before_start.hpp.
+  bool callee_implicit = false;
 };
 
 struct spawn_fact {
@@ -191,6 +204,7 @@ struct function_facts {
   bool is_method = false;
   bool is_public = false;
   bool is_ctor_or_dtor = false;
+  bool is_virtual = false;  // a virtual method (or an override): callers out of sight
   bool is_lambda = false;
   bool is_main = false;
   std::vector<std::string> params;         // parameter USRs, in order
@@ -207,6 +221,14 @@ struct function_facts {
   // No path through the body returns: every one ends in a throw or a call
   // that never returns. Callers in other TUs learn it from the summary.
   bool never_returns = false;
+  // `this` is used as a value here (passed on, stored, returned, `*this`),
+  // a member of it is passed by address or reference, or a lambda is
+  // written here: the object may become reachable from elsewhere
+  // (before_start.hpp).
+  bool exposes_this = false;
+  // A call through a function pointer or of an unresolved callee: it may do
+  // anything, start a thread included (before_start.hpp).
+  bool indirect_calls = false;
   // Where the walk of this body stopped descending (nesting deeper than the
   // walker follows, or its thread's stack ran low): code below it was not
   // analyzed. At most one per body, the first cut; reported as a warning.

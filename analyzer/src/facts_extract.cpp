@@ -126,6 +126,7 @@ void summarize_function(tu_context& tu, CXCursor c) {
   CXCursorKind as = k == CXCursor_FunctionTemplate ? clang_getTemplateCursorKind(c) : k;
   f.is_ctor_or_dtor = as == CXCursor_Constructor || as == CXCursor_Destructor;
   f.is_main = f.display == "main";
+  f.is_virtual = k == CXCursor_CXXMethod && clang_CXXMethod_isVirtual(c) != 0;
   if (in_class) {
     f.owner_class = usr(parent);
     tu.note_class(parent);

@@ -1,6 +1,8 @@
 // Ownership over the merged program: see ownership.hpp.
 #include "ownership.hpp"
 
+#include "before_start.hpp"
+
 namespace concheck::analyzer::detail {
 
 namespace {
@@ -51,6 +53,7 @@ bool this_owned_at(const program& p, const function_facts& caller, const call_fa
 }
 
 void compute_ownership(program& p) {
+  compute_before_start(p);
   std::set<std::string> entries;
   std::map<std::string, std::vector<std::pair<const function_facts*, const call_fact*>>> sites;
   for (const auto& [id, f] : p.functions) {
@@ -59,15 +62,20 @@ void compute_ownership(program& p) {
   }
   // Start from "owned" wherever there are known callers and remove what some
   // call site contradicts, until nothing changes.
+  std::set<std::string> api_methods;
   for (const auto& [id, f] : p.functions) {
     bool called = sites.count(id) != 0 && entries.count(id) == 0;
     p.owned_params[id].assign(f->params.size(), called);
     // The public methods of a class that takes its own lock are meant for
-    // objects many threads share (api roots): their `this` is never owned.
+    // objects many threads share (api roots): their `this` is not owned
     bool api = false;
     if (auto r = p.roots_of.find(id); r != p.roots_of.end() && f->is_method && f->is_public)
       api = r->second.count("api:" + f->owner_class) != 0;
-    if (f->is_ctor_or_dtor || (called && !api && (f->is_method || f->is_lambda))) p.owned_this.insert(id);
+    // Unless every call is on a local object no thread can reach yet
+    // (before_start.hpp), checked at each call site below.
+    if (api) api_methods.insert(id);
+    if (f->is_ctor_or_dtor || (called && (!api || !f->is_virtual) && (f->is_method || f->is_lambda)))
+      p.owned_this.insert(id);
   }
   for (bool changed = true; changed;) {
     changed = false;
@@ -84,7 +92,9 @@ void compute_ownership(program& p) {
             changed = true;
           }
         }
-        if (!f->is_ctor_or_dtor && p.owned_this.count(id) != 0 && !this_owned_at(p, *caller, *call)) {
+        bool owned_here = api_methods.count(id) != 0 ? before_start_at(p, *caller, *call)
+                                                     : this_owned_at(p, *caller, *call);
+        if (!f->is_ctor_or_dtor && p.owned_this.count(id) != 0 && !owned_here) {
           p.owned_this.erase(id);
           changed = true;
         }

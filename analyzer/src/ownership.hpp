@@ -12,9 +12,11 @@
 //    memory, or the caller's own owned parameter or owned `this`;
 //  - `this` of f is owned in constructors and destructors (templates too), and
 //    in methods (and lambdas) whose every call is on an owned object: a local,
-//    or `this` (or a member of it) of an owned-`this` caller; never in a
-//    public method of a class that takes its own lock (an api root: such a
-//    class is written to be shared, whatever the visible callers do).
+//    or `this` (or a member of it) of an owned-`this` caller; in a public
+//    method of a class that takes its own lock (an api root: such a class is
+//    written to be shared) only when it is not virtual and every call is on
+//    a local no thread can reach yet (before_start.hpp: `t.setparams(...)`
+//    before `t.start()`).
 // A parameter some caller passes shared data for (a global, a member of a
 // shared object, an unknown pointer) stays shared. Greatest fixed point over
 // the call graph: O((F + C) * rounds).

@@ -78,6 +78,12 @@ struct program {
   // objects).
   std::map<std::string, std::vector<bool>> owned_params;
   std::set<std::string> owned_this;
+  // Before thread start (before_start.hpp): functions that may start a
+  // thread, functions that may expose their `this` (directly or through a
+  // method called on it), classes one of whose constructors exposes `this`.
+  std::set<std::string> may_start;
+  std::set<std::string> exposes_this;
+  std::set<std::string> ctor_exposes_this;
   // Evidence of sharing (shared_evidence.cpp): per function, which pointer or
   // reference parameters some caller passes an object reachable from shared
   // state for (a global, a by-reference capture, a local handed to a thread,

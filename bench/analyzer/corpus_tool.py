@@ -375,11 +375,14 @@ def compare(project, root, jsonl, verdicts_path):
         loose.setdefault((proj, rule, loose_key(key)), v)
     per_rule = collections.Counter(r["rule"] for r in rows)
     counts = collections.Counter()
+    false_causes = collections.Counter()
     unclassified = []
     for r in rows:
         v = verdicts.get((project, r["rule"], r["key"])) or loose.get((project, r["rule"], loose_key(r["key"])))
         if v and v[0] in ("true", "deliberate", "false"):
             counts[v[0]] += 1
+            if v[0] == "false":
+                false_causes[v[1] or "?"] += 1
         else:
             counts["unclassified"] += 1
             unclassified.append(r)
@@ -390,6 +393,9 @@ def compare(project, root, jsonl, verdicts_path):
     print("  findings per rule: " + (", ".join("%s %d" % kv for kv in sorted(per_rule.items())) or "none"))
     print("  verdicts: true %d, deliberate %d, false %d, unclassified %d" % (
         counts["true"], counts["deliberate"], counts["false"], counts["unclassified"]))
+    if false_causes:
+        print("  false by cause: " + ", ".join(
+            "%s %d" % kv for kv in sorted(false_causes.items(), key=lambda kv: (-kv[1], kv[0]))))
     if gone:
         print("  %d classified finding(s) no longer reported (fixed, or the key changed)" % len(gone))
         if os.environ.get("SHOW_GONE") == "1":

@@ -1,0 +1,317 @@
+// Before-thread-start facts of body_walker (see before_start.hpp for the rule
+// that uses them): which locals a body names only as the object of method
+// calls, whether it uses `this` as a value, and which loop a call is in.
+//
+// Contract: a local is left out of handed_locals_ only when every mention of
+// it in the body (lambdas included) is the object of a member-syntax method
+// call, `t.f()` or `a[i].f()`: its address is never taken, no reference or
+// pointer is bound to it, no lambda names it. Anything else makes it handed,
+// and a call on a handed local gets no receiver_local.
+#include <map>
+#include <set>
+
+#include "ast_util.hpp"
+#include "ast_walker.hpp"
+
+namespace concheck::analyzer::detail {
+
+namespace {
+
+bool is_handle(CXType t) {
+  return t.kind == CXType_LValueReference || t.kind == CXType_RValueReference || t.kind == CXType_Pointer;
+}
+
+// A local variable of this body holding an object (or an array of them).
+bool is_local_object(CXCursor d) {
+  return clang_getCursorKind(d) == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(d) == 0 &&
+         !is_handle(clang_getCursorType(d));
+}
+
+// The DeclRefExpr a member-syntax method call is made on (`t` of `t.f()`,
+// `a` of `a[i].f()`), or a null cursor.
+CXCursor receiver_ref(CXCursor call) {
+  CXCursor callee = clang_getCursorReferenced(call);
+  if (is_null(callee) || clang_getCursorKind(callee) != CXCursor_CXXMethod ||
+      clang_CXXMethod_isStatic(callee) != 0)
+    return clang_getNullCursor();
+  auto kids = children(call);
+  if (kids.empty() || clang_getCursorKind(kids[0]) != CXCursor_MemberRefExpr) return clang_getNullCursor();
+  auto mk = children(kids[0]);
+  if (mk.empty()) return clang_getNullCursor();
+  CXCursor x = strip(mk[0]);
+  if (clang_getCursorKind(x) == CXCursor_ArraySubscriptExpr) {
+    auto ak = children(x);
+    if (ak.size() != 2) return clang_getNullCursor();
+    x = strip(ak[0]);
+  }
+  return clang_getCursorKind(x) == CXCursor_DeclRefExpr ? x : clang_getNullCursor();
+}
+
+// A builtin (no source location, or a `__builtin_`, `__sync_` or
+// `__atomic_` function) or a defaulted special member.
+bool provided_by_compiler(CXCursor callee) {
+  CXFile file = nullptr;
+  clang_getSpellingLocation(clang_getCursorLocation(callee), &file, nullptr, nullptr, nullptr);
+  if (file == nullptr) return true;
+  std::string name = spelling(callee);
+  if (name.rfind("__builtin_", 0) == 0 || name.rfind("__sync_", 0) == 0 || name.rfind("__atomic_", 0) == 0)
+    return true;
+  CXCursorKind k = clang_getCursorKind(callee);
+  bool member = k == CXCursor_CXXMethod || k == CXCursor_Constructor || k == CXCursor_Destructor;
+  return member && clang_CXXMethod_isDefaulted(callee) != 0;
+}
+
+// `this` or `*this`, under casts.
+bool returns_this(CXCursor x) {
+  x = strip(x);
+  if (clang_getCursorKind(x) == CXCursor_UnaryOperator &&
+      clang_getCursorUnaryOperatorKind(x) == CXUnaryOperator_Deref) {
+    auto kids = children(x);
+    if (kids.size() != 1) return false;
+    x = strip(kids[0]);
+  }
+  return clang_getCursorKind(x) == CXCursor_CXXThisExpr;
+}
+
+// A member of this object (`m_`, `this->m_.x`), under casts.
+bool names_member_of_this(CXCursor x) {
+  x = strip(x);
+  if (clang_getCursorKind(x) != CXCursor_MemberRefExpr) return false;
+  while (clang_getCursorKind(x) == CXCursor_MemberRefExpr) {
+    auto kids = children(x);
+    if (kids.empty()) return true;  // implicit this->m_
+    x = strip(kids[0]);
+  }
+  return clang_getCursorKind(x) == CXCursor_CXXThisExpr;
+}
+
+// Whether a call hands on a member of this object by address or reference
+// (`f(&m_)`, `f(m_)` to a `T&` or `const T&` parameter): a part of `this`
+// may become reachable from elsewhere. A member passed by value is a copy.
+bool passes_member_by_reference(CXCursor call) {
+  CXCursor callee_decl = clang_getCursorReferenced(call);
+  if (provided_by_compiler(callee_decl)) return false;  // __sync_fetch_and_add(&v_, 1)
+  CXType callee = clang_getCursorType(callee_decl);
+  // `m_ = 1` calls m_.operator=(1): argument 0 is the object, not a parameter.
+  int n = clang_Cursor_getNumArguments(call);
+  int params = clang_getNumArgTypes(callee);
+  int skip = clang_getCursorKind(callee_decl) == CXCursor_CXXMethod && params >= 0 && n == params + 1 ? 1 : 0;
+  for (int a = skip; a < n; ++a) {
+    CXCursor arg = strip(clang_Cursor_getArgument(call, static_cast<unsigned>(a)));
+    if (clang_getCursorKind(arg) == CXCursor_UnaryOperator &&
+        clang_getCursorUnaryOperatorKind(arg) == CXUnaryOperator_AddrOf) {
+      auto ak = children(arg);
+      if (ak.size() == 1 && names_member_of_this(ak[0])) return true;
+      continue;
+    }
+    if (!names_member_of_this(arg)) continue;
+    CXType param = clang_getArgType(callee, static_cast<unsigned>(a - skip));
+    if (param.kind == CXType_Invalid || param.kind == CXType_LValueReference ||
+        param.kind == CXType_RValueReference)
+      return true;  // bound to a reference (or unknown: a variadic or unresolved callee)
+  }
+  return false;
+}
+
+// Mentions of each local, and those that are the object of a method call: a
+// local with more mentions than method calls on it is handed on somehow.
+struct scan_state {
+  std::map<std::string, int> mentions;
+  std::map<std::string, int> as_receiver;
+  std::set<std::string> handed;
+  bool exposes_this = false;
+  bool in_lambda = false;
+};
+
+CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
+  auto& s = *static_cast<scan_state*>(data);
+  switch (clang_getCursorKind(c)) {
+    case CXCursor_LambdaExpr: {
+      // What a lambda names may be reached from wherever the lambda runs.
+      s.exposes_this = true;
+      bool was = s.in_lambda;
+      s.in_lambda = true;
+      clang_visitChildren(c, scan, data);
+      s.in_lambda = was;
+      return CXChildVisit_Continue;
+    }
+    case CXCursor_BinaryOperator: {
+      // `&other == this` compares, it hands nothing on: visit the other side.
+      auto op = clang_getCursorBinaryOperatorKind(c);
+      auto kids = children(c);
+      if (op < CXBinaryOperator_LT || op > CXBinaryOperator_NE || kids.size() != 2) break;
+      bool left = clang_getCursorKind(strip(kids[0])) == CXCursor_CXXThisExpr;
+      bool right = clang_getCursorKind(strip(kids[1])) == CXCursor_CXXThisExpr;
+      if (!left && !right) break;
+      for (std::size_t k = 0; k < 2; ++k) {
+        bool is_this = k == 0 ? left : right;
+        if (!is_this && scan(kids[k], c, data) == CXChildVisit_Recurse)
+          clang_visitChildren(kids[k], scan, data);
+      }
+      return CXChildVisit_Continue;
+    }
+    case CXCursor_CXXThisExpr:
+      if (clang_getCursorKind(parent) != CXCursor_MemberRefExpr)
+        s.exposes_this = true;  // `this->m_` keeps it here
+      break;
+    case CXCursor_ReturnStmt: {
+      // `return *this;` / `return this;` hands the caller the object it
+      // called the method on; the caller is judged for what it does with it.
+      auto kids = children(c);
+      if (kids.size() == 1 && returns_this(kids[0])) return CXChildVisit_Continue;
+      break;
+    }
+    case CXCursor_CallExpr: {
+      // The result of a method that returns a reference or pointer (`*this`
+      // of an operator=) used in an expression may be the object itself.
+      bool result_used = clang_getCursorKind(parent) != CXCursor_CompoundStmt &&
+                         is_handle(clang_getCursorResultType(clang_getCursorReferenced(c)));
+      CXCursor r = receiver_ref(c);
+      if (!is_null(r) && !s.in_lambda && !result_used) ++s.as_receiver[usr(clang_getCursorReferenced(r))];
+      if (passes_member_by_reference(c)) s.exposes_this = true;
+      if (result_used) {
+        CXCursor object = method_call_object(c);
+        if (!is_null(object) &&
+            (names_member_of_this(object) || clang_getCursorKind(strip(object)) == CXCursor_CXXThisExpr))
+          s.exposes_this = true;
+      }
+      break;
+    }
+    case CXCursor_DeclRefExpr: {
+      CXCursor d = clang_getCursorReferenced(c);
+      if (clang_getCursorKind(d) != CXCursor_VarDecl) break;
+      if (s.in_lambda)
+        s.handed.insert(usr(d));
+      else
+        ++s.mentions[usr(d)];
+      break;
+    }
+    default:
+      break;
+  }
+  return CXChildVisit_Recurse;
+}
+
+// Whether `e` may change `var` (USR): an assignment, a compound assignment,
+// an increment or decrement of it, its address taken, a reference bound to
+// it, or passing it to a call whose parameter is not a value or a const
+// reference (an unknown callee's included).
+bool changes(CXCursor e, const std::string& var) {
+  struct state {
+    const std::string& var;
+    bool found = false;
+  } st{var};
+  auto names_var = [&](CXCursor x) {
+    x = strip(x);
+    return clang_getCursorKind(x) == CXCursor_DeclRefExpr && usr(clang_getCursorReferenced(x)) == var;
+  };
+  auto check = [&](CXCursor c) {
+    CXCursorKind k = clang_getCursorKind(c);
+    auto kids = children(c);
+    if (k == CXCursor_UnaryOperator && !kids.empty()) {
+      auto op = clang_getCursorUnaryOperatorKind(c);
+      if (op != CXUnaryOperator_Plus && op != CXUnaryOperator_Minus && op != CXUnaryOperator_Not &&
+          op != CXUnaryOperator_LNot && op != CXUnaryOperator_Deref && names_var(kids[0]))
+        st.found = true;  // ++i, i--, &i
+    } else if (((k == CXCursor_BinaryOperator &&
+                 clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign) ||
+                k == CXCursor_CompoundAssignOperator) &&
+               !kids.empty()) {
+      if (names_var(kids[0])) st.found = true;
+    } else if (k == CXCursor_VarDecl && is_handle(clang_getCursorType(c)) && !kids.empty()) {
+      if (names_var(kids.back())) st.found = true;  // int& r = i
+    } else if (k == CXCursor_CallExpr) {
+      // Passed to a reference to non-const: the callee may change it.
+      CXType callee = clang_getCursorType(clang_getCursorReferenced(c));
+      int n = clang_Cursor_getNumArguments(c);
+      for (int a = 0; a < n; ++a) {
+        if (!names_var(clang_Cursor_getArgument(c, static_cast<unsigned>(a)))) continue;
+        CXType param = clang_getArgType(callee, static_cast<unsigned>(a));
+        bool by_value = param.kind != CXType_Invalid && !is_handle(param);
+        bool const_ref = param.kind == CXType_LValueReference &&
+                         clang_isConstQualifiedType(clang_getPointeeType(param)) != 0;
+        if (!by_value && !const_ref) st.found = true;
+      }
+    }
+  };
+  check(e);
+  std::vector<CXCursor> todo{e};
+  while (!todo.empty() && !st.found) {
+    CXCursor c = todo.back();
+    todo.pop_back();
+    for (CXCursor k : children(c)) {
+      check(k);
+      todo.push_back(k);
+    }
+  }
+  return st.found;
+}
+
+// The index variable of `for (int i = ...; ...; ++i)` whose body and
+// condition never change it, or "".
+std::string for_index(CXCursor loop) {
+  if (clang_getCursorKind(loop) != CXCursor_ForStmt) return "";
+  auto kids = children(loop);
+  if (kids.size() != 4) return "";  // init, condition, increment, body
+  if (clang_getCursorKind(kids[0]) != CXCursor_DeclStmt) return "";
+  auto decls = children(kids[0]);
+  if (decls.size() != 1 || clang_getCursorKind(decls[0]) != CXCursor_VarDecl) return "";
+  CXTypeKind tk = clang_getCanonicalType(clang_getCursorType(decls[0])).kind;
+  if (tk < CXType_Char_U || tk > CXType_Int128) return "";  // an integer index
+  std::string var = usr(decls[0]);
+  CXCursor inc = strip(kids[2]);
+  bool steps = false;
+  if (clang_getCursorKind(inc) == CXCursor_UnaryOperator) {
+    auto op = clang_getCursorUnaryOperatorKind(inc);
+    steps = op == CXUnaryOperator_PreInc || op == CXUnaryOperator_PostInc || op == CXUnaryOperator_PreDec ||
+            op == CXUnaryOperator_PostDec;
+    auto ik = children(inc);
+    steps = steps && ik.size() == 1 && clang_getCursorKind(strip(ik[0])) == CXCursor_DeclRefExpr &&
+            usr(clang_getCursorReferenced(strip(ik[0]))) == var;
+  }
+  if (!steps || changes(kids[1], var) || changes(kids[3], var)) return "";
+  return var;
+}
+
+}  // namespace
+
+void body_walker::scan_handed_locals(CXCursor body) {
+  scan_state s;
+  clang_visitChildren(body, scan, &s);
+  for (const auto& [id, n] : s.mentions) {
+    auto r = s.as_receiver.find(id);
+    if (r == s.as_receiver.end() || r->second < n) s.handed.insert(id);
+  }
+  handed_locals_ = std::move(s.handed);
+  fn_.exposes_this = fn_.exposes_this || s.exposes_this;
+}
+
+bool body_walker::compiler_provided(CXCursor callee) {
+  return provided_by_compiler(callee);
+}
+
+void body_walker::enter_outer_loop(CXCursor loop) {
+  outer_loop_ = loops_seen_++;
+  loop_index_ = for_index(loop);
+}
+
+void body_walker::note_receiver_local(CXCursor call, call_fact& fact) const {
+  CXCursor r = receiver_ref(call);
+  if (is_null(r)) return;
+  CXCursor d = clang_getCursorReferenced(r);
+  std::string id = usr(d);
+  if (!is_local_object(d) || own_locals_.count(id) == 0 || handed_locals_.count(id) != 0) return;
+  fact.receiver_local = id;
+  // `a[i].f()` with `i` the index of the one loop around the call.
+  auto kids = children(call);
+  CXCursor object = strip(children(kids[0])[0]);
+  if (clang_getCursorKind(object) != CXCursor_ArraySubscriptExpr || loop_depth_ != 1 || loop_index_.empty())
+    return;
+  auto ak = children(object);
+  CXCursor index = strip(ak[1]);
+  fact.receiver_per_iteration = clang_getCursorKind(index) == CXCursor_DeclRefExpr &&
+                                usr(clang_getCursorReferenced(index)) == loop_index_ &&
+                                clang_getCanonicalType(clang_getCursorType(d)).kind == CXType_ConstantArray;
+}
+
+}  // namespace concheck::analyzer::detail

@@ -1,0 +1,84 @@
+// Code before the thread start that can reach an object: see before_start.hpp.
+#include "before_start.hpp"
+
+namespace concheck::analyzer::detail {
+
+namespace {
+
+bool before(const location& a, const location& b) {
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
+}
+
+// The least set holding every function with `seed(f)` and every function
+// with a call `follow(call)` that may reach one in the set: a callee in it,
+// one out of sight, or a virtual method called other than on a local object
+// (an override may run instead; on a local object by value the callee is the
+// one named).
+template <typename Seed, typename Follow>
+std::set<std::string> closure(const program& p, Seed seed, Follow follow) {
+  std::set<std::string> out;
+  for (const auto& [id, f] : p.functions) {
+    if (seed(*f)) out.insert(id);
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [id, f] : p.functions) {
+      if (out.count(id) != 0) continue;
+      for (const auto& c : f->calls) {
+        if (!follow(c)) continue;
+        auto callee = p.functions.find(c.callee);
+        bool dispatched =
+            callee != p.functions.end() && callee->second->is_virtual && c.receiver_local.empty();
+        bool unknown = callee == p.functions.end() && !c.callee_implicit;
+        if (unknown || dispatched || out.count(c.callee) != 0) {
+          out.insert(id);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+bool in_set_or_unknown(const program& p, const std::set<std::string>& set, const call_fact& c) {
+  return set.count(c.callee) != 0 || (p.functions.count(c.callee) == 0 && !c.callee_implicit);
+}
+
+}  // namespace
+
+void compute_before_start(program& p) {
+  p.may_start = closure(
+      p, [](const function_facts& f) { return !f.spawns.empty() || f.indirect_calls; },
+      [](const call_fact&) { return true; });
+  p.exposes_this = closure(
+      p, [](const function_facts& f) { return f.exposes_this || f.indirect_calls; },
+      [](const call_fact& c) { return c.receiver == call_fact::receiver_kind::this_object; });
+  for (const auto& [id, f] : p.functions) {
+    if (f->is_ctor_or_dtor && !f->owner_class.empty() && p.exposes_this.count(id) != 0)
+      p.ctor_exposes_this.insert(f->owner_class);
+  }
+}
+
+bool before_start_at(const program& p, const function_facts& caller, const call_fact& call) {
+  if (call.receiver_local.empty()) return false;
+  auto callee = p.functions.find(call.callee);
+  if (callee == p.functions.end() || p.ctor_exposes_this.count(callee->second->owner_class) != 0)
+    return false;
+  // The callee itself must not start a thread or expose `this` part way:
+  // what it does after that runs on a shared object.
+  if (p.may_start.count(call.callee) != 0 || p.exposes_this.count(call.callee) != 0) return false;
+  for (const auto& e : caller.calls) {
+    // The call itself counts too when it is in a loop (its own earlier run).
+    if (e.receiver_local != call.receiver_local) continue;
+    bool written_before = before(e.where, call.where);
+    bool same_loop = e.outer_loop >= 0 && e.outer_loop == call.outer_loop;
+    if (!written_before && !same_loop) continue;  // runs after the call
+    // Another element of `a[i]`, in an earlier iteration of the same loop.
+    if (!written_before && call.receiver_per_iteration && e.receiver_per_iteration) continue;
+    if (in_set_or_unknown(p, p.may_start, e) || in_set_or_unknown(p, p.exposes_this, e)) return false;
+  }
+  return true;
+}
+
+}  // namespace concheck::analyzer::detail

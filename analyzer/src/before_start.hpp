@@ -1,0 +1,45 @@
+// concheck analyzer: code before the first thread start that can reach an
+// object, as an owner-only context (private).
+//
+// A method call on a local object runs "before start" when, on every path to
+// it, no thread that can reach that object has been started: the object is
+// not shared yet (a thread object configured with `t.setparams(...)` before
+// `t.start()`, an array of them filled and started one by one). Then `this`
+// is owned in the callee even when its class takes its own lock
+// (ownership.hpp: such classes' public methods are otherwise never owned).
+// The rule, for a call `c` on local `L` in function `f`:
+//  - `f` names `L` only as the object of method calls (`L.m()`, `L[i].m()`):
+//    no address, reference, pointer or lambda capture of it is ever made,
+//    so a thread can reach it only through a method called on it
+//    (call_fact::receiver_local, ast_before_start.cpp);
+//  - the callee neither may start a thread nor expose `this` (transitively):
+//    what it does after that would run on a shared object;
+//  - no other call on `L` that can run before `c` (written before it, or in
+//    the same outermost loop, so a later iteration) may start a thread or
+//    expose `this`, transitively through calls (may_start, exposes_this
+//    below); callees out of sight, calls through pointers, and virtual
+//    methods called other than on a local object by value may do both;
+//  - one exception: `L[i]` with `i` the index of the only loop around both
+//    calls, where the other call is written after `c`: in an earlier
+//    iteration it ran on another element;
+//  - no constructor of the callee's class exposes `this` (base classes'
+//    constructors are not looked at).
+// Threads started by calls on other objects cannot reach `L`: nothing hands
+// them `L` but a method of `L` that exposes `this`, excluded above.
+// Cost: O(F + C) per fixed-point round for may_start and exposes_this;
+// before_start_at is O(calls of f).
+#pragma once
+
+#include "summary.hpp"
+
+namespace concheck::analyzer::detail {
+
+// Fills program::may_start, program::exposes_this and
+// program::ctor_exposes_this.
+void compute_before_start(program& p);
+
+// Whether `call` (made in `caller`) runs on a local object no thread can
+// reach yet (the rule above).
+bool before_start_at(const program& p, const function_facts& caller, const call_fact& call);
+
+}  // namespace concheck::analyzer::detail
