@@ -1,7 +1,7 @@
 // concheck runtime: interposed pthread_spin_* functions. In explore mode
 // each operation of a controlled thread is a scheduling point and a busy
-// lock blocks the thread in the scheduler until an unlock, as a mutex does. A spin lock is
-// judged like a non-recursive mutex (order edges, self-deadlock, misuse); its
+// lock blocks the thread in the scheduler until an unlock, as a mutex does.
+// A spin lock is judged like a non-recursive mutex (order edges, self-deadlock, misuse); its
 // identity comes from an address-keyed table (spin_lock_index.hpp: an int has
 // no room for a stamp). A contended acquisition spins on the real trylock;
 // past a short spin it registers its wait exactly as a blocked mutex
