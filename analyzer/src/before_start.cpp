@@ -87,24 +87,27 @@ std::optional<location> own_start_point(const program& p, const function_facts& 
   if (f.indirect_calls) return std::nullopt;
   std::optional<location> first;
   bool in_loop = false;
+  bool unordered = false;  // a point in another file (a macro's expansion): not ordered
   auto consider = [&](const location& where, bool loop) {
-    if (!first || where.file != first->file || before(where, *first)) {
+    unordered = unordered || where.file != f.where.file;
+    if (!first || before(where, *first)) {
       first = where;
       in_loop = loop;
     }
   };
   if (f.exposes_this) consider(f.exposes_this_at, f.exposes_this_in_loop);
   for (const auto& s : f.spawns) consider(s.where, s.in_loop);
+  // A thread started by a call on another object reaches `this` only once
+  // `this` is exposed (a point of its own); a call on `this` may start one
+  // that does, or expose it.
   for (const auto& c : f.calls) {
+    if (c.receiver != call_fact::receiver_kind::this_object) continue;
     auto callee = p.functions.find(c.callee);
-    bool dispatched = callee != p.functions.end() && callee->second->is_virtual && c.receiver_local.empty();
-    bool on_this = c.receiver == call_fact::receiver_kind::this_object;
-    if (dispatched || in_set_or_unknown(p, p.may_start, c) ||
-        (on_this && in_set_or_unknown(p, p.exposes_this, c)))
+    bool dispatched = callee != p.functions.end() && callee->second->is_virtual;
+    if (dispatched || in_set_or_unknown(p, p.may_start, c) || in_set_or_unknown(p, p.exposes_this, c))
       consider(c.where, c.outer_loop >= 0);
   }
-  // Points in another file than the body (a macro's expansion) are not ordered.
-  if (!first || in_loop || first->file != f.where.file) return std::nullopt;
+  if (!first || in_loop || unordered) return std::nullopt;
   return first;
 }
 

@@ -48,8 +48,9 @@ bool before_start_at(const program& p, const function_facts& caller, const call_
 
 // Where, in method `f` whose every call runs before start (with
 // callee_may_start), a thread that can reach `this` may first exist: the
-// first thread start, exposure of `this`, or call on `this` (or any call)
-// that may start a thread or expose it, in source order. Code written before
+// first thread start, exposure of `this`, or call on `this` that may start a
+// thread or expose it (a virtual one always), in source order: a thread
+// started by a call on another object reaches `this` only after an exposure. Code written before
 // it, with it outside every loop, runs on an object no other thread reaches
 // yet. Empty when there is no such point or it is in a loop (or `f` makes
 // indirect calls, whose place is not recorded): then nothing is owned.
