@@ -201,6 +201,61 @@ TEST_F(RaceEngine, AWriteOrderedAfterEveryReaderDoesNotRace) {
   forget_sync(&handoff);
 }
 
+// A reader already in a read set that reads again in a later epoch replaces
+// its older item in the set: a write ordered after its first read but not
+// its second still races, with the second.
+TEST_F(RaceEngine, AReaderRereadingInALaterEpochRacesWithAWriteOrderedAfterItsFirstRead) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  char handoff = 0;
+  const std::uint64_t read_sets_before = get_engine_stats().read_sets;
+  worker first_reader, second_reader, writer;
+  first_reader.run([&] { read(x, 8, kPcA); });
+  second_reader.run([&] {
+    read(x, 8, kPcB);
+    release_merge(&handoff);
+  });
+  first_reader.run([&] {
+    release_merge(&handoff);  // a new epoch: the next read is not covered by the first
+    read(x, 8, kPcB);
+  });
+  EXPECT_EQ(get_engine_stats().read_sets, read_sets_before + 1);  // still one set, both readers in it
+  writer.run([&] {
+    acquire(&handoff);
+    write(x, 8, kPcA);
+  });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].earlier.thread_id, first_reader.id());
+  EXPECT_FALSE(races[0].earlier.is_write);
+  forget_sync(&handoff);
+}
+
+TEST_F(RaceEngine, AWriteOrderedAfterEveryRereadDoesNotRace) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  char handoff = 0;
+  worker first_reader, second_reader, writer;
+  first_reader.run([&] { read(x, 8, kPcA); });
+  second_reader.run([&] {
+    read(x, 8, kPcB);
+    release_merge(&handoff);
+  });
+  for (int again = 0; again < 3; ++again) {
+    first_reader.run([&] {
+      release_merge(&handoff);
+      read(x, 8, kPcB);
+    });
+  }
+  first_reader.run([&] { release_merge(&handoff); });
+  writer.run([&] {
+    acquire(&handoff);
+    write(x, 8, kPcA);
+  });
+  EXPECT_TRUE(take_races().empty());
+  forget_sync(&handoff);
+}
+
 TEST_F(RaceEngine, NonOverlappingReadsReplaceInsteadOfSharing) {
   buffer memory(64);
   const std::uint64_t read_sets_before = get_engine_stats().read_sets;
