@@ -11,6 +11,9 @@
 //   whose location record has nothing to learn.
 //   Exclusive path, lock-free: a granule only this thread has used is
 //   updated with plain stores (exclusive_update says why that is safe).
+//   Ordered path, lock-free: a plain access to a shared granule whose
+//   stored accesses all happened before it, and whose location record has
+//   nothing to learn, stores its epoch with a CAS (ordered_update).
 //   Slow path, under the granule's stripe lock: check, update, record sites
 //   and the location record; report after unlocking.
 // Conflict: the byte masks overlap, one side writes, not both are atomic,
@@ -337,6 +340,73 @@ inline bool exclusive_update(thread_context& self, shadow_cell& cell, const acce
   return true;
 }
 
+// The location record has nothing to learn from a plain access by `self`
+// (update_location would store what it holds): shared, and its candidate
+// lockset already what intersecting self's gives (or, when locked, self
+// holds no lock: a lock-free access ordered after the locked ones).
+inline bool location_settled_for_plain(const shadow_cell& cell, const thread_context& self) noexcept {
+  const std::uint64_t location = cell.location.load(std::memory_order_relaxed);
+  switch (static_cast<sharing>(location & kStateBits)) {
+    case sharing::synchronized:
+      return true;
+    case sharing::locked:
+      return (location >> 32) == self.lockset || self.lockset == 0;
+    case sharing::racy:
+      return (location >> 32) == self.lockset;
+    case sharing::one_thread:
+    case sharing::untouched:
+      return false;
+  }
+  return false;
+}
+
+// The ordered path: a plain access to a shared granule whose stored accesses
+// all happened before it (W, and R for a write, not concurrent with it, or
+// not overlapping) cannot race, and when the location record has nothing to
+// learn either, its only effect is the new W or R: stored with a CAS on that
+// word, without the stripe lock. Memory handed between threads (a buffer
+// through a queue, an array slot under a lock) took the stripe lock at every
+// first access per epoch, and the lock's cache line was the slow path's main
+// cost. R in read-shared form goes to the slow path. A write that covers R
+// clears it with a CAS (leaving it would be safe: a later write not ordered
+// after that read is not ordered after this write either, and races with
+// W). The CAS makes two lock-free updates of one word see each other (the
+// loser takes the slow path and checks the winner's epoch); against a slow
+// path of another thread at the same moment, which stores with plain
+// stores, one of the two updates can be lost, as on the exclusive path: a
+// race then missed, never one invented (every epoch stored is an access that
+// happened).
+inline bool ordered_update(thread_context& self, shadow_cell& cell, const access_desc& a,
+                           std::uint64_t w) noexcept {
+  if (a.is_atomic) return false;
+  if ((epoch_mask(w) & a.mask) != 0 && concurrent(self, w)) return false;
+  std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+  if (is_read_shared(r)) return false;
+  const bool r_overlaps_concurrent = (epoch_mask(r) & a.mask) != 0 && concurrent(self, r);
+  if (a.is_write && r_overlaps_concurrent) return false;   // a race: the slow path reports it
+  if (!a.is_write && r_overlaps_concurrent) return false;  // two concurrent reads: a read set
+  if (!location_settled_for_plain(cell, self)) return false;
+  const std::uint32_t site = current_site(a.pc);
+  // The site first, then the epoch with release (as exclusive_update). If
+  // the CAS fails the slow path stores its own site with its epoch.
+  if (a.is_write) {
+    std::uint64_t new_w = self.epoch | a.mask;
+    if ((w & ~kMaskBits) == self.epoch) new_w |= epoch_mask(w);
+    cell.write_site.store(site, std::memory_order_relaxed);
+    if (!cell.write.compare_exchange_strong(w, new_w, std::memory_order_release, std::memory_order_relaxed))
+      return false;
+    if (epoch_mask(r) != 0 && (epoch_mask(r) & ~a.mask) == 0) {
+      cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
+    }
+  } else {
+    const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | a.mask : self.epoch | a.mask;
+    cell.read_site.store(site, std::memory_order_relaxed);
+    if (!cell.read.compare_exchange_strong(r, new_r, std::memory_order_release, std::memory_order_relaxed))
+      return false;
+  }
+  return true;
+}
+
 // An atomic load needs the slow path only to learn something new about the
 // location: a one-thread location of another owner, a shared one whose
 // lockset could still shrink, or a first atomic access.
@@ -378,6 +448,7 @@ __attribute__((always_inline)) inline void access_granule(thread_context& self, 
     }
   }
   if (exclusive_update(self, *cell, a, w)) return;
+  if (ordered_update(self, *cell, a, w)) return;
   access_slow(self, *cell, granule, a);
 }
 
