@@ -5,10 +5,11 @@
 // plain stores; engine write() calls on the fast path (every granule already
 // holds the thread's current epoch); with a new epoch per pass (a release
 // before it) on granules only this thread used (the lock-free exclusive
-// path) and on granules another thread used first (the locked slow path);
+// path) and on granules another thread used first, before a hand-off (the
+// lock-free ordered path);
 // and reads the same three ways, plus reads of granules that main and a
-// third, unsynchronized thread both read (a read set: main refreshes its
-// item). Prints ns per access and the ratio
+// third, unsynchronized thread both read (a read set: the locked slow
+// path). Prints ns per access and the ratio
 // against the plain loop of the same run. The engine calls cost a function
 // call each; instrumented code pays that too (__tsan_write8 -> write).
 #include <algorithm>
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
   const double read_fast = reads(false);
   const double read_exclusive = reads(true);
   // Another thread writes every word first (then hands off): the granules
-  // are shared, so a new epoch's first access takes the locked slow path.
+  // are shared, and a new epoch's first access takes the ordered path.
   std::thread other([&] {
     for (std::size_t i = 0; i < kWords; ++i) write(base + i * 8, 8, pc);
     release(&sync);
@@ -95,7 +96,7 @@ int main(int argc, char** argv) {
   const double read_shared = reads(true);
   // A third thread reads every word and stays alive without synchronizing:
   // main's next read of each word is concurrent with it (a read set of the
-  // two), and each later pass's first read refreshes main's item in the set.
+  // two), and each later pass's first read updates it on the slow path.
   std::atomic<int> stage{0};  // plain std::atomic: the engine sees no edge
   std::thread reader([&] {
     for (std::size_t i = 0; i < kWords; ++i) read(base + i * 8, 8, pc);

@@ -190,10 +190,10 @@ bool update_location(shadow_cell& cell, const thread_context& self, bool is_atom
   }
   const bool first_race = raced && (location & kLocationReported) == 0;
   if (raced) state = sharing::racy;
-  location = static_cast<std::uint64_t>(state) | owner | (std::uint64_t{lockset} << 32) |
-             (location & (kLocationAtomic | kLocationReported)) | (is_atomic ? kLocationAtomic : 0) |
-             (raced ? kLocationReported : 0);
-  cell.location.store(location, std::memory_order_relaxed);
+  const std::uint64_t updated = static_cast<std::uint64_t>(state) | owner | (std::uint64_t{lockset} << 32) |
+                                (location & (kLocationAtomic | kLocationReported)) |
+                                (is_atomic ? kLocationAtomic : 0) | (raced ? kLocationReported : 0);
+  if (updated != location) cell.location.store(updated, std::memory_order_relaxed);
   return first_race;
 }
 
@@ -258,10 +258,13 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
       }
     } else if (!a.is_atomic) {
       const std::uint64_t new_r = updated_read(self, r, sites, a, site, free_set);
-      cell.read.store(new_r, std::memory_order_relaxed);
+      // Stores only what changes: a read added to a read set leaves the cell
+      // as it was (its site is in the set), and the cell's cache line then
+      // stays shared among the readers of a read-mostly structure.
+      if (new_r != r) cell.read.store(new_r, std::memory_order_relaxed);
       // Only the read's site: the write's is another word, which a lock-free
       // exclusive update may have changed since it was loaded.
-      cell.read_site.store(site, std::memory_order_relaxed);
+      if (!is_read_shared(new_r)) cell.read_site.store(site, std::memory_order_relaxed);
     }
     first_race = update_location(cell, self, a.is_atomic, raced);
   }
