@@ -444,7 +444,12 @@ __attribute__((always_inline)) inline void access_granule(thread_context& self, 
     if (!a.is_atomic) {
       const std::uint64_t r = cell->read.load(std::memory_order_relaxed);
       if ((r & ~kMaskBits) == self.epoch && (r & a.mask) == a.mask) return;
-      if (is_read_shared(r) && (r & a.mask) == a.mask && in_read_set(*cell, r, self.epoch)) return;
+      if (is_read_shared(r)) {
+        if ((r & a.mask) == a.mask && in_read_set(*cell, r, self.epoch)) return;
+        // Neither lock-free path takes a read set.
+        access_slow(self, *cell, granule, a);
+        return;
+      }
     } else if (((w & a.mask) == 0 || (w & kAtomicBit) != 0 || !concurrent(self, w)) &&
                location_settled_for_atomic_load(*cell, self)) {
       return;
