@@ -11,6 +11,8 @@
 //   whose location record has nothing to learn.
 //   Exclusive path, lock-free: a granule only this thread has used is
 //   updated with plain stores (exclusive_update says why that is safe).
+//   A plain write of 32 KiB or more claims the untouched granules of its
+//   range in bulk (plain stores, one site lookup: access).
 //   Ordered path, lock-free: a plain access to a shared granule whose
 //   stored accesses all happened before it, and whose location record has
 //   nothing to learn, stores its epoch with a CAS (ordered_update).
