@@ -7,6 +7,9 @@
 # Each variant runs ROUNDS times (default 3), the variants interleaved so
 # that load from other users of the machine hits all of them alike; the
 # table shows the median rate of each and its ratio to the plain starts'.
+# BASELINE_PRELOAD=<libconcheck_preload.so of another build> adds the same two
+# rows with that runtime (CONCHECK_PRELOAD_LIBRARY), interleaved with the
+# others: a before/after measured in the same minutes.
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
   echo "usage: $0 BUILD_DIR [SCHEDULES] [ROUNDS]" >&2
@@ -29,17 +32,31 @@ rate() {
   echo "$n / ($e - $s)" | bc -l
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-plain=() one=() two=()
+baseline=${BASELINE_PRELOAD:-}
+if [[ -n $baseline && ! -f $baseline ]]; then
+  echo "$0: BASELINE_PRELOAD=$baseline is not a file" >&2
+  exit 2
+fi
+plain=() one=() two=() base_one=() base_two=()
 for _ in $(seq "$rounds"); do
   plain+=("$(rate bash -c "for i in \$(seq $n); do '$target' correct; done")")
   one+=("$(rate "$concheck" run --schedules "$n" -- "$target" correct)")
   two+=("$(rate "$concheck" run --schedules "$n" --jobs 2 -- "$target" correct)")
+  if [[ -n $baseline ]]; then
+    base_one+=("$(CONCHECK_PRELOAD_LIBRARY=$baseline rate "$concheck" run --schedules "$n" -- "$target" correct)")
+    base_two+=("$(CONCHECK_PRELOAD_LIBRARY=$baseline rate "$concheck" run --schedules "$n" --jobs 2 -- "$target" correct)")
+  fi
 done
 p=$(median "${plain[@]}")
 echo "concheck run, $n schedules of a 2-thread program, $(nproc) cores, median of $rounds rounds, $(date -u +%FT%TZ)"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-28s %14s %18s\n' "variant" "schedules/s" "ratio to plain"
-for row in "plain runs (no concheck):$p" "concheck run --jobs 1:$(median "${one[@]}")" \
-  "concheck run --jobs 2:$(median "${two[@]}")"; do
+rows=("plain runs (no concheck):$p" "concheck run --jobs 1:$(median "${one[@]}")"
+  "concheck run --jobs 2:$(median "${two[@]}")")
+if [[ -n $baseline ]]; then
+  rows+=("baseline --jobs 1:$(median "${base_one[@]}")" "baseline --jobs 2:$(median "${base_two[@]}")")
+fi
+for row in "${rows[@]}"; do
   name=${row%%:*} r=${row##*:}
   printf '%-28s %14.0f %17.2fx\n' "$name" "$r" "$(echo "$r / $p" | bc -l)"
 done

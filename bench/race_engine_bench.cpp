@@ -1,15 +1,19 @@
 // The race engine's cost per access (not part of `bench`; run by hand):
 //   build/bench/concheck_bench_race_engine
 // One thread sweeps an array of 64 K 8-byte words (or argv[1]), 4 M accesses
-// in all, seven ways:
+// in all, eight ways:
 // plain stores; engine write() calls on the fast path (every granule already
 // holds the thread's current epoch); with a new epoch per pass (a release
 // before it) on granules only this thread used (the lock-free exclusive
-// path) and on granules another thread used first (the locked slow path);
-// and reads the same three ways. Prints ns per access and the ratio
+// path) and on granules another thread used first, before a hand-off (the
+// lock-free ordered path);
+// and reads the same three ways, plus reads of granules that main and a
+// third, unsynchronized thread both read (a read set: the locked slow
+// path). Prints ns per access and the ratio
 // against the plain loop of the same run. The engine calls cost a function
 // call each; instrumented code pays that too (__tsan_write8 -> write).
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -81,7 +85,7 @@ int main(int argc, char** argv) {
   const double read_fast = reads(false);
   const double read_exclusive = reads(true);
   // Another thread writes every word first (then hands off): the granules
-  // are shared, so a new epoch's first access takes the locked slow path.
+  // are shared, and a new epoch's first access takes the ordered path.
   std::thread other([&] {
     for (std::size_t i = 0; i < kWords; ++i) write(base + i * 8, 8, pc);
     release(&sync);
@@ -90,6 +94,19 @@ int main(int argc, char** argv) {
   concheck::race::acquire(&sync);
   const double write_shared = writes(true);
   const double read_shared = reads(true);
+  // A third thread reads every word and stays alive without synchronizing:
+  // main's next read of each word is concurrent with it (a read set of the
+  // two), and each later pass's first read updates it on the slow path.
+  std::atomic<int> stage{0};  // plain std::atomic: the engine sees no edge
+  std::thread reader([&] {
+    for (std::size_t i = 0; i < kWords; ++i) read(base + i * 8, 8, pc);
+    stage.store(1);
+    while (stage.load() != 2) std::this_thread::yield();
+  });
+  while (stage.load() != 1) std::this_thread::yield();
+  const double read_set_refresh = reads(true);
+  stage.store(2);
+  reader.join();
 
   std::printf("race engine, one thread, %zu words x %d passes\n", kWords, kPasses);
   std::printf("  plain store                  %6.2f ns/access\n", plain);
@@ -105,6 +122,10 @@ int main(int argc, char** argv) {
               read_exclusive / plain);
   std::printf("  read,  new epoch, shared     %6.2f ns/access  (%5.1fx plain)\n", read_shared,
               read_shared / plain);
+  std::printf("  read,  new epoch, read set   %6.2f ns/access  (%5.1fx plain)\n", read_set_refresh,
+              read_set_refresh / plain);
+  std::printf("  read sets in use %llu\n",
+              static_cast<unsigned long long>(concheck::race::get_engine_stats().read_sets));
   const auto stats = concheck::race::get_engine_stats();
   std::printf("  shadow chunks mapped %llu (%llu KiB for %zu KiB of data)\n",
               static_cast<unsigned long long>(stats.shadow_chunks),

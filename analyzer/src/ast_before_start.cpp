@@ -120,7 +120,17 @@ struct scan_state {
   std::map<std::string, int> as_receiver;
   std::set<std::string> handed;
   bool exposes_this = false;
+  location exposed_at;  // the first exposure, in source order
+  bool exposed_in_loop = false;
+  int loop_depth = 0;
   bool in_lambda = false;
+
+  void expose(CXCursor where) {
+    if (exposes_this) return;
+    exposes_this = true;
+    exposed_at = location_of(where);
+    exposed_in_loop = loop_depth > 0;
+  }
 };
 
 CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
@@ -128,7 +138,7 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
   switch (clang_getCursorKind(c)) {
     case CXCursor_LambdaExpr: {
       // What a lambda names may be reached from wherever the lambda runs.
-      s.exposes_this = true;
+      s.expose(c);
       bool was = s.in_lambda;
       s.in_lambda = true;
       clang_visitChildren(c, scan, data);
@@ -151,9 +161,16 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
       return CXChildVisit_Continue;
     }
     case CXCursor_CXXThisExpr:
-      if (clang_getCursorKind(parent) != CXCursor_MemberRefExpr)
-        s.exposes_this = true;  // `this->m_` keeps it here
+      if (clang_getCursorKind(parent) != CXCursor_MemberRefExpr) s.expose(c);  // `this->m_` keeps it here
       break;
+    case CXCursor_WhileStmt:
+    case CXCursor_ForStmt:
+    case CXCursor_DoStmt:
+    case CXCursor_CXXForRangeStmt:
+      ++s.loop_depth;
+      clang_visitChildren(c, scan, data);
+      --s.loop_depth;
+      return CXChildVisit_Continue;
     case CXCursor_ReturnStmt: {
       // `return *this;` / `return this;` hands the caller the object it
       // called the method on; the caller is judged for what it does with it.
@@ -168,12 +185,12 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
                          is_handle(clang_getCursorResultType(clang_getCursorReferenced(c)));
       CXCursor r = receiver_ref(c);
       if (!is_null(r) && !s.in_lambda && !result_used) ++s.as_receiver[usr(clang_getCursorReferenced(r))];
-      if (passes_member_by_reference(c)) s.exposes_this = true;
+      if (passes_member_by_reference(c)) s.expose(c);
       if (result_used) {
         CXCursor object = method_call_object(c);
         if (!is_null(object) &&
             (names_member_of_this(object) || clang_getCursorKind(strip(object)) == CXCursor_CXXThisExpr))
-          s.exposes_this = true;
+          s.expose(c);
       }
       break;
     }
@@ -283,6 +300,10 @@ void body_walker::scan_handed_locals(CXCursor body) {
     if (r == s.as_receiver.end() || r->second < n) s.handed.insert(id);
   }
   handed_locals_ = std::move(s.handed);
+  if (s.exposes_this && !fn_.exposes_this) {
+    fn_.exposes_this_at = s.exposed_at;
+    fn_.exposes_this_in_loop = s.exposed_in_loop;
+  }
   fn_.exposes_this = fn_.exposes_this || s.exposes_this;
 }
 

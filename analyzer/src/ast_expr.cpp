@@ -89,24 +89,7 @@ void body_walker::walk_expr(CXCursor c) {
             clang_getCursorKind(lhs) == CXCursor_DeclRefExpr) {
           fresh_locals_.insert(usr(clang_getCursorReferenced(lhs)));
         }
-        // `p = a + i` into a fresh array: p points at this call's own memory;
-        // given anything but null (`p = nullptr` after a delete points at
-        // nothing), p no longer does.
-        if (clang_getCursorKind(lhs) == CXCursor_DeclRefExpr &&
-            clang_getCursorKind(strip(kids[1])) != CXCursor_CXXNewExpr) {
-          std::string pointer = usr(clang_getCursorReferenced(lhs));
-          if (std::string array = fresh_array_of(kids[1]); !array.empty())
-            note_fresh_element(pointer, array);
-          else if (!is_null_pointer(kids[1]))
-            fresh_locals_.erase(pointer);
-        }
-        // `head = n`: the object n points at is published, no longer this call's own.
-        CXCursor rhs = strip(kids[1]);
-        if (clang_getCursorKind(rhs) == CXCursor_DeclRefExpr) {
-          std::string id = usr(clang_getCursorReferenced(rhs));
-          unfresh(id);
-          if (stored_in_global(lhs)) published_locals_.insert(id);  // `g_table = t`: shared from here on
-        }
+        note_pointer_assign(lhs, kids[1]);
         walk_expr(kids[1]);
         record_access(kids[0], true);
         return;

@@ -17,9 +17,18 @@ std::vector<CXCursor> body_walker::call_args(CXCursor call) {
 }
 
 std::optional<lock_name> body_walker::lock_of(CXCursor expr) {
+  CXCursor c = strip(expr);
+  // `thread_safe_ ? &sync_ : NULL` (zeromq's scoped_optional_lock_t): the
+  // lock on the path that takes one, as for any lock held on some path.
+  if (clang_getCursorKind(c) == CXCursor_ConditionalOperator) {
+    auto kids = children(c);
+    if (kids.size() != 3) return std::nullopt;
+    if (is_null_pointer(kids[2])) return lock_of(kids[1]);
+    if (is_null_pointer(kids[1])) return lock_of(kids[2]);
+    return std::nullopt;
+  }
   auto lock = lock_id_of(expr);
   if (!lock) return lock;
-  CXCursor c = strip(expr);
   // A guard named in std::lock(lk1, lk2) stands for its lock, instance and all.
   if (clang_getCursorKind(c) == CXCursor_DeclRefExpr && guards_.count(usr(clang_getCursorReferenced(c))) != 0)
     return lock;

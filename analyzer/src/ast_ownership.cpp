@@ -182,6 +182,7 @@ std::string body_walker::fresh_array_of(CXCursor e) const {
     if (op == CXBinaryOperator_Sub) return fresh_pointer(kids[0]);
     return "";
   }
+  if (k == CXCursor_DeclRefExpr) return fresh_pointer(x);  // `(T*)a`: the same memory
   if (k == CXCursor_UnaryOperator && clang_getCursorUnaryOperatorKind(x) == CXUnaryOperator_AddrOf &&
       kids.size() == 1) {
     CXCursor sub = strip_casts(kids[0]);
@@ -190,6 +191,32 @@ std::string body_walker::fresh_array_of(CXCursor e) const {
       return fresh_pointer(sk[0]);
   }
   return "";
+}
+
+void body_walker::note_pointer_assign(CXCursor lhs, CXCursor rhs) {
+  lhs = strip(lhs);
+  bool to_variable = clang_getCursorKind(lhs) == CXCursor_DeclRefExpr;
+  CXCursor target = clang_getCursorReferenced(lhs);
+  bool to_local = to_variable && clang_getCursorKind(target) == CXCursor_VarDecl &&
+                  clang_Cursor_hasVarDeclGlobalStorage(target) == 0 &&
+                  clang_getCursorType(target).kind == CXType_Pointer;
+  bool from_new = clang_getCursorKind(strip(rhs)) == CXCursor_CXXNewExpr;
+  std::string array = from_new ? "" : fresh_array_of(rhs);
+  if (to_local && !array.empty()) {
+    note_fresh_element(usr(target), array);  // `p = a + i`, `cc = (T*)data`: this call's own memory
+    return;
+  }
+  // Given anything but null (`p = nullptr` after a delete points at nothing),
+  // p no longer points at fresh memory.
+  if (to_variable && !from_new && !is_null_pointer(rhs)) fresh_locals_.erase(usr(target));
+  if (to_variable && !array.empty()) unfresh(array);  // `g_slots = a + i`: published
+  // `head = n`: the object n points at is published, no longer this call's own.
+  CXCursor r = strip_casts(rhs);
+  if (clang_getCursorKind(r) == CXCursor_DeclRefExpr) {
+    std::string id = usr(clang_getCursorReferenced(r));
+    unfresh(id);
+    if (stored_in_global(lhs)) published_locals_.insert(id);  // `g_table = t`: shared from here on
+  }
 }
 
 void body_walker::note_fresh_element(const std::string& pointer, const std::string& array) {

@@ -152,8 +152,13 @@ class body_walker {
       CXCursor call,
       const std::vector<CXCursor>& args);  // the parameter a method call's object is reached through, or -1
   void note_pointer_local(CXCursor var, CXCursor init);  // `T* p = &local` / `= (T*)param`
+  // `lhs = rhs`, for freshness: a local pointer given a pointer into fresh
+  // memory points at it too (linked to it); given anything else but null it
+  // no longer does; a fresh pointer stored anywhere else is published.
+  void note_pointer_assign(CXCursor lhs, CXCursor rhs);
   // The fresh local pointer `e` points into (`a + i`, `i + a`, `a - i`,
-  // `&a[i]` of a `new T[n]` not yet handed on), or "".
+  // `&a[i]`, or `a` itself, under casts: `reinterpret_cast<T*>(a)`, of a
+  // `new T[n]` or `new T` not yet handed on), or "".
   std::string fresh_array_of(CXCursor e) const;
   // `pointer` points into fresh `array`: fresh too, and handing either on
   // publishes both (unfresh).

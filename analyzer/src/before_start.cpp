@@ -60,14 +60,16 @@ void compute_before_start(program& p) {
   }
 }
 
-bool before_start_at(const program& p, const function_facts& caller, const call_fact& call) {
+bool before_start_at(const program& p, const function_facts& caller, const call_fact& call,
+                     bool callee_may_start) {
   if (call.receiver_local.empty()) return false;
   auto callee = p.functions.find(call.callee);
   if (callee == p.functions.end() || p.ctor_exposes_this.count(callee->second->owner_class) != 0)
     return false;
   // The callee itself must not start a thread or expose `this` part way:
   // what it does after that runs on a shared object.
-  if (p.may_start.count(call.callee) != 0 || p.exposes_this.count(call.callee) != 0) return false;
+  if (!callee_may_start && (p.may_start.count(call.callee) != 0 || p.exposes_this.count(call.callee) != 0))
+    return false;
   for (const auto& e : caller.calls) {
     // The call itself counts too when it is in a loop (its own earlier run).
     if (e.receiver_local != call.receiver_local) continue;
@@ -79,6 +81,34 @@ bool before_start_at(const program& p, const function_facts& caller, const call_
     if (in_set_or_unknown(p, p.may_start, e) || in_set_or_unknown(p, p.exposes_this, e)) return false;
   }
   return true;
+}
+
+std::optional<location> own_start_point(const program& p, const function_facts& f) {
+  if (f.indirect_calls) return std::nullopt;
+  std::optional<location> first;
+  bool in_loop = false;
+  bool unordered = false;  // a point in another file (a macro's expansion): not ordered
+  auto consider = [&](const location& where, bool loop) {
+    unordered = unordered || where.file != f.where.file;
+    if (!first || before(where, *first)) {
+      first = where;
+      in_loop = loop;
+    }
+  };
+  if (f.exposes_this) consider(f.exposes_this_at, f.exposes_this_in_loop);
+  for (const auto& s : f.spawns) consider(s.where, s.in_loop);
+  // A thread started by a call on another object reaches `this` only once
+  // `this` is exposed (a point of its own); a call on `this` may start one
+  // that does, or expose it.
+  for (const auto& c : f.calls) {
+    if (c.receiver != call_fact::receiver_kind::this_object) continue;
+    auto callee = p.functions.find(c.callee);
+    bool dispatched = callee != p.functions.end() && callee->second->is_virtual;
+    if (dispatched || in_set_or_unknown(p, p.may_start, c) || in_set_or_unknown(p, p.exposes_this, c))
+      consider(c.where, c.outer_loop >= 0);
+  }
+  if (!first || in_loop || unordered) return std::nullopt;
+  return first;
 }
 
 }  // namespace concheck::analyzer::detail

@@ -30,6 +30,8 @@
 // before_start_at is O(calls of f).
 #pragma once
 
+#include <optional>
+
 #include "summary.hpp"
 
 namespace concheck::analyzer::detail {
@@ -39,7 +41,19 @@ namespace concheck::analyzer::detail {
 void compute_before_start(program& p);
 
 // Whether `call` (made in `caller`) runs on a local object no thread can
-// reach yet (the rule above).
-bool before_start_at(const program& p, const function_facts& caller, const call_fact& call);
+// reach yet (the rule above). With `callee_may_start`, the callee itself may
+// start a thread or expose `this`: only what it does before that is owned.
+bool before_start_at(const program& p, const function_facts& caller, const call_fact& call,
+                     bool callee_may_start = false);
+
+// Where, in method `f` whose every call runs before start (with
+// callee_may_start), a thread that can reach `this` may first exist: the
+// first thread start, exposure of `this`, or call on `this` that may start a
+// thread or expose it (a virtual one always), in source order: a thread
+// started by a call on another object reaches `this` only after an exposure. Code written before
+// it, with it outside every loop, runs on an object no other thread reaches
+// yet. Empty when there is no such point or it is in a loop (or `f` makes
+// indirect calls, whose place is not recorded): then nothing is owned.
+std::optional<location> own_start_point(const program& p, const function_facts& f);
 
 }  // namespace concheck::analyzer::detail

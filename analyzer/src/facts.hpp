@@ -226,6 +226,11 @@ struct function_facts {
   // written here: the object may become reachable from elsewhere
   // (before_start.hpp).
   bool exposes_this = false;
+  // Where `this` is first exposed (source order), and whether that is inside
+  // a loop (a later iteration's code runs after it): the end of the owned
+  // prefix of a method that starts its own threads (before_start.hpp).
+  location exposes_this_at;
+  bool exposes_this_in_loop = false;
   // A call through a function pointer or of an unresolved callee: it may do
   // anything, start a thread included (before_start.hpp).
   bool indirect_calls = false;

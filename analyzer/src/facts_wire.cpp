@@ -77,8 +77,8 @@ auto fields(function_facts& v) {
   return std::tie(v.id, v.display, v.where, v.owner_class, v.enclosing, v.is_method, v.is_public,
                   v.is_ctor_or_dtor, v.is_virtual, v.is_lambda, v.is_main, v.params, v.requires_locks,
                   v.released_unheld, v.accesses, v.acquisitions, v.calls, v.spawns, v.joins, v.cv_waits,
-                  v.blocking, v.unjoined_threads, v.never_returns, v.exposes_this, v.indirect_calls,
-                  v.walk_cuts);
+                  v.blocking, v.unjoined_threads, v.never_returns, v.exposes_this, v.exposes_this_at,
+                  v.exposes_this_in_loop, v.indirect_calls, v.walk_cuts);
 }
 auto fields(class_info& v) {
   return std::tie(v.id, v.display, v.owns_lock, v.takes_own_lock, v.system);

@@ -205,6 +205,7 @@ explore_result explore(const explore_options& options, const std::function<void(
   }
 
   const one_cpu_scope one_cpu;
+  detail::explore::check_cpus();
 
   // A replay: one schedule, exactly as the token says.
   if (!options.replay.empty()) {

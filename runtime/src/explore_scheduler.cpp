@@ -48,8 +48,7 @@ struct controlled_thread {
   std::int64_t deadline = 0;
   pthread_t handle{};
   bool has_handle = false;
-  std::atomic<std::uint64_t> monitor_id{0};  // concheck's thread id, once started
-  std::atomic<std::uint32_t> started{0};     // futex word: 1 once the thread has its record
+  std::atomic<std::uint64_t> monitor_id{0};  // concheck's thread id (reserved by its creator)
   // Polling detection (polled_point): the last key polled, how many more
   // points were on it, and the step count right after this thread's last point.
   std::uintptr_t last_poll = 0;
@@ -99,9 +98,10 @@ constinit std::atomic<bool> g_exploring{false};
 
 constexpr int kSpinBeforeSleep = 1000;
 
-// False when the process may use one CPU only (concheck run pins each fork
-// server to one): a thread spinning for its turn would then only delay the
-// thread that must hand it over. Set when a schedule begins.
+// False when the process may use one CPU only (explore() and concheck run
+// pin the schedule's threads to one): a thread spinning for its turn would
+// then only delay the thread that must hand it over. Set by check_cpus()
+// and when a process schedule begins.
 bool g_spin_for_turn = true;
 
 bool several_cpus() noexcept {
@@ -227,6 +227,7 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
   if (s.enabled.empty()) return nullptr;
   const std::uint64_t step = s.steps.load(std::memory_order_relaxed);
   if (step >= s.step_bound) {
+    s.running.store(-1, std::memory_order_relaxed);  // as in deadlocked()
     abandon(s, step_bound_finding(self, s.step_bound));
     return nullptr;
   }
@@ -271,6 +272,9 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
 // No enabled choice: a deadlock among the threads that have not ended.
 void deadlocked(schedule_state& s) noexcept {
   inside_scope inside;
+  // No thread runs the user's code now: the stall watches must not take the
+  // report's first symbolization (seconds on a loaded machine) for a spin.
+  s.running.store(-1, std::memory_order_relaxed);
   std::vector<detector::thread_id> blocked;
   for (controlled_thread* t : s.threads) {
     if (t->state != run_state::ended) blocked.push_back(t->monitor_id.load(std::memory_order_relaxed));
@@ -382,7 +386,6 @@ void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::ui
   t0->schedule = s;
   if (thread_record* record = current_thread())
     t0->monitor_id.store(record->state.id(), std::memory_order_relaxed);
-  t0->started.store(1, std::memory_order_relaxed);
   s->threads.push_back(t0);
   chooser->thread_created(0);
   s->running.store(0, std::memory_order_relaxed);
@@ -556,7 +559,7 @@ std::int64_t now_ns() noexcept {
   return tls_controlled != nullptr ? tls_controlled->schedule->clock : 0;
 }
 
-controlled_thread* prepare_child() noexcept {
+controlled_thread* prepare_child(std::uint64_t monitor_id) noexcept {
   if (tls_controlled == nullptr) return nullptr;
   schedule_state& s = *tls_controlled->schedule;
   inside_scope inside;
@@ -564,6 +567,7 @@ controlled_thread* prepare_child() noexcept {
   if (child == nullptr) return nullptr;
   child->schedule = &s;
   child->index = static_cast<int>(s.threads.size());
+  child->monitor_id.store(monitor_id, std::memory_order_relaxed);
   s.threads.push_back(child);
   s.chooser->thread_created(child->index);
   return child;
@@ -572,14 +576,14 @@ controlled_thread* prepare_child() noexcept {
 void child_created(controlled_thread* child, const pthread_t* handle) noexcept {
   if (child == nullptr) return;
   if (handle != nullptr) {
+    // The parent goes on at once: the child's id was reserved when it was
+    // prepared (so concheck's thread ids follow the schedule, and a join or
+    // a report can name the child before the kernel starts it), and the
+    // child cannot run the user's code before its first turn. Waiting here
+    // for the child to start cost two futex calls and two switches per
+    // thread (issue 11).
     child->handle = *handle;
     child->has_handle = true;
-    // Wait until the child has its record: concheck's thread ids then follow
-    // the schedule (a replay names the same threads), and a join or a report
-    // can name the child.
-    // No spinning here: the new thread needs a core to start.
-    while (child->started.load(std::memory_order_acquire) == 0)
-      futex(&child->started, FUTEX_WAIT, 0, nullptr);
     return;
   }
   // The real creation failed: the block is the last one; forget it.
@@ -591,10 +595,10 @@ void child_created(controlled_thread* child, const pthread_t* handle) noexcept {
 
 void child_begins(controlled_thread* child) noexcept {
   tls_controlled = child;
-  if (thread_record* record = tls_thread)
+  // The body's thread T0 has no creator in the schedule to reserve its id.
+  if (thread_record* record = tls_thread;
+      record != nullptr && child->monitor_id.load(std::memory_order_relaxed) == 0)
     child->monitor_id.store(record->state.id(), std::memory_order_relaxed);
-  child->started.store(1, std::memory_order_release);
-  futex(&child->started, FUTEX_WAKE, 1, nullptr);
   wait_turn(child);
   after_turn(child);
 }
@@ -697,9 +701,12 @@ void* body_main(void* raw) {
 
 }  // namespace
 
+void check_cpus() noexcept {
+  g_spin_for_turn = several_cpus();
+}
+
 schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void (*body)(void*), void* context,
                               std::uint64_t stall_ms) {
-  g_spin_for_turn = several_cpus();
   auto* s = new schedule_state;  // leaked if the schedule is abandoned (its threads park on it)
   s->chooser = &chooser;
   s->step_bound = step_bound;
@@ -740,7 +747,7 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void 
     if (s->done.load(std::memory_order_acquire) != 0) break;
     const std::uint64_t steps = s->steps.load(std::memory_order_relaxed);
     const auto now = std::chrono::steady_clock::now();
-    if (steps != last_steps) {
+    if (steps != last_steps || s->running.load(std::memory_order_relaxed) < 0) {
       last_steps = steps;
       last_progress = now;
     } else if (now - last_progress >= std::chrono::milliseconds(stall_ms)) {
@@ -761,6 +768,10 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void 
   const bool abandoned = s->abandoned.load(std::memory_order_acquire);
   if (!abandoned) {
     real.join(handle, nullptr);
+    // Its slot among the exiting threads is free now: left taken, the table
+    // filled up every 256 schedules and a sweep then asked the kernel about
+    // each one (two system calls per slot).
+    forget_exiting_thread(handle);
     race_thread_joined(handle);
     for (controlled_thread* t : s->threads) delete t;
     delete s;

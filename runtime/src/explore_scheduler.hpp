@@ -115,6 +115,10 @@ struct schedule_outcome {
 // the scheduling points, and a thread that reaches none for `stall_ms` of
 // real time ends the schedule as `step-bound-exceeded`. One schedule at a
 // time per process; the driver is not a controlled thread.
+// Whether a thread waiting for its turn may spin first: only when the
+// calling thread may use more than one CPU (its schedules' threads inherit
+// that). Call it after changing the CPU affinity, before run_schedule.
+void check_cpus() noexcept;
 schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void (*body)(void*), void* context,
                               std::uint64_t stall_ms);
 
@@ -187,11 +191,15 @@ bool barrier_arrive(const void* barrier, unsigned count, std::uintptr_t pc) noex
 std::int64_t now_ns() noexcept;
 
 // Thread lifecycle. prepare_child (in a controlled parent, before the real
-// pthread_create) makes the child's control block; child_created records its
-// handle (or, when the creation failed, forgets the block: handle null).
-controlled_thread* prepare_child() noexcept;
+// pthread_create) makes the child's control block with concheck's thread id
+// `monitor_id`, reserved for it (reserve_thread_id); child_created records
+// its handle (or, when the creation failed, forgets the block: handle null)
+// and returns at once: the parent does not wait for the kernel to start the
+// child.
+controlled_thread* prepare_child(std::uint64_t monitor_id) noexcept;
 void child_created(controlled_thread* child, const pthread_t* handle) noexcept;
-// First thing in the new thread: waits for its first turn.
+// First thing in the new thread, once it has its record (whenever the
+// kernel starts it): waits for its first turn.
 void child_begins(controlled_thread* child) noexcept;
 // In the controlled thread's last moments (after its TLS destructors): it is
 // done; joiners wake, the turn goes on, and the thread runs on uncontrolled.
@@ -200,7 +208,7 @@ void thread_ends() noexcept;
 controlled_thread* find_controlled(pthread_t handle) noexcept;
 bool has_ended(const controlled_thread* thread) noexcept;
 int index_of(const controlled_thread* thread) noexcept;
-// concheck's thread id of `thread` (0 until it has started).
+// concheck's thread id of `thread`.
 std::uint64_t monitor_id_of(const controlled_thread* thread) noexcept;
 
 // A finding reported in a controlled thread: the schedule fails with it

@@ -154,7 +154,12 @@ int pthread_create(pthread_t* thread, const pthread_attr_t* attributes, void* (*
   if (package->origin.file == nullptr) package->origin.created = capture_stack(1);
   package->race = race_thread_creating();
   // Explore mode: the new thread is controlled, and waits for its first turn.
-  package->controlled = explore::controlled() ? explore::prepare_child() : nullptr;
+  // Its id is reserved now, so ids follow the schedule however late the
+  // kernel starts it.
+  if (explore::controlled()) {
+    package->origin.reserved_id = reserve_thread_id();
+    package->controlled = explore::prepare_child(package->origin.reserved_id);
+  }
   explore::controlled_thread* const child = package->controlled;
   // Until the new thread has its record it is running but in no record: the
   // watchdog must not conclude that every thread is blocked meanwhile.

@@ -2,6 +2,7 @@
 // once, lock-free. See stack_depot.hpp for the algorithm, bounds and drop policy.
 #include "stack_depot.hpp"
 
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unwind.h>
 
@@ -169,6 +170,72 @@ bool still_valid(const cached_capture& c) noexcept {
   }
   return true;
 }
+
+// Shared by all threads, for the captures a new thread makes: a thread's
+// cache starts empty, but glibc gives a new thread a stack it cached from an
+// ended one, so the same code (explore's body thread creating its threads and
+// joining them, schedule after schedule) captures from the same stack
+// positions with the same return addresses in the same slots. The same
+// validation applies, and it only reads slots that lie between this frame
+// and the calling thread's descriptor (pthread_self()), which glibc places at
+// the top of the thread's own stack mapping, above its stack: mapped memory
+// of this thread. In the main thread the descriptor is not above the stack,
+// so nothing is read there. A try-lock guards it: a thread (or a signal
+// handler) that finds it busy unwinds as if it missed. Cost: a full unwind
+// is ~6 us here (concheck_bench_stack_cost), a hit a few hundred ns.
+constexpr int kSharedEntries = 8;
+cached_capture g_shared_captures[kSharedEntries];
+unsigned g_shared_victim = 0;
+std::atomic<bool> g_shared_busy{false};
+
+bool on_own_stack(const cached_capture& c, std::uintptr_t frame) noexcept {
+  const auto top = reinterpret_cast<std::uintptr_t>(::pthread_self());
+  if (top <= frame) return false;
+  for (int i = 0; i < c.count; ++i) {
+    if (c.slots[i] < frame || c.slots[i] > top - sizeof(std::uintptr_t)) return false;
+  }
+  return true;
+}
+
+// A copy of the shared entry for this request into `out`, if one is valid here.
+bool shared_lookup(std::uintptr_t frame, std::uintptr_t caller, int skip, int depth,
+                   cached_capture& out) noexcept {
+  if (g_shared_busy.exchange(true, std::memory_order_acquire)) return false;
+  bool found = false;
+  for (const cached_capture& c : g_shared_captures) {
+    if (c.frame == frame && c.caller == caller && c.skip == skip && c.depth == depth &&
+        on_own_stack(c, frame) && still_valid(c)) {
+      out = c;
+      found = true;
+      break;
+    }
+  }
+  g_shared_busy.store(false, std::memory_order_release);
+  return found;
+}
+
+void shared_store(const cached_capture& entry) noexcept {
+  if (!on_own_stack(entry, entry.frame)) return;  // the main thread's, or not this stack's
+  if (g_shared_busy.exchange(true, std::memory_order_acquire)) return;
+  g_shared_captures[g_shared_victim++ % kSharedEntries] = entry;
+  g_shared_busy.store(false, std::memory_order_release);
+}
+
+// Puts `entry` in the calling thread's cache.
+void remember_locally(const cached_capture& entry) noexcept {
+  cached_capture& c = t_captures[t_next_victim++ % kCacheEntries];
+  c.frame = 0;  // invalid while being rewritten (a signal handler could capture meanwhile)
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  c.caller = entry.caller;
+  c.skip = entry.skip;
+  c.depth = entry.depth;
+  c.count = entry.count;
+  c.id = entry.id;
+  std::memcpy(c.slots, entry.slots, sizeof(std::uintptr_t) * static_cast<std::size_t>(entry.count));
+  std::memcpy(c.pcs, entry.pcs, sizeof(std::uintptr_t) * static_cast<std::size_t>(entry.count));
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  c.frame = entry.frame;
+}
 #endif
 
 }  // namespace
@@ -235,6 +302,11 @@ stack_id store_stack(const std::uintptr_t* pcs, std::size_t count) noexcept {
         return c.id;
       }
     }
+    cached_capture shared;
+    if (shared_lookup(frame, caller, skip, depth, shared)) {
+      remember_locally(shared);
+      return shared.id;
+    }
   }
   std::uintptr_t slots[kMaxStackDepth];
   unwind_state state{pcs, slots, 1 + skip, 0, depth};
@@ -246,18 +318,17 @@ stack_id store_stack(const std::uintptr_t* pcs, std::size_t count) noexcept {
   const stack_id id = store_stack(pcs, static_cast<std::size_t>(state.count));
 #if defined(__x86_64__)
   if (id != kNoStack && depth <= kCachedDepth) {
-    cached_capture& c = t_captures[t_next_victim++ % kCacheEntries];
-    c.frame = 0;  // invalid while being rewritten (a signal handler could capture meanwhile)
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    c.caller = caller;
-    c.skip = skip;
-    c.depth = depth;
-    c.count = state.count;
-    c.id = id;
-    std::memcpy(c.slots, slots, sizeof(std::uintptr_t) * static_cast<std::size_t>(state.count));
-    std::memcpy(c.pcs, pcs, sizeof(std::uintptr_t) * static_cast<std::size_t>(state.count));
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    c.frame = frame;
+    cached_capture entry;
+    entry.frame = frame;
+    entry.caller = caller;
+    entry.skip = skip;
+    entry.depth = depth;
+    entry.count = state.count;
+    entry.id = id;
+    std::memcpy(entry.slots, slots, sizeof(std::uintptr_t) * static_cast<std::size_t>(state.count));
+    std::memcpy(entry.pcs, pcs, sizeof(std::uintptr_t) * static_cast<std::size_t>(state.count));
+    remember_locally(entry);
+    shared_store(entry);
   }
 #endif
   return id;

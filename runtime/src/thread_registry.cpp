@@ -166,7 +166,9 @@ thread_record* adopt_current_thread(const thread_origin* origin) noexcept {
   inside_scope inside;
   runtime_init();
   ensure_exit_key();
-  const std::uint64_t id = (origin == nullptr && is_main_thread()) ? 0 : g_next_id.fetch_add(1);
+  const std::uint64_t id = origin != nullptr && origin->reserved_id != 0 ? origin->reserved_id
+                           : (origin == nullptr && is_main_thread())     ? 0
+                                                                         : g_next_id.fetch_add(1);
   thread_record* record = nullptr;
   {
     internal_guard guard(g_registry_lock);
@@ -213,6 +215,10 @@ thread_record* adopt_current_thread(const thread_origin* origin) noexcept {
   if (id != 0 && g_key_ready.load(std::memory_order_acquire)) pthread_setspecific(g_exit_key, record);
   if (id == 0) t_main_thread_end.armed = true;
   return record;
+}
+
+std::uint64_t reserve_thread_id() noexcept {
+  return g_next_id.fetch_add(1);
 }
 
 thread_record* find_thread(pthread_t handle) noexcept {

@@ -98,7 +98,14 @@ struct thread_origin {
   const char* function = nullptr;
   int line = 0;
   char name[64] = {};
+  // Explore mode: the id its creator reserved (reserve_thread_id), so a
+  // controlled thread's id follows the schedule whenever the kernel starts
+  // it; 0: take the next id when it starts.
+  std::uint64_t reserved_id = 0;
 };
+
+// A thread id for a thread about to be created (thread_origin::reserved_id).
+std::uint64_t reserve_thread_id() noexcept;
 
 // The calling thread's record, adopting the thread if needed. Null only if a
 // record cannot be made (out of memory); callers then forward uninstrumented.

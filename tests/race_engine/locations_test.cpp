@@ -211,6 +211,31 @@ TEST_F(Locations, ResetOfWholeShadowChunksStartsClean) {
   EXPECT_TRUE(take_races().empty());
 }
 
+// A large write (race_engine.cpp claims its untouched granules in bulk)
+// records every granule for its thread, partial granules at both ends
+// included, and a later unordered access of another thread races with it.
+TEST_F(Locations, ALargeWriteClaimsEveryGranuleForItsThread) {
+  constexpr std::size_t kSize = 64 * 1024;
+  buffer memory(kSize, 64 * 1024);
+  worker first, second;
+  first.run([&] { write_range(memory.address(4), kSize - 8, kPcA); });
+  const auto found = locations(memory.address(), memory.address(kSize));
+  ASSERT_EQ(found.size(), kSize / 8);
+  for (const auto& [granule, state] : found) {
+    ASSERT_EQ(state.state, sharing::one_thread) << granule;
+    ASSERT_EQ(state.owner, first.id()) << granule;
+  }
+  EXPECT_EQ(found.front().second.bytes, 0xf0);
+  EXPECT_EQ(found[1].second.bytes, 0xff);
+  EXPECT_EQ(found.back().second.bytes, 0x0f);
+  second.run([&] { read(memory.address(kSize / 2), 8, kPcB); });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].earlier.thread_id, first.id());
+  EXPECT_TRUE(races[0].earlier.is_write);
+  EXPECT_NE(races[0].earlier.site, 0u);
+}
+
 TEST_F(Locations, SitesFollowTheShadowCallStack) {
   worker only;
   only.run([&] {

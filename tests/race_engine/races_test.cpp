@@ -201,6 +201,143 @@ TEST_F(RaceEngine, AWriteOrderedAfterEveryReaderDoesNotRace) {
   forget_sync(&handoff);
 }
 
+// A reader already in a read set that reads again in a later epoch replaces
+// its older item in the set: a write ordered after its first read but not
+// its second still races, with the second.
+TEST_F(RaceEngine, AReaderRereadingInALaterEpochRacesWithAWriteOrderedAfterItsFirstRead) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  char handoff = 0;
+  const std::uint64_t read_sets_before = get_engine_stats().read_sets;
+  worker first_reader, second_reader, writer;
+  first_reader.run([&] { read(x, 8, kPcA); });
+  second_reader.run([&] {
+    read(x, 8, kPcB);
+    release_merge(&handoff);
+  });
+  first_reader.run([&] {
+    release_merge(&handoff);  // a new epoch: the next read is not covered by the first
+    read(x, 8, kPcB);
+  });
+  EXPECT_EQ(get_engine_stats().read_sets, read_sets_before + 1);  // still one set, both readers in it
+  writer.run([&] {
+    acquire(&handoff);
+    write(x, 8, kPcA);
+  });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].earlier.thread_id, first_reader.id());
+  EXPECT_FALSE(races[0].earlier.is_write);
+  forget_sync(&handoff);
+}
+
+TEST_F(RaceEngine, AWriteOrderedAfterEveryRereadDoesNotRace) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  char handoff = 0;
+  worker first_reader, second_reader, writer;
+  first_reader.run([&] { read(x, 8, kPcA); });
+  second_reader.run([&] {
+    read(x, 8, kPcB);
+    release_merge(&handoff);
+  });
+  for (int again = 0; again < 3; ++again) {
+    first_reader.run([&] {
+      release_merge(&handoff);
+      read(x, 8, kPcB);
+    });
+  }
+  first_reader.run([&] { release_merge(&handoff); });
+  writer.run([&] {
+    acquire(&handoff);
+    write(x, 8, kPcA);
+  });
+  EXPECT_TRUE(take_races().empty());
+  forget_sync(&handoff);
+}
+
+// A shared granule whose stored accesses happened before the current one is
+// updated without the stripe lock (race_engine.cpp's ordered_update): the
+// update must still land, so a write ordered after the thread's earlier
+// write but not its later one races with the later one.
+TEST_F(RaceEngine, AWriteAfterAHandOffStillRacesWithTheOwnersLaterWrite) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  char first = 0, second = 0;
+  worker producer, owner, late;
+  producer.run([&] {
+    write(x, 8, kPcA);
+    release(&first);
+  });
+  owner.run([&] {
+    acquire(&first);
+    write(x, 8, kPcA);  // the granule becomes shared
+    release(&second);   // a new epoch
+    write(x, 8, kPcB);  // ordered after everything stored: the lock-free path
+  });
+  late.run([&] {
+    acquire(&second);  // ordered after the owner's first write only
+    write(x, 8, kPcA);
+  });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].earlier.thread_id, owner.id());
+  EXPECT_TRUE(races[0].earlier.is_write);
+  forget_sync(&first);
+  forget_sync(&second);
+}
+
+TEST_F(RaceEngine, AWriteAfterAHandOffStillRacesWithTheOwnersLaterRead) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  char first = 0, second = 0;
+  worker producer, owner, late;
+  producer.run([&] {
+    write(x, 8, kPcA);
+    release(&first);
+  });
+  owner.run([&] {
+    acquire(&first);
+    read(x, 8, kPcA);  // the granule becomes shared
+    release(&second);  // a new epoch
+    read(x, 8, kPcB);  // ordered after everything stored: the lock-free path
+  });
+  late.run([&] {
+    acquire(&second);  // ordered after the owner's first read only
+    write(x, 8, kPcA);
+  });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].earlier.thread_id, owner.id());
+  EXPECT_FALSE(races[0].earlier.is_write);
+  forget_sync(&first);
+  forget_sync(&second);
+}
+
+TEST_F(RaceEngine, HandOffsInBothDirectionsDoNotRace) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  char to_b = 0, to_a = 0;
+  worker a, b;
+  for (int round = 0; round < 4; ++round) {
+    a.run([&] {
+      acquire(&to_a);
+      read(x, 8, kPcA);
+      write(x, 8, kPcA);
+      release(&to_b);
+    });
+    b.run([&] {
+      acquire(&to_b);
+      read(x, 8, kPcB);
+      write(x, 8, kPcB);
+      release(&to_a);
+    });
+  }
+  EXPECT_TRUE(take_races().empty());
+  forget_sync(&to_a);
+  forget_sync(&to_b);
+}
+
 TEST_F(RaceEngine, NonOverlappingReadsReplaceInsteadOfSharing) {
   buffer memory(64);
   const std::uint64_t read_sets_before = get_engine_stats().read_sets;

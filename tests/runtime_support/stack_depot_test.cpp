@@ -100,6 +100,30 @@ TEST(stack_depot, repeated_captures_from_different_paths_stay_distinct) {
   EXPECT_NE(second_pc(ids[1]), second_pc(ids[2]));
 }
 
+// New threads start with an empty cache of their own but usually get the
+// stack of the thread that ended before them (glibc's stack cache): captures
+// then come from the same stack positions, and the shared cache must still
+// tell the paths apart by what the slots hold.
+TEST(stack_depot, new_threads_on_a_reused_stack_keep_paths_distinct) {
+  const int order[] = {0, 1, 2, 1, 0, 2, 2, 0, 1};
+  stack_id ids[3] = {kNoStack, kNoStack, kNoStack};
+  for (int round = 0; round < 4; ++round) {
+    for (int path : order) {
+      stack_id id = kNoStack;
+      std::thread t([&] { id = through(path); });  // one thread per capture, joined before the next
+      t.join();
+      ASSERT_NE(id, kNoStack);
+      if (ids[path] == kNoStack) ids[path] = id;
+      EXPECT_EQ(id, ids[path]) << "path " << path << " round " << round;
+    }
+  }
+  EXPECT_NE(ids[0], ids[1]);
+  EXPECT_NE(ids[1], ids[2]);
+  EXPECT_NE(ids[0], ids[2]);
+  EXPECT_NE(second_pc(ids[0]), second_pc(ids[1]));
+  EXPECT_NE(second_pc(ids[1]), second_pc(ids[2]));
+}
+
 TEST(stack_depot, store_and_read_back) {
   const std::uintptr_t pcs[] = {0x1000, 0x2000, 0x3000};
   const stack_id id = store_stack(pcs, 3);

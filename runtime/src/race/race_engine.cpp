@@ -11,6 +11,11 @@
 //   whose location record has nothing to learn.
 //   Exclusive path, lock-free: a granule only this thread has used is
 //   updated with plain stores (exclusive_update says why that is safe).
+//   A plain write of 32 KiB or more claims the untouched granules of its
+//   range in bulk (plain stores, one site lookup: access).
+//   Ordered path, lock-free: a plain access to a shared granule whose
+//   stored accesses all happened before it, and whose location record has
+//   nothing to learn, stores its epoch with a CAS (ordered_update).
 //   Slow path, under the granule's stripe lock: check, update, record sites
 //   and the location record; report after unlocking.
 // Conflict: the byte masks overlap, one side writes, not both are atomic,
@@ -187,10 +192,10 @@ bool update_location(shadow_cell& cell, const thread_context& self, bool is_atom
   }
   const bool first_race = raced && (location & kLocationReported) == 0;
   if (raced) state = sharing::racy;
-  location = static_cast<std::uint64_t>(state) | owner | (std::uint64_t{lockset} << 32) |
-             (location & (kLocationAtomic | kLocationReported)) | (is_atomic ? kLocationAtomic : 0) |
-             (raced ? kLocationReported : 0);
-  cell.location.store(location, std::memory_order_relaxed);
+  const std::uint64_t updated = static_cast<std::uint64_t>(state) | owner | (std::uint64_t{lockset} << 32) |
+                                (location & (kLocationAtomic | kLocationReported)) |
+                                (is_atomic ? kLocationAtomic : 0) | (raced ? kLocationReported : 0);
+  if (updated != location) cell.location.store(updated, std::memory_order_relaxed);
   return first_race;
 }
 
@@ -255,10 +260,13 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
       }
     } else if (!a.is_atomic) {
       const std::uint64_t new_r = updated_read(self, r, sites, a, site, free_set);
-      cell.read.store(new_r, std::memory_order_relaxed);
+      // Stores only what changes: a read added to a read set leaves the cell
+      // as it was (its site is in the set), and the cell's cache line then
+      // stays shared among the readers of a read-mostly structure.
+      if (new_r != r) cell.read.store(new_r, std::memory_order_relaxed);
       // Only the read's site: the write's is another word, which a lock-free
       // exclusive update may have changed since it was loaded.
-      cell.read_site.store(site, std::memory_order_relaxed);
+      if (!is_read_shared(new_r)) cell.read_site.store(site, std::memory_order_relaxed);
     }
     first_race = update_location(cell, self, a.is_atomic, raced);
   }
@@ -337,6 +345,73 @@ inline bool exclusive_update(thread_context& self, shadow_cell& cell, const acce
   return true;
 }
 
+// The location record has nothing to learn from a plain access by `self`
+// (update_location would store what it holds): shared, and its candidate
+// lockset already what intersecting self's gives (or, when locked, self
+// holds no lock: a lock-free access ordered after the locked ones).
+inline bool location_settled_for_plain(const shadow_cell& cell, const thread_context& self) noexcept {
+  const std::uint64_t location = cell.location.load(std::memory_order_relaxed);
+  switch (static_cast<sharing>(location & kStateBits)) {
+    case sharing::synchronized:
+      return true;
+    case sharing::locked:
+      return (location >> 32) == self.lockset || self.lockset == 0;
+    case sharing::racy:
+      return (location >> 32) == self.lockset;
+    case sharing::one_thread:
+    case sharing::untouched:
+      return false;
+  }
+  return false;
+}
+
+// The ordered path: a plain access to a shared granule whose stored accesses
+// all happened before it (W, and R for a write, not concurrent with it, or
+// not overlapping) cannot race, and when the location record has nothing to
+// learn either, its only effect is the new W or R: stored with a CAS on that
+// word, without the stripe lock. Memory handed between threads (a buffer
+// through a queue, an array slot under a lock) took the stripe lock at every
+// first access per epoch, and the lock's cache line was the slow path's main
+// cost. R in read-shared form goes to the slow path. A write that covers R
+// clears it with a CAS (leaving it would be safe: a later write not ordered
+// after that read is not ordered after this write either, and races with
+// W). The CAS makes two lock-free updates of one word see each other (the
+// loser takes the slow path and checks the winner's epoch); against a slow
+// path of another thread at the same moment, which stores with plain
+// stores, one of the two updates can be lost, as on the exclusive path: a
+// race then missed, never one invented (every epoch stored is an access that
+// happened).
+inline bool ordered_update(thread_context& self, shadow_cell& cell, const access_desc& a,
+                           std::uint64_t w) noexcept {
+  if (a.is_atomic) return false;
+  if ((epoch_mask(w) & a.mask) != 0 && concurrent(self, w)) return false;
+  std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+  if (is_read_shared(r)) return false;
+  const bool r_overlaps_concurrent = (epoch_mask(r) & a.mask) != 0 && concurrent(self, r);
+  if (a.is_write && r_overlaps_concurrent) return false;   // a race: the slow path reports it
+  if (!a.is_write && r_overlaps_concurrent) return false;  // two concurrent reads: a read set
+  if (!location_settled_for_plain(cell, self)) return false;
+  const std::uint32_t site = current_site(a.pc);
+  // The site first, then the epoch with release (as exclusive_update). If
+  // the CAS fails the slow path stores its own site with its epoch.
+  if (a.is_write) {
+    std::uint64_t new_w = self.epoch | a.mask;
+    if ((w & ~kMaskBits) == self.epoch) new_w |= epoch_mask(w);
+    cell.write_site.store(site, std::memory_order_relaxed);
+    if (!cell.write.compare_exchange_strong(w, new_w, std::memory_order_release, std::memory_order_relaxed))
+      return false;
+    if (epoch_mask(r) != 0 && (epoch_mask(r) & ~a.mask) == 0) {
+      cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
+    }
+  } else {
+    const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | a.mask : self.epoch | a.mask;
+    cell.read_site.store(site, std::memory_order_relaxed);
+    if (!cell.read.compare_exchange_strong(r, new_r, std::memory_order_release, std::memory_order_relaxed))
+      return false;
+  }
+  return true;
+}
+
 // An atomic load needs the slow path only to learn something new about the
 // location: a one-thread location of another owner, a shared one whose
 // lockset could still shrink, or a first atomic access.
@@ -371,13 +446,19 @@ __attribute__((always_inline)) inline void access_granule(thread_context& self, 
     if (!a.is_atomic) {
       const std::uint64_t r = cell->read.load(std::memory_order_relaxed);
       if ((r & ~kMaskBits) == self.epoch && (r & a.mask) == a.mask) return;
-      if (is_read_shared(r) && (r & a.mask) == a.mask && in_read_set(*cell, r, self.epoch)) return;
+      if (is_read_shared(r)) {
+        if ((r & a.mask) == a.mask && in_read_set(*cell, r, self.epoch)) return;
+        // Neither lock-free path takes a read set.
+        access_slow(self, *cell, granule, a);
+        return;
+      }
     } else if (((w & a.mask) == 0 || (w & kAtomicBit) != 0 || !concurrent(self, w)) &&
                location_settled_for_atomic_load(*cell, self)) {
       return;
     }
   }
   if (exclusive_update(self, *cell, a, w)) return;
+  if (ordered_update(self, *cell, a, w)) return;
   access_slow(self, *cell, granule, a);
 }
 
@@ -395,11 +476,32 @@ __attribute__((always_inline)) inline void access(std::uintptr_t address, std::s
   const auto reported_size = static_cast<std::uint8_t>(std::min<std::size_t>(size, 255));
   const std::uintptr_t end = address + size;
   if (size >= kPrefaultBytes) shadow_prefault(address, end);
+  // A large plain write (a memset of fresh memory) claims untouched granules
+  // in bulk: one site for the whole range, and plain stores instead of
+  // exclusive_update's CAS (a granule another thread claims at the same
+  // moment may keep a mix of the two claims: a race missed at worst, as on
+  // the exclusive path). A quarter of single_loop was this loop, per granule.
+  const bool bulk = size >= kPrefaultBytes && is_write && !is_atomic;
+  const std::uint32_t bulk_site = bulk ? current_site(pc) : 0;
+  const std::uint64_t claimed =
+      static_cast<std::uint64_t>(sharing::one_thread) | location_owner(self->thread_id);
   std::uintptr_t at = address;
   while (at < end) {
     const std::uintptr_t granule = at & ~(kGranule - 1);
     const std::uintptr_t stop = std::min(granule + kGranule, end);
     const auto mask = static_cast<std::uint8_t>(((1u << (stop - at)) - 1) << (at - granule));
+    if (bulk && mask == kMaskBits) {
+      shadow_cell* cell = shadow_cell_for(granule);
+      if (cell != nullptr && cell->write.load(std::memory_order_relaxed) == 0 &&
+          cell->read.load(std::memory_order_relaxed) == 0 &&
+          cell->location.load(std::memory_order_relaxed) == 0) {
+        cell->location.store(claimed, std::memory_order_relaxed);
+        cell->write_site.store(bulk_site, std::memory_order_relaxed);
+        cell->write.store(self->epoch | kMaskBits, std::memory_order_release);
+        at = stop;
+        continue;
+      }
+    }
     access_granule(*self, granule, {mask, is_write, is_atomic, reported_size, pc});
     at = stop;
   }
