@@ -30,7 +30,7 @@ struct symbolizer_cache {
   std::string self_exe;
 };
 constinit internal_lock g_symbolizer_lock{lock_rank::symbolizer};  // guards everything below
-constinit backtrace_state* g_state = nullptr;
+constinit backtrace_state* g_symbolizer_state = nullptr;
 constinit bool g_state_tried = false;
 constinit symbolizer_cache* g_cache_ptr = nullptr;
 
@@ -59,9 +59,9 @@ backtrace_state* backtrace_state_locked() {
     g_state_tried = true;
     // nullptr: libbacktrace finds the executable itself (/proc/self/exe);
     // threaded = 1 because reports may be written from any thread.
-    g_state = backtrace_create_state(nullptr, 1, ignore_error, nullptr);
+    g_symbolizer_state = backtrace_create_state(nullptr, 1, ignore_error, nullptr);
   }
-  return g_state;
+  return g_symbolizer_state;
 }
 
 const std::string& self_exe_locked() {
@@ -80,7 +80,7 @@ const std::string& self_exe_locked() {
 void symbolizer_after_fork_in_child() {
   if (g_symbolizer_lock.reset_after_fork()) {
     g_cache_ptr = nullptr;
-    g_state = nullptr;
+    g_symbolizer_state = nullptr;
     g_state_tried = false;
   }
 }
