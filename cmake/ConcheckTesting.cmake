@@ -7,7 +7,7 @@
 #   with -g): the code they test (runtime, detector, analyzer, samples) keeps
 #   the build type's flags, and GoogleTest's macros at -O2 were 40% of the
 #   cost of compiling a test file, a third of a clean build.
-#   They are also compiled as a unity build (option CONCHECK_TEST_UNITY): up
+#   They are also compiled as a unity build (option CONCHECK_UNITY_BUILD): up
 #   to 8 test files of one executable in one translation unit, so GoogleTest's
 #   and the standard library's headers are parsed, and the templates every
 #   test file instantiates (EXPECT_EQ on strings, gmock matchers) compiled,
@@ -18,7 +18,6 @@
 #   marked SKIP_UNITY_BUILD_INCLUSION next to its executable, saying why.
 set(CONCHECK_TEST_TIMEOUT 240 CACHE STRING "Default timeout (s) of each concheck test")
 option(CONCHECK_TEST_O0 "Compile the test files with -O0 (the tested code keeps its flags)" ON)
-option(CONCHECK_TEST_UNITY "Compile each test executable's files in batches of up to 8 per translation unit" ON)
 
 function(concheck_add_gtest name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;ENV" ${ARGN})
@@ -31,9 +30,7 @@ function(concheck_add_gtest name)
   if(CONCHECK_TEST_O0)
     target_compile_options(${name} PRIVATE -O0)  # after the build type's -O2: the last -O wins
   endif()
-  if(CONCHECK_TEST_UNITY)
-    set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_MODE BATCH UNITY_BUILD_BATCH_SIZE 8)
-  endif()
+  concheck_unity_build(${name})
   gtest_discover_tests(${name}
     DISCOVERY_TIMEOUT 60
     PROPERTIES TIMEOUT ${ARG_TIMEOUT} ENVIRONMENT "${ARG_ENV}")

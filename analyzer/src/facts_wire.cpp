@@ -153,7 +153,7 @@ struct writer {
   }
 };
 
-struct reader {
+struct wire_reader {
   std::string_view in;
 
   std::uint64_t number() {
@@ -223,7 +223,7 @@ std::string encode_result(const wire_result& result) {
 }
 
 wire_result decode_result(std::string_view bytes) {
-  reader r{bytes};
+  wire_reader r{bytes};
   wire_result result;
   r.get(result.parsed);
   r.get(result.parse_error);

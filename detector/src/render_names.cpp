@@ -171,27 +171,27 @@ std::string lock_site_label(const lock_ref& lock) {
   return is_concheck_primitive(lock) ? "created at" : "first locked at";
 }
 
-std::string lock_display_name(const finding& finding, std::uint64_t lock_id) {
-  const lock_ref* lock = finding.find_lock(lock_id);
-  if (lock == nullptr) return fmt::format("lock M{}", lock_id);
+std::string lock_display_name(const finding& finding, std::uint64_t id) {
+  const lock_ref* lock = finding.find_lock(id);
+  if (lock == nullptr) return fmt::format("lock M{}", id);
   std::string name = short_name(*lock);
   for (const auto& other : finding.locks) {
-    if (other.id != lock_id && same_short_name(*lock, other)) return fmt::format("{} (M{})", name, lock_id);
+    if (other.id != id && same_short_name(*lock, other)) return fmt::format("{} (M{})", name, id);
   }
   return name;
 }
 
-std::string lock_mode_display(const finding& finding, std::uint64_t lock_id, bool shared) {
+std::string lock_mode_display(const finding& finding, std::uint64_t id, bool shared) {
   if (!shared) return {};
-  const lock_ref* lock = finding.find_lock(lock_id);
+  const lock_ref* lock = finding.find_lock(id);
   if (lock != nullptr && lock->type.rfind("std::", 0) != 0 && plain_kind(*lock) == "rwlock") return " (read)";
   return " (shared)";
 }
 
-std::string thread_display_name(const finding& finding, std::uint64_t thread_id) {
-  const thread_ref* thread = finding.find_thread(thread_id);
-  if (thread == nullptr || thread->name.empty()) return fmt::format("T{}", thread_id);
-  return fmt::format("'{}' (T{})", thread->name, thread_id);
+std::string thread_display_name(const finding& finding, std::uint64_t id) {
+  const thread_ref* thread = finding.find_thread(id);
+  if (thread == nullptr || thread->name.empty()) return fmt::format("T{}", id);
+  return fmt::format("'{}' (T{})", thread->name, id);
 }
 
 std::string_view default_hint(finding_kind kind) noexcept {

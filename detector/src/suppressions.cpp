@@ -23,7 +23,7 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
-std::string_view base_name(std::string_view path) {
+std::string_view path_base_name(std::string_view path) {
   auto slash = path.find_last_of('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
@@ -48,7 +48,7 @@ std::string_view without_parameters(std::string_view function) {
 // Stops early when `visit` returns true.
 template <typename Visit>
 bool any_name(const finding& f, Visit visit) {
-  auto path = [&](std::string_view p) { return !p.empty() && (visit(p) || visit(base_name(p))); };
+  auto path = [&](std::string_view p) { return !p.empty() && (visit(p) || visit(path_base_name(p))); };
   auto function = [&](std::string_view fn) {
     if (fn.empty()) return false;
     const std::string_view bare = without_parameters(fn);

@@ -63,17 +63,17 @@ std::vector<thread_id> wait_for_graph::waits_for(thread_id thread) const {
 
 std::vector<thread_id> wait_for_graph::find_cycle(thread_id start) const {
   // Iterative DFS from start; a path back to start is the cycle.
-  struct frame {
+  struct dfs_frame {
     thread_id thread;
     std::vector<thread_id> next;
     std::size_t position;
   };
-  std::vector<frame> stack;
+  std::vector<dfs_frame> stack;
   std::unordered_map<thread_id, bool> visited;
-  stack.push_back(frame{start, waits_for(start), 0});
+  stack.push_back(dfs_frame{start, waits_for(start), 0});
   visited[start] = true;
   while (!stack.empty()) {
-    frame& top = stack.back();
+    dfs_frame& top = stack.back();
     if (top.position == top.next.size()) {
       stack.pop_back();
       continue;
@@ -81,12 +81,12 @@ std::vector<thread_id> wait_for_graph::find_cycle(thread_id start) const {
     const thread_id next = top.next[top.position++];
     if (next == start) {
       std::vector<thread_id> cycle;
-      for (const frame& f : stack) cycle.push_back(f.thread);
+      for (const dfs_frame& f : stack) cycle.push_back(f.thread);
       return cycle;
     }
     if (visited[next]) continue;
     visited[next] = true;
-    stack.push_back(frame{next, waits_for(next), 0});
+    stack.push_back(dfs_frame{next, waits_for(next), 0});
   }
   return {};
 }

@@ -29,8 +29,8 @@ struct symbolizer_cache {
   std::unordered_map<std::uintptr_t, std::vector<detector::frame>> frames_by_pc;
   std::string self_exe;
 };
-constinit internal_lock g_lock{lock_rank::symbolizer};  // guards everything below
-constinit backtrace_state* g_state = nullptr;
+constinit internal_lock g_symbolizer_lock{lock_rank::symbolizer};  // guards everything below
+constinit backtrace_state* g_symbolizer_state = nullptr;
 constinit bool g_state_tried = false;
 constinit symbolizer_cache* g_cache_ptr = nullptr;
 
@@ -54,14 +54,14 @@ std::string demangle(const char* name) {
 
 void ignore_error(void*, const char*, int) {}  // missing debug info is normal; module+offset remain
 
-backtrace_state* state_locked() {
+backtrace_state* backtrace_state_locked() {
   if (!g_state_tried) {
     g_state_tried = true;
     // nullptr: libbacktrace finds the executable itself (/proc/self/exe);
     // threaded = 1 because reports may be written from any thread.
-    g_state = backtrace_create_state(nullptr, 1, ignore_error, nullptr);
+    g_symbolizer_state = backtrace_create_state(nullptr, 1, ignore_error, nullptr);
   }
-  return g_state;
+  return g_symbolizer_state;
 }
 
 const std::string& self_exe_locked() {
@@ -78,14 +78,14 @@ const std::string& self_exe_locked() {
 // state may be half-built; the child abandons both (leaked) and starts afresh.
 // No prepare handler, for the reason given in report_sink.cpp.
 void symbolizer_after_fork_in_child() {
-  if (g_lock.reset_after_fork()) {
+  if (g_symbolizer_lock.reset_after_fork()) {
     g_cache_ptr = nullptr;
-    g_state = nullptr;
+    g_symbolizer_state = nullptr;
     g_state_tried = false;
   }
 }
 
-[[gnu::constructor]] void register_fork_handler() {
+[[gnu::constructor]] void register_symbolizer_fork_handler() {
   ::pthread_atfork(nullptr, nullptr, symbolizer_after_fork_in_child);
 }
 
@@ -129,7 +129,7 @@ std::vector<detector::frame> symbolize_locked(std::uintptr_t pc, bool is_return_
   // The call instruction ends just before the return address.
   const std::uintptr_t lookup = is_return_address && pc > 0 ? pc - 1 : pc;
   std::vector<detector::frame> frames;
-  if (backtrace_state* state = state_locked()) {
+  if (backtrace_state* state = backtrace_state_locked()) {
     pcinfo_result result{&frames, pc};
     backtrace_pcinfo(state, lookup, on_pcinfo, ignore_error, &result);
     if (frames.empty()) {
@@ -259,7 +259,7 @@ bool is_internal_frame(const detector::frame& frame) {
 }
 
 std::vector<detector::frame> symbolize_pc(std::uintptr_t pc, bool is_return_address) {
-  internal_guard guard(g_lock);
+  internal_guard guard(g_symbolizer_lock);
   const std::uintptr_t key = pc ^ (is_return_address ? 0 : (std::uintptr_t{1} << 63));
   auto& cache = cache_locked().frames_by_pc;
   auto found = cache.find(key);
@@ -273,8 +273,8 @@ bool data_symbol_at(std::uintptr_t address, std::string& name, std::uintptr_t& s
   if (address == 0) return false;
   data_symbol found;
   {
-    internal_guard guard(g_lock);
-    if (backtrace_state* state = state_locked()) {
+    internal_guard guard(g_symbolizer_lock);
+    if (backtrace_state* state = backtrace_state_locked()) {
       backtrace_syminfo(state, address, on_data_syminfo, ignore_error, &found);
     }
   }

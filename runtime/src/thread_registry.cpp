@@ -25,7 +25,7 @@ namespace {
 constinit internal_lock g_registry_lock{lock_rank::thread_registry};
 constinit std::atomic<thread_record*> g_all{nullptr};
 constinit thread_record* g_free CONCHECK_GUARDED_BY(g_registry_lock) = nullptr;
-constinit std::atomic<std::uint64_t> g_next_id{1};  // T0 is reserved for the main thread
+constinit std::atomic<std::uint64_t> g_next_thread_id{1};  // T0 is reserved for the main thread
 constinit std::atomic<std::size_t> g_live{0};
 constinit pthread_key_t g_exit_key = 0;
 constinit std::atomic<bool> g_key_ready{false};
@@ -168,7 +168,7 @@ thread_record* adopt_current_thread(const thread_origin* origin) noexcept {
   ensure_exit_key();
   const std::uint64_t id = origin != nullptr && origin->reserved_id != 0 ? origin->reserved_id
                            : (origin == nullptr && is_main_thread())     ? 0
-                                                                         : g_next_id.fetch_add(1);
+                                                                         : g_next_thread_id.fetch_add(1);
   thread_record* record = nullptr;
   {
     internal_guard guard(g_registry_lock);
@@ -218,7 +218,7 @@ thread_record* adopt_current_thread(const thread_origin* origin) noexcept {
 }
 
 std::uint64_t reserve_thread_id() noexcept {
-  return g_next_id.fetch_add(1);
+  return g_next_thread_id.fetch_add(1);
 }
 
 thread_record* find_thread(pthread_t handle) noexcept {

@@ -31,8 +31,8 @@ struct slot_record {
 
 slot_record g_slots[kMaxSlots];
 spin_lock g_slot_lock;
-std::uint32_t g_high_water = 0;  // slots ever handed out
-std::uint32_t g_free_head = 0;   // slot + 1, 0 = empty
+std::uint32_t g_high_water = 0;      // slots ever handed out
+std::uint32_t g_free_slot_head = 0;  // slot + 1, 0 = empty
 std::atomic<std::uint32_t> g_live{0};
 std::atomic<std::uint32_t> g_high_water_seen{0};
 
@@ -46,7 +46,7 @@ std::unordered_set<std::uint64_t>* g_detached = nullptr;
 constexpr std::uint32_t kNoSlot = ~0u;
 constexpr std::uint32_t kReuseScan = 256;
 std::uint32_t take_free_slot_ordered_before(const vector_clock& start) noexcept {
-  std::uint32_t* link = &g_free_head;
+  std::uint32_t* link = &g_free_slot_head;
   for (std::uint32_t scanned = 0; *link != 0 && scanned < kReuseScan; ++scanned) {
     const std::uint32_t slot = *link - 1;
     if (start.get(slot) >= g_slots[slot].last_clock) {
@@ -72,9 +72,9 @@ slot_claim claim_slot(std::uint64_t thread_id, const vector_clock* start) noexce
       claim.slot = g_high_water++;
       claim.first_clock = 1;
       g_high_water_seen.store(g_high_water, std::memory_order_relaxed);
-    } else if (g_free_head != 0) {  // out of slots: reuse one anyway (imprecise)
-      claim.slot = g_free_head - 1;
-      g_free_head = g_slots[claim.slot].next_free;
+    } else if (g_free_slot_head != 0) {  // out of slots: reuse one anyway (imprecise)
+      claim.slot = g_free_slot_head - 1;
+      g_free_slot_head = g_slots[claim.slot].next_free;
       claim.first_clock = g_slots[claim.slot].last_clock + 1;
     } else {
       return claim;
@@ -97,8 +97,8 @@ slot_claim claim_slot(std::uint64_t thread_id, const vector_clock* start) noexce
 void release_slot(std::uint32_t slot, std::uint64_t last_clock) noexcept {
   spin_guard guard(g_slot_lock);
   g_slots[slot].last_clock = last_clock;
-  g_slots[slot].next_free = g_free_head;
-  g_free_head = slot + 1;
+  g_slots[slot].next_free = g_free_slot_head;
+  g_free_slot_head = slot + 1;
   g_live.fetch_sub(1, std::memory_order_relaxed);
 }
 
