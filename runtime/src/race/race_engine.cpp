@@ -293,6 +293,16 @@ inline bool in_read_set(const shadow_cell& cell, std::uint64_t r, std::uint64_t 
   return found && cell.read.load(std::memory_order_relaxed) == r;
 }
 
+// The lock-free paths' read: this thread's epoch joins R (same epoch: the
+// masks merge) with a CAS against the R the caller checked, the site first.
+// False when R changed meanwhile: the caller takes the slow path.
+inline bool store_read_epoch(const thread_context& self, shadow_cell& cell, const access_desc& a,
+                             std::uint64_t r, std::uint32_t site) noexcept {
+  const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | a.mask : self.epoch | a.mask;
+  cell.read_site.store(site, std::memory_order_relaxed);
+  return cell.read.compare_exchange_strong(r, new_r, std::memory_order_release, std::memory_order_relaxed);
+}
+
 // The exclusive path: a granule only this thread has used (W and R empty or
 // its own slot's, the location record one_thread with this thread as owner)
 // cannot race, and its record has nothing to learn, so it is updated
@@ -337,10 +347,7 @@ inline bool exclusive_update(thread_context& self, shadow_cell& cell, const acce
     cell.write_site.store(site, std::memory_order_relaxed);
     cell.write.store(new_w, std::memory_order_release);
   } else {
-    const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | a.mask : self.epoch | a.mask;
-    cell.read_site.store(site, std::memory_order_relaxed);
-    if (!cell.read.compare_exchange_strong(r, new_r, std::memory_order_release, std::memory_order_relaxed))
-      return false;
+    if (!store_read_epoch(self, cell, a, r, site)) return false;
   }
   return true;
 }
@@ -388,8 +395,9 @@ inline bool ordered_update(thread_context& self, shadow_cell& cell, const access
   std::uint64_t r = cell.read.load(std::memory_order_relaxed);
   if (is_read_shared(r)) return false;
   const bool r_overlaps_concurrent = (epoch_mask(r) & a.mask) != 0 && concurrent(self, r);
-  if (a.is_write && r_overlaps_concurrent) return false;   // a race: the slow path reports it
-  if (!a.is_write && r_overlaps_concurrent) return false;  // two concurrent reads: a read set
+  // A write: a race, which the slow path reports; a read: two concurrent
+  // reads, which the slow path turns into a read set.
+  if (r_overlaps_concurrent) return false;
   if (!location_settled_for_plain(cell, self)) return false;
   const std::uint32_t site = current_site(a.pc);
   // The site first, then the epoch with release (as exclusive_update). If
@@ -404,10 +412,7 @@ inline bool ordered_update(thread_context& self, shadow_cell& cell, const access
       cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
     }
   } else {
-    const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | a.mask : self.epoch | a.mask;
-    cell.read_site.store(site, std::memory_order_relaxed);
-    if (!cell.read.compare_exchange_strong(r, new_r, std::memory_order_release, std::memory_order_relaxed))
-      return false;
+    if (!store_read_epoch(self, cell, a, r, site)) return false;
   }
   return true;
 }
