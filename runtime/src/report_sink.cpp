@@ -271,7 +271,9 @@ bool emit_finding(detector::finding finding, severity how) {
     if (state.keys.count(key) != 0) {
       // Already reported.
     } else if (state.rules && state.rules->match(finding)) {
-      // Suppressed; counted for the summary.
+      // Suppressed; counted for the summary once, as a report is printed
+      // once: two threads of one deadlock can each find its cycle.
+      state.keys.insert(key);
     } else {
       state.keys.insert(key);
       warn_if_stacks_lost_locked();
