@@ -11,9 +11,10 @@
 // and a quarter of its peak memory (issue 12).
 // Deletion shifts the following run back (no tombstones), so a table that
 // sees many short-lived blocks stays as full as its live blocks. Capacity
-// doubles past half full and never shrinks. Cost: O(1) expected per find,
+// doubles past three quarters full (probe runs stay short: the hash mixes
+// every address bit) and never shrinks. Cost: O(1) expected per find,
 // insert and erase; growth O(n) (one mmap, one munmap). Memory: 32 bytes
-// per slot, at most 4 slots per live block at the peak (untouched slots of
+// per slot, at most 8/3 slots per live block at the peak (untouched slots of
 // a fresh mapping cost nothing until used). Not synchronized (race_heap.cpp
 // calls it under its shard lock). Address 0 is not a block (it marks a free
 // slot). No destructor, deliberately: the runtime's tables live in static
@@ -44,7 +45,7 @@ class heap_block_table {
       *found = block;
       return true;
     }
-    if ((count_ + 1) * 2 > capacity() && !grow()) return false;
+    if ((count_ + 1) * 4 > capacity() * 3 && !grow()) return false;
     std::size_t i = home(block.address);
     while (slots_[i].address != 0) i = (i + 1) & mask_;
     slots_[i] = block;
