@@ -48,9 +48,11 @@ TEST(HeapBlockTable, AgreesWithAnOrderedMapUnderRandomInsertsAndErases) {
     ASSERT_EQ(table.size(), model.size());
   }
   for (const auto& [address, block] : model) {
-    const heap_block* found = table.find(address);
-    ASSERT_NE(found, nullptr);
-    EXPECT_EQ(found->site, block.site);
+    heap_block found;
+    ASSERT_TRUE(table.find(address, found));
+    EXPECT_EQ(found.size, block.size);
+    EXPECT_EQ(found.site, block.site);
+    EXPECT_EQ(found.thread, block.thread);
   }
   std::size_t visited = 0;
   table.for_each([&](const heap_block& block) {
@@ -62,20 +64,33 @@ TEST(HeapBlockTable, AgreesWithAnOrderedMapUnderRandomInsertsAndErases) {
 
 TEST(HeapBlockTable, ReplacesTheBlockAtAnAddressAndRefusesAddressZero) {
   owned_table table;
-  EXPECT_EQ(table.find(0x1000), nullptr);
+  heap_block out;
+  EXPECT_FALSE(table.find(0x1000, out));
   EXPECT_TRUE(table.insert(block_at(0x1000, 1)));
   EXPECT_TRUE(table.insert(block_at(0x1000, 2)));
   EXPECT_EQ(table.size(), 1u);
-  ASSERT_NE(table.find(0x1000), nullptr);
-  EXPECT_EQ(table.find(0x1000)->site, 2u);
+  ASSERT_TRUE(table.find(0x1000, out));
+  EXPECT_EQ(out.site, 2u);
   EXPECT_FALSE(table.insert(heap_block{}));
-  heap_block out;
   EXPECT_FALSE(table.erase(0x2000, out));
   EXPECT_TRUE(table.erase(0x1000, out));
-  EXPECT_EQ(table.find(0x1000), nullptr);
+  EXPECT_FALSE(table.find(0x1000, out));
   table.clear();
   EXPECT_TRUE(table.insert(block_at(0x3000, 3)));  // usable again after clear()
-  EXPECT_NE(table.find(0x3000), nullptr);
+  EXPECT_TRUE(table.find(0x3000, out));
+}
+
+// A slot keeps the allocating thread's id to 32 bits: past that, 0 (a block
+// of an unknown thread), never another thread's id.
+TEST(HeapBlockTable, KeepsThreadIdsTo32BitsAndForgetsLargerOnes) {
+  owned_table table;
+  EXPECT_TRUE(table.insert(heap_block{0x1000, 16, 5, UINT32_MAX}));
+  EXPECT_TRUE(table.insert(heap_block{0x2000, 16, 5, std::uint64_t{UINT32_MAX} + 2}));
+  heap_block out;
+  ASSERT_TRUE(table.find(0x1000, out));
+  EXPECT_EQ(out.thread, UINT32_MAX);
+  ASSERT_TRUE(table.find(0x2000, out));
+  EXPECT_EQ(out.thread, 0u);
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // shard. INTERNAL.
 //
 // An open-addressing hash table, block address -> heap_block, linear
-// probing, the block stored in the slot (32 bytes). Its storage comes from
+// probing, the block stored in the slot (24 bytes: the allocating thread's
+// id kept to 32 bits, 0 past that, as for a block of an unknown thread). Its storage comes from
 // mmap, never from malloc: the table of a node-based map put one 64-byte
 // runtime allocation beside every application allocation, so the
 // application's blocks were spread over twice the heap, and their shadow
@@ -11,11 +12,13 @@
 // and a quarter of its peak memory (issue 12).
 // Deletion shifts the following run back (no tombstones), so a table that
 // sees many short-lived blocks stays as full as its live blocks. Capacity
-// doubles past three quarters full (probe runs stay short: the hash mixes
-// every address bit) and never shrinks. Cost: O(1) expected per find,
-// insert and erase; growth O(n) (one mmap, one munmap). Memory: 32 bytes
-// per slot, at most 8/3 slots per live block at the peak (untouched slots of
-// a fresh mapping cost nothing until used). Not synchronized (race_heap.cpp
+// grows by half past three quarters full (probe runs stay short: the hash
+// mixes every address bit; any capacity: the home slot is the hash modulo it)
+// and never shrinks. Cost: O(1) expected per find, insert and erase; growth
+// O(n) (one mmap, one munmap). Memory: 24 bytes per slot, between 4/3 and 2
+// slots per live block at the peak: read_mostly's 100,000 blocks take
+// 3 to 5 MiB, where doubling power-of-two tables of 32-byte slots in 64
+// shards took 8. Not synchronized (race_heap.cpp
 // calls it under its shard lock). Address 0 is not a block (it marks a free
 // slot). No destructor, deliberately: the runtime's tables live in static
 // storage and must outlive every hook that can run during exit; a table
@@ -41,46 +44,42 @@ class heap_block_table {
   // false if memory ran out (the block goes unrecorded).
   bool insert(const heap_block& block) noexcept {
     if (block.address == 0) return false;
-    if (heap_block* found = find(block.address)) {
-      *found = block;
+    if (slot* found = find_slot(block.address)) {
+      *found = to_slot(block);
       return true;
     }
-    if ((count_ + 1) * 4 > capacity() * 3 && !grow()) return false;
+    if ((count_ + 1) * 4 > capacity_ * 3 && !grow()) return false;
     std::size_t i = home(block.address);
-    while (slots_[i].address != 0) i = (i + 1) & mask_;
-    slots_[i] = block;
+    while (slots_[i].address != 0) i = next(i);
+    slots_[i] = to_slot(block);
     ++count_;
     return true;
   }
 
-  // The block recorded at `address`, or null.
-  heap_block* find(std::uintptr_t address) noexcept {
-    if (slots_ == nullptr || address == 0) return nullptr;
-    for (std::size_t i = home(address);; i = (i + 1) & mask_) {
-      if (slots_[i].address == address) return &slots_[i];
-      if (slots_[i].address == 0) return nullptr;
-    }
+  // The block recorded at `address` into `out`; false if none is.
+  bool find(std::uintptr_t address, heap_block& out) const noexcept {
+    const slot* found = find_slot(address);
+    if (found == nullptr) return false;
+    out = to_block(*found);
+    return true;
   }
 
   // Removes the block at `address` into `out`; false if none is recorded.
   bool erase(std::uintptr_t address, heap_block& out) noexcept {
-    if (slots_ == nullptr || address == 0) return false;
-    std::size_t hole = home(address);
-    while (slots_[hole].address != address) {
-      if (slots_[hole].address == 0) return false;
-      hole = (hole + 1) & mask_;
-    }
-    out = slots_[hole];
-    slots_[hole] = heap_block{};
+    slot* found = find_slot(address);
+    if (found == nullptr) return false;
+    out = to_block(*found);
+    std::size_t hole = static_cast<std::size_t>(found - slots_);
+    slots_[hole] = slot{};
     --count_;
     // Backward shift: move up every later slot of the run whose home is not
     // between the hole and it (cyclically), so lookups never stop early.
-    for (std::size_t i = (hole + 1) & mask_; slots_[i].address != 0; i = (i + 1) & mask_) {
+    for (std::size_t i = next(hole); slots_[i].address != 0; i = next(i)) {
       const std::size_t wanted = home(slots_[i].address);
       const bool stays = hole <= i ? (hole < wanted && wanted <= i) : (hole < wanted || wanted <= i);
       if (stays) continue;
       slots_[hole] = slots_[i];
-      slots_[i] = heap_block{};
+      slots_[i] = slot{};
       hole = i;
     }
     return true;
@@ -89,8 +88,8 @@ class heap_block_table {
   // Calls fn(block) for every recorded block, in no particular order.
   template <typename Fn>
   void for_each(Fn&& fn) const noexcept {
-    for (std::size_t i = 0; i < capacity(); ++i) {
-      if (slots_[i].address != 0) fn(slots_[i]);
+    for (std::size_t i = 0; i < capacity_; ++i) {
+      if (slots_[i].address != 0) fn(to_block(slots_[i]));
     }
   }
 
@@ -98,43 +97,68 @@ class heap_block_table {
 
   // Unmaps the slots: the table is empty and usable again.
   void clear() noexcept {
-    if (slots_ != nullptr) munmap(slots_, capacity() * sizeof(heap_block));
+    if (slots_ != nullptr) munmap(slots_, capacity_ * sizeof(slot));
     slots_ = nullptr;
-    mask_ = 0;
+    capacity_ = 0;
     count_ = 0;
   }
 
  private:
-  static_assert(sizeof(heap_block) == 32, "a slot is the block itself");
+  struct slot {
+    std::uintptr_t address = 0;
+    std::uint64_t size = 0;
+    std::uint32_t site = 0;
+    std::uint32_t thread = 0;
+  };
+  static_assert(sizeof(slot) == 24, "24 bytes per slot");
 
-  std::size_t capacity() const noexcept { return slots_ == nullptr ? 0 : mask_ + 1; }
+  static slot to_slot(const heap_block& block) noexcept {
+    const bool narrow = block.thread <= UINT32_MAX;
+    return slot{block.address, block.size, block.site, narrow ? static_cast<std::uint32_t>(block.thread) : 0};
+  }
+  static heap_block to_block(const slot& s) noexcept {
+    return heap_block{s.address, static_cast<std::size_t>(s.size), s.site, s.thread};
+  }
+
+  slot* find_slot(std::uintptr_t address) const noexcept {
+    if (slots_ == nullptr || address == 0) return nullptr;
+    for (std::size_t i = home(address);; i = next(i)) {
+      if (slots_[i].address == address) return &slots_[i];
+      if (slots_[i].address == 0) return nullptr;
+    }
+  }
+
+  std::size_t next(std::size_t i) const noexcept { return i + 1 == capacity_ ? 0 : i + 1; }
   std::size_t home(std::uintptr_t address) const noexcept {
-    // Blocks are at least 16-byte aligned; mix every bit above.
+    // Blocks are at least 16-byte aligned; mix every bit above, then reduce
+    // to [0, capacity) (one division: an allocation or a free, not an access).
     std::uint64_t h = (address ^ (address >> 31)) * 0xbf58476d1ce4e5b9ull;
-    return static_cast<std::size_t>(h ^ (h >> 29)) & mask_;
+    h ^= h >> 29;
+    return static_cast<std::size_t>(h % capacity_);
   }
 
   bool grow() noexcept {
-    const std::size_t old_capacity = capacity();
-    const std::size_t new_capacity = old_capacity == 0 ? 128 : old_capacity * 2;  // 4 KiB at first
-    void* memory = mmap(nullptr, new_capacity * sizeof(heap_block), PROT_READ | PROT_WRITE,
+    const std::size_t old_capacity = capacity_;
+    const std::size_t new_capacity =
+        old_capacity == 0 ? 170 : old_capacity + old_capacity / 2;  // 4 KiB at first
+    void* memory = mmap(nullptr, new_capacity * sizeof(slot), PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) return false;
-    heap_block* old = slots_;
-    slots_ = static_cast<heap_block*>(memory);  // zero-filled: every slot free
-    mask_ = new_capacity - 1;
+    slot* old = slots_;
+    slots_ = static_cast<slot*>(memory);  // zero-filled: every slot free
+    capacity_ = new_capacity;
     for (std::size_t i = 0; i < old_capacity; ++i) {
       if (old[i].address == 0) continue;
       std::size_t j = home(old[i].address);
-      while (slots_[j].address != 0) j = (j + 1) & mask_;
+      while (slots_[j].address != 0) j = next(j);
       slots_[j] = old[i];
     }
-    if (old != nullptr) munmap(old, old_capacity * sizeof(heap_block));
+    if (old != nullptr) munmap(old, old_capacity * sizeof(slot));
     return true;
   }
 
-  heap_block* slots_ = nullptr;
-  std::size_t mask_ = 0;
+  slot* slots_ = nullptr;
+  std::size_t capacity_ = 0;
   std::size_t count_ = 0;
 };
 
