@@ -1,10 +1,11 @@
 // concheck runtime: the heap blocks race detection knows (race_heap.hpp).
 #include "race_heap.hpp"
 
-#include <unordered_map>
+#include <vector>
 
 #include "access_summary.hpp"
 #include "concheck/detector/internal_lock.hpp"
+#include "race/heap_block_table.hpp"
 #include "race_runtime.hpp"
 #include "thread_registry.hpp"
 
@@ -15,7 +16,7 @@ constexpr std::size_t kShards = 64;
 
 struct shard {
   internal_lock lock{lock_rank::race_heap};
-  std::unordered_map<std::uintptr_t, heap_block>* blocks CONCHECK_GUARDED_BY(lock) = nullptr;
+  heap_block_table blocks CONCHECK_GUARDED_BY(lock);
 };
 
 shard g_shards[kShards];
@@ -34,12 +35,8 @@ void heap_block_allocated(void* memory, std::size_t size, std::uintptr_t pc) noe
   heap_block block{address, size, race::current_site(pc), tls_thread != nullptr ? tls_thread->state.id() : 0};
   shard& s = shard_of(address);
   internal_guard guard(s.lock);
-  try {
-    if (s.blocks == nullptr) s.blocks = new std::unordered_map<std::uintptr_t, heap_block>();
-    (*s.blocks)[address] = block;
-  } catch (...) {
-    // Out of memory: the block goes unrecorded (no allocation site in reports).
-  }
+  // Out of memory: the block goes unrecorded (no allocation site in reports).
+  s.blocks.insert(block);
 }
 
 void heap_block_freed(void* memory) noexcept {
@@ -50,11 +47,7 @@ void heap_block_freed(void* memory) noexcept {
   {
     shard& s = shard_of(address);
     internal_guard guard(s.lock);
-    if (s.blocks == nullptr) return;
-    auto found = s.blocks->find(address);
-    if (found == s.blocks->end()) return;
-    block = found->second;
-    s.blocks->erase(found);
+    if (!s.blocks.erase(address, block)) return;
   }
   summarize_freed_block(block);
   race::forget_sync_range(block.address, block.size);
@@ -65,13 +58,14 @@ bool find_heap_block(std::uintptr_t address, heap_block& out) noexcept {
   inside_scope inside;
   for (shard& s : g_shards) {
     internal_guard guard(s.lock);
-    if (s.blocks == nullptr) continue;
-    for (const auto& [start, block] : *s.blocks) {
-      if (address >= start && address < start + (block.size == 0 ? 1 : block.size)) {
+    bool found = false;
+    s.blocks.for_each([&](const heap_block& block) {
+      if (address >= block.address && address < block.address + (block.size == 0 ? 1 : block.size)) {
         out = block;
-        return true;
+        found = true;
       }
-    }
+    });
+    if (found) return true;
   }
   return false;
 }
@@ -82,10 +76,9 @@ void for_each_heap_block(void (*fn)(void* context, const heap_block& block), voi
     std::vector<heap_block> blocks;
     {
       internal_guard guard(s.lock);
-      if (s.blocks == nullptr) continue;
       try {
-        blocks.reserve(s.blocks->size());
-        for (const auto& entry : *s.blocks) blocks.push_back(entry.second);
+        blocks.reserve(s.blocks.size());
+        s.blocks.for_each([&](const heap_block& block) { blocks.push_back(block); });
       } catch (...) {
         continue;
       }

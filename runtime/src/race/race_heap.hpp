@@ -9,12 +9,12 @@
 // shadow, so a block reused by the allocator starts with no accesses (no
 // stale race against the previous owner of the bytes).
 //
-// Storage: 64 shards, each an internal_lock and a hash map keyed by the
-// block's address. Cost: one shard lock and one hash insert per allocation,
-// one lookup and erase per free (only while race detection is on; otherwise
-// the interposed allocation functions forward after one relaxed load).
-// Finding the block that contains an address (a report) walks every shard:
-// report time only.
+// Storage: 64 shards, each an internal_lock and an open-addressing table
+// keyed by the block's address, in memory of its own (heap_block_table.hpp:
+// nothing of the runtime's sits between the application's blocks). Cost: one shard lock and one hash insert
+// per allocation, one lookup and erase per free (only while race detection is on; otherwise the interposed
+// allocation functions forward after one relaxed load). Finding the block that contains an address (a report)
+// walks every shard: report time only.
 #pragma once
 
 #include <cstddef>
