@@ -44,6 +44,18 @@ bool is_blocking_function(const std::string& qualified) {
   return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return qualified == n; });
 }
 
+// Whether a member expression names a non-static field that holds an object
+// in place: `m` in `this->m.f` or `this->m[i].f`, a class or an array of
+// them (not a pointer, a reference, or a type still dependent on a template
+// parameter, which may turn out to be one).
+bool by_value_field(CXCursor member_ref) {
+  CXCursor d = clang_getCursorReferenced(member_ref);
+  if (clang_getCursorKind(d) != CXCursor_FieldDecl) return false;
+  CXType t = clang_getCanonicalType(clang_getCursorType(d));
+  while (t.kind == CXType_ConstantArray) t = clang_getCanonicalType(clang_getArrayElementType(t));
+  return t.kind == CXType_Record;
+}
+
 lambda_capture parse_capture(CXCursor lambda) {
   lambda_capture out;
   auto tokens = tokens_of(lambda);
@@ -228,9 +240,16 @@ void body_walker::record_access(CXCursor target, bool write) {
       // The object's root decides whether it can be shared: a member of a
       // local object (not captured by reference, not a reference or pointer)
       // belongs to this call only.
+      // A field of a member object the object holds by value (`this->m.f`,
+      // `_u.base.f`, `arr_[i].f` with every link a field that is no pointer
+      // or reference) is part of the object itself: it is reached only
+      // through `this`, like a direct member (docs/analyzer-checks.md,
+      // "Instances").
       CXCursor root = base;
+      bool by_value = true;
       while (clang_getCursorKind(root) == CXCursor_MemberRefExpr ||
              clang_getCursorKind(root) == CXCursor_ArraySubscriptExpr) {
+        if (clang_getCursorKind(root) == CXCursor_MemberRefExpr) by_value = by_value && by_value_field(root);
         auto rk = children(root);
         if (rk.empty()) {
           through = access_base::this_object;  // implicit this->member.field
@@ -239,6 +258,10 @@ void body_walker::record_access(CXCursor target, bool write) {
         root = strip(rk[0]);
       }
       if (clang_getCursorKind(root) == CXCursor_CXXThisExpr) through = access_base::this_object;
+      if (through == access_base::this_object && by_value) {
+        if (bk != CXCursor_MemberRefExpr) walk_expr(base);
+        return record_var_access(t, decl, write, true, access_base::this_object);
+      }
       if (clang_getCursorKind(root) == CXCursor_DeclRefExpr) {
         CXCursor rd = clang_getCursorReferenced(root);
         CXCursorKind rdk = clang_getCursorKind(rd);

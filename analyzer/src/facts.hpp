@@ -85,7 +85,8 @@ struct access_fact {
   location where;
   held_set held;
   bool captured = false;  // a local reached through a lambda capture by reference
-  bool via_this = false;  // a member of the object the method runs on
+  bool via_this = false;  // a member of the object the method runs on, or of a member object it holds by
+                          // value (this->m.f)
   access_base base = access_base::other;
   int param = -1;  // base == param: the parameter's index
   // The latest call (index into function_facts::calls) that every path to

@@ -31,17 +31,25 @@ std::set<std::string> roots_of_access(const program& p, const function_facts& f,
 // Likewise another object of the method's own lock-free class reached through
 // a parameter (`rhs.state_` in a copy constructor or operator=, `other.x_`):
 // a value type's copy, move or compare touches whatever object its caller
-// names, and the caller's own accesses are what is judged. Any lock-free
+// names, and the caller's own accesses are what is judged. A field of a
+// member object the object holds by value (`this->m.f`, access_fact::via_this)
+// is part of the object and judged with it. Any lock-free
 // class's member reached through a parameter that no evidence makes shared
 // (program::shared_params) is judged the same way.
 bool unshared_instance(const program& p, const function_facts& f, const access_fact& a, const var_info& v) {
   if (v.kind != var_kind::field) return false;
   auto c = p.classes.find(v.owner_class);
   bool locking = c != p.classes.end() && c->second.takes_own_lock;
+  if (a.via_this && f.owner_class != v.owner_class) {
+    auto m = p.classes.find(f.owner_class);
+    locking = locking || (m != p.classes.end() && m->second.takes_own_lock);
+  }
   if (locking || !v.guarded_by.empty()) return false;  // written to be shared, or annotated so
   // A class whose own methods take some lock (a global one) is written to be
   // shared: what its methods do to their object is judged.
-  if (a.via_this) return p.shared_this.count(f.id) == 0 && p.classes_locking_any.count(v.owner_class) == 0;
+  if (a.via_this)
+    return p.shared_this.count(f.id) == 0 && p.classes_locking_any.count(v.owner_class) == 0 &&
+           p.classes_locking_any.count(f.owner_class) == 0;
   if (a.base != access_base::param) return false;
   // A member of a lock-free class reached through a parameter no caller passes
   // a shared object for (shared_evidence.hpp): an object of unknown origin is
@@ -54,8 +62,10 @@ bool unshared_instance(const program& p, const function_facts& f, const access_f
 std::map<std::string, std::vector<located_access>> collect_shared_accesses(const program& p, bool raw) {
   std::map<std::string, std::vector<located_access>> by_var;
   for (const auto& [id, f] : p.functions) {
-    const auto& req = p.required_may.at(id);
+    const auto& req_any = p.required_may.at(id);
+    const auto& req_this = p.required_this_may.at(id);
     for (const auto& a : f->accesses) {
+      const auto& req = a.via_this ? req_this : req_any;
       auto v = p.vars.find(a.var);
       if (v == p.vars.end() || v->second.atomic || v->second.constant || v->second.thread_local_storage)
         continue;

@@ -118,6 +118,49 @@ bool callee_class_locks(const program& p, const std::string& callee) {
   return (c != p.classes.end() && c->second.takes_own_lock) || p.classes_locking_any.count(owner) != 0;
 }
 
+// program::required_this_may: the locks held at every call whose object is
+// shared on evidence, for the accesses a method makes to its own object. A
+// call on `this` from such a method carries the caller's own figure (the
+// same object); any other call, the caller's required_may.
+void compute_required_this(
+    program& p, const std::set<std::string>& entries,
+    const std::map<std::string, std::vector<std::pair<const function_facts*, const call_fact*>>>&
+        this_sites) {
+  std::map<std::string, std::optional<std::vector<lock_name>>> table;
+  for (const auto& [id, f] : p.functions) {
+    if (entries.count(id) != 0 || this_sites.count(id) == 0) table[id] = p.required_may[id];
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [id, sites] : this_sites) {
+      if (entries.count(id) != 0 || p.functions.count(id) == 0) continue;
+      std::optional<std::vector<lock_name>> meet;
+      for (const auto& [caller, call] : sites) {
+        bool same_object = call->receiver == call_fact::receiver_kind::this_object;
+        const auto& caller_req = same_object ? table[caller->id] : std::optional(p.required_may[caller->id]);
+        if (!caller_req) continue;
+        std::vector<lock_name> here = lock_union(sorted(call->held.may), *caller_req);
+        if (!meet) {
+          meet = here;
+        } else {
+          std::vector<lock_name> both;
+          std::set_intersection(meet->begin(), meet->end(), here.begin(), here.end(),
+                                std::back_inserter(both));
+          meet = both;
+        }
+      }
+      if (!meet) continue;
+      // What every call holds is held at the shared ones too.
+      *meet = lock_union(*meet, p.required_may[id]);
+      if (table[id] != meet) {
+        table[id] = meet;
+        changed = true;
+      }
+    }
+  }
+  for (const auto& [id, f] : p.functions) p.required_this_may[id] = table[id].value_or(p.required_may[id]);
+}
+
 void compute_required(program& p) {
   std::set<std::string> entries;
   for (const auto& [id, f] : p.functions) {
@@ -128,6 +171,10 @@ void compute_required(program& p) {
   // are any: a public method that every known caller calls under a lock is
   // treated as protected by it (precision over recall).
   std::map<std::string, std::vector<std::pair<const function_facts*, const call_fact*>>> sites;
+  // The calls whose object is shared on evidence (shared_evidence.hpp), and
+  // every call of a method of a class that locks (written to be shared): what
+  // protects a method's own members is decided by these alone.
+  std::map<std::string, std::vector<std::pair<const function_facts*, const call_fact*>>> this_sites;
   for (const auto& [id, f] : p.functions) {
     for (const auto& c : f->calls) {
       // A call on an owned object (a local, `this` in a constructor) needs no
@@ -141,6 +188,8 @@ void compute_required(program& p) {
           !callee_class_locks(p, c.callee))
         continue;
       sites[c.callee].push_back({f, &c});
+      if (shared_receiver(p, *f, c) || callee_class_locks(p, c.callee))
+        this_sites[c.callee].push_back({f, &c});
     }
   }
   // nullopt = "top" (every lock) while no call site has been seen yet.
@@ -189,6 +238,7 @@ void compute_required(program& p) {
     p.required_may[id] = may[id].value_or(std::vector<lock_name>{});
     p.required_must[id] = must[id].value_or(std::vector<lock_name>{});
   }
+  compute_required_this(p, entries, this_sites);
 }
 
 void compute_acquires(program& p) {

@@ -67,7 +67,12 @@ struct program {
   std::map<std::string, std::set<std::string>> roots_of;  // function -> root ids
   std::map<std::string, std::vector<lock_name>>
       required_may;  // function -> locks held at every call site (some path)
-  std::map<std::string, std::vector<lock_name>> required_must;           // ... on every path
+  std::map<std::string, std::vector<lock_name>> required_must;  // ... on every path
+  // The locks held (some path) at every call whose object is shared on
+  // evidence (shared_evidence.hpp), plus required_may: what protects the
+  // accesses a method makes to its own object (access_fact::via_this). A
+  // call on an object no evidence makes shared is no evidence about them.
+  std::map<std::string, std::vector<lock_name>> required_this_may;
   std::map<std::string, std::map<std::string, acquired_lock>> acquires;  // function -> lock id -> witness
   // Methods (and lambdas in them) whose `this` other threads can reach: started
   // as a thread, or called on a shared object, or on `this` from such a method.
