@@ -18,6 +18,13 @@
 #   marked SKIP_UNITY_BUILD_INCLUSION next to its executable, saying why.
 set(CONCHECK_TEST_TIMEOUT 240 CACHE STRING "Default timeout (s) of each concheck test")
 option(CONCHECK_TEST_O0 "Compile the test files with -O0 (the tested code keeps its flags)" ON)
+# Tests per CTest test (cmake/ConcheckTestBatches.cmake): 1, one process per
+# test, or up to N tests of one suite per process (the sanitizer preset's 8).
+set(CONCHECK_TEST_BATCH 1 CACHE STRING "GoogleTest tests of one suite run per CTest test (1: each alone)")
+if(NOT CONCHECK_TEST_BATCH MATCHES "^[1-9][0-9]*$")
+  message(FATAL_ERROR "CONCHECK_TEST_BATCH must be a positive number of tests, not '${CONCHECK_TEST_BATCH}'")
+endif()
+include(${CMAKE_CURRENT_LIST_DIR}/ConcheckTestBatches.cmake)
 
 function(concheck_add_gtest name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;ENV" ${ARGN})
@@ -31,8 +38,12 @@ function(concheck_add_gtest name)
     target_compile_options(${name} PRIVATE -O0)  # after the build type's -O2: the last -O wins
   endif()
   concheck_unity_build(${name})
-  gtest_discover_tests(${name}
-    DISCOVERY_TIMEOUT 60
-    PROPERTIES TIMEOUT ${ARG_TIMEOUT} ENVIRONMENT "${ARG_ENV}")
+  if(CONCHECK_TEST_BATCH GREATER 1)
+    concheck_discover_test_batches(${name} BATCH ${CONCHECK_TEST_BATCH} TIMEOUT ${ARG_TIMEOUT} ENV ${ARG_ENV})
+  else()
+    gtest_discover_tests(${name}
+      DISCOVERY_TIMEOUT 60
+      PROPERTIES TIMEOUT ${ARG_TIMEOUT} ENVIRONMENT "${ARG_ENV}")
+  endif()
 endfunction()
 include(${PROJECT_SOURCE_DIR}/cmake/ConcheckHelpers.cmake)

@@ -203,6 +203,28 @@ TEST(report_sink, suppressions_drop_matching_findings_and_summarize) {
   EXPECT_THAT(suppressions_summary(), HasSubstr("unlock-not-owned:*suppressed_function*"));
 }
 
+// Two threads of one deadlock can each find its cycle: a suppressed finding
+// met twice is counted once in the summary, as a reported one is printed once.
+TEST(report_sink, a_suppressed_finding_met_twice_is_counted_once) {
+  const std::string path = ::testing::TempDir() + "concheck_sink_twice.supp";
+  std::ofstream(path) << "unlock-not-owned:*twice_function*\n";
+  ASSERT_EQ(load_suppressions_file(path), "");
+  configure_report_sink(stderr_options());
+  detector::finding f = make_finding("suppressed: twice");
+  detector::site site;
+  site.function = "twice_function()";
+  site.file = "legacy.cpp";
+  site.line = 7;
+  f.sites.push_back(site);
+  ::testing::internal::CaptureStderr();
+  EXPECT_FALSE(emit_finding(f));
+  EXPECT_FALSE(emit_finding(f));
+  const std::string out = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(out, Not(HasSubstr("suppressed: twice")));
+  EXPECT_THAT(suppressions_summary(), HasSubstr("suppressed 1 finding:"));
+  EXPECT_THAT(suppressions_summary(), HasSubstr("1 unlock-not-owned:*twice_function*"));
+}
+
 TEST(report_sink, suppressions_file_errors_name_the_file) {
   EXPECT_THAT(load_suppressions_file("/nonexistent/x.supp"),
               HasSubstr("cannot read suppressions file '/nonexistent/x.supp': No such file or directory"));
