@@ -179,6 +179,15 @@ bool block_on(const void* object, detector::wait_kind kind, std::uint64_t target
 int wake_all(const void* object) noexcept;
 int wake_one(const void* object) noexcept;
 
+// The calling controlled thread acquired the lock whose scheduler key is
+// `key` (lock_key) exclusively. The threads an unlock of it made runnable
+// that have not run since could only fail their retry: they are blocked on
+// it again, as they were, until the next unlock (a blocked thread is not
+// runnable, docs/event-model.md). Not for shared acquisitions (a waiting
+// reader's retry may succeed) nor for locks another process or an
+// uncontrolled thread may release.
+void lock_acquired(const void* key) noexcept;
+
 // pthread_barrier_wait of a controlled thread on `barrier`, whose round
 // takes `count` threads: the arrivals are counted by the schedule (the real
 // barrier is not used while controlled threads wait on it), the thread that

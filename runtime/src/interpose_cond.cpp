@@ -68,6 +68,7 @@ int explore_wait(pthread_cond_t* cv, pthread_mutex_t* m, det::lock_id mutex, con
                                            timed, timed ? explore::virtual_deadline(clock, *abstime) : 0, pc);
   while (real.mutex_trylock(m) == EBUSY)
     explore::block_on(explore::lock_key(mutex), det::wait_kind::lock, mutex, false, 0, pc);
+  explore_acquired(mutex, det::lock_mode::exclusive);
   return timed_out ? ETIMEDOUT : 0;
 }
 
