@@ -187,6 +187,17 @@ int wake_one(const void* object) noexcept;
 // reader's retry may succeed) nor for locks another process or an
 // uncontrolled thread may release.
 void lock_acquired(const void* key) noexcept;
+// The calling controlled thread released the lock `key` (after the real
+// unlock). With lock_acquired, the scheduler knows which controlled thread
+// holds which lock exclusively (recursive acquisitions counted).
+void lock_released(const void* key) noexcept;
+// The scheduling point of a blocking exclusive acquisition of lock `key`
+// (null: not known yet). While another controlled thread holds that lock,
+// the calling thread is not offered as a choice: its attempt could only
+// fail and block it. If nothing else can run (a deadlock), it goes on
+// without a decision, fails and blocks, so that its wait is registered for
+// the report.
+void lock_point(const void* key) noexcept;
 
 // pthread_barrier_wait of a controlled thread on `barrier`, whose round
 // takes `count` threads: the arrivals are counted by the schedule (the real

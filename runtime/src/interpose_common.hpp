@@ -159,7 +159,9 @@ inline bool explore_point(explore::point_kind kind) noexcept {
 
 // Explore mode: after a real unlock of lock `id`, its waiters may retry.
 inline void explore_unlocked(detector::lock_id id) noexcept {
-  if (explore::controlled()) explore::wake_all(explore::lock_key(id));
+  if (!explore::controlled()) return;
+  explore::lock_released(explore::lock_key(id));
+  explore::wake_all(explore::lock_key(id));
 }
 
 // The fast paths' changes to the thread's held locks, guarded against a
