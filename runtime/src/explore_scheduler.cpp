@@ -607,6 +607,10 @@ void lock_released(const void* key) noexcept {
   }
 }
 
+void await_lock(const void* key) noexcept {
+  if (tls_controlled != nullptr) tls_controlled->pending_lock = key;
+}
+
 void lock_point(const void* key) noexcept {
   controlled_thread* self = tls_controlled;
   if (self == nullptr) return;

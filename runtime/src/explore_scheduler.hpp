@@ -198,6 +198,12 @@ void lock_released(const void* key) noexcept;
 // without a decision, fails and blocks, so that its wait is registered for
 // the report.
 void lock_point(const void* key) noexcept;
+// The calling controlled thread's next step, once it runs, is to take lock
+// `key` (null: none): a condition-variable wait re-acquires its mutex. A
+// notify that wakes it while another thread holds the mutex (the notifier,
+// usually) leaves it out of the choices until the mutex is released, as
+// lock_point does.
+void await_lock(const void* key) noexcept;
 
 // pthread_barrier_wait of a controlled thread on `barrier`, whose round
 // takes `count` threads: the arrivals are counted by the schedule (the real

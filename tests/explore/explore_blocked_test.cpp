@@ -7,6 +7,8 @@
 // point.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
@@ -36,10 +38,37 @@ void rounds(void*) {
   for (auto& w : workers) w.join();
 }
 
+// A consumer takes 4 items the producer (T0) pushes, notified under the
+// lock. The mutex is taken once first, so that concheck knows it before the
+// threads contend (lock_point leaves out only a lock it has seen), and a
+// single consumer never waits again for an item another took: its only
+// waits are a condition wait's point and block, two in a row.
+void producer_consumer(void*) {
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<int> items;
+  m.lock();
+  m.unlock();
+  std::thread consumer([&] {
+    for (int i = 0; i < 4; ++i) {
+      std::unique_lock<std::mutex> l(m);
+      while (items.empty()) cv.wait(l);
+      items.pop_front();
+    }
+  });
+  for (int i = 0; i < 4; ++i) {
+    std::lock_guard<std::mutex> g(m);
+    items.push_back(i);
+    cv.notify_one();
+  }
+  consumer.join();
+}
+
 struct waits {
-  int total = 0;         // points where a thread blocked
-  int back_to_back = 0;  // ... right after resuming from a wait: a retry that failed
-  int by_workers = 0;    // ... by a thread other than T0 (T0 only joins)
+  int total = 0;           // points where a thread blocked
+  int back_to_back = 0;    // ... right after resuming from a wait: a retry that failed
+  int by_workers = 0;      // ... by a thread other than T0 (T0 only joins)
+  int third_in_a_row = 0;  // ... after two: a condition wait's point and block, then its mutex
   std::uint64_t steps = 0;
 };
 
@@ -59,13 +88,18 @@ waits count_waits(void (*body)(void*), int count) {
     EXPECT_FALSE(o.failed) << (o.finding ? o.finding->message : "");
     EXPECT_EQ(o.decisions.size(), o.kinds.size());
     std::vector<point_kind> last(16, point_kind::yield);
+    std::vector<point_kind> before_last(16, point_kind::yield);
     int at = 0;
     for (std::size_t j = 0; j < o.kinds.size(); ++j) {
       if (o.kinds[j] == point_kind::wait) {
         ++out.total;
         if (at != 0) ++out.by_workers;
         if (last[static_cast<std::size_t>(at)] == point_kind::wait) ++out.back_to_back;
+        if (last[static_cast<std::size_t>(at)] == point_kind::wait &&
+            before_last[static_cast<std::size_t>(at)] == point_kind::wait)
+          ++out.third_in_a_row;
       }
+      before_last[static_cast<std::size_t>(at)] = last[static_cast<std::size_t>(at)];
       last[static_cast<std::size_t>(at)] = o.kinds[j];
       at = o.decisions[j];
     }
@@ -92,6 +126,15 @@ TEST(ExploreBlocked, AWaiterWhoseLockWasTakenAgainIsNeverChosen) {
   EXPECT_GT(w.by_workers, 200) << "the body contends: threads do block";
   EXPECT_EQ(w.back_to_back, 0) << "a woken waiter was chosen after the lock was taken again (" << w.total
                                << " waits in " << w.steps << " steps)";
+}
+
+// A third wait in a row would be the re-acquisition of the mutex failing
+// because the notifier still holds it: the woken waiter is not offered
+// until the mutex is released.
+TEST(ExploreBlocked, AWaiterNotifiedUnderTheLockIsNotChosenBeforeTheUnlock) {
+  const waits w = count_waits(&producer_consumer, 200);
+  EXPECT_GT(w.back_to_back, 200) << "the consumers do wait";
+  EXPECT_EQ(w.third_in_a_row, 0) << w.total << " waits in " << w.steps << " steps";
 }
 
 // A thread left out at its lock point because the lock is held still
