@@ -61,6 +61,9 @@ struct controlled_thread {
   std::uintptr_t last_poll = 0;
   std::uint32_t poll_repeats = 0;
   std::uint64_t step_after_last = 0;
+  // report_begins/report_ends: nesting depth, and the running index to restore.
+  int report_depth = 0;
+  int running_before_report = -1;
 };
 
 namespace {
@@ -749,6 +752,18 @@ int index_of(const controlled_thread* thread) noexcept {
 
 std::uint64_t monitor_id_of(const controlled_thread* thread) noexcept {
   return thread->monitor_id.load(std::memory_order_relaxed);
+}
+
+void report_begins() noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr || self->report_depth++ != 0) return;
+  self->running_before_report = self->schedule->running.exchange(-1, std::memory_order_relaxed);
+}
+
+void report_ends() noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr || self->report_depth == 0 || --self->report_depth != 0) return;
+  self->schedule->running.store(self->running_before_report, std::memory_order_relaxed);
 }
 
 bool capture_finding(const detector::finding& finding) noexcept {

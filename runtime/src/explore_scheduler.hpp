@@ -237,6 +237,13 @@ int index_of(const controlled_thread* thread) noexcept;
 // concheck's thread id of `thread`.
 std::uint64_t monitor_id_of(const controlled_thread* thread) noexcept;
 
+// Around building a report in a controlled thread (symbolization can take
+// seconds the first time on a loaded machine): meanwhile the stall watch
+// does not take the thread for one that spins (as while a deadlock is
+// described). Nestable; no-ops outside a controlled thread.
+void report_begins() noexcept;
+void report_ends() noexcept;
+
 // A finding reported in a controlled thread: the schedule fails with it
 // (the first one wins) and goes on. True if it was taken.
 bool capture_finding(const detector::finding& finding) noexcept;
