@@ -6,7 +6,13 @@
 // (5,000 schedules/s on 2 x 10). `--rates` prints only the throughput table,
 // `--strategy random|pct` measures only that strategy (the other column
 // shows -): what a profiler or `strace -c` should look at.
+// `--count N [--threads T]` runs exactly N schedules of T x 10 (default 2)
+// with the chosen strategy (default random) and nothing else, and prints the
+// wall and CPU time per schedule: `perf stat` over it counts per schedule.
 //   concheck_bench_explore [--check] [--seconds S] [--rates] [--strategy random|pct]
+//   concheck_bench_explore --count N [--threads T] [--strategy random|pct]
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -149,6 +155,33 @@ std::string figure(double rate) {
   return rate > 0 ? std::to_string(static_cast<long>(rate + 0.5)) : "-";
 }
 
+double cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// Exactly `count` schedules of `threads` x 10: time per schedule.
+int run_count(std::uint64_t count, int threads, concheck::explore_strategy strategy) {
+  concheck::explore_options o;
+  o.strategy = strategy;
+  o.schedules = count;
+  const double cpu = cpu_seconds();
+  const auto start = clock_type::now();
+  const auto result = concheck::explore(o, rounds_body(threads, 10));
+  const double wall = std::chrono::duration<double>(clock_type::now() - start).count();
+  if (!result.ok() || result.schedules != count) {
+    std::fprintf(stderr, "unexpected: %s\n",
+                 result.failure ? result.failure->report.c_str() : result.error.c_str());
+    return 2;
+  }
+  std::printf("%llu schedules of %d x 10: %.0f schedules/s, %.1f us wall and %.1f us CPU per schedule\n",
+              static_cast<unsigned long long>(count), threads, count / wall, wall * 1e6 / count,
+              (cpu_seconds() - cpu) * 1e6 / count);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -157,8 +190,14 @@ int main(int argc, char** argv) {
   bool measure_random = true;
   bool measure_pct = true;
   double seconds = 2.0;
+  unsigned long long count = 0;
+  int threads = 2;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--check") == 0) {
+    if (std::strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
+      count = std::strtoull(argv[++i], nullptr, 10);
+    } else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+      threads = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--check") == 0) {
       check = true;
     } else if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
       seconds = std::atof(argv[++i]);
@@ -169,9 +208,20 @@ int main(int argc, char** argv) {
       measure_random = std::strcmp(argv[++i], "random") == 0;
       measure_pct = !measure_random;
     } else {
-      std::fprintf(stderr, "usage: %s [--check] [--seconds S] [--rates] [--strategy random|pct]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--check] [--seconds S] [--rates] [--strategy random|pct]\n"
+                   "       %s --count N [--threads T] [--strategy random|pct]\n",
+                   argv[0], argv[0]);
       return 2;
     }
+  }
+  if (count > 0) {
+    if (threads < 1 || threads > 64) {
+      std::fprintf(stderr, "%s: --threads expects 1..64\n", argv[0]);
+      return 2;
+    }
+    return run_count(count, threads,
+                     measure_random ? concheck::explore_strategy::random : concheck::explore_strategy::pct);
   }
   if (seconds <= 0) {
     std::fprintf(stderr, "%s: --seconds must be positive\n", argv[0]);

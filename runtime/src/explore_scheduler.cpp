@@ -42,6 +42,13 @@ struct controlled_thread {
   std::atomic<std::uint32_t> turn{0};
   run_state state = run_state::runnable;
   const void* blocked_on = nullptr;
+  // What woke it, until it runs again (lock_acquired blocks it again when
+  // its retry can only fail).
+  const void* woken_by = nullptr;
+  // At a lock_point: the key of the lock it is about to take (null
+  // otherwise). While another thread holds that lock the thread is not
+  // offered as a choice (decide, can_go_on).
+  const void* pending_lock = nullptr;
   std::uint64_t blocked_order = 0;  // wake_one wakes the earliest
   bool timed = false;
   bool timed_out = false;
@@ -54,6 +61,9 @@ struct controlled_thread {
   std::uintptr_t last_poll = 0;
   std::uint32_t poll_repeats = 0;
   std::uint64_t step_after_last = 0;
+  // report_begins/report_ends: nesting depth, and the running index to restore.
+  int report_depth = 0;
+  int running_before_report = -1;
 };
 
 namespace {
@@ -83,7 +93,27 @@ struct schedule_state {
     std::uint64_t round;
   };
   std::vector<barrier_round> barriers;  // pthread barriers used in this schedule (barrier_arrive)
+  // The locks controlled threads hold exclusively (lock_acquired ..
+  // lock_released): a handful, scanned linearly. A lock missing here (taken
+  // by an uncontrolled thread, first seen, shared) only costs a switch to a
+  // thread whose attempt then fails, as before.
+  struct held_lock {
+    const void* key;
+    int holder;
+    std::uint32_t depth;  // recursive acquisitions
+  };
+  std::vector<held_lock> held;
 };
+
+// True when `t` is about to take a lock another thread of the schedule holds
+// exclusively: its attempt could only fail and block it.
+bool waits_for_held_lock(const schedule_state& s, const controlled_thread* t) noexcept {
+  if (t->pending_lock == nullptr) return false;
+  for (const schedule_state::held_lock& h : s.held) {
+    if (h.key == t->pending_lock) return h.holder != t->index;
+  }
+  return false;
+}
 
 // Process mode: the one schedule of this process (null otherwise).
 schedule_state* g_process_schedule = nullptr;
@@ -213,8 +243,15 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
   inside_scope inside;
   s.enabled.clear();
   std::int64_t earliest = INT64_MAX;
+  controlled_thread* held_back = nullptr;  // the first runnable thread left out (waits_for_held_lock)
   for (controlled_thread* t : s.threads) {
-    if (t->state == run_state::runnable) s.enabled.push_back(t->index);
+    if (t->state == run_state::runnable) {
+      if (!waits_for_held_lock(s, t)) {
+        s.enabled.push_back(t->index);
+      } else if (held_back == nullptr) {
+        held_back = t;
+      }
+    }
     if (t->state == run_state::blocked && t->timed) earliest = std::min(earliest, t->deadline);
   }
   std::size_t runnable = s.enabled.size();
@@ -224,7 +261,13 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
         s.enabled.push_back(t->index);
     }
   }
-  if (s.enabled.empty()) return nullptr;
+  if (s.enabled.empty()) {
+    // Nothing can make progress: a deadlock. A thread left out at its lock
+    // point has not registered its wait yet; it goes on (no decision: there
+    // is no choice, so a replay does the same), fails its attempt and
+    // blocks, so that the report's wait-for graph shows what it waits for.
+    return held_back;
+  }
   const std::uint64_t step = s.steps.load(std::memory_order_relaxed);
   if (step >= s.step_bound) {
     s.running.store(-1, std::memory_order_relaxed);  // as in deadlocked()
@@ -232,7 +275,9 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     return nullptr;
   }
   s.steps.store(step + 1, std::memory_order_relaxed);
-  int current = self != nullptr && self->state == run_state::runnable ? self->index : -1;
+  int current = self != nullptr && self->state == run_state::runnable && !waits_for_held_lock(s, self)
+                    ? self->index
+                    : -1;
   // A thread that polls (polled_point) gives the turn away whenever anything
   // else can happen: without it a thread waiting for another's progress could
   // be chosen again and again (a strategy that keeps the current thread
@@ -485,6 +530,7 @@ bool block_on(const void* object, detector::wait_kind kind, std::uint64_t target
     park_forever();
   }
   switch_to(self, next);
+  self->woken_by = nullptr;
   if (registered) {
     inside_scope inside;
     end_wait(record);
@@ -502,6 +548,7 @@ int wake(schedule_state& s, const void* object, bool one) noexcept {
     if (!one) {
       t->state = run_state::runnable;
       t->blocked_on = nullptr;
+      t->woken_by = object;
       ++woken;
     } else if (first == nullptr || t->blocked_order < first->blocked_order) {
       first = t;
@@ -510,11 +557,70 @@ int wake(schedule_state& s, const void* object, bool one) noexcept {
   if (first != nullptr) {
     first->state = run_state::runnable;
     first->blocked_on = nullptr;
+    first->woken_by = object;
     woken = 1;
   }
   return woken;
 }
 }  // namespace
+
+void lock_acquired(const void* key) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return;
+  schedule_state& s = *self->schedule;
+  bool found = false;
+  for (schedule_state::held_lock& h : s.held) {
+    if (h.key != key) continue;
+    found = true;
+    if (h.holder == self->index) {
+      ++h.depth;
+    } else {
+      h = {key, self->index, 1};  // its release was not seen: this is what the lock says now
+    }
+  }
+  if (!found) {
+    inside_scope inside;
+    s.held.push_back({key, self->index, 1});
+  }
+  // Each waiter an unlock of `key` made runnable, that has not run since,
+  // would retry a trylock that now fails and block again: a switch to it is
+  // a switch to a thread that cannot make progress (4 x 10 made 136 context
+  // switches per schedule with them). Its registration, its timeout and
+  // its place are those of its wait, which it never left.
+  for (controlled_thread* t : self->schedule->threads) {
+    if (t == self || t->state != run_state::runnable || t->woken_by != key) continue;
+    t->state = run_state::blocked;
+    t->blocked_on = key;
+    t->woken_by = nullptr;
+  }
+}
+
+void lock_released(const void* key) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return;
+  std::vector<schedule_state::held_lock>& held = self->schedule->held;
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    if (held[i].key != key) continue;
+    // An unlock by another thread (misuse, reported) releases it as far as
+    // the scheduler is concerned: when unsure, a thread is offered.
+    if (held[i].holder == self->index && --held[i].depth != 0) return;
+    held[i] = held.back();
+    held.pop_back();
+    return;
+  }
+}
+
+void await_lock(const void* key) noexcept {
+  if (tls_controlled != nullptr) tls_controlled->pending_lock = key;
+}
+
+void lock_point(const void* key) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return;
+  self->pending_lock = key;
+  point(point_kind::lock);
+  self->pending_lock = nullptr;
+}
 
 int wake_all(const void* object) noexcept {
   if (tls_controlled == nullptr) return 0;
@@ -610,6 +716,9 @@ void thread_ends() noexcept {
   tls_controlled = nullptr;
   if (s.abandoned.load(std::memory_order_acquire)) return;  // the driver has left
   self->state = run_state::ended;
+  // A lock it still holds stays locked (its waiters try and block on it),
+  // unless it is robust: either way the attempt decides, not this table.
+  std::erase_if(s.held, [self](const schedule_state::held_lock& h) { return h.holder == self->index; });
   wake(s, self, false);  // joiners
   bool all_ended = true;
   for (controlled_thread* t : s.threads) all_ended = all_ended && t->state == run_state::ended;
@@ -643,6 +752,18 @@ int index_of(const controlled_thread* thread) noexcept {
 
 std::uint64_t monitor_id_of(const controlled_thread* thread) noexcept {
   return thread->monitor_id.load(std::memory_order_relaxed);
+}
+
+void report_begins() noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr || self->report_depth++ != 0) return;
+  self->running_before_report = self->schedule->running.exchange(-1, std::memory_order_relaxed);
+}
+
+void report_ends() noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr || self->report_depth == 0 || --self->report_depth != 0) return;
+  self->schedule->running.store(self->running_before_report, std::memory_order_relaxed);
 }
 
 bool capture_finding(const detector::finding& finding) noexcept {
@@ -824,7 +945,7 @@ void on_crash(int signal_number, siginfo_t*, void*) {
       say(token);
     } else {
       // The decisions so far, run-length encoded (explore_strategies.hpp).
-      say("cc1-list-");
+      say("cc2-list-");
       const std::vector<std::uint16_t>& d = self->schedule->outcome.decisions;
       for (std::size_t i = 0; i < d.size();) {
         std::size_t run = 1;

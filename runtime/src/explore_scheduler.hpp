@@ -179,6 +179,32 @@ bool block_on(const void* object, detector::wait_kind kind, std::uint64_t target
 int wake_all(const void* object) noexcept;
 int wake_one(const void* object) noexcept;
 
+// The calling controlled thread acquired the lock whose scheduler key is
+// `key` (lock_key) exclusively. The threads an unlock of it made runnable
+// that have not run since could only fail their retry: they are blocked on
+// it again, as they were, until the next unlock (a blocked thread is not
+// runnable, docs/event-model.md). Not for shared acquisitions (a waiting
+// reader's retry may succeed) nor for locks another process or an
+// uncontrolled thread may release.
+void lock_acquired(const void* key) noexcept;
+// The calling controlled thread released the lock `key` (after the real
+// unlock). With lock_acquired, the scheduler knows which controlled thread
+// holds which lock exclusively (recursive acquisitions counted).
+void lock_released(const void* key) noexcept;
+// The scheduling point of a blocking exclusive acquisition of lock `key`
+// (null: not known yet). While another controlled thread holds that lock,
+// the calling thread is not offered as a choice: its attempt could only
+// fail and block it. If nothing else can run (a deadlock), it goes on
+// without a decision, fails and blocks, so that its wait is registered for
+// the report.
+void lock_point(const void* key) noexcept;
+// The calling controlled thread's next step, once it runs, is to take lock
+// `key` (null: none): a condition-variable wait re-acquires its mutex. A
+// notify that wakes it while another thread holds the mutex (the notifier,
+// usually) leaves it out of the choices until the mutex is released, as
+// lock_point does.
+void await_lock(const void* key) noexcept;
+
 // pthread_barrier_wait of a controlled thread on `barrier`, whose round
 // takes `count` threads: the arrivals are counted by the schedule (the real
 // barrier is not used while controlled threads wait on it), the thread that
@@ -210,6 +236,13 @@ bool has_ended(const controlled_thread* thread) noexcept;
 int index_of(const controlled_thread* thread) noexcept;
 // concheck's thread id of `thread`.
 std::uint64_t monitor_id_of(const controlled_thread* thread) noexcept;
+
+// Around building a report in a controlled thread (symbolization can take
+// seconds the first time on a loaded machine): meanwhile the stall watch
+// does not take the thread for one that spins (as while a deadlock is
+// described). Nestable; no-ops outside a controlled thread.
+void report_begins() noexcept;
+void report_ends() noexcept;
 
 // A finding reported in a controlled thread: the schedule fails with it
 // (the first one wins) and goes on. True if it was taken.

@@ -21,9 +21,12 @@
 //   a choice the list cannot take, it notes where the run diverged.
 //
 // Tokens (one printable line, shell-safe):
-//   cc1-random-s<seed>-i<index>
-//   cc1-pct-d<depth>-k<steps>-s<seed>-i<index>
-//   cc1-list-<thread>.<count>_<thread>.<count>...   (run-length decisions)
+//   cc2-random-s<seed>-i<index>
+//   cc2-pct-d<depth>-k<steps>-s<seed>-i<index>
+//   cc2-list-<thread>.<count>_<thread>.<count>...   (run-length decisions)
+// The version (cc2) changes whenever the same token would run a different
+// interleaving; an older token is refused, naming its version. cc1: before a
+// waiter whose retry can only fail was kept blocked (issue 11).
 #pragma once
 
 #include <cstdint>

@@ -36,6 +36,13 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
+// Explore mode: lock `id` was acquired in `mode`. Taken exclusively, the
+// waiters its last unlock woke could only fail their retry: they block again.
+inline void explore_acquired(detector::lock_id id, detector::lock_mode mode) noexcept {
+  if (mode == detector::lock_mode::exclusive && explore::controlled())
+    explore::lock_acquired(explore::lock_key(id));
+}
+
 // `try_once()` returns 0 or EBUSY; `block_until(deadline)` is the real timed
 // acquisition (returns 0, ETIMEDOUT or an error).
 // `owner_tid()` is the kernel tid of the exclusive owner if the object says
@@ -97,6 +104,7 @@ int acquire_blocking(thread_record* self, lock_handle lock, const detector::lock
   if (result == 0) {
     the_monitor().after_lock(self->state, event, before.stack, !before.already_held);
     race_on_acquired(event.lock, event.mode);
+    explore_acquired(event.lock, event.mode);
   }
   return result;
 }
@@ -121,6 +129,7 @@ int acquire_nonblocking(thread_record* self, lock_handle lock, const detector::l
   if (result == 0) {
     the_monitor().after_lock(self->state, event, before.stack);
     race_on_acquired(event.lock, event.mode);
+    explore_acquired(event.lock, event.mode);
   }
   return result;
 }
@@ -150,7 +159,9 @@ inline bool explore_point(explore::point_kind kind) noexcept {
 
 // Explore mode: after a real unlock of lock `id`, its waiters may retry.
 inline void explore_unlocked(detector::lock_id id) noexcept {
-  if (explore::controlled()) explore::wake_all(explore::lock_key(id));
+  if (!explore::controlled()) return;
+  explore::lock_released(explore::lock_key(id));
+  explore::wake_all(explore::lock_key(id));
 }
 
 // The fast paths' changes to the thread's held locks, guarded against a

@@ -64,10 +64,13 @@ int explore_wait(pthread_cond_t* cv, pthread_mutex_t* m, det::lock_id mutex, con
   real.mutex_unlock(m);
   explore_unlocked(mutex);
   const bool timed = abstime != nullptr;
+  explore::await_lock(explore::lock_key(mutex));
   const bool timed_out = explore::block_on(cv, det::wait_kind::condition, reinterpret_cast<std::uint64_t>(cv),
                                            timed, timed ? explore::virtual_deadline(clock, *abstime) : 0, pc);
+  explore::await_lock(nullptr);
   while (real.mutex_trylock(m) == EBUSY)
     explore::block_on(explore::lock_key(mutex), det::wait_kind::lock, mutex, false, 0, pc);
+  explore_acquired(mutex, det::lock_mode::exclusive);
   return timed_out ? ETIMEDOUT : 0;
 }
 

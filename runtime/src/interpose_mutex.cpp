@@ -103,7 +103,15 @@ extern "C" {
 
 int pthread_mutex_lock(pthread_mutex_t* m) {
   const std::uintptr_t pc = caller_pc(__builtin_return_address(0));
-  if (explore_point(explore::point_kind::lock)) return mutex_lock_slow(m, pc);
+  if (__builtin_expect(explore::tls_controlled != nullptr, 0)) {
+    // Explore mode: a thread about to wait for a lock another thread holds
+    // is not offered as a choice (explore_scheduler.hpp, lock_point).
+    if (tls_inside == 0) {
+      const det::lock_id id = stamped_id(m);
+      explore::lock_point(id != 0 ? explore::lock_key(id) : nullptr);
+    }
+    return mutex_lock_slow(m, pc);
+  }
   thread_record* const self = tls_thread;
   if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
     const det::lock_id id = stamped_id(m);

@@ -16,6 +16,7 @@
 
 #include "backtrace.h"
 #include "concheck/detector/internal_lock.hpp"
+#include "explore_scheduler.hpp"
 #include "site_frames.hpp"
 #include "stack_depot.hpp"
 
@@ -315,6 +316,13 @@ std::vector<detector::frame> symbolize_stack(stack_id id) {
 }
 
 detector::site make_site(stack_id id) {
+  // In explore mode a report is often built in a controlled thread, and the
+  // first symbolization in a process reads debug information: not a spin
+  // (a lock-order inversion's report was once taken for one at load ~8).
+  struct reporting {
+    reporting() { explore::report_begins(); }
+    ~reporting() { explore::report_ends(); }
+  } during;
   detector::site site;
   site.frames = symbolize_stack(id);
   locate_site(site);
