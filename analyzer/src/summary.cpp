@@ -23,6 +23,18 @@ std::vector<lock_name> sorted(std::vector<lock_name> v) {
   return v;
 }
 
+// The locks held at every call seen so far: `meet` narrowed to those also in
+// `here` (the first call's locks when `meet` is still empty).
+void meet_locks(std::optional<std::vector<lock_name>>& meet, std::vector<lock_name> here) {
+  if (!meet) {
+    meet = std::move(here);
+    return;
+  }
+  std::vector<lock_name> both;
+  std::set_intersection(meet->begin(), meet->end(), here.begin(), here.end(), std::back_inserter(both));
+  meet = std::move(both);
+}
+
 bool before(const location& a, const location& b) {
   return a.line != b.line ? a.line < b.line : a.column < b.column;
 }
@@ -139,15 +151,7 @@ void compute_required_this(
         bool same_object = call->receiver == call_fact::receiver_kind::this_object;
         const auto& caller_req = same_object ? table[caller->id] : std::optional(p.required_may[caller->id]);
         if (!caller_req) continue;
-        std::vector<lock_name> here = lock_union(sorted(call->held.may), *caller_req);
-        if (!meet) {
-          meet = here;
-        } else {
-          std::vector<lock_name> both;
-          std::set_intersection(meet->begin(), meet->end(), here.begin(), here.end(),
-                                std::back_inserter(both));
-          meet = both;
-        }
+        meet_locks(meet, lock_union(sorted(call->held.may), *caller_req));
       }
       if (!meet) continue;
       // What every call holds is held at the shared ones too.
@@ -214,16 +218,7 @@ void compute_required(program& p) {
         for (const auto& [caller, call] : sites[id]) {
           const auto& caller_req = table[caller->id];
           if (!caller_req) continue;
-          std::vector<lock_name> here =
-              lock_union(sorted(which == 0 ? call->held.may : call->held.must), *caller_req);
-          if (!meet) {
-            meet = here;
-          } else {
-            std::vector<lock_name> both;
-            std::set_intersection(meet->begin(), meet->end(), here.begin(), here.end(),
-                                  std::back_inserter(both));
-            meet = both;
-          }
+          meet_locks(meet, lock_union(sorted(which == 0 ? call->held.may : call->held.must), *caller_req));
         }
         if (!meet) continue;
         *meet = lock_union(*meet, sorted(f->requires_locks));
