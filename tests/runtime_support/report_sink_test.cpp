@@ -184,17 +184,27 @@ TEST(report_sink, listeners_get_the_plain_text_report) {
   EXPECT_THAT(seen[0], Not(HasSubstr("\x1b[")));
 }
 
-TEST(report_sink, suppressions_drop_matching_findings_and_summarize) {
-  const std::string path = ::testing::TempDir() + "concheck_sink.supp";
-  std::ofstream(path) << "# test rules\nunlock-not-owned:*suppressed_function*\n";
-  ASSERT_EQ(load_suppressions_file(path), "");
+// A finding whose one site is in `function` (legacy.cpp), the suppressions
+// file `file_name` (its `rules`) loaded and the sink configured for stderr.
+detector::finding suppressed_setup(const std::string& file_name, const std::string& rules,
+                                   const std::string& message, const std::string& function) {
+  const std::string path = ::testing::TempDir() + file_name;
+  std::ofstream(path) << rules;
+  EXPECT_EQ(load_suppressions_file(path), "");
   configure_report_sink(stderr_options());
-  detector::finding f = make_finding("suppressed: one");
+  detector::finding f = make_finding(message);
   detector::site site;
-  site.function = "suppressed_function()";
+  site.function = function;
   site.file = "legacy.cpp";
   site.line = 3;
   f.sites.push_back(site);
+  return f;
+}
+
+TEST(report_sink, suppressions_drop_matching_findings_and_summarize) {
+  const detector::finding f =
+      suppressed_setup("concheck_sink.supp", "# test rules\nunlock-not-owned:*suppressed_function*\n",
+                       "suppressed: one", "suppressed_function()");
   ::testing::internal::CaptureStderr();
   EXPECT_FALSE(emit_finding(f));
   EXPECT_TRUE(emit_finding(make_finding("suppressed: not matched")));
@@ -206,16 +216,9 @@ TEST(report_sink, suppressions_drop_matching_findings_and_summarize) {
 // Two threads of one deadlock can each find its cycle: a suppressed finding
 // met twice is counted once in the summary, as a reported one is printed once.
 TEST(report_sink, a_suppressed_finding_met_twice_is_counted_once) {
-  const std::string path = ::testing::TempDir() + "concheck_sink_twice.supp";
-  std::ofstream(path) << "unlock-not-owned:*twice_function*\n";
-  ASSERT_EQ(load_suppressions_file(path), "");
-  configure_report_sink(stderr_options());
-  detector::finding f = make_finding("suppressed: twice");
-  detector::site site;
-  site.function = "twice_function()";
-  site.file = "legacy.cpp";
-  site.line = 7;
-  f.sites.push_back(site);
+  const detector::finding f =
+      suppressed_setup("concheck_sink_twice.supp", "unlock-not-owned:*twice_function*\n", "suppressed: twice",
+                       "twice_function()");
   ::testing::internal::CaptureStderr();
   EXPECT_FALSE(emit_finding(f));
   EXPECT_FALSE(emit_finding(f));
