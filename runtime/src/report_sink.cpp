@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,6 +24,7 @@
 #include "concheck/detector/render.hpp"
 #include "concheck/detector/suppressions.hpp"
 #include "explore_scheduler.hpp"
+#include "real_functions.hpp"
 #include "registry_dump.hpp"
 #include "stack_depot.hpp"
 
@@ -51,6 +53,23 @@ struct sink_state {
 constinit internal_lock g_lock{lock_rank::report_sink};  // guards the sink_state
 constinit sink_state* g_state_ptr = nullptr;             // created on first use, never destroyed
 constinit std::atomic<std::size_t> g_reported{0};
+// Reports whose listeners are still running (they print outside g_lock), and
+// whether a thread has started ending the process. Two threads of one
+// deadlock both find its cycle: the one that did not report must not end
+// the process while the one that did is still printing (a gtest listener's
+// "[ concheck ] <test>" line was lost that way).
+constinit std::atomic<int> g_listeners_running{0};
+constinit std::atomic<bool> g_ending{false};
+
+// Waits until every report's listeners have run, for a few seconds at most
+// (a listener that never returns must not keep a deadlocked process alive).
+void await_listeners() {
+  constexpr int max_polls = 5000;  // x 1 ms
+  for (int poll = 0; poll < max_polls && g_listeners_running.load(std::memory_order_acquire) > 0; ++poll) {
+    const timespec one_ms{0, 1000000};
+    real.clock_nanosleep(CLOCK_MONOTONIC, 0, &one_ms, nullptr);  // not a (virtual) sleep of the program's
+  }
+}
 
 sink_state& state_locked() {
   if (g_state_ptr == nullptr) g_state_ptr = new sink_state();
@@ -223,6 +242,8 @@ void sink_after_fork_in_child() {
   // child's first write: log_fd_locked compares pids.)
   if (!g_lock.reset_after_fork()) return;
   g_state_ptr = nullptr;
+  g_listeners_running.store(0, std::memory_order_relaxed);
+  g_ending.store(false, std::memory_order_relaxed);
   const options& process_options = get_options();
   if (!process_options.suppressions.empty()) {
     // Read at start already, so this fails only if the file went away since.
@@ -301,6 +322,7 @@ bool emit_finding(detector::finding finding, severity how) {
       listeners = state.listeners;
       report_listeners = state.report_listeners;
       reported = true;
+      g_listeners_running.fetch_add(1, std::memory_order_acq_rel);
     }
     if (halt && !reported) {
       write_notice_locked("note", fmt::format("{} ({}) already reported or suppressed; ending the process "
@@ -323,7 +345,13 @@ bool emit_finding(detector::finding finding, severity how) {
       write_all(STDERR_FILENO, "concheck: warning: a finding listener threw; ignored\n");
     }
   }
+  if (reported) g_listeners_running.fetch_sub(1, std::memory_order_acq_rel);
   if (halt) {
+    // One thread ends the process; another that halts meanwhile waits for it.
+    if (g_ending.exchange(true, std::memory_order_acq_rel)) {
+      for (;;) ::pause();
+    }
+    await_listeners();
     {
       internal_guard guard(g_lock);
       write_summary_locked(summary_locked());

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <barrier>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -282,6 +283,35 @@ TEST(report_sink_death, fatal_duplicate_still_exits) {
         emit_finding(make_finding("death: dup"), severity::fatal);
       },
       ::testing::ExitedWithCode(66), "already reported or suppressed; ending the process");
+}
+
+// Two threads of one deadlock both find its cycle and both end the process.
+// The one that finds it reported already must wait for the reporter's
+// listeners (the gtest listener names the test there); it once ended the
+// process first and that line was lost. The interleaving is pinned: the
+// second thread emits only once the first is inside its listener, which then
+// lingers so that ending the process early would cut its output.
+TEST(report_sink_death, a_fatal_duplicate_waits_for_the_reporters_listeners) {
+  EXPECT_EXIT(
+      {
+        configure_report_sink(stderr_options());
+        std::atomic<bool> in_listener{false};
+        std::atomic<bool> second_started{false};
+        add_report_listener([&](const detector::finding& finding, const std::string&, bool) {
+          if (finding.message != "death: both threads") return;
+          in_listener.store(true);
+          while (!second_started.load()) std::this_thread::yield();
+          std::this_thread::sleep_for(std::chrono::milliseconds(300));
+          const std::string line = "listener: done\n";
+          (void)!::write(STDERR_FILENO, line.data(), line.size());
+        });
+        std::thread first([] { emit_finding(make_finding("death: both threads"), severity::fatal); });
+        while (!in_listener.load()) std::this_thread::yield();
+        second_started.store(true);
+        emit_finding(make_finding("death: both threads"), severity::fatal);
+        first.join();
+      },
+      ::testing::ExitedWithCode(66), "already reported or suppressed.*listener: done");
 }
 
 TEST(report_sink_death, halt_on_error_exits_with_configured_code) {
