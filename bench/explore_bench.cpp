@@ -9,8 +9,10 @@
 // `--count N [--threads T]` runs exactly N schedules of T x 10 (default 2)
 // with the chosen strategy (default random) and nothing else, and prints the
 // wall and CPU time per schedule: `perf stat` over it counts per schedule.
+// `--lock rwlock` takes a std::shared_mutex (pthread_rwlock_t) exclusively
+// instead of the std::mutex.
 //   concheck_bench_explore [--check] [--seconds S] [--rates] [--strategy random|pct]
-//   concheck_bench_explore --count N [--threads T] [--strategy random|pct]
+//   concheck_bench_explore --count N [--threads T] [--strategy random|pct] [--lock mutex|rwlock]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -20,6 +22,7 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,9 +33,10 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
+template <class Lock = std::mutex>
 std::function<void()> rounds_body(int threads, int rounds) {
   return [threads, rounds] {
-    std::mutex m;
+    Lock m;
     long counter = 0;
     std::vector<std::thread> workers;
     for (int t = 0; t < threads; ++t) {
@@ -163,13 +167,14 @@ double cpu_seconds() {
 }
 
 // Exactly `count` schedules of `threads` x 10: time per schedule.
-int run_count(std::uint64_t count, int threads, concheck::explore_strategy strategy) {
+int run_count(std::uint64_t count, int threads, concheck::explore_strategy strategy, bool rwlock) {
   concheck::explore_options o;
   o.strategy = strategy;
   o.schedules = count;
   const double cpu = cpu_seconds();
   const auto start = clock_type::now();
-  const auto result = concheck::explore(o, rounds_body(threads, 10));
+  const auto result =
+      concheck::explore(o, rwlock ? rounds_body<std::shared_mutex>(threads, 10) : rounds_body(threads, 10));
   const double wall = std::chrono::duration<double>(clock_type::now() - start).count();
   if (!result.ok() || result.schedules != count) {
     std::fprintf(stderr, "unexpected: %s\n",
@@ -192,9 +197,13 @@ int main(int argc, char** argv) {
   double seconds = 2.0;
   unsigned long long count = 0;
   int threads = 2;
+  bool rwlock = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
       count = std::strtoull(argv[++i], nullptr, 10);
+    } else if (std::strcmp(argv[i], "--lock") == 0 && i + 1 < argc &&
+               (std::strcmp(argv[i + 1], "mutex") == 0 || std::strcmp(argv[i + 1], "rwlock") == 0)) {
+      rwlock = std::strcmp(argv[++i], "rwlock") == 0;
     } else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--check") == 0) {
@@ -210,7 +219,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: %s [--check] [--seconds S] [--rates] [--strategy random|pct]\n"
-                   "       %s --count N [--threads T] [--strategy random|pct]\n",
+                   "       %s --count N [--threads T] [--strategy random|pct] [--lock mutex|rwlock]\n",
                    argv[0], argv[0]);
       return 2;
     }
@@ -221,7 +230,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     return run_count(count, threads,
-                     measure_random ? concheck::explore_strategy::random : concheck::explore_strategy::pct);
+                     measure_random ? concheck::explore_strategy::random : concheck::explore_strategy::pct,
+                     rwlock);
   }
   if (seconds <= 0) {
     std::fprintf(stderr, "%s: --seconds must be positive\n", argv[0]);

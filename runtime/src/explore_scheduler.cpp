@@ -46,9 +46,14 @@ struct controlled_thread {
   // its retry can only fail).
   const void* woken_by = nullptr;
   // At a lock_point: the key of the lock it is about to take (null
-  // otherwise). While another thread holds that lock the thread is not
-  // offered as a choice (decide, can_go_on).
+  // otherwise), and whether it takes it shared (a reader). While another
+  // thread holds that lock in a mode that excludes it, the thread is not
+  // offered as a choice (decide, cannot_progress).
   const void* pending_lock = nullptr;
+  bool pending_shared = false;
+  // At a semaphore_point: the semaphore whose count it is about to take.
+  // While the count is 0 the thread is not offered as a choice.
+  sem_t* pending_semaphore = nullptr;
   std::uint64_t blocked_order = 0;  // wake_one wakes the earliest
   bool timed = false;
   bool timed_out = false;
@@ -93,26 +98,38 @@ struct schedule_state {
     std::uint64_t round;
   };
   std::vector<barrier_round> barriers;  // pthread barriers used in this schedule (barrier_arrive)
-  // The locks controlled threads hold exclusively (lock_acquired ..
+  // The locks controlled threads hold, and how (lock_acquired ..
   // lock_released): a handful, scanned linearly. A lock missing here (taken
-  // by an uncontrolled thread, first seen, shared) only costs a switch to a
-  // thread whose attempt then fails, as before.
+  // by an uncontrolled thread, first seen) only costs a switch to a thread
+  // whose attempt then fails, as before. A reader-writer lock held shared
+  // has one entry per reading thread.
   struct held_lock {
     const void* key;
     int holder;
-    std::uint32_t depth;  // recursive acquisitions
+    std::uint32_t depth;  // recursive acquisitions (of this mode)
+    bool shared;
   };
   std::vector<held_lock> held;
 };
 
 // True when `t` is about to take a lock another thread of the schedule holds
-// exclusively: its attempt could only fail and block it.
-bool waits_for_held_lock(const schedule_state& s, const controlled_thread* t) noexcept {
-  if (t->pending_lock == nullptr) return false;
-  for (const schedule_state::held_lock& h : s.held) {
-    if (h.key == t->pending_lock) return h.holder != t->index;
+// in a mode that excludes it (a writer excludes everyone, a reader excludes
+// writers), or a semaphore whose count is 0: its attempt could only fail and
+// block it. A thread that holds the lock itself is offered: its attempt
+// deadlocks or fails by itself, and that must be seen.
+bool cannot_progress(const schedule_state& s, const controlled_thread* t) noexcept {
+  if (t->pending_semaphore != nullptr) {
+    int value = 1;
+    return ::sem_getvalue(t->pending_semaphore, &value) == 0 && value <= 0;
   }
-  return false;
+  if (t->pending_lock == nullptr) return false;
+  bool excluded = false;
+  for (const schedule_state::held_lock& h : s.held) {
+    if (h.key != t->pending_lock) continue;
+    if (h.holder == t->index) return false;
+    if (!h.shared || !t->pending_shared) excluded = true;
+  }
+  return excluded;
 }
 
 // Process mode: the one schedule of this process (null otherwise).
@@ -243,10 +260,10 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
   inside_scope inside;
   s.enabled.clear();
   std::int64_t earliest = INT64_MAX;
-  controlled_thread* held_back = nullptr;  // the first runnable thread left out (waits_for_held_lock)
+  controlled_thread* held_back = nullptr;  // the first runnable thread left out (cannot_progress)
   for (controlled_thread* t : s.threads) {
     if (t->state == run_state::runnable) {
-      if (!waits_for_held_lock(s, t)) {
+      if (!cannot_progress(s, t)) {
         s.enabled.push_back(t->index);
       } else if (held_back == nullptr) {
         held_back = t;
@@ -275,9 +292,8 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     return nullptr;
   }
   s.steps.store(step + 1, std::memory_order_relaxed);
-  int current = self != nullptr && self->state == run_state::runnable && !waits_for_held_lock(s, self)
-                    ? self->index
-                    : -1;
+  int current =
+      self != nullptr && self->state == run_state::runnable && !cannot_progress(s, self) ? self->index : -1;
   // A thread that polls (polled_point) gives the turn away whenever anything
   // else can happen: without it a thread waiting for another's progress could
   // be chosen again and again (a strategy that keeps the current thread
@@ -564,29 +580,14 @@ int wake(schedule_state& s, const void* object, bool one) noexcept {
 }
 }  // namespace
 
-void lock_acquired(const void* key) noexcept {
-  controlled_thread* self = tls_controlled;
-  if (self == nullptr) return;
-  schedule_state& s = *self->schedule;
-  bool found = false;
-  for (schedule_state::held_lock& h : s.held) {
-    if (h.key != key) continue;
-    found = true;
-    if (h.holder == self->index) {
-      ++h.depth;
-    } else {
-      h = {key, self->index, 1};  // its release was not seen: this is what the lock says now
-    }
-  }
-  if (!found) {
-    inside_scope inside;
-    s.held.push_back({key, self->index, 1});
-  }
-  // Each waiter an unlock of `key` made runnable, that has not run since,
-  // would retry a trylock that now fails and block again: a switch to it is
-  // a switch to a thread that cannot make progress (4 x 10 made 136 context
-  // switches per schedule with them). Its registration, its timeout and
-  // its place are those of its wait, which it never left.
+namespace {
+// Each waiter a release of `key` (an unlock, a post) made runnable, that
+// has not run since, would retry an attempt that now fails and block again:
+// a switch to it is a switch to a thread that cannot make progress (4 x 10
+// made 136 context switches per schedule with them). It is blocked again;
+// its registration, its timeout and its place are those of its wait, which
+// it never left.
+void block_woken_again(controlled_thread* self, const void* key) noexcept {
   for (controlled_thread* t : self->schedule->threads) {
     if (t == self || t->state != run_state::runnable || t->woken_by != key) continue;
     t->state = run_state::blocked;
@@ -595,31 +596,88 @@ void lock_acquired(const void* key) noexcept {
   }
 }
 
+// Records that `self` took `key` (`shared`: as a reader). The acquisition
+// succeeded, so an entry of another thread that excludes it is stale (its
+// release was not seen): the lock says now who holds it.
+void note_held(controlled_thread* self, const void* key, bool shared) noexcept {
+  schedule_state& s = *self->schedule;
+  std::erase_if(s.held, [&](const schedule_state::held_lock& h) {
+    return h.key == key && h.holder != self->index && (!shared || !h.shared);
+  });
+  for (schedule_state::held_lock& h : s.held) {
+    if (h.key == key && h.holder == self->index && h.shared == shared) {
+      ++h.depth;
+      return;
+    }
+  }
+  inside_scope inside;
+  s.held.push_back({key, self->index, 1, shared});
+}
+}  // namespace
+
+void lock_acquired(const void* key) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return;
+  note_held(self, key, false);
+  block_woken_again(self, key);
+}
+
+void lock_acquired_shared(const void* key) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return;
+  note_held(self, key, true);
+}
+
+void semaphore_taken(sem_t* semaphore) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return;
+  int value = 1;
+  if (::sem_getvalue(semaphore, &value) == 0 && value <= 0) block_woken_again(self, semaphore);
+}
+
 void lock_released(const void* key) noexcept {
   controlled_thread* self = tls_controlled;
   if (self == nullptr) return;
   std::vector<schedule_state::held_lock>& held = self->schedule->held;
+  // The caller's own entry (a reader-writer lock's unlock does not say which
+  // mode it releases: a thread holds it in one). An unlock by another
+  // thread (misuse, reported) releases some holder as far as the scheduler
+  // is concerned: when unsure, a thread is offered.
+  std::size_t found = held.size();
   for (std::size_t i = 0; i < held.size(); ++i) {
     if (held[i].key != key) continue;
-    // An unlock by another thread (misuse, reported) releases it as far as
-    // the scheduler is concerned: when unsure, a thread is offered.
-    if (held[i].holder == self->index && --held[i].depth != 0) return;
-    held[i] = held.back();
-    held.pop_back();
-    return;
+    if (held[i].holder == self->index) {
+      found = i;
+      break;
+    }
+    if (found == held.size()) found = i;
   }
+  if (found == held.size()) return;
+  if (held[found].holder == self->index && --held[found].depth != 0) return;
+  held[found] = held.back();
+  held.pop_back();
 }
 
 void await_lock(const void* key) noexcept {
   if (tls_controlled != nullptr) tls_controlled->pending_lock = key;
 }
 
-void lock_point(const void* key) noexcept {
+void lock_point(const void* key, bool shared) noexcept {
   controlled_thread* self = tls_controlled;
   if (self == nullptr) return;
   self->pending_lock = key;
+  self->pending_shared = shared;
   point(point_kind::lock);
   self->pending_lock = nullptr;
+  self->pending_shared = false;
+}
+
+void semaphore_point(sem_t* semaphore) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return;
+  self->pending_semaphore = semaphore;
+  point(point_kind::semaphore);
+  self->pending_semaphore = nullptr;
 }
 
 int wake_all(const void* object) noexcept {
@@ -945,7 +1003,7 @@ void on_crash(int signal_number, siginfo_t*, void*) {
       say(token);
     } else {
       // The decisions so far, run-length encoded (explore_strategies.hpp).
-      say("cc2-list-");
+      say("cc3-list-");
       const std::vector<std::uint16_t>& d = self->schedule->outcome.decisions;
       for (std::size_t i = 0; i < d.size();) {
         std::size_t run = 1;

@@ -37,6 +37,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <semaphore.h>
 
 #include <atomic>
 #include <cstdint>
@@ -183,21 +184,36 @@ int wake_one(const void* object) noexcept;
 // `key` (lock_key) exclusively. The threads an unlock of it made runnable
 // that have not run since could only fail their retry: they are blocked on
 // it again, as they were, until the next unlock (a blocked thread is not
-// runnable, docs/event-model.md). Not for shared acquisitions (a waiting
-// reader's retry may succeed) nor for locks another process or an
+// runnable, docs/event-model.md). Not for locks another process or an
 // uncontrolled thread may release.
 void lock_acquired(const void* key) noexcept;
+// The same for a shared acquisition (a reader of a reader-writer lock): it
+// is recorded as held shared, and no waiter is blocked again (a waiting
+// reader's retry may succeed).
+void lock_acquired_shared(const void* key) noexcept;
 // The calling controlled thread released the lock `key` (after the real
-// unlock). With lock_acquired, the scheduler knows which controlled thread
-// holds which lock exclusively (recursive acquisitions counted).
+// unlock), in whichever mode it held it. With lock_acquired and
+// lock_acquired_shared, the scheduler knows which controlled threads hold
+// which lock in which mode (recursive acquisitions counted).
 void lock_released(const void* key) noexcept;
-// The scheduling point of a blocking exclusive acquisition of lock `key`
-// (null: not known yet). While another controlled thread holds that lock,
-// the calling thread is not offered as a choice: its attempt could only
-// fail and block it. If nothing else can run (a deadlock), it goes on
-// without a decision, fails and blocks, so that its wait is registered for
-// the report.
-void lock_point(const void* key) noexcept;
+// The scheduling point of a blocking acquisition of lock `key` (null: not
+// known yet), `shared` for a reader's. While another controlled thread
+// holds that lock in a mode that excludes this one (a writer excludes all,
+// a reader excludes writers), the calling thread is not offered as a
+// choice: its attempt could only fail and block it. If nothing else can run
+// (a deadlock), it goes on without a decision, fails and blocks, so that
+// its wait is registered for the report. A thread that holds the lock
+// itself is offered (its own deadlock must be seen).
+void lock_point(const void* key, bool shared = false) noexcept;
+// The scheduling point of an untimed sem_wait on `semaphore`: while its
+// count is 0 the calling thread is not offered, as lock_point. (A timed
+// wait is offered: once blocked, its timeout is a choice.)
+void semaphore_point(sem_t* semaphore) noexcept;
+// The calling controlled thread took a count of `semaphore` (a sem_wait or
+// sem_trywait that succeeded). If the count is now 0, the waiters a post
+// woke that have not run since could only fail their retry: they are
+// blocked on it again, as lock_acquired does.
+void semaphore_taken(sem_t* semaphore) noexcept;
 // The calling controlled thread's next step, once it runs, is to take lock
 // `key` (null: none): a condition-variable wait re-acquires its mutex. A
 // notify that wakes it while another thread holds the mutex (the notifier,

@@ -21,12 +21,13 @@
 //   a choice the list cannot take, it notes where the run diverged.
 //
 // Tokens (one printable line, shell-safe):
-//   cc2-random-s<seed>-i<index>
-//   cc2-pct-d<depth>-k<steps>-s<seed>-i<index>
-//   cc2-list-<thread>.<count>_<thread>.<count>...   (run-length decisions)
-// The version (cc2) changes whenever the same token would run a different
+//   cc3-random-s<seed>-i<index>
+//   cc3-pct-d<depth>-k<steps>-s<seed>-i<index>
+//   cc3-list-<thread>.<count>_<thread>.<count>...   (run-length decisions)
+// The version (cc3) changes whenever the same token would run a different
 // interleaving; an older token is refused, naming its version. cc1: before a
-// waiter whose retry can only fail was kept blocked (issue 11).
+// waiter whose retry can only fail was kept blocked; cc2: before the same
+// for reader-writer locks and semaphores (issue 11).
 #pragma once
 
 #include <cstdint>

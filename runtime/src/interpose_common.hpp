@@ -36,11 +36,16 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
-// Explore mode: lock `id` was acquired in `mode`. Taken exclusively, the
-// waiters its last unlock woke could only fail their retry: they block again.
+// Explore mode: lock `id` was acquired in `mode` (the scheduler's table of
+// holders). Taken exclusively, the waiters its last unlock woke could only
+// fail their retry: they block again.
 inline void explore_acquired(detector::lock_id id, detector::lock_mode mode) noexcept {
-  if (mode == detector::lock_mode::exclusive && explore::controlled())
+  if (!explore::controlled()) return;
+  if (mode == detector::lock_mode::exclusive) {
     explore::lock_acquired(explore::lock_key(id));
+  } else {
+    explore::lock_acquired_shared(explore::lock_key(id));
+  }
 }
 
 // `try_once()` returns 0 or EBUSY; `block_until(deadline)` is the real timed

@@ -14,12 +14,25 @@ det::lock_event event_of(lock_handle lock, det::lock_mode mode, det::acquire_kin
   return det::lock_event{lock->id, mode, kind, det::relock_behavior::rwlock, pc};
 }
 
+// What a scheduling point of an operation on the lock is: a blocking
+// acquisition (its thread is not offered while another holds the lock in a
+// mode that excludes it: explore_scheduler.hpp lock_point) or any other.
+enum class rw_point : std::uint8_t { other, unlock, read, write };
+
 // The common shape of every acquisition: forward when uninstrumented.
 template <class Real, class Instrumented>
 int with_rwlock(pthread_rwlock_t* rw, std::uintptr_t pc, Real forward, Instrumented instrumented,
-                explore::point_kind kind = explore::point_kind::lock) {
+                rw_point kind = rw_point::other) {
   // Explore mode: every operation of a controlled thread is a scheduling point.
-  if (explore::controlled() && tls_inside == 0) explore::point(kind);
+  if (explore::controlled() && tls_inside == 0) {
+    if (kind == rw_point::read || kind == rw_point::write) {
+      // Known by its stamp only once seen (first sight: offered, as before).
+      const det::lock_id id = id_from_stamp(__atomic_load_n(rwlock_stamp_slot(rw), __ATOMIC_RELAXED), rw);
+      explore::lock_point(id != 0 ? explore::lock_key(id) : nullptr, kind == rw_point::read);
+    } else {
+      explore::point(kind == rw_point::unlock ? explore::point_kind::unlock : explore::point_kind::lock);
+    }
+  }
   if (tls_inside != 0) return forward();
   inside_scope inside;
   thread_record* self = current_thread();
@@ -56,7 +69,8 @@ int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
               return real.rwlock_clockrdlock(rw, CLOCK_MONOTONIC, &deadline);
             },
             [rw] { return __atomic_load_n(&rw->__data.__cur_writer, __ATOMIC_RELAXED); });
-      });
+      },
+      rw_point::read);
 }
 
 int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
@@ -71,7 +85,8 @@ int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
               return real.rwlock_clockwrlock(rw, CLOCK_MONOTONIC, &deadline);
             },
             [rw] { return __atomic_load_n(&rw->__data.__cur_writer, __ATOMIC_RELAXED); });
-      });
+      },
+      rw_point::write);
 }
 
 int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) {
@@ -159,7 +174,7 @@ int pthread_rwlock_unlock(pthread_rwlock_t* rw) {
         explore_unlocked(lock->id);
         return result;
       },
-      explore::point_kind::unlock);
+      rw_point::unlock);
 }
 
 int pthread_rwlock_init(pthread_rwlock_t* rw, const pthread_rwlockattr_t* attributes) {

@@ -30,14 +30,27 @@ int registered_wait(det::wait_kind kind, const void* object, bool timed, std::ui
 // Explore mode: a semaphore wait as the scheduler sees it (the count lives
 // in the real semaphore: sem_trywait takes it, sem_post wakes the waiters
 // to retry). Returns as sem_wait does (-1 with errno ETIMEDOUT on a timeout).
+// An untimed wait is not offered while the count is 0, and a count taken
+// down to 0 blocks again the waiters a post woke (explore_scheduler.hpp
+// semaphore_point, semaphore_taken): their retry could only fail.
 int explore_sem_wait(sem_t* semaphore, bool timed, std::int64_t deadline, std::uintptr_t pc) noexcept {
-  explore::point(explore::point_kind::semaphore);
+  if (timed) {
+    explore::point(explore::point_kind::semaphore);
+  } else {
+    explore::semaphore_point(semaphore);
+  }
   for (;;) {
-    if (real.sem_trywait(semaphore) == 0) return 0;
+    if (real.sem_trywait(semaphore) == 0) {
+      explore::semaphore_taken(semaphore);
+      return 0;
+    }
     if (errno != EAGAIN) return -1;
     if (explore::block_on(semaphore, det::wait_kind::semaphore, reinterpret_cast<std::uint64_t>(semaphore),
                           timed, deadline, pc)) {
-      if (real.sem_trywait(semaphore) == 0) return 0;
+      if (real.sem_trywait(semaphore) == 0) {
+        explore::semaphore_taken(semaphore);
+        return 0;
+      }
       errno = ETIMEDOUT;
       return -1;
     }
@@ -82,8 +95,13 @@ int sem_post(sem_t* semaphore) {
 }
 
 int sem_trywait(sem_t* semaphore) {
-  if (exploring_here()) explore::point(explore::point_kind::semaphore);
   if (tls_inside != 0) return real.sem_trywait(semaphore);
+  if (exploring_here()) {
+    explore::point(explore::point_kind::semaphore);
+    const int result = real.sem_trywait(semaphore);
+    if (result == 0) explore::semaphore_taken(semaphore);
+    return acquired_if_ok(semaphore, result);
+  }
   return acquired_if_ok(semaphore, real.sem_trywait(semaphore));
 }
 

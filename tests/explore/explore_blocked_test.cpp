@@ -6,7 +6,11 @@
 // a thread that resumes from a lock wait never waits again at its very next
 // point.
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <time.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -64,6 +68,87 @@ void producer_consumer(void*) {
   consumer.join();
 }
 
+// Two readers and a writer on one std::shared_mutex (pthread_rwlock_t),
+// 4 rounds each. The lock is taken once first, so that concheck knows it
+// before the threads contend.
+// The most readers seen inside the lock at once, over all schedules.
+std::atomic<int> g_most_readers{0};
+
+void readers_and_writer(void*) {
+  std::shared_mutex m;
+  long value = 0;
+  std::atomic<int> readers{0};
+  m.lock();
+  m.unlock();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 2; ++t) {
+    workers.emplace_back([&] {
+      for (int r = 0; r < 4; ++r) {
+        std::shared_lock<std::shared_mutex> l(m);
+        const int inside = ++readers;
+        if (inside > g_most_readers.load()) g_most_readers.store(inside);
+        if (value < 0) std::abort();
+        sched_yield();  // a scheduling point while holding it shared
+        --readers;
+      }
+    });
+  }
+  workers.emplace_back([&] {
+    for (int r = 0; r < 4; ++r) {
+      std::lock_guard<std::shared_mutex> g(m);
+      ++value;
+    }
+  });
+  for (auto& w : workers) w.join();
+}
+
+// Three workers share a semaphore of one count (a mutex made of sem_wait and
+// sem_post), 4 rounds each, with a scheduling point while they hold it.
+void semaphore_rounds(void*) {
+  sem_t s;
+  sem_init(&s, 0, 1);
+  long counter = 0;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 3; ++t) {
+    workers.emplace_back([&] {
+      for (int r = 0; r < 4; ++r) {
+        sem_wait(&s);
+        ++counter;
+        sched_yield();  // a scheduling point while the count is 0
+        sem_post(&s);
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  sem_destroy(&s);
+}
+
+// The same with sem_timedwait (a timed waiter is offered at its point and
+// blocks; once blocked, its timeout is a choice, and a timed-out worker
+// tries again).
+void timed_semaphore_rounds(void*) {
+  sem_t s;
+  sem_init(&s, 0, 1);
+  long counter = 0;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 3; ++t) {
+    workers.emplace_back([&] {
+      for (int r = 0; r < 4; ++r) {
+        timespec until{};
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 3600;
+        while (sem_timedwait(&s, &until) != 0) {
+        }
+        ++counter;
+        sched_yield();
+        sem_post(&s);
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  sem_destroy(&s);
+}
+
 struct waits {
   int total = 0;           // points where a thread blocked
   int back_to_back = 0;    // ... right after resuming from a wait: a retry that failed
@@ -118,14 +203,42 @@ TEST(ExploreBlocked, AThreadAboutToWaitForAHeldLockIsNeverChosen) {
   EXPECT_LE(w.by_workers, 200) << w.total << " waits in " << w.steps << " steps";
 }
 
-// std::shared_mutex::lock (a reader-writer lock taken exclusively): its
-// lock point offers the thread as before, so workers do block; but one
-// whose wait an unlock ended is never chosen once the lock was taken again.
-TEST(ExploreBlocked, AWaiterWhoseLockWasTakenAgainIsNeverChosen) {
+// std::shared_mutex::lock (a reader-writer lock taken exclusively): as
+// std::mutex, a writer at its lock point while another holds the lock is not
+// chosen, so workers block at most at the lock's first acquisition.
+TEST(ExploreBlocked, AWriterAboutToWaitForAHeldLockIsNeverChosen) {
   const waits w = count_waits(&rounds<std::shared_mutex>, 200);
-  EXPECT_GT(w.by_workers, 200) << "the body contends: threads do block";
   EXPECT_EQ(w.back_to_back, 0) << "a woken waiter was chosen after the lock was taken again (" << w.total
                                << " waits in " << w.steps << " steps)";
+  EXPECT_LE(w.by_workers, 200) << w.total << " waits in " << w.steps << " steps";
+}
+
+// Readers and a writer: a reader at its point while the writer holds the
+// lock, and the writer at its point while a reader holds it, are not
+// chosen; readers are offered while only readers hold it (their attempt
+// succeeds). No worker ever blocks, and readers do overlap.
+TEST(ExploreBlocked, ReadersAndWritersAboutToWaitForAnExcludingHolderAreNeverChosen) {
+  const waits w = count_waits(&readers_and_writer, 200);
+  EXPECT_EQ(w.by_workers, 0) << w.total << " waits in " << w.steps << " steps";
+  EXPECT_EQ(g_most_readers.load(), 2) << "the two readers never held the lock together";
+}
+
+// A semaphore: a thread at its sem_wait while the count is 0 is not
+// chosen, and a waiter a post woke is blocked again once another thread
+// took the count. Workers never block (the semaphore is known from its
+// first use: its count, not a registration, decides).
+TEST(ExploreBlocked, ASemaphoreWaiterWithNoCountIsNeverChosen) {
+  const waits w = count_waits(&semaphore_rounds, 200);
+  EXPECT_EQ(w.by_workers, 0) << w.total << " waits in " << w.steps << " steps";
+}
+
+// A timed semaphore wait blocks, and a post wakes every waiter: once one of
+// them took the count, the others could only fail their retry, and are
+// blocked again instead of being offered.
+TEST(ExploreBlocked, ASemaphoreWaiterWhoseCountWasTakenAgainIsNeverChosen) {
+  const waits w = count_waits(&timed_semaphore_rounds, 200);
+  EXPECT_GT(w.by_workers, 200) << "timed waiters do block";
+  EXPECT_EQ(w.back_to_back, 0) << w.total << " waits in " << w.steps << " steps";
 }
 
 // A third wait in a row would be the re-acquisition of the mutex failing
