@@ -383,21 +383,25 @@ TEST(ExploreBasics, LivelockExceedsTheStepBound) {
       << result.failure->message;
 }
 
-std::atomic<bool> g_release_spinners{false};
+// Bumped when a run of the test below ends, so the spinner it abandoned
+// stops; a generation (not a flag) so that the test can run again in the
+// same process (--gtest_repeat, a batch of tests) and still spin.
+std::atomic<int> g_spin_generation{0};
 
 TEST(ExploreBasics, SpinOnSomethingUncontrolledIsReportedNotHung) {
   concheck::explore_options o = with(concheck::explore_strategy::random, 10);
   o.stall_ms = 200;
-  const auto result = concheck::explore(o, [] {
+  const int generation = g_spin_generation.load();
+  const auto result = concheck::explore(o, [generation] {
     static std::atomic<bool> flag{false};
     flag = false;
     std::thread setter([] { flag = true; });
     // Spins without a scheduling point: the setter can never run.
-    while (!flag.load() && !g_release_spinners.load()) {
+    while (!flag.load() && g_spin_generation.load() == generation) {
     }
     setter.join();
   });
-  g_release_spinners = true;  // the abandoned spinner may stop
+  ++g_spin_generation;  // the abandoned spinner may stop
   ASSERT_TRUE(result.failure) << result.error;
   EXPECT_EQ(result.failure->kind, "step-bound-exceeded");
   EXPECT_NE(result.failure->message.find("without reaching a scheduling point"), std::string::npos)
