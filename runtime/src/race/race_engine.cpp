@@ -15,7 +15,8 @@
 //   range in bulk (plain stores, one site lookup: access).
 //   Ordered path, lock-free: a plain access to a shared granule whose
 //   stored accesses all happened before it, and whose location record has
-//   nothing to learn, stores its epoch with a CAS (ordered_update).
+//   nothing to learn, stores its epoch with a CAS (ordered_update); more
+//   bytes of this thread's own current-epoch W are a plain store.
 //   Slow path, under the granule's stripe lock: check, update, record sites
 //   and the location record; report after unlocking.
 // Conflict: the byte masks overlap, one side writes, not both are atomic,
