@@ -15,7 +15,8 @@
 //   range in bulk (plain stores, one site lookup: access).
 //   Ordered path, lock-free: a plain access to a shared granule whose
 //   stored accesses all happened before it, and whose location record has
-//   nothing to learn, stores its epoch with a CAS (ordered_update).
+//   nothing to learn, stores its epoch with a CAS (ordered_update); more
+//   bytes of this thread's own current-epoch W are a plain store.
 //   Slow path, under the granule's stripe lock: check, update, record sites
 //   and the location record; report after unlocking.
 // Conflict: the byte masks overlap, one side writes, not both are atomic,
@@ -404,11 +405,23 @@ inline bool ordered_update(thread_context& self, shadow_cell& cell, const access
   // the CAS fails the slow path stores its own site with its epoch.
   if (a.is_write) {
     std::uint64_t new_w = self.epoch | a.mask;
-    if ((w & ~kMaskBits) == self.epoch) new_w |= epoch_mask(w);
     cell.write_site.store(site, std::memory_order_relaxed);
-    if (!cell.write.compare_exchange_strong(w, new_w, std::memory_order_release, std::memory_order_relaxed))
+    if ((w & ~kMaskBits) == self.epoch) {
+      // More bytes of this thread's own write in its current epoch (a byte
+      // loop): a plain store, as on the exclusive path. No other thread is
+      // ordered after this epoch yet, so every other access to the granule
+      // since W was stored is concurrent with it: one that overlapped took
+      // the slow path and reported the race, one that did not replaced W and
+      // is forgotten now (a race missed, never one invented).
+      cell.write.store(new_w | epoch_mask(w), std::memory_order_release);
+    } else if (!cell.write.compare_exchange_strong(w, new_w, std::memory_order_release,
+                                                   std::memory_order_relaxed)) {
       return false;
-    if (epoch_mask(r) != 0 && (epoch_mask(r) & ~a.mask) == 0) {
+    }
+    // R of this thread's own current epoch stays: what it says W says too
+    // (same thread, same epoch), and clearing it cost a CAS per byte of a
+    // read-modify-write byte loop.
+    if (epoch_mask(r) != 0 && (epoch_mask(r) & ~a.mask) == 0 && (r & ~kMaskBits) != self.epoch) {
       cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
     }
   } else {
