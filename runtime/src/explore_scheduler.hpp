@@ -259,6 +259,13 @@ std::uint64_t monitor_id_of(const controlled_thread* thread) noexcept;
 // described). Nestable; no-ops outside a controlled thread.
 void report_begins() noexcept;
 void report_ends() noexcept;
+// report_begins() for the lifetime of the object.
+struct report_scope {
+  report_scope() noexcept { report_begins(); }
+  ~report_scope() { report_ends(); }
+  report_scope(const report_scope&) = delete;
+  report_scope& operator=(const report_scope&) = delete;
+};
 
 // A finding reported in a controlled thread: the schedule fails with it
 // (the first one wins) and goes on. True if it was taken.

@@ -259,6 +259,8 @@ void sink_after_fork_in_child() {
 }  // namespace
 
 bool emit_finding(detector::finding finding, severity how) {
+  // Rendering and writing the report is no spin for explore's stall watch.
+  const explore::report_scope reporting;
   finding.pid = static_cast<int>(::getpid());
   // Explore's process mode (`concheck run`): every finding fails the
   // schedule, which is the whole process, and names it.

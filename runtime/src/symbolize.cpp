@@ -319,10 +319,7 @@ detector::site make_site(stack_id id) {
   // In explore mode a report is often built in a controlled thread, and the
   // first symbolization in a process reads debug information: not a spin
   // (a lock-order inversion's report was once taken for one at load ~8).
-  struct reporting {
-    reporting() { explore::report_begins(); }
-    ~reporting() { explore::report_ends(); }
-  } during;
+  const explore::report_scope during;
   detector::site site;
   site.frames = symbolize_stack(id);
   locate_site(site);

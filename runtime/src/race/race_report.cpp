@@ -126,6 +126,9 @@ void report_race(const race_event& event) noexcept {
   // that has it (and its replay), so nothing is skipped there.
   if (!detail::explore::controlled() && !first_time(event.current.site, event.earlier.site)) return;
   detail::inside_scope inside;
+  // Naming the memory reads the program's symbol tables the first time: on a
+  // loaded machine that is no spin for explore's stall watch to report.
+  const detail::explore::report_scope reporting;
   try {
     detector::finding finding;
     finding.kind = detector::finding_kind::data_race;
