@@ -5,6 +5,9 @@
 // byte's access must still be recorded, and nothing invented.
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 #include "race/race_engine.hpp"
 #include "race/race_runtime.hpp"
 #include "race_test_support.hpp"
@@ -30,11 +33,13 @@ void read_modify_write_bytes(std::uintptr_t x) {
   }
 }
 
-// The last byte's write is recorded only by extending W: an unordered read of
-// that byte alone (reads race with W only) must race with it.
-TEST_F(ByteLoop, AnUnorderedReadRacesWithTheLastByteWritten) {
-  buffer memory(64);
-  const std::uintptr_t x = memory.address();
+// A producer writes 8 bytes at x and hands them to a stage and to a late
+// thread, which are not ordered with each other; the stage's byte loop runs
+// first. Returns the races found and the stage's id.
+template <typename StageBody, typename LateBody>
+std::pair<std::vector<race_event>, std::uint64_t> hand_to_stage_then_late(std::uintptr_t x,
+                                                                          StageBody stage_body,
+                                                                          LateBody late_body) {
   char handoff = 0;
   worker producer, stage, late;
   producer.run([&] {
@@ -43,19 +48,29 @@ TEST_F(ByteLoop, AnUnorderedReadRacesWithTheLastByteWritten) {
   });
   stage.run([&] {
     acquire(&handoff);
-    read_modify_write_bytes(x);
+    stage_body();
   });
   late.run([&] {
     acquire(&handoff);  // ordered after the producer only
-    read(x + 7, 1, kPcB);
+    late_body();
   });
-  const auto races = take_races();
+  auto races = take_races();
+  forget_sync(&handoff);
+  return {std::move(races), stage.id()};
+}
+
+// The last byte's write is recorded only by extending W: an unordered read of
+// that byte alone (reads race with W only) must race with it.
+TEST_F(ByteLoop, AnUnorderedReadRacesWithTheLastByteWritten) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address();
+  const auto [races, stage] = hand_to_stage_then_late(
+      x, [&] { read_modify_write_bytes(x); }, [&] { read(x + 7, 1, kPcB); });
   ASSERT_EQ(races.size(), 1u);
   EXPECT_EQ(races[0].address, x + 7);
-  EXPECT_EQ(races[0].earlier.thread_id, stage.id());
+  EXPECT_EQ(races[0].earlier.thread_id, stage);
   EXPECT_TRUE(races[0].earlier.is_write);
   EXPECT_EQ(races[0].earlier.size, 8);  // the bytes of the stage's epoch
-  forget_sync(&handoff);
 }
 
 // The last byte's read is recorded only by extending R (the writes that
@@ -64,26 +79,16 @@ TEST_F(ByteLoop, AnUnorderedReadRacesWithTheLastByteWritten) {
 TEST_F(ByteLoop, AnUnorderedWriteRacesWithTheLastByteRead) {
   buffer memory(64);
   const std::uintptr_t x = memory.address();
-  char handoff = 0;
-  worker producer, stage, late;
-  producer.run([&] {
-    write(x, 8, kPcA);
-    release(&handoff);
-  });
-  stage.run([&] {
-    acquire(&handoff);
-    for (std::uintptr_t b = 0; b < 8; ++b) read(x + b, 1, kPcA);
-  });
-  late.run([&] {
-    acquire(&handoff);  // ordered after the producer only
-    write(x + 7, 1, kPcB);
-  });
-  const auto races = take_races();
+  const auto [races, stage] = hand_to_stage_then_late(
+      x,
+      [&] {
+        for (std::uintptr_t b = 0; b < 8; ++b) read(x + b, 1, kPcA);
+      },
+      [&] { write(x + 7, 1, kPcB); });
   ASSERT_EQ(races.size(), 1u);
   EXPECT_EQ(races[0].address, x + 7);
-  EXPECT_EQ(races[0].earlier.thread_id, stage.id());
+  EXPECT_EQ(races[0].earlier.thread_id, stage);
   EXPECT_FALSE(races[0].earlier.is_write);
-  forget_sync(&handoff);
 }
 
 // Stages handing the buffer on, each reading and writing every byte, and a
