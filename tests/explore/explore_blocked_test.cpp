@@ -102,9 +102,10 @@ void readers_and_writer(void*) {
   for (auto& w : workers) w.join();
 }
 
-// Three workers share a semaphore of one count (a mutex made of sem_wait and
+// Three workers share a semaphore of one count (a mutex made of `take` and
 // sem_post), 4 rounds each, with a scheduling point while they hold it.
-void semaphore_rounds(void*) {
+template <typename Take>
+void semaphore_rounds_with(Take take) {
   sem_t s;
   sem_init(&s, 0, 1);
   long counter = 0;
@@ -112,7 +113,7 @@ void semaphore_rounds(void*) {
   for (int t = 0; t < 3; ++t) {
     workers.emplace_back([&] {
       for (int r = 0; r < 4; ++r) {
-        sem_wait(&s);
+        take(&s);
         ++counter;
         sched_yield();  // a scheduling point while the count is 0
         sem_post(&s);
@@ -123,30 +124,21 @@ void semaphore_rounds(void*) {
   sem_destroy(&s);
 }
 
+void semaphore_rounds(void*) {
+  semaphore_rounds_with([](sem_t* s) { sem_wait(s); });
+}
+
 // The same with sem_timedwait (a timed waiter is offered at its point and
 // blocks; once blocked, its timeout is a choice, and a timed-out worker
 // tries again).
 void timed_semaphore_rounds(void*) {
-  sem_t s;
-  sem_init(&s, 0, 1);
-  long counter = 0;
-  std::vector<std::thread> workers;
-  for (int t = 0; t < 3; ++t) {
-    workers.emplace_back([&] {
-      for (int r = 0; r < 4; ++r) {
-        timespec until{};
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 3600;
-        while (sem_timedwait(&s, &until) != 0) {
-        }
-        ++counter;
-        sched_yield();
-        sem_post(&s);
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
-  sem_destroy(&s);
+  semaphore_rounds_with([](sem_t* s) {
+    timespec until{};
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 3600;
+    while (sem_timedwait(s, &until) != 0) {
+    }
+  });
 }
 
 struct waits {
