@@ -241,6 +241,15 @@ struct function_facts {
   std::vector<location> walk_cuts;
 };
 
+// A virtual method declared in user code, with or without a body in this TU:
+// the methods it overrides directly (clang_getOverriddenCursors) and whether
+// it is pure. The program's overrides tell which bodies a virtual call may run
+// (before_start.hpp).
+struct method_decl {
+  std::vector<std::string> overrides;  // USRs, sorted
+  bool pure = false;
+};
+
 struct class_info {
   std::string id;
   std::string display;
@@ -255,6 +264,7 @@ struct concheck::analyzer::tu_facts {
   std::map<std::string, function_facts> functions;  // by id
   std::map<std::string, var_info> vars;             // by key
   std::map<std::string, class_info> classes;        // by USR
+  std::map<std::string, method_decl> methods;       // virtual methods, by USR
 };
 
 namespace concheck::analyzer {

@@ -83,8 +83,11 @@ auto fields(function_facts& v) {
 auto fields(class_info& v) {
   return std::tie(v.id, v.display, v.owns_lock, v.takes_own_lock, v.system);
 }
+auto fields(method_decl& v) {
+  return std::tie(v.overrides, v.pure);
+}
 auto fields(tu_facts& v) {
-  return std::tie(v.functions, v.vars, v.classes);
+  return std::tie(v.functions, v.vars, v.classes, v.methods);
 }
 
 template <typename T>
@@ -110,6 +113,7 @@ CONCHECK_WIRE_COMPLETE(blocking_fact);
 CONCHECK_WIRE_COMPLETE(thread_var_fact);
 CONCHECK_WIRE_COMPLETE(function_facts);
 CONCHECK_WIRE_COMPLETE(class_info);
+CONCHECK_WIRE_COMPLETE(method_decl);
 #undef CONCHECK_WIRE_COMPLETE
 
 template <typename T>

@@ -60,6 +60,14 @@ void compute_ownership(program& p) {
     for (const auto& s : f->spawns) entries.insert(s.entry);
     for (const auto& c : f->calls) sites[c.callee].push_back({f, &c});
   }
+  // A program that starts no thread of its own gets its concurrency from
+  // outside (a library's classes that take their own lock, used by a test's
+  // main): their public methods stay shared by design, whatever the calls in
+  // sight. Only a program that starts threads shows where its objects become
+  // shared, so only there is an object owned before the thread start that
+  // can reach it.
+  bool starts_threads = false;
+  for (const auto& [id, f] : p.functions) starts_threads = starts_threads || !f->spawns.empty();
   // Start from "owned" wherever there are known callers and remove what some
   // call site contradicts, until nothing changes.
   std::set<std::string> api_methods;
@@ -92,7 +100,7 @@ void compute_ownership(program& p) {
             changed = true;
           }
         }
-        bool owned_here = api_methods.count(id) != 0 ? before_start_at(p, *caller, *call)
+        bool owned_here = api_methods.count(id) != 0 ? starts_threads && before_start_at(p, *caller, *call)
                                                      : this_owned_at(p, *caller, *call);
         if (!f->is_ctor_or_dtor && p.owned_this.count(id) != 0 && !owned_here) {
           p.owned_this.erase(id);
