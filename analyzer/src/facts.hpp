@@ -165,6 +165,10 @@ struct call_fact {
   bool receiver_per_iteration = false;
   // The outermost loop around the call, numbered in walk order; -1 if none.
   int outer_loop = -1;
+  // receiver == this_object, and the object is `this` itself or a member of
+  // it held by value (no pointer or reference on the way): built and torn
+  // down with the caller's object (ownership.cpp).
+  bool receiver_in_this = false;
   // The callee is compiler-provided (a builtin, a defaulted special member):
   // it has no body anywhere, and is not "out of sight" for before_start.hpp.
   bool callee_implicit = false;
