@@ -88,7 +88,10 @@ bool names_member_of_this(CXCursor x) {
 // Whether a call hands on a member of this object by address or reference
 // (`f(&m_)`, `f(m_)` to a `T&` or `const T&` parameter): a part of `this`
 // may become reachable from elsewhere. A member passed by value is a copy.
-bool passes_member_by_reference(CXCursor call) {
+// A lock member (`guard g(&mutex_)`) is not counted: what it hands on is the
+// lock alone, made to be shared; no other member is reachable through it.
+bool passes_member_by_reference(CXCursor call, type_classifier& types) {
+  auto is_lock = [&](CXCursor member) { return types.is_lockable(clang_getCursorType(strip(member))); };
   CXCursor callee_decl = clang_getCursorReferenced(call);
   if (provided_by_compiler(callee_decl)) return false;  // __sync_fetch_and_add(&v_, 1)
   CXType callee = clang_getCursorType(callee_decl);
@@ -101,10 +104,10 @@ bool passes_member_by_reference(CXCursor call) {
     if (clang_getCursorKind(arg) == CXCursor_UnaryOperator &&
         clang_getCursorUnaryOperatorKind(arg) == CXUnaryOperator_AddrOf) {
       auto ak = children(arg);
-      if (ak.size() == 1 && names_member_of_this(ak[0])) return true;
+      if (ak.size() == 1 && names_member_of_this(ak[0]) && !is_lock(ak[0])) return true;
       continue;
     }
-    if (!names_member_of_this(arg)) continue;
+    if (!names_member_of_this(arg) || is_lock(arg)) continue;
     CXType param = clang_getArgType(callee, static_cast<unsigned>(a - skip));
     if (param.kind == CXType_Invalid || param.kind == CXType_LValueReference ||
         param.kind == CXType_RValueReference)
@@ -116,6 +119,8 @@ bool passes_member_by_reference(CXCursor call) {
 // Mentions of each local, and those that are the object of a method call: a
 // local with more mentions than method calls on it is handed on somehow.
 struct scan_state {
+  explicit scan_state(type_classifier& t) : types(t) {}
+  type_classifier& types;
   std::map<std::string, int> mentions;
   std::map<std::string, int> as_receiver;
   std::set<std::string> handed;
@@ -185,7 +190,7 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
                          is_handle(clang_getCursorResultType(clang_getCursorReferenced(c)));
       CXCursor r = receiver_ref(c);
       if (!is_null(r) && !s.in_lambda && !result_used) ++s.as_receiver[usr(clang_getCursorReferenced(r))];
-      if (passes_member_by_reference(c)) s.expose(c);
+      if (passes_member_by_reference(c, s.types)) s.expose(c);
       if (result_used) {
         CXCursor object = method_call_object(c);
         if (!is_null(object) &&
@@ -293,7 +298,7 @@ std::string for_index(CXCursor loop) {
 }  // namespace
 
 void body_walker::scan_handed_locals(CXCursor body) {
-  scan_state s;
+  scan_state s(tu_.types);
   clang_visitChildren(body, scan, &s);
   for (const auto& [id, n] : s.mentions) {
     auto r = s.as_receiver.find(id);

@@ -56,6 +56,24 @@ bool by_value_field(CXCursor member_ref) {
   return t.kind == CXType_Record;
 }
 
+// Whether a method call's object is this object or a member of it held by
+// value (`f()`, `this->m_.f()`, `parts_[i].f()`, every link a field that is no
+// pointer or reference), as by_value_field does for accesses.
+bool in_this_by_value(CXCursor call) {
+  CXCursor object = method_call_object(call);
+  if (is_null(object)) return true;  // an implicit this->f()
+  CXCursor root = strip(object);
+  bool by_value = true;
+  while (clang_getCursorKind(root) == CXCursor_MemberRefExpr ||
+         clang_getCursorKind(root) == CXCursor_ArraySubscriptExpr) {
+    if (clang_getCursorKind(root) == CXCursor_MemberRefExpr) by_value = by_value && by_value_field(root);
+    auto rk = children(root);
+    if (rk.empty()) return by_value;  // implicit this->member
+    root = strip(rk[0]);
+  }
+  return by_value && clang_getCursorKind(root) == CXCursor_CXXThisExpr;
+}
+
 lambda_capture parse_capture(CXCursor lambda) {
   lambda_capture out;
   auto tokens = tokens_of(lambda);
@@ -587,6 +605,7 @@ void body_walker::walk_call(CXCursor c) {
     call.receiver_root = root;
     if (call.receiver == call_fact::receiver_kind::shared) call.receiver_param = receiver_param_of(c);
     if (call.receiver == call_fact::receiver_kind::local) note_receiver_local(c, call);
+    if (call.receiver == call_fact::receiver_kind::this_object) call.receiver_in_this = in_this_by_value(c);
     add_callback_calls(c, args);
     {
       // An operator called as `a = b` lists its object as argument 0.

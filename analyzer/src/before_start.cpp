@@ -9,11 +9,31 @@ bool before(const location& a, const location& b) {
   return a.line != b.line ? a.line < b.line : a.column < b.column;
 }
 
+// Whether call `c` may run a function in `set` or one out of sight (no body
+// in the program, and not compiler-provided). A virtual method called other
+// than on a local object by value is dispatched: it may run the method named
+// or any override of it in the program (program::overriders), so it counts
+// only through one of those; a pure method runs only through its overrides,
+// and one with none in sight may run anything (its overrides are elsewhere).
+bool may_reach(const program& p, const std::set<std::string>& set, const call_fact& c) {
+  auto runs = [&](const std::string& f) { return set.count(f) != 0 || p.functions.count(f) == 0; };
+  auto callee = p.functions.find(c.callee);
+  bool pure = p.pure_virtuals.count(c.callee) != 0;
+  bool is_virtual = pure || p.overriders.count(c.callee) != 0 ||
+                    (callee != p.functions.end() && callee->second->is_virtual);
+  if (!is_virtual || !c.receiver_local.empty())
+    return set.count(c.callee) != 0 || (callee == p.functions.end() && !c.callee_implicit);
+  auto over = p.overriders.find(c.callee);
+  if (over == p.overriders.end()) return pure || runs(c.callee);
+  if (!pure && runs(c.callee)) return true;
+  for (const auto& o : over->second) {
+    if (p.pure_virtuals.count(o) == 0 && runs(o)) return true;
+  }
+  return false;
+}
+
 // The least set holding every function with `seed(f)` and every function
-// with a call `follow(call)` that may reach one in the set: a callee in it,
-// one out of sight, or a virtual method called other than on a local object
-// (an override may run instead; on a local object by value the callee is the
-// one named).
+// with a call `follow(call)` that may reach one in the set (may_reach).
 template <typename Seed, typename Follow>
 std::set<std::string> closure(const program& p, Seed seed, Follow follow) {
   std::set<std::string> out;
@@ -25,12 +45,7 @@ std::set<std::string> closure(const program& p, Seed seed, Follow follow) {
     for (const auto& [id, f] : p.functions) {
       if (out.count(id) != 0) continue;
       for (const auto& c : f->calls) {
-        if (!follow(c)) continue;
-        auto callee = p.functions.find(c.callee);
-        bool dispatched =
-            callee != p.functions.end() && callee->second->is_virtual && c.receiver_local.empty();
-        bool unknown = callee == p.functions.end() && !c.callee_implicit;
-        if (unknown || dispatched || out.count(c.callee) != 0) {
+        if (follow(c) && may_reach(p, out, c)) {
           out.insert(id);
           changed = true;
           break;
@@ -39,10 +54,6 @@ std::set<std::string> closure(const program& p, Seed seed, Follow follow) {
     }
   }
   return out;
-}
-
-bool in_set_or_unknown(const program& p, const std::set<std::string>& set, const call_fact& c) {
-  return set.count(c.callee) != 0 || (p.functions.count(c.callee) == 0 && !c.callee_implicit);
 }
 
 }  // namespace
@@ -78,7 +89,7 @@ bool before_start_at(const program& p, const function_facts& caller, const call_
     if (!written_before && !same_loop) continue;  // runs after the call
     // Another element of `a[i]`, in an earlier iteration of the same loop.
     if (!written_before && call.receiver_per_iteration && e.receiver_per_iteration) continue;
-    if (in_set_or_unknown(p, p.may_start, e) || in_set_or_unknown(p, p.exposes_this, e)) return false;
+    if (may_reach(p, p.may_start, e) || may_reach(p, p.exposes_this, e)) return false;
   }
   return true;
 }
@@ -102,10 +113,7 @@ std::optional<location> own_start_point(const program& p, const function_facts& 
   // that does, or expose it.
   for (const auto& c : f.calls) {
     if (c.receiver != call_fact::receiver_kind::this_object) continue;
-    auto callee = p.functions.find(c.callee);
-    bool dispatched = callee != p.functions.end() && callee->second->is_virtual;
-    if (dispatched || in_set_or_unknown(p, p.may_start, c) || in_set_or_unknown(p, p.exposes_this, c))
-      consider(c.where, c.outer_loop >= 0);
+    if (may_reach(p, p.may_start, c) || may_reach(p, p.exposes_this, c)) consider(c.where, c.outer_loop >= 0);
   }
   if (!first || in_loop || unordered) return std::nullopt;
   return first;

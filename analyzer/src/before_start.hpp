@@ -17,8 +17,12 @@
 //  - no other call on `L` that can run before `c` (written before it, or in
 //    the same outermost loop, so a later iteration) may start a thread or
 //    expose `this`, transitively through calls (may_start, exposes_this
-//    below); callees out of sight, calls through pointers, and virtual
-//    methods called other than on a local object by value may do both;
+//    below); callees out of sight and calls through pointers may do both;
+//    a virtual method called other than on a local object by value may run
+//    any override of it in the program (recorded from every declaration,
+//    clang_getOverriddenCursors), so it may do what one of them, or the
+//    method itself unless pure, may; a pure one with no override in sight
+//    may do anything;
 //  - one exception: `L[i]` with `i` the index of the only loop around both
 //    calls, where the other call is written after `c`: in an earlier
 //    iteration it ran on another element;
@@ -49,7 +53,7 @@ bool before_start_at(const program& p, const function_facts& caller, const call_
 // Where, in method `f` whose every call runs before start (with
 // callee_may_start), a thread that can reach `this` may first exist: the
 // first thread start, exposure of `this`, or call on `this` that may start a
-// thread or expose it (a virtual one always), in source order: a thread
+// thread or expose it (a virtual one through its overrides), in source order: a thread
 // started by a call on another object reaches `this` only after an exposure. Code written before
 // it, with it outside every loop, runs on an object no other thread reaches
 // yet. Empty when there is no such point or it is in a loop (or `f` makes

@@ -165,6 +165,10 @@ struct call_fact {
   bool receiver_per_iteration = false;
   // The outermost loop around the call, numbered in walk order; -1 if none.
   int outer_loop = -1;
+  // receiver == this_object, and the object is `this` itself or a member of
+  // it held by value (no pointer or reference on the way): built and torn
+  // down with the caller's object (ownership.cpp).
+  bool receiver_in_this = false;
   // The callee is compiler-provided (a builtin, a defaulted special member):
   // it has no body anywhere, and is not "out of sight" for before_start.hpp.
   bool callee_implicit = false;
@@ -241,6 +245,15 @@ struct function_facts {
   std::vector<location> walk_cuts;
 };
 
+// A virtual method declared in user code, with or without a body in this TU:
+// the methods it overrides directly (clang_getOverriddenCursors) and whether
+// it is pure. The program's overrides tell which bodies a virtual call may run
+// (before_start.hpp).
+struct method_decl {
+  std::vector<std::string> overrides;  // USRs, sorted
+  bool pure = false;
+};
+
 struct class_info {
   std::string id;
   std::string display;
@@ -255,6 +268,7 @@ struct concheck::analyzer::tu_facts {
   std::map<std::string, function_facts> functions;  // by id
   std::map<std::string, var_info> vars;             // by key
   std::map<std::string, class_info> classes;        // by USR
+  std::map<std::string, method_decl> methods;       // virtual methods, by USR
 };
 
 namespace concheck::analyzer {

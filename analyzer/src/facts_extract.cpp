@@ -149,11 +149,32 @@ void summarize_function(tu_context& tu, CXCursor c) {
   walker.walk_body(body);
 }
 
+// Records a virtual method's direct overrides and pureness, from any of its
+// declarations (a class body without method bodies included).
+void note_virtual(tu_context& tu, CXCursor c) {
+  if (clang_CXXMethod_isVirtual(c) == 0) return;
+  std::string id = usr(c);
+  if (id.empty()) return;
+  method_decl& m = tu.facts.methods[id];
+  m.pure = m.pure || clang_CXXMethod_isPureVirtual(c) != 0;
+  CXCursor* overridden = nullptr;
+  unsigned n = 0;
+  clang_getOverriddenCursors(c, &overridden, &n);
+  for (unsigned i = 0; i < n; ++i) {
+    std::string base = usr(overridden[i]);
+    if (!base.empty()) m.overrides.push_back(std::move(base));
+  }
+  clang_disposeOverriddenCursors(overridden);
+  std::sort(m.overrides.begin(), m.overrides.end());
+  m.overrides.erase(std::unique(m.overrides.begin(), m.overrides.end()), m.overrides.end());
+}
+
 void visit_decls(tu_context& tu, CXCursor parent) {
   for (CXCursor c : children(parent)) {
     if (in_system_header(c)) continue;
     CXCursorKind k = clang_getCursorKind(c);
     if (is_function_kind(k)) {
+      if (k == CXCursor_CXXMethod || k == CXCursor_Destructor) note_virtual(tu, c);
       summarize_function(tu, c);
     } else if (k == CXCursor_Namespace || k == CXCursor_LinkageSpec || k == CXCursor_UnexposedDecl ||
                k == CXCursor_ClassDecl || k == CXCursor_StructDecl || k == CXCursor_ClassTemplate ||

@@ -59,7 +59,7 @@ auto fields(call_fact& v) {
   return std::tie(v.callee, v.where, v.held, v.lock_args, v.receiver, v.arg_origins, v.receiver_param,
                   v.held_locks, v.receiver_path, v.in_loop, v.never_returns, v.after_call, v.deferred,
                   v.receiver_root, v.receiver_local, v.receiver_per_iteration, v.outer_loop,
-                  v.callee_implicit);
+                  v.receiver_in_this, v.callee_implicit);
 }
 auto fields(spawn_fact& v) {
   return std::tie(v.entry, v.entry_display, v.where, v.in_loop);
@@ -83,8 +83,11 @@ auto fields(function_facts& v) {
 auto fields(class_info& v) {
   return std::tie(v.id, v.display, v.owns_lock, v.takes_own_lock, v.system);
 }
+auto fields(method_decl& v) {
+  return std::tie(v.overrides, v.pure);
+}
 auto fields(tu_facts& v) {
-  return std::tie(v.functions, v.vars, v.classes);
+  return std::tie(v.functions, v.vars, v.classes, v.methods);
 }
 
 template <typename T>
@@ -110,6 +113,7 @@ CONCHECK_WIRE_COMPLETE(blocking_fact);
 CONCHECK_WIRE_COMPLETE(thread_var_fact);
 CONCHECK_WIRE_COMPLETE(function_facts);
 CONCHECK_WIRE_COMPLETE(class_info);
+CONCHECK_WIRE_COMPLETE(method_decl);
 #undef CONCHECK_WIRE_COMPLETE
 
 template <typename T>

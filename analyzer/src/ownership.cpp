@@ -52,6 +52,21 @@ bool this_owned_at(const program& p, const function_facts& caller, const call_fa
   return false;
 }
 
+namespace {
+
+// A call made by a constructor or destructor on its own object or a member
+// of it held by value (`shard_[s].SetCapacity(n)` in the container's
+// constructor), when neither the caller nor the callee may start a thread
+// or expose `this`: the object is being built or torn down, and nothing
+// hands it to another thread meanwhile.
+bool built_in_place(const program& p, const function_facts& caller, const call_fact& call) {
+  auto none = [&](const std::string& f) { return p.may_start.count(f) == 0 && p.exposes_this.count(f) == 0; };
+  return caller.is_ctor_or_dtor && call.receiver == call_fact::receiver_kind::this_object &&
+         call.receiver_in_this && none(caller.id) && none(call.callee);
+}
+
+}  // namespace
+
 void compute_ownership(program& p) {
   compute_before_start(p);
   std::set<std::string> entries;
@@ -60,6 +75,14 @@ void compute_ownership(program& p) {
     for (const auto& s : f->spawns) entries.insert(s.entry);
     for (const auto& c : f->calls) sites[c.callee].push_back({f, &c});
   }
+  // A program that starts no thread of its own gets its concurrency from
+  // outside (a library's classes that take their own lock, used by a test's
+  // main): their public methods stay shared by design, whatever the calls in
+  // sight. Only a program that starts threads shows where its objects become
+  // shared, so only there is an object owned before the thread start that
+  // can reach it.
+  bool starts_threads = false;
+  for (const auto& [id, f] : p.functions) starts_threads = starts_threads || !f->spawns.empty();
   // Start from "owned" wherever there are known callers and remove what some
   // call site contradicts, until nothing changes.
   std::set<std::string> api_methods;
@@ -92,8 +115,10 @@ void compute_ownership(program& p) {
             changed = true;
           }
         }
-        bool owned_here = api_methods.count(id) != 0 ? before_start_at(p, *caller, *call)
-                                                     : this_owned_at(p, *caller, *call);
+        bool owned_here =
+            api_methods.count(id) != 0
+                ? (starts_threads && before_start_at(p, *caller, *call)) || built_in_place(p, *caller, *call)
+                : this_owned_at(p, *caller, *call);
         if (!f->is_ctor_or_dtor && p.owned_this.count(id) != 0 && !owned_here) {
           p.owned_this.erase(id);
           changed = true;

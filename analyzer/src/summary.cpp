@@ -383,6 +383,33 @@ void cut_dead_code(program& p) {
   }
 }
 
+// program::overriders and pure_virtuals from every TU's virtual methods: each
+// method is added to the overriders of everything above it. O(M * depth).
+void compute_overriders(program& p, const std::vector<tu_facts_ptr>& facts) {
+  std::map<std::string, std::set<std::string>> direct;  // method -> what it overrides
+  for (const auto& tu : facts) {
+    if (!tu) continue;
+    for (const auto& [id, m] : tu->methods) {
+      direct[id].insert(m.overrides.begin(), m.overrides.end());
+      if (m.pure) p.pure_virtuals.insert(id);
+    }
+  }
+  std::map<std::string, std::set<std::string>> all;
+  for (const auto& [id, bases] : direct) {
+    std::set<std::string> seen;
+    std::vector<std::string> todo(bases.begin(), bases.end());
+    while (!todo.empty()) {
+      std::string b = std::move(todo.back());
+      todo.pop_back();
+      if (b == id || !seen.insert(b).second) continue;
+      all[b].insert(id);
+      if (auto up = direct.find(b); up != direct.end())
+        todo.insert(todo.end(), up->second.begin(), up->second.end());
+    }
+  }
+  for (auto& [id, set] : all) p.overriders[id].assign(set.begin(), set.end());
+}
+
 }  // namespace
 
 program build_program(const std::vector<tu_facts_ptr>& facts) {
@@ -411,6 +438,7 @@ program build_program(const std::vector<tu_facts_ptr>& facts) {
       if (!inserted) it->second.owns_lock |= c.owns_lock;
     }
   }
+  compute_overriders(p, facts);
   cut_dead_code(p);
   compute_lock_taking_classes(p);
   compute_roots(p);

@@ -62,6 +62,11 @@ struct program {
   std::vector<std::unique_ptr<function_facts>> rewritten;
   std::map<std::string, var_info> vars;
   std::map<std::string, class_info> classes;
+  // Virtual methods (tu_facts::methods): for each, every method of the
+  // program that overrides it, directly or through other overrides (sorted),
+  // and the pure ones. What a virtual call may run (before_start.hpp).
+  std::map<std::string, std::vector<std::string>> overriders;
+  std::set<std::string> pure_virtuals;
 
   std::map<std::string, thread_root> roots;
   std::map<std::string, std::set<std::string>> roots_of;  // function -> root ids
