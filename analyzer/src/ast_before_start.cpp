@@ -1,12 +1,16 @@
 // Before-thread-start facts of body_walker (see before_start.hpp for the rule
 // that uses them): which locals a body names only as the object of method
-// calls, whether it uses `this` as a value, and which loop a call is in.
+// calls, and from where on; whether it uses `this` as a value, and which loop
+// a call is in.
 //
-// Contract: a local is left out of handed_locals_ only when every mention of
-// it in the body (lambdas included) is the object of a member-syntax method
-// call, `t.f()` or `a[i].f()`: its address is never taken, no reference or
-// pointer is bound to it, no lambda names it. Anything else makes it handed,
-// and a call on a handed local gets no receiver_local.
+// Contract: for each local, handed_locals_ records the first mention of it in
+// the body (lambdas included) that is not the object of a member-syntax
+// method call, `t.f()` or `a[i].f()` (its address taken, a reference or
+// pointer bound to it, a lambda naming it, ...), and whether any such mention
+// is in a loop. A call on the local gets a receiver_local only when it is
+// written before that first mention, in the same file, and either outside
+// every loop or no such mention is in a loop: until then no pointer or
+// reference to the local exists, so nothing can hand it to a thread.
 #include <map>
 #include <set>
 
@@ -16,6 +20,19 @@
 namespace concheck::analyzer::detail {
 
 namespace {
+
+// The expansion location of `l` (location_of for a source location).
+location expansion(CXSourceLocation l) {
+  CXFile file = nullptr;
+  location loc;
+  clang_getExpansionLocation(l, &file, &loc.line, &loc.column, nullptr);
+  if (file != nullptr) loc.file = to_string(clang_getFileName(file));
+  return loc;
+}
+
+bool earlier(const location& a, const location& b) {
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
+}
 
 bool is_handle(CXType t) {
   return t.kind == CXType_LValueReference || t.kind == CXType_RValueReference || t.kind == CXType_Pointer;
@@ -116,19 +133,23 @@ bool passes_member_by_reference(CXCursor call, type_classifier& types) {
   return false;
 }
 
-// Mentions of each local, and those that are the object of a method call: a
-// local with more mentions than method calls on it is handed on somehow.
+// The mentions of locals that are the object of a method call (by the
+// expression they are, an expression cursor's data[1]: clang_equalCursors
+// also compares the parent declaration, which differs between visits), and
+// where each local is first named otherwise (body_walker::handed_local).
 struct scan_state {
   explicit scan_state(type_classifier& t) : types(t) {}
   type_classifier& types;
-  std::map<std::string, int> mentions;
-  std::map<std::string, int> as_receiver;
-  std::set<std::string> handed;
+  std::set<const void*> receivers;
+  std::map<std::string, body_walker::handed_local> handed;
   bool exposes_this = false;
   location exposed_at;  // the first exposure, in source order
   bool exposed_in_loop = false;
   int loop_depth = 0;
   bool in_lambda = false;
+  // Start of the statement of the innermost block (outside lambdas) being
+  // scanned: a mention's operands may be evaluated in any order within it.
+  location stmt_start;
 
   void expose(CXCursor where) {
     if (exposes_this) return;
@@ -165,6 +186,16 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
       }
       return CXChildVisit_Continue;
     }
+    case CXCursor_CompoundStmt: {
+      if (s.in_lambda) break;
+      location was = s.stmt_start;
+      for (CXCursor k : children(c)) {
+        s.stmt_start = expansion(clang_getRangeStart(clang_getCursorExtent(k)));
+        if (scan(k, c, data) == CXChildVisit_Recurse) clang_visitChildren(k, scan, data);
+      }
+      s.stmt_start = was;
+      return CXChildVisit_Continue;
+    }
     case CXCursor_CXXThisExpr:
       if (clang_getCursorKind(parent) != CXCursor_MemberRefExpr) s.expose(c);  // `this->m_` keeps it here
       break;
@@ -189,7 +220,7 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
       bool result_used = clang_getCursorKind(parent) != CXCursor_CompoundStmt &&
                          is_handle(clang_getCursorResultType(clang_getCursorReferenced(c)));
       CXCursor r = receiver_ref(c);
-      if (!is_null(r) && !s.in_lambda && !result_used) ++s.as_receiver[usr(clang_getCursorReferenced(r))];
+      if (!is_null(r) && !s.in_lambda && !result_used) s.receivers.insert(r.data[1]);
       if (passes_member_by_reference(c, s.types)) s.expose(c);
       if (result_used) {
         CXCursor object = method_call_object(c);
@@ -202,10 +233,14 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
     case CXCursor_DeclRefExpr: {
       CXCursor d = clang_getCursorReferenced(c);
       if (clang_getCursorKind(d) != CXCursor_VarDecl) break;
-      if (s.in_lambda)
-        s.handed.insert(usr(d));
-      else
-        ++s.mentions[usr(d)];
+      if (!s.in_lambda && s.receivers.count(c.data[1]) != 0) break;
+      // Handed from the start of its statement on (a lambda's: the lambda's).
+      const location& where = s.stmt_start;
+      auto [it, fresh] = s.handed.try_emplace(usr(d), body_walker::handed_local{where, s.loop_depth > 0});
+      if (!fresh) {
+        if (earlier(where, it->second.first)) it->second.first = where;
+        it->second.in_loop = it->second.in_loop || s.loop_depth > 0;
+      }
       break;
     }
     default:
@@ -299,11 +334,8 @@ std::string for_index(CXCursor loop) {
 
 void body_walker::scan_handed_locals(CXCursor body) {
   scan_state s(tu_.types);
-  clang_visitChildren(body, scan, &s);
-  for (const auto& [id, n] : s.mentions) {
-    auto r = s.as_receiver.find(id);
-    if (r == s.as_receiver.end() || r->second < n) s.handed.insert(id);
-  }
+  // The body itself, so that its statements set stmt_start.
+  if (scan(body, clang_getNullCursor(), &s) == CXChildVisit_Recurse) clang_visitChildren(body, scan, &s);
   handed_locals_ = std::move(s.handed);
   if (s.exposes_this && !fn_.exposes_this) {
     fn_.exposes_this_at = s.exposed_at;
@@ -326,7 +358,16 @@ void body_walker::note_receiver_local(CXCursor call, call_fact& fact) const {
   if (is_null(r)) return;
   CXCursor d = clang_getCursorReferenced(r);
   std::string id = usr(d);
-  if (!is_local_object(d) || own_locals_.count(id) == 0 || handed_locals_.count(id) != 0) return;
+  if (!is_local_object(d) || own_locals_.count(id) == 0) return;
+  auto handed = handed_locals_.find(id);
+  if (handed != handed_locals_.end()) {
+    // Named otherwise (`&L`) only in a statement after this call's end,
+    // outside its loop.
+    location end = expansion(clang_getRangeEnd(clang_getCursorExtent(call)));
+    const location& first = handed->second.first;
+    bool before = end.file == first.file && earlier(end, first);
+    if (!before || (outer_loop_ >= 0 && handed->second.in_loop)) return;
+  }
   fact.receiver_local = id;
   // `a[i].f()` with `i` the index of the one loop around the call.
   auto kids = children(call);

@@ -172,6 +172,16 @@ class body_walker {
   void escape_captures(const lambda_capture& capture);
   bool escaped(CXCursor decl) const;
   // before thread start (ast_before_start.cpp)
+ public:
+  // Where a local is first named other than as the object of a method call
+  // (the start of that statement, in source order), and whether any such
+  // mention is in a loop.
+  struct handed_local {
+    location first;
+    bool in_loop = false;
+  };
+
+ private:
   // Before the walk: the locals the body names other than as the object of a
   // method call (handed_locals_), and whether it uses `this` as a value
   // (function_facts::exposes_this).
@@ -219,10 +229,12 @@ class body_walker {
   std::set<std::string> escaped_names_;     // ... by name (lambda captures)
   bool all_escaped_ = false;                // a [&] lambda was handed on
   std::set<std::string> published_locals_;  // local pointers stored into a global (`g = p`)
-  std::set<std::string> handed_locals_;     // locals named other than as a method call's object
   int outer_loop_ = -1;                     // the outermost loop being walked, -1 outside loops
   int loops_seen_ = 0;                      // outermost loops numbered so far
   std::string loop_index_;                  // USR of that loop's index variable, or ""
+
+  // Locals named other than as a method call's object, from where on.
+  std::map<std::string, handed_local> handed_locals_;
   // Whether an assignment's left side is (a member of) a global (ast_ownership.cpp).
   bool stored_in_global(CXCursor lhs) const;
 };

@@ -8,10 +8,11 @@
 // is owned in the callee even when its class takes its own lock
 // (ownership.hpp: such classes' public methods are otherwise never owned).
 // The rule, for a call `c` on local `L` in function `f`:
-//  - `f` names `L` only as the object of method calls (`L.m()`, `L[i].m()`):
-//    no address, reference, pointer or lambda capture of it is ever made,
-//    so a thread can reach it only through a method called on it
-//    (call_fact::receiver_local, ast_before_start.cpp);
+//  - up to `c`, `f` names `L` only as the object of method calls (`L.m()`,
+//    `L[i].m()`): every statement that makes an address, reference, pointer
+//    or lambda capture of it starts after `c` ends and, when `c` is in a
+//    loop, is in no loop; so a thread can reach it only through a method
+//    called on it (call_fact::receiver_local, ast_before_start.cpp);
 //  - the callee neither may start a thread nor expose `this` (transitively):
 //    what it does after that would run on a shared object;
 //  - no other call on `L` that can run before `c` (written before it, or in
