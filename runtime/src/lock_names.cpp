@@ -9,6 +9,7 @@
 
 #include "concheck/detector/internal_lock.hpp"
 #include "concheck/detector/lock_source_name.hpp"
+#include "source_paths.hpp"
 #include "symbolize.hpp"
 
 namespace concheck::detail {
@@ -85,14 +86,13 @@ void name_unnamed_lock(detector::lock_ref& lock) noexcept {
     if (is_concheck_primitive(lock) || lock.created.file.empty() || lock.created.line <= 0) return;
     std::string text = cached_line(lock.created.file, lock.created.line);
     // Debug info may record a path relative to the compiler's directory
-    // (../../src/x.cpp); the module's own directory is the usual one.
+    // (../../src/x.cpp): look for it from the module's directory up
+    // (source_paths.hpp).
     if (text.empty() && lock.created.file.front() != '/') {
       for (const detector::frame& f : lock.created.frames) {
         if (f.internal || f.file != lock.created.file) continue;
-        const std::size_t slash = f.module.rfind('/');
-        if (slash != std::string::npos) {
-          text = cached_line(f.module.substr(0, slash + 1) + lock.created.file, lock.created.line);
-        }
+        const std::string found = find_relative_source(lock.created.file, f.module);
+        if (!found.empty()) text = cached_line(found, lock.created.line);
         break;
       }
     }

@@ -5,9 +5,10 @@
 //  1. the symbol table: a global (or a member of one) is named by its symbol,
 //     "g_mu" or "g_cache+16" (symbolize.hpp, data_symbol_name);
 //  2. its first lock site's source line, when the file is readable (a
-//     relative path is tried as is, then from the module's directory): the
-//     expression the guard, std::lock, .lock() or pthread_*lock call locks
-//     there (detector/lock_source_name.hpp).
+//     relative path is tried as is, then from the module's directory and its
+//     ancestors, source_paths.hpp): the expression the guard, std::lock,
+//     .lock() or pthread_*lock call locks there
+//     (detector/lock_source_name.hpp).
 // concheck primitives are named from the symbol table only: their site is
 // where they were created, not a lock site. Source lines read are cached by
 // (file, line) for the process, under their own internal lock (never held
