@@ -74,6 +74,22 @@ TEST_F(ReadSetSweep, FreesAnOrphanAndKeepsTheSetsStillNamed) {
   EXPECT_EQ(sets_in_use(), before);  // the write covered the readers and returned the set
 }
 
+// Five unordered readers: the fifth item lives in the set's heap array, which
+// the sweep frees with the set (the ASan build's leak check sees it).
+TEST_F(ReadSetSweep, FreesAnOrphansHeapArrayToo) {
+  buffer memory(64);
+  const std::uintptr_t granule = memory.address(0);
+  const std::uint64_t before = sets_in_use();
+  worker readers[5];
+  for (worker& reader : readers) reader.run([&] { read(granule, 8, kPcA); });
+  ASSERT_EQ(sets_in_use(), before + 1);
+  ASSERT_EQ(read_set_at(epoch_clock(shadow_cell_for(granule)->read.load())).count, 5u);
+  overwrite_read_record(granule);
+  EXPECT_EQ(read_sets_sweep(), 1u);
+  EXPECT_EQ(sets_in_use(), before);
+  EXPECT_TRUE(take_races().empty());
+}
+
 TEST_F(ReadSetSweep, LeavesADetachedSetToTheOwnerThatFreesIt) {
   buffer memory(64);
   const std::uintptr_t granule = memory.address(0);

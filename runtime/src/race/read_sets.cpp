@@ -99,6 +99,11 @@ read_set& read_set_at(std::uint64_t index) noexcept {
 std::uint64_t read_set_allocate(std::uintptr_t granule) noexcept {
   spin_guard guard(g_pool_lock);
   if (g_free_head == 0 && g_next >= g_sweep_at) {
+    // The sweep frees sets' heap arrays: as the engine's own memory, never
+    // tracked (a tracked free would reset shadow, taking stripe locks while
+    // this thread holds the pool lock). The engine allocates under this
+    // scope already; a direct caller (a test) may not.
+    detail::inside_scope inside;
     sweep_locked();
     const std::uint64_t in_use = g_in_use.load(std::memory_order_relaxed);
     g_sweep_at = g_next + (in_use > kBlockSize ? in_use : kBlockSize);
