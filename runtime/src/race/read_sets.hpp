@@ -23,8 +23,9 @@
 // stripe -> pool), a set whose granule's R no longer names it is an orphan.
 // A path that lets go of a set marks it detached (read_set_detach) while it
 // still holds the stripe lock, before it frees it after unlocking, so the
-// sweep never frees a set twice. The pool sweeps itself before it grows by
-// a block, once per max(4096, sets in use) allocations: O(1) amortized.
+// sweep never frees a set twice. The pool sweeps itself when its free list
+// is empty and it would take a new entry, at most once per max(4096, sets
+// in use) new entries: O(1) amortized per allocation.
 #pragma once
 
 #include <cstdint>
