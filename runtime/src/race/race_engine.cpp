@@ -15,8 +15,9 @@
 //   range in bulk (plain stores, one site lookup: access).
 //   Ordered path, lock-free: a plain access to a shared granule whose
 //   stored accesses all happened before it, and whose location record has
-//   nothing to learn, stores its epoch with a CAS (ordered_update); more
-//   bytes of this thread's own current-epoch W are a plain store.
+//   nothing to learn, stores its epoch: a write with a CAS on W
+//   (ordered_update), a read with a plain store on R (store_read_epoch);
+//   more bytes of this thread's own current-epoch W are a plain store.
 //   Slow path, under the granule's stripe lock: check, update, record sites
 //   and the location record; report after unlocking.
 // Conflict: the byte masks overlap, one side writes, not both are atomic,
@@ -106,15 +107,16 @@ inline std::uint64_t shared_read_word(std::uint64_t index, std::uint8_t mask) no
 }
 
 // A plain read by `self`: the new R. `free_set` gets a read set R let go of.
-std::uint64_t updated_read(const thread_context& self, std::uint64_t r, std::uint64_t sites,
-                           const access_desc& a, std::uint32_t site, std::uint64_t& free_set) noexcept {
+std::uint64_t updated_read(const thread_context& self, std::uintptr_t granule, std::uint64_t r,
+                           std::uint64_t sites, const access_desc& a, std::uint32_t site,
+                           std::uint64_t& free_set) noexcept {
   const std::uint64_t mine = self.epoch | a.mask;
   const std::uint8_t stored = epoch_mask(r);
   if (stored == 0) return mine;
   if (!is_read_shared(r)) {
     if (epoch_slot(r) == self.slot) return (r & ~kMaskBits) == self.epoch ? r | a.mask : mine;
     if ((stored & a.mask) == 0 || !concurrent(self, r)) return mine;
-    const std::uint64_t index = read_set_allocate();
+    const std::uint64_t index = read_set_allocate(granule);
     if (index == 0) return mine;  // pool exhausted: the older read is forgotten
     read_set& set = read_set_at(index);
     set.push({r & ~kMaskBits, static_cast<std::uint32_t>(sites >> 32)});
@@ -260,7 +262,7 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
         cell.read.store(0, std::memory_order_relaxed);
       }
     } else if (!a.is_atomic) {
-      const std::uint64_t new_r = updated_read(self, r, sites, a, site, free_set);
+      const std::uint64_t new_r = updated_read(self, granule, r, sites, a, site, free_set);
       // Stores only what changes: a read added to a read set leaves the cell
       // as it was (its site is in the set), and the cell's cache line then
       // stays shared among the readers of a read-mostly structure.
@@ -270,6 +272,7 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
       if (!is_read_shared(new_r)) cell.read_site.store(site, std::memory_order_relaxed);
     }
     first_race = update_location(cell, self, a.is_atomic, raced);
+    read_set_detach(free_set);  // before unlocking: the sweep must not free it too (read_sets.hpp)
   }
   if (free_set != 0) read_set_free(free_set);
   if (first_race) report(self, granule, a, site, earlier);
@@ -295,22 +298,26 @@ inline bool in_read_set(const shadow_cell& cell, std::uint64_t r, std::uint64_t 
 }
 
 // The lock-free paths' read: this thread's epoch joins R (same epoch: the
-// masks merge) with a CAS against the R the caller checked, the site first.
-// False when R changed meanwhile: the caller takes the slow path.
-inline bool store_read_epoch(const thread_context& self, shadow_cell& cell, const access_desc& a,
+// masks merge), the site first, with a plain store. R may have changed
+// since the caller loaded it: another thread's read stored meanwhile is then
+// lost (a race missed, never one invented: every epoch stored is an access
+// that happened), and a read set's index a slow path stored meanwhile is
+// overwritten; the set, named by no granule any more, is an orphan that
+// the read-set pool's sweep frees (read_sets.hpp). A CAS here cost a tenth
+// of a pipeline stage's time and of a read-mostly lookup's.
+inline void store_read_epoch(const thread_context& self, shadow_cell& cell, const access_desc& a,
                              std::uint64_t r, std::uint32_t site) noexcept {
   const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | a.mask : self.epoch | a.mask;
   cell.read_site.store(site, std::memory_order_relaxed);
-  return cell.read.compare_exchange_strong(r, new_r, std::memory_order_release, std::memory_order_relaxed);
+  cell.read.store(new_r, std::memory_order_release);
 }
 
 // The exclusive path: a granule only this thread has used (W and R empty or
 // its own slot's, the location record one_thread with this thread as owner)
 // cannot race, and its record has nothing to learn, so it is updated
 // without the stripe lock: thread-local data after a lock or unlock (a new
-// epoch) costs no atomic read-modify-write. R is replaced with a CAS (a
-// concurrent slow path may have made it a read set, which must not leak);
-// W and the sites with plain stores. A slow path of another thread running
+// epoch) costs no atomic read-modify-write. W, R and the sites are stored
+// with plain stores (R: store_read_epoch says why that is safe). A slow path of another thread running
 // at the same moment can lose one of the two updates (a race then missed,
 // or the earlier access's site in a report taken from the other access);
 // it cannot make a race appear: every epoch stored is an access that
@@ -348,7 +355,7 @@ inline bool exclusive_update(thread_context& self, shadow_cell& cell, const acce
     cell.write_site.store(site, std::memory_order_relaxed);
     cell.write.store(new_w, std::memory_order_release);
   } else {
-    if (!store_read_epoch(self, cell, a, r, site)) return false;
+    store_read_epoch(self, cell, a, r, site);
   }
   return true;
 }
@@ -376,15 +383,17 @@ inline bool location_settled_for_plain(const shadow_cell& cell, const thread_con
 // The ordered path: a plain access to a shared granule whose stored accesses
 // all happened before it (W, and R for a write, not concurrent with it, or
 // not overlapping) cannot race, and when the location record has nothing to
-// learn either, its only effect is the new W or R: stored with a CAS on that
-// word, without the stripe lock. Memory handed between threads (a buffer
+// learn either, its only effect is the new W or R, stored without the
+// stripe lock: W with a CAS, R with a plain store (store_read_epoch). Memory handed between threads (a buffer
 // through a queue, an array slot under a lock) took the stripe lock at every
 // first access per epoch, and the lock's cache line was the slow path's main
 // cost. R in read-shared form goes to the slow path. A write that covers R
 // clears it with a CAS (leaving it would be safe: a later write not ordered
 // after that read is not ordered after this write either, and races with
-// W). The CAS makes two lock-free updates of one word see each other (the
-// loser takes the slow path and checks the winner's epoch); against a slow
+// W). The CAS on W makes two lock-free writes see each other (the loser
+// takes the slow path and checks the winner's epoch: a write-write race is
+// reported); two lock-free reads at one moment can lose one of the two
+// (store_read_epoch), and against a slow
 // path of another thread at the same moment, which stores with plain
 // stores, one of the two updates can be lost, as on the exclusive path: a
 // race then missed, never one invented (every epoch stored is an access that
@@ -402,7 +411,7 @@ inline bool ordered_update(thread_context& self, shadow_cell& cell, const access
   if (!location_settled_for_plain(cell, self)) return false;
   const std::uint32_t site = current_site(a.pc);
   // The site first, then the epoch with release (as exclusive_update). If
-  // the CAS fails the slow path stores its own site with its epoch.
+  // the CAS on W fails the slow path stores its own site with its epoch.
   if (a.is_write) {
     std::uint64_t new_w = self.epoch | a.mask;
     cell.write_site.store(site, std::memory_order_relaxed);
@@ -425,7 +434,7 @@ inline bool ordered_update(thread_context& self, shadow_cell& cell, const access
       cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
     }
   } else {
-    if (!store_read_epoch(self, cell, a, r, site)) return false;
+    store_read_epoch(self, cell, a, r, site);
   }
   return true;
 }
@@ -537,6 +546,7 @@ void clear_cell(shadow_cell& cell, std::uintptr_t granule) noexcept {
     cell.write_site.store(0, std::memory_order_relaxed);
     cell.read_site.store(0, std::memory_order_relaxed);
     cell.location.store(0, std::memory_order_relaxed);
+    read_set_detach(free_set);
   }
   if (free_set != 0) read_set_free(free_set);
 }

@@ -12,7 +12,9 @@
 // nothing for sections that last a few dozen instructions.
 // The engine's lock order (a lock may be taken while holding only locks
 // listed before it): shadow stripe -> read-set pool -> lockset table; sync
-// clock shard, slot table and final-clock table are leaves.
+// clock shard, slot table and final-clock table are leaves. The read-set
+// sweep takes stripes while holding the pool lock only with try_lock, never
+// waiting (read_sets.hpp).
 #pragma once
 
 #include <sys/syscall.h>
@@ -41,6 +43,10 @@ class spin_lock {
         }
       }
     }
+  }
+  // Takes the lock if it is free, without waiting.
+  bool try_lock() noexcept {
+    return !held_.load(std::memory_order_relaxed) && !held_.exchange(true, std::memory_order_acquire);
   }
   void unlock() noexcept {
     held_.store(false, std::memory_order_release);

@@ -8,6 +8,8 @@
 #include <new>
 
 #include "race/race_spin_lock.hpp"
+#include "race/shadow_memory.hpp"
+#include "thread_registry.hpp"
 
 namespace concheck::race {
 namespace {
@@ -16,15 +18,59 @@ constexpr std::uint64_t kBlockShift = 12;
 constexpr std::uint64_t kBlockSize = std::uint64_t{1} << kBlockShift;
 constexpr std::uint64_t kMaxBlocks = std::uint64_t{1} << 16;
 
+// A block: kBlockSize sets, then their kBlockSize owner words.
+constexpr std::size_t kBlockBytes = kBlockSize * (sizeof(read_set) + sizeof(std::uint64_t));
+
 std::atomic<read_set*> g_blocks[kMaxBlocks];
 spin_lock g_pool_lock;
 std::uint64_t g_next = 1;  // index 0 is "none"
 std::uint64_t g_free_head = 0;
+std::uint64_t g_sweep_at = kBlockSize;  // the next sweep when g_next reaches this
 std::atomic<std::uint64_t> g_in_use{0};
 
 // A free entry keeps the next free index in `count`/`capacity`.
 std::uint64_t next_free_of(read_set& set) noexcept {
   return (std::uint64_t{set.capacity} << 32) | set.count;
+}
+
+// The granule whose R names the set, 0 if none (free or detached).
+std::atomic<std::uint64_t>& owner_of(std::uint64_t index) noexcept {
+  read_set* block = g_blocks[index >> kBlockShift].load(std::memory_order_acquire);
+  return reinterpret_cast<std::atomic<std::uint64_t>*>(block + kBlockSize)[index & (kBlockSize - 1)];
+}
+
+// Puts the set on the free list; the pool lock is held.
+void free_locked(std::uint64_t index) noexcept {
+  read_set& set = read_set_at(index);
+  owner_of(index).store(0, std::memory_order_relaxed);
+  set = read_set{};
+  set.count = static_cast<std::uint32_t>(g_free_head);
+  set.capacity = static_cast<std::uint32_t>(g_free_head >> 32);
+  g_free_head = index;
+  g_in_use.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// read_sets_sweep with the pool lock held.
+std::uint64_t sweep_locked() noexcept {
+  std::uint64_t freed = 0;
+  for (std::uint64_t index = 1; index < g_next; ++index) {
+    const std::uint64_t granule = owner_of(index).load(std::memory_order_acquire);
+    if (granule == 0) continue;
+    spin_lock& stripe = stripe_lock_for(granule);
+    if (!stripe.try_lock()) continue;  // in use now (perhaps being built): next sweep
+    // Stable now: detaching needs this stripe lock, freeing the pool lock.
+    if (owner_of(index).load(std::memory_order_relaxed) == granule) {
+      const shadow_cell* cell = shadow_cell_if_mapped(granule);
+      const std::uint64_t r = cell == nullptr ? 0 : cell->read.load(std::memory_order_relaxed);
+      if (!is_read_shared(r) || epoch_clock(r) != index) {
+        std::free(read_set_at(index).more);
+        free_locked(index);
+        ++freed;
+      }
+    }
+    stripe.unlock();
+  }
+  return freed;
 }
 
 }  // namespace
@@ -50,8 +96,18 @@ read_set& read_set_at(std::uint64_t index) noexcept {
   return g_blocks[index >> kBlockShift].load(std::memory_order_acquire)[index & (kBlockSize - 1)];
 }
 
-std::uint64_t read_set_allocate() noexcept {
+std::uint64_t read_set_allocate(std::uintptr_t granule) noexcept {
   spin_guard guard(g_pool_lock);
+  if (g_free_head == 0 && g_next >= g_sweep_at) {
+    // The sweep frees sets' heap arrays: as the engine's own memory, never
+    // tracked (a tracked free would reset shadow, taking stripe locks while
+    // this thread holds the pool lock). The engine allocates under this
+    // scope already; a direct caller (a test) may not.
+    detail::inside_scope inside;
+    sweep_locked();
+    const std::uint64_t in_use = g_in_use.load(std::memory_order_relaxed);
+    g_sweep_at = g_next + (in_use > kBlockSize ? in_use : kBlockSize);
+  }
   std::uint64_t index = g_free_head;
   if (index != 0) {
     read_set& set = read_set_at(index);
@@ -62,7 +118,7 @@ std::uint64_t read_set_allocate() noexcept {
     const std::uint64_t block = index >> kBlockShift;
     if (block >= kMaxBlocks) return 0;
     if (g_blocks[block].load(std::memory_order_relaxed) == nullptr) {
-      void* memory = mmap(nullptr, kBlockSize * sizeof(read_set), PROT_READ | PROT_WRITE,
+      void* memory = mmap(nullptr, kBlockBytes, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
       if (memory == MAP_FAILED) return 0;
       g_blocks[block].store(static_cast<read_set*>(memory), std::memory_order_release);
@@ -70,20 +126,26 @@ std::uint64_t read_set_allocate() noexcept {
     ++g_next;
     new (&read_set_at(index)) read_set{};
   }
+  owner_of(index).store(granule, std::memory_order_release);
   g_in_use.fetch_add(1, std::memory_order_relaxed);
   return index;
 }
 
+void read_set_detach(std::uint64_t index) noexcept {
+  if (index != 0) owner_of(index).store(0, std::memory_order_relaxed);
+}
+
 void read_set_free(std::uint64_t index) noexcept {
   if (index == 0) return;
-  read_set& set = read_set_at(index);
-  std::free(set.more);
+  std::free(read_set_at(index).more);
   spin_guard guard(g_pool_lock);
-  set = read_set{};
-  set.count = static_cast<std::uint32_t>(g_free_head);
-  set.capacity = static_cast<std::uint32_t>(g_free_head >> 32);
-  g_free_head = index;
-  g_in_use.fetch_sub(1, std::memory_order_relaxed);
+  free_locked(index);
+}
+
+std::uint64_t read_sets_sweep() noexcept {
+  detail::inside_scope inside;  // sweep_locked frees heap arrays
+  spin_guard guard(g_pool_lock);
+  return sweep_locked();
 }
 
 void read_sets_after_fork() noexcept {

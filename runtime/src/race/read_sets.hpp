@@ -10,9 +10,22 @@
 // read vector clock, kept sparse because that number is usually 2-4).
 // Storage: 64-byte entries of four inline items (one more heap array beyond), in
 // blocks of 4096 mmap'd on demand (never freed; at most 2^28 entries), with
-// a free list. Cost: allocation and release O(1) under the pool lock; an
-// entry is only read or changed under the stripe lock of the granule that
-// owns it, so it is never freed under a reader.
+// a free list, and beside each entry its owner: the granule whose R names it
+// (8 bytes; 0 once detached or free). Cost: allocation and release O(1)
+// under the pool lock; an entry is only read or changed under the stripe
+// lock of the granule that owns it, so it is never freed under a reader.
+// Orphans: the engine's lock-free paths store R with a plain store
+// (race_engine.cpp), which can overwrite a set's index that a slow path
+// stored into R a moment before: the set is then named by no granule. The
+// sweep (read_sets_sweep) finds such sets by their owner and frees them:
+// under the owner's stripe lock (taken with try_lock, so the sweep, which
+// holds the pool lock, never waits for a stripe: the engine's lock order is
+// stripe -> pool), a set whose granule's R no longer names it is an orphan.
+// A path that lets go of a set marks it detached (read_set_detach) while it
+// still holds the stripe lock, before it frees it after unlocking, so the
+// sweep never frees a set twice. The pool sweeps itself when its free list
+// is empty and it would take a new entry, at most once per max(4096, sets
+// in use) new entries: O(1) amortized per allocation.
 #pragma once
 
 #include <cstdint>
@@ -56,11 +69,20 @@ struct read_set {
 };
 static_assert(sizeof(read_set) == 64, "a read set is one cache line");
 
-// A fresh empty set and its index (0 if none could be had: the pool is
-// exhausted or out of memory). Index 0 is never used.
-std::uint64_t read_set_allocate() noexcept;
+// A fresh empty set for the granule at `granule` (8-aligned) and its index (0
+// if none could be had: the pool is exhausted or out of memory). Index 0 is
+// never used. The caller holds the granule's stripe lock and stores the
+// set's index into the granule's R before releasing it.
+std::uint64_t read_set_allocate(std::uintptr_t granule) noexcept;
 read_set& read_set_at(std::uint64_t index) noexcept;
+// The set no longer belongs to its granule (R stopped naming it): called
+// under the granule's stripe lock by whoever frees the set after unlocking.
+void read_set_detach(std::uint64_t index) noexcept;
 void read_set_free(std::uint64_t index) noexcept;
+// Frees every set that no granule's R names (orphans, above); returns how
+// many. Sets whose stripe is held at the time are left for the next sweep.
+// The caller must not hold the pool lock; it may hold one stripe lock.
+std::uint64_t read_sets_sweep() noexcept;
 void read_sets_after_fork() noexcept;  // frees the pool lock (fork child)
 // Sets in use (statistics).
 std::uint64_t read_sets_in_use() noexcept;
