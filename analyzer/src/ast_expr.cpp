@@ -74,6 +74,29 @@ bool in_this_by_value(CXCursor call) {
   return by_value && clang_getCursorKind(root) == CXCursor_CXXThisExpr;
 }
 
+// For a call in_this_by_value on a member of this object (not `this`
+// itself): the fields on the way, innermost first, as USRs joined by '/'
+// (an element of a member array adds "[]"). It names one member of every
+// object of the caller's class, whatever the spelling (call_fact::receiver_member).
+std::string member_of_this(CXCursor call) {
+  CXCursor object = method_call_object(call);
+  if (is_null(object)) return "";
+  CXCursor root = strip(object);
+  std::string out;
+  while (clang_getCursorKind(root) == CXCursor_MemberRefExpr ||
+         clang_getCursorKind(root) == CXCursor_ArraySubscriptExpr) {
+    if (clang_getCursorKind(root) == CXCursor_MemberRefExpr) {
+      out += (out.empty() ? "" : "/") + usr(clang_getCursorReferenced(root));
+    } else {
+      out += "[]";
+    }
+    auto rk = children(root);
+    if (rk.empty()) break;  // implicit this->member
+    root = strip(rk[0]);
+  }
+  return out;
+}
+
 lambda_capture parse_capture(CXCursor lambda) {
   lambda_capture out;
   auto tokens = tokens_of(lambda);
@@ -606,6 +629,7 @@ void body_walker::walk_call(CXCursor c) {
     if (call.receiver == call_fact::receiver_kind::shared) call.receiver_param = receiver_param_of(c);
     if (call.receiver == call_fact::receiver_kind::local) note_receiver_local(c, call);
     if (call.receiver == call_fact::receiver_kind::this_object) call.receiver_in_this = in_this_by_value(c);
+    if (call.receiver_in_this) call.receiver_member = member_of_this(c);
     add_callback_calls(c, args);
     {
       // An operator called as `a = b` lists its object as argument 0.
