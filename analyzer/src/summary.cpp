@@ -303,9 +303,21 @@ std::set<std::string> program::roots_at(const function_facts& f, const location&
 }
 
 bool program::concurrent(const std::set<std::string>& a, const std::set<std::string>& b) const {
+  // The region of a function that starts threads (between its first start
+  // and its last join) runs on the thread that called the function. When
+  // no root reaches either function (each runs on the program's own
+  // thread, not on a thread it starts nor in another's region), that
+  // thread runs one region after the other: two such regions are
+  // concurrent with each other's threads, not with each other.
+  auto own_thread_region = [&](const std::string& root) {
+    if (root.rfind("spawner:", 0) != 0) return false;
+    auto r = roots_of.find(root.substr(8));
+    return r == roots_of.end() || r->second.empty();
+  };
   for (const auto& x : a) {
     for (const auto& y : b) {
-      if (x != y) return true;
+      if (x != y && !(own_thread_region(x) && own_thread_region(y))) return true;
+      if (x != y) continue;
       auto r = roots.find(x);
       if (r != roots.end() && r->second.multiplicity >= 2) return true;
     }
