@@ -44,18 +44,6 @@ bool is_blocking_function(const std::string& qualified) {
   return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return qualified == n; });
 }
 
-// Whether a member expression names a non-static field that holds an object
-// in place: `m` in `this->m.f` or `this->m[i].f`, a class or an array of
-// them (not a pointer, a reference, or a type still dependent on a template
-// parameter, which may turn out to be one).
-bool by_value_field(CXCursor member_ref) {
-  CXCursor d = clang_getCursorReferenced(member_ref);
-  if (clang_getCursorKind(d) != CXCursor_FieldDecl) return false;
-  CXType t = clang_getCanonicalType(clang_getCursorType(d));
-  while (t.kind == CXType_ConstantArray) t = clang_getCanonicalType(clang_getArrayElementType(t));
-  return t.kind == CXType_Record;
-}
-
 // Whether a method call's object is this object or a member of it held by
 // value (`f()`, `this->m_.f()`, `parts_[i].f()`, every link a field that is no
 // pointer or reference), as by_value_field does for accesses.
@@ -321,6 +309,10 @@ void body_walker::record_access(CXCursor target, bool write) {
         if (!handle && !global && !captured) {
           if (rdk == CXCursor_ParmDecl || rdk == CXCursor_VarDecl) return;
         }
+        // A local pointer at a part of this object or at fresh memory
+        // (ast_this_parts.cpp): judged as this object's own member.
+        if (by_value && !captured && rdk == CXCursor_VarDecl && this_part_locals_.count(usr(rd)) != 0)
+          return record_var_access(t, decl, write, true, access_base::this_object);
         if (global) {
           through = access_base::global;
         } else if (handle && !captured && rdk == CXCursor_ParmDecl && param_index(rd) >= 0) {
