@@ -44,18 +44,6 @@ bool is_blocking_function(const std::string& qualified) {
   return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return qualified == n; });
 }
 
-// Whether a member expression names a non-static field that holds an object
-// in place: `m` in `this->m.f` or `this->m[i].f`, a class or an array of
-// them (not a pointer, a reference, or a type still dependent on a template
-// parameter, which may turn out to be one).
-bool by_value_field(CXCursor member_ref) {
-  CXCursor d = clang_getCursorReferenced(member_ref);
-  if (clang_getCursorKind(d) != CXCursor_FieldDecl) return false;
-  CXType t = clang_getCanonicalType(clang_getCursorType(d));
-  while (t.kind == CXType_ConstantArray) t = clang_getCanonicalType(clang_getArrayElementType(t));
-  return t.kind == CXType_Record;
-}
-
 // Whether a method call's object is this object or a member of it held by
 // value (`f()`, `this->m_.f()`, `parts_[i].f()`, every link a field that is no
 // pointer or reference), as by_value_field does for accesses.
@@ -72,6 +60,29 @@ bool in_this_by_value(CXCursor call) {
     root = strip(rk[0]);
   }
   return by_value && clang_getCursorKind(root) == CXCursor_CXXThisExpr;
+}
+
+// For a call in_this_by_value on a member of this object (not `this`
+// itself): the fields on the way, innermost first, as USRs joined by '/'
+// (an element of a member array adds "[]"). It names one member of every
+// object of the caller's class, whatever the spelling (call_fact::receiver_member).
+std::string member_of_this(CXCursor call) {
+  CXCursor object = method_call_object(call);
+  if (is_null(object)) return "";
+  CXCursor root = strip(object);
+  std::string out;
+  while (clang_getCursorKind(root) == CXCursor_MemberRefExpr ||
+         clang_getCursorKind(root) == CXCursor_ArraySubscriptExpr) {
+    if (clang_getCursorKind(root) == CXCursor_MemberRefExpr) {
+      out += (out.empty() ? "" : "/") + usr(clang_getCursorReferenced(root));
+    } else {
+      out += "[]";
+    }
+    auto rk = children(root);
+    if (rk.empty()) break;  // implicit this->member
+    root = strip(rk[0]);
+  }
+  return out;
 }
 
 lambda_capture parse_capture(CXCursor lambda) {
@@ -298,6 +309,10 @@ void body_walker::record_access(CXCursor target, bool write) {
         if (!handle && !global && !captured) {
           if (rdk == CXCursor_ParmDecl || rdk == CXCursor_VarDecl) return;
         }
+        // A local pointer at a part of this object or at fresh memory
+        // (ast_this_parts.cpp): judged as this object's own member.
+        if (by_value && !captured && rdk == CXCursor_VarDecl && this_part_locals_.count(usr(rd)) != 0)
+          return record_var_access(t, decl, write, true, access_base::this_object);
         if (global) {
           through = access_base::global;
         } else if (handle && !captured && rdk == CXCursor_ParmDecl && param_index(rd) >= 0) {
@@ -606,6 +621,7 @@ void body_walker::walk_call(CXCursor c) {
     if (call.receiver == call_fact::receiver_kind::shared) call.receiver_param = receiver_param_of(c);
     if (call.receiver == call_fact::receiver_kind::local) note_receiver_local(c, call);
     if (call.receiver == call_fact::receiver_kind::this_object) call.receiver_in_this = in_this_by_value(c);
+    if (call.receiver_in_this) call.receiver_member = member_of_this(c);
     add_callback_calls(c, args);
     {
       // An operator called as `a = b` lists its object as argument 0.

@@ -150,4 +150,16 @@ std::string attribute_name(CXCursor attr) {
   return name;
 }
 
+// Whether a member expression names a non-static field that holds an object
+// in place: `m` in `this->m.f` or `this->m[i].f`, a class or an array of
+// them (not a pointer, a reference, or a type still dependent on a template
+// parameter, which may turn out to be one).
+bool by_value_field(CXCursor member_ref) {
+  CXCursor d = clang_getCursorReferenced(member_ref);
+  if (clang_getCursorKind(d) != CXCursor_FieldDecl) return false;
+  CXType t = clang_getCanonicalType(clang_getCursorType(d));
+  while (t.kind == CXType_ConstantArray) t = clang_getCanonicalType(clang_getArrayElementType(t));
+  return t.kind == CXType_Record;
+}
+
 }  // namespace concheck::analyzer::detail

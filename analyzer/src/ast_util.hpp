@@ -39,6 +39,12 @@ std::string base_type_name(CXType t);
 // The declaration of a class type after stripping references and pointers.
 CXCursor class_decl_of(CXType t);
 
+// Whether a member expression names a non-static field that holds an object
+// in place: `m` in `this->m.f` or `this->m[i].f`, a class or an array of
+// them (not a pointer, a reference, or a type still dependent on a template
+// parameter, which may turn out to be one).
+bool by_value_field(CXCursor member_ref);
+
 // Tokens of the cursor's extent, as strings.
 std::vector<std::string> tokens_of(CXCursor c);
 

@@ -235,6 +235,11 @@ class body_walker {
 
   // Locals named other than as a method call's object, from where on.
   std::map<std::string, handed_local> handed_locals_;
+  // Local pointers that only ever point at a part of this object held by
+  // value (`&head_`) or at memory a `new` here just allocated (ast_this_parts.cpp):
+  // what is reached through them is judged as part of this object.
+  std::set<std::string> this_part_locals_;
+  void scan_this_parts(CXCursor body);
   // Whether an assignment's left side is (a member of) a global (ast_ownership.cpp).
   bool stored_in_global(CXCursor lhs) const;
 };

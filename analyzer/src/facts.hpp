@@ -169,6 +169,12 @@ struct call_fact {
   // it held by value (no pointer or reference on the way): built and torn
   // down with the caller's object (ownership.cpp).
   bool receiver_in_this = false;
+  // receiver_in_this on a member of the object, not `this` itself: that
+  // member's fields, innermost first, as USRs joined by '/' ("[]" for an
+  // element of a member array). The same member of every object of the
+  // caller's class, so the calls on it are the calls on one part of those
+  // objects (summary.cpp: the holder's lock).
+  interned receiver_member{};
   // The callee is compiler-provided (a builtin, a defaulted special member):
   // it has no body anywhere, and is not "out of sight" for before_start.hpp.
   bool callee_implicit = false;

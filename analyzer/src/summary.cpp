@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "holder_lock.hpp"
 #include "ownership.hpp"
 #include "shared_evidence.hpp"
 
@@ -130,14 +131,20 @@ bool callee_class_locks(const program& p, const std::string& callee) {
   return (c != p.classes.end() && c->second.takes_own_lock) || p.classes_locking_any.count(owner) != 0;
 }
 
+// The locks held (some path) at a call, with the holder's stand-in lock when
+// the call is on a member its holder's lock protects (holder_lock.hpp).
+std::vector<lock_name> held_at_call(const call_fact& call, const std::set<const call_fact*>& holder_locked) {
+  std::vector<lock_name> held = sorted(call.held.may);
+  if (holder_locked.count(&call) != 0) held = lock_union(held, {holder_lock()});
+  return held;
+}
+
 // program::required_this_may: the locks held at every call whose object is
 // shared on evidence, for the accesses a method makes to its own object. A
 // call on `this` from such a method carries the caller's own figure (the
 // same object); any other call, the caller's required_may.
-void compute_required_this(
-    program& p, const std::set<std::string>& entries,
-    const std::map<std::string, std::vector<std::pair<const function_facts*, const call_fact*>>>&
-        this_sites) {
+void compute_required_this(program& p, const std::set<std::string>& entries, const call_sites& this_sites,
+                           const std::set<const call_fact*>& holder_locked) {
   std::map<std::string, std::optional<std::vector<lock_name>>> table;
   for (const auto& [id, f] : p.functions) {
     if (entries.count(id) != 0 || this_sites.count(id) == 0) table[id] = p.required_may[id];
@@ -151,7 +158,7 @@ void compute_required_this(
         bool same_object = call->receiver == call_fact::receiver_kind::this_object;
         const auto& caller_req = same_object ? table[caller->id] : std::optional(p.required_may[caller->id]);
         if (!caller_req) continue;
-        meet_locks(meet, lock_union(sorted(call->held.may), *caller_req));
+        meet_locks(meet, lock_union(held_at_call(*call, holder_locked), *caller_req));
       }
       if (!meet) continue;
       // What every call holds is held at the shared ones too.
@@ -196,6 +203,8 @@ void compute_required(program& p) {
         this_sites[c.callee].push_back({f, &c});
     }
   }
+  // A call on a member held by value under its holder's lock (holder_lock.hpp).
+  const std::set<const call_fact*> holder_locked = holder_locked_calls(sites);
   // nullopt = "top" (every lock) while no call site has been seen yet.
   std::map<std::string, std::optional<std::vector<lock_name>>> may, must;
   for (const auto& [id, f] : p.functions) {
@@ -218,7 +227,9 @@ void compute_required(program& p) {
         for (const auto& [caller, call] : sites[id]) {
           const auto& caller_req = table[caller->id];
           if (!caller_req) continue;
-          meet_locks(meet, lock_union(sorted(which == 0 ? call->held.may : call->held.must), *caller_req));
+          meet_locks(meet,
+                     lock_union(which == 0 ? held_at_call(*call, holder_locked) : sorted(call->held.must),
+                                *caller_req));
         }
         if (!meet) continue;
         *meet = lock_union(*meet, sorted(f->requires_locks));
@@ -233,7 +244,7 @@ void compute_required(program& p) {
     p.required_may[id] = may[id].value_or(std::vector<lock_name>{});
     p.required_must[id] = must[id].value_or(std::vector<lock_name>{});
   }
-  compute_required_this(p, entries, this_sites);
+  compute_required_this(p, entries, this_sites, holder_locked);
 }
 
 void compute_acquires(program& p) {
@@ -292,9 +303,21 @@ std::set<std::string> program::roots_at(const function_facts& f, const location&
 }
 
 bool program::concurrent(const std::set<std::string>& a, const std::set<std::string>& b) const {
+  // The region of a function that starts threads (between its first start
+  // and its last join) runs on the thread that called the function. When
+  // no root reaches either function (each runs on the program's own
+  // thread, not on a thread it starts nor in another's region), that
+  // thread runs one region after the other: two such regions are
+  // concurrent with each other's threads, not with each other.
+  auto own_thread_region = [&](const std::string& root) {
+    if (root.rfind("spawner:", 0) != 0) return false;
+    auto r = roots_of.find(root.substr(8));
+    return r == roots_of.end() || r->second.empty();
+  };
   for (const auto& x : a) {
     for (const auto& y : b) {
-      if (x != y) return true;
+      if (x != y && !(own_thread_region(x) && own_thread_region(y))) return true;
+      if (x != y) continue;
       auto r = roots.find(x);
       if (r != roots.end() && r->second.multiplicity >= 2) return true;
     }

@@ -1,0 +1,41 @@
+// concheck analyzer: the holder's lock (private).
+//
+// An object held by value as a member of another (`File file_` in a
+// database class) lives inside exactly one holder object, so the calls on
+// it made through the holder's `this` are the only calls on it that the
+// holder's class makes. When every such call, for one member of one class
+// (the same field, by USR, so a derived class's calls on an inherited
+// member count with the base's), holds a common lock of the holder's own
+// object (a lock whose instance is "this" or "this.f", held for writing:
+// call_fact::held.may less held.shared_only), that lock protects the
+// callee for that member. Different holder classes may use different locks
+// (HashDB::mlock_ for its file, DirDB::mlock_ for its own): each file
+// object is still protected by its one holder's lock, so the calls carry a
+// single stand-in lock, "the holder's lock", that the required-locks meet
+// (summary.cpp) can intersect across holder classes. A call on the member
+// of a holder whose calls on that member share no lock, or a call through a
+// pointer or reference (another object may hold the same callee object),
+// carries no stand-in, so the meet loses it as before.
+// Cost: O(C * L) for C call sites and L locks held at each.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "summary.hpp"
+
+namespace concheck::analyzer::detail {
+
+using call_sites = std::map<std::string, std::vector<std::pair<const function_facts*, const call_fact*>>>;
+
+// The stand-in lock held at the calls holder_locked_calls() returns.
+const lock_name& holder_lock();
+
+// Of the counted call sites (callee -> calls), those on a member held by
+// value whose holder's lock protects the callee's object (see above).
+std::set<const call_fact*> holder_locked_calls(const call_sites& sites);
+
+}  // namespace concheck::analyzer::detail
