@@ -137,6 +137,17 @@ TEST(RunCommand, CrashesAndHangsAreFailures) {
   EXPECT_NE(hang.out.find("did not end within --timeout 1 s"), std::string::npos) << hang.out;
 }
 
+// A thread that blocks where concheck does not see it is reported by the
+// child's stall watch after 5 s (its stack is the runtime's own,
+// explore_scheduler.cpp), naming the thread, before the --timeout.
+TEST(RunCommand, AThreadBlockedOutsideConcheckIsReportedByTheStallWatch) {
+  const auto r = concheck_run({"--timeout", "50", "--schedules", "1", "--", CONCHECK_RUN_TARGET, "block"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("step-bound-exceeded"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("T0 ran for 5000 ms without reaching a scheduling point"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("'main' (T0): the main thread"), std::string::npos) << r.out;
+}
+
 // The fork server's children break copy-on-write of the pages the first
 // children wrote all at once, in one system call a range, instead of one
 // page fault a page (fork_server_pages.hpp): the pages hold what they held,
