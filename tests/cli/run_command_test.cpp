@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <regex>
@@ -167,6 +168,25 @@ TEST(RunCommand, LaterChildrenFindThePagesEarlierOnesWroteAlreadyTheirOwn) {
     GTEST_SKIP() << "the first child took " << faults.front()
                  << " faults for 400 pages: the kernel maps them in bigger units here";
   EXPECT_LE(faults.back(), 20) << "faults per child: " << ::testing::PrintToString(faults);
+}
+
+// fork() copies no page-table entries of code: without the fork server
+// mapping its libraries' code for its children (fork_server_pages.hpp), every
+// child faulted again on each code page it ran (8 faults for these libm
+// calls in each child with the runtime before it).
+TEST(RunCommand, ChildrenRunCodeTheServerNeverRanWithoutPageFaults) {
+  const std::string path = ::testing::TempDir() + "run_code_" + std::to_string(::getpid());
+  std::remove(path.c_str());
+  const auto r = concheck_run({"--schedules", "4", "--", CONCHECK_RUN_TARGET, "run-code", path});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::ifstream in(path);
+  std::vector<long> faults;
+  std::string word;
+  for (long n = 0; in >> word >> n;) faults.push_back(n);
+  std::remove(path.c_str());
+  ASSERT_GE(faults.size(), 4u) << r.out;
+  EXPECT_LE(*std::max_element(faults.begin(), faults.end()), 2)
+      << "faults per child: " << ::testing::PrintToString(faults);
 }
 
 TEST(RunCommand, BadInputIsAUsageErrorNamingIt) {
