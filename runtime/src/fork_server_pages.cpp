@@ -40,8 +40,8 @@ struct learned_pages {
 // which must not reset or, at exit, destroy this state.
 constexpr std::size_t kMaxMappings = 1024;
 constinit learned_pages* g_learned = nullptr;
-constinit range
-    g_writable[kMaxMappings];  // the server's writable private mappings, at the last learning fork
+// The server's writable private mappings, at the last learning fork.
+constinit range g_writable[kMaxMappings];
 constinit std::size_t g_writable_count = 0;
 constinit std::uintptr_t g_pages[kMaxPages];  // the union of what learning children wrote, sorted
 constinit std::size_t g_page_count = 0;
@@ -151,7 +151,7 @@ int fork_schedule_child() noexcept {
   }
   g_forking = true;
   const pid_t child = ::fork();
-  g_forking = false;
+  g_forking = false;  // in the child too: the program's own forks do not prefault
   if (child == 0) {
     if (g_learning_child) std::atexit(record_written_pages);
   }
