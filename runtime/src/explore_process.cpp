@@ -215,7 +215,9 @@ void serve(int in, int out, std::string& token) {
   if (g_stats_fd >= 0) std::atexit(write_stats);
   // Both live for the rest of the process.
   static std::unique_ptr<strategy> chooser = make_strategy(params);
-  static const std::string kept(token);
+  // Never destroyed: the stall watch may report, with the token, while exit()
+  // runs the static destructors.
+  static const std::string& kept = *new std::string(token);
   current_thread();  // the main thread's record, T0
   begin_process_schedule(chooser.get(),
                          o.explore_step_bound > 0 ? static_cast<std::uint64_t>(o.explore_step_bound) : 100000,

@@ -83,10 +83,15 @@ void share_code_page_tables() {
   ::close(memory);
 }
 
+// Larger mappings are reservations (a sanitizer's shadow memory is terabytes)
+// whose page map alone would take seconds to read: not scanned.
+constexpr std::uintptr_t kMaxScanned = std::uintptr_t{1} << 30;
+
 void note_writable_mappings() {
   g_writable_count = 0;
   for_each_mapping([](std::uintptr_t start, std::uintptr_t end, const char* perms, const char*) {
-    if (perms[0] == 'r' && perms[1] == 'w' && perms[3] == 'p' && g_writable_count < kMaxMappings)
+    if (perms[0] == 'r' && perms[1] == 'w' && perms[3] == 'p' && end - start <= kMaxScanned &&
+        g_writable_count < kMaxMappings)
       g_writable[g_writable_count++] = {start, end};
   });
 }
