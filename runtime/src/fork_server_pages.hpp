@@ -15,11 +15,13 @@
 //   the entries. Cost: one page of memory per mapping, in the server only.
 // - Copy-on-write of the server's pages. The first few children record, at
 //   exit, which pages of the server's writable mappings they wrote (present
-//   and no longer shared, from /proc/self/pagemap); every later child breaks
-//   the copy-on-write of those pages at once (MADV_POPULATE_WRITE, one system
-//   call a range) at the start of its fork handlers. Measured here: 20-23 µs
-//   a page as faults, ~7 µs a page in one call. Pages a schedule does not
-//   write are copied for nothing (~7 µs each), so the set is bounded.
+//   and no longer shared, from /proc/self/pagemap; mappings over 1 GB, such
+//   as a sanitizer's shadow, are reservations and are not read); every
+//   later child breaks the copy-on-write of those pages at once
+//   (MADV_POPULATE_WRITE, one system call a range) at the start of its fork
+//   handlers. Measured here: 20-23 µs a page as faults, ~7 µs a page in one
+//   call. Pages a schedule does not write are copied for nothing (~7 µs
+//   each), so the set is bounded (2,048 pages).
 // Only the fork server's process uses this; its children's writes before the
 // runtime's first fork handler (glibc's own) still fault.
 #pragma once
