@@ -10,6 +10,8 @@
 # BASELINE_PRELOAD=<libconcheck_preload.so of another build> adds the same two
 # rows with that runtime (CONCHECK_PRELOAD_LIBRARY), interleaved with the
 # others: a before/after measured in the same minutes.
+# The last line is the fixed cost included in each rate: the median wall time
+# of a one-schedule `concheck run` (the driver's and the fork server's start).
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
   echo "usage: $0 BUILD_DIR [SCHEDULES] [ROUNDS]" >&2
@@ -37,8 +39,11 @@ if [[ -n $baseline && ! -f $baseline ]]; then
   echo "$0: BASELINE_PRELOAD=$baseline is not a file" >&2
   exit 2
 fi
-plain=() one=() two=() base_one=() base_two=()
+plain=() one=() two=() base_one=() base_two=() fixed=()
 for _ in $(seq "$rounds"); do
+  s=$(date +%s.%N)
+  "$concheck" run --schedules 1 -- "$target" correct >/dev/null 2>&1 || true
+  fixed+=("$(echo "$(date +%s.%N) - $s" | bc -l)")
   plain+=("$(rate bash -c "for i in \$(seq $n); do '$target' correct; done")")
   one+=("$(rate "$concheck" run --schedules "$n" -- "$target" correct)")
   two+=("$(rate "$concheck" run --schedules "$n" --jobs 2 -- "$target" correct)")
@@ -60,3 +65,4 @@ for row in "${rows[@]}"; do
   name=${row%%:*} r=${row##*:}
   printf '%-28s %14.0f %17.2fx\n' "$name" "$r" "$(echo "$r / $p" | bc -l)"
 done
+printf 'fixed cost of a concheck run (one schedule): %.3f s\n' "$(median "${fixed[@]}")"

@@ -27,6 +27,7 @@
 
 #include "explore_scheduler.hpp"
 #include "explore_strategies.hpp"
+#include "fork_server_pages.hpp"
 #include "options.hpp"
 #include "thread_registry.hpp"
 
@@ -126,6 +127,7 @@ void serve(int in, int out, std::string& token) {
   // forks, and shared copy-on-write: a third of a child's cost otherwise.
   pthread_t warm;
   if (pthread_create(&warm, nullptr, &warm_up_thread, nullptr) == 0) pthread_join(warm, nullptr);
+  prepare_fork_server_pages();  // fewer page faults in each child
   const int output = ::memfd_create("concheck-run-output", MFD_CLOEXEC);
   const int stats = ::memfd_create("concheck-run-stats", MFD_CLOEXEC);
   if (output < 0 || stats < 0) ::_exit(70);
@@ -137,7 +139,7 @@ void serve(int in, int out, std::string& token) {
     if (end == 0 || request.empty()) continue;
     rewind_empty(output);
     rewind_empty(stats);
-    const pid_t child = ::fork();
+    const pid_t child = fork_schedule_child();
     if (child < 0) ::_exit(70);
     if (child == 0) {
       ::close(in);
@@ -152,6 +154,7 @@ void serve(int in, int out, std::string& token) {
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
+    fork_server_child_ended();
     // "steps <n>\nchoices <...>\n" (write_stats), or nothing.
     const std::string written = read_whole(stats);
     const std::size_t newline = written.find('\n');
@@ -212,7 +215,9 @@ void serve(int in, int out, std::string& token) {
   if (g_stats_fd >= 0) std::atexit(write_stats);
   // Both live for the rest of the process.
   static std::unique_ptr<strategy> chooser = make_strategy(params);
-  static const std::string kept(token);
+  // Never destroyed: the stall watch may report, with the token, while exit()
+  // runs the static destructors.
+  static const std::string& kept = *new std::string(token);
   current_thread();  // the main thread's record, T0
   begin_process_schedule(chooser.get(),
                          o.explore_step_bound > 0 ? static_cast<std::uint64_t>(o.explore_step_bound) : 100000,

@@ -403,6 +403,13 @@ std::uint64_t process_steps() noexcept {
 
 namespace {
 
+// The stall watch's stack: in the fork server's memory, so no child maps a
+// stack for it, and the glibc stack the server's warm-up thread left cached
+// goes to the program's first thread. The pages the watch uses are among
+// those each child breaks at once (fork_server_pages.hpp). 2 MB: a report
+// (symbolization included) runs on it.
+alignas(4096) char g_watch_stack[2 << 20];
+
 struct stall_watch {
   schedule_state* schedule;
   std::uint64_t stall_ms;
@@ -455,11 +462,15 @@ void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::ui
   tls_controlled = t0;
   pthread_t watcher;
   auto* watch = new stall_watch{s, stall_ms};
-  if (real.create(&watcher, nullptr, &watch_process, watch) == 0) {
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setstack(&attributes, g_watch_stack, sizeof g_watch_stack);
+  if (real.create(&watcher, &attributes, &watch_process, watch) == 0) {
     real.detach(watcher);
   } else {
     delete watch;
   }
+  pthread_attr_destroy(&attributes);
 }
 
 namespace {

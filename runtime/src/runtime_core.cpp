@@ -6,6 +6,7 @@
 
 #include <new>
 
+#include "fork_server_pages.hpp"
 #include "options.hpp"
 #include "race/access_summary.hpp"
 #include "race/tsan_conflict.hpp"
@@ -34,6 +35,7 @@ void after_fork_parent() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
 }
 
 void after_fork_child() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
+  fork_server_prefault_in_child();  // first: before the handlers below write
   the_monitor().unlock_after_fork();
   lock_registry_unlock_after_fork(true);
   registry_after_fork_child();  // resets the registry lock

@@ -8,9 +8,17 @@
 //   run_target latch          two threads count down a std::latch the main thread waits on
 //   run_target lost-count     a std::latch of 3 that only 2 count down: never opens
 //   run_target one-cpu        exits 4 if a thread it starts may run on more than one CPU
+//   run_target write-pages F  writes one byte in each of 200 pages of zeroed and of initialized
+//                             globals, appends "faults <page faults of those writes>" to file F;
+//                             exits 5 if a page did not hold its initial value
+//   run_target run-code F     calls libm functions the fork server never ran (code only, no
+//                             data written), appends "faults <page faults of the calls>" to file F
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +31,31 @@ namespace {
 std::mutex g_m;
 int g_balance = 100;
 
+constexpr int kPages = 200;
+char g_zeroed[kPages * 4096];                      // .bss: no page present before main
+volatile char g_initialized[kPages * 4096] = {7};  // .data: the first byte 7, the rest 0
+
+// write-pages: concheck run's fork server must not change what the pages
+// hold, and a child after the first few should find them already its own.
+int write_pages(const char* path) {
+  bool intact = g_initialized[0] == 7;
+  rusage before{};
+  getrusage(RUSAGE_THREAD, &before);
+  for (int i = 0; i < kPages; ++i) {
+    intact = intact && g_zeroed[i * 4096] == 0 && (i == 0 || g_initialized[i * 4096] == 0);
+    g_zeroed[i * 4096] = 1;
+    g_initialized[i * 4096] = 1;
+  }
+  rusage after{};
+  getrusage(RUSAGE_THREAD, &after);
+  char line[64];
+  const int n = std::snprintf(line, sizeof line, "faults %ld\n", after.ru_minflt - before.ru_minflt);
+  const int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+  if (fd < 0 || write(fd, line, static_cast<std::size_t>(n)) != n) return 1;
+  close(fd);
+  return intact ? 0 : 5;
+}
+
 void withdraw() {
   bool enough;
   {
@@ -33,6 +66,23 @@ void withdraw() {
     std::lock_guard<std::mutex> g(g_m);
     g_balance -= 80;
   }
+}
+
+// run-code: code pages the fork server mapped for its children.
+int run_code(const char* path) {
+  rusage before{};
+  getrusage(RUSAGE_THREAD, &before);
+  volatile double x = 0.75;
+  const double sum = std::erf(x) + std::tgamma(x) + std::cbrt(x) + jn(3, x) + yn(2, x) + std::expm1(x) +
+                     std::asinh(x) + std::atanh(x) + std::erfc(x);
+  rusage after{};
+  getrusage(RUSAGE_THREAD, &after);
+  char line[64];
+  const int n = std::snprintf(line, sizeof line, "faults %ld\n", after.ru_minflt - before.ru_minflt);
+  const int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+  if (fd < 0 || write(fd, line, static_cast<std::size_t>(n)) != n) return 1;
+  close(fd);
+  return sum > 0 ? 0 : 5;
 }
 
 }  // namespace
@@ -114,7 +164,10 @@ int main(int argc, char** argv) {
     std::printf("cpus %d\n", cpus);
     return cpus == 1 ? 0 : 4;
   }
+  if (std::strcmp(mode, "write-pages") == 0 && argc > 2) return write_pages(argv[2]);
+  if (std::strcmp(mode, "run-code") == 0 && argc > 2) return run_code(argv[2]);
   std::fprintf(stderr,
-               "usage: run_target correct|check-then-act|ab-ba|abort|block|latch|lost-count|one-cpu\n");
+               "usage: run_target correct|check-then-act|ab-ba|abort|block|latch|lost-count|one-cpu|"
+               "write-pages FILE|run-code FILE\n");
   return 2;
 }
