@@ -1,4 +1,4 @@
-# Install rules: bin/concheck, the libraries, public headers, the CMake package
+# Install rules: bin/concheck and its analyzer helper (libexec/concheck), the libraries, public headers, the CMake package
 # (lib/cmake/concheck/concheckConfig.cmake + version file) and concheck.pc.
 include(CMakePackageConfigHelpers)
 set(CONCHECK_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/concheck")
@@ -14,6 +14,8 @@ install(TARGETS ${_concheck_install_targets}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 if(CONCHECK_BUILD_ANALYZER)
   install(TARGETS concheck_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  # bin/concheck execs it for analyze and --version (cli/src/analyze_command.hpp).
+  install(TARGETS concheck_analyze_helper RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/concheck)
 endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/concheck
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")

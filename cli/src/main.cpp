@@ -3,6 +3,8 @@
 //   concheck <command> [arguments]     a subcommand of the table in subcommands.hpp
 //   concheck FILES...                  same as `concheck analyze FILES...`
 //   concheck --help | --version
+// Built twice: bin/concheck and the helper libexec/concheck/concheck-analyze
+// (analyze_command.hpp says why).
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -10,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cli_analyze.hpp"
+#include "analyze_command.hpp"
 #include "subcommands.hpp"
 
 namespace {
@@ -36,15 +38,12 @@ int main(int argc, char** argv) {
     fmt::print("{}", concheck::cli::usage_text());
     return 0;
   }
-  if (command == "--version") {
-    fmt::print("concheck {} ({})\n", CONCHECK_VERSION, concheck::analyzer::libclang_version());
-    return 0;
-  }
+  if (command == "--version") return concheck::cli::print_version();
   if (auto run = concheck::cli::find_subcommand(command)) return run({args.begin() + 1, args.end()});
   if (looks_like_command(command)) {
     fmt::print(stderr, "concheck: error: unknown command '{}' (and no such file)\n\n{}", command,
                concheck::cli::usage_text());
     return concheck::cli::kExitUsageError;
   }
-  return concheck::analyzer::run_analyze_command(args);
+  return concheck::cli::run_analyze(args);
 }

@@ -7,16 +7,12 @@
 #include <array>
 #include <cstdlib>
 
-#include "cli_analyze.hpp"
+#include "analyze_command.hpp"
 #include "report_command.hpp"
 #include "run_command.hpp"
 
 namespace concheck::cli {
 namespace {
-
-int run_analyze(const std::vector<std::string>& args) {
-  return analyzer::run_analyze_command(args);
-}
 
 constexpr std::array kSubcommands{
     subcommand{"analyze", "[options] FILES... [-- flags]",
