@@ -19,20 +19,6 @@ bool is_handle_type(CXType t) {
   return t.kind == CXType_LValueReference || t.kind == CXType_RValueReference || t.kind == CXType_Pointer;
 }
 
-// Under implicit conversions, parentheses and explicit casts.
-CXCursor strip_casts(CXCursor c) {
-  for (;;) {
-    c = strip(c);
-    CXCursorKind k = clang_getCursorKind(c);
-    if (k != CXCursor_CStyleCastExpr && k != CXCursor_CXXStaticCastExpr &&
-        k != CXCursor_CXXReinterpretCastExpr && k != CXCursor_CXXConstCastExpr)
-      return c;
-    auto kids = children(c);
-    if (kids.empty()) return c;
-    c = kids.back();  // a cast's children: the type reference(s), then the operand
-  }
-}
-
 }  // namespace
 
 int body_walker::param_index(CXCursor parm_decl) const {

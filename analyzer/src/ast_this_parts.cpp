@@ -22,19 +22,6 @@ namespace concheck::analyzer::detail {
 
 namespace {
 
-CXCursor strip_all(CXCursor c) {
-  for (;;) {
-    c = strip(c);
-    CXCursorKind k = clang_getCursorKind(c);
-    if (k != CXCursor_CStyleCastExpr && k != CXCursor_CXXStaticCastExpr &&
-        k != CXCursor_CXXReinterpretCastExpr && k != CXCursor_CXXConstCastExpr)
-      return c;
-    auto kids = children(c);
-    if (kids.empty()) return c;
-    c = kids.back();
-  }
-}
-
 // `&this->a.b`, `&parts_[i]`: a part of this object held in place.
 bool address_of_this_part(CXCursor e) {
   if (clang_getCursorKind(e) != CXCursor_UnaryOperator ||
@@ -70,7 +57,7 @@ struct parts_scan {
 };
 
 bool acceptable_value(const parts_scan& s, CXCursor rhs) {
-  CXCursor r = strip_all(rhs);
+  CXCursor r = strip_casts(rhs);
   return clang_getCursorKind(r) == CXCursor_CXXNewExpr || s.is_null_pointer(rhs) || address_of_this_part(r);
 }
 

@@ -54,6 +54,19 @@ CXCursor strip(CXCursor c) {
   }
 }
 
+CXCursor strip_casts(CXCursor c) {
+  for (;;) {
+    c = strip(c);
+    CXCursorKind k = clang_getCursorKind(c);
+    if (k != CXCursor_CStyleCastExpr && k != CXCursor_CXXStaticCastExpr &&
+        k != CXCursor_CXXReinterpretCastExpr && k != CXCursor_CXXConstCastExpr)
+      return c;
+    auto kids = children(c);
+    if (kids.empty()) return c;
+    c = kids.back();  // a cast's children: the type reference(s), then the operand
+  }
+}
+
 location location_of(CXCursor c) {
   CXFile file = nullptr;
   unsigned line = 0, column = 0;

@@ -24,6 +24,8 @@ bool is_null(CXCursor c);
 
 // The cursor under implicit casts and parentheses (UnexposedExpr, ParenExpr).
 CXCursor strip(CXCursor c);
+// The same, under explicit C-style, static, reinterpret and const casts too.
+CXCursor strip_casts(CXCursor c);
 // The object expression a method call is made on (`o` of `o.f()`, `p` of
 // `p->f()`, argument 0 of an operator call), or a null cursor.
 CXCursor method_call_object(CXCursor call);
