@@ -35,6 +35,18 @@ constexpr int kPages = 200;
 char g_zeroed[kPages * 4096];                      // .bss: no page present before main
 volatile char g_initialized[kPages * 4096] = {7};  // .data: the first byte 7, the rest 0
 
+// Appends "faults <this thread's page faults since `before`>" to `path`.
+bool append_faults(const char* path, const rusage& before) {
+  rusage after{};
+  getrusage(RUSAGE_THREAD, &after);
+  char line[64];
+  const int n = std::snprintf(line, sizeof line, "faults %ld\n", after.ru_minflt - before.ru_minflt);
+  const int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+  if (fd < 0 || write(fd, line, static_cast<std::size_t>(n)) != n) return false;
+  close(fd);
+  return true;
+}
+
 // write-pages: concheck run's fork server must not change what the pages
 // hold, and a child after the first few should find them already its own.
 int write_pages(const char* path) {
@@ -46,13 +58,7 @@ int write_pages(const char* path) {
     g_zeroed[i * 4096] = 1;
     g_initialized[i * 4096] = 1;
   }
-  rusage after{};
-  getrusage(RUSAGE_THREAD, &after);
-  char line[64];
-  const int n = std::snprintf(line, sizeof line, "faults %ld\n", after.ru_minflt - before.ru_minflt);
-  const int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
-  if (fd < 0 || write(fd, line, static_cast<std::size_t>(n)) != n) return 1;
-  close(fd);
+  if (!append_faults(path, before)) return 1;
   return intact ? 0 : 5;
 }
 
@@ -75,13 +81,7 @@ int run_code(const char* path) {
   volatile double x = 0.75;
   const double sum = std::erf(x) + std::tgamma(x) + std::cbrt(x) + jn(3, x) + yn(2, x) + std::expm1(x) +
                      std::asinh(x) + std::atanh(x) + std::erfc(x);
-  rusage after{};
-  getrusage(RUSAGE_THREAD, &after);
-  char line[64];
-  const int n = std::snprintf(line, sizeof line, "faults %ld\n", after.ru_minflt - before.ru_minflt);
-  const int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
-  if (fd < 0 || write(fd, line, static_cast<std::size_t>(n)) != n) return 1;
-  close(fd);
+  if (!append_faults(path, before)) return 1;
   return sum > 0 ? 0 : 5;
 }
 
