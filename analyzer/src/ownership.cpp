@@ -65,6 +65,22 @@ bool built_in_place(const program& p, const function_facts& caller, const call_f
          call.receiver_in_this && none(caller.id) && none(call.callee);
 }
 
+// A call made by a method whose `this` is owned before start (an api method
+// every call of which runs on an object no thread reaches yet, through the
+// rule of before_start.hpp, itself or transitively) on its own object or a
+// member of it held by value (`db_.tune_logger(l)` in the holder's own
+// `tune_logger`), when neither the caller nor the callee may start a thread
+// or expose `this`: the member lives inside the caller's object, so no
+// thread reaches it either. The caller's ownership is re-checked every round
+// of the fixed point, so an erased caller erases this callee's in the next.
+bool part_of_owned_caller(const program& p, const std::set<std::string>& api_methods,
+                          const function_facts& caller, const call_fact& call) {
+  auto none = [&](const std::string& f) { return p.may_start.count(f) == 0 && p.exposes_this.count(f) == 0; };
+  return !caller.is_ctor_or_dtor && api_methods.count(caller.id) != 0 && p.owned_this.count(caller.id) != 0 &&
+         call.receiver == call_fact::receiver_kind::this_object && call.receiver_in_this && none(caller.id) &&
+         none(call.callee);
+}
+
 }  // namespace
 
 void compute_ownership(program& p) {
@@ -115,10 +131,11 @@ void compute_ownership(program& p) {
             changed = true;
           }
         }
-        bool owned_here =
-            api_methods.count(id) != 0
-                ? (starts_threads && before_start_at(p, *caller, *call)) || built_in_place(p, *caller, *call)
-                : this_owned_at(p, *caller, *call);
+        bool owned_here = api_methods.count(id) != 0
+                              ? (starts_threads && before_start_at(p, *caller, *call)) ||
+                                    built_in_place(p, *caller, *call) ||
+                                    part_of_owned_caller(p, api_methods, *caller, *call)
+                              : this_owned_at(p, *caller, *call);
         if (!f->is_ctor_or_dtor && p.owned_this.count(id) != 0 && !owned_here) {
           p.owned_this.erase(id);
           changed = true;
