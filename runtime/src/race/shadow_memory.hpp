@@ -22,7 +22,9 @@
 // address space) that points to a lazily mmap'd chunk of 8192 cells (the
 // shadow of 64 KiB of application memory, 256 KiB, MAP_NORESERVE so only
 // touched pages are backed). Levels are installed with a CAS (the loser
-// unmaps its copy); never malloc. Cost: three dependent loads. Addresses
+// unmaps its copy); never malloc. A large range's whole 512 KiB groups get
+// their eight chunks as one region in huge pages (shadow_prefault). Cost:
+// three dependent loads. Addresses
 // with bits above 47 set have no shadow (accesses to them are ignored).
 // Cells are read and written with relaxed atomics; the engine serializes the
 // writers of one cell with a stripe lock (stripe_lock_for).
