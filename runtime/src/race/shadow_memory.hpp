@@ -126,7 +126,9 @@ void for_each_mapped_cell(std::uintptr_t begin, std::uintptr_t end, Fn&& fn) noe
 // MiB of cells, a 32 MiB memset's shadow: 270-320 ms to populate and claim in
 // 4 KiB pages, 20-34 ms in huge pages), 40% of single_loop's time. Only
 // large ranges: shadow of sparse memory in huge pages would cost 2 MiB of
-// RSS per group touched.
+// RSS per group touched. The region stays advised when its chunks are
+// discarded (reset_range), so a buffer allocated again at the same place
+// gets huge pages again; memory reused sparsely there pays the 2 MiB.
 void shadow_prefault(std::uintptr_t begin, std::uintptr_t end) noexcept;
 inline constexpr std::uintptr_t kHugeGroupBytes = std::uintptr_t{1} << 19;
 
