@@ -91,7 +91,63 @@ spin_lock& stripe_lock_for(std::uintptr_t address) noexcept {
   return g_stripes[(block ^ (block >> 10) ^ (block >> 20)) & (kStripes - 1)].lock;
 }
 
+#ifdef MADV_HUGEPAGE
+namespace {
+
+constexpr std::size_t kHugeBytes = std::size_t{1} << 21;
+constexpr std::size_t kChunksPerHuge = kHugeBytes / kChunkBytes;
+static_assert(kChunksPerHuge * kChunkBytes == kHugeBytes, "chunks tile a huge page");
+
+// Maps the kChunksPerHuge chunks of the group at `group` (application
+// memory, aligned to kHugeGroupBytes) as one 2 MiB-aligned region in
+// transparent huge pages, if none of them is mapped yet. A chunk another
+// thread installs meanwhile keeps its own mapping; the region's slice for it
+// is unmapped again.
+void map_huge_group(std::uintptr_t group) noexcept {
+  std::atomic<level2*>& first = g_shadow_level1[index1(group)];
+  level2* second = first.load(std::memory_order_acquire);
+  if (second == nullptr) {
+    second = install(first, kLevelEntries * sizeof(level2));
+    if (second == nullptr) return;
+  }
+  std::atomic<shadow_cell*>* slots = &second[index2(group)];
+  for (std::size_t i = 0; i < kChunksPerHuge; ++i) {
+    if (slots[i].load(std::memory_order_acquire) != nullptr) return;
+  }
+  // Twice the size, then the slack on both sides unmapped: an aligned region.
+  auto* raw = static_cast<char*>(map_zeroed(2 * kHugeBytes));
+  if (raw == nullptr) return;
+  const auto raw_address = reinterpret_cast<std::uintptr_t>(raw);
+  char* region = raw + (((raw_address + kHugeBytes - 1) & ~(kHugeBytes - 1)) - raw_address);
+  if (region != raw) munmap(raw, static_cast<std::size_t>(region - raw));
+  if (region + kHugeBytes != raw + 2 * kHugeBytes) {
+    munmap(region + kHugeBytes, static_cast<std::size_t>(raw + 2 * kHugeBytes - (region + kHugeBytes)));
+  }
+  madvise(region, kHugeBytes, MADV_HUGEPAGE);
+  for (std::size_t i = 0; i < kChunksPerHuge; ++i) {
+    auto* slice = reinterpret_cast<shadow_cell*>(region + i * kChunkBytes);
+    shadow_cell* expected = nullptr;
+    if (slots[i].compare_exchange_strong(expected, slice, std::memory_order_acq_rel,
+                                         std::memory_order_acquire)) {
+      g_chunks.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      munmap(slice, kChunkBytes);
+    }
+  }
+}
+
+}  // namespace
+#endif
+
 void shadow_prefault(std::uintptr_t begin, std::uintptr_t end) noexcept {
+#ifdef MADV_HUGEPAGE
+  // Groups of chunks wholly inside the range: one huge page each.
+  for (std::uintptr_t group = (begin + kHugeGroupBytes - 1) & ~(kHugeGroupBytes - 1);
+       group >= begin && group < end && end - group >= kHugeGroupBytes && has_shadow(group);
+       group += kHugeGroupBytes) {
+    map_huge_group(group);
+  }
+#endif
 #ifdef MADV_POPULATE_WRITE
   constexpr std::uintptr_t kChunk = std::uintptr_t{1} << kChunkShift;
   constexpr std::uintptr_t kPage = 4096;
