@@ -291,6 +291,10 @@ void body_walker::record_access(CXCursor target, bool write) {
         if (bk != CXCursor_MemberRefExpr) walk_expr(base);
         return record_var_access(t, decl, write, true, access_base::this_object);
       }
+      // Through a pointer member that holds only memory this method just
+      // allocated (ast_fresh_members.cpp): part of this object too.
+      if (through == access_base::this_object && through_fresh_member(t))
+        return record_var_access(t, decl, write, true, access_base::this_object);
       if (clang_getCursorKind(root) == CXCursor_DeclRefExpr) {
         CXCursor rd = clang_getCursorReferenced(root);
         CXCursorKind rdk = clang_getCursorKind(rd);

@@ -240,6 +240,13 @@ class body_walker {
   // what is reached through them is judged as part of this object.
   std::set<std::string> this_part_locals_;
   void scan_this_parts(CXCursor body);
+  // Pointer members of this object (paths of field USRs, top first) and the
+  // stretches of the body (file offsets) where they hold only memory this
+  // method just allocated, or null (ast_fresh_members.cpp): what is reached
+  // through them there is judged as part of this object.
+  std::map<std::string, std::vector<std::pair<unsigned, unsigned>>> fresh_members_;
+  void scan_fresh_members(CXCursor body);
+  bool through_fresh_member(CXCursor member_ref) const;
   // Whether an assignment's left side is (a member of) a global (ast_ownership.cpp).
   bool stored_in_global(CXCursor lhs) const;
 };
