@@ -286,6 +286,19 @@ void body_walker::record_access(CXCursor target, bool write) {
         }
         root = strip(rk[0]);
       }
+      if (clang_getCursorKind(root) == CXCursor_CallExpr) {
+        // An element of a local's or parameter's container (`flat[0].f`,
+        // `(*v)[i].f`): reached through that variable.
+        CXCursor c = container_of_element(root);
+        if (!is_null(c)) c = strip_casts(c);
+        if (!is_null(c) && clang_getCursorKind(c) == CXCursor_UnaryOperator &&
+            clang_getCursorUnaryOperatorKind(c) == CXUnaryOperator_Deref && children(c).size() == 1)
+          c = strip_casts(children(c)[0]);
+        if (!is_null(c) && clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+          root = c;
+          by_value = false;
+        }
+      }
       if (clang_getCursorKind(root) == CXCursor_CXXThisExpr) through = access_base::this_object;
       if (through == access_base::this_object && by_value) {
         if (bk != CXCursor_MemberRefExpr) walk_expr(base);

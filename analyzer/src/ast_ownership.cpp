@@ -21,6 +21,28 @@ bool is_handle_type(CXType t) {
 
 }  // namespace
 
+// `v[i]`, `v.at(i)`, `v.front()`, `v.back()` on a standard library container:
+// a reference to an element the container holds in place, so reached only
+// through the container (docs/analyzer-checks.md, "Ownership"). The
+// container's expression, or null.
+CXCursor container_of_element(CXCursor call) {
+  CXCursor callee = clang_getCursorReferenced(call);
+  if (is_null(callee) || clang_getCursorKind(callee) != CXCursor_CXXMethod || !in_system_header(callee))
+    return clang_getNullCursor();
+  std::string name = spelling(callee);
+  if (name != "operator[]" && name != "at" && name != "front" && name != "back") return clang_getNullCursor();
+  if (clang_getCanonicalType(clang_getResultType(clang_getCursorType(callee))).kind != CXType_LValueReference)
+    return clang_getNullCursor();
+  CXCursor parent = clang_getCursorSemanticParent(callee);
+  CXCursor tmpl = clang_getSpecializedCursorTemplate(parent);
+  std::string cls = spelling(is_null(tmpl) ? parent : tmpl);
+  static const char* const kContainers[] = {"vector", "array", "deque", "basic_string"};
+  bool container = false;
+  for (const char* c : kContainers) container = container || cls == c;
+  if (!container) return clang_getNullCursor();
+  return method_call_object(call);
+}
+
 int body_walker::param_index(CXCursor parm_decl) const {
   std::string id = usr(parm_decl);
   for (std::size_t i = 0; i < fn_.params.size(); ++i) {
@@ -46,6 +68,20 @@ arg_origin body_walker::origin_of_arg(CXCursor arg) {
   if ((k >= CXCursor_IntegerLiteral && k <= CXCursor_CharacterLiteral) ||
       k == CXCursor_CXXNullPtrLiteralExpr || k == CXCursor_CXXBoolLiteralExpr)
     return arg_origin{kind::owned, -1, {}};
+  if (k == CXCursor_CallExpr) {
+    // An element of a container comes from where the container does: `*v` is
+    // the container `v` points at.
+    CXCursor container = container_of_element(x);
+    if (!is_null(container)) {
+      CXCursor c = strip_casts(container);
+      if (clang_getCursorKind(c) == CXCursor_UnaryOperator &&
+          clang_getCursorUnaryOperatorKind(c) == CXUnaryOperator_Deref) {
+        auto kids = children(c);
+        return kids.size() == 1 ? origin_of_arg(kids[0]) : arg_origin{};
+      }
+      return origin_of_arg(c);
+    }
+  }
   if (k == CXCursor_CallExpr && !address_of) {
     // A temporary (a constructed object, a call returning by value) is this call's own.
     CXCursor callee = clang_getCursorReferenced(x);

@@ -27,6 +27,11 @@
 
 namespace concheck::analyzer::detail {
 
+// `v[i]`, `v.at(i)`, `v.front()`, `v.back()` on a standard library container
+// (an element it holds in place): the container's expression, else null
+// (ast_ownership.cpp).
+CXCursor container_of_element(CXCursor call);
+
 // State shared by every body walked in one translation unit.
 struct tu_context {
   tu_facts& facts;
