@@ -236,9 +236,34 @@ void body_walker::note_pointer_assign(CXCursor lhs, CXCursor rhs) {
   CXCursor r = strip_casts(rhs);
   if (clang_getCursorKind(r) == CXCursor_DeclRefExpr) {
     std::string id = usr(clang_getCursorReferenced(r));
+    // Stored into memory this call alone owns (`pe->self = pe`, `n->next =
+    // m` with n fresh): reachable only through that memory, so published
+    // with it, not before (fixture neg_fresh_self_link).
+    if (std::string holder = fresh_holder_of(lhs); !holder.empty() && fresh_locals_.count(id) != 0) {
+      if (holder != id) {
+        fresh_parts_[holder].insert(id);
+        fresh_parts_[id].insert(holder);
+      }
+      return;
+    }
     unfresh(id);
     if (stored_in_global(lhs)) published_locals_.insert(id);  // `g_table = t`: shared from here on
   }
+}
+
+std::string body_walker::fresh_holder_of(CXCursor lhs) const {
+  CXCursor x = strip_casts(lhs);
+  if (clang_getCursorKind(x) != CXCursor_MemberRefExpr) return "";
+  while (clang_getCursorKind(x) == CXCursor_MemberRefExpr) {
+    auto kids = children(x);
+    if (kids.empty()) return "";  // this->member
+    x = strip_casts(kids[0]);
+  }
+  if (clang_getCursorKind(x) != CXCursor_DeclRefExpr) return "";
+  CXCursor d = clang_getCursorReferenced(x);
+  if (clang_getCursorKind(d) != CXCursor_VarDecl || clang_getCursorType(d).kind != CXType_Pointer) return "";
+  std::string id = usr(d);
+  return fresh_locals_.count(id) != 0 ? id : "";
 }
 
 void body_walker::note_fresh_element(const std::string& pointer, const std::string& array) {

@@ -254,6 +254,9 @@ class body_walker {
   bool through_fresh_member(CXCursor member_ref) const;
   // Whether an assignment's left side is (a member of) a global (ast_ownership.cpp).
   bool stored_in_global(CXCursor lhs) const;
+  // The fresh local pointer whose memory an assignment's left side lies in
+  // (`pe->ev.ptr`: pe), or "" (ast_ownership.cpp).
+  std::string fresh_holder_of(CXCursor lhs) const;
 };
 
 }  // namespace concheck::analyzer::detail
