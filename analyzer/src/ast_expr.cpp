@@ -288,8 +288,11 @@ void body_walker::record_access(CXCursor target, bool write) {
       }
       if (clang_getCursorKind(root) == CXCursor_CallExpr) {
         // An element of a local's or parameter's container (`flat[0].f`,
-        // `(*v)[i].f`): reached through that variable.
+        // `(*v)[i].f`): reached through that variable. Not what a pointer
+        // element points at (`v[i]->f`).
         CXCursor c = container_of_element(root);
+        if (clang_getCanonicalType(clang_getCursorType(root)).kind == CXType_Pointer)
+          c = clang_getNullCursor();
         if (!is_null(c)) c = strip_casts(c);
         if (!is_null(c) && clang_getCursorKind(c) == CXCursor_UnaryOperator &&
             clang_getCursorUnaryOperatorKind(c) == CXUnaryOperator_Deref && children(c).size() == 1)

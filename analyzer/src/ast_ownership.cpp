@@ -71,7 +71,11 @@ arg_origin body_walker::origin_of_arg(CXCursor arg) {
   if (k == CXCursor_CallExpr) {
     // An element of a container comes from where the container does: `*v` is
     // the container `v` points at.
+    // Not the value of an element that is itself a pointer (`T* p = v[i]`):
+    // that points elsewhere.
     CXCursor container = container_of_element(x);
+    if (!address_of && clang_getCanonicalType(clang_getCursorType(x)).kind == CXType_Pointer)
+      container = clang_getNullCursor();
     if (!is_null(container)) {
       CXCursor c = strip_casts(container);
       if (clang_getCursorKind(c) == CXCursor_UnaryOperator &&
