@@ -286,11 +286,31 @@ void body_walker::record_access(CXCursor target, bool write) {
         }
         root = strip(rk[0]);
       }
+      if (clang_getCursorKind(root) == CXCursor_CallExpr) {
+        // An element of a local's or parameter's container (`flat[0].f`,
+        // `(*v)[i].f`): reached through that variable. Not what a pointer
+        // element points at (`v[i]->f`).
+        CXCursor c = container_of_element(root);
+        if (clang_getCanonicalType(clang_getCursorType(root)).kind == CXType_Pointer)
+          c = clang_getNullCursor();
+        if (!is_null(c)) c = strip_casts(c);
+        if (!is_null(c) && clang_getCursorKind(c) == CXCursor_UnaryOperator &&
+            clang_getCursorUnaryOperatorKind(c) == CXUnaryOperator_Deref && children(c).size() == 1)
+          c = strip_casts(children(c)[0]);
+        if (!is_null(c) && clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+          root = c;
+          by_value = false;
+        }
+      }
       if (clang_getCursorKind(root) == CXCursor_CXXThisExpr) through = access_base::this_object;
       if (through == access_base::this_object && by_value) {
         if (bk != CXCursor_MemberRefExpr) walk_expr(base);
         return record_var_access(t, decl, write, true, access_base::this_object);
       }
+      // Through a pointer member that holds only memory this method just
+      // allocated (ast_fresh_members.cpp): part of this object too.
+      if (through == access_base::this_object && through_fresh_member(t))
+        return record_var_access(t, decl, write, true, access_base::this_object);
       if (clang_getCursorKind(root) == CXCursor_DeclRefExpr) {
         CXCursor rd = clang_getCursorReferenced(root);
         CXCursorKind rdk = clang_getCursorKind(rd);

@@ -21,6 +21,28 @@ bool is_handle_type(CXType t) {
 
 }  // namespace
 
+// `v[i]`, `v.at(i)`, `v.front()`, `v.back()` on a standard library container:
+// a reference to an element the container holds in place, so reached only
+// through the container (docs/analyzer-checks.md, "Ownership"). The
+// container's expression, or null.
+CXCursor container_of_element(CXCursor call) {
+  CXCursor callee = clang_getCursorReferenced(call);
+  if (is_null(callee) || clang_getCursorKind(callee) != CXCursor_CXXMethod || !in_system_header(callee))
+    return clang_getNullCursor();
+  std::string name = spelling(callee);
+  if (name != "operator[]" && name != "at" && name != "front" && name != "back") return clang_getNullCursor();
+  if (clang_getCanonicalType(clang_getResultType(clang_getCursorType(callee))).kind != CXType_LValueReference)
+    return clang_getNullCursor();
+  CXCursor parent = clang_getCursorSemanticParent(callee);
+  CXCursor tmpl = clang_getSpecializedCursorTemplate(parent);
+  std::string cls = spelling(is_null(tmpl) ? parent : tmpl);
+  static const char* const kContainers[] = {"vector", "array", "deque", "basic_string"};
+  bool container = false;
+  for (const char* c : kContainers) container = container || cls == c;
+  if (!container) return clang_getNullCursor();
+  return method_call_object(call);
+}
+
 int body_walker::param_index(CXCursor parm_decl) const {
   std::string id = usr(parm_decl);
   for (std::size_t i = 0; i < fn_.params.size(); ++i) {
@@ -46,6 +68,24 @@ arg_origin body_walker::origin_of_arg(CXCursor arg) {
   if ((k >= CXCursor_IntegerLiteral && k <= CXCursor_CharacterLiteral) ||
       k == CXCursor_CXXNullPtrLiteralExpr || k == CXCursor_CXXBoolLiteralExpr)
     return arg_origin{kind::owned, -1, {}};
+  if (k == CXCursor_CallExpr) {
+    // An element of a container comes from where the container does: `*v` is
+    // the container `v` points at.
+    // Not the value of an element that is itself a pointer (`T* p = v[i]`):
+    // that points elsewhere.
+    CXCursor container = container_of_element(x);
+    if (!address_of && clang_getCanonicalType(clang_getCursorType(x)).kind == CXType_Pointer)
+      container = clang_getNullCursor();
+    if (!is_null(container)) {
+      CXCursor c = strip_casts(container);
+      if (clang_getCursorKind(c) == CXCursor_UnaryOperator &&
+          clang_getCursorUnaryOperatorKind(c) == CXUnaryOperator_Deref) {
+        auto kids = children(c);
+        return kids.size() == 1 ? origin_of_arg(kids[0]) : arg_origin{};
+      }
+      return origin_of_arg(c);
+    }
+  }
   if (k == CXCursor_CallExpr && !address_of) {
     // A temporary (a constructed object, a call returning by value) is this call's own.
     CXCursor callee = clang_getCursorReferenced(x);
@@ -200,9 +240,34 @@ void body_walker::note_pointer_assign(CXCursor lhs, CXCursor rhs) {
   CXCursor r = strip_casts(rhs);
   if (clang_getCursorKind(r) == CXCursor_DeclRefExpr) {
     std::string id = usr(clang_getCursorReferenced(r));
+    // Stored into memory this call alone owns (`pe->self = pe`, `n->next =
+    // m` with n fresh): reachable only through that memory, so published
+    // with it, not before (fixture neg_fresh_self_link).
+    if (std::string holder = fresh_holder_of(lhs); !holder.empty() && fresh_locals_.count(id) != 0) {
+      if (holder != id) {
+        fresh_parts_[holder].insert(id);
+        fresh_parts_[id].insert(holder);
+      }
+      return;
+    }
     unfresh(id);
     if (stored_in_global(lhs)) published_locals_.insert(id);  // `g_table = t`: shared from here on
   }
+}
+
+std::string body_walker::fresh_holder_of(CXCursor lhs) const {
+  CXCursor x = strip_casts(lhs);
+  if (clang_getCursorKind(x) != CXCursor_MemberRefExpr) return "";
+  while (clang_getCursorKind(x) == CXCursor_MemberRefExpr) {
+    auto kids = children(x);
+    if (kids.empty()) return "";  // this->member
+    x = strip_casts(kids[0]);
+  }
+  if (clang_getCursorKind(x) != CXCursor_DeclRefExpr) return "";
+  CXCursor d = clang_getCursorReferenced(x);
+  if (clang_getCursorKind(d) != CXCursor_VarDecl || clang_getCursorType(d).kind != CXType_Pointer) return "";
+  std::string id = usr(d);
+  return fresh_locals_.count(id) != 0 ? id : "";
 }
 
 void body_walker::note_fresh_element(const std::string& pointer, const std::string& array) {

@@ -27,6 +27,11 @@
 
 namespace concheck::analyzer::detail {
 
+// `v[i]`, `v.at(i)`, `v.front()`, `v.back()` on a standard library container
+// (an element it holds in place): the container's expression, else null
+// (ast_ownership.cpp).
+CXCursor container_of_element(CXCursor call);
+
 // State shared by every body walked in one translation unit.
 struct tu_context {
   tu_facts& facts;
@@ -240,8 +245,18 @@ class body_walker {
   // what is reached through them is judged as part of this object.
   std::set<std::string> this_part_locals_;
   void scan_this_parts(CXCursor body);
+  // Pointer members of this object (paths of field USRs, top first) and the
+  // stretches of the body (file offsets) where they hold only memory this
+  // method just allocated, or null (ast_fresh_members.cpp): what is reached
+  // through them there is judged as part of this object.
+  std::map<std::string, std::vector<std::pair<unsigned, unsigned>>> fresh_members_;
+  void scan_fresh_members(CXCursor body);
+  bool through_fresh_member(CXCursor member_ref) const;
   // Whether an assignment's left side is (a member of) a global (ast_ownership.cpp).
   bool stored_in_global(CXCursor lhs) const;
+  // The fresh local pointer whose memory an assignment's left side lies in
+  // (`pe->ev.ptr`: pe), or "" (ast_ownership.cpp).
+  std::string fresh_holder_of(CXCursor lhs) const;
 };
 
 }  // namespace concheck::analyzer::detail
