@@ -14,6 +14,7 @@
 #include <map>
 #include <set>
 
+#include "ast_exit_regions.hpp"
 #include "ast_util.hpp"
 #include "ast_walker.hpp"
 
@@ -138,25 +139,34 @@ bool passes_member_by_reference(CXCursor call, type_classifier& types) {
 // also compares the parent declaration, which differs between visits), and
 // where each local is first named otherwise (body_walker::handed_local).
 struct scan_state {
-  explicit scan_state(type_classifier& t) : types(t) {}
+  scan_state(type_classifier& t, noreturn_oracle& noreturn) : types(t), exits(noreturn) {}
   type_classifier& types;
   std::set<const void*> receivers;
   std::map<std::string, body_walker::handed_local> handed;
   bool exposes_this = false;
-  location exposed_at;  // the first exposure, in source order
-  bool exposed_in_loop = false;
+  // The exposures in source order, up to the first the rest of the function
+  // may follow (function_facts::exposures).
+  std::vector<start_point> exposures;
+  exit_regions exits;  // blocks around the scan that end the function
   int loop_depth = 0;
+  location loop_start;  // of the outermost loop being scanned
   bool in_lambda = false;
   // Start of the statement of the innermost block (outside lambdas) being
   // scanned: a mention's operands may be evaluated in any order within it.
   location stmt_start;
 
   void expose(CXCursor where) {
-    if (exposes_this) return;
     exposes_this = true;
-    exposed_at = location_of(where);
-    exposed_in_loop = loop_depth > 0;
+    // Within a lambda, `this` is exposed where the lambda is written (that
+    // point is recorded first, with the region around the lambda).
+    if (in_lambda || (!exposures.empty() && exposures.back().reach_end.file.empty())) return;
+    location end = exits.reach_end();
+    // A bounded number of points: past it, the rest may follow.
+    if (exposures.size() + 1 >= kMaxExposures) end = location{};
+    exposures.push_back(
+        start_point{location_of(where), loop_depth > 0, end, loop_depth > 0 ? loop_start : location{}});
   }
+  static constexpr std::size_t kMaxExposures = 16;
 };
 
 CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
@@ -188,6 +198,7 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
     }
     case CXCursor_CompoundStmt: {
       if (s.in_lambda) break;
+      exit_regions::scope region(s.exits, c);
       location was = s.stmt_start;
       for (CXCursor k : children(c)) {
         s.stmt_start = expansion(clang_getRangeStart(clang_getCursorExtent(k)));
@@ -203,7 +214,7 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
     case CXCursor_ForStmt:
     case CXCursor_DoStmt:
     case CXCursor_CXXForRangeStmt:
-      ++s.loop_depth;
+      if (s.loop_depth++ == 0) s.loop_start = location_of(c);
       clang_visitChildren(c, scan, data);
       --s.loop_depth;
       return CXChildVisit_Continue;
@@ -212,7 +223,19 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
       // called the method on; the caller is judged for what it does with it.
       auto kids = children(c);
       if (kids.size() == 1 && returns_this(kids[0])) return CXChildVisit_Continue;
-      break;
+      if (s.in_lambda) break;
+      exit_regions::scope region(s.exits, c);
+      clang_visitChildren(c, scan, data);
+      return CXChildVisit_Continue;
+    }
+    case CXCursor_CXXTryStmt:
+    case CXCursor_ClassDecl:
+    case CXCursor_StructDecl: {
+      // A handler runs code after a region that throws; a local class's
+      // methods run whenever they are called (ast_exit_regions.hpp).
+      exit_regions::barrier untrusted(s.exits);
+      clang_visitChildren(c, scan, data);
+      return CXChildVisit_Continue;
     }
     case CXCursor_CallExpr: {
       // The result of a method that returns a reference or pointer (`*this`
@@ -333,14 +356,11 @@ std::string for_index(CXCursor loop) {
 }  // namespace
 
 void body_walker::scan_handed_locals(CXCursor body) {
-  scan_state s(tu_.types);
+  scan_state s(tu_.types, tu_.noreturn);
   // The body itself, so that its statements set stmt_start.
   if (scan(body, clang_getNullCursor(), &s) == CXChildVisit_Recurse) clang_visitChildren(body, scan, &s);
   handed_locals_ = std::move(s.handed);
-  if (s.exposes_this && !fn_.exposes_this) {
-    fn_.exposes_this_at = s.exposed_at;
-    fn_.exposes_this_in_loop = s.exposed_in_loop;
-  }
+  if (s.exposes_this && !fn_.exposes_this) fn_.exposures = std::move(s.exposures);
   fn_.exposes_this = fn_.exposes_this || s.exposes_this;
 }
 
@@ -350,6 +370,8 @@ bool body_walker::compiler_provided(CXCursor callee) {
 
 void body_walker::enter_outer_loop(CXCursor loop) {
   outer_loop_ = loops_seen_++;
+  fn_.loop_starts.resize(static_cast<std::size_t>(loops_seen_));
+  fn_.loop_starts.back() = location_of(loop);
   loop_index_ = for_index(loop);
 }
 

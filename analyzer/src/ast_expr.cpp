@@ -499,7 +499,8 @@ std::optional<std::pair<std::string, std::string>> body_walker::thread_entry(CXC
 
 void body_walker::spawn(CXCursor call, CXCursor entry_arg) {
   if (auto entry = thread_entry(entry_arg)) {
-    fn_.spawns.push_back(spawn_fact{entry->first, entry->second, location_of(call), loop_depth_ > 0});
+    fn_.spawns.push_back(spawn_fact{entry->first, entry->second, location_of(call), loop_depth_ > 0,
+                                    exits_.reach_end(), outer_loop_});
   }
 }
 
@@ -510,6 +511,7 @@ void body_walker::add_call(call_fact call, const std::string& receiver_path) {
   call.in_loop = loop_depth_ > 0;
   call.outer_loop = outer_loop_;
   call.after_call = state_.after_call();
+  call.reach_end = exits_.reach_end();
   fn_.calls.push_back(std::move(call));
   if (state_.after_calls.size() < flow_state::kMaxAfterCalls)
     state_.after_calls.push_back(static_cast<int>(fn_.calls.size() - 1));
@@ -592,7 +594,8 @@ void body_walker::walk_call(CXCursor c) {
       std::size_t entry = args.size();
       for (std::size_t i = 0; i < args.size() && entry == args.size(); ++i) {
         if (auto e = thread_entry(args[i])) {
-          fn_.spawns.push_back(spawn_fact{e->first, e->second, location_of(c), loop_depth_ > 0});
+          fn_.spawns.push_back(spawn_fact{e->first, e->second, location_of(c), loop_depth_ > 0,
+                                          exits_.reach_end(), outer_loop_});
           entry = i;
         }
       }

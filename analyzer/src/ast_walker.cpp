@@ -54,6 +54,7 @@ void body_walker::walk_stmt(CXCursor c) {
           // A local class: its methods' bodies are walked as part of this one
           // (their accesses count here), but a return in one ends neither
           // this function's path nor the next method's, and no lock stays held.
+          exit_regions::barrier methods(exits_);
           for (CXCursor member : children(d)) {
             flow_state outer = state_;
             walk_expr(member);
@@ -77,11 +78,13 @@ void body_walker::walk_stmt(CXCursor c) {
     case CXCursor_CXXTryStmt:
       walk_try(c);
       return;
-    case CXCursor_ReturnStmt:
+    case CXCursor_ReturnStmt: {
+      exit_regions::scope region(exits_, c);
       walk_children(c);
       if (!state_.unreachable) returned_ = true;
       state_.unreachable = true;
       return;
+    }
     case CXCursor_BreakStmt:
     case CXCursor_ContinueStmt: {
       // continue: to the loop head, which joins into the loop's exit state too.
@@ -127,6 +130,7 @@ void body_walker::walk_stmt(CXCursor c) {
 }
 
 void body_walker::walk_compound(CXCursor c) {
+  exit_regions::scope region(exits_, c);
   scopes_.emplace_back();
   for (CXCursor s : children(c)) walk_stmt(s);
   end_scope();
@@ -230,6 +234,7 @@ void body_walker::walk_switch(CXCursor c) {
 }
 
 void body_walker::walk_try(CXCursor c) {
+  exit_regions::barrier handlers(exits_);  // a handler runs code after a region that throws
   auto kids = children(c);
   flow_state entry = state_;
   flow_state out;

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "ast_exit_regions.hpp"
 #include "ast_paths.hpp"
 #include "ast_types.hpp"
 #include "facts.hpp"
@@ -207,6 +208,7 @@ class body_walker {
   function_facts& fn_;
   CXCursor decl_;
   flow_state state_;
+  exit_regions exits_{tu_.noreturn};              // blocks around the walk that end the function
   std::vector<std::vector<std::string>> scopes_;  // guard USRs declared per compound
   std::map<std::string, guard_info> guards_;
   std::vector<breakable> breakables_;

@@ -65,8 +65,13 @@ void compute_before_start(program& p) {
   p.exposes_this = closure(
       p, [](const function_facts& f) { return f.exposes_this || f.indirect_calls; },
       [](const call_fact& c) { return c.receiver == call_fact::receiver_kind::this_object; });
+  // Constructors only: a local's destructor runs after every call on it.
+  auto is_destructor = [](const function_facts& f) {
+    auto colon = f.display.rfind("::");
+    return f.display.compare(colon == std::string::npos ? 0 : colon + 2, 1, "~") == 0;
+  };
   for (const auto& [id, f] : p.functions) {
-    if (f->is_ctor_or_dtor && !f->owner_class.empty() && p.exposes_this.count(id) != 0)
+    if (f->is_ctor_or_dtor && !is_destructor(*f) && !f->owner_class.empty() && p.exposes_this.count(id) != 0)
       p.ctor_exposes_this.insert(f->owner_class);
   }
 }
@@ -94,29 +99,63 @@ bool before_start_at(const program& p, const function_facts& caller, const call_
   return true;
 }
 
-std::optional<location> own_start_point(const program& p, const function_facts& f) {
+std::optional<std::vector<start_point>> own_start_point(const program& p, const function_facts& f) {
   if (f.indirect_calls) return std::nullopt;
-  std::optional<location> first;
-  bool in_loop = false;
+  std::vector<start_point> points;
   bool unordered = false;  // a point in another file (a macro's expansion): not ordered
-  auto consider = [&](const location& where, bool loop) {
+  auto consider = [&](const location& where, bool loop, const location& reach_end,
+                      const location& loop_start) {
     unordered = unordered || where.file != f.where.file;
-    if (!first || before(where, *first)) {
-      first = where;
-      in_loop = loop;
-    }
+    // A region ending in another file is no bound.
+    bool bounded = !reach_end.file.empty() && reach_end.file == f.where.file;
+    points.push_back(
+        start_point{where, loop, bounded ? reach_end : location{}, loop ? loop_start : location{}});
   };
-  if (f.exposes_this) consider(f.exposes_this_at, f.exposes_this_in_loop);
-  for (const auto& s : f.spawns) consider(s.where, s.in_loop);
+  auto loop_start = [&](int outer) {
+    return outer >= 0 && static_cast<std::size_t>(outer) < f.loop_starts.size()
+               ? f.loop_starts[static_cast<std::size_t>(outer)]
+               : location{};
+  };
+  for (const auto& e : f.exposures) consider(e.where, e.in_loop, e.reach_end, e.loop_start);
+  for (const auto& s : f.spawns) consider(s.where, s.in_loop, s.reach_end, loop_start(s.outer_loop));
   // A thread started by a call on another object reaches `this` only once
   // `this` is exposed (a point of its own); a call on `this` may start one
   // that does, or expose it.
   for (const auto& c : f.calls) {
     if (c.receiver != call_fact::receiver_kind::this_object) continue;
-    if (may_reach(p, p.may_start, c) || may_reach(p, p.exposes_this, c)) consider(c.where, c.outer_loop >= 0);
+    if (may_reach(p, p.may_start, c) || may_reach(p, p.exposes_this, c))
+      consider(c.where, c.outer_loop >= 0, c.reach_end, loop_start(c.outer_loop));
   }
-  if (!first || in_loop || unordered) return std::nullopt;
-  return first;
+  if (points.empty() || unordered) return std::nullopt;
+  // Points after the first one the rest of the function may follow add
+  // nothing: no code after that one is owned anyway.
+  const start_point* open = nullptr;
+  for (const auto& pt : points) {
+    if (pt.reach_end.file.empty() && (open == nullptr || before(pt.where, open->where))) open = &pt;
+  }
+  std::vector<start_point> kept;
+  for (const auto& pt : points) {
+    if (open == nullptr || !before(open->where, pt.where)) kept.push_back(pt);
+  }
+  // In a loop, code written before a point may run after it, in a later
+  // iteration; code written before the outermost loop around it begins does
+  // not. Unknown where that loop begins: nothing written before it is owned.
+  std::vector<start_point> out = kept;
+  for (auto& pt : out) {
+    if (!pt.in_loop) continue;
+    pt.where = pt.loop_start.file == pt.where.file ? pt.loop_start : location{pt.where.file, 0, 0};
+    pt.in_loop = false;
+  }
+  return out;
+}
+
+bool owned_before_start(const std::vector<start_point>& points, const location& at) {
+  for (const auto& pt : points) {
+    if (at.file != pt.where.file) return false;
+    bool ends_before = !pt.reach_end.file.empty() && before(pt.reach_end, at);
+    if (!before(at, pt.where) && !ends_before) return false;
+  }
+  return true;
 }
 
 }  // namespace concheck::analyzer::detail

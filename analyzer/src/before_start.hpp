@@ -36,6 +36,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "summary.hpp"
 
@@ -52,13 +53,23 @@ bool before_start_at(const program& p, const function_facts& caller, const call_
                      bool callee_may_start = false);
 
 // Where, in method `f` whose every call runs before start (with
-// callee_may_start), a thread that can reach `this` may first exist: the
-// first thread start, exposure of `this`, or call on `this` that may start a
-// thread or expose it (a virtual one through its overrides), in source order: a thread
-// started by a call on another object reaches `this` only after an exposure. Code written before
-// it, with it outside every loop, runs on an object no other thread reaches
-// yet. Empty when there is no such point or it is in a loop (or `f` makes
-// indirect calls, whose place is not recorded): then nothing is owned.
-std::optional<location> own_start_point(const program& p, const function_facts& f);
+// callee_may_start), a thread that can reach `this` may first exist: each
+// thread start, exposure of `this`, or call on `this` that may start a
+// thread or expose it (a virtual one through its overrides), with the end of
+// the block around it that ends the function on every path, if any
+// (ast_exit_regions.hpp: `if (opened) { set_error(...); return false; }`),
+// up to the first point the rest of the function may follow. A thread
+// started by a call on another object reaches `this` only after an exposure.
+// A point in a loop is moved back to where the outermost loop around it
+// begins (code written before it in the loop may run after it, in a later
+// iteration). Empty when a point is in another file (a macro), or `f` makes
+// indirect calls (whose place is not recorded): then nothing is owned.
+std::optional<std::vector<start_point>> own_start_point(const program& p, const function_facts& f);
+
+// Whether code at `at` runs, on every path, on an object no thread reaches
+// yet: for every point, it is written before the point, or after the end of
+// the block around the point that ends the function (no path runs it after
+// the point).
+bool owned_before_start(const std::vector<start_point>& points, const location& at);
 
 }  // namespace concheck::analyzer::detail

@@ -178,6 +178,10 @@ struct call_fact {
   // The callee is compiler-provided (a builtin, a defaulted special member):
   // it has no body anywhere, and is not "out of sight" for before_start.hpp.
   bool callee_implicit = false;
+  // The end of the innermost block around the call that ends the function on
+  // every path (ast_exit_regions.hpp): code written after it never runs after
+  // this call. Empty when the rest of the function may follow.
+  location reach_end{};
 };
 
 struct spawn_fact {
@@ -185,6 +189,18 @@ struct spawn_fact {
   std::string entry_display;
   location where;
   bool in_loop = false;  // may start several threads
+  location reach_end{};  // as call_fact::reach_end
+  int outer_loop = -1;   // as call_fact::outer_loop
+};
+
+// A point of a body from which a thread may reach `this`: where `this` is
+// handed on (function_facts::exposures), a thread started, or a call that may
+// do either (before_start.hpp).
+struct start_point {
+  location where;
+  bool in_loop = false;
+  location reach_end{};   // as call_fact::reach_end
+  location loop_start{};  // in_loop: where the outermost loop around it begins (empty if unknown)
 };
 
 struct cv_wait_fact {
@@ -237,11 +253,13 @@ struct function_facts {
   // written here: the object may become reachable from elsewhere
   // (before_start.hpp).
   bool exposes_this = false;
-  // Where `this` is first exposed (source order), and whether that is inside
-  // a loop (a later iteration's code runs after it): the end of the owned
-  // prefix of a method that starts its own threads (before_start.hpp).
-  location exposes_this_at;
-  bool exposes_this_in_loop = false;
+  // Where `this` is exposed, in source order, up to the first exposure that
+  // the rest of the function may follow (reach_end empty), and whether each
+  // is inside a loop (a later iteration's code runs after it): the ends of
+  // the owned part of a method that starts its own threads (before_start.hpp).
+  std::vector<start_point> exposures;
+  // Where each outermost loop of the body begins, by call_fact::outer_loop.
+  std::vector<location> loop_starts;
   // A call through a function pointer or of an unresolved callee: it may do
   // anything, start a thread included (before_start.hpp).
   bool indirect_calls = false;

@@ -59,10 +59,13 @@ auto fields(call_fact& v) {
   return std::tie(v.callee, v.where, v.held, v.lock_args, v.receiver, v.arg_origins, v.receiver_param,
                   v.held_locks, v.receiver_path, v.in_loop, v.never_returns, v.after_call, v.deferred,
                   v.receiver_root, v.receiver_local, v.receiver_per_iteration, v.outer_loop,
-                  v.receiver_in_this, v.callee_implicit, v.receiver_member);
+                  v.receiver_in_this, v.callee_implicit, v.receiver_member, v.reach_end);
 }
 auto fields(spawn_fact& v) {
-  return std::tie(v.entry, v.entry_display, v.where, v.in_loop);
+  return std::tie(v.entry, v.entry_display, v.where, v.in_loop, v.reach_end, v.outer_loop);
+}
+auto fields(start_point& v) {
+  return std::tie(v.where, v.in_loop, v.reach_end, v.loop_start);
 }
 auto fields(cv_wait_fact& v) {
   return std::tie(v.where, v.has_predicate, v.in_loop, v.after_call);
@@ -77,8 +80,8 @@ auto fields(function_facts& v) {
   return std::tie(v.id, v.display, v.where, v.owner_class, v.enclosing, v.is_method, v.is_public,
                   v.is_ctor_or_dtor, v.is_virtual, v.is_lambda, v.is_main, v.params, v.requires_locks,
                   v.released_unheld, v.accesses, v.acquisitions, v.calls, v.spawns, v.joins, v.cv_waits,
-                  v.blocking, v.unjoined_threads, v.never_returns, v.exposes_this, v.exposes_this_at,
-                  v.exposes_this_in_loop, v.indirect_calls, v.walk_cuts);
+                  v.blocking, v.unjoined_threads, v.never_returns, v.exposes_this, v.exposures, v.loop_starts,
+                  v.indirect_calls, v.walk_cuts);
 }
 auto fields(class_info& v) {
   return std::tie(v.id, v.display, v.owns_lock, v.takes_own_lock, v.system);
@@ -108,6 +111,7 @@ CONCHECK_WIRE_COMPLETE(arg_origin);
 CONCHECK_WIRE_COMPLETE(acquisition_fact);
 CONCHECK_WIRE_COMPLETE(call_fact);
 CONCHECK_WIRE_COMPLETE(spawn_fact);
+CONCHECK_WIRE_COMPLETE(start_point);
 CONCHECK_WIRE_COMPLETE(cv_wait_fact);
 CONCHECK_WIRE_COMPLETE(blocking_fact);
 CONCHECK_WIRE_COMPLETE(thread_var_fact);

@@ -2,6 +2,7 @@
 #include "ownership.hpp"
 
 #include "before_start.hpp"
+#include "owned_until.hpp"
 
 namespace concheck::analyzer::detail {
 
@@ -143,28 +144,18 @@ void compute_ownership(program& p) {
       }
     }
   }
-  // A method that starts its own threads, called only on locals no thread
-  // reaches yet (`w.start(1)` right after `worker w;`): its `this` is owned
-  // up to its first thread start or exposure of `this`.
-  for (const auto& [id, f] : p.functions) {
-    if (!f->is_method || f->is_ctor_or_dtor || f->is_virtual || p.owned_this.count(id) != 0) continue;
-    auto s = sites.find(id);
-    if (s == sites.end() || entries.count(id) != 0) continue;
-    bool all_before = true;
-    for (const auto& [caller, call] : s->second)
-      all_before = all_before && before_start_at(p, *caller, *call, true);
-    if (!all_before) continue;
-    if (auto at = own_start_point(p, *f)) p.owned_until.emplace(id, *at);
-  }
+  // A method that starts its own threads (or may), called only on locals no
+  // thread reaches yet (`w.start(1)` right after `worker w;`): its `this` is
+  // owned up to its points where a thread may first reach it
+  // (own_start_point); see owned_up_to_call for its other call sites.
+  compute_owned_until(p, sites, entries);
 }
 
 bool owned_access(const program& p, const function_facts& f, const access_fact& a) {
   if (a.base == access_base::this_object) {
     if (p.owned_this.count(f.id) != 0) return true;
     auto until = p.owned_until.find(f.id);
-    return until != p.owned_until.end() && a.where.file == until->second.file &&
-           (a.where.line != until->second.line ? a.where.line < until->second.line
-                                               : a.where.column < until->second.column);
+    return until != p.owned_until.end() && owned_before_start(until->second, a.where);
   }
   if (a.base != access_base::param || a.param < 0) return false;
   auto it = p.owned_params.find(f.id);

@@ -94,10 +94,11 @@ struct program {
   std::set<std::string> may_start;
   std::set<std::string> exposes_this;
   std::set<std::string> ctor_exposes_this;
-  // Methods whose `this` is owned up to a point of their body (before_start.hpp:
-  // every call is on a local no thread can reach yet, and the method itself
-  // starts a thread or exposes `this` there): accesses written before it.
-  std::map<std::string, location> owned_until;
+  // Methods whose `this` is owned up to the points of their body where a
+  // thread may first reach it (before_start.hpp: every call is on a local no
+  // thread can reach yet, and the method itself starts a thread or exposes
+  // `this` there): accesses no path runs after one of them.
+  std::map<std::string, std::vector<start_point>> owned_until;
   // Evidence of sharing (shared_evidence.cpp): per function, which pointer or
   // reference parameters some caller passes an object reachable from shared
   // state for (a global, a by-reference capture, a local handed to a thread,
