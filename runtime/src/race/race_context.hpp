@@ -8,7 +8,7 @@
 // thread_start) with malloc under inside_scope, freed by thread_exit; after
 // that the thread's accesses are ignored (TLS destructors of an ending
 // thread). Only the owning thread touches its context, so nothing here is
-// synchronized. Memory: ~3 KiB plus its clocks (8 bytes per slot each).
+// synchronized. Memory: ~3.5 KiB plus its clocks (8 bytes per slot each).
 #pragma once
 
 #include <cstdint>
