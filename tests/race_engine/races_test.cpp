@@ -12,6 +12,7 @@ namespace {
 using testing::buffer;
 using testing::kPcA;
 using testing::kPcB;
+using testing::kPcC;
 using testing::take_races;
 using testing::worker;
 
@@ -111,6 +112,45 @@ TEST_F(RaceEngine, ThreadLocalUpdatesInLaterEpochsStillRace) {
   EXPECT_TRUE(races[0].earlier.is_write);
   EXPECT_EQ(races[0].earlier.site, last_site);
   forget_sync(&epochs);
+}
+
+// A site is the access's pc and its whole call stack: accesses at one pc
+// under different stacks (after a call or a return) are named by their own
+// stacks, not by the one of the last lookup at that pc (the per-thread
+// memo in front of the site cache, race_context.hpp's site_of).
+TEST_F(RaceEngine, OnePcUnderAnotherStackHasItsOwnSite) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address(0);
+  const std::uintptr_t y = memory.address(16);
+  const std::uintptr_t z = memory.address(32);
+  std::uint32_t site_x = 0, site_y = 0, site_z = 0;
+  worker first, second;
+  first.run([&] {
+    func_entry(kPcB);
+    write(x, 8, kPcA);
+    site_x = current_site(kPcA);
+    func_exit();
+    func_entry(kPcC);
+    write(y, 8, kPcA);
+    site_y = current_site(kPcA);
+    func_exit();
+    write(z, 8, kPcA);
+    site_z = current_site(kPcA);
+  });
+  EXPECT_NE(site_x, site_y);
+  EXPECT_NE(site_y, site_z);
+  EXPECT_NE(site_x, site_z);
+  second.run([&] {
+    read(x, 8, kPcB);
+    read(y, 8, kPcB);
+    read(z, 8, kPcB);
+  });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 3u);
+  for (const auto& race : races) {
+    const std::uint32_t expected = race.address == x ? site_x : race.address == y ? site_y : site_z;
+    EXPECT_EQ(race.earlier.site, expected) << "race at offset " << (race.address - x);
+  }
 }
 
 TEST_F(RaceEngine, SubGranuleNeighboursNeverRace) {

@@ -8,7 +8,7 @@
 // thread_start) with malloc under inside_scope, freed by thread_exit; after
 // that the thread's accesses are ignored (TLS destructors of an ending
 // thread). Only the owning thread touches its context, so nothing here is
-// synchronized. Memory: ~3 KiB plus its clocks (8 bytes per slot each).
+// synchronized. Memory: ~3.5 KiB plus its clocks (8 bytes per slot each).
 #pragma once
 
 #include <cstdint>
@@ -20,7 +20,14 @@ namespace concheck::race {
 inline constexpr std::uint32_t kShadowStackDepth = 64;
 inline constexpr std::uint32_t kHeldLocks = 16;
 inline constexpr std::uint32_t kSiteCache = 64;
+inline constexpr std::uint32_t kSiteMemo = 16;
 inline constexpr std::uint32_t kLocksetCache = 16;
+
+struct site_memo_entry {
+  std::uintptr_t pc = 0;
+  std::uint64_t stack_gen = 0;  // thread_context::stack_gen when stored
+  std::uint32_t site = 0;
+};
 
 struct site_cache_entry {
   std::uintptr_t pc = 0;
@@ -60,6 +67,13 @@ struct thread_context {
   std::uintptr_t frames[kShadowStackDepth] = {};
   std::uint64_t tokens[kShadowStackDepth] = {};
   site_cache_entry sites[kSiteCache] = {};
+  // In front of the site cache, a memo of the sites looked up since the
+  // shadow stack last changed: func_entry and func_exit bump stack_gen, which
+  // stales every entry at once, so a hit needs no token and no hash, only
+  // the pc (site_of). A byte loop's accesses share one stack and a few pcs
+  // (a vectorized loop: a dozen).
+  std::uint64_t stack_gen = 1;
+  site_memo_entry site_memo[kSiteMemo] = {};
 
   // Fences: what relaxed loads read from since the last acquire fence, and
   // the clock at the last release fence (later relaxed stores release it).
@@ -78,6 +92,16 @@ inline thread_context* current_context() noexcept {
   thread_context* context = tls_context;
   if (__builtin_expect(context != nullptr, 1)) return context;
   return make_context();
+}
+
+// current_site(pc) for the calling thread `self` (its context): the same
+// id, from the memo when `pc` was looked up since the last call or return
+// (issue 12: a byte loop looked up a site per byte).
+std::uint32_t current_site_slow(thread_context& self, std::uintptr_t pc) noexcept;
+inline std::uint32_t site_of(thread_context& self, std::uintptr_t pc) noexcept {
+  const site_memo_entry& memo = self.site_memo[(pc ^ (pc >> 4)) % kSiteMemo];
+  if (__builtin_expect(memo.pc == pc && memo.stack_gen == self.stack_gen, 1)) return memo.site;
+  return current_site_slow(self, pc);
 }
 
 // Starts the thread's next epoch (after a release: its later accesses are

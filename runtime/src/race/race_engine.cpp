@@ -226,7 +226,7 @@ void report(const thread_context& self, std::uintptr_t granule, const access_des
 __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& cell, std::uintptr_t granule,
                                            const access_desc& a) noexcept {
   detail::inside_scope inside;
-  const std::uint32_t site = current_site(a.pc);
+  const std::uint32_t site = site_of(self, a.pc);
   earlier_access earlier;
   bool raced = false;
   bool first_race = false;
@@ -335,7 +335,7 @@ inline bool exclusive_update(thread_context& self, shadow_cell& cell, const acce
     // thread claiming it at the same moment may overwrite the claim: the
     // granule then looks first used by that thread (a race between the two
     // first accesses can be missed, as on this path generally).
-    site = current_site(a.pc);
+    site = site_of(self, a.pc);
     if (!cell.location.compare_exchange_strong(
             location, static_cast<std::uint64_t>(sharing::one_thread) | location_owner(self.thread_id),
             std::memory_order_relaxed)) {
@@ -345,7 +345,7 @@ inline bool exclusive_update(thread_context& self, shadow_cell& cell, const acce
              (location & kOwnerField) != location_owner(self.thread_id)) {
     return false;
   } else {
-    site = current_site(a.pc);
+    site = site_of(self, a.pc);
   }
   // The site first, then the epoch with release: a slow path that loads the
   // epoch (acquire) and reports it finds its site, not the one before.
@@ -409,7 +409,7 @@ inline bool ordered_update(thread_context& self, shadow_cell& cell, const access
   // reads, which the slow path turns into a read set.
   if (r_overlaps_concurrent) return false;
   if (!location_settled_for_plain(cell, self)) return false;
-  const std::uint32_t site = current_site(a.pc);
+  const std::uint32_t site = site_of(self, a.pc);
   // The site first, then the epoch with release (as exclusive_update). If
   // the CAS on W fails the slow path stores its own site with its epoch.
   if (a.is_write) {

@@ -15,7 +15,10 @@
 // program). Two stacks with one token (a 2^-64 chance per pair) would give
 // a report the other one's frames, never change a verdict. Cost: push/pop a
 // few stores and a multiply-xor hash; a cached site ~5 ns; a new one
-// O(depth) hash + depot probe.
+// O(depth) hash + depot probe. In front of the cache, a 16-entry memo of
+// (pc -> site) that every push and pop stales at once (a generation count;
+// site_of in race_context.hpp): an access at a pc looked up since the last
+// call or return costs an inline compare, no call and no hash.
 #include "race/race_context.hpp"
 #include "race/race_runtime.hpp"
 #include "stack_depot.hpp"
@@ -27,6 +30,7 @@ void func_entry(std::uintptr_t caller_pc) noexcept {
   if (!enabled()) return;
   thread_context* self = current_context();
   if (self == nullptr) return;
+  ++self->stack_gen;
   if (self->depth == kShadowStackDepth) {
     ++self->overflow;
     return;
@@ -44,6 +48,7 @@ void func_exit() noexcept {
   if (!enabled()) return;
   thread_context* self = tls_context;
   if (self == nullptr) return;
+  ++self->stack_gen;
   if (self->overflow != 0) {
     --self->overflow;
   } else if (self->depth != 0) {
@@ -57,21 +62,29 @@ std::uint32_t current_site(std::uintptr_t pc) noexcept {
     detail::inside_scope inside;
     return detail::stack_from_pc(pc);
   }
-  const std::uint64_t token = self->depth == 0 ? 0 : self->tokens[self->depth - 1];
-  site_cache_entry& cached = self->sites[(pc ^ (pc >> 9) ^ token * 0x9e3779b97f4a7c15ull) % kSiteCache];
-  if (cached.pc == pc && cached.stack_token == token && cached.site != 0) return cached.site;
-  std::uintptr_t pcs[kShadowStackDepth + 1];
-  std::size_t count = 0;
-  pcs[count++] = pc;
-  for (std::uint32_t i = self->depth; i-- > 0;) pcs[count++] = self->frames[i];
+  return site_of(*self, pc);
+}
+
+std::uint32_t current_site_slow(thread_context& self, std::uintptr_t pc) noexcept {
+  const std::uint64_t token = self.depth == 0 ? 0 : self.tokens[self.depth - 1];
+  site_cache_entry& cached = self.sites[(pc ^ (pc >> 9) ^ token * 0x9e3779b97f4a7c15ull) % kSiteCache];
   std::uint32_t site = 0;
-  {
-    // The depot copies with memcpy, which race detection interposes: its
-    // accesses are concheck's own, not the program's (and would recurse).
-    detail::inside_scope inside;
-    site = detail::store_stack(pcs, count);
+  if (cached.pc == pc && cached.stack_token == token && cached.site != 0) {
+    site = cached.site;
+  } else {
+    std::uintptr_t pcs[kShadowStackDepth + 1];
+    std::size_t count = 0;
+    pcs[count++] = pc;
+    for (std::uint32_t i = self.depth; i-- > 0;) pcs[count++] = self.frames[i];
+    {
+      // The depot copies with memcpy, which race detection interposes: its
+      // accesses are concheck's own, not the program's (and would recurse).
+      detail::inside_scope inside;
+      site = detail::store_stack(pcs, count);
+    }
+    cached = {pc, token, site};
   }
-  cached = {pc, token, site};
+  if (site != 0) self.site_memo[(pc ^ (pc >> 4)) % kSiteMemo] = {pc, self.stack_gen, site};
   return site;
 }
 
