@@ -54,23 +54,6 @@ bool leaks_jump(CXCursor c, bool loop, bool breakable, int depth) {
   return false;
 }
 
-// Whether the token right before `c` is `else` (an IfStmt's children do not
-// say which of them are present).
-bool has_else(CXCursor prev, CXCursor c) {
-  CXTranslationUnit tu = clang_Cursor_getTranslationUnit(c);
-  CXSourceRange range = clang_getRange(clang_getRangeEnd(clang_getCursorExtent(prev)),
-                                       clang_getRangeStart(clang_getCursorExtent(c)));
-  CXToken* tokens = nullptr;
-  unsigned count = 0;
-  clang_tokenize(tu, range, &tokens, &count);
-  bool found = false;
-  for (unsigned i = 0; i < count; ++i) {
-    if (to_string(clang_getTokenSpelling(tu, tokens[i])) == "else") found = true;
-  }
-  clang_disposeTokens(tu, tokens, count);
-  return found;
-}
-
 }  // namespace
 
 bool exit_regions::ends_function(CXCursor stmt, int depth) {
@@ -92,7 +75,7 @@ bool exit_regions::ends_function(CXCursor stmt, int depth) {
       auto kids = children(s);
       if (kids.size() < 3) return false;
       CXCursor then = kids[kids.size() - 2];
-      return has_else(then, kids.back()) && ends_function(then, depth + 1) &&
+      return preceded_by_else(then, kids.back()) && ends_function(then, depth + 1) &&
              ends_function(kids.back(), depth + 1);
     }
     default:

@@ -175,4 +175,19 @@ bool by_value_field(CXCursor member_ref) {
   return t.kind == CXType_Record;
 }
 
+bool preceded_by_else(CXCursor prev, CXCursor c) {
+  CXTranslationUnit tu = clang_Cursor_getTranslationUnit(c);
+  CXSourceRange range = clang_getRange(clang_getRangeEnd(clang_getCursorExtent(prev)),
+                                       clang_getRangeStart(clang_getCursorExtent(c)));
+  CXToken* tokens = nullptr;
+  unsigned count = 0;
+  clang_tokenize(tu, range, &tokens, &count);
+  bool found = false;
+  for (unsigned i = 0; i < count; ++i) {
+    if (to_string(clang_getTokenSpelling(tu, tokens[i])) == "else") found = true;
+  }
+  clang_disposeTokens(tu, tokens, count);
+  return found;
+}
+
 }  // namespace concheck::analyzer::detail

@@ -47,6 +47,10 @@ CXCursor class_decl_of(CXType t);
 // parameter, which may turn out to be one).
 bool by_value_field(CXCursor member_ref);
 
+// Whether the token right before `c` is `else`, `prev` being the statement
+// before it among an IfStmt's children (they do not say which are present).
+bool preceded_by_else(CXCursor prev, CXCursor c);
+
 // Tokens of the cursor's extent, as strings.
 std::vector<std::string> tokens_of(CXCursor c);
 

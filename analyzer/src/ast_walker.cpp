@@ -141,25 +141,6 @@ void body_walker::end_scope() {
   scopes_.pop_back();
 }
 
-namespace {
-// Whether the token right before `c` is `else` (an IfStmt's children do not
-// say which of them are present).
-bool preceded_by_else(CXCursor prev, CXCursor c) {
-  CXTranslationUnit tu = clang_Cursor_getTranslationUnit(c);
-  CXSourceRange range = clang_getRange(clang_getRangeEnd(clang_getCursorExtent(prev)),
-                                       clang_getRangeStart(clang_getCursorExtent(c)));
-  CXToken* tokens = nullptr;
-  unsigned count = 0;
-  clang_tokenize(tu, range, &tokens, &count);
-  bool found = false;
-  for (unsigned i = 0; i < count; ++i) {
-    if (to_string(clang_getTokenSpelling(tu, tokens[i])) == "else") found = true;
-  }
-  clang_disposeTokens(tu, tokens, count);
-  return found;
-}
-}  // namespace
-
 void body_walker::walk_if(CXCursor c) {
   auto kids = children(c);
   if (kids.size() < 2) return walk_children(c);
