@@ -71,13 +71,17 @@ TEST_F(scale_test, TwoThousandThreadsReuseRecords) {
 
 TEST_F(scale_test, ContendedConsistentOrderIsCleanAndNeverADeadlock) {
   // Four threads take random ascending subsets of 16 mutexes under heavy
-  // contention: many waits, many wait-for checks, never a cycle.
+  // contention: many waits, many wait-for checks, never a cycle. 5,000
+  // subsets a thread (20,000 took 15-19 s on 2 loaded cores and 60-110 s
+  // under ASan in a full parallel run, the suite's longest runtime test;
+  // every subset of about 8 locks among 4 threads on 2 cores still waits).
+  constexpr int kSubsetsPerThread = 5000;
   std::vector<std::mutex> locks(16);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&locks, t] {
       std::uint32_t state = 0x9e3779b9u * static_cast<std::uint32_t>(t + 1);
-      for (int i = 0; i < 20000; ++i) {
+      for (int i = 0; i < kSubsetsPerThread; ++i) {
         state = state * 1664525u + 1013904223u;
         const std::uint32_t mask = (state >> 8) & 0xffffu;
         for (std::size_t l = 0; l < locks.size(); ++l) {
