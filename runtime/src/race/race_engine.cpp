@@ -18,6 +18,8 @@
 //   nothing to learn, stores its epoch: a write with a CAS on W
 //   (ordered_update), a read with a plain store on R (store_read_epoch);
 //   more bytes of this thread's own current-epoch W are a plain store.
+//   Read-shared path, lock-free: a plain read of a granule whose R is a read
+//   set updates its own item or shrinks R (update_own_read_item).
 //   Slow path, under the granule's stripe lock: check, update, record sites
 //   and the location record; report after unlocking.
 // Conflict: the byte masks overlap, one side writes, not both are atomic,
@@ -130,7 +132,7 @@ std::uint64_t updated_read(const thread_context& self, std::uintptr_t granule, s
   }
   read_set& set = read_set_at(index);
   for (std::uint32_t i = set.count; i-- > 0;) {
-    if (!concurrent(self, set.at(i).epoch())) set.erase(i);  // ordered before this read (read_sets.hpp)
+    if (!concurrent(self, set.at(i).epoch)) set.erase(i);  // ordered before this read (read_sets.hpp)
   }
   set.push({self.epoch, site});
   if (set.count <= 1) {
@@ -152,8 +154,9 @@ bool write_races_read(const thread_context& self, std::uint64_t r, std::uint64_t
   }
   read_set& set = read_set_at(epoch_clock(r));
   for (std::uint32_t i = 0; i < set.count; ++i) {
-    if (concurrent(self, set.at(i).epoch())) {
-      earlier = {set.at(i).epoch(), stored, false, false, set.at(i).site};
+    const read_item item = set.at(i);
+    if (concurrent(self, item.epoch)) {
+      earlier = {item.epoch, stored, false, false, item.site};
       return true;
     }
   }
@@ -289,9 +292,7 @@ inline bool in_read_set(const shadow_cell& cell, std::uint64_t r, std::uint64_t 
   const std::uint32_t count = std::min<std::uint32_t>(__atomic_load_n(&set.count, __ATOMIC_RELAXED), 4);
   bool found = false;
   for (std::uint32_t i = 0; i < count; ++i) {
-    const std::uint64_t low = __atomic_load_n(&set.inline_items[i].epoch_low, __ATOMIC_RELAXED);
-    const std::uint64_t high = __atomic_load_n(&set.inline_items[i].epoch_high, __ATOMIC_RELAXED);
-    if (((high << 32) | low) == epoch) found = true;
+    if ((__atomic_load_n(&set.inline_epochs[i], __ATOMIC_RELAXED) & ~kMaskBits) == epoch) found = true;
   }
   std::atomic_thread_fence(std::memory_order_acquire);
   return found && cell.read.load(std::memory_order_relaxed) == r;
@@ -439,6 +440,68 @@ inline bool ordered_update(thread_context& self, shadow_cell& cell, const access
   return true;
 }
 
+// The read-shared path: a plain read of a granule whose R is a read set, when
+// W does not race with it, it covers R's mask and the location record has
+// nothing to learn, is recorded without the stripe lock in the two commonest
+// cases. If another reader in the set is concurrent with it and this
+// thread's slot has an older read among the inline items, that item's epoch
+// becomes the current one (a CAS) and its site this read's; the items the
+// slow path would prune (reads ordered before this one) stay: each is a
+// read that happened, and a write concurrent with one of them is concurrent
+// with this read too, so none invents a race. If every reader in the set
+// happened before this read, R shrinks to this read's epoch (a CAS on R),
+// as on the slow path, and the set is left to the pool's sweep (an orphan).
+// Otherwise (a reader joining the set, more than four items) the slow path.
+// Readers of a structure under a reader lock (read_mostly) read the same
+// granules in a new epoch at every lookup, and every such read took the
+// stripe lock, pruned and pushed: removing that slow path took a fifth of
+// read_mostly's time (bench/race/README.md).
+// The item's CAS expects its word with the set's tag (read_sets.hpp), so an
+// entry freed and allocated again meanwhile is not changed. A slow path of
+// another thread moving items at the same moment (erase) can leave the
+// update in a place past the count, or copy the item before its site is
+// stored, and one pushing a concurrent reader just before R shrinks loses
+// that reader: a race missed or, in a report, the site of this thread's
+// previous read of the granule; never a race invented.
+inline bool update_own_read_item(thread_context& self, shadow_cell& cell, const access_desc& a,
+                                 std::uint64_t w, std::uint64_t r) noexcept {
+  if ((epoch_mask(r) & ~a.mask) != 0) return false;                        // the slow path narrows R's mask
+  if ((epoch_mask(w) & a.mask) != 0 && concurrent(self, w)) return false;  // a race: reported there
+  if (!location_settled_for_plain(cell, self)) return false;
+  read_set& set = read_set_at(epoch_clock(r));
+  const std::uint32_t count = __atomic_load_n(&set.count, __ATOMIC_ACQUIRE);
+  if (count > 4) return false;
+  std::uint32_t mine = count;
+  std::uint64_t item = 0;
+  bool others_concurrent = false;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::uint64_t word = __atomic_load_n(&set.inline_epochs[i], __ATOMIC_ACQUIRE);
+    if ((word & ~kMaskBits) == 0) return false;  // changing under a slow path
+    if (epoch_slot(word) == self.slot) {
+      mine = i;
+      item = word;
+    } else if (concurrent(self, word)) {
+      others_concurrent = true;
+    }
+  }
+  if (others_concurrent) {
+    if (mine == count) return false;  // a reader joining the set
+    const std::uint32_t site = site_of(self, a.pc);
+    if (!__atomic_compare_exchange_n(&set.inline_epochs[mine], &item, self.epoch | (item & kMaskBits), false,
+                                     __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+      return false;
+    }
+    __atomic_store_n(&set.inline_sites[mine], site, __ATOMIC_RELAXED);
+    return true;
+  }
+  // Every reader in the set happened before this read: R shrinks to it, and
+  // the granule's later reads take the ordered path.
+  const std::uint32_t site = site_of(self, a.pc);
+  cell.read_site.store(site, std::memory_order_relaxed);
+  return cell.read.compare_exchange_strong(r, self.epoch | a.mask, std::memory_order_release,
+                                           std::memory_order_relaxed);
+}
+
 // An atomic load needs the slow path only to learn something new about the
 // location: a one-thread location of another owner, a shared one whose
 // lockset could still shrink, or a first atomic access.
@@ -475,7 +538,8 @@ __attribute__((always_inline)) inline void access_granule(thread_context& self, 
       if ((r & ~kMaskBits) == self.epoch && (r & a.mask) == a.mask) return;
       if (is_read_shared(r)) {
         if ((r & a.mask) == a.mask && in_read_set(*cell, r, self.epoch)) return;
-        // Neither lock-free path takes a read set.
+        if (update_own_read_item(self, *cell, a, w, r)) return;
+        // Neither of the other lock-free paths takes a read set.
         access_slow(self, *cell, granule, a);
         return;
       }

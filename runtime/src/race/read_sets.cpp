@@ -28,9 +28,24 @@ std::uint64_t g_free_head = 0;
 std::uint64_t g_sweep_at = kBlockSize;  // the next sweep when g_next reaches this
 std::atomic<std::uint64_t> g_in_use{0};
 
-// A free entry keeps the next free index in `count`/`capacity`.
+// A free entry keeps the next free index in `more` (never in its inline
+// epochs, which a lock-free path of the engine may still compare and swap).
 std::uint64_t next_free_of(read_set& set) noexcept {
-  return (std::uint64_t{set.capacity} << 32) | set.count;
+  return reinterpret_cast<std::uintptr_t>(set.more);
+}
+
+// Empties the entry for its next use or the free list, keeping its tag
+// (read_set says why it must change at every allocation, never go back).
+void clear_entry(read_set& set) noexcept {
+  const std::uint32_t tag = set.tag;
+  set.more = nullptr;
+  set.capacity = 0;
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    __atomic_store_n(&set.inline_epochs[i], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&set.inline_sites[i], 0, __ATOMIC_RELAXED);
+  }
+  __atomic_store_n(&set.count, 0, __ATOMIC_RELAXED);
+  set.tag = tag;
 }
 
 // The granule whose R names the set, 0 if none (free or detached).
@@ -43,9 +58,8 @@ std::atomic<std::uint64_t>& owner_of(std::uint64_t index) noexcept {
 void free_locked(std::uint64_t index) noexcept {
   read_set& set = read_set_at(index);
   owner_of(index).store(0, std::memory_order_relaxed);
-  set = read_set{};
-  set.count = static_cast<std::uint32_t>(g_free_head);
-  set.capacity = static_cast<std::uint32_t>(g_free_head >> 32);
+  clear_entry(set);
+  set.more = reinterpret_cast<read_item*>(static_cast<std::uintptr_t>(g_free_head));
   g_free_head = index;
   g_in_use.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -78,18 +92,20 @@ std::uint64_t sweep_locked() noexcept {
 bool read_set::push(const read_item& item) noexcept {
   if (count >= 4 && count - 4 >= capacity) {
     const std::uint32_t grown = capacity == 0 ? 4 : capacity * 2;
+    if (grown > 0xffff) return false;  // never: at most one item per thread slot
     void* memory = std::realloc(more, grown * sizeof(read_item));
     if (memory == nullptr) return false;
     more = static_cast<read_item*>(memory);
-    capacity = grown;
+    capacity = static_cast<std::uint16_t>(grown);
   }
-  at(count++) = item;
+  set(count, item);
+  __atomic_store_n(&count, static_cast<std::uint16_t>(count + 1), __ATOMIC_RELEASE);
   return true;
 }
 
 void read_set::erase(std::uint32_t i) noexcept {
-  at(i) = at(count - 1);
-  --count;
+  set(i, at(count - 1u));
+  __atomic_store_n(&count, static_cast<std::uint16_t>(count - 1), __ATOMIC_RELEASE);
 }
 
 read_set& read_set_at(std::uint64_t index) noexcept {
@@ -112,7 +128,7 @@ std::uint64_t read_set_allocate(std::uintptr_t granule) noexcept {
   if (index != 0) {
     read_set& set = read_set_at(index);
     g_free_head = next_free_of(set);
-    set = read_set{};
+    set.more = nullptr;
   } else {
     index = g_next;
     const std::uint64_t block = index >> kBlockShift;
@@ -126,6 +142,7 @@ std::uint64_t read_set_allocate(std::uintptr_t granule) noexcept {
     ++g_next;
     new (&read_set_at(index)) read_set{};
   }
+  read_set_at(index).tag += 1;
   owner_of(index).store(granule, std::memory_order_release);
   g_in_use.fetch_add(1, std::memory_order_relaxed);
   return index;
