@@ -323,8 +323,8 @@ inline void store_read_epoch(const thread_context& self, shadow_cell& cell, cons
 // or the earlier access's site in a report taken from the other access);
 // it cannot make a race appear: every epoch stored is an access that
 // happened.
-inline bool exclusive_update(thread_context& self, shadow_cell& cell, const access_desc& a,
-                             std::uint64_t w) noexcept {
+__attribute__((always_inline)) inline bool exclusive_update(thread_context& self, shadow_cell& cell,
+                                                            const access_desc& a, std::uint64_t w) noexcept {
   if (a.is_atomic || (w != 0 && epoch_slot(w) != self.slot)) return false;
   std::uint64_t r = cell.read.load(std::memory_order_relaxed);
   if (r != 0 && epoch_slot(r) != self.slot) return false;  // another thread's read, or a read set
@@ -399,8 +399,8 @@ inline bool location_settled_for_plain(const shadow_cell& cell, const thread_con
 // stores, one of the two updates can be lost, as on the exclusive path: a
 // race then missed, never one invented (every epoch stored is an access that
 // happened).
-inline bool ordered_update(thread_context& self, shadow_cell& cell, const access_desc& a,
-                           std::uint64_t w) noexcept {
+__attribute__((always_inline)) inline bool ordered_update(thread_context& self, shadow_cell& cell,
+                                                          const access_desc& a, std::uint64_t w) noexcept {
   if (a.is_atomic) return false;
   if ((epoch_mask(w) & a.mask) != 0 && concurrent(self, w)) return false;
   std::uint64_t r = cell.read.load(std::memory_order_relaxed);
@@ -522,11 +522,29 @@ inline bool location_settled_for_atomic_load(const shadow_cell& cell, const thre
   return false;
 }
 
+// What follows a failed fast check: the lock-free paths, else the slow
+// path. `r` is R as loaded for a plain read, 0 for any other access.
+__attribute__((always_inline)) inline void update_granule(thread_context& self, shadow_cell& cell,
+                                                          std::uintptr_t granule, const access_desc& a,
+                                                          std::uint64_t w, std::uint64_t r) noexcept {
+  if (is_read_shared(r)) {
+    if ((r & a.mask) == a.mask && in_read_set(cell, r, self.epoch)) return;
+    if (update_own_read_item(self, cell, a, w, r)) return;
+    // Neither of the other lock-free paths takes a read set.
+    access_slow(self, cell, granule, a);
+    return;
+  }
+  if (exclusive_update(self, cell, a, w)) return;
+  if (ordered_update(self, cell, a, w)) return;
+  access_slow(self, cell, granule, a);
+}
+
 __attribute__((always_inline)) inline void access_granule(thread_context& self, std::uintptr_t granule,
                                                           const access_desc& a) noexcept {
   shadow_cell* cell = shadow_cell_for(granule);
   if (__builtin_expect(cell == nullptr, 0)) return;
   const std::uint64_t w = cell->write.load(std::memory_order_relaxed);
+  std::uint64_t r = 0;
   if (a.is_write) {
     const std::uint64_t base = self.epoch | (a.is_atomic ? kAtomicBit : 0);
     if ((w & ~kMaskBits) == base && (w & a.mask) == a.mask) return;
@@ -534,23 +552,14 @@ __attribute__((always_inline)) inline void access_granule(thread_context& self, 
     // This thread's plain write in this epoch covers any read it makes now.
     if ((w & ~kMaskBits) == self.epoch && (w & a.mask) == a.mask) return;
     if (!a.is_atomic) {
-      const std::uint64_t r = cell->read.load(std::memory_order_relaxed);
+      r = cell->read.load(std::memory_order_relaxed);
       if ((r & ~kMaskBits) == self.epoch && (r & a.mask) == a.mask) return;
-      if (is_read_shared(r)) {
-        if ((r & a.mask) == a.mask && in_read_set(*cell, r, self.epoch)) return;
-        if (update_own_read_item(self, *cell, a, w, r)) return;
-        // Neither of the other lock-free paths takes a read set.
-        access_slow(self, *cell, granule, a);
-        return;
-      }
     } else if (((w & a.mask) == 0 || (w & kAtomicBit) != 0 || !concurrent(self, w)) &&
                location_settled_for_atomic_load(*cell, self)) {
       return;
     }
   }
-  if (exclusive_update(self, *cell, a, w)) return;
-  if (ordered_update(self, *cell, a, w)) return;
-  access_slow(self, *cell, granule, a);
+  update_granule(self, *cell, granule, a, w, r);
 }
 
 __attribute__((always_inline)) inline void access(std::uintptr_t address, std::size_t size, std::uintptr_t pc,
@@ -626,26 +635,40 @@ __attribute__((noinline)) void plain_access_rest(std::uintptr_t address, std::si
   access(address, size, pc, is_write, false);
 }
 
+// The same for a plain access within one granule whose cell plain_access
+// found mapped: from its failed fast check on, without looking the context
+// and the cell up again (issue 12: plain_access_rest's prologue and lookup
+// were a tenth of read_mostly's samples).
+__attribute__((noinline)) void plain_granule_rest(thread_context& self, shadow_cell& cell,
+                                                  std::uintptr_t granule, access_desc a) noexcept {
+  const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
+  const std::uint64_t r = a.is_write ? 0 : cell.read.load(std::memory_order_relaxed);
+  update_granule(self, cell, granule, a, w, r);
+}
+
 // A plain access within one granule that this thread already made in its
 // current epoch (a write covered by W, a read by W or R): a few loads and a
-// return. Anything else goes to plain_access_rest, which checks it again in
-// full.
+// return. Anything else goes to plain_granule_rest (a mapped cell) or
+// plain_access_rest, which check it again in full.
 __attribute__((always_inline)) inline void plain_access(std::uintptr_t address, std::size_t size,
                                                         std::uintptr_t pc, bool is_write) noexcept {
-  const thread_context* self = tls_context;
+  thread_context* self = tls_context;
   const std::uintptr_t offset = address & (kGranule - 1);
   if (__builtin_expect(
           enabled() && self != nullptr && offset + size <= kGranule && size != 0 && (address >> 48) == 0,
           1)) {
-    const shadow_cell* cell = shadow_cell_if_mapped_inline(address);
+    shadow_cell* cell = shadow_cell_if_mapped_inline(address);
     if (__builtin_expect(cell != nullptr, 1)) {
-      const auto mask = static_cast<std::uint64_t>(((1u << size) - 1) << offset);
+      const auto mask = static_cast<std::uint8_t>(((1u << size) - 1) << offset);
       const std::uint64_t w = cell->write.load(std::memory_order_relaxed);
       if ((w & ~kMaskBits) == self->epoch && (w & mask) == mask) return;
       if (!is_write) {
         const std::uint64_t r = cell->read.load(std::memory_order_relaxed);
         if ((r & ~kMaskBits) == self->epoch && (r & mask) == mask) return;
       }
+      plain_granule_rest(*self, *cell, address - offset,
+                         {mask, is_write, false, static_cast<std::uint8_t>(size), pc});
+      return;
     }
   }
   plain_access_rest(address, size, pc, is_write);
