@@ -12,16 +12,17 @@
 #include "thread_registry.hpp"
 
 namespace concheck::race {
+
+std::atomic<read_set*> g_read_set_blocks[kReadSetBlocks];
+
 namespace {
 
-constexpr std::uint64_t kBlockShift = 12;
-constexpr std::uint64_t kBlockSize = std::uint64_t{1} << kBlockShift;
-constexpr std::uint64_t kMaxBlocks = std::uint64_t{1} << 16;
+constexpr std::uint64_t kBlockSize = std::uint64_t{1} << kReadSetBlockShift;
+constexpr std::uint64_t kMaxBlocks = kReadSetBlocks;
 
 // A block: kBlockSize sets, then their kBlockSize owner words.
 constexpr std::size_t kBlockBytes = kBlockSize * (sizeof(read_set) + sizeof(std::uint64_t));
 
-std::atomic<read_set*> g_blocks[kMaxBlocks];
 spin_lock g_pool_lock;
 std::uint64_t g_next = 1;  // index 0 is "none"
 std::uint64_t g_free_head = 0;
@@ -50,7 +51,7 @@ void clear_entry(read_set& set) noexcept {
 
 // The granule whose R names the set, 0 if none (free or detached).
 std::atomic<std::uint64_t>& owner_of(std::uint64_t index) noexcept {
-  read_set* block = g_blocks[index >> kBlockShift].load(std::memory_order_acquire);
+  read_set* block = g_read_set_blocks[index >> kReadSetBlockShift].load(std::memory_order_acquire);
   return reinterpret_cast<std::atomic<std::uint64_t>*>(block + kBlockSize)[index & (kBlockSize - 1)];
 }
 
@@ -108,10 +109,6 @@ void read_set::erase(std::uint32_t i) noexcept {
   __atomic_store_n(&count, static_cast<std::uint16_t>(count - 1), __ATOMIC_RELEASE);
 }
 
-read_set& read_set_at(std::uint64_t index) noexcept {
-  return g_blocks[index >> kBlockShift].load(std::memory_order_acquire)[index & (kBlockSize - 1)];
-}
-
 std::uint64_t read_set_allocate(std::uintptr_t granule) noexcept {
   spin_guard guard(g_pool_lock);
   if (g_free_head == 0 && g_next >= g_sweep_at) {
@@ -131,13 +128,13 @@ std::uint64_t read_set_allocate(std::uintptr_t granule) noexcept {
     set.more = nullptr;
   } else {
     index = g_next;
-    const std::uint64_t block = index >> kBlockShift;
+    const std::uint64_t block = index >> kReadSetBlockShift;
     if (block >= kMaxBlocks) return 0;
-    if (g_blocks[block].load(std::memory_order_relaxed) == nullptr) {
+    if (g_read_set_blocks[block].load(std::memory_order_relaxed) == nullptr) {
       void* memory = mmap(nullptr, kBlockBytes, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
       if (memory == MAP_FAILED) return 0;
-      g_blocks[block].store(static_cast<read_set*>(memory), std::memory_order_release);
+      g_read_set_blocks[block].store(static_cast<read_set*>(memory), std::memory_order_release);
     }
     ++g_next;
     new (&read_set_at(index)) read_set{};

@@ -34,6 +34,8 @@
 // in use) new entries: O(1) amortized per allocation.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 namespace concheck::race {
@@ -87,7 +89,8 @@ static_assert(sizeof(read_set) == 64, "a read set is one cache line");
 // never used. The caller holds the granule's stripe lock and stores the
 // set's index into the granule's R before releasing it.
 std::uint64_t read_set_allocate(std::uintptr_t granule) noexcept;
-read_set& read_set_at(std::uint64_t index) noexcept;
+// The set of an index (inline: the lock-free paths look sets up per read).
+inline read_set& read_set_at(std::uint64_t index) noexcept;
 // The set no longer belongs to its granule (R stopped naming it): called
 // under the granule's stripe lock by whoever frees the set after unlocking.
 void read_set_detach(std::uint64_t index) noexcept;
@@ -99,5 +102,15 @@ std::uint64_t read_sets_sweep() noexcept;
 void read_sets_after_fork() noexcept;  // frees the pool lock (fork child)
 // Sets in use (statistics).
 std::uint64_t read_sets_in_use() noexcept;
+
+// ---- implementation ----
+inline constexpr unsigned kReadSetBlockShift = 12;
+inline constexpr std::size_t kReadSetBlocks = std::size_t{1} << 16;
+extern std::atomic<read_set*> g_read_set_blocks[kReadSetBlocks];
+
+inline read_set& read_set_at(std::uint64_t index) noexcept {
+  return g_read_set_blocks[index >> kReadSetBlockShift].load(
+      std::memory_order_acquire)[index & ((std::uint64_t{1} << kReadSetBlockShift) - 1)];
+}
 
 }  // namespace concheck::race
