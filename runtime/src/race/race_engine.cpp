@@ -19,7 +19,8 @@
 //   (ordered_update), a read with a plain store on R (store_read_epoch);
 //   more bytes of this thread's own current-epoch W are a plain store.
 //   Read-shared path, lock-free: a plain read of a granule whose R is a read
-//   set updates its own item or shrinks R (update_own_read_item).
+//   set with another concurrent reader updates its own item in the set
+//   (update_own_read_item).
 //   Slow path, under the granule's stripe lock: check, update, record sites
 //   and the location record; report after unlocking.
 // Conflict: the byte masks overlap, one side writes, not both are atomic,
@@ -442,27 +443,24 @@ __attribute__((always_inline)) inline bool ordered_update(thread_context& self, 
 
 // The read-shared path: a plain read of a granule whose R is a read set, when
 // W does not race with it, it covers R's mask and the location record has
-// nothing to learn, is recorded without the stripe lock in the two commonest
-// cases. If another reader in the set is concurrent with it and this
-// thread's slot has an older read among the inline items, that item's epoch
-// becomes the current one (a CAS) and its site this read's; the items the
+// nothing to learn, is recorded without the stripe lock in the commonest
+// case: another reader in the set is concurrent with it and this thread's
+// slot has an older read among the inline items. That item's epoch becomes
+// the current one (a CAS) and its site this read's; the items the
 // slow path would prune (reads ordered before this one) stay: each is a
 // read that happened, and a write concurrent with one of them is concurrent
-// with this read too, so none invents a race. If every reader in the set
-// happened before this read, R shrinks to this read's epoch (a CAS on R),
-// as on the slow path, and the set is left to the pool's sweep (an orphan).
-// Otherwise (a reader joining the set, more than four items) the slow path.
+// with this read too, so none invents a race. Otherwise (every reader in
+// the set happened before this read, a reader joining the set, more than
+// four items) the slow path.
 // Readers of a structure under a reader lock (read_mostly) read the same
 // granules in a new epoch at every lookup, and every such read took the
-// stripe lock, pruned and pushed: removing that slow path took a fifth of
-// read_mostly's time (bench/race/README.md).
+// stripe lock, pruned and pushed (bench/race/README.md has the figures).
 // The item's CAS expects its word with the set's tag (read_sets.hpp), so an
 // entry freed and allocated again meanwhile is not changed. A slow path of
 // another thread moving items at the same moment (erase) can leave the
 // update in a place past the count, or copy the item before its site is
-// stored, and one pushing a concurrent reader just before R shrinks loses
-// that reader: a race missed or, in a report, the site of this thread's
-// previous read of the granule; never a race invented.
+// stored: a read lost (a race missed) or, in a report, the site of this
+// thread's previous read of the granule; never a race invented.
 inline bool update_own_read_item(thread_context& self, shadow_cell& cell, const access_desc& a,
                                  std::uint64_t w, std::uint64_t r) noexcept {
   if ((epoch_mask(r) & ~a.mask) != 0) return false;                        // the slow path narrows R's mask
@@ -484,22 +482,19 @@ inline bool update_own_read_item(thread_context& self, shadow_cell& cell, const 
       others_concurrent = true;
     }
   }
-  if (others_concurrent) {
-    if (mine == count) return false;  // a reader joining the set
-    const std::uint32_t site = site_of(self, a.pc);
-    if (!__atomic_compare_exchange_n(&set.inline_epochs[mine], &item, self.epoch | (item & kMaskBits), false,
-                                     __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
-      return false;
-    }
-    __atomic_store_n(&set.inline_sites[mine], site, __ATOMIC_RELAXED);
-    return true;
-  }
-  // Every reader in the set happened before this read: R shrinks to it, and
-  // the granule's later reads take the ordered path.
+  // Without another concurrent reader the slow path shrinks R to this read's
+  // epoch and frees the set at once (a CAS on R here would leave it to the
+  // pool's sweep: read_mostly's peak RSS went from 40 to 46 MiB, above
+  // TSan's 41, for no measurable time); a reader joining the set is pushed
+  // there too.
+  if (!others_concurrent || mine == count) return false;
   const std::uint32_t site = site_of(self, a.pc);
-  cell.read_site.store(site, std::memory_order_relaxed);
-  return cell.read.compare_exchange_strong(r, self.epoch | a.mask, std::memory_order_release,
-                                           std::memory_order_relaxed);
+  if (!__atomic_compare_exchange_n(&set.inline_epochs[mine], &item, self.epoch | (item & kMaskBits), false,
+                                   __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+    return false;
+  }
+  __atomic_store_n(&set.inline_sites[mine], site, __ATOMIC_RELAXED);
+  return true;
 }
 
 // An atomic load needs the slow path only to learn something new about the

@@ -20,9 +20,7 @@
 // zeros or a later use, never faults.
 // Orphans: the engine's lock-free paths store R with a plain store
 // (race_engine.cpp), which can overwrite a set's index that a slow path
-// stored into R a moment before, and its read-shared path shrinks R from a
-// set to one read with a compare-and-swap that leaves the set behind: the
-// set is then named by no granule. The
+// stored into R a moment before: the set is then named by no granule. The
 // sweep (read_sets_sweep) finds such sets by their owner and frees them:
 // under the owner's stripe lock (taken with try_lock, so the sweep, which
 // holds the pool lock, never waits for a stripe: the engine's lock order is
