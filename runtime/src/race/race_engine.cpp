@@ -634,17 +634,38 @@ __attribute__((noinline)) void plain_access_rest(std::uintptr_t address, std::si
 // found mapped: from its failed fast check on, without looking the context
 // and the cell up again (issue 12: plain_access_rest's prologue and lookup
 // were a tenth of read_mostly's samples).
+// (The access comes as plain_access has it, in registers: building the
+// access_desc there cost the fast path a saved register.)
 __attribute__((noinline)) void plain_granule_rest(thread_context& self, shadow_cell& cell,
-                                                  std::uintptr_t granule, access_desc a) noexcept {
+                                                  std::uintptr_t address, std::size_t size, std::uintptr_t pc,
+                                                  bool is_write) noexcept {
+  const std::uintptr_t offset = address & (kGranule - 1);
+  const std::uintptr_t granule = address - offset;
+  const access_desc a{static_cast<std::uint8_t>(((1u << size) - 1) << offset), is_write, false,
+                      static_cast<std::uint8_t>(size), pc};
   const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
   const std::uint64_t r = a.is_write ? 0 : cell.read.load(std::memory_order_relaxed);
   update_granule(self, cell, granule, a, w, r);
 }
 
+// This thread's access in its current epoch covers `mask` of the granule: W
+// for any access, R for a read.
+__attribute__((always_inline)) inline bool covered_in_epoch(const shadow_cell& cell, std::uint64_t epoch,
+                                                            std::uint64_t mask, bool is_write) noexcept {
+  const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
+  if ((w & ~kMaskBits) == epoch && (w & mask) == mask) return true;
+  if (is_write) return false;
+  const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+  return (r & ~kMaskBits) == epoch && (r & mask) == mask;
+}
+
 // A plain access within one granule that this thread already made in its
 // current epoch (a write covered by W, a read by W or R): a few loads and a
-// return. Anything else goes to plain_granule_rest (a mapped cell) or
-// plain_access_rest, which check it again in full.
+// return; so is an aligned 16-byte access (a vectorized loop's) whose two
+// granules both are, which went through plain_access_rest's range loop
+// (issue 12: a fifth of single_loop's samples). Anything else goes to
+// plain_granule_rest (one granule, a mapped cell) or plain_access_rest,
+// which check it again in full.
 __attribute__((always_inline)) inline void plain_access(std::uintptr_t address, std::size_t size,
                                                         std::uintptr_t pc, bool is_write) noexcept {
   thread_context* self = tls_context;
@@ -654,15 +675,17 @@ __attribute__((always_inline)) inline void plain_access(std::uintptr_t address, 
           1)) {
     shadow_cell* cell = shadow_cell_if_mapped_inline(address);
     if (__builtin_expect(cell != nullptr, 1)) {
-      const auto mask = static_cast<std::uint8_t>(((1u << size) - 1) << offset);
-      const std::uint64_t w = cell->write.load(std::memory_order_relaxed);
-      if ((w & ~kMaskBits) == self->epoch && (w & mask) == mask) return;
-      if (!is_write) {
-        const std::uint64_t r = cell->read.load(std::memory_order_relaxed);
-        if ((r & ~kMaskBits) == self->epoch && (r & mask) == mask) return;
-      }
-      plain_granule_rest(*self, *cell, address - offset,
-                         {mask, is_write, false, static_cast<std::uint8_t>(size), pc});
+      const auto mask = static_cast<std::uint64_t>(((1u << size) - 1) << offset);
+      if (covered_in_epoch(*cell, self->epoch, mask, is_write)) return;
+      plain_granule_rest(*self, *cell, address, size, pc, is_write);
+      return;
+    }
+  } else if (size == 2 * kGranule && (address & (2 * kGranule - 1)) == 0 && enabled() && self != nullptr &&
+             (address >> 48) == 0) {
+    // Both cells are in one chunk: a chunk covers a 64 KiB-aligned block.
+    const shadow_cell* cell = shadow_cell_if_mapped_inline(address);
+    if (cell != nullptr && covered_in_epoch(cell[0], self->epoch, kMaskBits, is_write) &&
+        covered_in_epoch(cell[1], self->epoch, kMaskBits, is_write)) {
       return;
     }
   }
