@@ -487,5 +487,30 @@ TEST_F(RaceEngine, ReportsNameTheLocksEachSideHeld) {
   EXPECT_EQ(locks[1], 303u);
 }
 
+// An aligned 16-byte access (a vectorized loop's) that this thread already
+// made in its epoch returns on the fast path; a later one of another thread
+// still races with it, on either granule.
+TEST_F(RaceEngine, SixteenByteAccessesCoveredInTheEpochStillRace) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address(16);
+  worker first, second, third;
+  first.run([&] {
+    write(x, 16, kPcA);
+    write(x, 16, kPcA);  // covered: the fast path
+    read(x, 16, kPcB);   // covered by W
+  });
+  second.run([&] { read(x + 8, 8, kPcC); });
+  auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].address, x + 8);
+  EXPECT_TRUE(races[0].earlier.is_write);
+  EXPECT_EQ(races[0].earlier.thread_id, first.id());
+  third.run([&] { write(x, 16, kPcC); });
+  races = take_races();
+  ASSERT_EQ(races.size(), 1u);  // x + 8 was reported already
+  EXPECT_EQ(races[0].address, x);
+  EXPECT_EQ(races[0].earlier.thread_id, first.id());
+}
+
 }  // namespace
 }  // namespace concheck::race

@@ -18,6 +18,9 @@
 //   nothing to learn, stores its epoch: a write with a CAS on W
 //   (ordered_update), a read with a plain store on R (store_read_epoch);
 //   more bytes of this thread's own current-epoch W are a plain store.
+//   Read-shared path, lock-free: a plain read of a granule whose R is a read
+//   set with another concurrent reader updates its own item in the set
+//   (update_own_read_item).
 //   Slow path, under the granule's stripe lock: check, update, record sites
 //   and the location record; report after unlocking.
 // Conflict: the byte masks overlap, one side writes, not both are atomic,
@@ -130,7 +133,7 @@ std::uint64_t updated_read(const thread_context& self, std::uintptr_t granule, s
   }
   read_set& set = read_set_at(index);
   for (std::uint32_t i = set.count; i-- > 0;) {
-    if (!concurrent(self, set.at(i).epoch())) set.erase(i);  // ordered before this read (read_sets.hpp)
+    if (!concurrent(self, set.at(i).epoch)) set.erase(i);  // ordered before this read (read_sets.hpp)
   }
   set.push({self.epoch, site});
   if (set.count <= 1) {
@@ -152,8 +155,9 @@ bool write_races_read(const thread_context& self, std::uint64_t r, std::uint64_t
   }
   read_set& set = read_set_at(epoch_clock(r));
   for (std::uint32_t i = 0; i < set.count; ++i) {
-    if (concurrent(self, set.at(i).epoch())) {
-      earlier = {set.at(i).epoch(), stored, false, false, set.at(i).site};
+    const read_item item = set.at(i);
+    if (concurrent(self, item.epoch)) {
+      earlier = {item.epoch, stored, false, false, item.site};
       return true;
     }
   }
@@ -289,9 +293,7 @@ inline bool in_read_set(const shadow_cell& cell, std::uint64_t r, std::uint64_t 
   const std::uint32_t count = std::min<std::uint32_t>(__atomic_load_n(&set.count, __ATOMIC_RELAXED), 4);
   bool found = false;
   for (std::uint32_t i = 0; i < count; ++i) {
-    const std::uint64_t low = __atomic_load_n(&set.inline_items[i].epoch_low, __ATOMIC_RELAXED);
-    const std::uint64_t high = __atomic_load_n(&set.inline_items[i].epoch_high, __ATOMIC_RELAXED);
-    if (((high << 32) | low) == epoch) found = true;
+    if ((__atomic_load_n(&set.inline_epochs[i], __ATOMIC_RELAXED) & ~kMaskBits) == epoch) found = true;
   }
   std::atomic_thread_fence(std::memory_order_acquire);
   return found && cell.read.load(std::memory_order_relaxed) == r;
@@ -322,8 +324,8 @@ inline void store_read_epoch(const thread_context& self, shadow_cell& cell, cons
 // or the earlier access's site in a report taken from the other access);
 // it cannot make a race appear: every epoch stored is an access that
 // happened.
-inline bool exclusive_update(thread_context& self, shadow_cell& cell, const access_desc& a,
-                             std::uint64_t w) noexcept {
+__attribute__((always_inline)) inline bool exclusive_update(thread_context& self, shadow_cell& cell,
+                                                            const access_desc& a, std::uint64_t w) noexcept {
   if (a.is_atomic || (w != 0 && epoch_slot(w) != self.slot)) return false;
   std::uint64_t r = cell.read.load(std::memory_order_relaxed);
   if (r != 0 && epoch_slot(r) != self.slot) return false;  // another thread's read, or a read set
@@ -398,8 +400,8 @@ inline bool location_settled_for_plain(const shadow_cell& cell, const thread_con
 // stores, one of the two updates can be lost, as on the exclusive path: a
 // race then missed, never one invented (every epoch stored is an access that
 // happened).
-inline bool ordered_update(thread_context& self, shadow_cell& cell, const access_desc& a,
-                           std::uint64_t w) noexcept {
+__attribute__((always_inline)) inline bool ordered_update(thread_context& self, shadow_cell& cell,
+                                                          const access_desc& a, std::uint64_t w) noexcept {
   if (a.is_atomic) return false;
   if ((epoch_mask(w) & a.mask) != 0 && concurrent(self, w)) return false;
   std::uint64_t r = cell.read.load(std::memory_order_relaxed);
@@ -439,6 +441,62 @@ inline bool ordered_update(thread_context& self, shadow_cell& cell, const access
   return true;
 }
 
+// The read-shared path: a plain read of a granule whose R is a read set, when
+// W does not race with it, it covers R's mask and the location record has
+// nothing to learn, is recorded without the stripe lock in the commonest
+// case: another reader in the set is concurrent with it and this thread's
+// slot has an older read among the inline items. That item's epoch becomes
+// the current one (a CAS) and its site this read's; the items the
+// slow path would prune (reads ordered before this one) stay: each is a
+// read that happened, and a write concurrent with one of them is concurrent
+// with this read too, so none invents a race. Otherwise (every reader in
+// the set happened before this read, a reader joining the set, more than
+// four items) the slow path.
+// Readers of a structure under a reader lock (read_mostly) read the same
+// granules in a new epoch at every lookup, and every such read took the
+// stripe lock, pruned and pushed (bench/race/README.md has the figures).
+// The item's CAS expects its word with the set's tag (read_sets.hpp), so an
+// entry freed and allocated again meanwhile is not changed. A slow path of
+// another thread moving items at the same moment (erase) can leave the
+// update in a place past the count, or copy the item before its site is
+// stored: a read lost (a race missed) or, in a report, the site of this
+// thread's previous read of the granule; never a race invented.
+inline bool update_own_read_item(thread_context& self, shadow_cell& cell, const access_desc& a,
+                                 std::uint64_t w, std::uint64_t r) noexcept {
+  if ((epoch_mask(r) & ~a.mask) != 0) return false;                        // the slow path narrows R's mask
+  if ((epoch_mask(w) & a.mask) != 0 && concurrent(self, w)) return false;  // a race: reported there
+  if (!location_settled_for_plain(cell, self)) return false;
+  read_set& set = read_set_at(epoch_clock(r));
+  const std::uint32_t count = __atomic_load_n(&set.count, __ATOMIC_ACQUIRE);
+  if (count > 4) return false;
+  std::uint32_t mine = count;
+  std::uint64_t item = 0;
+  bool others_concurrent = false;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::uint64_t word = __atomic_load_n(&set.inline_epochs[i], __ATOMIC_ACQUIRE);
+    if ((word & ~kMaskBits) == 0) return false;  // changing under a slow path
+    if (epoch_slot(word) == self.slot) {
+      mine = i;
+      item = word;
+    } else if (concurrent(self, word)) {
+      others_concurrent = true;
+    }
+  }
+  // Without another concurrent reader the slow path shrinks R to this read's
+  // epoch and frees the set at once (a CAS on R here would leave it to the
+  // pool's sweep: read_mostly's peak RSS went from 40 to 46 MiB, above
+  // TSan's 41, for no measurable time); a reader joining the set is pushed
+  // there too.
+  if (!others_concurrent || mine == count) return false;
+  const std::uint32_t site = site_of(self, a.pc);
+  if (!__atomic_compare_exchange_n(&set.inline_epochs[mine], &item, self.epoch | (item & kMaskBits), false,
+                                   __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+    return false;
+  }
+  __atomic_store_n(&set.inline_sites[mine], site, __ATOMIC_RELAXED);
+  return true;
+}
+
 // An atomic load needs the slow path only to learn something new about the
 // location: a one-thread location of another owner, a shared one whose
 // lockset could still shrink, or a first atomic access.
@@ -459,11 +517,29 @@ inline bool location_settled_for_atomic_load(const shadow_cell& cell, const thre
   return false;
 }
 
+// What follows a failed fast check: the lock-free paths, else the slow
+// path. `r` is R as loaded for a plain read, 0 for any other access.
+__attribute__((always_inline)) inline void update_granule(thread_context& self, shadow_cell& cell,
+                                                          std::uintptr_t granule, const access_desc& a,
+                                                          std::uint64_t w, std::uint64_t r) noexcept {
+  if (is_read_shared(r)) {
+    if ((r & a.mask) == a.mask && in_read_set(cell, r, self.epoch)) return;
+    if (update_own_read_item(self, cell, a, w, r)) return;
+    // Neither of the other lock-free paths takes a read set.
+    access_slow(self, cell, granule, a);
+    return;
+  }
+  if (exclusive_update(self, cell, a, w)) return;
+  if (ordered_update(self, cell, a, w)) return;
+  access_slow(self, cell, granule, a);
+}
+
 __attribute__((always_inline)) inline void access_granule(thread_context& self, std::uintptr_t granule,
                                                           const access_desc& a) noexcept {
   shadow_cell* cell = shadow_cell_for(granule);
   if (__builtin_expect(cell == nullptr, 0)) return;
   const std::uint64_t w = cell->write.load(std::memory_order_relaxed);
+  std::uint64_t r = 0;
   if (a.is_write) {
     const std::uint64_t base = self.epoch | (a.is_atomic ? kAtomicBit : 0);
     if ((w & ~kMaskBits) == base && (w & a.mask) == a.mask) return;
@@ -471,22 +547,14 @@ __attribute__((always_inline)) inline void access_granule(thread_context& self, 
     // This thread's plain write in this epoch covers any read it makes now.
     if ((w & ~kMaskBits) == self.epoch && (w & a.mask) == a.mask) return;
     if (!a.is_atomic) {
-      const std::uint64_t r = cell->read.load(std::memory_order_relaxed);
+      r = cell->read.load(std::memory_order_relaxed);
       if ((r & ~kMaskBits) == self.epoch && (r & a.mask) == a.mask) return;
-      if (is_read_shared(r)) {
-        if ((r & a.mask) == a.mask && in_read_set(*cell, r, self.epoch)) return;
-        // Neither lock-free path takes a read set.
-        access_slow(self, *cell, granule, a);
-        return;
-      }
     } else if (((w & a.mask) == 0 || (w & kAtomicBit) != 0 || !concurrent(self, w)) &&
                location_settled_for_atomic_load(*cell, self)) {
       return;
     }
   }
-  if (exclusive_update(self, *cell, a, w)) return;
-  if (ordered_update(self, *cell, a, w)) return;
-  access_slow(self, *cell, granule, a);
+  update_granule(self, *cell, granule, a, w, r);
 }
 
 __attribute__((always_inline)) inline void access(std::uintptr_t address, std::size_t size, std::uintptr_t pc,
@@ -562,26 +630,63 @@ __attribute__((noinline)) void plain_access_rest(std::uintptr_t address, std::si
   access(address, size, pc, is_write, false);
 }
 
+// The same for a plain access within one granule whose cell plain_access
+// found mapped: from its failed fast check on, without looking the context
+// and the cell up again (issue 12: plain_access_rest's prologue and lookup
+// were a tenth of read_mostly's samples).
+// (The access comes as plain_access has it, in registers: building the
+// access_desc there cost the fast path a saved register.)
+__attribute__((noinline)) void plain_granule_rest(thread_context& self, shadow_cell& cell,
+                                                  std::uintptr_t address, std::size_t size, std::uintptr_t pc,
+                                                  bool is_write) noexcept {
+  const std::uintptr_t offset = address & (kGranule - 1);
+  const std::uintptr_t granule = address - offset;
+  const access_desc a{static_cast<std::uint8_t>(((1u << size) - 1) << offset), is_write, false,
+                      static_cast<std::uint8_t>(size), pc};
+  const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
+  const std::uint64_t r = a.is_write ? 0 : cell.read.load(std::memory_order_relaxed);
+  update_granule(self, cell, granule, a, w, r);
+}
+
+// This thread's access in its current epoch covers `mask` of the granule: W
+// for any access, R for a read.
+__attribute__((always_inline)) inline bool covered_in_epoch(const shadow_cell& cell, std::uint64_t epoch,
+                                                            std::uint64_t mask, bool is_write) noexcept {
+  const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
+  if ((w & ~kMaskBits) == epoch && (w & mask) == mask) return true;
+  if (is_write) return false;
+  const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+  return (r & ~kMaskBits) == epoch && (r & mask) == mask;
+}
+
 // A plain access within one granule that this thread already made in its
 // current epoch (a write covered by W, a read by W or R): a few loads and a
-// return. Anything else goes to plain_access_rest, which checks it again in
-// full.
+// return; so is an aligned 16-byte access (a vectorized loop's) whose two
+// granules both are, which went through plain_access_rest's range loop
+// (issue 12: a fifth of single_loop's samples). Anything else goes to
+// plain_granule_rest (one granule, a mapped cell) or plain_access_rest,
+// which check it again in full.
 __attribute__((always_inline)) inline void plain_access(std::uintptr_t address, std::size_t size,
                                                         std::uintptr_t pc, bool is_write) noexcept {
-  const thread_context* self = tls_context;
+  thread_context* self = tls_context;
   const std::uintptr_t offset = address & (kGranule - 1);
   if (__builtin_expect(
           enabled() && self != nullptr && offset + size <= kGranule && size != 0 && (address >> 48) == 0,
           1)) {
-    const shadow_cell* cell = shadow_cell_if_mapped_inline(address);
+    shadow_cell* cell = shadow_cell_if_mapped_inline(address);
     if (__builtin_expect(cell != nullptr, 1)) {
       const auto mask = static_cast<std::uint64_t>(((1u << size) - 1) << offset);
-      const std::uint64_t w = cell->write.load(std::memory_order_relaxed);
-      if ((w & ~kMaskBits) == self->epoch && (w & mask) == mask) return;
-      if (!is_write) {
-        const std::uint64_t r = cell->read.load(std::memory_order_relaxed);
-        if ((r & ~kMaskBits) == self->epoch && (r & mask) == mask) return;
-      }
+      if (covered_in_epoch(*cell, self->epoch, mask, is_write)) return;
+      plain_granule_rest(*self, *cell, address, size, pc, is_write);
+      return;
+    }
+  } else if (size == 2 * kGranule && (address & (2 * kGranule - 1)) == 0 && enabled() && self != nullptr &&
+             (address >> 48) == 0) {
+    // Both cells are in one chunk: a chunk covers a 64 KiB-aligned block.
+    const shadow_cell* cell = shadow_cell_if_mapped_inline(address);
+    if (cell != nullptr && covered_in_epoch(cell[0], self->epoch, kMaskBits, is_write) &&
+        covered_in_epoch(cell[1], self->epoch, kMaskBits, is_write)) {
+      return;
     }
   }
   plain_access_rest(address, size, pc, is_write);

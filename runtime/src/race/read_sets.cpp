@@ -12,30 +12,46 @@
 #include "thread_registry.hpp"
 
 namespace concheck::race {
+
+std::atomic<read_set*> g_read_set_blocks[kReadSetBlocks];
+
 namespace {
 
-constexpr std::uint64_t kBlockShift = 12;
-constexpr std::uint64_t kBlockSize = std::uint64_t{1} << kBlockShift;
-constexpr std::uint64_t kMaxBlocks = std::uint64_t{1} << 16;
+constexpr std::uint64_t kBlockSize = std::uint64_t{1} << kReadSetBlockShift;
+constexpr std::uint64_t kMaxBlocks = kReadSetBlocks;
 
 // A block: kBlockSize sets, then their kBlockSize owner words.
 constexpr std::size_t kBlockBytes = kBlockSize * (sizeof(read_set) + sizeof(std::uint64_t));
 
-std::atomic<read_set*> g_blocks[kMaxBlocks];
 spin_lock g_pool_lock;
 std::uint64_t g_next = 1;  // index 0 is "none"
 std::uint64_t g_free_head = 0;
 std::uint64_t g_sweep_at = kBlockSize;  // the next sweep when g_next reaches this
 std::atomic<std::uint64_t> g_in_use{0};
 
-// A free entry keeps the next free index in `count`/`capacity`.
+// A free entry keeps the next free index in `more` (never in its inline
+// epochs, which a lock-free path of the engine may still compare and swap).
 std::uint64_t next_free_of(read_set& set) noexcept {
-  return (std::uint64_t{set.capacity} << 32) | set.count;
+  return reinterpret_cast<std::uintptr_t>(set.more);
+}
+
+// Empties the entry for its next use or the free list, keeping its tag
+// (read_set says why it must change at every allocation, never go back).
+void clear_entry(read_set& set) noexcept {
+  const std::uint32_t tag = set.tag;
+  set.more = nullptr;
+  set.capacity = 0;
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    __atomic_store_n(&set.inline_epochs[i], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&set.inline_sites[i], 0, __ATOMIC_RELAXED);
+  }
+  __atomic_store_n(&set.count, 0, __ATOMIC_RELAXED);
+  set.tag = tag;
 }
 
 // The granule whose R names the set, 0 if none (free or detached).
 std::atomic<std::uint64_t>& owner_of(std::uint64_t index) noexcept {
-  read_set* block = g_blocks[index >> kBlockShift].load(std::memory_order_acquire);
+  read_set* block = g_read_set_blocks[index >> kReadSetBlockShift].load(std::memory_order_acquire);
   return reinterpret_cast<std::atomic<std::uint64_t>*>(block + kBlockSize)[index & (kBlockSize - 1)];
 }
 
@@ -43,9 +59,8 @@ std::atomic<std::uint64_t>& owner_of(std::uint64_t index) noexcept {
 void free_locked(std::uint64_t index) noexcept {
   read_set& set = read_set_at(index);
   owner_of(index).store(0, std::memory_order_relaxed);
-  set = read_set{};
-  set.count = static_cast<std::uint32_t>(g_free_head);
-  set.capacity = static_cast<std::uint32_t>(g_free_head >> 32);
+  clear_entry(set);
+  set.more = reinterpret_cast<read_item*>(static_cast<std::uintptr_t>(g_free_head));
   g_free_head = index;
   g_in_use.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -78,22 +93,20 @@ std::uint64_t sweep_locked() noexcept {
 bool read_set::push(const read_item& item) noexcept {
   if (count >= 4 && count - 4 >= capacity) {
     const std::uint32_t grown = capacity == 0 ? 4 : capacity * 2;
+    if (grown > 0xffff) return false;  // never: at most one item per thread slot
     void* memory = std::realloc(more, grown * sizeof(read_item));
     if (memory == nullptr) return false;
     more = static_cast<read_item*>(memory);
-    capacity = grown;
+    capacity = static_cast<std::uint16_t>(grown);
   }
-  at(count++) = item;
+  set(count, item);
+  __atomic_store_n(&count, static_cast<std::uint16_t>(count + 1), __ATOMIC_RELEASE);
   return true;
 }
 
 void read_set::erase(std::uint32_t i) noexcept {
-  at(i) = at(count - 1);
-  --count;
-}
-
-read_set& read_set_at(std::uint64_t index) noexcept {
-  return g_blocks[index >> kBlockShift].load(std::memory_order_acquire)[index & (kBlockSize - 1)];
+  set(i, at(count - 1u));
+  __atomic_store_n(&count, static_cast<std::uint16_t>(count - 1), __ATOMIC_RELEASE);
 }
 
 std::uint64_t read_set_allocate(std::uintptr_t granule) noexcept {
@@ -112,20 +125,21 @@ std::uint64_t read_set_allocate(std::uintptr_t granule) noexcept {
   if (index != 0) {
     read_set& set = read_set_at(index);
     g_free_head = next_free_of(set);
-    set = read_set{};
+    set.more = nullptr;
   } else {
     index = g_next;
-    const std::uint64_t block = index >> kBlockShift;
+    const std::uint64_t block = index >> kReadSetBlockShift;
     if (block >= kMaxBlocks) return 0;
-    if (g_blocks[block].load(std::memory_order_relaxed) == nullptr) {
+    if (g_read_set_blocks[block].load(std::memory_order_relaxed) == nullptr) {
       void* memory = mmap(nullptr, kBlockBytes, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
       if (memory == MAP_FAILED) return 0;
-      g_blocks[block].store(static_cast<read_set*>(memory), std::memory_order_release);
+      g_read_set_blocks[block].store(static_cast<read_set*>(memory), std::memory_order_release);
     }
     ++g_next;
     new (&read_set_at(index)) read_set{};
   }
+  read_set_at(index).tag += 1;
   owner_of(index).store(granule, std::memory_order_release);
   g_in_use.fetch_add(1, std::memory_order_relaxed);
   return index;

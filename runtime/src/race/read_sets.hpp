@@ -12,8 +12,12 @@
 // blocks of 4096 mmap'd on demand (never freed; at most 2^28 entries), with
 // a free list, and beside each entry its owner: the granule whose R names it
 // (8 bytes; 0 once detached or free). Cost: allocation and release O(1)
-// under the pool lock; an entry is only read or changed under the stripe
-// lock of the granule that owns it, so it is never freed under a reader.
+// under the pool lock; an entry is changed under the stripe lock of the
+// granule that owns it, except a reader's own inline item, which the
+// engine's lock-free read-shared path replaces with a compare-and-swap
+// (read_set's tag makes one that expects an earlier use of the entry fail);
+// entries are never unmapped, so a lock-free reader of a freed one reads
+// zeros or a later use, never faults.
 // Orphans: the engine's lock-free paths store R with a plain store
 // (race_engine.cpp), which can overwrite a set's index that a slow path
 // stored into R a moment before: the set is then named by no granule. The
@@ -28,41 +32,50 @@
 // in use) new entries: O(1) amortized per allocation.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 namespace concheck::race {
 
-// 12 bytes: the epoch as two 32-bit halves, so that a set of four inline
-// items is one 64-byte cache line. A lock-free reader (the engine's
-// in_read_set) loads the halves separately, and may see the halves of two
-// different items while a locked writer moves one over the other. The pair
-// can then equal the reader's current epoch without that epoch being in the
-// set only if one of the two items is the reader's own older epoch (same
-// slot, so same high half) and the other item's low half equals its
-// current epoch's: the reader then skips recording this read, so a later write
-// ordered after the older read but not this one is missed. Rare, and a
-// race missed, never a false one.
+// An item: a reader's epoch (slot and clock, mask bits 0) and its site.
 struct read_item {
-  std::uint32_t epoch_low = 0;  // slot and clock (mask bits unused), low half
-  std::uint32_t epoch_high = 0;
+  std::uint64_t epoch = 0;
   std::uint32_t site = 0;
-
-  read_item() noexcept = default;
-  read_item(std::uint64_t epoch_word, std::uint32_t site_id) noexcept
-      : epoch_low(static_cast<std::uint32_t>(epoch_word)),
-        epoch_high(static_cast<std::uint32_t>(epoch_word >> 32)),
-        site(site_id) {}
-  std::uint64_t epoch() const noexcept { return (std::uint64_t{epoch_high} << 32) | epoch_low; }
 };
-static_assert(sizeof(read_item) == 12, "read items pack to 12 bytes");
 
+// One 64-byte cache line: the header, four inline items (epochs and sites in
+// two arrays, so that each epoch is one aligned 64-bit word), a heap array for
+// more. An inline epoch word carries the set's tag (bits 0..7, where an epoch
+// word has its mask): read_set_allocate changes the tag at every allocation
+// of the entry, so a compare-and-swap that expects an item of one use of the
+// entry fails on an equal epoch of a later use (the engine's lock-free
+// update of a reader's own item, race_engine.cpp; it fails to see a reuse
+// only if the entry was freed and allocated 256 times in between and holds
+// the same epoch at the same place). Inline epochs and sites and the count
+// are read and written with atomic builtins: the lock-free paths read them
+// without the stripe lock.
 struct read_set {
-  std::uint32_t count = 0;
-  std::uint32_t capacity = 0;  // of `more`
+  std::uint16_t count = 0;
+  std::uint16_t capacity = 0;  // of `more`
+  std::uint32_t tag = 0;       // of this use of the entry (bits 0..7 used)
   read_item* more = nullptr;   // items past the inline ones (malloc; caller under inside_scope)
-  read_item inline_items[4];
+  std::uint64_t inline_epochs[4] = {};
+  std::uint32_t inline_sites[4] = {};
 
-  read_item& at(std::uint32_t i) noexcept { return i < 4 ? inline_items[i] : more[i - 4]; }
+  read_item at(std::uint32_t i) const noexcept {
+    if (i >= 4) return more[i - 4];
+    return {__atomic_load_n(&inline_epochs[i], __ATOMIC_RELAXED) & ~std::uint64_t{0xff},
+            __atomic_load_n(&inline_sites[i], __ATOMIC_RELAXED)};
+  }
+  void set(std::uint32_t i, const read_item& item) noexcept {
+    if (i >= 4) {
+      more[i - 4] = item;
+      return;
+    }
+    __atomic_store_n(&inline_sites[i], item.site, __ATOMIC_RELAXED);
+    __atomic_store_n(&inline_epochs[i], item.epoch | (tag & 0xff), __ATOMIC_RELEASE);
+  }
   // Appends; false if out of memory.
   bool push(const read_item& item) noexcept;
   void erase(std::uint32_t i) noexcept;  // moves the last item into i
@@ -74,7 +87,8 @@ static_assert(sizeof(read_set) == 64, "a read set is one cache line");
 // never used. The caller holds the granule's stripe lock and stores the
 // set's index into the granule's R before releasing it.
 std::uint64_t read_set_allocate(std::uintptr_t granule) noexcept;
-read_set& read_set_at(std::uint64_t index) noexcept;
+// The set of an index (inline: the lock-free paths look sets up per read).
+inline read_set& read_set_at(std::uint64_t index) noexcept;
 // The set no longer belongs to its granule (R stopped naming it): called
 // under the granule's stripe lock by whoever frees the set after unlocking.
 void read_set_detach(std::uint64_t index) noexcept;
@@ -86,5 +100,15 @@ std::uint64_t read_sets_sweep() noexcept;
 void read_sets_after_fork() noexcept;  // frees the pool lock (fork child)
 // Sets in use (statistics).
 std::uint64_t read_sets_in_use() noexcept;
+
+// ---- implementation ----
+inline constexpr unsigned kReadSetBlockShift = 12;
+inline constexpr std::size_t kReadSetBlocks = std::size_t{1} << 16;
+extern std::atomic<read_set*> g_read_set_blocks[kReadSetBlocks];
+
+inline read_set& read_set_at(std::uint64_t index) noexcept {
+  return g_read_set_blocks[index >> kReadSetBlockShift].load(
+      std::memory_order_acquire)[index & ((std::uint64_t{1} << kReadSetBlockShift) - 1)];
+}
 
 }  // namespace concheck::race
