@@ -645,6 +645,8 @@ void body_walker::walk_call(CXCursor c) {
     if (call.receiver == call_fact::receiver_kind::local) note_receiver_local(c, call);
     if (call.receiver == call_fact::receiver_kind::this_object) call.receiver_in_this = in_this_by_value(c);
     if (call.receiver_in_this) call.receiver_member = member_of_this(c);
+    if (ck == CXCursor_CXXMethod || ck == CXCursor_FunctionTemplate)
+      call.receiver_source = receiver_source_of(c);
     add_callback_calls(c, args);
     {
       // An operator called as `a = b` lists its object as argument 0.
@@ -792,6 +794,7 @@ bool body_walker::walk_free_call(CXCursor call, CXCursor callee, const std::stri
     acquire(locks, "", false, qualified == "std::try_lock", where);
     return true;
   }
+  if (name == "pthread_setspecific" && !state_.unreachable) note_specific_value(args);
   if (name == "pthread_create" && args.size() >= 3) {
     spawn(call, args[2]);
     if (args.size() >= 4) {

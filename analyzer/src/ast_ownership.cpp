@@ -65,6 +65,7 @@ arg_origin body_walker::origin_of_arg(CXCursor arg) {
   CXCursorKind k = clang_getCursorKind(x);
   if (k == CXCursor_CXXThisExpr) return arg_origin{kind::this_object, -1, {}};
   if (k == CXCursor_CXXNewExpr) return arg_origin{kind::owned, -1, {}};
+  if (k == CXCursor_GNUNullExpr) return arg_origin{kind::owned, -1, {}};  // NULL points at nothing
   if ((k >= CXCursor_IntegerLiteral && k <= CXCursor_CharacterLiteral) ||
       k == CXCursor_CXXNullPtrLiteralExpr || k == CXCursor_CXXBoolLiteralExpr)
     return arg_origin{kind::owned, -1, {}};
