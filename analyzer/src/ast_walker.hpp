@@ -177,6 +177,10 @@ class body_walker {
   void mark_escaped(CXCursor arg);
   void escape_captures(const lambda_capture& capture);
   bool escaped(CXCursor decl) const;
+  // `T** out` parameters whose slot holds only null or this call's fresh
+  // memory wherever it is used (ast_out_params.cpp): parameter USRs.
+  std::set<std::string> fresh_out_params_;
+  void scan_fresh_out_params(CXCursor body);
   // thread-specific data (ast_thread_specific.cpp)
   // Sets function_facts::returns_specific and specific_sources.
   void scan_specific_returns(CXCursor body);
