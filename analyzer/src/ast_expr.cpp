@@ -645,6 +645,8 @@ void body_walker::walk_call(CXCursor c) {
     if (call.receiver == call_fact::receiver_kind::local) note_receiver_local(c, call);
     if (call.receiver == call_fact::receiver_kind::this_object) call.receiver_in_this = in_this_by_value(c);
     if (call.receiver_in_this) call.receiver_member = member_of_this(c);
+    if (ck == CXCursor_CXXMethod || ck == CXCursor_FunctionTemplate)
+      call.receiver_source = receiver_source_of(c);
     add_callback_calls(c, args);
     {
       // An operator called as `a = b` lists its object as argument 0.
@@ -792,6 +794,23 @@ bool body_walker::walk_free_call(CXCursor call, CXCursor callee, const std::stri
     acquire(locks, "", false, qualified == "std::try_lock", where);
     return true;
   }
+  if (qualified == "std::call_once" && args.size() >= 2) {
+    // One caller runs the callable while every other caller on the flag
+    // waits: it runs holding the flag, as a lock (no acquisition of its own:
+    // the flag adds no lock-order edge).
+    walk_expr(args[0]);
+    auto flag = lock_of(args[0]);
+    if (flag && !state_.unreachable) state_.add(*flag, "", false, true, where);
+    std::size_t first = fn_.calls.size();
+    for (std::size_t i = 1; i < args.size(); ++i) walk_expr(args[i]);
+    // A lambda callable runs here, before call_once returns: not deferred.
+    for (std::size_t i = first; i < fn_.calls.size(); ++i) {
+      if (fn_.calls[i].callee.str().rfind("lambda@", 0) == 0) fn_.calls[i].deferred = false;
+    }
+    if (flag) state_.release(flag->id.str());
+    return true;
+  }
+  if (name == "pthread_setspecific" && !state_.unreachable) note_specific_value(args);
   if (name == "pthread_create" && args.size() >= 3) {
     spawn(call, args[2]);
     if (args.size() >= 4) {

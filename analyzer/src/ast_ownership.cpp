@@ -65,6 +65,7 @@ arg_origin body_walker::origin_of_arg(CXCursor arg) {
   CXCursorKind k = clang_getCursorKind(x);
   if (k == CXCursor_CXXThisExpr) return arg_origin{kind::this_object, -1, {}};
   if (k == CXCursor_CXXNewExpr) return arg_origin{kind::owned, -1, {}};
+  if (k == CXCursor_GNUNullExpr) return arg_origin{kind::owned, -1, {}};  // NULL points at nothing
   if ((k >= CXCursor_IntegerLiteral && k <= CXCursor_CharacterLiteral) ||
       k == CXCursor_CXXNullPtrLiteralExpr || k == CXCursor_CXXBoolLiteralExpr)
     return arg_origin{kind::owned, -1, {}};
@@ -295,6 +296,18 @@ void body_walker::escape_captures(const lambda_capture& capture) {
 int body_walker::receiver_param_of(CXCursor call) {
   CXCursor object = method_call_object(call);
   if (is_null(object)) return -1;
+  // `(*out)->f()` on the fresh object an out parameter's slot holds
+  // (ast_out_params.cpp): owned where that parameter is.
+  if (CXCursor o = strip_casts(object); clang_getCursorKind(o) == CXCursor_UnaryOperator &&
+                                        clang_getCursorUnaryOperatorKind(o) == CXUnaryOperator_Deref) {
+    auto kids = children(o);
+    CXCursor p = kids.size() == 1 ? strip_casts(kids[0]) : clang_getNullCursor();
+    if (!is_null(p) && clang_getCursorKind(p) == CXCursor_DeclRefExpr) {
+      CXCursor d = clang_getCursorReferenced(p);
+      if (clang_getCursorKind(d) == CXCursor_ParmDecl && fresh_out_params_.count(usr(d)) != 0)
+        return param_index(d);
+    }
+  }
   arg_origin o = origin_of_arg(object);
   return o.what == arg_origin::kind::param ? o.param : -1;
 }

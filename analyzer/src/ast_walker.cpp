@@ -18,6 +18,8 @@ void body_walker::walk_body(CXCursor body) {
   scan_handed_locals(body);
   scan_this_parts(body);
   scan_fresh_members(body);
+  scan_specific_returns(body);
+  scan_fresh_out_params(body);
   walk_stmt(body);
   fn_.never_returns = state_.unreachable && !returned_;
   for (auto& [id, t] : threads_) fn_.unjoined_threads.push_back(t);

@@ -177,6 +177,17 @@ class body_walker {
   void mark_escaped(CXCursor arg);
   void escape_captures(const lambda_capture& capture);
   bool escaped(CXCursor decl) const;
+  // `T** out` parameters whose slot holds only null or this call's fresh
+  // memory wherever it is used (ast_out_params.cpp): parameter USRs.
+  std::set<std::string> fresh_out_params_;
+  void scan_fresh_out_params(CXCursor body);
+  // thread-specific data (ast_thread_specific.cpp)
+  // Sets function_facts::returns_specific and specific_sources.
+  void scan_specific_returns(CXCursor body);
+  // call_fact::receiver_source of a method call.
+  static std::string receiver_source_of(CXCursor call);
+  // A pthread_setspecific call's arguments: records where its value comes from.
+  void note_specific_value(const std::vector<CXCursor>& args);
   // before thread start (ast_before_start.cpp)
  public:
   // Where a local is first named other than as the object of a method call

@@ -182,6 +182,12 @@ struct call_fact {
   // every path (ast_exit_regions.hpp): code written after it never runs after
   // this call. Empty when the rest of the function may follow.
   location reach_end{};
+  // The object a method is called on is reached through what a call returns
+  // (`error_->set()` through a user `operator->`, `get()->f()`, or a direct
+  // `pthread_getspecific(k)`, named so): that callee's USR, else empty. When
+  // every value it returns is a thread-specific value, the object is the
+  // calling thread's own (thread_specific.hpp).
+  interned receiver_source{};
 };
 
 struct spawn_fact {
@@ -263,6 +269,15 @@ struct function_facts {
   // A call through a function pointer or of an unresolved callee: it may do
   // anything, start a thread included (before_start.hpp).
   bool indirect_calls = false;
+  // Thread-specific data (thread_specific.hpp): where the value handed to
+  // each pthread_setspecific call here comes from.
+  std::vector<arg_origin> specific_values;
+  // Every return statement returns a thread-specific value: the result of
+  // pthread_getspecific or of one of `specific_sources` (USRs, each of which
+  // must return one too), or a local pointer whose every value is one of
+  // those, fresh memory or null (under casts and `*`).
+  bool returns_specific = false;
+  std::vector<std::string> specific_sources;
   // Where the walk of this body stopped descending (nesting deeper than the
   // walker follows, or its thread's stack ran low): code below it was not
   // analyzed. At most one per body, the first cut; reported as a warning.

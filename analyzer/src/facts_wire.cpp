@@ -59,7 +59,7 @@ auto fields(call_fact& v) {
   return std::tie(v.callee, v.where, v.held, v.lock_args, v.receiver, v.arg_origins, v.receiver_param,
                   v.held_locks, v.receiver_path, v.in_loop, v.never_returns, v.after_call, v.deferred,
                   v.receiver_root, v.receiver_local, v.receiver_per_iteration, v.outer_loop,
-                  v.receiver_in_this, v.callee_implicit, v.receiver_member, v.reach_end);
+                  v.receiver_in_this, v.callee_implicit, v.receiver_member, v.reach_end, v.receiver_source);
 }
 auto fields(spawn_fact& v) {
   return std::tie(v.entry, v.entry_display, v.where, v.in_loop, v.reach_end, v.outer_loop);
@@ -81,7 +81,7 @@ auto fields(function_facts& v) {
                   v.is_ctor_or_dtor, v.is_virtual, v.is_lambda, v.is_main, v.params, v.requires_locks,
                   v.released_unheld, v.accesses, v.acquisitions, v.calls, v.spawns, v.joins, v.cv_waits,
                   v.blocking, v.unjoined_threads, v.never_returns, v.exposes_this, v.exposures, v.loop_starts,
-                  v.indirect_calls, v.walk_cuts);
+                  v.indirect_calls, v.specific_values, v.returns_specific, v.specific_sources, v.walk_cuts);
 }
 auto fields(class_info& v) {
   return std::tie(v.id, v.display, v.owns_lock, v.takes_own_lock, v.system);

@@ -3,6 +3,7 @@
 
 #include "before_start.hpp"
 #include "owned_until.hpp"
+#include "thread_specific.hpp"
 
 namespace concheck::analyzer::detail {
 
@@ -39,6 +40,7 @@ bool this_owned_at(const program& p, const function_facts& caller, const call_fa
   if (!runs_on_object(p, call.callee)) return false;
   auto callee = p.functions.find(call.callee);
   if (callee != p.functions.end() && callee->second->is_ctor_or_dtor) return true;
+  if (thread_own_receiver(p, call)) return true;  // each thread's own object (thread_specific.hpp)
   switch (call.receiver) {
     case call_fact::receiver_kind::local:
       return true;

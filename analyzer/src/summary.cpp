@@ -6,6 +6,7 @@
 #include "holder_lock.hpp"
 #include "ownership.hpp"
 #include "shared_evidence.hpp"
+#include "thread_specific.hpp"
 
 namespace concheck::analyzer::detail {
 
@@ -465,6 +466,7 @@ program build_program(const std::vector<tu_facts_ptr>& facts) {
   cut_dead_code(p);
   compute_lock_taking_classes(p);
   compute_roots(p);
+  compute_thread_specific(p);
   compute_ownership(p);
   compute_shared_this(p);
   compute_required(p);

@@ -105,6 +105,11 @@ struct program {
   // a member of a shared `this`, an evidenced parameter of its own), or that
   // a thread start hands over. An object of unknown origin is no evidence.
   std::map<std::string, std::vector<bool>> shared_params;
+  // Thread-specific data (thread_specific.hpp): the functions every value of
+  // which is the calling thread's own thread-specific value, and
+  // "pthread_getspecific"; empty when some thread may store a shared object
+  // as its thread-specific value.
+  std::set<std::string> thread_own_sources;
 
   bool param_shared(const std::string& function, int param) const;
   // Classes one of whose methods takes a global lock itself (re2's

@@ -1,0 +1,220 @@
+// Thread-specific data facts of body_walker (thread_specific.hpp has the
+// rule): what each pthread_setspecific call stores, whether every return of
+// the function is a thread-specific value, and which call's result a method
+// call's object is reached through.
+//
+// A returned local pointer qualifies when the whole body (scanned first, so
+// a later assignment counts too) only reads its value or assigns it a
+// thread-specific value, fresh memory (`new`) or null with `=`: its address
+// taken, a reference bound to it, `++`, `+=`, or any other value disqualify
+// it, as for ast_this_parts.cpp.
+#include <algorithm>
+#include <map>
+
+#include "ast_util.hpp"
+#include "ast_walker.hpp"
+
+namespace concheck::analyzer::detail {
+
+namespace {
+
+bool returns_handle(CXType t) {
+  CXTypeKind k = clang_getCanonicalType(t).kind;
+  return k == CXType_Pointer || k == CXType_LValueReference || k == CXType_RValueReference;
+}
+
+// A call whose result may be a thread-specific value: "pthread_getspecific",
+// or the USR of a user function returning a pointer or reference (a member
+// of a class template's specialization is named by the template's member,
+// whose body is the one summarized). Empty otherwise.
+std::string call_source(CXCursor e) {
+  CXCursor c = strip_casts(e);
+  if (clang_getCursorKind(c) != CXCursor_CallExpr) return "";
+  CXCursor callee = clang_getCursorReferenced(c);
+  if (is_null(callee)) return "";
+  CXCursorKind k = clang_getCursorKind(callee);
+  if (k == CXCursor_FunctionDecl && spelling(callee) == "pthread_getspecific") return "pthread_getspecific";
+  if (in_system_header(callee) || (k != CXCursor_FunctionDecl && k != CXCursor_CXXMethod)) return "";
+  if (!returns_handle(clang_getResultType(clang_getCursorType(callee)))) return "";
+  CXCursor tmpl = clang_getSpecializedCursorTemplate(callee);
+  return usr(is_null(tmpl) ? callee : tmpl);
+}
+
+struct returns_scan {
+  bool (*is_null_pointer)(CXCursor) = nullptr;
+  // Pointer locals declared in the body -> whether every value qualifies so far.
+  std::map<std::string, bool> locals;
+  std::vector<CXCursor> returned;  // the expressions of return statements
+  bool bare_return = false;        // a `return;` or a return of nothing we can follow
+  std::vector<std::string> sources;
+};
+
+// A value a returned local may take: a thread-specific value, fresh memory or null.
+bool local_value(returns_scan& s, CXCursor rhs) {
+  CXCursor r = strip_casts(rhs);
+  if (clang_getCursorKind(r) == CXCursor_CXXNewExpr || s.is_null_pointer(rhs)) return true;
+  std::string src = call_source(r);
+  if (src.empty()) return false;
+  s.sources.push_back(src);
+  return true;
+}
+
+// Whether `ref`, a reference to a local pointer, only reads its value in
+// `parent`. Dependent code (a class template's members) has no implicit
+// lvalue-to-rvalue conversion to show a read, so the use itself decides
+// there: `!p`, `*p`, `p->f`, `p == q`, `return p`, the right side of `=`,
+// or an argument the callee takes by value.
+bool reads_value(CXCursor ref, CXCursor parent) {
+  switch (clang_getCursorKind(parent)) {
+    case CXCursor_UnexposedExpr:
+    case CXCursor_ReturnStmt:
+    case CXCursor_MemberRefExpr:
+    case CXCursor_ParenExpr:
+      return true;
+    case CXCursor_UnaryOperator: {
+      CXUnaryOperatorKind op = clang_getCursorUnaryOperatorKind(parent);
+      return op == CXUnaryOperator_Deref || op == CXUnaryOperator_LNot;
+    }
+    case CXCursor_BinaryOperator: {
+      CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(parent);
+      auto kids = children(parent);
+      bool left =
+          !kids.empty() && clang_equalRanges(clang_getCursorExtent(kids[0]), clang_getCursorExtent(ref)) != 0;
+      return op == CXBinaryOperator_EQ || op == CXBinaryOperator_NE ||
+             (op == CXBinaryOperator_Assign && !left);
+    }
+    case CXCursor_CallExpr: {
+      CXCursor callee = clang_getCursorReferenced(parent);
+      if (is_null(callee)) return false;
+      int n = clang_Cursor_getNumArguments(parent);
+      for (int i = 0; i < n; ++i) {
+        CXCursor a = clang_Cursor_getArgument(parent, static_cast<unsigned>(i));
+        if (clang_equalRanges(clang_getCursorExtent(a), clang_getCursorExtent(ref)) == 0) continue;
+        if (i >= clang_Cursor_getNumArguments(callee)) return false;
+        CXType t = clang_getCursorType(clang_Cursor_getArgument(callee, static_cast<unsigned>(i)));
+        CXTypeKind k = clang_getCanonicalType(t).kind;
+        return k != CXType_LValueReference && k != CXType_RValueReference;
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+CXChildVisitResult visit_returns(CXCursor c, CXCursor parent, CXClientData data) {
+  auto& s = *static_cast<returns_scan*>(data);
+  CXCursorKind k = clang_getCursorKind(c);
+  if (k == CXCursor_LambdaExpr) return CXChildVisit_Continue;  // its returns are its own
+  if (k == CXCursor_ReturnStmt) {
+    auto kids = children(c);
+    if (kids.size() == 1) {
+      s.returned.push_back(kids[0]);
+    } else {
+      s.bare_return = true;
+    }
+    return CXChildVisit_Recurse;
+  }
+  if (k == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(c) == 0 &&
+      clang_getCanonicalType(clang_getCursorType(c)).kind == CXType_Pointer) {
+    CXCursor init = clang_getNullCursor();
+    for (CXCursor kid : children(c)) {
+      CXCursorKind kk = clang_getCursorKind(kid);
+      if (kk != CXCursor_TypeRef && kk != CXCursor_NamespaceRef && kk != CXCursor_TemplateRef &&
+          kk != CXCursor_UnexposedAttr)
+        init = kid;
+    }
+    s.locals[usr(c)] = is_null(init) || local_value(s, init);
+    return CXChildVisit_Recurse;
+  }
+  if (k == CXCursor_DeclRefExpr) {
+    auto it = s.locals.find(usr(clang_getCursorReferenced(c)));
+    if (it == s.locals.end() || !it->second) return CXChildVisit_Continue;
+    if (reads_value(c, parent)) return CXChildVisit_Continue;
+    bool assigned = false;
+    if (clang_getCursorKind(parent) == CXCursor_BinaryOperator &&
+        clang_getCursorBinaryOperatorKind(parent) == CXBinaryOperator_Assign) {
+      auto pk = children(parent);
+      assigned = pk.size() == 2 &&
+                 clang_equalRanges(clang_getCursorExtent(pk[0]), clang_getCursorExtent(c)) != 0 &&
+                 local_value(s, pk[1]);
+    }
+    if (!assigned) it->second = false;
+    return CXChildVisit_Continue;
+  }
+  return CXChildVisit_Recurse;
+}
+
+// Whether a returned expression is a thread-specific value (adding the calls
+// it depends on to s.sources): a call's result, `*` of one, or a qualifying
+// local (`return obj;`, `return *obj;`), under casts.
+bool returned_value(returns_scan& s, CXCursor e) {
+  CXCursor x = strip_casts(e);
+  if (clang_getCursorKind(x) == CXCursor_UnaryOperator &&
+      clang_getCursorUnaryOperatorKind(x) == CXUnaryOperator_Deref) {
+    auto kids = children(x);
+    if (kids.size() != 1) return false;
+    x = strip_casts(kids[0]);
+  }
+  if (std::string src = call_source(x); !src.empty()) {
+    s.sources.push_back(src);
+    return true;
+  }
+  if (clang_getCursorKind(x) != CXCursor_DeclRefExpr) return false;
+  auto it = s.locals.find(usr(clang_getCursorReferenced(x)));
+  return it != s.locals.end() && it->second;
+}
+
+}  // namespace
+
+void body_walker::scan_specific_returns(CXCursor body) {
+  if (is_lambda_ || !returns_handle(clang_getCursorResultType(decl_))) return;
+  returns_scan s;
+  s.is_null_pointer = &body_walker::is_null_pointer;
+  clang_visitChildren(body, visit_returns, &s);
+  if (s.bare_return || s.returned.empty()) return;
+  for (CXCursor r : s.returned) {
+    if (!returned_value(s, r)) return;
+  }
+  if (s.sources.empty()) return;  // fresh memory or null only: a factory, not a thread-specific getter
+  fn_.returns_specific = true;
+  std::sort(s.sources.begin(), s.sources.end());
+  s.sources.erase(std::unique(s.sources.begin(), s.sources.end()), s.sources.end());
+  fn_.specific_sources = std::move(s.sources);
+}
+
+std::string body_walker::receiver_source_of(CXCursor call) {
+  CXCursor root = method_call_object(call);
+  if (is_null(root)) return "";
+  root = strip_casts(root);
+  // Down through `*p` and fields held in place to the call that yields the
+  // object: `error_->set()` is `error_.operator->()->set()`, `(*p).f()`,
+  // `get()->part.f()`. A pointer or reference field on the way leads
+  // elsewhere.
+  while (true) {
+    CXCursorKind k = clang_getCursorKind(root);
+    if (k == CXCursor_CallExpr) return call_source(root);
+    if (k == CXCursor_UnaryOperator && clang_getCursorUnaryOperatorKind(root) == CXUnaryOperator_Deref) {
+      auto kids = children(root);
+      if (kids.size() != 1) return "";
+      root = strip_casts(kids[0]);
+      continue;
+    }
+    if (k == CXCursor_MemberRefExpr && by_value_field(root)) {
+      auto kids = children(root);
+      if (kids.empty()) return "";
+      CXCursor base = strip_casts(kids[0]);
+      // `p->part`: the part of what p points at; `obj.part`: of obj.
+      root = base;
+      continue;
+    }
+    return "";
+  }
+}
+
+void body_walker::note_specific_value(const std::vector<CXCursor>& args) {
+  if (args.size() != 2) return;
+  fn_.specific_values.push_back(origin_of_arg(args[1]));
+}
+
+}  // namespace concheck::analyzer::detail
