@@ -117,13 +117,7 @@ CXChildVisitResult visit_returns(CXCursor c, CXCursor parent, CXClientData data)
   }
   if (k == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(c) == 0 &&
       clang_getCanonicalType(clang_getCursorType(c)).kind == CXType_Pointer) {
-    CXCursor init = clang_getNullCursor();
-    for (CXCursor kid : children(c)) {
-      CXCursorKind kk = clang_getCursorKind(kid);
-      if (kk != CXCursor_TypeRef && kk != CXCursor_NamespaceRef && kk != CXCursor_TemplateRef &&
-          kk != CXCursor_UnexposedAttr)
-        init = kid;
-    }
+    CXCursor init = var_initializer(c);
     s.locals[usr(c)] = is_null(init) || local_value(s, init);
     return CXChildVisit_Recurse;
   }

@@ -175,6 +175,17 @@ bool by_value_field(CXCursor member_ref) {
   return t.kind == CXType_Record;
 }
 
+CXCursor var_initializer(CXCursor var_decl) {
+  CXCursor init = clang_getNullCursor();
+  for (CXCursor kid : children(var_decl)) {
+    CXCursorKind k = clang_getCursorKind(kid);
+    if (k != CXCursor_TypeRef && k != CXCursor_NamespaceRef && k != CXCursor_TemplateRef &&
+        k != CXCursor_UnexposedAttr)
+      init = kid;
+  }
+  return init;
+}
+
 bool preceded_by_else(CXCursor prev, CXCursor c) {
   CXTranslationUnit tu = clang_Cursor_getTranslationUnit(c);
   CXSourceRange range = clang_getRange(clang_getRangeEnd(clang_getCursorExtent(prev)),

@@ -47,6 +47,11 @@ CXCursor class_decl_of(CXType t);
 // parameter, which may turn out to be one).
 bool by_value_field(CXCursor member_ref);
 
+// A variable declaration's initializer: its last child that is not part of
+// the declared type (type, namespace and template references, attributes);
+// a null cursor when it has none.
+CXCursor var_initializer(CXCursor var_decl);
+
 // Whether the token right before `c` is `else`, `prev` being the statement
 // before it among an IfStmt's children (they do not say which are present).
 bool preceded_by_else(CXCursor prev, CXCursor c);

@@ -243,14 +243,7 @@ void body_walker::walk_var_decl(CXCursor c) {
   own_locals_.insert(id);
   CXType type = clang_getCursorType(c);
   type_facts role = tu_.types.classify(type);
-  CXCursor init = clang_getNullCursor();
-  for (CXCursor k : children(c)) {
-    CXCursorKind kk = clang_getCursorKind(k);
-    if (kk == CXCursor_TypeRef || kk == CXCursor_NamespaceRef || kk == CXCursor_TemplateRef ||
-        kk == CXCursor_UnexposedAttr)
-      continue;
-    init = k;
-  }
+  CXCursor init = var_initializer(c);
   if (role.role == type_role::guard && type.kind != CXType_LValueReference && type.kind != CXType_Pointer) {
     declare_guard(c, init, role);
     return;
