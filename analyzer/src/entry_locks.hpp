@@ -18,7 +18,10 @@
 // Assumed: a method that is not public is called only where the program
 // shows it (its class, friends, subclasses in sight). Public and virtual
 // methods get none: callers out of sight may call them. A lock held only on
-// some paths to a call, or held for reading, does not count.
+// some paths to a call, or held for reading, does not count. Not seen: a
+// method whose address is also taken and handed to code out of sight
+// (`schedule(&T::trim, this)`) is judged by its direct callers alone, as
+// the required locks are (summary.hpp).
 // Greatest fixed point over the call graph (a site whose caller is still
 // undecided is skipped): O((F + C) * L) per round for F functions, C calls
 // and L locks held at a call.
