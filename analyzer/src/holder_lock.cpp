@@ -30,7 +30,8 @@ const lock_name& holder_lock() {
   return lock;
 }
 
-std::set<const call_fact*> holder_locked_calls(const call_sites& sites) {
+std::set<const call_fact*> holder_locked_calls(
+    const call_sites& sites, const std::map<std::string, std::vector<interned>>& entry_locks) {
   std::set<const call_fact*> out;
   for (const auto& [callee, calls] : sites) {
     // Per member (receiver_member): its calls, and the locks all of them hold.
@@ -41,6 +42,14 @@ std::set<const call_fact*> holder_locked_calls(const call_sites& sites) {
       auto& [member_calls, common] = members[call->receiver_member.str()];
       member_calls.push_back(call);
       auto held = own_locks_held(*call);
+      // What every call of the caller holds on its own object (a private
+      // helper called only under the holder's lock: entry_locks.hpp).
+      if (auto e = entry_locks.find(caller->id); e != entry_locks.end()) {
+        std::vector<interned> with;
+        std::set_union(held.begin(), held.end(), e->second.begin(), e->second.end(),
+                       std::back_inserter(with));
+        held = std::move(with);
+      }
       if (!common) {
         common = std::move(held);
       } else {

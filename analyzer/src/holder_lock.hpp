@@ -16,6 +16,10 @@
 // of a holder whose calls on that member share no lock, or a call through a
 // pointer or reference (another object may hold the same callee object),
 // carries no stand-in, so the meet loses it as before.
+// A lock the caller itself does not take counts when every call of the
+// caller holds it for writing on the caller's object (entry_locks.hpp:
+// `file_.refresh()` in HashDB's private `trim_file`, which only `open()`
+// calls, with `mlock_` held for writing).
 // Cost: O(C * L) for C call sites and L locks held at each.
 #pragma once
 
@@ -36,6 +40,8 @@ const lock_name& holder_lock();
 
 // Of the counted call sites (callee -> calls), those on a member held by
 // value whose holder's lock protects the callee's object (see above).
-std::set<const call_fact*> holder_locked_calls(const call_sites& sites);
+// `entry_locks`: exclusive_entry_locks(), the locks held on entry.
+std::set<const call_fact*> holder_locked_calls(
+    const call_sites& sites, const std::map<std::string, std::vector<interned>>& entry_locks);
 
 }  // namespace concheck::analyzer::detail

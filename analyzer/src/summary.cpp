@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "entry_locks.hpp"
 #include "holder_lock.hpp"
 #include "ownership.hpp"
 #include "shared_evidence.hpp"
@@ -205,7 +206,7 @@ void compute_required(program& p) {
     }
   }
   // A call on a member held by value under its holder's lock (holder_lock.hpp).
-  const std::set<const call_fact*> holder_locked = holder_locked_calls(sites);
+  const std::set<const call_fact*> holder_locked = holder_locked_calls(sites, exclusive_entry_locks(p));
   // nullopt = "top" (every lock) while no call site has been seen yet.
   std::map<std::string, std::optional<std::vector<lock_name>>> may, must;
   for (const auto& [id, f] : p.functions) {
