@@ -45,6 +45,17 @@ bool is_local_object(CXCursor d) {
          !is_handle(clang_getCursorType(d));
 }
 
+// A local pointer declared with a `new` object as its value (`T* p = new
+// T(...)`): until its first mention other than as a method call's object
+// (`p->f()`), it is the only name of that object.
+bool local_pointer_to_new(CXCursor d) {
+  if (clang_getCursorKind(d) != CXCursor_VarDecl || clang_Cursor_hasVarDeclGlobalStorage(d) != 0 ||
+      clang_getCanonicalType(clang_getCursorType(d)).kind != CXType_Pointer)
+    return false;
+  CXCursor init = var_initializer(d);
+  return !is_null(init) && clang_getCursorKind(strip(init)) == CXCursor_CXXNewExpr;
+}
+
 // The DeclRefExpr a member-syntax method call is made on (`t` of `t.f()`,
 // `a` of `a[i].f()`), or a null cursor.
 CXCursor receiver_ref(CXCursor call) {
@@ -380,7 +391,10 @@ void body_walker::note_receiver_local(CXCursor call, call_fact& fact) const {
   if (is_null(r)) return;
   CXCursor d = clang_getCursorReferenced(r);
   std::string id = usr(d);
-  if (!is_local_object(d) || own_locals_.count(id) == 0) return;
+  // A pointer to a `new` object counts as that object while it still
+  // holds it (fresh_locals_: not handed on, not given another value).
+  bool fresh_pointer = local_pointer_to_new(d) && fresh_locals_.count(id) != 0;
+  if (!(is_local_object(d) || fresh_pointer) || own_locals_.count(id) == 0) return;
   auto handed = handed_locals_.find(id);
   if (handed != handed_locals_.end()) {
     // Named otherwise (`&L`) only in a statement after this call's end,

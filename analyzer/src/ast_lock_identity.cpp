@@ -105,7 +105,13 @@ std::string lock_instance(CXCursor lock_expr) {
       CXCursor d = clang_getCursorReferenced(c);
       if (is_null(d)) return "";
       if (global_var(d)) return "global";  // a static member
-      return base_path(c);
+      std::string base = base_path(c);
+      // A lock reached through a pointer or reference member (`*mu_`) is not
+      // part of the object: it is the object that member points at.
+      CXTypeKind field = clang_getCanonicalType(clang_getCursorType(d)).kind;
+      bool indirect =
+          field == CXType_Pointer || field == CXType_LValueReference || field == CXType_RValueReference;
+      return indirect && !base.empty() ? base + "." + spelling(d) : base;
     }
     case CXCursor_UnaryOperator: {  // &m, *pm
       auto kids = children(c);
@@ -116,8 +122,10 @@ std::string lock_instance(CXCursor lock_expr) {
     case CXCursor_CallExpr: {
       std::string name = spelling(c);
       int n = clang_Cursor_getNumArguments(c);
+      // The lock a smart pointer points at: the pointer's pointee, not the
+      // pointer's holder.
       if ((name == "operator->" || name == "operator*") && n >= 1)
-        return lock_instance(clang_Cursor_getArgument(c, 0));
+        return object_path(clang_Cursor_getArgument(c, 0));
       return "";
     }
     default:

@@ -7,6 +7,9 @@
 // `t.start()`, an array of them filled and started one by one). Then `this`
 // is owned in the callee even when its class takes its own lock
 // (ownership.hpp: such classes' public methods are otherwise never owned).
+// A local pointer declared with a `new` object (`T* p = new T;`), while it
+// still holds it (not handed on, not given another value), counts as a local
+// object: until its first other mention it is that object's only name.
 // The rule, for a call `c` on local `L` in function `f`:
 //  - up to `c`, `f` names `L` only as the object of method calls (`L.m()`,
 //    `L[i].m()`): every statement that makes an address, reference, pointer

@@ -5,8 +5,10 @@
 // held. Not edges: a try_lock's target (it cannot block), locks taken together
 // by std::scoped_lock/std::lock (they back off), and A -> A (two instances of
 // one class member or array element are distinct locks the static names cannot
-// tell apart). A cycle is not reported when every edge of it is taken under one
-// common other lock (a gate lock) or when every acquisition in it is shared.
+// tell apart), and a method's acquisition of its own object's lock when the
+// call runs on an object no other thread can reach yet (unreached_locks.hpp).
+// A cycle is not reported when every edge of it is taken under one common
+// other lock (a gate lock) or when every acquisition in it is shared.
 // Cycles are found per edge by breadth-first search from its target back to
 // its source (shortest cycle through each edge), deduplicated by rotation:
 // O(E * (V + E)) for V locks and E edges, tiny in practice.
@@ -16,6 +18,7 @@
 #include <deque>
 
 #include "rules.hpp"
+#include "unreached_locks.hpp"
 
 namespace concheck::analyzer::detail {
 
@@ -48,6 +51,7 @@ void add_edge(edge_map& edges, const lock_name& from, const acquired_lock& to, w
 
 edge_map build_edges(const program& p) {
   edge_map edges;
+  const unreached_locks unreached(p);
   for (const auto& [id, f] : p.functions) {
     for (const auto& a : f->acquisitions) {
       if (a.try_lock) continue;
@@ -63,7 +67,7 @@ edge_map build_edges(const program& p) {
     for (const auto& c : f->calls) {
       auto held = lock_union(c.held.must, f->requires_locks);
       for (const auto& acq : acquired_by_call(p, c)) {
-        if (acq.try_lock) continue;
+        if (acq.try_lock || unreached.unreached_at(*f, c, acq.lock.id)) continue;
         for (const auto& h : held) {
           witness w{c.where, f->display, true, acq.where, acq.function, {}, acq.shared};
           for (const auto& o : held) {
