@@ -3,6 +3,7 @@
 // blocking calls and lambdas.
 #include <algorithm>
 
+#include "ast_callee.hpp"
 #include "ast_lock_identity.hpp"
 #include "ast_util.hpp"
 #include "ast_walker.hpp"
@@ -636,7 +637,7 @@ void body_walker::walk_call(CXCursor c) {
   }
   if (!in_system_header(callee)) {
     if (annotated_lock_call(callee, location_of(c))) return;
-    std::string id = usr(callee);
+    std::string id = callee_id(callee);
     if (id.empty()) return;
     bool root = false;
     call_fact call{id, location_of(c), state_.snapshot(), {}, receiver_of(c, &root), {}};
