@@ -43,8 +43,8 @@
 // Per-location record: updated on the slow path only, so once per granule
 // per epoch; that is exact for the lockset intersection since an epoch has
 // one lockset (race_threads.cpp starts a new epoch at every lock and unlock).
-// Memory: 32 bytes of shadow per touched granule, read sets for granules
-// read concurrently. Each racy granule is reported once.
+// Memory: 32 or 16 bytes of shadow per touched granule (the chunk's layout,
+// shadow_memory.hpp), read sets for granules read concurrently. Each racy granule is reported once.
 #include "race/race_engine.hpp"
 
 #include <algorithm>

@@ -1,14 +1,12 @@
 // concheck runtime, race engine: shadow memory. INTERNAL.
 //
 // Every 8-byte granule of application memory that instrumented code touched
-// has a hot shadow cell of two 64-bit words (16 bytes, 2x the application
-// memory touched; untouched memory costs nothing):
+// has a shadow of four words (untouched memory costs nothing): two hot ones,
 //   write     W: the last write, an epoch word (below), 0 if none
 //   read      R: the last read as an epoch word, or the read-shared form
 //             (slot field kSharedSlot, clock field = index of a read set in
 //             read_sets.hpp, mask = the bytes every reader in the set read)
-// and cold words, read and stored through shadow_cold.hpp (a granule's cold
-// words cost memory only where they differ from their chunk's):
+// and three cold ones, read and stored through shadow_cold.hpp:
 //   sites     stack-depot ids of the last write and of the last read, two
 //             32-bit words (each side stores its own: no read-modify-write)
 //   location  the per-location record: sharing state (bits 0..2), atomic
@@ -19,27 +17,40 @@
 // | byte mask (bits 0..7: the bytes of the granule the access touched). A
 // word with mask 0 is empty.
 //
-// Chunk-uniform cold words: most granules of a chunk (64 KiB of memory)
-// carry the same sites and location record (one loop over an array: one
-// site pair, one owner). Each chunk's entry (shadow_chunk, in the page
-// table) holds a uniform value per cold word, set by the first store of a
-// nonzero value (a CAS from 0) and never changed until the chunk is
-// discarded; a granule whose word differs keeps it in its own 16-byte slot
-// of the chunk's cold region (chunk_cold, mapped at the chunk's first such
-// store, MAP_NORESERVE), where a nonzero word overrides the uniform one. A
-// chunk whose granules agree costs its hot cells only: 16 bytes per granule
-// instead of 32 (shadow_cold.hpp has the rules).
+// Two layouts, chosen per chunk (64 KiB of memory) when it is mapped:
+//   dense   a 32-byte cell per granule, the cold words after the hot ones in
+//           the same cache line (32 bytes per granule, 4x the memory): a
+//           chunk first touched by a small access, whose granules are
+//           usually objects of their own with records and sites of their own
+//   split   a 16-byte cell per granule (2x), and chunk-uniform cold words:
+//           a chunk wholly inside a large range access (shadow_prefault: an
+//           array a memset or memcpy covers), whose granules usually carry
+//           the same sites and record (one loop, one owner). The chunk's
+//           entry holds a uniform value per cold word, set by the first
+//           store of a nonzero value and never changed until the chunk is
+//           discarded; a granule whose word differs keeps it in its own
+//           16-byte slot of the chunk's cold region (chunk_cold, mapped at
+//           the chunk's first such store, MAP_NORESERVE), where a nonzero
+//           word overrides the uniform one. A chunk whose granules agree
+//           costs its hot cells only (single_loop: peak RSS 168 -> 102 MiB);
+//           a granule with words of its own costs a second cache line per
+//           access (every chunk split made read_mostly a third slower).
+// A chunk keeps its layout while the process lives (its entry is never
+// unmapped: another thread may hold a pointer into its cells).
 //
 // Lookup: a two-level page table. L1 (static, 2^16 entries: address bits
 // 47..32) points to a lazily mmap'd L2 (2^16 shadow_chunk entries of 32
 // bytes: bits 31..16, 2 MiB of address space, touched only where used)
-// whose entry points to a lazily mmap'd array of 8192 hot cells (the shadow
-// of 64 KiB of application memory, 128 KiB, MAP_NORESERVE so only touched
-// pages are backed) and to the chunk's cold region (128 KiB, the same way). Levels are installed
-// with a CAS (the loser unmaps its copy); never malloc. A large range's whole
-// 1 MiB groups get their sixteen chunks' hot cells as one region in huge
-// pages (shadow_prefault). Cost: three dependent loads. Addresses with bits
-// above 47 set have no shadow (accesses to them are ignored).
+// whose entry holds the address of the chunk's lazily mmap'd cells (8192:
+// 256 KiB dense, 128 KiB split, MAP_NORESERVE so only touched pages are
+// backed) with the layout in its low bits, so that the cell of an address
+// is (cells word & ~3) + ((offset in chunk & ~7) << (cells word & 3)), and,
+// for a split chunk, the cold region and the uniform values. Levels are
+// installed with a CAS (the loser unmaps its copy); never malloc. A large
+// range's whole 1 MiB groups get their sixteen chunks' split cells as one
+// region in huge pages (shadow_prefault). Cost: three dependent loads.
+// Addresses with bits above 47 set have no shadow (accesses to them are
+// ignored).
 // Cells are read and written with relaxed atomics; the engine serializes the
 // writers of one cell with a stripe lock (stripe_lock_for).
 #pragma once
