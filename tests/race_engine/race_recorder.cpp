@@ -1,10 +1,13 @@
 // The tests' race observer (race_engine.hpp): records every race the engine
 // reports, whatever report_race the runtime is linked with.
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "race/race_engine.hpp"
 #include "race/race_runtime.hpp"
 #include "race/race_spin_lock.hpp"
+#include "race/shadow_memory.hpp"
 #include "race_test_support.hpp"
 #include "thread_registry.hpp"
 
@@ -18,8 +21,12 @@ void record(const race_event& event) noexcept {
   g_events->push_back(event);
 }
 
-// Turns the engine on and installs the recorder before any test runs.
+// Turns the engine on and installs the recorder before any test runs; with
+// CONCHECK_TEST_SHADOW_LAYOUT=split every chunk the tests map is split
+// (shadow_memory.hpp), so that the same tests check both layouts.
 const bool g_enabled_for_tests = [] {
+  const char* layout = std::getenv("CONCHECK_TEST_SHADOW_LAYOUT");
+  if (layout != nullptr && std::strcmp(layout, "split") == 0) set_lazy_chunk_layout(kSplitLayout);
   set_race_observer(record);
   enable();
   return true;

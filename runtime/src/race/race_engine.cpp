@@ -43,8 +43,8 @@
 // Per-location record: updated on the slow path only, so once per granule
 // per epoch; that is exact for the lockset intersection since an epoch has
 // one lockset (race_threads.cpp starts a new epoch at every lock and unlock).
-// Memory: 32 bytes of shadow per touched granule, read sets for granules
-// read concurrently. Each racy granule is reported once.
+// Memory: 32 or 16 bytes of shadow per touched granule (the chunk's layout,
+// shadow_memory.hpp), read sets for granules read concurrently. Each racy granule is reported once.
 #include "race/race_engine.hpp"
 
 #include <algorithm>
@@ -54,6 +54,7 @@
 #include "race/race_context.hpp"
 #include "race/race_runtime.hpp"
 #include "race/read_sets.hpp"
+#include "race/shadow_cold.hpp"
 #include "race/shadow_memory.hpp"
 #include "race/sync_clocks.hpp"
 #include "race/thread_slots.hpp"
@@ -100,7 +101,8 @@ struct earlier_access {
 };
 
 // The earlier access `word` (an epoch) did not happen before the current one.
-inline bool concurrent(const thread_context& self, std::uint64_t word) noexcept {
+__attribute__((always_inline)) inline bool concurrent(const thread_context& self,
+                                                      std::uint64_t word) noexcept {
   const std::uint32_t slot = epoch_slot(word);
   return slot != self.slot && epoch_clock(word) > self.clock.get(slot);
 }
@@ -166,8 +168,10 @@ bool write_races_read(const thread_context& self, std::uint64_t r, std::uint64_t
 
 // The per-location record after this access; true if a race found now is
 // the granule's first (to be reported).
-bool update_location(shadow_cell& cell, const thread_context& self, bool is_atomic, bool raced) noexcept {
-  std::uint64_t location = cell.location.load(std::memory_order_relaxed);
+// `location`: the record before this access; `has_epoch`: the granule has
+// an epoch (W or R) after it.
+bool update_location(cold_ref cold, std::uint64_t location, bool has_epoch, const thread_context& self,
+                     bool is_atomic, bool raced) noexcept {
   auto state = static_cast<sharing>(location & kStateBits);
   std::uint32_t lockset = static_cast<std::uint32_t>(location >> 32);
   const std::uint64_t me = location_owner(self.thread_id);
@@ -202,7 +206,7 @@ bool update_location(shadow_cell& cell, const thread_context& self, bool is_atom
   const std::uint64_t updated = static_cast<std::uint64_t>(state) | owner | (std::uint64_t{lockset} << 32) |
                                 (location & (kLocationAtomic | kLocationReported)) |
                                 (is_atomic ? kLocationAtomic : 0) | (raced ? kLocationReported : 0);
-  if (updated != location) cell.location.store(updated, std::memory_order_relaxed);
+  if (updated != location) cold.store_location(updated, has_epoch);
   return first_race;
 }
 
@@ -227,8 +231,8 @@ void report(const thread_context& self, std::uintptr_t granule, const access_des
   }
 }
 
-__attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& cell, std::uintptr_t granule,
-                                           const access_desc& a) noexcept {
+__attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& cell, cold_ref cold,
+                                           std::uintptr_t granule, const access_desc& a) noexcept {
   detail::inside_scope inside;
   const std::uint32_t site = site_of(self, a.pc);
   earlier_access earlier;
@@ -239,8 +243,8 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
     spin_guard guard(stripe_lock_for(granule));
     const std::uint64_t w = cell.write.load(std::memory_order_acquire);
     const std::uint64_t r = cell.read.load(std::memory_order_acquire);
-    const std::uint64_t sites = cell.write_site.load(std::memory_order_relaxed) |
-                                (std::uint64_t{cell.read_site.load(std::memory_order_relaxed)} << 32);
+    const std::uint64_t sites = cold.write_site() | (std::uint64_t{cold.read_site()} << 32);
+    const std::uint64_t location = cold.location(w != 0 || r != 0);
     const std::uint8_t written = epoch_mask(w);
     const bool w_atomic = (w & kAtomicBit) != 0;
     if ((written & a.mask) != 0 && !(a.is_atomic && w_atomic) && concurrent(self, w)) {
@@ -258,8 +262,8 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
       const bool keep_plain =
           a.is_atomic && !w_atomic && w != 0 && epoch_slot(w) == self.slot && (written & ~a.mask) != 0;
       if (!keep_plain) {
+        cold.store_write_site(site);
         cell.write.store(new_w, std::memory_order_relaxed);
-        cell.write_site.store(site, std::memory_order_relaxed);
       }
       if (epoch_mask(r) != 0 && (epoch_mask(r) & ~a.mask) == 0) {
         if (is_read_shared(r)) free_set = epoch_clock(r);
@@ -273,9 +277,11 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
       if (new_r != r) cell.read.store(new_r, std::memory_order_relaxed);
       // Only the read's site: the write's is another word, which a lock-free
       // exclusive update may have changed since it was loaded.
-      if (!is_read_shared(new_r)) cell.read_site.store(site, std::memory_order_relaxed);
+      if (!is_read_shared(new_r)) cold.store_read_site(site);
     }
-    first_race = update_location(cell, self, a.is_atomic, raced);
+    const bool has_epoch =
+        (cell.write.load(std::memory_order_relaxed) | cell.read.load(std::memory_order_relaxed)) != 0;
+    first_race = update_location(cold, location, has_epoch, self, a.is_atomic, raced);
     read_set_detach(free_set);  // before unlocking: the sweep must not free it too (read_sets.hpp)
   }
   if (free_set != 0) read_set_free(free_set);
@@ -307,10 +313,11 @@ inline bool in_read_set(const shadow_cell& cell, std::uint64_t r, std::uint64_t 
 // overwritten; the set, named by no granule any more, is an orphan that
 // the read-set pool's sweep frees (read_sets.hpp). A CAS here cost a tenth
 // of a pipeline stage's time and of a read-mostly lookup's.
-inline void store_read_epoch(const thread_context& self, shadow_cell& cell, const access_desc& a,
-                             std::uint64_t r, std::uint32_t site) noexcept {
+__attribute__((always_inline)) inline void store_read_epoch(const thread_context& self, shadow_cell& cell,
+                                                            cold_ref cold, const access_desc& a,
+                                                            std::uint64_t r, std::uint32_t site) noexcept {
   const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | a.mask : self.epoch | a.mask;
-  cell.read_site.store(site, std::memory_order_relaxed);
+  cold.store_read_site(site);
   cell.read.store(new_r, std::memory_order_release);
 }
 
@@ -325,24 +332,35 @@ inline void store_read_epoch(const thread_context& self, shadow_cell& cell, cons
 // it cannot make a race appear: every epoch stored is an access that
 // happened.
 __attribute__((always_inline)) inline bool exclusive_update(thread_context& self, shadow_cell& cell,
-                                                            const access_desc& a, std::uint64_t w) noexcept {
+                                                            cold_ref cold, const access_desc& a,
+                                                            std::uint64_t w) noexcept {
   if (a.is_atomic || (w != 0 && epoch_slot(w) != self.slot)) return false;
   std::uint64_t r = cell.read.load(std::memory_order_relaxed);
   if (r != 0 && epoch_slot(r) != self.slot) return false;  // another thread's read, or a read set
-  std::uint64_t location = cell.location.load(std::memory_order_relaxed);
+  const std::uint64_t location = cold.location(w != 0 || r != 0);
   std::uint32_t site = 0;
   if (location == 0 && w == 0 && r == 0) {
-    // An untouched granule (fresh memory, a new heap block): claimed for this
-    // thread with one CAS instead of the stripe lock. A slow path of another
-    // thread claiming it at the same moment may overwrite the claim: the
-    // granule then looks first used by that thread (a race between the two
-    // first accesses can be missed, as on this path generally).
-    site = site_of(self, a.pc);
-    if (!cell.location.compare_exchange_strong(
-            location, static_cast<std::uint64_t>(sharing::one_thread) | location_owner(self.thread_id),
-            std::memory_order_relaxed)) {
+    // An untouched granule (fresh memory, a new heap block): claimed for
+    // this thread without the stripe lock, by a CAS of its record or, in a
+    // split chunk whose uniform record is (or becomes) this thread's, by the
+    // CAS of its first epoch (shadow_cold.hpp; another record goes to the
+    // granule's slot on the slow path). A slow path of another thread
+    // claiming it at the same moment may overwrite the claim: the granule
+    // then looks first used by that thread (a race between the two first
+    // accesses can be missed, as on this path generally).
+    if (!cold.claim(static_cast<std::uint64_t>(sharing::one_thread) | location_owner(self.thread_id))) {
       return false;
     }
+    site = site_of(self, a.pc);
+    std::uint64_t empty = 0;
+    if (a.is_write) {
+      cold.store_write_site(site);
+      return cell.write.compare_exchange_strong(empty, self.epoch | a.mask, std::memory_order_release,
+                                                std::memory_order_relaxed);
+    }
+    cold.store_read_site(site);
+    return cell.read.compare_exchange_strong(empty, self.epoch | a.mask, std::memory_order_release,
+                                             std::memory_order_relaxed);
   } else if (static_cast<sharing>(location & kStateBits) != sharing::one_thread ||
              (location & kOwnerField) != location_owner(self.thread_id)) {
     return false;
@@ -354,10 +372,10 @@ __attribute__((always_inline)) inline bool exclusive_update(thread_context& self
   if (a.is_write) {
     std::uint64_t new_w = self.epoch | a.mask;
     if ((w & ~kMaskBits) == self.epoch) new_w |= epoch_mask(w);
-    cell.write_site.store(site, std::memory_order_relaxed);
+    cold.store_write_site(site);
     cell.write.store(new_w, std::memory_order_release);
   } else {
-    store_read_epoch(self, cell, a, r, site);
+    store_read_epoch(self, cell, cold, a, r, site);
   }
   return true;
 }
@@ -366,8 +384,9 @@ __attribute__((always_inline)) inline bool exclusive_update(thread_context& self
 // (update_location would store what it holds): shared, and its candidate
 // lockset already what intersecting self's gives (or, when locked, self
 // holds no lock: a lock-free access ordered after the locked ones).
-inline bool location_settled_for_plain(const shadow_cell& cell, const thread_context& self) noexcept {
-  const std::uint64_t location = cell.location.load(std::memory_order_relaxed);
+__attribute__((always_inline)) inline bool location_settled_for_plain(cold_ref cold, bool has_epoch,
+                                                                      const thread_context& self) noexcept {
+  const std::uint64_t location = cold.location(has_epoch);
   switch (static_cast<sharing>(location & kStateBits)) {
     case sharing::synchronized:
       return true;
@@ -401,7 +420,8 @@ inline bool location_settled_for_plain(const shadow_cell& cell, const thread_con
 // race then missed, never one invented (every epoch stored is an access that
 // happened).
 __attribute__((always_inline)) inline bool ordered_update(thread_context& self, shadow_cell& cell,
-                                                          const access_desc& a, std::uint64_t w) noexcept {
+                                                          cold_ref cold, const access_desc& a,
+                                                          std::uint64_t w) noexcept {
   if (a.is_atomic) return false;
   if ((epoch_mask(w) & a.mask) != 0 && concurrent(self, w)) return false;
   std::uint64_t r = cell.read.load(std::memory_order_relaxed);
@@ -410,13 +430,13 @@ __attribute__((always_inline)) inline bool ordered_update(thread_context& self, 
   // A write: a race, which the slow path reports; a read: two concurrent
   // reads, which the slow path turns into a read set.
   if (r_overlaps_concurrent) return false;
-  if (!location_settled_for_plain(cell, self)) return false;
+  if (!location_settled_for_plain(cold, (w | r) != 0, self)) return false;
   const std::uint32_t site = site_of(self, a.pc);
   // The site first, then the epoch with release (as exclusive_update). If
   // the CAS on W fails the slow path stores its own site with its epoch.
   if (a.is_write) {
     std::uint64_t new_w = self.epoch | a.mask;
-    cell.write_site.store(site, std::memory_order_relaxed);
+    cold.store_write_site(site);
     if ((w & ~kMaskBits) == self.epoch) {
       // More bytes of this thread's own write in its current epoch (a byte
       // loop): a plain store, as on the exclusive path. No other thread is
@@ -436,7 +456,7 @@ __attribute__((always_inline)) inline bool ordered_update(thread_context& self, 
       cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
     }
   } else {
-    store_read_epoch(self, cell, a, r, site);
+    store_read_epoch(self, cell, cold, a, r, site);
   }
   return true;
 }
@@ -461,11 +481,11 @@ __attribute__((always_inline)) inline bool ordered_update(thread_context& self, 
 // update in a place past the count, or copy the item before its site is
 // stored: a read lost (a race missed) or, in a report, the site of this
 // thread's previous read of the granule; never a race invented.
-inline bool update_own_read_item(thread_context& self, shadow_cell& cell, const access_desc& a,
-                                 std::uint64_t w, std::uint64_t r) noexcept {
+inline bool update_own_read_item(thread_context& self, cold_ref cold, const access_desc& a, std::uint64_t w,
+                                 std::uint64_t r) noexcept {
   if ((epoch_mask(r) & ~a.mask) != 0) return false;                        // the slow path narrows R's mask
   if ((epoch_mask(w) & a.mask) != 0 && concurrent(self, w)) return false;  // a race: reported there
-  if (!location_settled_for_plain(cell, self)) return false;
+  if (!location_settled_for_plain(cold, true, self)) return false;
   read_set& set = read_set_at(epoch_clock(r));
   const std::uint32_t count = __atomic_load_n(&set.count, __ATOMIC_ACQUIRE);
   if (count > 4) return false;
@@ -500,8 +520,9 @@ inline bool update_own_read_item(thread_context& self, shadow_cell& cell, const 
 // An atomic load needs the slow path only to learn something new about the
 // location: a one-thread location of another owner, a shared one whose
 // lockset could still shrink, or a first atomic access.
-inline bool location_settled_for_atomic_load(const shadow_cell& cell, const thread_context& self) noexcept {
-  const std::uint64_t location = cell.location.load(std::memory_order_relaxed);
+inline bool location_settled_for_atomic_load(cold_ref cold, bool has_epoch,
+                                             const thread_context& self) noexcept {
+  const std::uint64_t location = cold.location(has_epoch);
   if ((location & kLocationAtomic) == 0) return false;
   switch (static_cast<sharing>(location & kStateBits)) {
     case sharing::synchronized:
@@ -520,24 +541,28 @@ inline bool location_settled_for_atomic_load(const shadow_cell& cell, const thre
 // What follows a failed fast check: the lock-free paths, else the slow
 // path. `r` is R as loaded for a plain read, 0 for any other access.
 __attribute__((always_inline)) inline void update_granule(thread_context& self, shadow_cell& cell,
-                                                          std::uintptr_t granule, const access_desc& a,
-                                                          std::uint64_t w, std::uint64_t r) noexcept {
+                                                          cold_ref cold, std::uintptr_t granule,
+                                                          const access_desc& a, std::uint64_t w,
+                                                          std::uint64_t r) noexcept {
   if (is_read_shared(r)) {
     if ((r & a.mask) == a.mask && in_read_set(cell, r, self.epoch)) return;
-    if (update_own_read_item(self, cell, a, w, r)) return;
+    if (update_own_read_item(self, cold, a, w, r)) return;
     // Neither of the other lock-free paths takes a read set.
-    access_slow(self, cell, granule, a);
+    access_slow(self, cell, cold, granule, a);
     return;
   }
-  if (exclusive_update(self, cell, a, w)) return;
-  if (ordered_update(self, cell, a, w)) return;
-  access_slow(self, cell, granule, a);
+  if (exclusive_update(self, cell, cold, a, w)) return;
+  if (ordered_update(self, cell, cold, a, w)) return;
+  access_slow(self, cell, cold, granule, a);
 }
 
 __attribute__((always_inline)) inline void access_granule(thread_context& self, std::uintptr_t granule,
                                                           const access_desc& a) noexcept {
-  shadow_cell* cell = shadow_cell_for(granule);
-  if (__builtin_expect(cell == nullptr, 0)) return;
+  shadow_chunk* chunk = shadow_chunk_for_inline(granule);
+  if (__builtin_expect(chunk == nullptr, 0)) return;
+  const std::uintptr_t cells = chunk->cells.load(std::memory_order_relaxed);
+  shadow_cell* cell = shadow_cell_in(cells, granule);
+  const cold_ref cold(*cell, granule, cells & kLayoutBits);
   const std::uint64_t w = cell->write.load(std::memory_order_relaxed);
   std::uint64_t r = 0;
   if (a.is_write) {
@@ -550,11 +575,12 @@ __attribute__((always_inline)) inline void access_granule(thread_context& self, 
       r = cell->read.load(std::memory_order_relaxed);
       if ((r & ~kMaskBits) == self.epoch && (r & a.mask) == a.mask) return;
     } else if (((w & a.mask) == 0 || (w & kAtomicBit) != 0 || !concurrent(self, w)) &&
-               location_settled_for_atomic_load(*cell, self)) {
+               location_settled_for_atomic_load(cold, (w | cell->read.load(std::memory_order_relaxed)) != 0,
+                                                self)) {
       return;
     }
   }
-  update_granule(self, *cell, granule, a, w, r);
+  update_granule(self, *cell, cold, granule, a, w, r);
 }
 
 __attribute__((always_inline)) inline void access(std::uintptr_t address, std::size_t size, std::uintptr_t pc,
@@ -586,15 +612,17 @@ __attribute__((always_inline)) inline void access(std::uintptr_t address, std::s
     const std::uintptr_t stop = std::min(granule + kGranule, end);
     const auto mask = static_cast<std::uint8_t>(((1u << (stop - at)) - 1) << (at - granule));
     if (bulk && mask == kMaskBits) {
-      shadow_cell* cell = shadow_cell_for(granule);
-      if (cell != nullptr && cell->write.load(std::memory_order_relaxed) == 0 &&
-          cell->read.load(std::memory_order_relaxed) == 0 &&
-          cell->location.load(std::memory_order_relaxed) == 0) {
-        cell->location.store(claimed, std::memory_order_relaxed);
-        cell->write_site.store(bulk_site, std::memory_order_relaxed);
-        cell->write.store(self->epoch | kMaskBits, std::memory_order_release);
-        at = stop;
-        continue;
+      // An untouched granule: its records claimed (a dense cell's stored, a
+      // split chunk's uniform ones this write's: shadow_cold.hpp), then its
+      // epoch stored.
+      if (shadow_chunk* chunk = shadow_chunk_for_inline(granule)) {
+        shadow_cell& cell = chunk->cell(shadow_index(granule));
+        if ((cell.write.load(std::memory_order_relaxed) | cell.read.load(std::memory_order_relaxed)) == 0 &&
+            cold_of(*chunk, granule).bulk_claim(claimed, bulk_site)) {
+          cell.write.store(self->epoch | kMaskBits, std::memory_order_release);
+          at = stop;
+          continue;
+        }
       }
     }
     access_granule(*self, granule, {mask, is_write, is_atomic, reported_size, pc});
@@ -602,8 +630,8 @@ __attribute__((always_inline)) inline void access(std::uintptr_t address, std::s
   }
 }
 
-// Zeroes one cell, returning its read set.
-void clear_cell(shadow_cell& cell, std::uintptr_t granule) noexcept {
+// Zeroes one granule's shadow, returning its read set.
+void clear_cell(shadow_cell& cell, cold_ref cold, std::uintptr_t granule) noexcept {
   std::uint64_t free_set = 0;
   {
     spin_guard guard(stripe_lock_for(granule));
@@ -611,9 +639,7 @@ void clear_cell(shadow_cell& cell, std::uintptr_t granule) noexcept {
     if (is_read_shared(r)) free_set = epoch_clock(r);
     cell.write.store(0, std::memory_order_relaxed);
     cell.read.store(0, std::memory_order_relaxed);
-    cell.write_site.store(0, std::memory_order_relaxed);
-    cell.read_site.store(0, std::memory_order_relaxed);
-    cell.location.store(0, std::memory_order_relaxed);
+    cold.clear();
     read_set_detach(free_set);
   }
   if (free_set != 0) read_set_free(free_set);
@@ -636,16 +662,20 @@ __attribute__((noinline)) void plain_access_rest(std::uintptr_t address, std::si
 // were a tenth of read_mostly's samples).
 // (The access comes as plain_access has it, in registers: building the
 // access_desc there cost the fast path a saved register.)
-__attribute__((noinline)) void plain_granule_rest(thread_context& self, shadow_cell& cell,
+// `tagged_cell`: the cell's address | its chunk's layout tag (one register:
+// looking the chunk up again here cost a byte loop a fifth of its time).
+__attribute__((noinline)) void plain_granule_rest(thread_context& self, std::uintptr_t tagged_cell,
                                                   std::uintptr_t address, std::size_t size, std::uintptr_t pc,
                                                   bool is_write) noexcept {
+  shadow_cell& cell = *reinterpret_cast<shadow_cell*>(tagged_cell & ~kLayoutBits);
   const std::uintptr_t offset = address & (kGranule - 1);
   const std::uintptr_t granule = address - offset;
   const access_desc a{static_cast<std::uint8_t>(((1u << size) - 1) << offset), is_write, false,
                       static_cast<std::uint8_t>(size), pc};
   const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
   const std::uint64_t r = a.is_write ? 0 : cell.read.load(std::memory_order_relaxed);
-  update_granule(self, cell, granule, a, w, r);
+  const cold_ref cold(cell, granule, tagged_cell & kLayoutBits);
+  update_granule(self, cell, cold, granule, a, w, r);
 }
 
 // This thread's access in its current epoch covers `mask` of the granule: W
@@ -673,19 +703,23 @@ __attribute__((always_inline)) inline void plain_access(std::uintptr_t address, 
   if (__builtin_expect(
           enabled() && self != nullptr && offset + size <= kGranule && size != 0 && (address >> 48) == 0,
           1)) {
-    shadow_cell* cell = shadow_cell_if_mapped_inline(address);
-    if (__builtin_expect(cell != nullptr, 1)) {
+    const shadow_chunk* chunk = shadow_entry_inline(address);
+    const std::uintptr_t cells = chunk == nullptr ? 0 : chunk->cells.load(std::memory_order_acquire);
+    if (__builtin_expect(cells != 0, 1)) {
+      shadow_cell* cell = shadow_cell_in(cells, address);
       const auto mask = static_cast<std::uint64_t>(((1u << size) - 1) << offset);
       if (covered_in_epoch(*cell, self->epoch, mask, is_write)) return;
-      plain_granule_rest(*self, *cell, address, size, pc, is_write);
+      plain_granule_rest(*self, reinterpret_cast<std::uintptr_t>(cell) | (cells & kLayoutBits), address, size,
+                         pc, is_write);
       return;
     }
   } else if (size == 2 * kGranule && (address & (2 * kGranule - 1)) == 0 && enabled() && self != nullptr &&
              (address >> 48) == 0) {
     // Both cells are in one chunk: a chunk covers a 64 KiB-aligned block.
-    const shadow_cell* cell = shadow_cell_if_mapped_inline(address);
-    if (cell != nullptr && covered_in_epoch(cell[0], self->epoch, kMaskBits, is_write) &&
-        covered_in_epoch(cell[1], self->epoch, kMaskBits, is_write)) {
+    const shadow_chunk* chunk = shadow_entry_inline(address);
+    const std::uintptr_t cells = chunk == nullptr ? 0 : chunk->cells.load(std::memory_order_acquire);
+    if (cells != 0 && covered_in_epoch(*shadow_cell_in(cells, address), self->epoch, kMaskBits, is_write) &&
+        covered_in_epoch(*shadow_cell_in(cells, address + kGranule), self->epoch, kMaskBits, is_write)) {
       return;
     }
   }
@@ -727,18 +761,24 @@ void reset_range(std::uintptr_t address, std::size_t size) noexcept {
     const std::uintptr_t stop = std::min(chunk_end, end);
     if (shadow_chunk_if_mapped(at) != nullptr) {
       if (at == chunk_begin && stop == chunk_end) {
-        for_each_mapped_cell(at, stop, [](shadow_cell& cell, std::uintptr_t granule) {
-          if (is_read_shared(cell.read.load(std::memory_order_relaxed))) clear_cell(cell, granule);
-        });
+        for_each_mapped_granule(at, stop,
+                                [](shadow_chunk& chunk, std::uint32_t index, std::uintptr_t granule) {
+                                  shadow_cell& cell = chunk.cell(index);
+                                  if (is_read_shared(cell.read.load(std::memory_order_relaxed))) {
+                                    clear_cell(cell, cold_of(chunk, granule), granule);
+                                  }
+                                });
         discarder.add(chunk_begin);
       } else {
-        for_each_mapped_cell(at, stop, [](shadow_cell& cell, std::uintptr_t granule) {
-          if (cell.write.load(std::memory_order_relaxed) != 0 ||
-              cell.read.load(std::memory_order_relaxed) != 0 ||
-              cell.location.load(std::memory_order_relaxed) != 0) {
-            clear_cell(cell, granule);
-          }
-        });
+        for_each_mapped_granule(
+            at, stop, [](shadow_chunk& chunk, std::uint32_t index, std::uintptr_t granule) {
+              shadow_cell& cell = chunk.cell(index);
+              const cold_ref cold = cold_of(chunk, granule);
+              if (cell.write.load(std::memory_order_relaxed) != 0 ||
+                  cell.read.load(std::memory_order_relaxed) != 0 || cold.location(false) != 0) {
+                clear_cell(cell, cold, granule);
+              }
+            });
       }
     }
     if (chunk_end == 0) break;
@@ -749,8 +789,11 @@ void reset_range(std::uintptr_t address, std::size_t size) noexcept {
 void for_each_location(std::uintptr_t begin, std::uintptr_t end,
                        void (*fn)(void* context, std::uintptr_t granule, const location_state& state),
                        void* context) noexcept {
-  for_each_mapped_cell(begin, end, [&](shadow_cell& cell, std::uintptr_t granule) {
-    const std::uint64_t location = cell.location.load(std::memory_order_relaxed);
+  for_each_mapped_granule(begin, end, [&](shadow_chunk& chunk, std::uint32_t index, std::uintptr_t granule) {
+    const shadow_cell& cell = chunk.cell(index);
+    const std::uint64_t location = cold_of(chunk, granule)
+                                       .location((cell.write.load(std::memory_order_relaxed) |
+                                                  cell.read.load(std::memory_order_relaxed)) != 0);
     const auto state = static_cast<sharing>(location & kStateBits);
     if (state == sharing::untouched) return;
     location_state record;

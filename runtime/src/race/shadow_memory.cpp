@@ -5,21 +5,30 @@
 
 namespace concheck::race {
 
-std::atomic<shadow_level2*> g_shadow_level1[std::size_t{1} << 16];  // zero-initialized, in .bss
+std::atomic<shadow_chunk*> g_shadow_level1[std::size_t{1} << 16];  // zero-initialized, in .bss
 
 namespace {
 
 constexpr std::size_t kLevelEntries = std::size_t{1} << 16;
-constexpr std::size_t kChunkBytes = kCellsPerChunk * sizeof(shadow_cell);
+constexpr std::size_t kColdBytes = sizeof(chunk_cold);
 constexpr std::size_t kStripes = 1024;
+static_assert(kColdBytes % 4096 == 0, "cold regions are whole pages");
 
-using level2 = shadow_level2;
+using level2 = shadow_chunk;
 std::atomic<std::uint64_t> g_chunks{0};
 
 struct alignas(64) stripe {
   spin_lock lock;
 };
 stripe g_stripes[kStripes];
+
+// The bytes of a chunk's cells in a layout.
+constexpr std::size_t cells_bytes(std::uintptr_t layout) noexcept {
+  return kCellsPerChunk << (layout + kGranuleShift);
+}
+static_assert(cells_bytes(kSplitLayout) == kCellsPerChunk * sizeof(shadow_cell), "split cells");
+static_assert(cells_bytes(kDenseLayout) == kCellsPerChunk * (sizeof(shadow_cell) + sizeof(cold_slot)),
+              "dense cells");
 
 void* map_zeroed(std::size_t bytes) noexcept {
   void* memory =
@@ -41,6 +50,23 @@ T* install(std::atomic<T*>& slot, std::size_t bytes) noexcept {
   return expected;
 }
 
+// Installs cells of `layout` into `chunk` unless another thread installed
+// some first; returns the chunk's cells word (0 if mapping failed).
+std::uintptr_t install_cells(shadow_chunk& chunk, std::uintptr_t layout) noexcept {
+  const std::size_t bytes = cells_bytes(layout);
+  void* fresh = map_zeroed(bytes);
+  if (fresh == nullptr) return 0;
+  const std::uintptr_t word = reinterpret_cast<std::uintptr_t>(fresh) | layout;
+  std::uintptr_t expected = 0;
+  if (chunk.cells.compare_exchange_strong(expected, word, std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+    g_chunks.fetch_add(1, std::memory_order_relaxed);
+    return word;
+  }
+  munmap(fresh, bytes);
+  return expected;
+}
+
 inline bool has_shadow(std::uintptr_t address) noexcept {
   return (address >> 48) == 0;
 }
@@ -50,40 +76,68 @@ inline std::size_t index1(std::uintptr_t address) noexcept {
 inline std::size_t index2(std::uintptr_t address) noexcept {
   return (address >> 16) & 0xffff;
 }
-inline std::size_t cell_index(std::uintptr_t address) noexcept {
-  return (address & 0xffff) >> kGranuleShift;
-}
 
-}  // namespace
-
-shadow_cell* shadow_chunk_if_mapped(std::uintptr_t address) noexcept {
-  if (!has_shadow(address)) return nullptr;
-  level2* second = g_shadow_level1[index1(address)].load(std::memory_order_acquire);
-  if (second == nullptr) return nullptr;
-  return second[index2(address)].load(std::memory_order_acquire);
-}
-
-shadow_cell* shadow_cell_if_mapped(std::uintptr_t address) noexcept {
-  shadow_cell* chunk = shadow_chunk_if_mapped(address);
-  return chunk == nullptr ? nullptr : chunk + cell_index(address);
-}
-
-shadow_cell* shadow_cell_mapping(std::uintptr_t address) noexcept {
-  if (!has_shadow(address)) return nullptr;
+// The entry of `address`, installing its L2 table if needed.
+shadow_chunk* entry_mapping(std::uintptr_t address) noexcept {
   std::atomic<level2*>& first = g_shadow_level1[index1(address)];
   level2* second = first.load(std::memory_order_acquire);
   if (__builtin_expect(second == nullptr, 0)) {
     second = install(first, kLevelEntries * sizeof(level2));
     if (second == nullptr) return nullptr;
   }
-  std::atomic<shadow_cell*>& slot = second[index2(address)];
-  shadow_cell* chunk = slot.load(std::memory_order_acquire);
-  if (__builtin_expect(chunk == nullptr, 0)) {
-    chunk = install(slot, kChunkBytes);
-    if (chunk == nullptr) return nullptr;
-    g_chunks.fetch_add(1, std::memory_order_relaxed);
+  return &second[index2(address)];
+}
+
+// The entry of `address` with its cells mapped, in `layout` if they were not.
+shadow_chunk* chunk_mapping(std::uintptr_t address, std::uintptr_t layout) noexcept {
+  if (!has_shadow(address)) return nullptr;
+  shadow_chunk* entry = entry_mapping(address);
+  if (entry == nullptr) return nullptr;
+  if (__builtin_expect(entry->cells.load(std::memory_order_acquire) == 0, 0)) {
+    if (install_cells(*entry, layout) == 0) return nullptr;
   }
-  return chunk + cell_index(address);
+  return entry;
+}
+
+}  // namespace
+
+shadow_chunk* shadow_chunk_if_mapped(std::uintptr_t address) noexcept {
+  if (!has_shadow(address)) return nullptr;
+  level2* second = g_shadow_level1[index1(address)].load(std::memory_order_acquire);
+  if (second == nullptr) return nullptr;
+  shadow_chunk* entry = &second[index2(address)];
+  return entry->cells.load(std::memory_order_acquire) == 0 ? nullptr : entry;
+}
+
+shadow_cell* shadow_cell_if_mapped(std::uintptr_t address) noexcept {
+  shadow_chunk* chunk = shadow_chunk_if_mapped(address);
+  return chunk == nullptr ? nullptr : shadow_cell_in(chunk->cells.load(std::memory_order_relaxed), address);
+}
+
+namespace {
+std::atomic<std::uintptr_t> g_lazy_layout{kDenseLayout};
+}  // namespace
+
+void set_lazy_chunk_layout(std::uintptr_t layout) noexcept {
+  g_lazy_layout.store(layout, std::memory_order_relaxed);
+}
+
+// A chunk first touched by a small access is dense: its granules are
+// usually objects of their own, whose cold words differ, and a split chunk
+// would cost them a second cache line per access (read_mostly's tree nodes:
+// a third more time).
+shadow_chunk* shadow_chunk_for(std::uintptr_t address) noexcept {
+  return chunk_mapping(address, g_lazy_layout.load(std::memory_order_relaxed));
+}
+
+shadow_cell* shadow_cell_mapping(std::uintptr_t address) noexcept {
+  shadow_chunk* chunk = shadow_chunk_for(address);
+  return chunk == nullptr ? nullptr : shadow_cell_in(chunk->cells.load(std::memory_order_acquire), address);
+}
+
+chunk_cold* shadow_cold_mapping(shadow_chunk& chunk) noexcept {
+  chunk_cold* cold = chunk.cold.load(std::memory_order_acquire);
+  return cold != nullptr ? cold : install(chunk.cold, kColdBytes);
 }
 
 spin_lock& stripe_lock_for(std::uintptr_t address) noexcept {
@@ -95,24 +149,21 @@ spin_lock& stripe_lock_for(std::uintptr_t address) noexcept {
 namespace {
 
 constexpr std::size_t kHugeBytes = std::size_t{1} << 21;
-constexpr std::size_t kChunksPerHuge = kHugeBytes / kChunkBytes;
-static_assert(kChunksPerHuge * kChunkBytes == kHugeBytes, "chunks tile a huge page");
+constexpr std::size_t kSplitBytes = cells_bytes(kSplitLayout);
+constexpr std::size_t kChunksPerHuge = kHugeBytes / kSplitBytes;
+static_assert(kChunksPerHuge * kSplitBytes == kHugeBytes, "split chunks tile a huge page");
+static_assert(kChunksPerHuge << kChunkShift == kHugeGroupBytes, "a group's chunks fill one huge page");
 
 // Maps the kChunksPerHuge chunks of the group at `group` (application
-// memory, aligned to kHugeGroupBytes) as one 2 MiB-aligned region in
-// transparent huge pages, if none of them is mapped yet. A chunk another
-// thread installs meanwhile keeps its own mapping; the region's slice for it
-// is unmapped again.
+// memory, aligned to kHugeGroupBytes) split, their hot cells as one 2
+// MiB-aligned region in transparent huge pages, if none of them is mapped
+// yet. A chunk another thread installs meanwhile keeps its own mapping; the
+// region's slice for it is unmapped again.
 void map_huge_group(std::uintptr_t group) noexcept {
-  std::atomic<level2*>& first = g_shadow_level1[index1(group)];
-  level2* second = first.load(std::memory_order_acquire);
-  if (second == nullptr) {
-    second = install(first, kLevelEntries * sizeof(level2));
-    if (second == nullptr) return;
-  }
-  std::atomic<shadow_cell*>* slots = &second[index2(group)];
+  shadow_chunk* chunks = entry_mapping(group);
+  if (chunks == nullptr) return;
   for (std::size_t i = 0; i < kChunksPerHuge; ++i) {
-    if (slots[i].load(std::memory_order_acquire) != nullptr) return;
+    if (chunks[i].cells.load(std::memory_order_acquire) != 0) return;
   }
   // Twice the size, then the slack on both sides unmapped: an aligned region.
   auto* raw = static_cast<char*>(map_zeroed(2 * kHugeBytes));
@@ -125,13 +176,14 @@ void map_huge_group(std::uintptr_t group) noexcept {
   }
   madvise(region, kHugeBytes, MADV_HUGEPAGE);
   for (std::size_t i = 0; i < kChunksPerHuge; ++i) {
-    auto* slice = reinterpret_cast<shadow_cell*>(region + i * kChunkBytes);
-    shadow_cell* expected = nullptr;
-    if (slots[i].compare_exchange_strong(expected, slice, std::memory_order_acq_rel,
-                                         std::memory_order_acquire)) {
+    char* slice = region + i * kSplitBytes;
+    std::uintptr_t expected = 0;
+    if (chunks[i].cells.compare_exchange_strong(expected,
+                                                reinterpret_cast<std::uintptr_t>(slice) | kSplitLayout,
+                                                std::memory_order_acq_rel, std::memory_order_acquire)) {
       g_chunks.fetch_add(1, std::memory_order_relaxed);
     } else {
-      munmap(slice, kChunkBytes);
+      munmap(slice, kSplitBytes);
     }
   }
 }
@@ -155,16 +207,21 @@ void shadow_prefault(std::uintptr_t begin, std::uintptr_t end) noexcept {
   while (at < end) {
     const std::uintptr_t chunk_end = (at | (kChunk - 1)) + 1;
     const std::uintptr_t stop = chunk_end < end ? chunk_end : end;
-    shadow_cell* first = shadow_cell_mapping(at);
-    if (first == nullptr) return;
+    // A chunk wholly inside the range is split (its cold words are likely
+    // the same: one loop's, one owner's), any other dense.
+    shadow_chunk* chunk =
+        chunk_mapping(at, at == chunk_end - kChunk && stop == chunk_end ? kSplitLayout : kDenseLayout);
+    if (chunk == nullptr) return;
+    const std::uintptr_t cells = chunk->cells.load(std::memory_order_acquire);
     // Whole pages inside the cells of [at, stop): a partial page at either
     // end may hold cells of other memory, which a fault-in leaves as they are
     // anyway, but the whole pages are all this access needs.
-    const auto from = (reinterpret_cast<std::uintptr_t>(first) + kPage - 1) & ~(kPage - 1);
-    const auto to =
-        (reinterpret_cast<std::uintptr_t>(first + ((stop - at + kGranule - 1) >> kGranuleShift))) &
-        ~(kPage - 1);
-    if (to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE);
+    const auto from =
+        (reinterpret_cast<std::uintptr_t>(shadow_cell_in(cells, at)) + kPage - 1) & ~(kPage - 1);
+    const auto to = reinterpret_cast<std::uintptr_t>(shadow_cell_in(cells, stop - 1)) +
+                    (std::uintptr_t{1} << ((cells & kLayoutBits) + kGranuleShift));
+    const auto to_page = to & ~(kPage - 1);
+    if (to_page > from) madvise(reinterpret_cast<void*>(from), to_page - from, MADV_POPULATE_WRITE);
     if (chunk_end == 0) break;
     at = chunk_end;
   }
@@ -174,23 +231,39 @@ void shadow_prefault(std::uintptr_t begin, std::uintptr_t end) noexcept {
 #endif
 }
 
-void chunk_discarder::add(std::uintptr_t chunk_address) noexcept {
-  auto* chunk = reinterpret_cast<char*>(shadow_chunk_if_mapped(chunk_address));
-  if (chunk == nullptr) return;
-  if (chunk == end_) {
-    end_ += kChunkBytes;
-  } else if (chunk + kChunkBytes == begin_) {
-    begin_ = chunk;
+void chunk_discarder::run::add(char* pages, std::size_t bytes) noexcept {
+  if (pages == end) {
+    end += bytes;
+  } else if (pages + bytes == begin) {
+    begin = pages;
   } else {
     flush();
-    begin_ = chunk;
-    end_ = chunk + kChunkBytes;
+    begin = pages;
+    end = pages + bytes;
   }
 }
 
+void chunk_discarder::run::flush() noexcept {
+  if (begin != nullptr) madvise(begin, static_cast<std::size_t>(end - begin), MADV_DONTNEED);
+  begin = end = nullptr;
+}
+
+void chunk_discarder::add(std::uintptr_t chunk_address) noexcept {
+  shadow_chunk* chunk = shadow_chunk_if_mapped(chunk_address);
+  if (chunk == nullptr) return;
+  const std::uintptr_t cells = chunk->cells.load(std::memory_order_relaxed);
+  hot_.add(reinterpret_cast<char*>(cells & ~kLayoutBits), cells_bytes(cells & kLayoutBits));
+  if (chunk_cold* cold = chunk->cold.load(std::memory_order_acquire)) {
+    cold_.add(reinterpret_cast<char*>(cold), kColdBytes);
+  }
+  chunk->uniform_location.store(0, std::memory_order_relaxed);
+  chunk->uniform_write_site.store(0, std::memory_order_relaxed);
+  chunk->uniform_read_site.store(0, std::memory_order_relaxed);
+}
+
 void chunk_discarder::flush() noexcept {
-  if (begin_ != nullptr) madvise(begin_, static_cast<std::size_t>(end_ - begin_), MADV_DONTNEED);
-  begin_ = end_ = nullptr;
+  hot_.flush();
+  cold_.flush();
 }
 
 void reset_stripe_locks_after_fork() noexcept {
