@@ -17,20 +17,9 @@ using testing::buffer;
 using testing::kPcA;
 using testing::kPcB;
 using testing::kPcC;
+using testing::locations;
 using testing::take_races;
 using testing::worker;
-
-std::vector<std::pair<std::uintptr_t, location_state>> locations(std::uintptr_t begin, std::uintptr_t end) {
-  std::vector<std::pair<std::uintptr_t, location_state>> found;
-  for_each_location(
-      begin, end,
-      [](void* context, std::uintptr_t granule, const location_state& state) {
-        static_cast<std::vector<std::pair<std::uintptr_t, location_state>>*>(context)->emplace_back(granule,
-                                                                                                    state);
-      },
-      &found);
-  return found;
-}
 
 std::vector<std::uint64_t> locks_of(std::uint32_t lockset) {
   std::uint64_t locks[16];

@@ -43,6 +43,18 @@ std::vector<race_event> take_races() {
   return taken;
 }
 
+std::vector<std::pair<std::uintptr_t, location_state>> locations(std::uintptr_t begin, std::uintptr_t end) {
+  std::vector<std::pair<std::uintptr_t, location_state>> found;
+  for_each_location(
+      begin, end,
+      [](void* context, std::uintptr_t granule, const location_state& state) {
+        static_cast<std::vector<std::pair<std::uintptr_t, location_state>>*>(context)->emplace_back(granule,
+                                                                                                    state);
+      },
+      &found);
+  return found;
+}
+
 std::uint64_t worker::id() {
   std::uint64_t id = 0;
   run([&id] { id = detail::current_thread()->state.id(); });

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <functional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "race/race_runtime.hpp"
@@ -21,6 +22,10 @@ namespace concheck::race::testing {
 
 // Every race_event the engine reported since the last take.
 std::vector<race_event> take_races();
+
+// The per-location records of the granules in [begin, end), in address
+// order (for_each_location).
+std::vector<std::pair<std::uintptr_t, location_state>> locations(std::uintptr_t begin, std::uintptr_t end);
 
 // A thread that runs the functions given to run(), one at a time, while the
 // caller waits: steps on different workers happen in the order written.

@@ -27,6 +27,7 @@ namespace {
 using testing::kPcA;
 using testing::kPcB;
 using testing::kPcC;
+using testing::locations;
 using testing::take_races;
 using testing::worker;
 
@@ -269,18 +270,6 @@ TEST_F(ColdWordsInTheEngine, AReportNamesTheEarlierAccessOwnSiteNotTheChunks) {
   EXPECT_EQ(races[0].earlier.site, site_in(first, kPcB));
   EXPECT_EQ(races[1].address, memory.address(128));
   EXPECT_EQ(races[1].earlier.site, site_in(first, kPcA));
-}
-
-std::vector<std::pair<std::uintptr_t, location_state>> locations(std::uintptr_t begin, std::uintptr_t end) {
-  std::vector<std::pair<std::uintptr_t, location_state>> found;
-  for_each_location(
-      begin, end,
-      [](void* context, std::uintptr_t granule, const location_state& state) {
-        static_cast<std::vector<std::pair<std::uintptr_t, location_state>>*>(context)->emplace_back(granule,
-                                                                                                    state);
-      },
-      &found);
-  return found;
 }
 
 // A chunk reset whole (its memory freed) and a granule reset alone forget
