@@ -62,12 +62,28 @@ if(EXISTS "${_bt_lib}")
       INTERFACE_INCLUDE_DIRECTORIES "${CONCHECK_BACKTRACE_INCLUDE}")
     set(CONCHECK_HAVE_LIBBACKTRACE ON)
     # Its objects, for the static archive (runtime/CMakeLists.txt): extracted
-    # afresh at every configure, into a folder of their own.
+    # afresh at every configure into a staging folder, then copied into a
+    # folder of their own only where they differ. Extracting in place gave
+    # every object a new time at each configure (`make build` configures
+    # every time), so the archive and every program linked with it were
+    # linked again on an up-to-date tree, even while tests ran them.
     set(_bt_objects_dir "${PROJECT_BINARY_DIR}/third_party_objects/libbacktrace")
-    file(REMOVE_RECURSE "${_bt_objects_dir}")
-    file(MAKE_DIRECTORY "${_bt_objects_dir}")
-    execute_process(COMMAND ${CMAKE_AR} x "${_bt_lib}" WORKING_DIRECTORY "${_bt_objects_dir}"
+    set(_bt_stage_dir "${PROJECT_BINARY_DIR}/third_party_objects/libbacktrace.stage")
+    file(REMOVE_RECURSE "${_bt_stage_dir}")
+    file(MAKE_DIRECTORY "${_bt_stage_dir}" "${_bt_objects_dir}")
+    execute_process(COMMAND ${CMAKE_AR} x "${_bt_lib}" WORKING_DIRECTORY "${_bt_stage_dir}"
                     RESULT_VARIABLE _bt_extract ERROR_VARIABLE _bt_extract_error)
+    file(GLOB _bt_staged RELATIVE "${_bt_stage_dir}" "${_bt_stage_dir}/*.o")
+    file(GLOB _bt_kept RELATIVE "${_bt_objects_dir}" "${_bt_objects_dir}/*.o")
+    foreach(_bt_object IN LISTS _bt_kept)
+      if(NOT _bt_object IN_LIST _bt_staged)
+        file(REMOVE "${_bt_objects_dir}/${_bt_object}")
+      endif()
+    endforeach()
+    foreach(_bt_object IN LISTS _bt_staged)
+      file(COPY_FILE "${_bt_stage_dir}/${_bt_object}" "${_bt_objects_dir}/${_bt_object}" ONLY_IF_DIFFERENT)
+    endforeach()
+    file(REMOVE_RECURSE "${_bt_stage_dir}")
     file(GLOB CONCHECK_LIBBACKTRACE_OBJECTS "${_bt_objects_dir}/*.o")
     if(NOT _bt_extract EQUAL 0 OR NOT CONCHECK_LIBBACKTRACE_OBJECTS)
       message(FATAL_ERROR "concheck: cannot extract the objects of ${_bt_lib} with ${CMAKE_AR}: ${_bt_extract_error}")

@@ -83,6 +83,15 @@ case $mode in
       run_program "$work/$program.log" "$work/build/$program"
       expect_inversion "$work/$program.log"
     done
+    # An up-to-date tree, configured again (as `make build` does every
+    # time), links nothing again: neither the archive nor its programs.
+    cmake "$work/build" > "$work/reconfigure.log" 2>&1 || { cat "$work/reconfigure.log"; exit 1; }
+    cmake --build "$work/build" -j 2 --target consumer consumer_static > "$work/rebuild.log" 2>&1 \
+      || { cat "$work/rebuild.log"; exit 1; }
+    if grep -E "Linking|Building" "$work/rebuild.log"; then
+      echo "FAIL: configuring an up-to-date build again made it build or link again (above)"
+      exit 1
+    fi
     ;;
   *) echo "usage: $0 install|subdir BUILD_DIR SOURCE_DIR WORK_DIR" >&2; exit 2 ;;
 esac
