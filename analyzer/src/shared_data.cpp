@@ -45,6 +45,25 @@ bool holds_any(const std::vector<lock_name>& held, const std::vector<lock_name>&
   return false;
 }
 
+// The access to cite as the lock's evidence for the unlocked write `w`:
+// `best` when the two can run concurrently on evidence (a thread start or a
+// spawner's region on one side), else the first access under the same lock
+// that can, or that writes; else a write under any lock (`best_write`). When
+// only the class-lock assumption makes them concurrent and the data is only
+// read under locks, nothing: a read under a lock taken for other data (a
+// queue's owner reading its thread array while it holds the task lock) does
+// not show that the write needs it.
+lock_witness evidenced_witness(const program& p, const located_access& w,
+                               const std::vector<located_access>& accesses, const lock_witness& best,
+                               const lock_witness& best_write) {
+  if (p.concurrent_on_evidence(w.roots, best.access->roots)) return best;
+  for (const auto& a : accesses) {
+    if (std::find(a.held.begin(), a.held.end(), *best.lock) == a.held.end()) continue;
+    if (a.access->write || p.concurrent_on_evidence(w.roots, a.roots)) return {&a, best.lock};
+  }
+  return best_write;
+}
+
 }  // namespace
 
 void check_unprotected_writes(const program& p, const analysis_options& options, rule_output& out) {
@@ -53,6 +72,7 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
   for (auto& [key, accesses] : by_var) {
     const var_info& v = p.vars.at(key);
     lock_witness best = most_held_lock(accesses, false);
+    lock_witness best_write = most_held_lock(accesses, true);
     for (const auto& w : accesses) {
       if (!w.access->write) continue;
       if (!v.guarded_by.empty()) {
@@ -66,8 +86,12 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
       }
       if (!w.held.empty() || (w.roots.empty() && !raw)) continue;  // protected, or never concurrent
       if (best.access != nullptr) {
-        const located_access* witness = best.access;
-        const lock_name* lock = best.lock;
+        const lock_witness chosen = raw || !w.access->held.shared_only.empty()
+                                        ? best
+                                        : evidenced_witness(p, w, accesses, best, best_write);
+        if (chosen.access == nullptr) continue;  // only the class-lock assumption, and no locked write
+        const located_access* witness = chosen.access;
+        const lock_name* lock = chosen.lock;
         std::string headline =
             w.access->held.shared_only.empty()
                 ? fmt::format("write to '{}' without holding a lock; elsewhere it is accessed with '{}' held",
@@ -80,10 +104,16 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
                       fmt::format("'{}' is accessed here with '{}' held", v.display, lock->display)}});
         continue;
       }
-      // No lock anywhere: report only a write that really meets another access.
+      // No lock anywhere: report only a write that really meets another
+      // access, on evidence (a thread start or a spawner's region on one
+      // side at least): with no lock to show the data needs one, the
+      // class-lock assumption alone is no reason to report.
+      auto meets = [&](const std::set<std::string>& a, const std::set<std::string>& b) {
+        return raw ? p.concurrent(a, b) : p.concurrent_on_evidence(a, b);
+      };
       const located_access* other = nullptr;
       for (const auto& a : accesses) {
-        if (&a != &w && p.concurrent(w.roots, a.roots)) {
+        if (&a != &w && meets(w.roots, a.roots)) {
           other = &a;
           break;
         }
@@ -93,10 +123,13 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
         notes.push_back(note{other->access->where, fmt::format("conflicting {} of '{}' here, in '{}'",
                                                                other->access->write ? "write" : "read",
                                                                v.display, other->function->display)});
-      } else if (p.concurrent(w.roots, w.roots)) {
+      } else if (meets(w.roots, w.roots)) {
         // The write itself runs concurrently with itself: show why.
+        // The thread starts first: they are the evidence (meets() above).
+        std::vector<std::string> ordered(w.roots.begin(), w.roots.end());
+        std::stable_partition(ordered.begin(), ordered.end(), started_root);
         int shown = 0;
-        for (const auto& r : w.roots) {
+        for (const auto& r : ordered) {
           auto it = p.roots.find(r);
           if (it == p.roots.end() || shown == 2) continue;
           notes.push_back(note{it->second.started, describe_root(it->second)});

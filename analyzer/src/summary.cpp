@@ -304,6 +304,20 @@ std::set<std::string> program::roots_at(const function_facts& f, const location&
   return out;
 }
 
+bool started_root(const std::string& root) {
+  return root.rfind("thread:", 0) == 0;
+}
+
+bool program::concurrent_on_evidence(const std::set<std::string>& a, const std::set<std::string>& b) const {
+  for (const auto& x : a) {
+    for (const auto& y : b) {
+      if (!started_root(x) && !started_root(y)) continue;
+      if (concurrent({x}, {y})) return true;
+    }
+  }
+  return false;
+}
+
 bool program::concurrent(const std::set<std::string>& a, const std::set<std::string>& b) const {
   // The region of a function that starts threads (between its first start
   // and its last join) runs on the thread that called the function. When

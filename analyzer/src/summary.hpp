@@ -122,7 +122,18 @@ struct program {
   // and its last join).
   std::set<std::string> roots_at(const function_facts& f, const location& where) const;
   bool concurrent(const std::set<std::string>& a, const std::set<std::string>& b) const;
+  // The same, on evidence only: one of the two runs in a thread the program
+  // starts (a "thread:" root). Two public methods of classes that own a lock
+  // ("api:" roots: the class-lock assumption), or such a method and the
+  // region of a function after it started a thread ("spawner:", which runs on
+  // whatever thread called it), are concurrent only by assumption. Code only
+  // the assumption calls concurrent is reported only where the code shows
+  // the data needs a lock (docs/analyzer-checks.md, unprotected-write).
+  bool concurrent_on_evidence(const std::set<std::string>& a, const std::set<std::string>& b) const;
 };
+
+// Whether `root` is code a thread start runs (not an assumed root).
+bool started_root(const std::string& root);
 
 program build_program(const std::vector<tu_facts_ptr>& facts);
 
