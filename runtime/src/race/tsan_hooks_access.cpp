@@ -6,6 +6,7 @@
 // scheduling point (explore_access.hpp).
 #include <cstring>
 
+#include "race/access_fast_path.hpp"
 #include "race/tsan_hooks.hpp"
 
 namespace concheck::race {
@@ -48,14 +49,33 @@ using concheck::race::hook_active;
   concheck::race::write_range(at, size, pc);
 }
 
+// The full paths, out of line: the hooks below try the inline fast path
+// first (access_fast_path.hpp) and end in a tail call here.
+[[gnu::noinline]] void read_rest(const void* address, std::size_t size, std::uintptr_t pc) noexcept {
+  on_read(address, size, pc);
+}
+[[gnu::noinline]] void write_rest(const void* address, std::size_t size, std::uintptr_t pc) noexcept {
+  on_write(address, size, pc);
+}
+
+// A plain access of N bytes at `address` (1, 2, 4 or 8; 16 never takes the
+// fast path): the fast path, unless explore mode controls the thread.
+[[gnu::always_inline]] inline bool covered(const void* address, std::size_t size, bool is_write) noexcept {
+  return concheck::race::covered_in_current_epoch(reinterpret_cast<std::uintptr_t>(address), size,
+                                                  is_write) &&
+         !concheck::detail::explore::tls_controlled;
+}
+
 }  // namespace
 
 #define CONCHECK_TSAN_ACCESS(N)                           \
   void __tsan_read##N(void* a) {                          \
-    on_read(a, N, CONCHECK_CALLER_PC());                  \
+    if (covered(a, N, false)) return;                     \
+    read_rest(a, N, CONCHECK_CALLER_PC());                \
   }                                                       \
   void __tsan_write##N(void* a) {                         \
-    on_write(a, N, CONCHECK_CALLER_PC());                 \
+    if (covered(a, N, true)) return;                      \
+    write_rest(a, N, CONCHECK_CALLER_PC());               \
   }                                                       \
   void __tsan_read##N##_pc(void* a, void* pc) {           \
     on_read(a, N, reinterpret_cast<std::uintptr_t>(pc));  \
