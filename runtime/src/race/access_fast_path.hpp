@@ -3,21 +3,16 @@
 //
 // covered_in_current_epoch(address, size, is_write) is true when the calling
 // thread's own access in its current epoch already covers this one (W for
-// any access, R too for a read, in the flat table's chunk of the address):
-// then the access has no effect on the engine, and the hook returns with no
-// other check. That is what the engine's fast path decides too (race_engine.cpp,
-// plain_access), here inlined into each __tsan_read*/__tsan_write* hook
-// before the hook's gates, which it makes unnecessary on this path: an access
-// with no effect is the same whether recorded or ignored (detection off,
-// concheck's own code, __tsan_ignore_thread_begin). Explore mode's scheduling
-// point is an effect, so the hook still asks whether the thread is controlled.
-// False in every other case (no context, more than one granule, above the flat
-// table, the two-level table, an unmapped chunk, not covered): the hook then
-// takes its full path, which checks everything again.
-// Cost: one TLS load, the table's base, the chunk entry, the cell (W, and R
-// for a read not covered by W). Before, the hook checked three thread-local
-// gates and then called the engine, which checked its own and looked the
-// cell up: about 60 instructions against TSan's 24 on single_loop's
+// any access, R too for a read): then the access has no effect on the
+// engine, and the hook returns with no other check. That is what the engine's fast path decides too
+// (race_engine.cpp, plain_access), here inlined into each __tsan_read*/__tsan_write* hook before the hook's
+// gates, which it makes unnecessary on this path: an access with no effect is the same whether recorded or
+// ignored (detection off, concheck's own code, __tsan_ignore_thread_begin). Explore mode's scheduling point
+// is an effect, so the hook still asks whether the thread is controlled. False in every other case (no
+// context, more than one granule, no shadow, an unmapped chunk, not covered): the hook then takes its full
+// path, which checks everything again. Cost: one TLS load, the page table's two levels, the cell (W, and R
+// for a read not covered by W). Before, the hook checked three thread-local gates and then called the engine,
+// which checked its own and looked the cell up: about 60 instructions against TSan's 24 on single_loop's
 // __tsan_write8 (issue 12).
 #pragma once
 
@@ -32,13 +27,11 @@ namespace concheck::race {
 [[gnu::always_inline]] inline bool covered_in_current_epoch(std::uintptr_t address, std::size_t size,
                                                             bool is_write) noexcept {
   const thread_context* self = tls_context;
-  shadow_chunk* flat = g_shadow_flat.load(std::memory_order_relaxed);
   const std::uintptr_t offset = address & (kGranule - 1);
-  if (__builtin_expect(
-          self == nullptr || flat == nullptr || offset + size > kGranule || address >= kFlatLimit, 0)) {
-    return false;
-  }
-  const std::uintptr_t cells = flat[address >> kChunkShift].cells.load(std::memory_order_acquire);
+  if (__builtin_expect(self == nullptr || offset + size > kGranule || (address >> 48) != 0, 0)) return false;
+  const shadow_chunk* chunk = shadow_entry_inline(address);
+  if (__builtin_expect(chunk == nullptr, 0)) return false;
+  const std::uintptr_t cells = chunk->cells.load(std::memory_order_acquire);
   if (__builtin_expect(cells == 0, 0)) return false;
   const shadow_cell* cell = shadow_cell_in(cells, address);
   const std::uint64_t mask = ((std::uint64_t{1} << size) - 1) << offset;

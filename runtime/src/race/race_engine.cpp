@@ -756,11 +756,6 @@ void reset_range(std::uintptr_t address, std::size_t size) noexcept {
   std::uintptr_t at = address & ~(kGranule - 1);
   chunk_discarder discarder;
   while (at < end) {
-    // Memory whose table pages were never touched, skipped in one step: a
-    // freed mapping of gigabytes is not walked chunk by chunk.
-    const std::uintptr_t next = shadow_next_chunk(at, end);
-    if (next > at) at = next;
-    if (at >= end) break;
     const std::uintptr_t chunk_begin = at & ~(kChunk - 1);
     const std::uintptr_t chunk_end = chunk_begin + kChunk;
     const std::uintptr_t stop = std::min(chunk_end, end);

@@ -5,7 +5,6 @@
 
 namespace concheck::race {
 
-std::atomic<shadow_chunk*> g_shadow_flat{nullptr};
 std::atomic<shadow_chunk*> g_shadow_level1[std::size_t{1} << 16];  // zero-initialized, in .bss
 
 namespace {
@@ -78,59 +77,8 @@ inline std::size_t index2(std::uintptr_t address) noexcept {
   return (address >> 16) & 0xffff;
 }
 
-// The flat table: kFlatEntries entries, then the bitmap of its touched pages.
-constexpr std::size_t kTableBytes = kFlatEntries * sizeof(shadow_chunk);
-constexpr std::size_t kTablePageShift = 12;
-constexpr unsigned kEntriesPerPageShift = kTablePageShift - 5;  // 128 entries of 32 bytes
-static_assert(sizeof(shadow_chunk) == std::size_t{1} << 5, "32-byte entries");
-constexpr unsigned kPageMemoryShift = kChunkShift + kEntriesPerPageShift;  // 8 MiB per table page
-constexpr std::size_t kBitmapWords = (kTableBytes >> kTablePageShift) / 64;
-
-enum class table_state : int { undecided, flat, two_level };
-std::atomic<table_state> g_table_state{table_state::undecided};
-std::atomic<std::uint64_t>* g_table_bitmap = nullptr;  // set with g_shadow_flat, before it
-spin_lock g_table_lock;
-
-// Maps the flat table unless that was tried already; once decided, never
-// changes. A failed mapping (strict overcommit, a low address-space limit)
-// leaves the two-level table to serve every address.
-void decide_table() noexcept {
-  if (g_table_state.load(std::memory_order_acquire) != table_state::undecided) return;
-  spin_guard guard(g_table_lock);
-  if (g_table_state.load(std::memory_order_relaxed) != table_state::undecided) return;
-  void* table = map_zeroed(kTableBytes + kBitmapWords * sizeof(std::uint64_t));
-  if (table == nullptr) {
-    g_table_state.store(table_state::two_level, std::memory_order_release);
-    return;
-  }
-#ifdef MADV_NOHUGEPAGE
-  madvise(table, kTableBytes, MADV_NOHUGEPAGE);
-#endif
-  g_table_bitmap = reinterpret_cast<std::atomic<std::uint64_t>*>(static_cast<char*>(table) + kTableBytes);
-  g_shadow_flat.store(static_cast<shadow_chunk*>(table), std::memory_order_release);
-  g_table_state.store(table_state::flat, std::memory_order_release);
-}
-
-inline bool in_flat_table(std::uintptr_t address) noexcept {
-  return address < kFlatLimit && g_shadow_flat.load(std::memory_order_acquire) != nullptr;
-}
-
-// Before an entry of the flat table is installed: its page's bit.
-void note_installing(std::uintptr_t address) noexcept {
-  if (!in_flat_table(address)) return;
-  const std::uintptr_t page = address >> kPageMemoryShift;
-  std::atomic<std::uint64_t>& word = g_table_bitmap[page / 64];
-  const std::uint64_t bit = std::uint64_t{1} << (page % 64);
-  if ((word.load(std::memory_order_relaxed) & bit) == 0) word.fetch_or(bit, std::memory_order_relaxed);
-}
-
-// The entry of `address`, installing its table (flat, or an L2) if needed.
+// The entry of `address`, installing its L2 table if needed.
 shadow_chunk* entry_mapping(std::uintptr_t address) noexcept {
-  decide_table();
-  if (shadow_chunk* flat = g_shadow_flat.load(std::memory_order_acquire);
-      flat != nullptr && address < kFlatLimit) {
-    return flat + (address >> kChunkShift);
-  }
   std::atomic<level2*>& first = g_shadow_level1[index1(address)];
   level2* second = first.load(std::memory_order_acquire);
   if (__builtin_expect(second == nullptr, 0)) {
@@ -146,7 +94,6 @@ shadow_chunk* chunk_mapping(std::uintptr_t address, std::uintptr_t layout) noexc
   shadow_chunk* entry = entry_mapping(address);
   if (entry == nullptr) return nullptr;
   if (__builtin_expect(entry->cells.load(std::memory_order_acquire) == 0, 0)) {
-    note_installing(address);
     if (install_cells(*entry, layout) == 0) return nullptr;
   }
   return entry;
@@ -156,32 +103,10 @@ shadow_chunk* chunk_mapping(std::uintptr_t address, std::uintptr_t layout) noexc
 
 shadow_chunk* shadow_chunk_if_mapped(std::uintptr_t address) noexcept {
   if (!has_shadow(address)) return nullptr;
-  shadow_chunk* entry = shadow_entry_inline(address);
-  if (entry == nullptr) return nullptr;
+  level2* second = g_shadow_level1[index1(address)].load(std::memory_order_acquire);
+  if (second == nullptr) return nullptr;
+  shadow_chunk* entry = &second[index2(address)];
   return entry->cells.load(std::memory_order_acquire) == 0 ? nullptr : entry;
-}
-
-bool shadow_table_is_flat() noexcept {
-  return g_shadow_flat.load(std::memory_order_acquire) != nullptr;
-}
-
-std::uintptr_t shadow_next_chunk(std::uintptr_t from, std::uintptr_t end) noexcept {
-  constexpr std::uintptr_t kChunk = std::uintptr_t{1} << kChunkShift;
-  std::uintptr_t at = from & ~(kChunk - 1);
-  while (at < end && has_shadow(at)) {
-    if (in_flat_table(at)) {
-      std::uintptr_t page = at >> kPageMemoryShift;
-      const std::uint64_t bits = g_table_bitmap[page / 64].load(std::memory_order_relaxed) >> (page % 64);
-      if ((bits & 1) != 0) return at;
-      // The next touched page in this word, else the next word's first.
-      page = bits != 0 ? page + static_cast<std::uintptr_t>(__builtin_ctzll(bits)) : (page | 63) + 1;
-      at = page << kPageMemoryShift;
-    } else {
-      if (g_shadow_level1[index1(at)].load(std::memory_order_acquire) != nullptr) return at;
-      at = ((at >> 32) + 1) << 32;
-    }
-  }
-  return at < end ? end : at;  // no shadow from `at` on
 }
 
 shadow_cell* shadow_cell_if_mapped(std::uintptr_t address) noexcept {
@@ -250,7 +175,6 @@ void map_huge_group(std::uintptr_t group) noexcept {
     munmap(region + kHugeBytes, static_cast<std::size_t>(raw + 2 * kHugeBytes - (region + kHugeBytes)));
   }
   madvise(region, kHugeBytes, MADV_HUGEPAGE);
-  note_installing(group);  // a group lies in one table page
   for (std::size_t i = 0; i < kChunksPerHuge; ++i) {
     char* slice = region + i * kSplitBytes;
     std::uintptr_t expected = 0;
@@ -344,7 +268,6 @@ void chunk_discarder::flush() noexcept {
 
 void reset_stripe_locks_after_fork() noexcept {
   for (stripe& s : g_stripes) s.lock.reset_after_fork();
-  g_table_lock.reset_after_fork();
 }
 
 std::uint64_t shadow_chunks_mapped() noexcept {

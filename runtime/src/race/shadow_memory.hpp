@@ -38,35 +38,21 @@
 // A chunk keeps its layout while the process lives (its entry is never
 // unmapped: another thread may hold a pointer into its cells).
 //
-// Lookup: a flat table of shadow_chunk entries (32 bytes each) indexed by
-// address bits 46..16: 2^31 entries, one MAP_NORESERVE mapping of 64 GiB of
-// address space made at the first chunk's installation, whose pages are
-// backed only where an entry was touched (one 4 KiB page of entries covers 8
-// MiB of application memory, as the second level of the page table before
-// it did). An entry holds the address of the chunk's lazily mmap'd cells
-// (8192: 256 KiB dense, 128 KiB split, MAP_NORESERVE so only touched pages
-// are backed) with the layout in its low bits, so that the cell of an address
+// Lookup: a two-level page table. L1 (static, 2^16 entries: address bits
+// 47..32) points to a lazily mmap'd L2 (2^16 shadow_chunk entries of 32
+// bytes: bits 31..16, 2 MiB of address space, touched only where used)
+// whose entry holds the address of the chunk's lazily mmap'd cells (8192:
+// 256 KiB dense, 128 KiB split, MAP_NORESERVE so only touched pages are
+// backed) with the layout in its low bits, so that the cell of an address
 // is (cells word & ~3) + ((offset in chunk & ~7) << (cells word & 3)), and,
-// for a split chunk, the cold region and the uniform values. Cost: two
-// dependent loads (entry, cell) after the table's base, a global that never
-// changes once set (issue 12: the page table's walk before it was three; TSan
-// computes its shadow's address with no load at all). A bitmap after the
-// table has a bit per table page, set before any entry of that page is
-// installed and never cleared, so walks over large ranges
-// (for_each_mapped_granule, shadow_next_chunk) skip 8 MiB of memory per
-// clear bit and 512 MiB per clear word instead of reading untouched entries.
-// The table is advised MADV_NOHUGEPAGE (where transparent huge pages are
-// always on, a touched entry would otherwise back 2 MiB).
-// Where that mapping fails (vm.overcommit_memory=2 ignores MAP_NORESERVE and
-// refuses 64 GiB, as does a low `ulimit -v`), and for addresses from 2^47 to
-// 2^48 (above the flat table; user space reaches them only with five-level
-// paging), a two-level page table serves instead: L1 (static, 2^16 entries:
-// bits 47..32) points to a lazily mmap'd L2 (2^16 entries: bits 31..16, 2
-// MiB of address space, touched only where used); three dependent loads.
-// The choice is made once, before the first chunk is installed. Levels and
-// cells are installed with a CAS (the loser unmaps its copy); never malloc.
-// A large range's whole 1 MiB groups get their sixteen chunks' split cells as
-// one region in huge pages (shadow_prefault).
+// for a split chunk, the cold region and the uniform values. Levels are
+// installed with a CAS (the loser unmaps its copy); never malloc. A large
+// range's whole 1 MiB groups get their sixteen chunks' split cells as one
+// region in huge pages (shadow_prefault). Cost: three dependent loads; the
+// first two hit the L1 cache. A flat table of entries indexed by address
+// bits 46..16 (one 64 GiB MAP_NORESERVE mapping, two dependent loads) was
+// measured against it, also under the hooks' inline fast path, and gained
+// nothing (bench/race/README.md, issue 12).
 // Addresses with bits above 47 set have no shadow (accesses to them are
 // ignored).
 // Cells are read and written with relaxed atomics; the engine serializes the
@@ -220,8 +206,7 @@ spin_lock& stripe_lock_for(std::uintptr_t address) noexcept;
 
 // Calls fn(chunk, index, granule_address) for every granule of [begin, end)
 // whose chunk is mapped, in address order, skipping unmapped chunks in one
-// step and memory with untouched table pages in large steps
-// (shadow_next_chunk).
+// step.
 template <typename Fn>
 void for_each_mapped_granule(std::uintptr_t begin, std::uintptr_t end, Fn&& fn) noexcept;
 
@@ -278,30 +263,13 @@ void reset_stripe_locks_after_fork() noexcept;
 // Number of chunks mapped so far (statistics).
 std::uint64_t shadow_chunks_mapped() noexcept;
 
-// Whether the flat table serves addresses below kFlatLimit (false until the
-// first chunk is installed, and where its mapping failed).
-bool shadow_table_is_flat() noexcept;
-
-// The address of the first chunk (64 KiB-aligned) at or after `from`'s chunk
-// and below `end` that may be mapped, skipping in one step the memory whose
-// table pages were never touched (the flat table's bitmap) or whose L2 table
-// does not exist; `end` (or more) if none. The chunk returned may still be
-// unmapped: callers check its entry.
-std::uintptr_t shadow_next_chunk(std::uintptr_t from, std::uintptr_t end) noexcept;
-
 // ---- implementation ----
-inline constexpr unsigned kFlatShift = 47;
-inline constexpr std::uintptr_t kFlatLimit = std::uintptr_t{1} << kFlatShift;
-inline constexpr std::size_t kFlatEntries = std::size_t{1} << (kFlatShift - kChunkShift);
-extern std::atomic<shadow_chunk*> g_shadow_flat;
 extern std::atomic<shadow_chunk*> g_shadow_level1[std::size_t{1} << 16];
 shadow_cell* shadow_cell_mapping(std::uintptr_t address) noexcept;
 
-// The chunk entry of an address below 2^48 if its table exists (its cells
-// may still be unmapped), else null. Never maps.
+// The chunk entry of an address below 2^48 if its L2 table exists (its
+// cells may still be unmapped), else null. Never maps.
 inline shadow_chunk* shadow_entry_inline(std::uintptr_t address) noexcept {
-  shadow_chunk* flat = g_shadow_flat.load(std::memory_order_relaxed);
-  if (__builtin_expect(flat != nullptr && address < kFlatLimit, 1)) return flat + (address >> kChunkShift);
   shadow_chunk* second = g_shadow_level1[(address >> 32) & 0xffff].load(std::memory_order_acquire);
   return second == nullptr ? nullptr : &second[(address >> 16) & 0xffff];
 }
@@ -340,9 +308,6 @@ template <typename Fn>
 void for_each_mapped_granule(std::uintptr_t begin, std::uintptr_t end, Fn&& fn) noexcept {
   std::uintptr_t granule = begin & ~(kGranule - 1);
   while (granule < end) {
-    const std::uintptr_t next = shadow_next_chunk(granule, end);
-    if (next > granule) granule = next;
-    if (granule >= end) break;
     const std::uintptr_t chunk_end = (granule | ((std::uintptr_t{1} << kChunkShift) - 1)) + 1;
     shadow_chunk* chunk = shadow_chunk_if_mapped(granule);
     const std::uintptr_t stop = chunk_end < end ? chunk_end : end;
