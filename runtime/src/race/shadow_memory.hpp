@@ -49,7 +49,8 @@
 // installed with a CAS (the loser unmaps its copy); never malloc. A large
 // range's whole 1 MiB groups get their sixteen chunks' split cells as one
 // region in huge pages (shadow_prefault). Cost: three dependent loads; the
-// first two hit the L1 cache. A flat table of entries indexed by address
+// first two are shared by every access to the same 64 KiB and usually hit
+// the L1 cache. A flat table of entries indexed by address
 // bits 46..16 (one 64 GiB MAP_NORESERVE mapping, two dependent loads) was
 // measured against it, also under the hooks' inline fast path, and gained
 // nothing (bench/race/README.md, issue 12).

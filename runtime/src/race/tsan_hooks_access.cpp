@@ -3,7 +3,9 @@
 // unaligned, volatile and with an explicit pc, ranges, memory intrinsics
 // (__tsan_memcpy and kin, which newer clang emits), C++ vtable pointers.
 // Each becomes one engine access (race_runtime.hpp) after explore mode's
-// scheduling point (explore_access.hpp).
+// scheduling point (explore_access.hpp); a plain access of 1 to 8 bytes
+// that the thread's own access in its current epoch covers returns first,
+// inline (access_fast_path.hpp).
 #include <cstring>
 
 #include "race/access_fast_path.hpp"
