@@ -1,19 +1,18 @@
-// concheck runtime, race detection: the hooks' inline fast path of a plain
-// access. INTERNAL.
+// concheck runtime, race detection: the write hooks' inline fast path. INTERNAL.
 //
-// covered_in_current_epoch(address, size, is_write) is true when the calling
-// thread's own access in its current epoch already covers this one (W for
-// any access, R too for a read): then the access has no effect on the
-// engine, and the hook returns with no other check. That is what the engine's fast path decides too
-// (race_engine.cpp, plain_access), here inlined into each __tsan_read*/__tsan_write* hook before the hook's
-// gates, which it makes unnecessary on this path: an access with no effect is the same whether recorded or
-// ignored (detection off, concheck's own code, __tsan_ignore_thread_begin). Explore mode's scheduling point
-// is an effect, so the hook still asks whether the thread is controlled. False in every other case (no
-// context, more than one granule, no shadow, an unmapped chunk, not covered): the hook then takes its full
-// path, which checks everything again. Cost: one TLS load, the page table's two levels, the cell (W, and R
-// for a read not covered by W). Before, the hook checked three thread-local gates and then called the engine,
-// which checked its own and looked the cell up: about 60 instructions against TSan's 24 on single_loop's
-// __tsan_write8 (issue 12).
+// covered_in_current_epoch(address, size, is_write) is true when the calling thread's own access in its
+// current epoch already covers this one (W for any access, R too for a read): then the access has no effect
+// on the engine. That is what the engine's fast path decides too (race_engine.cpp, plain_access), here
+// inlined into each __tsan_write1..8 hook before the hook's gates, which it makes unnecessary on this path:
+// an access with no effect is the same whether recorded or ignored (detection off, concheck's own code,
+// __tsan_ignore_thread_begin). Explore mode's scheduling point is an effect, so the hook still asks whether
+// the thread is controlled. False in every other case (no context, more than one granule, no shadow, an
+// unmapped chunk, not covered): the hook then takes its full path, which checks everything again.
+// Cost: one TLS load, the page table's two levels, the cell (W, and R for a read not covered by W). Before,
+// the hook checked three thread-local gates and then called the engine, which checked its own and looked the
+// cell up: about 60 instructions against TSan's 24 on single_loop's __tsan_write8, now about 35 (issue 12).
+// The read hooks do not use it: trying it before a read it does not cover (the reads that cost, a thread's
+// first in a new epoch) made read_mostly about a tenth slower (bench/race/README.md).
 #pragma once
 
 #include <cstddef>
