@@ -5,6 +5,7 @@
 
 #include "ast_callee.hpp"
 #include "ast_lock_identity.hpp"
+#include "ast_member_stores.hpp"
 #include "ast_util.hpp"
 #include "ast_walker.hpp"
 #include "stack_budget.hpp"
@@ -646,6 +647,8 @@ void body_walker::walk_call(CXCursor c) {
     if (call.receiver == call_fact::receiver_kind::local) note_receiver_local(c, call);
     if (call.receiver == call_fact::receiver_kind::this_object) call.receiver_in_this = in_this_by_value(c);
     if (call.receiver_in_this) call.receiver_member = member_of_this(c);
+    if (call.receiver == call_fact::receiver_kind::this_object && !call.receiver_in_this)
+      call.receiver_pointer_member = pointer_member_of(method_call_object(c));
     if (ck == CXCursor_CXXMethod || ck == CXCursor_FunctionTemplate)
       call.receiver_source = receiver_source_of(c);
     add_callback_calls(c, args);

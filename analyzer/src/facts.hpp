@@ -188,6 +188,10 @@ struct call_fact {
   // every value it returns is a thread-specific value, the object is the
   // calling thread's own (thread_specific.hpp).
   interned receiver_source{};
+  // The object a method is called on is what a pointer member of the
+  // caller's own object points at (`cache_->clear()`, `this->cache_->f()`):
+  // that field's USR, else empty (member_origins.hpp).
+  interned receiver_pointer_member{};
 };
 
 struct spawn_fact {
@@ -308,6 +312,10 @@ struct concheck::analyzer::tu_facts {
   std::map<std::string, var_info> vars;             // by key
   std::map<std::string, class_info> classes;        // by USR
   std::map<std::string, method_decl> methods;       // virtual methods, by USR
+  // Pointer fields of user classes named in this TU, by USR: true while every
+  // use seen reads the pointer or stores a `new` object or null into it, and
+  // the field is not public (ast_member_stores.cpp, member_origins.hpp).
+  std::map<std::string, bool> fresh_pointer_members;
 };
 
 namespace concheck::analyzer {

@@ -2,6 +2,7 @@
 // every function body in user code to a body_walker.
 #include <algorithm>
 
+#include "ast_member_stores.hpp"
 #include "ast_util.hpp"
 #include "ast_walker.hpp"
 #include "facts.hpp"
@@ -147,6 +148,7 @@ void summarize_function(tu_context& tu, CXCursor c) {
   }
   body_walker walker(tu, f, c);
   walker.walk_body(body);
+  scan_member_stores(tu, c);
 }
 
 // Records a virtual method's direct overrides and pureness, from any of its
@@ -181,6 +183,8 @@ void visit_decls(tu_context& tu, CXCursor parent) {
                k == CXCursor_ClassTemplatePartialSpecialization) {
       if (k == CXCursor_ClassDecl || k == CXCursor_StructDecl) tu.note_class(c);
       visit_decls(tu, c);
+    } else if (k == CXCursor_FieldDecl) {
+      note_field_initializer(tu, c);
     } else if (k == CXCursor_VarDecl && tu.types.is_lockable(clang_getCursorType(c))) {
       tu.global_locks_by_name[spelling(c)] = lock_name{usr(c), qualified_name(c)};
     }

@@ -59,7 +59,8 @@ auto fields(call_fact& v) {
   return std::tie(v.callee, v.where, v.held, v.lock_args, v.receiver, v.arg_origins, v.receiver_param,
                   v.held_locks, v.receiver_path, v.in_loop, v.never_returns, v.after_call, v.deferred,
                   v.receiver_root, v.receiver_local, v.receiver_per_iteration, v.outer_loop,
-                  v.receiver_in_this, v.callee_implicit, v.receiver_member, v.reach_end, v.receiver_source);
+                  v.receiver_in_this, v.callee_implicit, v.receiver_member, v.reach_end, v.receiver_source,
+                  v.receiver_pointer_member);
 }
 auto fields(spawn_fact& v) {
   return std::tie(v.entry, v.entry_display, v.where, v.in_loop, v.reach_end, v.outer_loop);
@@ -90,7 +91,7 @@ auto fields(method_decl& v) {
   return std::tie(v.overrides, v.pure);
 }
 auto fields(tu_facts& v) {
-  return std::tie(v.functions, v.vars, v.classes, v.methods);
+  return std::tie(v.functions, v.vars, v.classes, v.methods, v.fresh_pointer_members);
 }
 
 template <typename T>

@@ -83,8 +83,24 @@ std::map<std::string, std::vector<located_access>> collect_shared_accesses(const
                              [&](const lock_name& r) { return r.id == l.id; });
         });
       }
-      auto held = lock_union(lock_union(local, req), lock_union(f->requires_locks, f->released_unheld));
-      by_var[a.var].push_back(located_access{&a, f, std::move(held), roots_of_access(p, *f, a, v->second)});
+      const auto own = lock_union(f->requires_locks, f->released_unheld);
+      auto held = lock_union(lock_union(local, req), own);
+      located_access la{&a, f, std::move(held), roots_of_access(p, *f, a, v->second), {}, {}};
+      if (auto o = p.origin_locks.find(id); a.via_this && o != p.origin_locks.end()) {
+        // The roots a thread start in this very function adds (its region).
+        std::set<std::string> region;
+        if (auto r = p.roots_of.find(id); r != p.roots_of.end()) {
+          std::set_difference(la.roots.begin(), la.roots.end(), r->second.begin(), r->second.end(),
+                              std::inserter(region, region.end()));
+        }
+        for (const auto& [origin, facts] : o->second) {
+          la.origin_held[origin] = lock_union(lock_union(local, facts.locks), own);
+          auto& roots = la.origin_roots[origin];
+          roots = facts.roots;
+          roots.insert(region.begin(), region.end());
+        }
+      }
+      by_var[a.var].push_back(std::move(la));
     }
   }
   for (auto& [key, accesses] : by_var) {

@@ -28,6 +28,12 @@ struct located_access {
   const function_facts* function;
   std::vector<lock_name> held;  // effective (may) locks
   std::set<std::string> roots;
+  // For an access a method makes to its own object when that object is
+  // reached through holders' fresh pointer members (member_origins.hpp): per
+  // origin (the member's USR, or "" for any other way), the effective locks
+  // of the calls with that origin. Empty: the object may be any other.
+  std::map<std::string, std::vector<lock_name>> origin_held;
+  std::map<std::string, std::set<std::string>> origin_roots;  // ... and the roots of those calls
 };
 
 std::map<std::string, std::vector<located_access>> collect_shared_accesses(const program& p, bool raw);

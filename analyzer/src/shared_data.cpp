@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <set>
 
 #include "rules.hpp"
 #include "shared_accesses.hpp"
@@ -64,6 +66,42 @@ lock_witness evidenced_witness(const program& p, const located_access& w,
   return best_write;
 }
 
+// The accesses that may be on the object an unlocked write `w` touches
+// unlocked. When every origin under which `w` holds no lock is a holder's
+// fresh pointer member (member_origins.hpp), an access reached only through
+// other such members is on another object: it is neither the lock's evidence
+// nor a conflict. Each access kept (`w` included) runs under the roots of
+// the origins it shares with those. nullopt: every access may be on that
+// object.
+std::optional<std::vector<located_access>> same_object_accesses(const located_access& w,
+                                                                const std::vector<located_access>& accesses) {
+  if (w.origin_held.empty()) return std::nullopt;
+  std::set<std::string> unlocked;
+  for (const auto& [origin, held] : w.origin_held) {
+    if (!held.empty()) continue;
+    if (origin.empty()) return std::nullopt;
+    unlocked.insert(origin);
+  }
+  std::vector<located_access> out;
+  for (const auto& a : accesses) {
+    if (a.origin_held.empty() || a.origin_held.count("") != 0) {
+      out.push_back(a);
+      continue;
+    }
+    located_access kept = a;
+    kept.roots.clear();
+    bool may_alias = false;
+    for (const auto& o : unlocked) {
+      auto r = a.origin_roots.find(o);
+      if (r == a.origin_roots.end()) continue;
+      may_alias = true;
+      kept.roots.insert(r->second.begin(), r->second.end());
+    }
+    if (may_alias) out.push_back(std::move(kept));
+  }
+  return out;
+}
+
 }  // namespace
 
 void check_unprotected_writes(const program& p, const analysis_options& options, rule_output& out) {
@@ -71,8 +109,8 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
   auto by_var = collect_shared_accesses(p, raw);
   for (auto& [key, accesses] : by_var) {
     const var_info& v = p.vars.at(key);
-    lock_witness best = most_held_lock(accesses, false);
-    lock_witness best_write = most_held_lock(accesses, true);
+    const lock_witness all_best = most_held_lock(accesses, false);
+    const lock_witness all_best_write = most_held_lock(accesses, true);
     for (const auto& w : accesses) {
       if (!w.access->write) continue;
       if (!v.guarded_by.empty()) {
@@ -85,10 +123,21 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
         continue;
       }
       if (!w.held.empty() || (w.roots.empty() && !raw)) continue;  // protected, or never concurrent
+      // Only what may be on the object the write touches unlocked.
+      const auto narrowed = raw ? std::nullopt : same_object_accesses(w, accesses);
+      const std::vector<located_access>& pool = narrowed ? *narrowed : accesses;
+      const lock_witness best = narrowed ? most_held_lock(pool, false) : all_best;
+      const lock_witness best_write = narrowed ? most_held_lock(pool, true) : all_best_write;
+      // The write as it runs unlocked (its roots on those origins alone). Not
+      // in the pool: every origin holds some lock, each object its own.
+      auto self = std::find_if(pool.begin(), pool.end(),
+                               [&](const located_access& a) { return a.access == w.access; });
+      if (self == pool.end()) continue;
+      const located_access& me = *self;
       if (best.access != nullptr) {
         const lock_witness chosen = raw || !w.access->held.shared_only.empty()
                                         ? best
-                                        : evidenced_witness(p, w, accesses, best, best_write);
+                                        : evidenced_witness(p, me, pool, best, best_write);
         if (chosen.access == nullptr) continue;  // only the class-lock assumption, and no locked write
         const located_access* witness = chosen.access;
         const lock_name* lock = chosen.lock;
@@ -112,8 +161,8 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
         return raw ? p.concurrent(a, b) : p.concurrent_on_evidence(a, b);
       };
       const located_access* other = nullptr;
-      for (const auto& a : accesses) {
-        if (&a != &w && meets(w.roots, a.roots)) {
+      for (const auto& a : pool) {
+        if (a.access != w.access && meets(me.roots, a.roots)) {
           other = &a;
           break;
         }
@@ -123,10 +172,10 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
         notes.push_back(note{other->access->where, fmt::format("conflicting {} of '{}' here, in '{}'",
                                                                other->access->write ? "write" : "read",
                                                                v.display, other->function->display)});
-      } else if (meets(w.roots, w.roots)) {
+      } else if (meets(me.roots, me.roots)) {
         // The write itself runs concurrently with itself: show why.
         // The thread starts first: they are the evidence (meets() above).
-        std::vector<std::string> ordered(w.roots.begin(), w.roots.end());
+        std::vector<std::string> ordered(me.roots.begin(), me.roots.end());
         std::stable_partition(ordered.begin(), ordered.end(), started_root);
         int shown = 0;
         for (const auto& r : ordered) {

@@ -5,6 +5,7 @@
 
 #include "entry_locks.hpp"
 #include "holder_lock.hpp"
+#include "member_origins.hpp"
 #include "ownership.hpp"
 #include "shared_evidence.hpp"
 #include "thread_specific.hpp"
@@ -247,6 +248,7 @@ void compute_required(program& p) {
     p.required_must[id] = must[id].value_or(std::vector<lock_name>{});
   }
   compute_required_this(p, entries, this_sites, holder_locked);
+  compute_origin_locks(p, entries, this_sites, holder_locked);
 }
 
 void compute_acquires(program& p) {
@@ -454,6 +456,7 @@ void compute_overriders(program& p, const std::vector<tu_facts_ptr>& facts) {
 program build_program(const std::vector<tu_facts_ptr>& facts) {
   program p;
   const auto renames = per_tu_renames(facts);
+  std::map<std::string, bool> fresh_seen;  // pointer member -> fresh in every TU that names it
   for (std::size_t i = 0; i < facts.size(); ++i) {
     const auto& tu = facts[i];
     if (!tu) continue;
@@ -476,6 +479,14 @@ program build_program(const std::vector<tu_facts_ptr>& facts) {
       auto [it, inserted] = p.classes.emplace(id, c);
       if (!inserted) it->second.owns_lock |= c.owns_lock;
     }
+    for (const auto& [id, fresh] : tu->fresh_pointer_members) {
+      auto [it, inserted] = fresh_seen.emplace(id, fresh);
+      if (!inserted) it->second = it->second && fresh;
+    }
+  }
+  // "": some TU could not read all its code (ast_member_stores.hpp).
+  for (const auto& [id, fresh] : fresh_seen) {
+    if (fresh && fresh_seen.count("") == 0) p.fresh_members.insert(id);
   }
   compute_overriders(p, facts);
   cut_dead_code(p);

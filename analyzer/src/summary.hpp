@@ -116,6 +116,18 @@ struct program {
   // `ref_mutex`): their objects are written to be shared, so what their
   // methods do to their own object is judged.
   std::set<std::string> classes_locking_any;
+  // Pointer members that only hold objects made for them (ast_member_stores.hpp),
+  // by field USR, and per method whose object is reached through one of
+  // them, per origin (the member, or "" for any other way), the locks held
+  // at every call with that origin (member_origins.hpp).
+  // ... and the thread roots those calls run under.
+  struct origin_facts {
+    std::vector<lock_name> locks;
+    std::set<std::string> roots;
+    friend bool operator==(const origin_facts&, const origin_facts&) = default;
+  };
+  std::set<std::string> fresh_members;
+  std::map<std::string, std::map<std::string, origin_facts>> origin_locks;
 
   // Roots that run the code at `where` inside function `f` (its own roots,
   // plus the spawner root when `where` lies between its first thread start

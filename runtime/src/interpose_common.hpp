@@ -181,12 +181,13 @@ inline void explore_unlocked(detector::lock_id id) noexcept {
   }
   race_on_acquired(id, mode);
 }
+// Before the real unlock; race_on_released(id) follows it (race_sync.hpp).
 [[gnu::always_inline]] inline bool record_released_fast(thread_record* self, detector::lock_id id) noexcept {
   {
     inside_scope bookkeeping;
     if (!self->state.release_fast(id)) return false;
   }
-  race_on_released_exclusive(id);  // the fast paths release exclusive locks only
+  race_on_releasing_exclusive(id);  // the fast paths release exclusive locks only
   return true;
 }
 

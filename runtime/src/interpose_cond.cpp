@@ -86,7 +86,10 @@ int instrumented_wait(pthread_cond_t* cv, pthread_mutex_t* m, bool timed, std::u
   const auto cv_key = reinterpret_cast<std::uint64_t>(cv);
   const det::cv_check check = the_monitor().cv_wait_begin(self->state, cv_key, mutex->id);
   if (check.misuse != det::cv_misuse::none) report_cv_misuse(self, cv, mutex, check, pc);
+  // The real unlock is inside the real wait: the lockset loses the mutex
+  // before it (no access of this thread comes between).
   race_on_releasing(self, mutex->id);
+  race_on_released(mutex->id);
   const det::held_lock entry = the_monitor().release_for_wait(self->state, mutex->id);
   g_condition_waiters.fetch_add(1, std::memory_order_relaxed);
   begin_wait(self, det::wait_kind::condition, cv_key, false, timed, pc);

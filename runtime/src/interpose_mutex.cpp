@@ -66,6 +66,7 @@ det::lock_event event_of(lock_handle lock, const pthread_mutex_t* m, det::acquir
     report_unlock_not_owned(self, lock, pc);
   }
   const int result = real.mutex_unlock(m);
+  if (lock) race_on_released(lock->id);
   if (lock) explore_unlocked(lock->id);
   return result;
 }
@@ -179,7 +180,11 @@ int pthread_mutex_unlock(pthread_mutex_t* m) {
   if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
     const det::lock_id id = stamped_id(m);
     // Recorded as released before the real unlock (interpose_common.hpp).
-    if (__builtin_expect(id != 0, 1) && record_released_fast(self, id)) return real.mutex_unlock(m);
+    if (__builtin_expect(id != 0, 1) && record_released_fast(self, id)) {
+      const int result = real.mutex_unlock(m);
+      race_on_released(id);
+      return result;
+    }
   }
   return mutex_unlock_slow(m, caller_pc(__builtin_return_address(0)));
 }

@@ -171,6 +171,7 @@ int pthread_rwlock_unlock(pthread_rwlock_t* rw) {
         race_on_releasing(self, lock->id);
         if (!the_monitor().before_unlock(self->state, lock->id)) report_unlock_not_owned(self, lock, pc);
         const int result = real.rwlock_unlock(rw);
+        race_on_released(lock->id);
         explore_unlocked(lock->id);
         return result;
       },

@@ -75,6 +75,7 @@ int spin_until(pthread_spinlock_t* s, const timespec& deadline) noexcept {
   if (lock) race_on_releasing(self, lock->id);
   if (lock && !the_monitor().before_unlock(self->state, lock->id)) report_unlock_not_owned(self, lock, pc);
   const int result = real.spin_unlock(s);
+  if (lock) race_on_released(lock->id);
   if (lock) explore_unlocked(lock->id);
   return result;
 }
@@ -121,7 +122,11 @@ int pthread_spin_unlock(pthread_spinlock_t* s) {
   thread_record* const self = tls_thread;
   if (__builtin_expect(self != nullptr && tls_inside == 0, 1)) {
     const det::lock_id id = spin_live_id(s);
-    if (id != 0 && record_released_fast(self, id)) return real.spin_unlock(s);
+    if (id != 0 && record_released_fast(self, id)) {
+      const int result = real.spin_unlock(s);
+      race_on_released(id);
+      return result;
+    }
   }
   return spin_unlock_slow(s, caller_pc(__builtin_return_address(0)));
 }

@@ -254,6 +254,39 @@ TEST(RaceSummary, ClassifiesEveryGlobalTheRunTouched) {
   EXPECT_EQ(r.summary.front().sharing, "racy");
 }
 
+// An unlock publishes the thread's clock before the real unlock and the
+// lockset loses the lock after it (so the next owner does not wait for that
+// bookkeeping), yet before the thread's next access. For a mutex, a spin lock
+// and a write-locked rwlock: the writes under the lock are "locked" by it;
+// a write right after the unlock is not covered by the lock's clock, races
+// with the other thread's, and is reported holding no lock.
+TEST(RaceSummary, AWriteRightAfterAnUnlockIsNotUnderTheLock) {
+  const run_result r = run("unlock-lockset", ":access_summary=1");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.races.size(), 3u) << r.err;
+  for (const finding& f : r.races) {
+    EXPECT_EQ(f.memory.name.rfind("g_after_", 0), 0u) << f.memory.name;
+    ASSERT_EQ(f.accesses.size(), 2u);
+    EXPECT_TRUE(f.accesses[0].held.empty()) << f.memory.name;
+    EXPECT_TRUE(f.accesses[1].held.empty()) << f.memory.name;
+  }
+  auto verdict = [&](const std::string& name, std::size_t* locks = nullptr) -> std::string {
+    for (const auto& l : r.summary) {
+      if (l.memory.kind != "global" || l.memory.name != name) continue;
+      if (locks != nullptr) *locks = l.locks.size();
+      return l.sharing;
+    }
+    return "(no record)";
+  };
+  for (const std::string kind : {"mutex", "spin", "rwlock"}) {
+    SCOPED_TRACE(kind);
+    std::size_t locks = 0;
+    EXPECT_EQ(verdict("g_in_" + kind, &locks), "locked") << r.err;
+    EXPECT_EQ(locks, 1u);
+    EXPECT_EQ(verdict("g_after_" + kind), "racy") << r.err;
+  }
+}
+
 TEST(RaceSummary, TextSummaryListsTheSameVerdicts) {
   const auto child = concheck::test::run_child(
       {CONCHECK_RACE_SCENARIOS, "summary"}, concheck::test::with_env({"CONCHECK_OPTIONS=access_summary=1"}));

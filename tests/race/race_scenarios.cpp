@@ -95,6 +95,45 @@ void mutex_race() {
   one_after_other([] { increment_under(g_counter_lock); }, [] { increment_under(g_other_lock); });
 }
 
+// Each in a granule of its own: the summary is per 8-byte granule.
+alignas(16) long g_in_mutex = 0;
+alignas(16) long g_after_mutex = 0;
+alignas(16) long g_in_spin = 0;
+alignas(16) long g_after_spin = 0;
+alignas(16) long g_in_rwlock = 0;
+alignas(16) long g_after_rwlock = 0;
+std::mutex g_unlock_mutex;
+pthread_spinlock_t g_unlock_spin;
+pthread_rwlock_t g_unlock_rwlock = PTHREAD_RWLOCK_INITIALIZER;
+
+// An unlock publishes the thread's clock before the real unlock and drops the
+// lock from the thread's lockset after it (runtime/src/race/race_sync.hpp).
+// What a thread writes under each lock is "locked" by it; what it writes
+// right after the unlock is not covered by the lock's clock (the gate orders
+// nothing for race detection) and is recorded holding no lock: each of those
+// races, once.
+__attribute__((noinline)) void write_in_and_after_each_lock() {
+  {
+    std::lock_guard guard(g_unlock_mutex);
+    ++g_in_mutex;
+  }
+  ++g_after_mutex;
+  pthread_spin_lock(&g_unlock_spin);
+  ++g_in_spin;
+  pthread_spin_unlock(&g_unlock_spin);
+  ++g_after_spin;
+  pthread_rwlock_wrlock(&g_unlock_rwlock);
+  ++g_in_rwlock;
+  pthread_rwlock_unlock(&g_unlock_rwlock);
+  ++g_after_rwlock;
+}
+
+void unlock_lockset() {
+  pthread_spin_init(&g_unlock_spin, PTHREAD_PROCESS_PRIVATE);
+  one_after_other(write_in_and_after_each_lock, write_in_and_after_each_lock);
+  pthread_spin_destroy(&g_unlock_spin);
+}
+
 long g_table = 0;
 std::shared_mutex g_table_lock;
 
@@ -546,6 +585,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, std::function<void()>> scenarios = {
       {"mutex-ok", mutex_ok},
       {"mutex-race", mutex_race},
+      {"unlock-lockset", unlock_lockset},
       {"rwlock-ok", rwlock_ok},
       {"rwlock-reader-writes", rwlock_reader_writes},
       {"condition-variable-ok", condition_variable_ok},

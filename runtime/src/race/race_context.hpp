@@ -8,7 +8,7 @@
 // thread_start) with malloc under inside_scope, freed by thread_exit; after
 // that the thread's accesses are ignored (TLS destructors of an ending
 // thread). Only the owning thread touches its context, so nothing here is
-// synchronized. Memory: ~3.5 KiB plus its clocks (8 bytes per slot each).
+// synchronized. Memory: ~9.5 KiB plus its clocks (8 bytes per slot each).
 #pragma once
 
 #include <cstdint>
@@ -19,8 +19,9 @@ namespace concheck::race {
 
 inline constexpr std::uint32_t kShadowStackDepth = 64;
 inline constexpr std::uint32_t kHeldLocks = 16;
-inline constexpr std::uint32_t kSiteCache = 64;
-inline constexpr std::uint32_t kSiteMemo = 16;
+inline constexpr std::uint32_t kSiteCacheSets = 128;  // of two ways each
+static_assert((kSiteCacheSets & (kSiteCacheSets - 1)) == 0, "the set is taken with a mask");
+inline constexpr std::uint32_t kSiteMemoSets = 32;  // of two ways each
 inline constexpr std::uint32_t kLocksetCache = 16;
 
 struct site_memo_entry {
@@ -66,14 +67,26 @@ struct thread_context {
   std::uint32_t overflow = 0;
   std::uintptr_t frames[kShadowStackDepth] = {};
   std::uint64_t tokens[kShadowStackDepth] = {};
-  site_cache_entry sites[kSiteCache] = {};
+  // 256 entries: the stacks of `pipeline`'s queue operations (a few dozen
+  // pcs each, under several stacks) overflowed 64 direct-mapped ones, and
+  // every operation stored its stacks in the depot again (issue 12).
+  site_cache_entry sites[kSiteCacheSets][2] = {};
   // In front of the site cache, a memo of the sites looked up since the
   // shadow stack last changed: func_entry and func_exit bump stack_gen, which
-  // stales every entry at once, so a hit needs no token and no hash, only
-  // the pc (site_of). A byte loop's accesses share one stack and a few pcs
-  // (a vectorized loop: a dozen).
+  // stales every entry at once, so a hit needs no token, only the pc
+  // (site_of). A byte loop's accesses share one stack and a few pcs (a
+  // vectorized loop: a dozen), so the memo is two-way set associative and
+  // indexed by a multiplicative hash of the whole pc: direct-mapped and
+  // indexed by two nibbles of the pc, a stage's read and write pcs in
+  // `pipeline` shared an entry and every access of the loop missed (issue
+  // 12: 16 M lookups past the memo in one repetition, 7.3 M of them at those
+  // two pcs).
   std::uint64_t stack_gen = 1;
-  site_memo_entry site_memo[kSiteMemo] = {};
+  site_memo_entry site_memo[kSiteMemoSets][2] = {};
+  // Lookups past the memo, and those of them past the cache too (a depot
+  // store): counted on those slow paths only, read by tests.
+  std::uint64_t site_memo_misses = 0;
+  std::uint64_t site_cache_misses = 0;
 
   // Fences: what relaxed loads read from since the last acquire fence, and
   // the clock at the last release fence (later relaxed stores release it).
@@ -98,9 +111,13 @@ inline thread_context* current_context() noexcept {
 // id, from the memo when `pc` was looked up since the last call or return
 // (issue 12: a byte loop looked up a site per byte).
 std::uint32_t current_site_slow(thread_context& self, std::uintptr_t pc) noexcept;
+inline std::uint32_t site_memo_set(std::uintptr_t pc) noexcept {
+  return static_cast<std::uint32_t>((pc * 0x9e3779b97f4a7c15ull) >> 59) % kSiteMemoSets;
+}
 inline std::uint32_t site_of(thread_context& self, std::uintptr_t pc) noexcept {
-  const site_memo_entry& memo = self.site_memo[(pc ^ (pc >> 4)) % kSiteMemo];
-  if (__builtin_expect(memo.pc == pc && memo.stack_gen == self.stack_gen, 1)) return memo.site;
+  const site_memo_entry* ways = self.site_memo[site_memo_set(pc)];
+  if (__builtin_expect(ways[0].pc == pc && ways[0].stack_gen == self.stack_gen, 1)) return ways[0].site;
+  if (ways[1].pc == pc && ways[1].stack_gen == self.stack_gen) return ways[1].site;
   return current_site_slow(self, pc);
 }
 

@@ -47,12 +47,15 @@ void race_lock_releasing(thread_record* self, detector::lock_id id) noexcept {
   if (shared && !g_read_clocks.load(std::memory_order_relaxed))
     g_read_clocks.store(true, std::memory_order_relaxed);
   race::release_merge(lock_key(id, shared));
-  race::lock_released(id);
 }
 
-void race_lock_released_exclusive(detector::lock_id id) noexcept {
+void race_lock_releasing_exclusive(detector::lock_id id) noexcept {
   inside_scope inside;
   race::release_merge(lock_key(id, false));
+}
+
+void race_lock_released(detector::lock_id id) noexcept {
+  inside_scope inside;
   race::lock_released(id);
 }
 

@@ -4,7 +4,8 @@
 // docs/event-model.md ("Happens-before") lists the pairs; this is where each
 // interposed function says which side of a pair it is:
 //   lock acquired (any mode)      acquire(lock)            + lockset gains it
-//   write unlock / mutex unlock   release_merge(lock)      + lockset loses it
+//   write unlock / mutex unlock   release_merge(lock) before the real unlock,
+//                                 lockset loses it after (race_on_released)
 //   read unlock                   release_merge(lock's read clock), which only
 //                                 a writer acquires: readers are not ordered
 //                                 by each other, so two readers' accesses
@@ -32,23 +33,38 @@ struct thread_record;
 
 void race_lock_acquired(detector::lock_id id, detector::lock_mode mode) noexcept;
 void race_lock_releasing(thread_record* self, detector::lock_id id) noexcept;
-void race_lock_released_exclusive(detector::lock_id id) noexcept;
+void race_lock_releasing_exclusive(detector::lock_id id) noexcept;
+void race_lock_released(detector::lock_id id) noexcept;
 void race_lock_ended(detector::lock_id id) noexcept;
 
 // A lock of `mode` was acquired (after the real acquisition succeeded).
 inline void race_on_acquired(detector::lock_id id, detector::lock_mode mode) noexcept {
   if (__builtin_expect(race::enabled(), 0)) race_lock_acquired(id, mode);
 }
-// `self` is about to release lock `id` (before the monitor forgets it: its
-// held mode says which clock the release goes to, and before the real unlock:
-// the next owner must find the clock already there).
+// An unlock is two calls, so that the lock is held no longer than the
+// happens-before edge needs (docs/event-model.md, "Race detection on this
+// model"):
+// - race_on_releasing, before the real unlock: publishes the thread's clock
+//   into the lock's (the next owner must find it there) and starts a new
+//   epoch, which the next owner's clock does not cover. `self` is about to
+//   release `id` and the monitor still holds it: its held mode says which
+//   clock the release goes to.
+// - race_on_released, after the real unlock: the thread's lockset loses the
+//   lock (and another epoch starts, so an epoch names one lockset). Only this
+//   thread's own later accesses read its lockset, and between the two calls
+//   it makes none (it is inside the interposed unlock), so every access is
+//   recorded with the locks it was made under, as before; the next owner,
+//   woken by the real unlock, no longer waits for this bookkeeping.
 inline void race_on_releasing(thread_record* self, detector::lock_id id) noexcept {
   if (__builtin_expect(race::enabled(), 0)) race_lock_releasing(self, id);
 }
 // The fast paths' unlock of an exclusive lock, already forgotten by the
 // monitor (still before the real unlock).
-inline void race_on_released_exclusive(detector::lock_id id) noexcept {
-  if (__builtin_expect(race::enabled(), 0)) race_lock_released_exclusive(id);
+inline void race_on_releasing_exclusive(detector::lock_id id) noexcept {
+  if (__builtin_expect(race::enabled(), 0)) race_lock_releasing_exclusive(id);
+}
+inline void race_on_released(detector::lock_id id) noexcept {
+  if (__builtin_expect(race::enabled(), 0)) race_lock_released(id);
 }
 inline void race_on_lock_ended(detector::lock_id id) noexcept {
   if (__builtin_expect(race::enabled(), 0)) race_lock_ended(id);

@@ -15,7 +15,7 @@
 // program). Two stacks with one token (a 2^-64 chance per pair) would give
 // a report the other one's frames, never change a verdict. Cost: push/pop a
 // few stores and a multiply-xor hash; a cached site ~5 ns; a new one
-// O(depth) hash + depot probe. In front of the cache, a 16-entry memo of
+// O(depth) hash + depot probe. In front of the cache, a 2x32-entry memo of
 // (pc -> site) that every push and pop stales at once (a generation count;
 // site_of in race_context.hpp): an access at a pc looked up since the last
 // call or return costs an inline compare, no call and no hash.
@@ -66,12 +66,23 @@ std::uint32_t current_site(std::uintptr_t pc) noexcept {
 }
 
 std::uint32_t current_site_slow(thread_context& self, std::uintptr_t pc) noexcept {
+  ++self.site_memo_misses;
   const std::uint64_t token = self.depth == 0 ? 0 : self.tokens[self.depth - 1];
-  site_cache_entry& cached = self.sites[(pc ^ (pc >> 9) ^ token * 0x9e3779b97f4a7c15ull) % kSiteCache];
+  // Two ways per set. The set: a hash of the stack plus the pc / 4. A pc is
+  // the return address of a hook's call, so the pcs of one function under
+  // one stack (5 bytes apart at least) take distinct sets over 512 bytes of
+  // code, and two stacks of it fit in the two ways; a hash of (pc, stack)
+  // scattered them, and three in a set, which a loop of calls misses at
+  // every turn, came with a few dozen pcs already.
+  const std::uint64_t stack_part = (token * 0x9e3779b97f4a7c15ull) >> 57;
+  site_cache_entry* ways = self.sites[(stack_part + (pc >> 2)) & (kSiteCacheSets - 1)];
   std::uint32_t site = 0;
-  if (cached.pc == pc && cached.stack_token == token && cached.site != 0) {
-    site = cached.site;
+  if (ways[0].pc == pc && ways[0].stack_token == token && ways[0].site != 0) {
+    site = ways[0].site;
+  } else if (ways[1].pc == pc && ways[1].stack_token == token && ways[1].site != 0) {
+    site = ways[1].site;
   } else {
+    ++self.site_cache_misses;
     std::uintptr_t pcs[kShadowStackDepth + 1];
     std::size_t count = 0;
     pcs[count++] = pc;
@@ -82,9 +93,16 @@ std::uint32_t current_site_slow(thread_context& self, std::uintptr_t pc) noexcep
       detail::inside_scope inside;
       site = detail::store_stack(pcs, count);
     }
-    cached = {pc, token, site};
+    ways[1] = ways[0];
+    ways[0] = {pc, token, site};
   }
-  if (site != 0) self.site_memo[(pc ^ (pc >> 4)) % kSiteMemo] = {pc, self.stack_gen, site};
+  if (site != 0) {
+    // The newest in way 0, the one it displaces in way 1: the two pcs most
+    // recently looked up in a set both stay.
+    site_memo_entry* memo = self.site_memo[site_memo_set(pc)];
+    memo[1] = memo[0];
+    memo[0] = {pc, self.stack_gen, site};
+  }
   return site;
 }
 

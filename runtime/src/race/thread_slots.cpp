@@ -19,7 +19,10 @@ struct lockset_change {
   std::atomic<std::uint32_t> lockset{0};
 };
 
-struct slot_record {
+// One cache line per slot: its owner writes history_next at every lock and
+// unlock, and neighbouring slots belong to other threads (sharing a line,
+// each thread's lock operations would invalidate the others' records).
+struct alignas(64) slot_record {
   std::atomic<std::uint64_t> owner{0};
   std::atomic<std::uint64_t> owner_from{0};  // first clock of the current owner
   std::atomic<std::uint64_t> previous{0};
