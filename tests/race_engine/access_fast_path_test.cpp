@@ -1,8 +1,7 @@
-// The hooks' inline fast path (access_fast_path.hpp): covered exactly when
-// the calling thread's own access in its current epoch covers the bytes
-// (W for any access, R too for a read), so that returning then changes
-// nothing the engine would have recorded; every other access takes the
-// hook's full path.
+// The write hooks' inline fast path (access_fast_path.hpp): covered exactly
+// when the calling thread's own write in its current epoch covers the bytes,
+// so that returning then changes nothing the engine would have recorded;
+// every other write takes the hook's full path.
 #include "race/access_fast_path.hpp"
 
 #include <gtest/gtest.h>
@@ -31,28 +30,26 @@ TEST_F(AccessFastPath, AWriteInTheCurrentEpochCoversLaterAccessesToItsBytes) {
   const std::uintptr_t at = memory.address(8);
   worker thread;
   thread.run([&] {
-    EXPECT_FALSE(covered_in_current_epoch(at, 8, true)) << "untouched";
+    EXPECT_FALSE(write_covered_in_current_epoch(at, 8)) << "untouched";
     write(at, 8, kPcA);
-    EXPECT_TRUE(covered_in_current_epoch(at, 8, true));
-    EXPECT_TRUE(covered_in_current_epoch(at, 8, false)) << "a read of written bytes";
-    EXPECT_TRUE(covered_in_current_epoch(at + 4, 4, true));
-    EXPECT_TRUE(covered_in_current_epoch(at + 7, 1, false));
-    EXPECT_FALSE(covered_in_current_epoch(at + 4, 8, true)) << "two granules";
-    EXPECT_FALSE(covered_in_current_epoch(at + 8, 8, true)) << "the next granule";
+    EXPECT_TRUE(write_covered_in_current_epoch(at, 8));
+    EXPECT_TRUE(write_covered_in_current_epoch(at + 4, 4));
+    EXPECT_TRUE(write_covered_in_current_epoch(at + 7, 1));
+    EXPECT_FALSE(write_covered_in_current_epoch(at + 4, 8)) << "two granules";
+    EXPECT_FALSE(write_covered_in_current_epoch(at + 8, 8)) << "the next granule";
   });
 }
 
-TEST_F(AccessFastPath, AReadCoversReadsOfItsBytesOnly) {
+TEST_F(AccessFastPath, AReadDoesNotCoverAWrite) {
   buffer memory(64);
   const std::uintptr_t at = memory.address(16);
   worker thread;
   thread.run([&] {
     read(at, 4, kPcA);
-    EXPECT_TRUE(covered_in_current_epoch(at, 4, false));
-    EXPECT_TRUE(covered_in_current_epoch(at + 2, 2, false));
-    EXPECT_FALSE(covered_in_current_epoch(at, 4, true)) << "a write after a read";
-    EXPECT_FALSE(covered_in_current_epoch(at + 4, 4, false)) << "other bytes";
-    EXPECT_FALSE(covered_in_current_epoch(at, 8, false));
+    EXPECT_FALSE(write_covered_in_current_epoch(at, 4)) << "a write after a read";
+    write(at, 2, kPcA);
+    EXPECT_TRUE(write_covered_in_current_epoch(at, 2));
+    EXPECT_FALSE(write_covered_in_current_epoch(at, 4)) << "bytes only read";
   });
 }
 
@@ -63,11 +60,10 @@ TEST_F(AccessFastPath, ANewEpochOrAnotherThreadIsNotCovered) {
   first.run([&] {
     write(at, 8, kPcA);
     release(&g_sync_object);  // starts the thread's next epoch
-    EXPECT_FALSE(covered_in_current_epoch(at, 8, true));
-    EXPECT_FALSE(covered_in_current_epoch(at, 8, false));
+    EXPECT_FALSE(write_covered_in_current_epoch(at, 8));
   });
   second.run([&] {
-    EXPECT_FALSE(covered_in_current_epoch(at, 8, false));
+    EXPECT_FALSE(write_covered_in_current_epoch(at, 8));
     write(at, 8, kPcB);  // unordered with first's write: the full path reports it
   });
   EXPECT_EQ(take_races().size(), 1u);

@@ -1,18 +1,24 @@
 // concheck runtime, race detection: the write hooks' inline fast path. INTERNAL.
 //
-// covered_in_current_epoch(address, size, is_write) is true when the calling thread's own access in its
-// current epoch already covers this one (W for any access, R too for a read): then the access has no effect
-// on the engine. That is what the engine's fast path decides too (race_engine.cpp, plain_access), here
-// inlined into each __tsan_write1..8 hook before the hook's gates, which it makes unnecessary on this path:
-// an access with no effect is the same whether recorded or ignored (detection off, concheck's own code,
-// __tsan_ignore_thread_begin). Explore mode's scheduling point is an effect, so the hook still asks whether
-// the thread is controlled. False in every other case (no context, more than one granule, no shadow, an
-// unmapped chunk, not covered): the hook then takes its full path, which checks everything again.
-// Cost: one TLS load, the page table's two levels, the cell (W, and R for a read not covered by W). Before,
-// the hook checked three thread-local gates and then called the engine, which checked its own and looked the
-// cell up: about 60 instructions against TSan's 24 on single_loop's __tsan_write8, now about 35 (issue 12).
-// The read hooks do not use it: trying it before a read it does not cover (the reads that cost, a thread's
-// first in a new epoch) made read_mostly about a tenth slower (bench/race/README.md).
+// write_covered_in_current_epoch(address, size) is true when the calling
+// thread's own write in its current epoch (W) already covers this write: then
+// the write has no effect on the engine. That is what the engine's fast path
+// decides too (race_engine.cpp, access_granule; both test epoch_covers,
+// shadow_memory.hpp), here inlined into each __tsan_write1..8 hook before the
+// hook's gates, which it makes unnecessary on this path: an access with no
+// effect is the same whether recorded or ignored (detection off, concheck's
+// own code, __tsan_ignore_thread_begin). Explore mode's scheduling point is
+// an effect, so the hook still asks whether the thread is controlled. False
+// in every other case (no context, more than one granule, no shadow, an
+// unmapped chunk, not covered): the hook then takes its full path, which
+// checks everything again.
+// Cost: one TLS load, the page table's two levels, the cell's W. Before, the
+// hook checked three thread-local gates and then called the engine, which
+// checked its own and looked the cell up: about 60 instructions against
+// TSan's 24 on single_loop's __tsan_write8, now about 35 (issue 12).
+// The read hooks do not use it: trying it before a read it does not cover
+// (the reads that cost, a thread's first in a new epoch) made read_mostly
+// about a tenth slower (bench/race/README.md).
 #pragma once
 
 #include <cstddef>
@@ -23,8 +29,8 @@
 
 namespace concheck::race {
 
-[[gnu::always_inline]] inline bool covered_in_current_epoch(std::uintptr_t address, std::size_t size,
-                                                            bool is_write) noexcept {
+[[gnu::always_inline]] inline bool write_covered_in_current_epoch(std::uintptr_t address,
+                                                                  std::size_t size) noexcept {
   const thread_context* self = tls_context;
   const std::uintptr_t offset = address & (kGranule - 1);
   if (__builtin_expect(self == nullptr || offset + size > kGranule || (address >> 48) != 0, 0)) return false;
@@ -34,12 +40,7 @@ namespace concheck::race {
   if (__builtin_expect(cells == 0, 0)) return false;
   const shadow_cell* cell = shadow_cell_in(cells, address);
   const std::uint64_t mask = ((std::uint64_t{1} << size) - 1) << offset;
-  const std::uint64_t epoch = self->epoch;
-  const std::uint64_t w = cell->write.load(std::memory_order_relaxed);
-  if ((w & ~kMaskBits) == epoch && (w & mask) == mask) return true;
-  if (is_write) return false;
-  const std::uint64_t r = cell->read.load(std::memory_order_relaxed);
-  return (r & ~kMaskBits) == epoch && (r & mask) == mask;
+  return epoch_covers(cell->write.load(std::memory_order_relaxed), self->epoch, mask);
 }
 
 }  // namespace concheck::race

@@ -567,13 +567,13 @@ __attribute__((always_inline)) inline void access_granule(thread_context& self, 
   std::uint64_t r = 0;
   if (a.is_write) {
     const std::uint64_t base = self.epoch | (a.is_atomic ? kAtomicBit : 0);
-    if ((w & ~kMaskBits) == base && (w & a.mask) == a.mask) return;
+    if (epoch_covers(w, base, a.mask)) return;
   } else {
     // This thread's plain write in this epoch covers any read it makes now.
-    if ((w & ~kMaskBits) == self.epoch && (w & a.mask) == a.mask) return;
+    if (epoch_covers(w, self.epoch, a.mask)) return;
     if (!a.is_atomic) {
       r = cell->read.load(std::memory_order_relaxed);
-      if ((r & ~kMaskBits) == self.epoch && (r & a.mask) == a.mask) return;
+      if (epoch_covers(r, self.epoch, a.mask)) return;
     } else if (((w & a.mask) == 0 || (w & kAtomicBit) != 0 || !concurrent(self, w)) &&
                location_settled_for_atomic_load(cold, (w | cell->read.load(std::memory_order_relaxed)) != 0,
                                                 self)) {

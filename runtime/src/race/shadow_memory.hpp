@@ -94,6 +94,12 @@ inline constexpr std::uint64_t epoch_clock(std::uint64_t word) noexcept {
 inline constexpr std::uint8_t epoch_mask(std::uint64_t word) noexcept {
   return static_cast<std::uint8_t>(word & kMaskBits);
 }
+// Whether `word` (W or R) is the thread's own access in its current epoch
+// `epoch` and covers every byte of `mask`: then an access of those bytes by
+// that thread changes nothing (the engine's fast paths).
+inline constexpr bool epoch_covers(std::uint64_t word, std::uint64_t epoch, std::uint64_t mask) noexcept {
+  return (word & ~kMaskBits) == epoch && (word & mask) == mask;
+}
 inline constexpr bool is_read_shared(std::uint64_t read_word) noexcept {
   return epoch_slot(read_word) == kSharedSlot && epoch_mask(read_word) != 0;
 }

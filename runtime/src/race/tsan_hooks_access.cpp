@@ -62,9 +62,8 @@ using concheck::race::hook_active;
 
 // A plain write of N bytes at `address` (1, 2, 4 or 8; 16 never takes the
 // fast path): the fast path, unless explore mode controls the thread.
-[[gnu::always_inline]] inline bool covered(const void* address, std::size_t size, bool is_write) noexcept {
-  return concheck::race::covered_in_current_epoch(reinterpret_cast<std::uintptr_t>(address), size,
-                                                  is_write) &&
+[[gnu::always_inline]] inline bool covered(const void* address, std::size_t size) noexcept {
+  return concheck::race::write_covered_in_current_epoch(reinterpret_cast<std::uintptr_t>(address), size) &&
          !concheck::detail::explore::tls_controlled;
 }
 
@@ -79,7 +78,7 @@ using concheck::race::hook_active;
     on_read(a, N, CONCHECK_CALLER_PC());                  \
   }                                                       \
   CONCHECK_HOT_HOOK void __tsan_write##N(void* a) {       \
-    if (covered(a, N, true)) return;                      \
+    if (covered(a, N)) return;                            \
     write_rest(a, N, CONCHECK_CALLER_PC());               \
   }                                                       \
   void __tsan_read##N##_pc(void* a, void* pc) {           \
