@@ -114,11 +114,23 @@ std::uint32_t current_site_slow(thread_context& self, std::uintptr_t pc) noexcep
 inline std::uint32_t site_memo_set(std::uintptr_t pc) noexcept {
   return static_cast<std::uint32_t>((pc * 0x9e3779b97f4a7c15ull) >> 59) % kSiteMemoSets;
 }
-inline std::uint32_t site_of(thread_context& self, std::uintptr_t pc) noexcept {
+// The memo's site for `pc` into `site` if it has one (no call: a caller
+// with nothing else to call needs no stack frame).
+inline bool memoized_site(const thread_context& self, std::uintptr_t pc, std::uint32_t& site) noexcept {
   const site_memo_entry* ways = self.site_memo[site_memo_set(pc)];
-  if (__builtin_expect(ways[0].pc == pc && ways[0].stack_gen == self.stack_gen, 1)) return ways[0].site;
-  if (ways[1].pc == pc && ways[1].stack_gen == self.stack_gen) return ways[1].site;
-  return current_site_slow(self, pc);
+  if (__builtin_expect(ways[0].pc == pc && ways[0].stack_gen == self.stack_gen, 1)) {
+    site = ways[0].site;
+    return true;
+  }
+  if (ways[1].pc == pc && ways[1].stack_gen == self.stack_gen) {
+    site = ways[1].site;
+    return true;
+  }
+  return false;
+}
+inline std::uint32_t site_of(thread_context& self, std::uintptr_t pc) noexcept {
+  std::uint32_t site = 0;
+  return memoized_site(self, pc, site) ? site : current_site_slow(self, pc);
 }
 
 // Starts the thread's next epoch (after a release: its later accesses are

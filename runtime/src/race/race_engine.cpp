@@ -314,9 +314,9 @@ inline bool in_read_set(const shadow_cell& cell, std::uint64_t r, std::uint64_t 
 // the read-set pool's sweep frees (read_sets.hpp). A CAS here cost a tenth
 // of a pipeline stage's time and of a read-mostly lookup's.
 __attribute__((always_inline)) inline void store_read_epoch(const thread_context& self, shadow_cell& cell,
-                                                            cold_ref cold, const access_desc& a,
-                                                            std::uint64_t r, std::uint32_t site) noexcept {
-  const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | a.mask : self.epoch | a.mask;
+                                                            cold_ref cold, std::uint8_t mask, std::uint64_t r,
+                                                            std::uint32_t site) noexcept {
+  const std::uint64_t new_r = (r & ~kMaskBits) == self.epoch ? r | mask : self.epoch | mask;
   cold.store_read_site(site);
   cell.read.store(new_r, std::memory_order_release);
 }
@@ -375,7 +375,7 @@ __attribute__((always_inline)) inline bool exclusive_update(thread_context& self
     cold.store_write_site(site);
     cell.write.store(new_w, std::memory_order_release);
   } else {
-    store_read_epoch(self, cell, cold, a, r, site);
+    store_read_epoch(self, cell, cold, a.mask, r, site);
   }
   return true;
 }
@@ -384,9 +384,8 @@ __attribute__((always_inline)) inline bool exclusive_update(thread_context& self
 // (update_location would store what it holds): shared, and its candidate
 // lockset already what intersecting self's gives (or, when locked, self
 // holds no lock: a lock-free access ordered after the locked ones).
-__attribute__((always_inline)) inline bool location_settled_for_plain(cold_ref cold, bool has_epoch,
+__attribute__((always_inline)) inline bool location_settled_for_plain(std::uint64_t location,
                                                                       const thread_context& self) noexcept {
-  const std::uint64_t location = cold.location(has_epoch);
   switch (static_cast<sharing>(location & kStateBits)) {
     case sharing::synchronized:
       return true;
@@ -399,6 +398,10 @@ __attribute__((always_inline)) inline bool location_settled_for_plain(cold_ref c
       return false;
   }
   return false;
+}
+__attribute__((always_inline)) inline bool location_settled_for_plain(cold_ref cold, bool has_epoch,
+                                                                      const thread_context& self) noexcept {
+  return location_settled_for_plain(cold.location(has_epoch), self);
 }
 
 // The ordered path: a plain access to a shared granule whose stored accesses
@@ -456,7 +459,7 @@ __attribute__((always_inline)) inline bool ordered_update(thread_context& self, 
       cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
     }
   } else {
-    store_read_epoch(self, cell, cold, a, r, site);
+    store_read_epoch(self, cell, cold, a.mask, r, site);
   }
   return true;
 }
@@ -678,6 +681,52 @@ __attribute__((noinline)) void plain_granule_rest(thread_context& self, std::uin
   update_granule(self, cell, cold, granule, a, w, r);
 }
 
+// race_runtime.hpp. A plain read within one granule of a dense chunk past
+// its failed fast check (plain_access's below, or the read hooks'), in one pass: when W and R hold no
+// overlapping access concurrent with it and the location record has nothing to learn (shared and settled, or
+// this thread's own), its only effect is the new R and its site, stored as the ordered and exclusive paths
+// store them (store_read_epoch). Everything else (R a read set, a concurrent access, a record to update, an
+// untouched granule, a split chunk, a site not in the memo) goes on to plain_granule_rest, which checks it
+// again in full. The decision is update_granule's for these reads (exclusive_update takes a granule of this
+// thread's whose W and R are its own or empty, ordered_update a settled one
+// with nothing concurrent), without its access_desc on the stack, its second
+// and third loads of R, the exclusive checks before the ordered ones, and
+// with no call but the tail call, so no stack frame: a shared granule read in
+// a new epoch (a lookup under a reader lock, read_mostly) is the commonest
+// read past the fast check (issue 12).
+}  // namespace
+
+__attribute__((noinline)) void read_past_fast_check(thread_context& self, std::uintptr_t tagged_cell,
+                                                    std::uintptr_t address, std::size_t size,
+                                                    std::uintptr_t pc) noexcept {
+  shadow_cell& cell = *reinterpret_cast<shadow_cell*>(tagged_cell & ~kLayoutBits);
+  const std::uintptr_t offset = address & (kGranule - 1);
+  const auto mask = static_cast<std::uint8_t>(((1u << size) - 1) << offset);
+  const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
+  const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+  if (__builtin_expect((tagged_cell & kLayoutBits) == kDenseLayout && !is_read_shared(r) &&
+                           ((epoch_mask(w) & mask) == 0 || !concurrent(self, w)) &&
+                           ((epoch_mask(r) & mask) == 0 || !concurrent(self, r)),
+                       1)) {
+    cold_slot& dense = *reinterpret_cast<cold_slot*>(&cell + 1);  // shadow_memory.hpp: the dense layout
+    const std::uint64_t location = dense.location.load(std::memory_order_relaxed);
+    const bool own = static_cast<sharing>(location & kStateBits) == sharing::one_thread &&
+                     (location & kOwnerField) == location_owner(self.thread_id) &&
+                     (w == 0 || epoch_slot(w) == self.slot) && (r == 0 || epoch_slot(r) == self.slot);
+    std::uint32_t site = 0;
+    if ((own || location_settled_for_plain(location, self)) && memoized_site(self, pc, site)) {
+      // The site first, then the epoch with release (store_read_epoch).
+      dense.read_site.store(site, std::memory_order_relaxed);
+      cell.read.store((r & ~kMaskBits) == self.epoch ? r | mask : self.epoch | mask,
+                      std::memory_order_release);
+      return;
+    }
+  }
+  plain_granule_rest(self, tagged_cell, address, size, pc, false);
+}
+
+namespace {
+
 // This thread's access in its current epoch covers `mask` of the granule: W
 // for any access, R for a read.
 __attribute__((always_inline)) inline bool covered_in_epoch(const shadow_cell& cell, std::uint64_t epoch,
@@ -709,8 +758,12 @@ __attribute__((always_inline)) inline void plain_access(std::uintptr_t address, 
       shadow_cell* cell = shadow_cell_in(cells, address);
       const auto mask = static_cast<std::uint64_t>(((1u << size) - 1) << offset);
       if (covered_in_epoch(*cell, self->epoch, mask, is_write)) return;
-      plain_granule_rest(*self, reinterpret_cast<std::uintptr_t>(cell) | (cells & kLayoutBits), address, size,
-                         pc, is_write);
+      const std::uintptr_t tagged_cell = reinterpret_cast<std::uintptr_t>(cell) | (cells & kLayoutBits);
+      if (is_write) {
+        plain_granule_rest(*self, tagged_cell, address, size, pc, true);
+      } else {
+        read_past_fast_check(*self, tagged_cell, address, size, pc);
+      }
       return;
     }
   } else if (size == 2 * kGranule && (address & (2 * kGranule - 1)) == 0 && enabled() && self != nullptr &&

@@ -49,6 +49,15 @@ void enable() noexcept;
 void read(std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept;
 void write(std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept;
 void atomic_access(std::uintptr_t address, std::size_t size, bool is_write, std::uintptr_t pc) noexcept;
+// read() from its fast check on: a plain read of 1 to 8 bytes within one
+// granule by the calling thread, whose context is `self`, and whose cell its
+// caller found mapped and not covering the read (the read hooks' inline
+// check, access_fast_path.hpp): no second lookup of the context and the
+// cell. `tagged_cell`: the cell's address | its chunk's layout tag (the low
+// bits of the chunk's cells word). Requires detection on.
+struct thread_context;
+void read_past_fast_check(thread_context& self, std::uintptr_t tagged_cell, std::uintptr_t address,
+                          std::size_t size, std::uintptr_t pc) noexcept;
 // A range (memcpy/memset/memmove, __tsan_read_range): every granule checked.
 void read_range(std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept;
 void write_range(std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept;
