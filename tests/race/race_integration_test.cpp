@@ -324,6 +324,12 @@ TEST(RaceExplore, ARaceFailsItsScheduleAndItsReplay) {
       << r.out << r.err;
 }
 
+TEST(RaceExplore, AReadInAControlledThreadRacesWithAWrite) {
+  const run_result r = run("explore-read-race");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("failure kind=data-race reproduced=1"), std::string::npos) << r.out << r.err;
+}
+
 // Code built without instrumentation says what it accesses
 // (concheck/shared.hpp): the annotated accesses race, or are ordered by a
 // lock, exactly like instrumented ones.

@@ -59,14 +59,24 @@ using concheck::race::hook_active;
   on_write(address, size, pc);
 }
 
+// A read in a thread explore mode controls: its scheduling point, then the
+// engine's full path (the cell may have changed meanwhile).
+[[gnu::noinline]] void read_explored(const void* address, std::size_t size, std::uintptr_t pc) noexcept {
+  on_read(address, size, pc);
+}
+
 // The rest of a read the read hooks' inline check did not cover: the gates,
-// explore mode's scheduling point, then the engine from the cell the check
-// found (`tagged_cell`; 0: none, the engine's full path).
+// then the engine from the cell the check found (`tagged_cell`; 0: none, the
+// engine's full path). Only tail calls, so no stack frame: explore mode's
+// scheduling point is a call of its own (read_explored).
 [[gnu::noinline]] void read_rest(const void* address, std::size_t size, std::uintptr_t pc,
                                  std::uintptr_t tagged_cell) noexcept {
   if (!hook_active()) return;
+  if (__builtin_expect(concheck::detail::explore::tls_controlled != nullptr, 0)) {
+    read_explored(address, size, pc);
+    return;
+  }
   const auto at = reinterpret_cast<std::uintptr_t>(address);
-  concheck::detail::explore_access(at, false);
   if (tagged_cell != 0) {
     concheck::race::read_past_fast_check(*concheck::race::tls_context, tagged_cell, at, size, pc);
   } else {
