@@ -17,7 +17,9 @@
 //   stored accesses all happened before it, and whose location record has
 //   nothing to learn, stores its epoch: a write with a CAS on W
 //   (ordered_update), a read with a plain store on R (store_read_epoch);
-//   more bytes of this thread's own current-epoch W are a plain store.
+//   more bytes of this thread's own current-epoch W are a plain store. A
+//   plain read in a dense chunk tries both paths' reads in one pass first
+//   (read_past_fast_check).
 //   Read-shared path, lock-free: a plain read of a granule whose R is a read
 //   set with another concurrent reader updates its own item in the set
 //   (update_own_read_item).
@@ -681,21 +683,24 @@ __attribute__((noinline)) void plain_granule_rest(thread_context& self, std::uin
   update_granule(self, cell, cold, granule, a, w, r);
 }
 
-// race_runtime.hpp. A plain read within one granule of a dense chunk past
-// its failed fast check (plain_access's below, or the read hooks'), in one pass: when W and R hold no
-// overlapping access concurrent with it and the location record has nothing to learn (shared and settled, or
-// this thread's own), its only effect is the new R and its site, stored as the ordered and exclusive paths
-// store them (store_read_epoch). Everything else (R a read set, a concurrent access, a record to update, an
-// untouched granule, a split chunk, a site not in the memo) goes on to plain_granule_rest, which checks it
-// again in full. The decision is update_granule's for these reads (exclusive_update takes a granule of this
-// thread's whose W and R are its own or empty, ordered_update a settled one
-// with nothing concurrent), without its access_desc on the stack, its second
-// and third loads of R, the exclusive checks before the ordered ones, and
-// with no call but the tail call, so no stack frame: a shared granule read in
-// a new epoch (a lookup under a reader lock, read_mostly) is the commonest
-// read past the fast check (issue 12).
 }  // namespace
 
+// race_runtime.hpp. A plain read within one granule of a dense chunk past
+// its failed fast check (plain_access's below, or the read hooks'), in one
+// pass: when W and R hold no overlapping access concurrent with it and the
+// location record has nothing to learn (shared and settled, or this
+// thread's own), its only effect is the new R and its site, stored as the
+// ordered and exclusive paths store them (store_read_epoch). Everything
+// else (R a read set, a concurrent access, a record to update, an untouched
+// granule, a split chunk, a site not in the memo) goes on to
+// plain_granule_rest, which checks it again in full. The decision is
+// update_granule's for these reads (exclusive_update takes a granule of
+// this thread's whose W and R are its own or empty, ordered_update a
+// settled one with nothing concurrent), without its access_desc on the
+// stack, its second and third loads of R, the exclusive checks before the
+// ordered ones, and with no call but the tail call, so no stack frame: a
+// shared granule read in a new epoch (a lookup under a reader lock,
+// read_mostly) is the commonest read past the fast check (issue 12).
 __attribute__((noinline)) void read_past_fast_check(thread_context& self, std::uintptr_t tagged_cell,
                                                     std::uintptr_t address, std::size_t size,
                                                     std::uintptr_t pc) noexcept {
