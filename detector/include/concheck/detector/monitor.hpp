@@ -370,7 +370,9 @@ class monitor {
 
   // A wait on condition variable `cv` (any stable number naming it) with
   // `mutex`, before the wait releases the mutex. Call cv_wait_end() after the
-  // wait returned (the mutex re-acquired) in every case.
+  // wait returned (the mutex re-acquired) in every case. These three take
+  // one stripe lock of the bindings, never the monitor's lock; no allocation
+  // once the bindings have grown (cv_bindings.hpp).
   cv_check cv_wait_begin(monitor_thread& thread, std::uint64_t cv, lock_id mutex);
   void cv_wait_end(std::uint64_t cv) noexcept;
   void on_cv_destroyed(std::uint64_t cv) noexcept;
@@ -383,6 +385,10 @@ class monitor {
   // fork(): hold the internal lock across fork so the child's copy is consistent.
   void lock_for_fork() noexcept;
   void unlock_after_fork() noexcept;
+  // In a forked child, after unlock_after_fork(): no thread waits on a
+  // condition variable there, so every cv binding is dropped (a parent's
+  // waiter must not make a child's wait with another mutex look like misuse).
+  void after_fork_child() noexcept;
 
   monitor_stats stats();
 
