@@ -29,12 +29,13 @@
 //
 // Locking: a monitor_thread is read and written only by its own thread, except
 // for the lock-free snapshot (seqlock) that the wait-for graph builder reads.
-// The shared state (order graph, edge payloads, condition-variable bindings) is
-// guarded by the monitor's internal spin lock (std::atomic, never a pthread or
-// user-visible lock), taken only on a slow path: an edge this thread has not
-// seen in this context before, a destroy, a condition-variable wait. Results
-// are returned by value after that lock is released, so callers may report
-// (and even end the process) without holding it.
+// The shared state (order graph, edge payloads) is guarded by the monitor's
+// internal lock (std::atomic, never a pthread or user-visible lock), taken
+// only on a slow path: an edge this thread has not seen in this context
+// before, a destroy. The condition-variable bindings have 64 striped locks of
+// their own (detector/src/cv_bindings.hpp), so a wait never takes the
+// monitor's lock. Results are returned by value after the lock is released,
+// so callers may report (and even end the process) without holding it.
 //
 // Cost: an acquisition while holding no lock is O(1) with no shared write; one
 // while holding k <= 16 locks is O(k) lookups in the thread's edge cache; one
