@@ -55,24 +55,28 @@ std::set<std::string> joining_functions(const program& p) {
 
 owner_contexts::owner_contexts(const program& p) : p_(p) {
   std::set<std::string> entries;
-  std::set<std::string> threaded_classes;  // classes that start or run threads of their own
+  // Classes that start or run threads of their own, or hand their objects
+  // on (a constructor registering `this`, a method storing it).
+  std::set<std::string> self_shared;
   std::map<std::string, std::vector<std::pair<const function_facts*, const call_fact*>>> sites;
   for (const auto& [id, f] : p.functions) {
     for (const auto& s : f->spawns) {
       entries.insert(s.entry);
-      if (!f->owner_class.empty()) threaded_classes.insert(f->owner_class);
+      if (!f->owner_class.empty()) self_shared.insert(f->owner_class);
       if (auto e = p.functions.find(s.entry); e != p.functions.end() && !e->second->owner_class.empty())
-        threaded_classes.insert(e->second->owner_class);
+        self_shared.insert(e->second->owner_class);
     }
     for (const auto& c : f->calls) sites[c.callee].push_back({f, &c});
+    if (!f->owner_class.empty() && !keeps_this(p, id)) self_shared.insert(f->owner_class);
   }
   const std::set<std::string> waiting = joining_functions(p);
   std::set<std::string> helpers;
   for (const auto& [id, f] : p.functions) {
     if (!keeps_this(p, id) || waiting.count(id) != 0 || entries.count(id) != 0) continue;
     if (f->is_ctor_or_dtor && !f->owner_class.empty()) {
-      if (threaded_classes.count(f->owner_class) == 0) contexts_.insert(id);
-    } else if (f->is_method && !f->is_public && !f->is_virtual && !f->is_lambda && sites.count(id) != 0) {
+      if (self_shared.count(f->owner_class) == 0) contexts_.insert(id);
+    } else if (f->is_method && !f->is_public && !f->is_virtual && !f->is_lambda && sites.count(id) != 0 &&
+               self_shared.count(f->owner_class) == 0) {
       contexts_.insert(id);
       helpers.insert(id);
     }

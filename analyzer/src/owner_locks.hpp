@@ -13,11 +13,14 @@
 //    through what it calls on its own object or on what that object holds
 //    (a member, what a member points at): it would be waiting for threads
 //    that still run on it;
-//  - belongs to a class none of whose functions (methods, lambdas written in
-//    them) starts a thread or is started as one: such an object runs threads
-//    of its own, which its destructor may be stopping under its lock.
+//  - belongs to a class none of whose functions (constructors, methods,
+//    lambdas written in them) starts a thread, is started as one or exposes
+//    `this`: such an object runs threads of its own, which its destructor
+//    may be stopping under its lock, or was handed on (registered in a
+//    table other threads search under their own lock) and may still be
+//    found while it is torn down.
 // A helper of owner contexts is one too: a method that is neither public nor
-// virtual, no thread entry, meets the first two conditions, and every call
+// virtual, no thread entry, meets the three conditions, and every call
 // of which in the program is made by an owner context on its own object or
 // a member of it held by value. In an owner context, a lock member the
 // object holds by value (lock_name::instance "this") is one no other thread
