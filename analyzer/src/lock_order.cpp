@@ -6,7 +6,9 @@
 // by std::scoped_lock/std::lock (they back off), and A -> A (two instances of
 // one class member or array element are distinct locks the static names cannot
 // tell apart), and a method's acquisition of its own object's lock when the
-// call runs on an object no other thread can reach yet (unreached_locks.hpp).
+// call runs on an object no other thread can reach yet (unreached_locks.hpp),
+// and any edge into or out of an object's own lock while its constructor or
+// destructor owns it (owner_locks.hpp).
 // A cycle is not reported when every edge of it is taken under one common
 // other lock (a gate lock) or when every acquisition in it is shared.
 // Cycles are found per edge by breadth-first search from its target back to
@@ -17,6 +19,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "owner_locks.hpp"
 #include "rules.hpp"
 #include "unreached_locks.hpp"
 
@@ -52,11 +55,13 @@ void add_edge(edge_map& edges, const lock_name& from, const acquired_lock& to, w
 edge_map build_edges(const program& p) {
   edge_map edges;
   const unreached_locks unreached(p);
+  const owner_contexts owners(p);
   for (const auto& [id, f] : p.functions) {
     for (const auto& a : f->acquisitions) {
-      if (a.try_lock) continue;
+      if (a.try_lock || owners.own_lock(*f, a.lock)) continue;
       auto held = lock_union(a.held.must, f->requires_locks);
       for (const auto& h : held) {
+        if (owners.own_held(*f, a.held_locks, h)) continue;
         witness w{a.where, f->display, false, {}, {}, {}, a.shared};
         for (const auto& o : held) {
           if (o.id != h.id) w.also_held.push_back(o);
@@ -68,7 +73,9 @@ edge_map build_edges(const program& p) {
       auto held = lock_union(c.held.must, f->requires_locks);
       for (const auto& acq : acquired_by_call(p, c)) {
         if (acq.try_lock || unreached.unreached_at(*f, c, acq.lock.id)) continue;
+        if (owners.in_place(*f, c) && unreached.callee_own(c, acq.lock.id)) continue;
         for (const auto& h : held) {
+          if (owners.own_held(*f, c.held_locks, h)) continue;
           witness w{c.where, f->display, true, acq.where, acq.function, {}, acq.shared};
           for (const auto& o : held) {
             if (o.id != h.id) w.also_held.push_back(o);

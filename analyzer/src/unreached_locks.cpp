@@ -43,12 +43,16 @@ unreached_locks::unreached_locks(const program& p) : p_(p) {
 
 bool unreached_locks::unreached_at(const function_facts& caller, const call_fact& call,
                                    const std::string& lock_id) const {
+  return callee_own(call, lock_id) && before_start_at(p_, caller, call);
+}
+
+bool unreached_locks::callee_own(const call_fact& call, const std::string& lock_id) const {
   auto own = own_.find(call.callee.str());
   if (own == own_.end() || own->second.count(lock_id) == 0) return false;
   if (auto foreign = foreign_.find(call.callee.str());
       foreign != foreign_.end() && foreign->second.count(lock_id) != 0)
     return false;
-  return before_start_at(p_, caller, call);
+  return true;
 }
 
 }  // namespace concheck::analyzer::detail

@@ -36,6 +36,10 @@ class unreached_locks {
   // one no other thread can reach at this call.
   bool unreached_at(const function_facts& caller, const call_fact& call, const std::string& lock_id) const;
 
+  // Whether `lock_id`, which the callee of `call` takes, is only ever the
+  // lock of the callee's own object (whatever object that is at this call).
+  bool callee_own(const call_fact& call, const std::string& lock_id) const;
+
  private:
   const program& p_;
   std::map<std::string, std::set<std::string>> own_;      // taken on the function's own object

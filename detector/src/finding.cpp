@@ -33,16 +33,16 @@ std::optional<finding_kind> finding_kind_from_string(std::string_view name) noex
   return std::nullopt;
 }
 
-const lock_ref* finding::find_lock(std::uint64_t lock_id) const noexcept {
+const lock_ref* finding::find_lock(std::uint64_t id) const noexcept {
   for (const auto& lock : locks) {
-    if (lock.id == lock_id) return &lock;
+    if (lock.id == id) return &lock;
   }
   return nullptr;
 }
 
-const thread_ref* finding::find_thread(std::uint64_t thread_id) const noexcept {
+const thread_ref* finding::find_thread(std::uint64_t id) const noexcept {
   for (const auto& thread : threads) {
-    if (thread.id == thread_id) return &thread;
+    if (thread.id == id) return &thread;
   }
   return nullptr;
 }

@@ -67,6 +67,8 @@ const char* rank_name(lock_rank rank) noexcept {
       return "monitor creation";
     case lock_rank::race_heap:
       return "race heap blocks";
+    case lock_rank::cv_bindings:
+      return "condition-variable bindings";
     case lock_rank::race_summary:
       return "race access summary";
   }

@@ -148,31 +148,25 @@ void monitor::on_lock_destroyed(lock_id lock) {
   if (!impl_->refused.empty()) impl_->retry_refused();
 }
 
+// The bindings have their own striped locks (cv_bindings.hpp): a wait, which
+// runs with the user's mutex held, never waits for the monitor's lock.
 cv_check monitor::cv_wait_begin(monitor_thread& thread, std::uint64_t cv, lock_id mutex) {
   cv_check check;
   if (thread.index_of(mutex) == kNotFound) check.misuse = cv_misuse::mutex_not_held;
-  detail::internal_guard guard(impl_->lock);
-  auto& binding = impl_->cvs[cv];
-  if (binding.waiters > 0 && binding.mutex != mutex) {
+  const lock_id other = impl_->cv_bindings.begin(cv, mutex);
+  if (other != 0) {
     if (check.misuse == cv_misuse::none) check.misuse = cv_misuse::two_mutexes;
-    check.other_mutex = binding.mutex;
-  } else {
-    binding.mutex = mutex;
+    check.other_mutex = other;
   }
-  ++binding.waiters;
   return check;
 }
 
 void monitor::cv_wait_end(std::uint64_t cv) noexcept {
-  detail::internal_guard guard(impl_->lock);
-  auto it = impl_->cvs.find(cv);
-  if (it == impl_->cvs.end()) return;
-  if (--it->second.waiters == 0) impl_->cvs.erase(it);
+  impl_->cv_bindings.end(cv);
 }
 
 void monitor::on_cv_destroyed(std::uint64_t cv) noexcept {
-  detail::internal_guard guard(impl_->lock);
-  impl_->cvs.erase(cv);
+  impl_->cv_bindings.forget(cv);
 }
 
 held_lock monitor::release_for_wait(monitor_thread& thread, lock_id mutex) noexcept {
@@ -198,6 +192,9 @@ void monitor::lock_for_fork() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
 void monitor::unlock_after_fork() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
   impl_->lock.unlock();
 }
+void monitor::after_fork_child() noexcept {
+  impl_->cv_bindings.after_fork_child();
+}
 
 monitor_stats monitor::stats() {
   detail::internal_guard guard(impl_->lock);
@@ -207,7 +204,7 @@ monitor_stats monitor::stats() {
   out.edge_payloads = impl_->acquisitions.size();
   out.refused_edges = impl_->refused.size();
   out.contexts = impl_->contexts.size();
-  out.cv_bindings = impl_->cvs.size();
+  out.cv_bindings = impl_->cv_bindings.size();
   out.reported_cycles = impl_->reported.size();
   out.graph_search_work = impl_->graph.search_work();
   return out;

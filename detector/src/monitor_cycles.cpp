@@ -194,13 +194,13 @@ void monitor::impl::evaluate_alternatives(const cycle_step& closing,
   // cycle reported. Beyond the bound a reportable longer cycle can be missed.
   constexpr std::size_t kMaxSteps = 4096;
   constexpr std::size_t kMaxCycles = 64;
-  struct frame {
+  struct search_frame {
     graph_node at;
     std::vector<graph_node> next;
     std::size_t index;
   };
-  std::vector<frame> stack;
-  stack.push_back(frame{closing.to, {}, 0});
+  std::vector<search_frame> stack;
+  stack.push_back(search_frame{closing.to, {}, 0});
   graph.all_successors(closing.to, stack.back().next);
   std::vector<graph_node> path{closing.to};
   std::unordered_set<graph_node> on_path{closing.to};
@@ -208,7 +208,7 @@ void monitor::impl::evaluate_alternatives(const cycle_step& closing,
   std::size_t visits = 0;
   std::size_t cycles = 0;
   while (!stack.empty() && visits < kMaxSteps && cycles < kMaxCycles && budget > 0) {
-    frame& top = stack.back();
+    search_frame& top = stack.back();
     if (top.index >= top.next.size()) {
       on_path.erase(top.at);
       path.pop_back();
@@ -230,7 +230,7 @@ void monitor::impl::evaluate_alternatives(const cycle_step& closing,
     }
     if (!on_path.insert(to).second) continue;
     path.push_back(to);
-    stack.push_back(frame{to, {}, 0});
+    stack.push_back(search_frame{to, {}, 0});
     graph.all_successors(to, stack.back().next);
   }
 }

@@ -50,6 +50,7 @@
 #include "concheck/detector/internal_lock.hpp"
 #include "concheck/detector/lock_order_graph.hpp"
 #include "concheck/detector/monitor.hpp"
+#include "cv_bindings.hpp"
 #include "monitor_internal.hpp"
 
 namespace concheck::detector {
@@ -134,11 +135,8 @@ struct monitor::impl {
   // grows with the reports, not with the run.
   std::unordered_set<std::uint64_t> settled;
   std::size_t retry_cursor = 0;  // retry_refused() takes its turn from here
-  struct cv_binding {
-    lock_id mutex = 0;
-    std::uint32_t waiters = 0;
-  };
-  std::unordered_map<std::uint64_t, cv_binding> cvs;
+  // Not guarded by `lock`: its stripes have their own (cv_bindings.hpp).
+  cv_binding_table cv_bindings;
   graph_node next_context = 1;
   std::size_t budget = 0;  // refinement work left in the current call
 

@@ -15,7 +15,7 @@ namespace {
 constexpr std::string_view kSeparator = "==================";
 
 // "transfer" -> "transfer()"; a demangled signature keeps its parameters.
-std::string function_display(std::string_view function) {
+std::string frame_function_display(std::string_view function) {
   if (function.find('(') != std::string_view::npos) return std::string(function);
   return fmt::format("{}()", function);
 }
@@ -58,7 +58,7 @@ struct writer {
         ++over;
         continue;
       }
-      std::string function = fr.function.empty() ? "<unknown>" : function_display(fr.function);
+      std::string function = fr.function.empty() ? "<unknown>" : frame_function_display(fr.function);
       std::string location;
       if (!fr.file.empty()) {
         location = fr.line > 0 ? fmt::format("{}:{}", fr.file, fr.line) : fr.file;

@@ -37,6 +37,7 @@ void after_fork_parent() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
 void after_fork_child() noexcept CONCHECK_NO_THREAD_SAFETY_ANALYSIS {
   fork_server_prefault_in_child();  // first: before the handlers below write
   the_monitor().unlock_after_fork();
+  the_monitor().after_fork_child();  // no thread waits on a cv in the child
   lock_registry_unlock_after_fork(true);
   registry_after_fork_child();  // resets the registry lock
   watchdog_after_fork_child();

@@ -461,6 +461,67 @@ TEST_F(monitor_test, CvWithTwoMutexesAtOnce) {
   EXPECT_EQ(monitor_.stats().cv_bindings, 0u);
 }
 
+// The bindings have locks of their own: a wait, which runs with the user's
+// mutex held, never waits for the monitor's lock (taken here as the fork
+// handler takes it). With the bindings under that lock, this thread would
+// block on itself and the test would hang until CTest's timeout.
+TEST_F(monitor_test, CvBindingsDoNotTakeTheMonitorLock) {
+  lock(1, 9);
+  lock(2, 10);
+  monitor_.lock_for_fork();
+  const auto first = monitor_.cv_wait_begin(thread(1), 500, 9);
+  const auto second = monitor_.cv_wait_begin(thread(2), 500, 10);
+  monitor_.cv_wait_end(500);
+  monitor_.cv_wait_end(500);
+  monitor_.on_cv_destroyed(501);
+  monitor_.unlock_after_fork();
+  EXPECT_EQ(first.misuse, cv_misuse::none);
+  EXPECT_EQ(second.misuse, cv_misuse::two_mutexes);
+  EXPECT_EQ(second.other_mutex, 9u);
+  EXPECT_EQ(monitor_.stats().cv_bindings, 0u);
+}
+
+// Many condition variables waited on at once (more than the stripes, so
+// stripes hold several): each keeps its own mutex, ends drop them in any
+// order, and a destroyed cv's binding goes with its waiters' ends ignored.
+TEST_F(monitor_test, ManyCvBindingsStayApart) {
+  constexpr std::uint64_t kCvs = 300;
+  for (std::uint64_t i = 0; i < kCvs; ++i) {
+    lock(static_cast<thread_id>(i + 1), 1000 + i);
+    EXPECT_EQ(monitor_.cv_wait_begin(thread(static_cast<thread_id>(i + 1)), 64 * i, 1000 + i).misuse,
+              cv_misuse::none);
+  }
+  EXPECT_EQ(monitor_.stats().cv_bindings, kCvs);
+  for (std::uint64_t i = 0; i < kCvs; i += 2) monitor_.cv_wait_end(64 * i);
+  EXPECT_EQ(monitor_.stats().cv_bindings, kCvs / 2);
+  // The odd ones are still bound to their own mutex.
+  lock(kCvs + 1, 2000);
+  const auto misuse = monitor_.cv_wait_begin(thread(kCvs + 1), 64 * 7, 2000);
+  EXPECT_EQ(misuse.misuse, cv_misuse::two_mutexes);
+  EXPECT_EQ(misuse.other_mutex, 1007u);
+  monitor_.on_cv_destroyed(64 * 7);  // two waiters, both ends come after
+  monitor_.cv_wait_end(64 * 7);
+  monitor_.cv_wait_end(64 * 7);
+  EXPECT_EQ(monitor_.stats().cv_bindings, kCvs / 2 - 1);
+  for (std::uint64_t i = 1; i < kCvs; i += 2) monitor_.cv_wait_end(64 * i);
+  EXPECT_EQ(monitor_.stats().cv_bindings, 0u);
+}
+
+// A forked child has no waiter: a parent's binding must not make the child's
+// wait with another mutex a misuse.
+TEST_F(monitor_test, ForkedChildDropsCvBindings) {
+  lock(1, 9);
+  EXPECT_EQ(monitor_.cv_wait_begin(thread(1), 500, 9).misuse, cv_misuse::none);
+  monitor_.lock_for_fork();
+  monitor_.unlock_after_fork();
+  monitor_.after_fork_child();
+  EXPECT_EQ(monitor_.stats().cv_bindings, 0u);
+  lock(2, 10);
+  EXPECT_EQ(monitor_.cv_wait_begin(thread(2), 500, 10).misuse, cv_misuse::none);
+  monitor_.cv_wait_end(500);
+  EXPECT_EQ(monitor_.stats().cv_bindings, 0u);
+}
+
 TEST_F(monitor_test, ReleaseAndReacquireAroundWaitKeepsSite) {
   lock(1, 9);
   held_lock entry = monitor_.release_for_wait(thread(1), 9);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "concheck/registry.hpp"
+#include "runtime_core.hpp"
 #include "runtime_test_support.hpp"
 
 namespace runtime_e2e {
@@ -180,6 +181,40 @@ TEST_F(misuse_test, ForkChildKeepsWorking) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 42);
+}
+
+// A thread waits on a condition variable while another forks: the child has
+// no such waiter, so it keeps no binding of that cv (one would make the
+// child's own wait on it with another mutex a cv-wait-unlocked).
+TEST_F(misuse_test, ForkChildHasNoConditionVariableWaiters) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool waiting = false;
+  bool done = false;
+  std::thread waiter([&] {
+    std::unique_lock<std::mutex> lock(m);
+    waiting = true;
+    cv.wait(lock, [&] { return done; });
+  });
+  for (;;) {  // holding m and seeing the flag: the waiter is inside its wait
+    std::lock_guard<std::mutex> g(m);
+    if (waiting) break;
+  }
+  EXPECT_EQ(concheck::detail::the_monitor().stats().cv_bindings, 1u);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(concheck::detail::the_monitor().stats().cv_bindings == 0 ? 42 : 1);
+  {
+    std::lock_guard<std::mutex> g(m);
+    done = true;
+  }
+  cv.notify_all();
+  waiter.join();
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 42);
+  EXPECT_TRUE(found(finding_kind::cv_wait_unlocked).empty());
 }
 
 struct unseen_pair {

@@ -13,7 +13,9 @@ namespace concheck::race {
 namespace {
 
 constexpr std::size_t kShards = 64;
-constexpr unsigned kRegionShift = 16;
+constexpr unsigned kLineShift = 6;
+constexpr unsigned kPageShift = 12;
+constexpr std::size_t kPageCounts = 4096;
 
 struct alignas(64) shard {
   spin_lock lock;
@@ -26,17 +28,41 @@ struct alignas(64) shard {
 };
 shard g_shards[kShards];
 std::atomic<std::uint64_t> g_count{0};
+// Address clocks per hashed 4 KiB page (sync_clocks.hpp): changed under the
+// clock's shard lock, read by forget_range without one.
+std::atomic<std::uint32_t> g_page_clocks[kPageCounts];
 
-// Addresses shard by 64 KiB region, so forget_range visits few shards. Keys
-// with the top bit set are not addresses (race_sync.cpp's lock ids, numbered
-// from 1) and no range covers them: they shard by their whole value, or
-// every lock of a program would share one shard's lock.
+std::atomic<std::uint32_t>& page_count(std::uintptr_t address) noexcept {
+  const std::uintptr_t page = address >> kPageShift;
+  return g_page_clocks[(page ^ (page >> 12) ^ (page >> 24)) % kPageCounts];
+}
+
+// Addresses shard by their 64-byte line. Keys with the top bit set are not
+// addresses (race_sync.cpp's lock ids, numbered from 1) and no range covers
+// them: they shard by their whole value, or every lock of a program would
+// share one shard's lock.
+std::size_t shard_index(std::uintptr_t address) noexcept {
+  if ((address >> 63) != 0) return ((address * 0x9e3779b97f4a7c15ull) >> 58) % kShards;
+  return (((address >> kLineShift) * 0x9e3779b97f4a7c15ull) >> 58) % kShards;
+}
 shard& shard_of(std::uintptr_t address) noexcept {
-  if ((address >> 63) != 0) {
-    return g_shards[((address * 0x9e3779b97f4a7c15ull) >> 58) % kShards];
+  return g_shards[shard_index(address)];
+}
+
+void note_erased(std::uintptr_t address) noexcept {
+  g_count.fetch_sub(1, std::memory_order_relaxed);
+  page_count(address).fetch_sub(1, std::memory_order_relaxed);
+}
+
+// Erases s's address clocks in [begin, end).
+void erase_in(shard& s, std::uintptr_t begin, std::uintptr_t end) noexcept {
+  spin_guard guard(s.lock);
+  if (s.clocks == nullptr) return;
+  auto it = s.clocks->lower_bound(begin);
+  while (it != s.clocks->end() && it->first < end) {
+    note_erased(it->first);
+    it = s.clocks->erase(it);
   }
-  const std::uintptr_t region = address >> kRegionShift;
-  return g_shards[(region ^ (region >> 6) ^ (region >> 12)) % kShards];
 }
 
 }  // namespace
@@ -83,7 +109,10 @@ bool sync_apply(std::uintptr_t address, vector_clock& clock, sync_merge how) noe
   try {
     if (s.clocks == nullptr) s.clocks = new std::map<std::uintptr_t, vector_clock>();
     auto [it, inserted] = s.clocks->try_emplace(address);
-    if (inserted) g_count.fetch_add(1, std::memory_order_relaxed);
+    if (inserted) {
+      g_count.fetch_add(1, std::memory_order_relaxed);
+      page_count(address).fetch_add(1, std::memory_order_relaxed);
+    }
     if (how == sync_merge::release_store) {
       it->second.assign(clock);
     } else {
@@ -102,34 +131,40 @@ void sync_forget(std::uintptr_t address) noexcept {
     if (s.ids.erase(address)) g_count.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
-  if (s.clocks != nullptr && s.clocks->erase(address) != 0) g_count.fetch_sub(1, std::memory_order_relaxed);
+  if (s.clocks != nullptr && s.clocks->erase(address) != 0) note_erased(address);
 }
 
 void sync_forget_range(std::uintptr_t begin, std::uintptr_t end) noexcept {
   if (begin >= end || g_count.load(std::memory_order_relaxed) == 0) return;
-  // Each region of the range once; past kShards regions every shard is visited once.
-  const std::uintptr_t first = begin >> kRegionShift;
-  const std::uintptr_t last = (end - 1) >> kRegionShift;
-  const bool all = last - first >= kShards;
-  for (std::uintptr_t region = first; region <= last; ++region) {
-    shard& s = all ? g_shards[region - first] : shard_of(region << kRegionShift);
-    {
-      spin_guard guard(s.lock);
-      if (s.clocks != nullptr) {
-        auto from = s.clocks->lower_bound(all ? begin : std::max(begin, region << kRegionShift));
-        auto to = s.clocks->lower_bound(all ? end : std::min(end, (region + 1) << kRegionShift));
-        for (auto it = from; it != to;) {
-          it = s.clocks->erase(it);
-          g_count.fetch_sub(1, std::memory_order_relaxed);
-        }
-      }
+  // Almost every freed block holds no sync object: its pages' counts say so.
+  const std::uintptr_t first_page = begin >> kPageShift;
+  const std::uintptr_t last_page = (end - 1) >> kPageShift;
+  if (last_page - first_page < kPageCounts) {
+    bool any = false;
+    for (std::uintptr_t page = first_page; page <= last_page && !any; ++page) {
+      any = page_count(page << kPageShift).load(std::memory_order_relaxed) != 0;
     }
-    if (all && region - first + 1 == kShards) break;
+    if (!any) return;
   }
+  const std::uintptr_t first_line = begin >> kLineShift;
+  const std::uintptr_t last_line = (end - 1) >> kLineShift;
+  if (last_line - first_line < kShards) {
+    for (std::uintptr_t line = first_line; line <= last_line; ++line) {
+      const std::uintptr_t line_begin = line << kLineShift;
+      erase_in(shard_of(line_begin), std::max(begin, line_begin),
+               std::min(end, line_begin + (1u << kLineShift)));
+    }
+    return;
+  }
+  for (shard& s : g_shards) erase_in(s, begin, end);
 }
 
 void sync_clocks_after_fork() noexcept {
   for (shard& s : g_shards) s.lock.reset_after_fork();
+}
+
+std::size_t sync_shard_of(std::uintptr_t address) noexcept {
+  return shard_index(address);
 }
 
 std::uint64_t sync_clock_count() noexcept {

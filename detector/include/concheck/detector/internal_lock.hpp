@@ -55,7 +55,7 @@ enum class lock_rank : std::uint8_t {
   // runtime/src/lock_registry.cpp: lock records and the address table.
   lock_table,
   // detector/src/monitor.cpp: the lock-order graph, its edges and the
-  // condition-variable bindings (one per monitor).
+  // (one per monitor).
   monitor,
   // runtime/src/registry_dump.cpp: condition-variable names for reports.
   cv_names,
@@ -76,6 +76,9 @@ enum class lock_rank : std::uint8_t {
   // runtime/src/race/access_summary.cpp: the records of freed blocks. Its
   // holder takes no other lock.
   race_summary,
+  // detector/src/cv_bindings.cpp: one stripe of the monitor's
+  // condition-variable bindings. Its holder takes no other lock.
+  cv_bindings,
 };
 
 // The debug check's bookkeeping, per thread (defined in detector/src/

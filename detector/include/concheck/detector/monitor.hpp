@@ -29,12 +29,13 @@
 //
 // Locking: a monitor_thread is read and written only by its own thread, except
 // for the lock-free snapshot (seqlock) that the wait-for graph builder reads.
-// The shared state (order graph, edge payloads, condition-variable bindings) is
-// guarded by the monitor's internal spin lock (std::atomic, never a pthread or
-// user-visible lock), taken only on a slow path: an edge this thread has not
-// seen in this context before, a destroy, a condition-variable wait. Results
-// are returned by value after that lock is released, so callers may report
-// (and even end the process) without holding it.
+// The shared state (order graph, edge payloads) is guarded by the monitor's
+// internal lock (std::atomic, never a pthread or user-visible lock), taken
+// only on a slow path: an edge this thread has not seen in this context
+// before, a destroy. The condition-variable bindings have 64 striped locks of
+// their own (detector/src/cv_bindings.hpp), so a wait never takes the
+// monitor's lock. Results are returned by value after the lock is released,
+// so callers may report (and even end the process) without holding it.
 //
 // Cost: an acquisition while holding no lock is O(1) with no shared write; one
 // while holding k <= 16 locks is O(k) lookups in the thread's edge cache; one
@@ -370,7 +371,9 @@ class monitor {
 
   // A wait on condition variable `cv` (any stable number naming it) with
   // `mutex`, before the wait releases the mutex. Call cv_wait_end() after the
-  // wait returned (the mutex re-acquired) in every case.
+  // wait returned (the mutex re-acquired) in every case. These three take
+  // one stripe lock of the bindings, never the monitor's lock; no allocation
+  // once the bindings have grown (cv_bindings.hpp).
   cv_check cv_wait_begin(monitor_thread& thread, std::uint64_t cv, lock_id mutex);
   void cv_wait_end(std::uint64_t cv) noexcept;
   void on_cv_destroyed(std::uint64_t cv) noexcept;
@@ -383,6 +386,10 @@ class monitor {
   // fork(): hold the internal lock across fork so the child's copy is consistent.
   void lock_for_fork() noexcept;
   void unlock_after_fork() noexcept;
+  // In a forked child, after unlock_after_fork(): no thread waits on a
+  // condition variable there, so every cv binding is dropped (a parent's
+  // waiter must not make a child's wait with another mutex look like misuse).
+  void after_fork_child() noexcept;
 
   monitor_stats stats();
 
