@@ -41,36 +41,49 @@
 
 namespace concheck::race {
 
-[[gnu::always_inline]] inline bool write_covered_in_current_epoch(std::uintptr_t address,
-                                                                  std::size_t size) noexcept {
-  const thread_context* self = tls_context;
+// Where an access by `self` lands when it stays inside one granule of mapped
+// shadow below 2^48: the cell, its chunk's cells word (for the layout tag)
+// and the bytes of the granule it touches. False in every other case (no
+// context, more than one granule, no shadow, an unmapped chunk). Both checks
+// below start with it; always inlined, so each hook's code is what it was
+// when the two checks spelled it out apiece.
+struct granule_access {
+  const shadow_cell* cell;
+  std::uintptr_t cells;
+  std::uint64_t mask;
+};
+
+[[gnu::always_inline]] inline bool find_granule(const thread_context* self, std::uintptr_t address,
+                                                std::size_t size, granule_access& out) noexcept {
   const std::uintptr_t offset = address & (kGranule - 1);
   if (__builtin_expect(self == nullptr || offset + size > kGranule || (address >> 48) != 0, 0)) return false;
   const shadow_chunk* chunk = shadow_entry_inline(address);
   if (__builtin_expect(chunk == nullptr, 0)) return false;
-  const std::uintptr_t cells = chunk->cells.load(std::memory_order_acquire);
-  if (__builtin_expect(cells == 0, 0)) return false;
-  const shadow_cell* cell = shadow_cell_in(cells, address);
-  const std::uint64_t mask = ((std::uint64_t{1} << size) - 1) << offset;
-  return epoch_covers(cell->write.load(std::memory_order_relaxed), self->epoch, mask);
+  out.cells = chunk->cells.load(std::memory_order_acquire);
+  if (__builtin_expect(out.cells == 0, 0)) return false;
+  out.cell = shadow_cell_in(out.cells, address);
+  out.mask = ((std::uint64_t{1} << size) - 1) << offset;
+  return true;
+}
+
+[[gnu::always_inline]] inline bool write_covered_in_current_epoch(std::uintptr_t address,
+                                                                  std::size_t size) noexcept {
+  const thread_context* self = tls_context;
+  granule_access at;
+  if (!find_granule(self, address, size, at)) return false;
+  return epoch_covers(at.cell->write.load(std::memory_order_relaxed), self->epoch, at.mask);
 }
 
 [[gnu::always_inline]] inline bool read_covered_in_current_epoch(std::uintptr_t address, std::size_t size,
                                                                  std::uintptr_t& tagged_cell) noexcept {
   const thread_context* self = tls_context;
-  const std::uintptr_t offset = address & (kGranule - 1);
-  if (__builtin_expect(self == nullptr || offset + size > kGranule || (address >> 48) != 0, 0)) return false;
-  const shadow_chunk* chunk = shadow_entry_inline(address);
-  if (__builtin_expect(chunk == nullptr, 0)) return false;
-  const std::uintptr_t cells = chunk->cells.load(std::memory_order_acquire);
-  if (__builtin_expect(cells == 0, 0)) return false;
-  const shadow_cell* cell = shadow_cell_in(cells, address);
-  const std::uint64_t mask = ((std::uint64_t{1} << size) - 1) << offset;
-  if (epoch_covers(cell->write.load(std::memory_order_relaxed), self->epoch, mask) ||
-      epoch_covers(cell->read.load(std::memory_order_relaxed), self->epoch, mask)) {
+  granule_access at;
+  if (!find_granule(self, address, size, at)) return false;
+  if (epoch_covers(at.cell->write.load(std::memory_order_relaxed), self->epoch, at.mask) ||
+      epoch_covers(at.cell->read.load(std::memory_order_relaxed), self->epoch, at.mask)) {
     return true;
   }
-  tagged_cell = reinterpret_cast<std::uintptr_t>(cell) | (cells & kLayoutBits);
+  tagged_cell = reinterpret_cast<std::uintptr_t>(at.cell) | (at.cells & kLayoutBits);
   return false;
 }
 
