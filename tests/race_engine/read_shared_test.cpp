@@ -68,6 +68,38 @@ TEST_F(ReadShared, OwnItemIsUpdatedInPlace) {
   EXPECT_TRUE(take_races().empty());
 }
 
+// A reader already in the set that reads the granule again in the same
+// epoch (fewer bytes than R's mask) stores nothing: its item keeps the first
+// read's site and place, and R stays (the slow path would move the item and
+// record this read's site): in_read_set answers it before the other paths.
+TEST_F(ReadShared, AReadAgainInTheSameEpochStoresNothing) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address(32);
+  worker a, b;
+  std::uint32_t a_site = 0;
+  std::uint64_t a_epoch = 0;
+  a.run([&] {
+    read(x, 8, kPcA);
+    a_site = current_site(kPcA);
+    a_epoch = current_epoch();
+  });
+  b.run([&] { read(x, 8, kPcB); });
+  const std::uint64_t r = read_word(x);
+  ASSERT_TRUE(is_read_shared(r));
+  const read_set& set = read_set_at(epoch_clock(r));
+  ASSERT_EQ(set.count, 2u);
+  ASSERT_EQ(set.at(0).epoch, a_epoch);
+  a.run([&] {
+    ASSERT_EQ(current_epoch(), a_epoch);
+    read(x + 2, 4, kPcC);
+  });
+  EXPECT_EQ(read_word(x), r);
+  ASSERT_EQ(set.count, 2u);
+  EXPECT_EQ(set.at(0).epoch, a_epoch);
+  EXPECT_EQ(set.at(0).site, a_site);
+  EXPECT_TRUE(take_races().empty());
+}
+
 // A write ordered after both readers' first reads but not after A's second
 // one races with that second read, named with its site.
 TEST_F(ReadShared, WriteRacesWithTheUpdatedRead) {

@@ -550,6 +550,12 @@ __attribute__((always_inline)) inline void update_granule(thread_context& self, 
                                                           const access_desc& a, std::uint64_t w,
                                                           std::uint64_t r) noexcept {
   if (is_read_shared(r)) {
+    // Most such reads are in a new epoch and write the set's line (their own
+    // item's CAS, or the slow path's changes), which other readers' writes
+    // keep moving between cores: asking for it for writing at once takes
+    // one transfer of the line instead of a shared copy and then ownership
+    // (issue 12, read_mostly).
+    read_set_prefetch_for_write(epoch_clock(r));
     if ((r & a.mask) == a.mask && in_read_set(cell, r, self.epoch)) return;
     if (update_own_read_item(self, cold, a, w, r)) return;
     // Neither of the other lock-free paths takes a read set.
