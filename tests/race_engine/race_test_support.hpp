@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "race/race_runtime.hpp"
+#include "race/shadow_memory.hpp"
 
 namespace concheck::race::testing {
 
@@ -103,5 +104,10 @@ class buffer {
 inline constexpr std::uintptr_t kPcA = 0x1000;
 inline constexpr std::uintptr_t kPcB = 0x2000;
 inline constexpr std::uintptr_t kPcC = 0x3000;
+
+// The R word of the granule at `address` (an epoch, or a read set's index).
+inline std::uint64_t read_word(std::uintptr_t address) {
+  return shadow_cell_for(address)->read.load();
+}
 
 }  // namespace concheck::race::testing

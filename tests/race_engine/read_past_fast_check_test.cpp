@@ -21,6 +21,7 @@ using testing::kPcA;
 using testing::kPcB;
 using testing::kPcC;
 using testing::locations;
+using testing::read_word;
 using testing::take_races;
 using testing::worker;
 
@@ -34,10 +35,6 @@ void hook_read(std::uintptr_t at, std::size_t size, std::uintptr_t pc) {
   if (read_covered_in_current_epoch(at, size, tagged_cell)) return;
   ASSERT_NE(tagged_cell, 0u);
   read_past_fast_check(*self, tagged_cell, at, size, pc);
-}
-
-std::uint64_t r_of(std::uintptr_t address) {
-  return shadow_cell_for(address)->read.load();
 }
 
 sharing record_of(std::uintptr_t granule) {
@@ -118,7 +115,7 @@ TEST_F(ReadPastFastCheck, ConcurrentReadsBuildAReadSet) {
   worker a, b;
   a.run([&] { hook_read(x, 8, kPcA); });
   b.run([&] { hook_read(x, 8, kPcB); });
-  const std::uint64_t r = r_of(x);
+  const std::uint64_t r = read_word(x);
   ASSERT_TRUE(is_read_shared(r));
   std::uint64_t a_epoch = 0;
   a.run([&] {
@@ -126,7 +123,7 @@ TEST_F(ReadPastFastCheck, ConcurrentReadsBuildAReadSet) {
     hook_read(x, 8, kPcA);
     a_epoch = current_context()->epoch;
   });
-  EXPECT_EQ(r_of(x), r);
+  EXPECT_EQ(read_word(x), r);
   const read_set& set = read_set_at(epoch_clock(r));
   ASSERT_EQ(set.count, 2u);
   EXPECT_EQ(set.at(0).epoch, a_epoch);
@@ -159,7 +156,7 @@ TEST_F(ReadPastFastCheck, AnOrderedReadStoresItsEpochAndSite) {
     reader_epoch = current_context()->epoch;
     reader_site = current_site(kPcC);
   });
-  EXPECT_EQ(r_of(x), reader_epoch | 0x03);
+  EXPECT_EQ(read_word(x), reader_epoch | 0x03);
   EXPECT_EQ(record_of(x), sharing::synchronized);
   later.run([&] {
     acquire(&handoff);  // ordered after the write, not after the read
@@ -187,7 +184,7 @@ TEST_F(ReadPastFastCheck, AThreadsOwnGranuleStaysItsOwn) {
     hook_read(x, 4, kPcA);
     epoch = current_context()->epoch;
   });
-  EXPECT_EQ(r_of(x), epoch | 0x0f);
+  EXPECT_EQ(read_word(x), epoch | 0x0f);
   EXPECT_EQ(record_of(x), sharing::one_thread);
   EXPECT_TRUE(take_races().empty());
 }

@@ -21,12 +21,9 @@ using testing::buffer;
 using testing::kPcA;
 using testing::kPcB;
 using testing::kPcC;
+using testing::read_word;
 using testing::take_races;
 using testing::worker;
-
-std::uint64_t read_word(std::uintptr_t address) {
-  return shadow_cell_for(address)->read.load();
-}
 
 std::uint64_t current_epoch() {
   return tls_context->epoch;
