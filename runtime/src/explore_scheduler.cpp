@@ -62,10 +62,11 @@ struct controlled_thread {
   bool has_handle = false;
   std::atomic<std::uint64_t> monitor_id{0};  // concheck's thread id (reserved by its creator)
   // Polling detection (polled_point): the last key polled, how many more
-  // points were on it, and the step count right after this thread's last point.
+  // points were on it, and the schedule's switch count right after this
+  // thread's last polled point (another thread ran since when it differs).
   std::uintptr_t last_poll = 0;
   std::uint32_t poll_repeats = 0;
-  std::uint64_t step_after_last = 0;
+  std::uint64_t switches_after_last = 0;
   // report_begins/report_ends: nesting depth, and the running index to restore.
   int report_depth = 0;
   int running_before_report = -1;
@@ -81,8 +82,11 @@ long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value, const 
 struct schedule_state {
   strategy* chooser = nullptr;
   std::vector<controlled_thread*> threads;
-  std::vector<int> enabled;  // scratch, reused
-  std::uint64_t step_bound = 0;
+  std::vector<int> enabled;      // scratch, reused
+  std::uint64_t step_bound = 0;  // on spin steps (the steps without progress)
+  std::uint64_t max_steps = 0;   // on all steps
+  std::uint64_t spins = 0;       // spin steps so far (note_spin)
+  std::uint64_t switches = 0;    // decisions that gave the turn to another thread than the one at the point
   std::int64_t clock = 0;
   std::uint64_t block_counter = 0;
   schedule_outcome outcome;
@@ -220,16 +224,29 @@ void after_turn(controlled_thread* self) noexcept {
   if (self->schedule->abandoned.load(std::memory_order_acquire)) park_forever();
 }
 
-detector::finding step_bound_finding(controlled_thread* self, std::uint64_t bound) {
+// The schedule took more spin steps than step_bound (`spins`), or more
+// steps in all than max_steps (`length`).
+detector::finding step_bound_finding(controlled_thread* self, const schedule_state& s, bool length) {
   detector::finding f;
   f.kind = detector::finding_kind::step_bound_exceeded;
   std::uint64_t id = 0;
   if (self != nullptr) id = self->monitor_id.load(std::memory_order_relaxed);
   if (self != nullptr) f.threads.push_back(make_thread_ref(id));
-  f.message = fmt::format(
-      "the schedule did not end within {} scheduling points: a livelock, or a thread that spins "
-      "(T{} was running at the last one)",
-      bound, id);
+  const std::uint64_t steps = s.steps.load(std::memory_order_relaxed);
+  if (length) {
+    f.message = fmt::format(
+        "the schedule did not end within {} scheduling points in all ({} of them without progress: "
+        "yields, failed try-locks, timeouts, repeated polls): a thread that never ends, or a test longer "
+        "than explore_max_steps (T{} was running at the last one)",
+        s.max_steps, s.spins, id);
+  } else {
+    f.message = fmt::format(
+        "the schedule took more than {} scheduling points without progress (yields, failed try-locks, "
+        "timeouts, "
+        "repeated polls of one atomic; {} points in all): a livelock, or a thread that waits by polling "
+        "for something that never comes (T{} was running at the last one)",
+        s.step_bound, steps, id);
+  }
   f.sites.push_back(make_site(capture_stack(3)));
   return f;
 }
@@ -286,9 +303,9 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     return held_back;
   }
   const std::uint64_t step = s.steps.load(std::memory_order_relaxed);
-  if (step >= s.step_bound) {
+  if (s.spins > s.step_bound || step >= s.max_steps) {
     s.running.store(-1, std::memory_order_relaxed);  // as in deadlocked()
-    abandon(s, step_bound_finding(self, s.step_bound));
+    abandon(s, step_bound_finding(self, s, s.spins <= s.step_bound));
     return nullptr;
   }
   s.steps.store(step + 1, std::memory_order_relaxed);
@@ -321,7 +338,9 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     }
   }
   controlled_thread* next = s.threads[static_cast<std::size_t>(chosen)];
+  if (next != self) ++s.switches;
   if (next->state == run_state::blocked) {
+    ++s.spins;  // a timeout: a sleep, or a timed wait whose event did not come
     next->timed_out = true;
     next->state = run_state::runnable;
     next->blocked_on = nullptr;
@@ -441,13 +460,14 @@ void* watch_process(void* raw) {
 
 }  // namespace
 
-void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t stall_ms,
-                            const char* token) noexcept {
+void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t max_steps,
+                            std::uint64_t stall_ms, const char* token) noexcept {
   inside_scope inside;
   g_spin_for_turn = several_cpus();
   auto* s = new schedule_state;
   s->chooser = chooser;
   s->step_bound = step_bound;
+  s->max_steps = max_steps;
   s->process_token = token;
   chooser->begin_schedule();
   auto* t0 = new controlled_thread;
@@ -478,25 +498,27 @@ namespace {
 // A point that may be one step of a polling loop on `key` (0: it is not):
 // kSpinRepeats more points on the same key (and none on another) with no
 // other thread running meanwhile make the thread give way. The loop's other
-// points (a captured reference re-read each time) do not count; another
-// thread running, or another key, starts over.
+// points (a captured reference re-read each time, the lock and unlock of a
+// lock taken to check a flag) do not count; another thread running, or
+// another key, starts over. Each repeat, and every yield, is a spin step.
 void polled_point(point_kind kind, std::uintptr_t key) noexcept {
   controlled_thread* self = tls_controlled;
   if (self == nullptr) return;
-  const std::uint64_t step = self->schedule->steps.load(std::memory_order_relaxed);
-  if (step != self->step_after_last) {
+  schedule_state& s = *self->schedule;
+  if (s.switches != self->switches_after_last) {
     self->last_poll = 0;
     self->poll_repeats = 0;
   }
+  if (key == kYieldKey) ++s.spins;
   if (key != 0) {
     if (key == self->last_poll || key == kYieldKey) {  // a yield continues any polling loop
+      if (key != kYieldKey) ++s.spins;
       ++self->poll_repeats;
     } else {
       self->last_poll = key;
       self->poll_repeats = 0;
     }
   }
-  schedule_state& s = *self->schedule;
   if (s.abandoned.load(std::memory_order_acquire)) park_forever();
   controlled_thread* next = decide(s, self, kind, key != 0 && self->poll_repeats >= kSpinRepeats);
   if (next == nullptr) {
@@ -504,10 +526,14 @@ void polled_point(point_kind kind, std::uintptr_t key) noexcept {
     return;  // cannot happen: self is runnable
   }
   switch_to(self, next);
-  self->step_after_last = self->schedule->steps.load(std::memory_order_relaxed);
+  self->switches_after_last = self->schedule->switches;
 }
 
 }  // namespace
+
+void note_spin() noexcept {
+  if (tls_controlled != nullptr) ++tls_controlled->schedule->spins;
+}
 
 void access_point(std::uintptr_t address, bool atomic) noexcept {
   polled_point(point_kind::access, atomic ? address : 0);
@@ -895,11 +921,12 @@ void check_cpus() noexcept {
   g_spin_for_turn = several_cpus();
 }
 
-schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void (*body)(void*), void* context,
-                              std::uint64_t stall_ms) {
+schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, std::uint64_t max_steps,
+                              void (*body)(void*), void* context, std::uint64_t stall_ms) {
   auto* s = new schedule_state;  // leaked if the schedule is abandoned (its threads park on it)
   s->chooser = &chooser;
   s->step_bound = step_bound;
+  s->max_steps = max_steps;
   chooser.begin_schedule();
   auto* t0 = new controlled_thread;
   t0->schedule = s;
@@ -955,6 +982,7 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void 
   }
   schedule_outcome outcome = std::move(s->outcome);
   outcome.steps = s->steps.load(std::memory_order_relaxed);
+  outcome.spins = s->spins;
   const bool abandoned = s->abandoned.load(std::memory_order_acquire);
   if (!abandoned) {
     real.join(handle, nullptr);
@@ -1014,7 +1042,7 @@ void on_crash(int signal_number, siginfo_t*, void*) {
       say(token);
     } else {
       // The decisions so far, run-length encoded (explore_strategies.hpp).
-      say("cc3-list-");
+      say("cc4-list-");
       const std::vector<std::uint16_t>& d = self->schedule->outcome.decisions;
       for (std::size_t i = 0; i < d.size();) {
         std::size_t run = 1;
