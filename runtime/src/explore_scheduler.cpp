@@ -67,6 +67,11 @@ struct controlled_thread {
   std::uintptr_t last_poll = 0;
   std::uint32_t poll_repeats = 0;
   std::uint64_t switches_after_last = 0;
+  // Gave way (polled_point): the threads (bit i: index i < 64) that could
+  // run then and have neither run nor stopped being able to since. Until it
+  // is empty, this thread is chosen only if nothing else can run.
+  std::uint64_t owed = 0;
+  bool gave_way = false;  // polled kSpinRepeats times alone once: gives way at each poll since
   // report_begins/report_ends: nesting depth, and the running index to restore.
   int report_depth = 0;
   int running_before_report = -1;
@@ -87,6 +92,7 @@ struct schedule_state {
   std::uint64_t max_steps = 0;   // on all steps
   std::uint64_t spins = 0;       // spin steps so far (note_spin)
   std::uint64_t switches = 0;    // decisions that gave the turn to another thread than the one at the point
+  bool any_owed = false;         // some thread's `owed` may be non-empty
   std::int64_t clock = 0;
   std::uint64_t block_counter = 0;
   schedule_outcome outcome;
@@ -268,6 +274,41 @@ detector::finding stall_finding(schedule_state& s, std::uint64_t stall_ms) {
   return f;
 }
 
+std::uint64_t bit_of(int index) noexcept {
+  return index >= 0 && index < 64 ? std::uint64_t{1} << index : 0;
+}
+
+// CHESS's fair rule (Musuvathi and Qadeer, "Fair stateless model checking",
+// PLDI 2008): a thread that gave way is left out of the runnable choices
+// `s.enabled[0, runnable)` until each thread that could run when it gave
+// way has run or can no longer run, unless that leaves no runnable choice.
+// Without it, pct chose the poller again at the next point of whichever
+// thread ran, and the thread it polled for (lower in priority) still never
+// ran. A function of the schedule so far: a replay makes the same choices.
+void leave_out_owing(schedule_state& s, std::size_t& runnable) noexcept {
+  if (!s.any_owed) return;
+  std::uint64_t can_run = 0;
+  for (std::size_t i = 0; i < runnable; ++i) can_run |= bit_of(s.enabled[i]);
+  std::size_t owing = 0;
+  for (std::size_t i = 0; i < runnable; ++i) {
+    controlled_thread* t = s.threads[static_cast<std::size_t>(s.enabled[i])];
+    t->owed &= can_run;
+    if (t->owed != 0) ++owing;
+  }
+  if (owing == 0) {
+    s.any_owed = false;
+    for (const controlled_thread* t : s.threads) s.any_owed = s.any_owed || t->owed != 0;
+    return;
+  }
+  if (owing == runnable) return;
+  const auto end = s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable);
+  const auto kept = std::stable_partition(s.enabled.begin(), end, [&s](int index) {
+    return s.threads[static_cast<std::size_t>(index)]->owed == 0;
+  });
+  s.enabled.erase(kept, end);
+  runnable -= owing;
+}
+
 // The next thread to run, or null when no choice is enabled. Applies a
 // chosen timeout. `self` is the thread at the point (null when it ends).
 controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind kind,
@@ -309,8 +350,12 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     return nullptr;
   }
   s.steps.store(step + 1, std::memory_order_relaxed);
+  leave_out_owing(s, runnable);
   int current =
       self != nullptr && self->state == run_state::runnable && !cannot_progress(s, self) ? self->index : -1;
+  if (current >= 0 && std::find(s.enabled.begin(), s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable),
+                                current) == s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable))
+    current = -1;  // left out: it owes
   // A thread that polls (polled_point) gives the turn away whenever anything
   // else can happen: without it a thread waiting for another's progress could
   // be chosen again and again (a strategy that keeps the current thread
@@ -323,6 +368,9 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
       s.enabled.erase(own);
       --runnable;
       current = -1;
+      self->owed = 0;
+      for (std::size_t i = 0; i < runnable; ++i) self->owed |= bit_of(s.enabled[i]);
+      s.any_owed = s.any_owed || self->owed != 0;
     }
   }
   int chosen = s.chooser->choose(s.enabled, runnable, current, step);
@@ -339,6 +387,10 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
   }
   controlled_thread* next = s.threads[static_cast<std::size_t>(chosen)];
   if (next != self) ++s.switches;
+  if (s.any_owed) {
+    next->owed = 0;
+    for (controlled_thread* t : s.threads) t->owed &= ~bit_of(chosen);
+  }
   if (next->state == run_state::blocked) {
     ++s.spins;  // a timeout: a sleep, or a timed wait whose event did not come
     next->timed_out = true;
@@ -505,7 +557,12 @@ void polled_point(point_kind kind, std::uintptr_t key) noexcept {
   controlled_thread* self = tls_controlled;
   if (self == nullptr) return;
   schedule_state& s = *self->schedule;
-  if (s.switches != self->switches_after_last) {
+  // A thread that gave way goes on polling when it comes back: its count is
+  // not started over by the threads that ran meanwhile (it would poll 8
+  // more times ahead of them at each return, pct's high-priority waiter
+  // for every step of the thread it waits for), only by a poll of another
+  // atomic location.
+  if (s.switches != self->switches_after_last && !self->gave_way) {
     self->last_poll = 0;
     self->poll_repeats = 0;
   }
@@ -517,10 +574,13 @@ void polled_point(point_kind kind, std::uintptr_t key) noexcept {
     } else {
       self->last_poll = key;
       self->poll_repeats = 0;
+      self->gave_way = false;
     }
   }
   if (s.abandoned.load(std::memory_order_acquire)) park_forever();
-  controlled_thread* next = decide(s, self, kind, key != 0 && self->poll_repeats >= kSpinRepeats);
+  const bool give_way = key != 0 && self->poll_repeats >= kSpinRepeats;
+  self->gave_way = self->gave_way || give_way;
+  controlled_thread* next = decide(s, self, kind, give_way);
   if (next == nullptr) {
     if (s.abandoned.load(std::memory_order_acquire)) park_forever();
     return;  // cannot happen: self is runnable

@@ -112,6 +112,45 @@ TEST(ExploreProgress, APollingLoopWithALockAroundItsCheckLetsTheOwnerFinish) {
   }
 }
 
+// A waiter yields until the setter sets a flag, while a third thread does
+// long work of its own. Under pct with the waiter first, the worker second
+// and the setter last, the waiter gave way at each of its polls and came
+// back at the worker's next step: one spin step for every step of the
+// worker's, past the bound. Once it has given way, the waiter is left out
+// until each thread that could run then (the setter among them) has run:
+// the worker runs alone, then the setter, and the waiter polls a few times.
+TEST(ExploreProgress, AThreadThatGaveWayWaitsForEveryThreadThatCouldRun) {
+  auto options = progress_options(concheck::explore_strategy::pct, 30);
+  options.step_bound = 1000;
+  const auto result = concheck::explore(options, [] {
+    std::mutex m;
+    bool set = false;
+    std::thread waiter([&] {
+      for (;;) {
+        {
+          std::lock_guard<std::mutex> g(m);
+          if (set) break;
+        }
+        sched_yield();
+      }
+    });
+    std::thread worker([] {
+      std::mutex own;
+      for (int i = 0; i < 3000; ++i) {
+        std::lock_guard<std::mutex> g(own);
+      }
+    });
+    std::thread setter([&] {
+      std::lock_guard<std::mutex> g(m);
+      set = true;
+    });
+    waiter.join();
+    worker.join();
+    setter.join();
+  });
+  EXPECT_TRUE(result.ok()) << (result.failure ? result.failure->report : result.error);
+}
+
 // Two threads each hold one mutex and retry try_lock on the other's (with a
 // yield, and without): neither ever succeeds. Every schedule is a livelock:
 // failed try-locks (and yields) are no progress.
