@@ -160,6 +160,7 @@ std::string explore_options_from_environment(explore_options& options) {
     options.step_bound = static_cast<std::uint64_t>(process.explore_step_bound);
   if (process.explore_max_steps > 0)
     options.max_steps = static_cast<std::uint64_t>(process.explore_max_steps);
+  if (process.explore_stall_ms > 0) options.stall_ms = static_cast<std::uint64_t>(process.explore_stall_ms);
   if (process.explore_pct_depth > 0) options.pct_depth = process.explore_pct_depth;
   if (process.explore_preemption_bound >= 0) options.preemption_bound = process.explore_preemption_bound;
   if (const char* token = std::getenv("CONCHECK_REPLAY"); token != nullptr && *token != '\0') {

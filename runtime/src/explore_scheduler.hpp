@@ -169,6 +169,10 @@ void point(point_kind kind) noexcept;
 // a strategy that keeps the current thread running (DFS without a
 // preemption, PCT's highest priority) would never end such a schedule.
 // Fewer repeats are ordinary points, so a single yield may still go on.
+// Once it has given way, a thread gives way at each of its polls (until it
+// polls another atomic location) and is left out of the choices until each
+// thread that could run at that moment has run or can no longer run, unless
+// nothing else can run (CHESS's fair rule: Musuvathi and Qadeer, PLDI 2008).
 // Every yield, and every repeat on one atomic, is a spin step.
 inline constexpr std::uint32_t kSpinRepeats = 8;
 void access_point(std::uintptr_t address, bool atomic) noexcept;

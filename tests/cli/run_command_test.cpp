@@ -15,12 +15,13 @@
 
 namespace {
 
-concheck::test::child_result concheck_run(std::vector<std::string> args) {
+concheck::test::child_result concheck_run(std::vector<std::string> args, std::string concheck_options = {}) {
   std::vector<std::string> argv{CONCHECK_BINARY, "run"};
   argv.insert(argv.end(), args.begin(), args.end());
   concheck::test::child_options options;
   options.unset = {"CONCHECK_OPTIONS", "LD_PRELOAD", "CONCHECK_REPLAY"};
   options.env = {std::string("CONCHECK_PRELOAD_LIBRARY=") + CONCHECK_PRELOAD_LIBRARY};
+  if (!concheck_options.empty()) options.env.push_back("CONCHECK_OPTIONS=" + concheck_options);
   return concheck::test::run_child(argv, options);
 }
 
@@ -153,6 +154,28 @@ TEST(RunCommand, AThreadBlockedOutsideConcheckIsReportedByTheStallWatch) {
 // children wrote all at once, in one system call a range, instead of one
 // page fault a page (fork_server_pages.hpp): the pages hold what they held,
 // and a later child's writes to them fault no more.
+// A correct program longer than the step bound: 120,000 scheduling points,
+// none without progress (it failed as step-bound-exceeded at 100,000 when the
+// bound counted every point). The bound on all points still ends it when set
+// below its length.
+TEST(RunCommand, ALongCorrectProgramPassesAndMaxStepsBoundsItsLength) {
+  const auto r = concheck_run({"--schedules", "2", "--", CONCHECK_RUN_TARGET, "long"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("all 2 schedules passed"), std::string::npos) << r.out;
+  const auto cut =
+      concheck_run({"--schedules", "1", "--", CONCHECK_RUN_TARGET, "long"}, "explore_max_steps=50000");
+  EXPECT_EQ(cut.exit_code, 1) << cut.out << cut.err;
+  EXPECT_NE(cut.out.find("did not end within 50000 scheduling points in all"), std::string::npos) << cut.out;
+}
+
+// explore_stall_ms sets the stall watch's time in each schedule's process.
+TEST(RunCommand, TheStallTimeIsAnOption) {
+  const auto r = concheck_run({"--timeout", "50", "--schedules", "1", "--", CONCHECK_RUN_TARGET, "block"},
+                              "explore_stall_ms=1000");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("T0 ran for 1000 ms without reaching a scheduling point"), std::string::npos) << r.out;
+}
+
 TEST(RunCommand, LaterChildrenFindThePagesEarlierOnesWroteAlreadyTheirOwn) {
   const std::string path = ::testing::TempDir() + "run_write_pages_" + std::to_string(::getpid());
   std::remove(path.c_str());

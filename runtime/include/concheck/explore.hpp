@@ -103,8 +103,8 @@ explore_result explore(const explore_options& options, const std::function<void(
 
 // Applies `key=value` pairs separated by ':' (the explore keys of
 // CONCHECK_OPTIONS: explore_strategy, explore_schedules, explore_seed,
-// explore_time_limit_ms, explore_step_bound, explore_max_steps, explore_pct_depth,
-// explore_preemption_bound) to `options`. Returns "" or an error naming the
+// explore_time_limit_ms, explore_step_bound, explore_max_steps, explore_stall_ms,
+// explore_pct_depth, explore_preemption_bound) to `options`. Returns "" or an error naming the
 // key; unknown keys are ignored (they belong to the rest of CONCHECK_OPTIONS).
 std::string apply_explore_options(std::string_view text, explore_options& options);
 
