@@ -248,9 +248,8 @@ detector::finding step_bound_finding(controlled_thread* self, const schedule_sta
   } else {
     f.message = fmt::format(
         "the schedule took more than {} scheduling points without progress (yields, failed try-locks, "
-        "timeouts, "
-        "repeated polls of one atomic; {} points in all): a livelock, or a thread that waits by polling "
-        "for something that never comes (T{} was running at the last one)",
+        "timeouts, repeated polls of one atomic; {} points in all): a livelock, or a thread that waits by "
+        "polling for something that never comes (T{} was running at the last one)",
         s.step_bound, steps, id);
   }
   f.sites.push_back(make_site(capture_stack(3)));
