@@ -112,13 +112,13 @@ std::string parse(const std::vector<std::string>& args, run_options& o) {
       (a == "--time-limit" ? o.time_limit : o.timeout) = s;
     } else if (a == "--replay") {
       if (!(error = value(a, v)).empty()) return error;
-      if (v.rfind("cc1-", 0) == 0 || v.rfind("cc2-", 0) == 0)
+      if (v.rfind("cc1-", 0) == 0 || v.rfind("cc2-", 0) == 0 || v.rfind("cc3-", 0) == 0)
         return fmt::format(
             "replay token '{}' was made by an earlier concheck (version {}) and would run a different "
-            "interleaving here: explore again for a cc3 token",
+            "interleaving here: explore again for a cc4 token",
             v, v.substr(0, 3));
-      if (v.rfind("cc3-", 0) != 0)
-        return fmt::format("malformed replay token '{}': expected it to start with 'cc3-'", v);
+      if (v.rfind("cc4-", 0) != 0)
+        return fmt::format("malformed replay token '{}': expected it to start with 'cc4-'", v);
       o.replay = v;
     } else if (a == "--shard") {
       if (!(error = value(a, v)).empty()) return error;
@@ -170,9 +170,9 @@ int cpu_for(std::size_t slot) {
 std::string token_for(const run_options& o, std::uint64_t index, std::uint64_t pct_steps) {
   const bool pct = o.strategy == "pct" || (o.strategy == "automatic" && index % 2 == 0);
   if (pct)
-    return fmt::format("cc3-pct-d{}-k{}-s{}-i{}", o.pct_depth, std::max<std::uint64_t>(pct_steps, 10), o.seed,
+    return fmt::format("cc4-pct-d{}-k{}-s{}-i{}", o.pct_depth, std::max<std::uint64_t>(pct_steps, 10), o.seed,
                        index);
-  return fmt::format("cc3-random-s{}-i{}", o.seed, index);
+  return fmt::format("cc4-random-s{}-i{}", o.seed, index);
 }
 
 struct schedule_run {

@@ -60,8 +60,9 @@ void apply_check(const explore_options& options, schedule_outcome& outcome) {
 schedule_outcome run_one(const explore_options& options, detail::explore::strategy& chooser,
                          const std::function<void()>& body) {
   detail::begin_explored_schedule();  // race detection: each schedule judged on its own
-  schedule_outcome outcome = detail::explore::run_schedule(
-      chooser, options.step_bound, &run_body, const_cast<std::function<void()>*>(&body), options.stall_ms);
+  schedule_outcome outcome =
+      detail::explore::run_schedule(chooser, options.step_bound, options.max_steps, &run_body,
+                                    const_cast<std::function<void()>*>(&body), options.stall_ms);
   apply_check(options, outcome);
   return outcome;
 }
@@ -99,9 +100,10 @@ explore_failure make_failure(const schedule_outcome& outcome, const strategy_par
   failure.schedule = index;
   const detector::text_options plain{false, false, 16};
   failure.report = detector::render_text(finding, plain);
-  failure.report +=
-      fmt::format("Schedule {} ({}, {} scheduling points) failed. Replay it with:\n  CONCHECK_REPLAY={}\n",
-                  index, strategy_name(params.kind), outcome.steps, token);
+  failure.report += fmt::format(
+      "Schedule {} ({}, {} scheduling points, {} without progress) failed. Replay it with:\n  "
+      "CONCHECK_REPLAY={}\n",
+      index, strategy_name(params.kind), outcome.steps, outcome.spins, token);
   return failure;
 }
 
@@ -156,6 +158,9 @@ std::string explore_options_from_environment(explore_options& options) {
     options.time_limit = std::chrono::milliseconds(process.explore_time_limit_ms);
   if (process.explore_step_bound > 0)
     options.step_bound = static_cast<std::uint64_t>(process.explore_step_bound);
+  if (process.explore_max_steps > 0)
+    options.max_steps = static_cast<std::uint64_t>(process.explore_max_steps);
+  if (process.explore_stall_ms > 0) options.stall_ms = static_cast<std::uint64_t>(process.explore_stall_ms);
   if (process.explore_pct_depth > 0) options.pct_depth = process.explore_pct_depth;
   if (process.explore_preemption_bound >= 0) options.preemption_bound = process.explore_preemption_bound;
   if (const char* token = std::getenv("CONCHECK_REPLAY"); token != nullptr && *token != '\0') {
@@ -181,8 +186,8 @@ explore_result explore(const explore_options& options, const std::function<void(
     result.error = fmt::format("explore: preemption_bound must be >= 0, got {}", options.preemption_bound);
     return result;
   }
-  if (options.step_bound == 0 || options.stall_ms == 0) {
-    result.error = "explore: step_bound and stall_ms must be positive";
+  if (options.step_bound == 0 || options.max_steps == 0 || options.stall_ms == 0) {
+    result.error = "explore: step_bound, max_steps and stall_ms must be positive";
     return result;
   }
   if (detail::explore::controlled()) {

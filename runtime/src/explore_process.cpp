@@ -219,9 +219,10 @@ void serve(int in, int out, std::string& token) {
   // runs the static destructors.
   static const std::string& kept = *new std::string(token);
   current_thread();  // the main thread's record, T0
-  begin_process_schedule(chooser.get(),
-                         o.explore_step_bound > 0 ? static_cast<std::uint64_t>(o.explore_step_bound) : 100000,
-                         5000, kept.c_str());
+  begin_process_schedule(
+      chooser.get(), o.explore_step_bound > 0 ? static_cast<std::uint64_t>(o.explore_step_bound) : 100000,
+      o.explore_max_steps > 0 ? static_cast<std::uint64_t>(o.explore_max_steps) : 100000000,
+      o.explore_stall_ms > 0 ? static_cast<std::uint64_t>(o.explore_stall_ms) : 5000, kept.c_str());
 }
 
 }  // namespace

@@ -62,10 +62,16 @@ struct controlled_thread {
   bool has_handle = false;
   std::atomic<std::uint64_t> monitor_id{0};  // concheck's thread id (reserved by its creator)
   // Polling detection (polled_point): the last key polled, how many more
-  // points were on it, and the step count right after this thread's last point.
+  // points were on it, and the schedule's switch count right after this
+  // thread's last polled point (another thread ran since when it differs).
   std::uintptr_t last_poll = 0;
   std::uint32_t poll_repeats = 0;
-  std::uint64_t step_after_last = 0;
+  std::uint64_t switches_after_last = 0;
+  // Gave way (polled_point): the threads (bit i: index i < 64) that could
+  // run then and have neither run nor stopped being able to since. Until it
+  // is empty, this thread is chosen only if nothing else can run.
+  std::uint64_t owed = 0;
+  bool gave_way = false;  // polled kSpinRepeats times alone once: gives way at each poll since
   // report_begins/report_ends: nesting depth, and the running index to restore.
   int report_depth = 0;
   int running_before_report = -1;
@@ -81,8 +87,12 @@ long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value, const 
 struct schedule_state {
   strategy* chooser = nullptr;
   std::vector<controlled_thread*> threads;
-  std::vector<int> enabled;  // scratch, reused
-  std::uint64_t step_bound = 0;
+  std::vector<int> enabled;      // scratch, reused
+  std::uint64_t step_bound = 0;  // on spin steps (the steps without progress)
+  std::uint64_t max_steps = 0;   // on all steps
+  std::uint64_t spins = 0;       // spin steps so far (note_spin)
+  std::uint64_t switches = 0;    // decisions that gave the turn to another thread than the one at the point
+  bool any_owed = false;         // some thread's `owed` may be non-empty
   std::int64_t clock = 0;
   std::uint64_t block_counter = 0;
   schedule_outcome outcome;
@@ -220,16 +230,28 @@ void after_turn(controlled_thread* self) noexcept {
   if (self->schedule->abandoned.load(std::memory_order_acquire)) park_forever();
 }
 
-detector::finding step_bound_finding(controlled_thread* self, std::uint64_t bound) {
+// The schedule took more spin steps than step_bound (`spins`), or more
+// steps in all than max_steps (`length`).
+detector::finding step_bound_finding(controlled_thread* self, const schedule_state& s, bool length) {
   detector::finding f;
   f.kind = detector::finding_kind::step_bound_exceeded;
   std::uint64_t id = 0;
   if (self != nullptr) id = self->monitor_id.load(std::memory_order_relaxed);
   if (self != nullptr) f.threads.push_back(make_thread_ref(id));
-  f.message = fmt::format(
-      "the schedule did not end within {} scheduling points: a livelock, or a thread that spins "
-      "(T{} was running at the last one)",
-      bound, id);
+  const std::uint64_t steps = s.steps.load(std::memory_order_relaxed);
+  if (length) {
+    f.message = fmt::format(
+        "the schedule did not end within {} scheduling points in all ({} of them without progress: "
+        "yields, failed try-locks, timeouts, repeated polls): a thread that never ends, or a test longer "
+        "than explore_max_steps (T{} was running at the last one)",
+        s.max_steps, s.spins, id);
+  } else {
+    f.message = fmt::format(
+        "the schedule took more than {} scheduling points without progress (yields, failed try-locks, "
+        "timeouts, repeated polls of one atomic; {} points in all): a livelock, or a thread that waits by "
+        "polling for something that never comes (T{} was running at the last one)",
+        s.step_bound, steps, id);
+  }
   f.sites.push_back(make_site(capture_stack(3)));
   return f;
 }
@@ -249,6 +271,41 @@ detector::finding stall_finding(schedule_state& s, std::uint64_t stall_ms) {
       "does not control (an atomic flag, a futex, a pipe, std::atomic::wait)",
       id, stall_ms);
   return f;
+}
+
+std::uint64_t bit_of(int index) noexcept {
+  return index >= 0 && index < 64 ? std::uint64_t{1} << index : 0;
+}
+
+// CHESS's fair rule (Musuvathi and Qadeer, "Fair stateless model checking",
+// PLDI 2008): a thread that gave way is left out of the runnable choices
+// `s.enabled[0, runnable)` until each thread that could run when it gave
+// way has run or can no longer run, unless that leaves no runnable choice.
+// Without it, pct chose the poller again at the next point of whichever
+// thread ran, and the thread it polled for (lower in priority) still never
+// ran. A function of the schedule so far: a replay makes the same choices.
+void leave_out_owing(schedule_state& s, std::size_t& runnable) noexcept {
+  if (!s.any_owed) return;
+  std::uint64_t can_run = 0;
+  for (std::size_t i = 0; i < runnable; ++i) can_run |= bit_of(s.enabled[i]);
+  std::size_t owing = 0;
+  for (std::size_t i = 0; i < runnable; ++i) {
+    controlled_thread* t = s.threads[static_cast<std::size_t>(s.enabled[i])];
+    t->owed &= can_run;
+    if (t->owed != 0) ++owing;
+  }
+  if (owing == 0) {
+    s.any_owed = false;
+    for (const controlled_thread* t : s.threads) s.any_owed = s.any_owed || t->owed != 0;
+    return;
+  }
+  if (owing == runnable) return;
+  const auto end = s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable);
+  const auto kept = std::stable_partition(s.enabled.begin(), end, [&s](int index) {
+    return s.threads[static_cast<std::size_t>(index)]->owed == 0;
+  });
+  s.enabled.erase(kept, end);
+  runnable -= owing;
 }
 
 // The next thread to run, or null when no choice is enabled. Applies a
@@ -286,14 +343,18 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     return held_back;
   }
   const std::uint64_t step = s.steps.load(std::memory_order_relaxed);
-  if (step >= s.step_bound) {
+  if (s.spins > s.step_bound || step >= s.max_steps) {
     s.running.store(-1, std::memory_order_relaxed);  // as in deadlocked()
-    abandon(s, step_bound_finding(self, s.step_bound));
+    abandon(s, step_bound_finding(self, s, s.spins <= s.step_bound));
     return nullptr;
   }
   s.steps.store(step + 1, std::memory_order_relaxed);
+  leave_out_owing(s, runnable);
   int current =
       self != nullptr && self->state == run_state::runnable && !cannot_progress(s, self) ? self->index : -1;
+  if (current >= 0 && std::find(s.enabled.begin(), s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable),
+                                current) == s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable))
+    current = -1;  // left out: it owes
   // A thread that polls (polled_point) gives the turn away whenever anything
   // else can happen: without it a thread waiting for another's progress could
   // be chosen again and again (a strategy that keeps the current thread
@@ -306,6 +367,9 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
       s.enabled.erase(own);
       --runnable;
       current = -1;
+      self->owed = 0;
+      for (std::size_t i = 0; i < runnable; ++i) self->owed |= bit_of(s.enabled[i]);
+      s.any_owed = s.any_owed || self->owed != 0;
     }
   }
   int chosen = s.chooser->choose(s.enabled, runnable, current, step);
@@ -321,7 +385,13 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     }
   }
   controlled_thread* next = s.threads[static_cast<std::size_t>(chosen)];
+  if (next != self) ++s.switches;
+  if (s.any_owed) {
+    next->owed = 0;
+    for (controlled_thread* t : s.threads) t->owed &= ~bit_of(chosen);
+  }
   if (next->state == run_state::blocked) {
+    ++s.spins;  // a timeout: a sleep, or a timed wait whose event did not come
     next->timed_out = true;
     next->state = run_state::runnable;
     next->blocked_on = nullptr;
@@ -441,13 +511,14 @@ void* watch_process(void* raw) {
 
 }  // namespace
 
-void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t stall_ms,
-                            const char* token) noexcept {
+void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t max_steps,
+                            std::uint64_t stall_ms, const char* token) noexcept {
   inside_scope inside;
   g_spin_for_turn = several_cpus();
   auto* s = new schedule_state;
   s->chooser = chooser;
   s->step_bound = step_bound;
+  s->max_steps = max_steps;
   s->process_token = token;
   chooser->begin_schedule();
   auto* t0 = new controlled_thread;
@@ -478,36 +549,50 @@ namespace {
 // A point that may be one step of a polling loop on `key` (0: it is not):
 // kSpinRepeats more points on the same key (and none on another) with no
 // other thread running meanwhile make the thread give way. The loop's other
-// points (a captured reference re-read each time) do not count; another
-// thread running, or another key, starts over.
+// points (a captured reference re-read each time, the lock and unlock of a
+// lock taken to check a flag) do not count; another thread running, or
+// another key, starts over. Each repeat, and every yield, is a spin step.
 void polled_point(point_kind kind, std::uintptr_t key) noexcept {
   controlled_thread* self = tls_controlled;
   if (self == nullptr) return;
-  const std::uint64_t step = self->schedule->steps.load(std::memory_order_relaxed);
-  if (step != self->step_after_last) {
+  schedule_state& s = *self->schedule;
+  // A thread that gave way goes on polling when it comes back: its count is
+  // not started over by the threads that ran meanwhile (it would poll 8
+  // more times ahead of them at each return, pct's high-priority waiter
+  // for every step of the thread it waits for), only by a poll of another
+  // atomic location.
+  if (s.switches != self->switches_after_last && !self->gave_way) {
     self->last_poll = 0;
     self->poll_repeats = 0;
   }
+  if (key == kYieldKey) ++s.spins;
   if (key != 0) {
     if (key == self->last_poll || key == kYieldKey) {  // a yield continues any polling loop
+      if (key != kYieldKey) ++s.spins;
       ++self->poll_repeats;
     } else {
       self->last_poll = key;
       self->poll_repeats = 0;
+      self->gave_way = false;
     }
   }
-  schedule_state& s = *self->schedule;
   if (s.abandoned.load(std::memory_order_acquire)) park_forever();
-  controlled_thread* next = decide(s, self, kind, key != 0 && self->poll_repeats >= kSpinRepeats);
+  const bool give_way = key != 0 && self->poll_repeats >= kSpinRepeats;
+  self->gave_way = self->gave_way || give_way;
+  controlled_thread* next = decide(s, self, kind, give_way);
   if (next == nullptr) {
     if (s.abandoned.load(std::memory_order_acquire)) park_forever();
     return;  // cannot happen: self is runnable
   }
   switch_to(self, next);
-  self->step_after_last = self->schedule->steps.load(std::memory_order_relaxed);
+  self->switches_after_last = self->schedule->switches;
 }
 
 }  // namespace
+
+void note_spin() noexcept {
+  if (tls_controlled != nullptr) ++tls_controlled->schedule->spins;
+}
 
 void access_point(std::uintptr_t address, bool atomic) noexcept {
   polled_point(point_kind::access, atomic ? address : 0);
@@ -895,11 +980,12 @@ void check_cpus() noexcept {
   g_spin_for_turn = several_cpus();
 }
 
-schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void (*body)(void*), void* context,
-                              std::uint64_t stall_ms) {
+schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, std::uint64_t max_steps,
+                              void (*body)(void*), void* context, std::uint64_t stall_ms) {
   auto* s = new schedule_state;  // leaked if the schedule is abandoned (its threads park on it)
   s->chooser = &chooser;
   s->step_bound = step_bound;
+  s->max_steps = max_steps;
   chooser.begin_schedule();
   auto* t0 = new controlled_thread;
   t0->schedule = s;
@@ -955,6 +1041,7 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void 
   }
   schedule_outcome outcome = std::move(s->outcome);
   outcome.steps = s->steps.load(std::memory_order_relaxed);
+  outcome.spins = s->spins;
   const bool abandoned = s->abandoned.load(std::memory_order_acquire);
   if (!abandoned) {
     real.join(handle, nullptr);
@@ -1014,7 +1101,7 @@ void on_crash(int signal_number, siginfo_t*, void*) {
       say(token);
     } else {
       // The decisions so far, run-length encoded (explore_strategies.hpp).
-      say("cc3-list-");
+      say("cc4-list-");
       const std::vector<std::uint16_t>& d = self->schedule->outcome.decisions;
       for (std::size_t i = 0; i < d.size();) {
         std::size_t run = 1;

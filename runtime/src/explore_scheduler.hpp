@@ -19,8 +19,11 @@
 //   operation (a lock's real trylock, a semaphore's trywait), so ownership
 //   lives in the real objects and the scheduler keeps no model of it.
 // - No enabled choice while some controlled thread has not ended: the
-//   schedule ends in `deadlock`. More than the step bound of scheduling
-//   points: `step-bound-exceeded`. A finding the detector reports in a
+//   schedule ends in `deadlock`. More than the step bound of spin steps
+//   (the points without progress: a yield, a try-lock or sem_trywait that
+//   failed, a timeout taken, an atomic polled again with no other thread
+//   running meanwhile; note_spin), or more than max_steps points in all:
+//   `step-bound-exceeded`. A finding the detector reports in a
 //   controlled thread: the schedule fails with it (it runs on to its end).
 //   A deadlocked or abandoned schedule's threads park forever (their stacks
 //   and the objects they hold stay valid); the schedule is over for the driver.
@@ -107,21 +110,22 @@ struct schedule_outcome {
   bool failed = false;
   std::optional<detector::finding> finding;  // set when failed
   std::uint64_t steps = 0;
+  std::uint64_t spins = 0;               // the steps without progress among them
   std::vector<std::uint16_t> decisions;  // the thread chosen at each step
   std::vector<point_kind> kinds;         // the point of each step
 };
 
 // Runs `body` once as controlled thread T0 in a fresh real thread while the
 // calling (driver) thread waits, with `chooser` deciding; `step_bound` caps
-// the scheduling points, and a thread that reaches none for `stall_ms` of
+// the spin steps and `max_steps` all scheduling points, and a thread that reaches none for `stall_ms` of
 // real time ends the schedule as `step-bound-exceeded`. One schedule at a
 // time per process; the driver is not a controlled thread.
 // Whether a thread waiting for its turn may spin first: only when the
 // calling thread may use more than one CPU (its schedules' threads inherit
 // that). Call it after changing the CPU affinity, before run_schedule.
 void check_cpus() noexcept;
-schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void (*body)(void*), void* context,
-                              std::uint64_t stall_ms);
+schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, std::uint64_t max_steps,
+                              void (*body)(void*), void* context, std::uint64_t stall_ms);
 
 // Process mode (`concheck run`, docs/explore.md): the calling thread (the
 // program's main thread, at load time) becomes T0 of one schedule that
@@ -130,8 +134,8 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, void 
 // finding (the process ends with `exitcode`), every finding carries
 // `token` as its replay token and ends the process, and a watch thread
 // reports a thread that reaches no scheduling point for `stall_ms`.
-void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t stall_ms,
-                            const char* token) noexcept;
+void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t max_steps,
+                            std::uint64_t stall_ms, const char* token) noexcept;
 // The replay token of the process schedule, or null outside process mode.
 const char* process_token() noexcept;
 // Process mode: the choices of every step so far, one line:
@@ -160,12 +164,21 @@ void point(point_kind kind) noexcept;
 // `address` (race/explore_access.hpp; atomics are what loops poll) and
 // sched_yield. A thread that makes kSpinRepeats more of them on one atomic
 // location (or yields that often) with no other thread running meanwhile
-// gives the turn to another thread whenever one can run: otherwise a
-// strategy that keeps the current thread running (DFS without a
+// (its other points, such as the lock and unlock around a check, do not
+// matter) gives the turn to another thread whenever one can run: otherwise
+// a strategy that keeps the current thread running (DFS without a
 // preemption, PCT's highest priority) would never end such a schedule.
 // Fewer repeats are ordinary points, so a single yield may still go on.
+// Once it has given way, a thread gives way at each of its polls (until it
+// polls another atomic location) and is left out of the choices until each
+// thread that could run at that moment has run or can no longer run, unless
+// nothing else can run (CHESS's fair rule: Musuvathi and Qadeer, PLDI 2008).
+// Every yield, and every repeat on one atomic, is a spin step.
 inline constexpr std::uint32_t kSpinRepeats = 8;
 void access_point(std::uintptr_t address, bool atomic) noexcept;
+// The calling controlled thread's try-lock or sem_trywait failed: a spin
+// step (no progress). No-op outside a controlled thread.
+void note_spin() noexcept;
 void yield_point() noexcept;
 inline constexpr std::uintptr_t kYieldKey = 1;  // sched_yield's key (no object has this address)
 

@@ -135,6 +135,8 @@ int acquire_nonblocking(thread_record* self, lock_handle lock, const detector::l
     the_monitor().after_lock(self->state, event, before.stack);
     race_on_acquired(event.lock, event.mode);
     explore_acquired(event.lock, event.mode);
+  } else if (event.kind == detector::acquire_kind::try_lock) {
+    explore::note_spin();  // explore mode: a failed attempt is no progress
   }
   return result;
 }

@@ -99,7 +99,11 @@ int sem_trywait(sem_t* semaphore) {
   if (exploring_here()) {
     explore::point(explore::point_kind::semaphore);
     const int result = real.sem_trywait(semaphore);
-    if (result == 0) explore::semaphore_taken(semaphore);
+    if (result == 0) {
+      explore::semaphore_taken(semaphore);
+    } else {
+      explore::note_spin();  // a failed attempt is no progress
+    }
     return acquired_if_ok(semaphore, result);
   }
   return acquired_if_ok(semaphore, real.sem_trywait(semaphore));

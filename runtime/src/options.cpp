@@ -199,7 +199,7 @@ std::string get_explore_access_points(const options& in) {
 }
 
 // THE table. Keep entries in the order users should read them.
-const std::array<option_spec, 24> kOptionTable{{
+const std::array<option_spec, 26> kOptionTable{{
     {"log_path", "path",
      "Where reports go: empty or `stderr` for standard error, `stdout`, or a file prefix; "
      "reports then go to `<log_path>.<pid>`. An unwritable path falls back to stderr with one warning.",
@@ -265,9 +265,19 @@ const std::array<option_spec, 24> kOptionTable{{
      int_setter<&options::explore_time_limit_ms, 0, 2000000000>(),
      int_getter<&options::explore_time_limit_ms>()},
     {"explore_step_bound", "int",
-     "Explore mode: scheduling points a schedule may take before it fails as step-bound-exceeded; 0 keeps "
-     "the program's.",
+     "Explore mode: scheduling points without progress (yields, failed try-locks, timeouts, repeated polls "
+     "of one atomic) a schedule may take before it fails as step-bound-exceeded (a livelock); 0 keeps the "
+     "program's (100000).",
      int_setter<&options::explore_step_bound, 0, 2000000000>(), int_getter<&options::explore_step_bound>()},
+    {"explore_max_steps", "int",
+     "Explore mode: scheduling points in all a schedule may take before it fails as step-bound-exceeded (a "
+     "thread that never ends); 0 keeps the program's (100000000).",
+     int_setter<&options::explore_max_steps, 0, 2000000000>(), int_getter<&options::explore_max_steps>()},
+    {"explore_stall_ms", "int",
+     "Explore mode: real time a controlled thread may run or block without reaching a scheduling point "
+     "before the schedule fails as step-bound-exceeded; 0 keeps the program's (5000). Raise it on a loaded "
+     "machine for a program that does slow input and output.",
+     int_setter<&options::explore_stall_ms, 0, 2000000000>(), int_getter<&options::explore_stall_ms>()},
     {"explore_pct_depth", "int", "Explore mode: the depth of pct (1..64); 0 keeps the program's.",
      int_setter<&options::explore_pct_depth, 0, 64>(), int_getter<&options::explore_pct_depth>()},
     {"explore_preemption_bound", "int",

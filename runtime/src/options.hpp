@@ -45,6 +45,8 @@ struct options {
   std::string explore_seed;  // decimal uint64
   int explore_time_limit_ms = 0;
   int explore_step_bound = 0;
+  int explore_max_steps = 0;
+  int explore_stall_ms = 0;
   int explore_pct_depth = 0;
   int explore_preemption_bound = -1;
   // Which instrumented accesses are scheduling points (race/explore_access.hpp).

@@ -15,18 +15,19 @@
 
 namespace {
 
-concheck::test::child_result concheck_run(std::vector<std::string> args) {
+concheck::test::child_result concheck_run(std::vector<std::string> args, std::string concheck_options = {}) {
   std::vector<std::string> argv{CONCHECK_BINARY, "run"};
   argv.insert(argv.end(), args.begin(), args.end());
   concheck::test::child_options options;
   options.unset = {"CONCHECK_OPTIONS", "LD_PRELOAD", "CONCHECK_REPLAY"};
   options.env = {std::string("CONCHECK_PRELOAD_LIBRARY=") + CONCHECK_PRELOAD_LIBRARY};
+  if (!concheck_options.empty()) options.env.push_back("CONCHECK_OPTIONS=" + concheck_options);
   return concheck::test::run_child(argv, options);
 }
 
 std::string replay_token(const std::string& out) {
   std::smatch m;
-  const std::regex replay("concheck run --replay (cc3-[^ ]+) -- ");
+  const std::regex replay("concheck run --replay (cc4-[^ ]+) -- ");
   return std::regex_search(out, m, replay) ? m[1].str() : std::string();
 }
 
@@ -72,7 +73,7 @@ TEST(RunCommand, BoundedSearchOverRunsIsExhaustiveWithinItsBound) {
       {"--strategy", "dfs", "--preemption-bound", "1", "--", CONCHECK_RUN_TARGET, "check-then-act"});
   EXPECT_EQ(one.exit_code, 1) << one.out << one.err;
   const std::string token = replay_token(one.out);
-  EXPECT_EQ(token.rfind("cc3-list-", 0), 0u) << one.out;
+  EXPECT_EQ(token.rfind("cc4-list-", 0), 0u) << one.out;
   const auto again = concheck_run({"--replay", token, "--", CONCHECK_RUN_TARGET, "check-then-act"});
   EXPECT_EQ(again.exit_code, 1) << again.out;
   EXPECT_NE(again.out.find("overdrawn: -60"), std::string::npos) << again.out;
@@ -102,7 +103,7 @@ TEST(RunCommand, JsonOutputIsFindingsWithTheirReplayThenASummary) {
                 f->kind == concheck::detector::finding_kind::deadlock)
         << lines[i];
     EXPECT_FALSE(f->message.empty());
-    EXPECT_EQ(f->replay.rfind("cc3-", 0), 0u) << lines[i];
+    EXPECT_EQ(f->replay.rfind("cc4-", 0), 0u) << lines[i];
     finding = true;
   }
   EXPECT_TRUE(finding);
@@ -118,7 +119,7 @@ TEST(RunCommand, StdLatchIsControlledAndAScheduleRunsOnOneCpu) {
   const auto ok = concheck_run({"--schedules", "30", "--jobs", "2", "--", CONCHECK_RUN_TARGET, "latch"});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   const auto replay = concheck_run(
-      {"--format", "json", "--replay", "cc3-random-s1-i3", "--", CONCHECK_RUN_TARGET, "lost-count"});
+      {"--format", "json", "--replay", "cc4-random-s1-i3", "--", CONCHECK_RUN_TARGET, "lost-count"});
   EXPECT_EQ(replay.exit_code, 1) << replay.out << replay.err;
   EXPECT_NE(replay.out.find("\"kind\":\"deadlock\""), std::string::npos) << replay.out;
   const auto lost = concheck_run({"--schedules", "5", "--", CONCHECK_RUN_TARGET, "lost-count"});
@@ -153,6 +154,28 @@ TEST(RunCommand, AThreadBlockedOutsideConcheckIsReportedByTheStallWatch) {
 // children wrote all at once, in one system call a range, instead of one
 // page fault a page (fork_server_pages.hpp): the pages hold what they held,
 // and a later child's writes to them fault no more.
+// A correct program longer than the step bound: 120,000 scheduling points,
+// none without progress (it failed as step-bound-exceeded at 100,000 when the
+// bound counted every point). The bound on all points still ends it when set
+// below its length.
+TEST(RunCommand, ALongCorrectProgramPassesAndMaxStepsBoundsItsLength) {
+  const auto r = concheck_run({"--schedules", "2", "--", CONCHECK_RUN_TARGET, "long"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("all 2 schedules passed"), std::string::npos) << r.out;
+  const auto cut =
+      concheck_run({"--schedules", "1", "--", CONCHECK_RUN_TARGET, "long"}, "explore_max_steps=50000");
+  EXPECT_EQ(cut.exit_code, 1) << cut.out << cut.err;
+  EXPECT_NE(cut.out.find("did not end within 50000 scheduling points in all"), std::string::npos) << cut.out;
+}
+
+// explore_stall_ms sets the stall watch's time in each schedule's process.
+TEST(RunCommand, TheStallTimeIsAnOption) {
+  const auto r = concheck_run({"--timeout", "50", "--schedules", "1", "--", CONCHECK_RUN_TARGET, "block"},
+                              "explore_stall_ms=1000");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("T0 ran for 1000 ms without reaching a scheduling point"), std::string::npos) << r.out;
+}
+
 TEST(RunCommand, LaterChildrenFindThePagesEarlierOnesWroteAlreadyTheirOwn) {
   const std::string path = ::testing::TempDir() + "run_write_pages_" + std::to_string(::getpid());
   std::remove(path.c_str());
@@ -201,8 +224,8 @@ TEST(RunCommand, BadInputIsAUsageErrorNamingIt) {
       {{"--preemption-bound", "-1", "--", "true"}, "--preemption-bound expects 0..1000, got '-1'"},
       {{"--bogus"}, "unknown option '--bogus'"},
       {{"--schedules", "3"}, "no program to run"},
-      {{"--replay", "cc3-random-s1", "--", CONCHECK_RUN_TARGET, "correct"},
-       "malformed replay token 'cc3-random-s1': expected cc3-random-s<seed>-i<index>"},
+      {{"--replay", "cc4-random-s1", "--", CONCHECK_RUN_TARGET, "correct"},
+       "malformed replay token 'cc4-random-s1': expected cc4-random-s<seed>-i<index>"},
       {{"--replay", "cc1-random-s1-i3", "--", CONCHECK_RUN_TARGET, "correct"},
        "was made by an earlier concheck (version cc1)"},
       {{"--replay", "cc2-random-s1-i3", "--", CONCHECK_RUN_TARGET, "correct"},

@@ -103,6 +103,19 @@ int main(int argc, char** argv) {
     std::printf("counter %ld\n", counter);
     return counter == 10 ? 0 : 1;
   }
+  if (std::strcmp(mode, "long") == 0) {  // 30,000 rounds of lock and unlock per thread: 120,000 points
+    long n = 0;
+    const auto work = [&n] {
+      for (int i = 0; i < 30000; ++i) {
+        std::lock_guard<std::mutex> g(g_m);
+        ++n;
+      }
+    };
+    std::thread a(work);
+    work();
+    a.join();
+    return n == 60000 ? 0 : 1;
+  }
   if (std::strcmp(mode, "check-then-act") == 0) {
     std::thread a(withdraw), b(withdraw);
     a.join();

@@ -161,7 +161,7 @@ waits count_waits(void (*body)(void*), int count) {
     p.seed = 5;
     p.index = static_cast<std::uint64_t>(index);
     auto chooser = make_strategy(p);
-    const schedule_outcome o = run_schedule(*chooser, 100000, body, nullptr, 10000);
+    const schedule_outcome o = run_schedule(*chooser, 100000, 100000000, body, nullptr, 10000);
     EXPECT_FALSE(o.failed) << (o.finding ? o.finding->message : "");
     EXPECT_EQ(o.decisions.size(), o.kinds.size());
     std::vector<point_kind> last(16, point_kind::yield);

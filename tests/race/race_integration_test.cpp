@@ -317,6 +317,15 @@ TEST(RaceExplore, ASpinOnAnAtomicEndsUnderEveryStrategy) {
   }
 }
 
+// A spin on an atomic nobody sets, in instrumented code, is still a livelock
+// now that only steps without progress count toward the step bound.
+TEST(RaceExplore, ASpinOnAnAtomicNobodySetsIsALivelockThatReplays) {
+  const run_result r = run("explore-spin-forever");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("failure kind=step-bound-exceeded reproduced=1"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("replay kind=step-bound-exceeded"), std::string::npos) << r.out << r.err;
+}
+
 TEST(RaceExplore, ARaceFailsItsScheduleAndItsReplay) {
   const run_result r = run("explore-race");
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -531,6 +531,36 @@ void explore_spin() {
   }
 }
 
+// Explore mode: a consumer spins on an atomic flag nobody sets (no yield, no
+// lock): a livelock. Each load polls the same atomic with no other thread
+// running, so every one is a step without progress; the schedule fails as
+// step-bound-exceeded, and its token run again fails the same way.
+void explore_spin_forever() {
+  const auto body = [] {
+    std::atomic<bool> never{false};
+    std::thread consumer([&] {
+      while (!never.load(std::memory_order_acquire)) {
+      }
+    });
+    consumer.join();
+  };
+  concheck::explore_options options;
+  options.strategy = concheck::explore_strategy::pct;
+  options.schedules = 5;
+  options.step_bound = 2000;
+  const auto result = concheck::explore(options, body);
+  if (!result.failure) {
+    std::printf("no failure\n");
+    return;
+  }
+  std::printf("failure kind=%s reproduced=%d\n", result.failure->kind.c_str(),
+              result.failure->reproduced ? 1 : 0);
+  concheck::explore_options replay = options;
+  replay.replay = result.failure->token;
+  const auto again = concheck::explore(replay, body);
+  std::printf("replay kind=%s\n", again.failure ? again.failure->kind.c_str() : "none");
+}
+
 // Explore mode: a plain counter incremented by two threads fails the schedule
 // as a data race, and the replay reports it again.
 void explore_race() {
@@ -638,6 +668,7 @@ int main(int argc, char** argv) {
       {"explore-race", explore_race},
       {"explore-read-race", explore_read_race},
       {"explore-spin", explore_spin},
+      {"explore-spin-forever", explore_spin_forever},
       {"mixed-ok", mixed_ok},
   };
   if (argc != 2 || scenarios.count(argv[1]) == 0) {

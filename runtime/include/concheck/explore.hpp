@@ -23,8 +23,11 @@
 // - A schedule fails on: a deadlock (no thread can run while some are
 //   blocked), any finding of the detector (a lock-order inversion seen in
 //   any schedule, misuse), an exception escaping the body, more than
-//   `step_bound` scheduling points or a thread that reaches none for
-//   `stall_ms` (step-bound-exceeded), or a failed `check`. The first
+//   `step_bound` scheduling points without progress (yields, failed
+//   try-locks, timeouts, an atomic polled again by a thread running alone:
+//   a livelock), more than `max_steps` scheduling points in all, or a
+//   thread that reaches none for `stall_ms` (step-bound-exceeded), or a
+//   failed `check`. The first
 //   failure ends the exploration; it is replayed once (report says whether
 //   it reproduced, and if not where the replay diverged).
 // - Every failure has a one-line replay token; explore_options::replay (or
@@ -60,7 +63,8 @@ struct explore_options {
   std::uint64_t schedules = 1000;           // at most this many schedules
   std::uint64_t seed = 1;                   // random and pct
   std::chrono::milliseconds time_limit{0};  // stop after this long (0: no limit)
-  std::uint64_t step_bound = 100000;        // scheduling points per schedule
+  std::uint64_t step_bound = 100000;        // scheduling points without progress per schedule
+  std::uint64_t max_steps = 100000000;      // scheduling points in all per schedule
   std::uint64_t stall_ms = 5000;            // real time a thread may run without a scheduling point
   int pct_depth = 3;
   int preemption_bound = 2;  // dfs (preemptions) and delay (delays)
@@ -99,8 +103,8 @@ explore_result explore(const explore_options& options, const std::function<void(
 
 // Applies `key=value` pairs separated by ':' (the explore keys of
 // CONCHECK_OPTIONS: explore_strategy, explore_schedules, explore_seed,
-// explore_time_limit_ms, explore_step_bound, explore_pct_depth,
-// explore_preemption_bound) to `options`. Returns "" or an error naming the
+// explore_time_limit_ms, explore_step_bound, explore_max_steps, explore_stall_ms,
+// explore_pct_depth, explore_preemption_bound) to `options`. Returns "" or an error naming the
 // key; unknown keys are ignored (they belong to the rest of CONCHECK_OPTIONS).
 std::string apply_explore_options(std::string_view text, explore_options& options);
 
