@@ -30,5 +30,6 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/concheckConfigVersion.cma
 install(FILES ${PROJECT_BINARY_DIR}/concheckConfig.cmake ${PROJECT_BINARY_DIR}/concheckConfigVersion.cmake
   DESTINATION ${CONCHECK_CMAKE_DIR})
 
+get_property(CONCHECK_STATIC_ANCHOR_FLAGS GLOBAL PROPERTY CONCHECK_STATIC_ANCHOR_FLAGS)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/concheck.pc.in ${PROJECT_BINARY_DIR}/concheck.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/concheck.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

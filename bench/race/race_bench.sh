@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Race detection's benchmark (bench/race/README.md): builds race_workloads.cpp
-# three ways and runs them in one go, printing one table of median time and
+# four ways and runs them in one go, printing one table of median time and
 # peak RSS, each tool as a ratio against plain.
-#   plain     BENCH_CXX -O2 -g
-#   concheck  BENCH_CXX -O2 -g -fsanitize=thread on the compile step, linked
-#             with BUILD_DIR's libconcheck.so (no libtsan): concheck's hooks
-#   tsan      clang++ -O2 -g -fsanitize=thread, compile and link (TSan's runtime)
+#   plain            BENCH_CXX -O2 -g
+#   concheck         BENCH_CXX -O2 -g -fsanitize=thread on the compile step, linked
+#                    with BUILD_DIR's libconcheck.so (no libtsan): concheck's hooks
+#   concheck-static  the same object linked with BUILD_DIR's libconcheck_static.a
+#                    (concheck_instrument(t STATIC)): the hooks in the executable
+#   tsan             clang++ -O2 -g -fsanitize=thread, compile and link (TSan's runtime)
 #
 #   bench/race/race_bench.sh [BUILD_DIR]      (default: build)
 # Environment: BENCH_ROUNDS (default 3) processes per workload and variant, run
@@ -80,6 +82,29 @@ PROBE
   fi
 fi
 
+# concheck-static: the same object, the runtime linked into the executable
+# with what concheck::runtime_static's interface gives (its --undefined
+# anchors, the detector archive, fmt, libdl)
+static_unavailable=""
+archive=$build_dir/runtime/libconcheck_static.a
+anchors=$build_dir/runtime/static_anchor_flags.txt
+if [[ -n "$concheck_unavailable" ]]; then
+  static_unavailable="as concheck's"
+elif [[ ! -e "$archive" || ! -e "$anchors" || ! -e "$build_dir/detector/libconcheck_detector.a" ]]; then
+  static_unavailable="no $archive (build the concheck_runtime_static target)"
+else
+  # shellcheck disable=SC2207
+  static_link=($(cat "$anchors") "$archive" "$build_dir/detector/libconcheck_detector.a" -lfmt -ldl -pthread)
+  if ! "$cxx" "$work/concheck.o" -o "$work/concheck-static" "${static_link[@]}" 2>"$work/static.log" ||
+     ! "$cxx" "$work/probe.o" -o "$work/probe-static" "${static_link[@]}" 2>>"$work/static.log"; then
+    static_unavailable="it does not link ($(grep -m1 -oE "undefined reference to [^ ]+|error: .*" "$work/static.log"))"
+  elif ! env -u CONCHECK_OPTIONS timeout 60 "$work/probe-static" 2>&1 | grep -q "data-race"; then
+    static_unavailable="the static runtime reports no data race on a known race"
+  else
+    variants+=(concheck-static) binary[concheck-static]=$work/concheck-static
+  fi
+fi
+
 # tsan
 tsan_unavailable=""
 if ! command -v "$tsan_cxx" >/dev/null; then
@@ -94,6 +119,7 @@ declare -A samples rss reports failed
 echo "race detection benchmark: median of $rounds x $reps samples, $(nproc) cores, $(date -u +%FT%TZ)"
 echo "  plain and concheck built with $("$cxx" --version | head -1), tsan with $("$tsan_cxx" --version 2>/dev/null | head -1)"
 [[ -n "$concheck_unavailable" ]] && note "concheck build unavailable: $concheck_unavailable"
+[[ -n "$static_unavailable" ]] && note "concheck-static build unavailable: $static_unavailable"
 [[ -n "$tsan_unavailable" ]] && note "tsan build unavailable: $tsan_unavailable"
 for w in "${workloads[@]}"; do
   for ((round = 0; round < rounds; ++round)); do
@@ -121,28 +147,29 @@ for w in "${workloads[@]}"; do
 done
 [[ -t 2 ]] && printf '%60s\r' '' >&2
 
+tools=(concheck concheck-static tsan)
 median() { tr ',' '\n' <<<"$1" | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'; }
 
 printf '\n%-14s %9s' workload "plain ms"
-for v in concheck tsan; do [[ -n "${binary[$v]:-}" ]] && printf ' %16s' "$v ms (ratio)"; done
+for v in "${tools[@]}"; do [[ -n "${binary[$v]:-}" ]] && printf ' %23s' "$v ms (ratio)"; done
 printf ' %10s' "plain MiB"
-for v in concheck tsan; do [[ -n "${binary[$v]:-}" ]] && printf ' %17s' "$v MiB (ratio)"; done
+for v in "${tools[@]}"; do [[ -n "${binary[$v]:-}" ]] && printf ' %24s' "$v MiB (ratio)"; done
 printf ' %s\n' "reports"
 for w in "${workloads[@]}"; do
   base=$(median "${samples[$w,plain]:-}")
   base_rss=${rss[$w,plain]:-0}
   printf '%-14s %9s' "$w" "${base:--}"
-  for v in concheck tsan; do
+  for v in "${tools[@]}"; do
     [[ -n "${binary[$v]:-}" ]] || continue
     m=$(median "${samples[$w,$v]:-}")
-    if [[ -z "$m" ]]; then printf ' %16s' failed; else printf ' %16s' "$m ($(ratio "$m" "${base:-0}"))"; fi
+    if [[ -z "$m" ]]; then printf ' %23s' failed; else printf ' %23s' "$m ($(ratio "$m" "${base:-0}"))"; fi
   done
   printf ' %10s' "$(awk -v k="$base_rss" 'BEGIN { printf "%.1f", k / 1024 }')"
-  for v in concheck tsan; do
+  for v in "${tools[@]}"; do
     [[ -n "${binary[$v]:-}" ]] || continue
     k=${rss[$w,$v]:-0}
-    printf ' %17s' "$(awk -v k="$k" 'BEGIN { printf "%.1f", k / 1024 }') ($(ratio "$k" "$base_rss"))"
+    printf ' %24s' "$(awk -v k="$k" 'BEGIN { printf "%.1f", k / 1024 }') ($(ratio "$k" "$base_rss"))"
   done
   printf ' '
   for v in "${variants[@]}"; do printf '%s=%s ' "$v" "${reports[$w,$v]:-0}"; done

@@ -4,7 +4,6 @@
 // documentation cannot disagree with the code.
 #include "options.hpp"
 
-#include <dlfcn.h>
 #include <fmt/format.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,9 +21,8 @@
 
 #include "concheck/detector/render.hpp"
 #include "report_sink.hpp"
+#include "runtime_copies.hpp"
 #include "site_frames.hpp"
-
-extern "C" int concheck_runtime_static_anchor;  // runtime_core.cpp
 
 namespace concheck::detail {
 namespace {
@@ -398,14 +396,6 @@ const options& default_options() noexcept {
   return *std::launder(reinterpret_cast<options*>(storage));
 }
 
-// A program linked with the runtime and run with the preload library holds
-// two copies; each parses the options, but only the one whose anchor the
-// dynamic linker finds first (or the only one) speaks for the process.
-bool first_runtime_copy() noexcept {
-  const void* first = ::dlsym(RTLD_DEFAULT, "concheck_runtime_static_anchor");
-  return first == nullptr || first == &concheck_runtime_static_anchor;
-}
-
 void parse_process_options() noexcept {
   auto* parsed = new (g_storage) options();
   const char* text = std::getenv("CONCHECK_OPTIONS");
@@ -413,6 +403,8 @@ void parse_process_options() noexcept {
     std::string error = parse_options(text, *parsed);
     if (!error.empty()) die_at_start(parsed->format, error);
   }
+  // A program linked with libconcheck.so and run with the preload library
+  // holds two copies; each parses the options, one speaks for the process.
   if (parsed->help && first_runtime_copy()) say_at_start(parsed->format, "note", options_help(false));
   if (!parsed->suppressions.empty()) {
     std::string error = load_suppressions_file(parsed->suppressions);

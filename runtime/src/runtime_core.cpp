@@ -12,6 +12,7 @@
 #include "race/tsan_conflict.hpp"
 #include "real_functions.hpp"
 #include "registry_dump.hpp"
+#include "runtime_copies.hpp"
 
 namespace concheck::detail {
 namespace {
@@ -107,6 +108,7 @@ void note_lock_event(thread_record* self, lock_handle lock, const detector::lock
 // Load-time initialization: options are checked before main, the main thread
 // becomes T0 even if another thread makes the first lock call.
 __attribute__((constructor)) static void concheck_runtime_load() {
+  check_single_runtime_copy();
   race::check_for_libtsan();  // (again, for static links: this pulls tsan_conflict.o in)
   runtime_init();
   if (tls_thread == nullptr) adopt_current_thread(nullptr);

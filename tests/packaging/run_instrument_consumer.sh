@@ -12,6 +12,11 @@
 #       need is defined by the installed libconcheck.so, no libtsan is linked,
 #       and they run (reporting the consumer's data race unless
 #       CONCHECK_PACKAGING_EXPECT_REPORT=0). Needs the runtime's __tsan_* hooks.
+#       The same for the static runtime: racy_static (concheck_instrument(...
+#       STATIC)) and a program linked by hand with concheck.pc's static_libs
+#       define every hook themselves, need no libconcheck.so, and report.
+#   In both modes, a program that would link both runtimes is refused at
+#   configure time, explained.
 set -euo pipefail
 mode=$1
 fail() { echo "FAIL: $*"; exit 1; }
@@ -28,6 +33,24 @@ check_link_lines() {  # check_link_lines BUILD: no link line of the project has 
   done
 }
 
+# check_mixing_refused CONSUMER WORK CMAKE_ARGS...: racy_static (STATIC) that
+# also gets concheck::runtime, directly or through a shared library, fails
+# the configure, saying why.
+check_mixing_refused() {
+  local consumer=$1 work=$2 how status said
+  shift 2
+  for how in direct shared_library; do
+    status=0
+    cmake "${generator[@]}" -S "$consumer" -B "$work/mix_$how" "$@" -DCONSUMER_MIX_RUNTIMES=$how \
+          > "$work/mix_$how.log" 2>&1 || status=$?
+    [[ $status != 0 ]] || fail "linking both runtimes ($how) was not refused: $(cat "$work/mix_$how.log")"
+    said=$(tr -s ' \n' '  ' < "$work/mix_$how.log")
+    grep -qF "concheck_instrument(racy_static): the program would hold two copies of concheck's runtime" <<<"$said" \
+      && grep -qF "link one runtime only" <<<"$said" \
+      || { cat "$work/mix_$how.log"; fail "linking both runtimes ($how): the configure error does not explain"; }
+  done
+}
+
 case $mode in
   configure)
     src_dir=$2 work=$3
@@ -41,6 +64,8 @@ case $mode in
       grep -F "$source" "$commands" | grep -q -- '-fsanitize=thread' \
         || fail "$source (instrumented target) is compiled without -fsanitize=thread: $(cat "$commands")"
     done
+    grep -F "racy_static.dir/racy.cpp" "$commands" | grep -q -- '-fsanitize=thread' \
+      || fail "racy.cpp (racy_static, instrumented STATIC) is compiled without -fsanitize=thread: $(cat "$commands")"
     ! grep -F plain_part.cpp "$commands" | grep -q -- '-fsanitize' \
       || fail "plain_part.cpp (not instrumented) is compiled with -fsanitize=thread"
     check_link_lines "$work/good"
@@ -69,6 +94,7 @@ case $mode in
         && grep -qF "linking libtsan would replace concheck's hooks; use compile-only instrumentation" <<<"$said" \
         || { cat "$work/bad$i.log"; fail "linking libtsan ($how): the configure error does not explain"; }
     done
+    check_mixing_refused "$consumer" "$work" -DCONCHECK_HELPERS="$helpers"
     ;;
   install)
     build_dir=$2 src_dir=$3 work=$4
@@ -106,6 +132,20 @@ case $mode in
     check_link_lines "$work/build"
     check_resolved "$work/build/racy"
     check_run "$work/build/racy" "$work/racy.log"
+    # The static runtime: every hook in the executable, no libconcheck.so.
+    check_static() {  # check_static PROGRAM
+      local program=$1 missing
+      [[ -n "$(nm --defined-only "$program" | awk '$NF ~ /^__tsan_write8$/')" ]] \
+        || fail "$program does not define the __tsan_* hooks (static runtime not linked?)"
+      missing=$(nm -u "$program" | awk '{print $NF}' | grep '^__tsan_' || true)
+      [[ -z "$missing" ]] || fail "$program leaves __tsan_* hooks undefined: $missing"
+      if readelf -d "$program" | grep NEEDED | grep -q 'libconcheck\|tsan'; then
+        fail "$program links a shared runtime: $(readelf -d "$program" | grep NEEDED)"
+      fi
+    }
+    check_static "$work/build/racy_static"
+    check_run "$work/build/racy_static" "$work/racy_static.log"
+    check_mixing_refused "$src_dir/tests/packaging/instrument_consumer" "$work" -DCMAKE_PREFIX_PATH="$prefix"
     # The installed package refuses libtsan too.
     status=0
     cmake "${generator[@]}" -S "$src_dir/tests/packaging/instrument_consumer" -B "$work/bad" \
@@ -128,6 +168,13 @@ case $mode in
     [[ -n "$(undefined_tsan "$work/racy_pc.o")" ]] || fail "racy_pc.o calls no __tsan_* hook"
     check_resolved "$work/racy_pc"
     (unset LD_LIBRARY_PATH; check_run "$work/racy_pc" "$work/racy_pc.log")
+    # pkg-config, the static runtime: static_libs instead of Libs
+    static_libs=$(pkg-config --variable=static_libs concheck)
+    # shellcheck disable=SC2086
+    "$cxx" "$work/racy_pc.o" "$work/racy_c_pc.o" "$work/plain_pc.o" -o "$work/racy_pc_static" $static_libs \
+      > "$work/pc_static_build.log" 2>&1 || { cat "$work/pc_static_build.log"; fail "the pkg-config static build failed"; }
+    check_static "$work/racy_pc_static"
+    (unset LD_LIBRARY_PATH; check_run "$work/racy_pc_static" "$work/racy_pc_static.log")
     ;;
   *) echo "usage: $0 configure SOURCE_DIR WORK_DIR | install BUILD_DIR SOURCE_DIR WORK_DIR" >&2; exit 2 ;;
 esac

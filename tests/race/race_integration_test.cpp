@@ -224,6 +224,56 @@ TEST(RaceMemory, AHeapRaceNamesTheBlockItsOffsetAndItsAllocationSite) {
   EXPECT_GT(f.memory.allocated.line, 0);
 }
 
+// The runtime linked into the executable (concheck_instrument(t STATIC)):
+// every clean scenario stays clean and every racy one reports the same races,
+// between the same functions, on the same memory, as with libconcheck.so.
+TEST(RaceStaticRuntime, EveryScenarioHasTheSameVerdictAsWithTheSharedRuntime) {
+#ifdef CONCHECK_NO_HEAP_TRACKING
+  GTEST_SKIP() << "the static archive's allocator interposition is ASan's in the sanitizer build";
+#endif
+  for (const char* scenario : {"mutex-ok",
+                               "mutex-race",
+                               "rwlock-ok",
+                               "rwlock-reader-writes",
+                               "condition-variable-ok",
+                               "semaphore-ok",
+                               "semaphore-missing",
+                               "detach-ok",
+                               "detach-race",
+                               "concheck-latch-ok",
+                               "event-ok",
+                               "queue-ok",
+                               "std-latch-ok",
+                               "barrier-ok",
+                               "create-join-ok",
+                               "release-acquire-ok",
+                               "relaxed-race",
+                               "fence-ok",
+                               "once-ok",
+                               "mixed-ok",
+                               "memcpy-race",
+                               "memcpy-locked-ok",
+                               "heap-reuse-ok",
+                               "heap-race"}) {
+    SCOPED_TRACE(scenario);
+    const run_result shared = run(scenario);
+    const run_result linked = run(scenario, "", CONCHECK_RACE_SCENARIOS_STATIC);
+    EXPECT_EQ(linked.exit_code, shared.exit_code) << linked.err;
+    ASSERT_EQ(linked.races.size(), shared.races.size()) << "static:\n"
+                                                        << linked.err << "shared:\n"
+                                                        << shared.err;
+    for (std::size_t i = 0; i < shared.races.size(); ++i) {
+      const finding& a = linked.races[i];
+      const finding& b = shared.races[i];
+      ASSERT_EQ(a.sites.size(), b.sites.size()) << linked.err;
+      for (std::size_t s = 0; s < a.sites.size(); ++s) EXPECT_EQ(a.sites[s].function, b.sites[s].function);
+      EXPECT_EQ(a.memory.kind, b.memory.kind) << linked.err;
+      EXPECT_EQ(a.memory.name, b.memory.name) << linked.err;
+      EXPECT_EQ(a.memory.size, b.memory.size) << linked.err;
+    }
+  }
+}
+
 TEST(RaceSummary, ClassifiesEveryGlobalTheRunTouched) {
   const run_result r = run("summary", ":access_summary=1");
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -4,12 +4,11 @@
 
 #include <dlfcn.h>
 #include <link.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string_view>
+
+#include "start_error.hpp"
 
 namespace concheck::race {
 namespace {
@@ -40,54 +39,6 @@ int find_libtsan_object(struct dl_phdr_info* info, size_t /*size*/, void* data) 
   return 1;
 }
 
-// CONCHECK_OPTIONS asks for JSON reports: its last `format=` item says json.
-// (The option parser allocates; this reads the variable in place.)
-bool json_format() noexcept {
-  const char* options = std::getenv("CONCHECK_OPTIONS");
-  if (options == nullptr) return false;
-  bool json = false;
-  const std::string_view all(options);
-  std::size_t at = 0;
-  while (at <= all.size()) {
-    std::size_t end = all.find_first_of(": \t\n", at);
-    if (end == std::string_view::npos) end = all.size();
-    const std::string_view item = all.substr(at, end - at);
-    if (item.starts_with("format=")) json = item == "format=json";
-    at = end + 1;
-  }
-  return json;
-}
-
-// A fixed buffer the message is assembled in; `json` escapes what goes in.
-struct line_buffer {
-  char text[2048];
-  std::size_t used = 0;
-  bool json = false;
-
-  void raw(std::string_view part) noexcept {
-    for (char c : part) put(c);
-  }
-  void put(char c) noexcept {
-    if (used + 1 < sizeof text) text[used++] = c;
-  }
-  void escaped(std::string_view part) noexcept {
-    if (!json) return raw(part);
-    for (char c : part) {
-      const auto byte = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
-        put('\\');
-        put(c);
-      } else if (byte < 0x20) {
-        char hex[8];
-        std::snprintf(hex, sizeof hex, "\\u%04x", byte);
-        raw(hex);
-      } else {
-        put(c);
-      }
-    }
-  }
-};
-
 constexpr std::string_view kExplanation =
     "): its __tsan_* hooks and its malloc replace concheck's, so concheck would see no memory access and the "
     "process would crash at its first delete. Linking libtsan would replace concheck's hooks; use "
@@ -116,29 +67,7 @@ bool find_libtsan(char* path, std::size_t capacity) noexcept {
 void check_for_libtsan() noexcept {
   char module[512];
   if (!find_libtsan(module, sizeof module)) return;
-  line_buffer line;
-  line.json = json_format();
-  if (line.json) {
-    line.raw(R"({"schema_version":1,"record":"notice","level":"error","message":")");
-  } else {
-    line.raw("concheck: error: ");
-  }
-  line.escaped("ThreadSanitizer's runtime is linked into this program (");
-  line.escaped(module);
-  line.escaped(kExplanation);
-  if (line.json) {
-    char pid[48];
-    std::snprintf(pid, sizeof pid, R"(","pid":%d})", static_cast<int>(::getpid()));
-    line.raw(pid);
-  }
-  line.put('\n');
-  std::size_t written = 0;
-  while (written < line.used) {
-    const ssize_t n = ::write(STDERR_FILENO, line.text + written, line.used - written);
-    if (n <= 0) break;
-    written += static_cast<std::size_t>(n);
-  }
-  ::_exit(2);
+  detail::stop_at_start({"ThreadSanitizer's runtime is linked into this program (", module, kExplanation});
 }
 
 namespace {

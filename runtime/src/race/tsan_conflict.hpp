@@ -13,9 +13,8 @@
 //
 // Cost: one walk over the loaded modules and one dlsym(), once, at the
 // runtime's initialization. Allocates nothing (with TSan's malloc in the
-// process, concheck's own frees are what crash), so it writes its message
-// with write(2) to stderr itself: text, or with format=json in
-// CONCHECK_OPTIONS a `notice` record (docs/report-format.md), level "error".
+// process, concheck's own frees are what crash): its message goes through
+// stop_at_start() (start_error.hpp), text or a JSON `notice` record.
 #pragma once
 
 #include <cstddef>

@@ -1,0 +1,44 @@
+// concheck runtime: one copy of the runtime per process. INTERNAL.
+//
+// The runtime comes three ways, built from the same objects: libconcheck.so
+// (concheck::runtime), libconcheck_preload.so (LD_PRELOAD) and
+// libconcheck_static.a (concheck::runtime_static, concheck_instrument(t
+// STATIC)), which puts a copy inside the executable. Two shared copies
+// (libconcheck.so and the preload library) are one runtime in effect: the
+// dynamic linker binds every call from outside them to the first, the other
+// stays idle (options.cpp, first_runtime_copy). A copy inside the executable
+// is different: the executable's own calls (its __tsan_* hooks, its lock and
+// thread calls, concheck's API) are bound to it when the program is linked,
+// while the shared libraries' calls of every symbol the executable does not
+// export (all the __tsan_* hooks, concheck's API) go to the other copy. Each
+// copy would see a part of the program with shadow memory, clocks and lock
+// graph of its own: races and lock orders between the parts missed, threads
+// half known. So when the executable holds a copy and another one is loaded
+// at start (a shared library that links libconcheck.so, or the preload
+// library), the runtime stops the process with exit status 2 and says which
+// two files they are (stop_at_start, start_error.hpp).
+//
+// Found by the anchor each copy defines (concheck_runtime_static_anchor): the
+// copy in the executable looks for the next definition after itself
+// (dlsym(RTLD_NEXT)), a shared copy for a definition in the executable that
+// the dynamic linker sees first. Which object a copy is in comes from the
+// address of a variable of its own (internal linkage): the anchor's address
+// taken in a shared copy is the first definition in the process, which may be
+// another copy's. A library loaded later with dlopen() is not
+// checked. Cost: one dladdr1() and one dlsym(), once, at load; allocates
+// nothing of its own.
+#pragma once
+
+namespace concheck::detail {
+
+// Stops the process (exit status 2, with an explanation) when the executable
+// holds a copy of the runtime and another copy is loaded. Call it at load,
+// before the runtime initializes anything.
+void check_single_runtime_copy() noexcept;
+
+// True when this copy is the one the dynamic linker binds calls to: the only
+// copy, or the first of two shared ones (libconcheck_preload.so before
+// libconcheck.so). What is said once per process (help=1) is said by it.
+bool first_runtime_copy() noexcept;
+
+}  // namespace concheck::detail
