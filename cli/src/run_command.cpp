@@ -26,6 +26,7 @@
 #include "concheck/detector/log_records.hpp"
 #include "concheck/detector/render.hpp"
 #include "explore_strategies.hpp"
+#include "run_interrupt.hpp"
 #include "subcommands.hpp"
 
 extern char** environ;
@@ -208,6 +209,7 @@ struct server {
 void stop_server(server& s) {
   if (s.pid > 0) {
     ::kill(-s.pid, SIGKILL);
+    run_interrupt::forget_group(s.pid);  // before the reaping frees its pid
     int status = 0;
     ::waitpid(s.pid, &status, 0);
   }
@@ -279,10 +281,17 @@ std::string start_server(const run_options& o, const std::string& preload, serve
     stop_server(s);
     return fmt::format("cannot run '{}': {}", o.program[0], std::strerror(error));
   }
+  run_interrupt::watch_group(s.pid);
   std::string line;
   char c;
-  pollfd ready{s.from, POLLIN, 0};
-  while (::poll(&ready, 1, 30000) > 0 && ::read(s.from, &c, 1) == 1 && c != '\n') line += c;
+  pollfd ready[2] = {{s.from, POLLIN, 0}, {run_interrupt::wake_fd(), POLLIN, 0}};
+  while (::poll(ready, 2, 30000) > 0 && run_interrupt::received() == 0 && ::read(s.from, &c, 1) == 1 &&
+         c != '\n')
+    line += c;
+  if (run_interrupt::received() != 0) {
+    stop_server(s);
+    return "interrupted";  // the caller reports the signal
+  }
   if (line != "ready") {
     stop_server(s);
     return fmt::format(
@@ -331,7 +340,10 @@ bool take_answer(server& s, schedule_run& run) {
 // Waits until a busy server answers or times out; returns its finished run.
 // A server that timed out or died is stopped (the caller restarts it); the
 // runs queued behind the one it ran go to `orphans`, to be sent again.
-schedule_run wait_any(std::vector<server>& servers, double timeout, std::vector<schedule_run>& orphans) {
+// Returns nothing as soon as a signal interrupts the run (run_interrupt.hpp):
+// the servers and their runs are left as they are for the caller.
+std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeout,
+                                     std::vector<schedule_run>& orphans) {
   for (;;) {
     std::vector<pollfd> fds;
     std::vector<server*> owners;
@@ -340,8 +352,10 @@ schedule_run wait_any(std::vector<server>& servers, double timeout, std::vector<
       fds.push_back(pollfd{s.from, POLLIN, 0});
       owners.push_back(&s);
     }
+    fds.push_back(pollfd{run_interrupt::wake_fd(), POLLIN, 0});
     ::poll(fds.data(), fds.size(), 20);
-    for (std::size_t i = 0; i < fds.size(); ++i) {
+    if (run_interrupt::received() != 0) return std::nullopt;
+    for (std::size_t i = 0; i < owners.size(); ++i) {
       server& s = *owners[i];
       bool ended = false;
       if ((fds[i].revents & (POLLIN | POLLHUP)) != 0) {
@@ -446,6 +460,20 @@ std::string json_string(std::string_view text) {
   return out + "\"";
 }
 
+std::string signal_name(int signal) {
+  const char* name = sigabbrev_np(signal);
+  return name != nullptr ? fmt::format("SIG{}", name) : fmt::format("signal {}", signal);
+}
+
+// The strategy a schedule's token runs: `automatic` is pct and random in
+// turn, and a bounded search runs decision lists.
+std::string strategy_phase(const std::string& token, const run_options& o) {
+  if (token.rfind("cc3-pct-", 0) == 0) return "pct";
+  if (token.rfind("cc3-random-", 0) == 0) return "random";
+  if (token.rfind("cc3-list-", 0) == 0) return o.strategy == "delay" ? "delay" : "dfs";
+  return {};
+}
+
 // Feeds a finished run's choices to the search: the run followed the
 // search's prefix and then went on without preempting, as the search's
 // default does, so each step is the search's own choice.
@@ -488,6 +516,7 @@ int run_run_command(const std::vector<std::string>& args) {
                "path)\n");
     return kExitUsageError;
   }
+  run_interrupt::install();
   std::string program_line;
   for (const auto& word : o.program) program_line += " " + shell_word(word);
   const bool progress = ::isatty(STDERR_FILENO) != 0 && !o.json;
@@ -525,6 +554,7 @@ int run_run_command(const std::vector<std::string>& args) {
   // A search decides each run from the previous one, and a replay is one
   // run: nothing to queue.
   const std::size_t depth = searching || !o.replay.empty() ? 1 : kQueueDepth;
+  bool interrupted = false;
   for (;;) {
     // The first schedule runs alone: pct's k comes from it.
     const bool alone = passed == 0 && !failure;
@@ -539,6 +569,7 @@ int run_run_command(const std::vector<std::string>& args) {
         if (orphans.empty() && (stop || next >= indices.size())) break;
         if (s.pid < 0) {
           if (const std::string error = start_server(o, preload, s, cpu_for(slot)); !error.empty()) {
+            if (run_interrupt::received() != 0) break;
             stop_all();
             fmt::print(stderr, "concheck run: error: {}\n", error);
             return kExitUsageError;
@@ -568,10 +599,19 @@ int run_run_command(const std::vector<std::string>& args) {
         }
       }
     }
+    if (run_interrupt::received() != 0) {
+      interrupted = true;
+      break;
+    }
     const bool busy =
         std::any_of(servers.begin(), servers.end(), [](const server& s) { return !s.runs.empty(); });
     if (!busy) break;
-    schedule_run done = wait_any(servers, o.timeout, orphans);
+    std::optional<schedule_run> answered = wait_any(servers, o.timeout, orphans);
+    if (!answered) {
+      interrupted = true;
+      break;
+    }
+    schedule_run done = std::move(*answered);
     if (done.exit_code == 2 &&
         done.output.find("CONCHECK_EXPLORE_SCHEDULE: malformed replay token") != std::string::npos) {
       stop_all();
@@ -607,17 +647,38 @@ int run_run_command(const std::vector<std::string>& args) {
     }
     if (progress) fmt::print(stderr, "\rconcheck run: {} of {} schedules passed", passed, indices.size());
   }
+  // Interrupted: the schedule each server was running when the signal came
+  // (the ones queued behind it had not started).
+  std::vector<schedule_run> running;
+  if (interrupted) {
+    for (auto& s : servers) {
+      if (!s.runs.empty()) running.push_back(std::move(s.runs.front()));
+    }
+    std::sort(running.begin(), running.end(), [](const auto& x, const auto& y) { return x.index < y.index; });
+  }
   stop_all();
   if (progress) fmt::print(stderr, "\r{:60}\r", "");
   const double seconds = std::chrono::duration<double>(steady::now() - begun).count();
+  const std::uint64_t ran = passed + (failure ? 1 : 0);
+  const int signal = run_interrupt::received();
+  // The run-summary record's fields for an interrupted run.
+  std::string interruption;
+  if (interrupted) {
+    std::string list;
+    for (const auto& r : running)
+      list += fmt::format("{}{{\"schedule\":{},\"replay\":{}}}", list.empty() ? "" : ",", r.index,
+                          json_string(r.token));
+    interruption =
+        fmt::format(",\"interrupted\":{},\"running\":[{}]", json_string(signal_name(signal)), list);
+  }
 
   if (!failure) {
     if (o.json) {
       fmt::print(
-          "{{\"schema_version\":1,\"record\":\"run-summary\",\"schedules\":{},\"failed\":false,\"seconds\":{:"
-          ".3f}}}\n",
-          passed, seconds);
-    } else {
+          "{{\"schema_version\":1,\"record\":\"run-summary\",\"schedules\":{},\"failed\":false{},"
+          "\"seconds\":{:.3f}}}\n",
+          passed, interruption, seconds);
+    } else if (!interrupted) {
       fmt::print("concheck run: all {} schedules passed ({} strategy{}, seed {}, {} job{}, {:.2f} s)\n",
                  passed, o.replay.empty() ? o.strategy : "replay",
                  exhausted ? fmt::format(": every schedule within {} {}", o.preemption_bound,
@@ -625,34 +686,64 @@ int run_run_command(const std::vector<std::string>& args) {
                            : "",
                  o.seed, servers.size(), servers.size() == 1 ? "" : "s", seconds);
     }
-    return 0;
-  }
-  const rendered_output shown = render(failure->output);
-  const std::string why = describe(*failure, o);
-  const std::string replay_command =
-      fmt::format("concheck run --replay {} --{}", failure->token, program_line);
-  if (o.json) {
-    for (const auto& line : shown.finding_lines) fmt::print("{}\n", line);
-    if (shown.finding_lines.empty()) {
-      // No finding of concheck's: the program failed by itself.
-      detector::finding f;
-      f.kind = failure->timed_out     ? detector::finding_kind::step_bound_exceeded
-               : failure->signal != 0 ? detector::finding_kind::crash
-                                      : detector::finding_kind::assertion_failure;
-      f.message = fmt::format("schedule {}: {}", failure->index, why);
-      f.replay = failure->token;
-      fmt::print("{}\n", detector::render_json(f));
-    }
-    fmt::print(
-        "{{\"schema_version\":1,\"record\":\"run-summary\",\"schedules\":{},\"failed\":true,\"schedule\":{},"
-        "\"replay\":{},\"message\":{},\"seconds\":{:.3f}}}\n",
-        passed + 1, failure->index, json_string(failure->token), json_string(why), seconds);
   } else {
-    fmt::print("{}", shown.text);
-    fmt::print("concheck run: schedule {} failed after {} passed: {}\nReplay it:\n  {}\n", failure->index,
-               passed, why, replay_command);
+    const rendered_output shown = render(failure->output);
+    const std::string why = describe(*failure, o);
+    const std::string replay_command =
+        fmt::format("concheck run --replay {} --{}", failure->token, program_line);
+    if (o.json) {
+      for (const auto& line : shown.finding_lines) fmt::print("{}\n", line);
+      if (shown.finding_lines.empty()) {
+        // No finding of concheck's: the program failed by itself.
+        detector::finding f;
+        f.kind = failure->timed_out     ? detector::finding_kind::step_bound_exceeded
+                 : failure->signal != 0 ? detector::finding_kind::crash
+                                        : detector::finding_kind::assertion_failure;
+        f.message = fmt::format("schedule {}: {}", failure->index, why);
+        f.replay = failure->token;
+        fmt::print("{}\n", detector::render_json(f));
+      }
+      fmt::print(
+          "{{\"schema_version\":1,\"record\":\"run-summary\",\"schedules\":{},\"failed\":true,"
+          "\"schedule\":{},\"replay\":{},\"message\":{}{},\"seconds\":{:.3f}}}\n",
+          ran, failure->index, json_string(failure->token), json_string(why), interruption, seconds);
+    } else {
+      fmt::print("{}", shown.text);
+      fmt::print("concheck run: schedule {} failed after {} passed: {}\nReplay it:\n  {}\n", failure->index,
+                 passed, why, replay_command);
+    }
   }
-  return 1;
+  if (signal == 0) return failure ? 1 : 0;
+  if (interrupted) {
+    // Everything the run found went to stdout above, as in a run that was
+    // not interrupted; what the interruption stopped goes to stderr.
+    std::fflush(stdout);
+    const std::string phase = running.empty() ? std::string() : strategy_phase(running.front().token, o);
+    fmt::print(stderr,
+               "concheck run: interrupted by {} after {} of {} schedules: {} passed, {} failed ({} "
+               "strategy{}, seed {}, {} job{}, {:.2f} s)\n",
+               signal_name(signal), ran, indices.size(), passed, failure ? 1 : 0,
+               o.replay.empty() ? o.strategy : "replay",
+               phase.empty() || phase == o.strategy ? "" : ", phase " + phase, o.seed, servers.size(),
+               servers.size() == 1 ? "" : "s", seconds);
+    if (running.empty()) {
+      fmt::print(stderr, "concheck run: no schedule was running\n");
+    } else {
+      std::string numbers;
+      for (std::size_t i = 0; i < running.size(); ++i)
+        numbers += fmt::format("{}{}",
+                               i == 0                    ? ""
+                               : i + 1 == running.size() ? " and "
+                                                         : ", ",
+                               running[i].index);
+      fmt::print(stderr, "concheck run: interrupted by {} during schedule{} {}; replay {}:\n",
+                 signal_name(signal), running.size() == 1 ? "" : "s", numbers,
+                 running.size() == 1 ? "it" : "them");
+      for (const auto& r : running)
+        fmt::print(stderr, "  concheck run --replay {} --{}\n", r.token, program_line);
+    }
+  }
+  return run_interrupt::end_by_signal(signal);
 }
 
 }  // namespace concheck::cli
