@@ -340,8 +340,10 @@ bool take_answer(server& s, schedule_run& run) {
 // Waits until a busy server answers or times out; returns its finished run.
 // A server that timed out or died is stopped (the caller restarts it); the
 // runs queued behind the one it ran go to `orphans`, to be sent again.
-// Returns nothing as soon as a signal interrupts the run (run_interrupt.hpp):
-// the servers and their runs are left as they are for the caller.
+// Once a signal interrupts the run (run_interrupt.hpp), returns the answers
+// already sent, one a call, then nothing: the runs still at the head of the
+// servers' queues are the schedules the signal stopped, and the caller
+// stops their servers.
 std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeout,
                                      std::vector<schedule_run>& orphans) {
   for (;;) {
@@ -354,7 +356,7 @@ std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeou
     }
     fds.push_back(pollfd{run_interrupt::wake_fd(), POLLIN, 0});
     ::poll(fds.data(), fds.size(), 20);
-    if (run_interrupt::received() != 0) return std::nullopt;
+    const bool interrupted = run_interrupt::received() != 0;
     for (std::size_t i = 0; i < owners.size(); ++i) {
       server& s = *owners[i];
       bool ended = false;
@@ -372,7 +374,7 @@ std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeou
         return run;
       }
       const bool timed_out = std::chrono::duration<double>(steady::now() - head.started).count() > timeout;
-      if (!ended && !timed_out) continue;
+      if (interrupted || (!ended && !timed_out)) continue;
       schedule_run run = std::move(head);
       s.runs.pop_front();
       run.timed_out = timed_out;
@@ -382,6 +384,7 @@ std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeou
       stop_server(s);
       return run;
     }
+    if (interrupted) return std::nullopt;
   }
 }
 
@@ -558,7 +561,8 @@ int run_run_command(const std::vector<std::string>& args) {
   for (;;) {
     // The first schedule runs alone: pct's k comes from it.
     const bool alone = passed == 0 && !failure;
-    const std::size_t slots = alone ? 1 : servers.size();
+    // Interrupted: nothing more is sent, the answers already sent are read.
+    const std::size_t slots = run_interrupt::received() != 0 ? 0 : alone ? 1 : servers.size();
     for (std::size_t slot = 0; slot < slots; ++slot) {
       server& s = servers[slot];
       while (s.runs.size() < (alone ? 1 : depth)) {
@@ -599,13 +603,12 @@ int run_run_command(const std::vector<std::string>& args) {
         }
       }
     }
-    if (run_interrupt::received() != 0) {
-      interrupted = true;
-      break;
-    }
     const bool busy =
         std::any_of(servers.begin(), servers.end(), [](const server& s) { return !s.runs.empty(); });
-    if (!busy) break;
+    if (!busy) {
+      interrupted = run_interrupt::received() != 0;
+      break;
+    }
     std::optional<schedule_run> answered = wait_any(servers, o.timeout, orphans);
     if (!answered) {
       interrupted = true;
