@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -206,13 +207,23 @@ struct server {
   std::deque<schedule_run> runs;  // sent, not answered yet; the first one runs
 };
 
-void stop_server(server& s) {
-  if (s.pid > 0) {
-    ::kill(-s.pid, SIGKILL);
-    run_interrupt::forget_group(s.pid);  // before the reaping frees its pid
-    int status = 0;
-    ::waitpid(s.pid, &status, 0);
+// Kills a server's process group and reaps every process of it: this
+// process is their subreaper (run_run_command), so the server's children,
+// orphaned as it dies, are reaped here too and none outlives `concheck run`.
+// The pipes stay open: the answers already sent can still be read.
+void halt_server(server& s) {
+  if (s.pid <= 0) return;
+  ::kill(-s.pid, SIGKILL);
+  run_interrupt::forget_group(s.pid);  // before the reaping frees its pid
+  for (int status = 0;;) {
+    if (::waitpid(-s.pid, &status, 0) > 0 || errno == EINTR) continue;
+    break;
   }
+  s.pid = -1;
+}
+
+void stop_server(server& s) {
+  halt_server(s);
   if (s.to >= 0) ::close(s.to);
   if (s.from >= 0) ::close(s.from);
   s = server{};
@@ -340,10 +351,10 @@ bool take_answer(server& s, schedule_run& run) {
 // Waits until a busy server answers or times out; returns its finished run.
 // A server that timed out or died is stopped (the caller restarts it); the
 // runs queued behind the one it ran go to `orphans`, to be sent again.
-// Once a signal interrupts the run (run_interrupt.hpp), returns the answers
-// already sent, one a call, then nothing: the runs still at the head of the
-// servers' queues are the schedules the signal stopped, and the caller
-// stops their servers.
+// Once a signal interrupts the run (run_interrupt.hpp), halts every server
+// and returns the answers they had sent, one a call, then nothing: the runs
+// still at the head of the servers' queues are the schedules the signal
+// stopped.
 std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeout,
                                      std::vector<schedule_run>& orphans) {
   for (;;) {
@@ -357,6 +368,27 @@ std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeou
     fds.push_back(pollfd{run_interrupt::wake_fd(), POLLIN, 0});
     ::poll(fds.data(), fds.size(), 20);
     const bool interrupted = run_interrupt::received() != 0;
+    if (interrupted) {
+      // The servers first, so that what their pipes hold is all they sent:
+      // every complete answer is taken, and a queue's head is then the
+      // schedule the signal stopped (or the next one, not started yet).
+      for (auto& s : servers) {
+        if (s.pid < 0) continue;
+        halt_server(s);
+        char buffer[65536];
+        for (ssize_t n; (n = ::read(s.from, buffer, sizeof buffer)) != 0;) {
+          if (n > 0) s.pending.append(buffer, static_cast<std::size_t>(n));
+          if (n < 0 && errno != EINTR) break;
+        }
+      }
+      for (auto& s : servers) {
+        if (s.runs.empty() || !take_answer(s, s.runs.front())) continue;
+        schedule_run run = std::move(s.runs.front());
+        s.runs.pop_front();
+        return run;
+      }
+      return std::nullopt;
+    }
     for (std::size_t i = 0; i < owners.size(); ++i) {
       server& s = *owners[i];
       bool ended = false;
@@ -374,7 +406,7 @@ std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeou
         return run;
       }
       const bool timed_out = std::chrono::duration<double>(steady::now() - head.started).count() > timeout;
-      if (interrupted || (!ended && !timed_out)) continue;
+      if (!ended && !timed_out) continue;
       schedule_run run = std::move(head);
       s.runs.pop_front();
       run.timed_out = timed_out;
@@ -384,7 +416,6 @@ std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeou
       stop_server(s);
       return run;
     }
-    if (interrupted) return std::nullopt;
   }
 }
 
@@ -520,6 +551,9 @@ int run_run_command(const std::vector<std::string>& args) {
     return kExitUsageError;
   }
   run_interrupt::install();
+  // The processes a killed server leaves are reparented here and reaped
+  // (halt_server), not left to init.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   std::string program_line;
   for (const auto& word : o.program) program_line += " " + shell_word(word);
   const bool progress = ::isatty(STDERR_FILENO) != 0 && !o.json;

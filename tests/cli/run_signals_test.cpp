@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,10 +48,14 @@ std::vector<std::string> run_arguments(std::vector<std::string> options, const s
 }
 
 // A `concheck run` started in a process group of its own, its stdout and
-// stderr and the marker pipe read by the test.
+// stderr and the marker pipe read by the test. The test process is a
+// subreaper while it lives: a process of the run that `concheck run` leaves
+// unreaped comes here, and stays a zombie (still there for kill(pid, 0))
+// until the destructor reaps it.
 class interrupted_run {
  public:
   explicit interrupted_run(const std::vector<std::string>& argv) {
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     int out_pipe[2], err_pipe[2], marker[2];
     if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 ||
         ::pipe2(marker, O_CLOEXEC) != 0)
@@ -100,6 +105,9 @@ class interrupted_run {
       ::waitpid(pid_, nullptr, 0);
     }
     for (const int fd : {out_, err_, marker_}) ::close(fd);
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    ::prctl(PR_SET_CHILD_SUBREAPER, 0);
   }
 
   // The next line a blocked run wrote: "<pid> <parent pid>"; false when the
@@ -186,6 +194,9 @@ TEST(RunInterrupted, TheSignalStopsTheRunningScheduleAndTheSummaryNamesItsReplay
         << "wait status " << run.status << "\n"
         << run.out << run.err;
     EXPECT_TRUE(run.every_process_ended());
+    // Reaped by concheck run before it ended, not left to its parent.
+    EXPECT_TRUE(::kill(schedule, 0) == -1 && errno == ESRCH) << "schedule " << schedule;
+    EXPECT_TRUE(::kill(server, 0) == -1 && errno == ESRCH) << "server " << server;
     EXPECT_NE(
         run.err.find("concheck run: interrupted by SIG" + name + " after 3 of 1000 schedules: 3 passed"),
         std::string::npos)
