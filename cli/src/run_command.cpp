@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "concheck/detector/log_records.hpp"
 #include "concheck/detector/render.hpp"
 #include "explore_strategies.hpp"
+#include "run_interrupt.hpp"
 #include "subcommands.hpp"
 
 extern char** environ;
@@ -205,12 +207,23 @@ struct server {
   std::deque<schedule_run> runs;  // sent, not answered yet; the first one runs
 };
 
-void stop_server(server& s) {
-  if (s.pid > 0) {
-    ::kill(-s.pid, SIGKILL);
-    int status = 0;
-    ::waitpid(s.pid, &status, 0);
+// Kills a server's process group and reaps every process of it: this
+// process is their subreaper (run_run_command), so the server's children,
+// orphaned as it dies, are reaped here too and none outlives `concheck run`.
+// The pipes stay open: the answers already sent can still be read.
+void halt_server(server& s) {
+  if (s.pid <= 0) return;
+  ::kill(-s.pid, SIGKILL);
+  run_interrupt::forget_group(s.pid);  // before the reaping frees its pid
+  for (int status = 0;;) {
+    if (::waitpid(-s.pid, &status, 0) > 0 || errno == EINTR) continue;
+    break;
   }
+  s.pid = -1;
+}
+
+void stop_server(server& s) {
+  halt_server(s);
   if (s.to >= 0) ::close(s.to);
   if (s.from >= 0) ::close(s.from);
   s = server{};
@@ -279,10 +292,17 @@ std::string start_server(const run_options& o, const std::string& preload, serve
     stop_server(s);
     return fmt::format("cannot run '{}': {}", o.program[0], std::strerror(error));
   }
+  run_interrupt::watch_group(s.pid);
   std::string line;
   char c;
-  pollfd ready{s.from, POLLIN, 0};
-  while (::poll(&ready, 1, 30000) > 0 && ::read(s.from, &c, 1) == 1 && c != '\n') line += c;
+  pollfd ready[2] = {{s.from, POLLIN, 0}, {run_interrupt::wake_fd(), POLLIN, 0}};
+  while (::poll(ready, 2, 30000) > 0 && run_interrupt::received() == 0 && ::read(s.from, &c, 1) == 1 &&
+         c != '\n')
+    line += c;
+  if (run_interrupt::received() != 0) {
+    stop_server(s);
+    return "interrupted";  // the caller reports the signal
+  }
   if (line != "ready") {
     stop_server(s);
     return fmt::format(
@@ -331,7 +351,12 @@ bool take_answer(server& s, schedule_run& run) {
 // Waits until a busy server answers or times out; returns its finished run.
 // A server that timed out or died is stopped (the caller restarts it); the
 // runs queued behind the one it ran go to `orphans`, to be sent again.
-schedule_run wait_any(std::vector<server>& servers, double timeout, std::vector<schedule_run>& orphans) {
+// Once a signal interrupts the run (run_interrupt.hpp), halts every server
+// and returns the answers they had sent, one a call, then nothing: the runs
+// still at the head of the servers' queues are the schedules the signal
+// stopped.
+std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeout,
+                                     std::vector<schedule_run>& orphans) {
   for (;;) {
     std::vector<pollfd> fds;
     std::vector<server*> owners;
@@ -340,8 +365,31 @@ schedule_run wait_any(std::vector<server>& servers, double timeout, std::vector<
       fds.push_back(pollfd{s.from, POLLIN, 0});
       owners.push_back(&s);
     }
+    fds.push_back(pollfd{run_interrupt::wake_fd(), POLLIN, 0});
     ::poll(fds.data(), fds.size(), 20);
-    for (std::size_t i = 0; i < fds.size(); ++i) {
+    const bool interrupted = run_interrupt::received() != 0;
+    if (interrupted) {
+      // The servers first, so that what their pipes hold is all they sent:
+      // every complete answer is taken, and a queue's head is then the
+      // schedule the signal stopped (or the next one, not started yet).
+      for (auto& s : servers) {
+        if (s.pid < 0) continue;
+        halt_server(s);
+        char buffer[65536];
+        for (ssize_t n; (n = ::read(s.from, buffer, sizeof buffer)) != 0;) {
+          if (n > 0) s.pending.append(buffer, static_cast<std::size_t>(n));
+          if (n < 0 && errno != EINTR) break;
+        }
+      }
+      for (auto& s : servers) {
+        if (s.runs.empty() || !take_answer(s, s.runs.front())) continue;
+        schedule_run run = std::move(s.runs.front());
+        s.runs.pop_front();
+        return run;
+      }
+      return std::nullopt;
+    }
+    for (std::size_t i = 0; i < owners.size(); ++i) {
       server& s = *owners[i];
       bool ended = false;
       if ((fds[i].revents & (POLLIN | POLLHUP)) != 0) {
@@ -446,6 +494,20 @@ std::string json_string(std::string_view text) {
   return out + "\"";
 }
 
+std::string signal_name(int signal) {
+  const char* name = sigabbrev_np(signal);
+  return name != nullptr ? fmt::format("SIG{}", name) : fmt::format("signal {}", signal);
+}
+
+// The strategy a schedule's token runs: `automatic` is pct and random in
+// turn, and a bounded search runs decision lists.
+std::string strategy_phase(const std::string& token, const run_options& o) {
+  if (token.rfind("cc3-pct-", 0) == 0) return "pct";
+  if (token.rfind("cc3-random-", 0) == 0) return "random";
+  if (token.rfind("cc3-list-", 0) == 0) return o.strategy == "delay" ? "delay" : "dfs";
+  return {};
+}
+
 // Feeds a finished run's choices to the search: the run followed the
 // search's prefix and then went on without preempting, as the search's
 // default does, so each step is the search's own choice.
@@ -488,6 +550,10 @@ int run_run_command(const std::vector<std::string>& args) {
                "path)\n");
     return kExitUsageError;
   }
+  run_interrupt::install();
+  // The processes a killed server leaves are reparented here and reaped
+  // (halt_server), not left to init.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   std::string program_line;
   for (const auto& word : o.program) program_line += " " + shell_word(word);
   const bool progress = ::isatty(STDERR_FILENO) != 0 && !o.json;
@@ -525,10 +591,12 @@ int run_run_command(const std::vector<std::string>& args) {
   // A search decides each run from the previous one, and a replay is one
   // run: nothing to queue.
   const std::size_t depth = searching || !o.replay.empty() ? 1 : kQueueDepth;
+  bool interrupted = false;
   for (;;) {
     // The first schedule runs alone: pct's k comes from it.
     const bool alone = passed == 0 && !failure;
-    const std::size_t slots = alone ? 1 : servers.size();
+    // Interrupted: nothing more is sent, the answers already sent are read.
+    const std::size_t slots = run_interrupt::received() != 0 ? 0 : alone ? 1 : servers.size();
     for (std::size_t slot = 0; slot < slots; ++slot) {
       server& s = servers[slot];
       while (s.runs.size() < (alone ? 1 : depth)) {
@@ -539,6 +607,7 @@ int run_run_command(const std::vector<std::string>& args) {
         if (orphans.empty() && (stop || next >= indices.size())) break;
         if (s.pid < 0) {
           if (const std::string error = start_server(o, preload, s, cpu_for(slot)); !error.empty()) {
+            if (run_interrupt::received() != 0) break;
             stop_all();
             fmt::print(stderr, "concheck run: error: {}\n", error);
             return kExitUsageError;
@@ -570,8 +639,16 @@ int run_run_command(const std::vector<std::string>& args) {
     }
     const bool busy =
         std::any_of(servers.begin(), servers.end(), [](const server& s) { return !s.runs.empty(); });
-    if (!busy) break;
-    schedule_run done = wait_any(servers, o.timeout, orphans);
+    if (!busy) {
+      interrupted = run_interrupt::received() != 0;
+      break;
+    }
+    std::optional<schedule_run> answered = wait_any(servers, o.timeout, orphans);
+    if (!answered) {
+      interrupted = true;
+      break;
+    }
+    schedule_run done = std::move(*answered);
     if (done.exit_code == 2 &&
         done.output.find("CONCHECK_EXPLORE_SCHEDULE: malformed replay token") != std::string::npos) {
       stop_all();
@@ -607,17 +684,38 @@ int run_run_command(const std::vector<std::string>& args) {
     }
     if (progress) fmt::print(stderr, "\rconcheck run: {} of {} schedules passed", passed, indices.size());
   }
+  // Interrupted: the schedule each server was running when the signal came
+  // (the ones queued behind it had not started).
+  std::vector<schedule_run> running;
+  if (interrupted) {
+    for (auto& s : servers) {
+      if (!s.runs.empty()) running.push_back(std::move(s.runs.front()));
+    }
+    std::sort(running.begin(), running.end(), [](const auto& x, const auto& y) { return x.index < y.index; });
+  }
   stop_all();
   if (progress) fmt::print(stderr, "\r{:60}\r", "");
   const double seconds = std::chrono::duration<double>(steady::now() - begun).count();
+  const std::uint64_t ran = passed + (failure ? 1 : 0);
+  const int signal = run_interrupt::received();
+  // The run-summary record's fields for an interrupted run.
+  std::string interruption;
+  if (interrupted) {
+    std::string list;
+    for (const auto& r : running)
+      list += fmt::format("{}{{\"schedule\":{},\"replay\":{}}}", list.empty() ? "" : ",", r.index,
+                          json_string(r.token));
+    interruption =
+        fmt::format(",\"interrupted\":{},\"running\":[{}]", json_string(signal_name(signal)), list);
+  }
 
   if (!failure) {
     if (o.json) {
       fmt::print(
-          "{{\"schema_version\":1,\"record\":\"run-summary\",\"schedules\":{},\"failed\":false,\"seconds\":{:"
-          ".3f}}}\n",
-          passed, seconds);
-    } else {
+          "{{\"schema_version\":1,\"record\":\"run-summary\",\"schedules\":{},\"failed\":false{},"
+          "\"seconds\":{:.3f}}}\n",
+          passed, interruption, seconds);
+    } else if (!interrupted) {
       fmt::print("concheck run: all {} schedules passed ({} strategy{}, seed {}, {} job{}, {:.2f} s)\n",
                  passed, o.replay.empty() ? o.strategy : "replay",
                  exhausted ? fmt::format(": every schedule within {} {}", o.preemption_bound,
@@ -625,34 +723,64 @@ int run_run_command(const std::vector<std::string>& args) {
                            : "",
                  o.seed, servers.size(), servers.size() == 1 ? "" : "s", seconds);
     }
-    return 0;
-  }
-  const rendered_output shown = render(failure->output);
-  const std::string why = describe(*failure, o);
-  const std::string replay_command =
-      fmt::format("concheck run --replay {} --{}", failure->token, program_line);
-  if (o.json) {
-    for (const auto& line : shown.finding_lines) fmt::print("{}\n", line);
-    if (shown.finding_lines.empty()) {
-      // No finding of concheck's: the program failed by itself.
-      detector::finding f;
-      f.kind = failure->timed_out     ? detector::finding_kind::step_bound_exceeded
-               : failure->signal != 0 ? detector::finding_kind::crash
-                                      : detector::finding_kind::assertion_failure;
-      f.message = fmt::format("schedule {}: {}", failure->index, why);
-      f.replay = failure->token;
-      fmt::print("{}\n", detector::render_json(f));
-    }
-    fmt::print(
-        "{{\"schema_version\":1,\"record\":\"run-summary\",\"schedules\":{},\"failed\":true,\"schedule\":{},"
-        "\"replay\":{},\"message\":{},\"seconds\":{:.3f}}}\n",
-        passed + 1, failure->index, json_string(failure->token), json_string(why), seconds);
   } else {
-    fmt::print("{}", shown.text);
-    fmt::print("concheck run: schedule {} failed after {} passed: {}\nReplay it:\n  {}\n", failure->index,
-               passed, why, replay_command);
+    const rendered_output shown = render(failure->output);
+    const std::string why = describe(*failure, o);
+    const std::string replay_command =
+        fmt::format("concheck run --replay {} --{}", failure->token, program_line);
+    if (o.json) {
+      for (const auto& line : shown.finding_lines) fmt::print("{}\n", line);
+      if (shown.finding_lines.empty()) {
+        // No finding of concheck's: the program failed by itself.
+        detector::finding f;
+        f.kind = failure->timed_out     ? detector::finding_kind::step_bound_exceeded
+                 : failure->signal != 0 ? detector::finding_kind::crash
+                                        : detector::finding_kind::assertion_failure;
+        f.message = fmt::format("schedule {}: {}", failure->index, why);
+        f.replay = failure->token;
+        fmt::print("{}\n", detector::render_json(f));
+      }
+      fmt::print(
+          "{{\"schema_version\":1,\"record\":\"run-summary\",\"schedules\":{},\"failed\":true,"
+          "\"schedule\":{},\"replay\":{},\"message\":{}{},\"seconds\":{:.3f}}}\n",
+          ran, failure->index, json_string(failure->token), json_string(why), interruption, seconds);
+    } else {
+      fmt::print("{}", shown.text);
+      fmt::print("concheck run: schedule {} failed after {} passed: {}\nReplay it:\n  {}\n", failure->index,
+                 passed, why, replay_command);
+    }
   }
-  return 1;
+  if (signal == 0) return failure ? 1 : 0;
+  if (interrupted) {
+    // Everything the run found went to stdout above, as in a run that was
+    // not interrupted; what the interruption stopped goes to stderr.
+    std::fflush(stdout);
+    const std::string phase = running.empty() ? std::string() : strategy_phase(running.front().token, o);
+    fmt::print(stderr,
+               "concheck run: interrupted by {} after {} of {} schedules: {} passed, {} failed ({} "
+               "strategy{}, seed {}, {} job{}, {:.2f} s)\n",
+               signal_name(signal), ran, indices.size(), passed, failure ? 1 : 0,
+               o.replay.empty() ? o.strategy : "replay",
+               phase.empty() || phase == o.strategy ? "" : ", phase " + phase, o.seed, servers.size(),
+               servers.size() == 1 ? "" : "s", seconds);
+    if (running.empty()) {
+      fmt::print(stderr, "concheck run: no schedule was running\n");
+    } else {
+      std::string numbers;
+      for (std::size_t i = 0; i < running.size(); ++i)
+        numbers += fmt::format("{}{}",
+                               i == 0                    ? ""
+                               : i + 1 == running.size() ? " and "
+                                                         : ", ",
+                               running[i].index);
+      fmt::print(stderr, "concheck run: interrupted by {} during schedule{} {}; replay {}:\n",
+                 signal_name(signal), running.size() == 1 ? "" : "s", numbers,
+                 running.size() == 1 ? "it" : "them");
+      for (const auto& r : running)
+        fmt::print(stderr, "  concheck run --replay {} --{}\n", r.token, program_line);
+    }
+  }
+  return run_interrupt::end_by_signal(signal);
 }
 
 }  // namespace concheck::cli

@@ -28,7 +28,10 @@
 // line goes to stderr when it is a terminal.
 // Exit status: 0 every schedule passed, 1 a schedule failed, 2 usage error
 // (bad options, a malformed token, a program that cannot be started, no
-// preload library).
+// preload library). SIGINT, SIGTERM or SIGHUP stop the running schedules and
+// every process of the run; what the run found is printed as above, then
+// (stderr) the schedules run and the replay command of each one the signal
+// stopped, and the process ends by that signal (run_interrupt.hpp).
 #pragma once
 
 #include <string>

@@ -9,13 +9,16 @@
 // written there (concheck run learns the length of a schedule for pct, and
 // the choices a bounded search needs, from it).
 // CONCHECK_EXPLORE_SERVER=<in>,<out>[,<cpu>]: a fork server (serve() below),
-// kept with its children on CPU <cpu> when given.
+// kept with its children on CPU <cpu> when given; it ends when `concheck
+// run` ends, and a schedule's child when the server ends, however they end.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,7 +124,18 @@ std::string read_whole(int fd) {
   }
 }
 
+// Ends this process when its parent ends, even by SIGKILL (which runs no
+// handler that could clean up): a fork server must not outlive `concheck
+// run`, nor a schedule's child its server, nor run on unwatched. `parent`
+// is this process's parent as it was known before: if it has already gone,
+// the death signal would never come.
+void end_with_parent(pid_t parent) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(0);
+}
+
 void serve(int in, int out, std::string& token) {
+  end_with_parent(::getppid());
   // What every child would do first and pay for in fresh pages (the lock and
   // thread tables, the unwinder's caches) is done once here, before the
   // forks, and shared copy-on-write: a third of a child's cost otherwise.
@@ -139,9 +153,11 @@ void serve(int in, int out, std::string& token) {
     if (end == 0 || request.empty()) continue;
     rewind_empty(output);
     rewind_empty(stats);
+    const pid_t server = ::getpid();
     const pid_t child = fork_schedule_child();
     if (child < 0) ::_exit(70);
     if (child == 0) {
+      end_with_parent(server);
       ::close(in);
       ::close(out);
       ::dup2(output, STDOUT_FILENO);

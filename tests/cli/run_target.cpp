@@ -13,6 +13,9 @@
 //                             exits 5 if a page did not hold its initial value
 //   run_target run-code F     calls libm functions the fork server never ran (code only, no
 //                             data written), appends "faults <page faults of the calls>" to file F
+//   run_target block-after FD F N  appends a byte to file F; the first N runs then exit 0, every
+//                             later one writes "<pid> <parent pid>\n" to fd FD and blocks reading
+//                             a pipe nobody writes (concheck run's interruption tests)
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -83,6 +86,24 @@ int run_code(const char* path) {
                      std::asinh(x) + std::atanh(x) + std::erfc(x);
   if (!append_faults(path, before)) return 1;
   return sum > 0 ? 0 : 5;
+}
+
+// block-after: runs that pass, then one that blocks where the test can
+// interrupt it, with the processes it runs in named to the test.
+int block_after(int marker_fd, const char* count_path, long passing) {
+  const int count = open(count_path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+  if (count < 0 || write(count, "x", 1) != 1) return 1;
+  const off_t runs = lseek(count, 0, SEEK_END);
+  close(count);
+  if (runs <= passing) return 0;
+  char line[64];
+  const int n =
+      std::snprintf(line, sizeof line, "%d %d\n", static_cast<int>(getpid()), static_cast<int>(getppid()));
+  if (write(marker_fd, line, static_cast<std::size_t>(n)) != n) return 1;
+  int p[2];
+  if (pipe(p) != 0) return 1;
+  char c;
+  return static_cast<int>(read(p[0], &c, 1));
 }
 
 }  // namespace
@@ -179,8 +200,10 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(mode, "write-pages") == 0 && argc > 2) return write_pages(argv[2]);
   if (std::strcmp(mode, "run-code") == 0 && argc > 2) return run_code(argv[2]);
+  if (std::strcmp(mode, "block-after") == 0 && argc > 4)
+    return block_after(std::atoi(argv[2]), argv[3], std::atol(argv[4]));
   std::fprintf(stderr,
                "usage: run_target correct|check-then-act|ab-ba|abort|block|latch|lost-count|one-cpu|"
-               "write-pages FILE|run-code FILE\n");
+               "write-pages FILE|run-code FILE|block-after FD FILE N\n");
   return 2;
 }
