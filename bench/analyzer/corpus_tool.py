@@ -6,6 +6,11 @@ Contract:
       Writes OUT_DIR/compile_commands.json from `make -n` run in SRC_DIR (a
       configured autotools tree): every printed compiler command with -c
       becomes an entry (directory SRC_DIR). Nothing is compiled.
+  corpus_tool.py keepdb DB_DIR OUT_DIR ROOT [FLAG...]
+      Writes OUT_DIR/compile_commands.json with the entries of
+      DB_DIR/compile_commands.json whose source lies under ROOT (the project's
+      own files; code generated into the build tree is left out), each FLAG
+      added after the compiler, and prints how many it kept.
   corpus_tool.py debsrc FILE.sources...
       Prints, for each deb822 stanza of type deb that is enabled, the same
       stanza with "Types: deb-src" (what corpus.sh adds when apt has no
@@ -59,6 +64,24 @@ def makedb(src, out):
     with open(os.path.join(out, "compile_commands.json"), "w") as f:
         json.dump(entries, f, indent=1)
     print(len(entries))
+
+
+def keepdb(db, out, root, flags=()):
+    with open(os.path.join(db, "compile_commands.json")) as f:
+        entries = json.load(f)
+    root = os.path.realpath(root) + os.sep
+    kept = [e for e in entries
+            if os.path.realpath(os.path.join(e["directory"], e["file"])).startswith(root)]
+    for e in kept:
+        if "arguments" in e:
+            e["arguments"][1:1] = list(flags)
+        else:
+            words = shlex.split(e["command"])
+            e["command"] = shlex.join(words[:1] + list(flags) + words[1:])
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "compile_commands.json"), "w") as f:
+        json.dump(kept, f, indent=1)
+    print(len(kept))
 
 
 def debsrc(paths):
@@ -413,6 +436,8 @@ def compare(project, root, jsonl, verdicts_path):
 def main(argv):
     if len(argv) >= 3 and argv[1] == "makedb":
         makedb(argv[2], argv[3])
+    elif len(argv) >= 5 and argv[1] == "keepdb":
+        keepdb(argv[2], argv[3], argv[4], argv[5:])
     elif len(argv) >= 2 and argv[1] == "debsrc":
         debsrc(argv[2:])
     elif len(argv) == 3 and argv[1] == "files":

@@ -113,6 +113,24 @@ class KeyTest(unittest.TestCase):
             corpus_tool.debsrc([path])
         self.assertEqual(out.getvalue(), "Types: deb-src\nURIs: http://a/debian\nSuites: s\n\n")
 
+    def test_keepdb_keeps_the_sources_under_the_root(self):
+        src, tree, out = (os.path.join(self.dir, d) for d in ("src", "tree", "out"))
+        os.makedirs(os.path.join(src, "lib"))
+        os.makedirs(os.path.join(tree, "gen-cpp"))
+        entries = [{"directory": tree, "file": os.path.join(src, "lib", "a.cpp"), "command": "c++ -c a.cpp"},
+                   {"directory": tree, "file": "gen-cpp/b.cpp", "command": "c++ -c b.cpp"},
+                   {"directory": src, "file": "lib/c.cpp", "command": "c++ -c c.cpp"}]
+        with open(os.path.join(tree, "compile_commands.json"), "w") as f:
+            json.dump(entries, f)
+        import contextlib
+        import io
+        with contextlib.redirect_stdout(io.StringIO()):
+            corpus_tool.keepdb(tree, out, src, ["-Wno-x"])
+        with open(os.path.join(out, "compile_commands.json")) as f:
+            kept = json.load(f)
+        self.assertEqual([e["file"] for e in kept], [os.path.join(src, "lib", "a.cpp"), "lib/c.cpp"])
+        self.assertEqual(kept[1]["command"], "c++ -Wno-x -c c.cpp")
+
 
 if __name__ == "__main__":
     unittest.main()
