@@ -80,7 +80,8 @@ const option_spec kOptions[] = {
        return {};
      }},
     {"--file-time-limit", nullptr, "SECONDS",
-     "stop the work on one file after SECONDS (default 120; 0: no limit)",
+     "stop the work on one file after SECONDS of its CPU time, or of waiting asleep (default 120; 0: no "
+     "limit)",
      [](analyze_options& o, std::string_view v) -> std::string {
        auto n = parse_number(v);
        if (!n || *n > 86400)

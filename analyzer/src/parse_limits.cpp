@@ -19,6 +19,8 @@
 #include <system_error>
 #include <vector>
 
+#include "child_time.hpp"
+
 namespace concheck::analyzer {
 namespace {
 
@@ -113,6 +115,10 @@ isolated_outcome run_isolated(const std::function<std::string()>& work, const fi
   ::close(fds[1]);
   const std::size_t baseline = resident_bytes(pid);
   const std::size_t memory_limit = limits.memory_mib << 20;
+  auto wall_now = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  child_sample last = sample_child(pid, wall_now());
   bool killed = false;
   char buffer[1 << 16];
   for (;;) {
@@ -127,11 +133,16 @@ isolated_outcome run_isolated(const std::function<std::string()>& work, const fi
       if (n == 0) break;  // EOF: the child finished (or died)
       if (errno != EINTR && errno != EAGAIN) break;
     }
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // The time limit is on the time the child is charged for (child_time.hpp:
+    // its CPU time, and real time only while it waits asleep), not on real
+    // time: on a loaded machine a file's parse waits for a CPU.
+    child_sample now = sample_child(pid, wall_now());
+    out.charged_seconds += charged_seconds(last, now);
+    if (now.valid) last = now;
     std::size_t resident = resident_bytes(pid);
     std::size_t growth = resident > baseline ? resident - baseline : 0;
     if (growth > out.growth) out.growth = growth;
-    if (limits.seconds != 0 && elapsed > limits.seconds) {
+    if (limits.seconds != 0 && out.charged_seconds > limits.seconds) {
       out.status = isolated_status::time_limit;
       killed = true;
     } else if (limits.memory_mib != 0 && growth > memory_limit) {

@@ -6,8 +6,10 @@
 // makes libclang read and grow ~170 MB/s without end, and a thread cannot be
 // killed. So each parse (and the extraction of its facts) runs in a child
 // process forked from the worker thread that wants it: the worker watches
-// it every 10 ms, and kills it (SIGKILL) when its run time passes the time
-// limit or its resident memory has grown by more than the memory limit since
+// it every 10 ms, and kills it (SIGKILL) when the time it is charged for
+// (child_time.hpp: its CPU time, and real time only while it waits asleep,
+// so load on the machine does not count) passes the time limit or its
+// resident memory has grown by more than the memory limit since
 // the fork. Killing a process gives every byte back, so memory really is
 // bounded (to the limit plus ~10 ms of growth) and the other files go on.
 // The child sends its result (facts_wire.hpp) back through a pipe and ends
@@ -45,10 +47,11 @@ enum class isolated_status { ok, time_limit, memory_limit, failed };
 
 struct isolated_outcome {
   isolated_status status = isolated_status::failed;
-  std::string payload;     // what `work` returned (status ok)
-  std::string detail;      // failed: "it was killed by signal 11", ...
-  double seconds = 0;      // wall time of the child
-  std::size_t growth = 0;  // the largest growth of its resident memory seen, bytes
+  std::string payload;         // what `work` returned (status ok)
+  std::string detail;          // failed: "it was killed by signal 11", ...
+  double seconds = 0;          // wall time of the child
+  double charged_seconds = 0;  // what the time limit judged (child_time.hpp)
+  std::size_t growth = 0;      // the largest growth of its resident memory seen, bytes
 };
 
 // Runs `work` in a child process under `limits` and returns what it
