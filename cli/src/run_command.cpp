@@ -27,6 +27,7 @@
 #include "concheck/detector/log_records.hpp"
 #include "concheck/detector/render.hpp"
 #include "explore_strategies.hpp"
+#include "program_runtime.hpp"
 #include "run_interrupt.hpp"
 #include "subcommands.hpp"
 
@@ -249,7 +250,7 @@ std::string start_server(const run_options& o, const std::string& preload, serve
     }
   }
   env.push_back("CONCHECK_OPTIONS=" + options);
-  env.push_back("LD_PRELOAD=" + preload_value);
+  if (!preload_value.empty()) env.push_back("LD_PRELOAD=" + preload_value);
   env.push_back(cpu >= 0 ? fmt::format("CONCHECK_EXPLORE_SERVER=3,4,{}", cpu)
                          : "CONCHECK_EXPLORE_SERVER=3,4");
   // Every symbol bound at the server's start, once: bound lazily, each child
@@ -543,8 +544,11 @@ int run_run_command(const std::vector<std::string>& args) {
     fmt::print(stderr, "concheck run: error: {}\nusage: concheck run {}\n", error, kRunArguments);
     return kExitUsageError;
   }
-  const std::string preload = preload_library();
-  if (preload.empty()) {
+  // A program that carries the runtime linked in (STATIC) serves the
+  // schedules with its own copy; preloading a second one would be refused.
+  const bool own_runtime = carries_static_runtime(resolve_program(o.program[0]));
+  const std::string preload = own_runtime ? std::string() : preload_library();
+  if (preload.empty() && !own_runtime) {
     fmt::print(stderr,
                "concheck run: error: cannot find libconcheck_preload.so (set CONCHECK_PRELOAD_LIBRARY to its "
                "path)\n");

@@ -121,3 +121,10 @@ __attribute__((constructor)) static void concheck_runtime_load() {
 extern "C" {
 int concheck_runtime_static_anchor = 0;
 }
+
+// Marks an executable linked with the static archive (this object is always
+// pulled in): `concheck run` finds the section in the file and does not
+// preload a second copy (cli/src/program_runtime.hpp). Shared copies carry it
+// too, but `concheck run` looks only at the program's executable.
+__attribute__((used, section(".concheck_runtime"))) static const char concheck_runtime_marker[] =
+    "concheck runtime";

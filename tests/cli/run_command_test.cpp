@@ -37,6 +37,23 @@ TEST(RunCommand, CorrectProgramPassesEverySchedule) {
   EXPECT_NE(r.out.find("all 40 schedules passed"), std::string::npos) << r.out;
 }
 
+// A program that carries the runtime linked in statically is run without the
+// preload library (a second copy, which the runtime refuses at start: exit 2).
+TEST(RunCommand, AProgramWithTheStaticRuntimeIsServedByItsOwnCopy) {
+  const auto ok = concheck_run({"--schedules", "10", "--", CONCHECK_RUN_TARGET_STATIC, "correct"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("all 10 schedules passed"), std::string::npos) << ok.out;
+  const auto r = concheck_run({"--schedules", "200", "--", CONCHECK_RUN_TARGET_STATIC, "check-then-act"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("overdrawn: -60"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("two copies"), std::string::npos) << r.out;
+  const std::string token = replay_token(r.out);
+  ASSERT_FALSE(token.empty()) << r.out;
+  const auto again = concheck_run({"--replay", token, "--", CONCHECK_RUN_TARGET_STATIC, "check-then-act"});
+  EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
+  EXPECT_EQ(replay_token(again.out), token);
+}
+
 TEST(RunCommand, FailingScheduleIsReportedAndItsReplayFailsAgain) {
   const auto r = concheck_run({"--schedules", "200", "--", CONCHECK_RUN_TARGET, "check-then-act"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
