@@ -45,8 +45,9 @@ fi
 # mode does not make virtual: a fixed KCRNDSEED makes every schedule run the
 # same program, so a failing schedule's token replays it. Opening the
 # database writes a 6 MB file, which took more than the stall watch's 5 s of
-# real time on a loaded machine (load 10-14 on 2 CPUs): KC_STALL_MS (default
-# 30000) sets explore_stall_ms.
+# real time on a loaded machine (load 10-14 on 2 CPUs) when the watch counted
+# real time (it now counts CPU time, and real time asleep): KC_STALL_MS
+# (default 30000) sets explore_stall_ms.
 rm -f "$work/casket.kch"
 echo "concheck run --schedules $schedules -- kchashtest wicked -th 4 casket.kch 1000 (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 start=$(date +%s.%N)

@@ -24,6 +24,7 @@
 #include "registry_dump.hpp"
 #include "report_sink.hpp"
 #include "runtime_core.hpp"
+#include "stall_meter.hpp"
 
 namespace concheck::detail::explore {
 
@@ -61,6 +62,7 @@ struct controlled_thread {
   pthread_t handle{};
   bool has_handle = false;
   std::atomic<std::uint64_t> monitor_id{0};  // concheck's thread id (reserved by its creator)
+  std::atomic<int> tid{0};                   // the kernel's thread id, for the stall watch (0: not started)
   // Polling detection (polled_point): the last key polled, how many more
   // points were on it, and the schedule's switch count right after this
   // thread's last polled point (another thread ran since when it differs).
@@ -256,8 +258,9 @@ detector::finding step_bound_finding(controlled_thread* self, const schedule_sta
   return f;
 }
 
-// The running thread reached no scheduling point for `stall_ms` of real
-// time: it spins or blocks outside concheck's view.
+// The running thread reached no scheduling point for `stall_ms` of its own
+// time (stall_meter.hpp: CPU time, or real time asleep): it spins or blocks
+// outside concheck's view.
 detector::finding stall_finding(schedule_state& s, std::uint64_t stall_ms) {
   const int running = s.running.load(std::memory_order_relaxed);
   std::uint64_t id = 0;
@@ -267,10 +270,59 @@ detector::finding stall_finding(schedule_state& s, std::uint64_t stall_ms) {
   f.kind = detector::finding_kind::step_bound_exceeded;
   f.threads.push_back(make_thread_ref(id));
   f.message = fmt::format(
-      "T{} ran for {} ms without reaching a scheduling point: it spins or blocks on something concheck "
-      "does not control (an atomic flag, a futex, a pipe, std::atomic::wait)",
+      "T{} ran for {} ms without reaching a scheduling point (its CPU time, and real time while it "
+      "slept; not time the machine did not run it): it spins or blocks on something concheck does not "
+      "control (an atomic flag, a futex, a pipe, std::atomic::wait)",
       id, stall_ms);
   return f;
+}
+
+// One stall watch's view of the running thread since its last scheduling
+// point (stall_meter.hpp). The watch reads the schedule without its turn:
+// `steps` and `running` are atomics, and the thread's block outlives it.
+struct stall_check {
+  std::uint64_t stall_ns = 0;
+  std::uint64_t ns_per_tick = 10'000'000;
+  std::uint64_t last_steps = 0;
+  int last_running = -1;
+  bool baseline = false;  // the meter has a sample since the last point
+  stall_meter meter;
+};
+
+stall_check make_stall_check(schedule_state& s, std::uint64_t stall_ms) noexcept {
+  stall_check c;
+  c.stall_ns = stall_ms * 1'000'000;
+  const long ticks = sysconf(_SC_CLK_TCK);
+  if (ticks > 0) c.ns_per_tick = 1'000'000'000 / static_cast<std::uint64_t>(ticks);
+  c.last_steps = s.steps.load(std::memory_order_relaxed);
+  c.last_running = s.running.load(std::memory_order_relaxed);
+  return c;
+}
+
+// True when the running thread has now stalled. Called every 50 ms; takes
+// no lock and allocates nothing (the running thread may hold any lock).
+bool has_stalled(schedule_state& s, stall_check& c) noexcept {
+  const std::uint64_t steps = s.steps.load(std::memory_order_relaxed);
+  const int running = s.running.load(std::memory_order_relaxed);
+  if (steps != c.last_steps || running != c.last_running || running < 0) {
+    c.last_steps = steps;
+    c.last_running = running;
+    c.baseline = false;
+    return false;
+  }
+  int tid = 0;
+  if (static_cast<std::size_t>(running) < s.threads.size())
+    tid = s.threads[static_cast<std::size_t>(running)]->tid.load(std::memory_order_relaxed);
+  const thread_sample sample = read_thread_sample(tid, c.ns_per_tick);
+  const auto now = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                  std::chrono::steady_clock::now().time_since_epoch())
+                                                  .count());
+  if (!c.baseline) {
+    c.meter.restart(now, sample);
+    c.baseline = true;
+    return false;
+  }
+  return c.meter.observe(now, sample) >= c.stall_ns;
 }
 
 std::uint64_t bit_of(int index) noexcept {
@@ -490,19 +542,11 @@ void* watch_process(void* raw) {
   const stall_watch watch = *static_cast<stall_watch*>(raw);
   delete static_cast<stall_watch*>(raw);
   schedule_state& s = *watch.schedule;
-  std::uint64_t last = s.steps.load(std::memory_order_relaxed);
-  auto since = std::chrono::steady_clock::now();
+  stall_check check = make_stall_check(s, watch.stall_ms);
   for (;;) {
     const timespec pause{0, 50 * 1000 * 1000};
     real.clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, nullptr);
-    const std::uint64_t steps = s.steps.load(std::memory_order_relaxed);
-    const auto now = std::chrono::steady_clock::now();
-    if (steps != last || s.running.load(std::memory_order_relaxed) < 0) {
-      last = steps;
-      since = now;
-      continue;
-    }
-    if (now - since < std::chrono::milliseconds(watch.stall_ms)) continue;
+    if (!has_stalled(s, check)) continue;
     tls_inside = 0;
     fail_process(stall_finding(s, watch.stall_ms));
   }
@@ -525,6 +569,7 @@ void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::ui
   t0->schedule = s;
   if (thread_record* record = current_thread())
     t0->monitor_id.store(record->state.id(), std::memory_order_relaxed);
+  t0->tid.store(static_cast<int>(gettid()), std::memory_order_relaxed);
   s->threads.push_back(t0);
   chooser->thread_created(0);
   s->running.store(0, std::memory_order_relaxed);
@@ -855,6 +900,7 @@ void child_created(controlled_thread* child, const pthread_t* handle) noexcept {
 
 void child_begins(controlled_thread* child) noexcept {
   tls_controlled = child;
+  child->tid.store(static_cast<int>(gettid()), std::memory_order_relaxed);
   // The body's thread T0 has no creator in the schedule to reserve its id.
   if (thread_record* record = tls_thread;
       record != nullptr && child->monitor_id.load(std::memory_order_relaxed) == 0)
@@ -1015,18 +1061,12 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, std::
   }
   // Wait for the end, watching for a thread that stops reaching scheduling
   // points (a spin or a block on something concheck does not control).
-  std::uint64_t last_steps = s->steps.load(std::memory_order_relaxed);
-  auto last_progress = std::chrono::steady_clock::now();
+  stall_check check = make_stall_check(*s, stall_ms);
   while (s->done.load(std::memory_order_acquire) == 0) {
     const timespec slice{0, 50 * 1000 * 1000};
     futex(&s->done, FUTEX_WAIT, 0, &slice);
     if (s->done.load(std::memory_order_acquire) != 0) break;
-    const std::uint64_t steps = s->steps.load(std::memory_order_relaxed);
-    const auto now = std::chrono::steady_clock::now();
-    if (steps != last_steps || s->running.load(std::memory_order_relaxed) < 0) {
-      last_steps = steps;
-      last_progress = now;
-    } else if (now - last_progress >= std::chrono::milliseconds(stall_ms)) {
+    if (has_stalled(*s, check)) {
       // The running thread is stuck outside our view: the schedule is over.
       const int running = s->running.load(std::memory_order_relaxed);
       s->outcome.failed = true;

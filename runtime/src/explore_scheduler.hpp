@@ -118,7 +118,7 @@ struct schedule_outcome {
 // Runs `body` once as controlled thread T0 in a fresh real thread while the
 // calling (driver) thread waits, with `chooser` deciding; `step_bound` caps
 // the spin steps and `max_steps` all scheduling points, and a thread that reaches none for `stall_ms` of
-// real time ends the schedule as `step-bound-exceeded`. One schedule at a
+// its own time (stall_meter.hpp) ends the schedule as `step-bound-exceeded`. One schedule at a
 // time per process; the driver is not a controlled thread.
 // Whether a thread waiting for its turn may spin first: only when the
 // calling thread may use more than one CPU (its schedules' threads inherit
@@ -133,7 +133,8 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, std::
 // driver: a deadlock or an exceeded step bound is reported as a fatal
 // finding (the process ends with `exitcode`), every finding carries
 // `token` as its replay token and ends the process, and a watch thread
-// reports a thread that reaches no scheduling point for `stall_ms`.
+// reports a thread that reaches no scheduling point for `stall_ms` (of its
+// own time: stall_meter.hpp).
 void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t max_steps,
                             std::uint64_t stall_ms, const char* token) noexcept;
 // The replay token of the process schedule, or null outside process mode.

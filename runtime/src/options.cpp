@@ -272,9 +272,10 @@ const std::array<option_spec, 26> kOptionTable{{
      "thread that never ends); 0 keeps the program's (100000000).",
      int_setter<&options::explore_max_steps, 0, 2000000000>(), int_getter<&options::explore_max_steps>()},
     {"explore_stall_ms", "int",
-     "Explore mode: real time a controlled thread may run or block without reaching a scheduling point "
-     "before the schedule fails as step-bound-exceeded; 0 keeps the program's (5000). Raise it on a loaded "
-     "machine for a program that does slow input and output.",
+     "Explore mode: time a controlled thread may run or block without reaching a scheduling point before "
+     "the schedule fails as step-bound-exceeded, counting its CPU time, and real time while it sleeps (a "
+     "pipe, a socket), not time the machine does not run it (load, disk waits); 0 keeps the program's "
+     "(5000).",
      int_setter<&options::explore_stall_ms, 0, 2000000000>(), int_getter<&options::explore_stall_ms>()},
     {"explore_pct_depth", "int", "Explore mode: the depth of pct (1..64); 0 keeps the program's.",
      int_setter<&options::explore_pct_depth, 0, 64>(), int_getter<&options::explore_pct_depth>()},

@@ -26,8 +26,9 @@
 //   `step_bound` scheduling points without progress (yields, failed
 //   try-locks, timeouts, an atomic polled again by a thread running alone:
 //   a livelock), more than `max_steps` scheduling points in all, or a
-//   thread that reaches none for `stall_ms` (step-bound-exceeded), or a
-//   failed `check`. The first
+//   thread that reaches none for `stall_ms` of its CPU time, or of real
+//   time asleep (a pipe, a socket; not time the machine did not run it)
+//   (step-bound-exceeded), or a failed `check`. The first
 //   failure ends the exploration; it is replayed once (report says whether
 //   it reproduced, and if not where the replay diverged).
 // - Every failure has a one-line replay token; explore_options::replay (or
@@ -65,7 +66,7 @@ struct explore_options {
   std::chrono::milliseconds time_limit{0};  // stop after this long (0: no limit)
   std::uint64_t step_bound = 100000;        // scheduling points without progress per schedule
   std::uint64_t max_steps = 100000000;      // scheduling points in all per schedule
-  std::uint64_t stall_ms = 5000;            // real time a thread may run without a scheduling point
+  std::uint64_t stall_ms = 5000;            // CPU (or asleep) time a thread may go without a scheduling point
   int pct_depth = 3;
   int preemption_bound = 2;  // dfs (preemptions) and delay (delays)
   std::string replay;        // a replay token: run only that schedule
