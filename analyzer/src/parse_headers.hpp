@@ -57,9 +57,11 @@ class header_registry {
   // Marks `headers` covered; true when at least one was not covered before
   // (the caller must then parse their bodies).
   bool claim(const std::vector<std::string>& headers);
+  // True when `header` is covered already.
+  bool covers(const std::string& header) const;
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::set<std::string> covered_;  // guarded by mutex_
 };
 

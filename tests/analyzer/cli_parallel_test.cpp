@@ -185,3 +185,45 @@ TEST(CliParallel, UnityBuildGivesTheSameResultAsWholeParses) {
 
 }  // namespace
 }  // namespace concheck::cli_test
+
+namespace concheck::cli_test {
+namespace {
+
+// Two TUs share counter.hpp (one header parse covers it for both); three.cpp
+// has a header of its own, included by no other file: it is parsed whole
+// instead of paying a header parse, with the same findings.
+TEST(CliParallel, FileWithItsOwnHeaderIsParsedWhole) {
+  scratch_dir dir;
+  write_counter_header(dir);
+  dir.file("src/own.hpp",
+           "#pragma once\n"
+           "inline int own_total = 0;\n"
+           "inline void own_add() { ++own_total; }\n");
+  std::string one = dir.file(
+      "src/one.cpp",
+      "#include \"counter.hpp\"\n#include <thread>\n"
+      "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n");
+  std::string two = dir.file("src/two.cpp",
+                             "#include \"counter.hpp\"\n#include <thread>\n"
+                             "void start_two() { std::thread a(racy_increment); a.join(); }\n");
+  std::string three =
+      dir.file("src/three.cpp",
+               "#include \"own.hpp\"\n#include <thread>\n"
+               "void start_three() { std::thread a(own_add), b(own_add); a.join(); b.join(); }\n");
+  std::string include = "-I" + dir / "include";
+  for (const char* limit : {"--file-time-limit=120", "--file-time-limit=0"}) {
+    auto fast = run_concheck(on_stubs(
+        {"analyze", "--stats", limit, "--file-memory-limit=0", "-j2", one, two, three, "--", include}));
+    auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, three, "--", include}));
+    EXPECT_EQ(fast.exit_code, 1) << fast.err;
+    EXPECT_EQ(fast.out, full.out);
+    EXPECT_THAT(fast.out, testing::HasSubstr("counter.hpp:6:"));
+    EXPECT_THAT(fast.out, testing::HasSubstr("own.hpp:3:"));
+    EXPECT_THAT(fast.err, testing::HasSubstr(
+                              "1 header parses, 0 whole-file fallbacks, 1 files parsed whole by choice;"))
+        << limit;
+  }
+}
+
+}  // namespace
+}  // namespace concheck::cli_test
