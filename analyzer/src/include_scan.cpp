@@ -10,23 +10,30 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The name in `#include "NAME"`, or nullopt for any other line.
-std::optional<std::string> quoted_include(const std::string& line) {
+struct include_line {
+  std::string name;
+  bool angled;  // <NAME>: searched in the -I folders only
+};
+
+// The name in `#include "NAME"` or `#include <NAME>`, or nullopt for any other line.
+std::optional<include_line> include_of(const std::string& line) {
   std::size_t at = line.find_first_not_of(" \t");
   if (at == std::string::npos || line[at] != '#') return std::nullopt;
   at = line.find_first_not_of(" \t", at + 1);
   if (at == std::string::npos || line.compare(at, 7, "include") != 0) return std::nullopt;
   at = line.find_first_not_of(" \t", at + 7);
-  if (at == std::string::npos || line[at] != '"') return std::nullopt;
-  std::size_t end = line.find('"', at + 1);
+  if (at == std::string::npos || (line[at] != '"' && line[at] != '<')) return std::nullopt;
+  const bool angled = line[at] == '<';
+  std::size_t end = line.find(angled ? '>' : '"', at + 1);
   if (end == std::string::npos || end == at + 1) return std::nullopt;
-  return line.substr(at + 1, end - at - 1);
+  return include_line{line.substr(at + 1, end - at - 1), angled};
 }
 
 // The folders quoted includes are searched in after the file's own: -iquote
 // first, then -I, each in command-line order (relative ones against the
 // job's directory).
-std::vector<fs::path> search_folders(const compile_job& job) {
+// The -I folders alone (for angled names) start at `angled_from`.
+std::vector<fs::path> search_folders(const compile_job& job, std::size_t& angled_from) {
   std::vector<fs::path> quote, angled;
   for (std::size_t i = 0; i < job.argv.size(); ++i) {
     const std::string& arg = job.argv[i];
@@ -40,25 +47,30 @@ std::vector<fs::path> search_folders(const compile_job& job) {
       break;
     }
   }
+  angled_from = quote.size() + 1;  // after the file's own folder, put first by the caller
   quote.insert(quote.end(), angled.begin(), angled.end());
   return quote;
 }
 
 }  // namespace
 
-std::vector<std::string> quoted_includes_of(const compile_job& job, const std::set<std::string>& main_files) {
+std::vector<std::string> quoted_includes_of(const compile_job& job, const std::set<std::string>& main_files,
+                                            std::size_t max_size) {
   std::vector<std::string> out;
+  std::error_code error;
+  if (!fs::is_regular_file(job.file, error) || fs::file_size(job.file, error) > max_size || error) return out;
   std::ifstream in(job.file);
   if (!in) return out;
-  std::vector<fs::path> folders = search_folders(job);
+  std::size_t angled_from = 0;
+  std::vector<fs::path> folders = search_folders(job, angled_from);
   folders.insert(folders.begin(), fs::path(job.file).parent_path());
   std::set<std::string> seen;
   for (std::string line; std::getline(in, line);) {
-    auto name = quoted_include(line);
-    if (!name) continue;
-    for (const auto& folder : folders) {
+    auto include = include_of(line);
+    if (!include) continue;
+    for (std::size_t f = include->angled ? angled_from : 0; f < folders.size(); ++f) {
       std::error_code ec;
-      fs::path candidate = folder / *name;
+      fs::path candidate = folders[f] / include->name;
       if (!fs::is_regular_file(candidate, ec)) continue;
       fs::path canonical = fs::canonical(candidate, ec);
       std::string path = ec ? candidate.lexically_normal().string() : canonical.string();
@@ -83,7 +95,7 @@ bool parse_whole_by_choice(const std::vector<std::string>& direct, const include
     if (covered.covers(h)) continue;
     uncovered = true;
     auto it = counts.find(h);
-    if (it != counts.end() && it->second > 1) return false;
+    if (it != counts.end() && it->second > kWholeParseMaxIncluders) return false;
   }
   return uncovered;
 }

@@ -344,7 +344,8 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
   // The per-file choice of a whole parse (include_scan.hpp).
   std::vector<std::vector<std::string>> direct(jobs.size());
   if (settings.skip_header_bodies && settings.extract)
-    for (std::size_t i = 0; i < jobs.size(); ++i) direct[i] = quoted_includes_of(jobs[i], main_files);
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      direct[i] = quoted_includes_of(jobs[i], main_files, settings.max_file_size);
   const include_counts counts = count_includes(direct);
   std::atomic<unsigned> parsed_whole{0};
   const std::vector<std::size_t> order = largest_first(jobs);

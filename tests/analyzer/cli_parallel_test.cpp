@@ -92,9 +92,11 @@ TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
   std::string two = dir.file("src/two.cpp",
                              "#include \"counter.hpp\"\n#include <thread>\n"
                              "void start_two() { std::thread a(racy_increment); a.join(); }\n");
+  // A third includer: a header of two files only is parsed whole with each (include_scan.hpp).
+  std::string three = dir.file("src/three.cpp", "#include \"counter.hpp\"\n");
   std::string include = "-I" + dir / "include";
-  auto fast = run_concheck(on_stubs({"analyze", "--stats", "-j2", one, two, "--", include}));
-  auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, "--", include}));
+  auto fast = run_concheck(on_stubs({"analyze", "--stats", "-j2", one, two, three, "--", include}));
+  auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, three, "--", include}));
   EXPECT_EQ(fast.exit_code, 1) << fast.err;
   EXPECT_EQ(fast.out, full.out);
   EXPECT_THAT(fast.out, testing::HasSubstr("counter.hpp:6:"));
@@ -150,9 +152,11 @@ TEST(CliParallel, HeaderHelperBodyCountsForCallersLockOrder) {
                              "void backward() { std::lock_guard<std::mutex> g(second_mutex); "
                              "std::lock_guard<std::mutex> h(first_mutex); ++total; }\n"
                              "int main() { std::thread a(forward), b(backward); a.join(); b.join(); }\n");
+  // A third includer keeps the header parse chosen (include_scan.hpp).
+  std::string three = dir.file("src/three.cpp", "#include \"locks.hpp\"\n");
   std::string include = "-I" + dir / "include";
-  auto fast = run_concheck(on_stubs({"analyze", "--stats", "-j2", one, two, "--", include}));
-  auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, "--", include}));
+  auto fast = run_concheck(on_stubs({"analyze", "--stats", "-j2", one, two, three, "--", include}));
+  auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, three, "--", include}));
   EXPECT_EQ(fast.exit_code, 1) << fast.err;
   EXPECT_EQ(fast.out, full.out);
   EXPECT_THAT(fast.out, testing::HasSubstr("[concheck-lock-order-inversion]"));
@@ -189,9 +193,9 @@ TEST(CliParallel, UnityBuildGivesTheSameResultAsWholeParses) {
 namespace concheck::cli_test {
 namespace {
 
-// Two TUs share counter.hpp (one header parse covers it for both); three.cpp
-// has a header of its own, included by no other file: it is parsed whole
-// instead of paying a header parse, with the same findings.
+// Three TUs share counter.hpp (one header parse covers it for all);
+// three.cpp has a header of its own, included by no other file: it is parsed
+// whole instead of paying a header parse, with the same findings.
 TEST(CliParallel, FileWithItsOwnHeaderIsParsedWhole) {
   scratch_dir dir;
   write_counter_header(dir);
@@ -210,11 +214,13 @@ TEST(CliParallel, FileWithItsOwnHeaderIsParsedWhole) {
       dir.file("src/three.cpp",
                "#include \"own.hpp\"\n#include <thread>\n"
                "void start_three() { std::thread a(own_add), b(own_add); a.join(); b.join(); }\n");
+  std::string four = dir.file("src/four.cpp", "#include \"counter.hpp\"\n");
   std::string include = "-I" + dir / "include";
   for (const char* limit : {"--file-time-limit=120", "--file-time-limit=0"}) {
     auto fast = run_concheck(on_stubs(
-        {"analyze", "--stats", limit, "--file-memory-limit=0", "-j2", one, two, three, "--", include}));
-    auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, three, "--", include}));
+        {"analyze", "--stats", limit, "--file-memory-limit=0", "-j2", one, two, three, four, "--", include}));
+    auto full =
+        run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, three, four, "--", include}));
     EXPECT_EQ(fast.exit_code, 1) << fast.err;
     EXPECT_EQ(fast.out, full.out);
     EXPECT_THAT(fast.out, testing::HasSubstr("counter.hpp:6:"));
