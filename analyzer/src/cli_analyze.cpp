@@ -164,9 +164,9 @@ int run_analyze_command(const std::vector<std::string>& args) {
     fmt::print(stderr,
                "concheck analyze: {} files ({} analyzed, {} with errors) in {:.2f} s with -j {}; "
                "{} precompiled headers built, {} files parsed with one; {} header parses, {} whole-file "
-               "fallbacks; {} findings\n",
+               "fallbacks, {} files parsed whole by choice; {} findings\n",
                jobs.jobs.size(), analyzed, errors.size(), seconds, settings.jobs, stats.pch_built, with_pch,
-               stats.header_parses, fell_back, diagnostics.size());
+               stats.header_parses, fell_back, stats.parsed_whole, diagnostics.size());
   }
   if (!errors.empty()) return kExitError;
   return diagnostics.empty() ? kExitClean : kExitFindings;

@@ -88,6 +88,11 @@ bool header_registry::claim(const std::vector<std::string>& headers) {
   return fresh;
 }
 
+bool header_registry::covers(const std::string& header) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return covered_.contains(header);
+}
+
 std::string include_file_text(const std::vector<std::string>& headers) {
   std::string text = "// synthesized by concheck: the project headers of one translation unit\n";
   for (const auto& h : headers) text += fmt::format("#include \"{}\"\n", h);

@@ -15,6 +15,15 @@
 // and its facts join the others. A header that does not parse on its own
 // that way makes the TU fall back to one whole parse.
 //
+// The header parse is only worth it for widely shared headers. A TU whose
+// uncovered top-level project headers are each included by at most one other
+// main file of the run is parsed whole instead, with no header parse
+// (include_scan.hpp decides, from a text scan of the main files' #include
+// lines before parsing, and gives the measurements). Every header such a whole parse
+// included is then claimed (its bodies were parsed and extracted with the
+// TU, which is what claim()'s contract asks), so no later TU parses them
+// again.
+//
 // Locking: header_registry's set of covered files is guarded by one mutex;
 // claim() is called once per TU with its list of headers (cost: a set
 // lookup per header).
@@ -57,9 +66,11 @@ class header_registry {
   // Marks `headers` covered; true when at least one was not covered before
   // (the caller must then parse their bodies).
   bool claim(const std::vector<std::string>& headers);
+  // True when `header` is covered already.
+  bool covers(const std::string& header) const;
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::set<std::string> covered_;  // guarded by mutex_
 };
 

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "facts_wire.hpp"
+#include "include_scan.hpp"
 #include "parse_diagnostics.hpp"
 #include "parse_headers.hpp"
 #include "parse_limits.hpp"
@@ -99,6 +100,14 @@ bool extract_into(const worker_context& ctx, const compile_job& job, CXTranslati
   }
 }
 
+// After a whole parse chosen by parse_whole_by_choice(): every header the TU
+// includes had its bodies parsed and extracted with it, so no later TU needs
+// a header parse for them.
+void claim_parsed_whole(const worker_context& ctx, const std::string& pch, project_includes includes) {
+  if (!pch.empty()) std::erase(includes.all, ctx.cache->header());
+  ctx.headers->claim(includes.all);
+}
+
 // Parses the bodies of the project headers a TU includes when this TU is the
 // first to include one of them. False when they do not parse on their own.
 bool cover_headers(const worker_context& ctx, const compile_job& job, const std::string& pch,
@@ -143,13 +152,14 @@ std::vector<std::size_t> largest_first(const std::vector<compile_job>& jobs) {
   return order;
 }
 
-void run_job(const worker_context& ctx, const compile_job& job, parse_result& result) {
+// `whole`: parse_whole_by_choice() chose a whole parse for this TU.
+void run_job(const worker_context& ctx, const compile_job& job, bool whole, parse_result& result) {
   if (std::string problem = check_source_file(job.file, ctx.settings.max_file_size); !problem.empty()) {
     result.error = problem;
     return;
   }
   std::string pch = ctx.cache != nullptr ? ctx.cache->get(ctx.index, job) : std::string();
-  const bool fast = ctx.settings.skip_header_bodies;
+  const bool fast = ctx.settings.skip_header_bodies && !whole;
   parsed_tu parsed = parse_once(ctx.index, pch.empty() ? job.argv : pch_cache::with_pch(job, pch),
                                 fast ? kSkipHeaderBodies : unsigned{CXTranslationUnit_None});
   result.used_pch = !pch.empty() && parsed.ok();
@@ -179,7 +189,9 @@ void run_job(const worker_context& ctx, const compile_job& job, parse_result& re
     result.error = fmt::format("{}: error: cannot analyze: {}", job.file, parsed.error);
     return;
   }
-  extract_into(ctx, job, parsed.tu, result);
+  if (!extract_into(ctx, job, parsed.tu, result)) return;
+  if (whole && ctx.settings.extract)
+    claim_parsed_whole(ctx, pch, project_includes_of(parsed.tu, *ctx.main_files));
 }
 
 // The work of run_job, each parse in a child process under the file limits
@@ -188,8 +200,8 @@ void run_job(const worker_context& ctx, const compile_job& job, parse_result& re
 // (the PCH cache, the header registry) stays in this worker thread.
 class isolated_job {
  public:
-  isolated_job(const worker_context& ctx, const compile_job& job, parse_result& result)
-      : ctx_(ctx), job_(job), result_(result) {}
+  isolated_job(const worker_context& ctx, const compile_job& job, bool whole, parse_result& result)
+      : ctx_(ctx), job_(job), whole_(whole), result_(result) {}
 
   void run() {
     if (std::string problem = check_source_file(job_.file, ctx_.settings.max_file_size); !problem.empty()) {
@@ -197,9 +209,9 @@ class isolated_job {
       return;
     }
     std::string pch = ctx_.cache != nullptr ? ctx_.cache->get(ctx_.index, job_) : std::string();
-    const bool fast = ctx_.settings.skip_header_bodies;
+    const bool fast = ctx_.settings.skip_header_bodies && !whole_;
     auto first = parse(pch.empty() ? job_.argv : pch_cache::with_pch(job_, pch),
-                       fast ? kSkipHeaderBodies : unsigned{CXTranslationUnit_None}, nullptr, fast);
+                       fast ? kSkipHeaderBodies : unsigned{CXTranslationUnit_None}, nullptr, fast || whole_);
     if (!first) return;
     result_.used_pch = !pch.empty() && first->parsed;
     if (first->parsed && fast) {
@@ -237,7 +249,7 @@ class isolated_job {
                     false);
       if (!first) return;
     } else if (!first->parsed && (fast || !pch.empty())) {
-      first = parse(job_.argv, CXTranslationUnit_None, nullptr, false);
+      first = parse(job_.argv, CXTranslationUnit_None, nullptr, whole_);
       if (!first) return;
       result_.used_pch = false;
       result_.fell_back = fast;
@@ -246,7 +258,10 @@ class isolated_job {
       result_.error = fmt::format("{}: error: cannot analyze: {}", job_.file, first->parse_error);
       return;
     }
-    take_facts(*first);
+    if (!take_facts(*first)) return;
+    if (whole_ && ctx_.settings.extract)
+      claim_parsed_whole(ctx_, pch,
+                         {first->includes_all, first->includes_top_level, first->includes_parsed_here});
   }
 
  private:
@@ -304,6 +319,7 @@ class isolated_job {
 
   const worker_context& ctx_;
   const compile_job& job_;
+  bool whole_;
   parse_result& result_;
 };
 
@@ -325,6 +341,13 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
     main_files.insert(ec ? job.file : canonical.string());
   }
   std::atomic<unsigned> header_parses{0};
+  // The per-file choice of a whole parse (include_scan.hpp).
+  std::vector<std::vector<std::string>> direct(jobs.size());
+  if (settings.skip_header_bodies && settings.extract)
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      direct[i] = quoted_includes_of(jobs[i], main_files, settings.max_file_size);
+  const include_counts counts = count_includes(direct);
+  std::atomic<unsigned> parsed_whole{0};
   const std::vector<std::size_t> order = largest_first(jobs);
   std::atomic<std::size_t> next{0};
   unsigned threads = std::max(1U, std::min<unsigned>(settings.jobs, static_cast<unsigned>(jobs.size())));
@@ -353,10 +376,13 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
     for (std::size_t n = next++; n < order.size(); n = next++) {
       const std::size_t i = order[n];
       auto start = std::chrono::steady_clock::now();
+      const bool whole = settings.skip_header_bodies && settings.extract &&
+                         parse_whole_by_choice(direct[i], counts, headers);
+      if (whole) ++parsed_whole;
       if (settings.limits.enabled())
-        isolated_job(ctx, jobs[i], results[i]).run();
+        isolated_job(ctx, jobs[i], whole, results[i]).run();
       else
-        run_job(ctx, jobs[i], results[i]);
+        run_job(ctx, jobs[i], whole, results[i]);
       results[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       progress.done(jobs[i].file);
     }
@@ -373,6 +399,7 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
   if (stats != nullptr) {
     stats->pch_built = cache ? cache->built() : 0;
     stats->header_parses = header_parses.load();
+    stats->parsed_whole = parsed_whole.load();
   }
   return results;
 }

@@ -92,9 +92,11 @@ TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
   std::string two = dir.file("src/two.cpp",
                              "#include \"counter.hpp\"\n#include <thread>\n"
                              "void start_two() { std::thread a(racy_increment); a.join(); }\n");
+  // A third includer: a header of two files only is parsed whole with each (include_scan.hpp).
+  std::string three = dir.file("src/three.cpp", "#include \"counter.hpp\"\n");
   std::string include = "-I" + dir / "include";
-  auto fast = run_concheck(on_stubs({"analyze", "--stats", "-j2", one, two, "--", include}));
-  auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, "--", include}));
+  auto fast = run_concheck(on_stubs({"analyze", "--stats", "-j2", one, two, three, "--", include}));
+  auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, three, "--", include}));
   EXPECT_EQ(fast.exit_code, 1) << fast.err;
   EXPECT_EQ(fast.out, full.out);
   EXPECT_THAT(fast.out, testing::HasSubstr("counter.hpp:6:"));
@@ -150,9 +152,11 @@ TEST(CliParallel, HeaderHelperBodyCountsForCallersLockOrder) {
                              "void backward() { std::lock_guard<std::mutex> g(second_mutex); "
                              "std::lock_guard<std::mutex> h(first_mutex); ++total; }\n"
                              "int main() { std::thread a(forward), b(backward); a.join(); b.join(); }\n");
+  // A third includer keeps the header parse chosen (include_scan.hpp).
+  std::string three = dir.file("src/three.cpp", "#include \"locks.hpp\"\n");
   std::string include = "-I" + dir / "include";
-  auto fast = run_concheck(on_stubs({"analyze", "--stats", "-j2", one, two, "--", include}));
-  auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, "--", include}));
+  auto fast = run_concheck(on_stubs({"analyze", "--stats", "-j2", one, two, three, "--", include}));
+  auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, three, "--", include}));
   EXPECT_EQ(fast.exit_code, 1) << fast.err;
   EXPECT_EQ(fast.out, full.out);
   EXPECT_THAT(fast.out, testing::HasSubstr("[concheck-lock-order-inversion]"));
@@ -181,6 +185,50 @@ TEST(CliParallel, UnityBuildGivesTheSameResultAsWholeParses) {
   EXPECT_EQ(fast.out, full.out);
   EXPECT_THAT(fast.out, testing::HasSubstr("a.cpp:7:"));
   EXPECT_THAT(fast.err, testing::HasSubstr("0 whole-file fallbacks"));
+}
+
+}  // namespace
+}  // namespace concheck::cli_test
+
+namespace concheck::cli_test {
+namespace {
+
+// Three TUs share counter.hpp (one header parse covers it for all);
+// three.cpp has a header of its own, included by no other file: it is parsed
+// whole instead of paying a header parse, with the same findings.
+TEST(CliParallel, FileWithItsOwnHeaderIsParsedWhole) {
+  scratch_dir dir;
+  write_counter_header(dir);
+  dir.file("src/own.hpp",
+           "#pragma once\n"
+           "inline int own_total = 0;\n"
+           "inline void own_add() { ++own_total; }\n");
+  std::string one = dir.file(
+      "src/one.cpp",
+      "#include \"counter.hpp\"\n#include <thread>\n"
+      "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n");
+  std::string two = dir.file("src/two.cpp",
+                             "#include \"counter.hpp\"\n#include <thread>\n"
+                             "void start_two() { std::thread a(racy_increment); a.join(); }\n");
+  std::string three =
+      dir.file("src/three.cpp",
+               "#include \"own.hpp\"\n#include <thread>\n"
+               "void start_three() { std::thread a(own_add), b(own_add); a.join(); b.join(); }\n");
+  std::string four = dir.file("src/four.cpp", "#include \"counter.hpp\"\n");
+  std::string include = "-I" + dir / "include";
+  for (const char* limit : {"--file-time-limit=120", "--file-time-limit=0"}) {
+    auto fast = run_concheck(on_stubs(
+        {"analyze", "--stats", limit, "--file-memory-limit=0", "-j2", one, two, three, four, "--", include}));
+    auto full =
+        run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, three, four, "--", include}));
+    EXPECT_EQ(fast.exit_code, 1) << fast.err;
+    EXPECT_EQ(fast.out, full.out);
+    EXPECT_THAT(fast.out, testing::HasSubstr("counter.hpp:6:"));
+    EXPECT_THAT(fast.out, testing::HasSubstr("own.hpp:3:"));
+    EXPECT_THAT(fast.err, testing::HasSubstr(
+                              "1 header parses, 0 whole-file fallbacks, 1 files parsed whole by choice;"))
+        << limit;
+  }
 }
 
 }  // namespace
