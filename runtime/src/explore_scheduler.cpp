@@ -404,8 +404,9 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
   leave_out_owing(s, runnable);
   int current =
       self != nullptr && self->state == run_state::runnable && !cannot_progress(s, self) ? self->index : -1;
-  if (current >= 0 && std::find(s.enabled.begin(), s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable),
-                                current) == s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable))
+  if (current >= 0 && s.any_owed &&
+      std::find(s.enabled.begin(), s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable), current) ==
+          s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable))
     current = -1;  // left out: it owes
   // A thread that polls (polled_point) gives the turn away whenever anything
   // else can happen: without it a thread waiting for another's progress could
