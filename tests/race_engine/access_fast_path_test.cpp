@@ -69,5 +69,49 @@ TEST_F(AccessFastPath, ANewEpochOrAnotherThreadIsNotCovered) {
   EXPECT_EQ(take_races().size(), 1u);
 }
 
+// epoch_covers is one compare (shadow_memory.hpp); the same answers as its
+// definition in two tests, over every mask of a granule and words that differ
+// from the epoch in the mask, the atomic bit, the clock or the slot.
+TEST(EpochCovers, OneCompareAnswersAsTheTwoTestsDo) {
+  const std::uint64_t epoch = make_epoch(5, 1234);
+  const std::uint64_t others[] = {
+      epoch, epoch | kAtomicBit, make_epoch(5, 1235), make_epoch(6, 1234), make_epoch(kSharedSlot, 1234), 0};
+  for (const std::uint64_t base : others) {
+    for (std::uint64_t stored = 0; stored <= kMaskBits; ++stored) {
+      for (std::uint64_t mask = 1; mask <= kMaskBits; ++mask) {
+        const std::uint64_t word = base | stored;
+        const bool expected = (word & ~kMaskBits) == epoch && (word & mask) == mask;
+        ASSERT_EQ(epoch_covers(word, epoch, mask), expected) << std::hex << word << " " << mask;
+        ASSERT_EQ(epoch_covers(word, epoch | kAtomicBit, mask),
+                  (word & ~kMaskBits) == (epoch | kAtomicBit) && (word & mask) == mask);
+      }
+    }
+  }
+}
+
+// The write check skips the test of bits 48..63: such an address is taken
+// modulo 2^48 by the page table's first level, so it answers as the address
+// below it does. Returning then changes nothing (accesses above 2^48 have no
+// shadow and are ignored), and the full path still ignores them.
+TEST_F(AccessFastPath, AWriteAbove2To48AnswersAsItsAddressBelowAndIsIgnored) {
+  buffer memory(64);
+  const std::uintptr_t at = memory.address(24);
+  const std::uintptr_t high = at | (std::uintptr_t{1} << 48);
+  worker first, second;
+  first.run([&] {
+    write(at, 8, kPcA);
+    EXPECT_TRUE(write_covered_in_current_epoch(high, 8));
+    EXPECT_TRUE(write_covered_in_current_epoch(high + 4, 2));
+    EXPECT_FALSE(write_covered_in_current_epoch(high + 8, 8)) << "the next granule";
+    write(high + 8, 8, kPcA);  // ignored: no shadow above 2^48
+  });
+  second.run([&] {
+    EXPECT_FALSE(write_covered_in_current_epoch(high, 8));
+    write(high, 8, kPcB);  // unordered with first's writes, but ignored
+    write(high + 8, 8, kPcB);
+  });
+  EXPECT_TRUE(take_races().empty());
+}
+
 }  // namespace
 }  // namespace concheck::race

@@ -66,12 +66,25 @@ struct granule_access {
   return true;
 }
 
+// Without find_granule's test of bits 48..63: shadow_entry_inline takes the
+// first level's index modulo 2^16, so an address above 2^48 finds the cell
+// of another address below it. The answer can only be "covered" (the hook
+// returns, and such accesses have no shadow and are ignored anyway) or not
+// (the hook's full path, which ignores them); nothing is stored or handed on
+// from that cell. Three instructions fewer on every write hook's fast path
+// (issue 12, single_loop).
 [[gnu::always_inline]] inline bool write_covered_in_current_epoch(std::uintptr_t address,
                                                                   std::size_t size) noexcept {
   const thread_context* self = tls_context;
-  granule_access at;
-  if (!find_granule(self, address, size, at)) return false;
-  return epoch_covers(at.cell->write.load(std::memory_order_relaxed), self->epoch, at.mask);
+  const std::uintptr_t offset = address & (kGranule - 1);
+  if (__builtin_expect(self == nullptr || offset + size > kGranule, 0)) return false;
+  const shadow_chunk* chunk = shadow_entry_inline(address);
+  if (__builtin_expect(chunk == nullptr, 0)) return false;
+  const std::uintptr_t cells = chunk->cells.load(std::memory_order_acquire);
+  if (__builtin_expect(cells == 0, 0)) return false;
+  const std::uint64_t mask = ((std::uint64_t{1} << size) - 1) << offset;
+  return epoch_covers(shadow_cell_in(cells, address)->write.load(std::memory_order_relaxed), self->epoch,
+                      mask);
 }
 
 [[gnu::always_inline]] inline bool read_covered_in_current_epoch(std::uintptr_t address, std::size_t size,
