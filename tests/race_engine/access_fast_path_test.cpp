@@ -113,5 +113,26 @@ TEST_F(AccessFastPath, AWriteAbove2To48AnswersAsItsAddressBelowAndIsIgnored) {
   EXPECT_TRUE(take_races().empty());
 }
 
+// The read check skips the test too, but hands on no cell for such an
+// address: the engine would store R into the other address's cell.
+TEST_F(AccessFastPath, AReadAbove2To48HandsOnNoCell) {
+  buffer memory(64);
+  const std::uintptr_t at = memory.address(32);
+  const std::uintptr_t high = at | (std::uintptr_t{1} << 48);
+  worker first, second;
+  first.run([&] {
+    read(at, 8, kPcA);
+    std::uintptr_t tagged_cell = 0;
+    EXPECT_TRUE(read_covered_in_current_epoch(high, 8, tagged_cell));
+    release(&g_sync_object);  // a new epoch: not covered any more
+    EXPECT_FALSE(read_covered_in_current_epoch(high, 8, tagged_cell));
+    EXPECT_EQ(tagged_cell, 0u);
+    EXPECT_FALSE(read_covered_in_current_epoch(at, 8, tagged_cell));
+    EXPECT_NE(tagged_cell, 0u) << "below 2^48 the cell is handed on";
+  });
+  second.run([&] { write(at, 8, kPcB); });  // races with first's read
+  EXPECT_EQ(take_races().size(), 1u);
+}
+
 }  // namespace
 }  // namespace concheck::race

@@ -42,11 +42,18 @@
 namespace concheck::race {
 
 // Where an access by `self` lands when it stays inside one granule of mapped
-// shadow below 2^48: the cell, its chunk's cells word (for the layout tag)
-// and the bytes of the granule it touches. False in every other case (no
-// context, more than one granule, no shadow, an unmapped chunk). Both checks
-// below start with it; always inlined, so each hook's code is what it was
-// when the two checks spelled it out apiece.
+// shadow: the cell, its chunk's cells word (for the layout tag) and the bytes
+// of the granule it touches. False in every other case (no context, more
+// than one granule, no shadow, an unmapped chunk). Both checks below start
+// with it; always inlined, so each hook's code is what it was when the two
+// checks spelled it out apiece.
+// An address above 2^48 is not tested for here: shadow_entry_inline takes
+// the first level's index modulo 2^16, so such an address finds the cell of
+// another one below it. The checks' answer for it can only be "covered" (the
+// hook returns; such accesses have no shadow and are ignored anyway) or not
+// (the hook's full path, which ignores them); the read check hands no such
+// cell on. Three instructions fewer on every hook's covered path (issue 12,
+// single_loop).
 struct granule_access {
   const shadow_cell* cell;
   std::uintptr_t cells;
@@ -56,7 +63,7 @@ struct granule_access {
 [[gnu::always_inline]] inline bool find_granule(const thread_context* self, std::uintptr_t address,
                                                 std::size_t size, granule_access& out) noexcept {
   const std::uintptr_t offset = address & (kGranule - 1);
-  if (__builtin_expect(self == nullptr || offset + size > kGranule || (address >> 48) != 0, 0)) return false;
+  if (__builtin_expect(self == nullptr || offset + size > kGranule, 0)) return false;
   const shadow_chunk* chunk = shadow_entry_inline(address);
   if (__builtin_expect(chunk == nullptr, 0)) return false;
   out.cells = chunk->cells.load(std::memory_order_acquire);
@@ -66,25 +73,12 @@ struct granule_access {
   return true;
 }
 
-// Without find_granule's test of bits 48..63: shadow_entry_inline takes the
-// first level's index modulo 2^16, so an address above 2^48 finds the cell
-// of another address below it. The answer can only be "covered" (the hook
-// returns, and such accesses have no shadow and are ignored anyway) or not
-// (the hook's full path, which ignores them); nothing is stored or handed on
-// from that cell. Three instructions fewer on every write hook's fast path
-// (issue 12, single_loop).
 [[gnu::always_inline]] inline bool write_covered_in_current_epoch(std::uintptr_t address,
                                                                   std::size_t size) noexcept {
   const thread_context* self = tls_context;
-  const std::uintptr_t offset = address & (kGranule - 1);
-  if (__builtin_expect(self == nullptr || offset + size > kGranule, 0)) return false;
-  const shadow_chunk* chunk = shadow_entry_inline(address);
-  if (__builtin_expect(chunk == nullptr, 0)) return false;
-  const std::uintptr_t cells = chunk->cells.load(std::memory_order_acquire);
-  if (__builtin_expect(cells == 0, 0)) return false;
-  const std::uint64_t mask = ((std::uint64_t{1} << size) - 1) << offset;
-  return epoch_covers(shadow_cell_in(cells, address)->write.load(std::memory_order_relaxed), self->epoch,
-                      mask);
+  granule_access at;
+  if (!find_granule(self, address, size, at)) return false;
+  return epoch_covers(at.cell->write.load(std::memory_order_relaxed), self->epoch, at.mask);
 }
 
 [[gnu::always_inline]] inline bool read_covered_in_current_epoch(std::uintptr_t address, std::size_t size,
@@ -96,7 +90,10 @@ struct granule_access {
       epoch_covers(at.cell->read.load(std::memory_order_relaxed), self->epoch, at.mask)) {
     return true;
   }
-  tagged_cell = reinterpret_cast<std::uintptr_t>(at.cell) | (at.cells & kLayoutBits);
+  // Above 2^48 the cell is another address's (find_granule): none handed on.
+  if (__builtin_expect((address >> 48) == 0, 1)) {
+    tagged_cell = reinterpret_cast<std::uintptr_t>(at.cell) | (at.cells & kLayoutBits);
+  }
   return false;
 }
 
