@@ -742,20 +742,22 @@ namespace {
 // for any access, R for a read.
 __attribute__((always_inline)) inline bool covered_in_epoch(const shadow_cell& cell, std::uint64_t epoch,
                                                             std::uint64_t mask, bool is_write) noexcept {
-  const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
-  if ((w & ~kMaskBits) == epoch && (w & mask) == mask) return true;
-  if (is_write) return false;
-  const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
-  return (r & ~kMaskBits) == epoch && (r & mask) == mask;
+  if (epoch_covers(cell.write.load(std::memory_order_relaxed), epoch, mask)) return true;
+  return !is_write && epoch_covers(cell.read.load(std::memory_order_relaxed), epoch, mask);
 }
+
+// The offset in its chunk of a chunk's last granule.
+constexpr std::uintptr_t kChunkTailMask = ((std::uintptr_t{1} << kChunkShift) - 1) & ~(kGranule - 1);
 
 // A plain access within one granule that this thread already made in its
 // current epoch (a write covered by W, a read by W or R): a few loads and a
-// return; so is an aligned 16-byte access (a vectorized loop's) whose two
-// granules both are, which went through plain_access_rest's range loop
-// (issue 12: a fifth of single_loop's samples). Anything else goes to
-// plain_granule_rest (one granule, a mapped cell) or plain_access_rest,
-// which check it again in full.
+// return; so is a 16-byte access of two whole granules in one chunk (a
+// vectorized loop's, at 16 or at 8 modulo 16: single_loop's final loop's
+// reads fall at 8) whose two granules both are, which went through
+// plain_access_rest's range loop (issue 12: a fifth of single_loop's
+// samples; at 8 modulo 16, 225 instructions a read instead of 89). Anything
+// else goes to plain_granule_rest (one granule, a mapped cell) or
+// plain_access_rest, which check it again in full.
 __attribute__((always_inline)) inline void plain_access(std::uintptr_t address, std::size_t size,
                                                         std::uintptr_t pc, bool is_write) noexcept {
   thread_context* self = tls_context;
@@ -777,9 +779,10 @@ __attribute__((always_inline)) inline void plain_access(std::uintptr_t address, 
       }
       return;
     }
-  } else if (size == 2 * kGranule && (address & (2 * kGranule - 1)) == 0 && enabled() && self != nullptr &&
-             (address >> 48) == 0) {
-    // Both cells are in one chunk: a chunk covers a 64 KiB-aligned block.
+  } else if (size == 2 * kGranule && offset == 0 && (address & kChunkTailMask) != kChunkTailMask &&
+             enabled() && self != nullptr && (address >> 48) == 0) {
+    // Both cells are in one chunk: the second granule is not the first of
+    // the next 64 KiB-aligned block.
     const shadow_chunk* chunk = shadow_entry_inline(address);
     const std::uintptr_t cells = chunk == nullptr ? 0 : chunk->cells.load(std::memory_order_acquire);
     if (cells != 0 && covered_in_epoch(*shadow_cell_in(cells, address), self->epoch, kMaskBits, is_write) &&
