@@ -134,5 +134,31 @@ TEST_F(AccessFastPath, AReadAbove2To48HandsOnNoCell) {
   EXPECT_EQ(take_races().size(), 1u);
 }
 
+// The 16-byte check: both granules covered (W for a write, W or R for a
+// read), at 16 or 8 modulo 16; never across two chunks (the second cell is
+// in the other chunk's shadow) nor at an offset inside a granule.
+TEST_F(AccessFastPath, ASixteenByteAccessIsCoveredWhenBothGranulesAre) {
+  constexpr std::size_t one_chunk = std::size_t{1} << kChunkShift;
+  buffer memory(2 * one_chunk, one_chunk);
+  const std::uintptr_t base = memory.address();
+  const std::uintptr_t tail = base + one_chunk - kGranule;
+  worker thread;
+  thread.run([&] {
+    write(base + 8, 16, kPcA);
+    EXPECT_TRUE(sixteen_covered_in_current_epoch(base + 8, true));
+    EXPECT_TRUE(sixteen_covered_in_current_epoch(base + 8, false));
+    EXPECT_FALSE(sixteen_covered_in_current_epoch(base + 16, true)) << "the next granule is not";
+    EXPECT_FALSE(sixteen_covered_in_current_epoch(base + 12, true)) << "three granules";
+    read(base + 24, 8, kPcA);
+    EXPECT_FALSE(sixteen_covered_in_current_epoch(base + 16, true)) << "a read does not cover a write";
+    EXPECT_TRUE(sixteen_covered_in_current_epoch(base + 16, false));
+    write(tail, 8, kPcA);
+    write(tail + kGranule, 8, kPcA);
+    EXPECT_FALSE(sixteen_covered_in_current_epoch(tail, true)) << "two chunks: the full path";
+    release(&g_sync_object);  // a new epoch
+    EXPECT_FALSE(sixteen_covered_in_current_epoch(base + 8, false));
+  });
+}
+
 }  // namespace
 }  // namespace concheck::race

@@ -535,10 +535,10 @@ TEST_F(RaceEngine, SixteenByteAccessesAtEightModuloSixteenCoveredStillRace) {
 // must not take it from the first chunk's cells (where it would find the
 // first chunk's first cell, this thread's own write, and miss the race).
 TEST_F(RaceEngine, ASixteenByteAccessAcrossTwoChunksChecksTheSecondChunk) {
-  constexpr std::size_t kChunk = std::size_t{1} << kChunkShift;
-  buffer memory(2 * kChunk, kChunk);
+  constexpr std::size_t one_chunk = std::size_t{1} << kChunkShift;
+  buffer memory(2 * one_chunk, one_chunk);
   const std::uintptr_t base = memory.address();
-  const std::uintptr_t x = base + kChunk - kGranule;  // the first chunk's last granule
+  const std::uintptr_t x = base + one_chunk - kGranule;  // the first chunk's last granule
   worker first, second;
   first.run([&] {
     write(base, 8, kPcA);  // the first chunk's first granule: covered from now on
