@@ -4,7 +4,8 @@
 // (LD_PRELOAD) would hold two runtimes, each seeing a part of the program.
 // It is stopped at start with exit status 2, naming the second copy, and so
 // is one whose second copy comes later, with a library loaded by dlopen();
-// two shared copies (libconcheck.so and the preload library) are still one.
+// two shared copies (libconcheck.so and the preload library) are still one,
+// whose first copy alone runs explore mode's schedule.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -89,6 +90,20 @@ TEST(runtime_copies, ASharedCopyLoadedWithDlopenNextToASharedOneRuns) {
     EXPECT_NE(output.find("dlopen: loaded"), std::string::npos) << output;
     EXPECT_EQ(output.find(kTwoCopies), std::string::npos) << output;
   }
+}
+
+// Explore mode's process schedule (explore_process.cpp) is run by the first
+// copy only. It used to compare the anchor's address with its own, which in
+// a shared copy is the first definition's: both copies ran a schedule, and
+// the idle one's main thread never reached a scheduling point
+// (step-bound-exceeded, exit status 66).
+TEST(runtime_copies, OnlyTheFirstOfTwoSharedCopiesRunsTheProcessSchedule) {
+  std::string output;
+  const int status = run_command(
+      std::string("LD_PRELOAD=") + CONCHECK_PRELOAD_LIBRARY + " CONCHECK_EXPLORE_SCHEDULE=cc4-random-s1-i0",
+      std::string(CONCHECK_SCENARIO_SHARED) + " clean", output);
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_EQ(output.find("concheck:"), std::string::npos) << output;
 }
 
 }  // namespace
