@@ -37,6 +37,11 @@ endfunction()
 # concheck::runtime (nor concheck::gtest, which does), and it must not be run
 # under LD_PRELOAD of libconcheck_preload.so; the runtime stops such a process
 # at start. Every instrumented target of one program takes the same choice.
+# For a shared or module library, STATIC instruments its compile step only
+# and links no runtime: its hooks and interposed functions are those of the
+# executable that links or dlopen()s it, which exports them
+# (concheck::runtime_static passes the executable's link a --dynamic-list).
+# A copy of the archive inside a shared library would be a second runtime.
 #
 # Fails at configure time, naming where, when TARGET's link step would bring
 # libtsan: -fsanitize=thread (or tsan / libtsan) in its link options, link
@@ -70,7 +75,9 @@ function(concheck_instrument target)
   if(ARG_STATIC)
     set(_runtime concheck::runtime_static)
   endif()
-  if(NOT _type STREQUAL "OBJECT_LIBRARY")
+  if(ARG_STATIC AND (_type STREQUAL "SHARED_LIBRARY" OR _type STREQUAL "MODULE_LIBRARY"))
+    # The executable holds the runtime: nothing to link here.
+  elseif(NOT _type STREQUAL "OBJECT_LIBRARY")
     target_link_libraries(${target} PRIVATE ${_runtime})
   else()
     # An object library's objects land in other targets: they need the hooks.

@@ -30,6 +30,10 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/concheckConfigVersion.cma
 install(FILES ${PROJECT_BINARY_DIR}/concheckConfig.cmake ${PROJECT_BINARY_DIR}/concheckConfigVersion.cmake
   DESTINATION ${CONCHECK_CMAKE_DIR})
 
+# The static runtime's dynamic list, next to the archive: concheck::runtime_static
+# and concheck.pc's static_libs pass it to the linker (runtime/CMakeLists.txt).
+get_property(_concheck_static_dynamic_list GLOBAL PROPERTY CONCHECK_STATIC_DYNAMIC_LIST)
+install(FILES ${_concheck_static_dynamic_list} DESTINATION ${CMAKE_INSTALL_LIBDIR})
 get_property(CONCHECK_STATIC_ANCHOR_FLAGS GLOBAL PROPERTY CONCHECK_STATIC_ANCHOR_FLAGS)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/concheck.pc.in ${PROJECT_BINARY_DIR}/concheck.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/concheck.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

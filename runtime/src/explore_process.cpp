@@ -11,7 +11,6 @@
 // CONCHECK_EXPLORE_SERVER=<in>,<out>[,<cpu>]: a fork server (serve() below),
 // kept with its children on CPU <cpu> when given; it ends when `concheck
 // run` ends, and a schedule's child when the server ends, however they end.
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <pthread.h>
@@ -32,9 +31,8 @@
 #include "explore_strategies.hpp"
 #include "fork_server_pages.hpp"
 #include "options.hpp"
+#include "runtime_copies.hpp"
 #include "thread_registry.hpp"
-
-extern "C" int concheck_runtime_static_anchor;  // runtime_core.cpp
 
 namespace concheck::detail::explore {
 namespace {
@@ -45,13 +43,6 @@ void write_stats() {
   if (g_stats_fd < 0) return;
   const std::string line = fmt::format("steps {}\nchoices {}\n", process_steps(), process_choices());
   (void)!::write(g_stats_fd, line.data(), line.size());
-}
-
-// A program linked with the runtime and run with the preload library holds
-// two copies; only the one the dynamic linker finds first runs the schedule.
-bool first_runtime_copy() noexcept {
-  const void* first = ::dlsym(RTLD_DEFAULT, "concheck_runtime_static_anchor");
-  return first == nullptr || first == &concheck_runtime_static_anchor;
 }
 
 // Reads one line from `fd` (without the '\n') through `buffer`, which keeps
@@ -187,6 +178,10 @@ void serve(int in, int out, std::string& token) {
 }
 
 [[gnu::constructor]] void start_process_schedule() {
+  // A program linked with libconcheck.so and run with the preload library
+  // holds two copies: only the one the dynamic linker binds calls to runs
+  // the schedule (runtime_copies.hpp; comparing the anchor's address here
+  // does not tell them apart: in a shared copy it is the first definition's).
   if (!first_runtime_copy()) return;
   static std::string served;  // the token a fork server's child runs
   const char* token = std::getenv("CONCHECK_EXPLORE_SCHEDULE");

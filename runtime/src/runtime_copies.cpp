@@ -8,6 +8,11 @@
 
 #include "start_error.hpp"
 
+// runtime_core.cpp. The executable's copy sets it to 1 once it has checked
+// at load, before main(): a shared copy that finds it set was loaded later,
+// by dlopen().
+extern "C" int concheck_runtime_static_anchor;
+
 namespace concheck::detail {
 namespace {
 
@@ -35,12 +40,13 @@ bool is_executable(const link_map* object) noexcept {
 }
 
 constexpr std::string_view kExplanation =
-    ". The executable's own calls (its __tsan_* hooks, its lock and thread calls) are bound to its copy, "
-    "the shared libraries' calls to the other: each would see a part of the program, and races and lock "
-    "orders between the parts would be missed. Link one runtime only: the static archive "
-    "(concheck_instrument(<target> STATIC), concheck::runtime_static, libconcheck_static.a) with no "
-    "shared library linking libconcheck.so and no LD_PRELOAD of libconcheck_preload.so, or "
-    "libconcheck.so (concheck::runtime) everywhere (docs/race.md). Stopping.";
+    ". Each copy keeps threads, locks and shadow memory of its own: each would see a part of the "
+    "program, and races and lock orders between the parts would be missed. Link one runtime only: the static "
+    "archive (concheck_instrument(<target> STATIC), concheck::runtime_static, libconcheck_static.a) "
+    "with no shared library linking libconcheck.so, none loaded with dlopen() that does, and no "
+    "LD_PRELOAD of libconcheck_preload.so (instrumented shared libraries link no runtime: "
+    "concheck_instrument(<library> STATIC)), or libconcheck.so (concheck::runtime) everywhere "
+    "(docs/race.md). Stopping.";
 
 }  // namespace
 
@@ -52,15 +58,21 @@ void check_single_runtime_copy() noexcept {
   // dynamic linker finds first (the executable's, when it exports it).
   void* anchor = ::dlsym(static_copy ? RTLD_NEXT : RTLD_DEFAULT, kAnchor);
   const link_map* other = anchor != nullptr ? object_of(anchor) : nullptr;
-  if (other == nullptr || other == self) return;
+  if (other == nullptr || other == self) {
+    if (static_copy) concheck_runtime_static_anchor = 1;  // the only copy so far: started
+    return;
+  }
   if (!static_copy && !is_executable(other)) return;  // two shared copies: one runtime
   const link_map* shared = static_copy ? other : self;
   const std::string_view file =
       shared->l_name != nullptr && shared->l_name[0] != '\0' ? shared->l_name : "a shared library";
+  // A shared copy loaded after the executable's had started came with a
+  // library loaded by dlopen(); at start, the shared copies load first.
+  const bool loaded_later = !static_copy && *static_cast<const int*>(anchor) != 0;
   stop_at_start(
       {"two copies of concheck's runtime are in this process: one linked into the executable "
        "(libconcheck_static.a), one in ",
-       file, kExplanation});
+       file, loaded_later ? ", loaded with dlopen() after the program started" : "", kExplanation});
 }
 
 bool first_runtime_copy() noexcept {

@@ -6,17 +6,20 @@
 // STATIC)), which puts a copy inside the executable. Two shared copies
 // (libconcheck.so and the preload library) are one runtime in effect: the
 // dynamic linker binds every call from outside them to the first, the other
-// stays idle (options.cpp, first_runtime_copy). A copy inside the executable
-// is different: the executable's own calls (its __tsan_* hooks, its lock and
+// stays idle (first_runtime_copy below). A copy inside the executable is
+// different: the executable's own calls (its __tsan_* hooks, its lock and
 // thread calls, concheck's API) are bound to it when the program is linked,
-// while the shared libraries' calls of every symbol the executable does not
-// export (all the __tsan_* hooks, concheck's API) go to the other copy. Each
-// copy would see a part of the program with shadow memory, clocks and lock
-// graph of its own: races and lock orders between the parts missed, threads
-// half known. So when the executable holds a copy and another one is loaded
-// at start (a shared library that links libconcheck.so, or the preload
-// library), the runtime stops the process with exit status 2 and says which
-// two files they are (stop_at_start, start_error.hpp).
+// and its interposers find the functions they wrap with dlsym(RTLD_NEXT), the
+// next definition after the executable, which can be the other copy's
+// interposers when it was loaded at start. (The executable exports what libconcheck.so exports,
+// so the shared libraries' calls are bound to it too; without that export
+// they went to the other copy.) Each copy has shadow memory, clocks, threads
+// and lock graph of its own and sees a part of the program: races and lock
+// orders between the parts missed, threads half known. So when the
+// executable holds a copy and another one is loaded (a shared library that
+// links libconcheck.so, or the preload library), the runtime stops the
+// process with exit status 2 and says which two files they are
+// (stop_at_start, start_error.hpp).
 //
 // Found by the anchor each copy defines (concheck_runtime_static_anchor): the
 // copy in the executable looks for the next definition after itself
@@ -24,8 +27,13 @@
 // the dynamic linker sees first. Which object a copy is in comes from the
 // address of a variable of its own (internal linkage): the anchor's address
 // taken in a shared copy is the first definition in the process, which may be
-// another copy's. A library loaded later with dlopen() is not
-// checked. Cost: one dladdr1() and one dlsym(), once, at load; allocates
+// another copy's. The executable exports its anchor (the static runtime's
+// dynamic list, runtime/CMakeLists.txt), so a shared copy that comes later
+// with a library loaded by dlopen() finds it too, when its constructor runs
+// inside the dlopen(): the process stops there the same way, saying the copy
+// was loaded with dlopen() (the executable's copy sets its anchor to 1 once
+// it has started; at start the shared copies load before it, and find 0).
+// Cost: one dladdr1() and one dlsym(), once per copy, at load; allocates
 // nothing of its own.
 #pragma once
 

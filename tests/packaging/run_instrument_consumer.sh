@@ -15,6 +15,11 @@
 #       The same for the static runtime: racy_static (concheck_instrument(...
 #       STATIC)) and a program linked by hand with concheck.pc's static_libs
 #       define every hook themselves, need no libconcheck.so, and report.
+#       And with instrumented shared libraries: racy_static_libs links
+#       racy_lib and dlopen()s racy_plugin (concheck_instrument(... STATIC):
+#       no runtime of their own), by CMake and by hand from static_libs; the
+#       executable exports the hooks they call, and each library's race is
+#       reported in its own function.
 #   In both modes, a program that would link both runtimes is refused at
 #   configure time, explained.
 set -euo pipefail
@@ -133,6 +138,7 @@ case $mode in
     check_resolved "$work/build/racy"
     check_run "$work/build/racy" "$work/racy.log"
     # The static runtime: every hook in the executable, no libconcheck.so.
+    exported_api() { nm -D --defined-only "$1" | awk '{print $NF}' | grep -E '^(__tsan_|_ZN8concheck|concheck_)' | sort -u; }
     check_static() {  # check_static PROGRAM
       local program=$1 missing
       [[ -n "$(nm --defined-only "$program" | awk '$NF ~ /^__tsan_write8$/')" ]] \
@@ -142,9 +148,37 @@ case $mode in
       if readelf -d "$program" | grep NEEDED | grep -q 'libconcheck\|tsan'; then
         fail "$program links a shared runtime: $(readelf -d "$program" | grep NEEDED)"
       fi
+      # It exports the hooks and concheck's API as libconcheck.so does (the
+      # dynamic list), none of the runtime's internals.
+      [[ "$(exported_api "$program")" == "$(exported_api "$library")" ]] \
+        || fail "$program does not export what libconcheck.so does: $(diff <(exported_api "$program") <(exported_api "$library") | head -20)"
     }
     check_static "$work/build/racy_static"
     check_run "$work/build/racy_static" "$work/racy_static.log"
+    # The static runtime with instrumented shared libraries, one linked, one dlopen()ed.
+    check_no_runtime() {  # check_no_runtime LIBRARY: instrumented, holds no runtime, links none
+      local library=$1
+      [[ -n "$(nm -D --undefined-only "$library" | awk '$NF ~ /^__tsan_/')" ]] || fail "$library calls no __tsan_* hook"
+      [[ -z "$(nm -D --defined-only "$library" | awk '$NF ~ /^__tsan_/')" ]] || fail "$library holds a copy of the runtime"
+      if readelf -d "$library" | grep NEEDED | grep -q 'libconcheck\|tsan'; then
+        fail "$library links a runtime: $(readelf -d "$library" | grep NEEDED)"
+      fi
+    }
+    check_libraries_run() {  # check_libraries_run PROGRAM PLUGIN LOG
+      local program=$1 plugin=$2 log=$3 status=0 function
+      env -u CONCHECK_OPTIONS "$program" "$plugin" > "$log" 2>&1 || status=$?
+      [[ $status == 0 ]] || { cat "$log"; fail "$program exited with status $status"; }
+      grep -q "consumer ran, instrumented with concheck" "$log" || { cat "$log"; fail "$program did not run to the end"; }
+      # The sites are the libraries' functions (file:line too where built with -g).
+      for function in lib_part_race plugin_part_race; do
+        grep -q "^SUMMARY: concheck: data-race .*$function" "$log" \
+          || { cat "$log"; fail "$program: no data-race reported in $function"; }
+      done
+    }
+    check_static "$work/build/racy_static_libs"
+    check_no_runtime "$work/build/libracy_lib.so"
+    check_no_runtime "$work/build/libracy_plugin.so"
+    check_libraries_run "$work/build/racy_static_libs" "$work/build/libracy_plugin.so" "$work/racy_static_libs.log"
     check_mixing_refused "$src_dir/tests/packaging/instrument_consumer" "$work" -DCMAKE_PREFIX_PATH="$prefix"
     # The installed package refuses libtsan too.
     status=0
@@ -175,6 +209,21 @@ case $mode in
       > "$work/pc_static_build.log" 2>&1 || { cat "$work/pc_static_build.log"; fail "the pkg-config static build failed"; }
     check_static "$work/racy_pc_static"
     (unset LD_LIBRARY_PATH; check_run "$work/racy_pc_static" "$work/racy_pc_static.log")
+    # pkg-config, the static runtime with instrumented shared libraries: the
+    # libraries compiled with instrument_cflags and linked with no runtime.
+    # shellcheck disable=SC2086
+    {
+      "$cxx" $instrument $cflags -fPIC -c "$consumer/lib_part.cpp" -o "$work/lib_part_pc.o"
+      "$cxx" -shared "$work/lib_part_pc.o" -o "$work/libracy_lib_pc.so"
+      "$cxx" $instrument $cflags -fPIC -c "$consumer/plugin_part.cpp" -o "$work/plugin_part_pc.o"
+      "$cxx" -shared "$work/plugin_part_pc.o" -o "$work/racy_plugin_pc.so"
+      "$cxx" $instrument $cflags -c "$consumer/libs_main.cpp" -o "$work/libs_main_pc.o"
+      "$cxx" "$work/libs_main_pc.o" -o "$work/racy_libs_pc_static" -L"$work" -lracy_lib_pc -Wl,-rpath,"$work" $static_libs
+    } > "$work/pc_libs_build.log" 2>&1 || { cat "$work/pc_libs_build.log"; fail "the pkg-config build with libraries failed"; }
+    check_static "$work/racy_libs_pc_static"
+    check_no_runtime "$work/libracy_lib_pc.so"
+    check_no_runtime "$work/racy_plugin_pc.so"
+    (unset LD_LIBRARY_PATH; check_libraries_run "$work/racy_libs_pc_static" "$work/racy_plugin_pc.so" "$work/racy_libs_pc_static.log")
     ;;
   *) echo "usage: $0 configure SOURCE_DIR WORK_DIR | install BUILD_DIR SOURCE_DIR WORK_DIR" >&2; exit 2 ;;
 esac

@@ -2,6 +2,7 @@
 // scenario per command-line argument. Built plain (instrumented only by
 // LD_PRELOAD) and linked with the static archive; runtime_process_test.cpp
 // runs it and checks the JSON findings.
+#include <dlfcn.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -169,13 +170,24 @@ int exit_clean() {
   return 0;
 }
 
+// Loads the shared library `path` with dlopen() after start, as a program
+// loads a plugin: "dlopen: loaded", or exit status 3 naming the failure.
+int load_library(const char* path) {
+  if (::dlopen(path, RTLD_NOW) == nullptr) {
+    std::fprintf(stderr, "dlopen: %s\n", ::dlerror());
+    return 3;
+  }
+  std::puts("dlopen: loaded");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fputs(
         "usage: scenario inversion|deadlock|clean|lost-wakeup|dump|spin-inversion|free-locked|\n"
-        "                main-returns-holding|exit-holding|exit-clean\n",
+        "                main-returns-holding|exit-holding|exit-clean|dlopen LIBRARY\n",
         stderr);
     return 2;
   }
@@ -189,6 +201,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(argv[1], "main-returns-holding") == 0) return main_returns_holding();
   if (std::strcmp(argv[1], "exit-holding") == 0) return exit_holding();
   if (std::strcmp(argv[1], "exit-clean") == 0) return exit_clean();
+  if (std::strcmp(argv[1], "dlopen") == 0 && argc == 3) return load_library(argv[2]);
   std::fprintf(stderr, "unknown scenario '%s'\n", argv[1]);
   return 2;
 }
