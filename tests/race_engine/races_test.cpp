@@ -512,5 +512,45 @@ TEST_F(RaceEngine, SixteenByteAccessesCoveredInTheEpochStillRace) {
   EXPECT_EQ(races[0].earlier.thread_id, first.id());
 }
 
+// The same at 8 modulo 16 (single_loop's final loop reads there): the two
+// granules' cells are taken from one chunk as well.
+TEST_F(RaceEngine, SixteenByteAccessesAtEightModuloSixteenCoveredStillRace) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address(24);
+  worker first, second;
+  first.run([&] {
+    write(x, 16, kPcA);
+    write(x, 16, kPcA);  // covered
+    read(x, 16, kPcB);   // covered by W
+  });
+  second.run([&] { write(x + 8, 8, kPcC); });
+  auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].address, x + 8);
+  EXPECT_EQ(races[0].earlier.thread_id, first.id());
+}
+
+// A 16-byte access whose second granule is the first of the next chunk:
+// that granule's cell is in the other chunk's shadow, so the covered check
+// must not take it from the first chunk's cells (where it would find the
+// first chunk's first cell, this thread's own write, and miss the race).
+TEST_F(RaceEngine, ASixteenByteAccessAcrossTwoChunksChecksTheSecondChunk) {
+  constexpr std::size_t one_chunk = std::size_t{1} << kChunkShift;
+  buffer memory(2 * one_chunk, one_chunk);
+  const std::uintptr_t base = memory.address();
+  const std::uintptr_t x = base + one_chunk - kGranule;  // the first chunk's last granule
+  worker first, second;
+  first.run([&] {
+    write(base, 8, kPcA);  // the first chunk's first granule: covered from now on
+    write(x, 8, kPcA);
+  });
+  second.run([&] { write(x + kGranule, 8, kPcB); });
+  first.run([&] { read(x, 16, kPcA); });  // the second granule: second's write
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].address, x + kGranule);
+  EXPECT_EQ(races[0].earlier.thread_id, second.id());
+}
+
 }  // namespace
 }  // namespace concheck::race

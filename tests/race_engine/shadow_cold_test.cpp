@@ -230,6 +230,38 @@ TEST_F(ColdWordsInTheEngine, AChunkIsSplitWhenARangeAccessCoversItWhole) {
   EXPECT_TRUE(take_races().empty());
 }
 
+// A large write claims its untouched granules a chunk at a time (split or
+// dense); a granule another thread wrote first stops the run: it is an
+// access of its own (a race here) and the claim goes on after it.
+TEST_F(ColdWordsInTheEngine, ALargeWriteClaimsAroundAGranuleTouchedFirst) {
+  fresh_chunks memory(3);
+  ASSERT_NE(memory.address(), 0u) << "no application memory with unmapped shadow found";
+  const std::uintptr_t touched = memory.address(kChunkBytes + 64);
+  const std::size_t size = 2 * kChunkBytes + kChunkBytes / 2;
+  worker first, second;
+  second.run([&] { write(touched, 8, kPcC); });  // maps the second chunk, dense
+  first.run([&] { write_range(memory.address(), size, kPcA); });
+  EXPECT_EQ(layout_of(memory.address()), kSplitLayout);
+  EXPECT_EQ(layout_of(memory.address(kChunkBytes)), split_run() ? kSplitLayout : kDenseLayout);
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].address, touched);
+  EXPECT_EQ(races[0].earlier.thread_id, second.id());
+  const auto found = locations(memory.address(), memory.address(size));
+  ASSERT_EQ(found.size(), size / 8);
+  std::size_t claimed = 0;
+  for (const auto& [granule, state] : found) {
+    if (granule == touched) {
+      EXPECT_EQ(state.state, sharing::racy);
+    } else if (state.state == sharing::one_thread && state.owner == first.id() && state.bytes == 0xff) {
+      ++claimed;
+    }
+  }
+  EXPECT_EQ(claimed, size / 8 - 1);
+  second.run([&] { write(memory.address(kChunkBytes + 72), 8, kPcC); });  // after the touched one
+  EXPECT_EQ(take_races().size(), 1u);
+}
+
 // A split chunk, fresh: its first thread's range write claims it whole,
 // then the thread starts a new epoch (a release nobody acquires), so that
 // its next accesses store their own sites.

@@ -594,6 +594,47 @@ __attribute__((always_inline)) inline void access_granule(thread_context& self, 
   update_granule(self, *cell, cold, granule, a, w, r);
 }
 
+// A large plain write's claim of the untouched whole granules of [granule,
+// run_end), all in one chunk: each one's records claimed (a dense cell's
+// stored, a split chunk's uniform ones this write's: shadow_cold.hpp), then
+// its epoch stored. Returns where it stopped: run_end, or the first granule
+// already touched or whose records are another's (the caller makes that one
+// an access of its own). The chunk is looked up once, and a split chunk
+// with no cold region (no granule with words of its own) adopts its uniform
+// words once: one granule at a time, the lookups and the claim cost single_loop's
+// 32 MiB memset 100 instructions per granule (issue 12). A cold region
+// mapped by another thread during the run (its accesses to this memory race
+// with the write) can leave a granule claimed over words of its own: a race
+// missed at worst, as for two claims at one moment.
+std::uintptr_t bulk_claim_run(const thread_context& self, std::uintptr_t granule, std::uintptr_t run_end,
+                              std::uint64_t claimed, std::uint32_t site) noexcept {
+  shadow_chunk* chunk = shadow_chunk_for_inline(granule);
+  if (chunk == nullptr || granule >= run_end) return granule;
+  const std::uintptr_t cells = chunk->cells.load(std::memory_order_relaxed);
+  const std::uint64_t epoch = self.epoch | kMaskBits;
+  if ((cells & kLayoutBits) != kDenseLayout && chunk->cold.load(std::memory_order_acquire) == nullptr) {
+    if (!adopt_uniform(chunk->uniform_location, claimed) || !adopt_uniform(chunk->uniform_write_site, site)) {
+      return granule;
+    }
+    for (; granule < run_end; granule += kGranule) {
+      shadow_cell& cell = *shadow_cell_in(cells, granule);
+      if ((cell.write.load(std::memory_order_relaxed) | cell.read.load(std::memory_order_relaxed)) != 0)
+        break;
+      cell.write.store(epoch, std::memory_order_release);
+    }
+    return granule;
+  }
+  for (; granule < run_end; granule += kGranule) {
+    shadow_cell& cell = *shadow_cell_in(cells, granule);
+    if ((cell.write.load(std::memory_order_relaxed) | cell.read.load(std::memory_order_relaxed)) != 0 ||
+        !cold_ref(cell, granule, cells & kLayoutBits).bulk_claim(claimed, site)) {
+      break;
+    }
+    cell.write.store(epoch, std::memory_order_release);
+  }
+  return granule;
+}
+
 __attribute__((always_inline)) inline void access(std::uintptr_t address, std::size_t size, std::uintptr_t pc,
                                                   bool is_write, bool is_atomic) noexcept {
   if (!enabled() || size == 0) return;
@@ -623,18 +664,12 @@ __attribute__((always_inline)) inline void access(std::uintptr_t address, std::s
     const std::uintptr_t stop = std::min(granule + kGranule, end);
     const auto mask = static_cast<std::uint8_t>(((1u << (stop - at)) - 1) << (at - granule));
     if (bulk && mask == kMaskBits) {
-      // An untouched granule: its records claimed (a dense cell's stored, a
-      // split chunk's uniform ones this write's: shadow_cold.hpp), then its
-      // epoch stored.
-      if (shadow_chunk* chunk = shadow_chunk_for_inline(granule)) {
-        shadow_cell& cell = chunk->cell(shadow_index(granule));
-        if ((cell.write.load(std::memory_order_relaxed) | cell.read.load(std::memory_order_relaxed)) == 0 &&
-            cold_of(*chunk, granule).bulk_claim(claimed, bulk_site)) {
-          cell.write.store(self->epoch | kMaskBits, std::memory_order_release);
-          at = stop;
-          continue;
-        }
-      }
+      // The untouched whole granules from here to the chunk's end (or the
+      // range's last whole granule), claimed in one run; the first one that
+      // is not goes on below as one access.
+      const std::uintptr_t chunk_end = (granule | ((std::uintptr_t{1} << kChunkShift) - 1)) + 1;
+      at = bulk_claim_run(*self, granule, std::min(chunk_end, end & ~(kGranule - 1)), claimed, bulk_site);
+      if (at != granule) continue;
     }
     access_granule(*self, granule, {mask, is_write, is_atomic, reported_size, pc});
     at = stop;
@@ -742,20 +777,22 @@ namespace {
 // for any access, R for a read.
 __attribute__((always_inline)) inline bool covered_in_epoch(const shadow_cell& cell, std::uint64_t epoch,
                                                             std::uint64_t mask, bool is_write) noexcept {
-  const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
-  if ((w & ~kMaskBits) == epoch && (w & mask) == mask) return true;
-  if (is_write) return false;
-  const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
-  return (r & ~kMaskBits) == epoch && (r & mask) == mask;
+  if (epoch_covers(cell.write.load(std::memory_order_relaxed), epoch, mask)) return true;
+  return !is_write && epoch_covers(cell.read.load(std::memory_order_relaxed), epoch, mask);
 }
+
+// The offset in its chunk of a chunk's last granule.
+constexpr std::uintptr_t kChunkTailMask = ((std::uintptr_t{1} << kChunkShift) - 1) & ~(kGranule - 1);
 
 // A plain access within one granule that this thread already made in its
 // current epoch (a write covered by W, a read by W or R): a few loads and a
-// return; so is an aligned 16-byte access (a vectorized loop's) whose two
-// granules both are, which went through plain_access_rest's range loop
-// (issue 12: a fifth of single_loop's samples). Anything else goes to
-// plain_granule_rest (one granule, a mapped cell) or plain_access_rest,
-// which check it again in full.
+// return; so is a 16-byte access of two whole granules in one chunk (a
+// vectorized loop's, at 16 or at 8 modulo 16: single_loop's final loop's
+// reads fall at 8) whose two granules both are, which went through
+// plain_access_rest's range loop (issue 12: a fifth of single_loop's
+// samples; at 8 modulo 16, 225 instructions a read instead of 89). Anything
+// else goes to plain_granule_rest (one granule, a mapped cell) or
+// plain_access_rest, which check it again in full.
 __attribute__((always_inline)) inline void plain_access(std::uintptr_t address, std::size_t size,
                                                         std::uintptr_t pc, bool is_write) noexcept {
   thread_context* self = tls_context;
@@ -777,9 +814,10 @@ __attribute__((always_inline)) inline void plain_access(std::uintptr_t address, 
       }
       return;
     }
-  } else if (size == 2 * kGranule && (address & (2 * kGranule - 1)) == 0 && enabled() && self != nullptr &&
-             (address >> 48) == 0) {
-    // Both cells are in one chunk: a chunk covers a 64 KiB-aligned block.
+  } else if (size == 2 * kGranule && offset == 0 && (address & kChunkTailMask) != kChunkTailMask &&
+             enabled() && self != nullptr && (address >> 48) == 0) {
+    // Both cells are in one chunk: the second granule is not the first of
+    // the next 64 KiB-aligned block.
     const shadow_chunk* chunk = shadow_entry_inline(address);
     const std::uintptr_t cells = chunk == nullptr ? 0 : chunk->cells.load(std::memory_order_acquire);
     if (cells != 0 && covered_in_epoch(*shadow_cell_in(cells, address), self->epoch, kMaskBits, is_write) &&

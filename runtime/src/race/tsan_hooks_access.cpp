@@ -59,21 +59,22 @@ using concheck::race::hook_active;
   on_write(address, size, pc);
 }
 
-// A read in a thread explore mode controls: its scheduling point, then the
-// engine's full path (the cell may have changed meanwhile).
-[[gnu::noinline]] void read_explored(const void* address, std::size_t size, std::uintptr_t pc) noexcept {
+// The full path of a read, out of line: in a thread explore mode controls,
+// its scheduling point, then the engine's full path (the cell may have
+// changed meanwhile); a 16-byte read the inline check did not cover.
+[[gnu::noinline]] void read_full(const void* address, std::size_t size, std::uintptr_t pc) noexcept {
   on_read(address, size, pc);
 }
 
 // The rest of a read the read hooks' inline check did not cover: the gates,
 // then the engine from the cell the check found (`tagged_cell`; 0: none, the
 // engine's full path). Only tail calls, so no stack frame: explore mode's
-// scheduling point is a call of its own (read_explored).
+// scheduling point is a call of its own (read_full).
 [[gnu::noinline]] void read_rest(const void* address, std::size_t size, std::uintptr_t pc,
                                  std::uintptr_t tagged_cell) noexcept {
   if (!hook_active()) return;
   if (__builtin_expect(concheck::detail::explore::tls_controlled != nullptr, 0)) {
-    read_explored(address, size, pc);
+    read_full(address, size, pc);
     return;
   }
   const auto at = reinterpret_cast<std::uintptr_t>(address);
@@ -96,11 +97,13 @@ using concheck::race::hook_active;
   read_rest(address, size, pc, tagged_cell);
 }
 
-// A plain write of N bytes at `address` (1, 2, 4 or 8; 16 never takes the
-// fast path): the fast path, unless explore mode controls the thread.
+// A plain write of N bytes at `address` (1, 2, 4, 8 or 16): the fast path,
+// unless explore mode controls the thread.
 [[gnu::always_inline]] inline bool covered(const void* address, std::size_t size) noexcept {
-  return concheck::race::write_covered_in_current_epoch(reinterpret_cast<std::uintptr_t>(address), size) &&
-         !concheck::detail::explore::tls_controlled;
+  const auto at = reinterpret_cast<std::uintptr_t>(address);
+  const bool covered = size == 16 ? concheck::race::sixteen_covered_in_current_epoch(at, true)
+                                  : concheck::race::write_covered_in_current_epoch(at, size);
+  return covered && !concheck::detail::explore::tls_controlled;
 }
 
 }  // namespace
@@ -153,10 +156,14 @@ CONCHECK_TSAN_READ(1)
 CONCHECK_TSAN_READ(2)
 CONCHECK_TSAN_READ(4)
 CONCHECK_TSAN_READ(8)
-// Two granules: the engine's own check (an aligned 16-byte access whose
-// granules are both covered returns there).
-void __tsan_read16(void* a) {
-  on_read(a, 16, CONCHECK_CALLER_PC());
+// Two granules: covered by this thread's own accesses in its epoch, both of
+// them, inline; otherwise the engine's full path.
+CONCHECK_HOT_HOOK void __tsan_read16(void* a) {
+  if (concheck::race::sixteen_covered_in_current_epoch(reinterpret_cast<std::uintptr_t>(a), false) &&
+      !concheck::detail::explore::tls_controlled) {
+    return;
+  }
+  read_full(a, 16, CONCHECK_CALLER_PC());
 }
 CONCHECK_TSAN_ACCESS(1)
 CONCHECK_TSAN_ACCESS(2)
