@@ -510,7 +510,7 @@ void body_walker::add_call(call_fact call, const std::string& receiver_path) {
   if (state_.unreachable) return;
   call.held_locks = state_.held_locks();
   call.receiver_path = receiver_path;
-  call.in_loop = loop_depth_ > 0;
+  call.in_loop = retry_depth_ > 0;
   call.outer_loop = outer_loop_;
   call.after_call = state_.after_call();
   call.reach_end = exits_.reach_end();

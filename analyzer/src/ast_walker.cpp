@@ -176,18 +176,26 @@ void body_walker::walk_loop(CXCursor c) {
   // A while condition runs on every iteration: what it calls is called in
   // the loop (`while (!queue.wait_one())`).
   bool is_while = clang_getCursorKind(c) == CXCursor_WhileStmt;
-  if (is_while) ++loop_depth_;
+  // A range `for`, and a `for` with its init, condition and increment all
+  // written, step through elements: each iteration calls a wrapper once, so
+  // such a loop does not wait again for the same condition (a call in it is
+  // not looped around for cv-wait-no-loop).
+  bool iterates = clang_getCursorKind(c) == CXCursor_CXXForRangeStmt ||
+                  (clang_getCursorKind(c) == CXCursor_ForStmt && kids.size() == 4);
+  if (is_while) ++loop_depth_, ++retry_depth_;
   for (std::size_t i = 0; i < kids.size(); ++i) {
     if (i != body_index && !is_do) walk_stmt(kids[i]);
   }
-  if (is_while) --loop_depth_;
+  if (is_while) --loop_depth_, --retry_depth_;
   flow_state entry = state_;
   breakables_.push_back(breakable{true, {}, scopes_.size()});
   ++loop_depth_;
+  if (!iterates) ++retry_depth_;
   walk_stmt(kids[body_index]);
   if (is_do) {
     for (std::size_t i = 1; i < kids.size(); ++i) walk_stmt(kids[i]);
   }
+  if (!iterates) --retry_depth_;
   --loop_depth_;
   flow_state out = join(entry, state_);
   for (const auto& s : breakables_.back().exits) out = join(out, s);

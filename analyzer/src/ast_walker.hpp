@@ -224,6 +224,7 @@ class body_walker {
   std::map<std::string, guard_info> guards_;
   std::vector<breakable> breakables_;
   int loop_depth_ = 0;
+  int retry_depth_ = 0;  // loops that can wait again for one condition (walk_loop)
   // Deeper nesting than this (a generated a+b+...+z chain of thousands of
   // terms) is not followed: the walk recurses once per level and must not
   // exhaust a worker thread's stack. Real code stays far below it. The walk

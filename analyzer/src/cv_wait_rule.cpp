@@ -1,19 +1,27 @@
 // Rule cv-wait-no-loop: a condition-variable wait without a predicate that no
-// loop re-checks, looked for through wrappers.
+// loop re-checks, looked for through wrappers, reported once per wait at the
+// place to fix it (docs/analyzer-checks.md, cv-wait-no-loop).
 //
 // A function "waits unguarded" when it waits without a predicate outside a
-// loop, or calls outside a loop a function that waits unguarded (a wrapper
-// such as leveldb's port::CondVar::Wait, whose own wait() is bare because its
-// callers loop). Where the unguarded wait is reported is where no caller can
-// loop around it any more: in a function that nobody calls (or that a thread
-// starts), at its bare wait or at its call of the wrapper. A function with
-// callers hands the question to them, as the lockset does with the locks held
-// at call sites. A function named wait*/Wait* that nobody calls is taken for a
-// wrapper whose callers are not in the analyzed code, and not reported.
-// Cost: a fixed point over the call graph, O(R * C) for R rounds and C calls.
+// loop, or calls outside a loop a function that waits unguarded. A function
+// that waits unguarded and that some caller calls inside a loop is a
+// "wrapper" (leveldb's port::CondVar::Wait: its callers loop); so is one named
+// wait*/Wait* that nobody calls (its callers are not in the analyzed code). A
+// step of a function is its bare wait, or its call outside a loop of a
+// wrapper; a call of a function that waits unguarded but is no wrapper is not
+// a step (that function holds the report). A function that waits unguarded,
+// is no wrapper and has steps is reported at each step: no caller loops
+// around it (or it has none, or a thread starts it), so it is the innermost
+// place to fix, and its callers, which reach the wait only through it, are
+// not reported again; a note counts them and names a few. A wrapper is not
+// reported; its callers that do not loop are, at their call.
+// Cost: a fixed point over the call graph, O(R * C) for R rounds and C calls,
+// then O(C log C) to collect callers.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+#include <tuple>
 
 #include "rules.hpp"
 
@@ -36,6 +44,37 @@ bool wrapper_name(const function_facts& f) {
   std::string name = named.substr(named.rfind(':') == std::string::npos ? 0 : named.rfind(':') + 1);
   return name.size() >= 4 && std::tolower(static_cast<unsigned char>(name[0])) == 'w' &&
          name.compare(1, 3, "ait") == 0;
+}
+
+// A call outside a loop of a function that waits unguarded.
+struct caller {
+  location where;
+  std::string function;
+};
+
+constexpr std::size_t kCallersNamed = 3;
+
+// Notes for a reported function that has callers: how many call it outside a
+// loop (none loops around it), the first few by place, each at its call.
+std::vector<note> callers_note(std::vector<caller> callers, const std::string& reported) {
+  std::vector<note> notes;
+  if (callers.empty()) return notes;
+  std::sort(callers.begin(), callers.end(), [](const caller& a, const caller& b) {
+    return std::make_tuple(a.where.file.str(), a.where.line, a.where.column) <
+           std::make_tuple(b.where.file.str(), b.where.line, b.where.column);
+  });
+  std::set<std::string> functions;
+  for (const auto& c : callers) functions.insert(c.function);
+  notes.push_back(
+      note{callers.front().where,
+           fmt::format("'{}' is called outside a loop at {} place{} in {} function{}, and no caller loops "
+                       "around it: fix it here, not in its callers; called here, in '{}'",
+                       reported, callers.size(), callers.size() == 1 ? "" : "s", functions.size(),
+                       functions.size() == 1 ? "" : "s", callers.front().function)});
+  for (std::size_t i = 1; i < callers.size() && i < kCallersNamed; ++i) {
+    notes.push_back(note{callers[i].where, fmt::format("and here, in '{}'", callers[i].function)});
+  }
+  return notes;
 }
 
 }  // namespace
@@ -62,31 +101,45 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
       }
     }
   }
-  std::set<std::string> called, started;
+  std::set<std::string> called, looped, started;
+  std::map<std::string, std::vector<caller>> unlooped;  // function -> its callers that do not loop
   for (const auto& [id, f] : p.functions) {
-    for (const auto& c : f->calls) called.insert(c.callee);
+    for (const auto& c : f->calls) {
+      called.insert(c.callee);
+      if (c.in_loop) {
+        looped.insert(c.callee);
+      } else if (waits.count(c.callee) != 0) {
+        unlooped[c.callee].push_back(caller{c.where, f->display});
+      }
+    }
     for (const auto& s : f->spawns) started.insert(s.entry);
   }
+  auto wrapper = [&](const std::string& id, const function_facts& f) {
+    if (started.count(id) != 0) return false;
+    return looped.count(id) != 0 || (called.count(id) == 0 && wrapper_name(f));
+  };
   for (const auto& [id, f] : p.functions) {
-    if (waits.count(id) == 0) continue;
-    bool top = called.count(id) == 0 || started.count(id) != 0;
-    if (!top || (called.count(id) == 0 && started.count(id) == 0 && wrapper_name(*f))) continue;
+    if (waits.count(id) == 0 || wrapper(id, *f)) continue;
+    std::vector<note> callers = callers_note(unlooped[id], f->display);
     for (const auto& w : f->cv_waits) {
       if (w.has_predicate || w.in_loop) continue;
       out.add(w.where,
-              fmt::format("condition variable wait without a predicate and outside a loop: {}", kAdvice));
+              fmt::format("condition variable wait without a predicate and outside a loop: {}", kAdvice),
+              callers);
     }
     for (const auto& c : f->calls) {
       auto w = waits.find(c.callee);
-      if (c.in_loop || w == waits.end()) continue;
       auto callee = p.functions.find(c.callee);
-      std::string name = callee == p.functions.end() ? c.callee.str() : callee->second->display;
+      if (c.in_loop || w == waits.end() || callee == p.functions.end() || !wrapper(c.callee, *callee->second))
+        continue;
+      std::vector<note> notes{note{w->second.where, fmt::format("the wait, in '{}'", w->second.function)}};
+      notes.insert(notes.end(), callers.begin(), callers.end());
       out.add(
           c.where,
           fmt::format("'{}' waits on a condition variable without a predicate, and this call is outside a "
                       "loop: {}",
-                      name, kAdvice),
-          {note{w->second.where, fmt::format("the wait, in '{}'", w->second.function)}});
+                      callee->second->display, kAdvice),
+          std::move(notes));
     }
   }
 }

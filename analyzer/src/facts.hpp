@@ -145,7 +145,10 @@ struct call_fact {
   // "this.f", a variable's USR; "" unknown or not a method call): a callee's
   // "this..." locks are this object's.
   interned receiver_path{};
-  bool in_loop = false;        // inside a loop of the caller (cv-wait-no-loop through wrappers)
+  // Inside a loop of the caller that can wait again for one condition (not a
+  // range `for` or a counting `for`: ast_walker.cpp, walk_loop); cv-wait-no-loop
+  // through wrappers.
+  bool in_loop = false;
   bool never_returns = false;  // the callee is known here never to return (noreturn, abort, throw...)
   int after_call = -1;         // see access_fact::after_call (the chain of calls every path passes)
   // A lambda written here (passed on, stored): it may run later, on another
