@@ -6,7 +6,7 @@
 // loop, or calls outside a loop a function that waits unguarded. A function
 // that waits unguarded and that some caller calls inside a loop is a
 // "wrapper" (leveldb's port::CondVar::Wait: its callers loop); so is one named
-// wait*/Wait* that nobody calls (its callers are not in the analyzed code). A
+// wait*/Wait* (its job is to wait once: its callers are responsible). A
 // step of a function is its bare wait, or its call outside a loop of a
 // wrapper; a call of a function that waits unguarded but is no wrapper is not
 // a step (that function holds the report). A function that waits unguarded,
@@ -116,7 +116,7 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
   }
   auto wrapper = [&](const std::string& id, const function_facts& f) {
     if (started.count(id) != 0) return false;
-    return looped.count(id) != 0 || (called.count(id) == 0 && wrapper_name(f));
+    return looped.count(id) != 0 || wrapper_name(f);
   };
   for (const auto& [id, f] : p.functions) {
     if (waits.count(id) == 0 || wrapper(id, *f)) continue;
