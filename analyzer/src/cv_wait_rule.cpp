@@ -2,21 +2,19 @@
 // loop re-checks, looked for through wrappers, reported once per wait at the
 // place to fix it (docs/analyzer-checks.md, cv-wait-no-loop).
 //
-// A function "waits unguarded" when it waits without a predicate outside a
-// loop, or calls outside a loop a function that waits unguarded. A function
-// that waits unguarded and that some caller calls inside a loop is a
-// "wrapper" (leveldb's port::CondVar::Wait: its callers loop); so is one named
-// wait*/Wait* (its job is to wait once: its callers are responsible). A
+// A "wrapper" is a function some caller calls inside a loop (leveldb's
+// port::CondVar::Wait: its callers loop), or one named wait*/Wait* (its job
+// is to wait once: its callers are responsible); a function a thread starts
+// is none. A wrapper "hands on" a wait when it waits without a predicate
+// outside a loop, or calls outside a loop a wrapper that hands one on. A
 // step of a function is its bare wait, or its call outside a loop of a
-// wrapper; a call of a function that waits unguarded but is no wrapper is not
-// a step (that function holds the report). A function that waits unguarded,
-// is no wrapper and has steps is reported at each step: no caller loops
-// around it (or it has none, or a thread starts it), so it is the innermost
-// place to fix, and its callers, which reach the wait only through it, are
-// not reported again; a note counts them and names a few. A wrapper is not
-// reported; its callers that do not loop are, at their call.
-// Cost: a fixed point over the call graph, O(R * C) for R rounds and C calls,
-// then O(C log C) to collect callers.
+// wrapper that hands one on. A function that is no wrapper is reported at
+// each step: no caller loops around it (or it has none, or a thread starts
+// it), so it is the innermost place to fix, and its callers, which reach the
+// wait only through it, are not reported again; a note counts them and names
+// a few. A wrapper is not reported; its callers that do not loop are, at
+// their call. Cost: a fixed point over the wrappers, O(R * C) for R rounds and
+// C calls, then O(C log C) to collect the callers of reported functions.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -80,37 +78,10 @@ std::vector<note> callers_note(std::vector<caller> callers, const std::string& r
 }  // namespace
 
 void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_output& out) {
-  std::map<std::string, bare_wait> waits;  // function -> its first bare wait
-  for (const auto& [id, f] : p.functions) {
-    for (const auto& w : f->cv_waits) {
-      if (w.has_predicate || w.in_loop) continue;
-      waits.emplace(id, bare_wait{w.where, f->display});
-      break;
-    }
-  }
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const auto& [id, f] : p.functions) {
-      if (waits.count(id) != 0) continue;
-      for (const auto& c : f->calls) {
-        auto w = waits.find(c.callee);
-        if (c.in_loop || w == waits.end()) continue;
-        waits.emplace(id, w->second);
-        changed = true;
-        break;
-      }
-    }
-  }
-  std::set<std::string> called, looped, started;
-  std::map<std::string, std::vector<caller>> unlooped;  // function -> its callers that do not loop
+  std::set<std::string> looped, started;
   for (const auto& [id, f] : p.functions) {
     for (const auto& c : f->calls) {
-      called.insert(c.callee);
-      if (c.in_loop) {
-        looped.insert(c.callee);
-      } else if (waits.count(c.callee) != 0) {
-        unlooped[c.callee].push_back(caller{c.where, f->display});
-      }
+      if (c.in_loop) looped.insert(c.callee);
     }
     for (const auto& s : f->spawns) started.insert(s.entry);
   }
@@ -118,27 +89,65 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
     if (started.count(id) != 0) return false;
     return looped.count(id) != 0 || wrapper_name(f);
   };
+  // A wrapper that waits unguarded hands its wait to its callers: wrapper ->
+  // the first bare wait it reaches through wrappers.
+  std::map<std::string, bare_wait> handed;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [id, f] : p.functions) {
+      if (handed.count(id) != 0 || !wrapper(id, *f)) continue;
+      for (const auto& w : f->cv_waits) {
+        if (w.has_predicate || w.in_loop) continue;
+        handed.emplace(id, bare_wait{w.where, f->display});
+        changed = true;
+        break;
+      }
+      if (handed.count(id) != 0) continue;
+      for (const auto& c : f->calls) {
+        auto w = handed.find(c.callee);
+        if (c.in_loop || w == handed.end()) continue;
+        handed.emplace(id, w->second);
+        changed = true;
+        break;
+      }
+    }
+  }
+  auto step = [&](const call_fact& c) { return !c.in_loop && handed.count(c.callee) != 0; };
+  std::set<std::string> reported;  // no wrapper, and a bare wait or a step of its own
   for (const auto& [id, f] : p.functions) {
-    if (waits.count(id) == 0 || wrapper(id, *f)) continue;
-    std::vector<note> callers = callers_note(unlooped[id], f->display);
-    for (const auto& w : f->cv_waits) {
+    if (wrapper(id, *f)) continue;
+    bool bare = std::any_of(f->cv_waits.begin(), f->cv_waits.end(),
+                            [](const cv_wait_fact& w) { return !w.has_predicate && !w.in_loop; });
+    if (bare || std::any_of(f->calls.begin(), f->calls.end(), step)) reported.insert(id);
+  }
+  std::map<std::string, std::vector<caller>> unlooped;  // reported function -> its calls outside a loop
+  for (const auto& [id, f] : p.functions) {
+    for (const auto& c : f->calls) {
+      if (!c.in_loop && reported.count(c.callee) != 0)
+        unlooped[c.callee].push_back(caller{c.where, f->display});
+    }
+  }
+  for (const auto& id : reported) {
+    const function_facts& f = *p.functions.find(id)->second;
+    std::vector<note> callers = callers_note(unlooped[id], f.display);
+    for (const auto& w : f.cv_waits) {
       if (w.has_predicate || w.in_loop) continue;
       out.add(w.where,
               fmt::format("condition variable wait without a predicate and outside a loop: {}", kAdvice),
               callers);
     }
-    for (const auto& c : f->calls) {
-      auto w = waits.find(c.callee);
+    for (const auto& c : f.calls) {
+      if (!step(c)) continue;
+      const bare_wait& w = handed.at(c.callee);
       auto callee = p.functions.find(c.callee);
-      if (c.in_loop || w == waits.end() || callee == p.functions.end() || !wrapper(c.callee, *callee->second))
-        continue;
-      std::vector<note> notes{note{w->second.where, fmt::format("the wait, in '{}'", w->second.function)}};
+      std::string name = callee == p.functions.end() ? c.callee.str() : callee->second->display;
+      std::vector<note> notes{note{w.where, fmt::format("the wait, in '{}'", w.function)}};
       notes.insert(notes.end(), callers.begin(), callers.end());
       out.add(
           c.where,
           fmt::format("'{}' waits on a condition variable without a predicate, and this call is outside a "
                       "loop: {}",
-                      callee->second->display, kAdvice),
+                      name, kAdvice),
           std::move(notes));
     }
   }
