@@ -506,11 +506,11 @@ void body_walker::spawn(CXCursor call, CXCursor entry_arg) {
   }
 }
 
-void body_walker::add_call(call_fact call, const std::string& receiver_path) {
+void body_walker::add_call(call_fact call, const std::string& receiver_path, CXCursor object) {
   if (state_.unreachable) return;
   call.held_locks = state_.held_locks();
   call.receiver_path = receiver_path;
-  call.in_loop = retry_depth_ > 0;
+  call.in_loop = repeated_in_loop(object);
   call.outer_loop = outer_loop_;
   call.after_call = state_.after_call();
   call.reach_end = exits_.reach_end();
@@ -670,7 +670,8 @@ void body_walker::walk_call(CXCursor c) {
     std::string receiver;
     if (ck == CXCursor_CXXMethod || ck == CXCursor_FunctionTemplate) receiver = receiver_path_of(c);
     call.callee_implicit = compiler_provided(callee);
-    add_call(std::move(call), receiver);
+    bool method = ck == CXCursor_CXXMethod && clang_CXXMethod_isStatic(callee) == 0;
+    add_call(std::move(call), receiver, method ? method_call_object(c) : clang_getNullCursor());
   }
 }
 
@@ -837,7 +838,8 @@ bool body_walker::walk_free_call(CXCursor call, CXCursor callee, const std::stri
   }
   if (name == "pthread_cond_wait" || name == "pthread_cond_timedwait") {
     if (!state_.unreachable)
-      fn_.cv_waits.push_back(cv_wait_fact{where, false, loop_depth_ > 0, state_.after_call()});
+      fn_.cv_waits.push_back(
+          cv_wait_fact{where, false, loop_depth_ > 0, state_.after_call(), name == "pthread_cond_timedwait"});
     return true;
   }
   if (is_blocking_function(qualified) && !state_.unreachable) {

@@ -97,7 +97,7 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
     for (const auto& [id, f] : p.functions) {
       if (handed.count(id) != 0 || !wrapper(id, *f)) continue;
       for (const auto& w : f->cv_waits) {
-        if (w.has_predicate || w.in_loop) continue;
+        if (w.has_predicate || w.in_loop || w.timed) continue;
         handed.emplace(id, bare_wait{w.where, f->display});
         changed = true;
         break;
@@ -117,7 +117,7 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
   for (const auto& [id, f] : p.functions) {
     if (wrapper(id, *f)) continue;
     bool bare = std::any_of(f->cv_waits.begin(), f->cv_waits.end(),
-                            [](const cv_wait_fact& w) { return !w.has_predicate && !w.in_loop; });
+                            [](const cv_wait_fact& w) { return !w.has_predicate && !w.in_loop && !w.timed; });
     if (bare || std::any_of(f->calls.begin(), f->calls.end(), step)) reported.insert(id);
   }
   std::map<std::string, std::vector<caller>> unlooped;  // reported function -> its calls outside a loop
@@ -131,7 +131,7 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
     const function_facts& f = *p.functions.find(id)->second;
     std::vector<note> callers = callers_note(unlooped[id], f.display);
     for (const auto& w : f.cv_waits) {
-      if (w.has_predicate || w.in_loop) continue;
+      if (w.has_predicate || w.in_loop || w.timed) continue;
       out.add(w.where,
               fmt::format("condition variable wait without a predicate and outside a loop: {}", kAdvice),
               callers);

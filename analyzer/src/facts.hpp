@@ -145,9 +145,10 @@ struct call_fact {
   // "this.f", a variable's USR; "" unknown or not a method call): a callee's
   // "this..." locks are this object's.
   interned receiver_path{};
-  // Inside a loop of the caller that can wait again for one condition (not a
-  // range `for` or a counting `for`: ast_walker.cpp, walk_loop); cv-wait-no-loop
-  // through wrappers.
+  // A loop of the caller repeats the call (cv-wait-no-loop through wrappers):
+  // the call is inside a loop, and the object a method is called on is not
+  // one declared in that loop (`for (auto& t : threads) t.start()` starts
+  // each thread once; ast_walker.hpp, loops_).
   bool in_loop = false;
   bool never_returns = false;  // the callee is known here never to return (noreturn, abort, throw...)
   int after_call = -1;         // see access_fact::after_call (the chain of calls every path passes)
@@ -221,6 +222,9 @@ struct cv_wait_fact {
   bool has_predicate = false;
   bool in_loop = false;
   int after_call = -1;  // see access_fact::after_call
+  // pthread_cond_timedwait: a wait (owner_locks.hpp), but a timed one, which
+  // cv-wait-no-loop leaves alone as it does wait_for.
+  bool timed = false;
 };
 
 struct blocking_fact {

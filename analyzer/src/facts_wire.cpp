@@ -69,7 +69,7 @@ auto fields(start_point& v) {
   return std::tie(v.where, v.in_loop, v.reach_end, v.loop_start);
 }
 auto fields(cv_wait_fact& v) {
-  return std::tie(v.where, v.has_predicate, v.in_loop, v.after_call);
+  return std::tie(v.where, v.has_predicate, v.in_loop, v.after_call, v.timed);
 }
 auto fields(blocking_fact& v) {
   return std::tie(v.what, v.where, v.held, v.after_call);
