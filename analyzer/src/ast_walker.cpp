@@ -17,6 +17,7 @@ void body_walker::walk_body(CXCursor body) {
       fn_.params.push_back(usr(param));
     }
   }
+  values_.emplace(decl_, body);
   scan_handed_locals(body);
   scan_this_parts(body);
   scan_fresh_members(body);
@@ -158,10 +159,12 @@ void body_walker::walk_if(CXCursor c) {
   if (effect.what == cond_effect::kind::none) walk_stmt(kids[cond_index]);
   flow_state before = state_;
   apply_condition(effect, true);
+  for (const auto& t : values_->tests(kids[cond_index], true)) state_.narrow(t);
   walk_stmt(kids[then_index]);
   flow_state after_then = state_;
   state_ = before;
   apply_condition(effect, false);
+  for (const auto& t : values_->tests(kids[cond_index], false)) state_.narrow(t);
   if (has_else) walk_stmt(kids.back());
   state_ = join(after_then, state_);
   end_scope();

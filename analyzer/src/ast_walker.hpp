@@ -23,6 +23,7 @@
 #include "ast_exit_regions.hpp"
 #include "ast_paths.hpp"
 #include "ast_types.hpp"
+#include "ast_values.hpp"
 #include "facts.hpp"
 #include "lockset.hpp"
 
@@ -224,6 +225,9 @@ class body_walker {
   std::vector<std::vector<std::string>> scopes_;  // guard USRs declared per compound
   std::map<std::string, guard_info> guards_;
   std::vector<breakable> breakables_;
+  // What the body tests of its parameters and passes on (ast_values.hpp);
+  // set by walk_body.
+  std::optional<value_reader> values_;
   int loop_depth_ = 0;
   // The loops around the point being walked, innermost last, each with the
   // variables declared in it so far (its header, its body): a loop does not

@@ -5,23 +5,32 @@
 // A "wrapper" is a function some caller calls inside a loop (leveldb's
 // port::CondVar::Wait: its callers loop), or one named wait*/Wait* (its job
 // is to wait once: its callers are responsible); a function a thread starts
-// is none. A wrapper "hands on" a wait when it waits without a predicate
-// outside a loop, or calls outside a loop a wrapper that hands one on. A
-// step of a function is its bare wait, or its call outside a loop of a
-// wrapper that hands one on. A function that is no wrapper is reported at
-// each step: no caller loops around it (or it has none, or a thread starts
-// it), so it is the innermost place to fix, and its callers, which reach the
-// wait only through it, are not reported again; a note counts them and names
-// a few. A wrapper is not reported; its callers that do not loop are, at
-// their call. Cost: a fixed point over the wrappers, O(R * C) for R rounds and
-// C calls, then O(C log C) to collect the callers of reported functions.
+// is none. Every function's "reaches" say when it gets to a bare wait that no
+// loop of its own re-checks, as conditions on its parameters (wait_reach.hpp:
+// thrift's Monitor::waitForTimeRelative reaches waitForever's wait only when
+// its timeout is zero): its own bare waits, and its calls outside a loop of
+// functions that hand a reach on, carried through the call's arguments. A
+// wrapper hands on every reach; another function only those that depend on
+// its parameters, when it has callers to supply them. A step of a function
+// is its bare wait, or such a call, whose reach is reported here: the
+// function is no wrapper, and the reach is unconditional or no caller can
+// supply its values. So the report is at the innermost place to fix: a
+// function no caller loops around, whose callers reach the wait only through
+// it and are not reported again (a note counts them and names a few); a
+// wrapper is not reported, its callers that do not loop are, at their call.
+// Cost: a fixed point, O(R * C * K^2) for R rounds, C calls and K reaches per
+// function (at most kMaxReaches), then O(C log C) for the callers' notes.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <optional>
+#include <set>
 #include <tuple>
 
 #include "rules.hpp"
+#include "wait_reach.hpp"
 
 namespace concheck::analyzer::detail {
 
@@ -30,12 +39,6 @@ namespace {
 constexpr const char* kAdvice =
     "a spurious or stolen wakeup continues with the condition false; use wait(lock, predicate) or re-check "
     "in a while loop";
-
-// The first bare wait a function reaches (itself or through calls).
-struct bare_wait {
-  location where;
-  std::string function;
-};
 
 bool wrapper_name(const function_facts& f) {
   const std::string& named = f.is_lambda ? f.enclosing : f.display;
@@ -78,10 +81,11 @@ std::vector<note> callers_note(std::vector<caller> callers, const std::string& r
 }  // namespace
 
 void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_output& out) {
-  std::set<std::string> looped, started;
+  std::set<std::string> looped, started, called;
   for (const auto& [id, f] : p.functions) {
     for (const auto& c : f->calls) {
       if (c.in_loop) looped.insert(c.callee);
+      called.insert(c.callee);
     }
     for (const auto& s : f->spawns) started.insert(s.entry);
   }
@@ -89,36 +93,72 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
     if (started.count(id) != 0) return false;
     return looped.count(id) != 0 || wrapper_name(f);
   };
-  // A wrapper that waits unguarded hands its wait to its callers: wrapper ->
-  // the first bare wait it reaches through wrappers.
-  std::map<std::string, bare_wait> handed;
+  // Whether a reach of a function is its callers' question: always for a
+  // wrapper; for another function, a reach that depends on its parameters'
+  // values, when it has callers to supply them (a thread's entry has none).
+  auto handed = [&](const std::string& id, const function_facts& f, const wait_reach& r) {
+    if (wrapper(id, f)) return true;
+    return !r.when.empty() && called.count(id) != 0 && started.count(id) == 0;
+  };
+  // Every function's reaches of a bare wait that no loop of its own re-checks
+  // (wait_reach.hpp): its own waits, and through calls outside a loop, what
+  // its callees hand on. A fixed point: reaches only ever get weaker.
+  std::map<std::string, std::vector<wait_reach>> reaches;
+  for (const auto& [id, f] : p.functions) {
+    for (const auto& w : f->cv_waits) {
+      if (w.has_predicate || w.in_loop || w.timed) continue;
+      if (auto when = condition_of(w.param_guards))
+        add_reach(reaches[id], wait_reach{std::move(*when), w.where, f->display});
+    }
+  }
+  // What `c` reaches through its callee, as conditions on the caller.
+  auto through = [&](const call_fact& c) {
+    std::vector<wait_reach> got;
+    if (c.in_loop) return got;
+    auto r = reaches.find(c.callee);
+    auto callee = p.functions.find(c.callee);
+    if (r == reaches.end() || callee == p.functions.end()) return got;
+    for (const auto& each : r->second) {
+      if (!handed(c.callee, *callee->second, each)) continue;
+      if (auto when = through_call(each.when, c))
+        got.push_back(wait_reach{std::move(*when), each.wait, each.function});
+    }
+    return got;
+  };
   for (bool changed = true; changed;) {
     changed = false;
     for (const auto& [id, f] : p.functions) {
-      if (handed.count(id) != 0 || !wrapper(id, *f)) continue;
-      for (const auto& w : f->cv_waits) {
-        if (w.has_predicate || w.in_loop || w.timed) continue;
-        handed.emplace(id, bare_wait{w.where, f->display});
-        changed = true;
-        break;
-      }
-      if (handed.count(id) != 0) continue;
       for (const auto& c : f->calls) {
-        auto w = handed.find(c.callee);
-        if (c.in_loop || w == handed.end()) continue;
-        handed.emplace(id, w->second);
-        changed = true;
-        break;
+        for (auto& r : through(c)) changed |= add_reach(reaches[id], std::move(r));
       }
     }
   }
-  auto step = [&](const call_fact& c) { return !c.in_loop && handed.count(c.callee) != 0; };
+  // A reach is reported where it is: in a function that is no wrapper, when
+  // it is unconditional or no caller can supply the values it depends on.
+  auto here = [&](const std::string& id, const function_facts& f, const std::vector<param_signs>& when) {
+    return !wrapper(id, f) && (when.empty() || called.count(id) == 0 || started.count(id) != 0);
+  };
+  // A step: a call that reaches a wait here. The reach whose wait the note names.
+  auto step = [&](const std::string& id, const function_facts& f,
+                  const call_fact& c) -> std::optional<wait_reach> {
+    for (auto& r : through(c)) {
+      if (here(id, f, r.when)) return std::move(r);
+    }
+    return std::nullopt;
+  };
+  auto bare_here = [&](const std::string& id, const function_facts& f, const cv_wait_fact& w) {
+    if (w.has_predicate || w.in_loop || w.timed) return false;
+    auto when = condition_of(w.param_guards);
+    return when && here(id, f, *when);
+  };
   std::set<std::string> reported;  // no wrapper, and a bare wait or a step of its own
   for (const auto& [id, f] : p.functions) {
     if (wrapper(id, *f)) continue;
     bool bare = std::any_of(f->cv_waits.begin(), f->cv_waits.end(),
-                            [](const cv_wait_fact& w) { return !w.has_predicate && !w.in_loop && !w.timed; });
-    if (bare || std::any_of(f->calls.begin(), f->calls.end(), step)) reported.insert(id);
+                            [&](const cv_wait_fact& w) { return bare_here(id, *f, w); });
+    bool steps = std::any_of(f->calls.begin(), f->calls.end(),
+                             [&](const call_fact& c) { return step(id, *f, c).has_value(); });
+    if (bare || steps) reported.insert(id);
   }
   std::map<std::string, std::vector<caller>> unlooped;  // reported function -> its calls outside a loop
   for (const auto& [id, f] : p.functions) {
@@ -131,17 +171,17 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
     const function_facts& f = *p.functions.find(id)->second;
     std::vector<note> callers = callers_note(unlooped[id], f.display);
     for (const auto& w : f.cv_waits) {
-      if (w.has_predicate || w.in_loop || w.timed) continue;
+      if (!bare_here(id, f, w)) continue;
       out.add(w.where,
               fmt::format("condition variable wait without a predicate and outside a loop: {}", kAdvice),
               callers);
     }
     for (const auto& c : f.calls) {
-      if (!step(c)) continue;
-      const bare_wait& w = handed.at(c.callee);
+      auto w = step(id, f, c);
+      if (!w) continue;
       auto callee = p.functions.find(c.callee);
       std::string name = callee == p.functions.end() ? c.callee.str() : callee->second->display;
-      std::vector<note> notes{note{w.where, fmt::format("the wait, in '{}'", w.function)}};
+      std::vector<note> notes{note{w->wait, fmt::format("the wait, in '{}'", w->function)}};
       notes.insert(notes.end(), callers.begin(), callers.end());
       out.add(
           c.where,
