@@ -119,6 +119,7 @@ void body_walker::walk_stmt(CXCursor c) {
     }
     case CXCursor_LabelStmt:
       state_.unreachable = false;  // a goto may lead here
+      state_.signs.clear();        // from anywhere: what branches said of parameters no longer holds
       for (CXCursor k : children(c)) walk_stmt(k);
       return;
     case CXCursor_NullStmt:
