@@ -506,11 +506,12 @@ void body_walker::spawn(CXCursor call, CXCursor entry_arg) {
   }
 }
 
-void body_walker::add_call(call_fact call, const std::string& receiver_path) {
+void body_walker::add_call(call_fact call, const std::string& receiver_path, CXCursor object) {
   if (state_.unreachable) return;
   call.held_locks = state_.held_locks();
   call.receiver_path = receiver_path;
-  call.in_loop = loop_depth_ > 0;
+  call.in_loop = repeated_in_loop(object);
+  call.param_guards = state_.signs;
   call.outer_loop = outer_loop_;
   call.after_call = state_.after_call();
   call.reach_end = exits_.reach_end();
@@ -617,6 +618,7 @@ void body_walker::walk_call(CXCursor c) {
         call_fact ctor{
             id, location_of(c), state_.snapshot(), {}, call_fact::receiver_kind::none, origins_of(args)};
         ctor.callee_implicit = compiler_provided(callee);
+        ctor.arg_values = values_->arguments(callee, args);
         add_call(std::move(ctor), "");
       }
     }
@@ -658,8 +660,10 @@ void body_walker::walk_call(CXCursor c) {
       bool object_first = name.rfind("operator", 0) == 0 && ck == CXCursor_CXXMethod &&
                           clang_CXXMethod_isStatic(callee) == 0 && !args.empty() &&
                           (kids.empty() || clang_getCursorKind(kids[0]) != CXCursor_MemberRefExpr);
-      call.arg_origins =
-          origins_of(object_first ? std::vector<CXCursor>(args.begin() + 1, args.end()) : args);
+      std::vector<CXCursor> by_param =
+          object_first ? std::vector<CXCursor>(args.begin() + 1, args.end()) : args;
+      call.arg_origins = origins_of(by_param);
+      call.arg_values = values_->arguments(callee, by_param);
     }
     if (name.rfind("operator", 0) != 0) {  // operator calls count the object as an argument
       for (unsigned i = 0; i < args.size(); ++i) {
@@ -670,7 +674,8 @@ void body_walker::walk_call(CXCursor c) {
     std::string receiver;
     if (ck == CXCursor_CXXMethod || ck == CXCursor_FunctionTemplate) receiver = receiver_path_of(c);
     call.callee_implicit = compiler_provided(callee);
-    add_call(std::move(call), receiver);
+    bool method = ck == CXCursor_CXXMethod && clang_CXXMethod_isStatic(callee) == 0;
+    add_call(std::move(call), receiver, method ? method_call_object(c) : clang_getNullCursor());
   }
 }
 
@@ -710,7 +715,8 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
         // Timed waits without a predicate are mostly deliberate timeouts whose
         // result is checked: only untimed waits feed cv-wait-no-loop.
         if (name == "wait" && !state_.unreachable)
-          fn_.cv_waits.push_back(cv_wait_fact{where, rest.size() > 1, loop_depth_ > 0, state_.after_call()});
+          fn_.cv_waits.push_back(
+              cv_wait_fact{where, rest.size() > 1, loop_depth_ > 0, state_.after_call(), state_.signs});
         for (std::size_t i = 1; i < rest.size(); ++i) walk_expr(rest[i]);
         return true;
       }
@@ -837,7 +843,8 @@ bool body_walker::walk_free_call(CXCursor call, CXCursor callee, const std::stri
   }
   if (name == "pthread_cond_wait" || name == "pthread_cond_timedwait") {
     if (!state_.unreachable)
-      fn_.cv_waits.push_back(cv_wait_fact{where, false, loop_depth_ > 0, state_.after_call()});
+      fn_.cv_waits.push_back(cv_wait_fact{where, false, loop_depth_ > 0, state_.after_call(), state_.signs,
+                                          name == "pthread_cond_timedwait"});
     return true;
   }
   if (is_blocking_function(qualified) && !state_.unreachable) {

@@ -1,6 +1,8 @@
 // Statement-level flow of body_walker: scopes, branches, loops, switch, try.
 #include "ast_walker.hpp"
 
+#include <algorithm>
+
 #include "ast_util.hpp"
 #include "stack_budget.hpp"
 
@@ -15,6 +17,7 @@ void body_walker::walk_body(CXCursor body) {
       fn_.params.push_back(usr(param));
     }
   }
+  values_.emplace(decl_, body);
   scan_handed_locals(body);
   scan_this_parts(body);
   scan_fresh_members(body);
@@ -116,6 +119,7 @@ void body_walker::walk_stmt(CXCursor c) {
     }
     case CXCursor_LabelStmt:
       state_.unreachable = false;  // a goto may lead here
+      state_.signs.clear();        // from anywhere: what branches said of parameters no longer holds
       for (CXCursor k : children(c)) walk_stmt(k);
       return;
     case CXCursor_NullStmt:
@@ -156,10 +160,12 @@ void body_walker::walk_if(CXCursor c) {
   if (effect.what == cond_effect::kind::none) walk_stmt(kids[cond_index]);
   flow_state before = state_;
   apply_condition(effect, true);
+  for (const auto& t : values_->tests(kids[cond_index], true)) state_.narrow(t);
   walk_stmt(kids[then_index]);
   flow_state after_then = state_;
   state_ = before;
   apply_condition(effect, false);
+  for (const auto& t : values_->tests(kids[cond_index], false)) state_.narrow(t);
   if (has_else) walk_stmt(kids.back());
   state_ = join(after_then, state_);
   end_scope();
@@ -176,18 +182,29 @@ void body_walker::walk_loop(CXCursor c) {
   // A while condition runs on every iteration: what it calls is called in
   // the loop (`while (!queue.wait_one())`).
   bool is_while = clang_getCursorKind(c) == CXCursor_WhileStmt;
-  if (is_while) ++loop_depth_;
+  loop_scope scope;  // the header's variables: a `for`'s init, a range `for`'s element
+  for (std::size_t i = 0; i < kids.size(); ++i) {
+    if (i == body_index) continue;
+    if (clang_getCursorKind(kids[i]) == CXCursor_VarDecl) scope.vars.insert(usr(kids[i]));
+    if (clang_getCursorKind(kids[i]) != CXCursor_DeclStmt) continue;
+    for (CXCursor d : children(kids[i])) {
+      if (clang_getCursorKind(d) == CXCursor_VarDecl) scope.vars.insert(usr(d));
+    }
+  }
+  if (is_while) ++loop_depth_, loops_.push_back(scope);
   for (std::size_t i = 0; i < kids.size(); ++i) {
     if (i != body_index && !is_do) walk_stmt(kids[i]);
   }
-  if (is_while) --loop_depth_;
+  if (is_while) --loop_depth_, loops_.pop_back();
   flow_state entry = state_;
   breakables_.push_back(breakable{true, {}, scopes_.size()});
   ++loop_depth_;
+  loops_.push_back(std::move(scope));
   walk_stmt(kids[body_index]);
   if (is_do) {
     for (std::size_t i = 1; i < kids.size(); ++i) walk_stmt(kids[i]);
   }
+  loops_.pop_back();
   --loop_depth_;
   flow_state out = join(entry, state_);
   for (const auto& s : breakables_.back().exits) out = join(out, s);
@@ -241,6 +258,7 @@ void body_walker::walk_try(CXCursor c) {
 void body_walker::walk_var_decl(CXCursor c) {
   std::string id = usr(c);
   own_locals_.insert(id);
+  for (auto& l : loops_) l.vars.insert(id);
   CXType type = clang_getCursorType(c);
   type_facts role = tu_.types.classify(type);
   CXCursor init = var_initializer(c);
@@ -262,6 +280,27 @@ void body_walker::walk_var_decl(CXCursor c) {
       threads_[id] = thread_var_fact{spelling(c), location_of(c)};
     }
   }
+}
+
+bool body_walker::repeated_in_loop(CXCursor object) const {
+  if (loops_.empty()) return false;
+  if (is_null(object)) return true;
+  std::set<std::string> named;  // the variables the object's expression names
+  auto note = [&](CXCursor e) {
+    if (clang_getCursorKind(e) == CXCursor_DeclRefExpr) named.insert(usr(clang_getCursorReferenced(e)));
+  };
+  note(object);
+  clang_visitChildren(
+      object,
+      [](CXCursor e, CXCursor, CXClientData data) {
+        (*static_cast<decltype(note)*>(data))(e);
+        return CXChildVisit_Recurse;
+      },
+      &note);
+  return std::any_of(loops_.begin(), loops_.end(), [&](const loop_scope& l) {
+    return std::none_of(named.begin(), named.end(),
+                        [&](const std::string& v) { return l.vars.count(v) != 0; });
+  });
 }
 
 void body_walker::note_walk_cut(CXCursor c) {

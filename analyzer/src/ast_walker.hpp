@@ -23,6 +23,7 @@
 #include "ast_exit_regions.hpp"
 #include "ast_paths.hpp"
 #include "ast_types.hpp"
+#include "ast_values.hpp"
 #include "facts.hpp"
 #include "lockset.hpp"
 
@@ -119,8 +120,9 @@ class body_walker {
   call_fact::receiver_kind receiver_of(CXCursor call, bool* root = nullptr);
   // The object a method call is made on, as an instance path (ast_lock_identity.hpp).
   std::string receiver_path_of(CXCursor call);
-  // Records a call with the locks held, the receiver's path and the loop depth.
-  void add_call(call_fact call, const std::string& receiver_path);
+  // Records a call with the locks held, the receiver's path and whether a
+  // loop repeats it (`object`: what a method is called on, else null).
+  void add_call(call_fact call, const std::string& receiver_path, CXCursor object = clang_getNullCursor());
   void record_var_access(CXCursor ref, CXCursor decl, bool write, bool via_this,
                          access_base base = access_base::other, int param = -1);
   std::string walk_lambda(CXCursor lambda, bool called_here);
@@ -223,7 +225,21 @@ class body_walker {
   std::vector<std::vector<std::string>> scopes_;  // guard USRs declared per compound
   std::map<std::string, guard_info> guards_;
   std::vector<breakable> breakables_;
+  // What the body tests of its parameters and passes on (ast_values.hpp);
+  // set by walk_body.
+  std::optional<value_reader> values_;
   int loop_depth_ = 0;
+  // The loops around the point being walked, innermost last, each with the
+  // variables declared in it so far (its header, its body): a loop does not
+  // repeat a call made on one of those, which is on another object every
+  // iteration (`for (auto& t : threads) t.start()`).
+  struct loop_scope {
+    std::set<std::string> vars;
+  };
+  std::vector<loop_scope> loops_;
+  // Whether some loop around this point repeats a call on `object` (null:
+  // not a method call): cv-wait-no-loop's call_fact::in_loop.
+  bool repeated_in_loop(CXCursor object) const;
   // Deeper nesting than this (a generated a+b+...+z chain of thousands of
   // terms) is not followed: the walk recurses once per level and must not
   // exhaust a worker thread's stack. Real code stays far below it. The walk

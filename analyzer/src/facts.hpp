@@ -14,6 +14,7 @@
 // captures it by reference).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -107,6 +108,34 @@ struct arg_origin {
   interned local;  // what == owned through a local: its USR (shared if a lambda captures it by reference)
 };
 
+// The signs a number may have, as a set: a parameter's timeout value, for
+// cv-wait-no-loop (ast_values.hpp). For a std::chrono::duration, the signs of
+// its count().
+using sign_set = std::uint8_t;
+inline constexpr sign_set kNegative = 1, kZero = 2, kPositive = 4, kAnySign = 7;
+
+// On every path to a point, the function's parameter `param` (its value on
+// entry, which the body never changes) has one of `signs`: what the branches
+// taken on the way tested (`if (timeout.count() == 0)`).
+struct param_signs {
+  int param = -1;
+  sign_set signs = kAnySign;
+  friend bool operator==(const param_signs&, const param_signs&) = default;
+};
+
+// What a call passes for the callee's parameter `index`, when that is known:
+// a constant (`param` -1, the three sets equal: its sign), or a value
+// computed from the caller's parameter `param` by sign-preserving steps
+// (`std::chrono::milliseconds(ms)`, widening): the signs it may have when
+// that parameter is negative, zero, positive.
+struct arg_value {
+  unsigned index = 0;
+  int param = -1;
+  sign_set if_negative = kAnySign;
+  sign_set if_zero = kAnySign;
+  sign_set if_positive = kAnySign;
+};
+
 struct acquisition_fact {
   lock_name lock;
   location where;
@@ -145,7 +174,15 @@ struct call_fact {
   // "this.f", a variable's USR; "" unknown or not a method call): a callee's
   // "this..." locks are this object's.
   interned receiver_path{};
-  bool in_loop = false;        // inside a loop of the caller (cv-wait-no-loop through wrappers)
+  // A loop of the caller repeats the call (cv-wait-no-loop through wrappers):
+  // the call is inside a loop, and the object a method is called on is not
+  // one declared in that loop (`for (auto& t : threads) t.start()` starts
+  // each thread once; ast_walker.hpp, loops_).
+  bool in_loop = false;
+  // The arguments whose value is known (arg_value), by callee parameter; and
+  // what the caller's parameters are known to be on every path to the call.
+  std::vector<arg_value> arg_values{};
+  std::vector<param_signs> param_guards{};
   bool never_returns = false;  // the callee is known here never to return (noreturn, abort, throw...)
   int after_call = -1;         // see access_fact::after_call (the chain of calls every path passes)
   // A lambda written here (passed on, stored): it may run later, on another
@@ -217,7 +254,11 @@ struct cv_wait_fact {
   location where;
   bool has_predicate = false;
   bool in_loop = false;
-  int after_call = -1;  // see access_fact::after_call
+  int after_call = -1;                      // see access_fact::after_call
+  std::vector<param_signs> param_guards{};  // as call_fact::param_guards
+  // pthread_cond_timedwait: a wait (owner_locks.hpp), but a timed one, which
+  // cv-wait-no-loop leaves alone as it does wait_for.
+  bool timed = false;
 };
 
 struct blocking_fact {

@@ -52,15 +52,21 @@ auto fields(access_fact& v) {
 auto fields(arg_origin& v) {
   return std::tie(v.what, v.param, v.local);
 }
+auto fields(param_signs& v) {
+  return std::tie(v.param, v.signs);
+}
+auto fields(arg_value& v) {
+  return std::tie(v.index, v.param, v.if_negative, v.if_zero, v.if_positive);
+}
 auto fields(acquisition_fact& v) {
   return std::tie(v.lock, v.where, v.held, v.try_lock, v.shared, v.group, v.held_locks, v.after_call);
 }
 auto fields(call_fact& v) {
   return std::tie(v.callee, v.where, v.held, v.lock_args, v.receiver, v.arg_origins, v.receiver_param,
-                  v.held_locks, v.receiver_path, v.in_loop, v.never_returns, v.after_call, v.deferred,
-                  v.receiver_root, v.receiver_local, v.receiver_per_iteration, v.outer_loop,
-                  v.receiver_in_this, v.callee_implicit, v.receiver_member, v.reach_end, v.receiver_source,
-                  v.receiver_pointer_member);
+                  v.held_locks, v.receiver_path, v.in_loop, v.arg_values, v.param_guards, v.never_returns,
+                  v.after_call, v.deferred, v.receiver_root, v.receiver_local, v.receiver_per_iteration,
+                  v.outer_loop, v.receiver_in_this, v.callee_implicit, v.receiver_member, v.reach_end,
+                  v.receiver_source, v.receiver_pointer_member);
 }
 auto fields(spawn_fact& v) {
   return std::tie(v.entry, v.entry_display, v.where, v.in_loop, v.reach_end, v.outer_loop);
@@ -69,7 +75,7 @@ auto fields(start_point& v) {
   return std::tie(v.where, v.in_loop, v.reach_end, v.loop_start);
 }
 auto fields(cv_wait_fact& v) {
-  return std::tie(v.where, v.has_predicate, v.in_loop, v.after_call);
+  return std::tie(v.where, v.has_predicate, v.in_loop, v.after_call, v.param_guards, v.timed);
 }
 auto fields(blocking_fact& v) {
   return std::tie(v.what, v.where, v.held, v.after_call);
@@ -109,6 +115,8 @@ CONCHECK_WIRE_COMPLETE(var_info);
 CONCHECK_WIRE_COMPLETE(held_lock);
 CONCHECK_WIRE_COMPLETE(access_fact);
 CONCHECK_WIRE_COMPLETE(arg_origin);
+CONCHECK_WIRE_COMPLETE(param_signs);
+CONCHECK_WIRE_COMPLETE(arg_value);
 CONCHECK_WIRE_COMPLETE(acquisition_fact);
 CONCHECK_WIRE_COMPLETE(call_fact);
 CONCHECK_WIRE_COMPLETE(spawn_fact);

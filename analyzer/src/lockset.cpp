@@ -4,6 +4,17 @@
 
 namespace concheck::analyzer::detail {
 
+void flow_state::narrow(const param_signs& test) {
+  if (test.param < 0 || test.signs == kAnySign) return;
+  for (auto& known : signs) {
+    if (known.param == test.param) {
+      known.signs &= test.signs;
+      return;
+    }
+  }
+  signs.push_back(test);
+}
+
 void flow_state::add(const lock_name& lock, const std::string& holder, bool shared, bool must,
                      const location& where) {
   held.push_back(held_entry{lock, holder, shared, must, where});
@@ -76,6 +87,12 @@ flow_state join(const flow_state& a, const flow_state& b) {
          a.after_calls[common] == b.after_calls[common])
     ++common;
   out.after_calls.assign(a.after_calls.begin(), a.after_calls.begin() + static_cast<std::ptrdiff_t>(common));
+  for (const auto& sa : a.signs) {
+    for (const auto& sb : b.signs) {
+      sign_set either = sa.signs | sb.signs;
+      if (sb.param == sa.param && either != kAnySign) out.signs.push_back(param_signs{sa.param, either});
+    }
+  }
   std::vector<bool> used(b.held.size(), false);
   for (const auto& e : a.held) {
     held_entry joined = e;

@@ -7,7 +7,8 @@
 // was not tested, a try_to_lock guard). Joins keep every entry of either side
 // and set must only where both sides hold it; an unreachable side (after
 // return/throw/break) is the identity. A handful of entries at most: linear
-// scans are the cheapest structure.
+// scans are the cheapest structure. The state also carries what branch
+// conditions said of the function's parameters (`signs`).
 #pragma once
 
 #include <string>
@@ -35,6 +36,12 @@ struct flow_state {
   std::vector<int> after_calls;
   static constexpr std::size_t kMaxAfterCalls = 256;
   int after_call() const { return after_calls.empty() ? -1 : after_calls.back(); }
+  // What the branches taken on the way tested of the function's unchanged
+  // parameters (ast_values.hpp), by parameter, none with every sign; a join
+  // keeps a parameter both sides know, with the signs of either.
+  std::vector<param_signs> signs;
+  // Narrows what is known of parameter `test.param` to `test.signs`.
+  void narrow(const param_signs& test);
 
   void add(const lock_name& lock, const std::string& holder, bool shared, bool must,
            const location& where = {});

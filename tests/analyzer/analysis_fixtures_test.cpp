@@ -192,7 +192,8 @@ TEST_P(analysis_fixture_real_headers, matches_its_expectations) {
 
 INSTANTIATE_TEST_SUITE_P(real_headers, analysis_fixture_real_headers,
                          testing::Values("thread_starts", "uw_containers", "lo_scoped_lock_both_orders",
-                                         "neg_cv_predicate"),
+                                         "neg_cv_predicate", "neg_cv_wait_timeout_value",
+                                         "uw_cv_wait_timeout_value"),
                          [](const testing::TestParamInfo<std::string>& param) { return param.param; });
 
 TEST(analysis_fixtures, are_found) {

@@ -111,3 +111,35 @@ TEST(analysis_lockset, held_locks_are_those_held_on_every_path_with_their_sites)
 }
 
 }  // namespace concheck_lockset_paths
+
+namespace {
+
+using concheck::analyzer::kAnySign;
+using concheck::analyzer::kNegative;
+using concheck::analyzer::kPositive;
+using concheck::analyzer::kZero;
+using concheck::analyzer::param_signs;
+
+TEST(analysis_lockset, join_keeps_a_parameter_both_sides_know_with_the_signs_of_either) {
+  flow_state zero, positive, untested;
+  zero.narrow(param_signs{0, kZero});
+  zero.narrow(param_signs{1, kNegative | kZero});
+  positive.narrow(param_signs{0, kPositive});
+  positive.narrow(param_signs{1, kZero | kPositive});  // 1: every sign between the two sides
+  EXPECT_EQ(join(zero, positive).signs, (std::vector<param_signs>{{0, kZero | kPositive}}));
+  EXPECT_TRUE(join(zero, untested).signs.empty());
+  flow_state returned;  // `if (p != 0) return ...;`: only the other side goes on
+  returned.unreachable = true;
+  returned.narrow(param_signs{0, kNegative | kPositive});
+  EXPECT_EQ(join(returned, zero).signs, zero.signs);
+}
+
+TEST(analysis_lockset, narrow_intersects_what_is_known_and_ignores_every_sign) {
+  flow_state s;
+  s.narrow(param_signs{2, kNegative | kZero});
+  s.narrow(param_signs{2, kZero | kPositive});
+  s.narrow(param_signs{3, kAnySign});
+  EXPECT_EQ(s.signs, (std::vector<param_signs>{{2, kZero}}));
+}
+
+}  // namespace
