@@ -131,13 +131,14 @@ TEST_P(analyzer_sample, has_the_expected_verdict) {
 
 INSTANTIATE_TEST_SUITE_P(
     samples, analyzer_sample,
-    testing::Values(sample_case{"counter_race_buggy", "++counter;"}, sample_case{"counter_race_fixed", ""},
-                    sample_case{"bank_account_buggy", "the lock is missing here"},
-                    sample_case{"bank_account_fixed", ""},
-                    sample_case{"lock_vs_rlock_buggy", "inner() locks state_lock_ again", "self-deadlock"},
-                    sample_case{"lock_vs_rlock_fixed", ""},
-                    sample_case{"cache_stats_buggy", "the lock is missing here"},
-                    sample_case{"cache_stats_fixed", ""}),
+    testing::Values(
+        sample_case{"counter_race_buggy", "++counter;"}, sample_case{"counter_race_fixed", ""},
+        sample_case{"bank_account_buggy", "the lock is missing here"}, sample_case{"bank_account_fixed", ""},
+        sample_case{"lock_vs_rlock_buggy", "inner() locks state_lock_ again", "self-deadlock"},
+        sample_case{"lock_vs_rlock_fixed", ""}, sample_case{"cache_stats_buggy", "the lock is missing here"},
+        sample_case{"cache_stats_fixed", ""},
+        sample_case{"monitor_wait_buggy", "the thread may not have started yet", "cv-wait-no-loop"},
+        sample_case{"monitor_wait_fixed", ""}),
     [](const testing::TestParamInfo<sample_case>& param) { return std::string(param.param.name); });
 
 // --- rule selection and the raw mode.
