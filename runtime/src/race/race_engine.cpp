@@ -52,6 +52,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "race/access_fast_path.hpp"
 #include "race/lockset_table.hpp"
 #include "race/race_context.hpp"
 #include "race/race_runtime.hpp"
@@ -781,9 +782,6 @@ __attribute__((always_inline)) inline bool covered_in_epoch(const shadow_cell& c
   return !is_write && epoch_covers(cell.read.load(std::memory_order_relaxed), epoch, mask);
 }
 
-// The offset in its chunk of a chunk's last granule.
-constexpr std::uintptr_t kChunkTailMask = ((std::uintptr_t{1} << kChunkShift) - 1) & ~(kGranule - 1);
-
 // A plain access within one granule that this thread already made in its
 // current epoch (a write covered by W, a read by W or R): a few loads and a
 // return; so is a 16-byte access of two whole granules in one chunk (a
@@ -814,16 +812,8 @@ __attribute__((always_inline)) inline void plain_access(std::uintptr_t address, 
       }
       return;
     }
-  } else if (size == 2 * kGranule && offset == 0 && (address & kChunkTailMask) != kChunkTailMask &&
-             enabled() && self != nullptr && (address >> 48) == 0) {
-    // Both cells are in one chunk: the second granule is not the first of
-    // the next 64 KiB-aligned block.
-    const shadow_chunk* chunk = shadow_entry_inline(address);
-    const std::uintptr_t cells = chunk == nullptr ? 0 : chunk->cells.load(std::memory_order_acquire);
-    if (cells != 0 && covered_in_epoch(*shadow_cell_in(cells, address), self->epoch, kMaskBits, is_write) &&
-        covered_in_epoch(*shadow_cell_in(cells, address + kGranule), self->epoch, kMaskBits, is_write)) {
-      return;
-    }
+  } else if (size == 2 * kGranule && enabled() && sixteen_covered_in_current_epoch(address, is_write)) {
+    return;  // the hooks' own check (access_fast_path.hpp), for the engine's other callers
   }
   plain_access_rest(address, size, pc, is_write);
 }
