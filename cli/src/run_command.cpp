@@ -237,12 +237,15 @@ std::string start_server(const run_options& o, const std::string& preload, serve
   if (::pipe2(requests, O_CLOEXEC) != 0 || ::pipe2(answers, O_CLOEXEC) != 0)
     return fmt::format("cannot create a pipe: {}", std::strerror(errno));
   std::vector<std::string> env;
-  std::string options = "format=json";
+  // The schedule's own time limit comes first, so that the user's
+  // CONCHECK_OPTIONS may override it.
+  const auto limit_ms = static_cast<long long>(std::min(o.timeout * 1000, 2e9));
+  std::string options = fmt::format("explore_schedule_timeout_ms={}:format=json", limit_ms);
   std::string preload_value = preload;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view entry(*e);
     if (entry.rfind("CONCHECK_OPTIONS=", 0) == 0) {
-      options = std::string(entry.substr(17)) + ":format=json";
+      options = fmt::format("explore_schedule_timeout_ms={}:{}:format=json", limit_ms, entry.substr(17));
     } else if (entry.rfind("LD_PRELOAD=", 0) == 0) {
       if (entry.size() > 11) preload_value += ":" + std::string(entry.substr(11));
     } else if (entry.rfind("CONCHECK_EXPLORE_", 0) != 0 && entry.rfind("CONCHECK_REPLAY=", 0) != 0) {
@@ -356,6 +359,8 @@ bool take_answer(server& s, schedule_run& run) {
 // and returns the answers they had sent, one a call, then nothing: the runs
 // still at the head of the servers' queues are the schedules the signal
 // stopped.
+constexpr double kServerTimeoutGrace = 10;  // seconds
+
 std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeout,
                                      std::vector<schedule_run>& orphans) {
   for (;;) {
@@ -400,13 +405,23 @@ std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeou
         if (n > 0) s.pending.append(buffer, static_cast<std::size_t>(n));
       }
       schedule_run& head = s.runs.front();
+      const double ran = std::chrono::duration<double>(steady::now() - head.started).count();
       if (take_answer(s, head)) {
         schedule_run run = std::move(head);
         s.runs.pop_front();
         if (!s.runs.empty()) s.runs.front().started = steady::now();
+        // The server killed a child that neither ended nor reported its time
+        // limit (explore_process.cpp): a timeout, its output kept.
+        if (run.signal == SIGKILL && ran >= timeout) {
+          run.signal = 0;
+          run.timed_out = true;
+        }
         return run;
       }
-      const bool timed_out = std::chrono::duration<double>(steady::now() - head.started).count() > timeout;
+      // The child reports its own --timeout, and its server kills it 5 s
+      // later (explore_process.cpp); this is for a server that answers
+      // neither (stopped, or starved of CPU): its output is lost.
+      const bool timed_out = ran > timeout + kServerTimeoutGrace;
       if (!ended && !timed_out) continue;
       schedule_run run = std::move(head);
       s.runs.pop_front();

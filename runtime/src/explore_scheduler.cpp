@@ -148,7 +148,15 @@ bool cannot_progress(const schedule_state& s, const controlled_thread* t) noexce
 schedule_state* g_process_schedule = nullptr;
 
 // Process mode: a failure ends the process as a fatal finding carrying the token.
+// What the program wrote to stdout and has not flushed is written first, as
+// exit() would (a schedule's output is what a user reads around the
+// report); only when no other thread holds the stream's lock, since the
+// failing schedule may have stopped a thread inside a printf.
 [[noreturn]] void fail_process(detector::finding finding) noexcept {
+  if (::ftrylockfile(stdout) == 0) {
+    ::fflush_unlocked(stdout);
+    ::funlockfile(stdout);
+  }
   emit_finding(std::move(finding), severity::fatal);
   ::_exit(get_options().exitcode);  // a suppressed finding still ends the failed schedule
 }
@@ -274,6 +282,31 @@ detector::finding stall_finding(schedule_state& s, std::uint64_t stall_ms) {
       "slept; not time the machine did not run it): it spins or blocks on something concheck does not "
       "control (an atomic flag, a futex, a pipe, std::atomic::wait)",
       id, stall_ms);
+  f.hint =
+      "compile the code it spins in with race detection's instrumentation (concheck_instrument, "
+      "docs/race.md) so that its atomics become scheduling points, or raise explore_stall_ms if it waits "
+      "for input";
+  return f;
+}
+
+// Process mode: the schedule still ran `time_limit_ms` of real time after
+// it began (`concheck run --timeout`). Said by the child itself, so that
+// the output so far and how far it got reach the user.
+detector::finding time_limit_finding(schedule_state& s, std::uint64_t time_limit_ms) {
+  const int running = s.running.load(std::memory_order_relaxed);
+  std::uint64_t id = 0;
+  if (running >= 0 && static_cast<std::size_t>(running) < s.threads.size())
+    id = s.threads[static_cast<std::size_t>(running)]->monitor_id.load(std::memory_order_relaxed);
+  detector::finding f;
+  f.kind = detector::finding_kind::step_bound_exceeded;
+  f.threads.push_back(make_thread_ref(id));
+  f.message = fmt::format(
+      "the schedule did not end within {} ms of real time (concheck run --timeout): {} scheduling "
+      "points so far, T{} running at the last one",
+      time_limit_ms, s.steps.load(std::memory_order_relaxed), id);
+  f.hint =
+      "a test too long to run one thread at a time: raise --timeout, or run fewer iterations under "
+      "concheck run; a schedule that gains points without ending may also be a livelock";
   return f;
 }
 
@@ -536,6 +569,7 @@ alignas(4096) char g_watch_stack[2 << 20];
 struct stall_watch {
   schedule_state* schedule;
   std::uint64_t stall_ms;
+  std::uint64_t time_limit_ms;  // 0: none
 };
 
 void* watch_process(void* raw) {
@@ -544,9 +578,16 @@ void* watch_process(void* raw) {
   delete static_cast<stall_watch*>(raw);
   schedule_state& s = *watch.schedule;
   stall_check check = make_stall_check(s, watch.stall_ms);
+  const auto began = std::chrono::steady_clock::now();
   for (;;) {
     const timespec pause{0, 50 * 1000 * 1000};
     real.clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, nullptr);
+    const bool late = watch.time_limit_ms > 0 && std::chrono::steady_clock::now() - began >=
+                                                     std::chrono::milliseconds(watch.time_limit_ms);
+    if (late) {
+      tls_inside = 0;
+      fail_process(time_limit_finding(s, watch.time_limit_ms));
+    }
     if (!has_stalled(s, check)) continue;
     tls_inside = 0;
     fail_process(stall_finding(s, watch.stall_ms));
@@ -557,7 +598,7 @@ void* watch_process(void* raw) {
 }  // namespace
 
 void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t max_steps,
-                            std::uint64_t stall_ms, const char* token) noexcept {
+                            std::uint64_t stall_ms, std::uint64_t time_limit_ms, const char* token) noexcept {
   inside_scope inside;
   g_spin_for_turn = several_cpus();
   auto* s = new schedule_state;
@@ -578,7 +619,7 @@ void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::ui
   g_exploring.store(true, std::memory_order_release);
   tls_controlled = t0;
   pthread_t watcher;
-  auto* watch = new stall_watch{s, stall_ms};
+  auto* watch = new stall_watch{s, stall_ms, time_limit_ms};
   pthread_attr_t attributes;
   pthread_attr_init(&attributes);
   pthread_attr_setstack(&attributes, g_watch_stack, sizeof g_watch_stack);

@@ -134,9 +134,11 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, std::
 // finding (the process ends with `exitcode`), every finding carries
 // `token` as its replay token and ends the process, and a watch thread
 // reports a thread that reaches no scheduling point for `stall_ms` (of its
-// own time: stall_meter.hpp).
+// own time: stall_meter.hpp), and a schedule still running `time_limit_ms`
+// of real time after it began (0: no limit; `concheck run --timeout`), with
+// how far it got, so that the program's output so far is kept.
 void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t max_steps,
-                            std::uint64_t stall_ms, const char* token) noexcept;
+                            std::uint64_t stall_ms, std::uint64_t time_limit_ms, const char* token) noexcept;
 // The replay token of the process schedule, or null outside process mode.
 const char* process_token() noexcept;
 // Process mode: the choices of every step so far, one line:

@@ -153,7 +153,37 @@ TEST(RunCommand, CrashesAndHangsAreFailures) {
   EXPECT_NE(crash.out.find("signal 6 (SIGABRT)"), std::string::npos) << crash.out;
   const auto hang = concheck_run({"--timeout", "1", "--schedules", "1", "--", CONCHECK_RUN_TARGET, "block"});
   EXPECT_EQ(hang.exit_code, 1) << hang.out << hang.err;
-  EXPECT_NE(hang.out.find("did not end within --timeout 1 s"), std::string::npos) << hang.out;
+  EXPECT_NE(hang.out.find("the schedule did not end within 1000 ms of real time"), std::string::npos)
+      << hang.out;
+}
+
+// A schedule that makes progress but does not end is reported by its own
+// process at --timeout: how far it got, and what it printed (flushed, though
+// stdout is not a terminal), not only "it did not end" with the output lost.
+TEST(RunCommand, ATimedOutScheduleSaysHowFarItGotAndKeepsItsOutput) {
+  const auto r = concheck_run({"--timeout", "1", "--schedules", "1", "--", CONCHECK_RUN_TARGET, "endless"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("endless: started"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("step-bound-exceeded"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the schedule did not end within 1000 ms of real time (concheck run --timeout): "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("scheduling points so far, T"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hint: a test too long to run one thread at a time: raise --timeout"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("Replay it:"), std::string::npos) << r.out;
+}
+
+// A child that cannot report its time limit (here the whole process is
+// stopped, its watch thread too) is killed by its fork server 5 s later,
+// and what it printed is still shown.
+TEST(RunCommand, AScheduleThatCannotReportItsTimeoutIsKilledWithItsOutputKept) {
+  const auto r = concheck_run({"--timeout", "1", "--schedules", "1", "--", CONCHECK_RUN_TARGET, "stop"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("did not end within --timeout 1 s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stop: stopping"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nor report it 5000 ms later: killed"), std::string::npos) << r.out;
 }
 
 // A thread that blocks where concheck does not see it is reported by the
@@ -165,6 +195,9 @@ TEST(RunCommand, AThreadBlockedOutsideConcheckIsReportedByTheStallWatch) {
   EXPECT_NE(r.out.find("step-bound-exceeded"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("T0 ran for 5000 ms without reaching a scheduling point"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("'main' (T0): the main thread"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hint: compile the code it spins in with race detection's instrumentation"),
+            std::string::npos)
+      << r.out;
 }
 
 // The fork server's children break copy-on-write of the pages the first
