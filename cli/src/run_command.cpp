@@ -115,13 +115,14 @@ std::string parse(const std::vector<std::string>& args, run_options& o) {
       (a == "--time-limit" ? o.time_limit : o.timeout) = s;
     } else if (a == "--replay") {
       if (!(error = value(a, v)).empty()) return error;
-      if (v.rfind("cc1-", 0) == 0 || v.rfind("cc2-", 0) == 0 || v.rfind("cc3-", 0) == 0)
+      if (v.rfind("cc1-", 0) == 0 || v.rfind("cc2-", 0) == 0 || v.rfind("cc3-", 0) == 0 ||
+          v.rfind("cc4-", 0) == 0)
         return fmt::format(
             "replay token '{}' was made by an earlier concheck (version {}) and would run a different "
-            "interleaving here: explore again for a cc4 token",
+            "interleaving here: explore again for a cc5 token",
             v, v.substr(0, 3));
-      if (v.rfind("cc4-", 0) != 0)
-        return fmt::format("malformed replay token '{}': expected it to start with 'cc4-'", v);
+      if (v.rfind("cc5-", 0) != 0)
+        return fmt::format("malformed replay token '{}': expected it to start with 'cc5-'", v);
       o.replay = v;
     } else if (a == "--shard") {
       if (!(error = value(a, v)).empty()) return error;
@@ -173,9 +174,9 @@ int cpu_for(std::size_t slot) {
 std::string token_for(const run_options& o, std::uint64_t index, std::uint64_t pct_steps) {
   const bool pct = o.strategy == "pct" || (o.strategy == "automatic" && index % 2 == 0);
   if (pct)
-    return fmt::format("cc4-pct-d{}-k{}-s{}-i{}", o.pct_depth, std::max<std::uint64_t>(pct_steps, 10), o.seed,
+    return fmt::format("cc5-pct-d{}-k{}-s{}-i{}", o.pct_depth, std::max<std::uint64_t>(pct_steps, 10), o.seed,
                        index);
-  return fmt::format("cc4-random-s{}-i{}", o.seed, index);
+  return fmt::format("cc5-random-s{}-i{}", o.seed, index);
 }
 
 struct schedule_run {
@@ -518,10 +519,17 @@ std::string signal_name(int signal) {
 // The strategy a schedule's token runs: `automatic` is pct and random in
 // turn, and a bounded search runs decision lists.
 std::string strategy_phase(const std::string& token, const run_options& o) {
-  if (token.rfind("cc3-pct-", 0) == 0) return "pct";
-  if (token.rfind("cc3-random-", 0) == 0) return "random";
-  if (token.rfind("cc3-list-", 0) == 0) return o.strategy == "delay" ? "delay" : "dfs";
-  return {};
+  detail::explore::strategy_params params;
+  std::string error;
+  if (!detail::explore::parse_token(token, params, error)) return {};
+  switch (params.kind) {
+    case detail::explore::strategy_kind::pct:
+      return "pct";
+    case detail::explore::strategy_kind::random:
+      return "random";
+    default:
+      return o.strategy == "delay" ? "delay" : "dfs";
+  }
 }
 
 // Feeds a finished run's choices to the search: the run followed the

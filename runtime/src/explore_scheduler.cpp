@@ -94,6 +94,7 @@ struct schedule_state {
   std::uint64_t max_steps = 0;   // on all steps
   std::uint64_t spins = 0;       // spin steps so far (note_spin)
   std::uint64_t switches = 0;    // decisions that gave the turn to another thread than the one at the point
+  std::uint64_t run_length = 0;  // points in a row the running thread went on while another could run
   bool any_owed = false;         // some thread's `owed` may be non-empty
   std::int64_t clock = 0;
   std::uint64_t block_counter = 0;
@@ -446,6 +447,12 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
   // be chosen again and again (a strategy that keeps the current thread
   // running never ends such a schedule). The choices depend only on the
   // schedule so far, so a replay makes the same.
+  // The same for a thread that went on kFairQuantum points in a row while
+  // another could run (explore_scheduler.hpp): a strategy that keeps the
+  // running thread (pct's highest priority, dfs past its preemptions) never
+  // ends a schedule whose thread waits by reading a plain flag between its
+  // points, and a correct program runs until its limits.
+  if (current >= 0 && runnable > 1 && s.run_length >= kFairQuantum) give_way = true;
   if (give_way && current >= 0 && s.enabled.size() > 1) {
     const auto own =
         std::find(s.enabled.begin(), s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable), current);
@@ -469,6 +476,11 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
         s.choices += fmt::format("{}{}", i == 0 ? "" : i == runnable ? "|" : ".", s.enabled[i]);
       if (runnable == s.enabled.size()) s.choices += "|";
     }
+  }
+  if (chosen != current) {
+    s.run_length = 0;
+  } else if (runnable > 1) {
+    ++s.run_length;
   }
   controlled_thread* next = s.threads[static_cast<std::size_t>(chosen)];
   if (next != self) ++s.switches;
@@ -1183,7 +1195,7 @@ void on_crash(int signal_number, siginfo_t*, void*) {
       say(token);
     } else {
       // The decisions so far, run-length encoded (explore_strategies.hpp).
-      say("cc4-list-");
+      say("cc5-list-");
       const std::vector<std::uint16_t>& d = self->schedule->outcome.decisions;
       for (std::size_t i = 0; i < d.size();) {
         std::size_t run = 1;

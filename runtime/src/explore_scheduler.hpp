@@ -178,6 +178,11 @@ void point(point_kind kind) noexcept;
 // nothing else can run (CHESS's fair rule: Musuvathi and Qadeer, PLDI 2008).
 // Every yield, and every repeat on one atomic, is a spin step.
 inline constexpr std::uint32_t kSpinRepeats = 8;
+// Fairness for long runs (docs/explore.md, "Long schedules and livelocks"):
+// a thread that went on this many scheduling points in a row while another
+// thread could run gives way once, as a polling thread does (the others run
+// before it is chosen again). Not a spin step: such a run is progress.
+inline constexpr std::uint64_t kFairQuantum = 10000;
 void access_point(std::uintptr_t address, bool atomic) noexcept;
 // The calling controlled thread's try-lock or sem_trywait failed: a spin
 // step (no progress). No-op outside a controlled thread.

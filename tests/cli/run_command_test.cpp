@@ -27,7 +27,7 @@ concheck::test::child_result concheck_run(std::vector<std::string> args, std::st
 
 std::string replay_token(const std::string& out) {
   std::smatch m;
-  const std::regex replay("concheck run --replay (cc4-[^ ]+) -- ");
+  const std::regex replay("concheck run --replay (cc5-[^ ]+) -- ");
   return std::regex_search(out, m, replay) ? m[1].str() : std::string();
 }
 
@@ -90,7 +90,7 @@ TEST(RunCommand, BoundedSearchOverRunsIsExhaustiveWithinItsBound) {
       {"--strategy", "dfs", "--preemption-bound", "1", "--", CONCHECK_RUN_TARGET, "check-then-act"});
   EXPECT_EQ(one.exit_code, 1) << one.out << one.err;
   const std::string token = replay_token(one.out);
-  EXPECT_EQ(token.rfind("cc4-list-", 0), 0u) << one.out;
+  EXPECT_EQ(token.rfind("cc5-list-", 0), 0u) << one.out;
   const auto again = concheck_run({"--replay", token, "--", CONCHECK_RUN_TARGET, "check-then-act"});
   EXPECT_EQ(again.exit_code, 1) << again.out;
   EXPECT_NE(again.out.find("overdrawn: -60"), std::string::npos) << again.out;
@@ -120,7 +120,7 @@ TEST(RunCommand, JsonOutputIsFindingsWithTheirReplayThenASummary) {
                 f->kind == concheck::detector::finding_kind::deadlock)
         << lines[i];
     EXPECT_FALSE(f->message.empty());
-    EXPECT_EQ(f->replay.rfind("cc4-", 0), 0u) << lines[i];
+    EXPECT_EQ(f->replay.rfind("cc5-", 0), 0u) << lines[i];
     finding = true;
   }
   EXPECT_TRUE(finding);
@@ -136,7 +136,7 @@ TEST(RunCommand, StdLatchIsControlledAndAScheduleRunsOnOneCpu) {
   const auto ok = concheck_run({"--schedules", "30", "--jobs", "2", "--", CONCHECK_RUN_TARGET, "latch"});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   const auto replay = concheck_run(
-      {"--format", "json", "--replay", "cc4-random-s1-i3", "--", CONCHECK_RUN_TARGET, "lost-count"});
+      {"--format", "json", "--replay", "cc5-random-s1-i3", "--", CONCHECK_RUN_TARGET, "lost-count"});
   EXPECT_EQ(replay.exit_code, 1) << replay.out << replay.err;
   EXPECT_NE(replay.out.find("\"kind\":\"deadlock\""), std::string::npos) << replay.out;
   const auto lost = concheck_run({"--schedules", "5", "--", CONCHECK_RUN_TARGET, "lost-count"});
@@ -274,12 +274,14 @@ TEST(RunCommand, BadInputIsAUsageErrorNamingIt) {
       {{"--preemption-bound", "-1", "--", "true"}, "--preemption-bound expects 0..1000, got '-1'"},
       {{"--bogus"}, "unknown option '--bogus'"},
       {{"--schedules", "3"}, "no program to run"},
-      {{"--replay", "cc4-random-s1", "--", CONCHECK_RUN_TARGET, "correct"},
-       "malformed replay token 'cc4-random-s1': expected cc4-random-s<seed>-i<index>"},
+      {{"--replay", "cc5-random-s1", "--", CONCHECK_RUN_TARGET, "correct"},
+       "malformed replay token 'cc5-random-s1': expected cc5-random-s<seed>-i<index>"},
       {{"--replay", "cc1-random-s1-i3", "--", CONCHECK_RUN_TARGET, "correct"},
        "was made by an earlier concheck (version cc1)"},
       {{"--replay", "cc2-random-s1-i3", "--", CONCHECK_RUN_TARGET, "correct"},
        "was made by an earlier concheck (version cc2)"},
+      {{"--replay", "cc4-pct-d3-k10-s1-i3", "--", CONCHECK_RUN_TARGET, "correct"},
+       "was made by an earlier concheck (version cc4)"},
   };
   for (const auto& [args, message] : cases) {
     const auto r = concheck_run(args);
