@@ -115,13 +115,14 @@ std::string parse(const std::vector<std::string>& args, run_options& o) {
       (a == "--time-limit" ? o.time_limit : o.timeout) = s;
     } else if (a == "--replay") {
       if (!(error = value(a, v)).empty()) return error;
-      if (v.rfind("cc1-", 0) == 0 || v.rfind("cc2-", 0) == 0 || v.rfind("cc3-", 0) == 0)
+      if (v.rfind("cc1-", 0) == 0 || v.rfind("cc2-", 0) == 0 || v.rfind("cc3-", 0) == 0 ||
+          v.rfind("cc4-", 0) == 0)
         return fmt::format(
             "replay token '{}' was made by an earlier concheck (version {}) and would run a different "
-            "interleaving here: explore again for a cc4 token",
+            "interleaving here: explore again for a cc5 token",
             v, v.substr(0, 3));
-      if (v.rfind("cc4-", 0) != 0)
-        return fmt::format("malformed replay token '{}': expected it to start with 'cc4-'", v);
+      if (v.rfind("cc5-", 0) != 0)
+        return fmt::format("malformed replay token '{}': expected it to start with 'cc5-'", v);
       o.replay = v;
     } else if (a == "--shard") {
       if (!(error = value(a, v)).empty()) return error;
@@ -173,9 +174,9 @@ int cpu_for(std::size_t slot) {
 std::string token_for(const run_options& o, std::uint64_t index, std::uint64_t pct_steps) {
   const bool pct = o.strategy == "pct" || (o.strategy == "automatic" && index % 2 == 0);
   if (pct)
-    return fmt::format("cc4-pct-d{}-k{}-s{}-i{}", o.pct_depth, std::max<std::uint64_t>(pct_steps, 10), o.seed,
+    return fmt::format("cc5-pct-d{}-k{}-s{}-i{}", o.pct_depth, std::max<std::uint64_t>(pct_steps, 10), o.seed,
                        index);
-  return fmt::format("cc4-random-s{}-i{}", o.seed, index);
+  return fmt::format("cc5-random-s{}-i{}", o.seed, index);
 }
 
 struct schedule_run {
@@ -237,12 +238,15 @@ std::string start_server(const run_options& o, const std::string& preload, serve
   if (::pipe2(requests, O_CLOEXEC) != 0 || ::pipe2(answers, O_CLOEXEC) != 0)
     return fmt::format("cannot create a pipe: {}", std::strerror(errno));
   std::vector<std::string> env;
-  std::string options = "format=json";
+  // The schedule's own time limit comes first, so that the user's
+  // CONCHECK_OPTIONS may override it.
+  const auto limit_ms = static_cast<long long>(std::min(o.timeout * 1000, 2e9));
+  std::string options = fmt::format("explore_schedule_timeout_ms={}:format=json", limit_ms);
   std::string preload_value = preload;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view entry(*e);
     if (entry.rfind("CONCHECK_OPTIONS=", 0) == 0) {
-      options = std::string(entry.substr(17)) + ":format=json";
+      options = fmt::format("explore_schedule_timeout_ms={}:{}:format=json", limit_ms, entry.substr(17));
     } else if (entry.rfind("LD_PRELOAD=", 0) == 0) {
       if (entry.size() > 11) preload_value += ":" + std::string(entry.substr(11));
     } else if (entry.rfind("CONCHECK_EXPLORE_", 0) != 0 && entry.rfind("CONCHECK_REPLAY=", 0) != 0) {
@@ -356,6 +360,8 @@ bool take_answer(server& s, schedule_run& run) {
 // and returns the answers they had sent, one a call, then nothing: the runs
 // still at the head of the servers' queues are the schedules the signal
 // stopped.
+constexpr double kServerTimeoutGrace = 10;  // seconds
+
 std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeout,
                                      std::vector<schedule_run>& orphans) {
   for (;;) {
@@ -400,13 +406,23 @@ std::optional<schedule_run> wait_any(std::vector<server>& servers, double timeou
         if (n > 0) s.pending.append(buffer, static_cast<std::size_t>(n));
       }
       schedule_run& head = s.runs.front();
+      const double ran = std::chrono::duration<double>(steady::now() - head.started).count();
       if (take_answer(s, head)) {
         schedule_run run = std::move(head);
         s.runs.pop_front();
         if (!s.runs.empty()) s.runs.front().started = steady::now();
+        // The server killed a child that neither ended nor reported its time
+        // limit (explore_process.cpp): a timeout, its output kept.
+        if (run.signal == SIGKILL && ran >= timeout) {
+          run.signal = 0;
+          run.timed_out = true;
+        }
         return run;
       }
-      const bool timed_out = std::chrono::duration<double>(steady::now() - head.started).count() > timeout;
+      // The child reports its own --timeout, and its server kills it 5 s
+      // later (explore_process.cpp); this is for a server that answers
+      // neither (stopped, or starved of CPU): its output is lost.
+      const bool timed_out = ran > timeout + kServerTimeoutGrace;
       if (!ended && !timed_out) continue;
       schedule_run run = std::move(head);
       s.runs.pop_front();
@@ -503,10 +519,17 @@ std::string signal_name(int signal) {
 // The strategy a schedule's token runs: `automatic` is pct and random in
 // turn, and a bounded search runs decision lists.
 std::string strategy_phase(const std::string& token, const run_options& o) {
-  if (token.rfind("cc3-pct-", 0) == 0) return "pct";
-  if (token.rfind("cc3-random-", 0) == 0) return "random";
-  if (token.rfind("cc3-list-", 0) == 0) return o.strategy == "delay" ? "delay" : "dfs";
-  return {};
+  detail::explore::strategy_params params;
+  std::string error;
+  if (!detail::explore::parse_token(token, params, error)) return {};
+  switch (params.kind) {
+    case detail::explore::strategy_kind::pct:
+      return "pct";
+    case detail::explore::strategy_kind::random:
+      return "random";
+    default:
+      return o.strategy == "delay" ? "delay" : "dfs";
+  }
 }
 
 // Feeds a finished run's choices to the search: the run followed the

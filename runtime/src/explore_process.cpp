@@ -13,15 +13,21 @@
 // run` ends, and a schedule's child when the server ends, however they end.
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -125,6 +131,45 @@ void end_with_parent(pid_t parent) {
   if (::getppid() != parent) ::_exit(0);
 }
 
+// Waits for a schedule's child and returns its wait status. With a time
+// limit (explore_schedule_timeout_ms), the child reports itself when it is
+// reached (explore_scheduler.hpp); one that still runs kKillGraceMs later
+// (its report blocked, e.g. on a lock a stopped thread holds) is killed
+// here, with a line saying so after its output, so that the output is
+// answered, not lost with the process.
+constexpr std::uint64_t kKillGraceMs = 5000;
+
+int wait_for_schedule(pid_t child, int output) {
+  const auto limit = static_cast<std::uint64_t>(get_options().explore_schedule_timeout_ms);
+  int status = 0;
+  bool killed = false;
+  const int handle = limit > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, child, 0)) : -1;
+  if (handle >= 0) {
+    pollfd ended{handle, POLLIN, 0};
+    const auto wait_ms = static_cast<int>(std::min<std::uint64_t>(limit + kKillGraceMs, INT_MAX));
+    int ready = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    while ((ready = ::poll(&ended, 1,
+                           static_cast<int>(std::max<std::int64_t>(
+                               0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      deadline - std::chrono::steady_clock::now())
+                                      .count())))) < 0 &&
+           errno == EINTR) {
+    }
+    if (ready == 0) killed = ::kill(child, SIGKILL) == 0;
+    ::close(handle);
+  }
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (killed) {  // after the reaping: the child writes nothing more
+    const std::string line = fmt::format(
+        "concheck: the schedule did not end within {} ms of real time, nor report it {} ms later: killed\n",
+        limit, kKillGraceMs);
+    (void)!::pwrite(output, line.data(), line.size(), ::lseek(output, 0, SEEK_END));
+  }
+  return status;
+}
+
 void serve(int in, int out, std::string& token) {
   end_with_parent(::getppid());
   // What every child would do first and pay for in fresh pages (the lock and
@@ -158,9 +203,7 @@ void serve(int in, int out, std::string& token) {
       token = request.substr(0, end);
       return;
     }
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
+    const int status = wait_for_schedule(child, output);
     fork_server_child_ended();
     // "steps <n>\nchoices <...>\n" (write_stats), or nothing.
     const std::string written = read_whole(stats);
@@ -233,7 +276,8 @@ void serve(int in, int out, std::string& token) {
   begin_process_schedule(
       chooser.get(), o.explore_step_bound > 0 ? static_cast<std::uint64_t>(o.explore_step_bound) : 100000,
       o.explore_max_steps > 0 ? static_cast<std::uint64_t>(o.explore_max_steps) : 100000000,
-      o.explore_stall_ms > 0 ? static_cast<std::uint64_t>(o.explore_stall_ms) : 5000, kept.c_str());
+      o.explore_stall_ms > 0 ? static_cast<std::uint64_t>(o.explore_stall_ms) : 5000,
+      static_cast<std::uint64_t>(o.explore_schedule_timeout_ms), kept.c_str());
 }
 
 }  // namespace

@@ -94,6 +94,7 @@ struct schedule_state {
   std::uint64_t max_steps = 0;   // on all steps
   std::uint64_t spins = 0;       // spin steps so far (note_spin)
   std::uint64_t switches = 0;    // decisions that gave the turn to another thread than the one at the point
+  std::uint64_t run_length = 0;  // points in a row the running thread went on while another could run
   bool any_owed = false;         // some thread's `owed` may be non-empty
   std::int64_t clock = 0;
   std::uint64_t block_counter = 0;
@@ -148,7 +149,15 @@ bool cannot_progress(const schedule_state& s, const controlled_thread* t) noexce
 schedule_state* g_process_schedule = nullptr;
 
 // Process mode: a failure ends the process as a fatal finding carrying the token.
+// What the program wrote to stdout and has not flushed is written first, as
+// exit() would (a schedule's output is what a user reads around the
+// report); only when no other thread holds the stream's lock, since the
+// failing schedule may have stopped a thread inside a printf.
 [[noreturn]] void fail_process(detector::finding finding) noexcept {
+  if (::ftrylockfile(stdout) == 0) {
+    ::fflush_unlocked(stdout);
+    ::funlockfile(stdout);
+  }
   emit_finding(std::move(finding), severity::fatal);
   ::_exit(get_options().exitcode);  // a suppressed finding still ends the failed schedule
 }
@@ -274,6 +283,31 @@ detector::finding stall_finding(schedule_state& s, std::uint64_t stall_ms) {
       "slept; not time the machine did not run it): it spins or blocks on something concheck does not "
       "control (an atomic flag, a futex, a pipe, std::atomic::wait)",
       id, stall_ms);
+  f.hint =
+      "compile the code it spins in with race detection's instrumentation (concheck_instrument, "
+      "docs/race.md) so that its atomics become scheduling points, or raise explore_stall_ms if it waits "
+      "for input";
+  return f;
+}
+
+// Process mode: the schedule still ran `time_limit_ms` of real time after
+// it began (`concheck run --timeout`). Said by the child itself, so that
+// the output so far and how far it got reach the user.
+detector::finding time_limit_finding(schedule_state& s, std::uint64_t time_limit_ms) {
+  const int running = s.running.load(std::memory_order_relaxed);
+  std::uint64_t id = 0;
+  if (running >= 0 && static_cast<std::size_t>(running) < s.threads.size())
+    id = s.threads[static_cast<std::size_t>(running)]->monitor_id.load(std::memory_order_relaxed);
+  detector::finding f;
+  f.kind = detector::finding_kind::step_bound_exceeded;
+  f.threads.push_back(make_thread_ref(id));
+  f.message = fmt::format(
+      "the schedule did not end within {} ms of real time (concheck run --timeout): {} scheduling "
+      "points so far, T{} running at the last one",
+      time_limit_ms, s.steps.load(std::memory_order_relaxed), id);
+  f.hint =
+      "a test too long to run one thread at a time: raise --timeout, or run fewer iterations under "
+      "concheck run; a schedule that gains points without ending may also be a livelock";
   return f;
 }
 
@@ -413,6 +447,12 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
   // be chosen again and again (a strategy that keeps the current thread
   // running never ends such a schedule). The choices depend only on the
   // schedule so far, so a replay makes the same.
+  // The same for a thread that went on kFairQuantum points in a row while
+  // another could run (explore_scheduler.hpp): a strategy that keeps the
+  // running thread (pct's highest priority, dfs past its preemptions) never
+  // ends a schedule whose thread waits by reading a plain flag between its
+  // points, and a correct program runs until its limits.
+  if (current >= 0 && runnable > 1 && s.run_length >= kFairQuantum) give_way = true;
   if (give_way && current >= 0 && s.enabled.size() > 1) {
     const auto own =
         std::find(s.enabled.begin(), s.enabled.begin() + static_cast<std::ptrdiff_t>(runnable), current);
@@ -436,6 +476,11 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
         s.choices += fmt::format("{}{}", i == 0 ? "" : i == runnable ? "|" : ".", s.enabled[i]);
       if (runnable == s.enabled.size()) s.choices += "|";
     }
+  }
+  if (chosen != current) {
+    s.run_length = 0;
+  } else if (runnable > 1) {
+    ++s.run_length;
   }
   controlled_thread* next = s.threads[static_cast<std::size_t>(chosen)];
   if (next != self) ++s.switches;
@@ -536,6 +581,7 @@ alignas(4096) char g_watch_stack[2 << 20];
 struct stall_watch {
   schedule_state* schedule;
   std::uint64_t stall_ms;
+  std::uint64_t time_limit_ms;  // 0: none
 };
 
 void* watch_process(void* raw) {
@@ -544,9 +590,16 @@ void* watch_process(void* raw) {
   delete static_cast<stall_watch*>(raw);
   schedule_state& s = *watch.schedule;
   stall_check check = make_stall_check(s, watch.stall_ms);
+  const auto began = std::chrono::steady_clock::now();
   for (;;) {
     const timespec pause{0, 50 * 1000 * 1000};
     real.clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, nullptr);
+    const bool late = watch.time_limit_ms > 0 && std::chrono::steady_clock::now() - began >=
+                                                     std::chrono::milliseconds(watch.time_limit_ms);
+    if (late) {
+      tls_inside = 0;
+      fail_process(time_limit_finding(s, watch.time_limit_ms));
+    }
     if (!has_stalled(s, check)) continue;
     tls_inside = 0;
     fail_process(stall_finding(s, watch.stall_ms));
@@ -557,7 +610,7 @@ void* watch_process(void* raw) {
 }  // namespace
 
 void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t max_steps,
-                            std::uint64_t stall_ms, const char* token) noexcept {
+                            std::uint64_t stall_ms, std::uint64_t time_limit_ms, const char* token) noexcept {
   inside_scope inside;
   g_spin_for_turn = several_cpus();
   auto* s = new schedule_state;
@@ -578,7 +631,7 @@ void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::ui
   g_exploring.store(true, std::memory_order_release);
   tls_controlled = t0;
   pthread_t watcher;
-  auto* watch = new stall_watch{s, stall_ms};
+  auto* watch = new stall_watch{s, stall_ms, time_limit_ms};
   pthread_attr_t attributes;
   pthread_attr_init(&attributes);
   pthread_attr_setstack(&attributes, g_watch_stack, sizeof g_watch_stack);
@@ -1142,7 +1195,7 @@ void on_crash(int signal_number, siginfo_t*, void*) {
       say(token);
     } else {
       // The decisions so far, run-length encoded (explore_strategies.hpp).
-      say("cc4-list-");
+      say("cc5-list-");
       const std::vector<std::uint16_t>& d = self->schedule->outcome.decisions;
       for (std::size_t i = 0; i < d.size();) {
         std::size_t run = 1;

@@ -134,9 +134,11 @@ schedule_outcome run_schedule(strategy& chooser, std::uint64_t step_bound, std::
 // finding (the process ends with `exitcode`), every finding carries
 // `token` as its replay token and ends the process, and a watch thread
 // reports a thread that reaches no scheduling point for `stall_ms` (of its
-// own time: stall_meter.hpp).
+// own time: stall_meter.hpp), and a schedule still running `time_limit_ms`
+// of real time after it began (0: no limit; `concheck run --timeout`), with
+// how far it got, so that the program's output so far is kept.
 void begin_process_schedule(strategy* chooser, std::uint64_t step_bound, std::uint64_t max_steps,
-                            std::uint64_t stall_ms, const char* token) noexcept;
+                            std::uint64_t stall_ms, std::uint64_t time_limit_ms, const char* token) noexcept;
 // The replay token of the process schedule, or null outside process mode.
 const char* process_token() noexcept;
 // Process mode: the choices of every step so far, one line:
@@ -176,6 +178,11 @@ void point(point_kind kind) noexcept;
 // nothing else can run (CHESS's fair rule: Musuvathi and Qadeer, PLDI 2008).
 // Every yield, and every repeat on one atomic, is a spin step.
 inline constexpr std::uint32_t kSpinRepeats = 8;
+// Fairness for long runs (docs/explore.md, "Long schedules and livelocks"):
+// a thread that went on this many scheduling points in a row while another
+// thread could run gives way once, as a polling thread does (the others run
+// before it is chosen again). Not a spin step: such a run is progress.
+inline constexpr std::uint64_t kFairQuantum = 10000;
 void access_point(std::uintptr_t address, bool atomic) noexcept;
 // The calling controlled thread's try-lock or sem_trywait failed: a spin
 // step (no progress). No-op outside a controlled thread.

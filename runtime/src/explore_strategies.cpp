@@ -264,15 +264,15 @@ bool replay_ran_past_end(const strategy& replay) {
 std::string make_token(const strategy_params& params, const std::vector<std::uint16_t>& decisions) {
   switch (params.kind) {
     case strategy_kind::random:
-      return fmt::format("cc4-random-s{}-i{}", params.seed, params.index);
+      return fmt::format("cc5-random-s{}-i{}", params.seed, params.index);
     case strategy_kind::pct:
-      return fmt::format("cc4-pct-d{}-k{}-s{}-i{}", params.pct_depth, params.pct_steps, params.seed,
+      return fmt::format("cc5-pct-d{}-k{}-s{}-i{}", params.pct_depth, params.pct_steps, params.seed,
                          params.index);
     case strategy_kind::dfs:
     case strategy_kind::replay:
       break;
   }
-  std::string out = "cc4-list-";
+  std::string out = "cc5-list-";
   for (std::size_t i = 0; i < decisions.size();) {
     std::size_t run = 1;
     while (i + run < decisions.size() && decisions[i + run] == decisions[i]) ++run;
@@ -287,18 +287,21 @@ bool parse_token(std::string_view token, strategy_params& out, std::string& erro
     error = fmt::format("malformed replay token '{}': {}", token.substr(0, 200), why);
     return false;
   };
-  if (token.substr(0, 4) == "cc1-" || token.substr(0, 4) == "cc2-" || token.substr(0, 4) == "cc3-") {
+  if (token.substr(0, 4) == "cc1-" || token.substr(0, 4) == "cc2-" || token.substr(0, 4) == "cc3-" ||
+      token.substr(0, 4) == "cc4-") {
     const char* why = token[2] == '1'   ? "also chose threads that could only fail to take a lock again"
                       : token[2] == '2' ? "also chose threads that could only fail to take a reader-writer "
                                           "lock or a semaphore"
-                                        : "let a thread that polls with locks taken between its polls "
-                                          "run on after 8 polls";
+                      : token[2] == '3' ? "let a thread that polls with locks taken between its polls "
+                                          "run on after 8 polls"
+                                        : "let a thread run any number of points in a row while another "
+                                          "could run";
     return fail(fmt::format(
         "it was made by an earlier concheck (version {}), whose scheduler {}; this one would run a "
-        "different interleaving: explore again for a cc4 token",
+        "different interleaving: explore again for a cc5 token",
         token.substr(0, 3), why));
   }
-  if (token.substr(0, 4) != "cc4-") return fail("expected it to start with 'cc4-'");
+  if (token.substr(0, 4) != "cc5-") return fail("expected it to start with 'cc5-'");
   const std::vector<std::string_view> parts = split(token.substr(4), '-');
   strategy_params p;
   const auto field = [&](std::string_view part, char letter, std::uint64_t& value) {
@@ -306,17 +309,17 @@ bool parse_token(std::string_view token, strategy_params& out, std::string& erro
   };
   if (parts[0] == "random") {
     if (parts.size() != 3 || !field(parts[1], 's', p.seed) || !field(parts[2], 'i', p.index))
-      return fail("expected cc4-random-s<seed>-i<index>");
+      return fail("expected cc5-random-s<seed>-i<index>");
     p.kind = strategy_kind::random;
   } else if (parts[0] == "pct") {
     std::uint64_t depth = 0;
     if (parts.size() != 5 || !field(parts[1], 'd', depth) || !field(parts[2], 'k', p.pct_steps) ||
         !field(parts[3], 's', p.seed) || !field(parts[4], 'i', p.index) || depth < 1 || depth > 64)
-      return fail("expected cc4-pct-d<depth 1..64>-k<steps>-s<seed>-i<index>");
+      return fail("expected cc5-pct-d<depth 1..64>-k<steps>-s<seed>-i<index>");
     p.kind = strategy_kind::pct;
     p.pct_depth = static_cast<int>(depth);
   } else if (parts[0] == "list") {
-    if (parts.size() != 2) return fail("expected cc4-list-<thread>.<count>_...");
+    if (parts.size() != 2) return fail("expected cc5-list-<thread>.<count>_...");
     p.kind = strategy_kind::replay;
     if (!parts[1].empty()) {
       for (std::string_view run : split(parts[1], '_')) {

@@ -21,15 +21,16 @@
 //   a choice the list cannot take, it notes where the run diverged.
 //
 // Tokens (one printable line, shell-safe):
-//   cc4-random-s<seed>-i<index>
-//   cc4-pct-d<depth>-k<steps>-s<seed>-i<index>
-//   cc4-list-<thread>.<count>_<thread>.<count>...   (run-length decisions)
-// The version (cc4) changes whenever the same token would run a different
+//   cc5-random-s<seed>-i<index>
+//   cc5-pct-d<depth>-k<steps>-s<seed>-i<index>
+//   cc5-list-<thread>.<count>_<thread>.<count>...   (run-length decisions)
+// The version (cc5) changes whenever the same token would run a different
 // interleaving; an older token is refused, naming its version. cc1: before a
 // waiter whose retry can only fail was kept blocked; cc2: before the same
 // for reader-writer locks and semaphores (issue 11); cc3: before a polling
 // loop with locks taken between its polls gave way after kSpinRepeats
-// polls (explore mode, real code).
+// polls (explore mode, real code); cc4: before a thread that went on
+// kFairQuantum points in a row while another could run gave way.
 #pragma once
 
 #include <cstdint>

@@ -197,7 +197,7 @@ std::string get_explore_access_points(const options& in) {
 }
 
 // THE table. Keep entries in the order users should read them.
-const std::array<option_spec, 26> kOptionTable{{
+const std::array<option_spec, 27> kOptionTable{{
     {"log_path", "path",
      "Where reports go: empty or `stderr` for standard error, `stdout`, or a file prefix; "
      "reports then go to `<log_path>.<pid>`. An unwritable path falls back to stderr with one warning.",
@@ -277,6 +277,12 @@ const std::array<option_spec, 26> kOptionTable{{
      "pipe, a socket), not time the machine does not run it (load, disk waits); 0 keeps the program's "
      "(5000).",
      int_setter<&options::explore_stall_ms, 0, 2000000000>(), int_getter<&options::explore_stall_ms>()},
+    {"explore_schedule_timeout_ms", "int",
+     "Explore mode, one schedule per process (concheck run, which sets it from --timeout): real time a "
+     "schedule may take before it fails as step-bound-exceeded, saying how far it got, with the program's "
+     "output so far; 0 for no limit.",
+     int_setter<&options::explore_schedule_timeout_ms, 0, 2000000000>(),
+     int_getter<&options::explore_schedule_timeout_ms>()},
     {"explore_pct_depth", "int", "Explore mode: the depth of pct (1..64); 0 keeps the program's.",
      int_setter<&options::explore_pct_depth, 0, 64>(), int_getter<&options::explore_pct_depth>()},
     {"explore_preemption_bound", "int",

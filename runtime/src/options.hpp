@@ -47,6 +47,7 @@ struct options {
   int explore_step_bound = 0;
   int explore_max_steps = 0;
   int explore_stall_ms = 0;
+  int explore_schedule_timeout_ms = 0;  // process mode: real time a schedule may take; 0: no limit
   int explore_pct_depth = 0;
   int explore_preemption_bound = -1;
   // Which instrumented accesses are scheduling points (race/explore_access.hpp).

@@ -27,7 +27,7 @@ concheck::test::child_result concheck_run(std::vector<std::string> args, std::st
 
 std::string replay_token(const std::string& out) {
   std::smatch m;
-  const std::regex replay("concheck run --replay (cc4-[^ ]+) -- ");
+  const std::regex replay("concheck run --replay (cc5-[^ ]+) -- ");
   return std::regex_search(out, m, replay) ? m[1].str() : std::string();
 }
 
@@ -90,7 +90,7 @@ TEST(RunCommand, BoundedSearchOverRunsIsExhaustiveWithinItsBound) {
       {"--strategy", "dfs", "--preemption-bound", "1", "--", CONCHECK_RUN_TARGET, "check-then-act"});
   EXPECT_EQ(one.exit_code, 1) << one.out << one.err;
   const std::string token = replay_token(one.out);
-  EXPECT_EQ(token.rfind("cc4-list-", 0), 0u) << one.out;
+  EXPECT_EQ(token.rfind("cc5-list-", 0), 0u) << one.out;
   const auto again = concheck_run({"--replay", token, "--", CONCHECK_RUN_TARGET, "check-then-act"});
   EXPECT_EQ(again.exit_code, 1) << again.out;
   EXPECT_NE(again.out.find("overdrawn: -60"), std::string::npos) << again.out;
@@ -120,7 +120,7 @@ TEST(RunCommand, JsonOutputIsFindingsWithTheirReplayThenASummary) {
                 f->kind == concheck::detector::finding_kind::deadlock)
         << lines[i];
     EXPECT_FALSE(f->message.empty());
-    EXPECT_EQ(f->replay.rfind("cc4-", 0), 0u) << lines[i];
+    EXPECT_EQ(f->replay.rfind("cc5-", 0), 0u) << lines[i];
     finding = true;
   }
   EXPECT_TRUE(finding);
@@ -136,7 +136,7 @@ TEST(RunCommand, StdLatchIsControlledAndAScheduleRunsOnOneCpu) {
   const auto ok = concheck_run({"--schedules", "30", "--jobs", "2", "--", CONCHECK_RUN_TARGET, "latch"});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   const auto replay = concheck_run(
-      {"--format", "json", "--replay", "cc4-random-s1-i3", "--", CONCHECK_RUN_TARGET, "lost-count"});
+      {"--format", "json", "--replay", "cc5-random-s1-i3", "--", CONCHECK_RUN_TARGET, "lost-count"});
   EXPECT_EQ(replay.exit_code, 1) << replay.out << replay.err;
   EXPECT_NE(replay.out.find("\"kind\":\"deadlock\""), std::string::npos) << replay.out;
   const auto lost = concheck_run({"--schedules", "5", "--", CONCHECK_RUN_TARGET, "lost-count"});
@@ -153,7 +153,37 @@ TEST(RunCommand, CrashesAndHangsAreFailures) {
   EXPECT_NE(crash.out.find("signal 6 (SIGABRT)"), std::string::npos) << crash.out;
   const auto hang = concheck_run({"--timeout", "1", "--schedules", "1", "--", CONCHECK_RUN_TARGET, "block"});
   EXPECT_EQ(hang.exit_code, 1) << hang.out << hang.err;
-  EXPECT_NE(hang.out.find("did not end within --timeout 1 s"), std::string::npos) << hang.out;
+  EXPECT_NE(hang.out.find("the schedule did not end within 1000 ms of real time"), std::string::npos)
+      << hang.out;
+}
+
+// A schedule that makes progress but does not end is reported by its own
+// process at --timeout: how far it got, and what it printed (flushed, though
+// stdout is not a terminal), not only "it did not end" with the output lost.
+TEST(RunCommand, ATimedOutScheduleSaysHowFarItGotAndKeepsItsOutput) {
+  const auto r = concheck_run({"--timeout", "1", "--schedules", "1", "--", CONCHECK_RUN_TARGET, "endless"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("endless: started"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("step-bound-exceeded"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the schedule did not end within 1000 ms of real time (concheck run --timeout): "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("scheduling points so far, T"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hint: a test too long to run one thread at a time: raise --timeout"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("Replay it:"), std::string::npos) << r.out;
+}
+
+// A child that cannot report its time limit (here the whole process is
+// stopped, its watch thread too) is killed by its fork server 5 s later,
+// and what it printed is still shown.
+TEST(RunCommand, AScheduleThatCannotReportItsTimeoutIsKilledWithItsOutputKept) {
+  const auto r = concheck_run({"--timeout", "1", "--schedules", "1", "--", CONCHECK_RUN_TARGET, "stop"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("did not end within --timeout 1 s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stop: stopping"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nor report it 5000 ms later: killed"), std::string::npos) << r.out;
 }
 
 // A thread that blocks where concheck does not see it is reported by the
@@ -165,6 +195,9 @@ TEST(RunCommand, AThreadBlockedOutsideConcheckIsReportedByTheStallWatch) {
   EXPECT_NE(r.out.find("step-bound-exceeded"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("T0 ran for 5000 ms without reaching a scheduling point"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("'main' (T0): the main thread"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hint: compile the code it spins in with race detection's instrumentation"),
+            std::string::npos)
+      << r.out;
 }
 
 // The fork server's children break copy-on-write of the pages the first
@@ -241,12 +274,14 @@ TEST(RunCommand, BadInputIsAUsageErrorNamingIt) {
       {{"--preemption-bound", "-1", "--", "true"}, "--preemption-bound expects 0..1000, got '-1'"},
       {{"--bogus"}, "unknown option '--bogus'"},
       {{"--schedules", "3"}, "no program to run"},
-      {{"--replay", "cc4-random-s1", "--", CONCHECK_RUN_TARGET, "correct"},
-       "malformed replay token 'cc4-random-s1': expected cc4-random-s<seed>-i<index>"},
+      {{"--replay", "cc5-random-s1", "--", CONCHECK_RUN_TARGET, "correct"},
+       "malformed replay token 'cc5-random-s1': expected cc5-random-s<seed>-i<index>"},
       {{"--replay", "cc1-random-s1-i3", "--", CONCHECK_RUN_TARGET, "correct"},
        "was made by an earlier concheck (version cc1)"},
       {{"--replay", "cc2-random-s1-i3", "--", CONCHECK_RUN_TARGET, "correct"},
        "was made by an earlier concheck (version cc2)"},
+      {{"--replay", "cc4-pct-d3-k10-s1-i3", "--", CONCHECK_RUN_TARGET, "correct"},
+       "was made by an earlier concheck (version cc4)"},
   };
   for (const auto& [args, message] : cases) {
     const auto r = concheck_run(args);

@@ -202,11 +202,13 @@ TEST(RunInterrupted, TheSignalStopsTheRunningScheduleAndTheSummaryNamesItsReplay
         std::string::npos)
         << run.err;
     const std::regex replay("interrupted by SIG" + name +
-                            " during schedule 3; replay it:\n  concheck run --replay (cc4-[^ ]+) -- ");
+                            " during schedule 3; replay it:\n  concheck run --replay (cc5-[^ ]+) -- ");
     std::smatch m;
     ASSERT_TRUE(std::regex_search(run.err, m, replay)) << run.err;
     const std::string token = m[1].str();
-    EXPECT_EQ(token, "cc4-random-s1-i3");  // automatic: random on odd indices
+    EXPECT_EQ(token, "cc5-random-s1-i3");  // automatic: random on odd indices
+    // The phase is read from the running schedule's token, whatever its version.
+    EXPECT_NE(run.err.find("(automatic strategy, phase random, seed 1"), std::string::npos) << run.err;
     const std::string fresh = count_file(name + "_replay");
     const auto again = run_to_end(run_arguments({"--replay", token}, fresh, 1000));
     EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
@@ -233,7 +235,7 @@ TEST(RunInterrupted, JsonSummaryNamesTheSignalAndTheRunningSchedules) {
   EXPECT_NE(lines[0].find("\"failed\":false,\"interrupted\":\"SIGTERM\",\"running\":[{\"schedule\":"),
             std::string::npos)
       << lines[0];
-  EXPECT_TRUE(std::regex_search(lines[0], std::regex("\"replay\":\"cc4-(pct|random)-[^\"]+\"}"))) << lines[0];
+  EXPECT_TRUE(std::regex_search(lines[0], std::regex("\"replay\":\"cc5-(pct|random)-[^\"]+\"}"))) << lines[0];
   std::remove(count.c_str());
 }
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -170,6 +171,23 @@ int main(int argc, char** argv) {
     std::thread a(step, false), b(step, true);
     a.join();
     b.join();
+    return 0;
+  }
+  if (std::strcmp(mode, "endless") == 0) {  // two threads taking a lock forever: progress, no end
+    std::printf("endless: started\n");      // buffered: stdout is not a terminal
+    const auto work = [] {
+      for (;;) {
+        std::lock_guard<std::mutex> g(g_m);
+      }
+    };
+    std::thread a(work);
+    work();
+    a.join();
+    return 0;
+  }
+  if (std::strcmp(mode, "stop") == 0) {  // stops the whole process, the runtime's watch too
+    std::fprintf(stderr, "stop: stopping\n");
+    std::raise(SIGSTOP);
     return 0;
   }
   if (std::strcmp(mode, "block") == 0) {

@@ -490,9 +490,9 @@ TEST(ExploreBasics, AFailedCheckFailsTheSchedule) {
 
 TEST(ExploreBasics, BadOptionsAndTokensAreErrors) {
   concheck::explore_options o;
-  o.replay = "cc4-nope";
+  o.replay = "cc5-nope";
   auto result = concheck::explore(o, [] {});
-  EXPECT_NE(result.error.find("malformed replay token 'cc4-nope'"), std::string::npos) << result.error;
+  EXPECT_NE(result.error.find("malformed replay token 'cc5-nope'"), std::string::npos) << result.error;
   EXPECT_EQ(result.schedules, 0u);
   o = {};
   o.pct_depth = 0;
@@ -516,7 +516,7 @@ TEST(ExploreBasicsDeathTest, ACrashInAScheduleNamesItsReplayToken) {
           t.join();
         });
       },
-      "died with signal 6 \\(ABRT\\).*\n.*CONCHECK_REPLAY=cc4-random-s1-i0");
+      "died with signal 6 \\(ABRT\\).*\n.*CONCHECK_REPLAY=cc5-random-s1-i0");
 }
 
 TEST(ExploreBasicsDeathTest, AnExceptionEscapingAWorkerThreadIsReportedWithItsToken) {
@@ -529,7 +529,7 @@ TEST(ExploreBasicsDeathTest, AnExceptionEscapingAWorkerThreadIsReportedWithItsTo
           t.join();
         });
       },
-      "worker failed(.|\n)*died with signal 6(.|\n)*CONCHECK_REPLAY=cc4-list-");
+      "worker failed(.|\n)*died with signal 6(.|\n)*CONCHECK_REPLAY=cc5-list-");
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ TEST(ExploreGtest, FailingScheduleFailsTheTestWithItsReplayCommand) {
   EXPECT_NE(run.out.find("The replay failed the same way."), std::string::npos) << run.out;
   std::smatch command;
   const std::regex replay(
-      "CONCHECK_REPLAY=(cc4-[^ ]+) (\\S+) --gtest_filter=Bank\\.SplitWithdrawalsOverdraw");
+      "CONCHECK_REPLAY=(cc5-[^ ]+) (\\S+) --gtest_filter=Bank\\.SplitWithdrawalsOverdraw");
   ASSERT_TRUE(std::regex_search(run.out, command, replay)) << run.out;
   EXPECT_EQ(command[2].str(), CONCHECK_EXPLORE_GTEST_CHILD);
 
@@ -72,9 +72,9 @@ TEST(ExploreGtest, GoogleTestShardingSpreadsTheSchedules) {
 }
 
 TEST(ExploreGtest, MalformedReplayTokenFailsTheTestNamingIt) {
-  const auto run = run_tests("Bank.AtomicWithdrawalsNeverOverdraw", {"CONCHECK_REPLAY=cc4-random-s1"});
+  const auto run = run_tests("Bank.AtomicWithdrawalsNeverOverdraw", {"CONCHECK_REPLAY=cc5-random-s1"});
   EXPECT_EQ(run.exit_code, 1) << run.out;
-  EXPECT_NE(run.out.find("CONCHECK_REPLAY: malformed replay token 'cc4-random-s1'"), std::string::npos)
+  EXPECT_NE(run.out.find("CONCHECK_REPLAY: malformed replay token 'cc5-random-s1'"), std::string::npos)
       << run.out;
   const auto bad_option =
       run_tests("Bank.AtomicWithdrawalsNeverOverdraw", {"CONCHECK_OPTIONS=explore_strategy=clever"});

@@ -209,6 +209,39 @@ TEST(ExploreProgress, AYieldLoopOnAFlagNobodySetsIsReportedAndReplays) {
   }
 }
 
+// leveldb's skiplist_test: a reader works (points on alternating locks, so
+// no polling loop) until the writer sets a plain atomic flag, which is no
+// scheduling point in uninstrumented code. A strategy that keeps the reader
+// running (the bounded searches past their preemption, pct with the reader
+// first) ran it until max_steps; a thread that went on kFairQuantum points
+// in a row while another could run now gives way, and the writer sets the
+// flag.
+TEST(ExploreProgress, AThreadWaitingOnAPlainFlagBetweenItsPointsLetsTheSetterRun) {
+  for (const auto strategy : kEveryStrategy) {
+    auto options = progress_options(strategy, 8);
+    options.max_steps = 300000;
+    const auto result = concheck::explore(options, [] {
+      std::mutex a;
+      std::mutex b;
+      std::atomic<bool> quit{false};
+      long reads = 0;
+      std::thread reader([&] {
+        while (!quit.load(std::memory_order_acquire)) {
+          std::lock_guard<std::mutex> g(reads % 2 == 0 ? a : b);
+          ++reads;
+        }
+      });
+      {
+        std::lock_guard<std::mutex> g(a);  // a point: the reader may be running by now
+      }
+      quit.store(true, std::memory_order_release);
+      reader.join();
+    });
+    EXPECT_TRUE(result.ok()) << static_cast<int>(strategy) << ": "
+                             << (result.failure ? result.failure->report : result.error);
+  }
+}
+
 // A thread that never ends but makes progress at every step (a worker whose
 // stop flag nobody sets) is not a livelock; max_steps ends it, and the
 // message says so.

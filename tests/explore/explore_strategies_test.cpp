@@ -143,7 +143,7 @@ TEST(ExploreTokens, RoundTripEveryKind) {
   EXPECT_EQ(out.pct_steps, 123u);
   const std::vector<std::uint16_t> decisions{0, 0, 0, 1, 1, 0, 2, 2, 2, 2};
   const std::string list = make_token(params_of(strategy_kind::replay), decisions);
-  EXPECT_EQ(list, "cc4-list-0.3_1.2_0.1_2.4");
+  EXPECT_EQ(list, "cc5-list-0.3_1.2_0.1_2.4");
   ASSERT_TRUE(parse_token(list, out, error)) << error;
   EXPECT_EQ(out.kind, strategy_kind::replay);
   EXPECT_EQ(out.decisions, decisions);
@@ -153,21 +153,24 @@ TEST(ExploreTokens, MalformedTokensAreErrorsNamingTheProblem) {
   strategy_params out;
   std::string error;
   const std::pair<const char*, const char*> cases[] = {
-      {"", "start with 'cc4-'"},
-      {"xyz", "start with 'cc4-'"},
-      {"cc4-walk-s1-i2", "unknown strategy 'walk'"},
-      {"cc4-random-s1", "cc4-random-s<seed>-i<index>"},
-      {"cc4-random-sx-i2", "cc4-random-s<seed>-i<index>"},
-      {"cc4-pct-d0-k5-s1-i1", "depth 1..64"},
-      {"cc4-list-0.3_1", "bad run '1'"},
-      {"cc4-list-0.0", "bad run '0.0'"},
-      {"cc4-list-99999.1", "bad run '99999.1'"},
+      {"", "start with 'cc5-'"},
+      {"xyz", "start with 'cc5-'"},
+      {"cc5-walk-s1-i2", "unknown strategy 'walk'"},
+      {"cc5-random-s1", "cc5-random-s<seed>-i<index>"},
+      {"cc5-random-sx-i2", "cc5-random-s<seed>-i<index>"},
+      {"cc5-pct-d0-k5-s1-i1", "depth 1..64"},
+      {"cc5-list-0.3_1", "bad run '1'"},
+      {"cc5-list-0.0", "bad run '0.0'"},
+      {"cc5-list-99999.1", "bad run '99999.1'"},
       // A token of the scheduler before issue 11's pruning of blocked waiters.
       {"cc1-random-s1-i2", "earlier concheck (version cc1)"},
-      {"cc1-list-0.3_1.2", "explore again for a cc4 token"},
+      {"cc1-list-0.3_1.2", "explore again for a cc5 token"},
       // ... and before the same pruning for reader-writer locks and semaphores.
       {"cc2-random-s1-i2", "earlier concheck (version cc2)"},
       {"cc2-pct-d3-k10-s1-i2", "reader-writer lock or a semaphore"},
+      // ... and before a thread going on kFairQuantum points in a row gave way.
+      {"cc4-pct-d3-k10-s1-i2", "earlier concheck (version cc4)"},
+      {"cc4-list-0.3_1.2", "let a thread run any number of points in a row"},
   };
   for (const auto& [token, why] : cases) {
     EXPECT_FALSE(parse_token(token, out, error)) << token;

@@ -100,7 +100,7 @@ TEST(runtime_copies, ASharedCopyLoadedWithDlopenNextToASharedOneRuns) {
 TEST(runtime_copies, OnlyTheFirstOfTwoSharedCopiesRunsTheProcessSchedule) {
   std::string output;
   const int status = run_command(
-      std::string("LD_PRELOAD=") + CONCHECK_PRELOAD_LIBRARY + " CONCHECK_EXPLORE_SCHEDULE=cc4-random-s1-i0",
+      std::string("LD_PRELOAD=") + CONCHECK_PRELOAD_LIBRARY + " CONCHECK_EXPLORE_SCHEDULE=cc5-random-s1-i0",
       std::string(CONCHECK_SCENARIO_SHARED) + " clean", output);
   EXPECT_EQ(status, 0) << output;
   EXPECT_EQ(output.find("concheck:"), std::string::npos) << output;

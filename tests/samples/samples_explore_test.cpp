@@ -49,7 +49,7 @@ verdict read_verdict(const std::string& name, const std::string& out) {
     v.kind = match[1];
     v.schedules = std::stoul(match[2]);
   }
-  const std::regex token("CONCHECK_REPLAY=(cc4-[^ \n]+)");
+  const std::regex token("CONCHECK_REPLAY=(cc5-[^ \n]+)");
   if (std::regex_search(out, match, token)) v.token = match[1];
   return v;
 }
@@ -156,11 +156,11 @@ TEST(ExploreSamples, WorkerExceptionFixedHandsTheExceptionToTheJoiner) {
 }
 
 TEST(ExploreSamples, AMalformedReplayTokenIsAnErrorAndNothingRuns) {
-  const child_result run = run_explore_sample("bank_withdraw_buggy", "cc4-not-a-token");
+  const child_result run = run_explore_sample("bank_withdraw_buggy", "cc5-not-a-token");
   EXPECT_EQ(run.exit_code, 2) << describe(run);
   EXPECT_TRUE(run.out.empty()) << describe(run);
   EXPECT_TRUE(contains(run.err, "bank_withdraw_buggy: ")) << describe(run);
-  EXPECT_TRUE(contains(run.err, "cc4-not-a-token")) << describe(run);
+  EXPECT_TRUE(contains(run.err, "cc5-not-a-token")) << describe(run);
 }
 
 TEST(ExploreSamples, ABadExploreOptionIsAnErrorAndNothingRuns) {
