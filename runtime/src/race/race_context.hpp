@@ -91,11 +91,6 @@ struct thread_context {
   // partly covered chunks (a freed heap block): one per 64-byte block with
   // touched granules, read by tests.
   std::uint64_t reset_stripe_locks = 0;
-  // Reads past the fast check that went on to the one pass
-  // (read_past_fast_check's read_first_pass): more bytes of a granule read
-  // in the current epoch do not (issue 12, pipeline's consumer); read by
-  // tests.
-  std::uint64_t first_pass_reads = 0;
 
   // Fences: what relaxed loads read from since the last acquire fence, and
   // the clock at the last release fence (later relaxed stores release it).

@@ -770,29 +770,25 @@ __attribute__((noinline)) void plain_granule_rest(thread_context& self, std::uin
 
 }  // namespace
 
-namespace {
-
-// read_past_fast_check's one pass (the function is below). A plain read
-// within one granule of a dense chunk past its failed fast check
-// (plain_access's below, or the read hooks'), in one pass: when W and R
-// hold no overlapping access concurrent with it and the location record
-// has nothing to learn (shared and settled, or this thread's own), its only
-// effect is the new R and its site, stored as the ordered and exclusive
-// paths store them (store_read_epoch). Everything else (R a read set, a
-// concurrent access, a record to update, an untouched granule, a split
-// chunk, a site not in the memo) goes on to plain_granule_rest, which
-// checks it again in full. The decision is update_granule's for these reads
-// (exclusive_update takes a granule of this thread's whose W and R are its
-// own or empty, ordered_update a settled one with nothing concurrent),
-// without its access_desc on the stack, its second and third loads of R,
-// the exclusive checks before the ordered ones, and with no call but the
-// tail call, so no stack frame: a shared granule read in a new epoch (a
-// lookup under a reader lock, read_mostly) is the commonest read past the
-// fast check (issue 12).
-__attribute__((noinline)) void read_first_pass(thread_context& self, std::uintptr_t tagged_cell,
-                                               std::uintptr_t address, std::size_t size,
-                                               std::uintptr_t pc) noexcept {
-  ++self.first_pass_reads;
+// race_runtime.hpp. A plain read within one granule of a dense chunk past
+// its failed fast check (plain_access's below, or the read hooks'), in one
+// pass: when W and R hold no overlapping access concurrent with it and the
+// location record has nothing to learn (shared and settled, or this
+// thread's own), its only effect is the new R and its site, stored as the
+// ordered and exclusive paths store them (store_read_epoch). Everything
+// else (R a read set, a concurrent access, a record to update, an untouched
+// granule, a split chunk, a site not in the memo) goes on to
+// plain_granule_rest, which checks it again in full. The decision is
+// update_granule's for these reads (exclusive_update takes a granule of
+// this thread's whose W and R are its own or empty, ordered_update a
+// settled one with nothing concurrent), without its access_desc on the
+// stack, its second and third loads of R, the exclusive checks before the
+// ordered ones, and with no call but the tail call, so no stack frame: a
+// shared granule read in a new epoch (a lookup under a reader lock,
+// read_mostly) is the commonest read past the fast check (issue 12).
+__attribute__((noinline)) void read_past_fast_check(thread_context& self, std::uintptr_t tagged_cell,
+                                                    std::uintptr_t address, std::size_t size,
+                                                    std::uintptr_t pc) noexcept {
   shadow_cell& cell = *reinterpret_cast<shadow_cell*>(tagged_cell & ~kLayoutBits);
   const std::uintptr_t offset = address & (kGranule - 1);
   const auto mask = static_cast<std::uint8_t>(((1u << size) - 1) << offset);
@@ -817,48 +813,6 @@ __attribute__((noinline)) void read_first_pass(thread_context& self, std::uintpt
     }
   }
   plain_granule_rest(self, tagged_cell, address, size, pc, false);
-}
-
-// More bytes of a granule this thread already read in its current epoch (R
-// is its own epoch: a byte loop's second to eighth byte): the one pass
-// above with what R makes certain left out. R cannot be a read set nor
-// concurrent, and the new R is R with these bytes; W, the location record
-// and the site are checked as there (the record too: another thread's
-// access since this epoch's first read of the granule can have changed it),
-// so the decision is the one pass's. In a dense chunk only; false sends the
-// read on to the one pass. pipeline's consumer reads its buffers a byte at
-// a time in a new epoch per buffer: 7 of each 8 reads are this case, about
-// 75 instructions each in the one pass (issue 12).
-__attribute__((always_inline)) inline bool extend_own_read(thread_context& self, shadow_cell& cell,
-                                                           std::uint64_t r, std::uint8_t mask,
-                                                           std::uintptr_t pc) noexcept {
-  const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
-  if ((epoch_mask(w) & mask) != 0 && concurrent(self, w)) return false;
-  cold_slot& dense = *reinterpret_cast<cold_slot*>(&cell + 1);  // shadow_memory.hpp: the dense layout
-  const std::uint64_t location = dense.location.load(std::memory_order_relaxed);
-  const bool own = static_cast<sharing>(location & kStateBits) == sharing::one_thread &&
-                   (location & kOwnerField) == location_owner(self.thread_id) &&
-                   (w == 0 || epoch_slot(w) == self.slot);
-  std::uint32_t site = 0;
-  if (!(own || location_settled_for_plain(location, self)) || !memoized_site(self, pc, site)) return false;
-  dense.read_site.store(site, std::memory_order_relaxed);  // the site first (store_read_epoch)
-  cell.read.store(r | mask, std::memory_order_release);
-  return true;
-}
-
-}  // namespace
-
-// race_runtime.hpp: the own-epoch extension, else the one pass.
-__attribute__((noinline)) void read_past_fast_check(thread_context& self, std::uintptr_t tagged_cell,
-                                                    std::uintptr_t address, std::size_t size,
-                                                    std::uintptr_t pc) noexcept {
-  shadow_cell& cell = *reinterpret_cast<shadow_cell*>(tagged_cell & ~kLayoutBits);
-  const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
-  if ((r & ~kMaskBits) == self.epoch && (tagged_cell & kLayoutBits) == kDenseLayout) {
-    const auto mask = static_cast<std::uint8_t>(((1u << size) - 1) << (address & (kGranule - 1)));
-    if (extend_own_read(self, cell, r, mask, pc)) return;
-  }
-  read_first_pass(self, tagged_cell, address, size, pc);
 }
 
 namespace {

@@ -1,9 +1,11 @@
 // More bytes of a granule its thread already read in its current epoch (a
-// byte loop's second to eighth byte: pipeline's consumer) are stored
-// without the one pass (race_engine.cpp, extend_own_read), in a dense
-// chunk; the decision stays the one pass's: a byte another thread wrote
-// meanwhile still races, and a record another thread shared meanwhile
-// still learns this thread's locks (issue 12).
+// byte loop's second to eighth byte: pipeline's consumer), read through the
+// hooks' path (read_past_fast_check): R holding the thread's own epoch
+// must not make the read skip W or the location record. A byte another
+// thread wrote meanwhile still races, and a record another thread shared
+// meanwhile still learns this thread's locks (issue 12: a shortcut for
+// these reads was measured in race-pipe20 and dropped; these pin what any
+// such shortcut must keep).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -21,7 +23,6 @@ using testing::buffer;
 using testing::kPcA;
 using testing::kPcB;
 using testing::locations;
-using testing::read_word;
 using testing::take_races;
 using testing::worker;
 
@@ -37,46 +38,14 @@ void hook_read(std::uintptr_t at, std::size_t size, std::uintptr_t pc) {
   read_past_fast_check(*self, tagged_cell, at, size, pc);
 }
 
-std::uint64_t first_pass_reads() {
-  return current_context()->first_pass_reads;
-}
-
-bool dense(std::uintptr_t address) {
-  const shadow_chunk* chunk = shadow_chunk_if_mapped(address);
-  return chunk != nullptr && (chunk->cells.load() & kLayoutBits) == kDenseLayout;
-}
-
-class OwnReadExtension : public ::testing::Test {
+class OwnEpochRead : public ::testing::Test {
  protected:
   void SetUp() override { take_races(); }
 };
 
-// A buffer handed over and read a byte at a time: one read per granule goes
-// to the one pass, the other seven extend R; R ends with all eight bytes in
-// the reader's epoch, and nothing races.
-TEST_F(OwnReadExtension, ABytewiseReadOfAHandedOverGranuleTakesTheOnePassOnce) {
-  buffer memory(64);
-  const std::uintptr_t x = memory.address(8);
-  char handoff = 0;
-  worker writer, reader;
-  writer.run([&] {
-    write(x, 8, kPcA);
-    release(&handoff);
-  });
-  reader.run([&] {
-    acquire(&handoff);
-    const std::uint64_t before = first_pass_reads();
-    for (std::uintptr_t byte = x; byte < x + kGranule; ++byte) hook_read(byte, 1, kPcB);
-    EXPECT_EQ(first_pass_reads() - before, dense(x) ? 1u : kGranule);
-    EXPECT_EQ(read_word(x), current_context()->epoch | kMaskBits);
-  });
-  EXPECT_TRUE(take_races().empty());
-  forget_sync(&handoff);
-}
-
 // Another thread writes byte 3 after the reader's first byte, unordered:
 // the reader's read of byte 3 still races with it.
-TEST_F(OwnReadExtension, AByteAnotherThreadWroteMeanwhileStillRaces) {
+TEST_F(OwnEpochRead, AByteAnotherThreadWroteMeanwhileStillRaces) {
   buffer memory(64);
   const std::uintptr_t x = memory.address(16);
   worker reader, writer;
@@ -95,7 +64,7 @@ TEST_F(OwnReadExtension, AByteAnotherThreadWroteMeanwhileStillRaces) {
 // byte (another thread's atomic load under lock 77, which stores no R): the
 // second byte, read under lock 55, must still reach the record, whose
 // candidate set {77} becomes empty.
-TEST_F(OwnReadExtension, ARecordSharedMeanwhileLearnsTheReadersLocks) {
+TEST_F(OwnEpochRead, ARecordSharedMeanwhileLearnsTheReadersLocks) {
   buffer memory(64);
   const std::uintptr_t x = memory.address(24);
   worker reader, other;
