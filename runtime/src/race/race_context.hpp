@@ -87,6 +87,10 @@ struct thread_context {
   // store): counted on those slow paths only, read by tests.
   std::uint64_t site_memo_misses = 0;
   std::uint64_t site_cache_misses = 0;
+  // Stripe locks reset_range took for this thread to zero the shadow of
+  // partly covered chunks (a freed heap block): one per 64-byte block with
+  // touched granules, read by tests.
+  std::uint64_t reset_stripe_locks = 0;
 
   // Fences: what relaxed loads read from since the last acquire fence, and
   // the clock at the last release fence (later relaxed stores release it).
