@@ -232,6 +232,40 @@ TEST_F(ReadShared, AnUpdateWithAWitnessReadsNoOtherReadersLine) {
   EXPECT_TRUE(take_races().empty());
 }
 
+// A reader finds its own item where it last updated it (its memo), without
+// the set's header: here the header's slot hint for A's item is made wrong,
+// and A's read still updates its item in place (by the header alone it
+// would take the slow path, which moves B's item into A's place).
+TEST_F(ReadShared, AReaderFindsItsItemWhereItLastUpdatedIt) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address(56);
+  int a_next = 0;
+  worker a, b;
+  a.run([&] { read(x, 8, kPcA); });
+  b.run([&] { read(x, 8, kPcB); });
+  const std::uint64_t r = read_word(x);
+  ASSERT_TRUE(is_read_shared(r));
+  read_set& set = read_set_at(epoch_clock(r));
+  a.run([&] {
+    release(&a_next);
+    read(x, 8, kPcC);  // found by the header, remembered
+  });
+  ASSERT_EQ(read_word(x), r);
+  const std::uint16_t a_slot = set.slots[0];
+  __atomic_store_n(&set.slots[0], static_cast<std::uint16_t>(a_slot + 100), __ATOMIC_RELAXED);
+  std::uint64_t a_epoch = 0;
+  a.run([&] {
+    release(&a_next);
+    read(x, 8, kPcA);
+    a_epoch = current_epoch();
+  });
+  __atomic_store_n(&set.slots[0], a_slot, __ATOMIC_RELAXED);
+  EXPECT_EQ(read_word(x), r);
+  ASSERT_EQ(set.count, 2u);
+  EXPECT_EQ(set.at(0).epoch, a_epoch);
+  EXPECT_TRUE(take_races().empty());
+}
+
 // The witness goes stale when the reader's clock entry for the witnessed
 // reader changes: after A acquires B's release, A's read is ordered after
 // B's, and the slow path shrinks R to A's epoch and frees the set, as it

@@ -451,8 +451,10 @@ __attribute__((always_inline)) inline bool ordered_update(thread_context& self, 
 }
 
 // The read-shared path: a plain read of a granule whose R is a read set, by a
-// thread with an inline item in it (found by the set's slot hints, without
-// reading the other readers' item lines). If that item is of the current
+// thread with an inline item in it (found where this thread's memo says it
+// was, else by the set's slot hints; never by reading the other readers'
+// item lines: a read touches the cell's line and its own item's, as when
+// the four items shared one line, and writes only its own). If that item is of the current
 // epoch and R's mask covers the read, the read has no effect (the thread
 // already read these bytes in this epoch): nothing is stored; R is read
 // again after the item, so a set freed or changed meanwhile sends the read
@@ -491,29 +493,39 @@ __attribute__((always_inline)) inline bool ordered_update(thread_context& self, 
 // thread's previous read of the granule; never a race invented.
 inline bool update_own_read_item(thread_context& self, const shadow_cell& cell, cold_ref cold,
                                  const access_desc& a, std::uint64_t w, std::uint64_t r) noexcept {
-  read_set& set = read_set_at(epoch_clock(r));
-  const std::uint32_t count = __atomic_load_n(&set.count, __ATOMIC_ACQUIRE);
-  const std::uint32_t inline_count = std::min<std::uint32_t>(count, 4);
-  std::uint32_t mine = 4;
-  for (std::uint32_t i = 0; i < inline_count; ++i) {
-    if (__atomic_load_n(&set.slots[i], __ATOMIC_RELAXED) == self.slot) mine = i;
+  const std::uint64_t index = epoch_clock(r);
+  read_set& set = read_set_at(index);
+  std::uint64_t& memo = self.read_item_memo[index % thread_context::kReadItemMemo];
+  std::uint32_t mine = static_cast<std::uint32_t>(memo & 3);
+  std::uint64_t item = 0;
+  if ((memo >> 2) == index) item = __atomic_load_n(&set.lines[mine].epoch, __ATOMIC_ACQUIRE);
+  if (epoch_slot(item) != self.slot || (item & ~kMaskBits) == 0) {
+    // Not where it was last: the header's slots (a set this thread has not
+    // updated lately, or items moved by a slow path).
+    const std::uint32_t count = std::min<std::uint32_t>(__atomic_load_n(&set.count, __ATOMIC_ACQUIRE), 4);
+    mine = 4;
+    for (std::uint32_t i = 0; i < count; ++i) {
+      if (__atomic_load_n(&set.slots[i], __ATOMIC_RELAXED) == self.slot) mine = i;
+    }
+    if (mine == 4) return false;  // joining the set (or items moving under a slow path)
+    item = __atomic_load_n(&set.lines[mine].epoch, __ATOMIC_ACQUIRE);
+    if (epoch_slot(item) != self.slot || (item & ~kMaskBits) == 0)
+      return false;  // changing under a slow path
+    memo = (index << 2) | mine;
   }
-  if (mine == 4) return false;  // joining the set (or items moving under a slow path)
   read_item_line& line = set.lines[mine];
-  std::uint64_t item = __atomic_load_n(&line.epoch, __ATOMIC_ACQUIRE);
-  if (epoch_slot(item) != self.slot || (item & ~kMaskBits) == 0) return false;  // changing under a slow path
   if ((item & ~kMaskBits) == self.epoch) {
     if ((r & a.mask) != a.mask) return false;
     std::atomic_thread_fence(std::memory_order_acquire);
     return cell.read.load(std::memory_order_relaxed) == r;
   }
-  if (count > 4) return false;
   if ((epoch_mask(r) & ~a.mask) != 0) return false;                        // the slow path narrows R's mask
   if ((epoch_mask(w) & a.mask) != 0 && concurrent(self, w)) return false;  // a race: reported there
   if (!location_settled_for_plain(cold, true, self)) return false;
   const std::uint64_t witness = __atomic_load_n(&line.witness, __ATOMIC_RELAXED);
   std::uint64_t new_witness = 0;
   if (witness == 0 || self.clock.get(epoch_slot(witness)) != epoch_clock(witness)) {
+    const std::uint32_t count = std::min<std::uint32_t>(__atomic_load_n(&set.count, __ATOMIC_ACQUIRE), 4);
     for (std::uint32_t i = 0; i < count; ++i) {
       if (i == mine) continue;
       const std::uint64_t word = __atomic_load_n(&set.lines[i].epoch, __ATOMIC_ACQUIRE);
