@@ -98,6 +98,15 @@ struct thread_context {
   vector_clock release_fence;
   bool has_pending_acquire = false;
   bool has_release_fence = false;
+
+  // Where this thread's inline item was in the read sets it updated last
+  // (race_engine.cpp's read-shared path): entry k holds (set index << 2) |
+  // position for a set whose index is k modulo kReadItemMemo, so that the
+  // path goes from R to its own item's line without reading the set's
+  // header (a third line per read). A hint only: the item's epoch word,
+  // which names its slot, decides.
+  static constexpr std::uint32_t kReadItemMemo = 64;
+  std::uint64_t read_item_memo[kReadItemMemo] = {};
 };
 
 extern __thread thread_context* tls_context __attribute__((tls_model("initial-exec")));

@@ -291,23 +291,6 @@ __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& ce
   if (first_race) report(self, granule, a, site, earlier);
 }
 
-// This thread already read the granule in its current epoch, as one of a
-// read set's readers. Read without the stripe lock: sets are never unmapped,
-// only the inline items are looked at, and R is read again after them, so a
-// set freed or changed meanwhile sends the read to the slow path. (A write
-// that raced with the recorded read keeps R only if it did not cover it,
-// and has reported this granule already.)
-inline bool in_read_set(const shadow_cell& cell, std::uint64_t r, std::uint64_t epoch) noexcept {
-  const read_set& set = read_set_at(epoch_clock(r));
-  const std::uint32_t count = std::min<std::uint32_t>(__atomic_load_n(&set.count, __ATOMIC_RELAXED), 4);
-  bool found = false;
-  for (std::uint32_t i = 0; i < count; ++i) {
-    if ((__atomic_load_n(&set.inline_epochs[i], __ATOMIC_RELAXED) & ~kMaskBits) == epoch) found = true;
-  }
-  std::atomic_thread_fence(std::memory_order_acquire);
-  return found && cell.read.load(std::memory_order_relaxed) == r;
-}
-
 // The lock-free paths' read: this thread's epoch joins R (same epoch: the
 // masks merge), the site first, with a plain store. R may have changed
 // since the caller loaded it: another thread's read stored meanwhile is then
@@ -467,59 +450,104 @@ __attribute__((always_inline)) inline bool ordered_update(thread_context& self, 
   return true;
 }
 
-// The read-shared path: a plain read of a granule whose R is a read set, when
-// W does not race with it, it covers R's mask and the location record has
-// nothing to learn, is recorded without the stripe lock in the commonest
-// case: another reader in the set is concurrent with it and this thread's
-// slot has an older read among the inline items. That item's epoch becomes
-// the current one (a CAS) and its site this read's; the items the
-// slow path would prune (reads ordered before this one) stay: each is a
-// read that happened, and a write concurrent with one of them is concurrent
-// with this read too, so none invents a race. Otherwise (every reader in
-// the set happened before this read, a reader joining the set, more than
-// four items) the slow path.
+// The read-shared path: a plain read of a granule whose R is a read set, by a
+// thread with an inline item in it (found where this thread's memo says it
+// was, else by the set's slot hints; never by reading the other readers'
+// item lines: a read touches the cell's line and its own item's, as when
+// the four items shared one line, and writes only its own). If that item is of the current
+// epoch and R's mask covers the read, the read has no effect (the thread
+// already read these bytes in this epoch): nothing is stored; R is read
+// again after the item, so a set freed or changed meanwhile sends the read
+// to the slow path (a write that raced with the recorded read keeps R only
+// if it did not cover it, and has reported this granule already).
+// Otherwise, when W does not race with it, it covers R's mask and the
+// location record has nothing to learn, it is recorded without the stripe
+// lock while another reader in the set is concurrent with it: the item's
+// epoch becomes the current one (a CAS) and its site this read's; the
+// items the slow path would prune (reads ordered before this one) stay:
+// each is a read that happened, and a write concurrent with one of them is
+// concurrent with this read too, so none invents a race. Otherwise (every
+// reader in the set happened before this read, a reader joining the set,
+// more than four items) the slow path, which shrinks or extends the set.
 // Readers of a structure under a reader lock (read_mostly) read the same
 // granules in a new epoch at every lookup, and every such read took the
 // stripe lock, pruned and pushed (bench/race/README.md has the figures).
+// Whether another reader is concurrent is remembered in the item's line
+// (its witness: that reader's slot s and this thread's clock entry for s
+// when s's item was seen concurrent): while this thread's entry for s is
+// the same, s's item, whose clock only grows, is still concurrent, and the
+// other readers' lines, which they write at every lookup, are not read
+// (issue 12: reading them moved them between the cores as their CAS had
+// moved the one shared line). The witness only chooses between this path
+// and the slow path: it is stale when s's item left the set (another
+// reader's slow path pruned it), and the set then lives until this thread's
+// clock changes (read_mostly: the next writer) or another reader's slow path
+// shrinks it; stored into a line a slow path gave to another reader at that
+// moment, it makes that reader's choice alike. Neither can lose or invent a
+// race: the item's update is exact with or without other readers.
 // The item's CAS expects its word with the set's tag (read_sets.hpp), so an
 // entry freed and allocated again meanwhile is not changed. A slow path of
 // another thread moving items at the same moment (erase) can leave the
 // update in a place past the count, or copy the item before its site is
 // stored: a read lost (a race missed) or, in a report, the site of this
 // thread's previous read of the granule; never a race invented.
-inline bool update_own_read_item(thread_context& self, cold_ref cold, const access_desc& a, std::uint64_t w,
-                                 std::uint64_t r) noexcept {
+inline bool update_own_read_item(thread_context& self, const shadow_cell& cell, cold_ref cold,
+                                 const access_desc& a, std::uint64_t w, std::uint64_t r) noexcept {
+  const std::uint64_t index = epoch_clock(r);
+  read_set& set = read_set_at(index);
+  std::uint64_t& memo = self.read_item_memo[index % thread_context::kReadItemMemo];
+  std::uint32_t mine = static_cast<std::uint32_t>(memo & 3);
+  std::uint64_t item = 0;
+  if ((memo >> 2) == index) item = __atomic_load_n(&set.lines[mine].epoch, __ATOMIC_ACQUIRE);
+  if (epoch_slot(item) != self.slot || (item & ~kMaskBits) == 0) {
+    // Not where it was last: the header's slots (a set this thread has not
+    // updated lately, or items moved by a slow path).
+    const std::uint32_t count = std::min<std::uint32_t>(__atomic_load_n(&set.count, __ATOMIC_ACQUIRE), 4);
+    mine = 4;
+    for (std::uint32_t i = 0; i < count; ++i) {
+      if (__atomic_load_n(&set.slots[i], __ATOMIC_RELAXED) == self.slot) mine = i;
+    }
+    if (mine == 4) return false;  // joining the set (or items moving under a slow path)
+    item = __atomic_load_n(&set.lines[mine].epoch, __ATOMIC_ACQUIRE);
+    if (epoch_slot(item) != self.slot || (item & ~kMaskBits) == 0)
+      return false;  // changing under a slow path
+    memo = (index << 2) | mine;
+  }
+  read_item_line& line = set.lines[mine];
+  if ((item & ~kMaskBits) == self.epoch) {
+    if ((r & a.mask) != a.mask) return false;
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return cell.read.load(std::memory_order_relaxed) == r;
+  }
   if ((epoch_mask(r) & ~a.mask) != 0) return false;                        // the slow path narrows R's mask
   if ((epoch_mask(w) & a.mask) != 0 && concurrent(self, w)) return false;  // a race: reported there
   if (!location_settled_for_plain(cold, true, self)) return false;
-  read_set& set = read_set_at(epoch_clock(r));
-  const std::uint32_t count = __atomic_load_n(&set.count, __ATOMIC_ACQUIRE);
-  if (count > 4) return false;
-  std::uint32_t mine = count;
-  std::uint64_t item = 0;
-  bool others_concurrent = false;
-  for (std::uint32_t i = 0; i < count; ++i) {
-    const std::uint64_t word = __atomic_load_n(&set.inline_epochs[i], __ATOMIC_ACQUIRE);
-    if ((word & ~kMaskBits) == 0) return false;  // changing under a slow path
-    if (epoch_slot(word) == self.slot) {
-      mine = i;
-      item = word;
-    } else if (concurrent(self, word)) {
-      others_concurrent = true;
+  const std::uint64_t witness = __atomic_load_n(&line.witness, __ATOMIC_RELAXED);
+  std::uint64_t new_witness = 0;
+  if (witness == 0 || self.clock.get(epoch_slot(witness)) != epoch_clock(witness)) {
+    const std::uint32_t count = std::min<std::uint32_t>(__atomic_load_n(&set.count, __ATOMIC_ACQUIRE), 4);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      if (i == mine) continue;
+      const std::uint64_t word = __atomic_load_n(&set.lines[i].epoch, __ATOMIC_ACQUIRE);
+      if ((word & ~kMaskBits) == 0) return false;  // changing under a slow path
+      if (concurrent(self, word)) {
+        new_witness = make_epoch(epoch_slot(word), self.clock.get(epoch_slot(word))) | 1;
+        break;
+      }
     }
+    // Without another concurrent reader the slow path shrinks R to this
+    // read's epoch and frees the set at once (a CAS on R here would leave it
+    // to the pool's sweep: read_mostly's peak RSS went from 40 to 46 MiB,
+    // above TSan's 41, for no measurable time).
+    if (new_witness == 0) return false;
   }
-  // Without another concurrent reader the slow path shrinks R to this read's
-  // epoch and frees the set at once (a CAS on R here would leave it to the
-  // pool's sweep: read_mostly's peak RSS went from 40 to 46 MiB, above
-  // TSan's 41, for no measurable time); a reader joining the set is pushed
-  // there too.
-  if (!others_concurrent || mine == count) return false;
   const std::uint32_t site = site_of(self, a.pc);
-  if (!__atomic_compare_exchange_n(&set.inline_epochs[mine], &item, self.epoch | (item & kMaskBits), false,
+  if (!__atomic_compare_exchange_n(&line.epoch, &item, self.epoch | (item & kMaskBits), false,
                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
     return false;
   }
-  __atomic_store_n(&set.inline_sites[mine], site, __ATOMIC_RELAXED);
+  __atomic_store_n(&line.site, site, __ATOMIC_RELAXED);
+  if (new_witness != 0) __atomic_store_n(&line.witness, new_witness, __ATOMIC_RELAXED);
   return true;
 }
 
@@ -551,14 +579,7 @@ __attribute__((always_inline)) inline void update_granule(thread_context& self, 
                                                           const access_desc& a, std::uint64_t w,
                                                           std::uint64_t r) noexcept {
   if (is_read_shared(r)) {
-    // Most such reads are in a new epoch and write the set's line (their own
-    // item's CAS, or the slow path's changes), which other readers' writes
-    // keep moving between cores: asking for it for writing at once takes
-    // one transfer of the line instead of a shared copy and then ownership
-    // (issue 12, read_mostly).
-    read_set_prefetch_for_write(epoch_clock(r));
-    if ((r & a.mask) == a.mask && in_read_set(cell, r, self.epoch)) return;
-    if (update_own_read_item(self, cold, a, w, r)) return;
+    if (update_own_read_item(self, cell, cold, a, w, r)) return;
     // Neither of the other lock-free paths takes a read set.
     access_slow(self, cell, cold, granule, a);
     return;

@@ -42,8 +42,10 @@ void clear_entry(read_set& set) noexcept {
   set.more = nullptr;
   set.capacity = 0;
   for (std::uint32_t i = 0; i < 4; ++i) {
-    __atomic_store_n(&set.inline_epochs[i], 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&set.inline_sites[i], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&set.lines[i].epoch, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&set.lines[i].witness, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&set.lines[i].site, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&set.slots[i], 0, __ATOMIC_RELAXED);
   }
   __atomic_store_n(&set.count, 0, __ATOMIC_RELAXED);
   set.tag = tag;
