@@ -7,6 +7,8 @@ namespace concheck::analyzer::detail {
 
 namespace {
 
+constexpr const char* kCalleeLocal = "?local";
+
 int field_count(const std::string& fields) {
   return static_cast<int>(std::count(fields.begin(), fields.end(), '.'));
 }
@@ -15,10 +17,24 @@ bool starts(const std::string& s, const char* prefix) {
   return s.rfind(prefix, 0) == 0;
 }
 
+// ".a.b.c" cut to its first kMaxOrderFields fields, then ".*" (a path the
+// analysis no longer follows: named for lock order, never for self-deadlock).
+std::string bounded(const std::string& fields) {
+  if (field_count(fields) <= kMaxOrderFields) return fields;
+  std::size_t end = 0;
+  for (int i = 0; i < kMaxOrderFields; ++i) end = fields.find('.', end + 1);
+  return fields.substr(0, end) + ".*";
+}
+
+// The fields without the ".*" of a cut path.
+std::string followed(const std::string& fields) {
+  if (fields.size() >= 2 && fields.compare(fields.size() - 2, 2, ".*") == 0)
+    return fields.substr(0, fields.size() - 2);
+  return fields;
+}
+
 lock_name with_instance(lock_name l, const std::string& root, const std::string& fields) {
-  std::string instance = root + fields;
-  if (field_count(fields) > kMaxOrderFields) instance = "";
-  l.instance = interned(instance);
+  l.instance = interned(root + bounded(fields));
   return l;
 }
 
@@ -27,7 +43,7 @@ lock_name with_instance(lock_name l, const std::string& root, const std::string&
 lock_path split_lock_path(const std::string& instance) {
   if (instance.empty() || instance == "global") return {instance, ""};
   if (starts(instance, "this") || starts(instance, "?")) {
-    std::size_t n = starts(instance, "this") ? 4 : 1;
+    std::size_t n = starts(instance, "this") ? 4 : starts(instance, kCalleeLocal) ? 6 : 1;
     return {instance.substr(0, n), instance.substr(n)};
   }
   // A USR ends with "@name"; fields (identifiers) have no '@'. A USR may hold
@@ -66,16 +82,23 @@ lock_name translate_lock(const function_facts& callee, const call_fact& call, lo
       return with_instance(l, call.arg_paths[i].str(), path.fields);
     break;
   }
-  return with_instance(l, "?", path.fields);
+  // A local of the callee (an object it made or looked up): the caller
+  // cannot name it.
+  return with_instance(l, kCalleeLocal, path.fields);
+}
+
+bool callee_local(const lock_name& l) {
+  return starts(l.instance.str(), kCalleeLocal);
 }
 
 bool named_instance(const lock_name& l) {
   const std::string& i = l.instance.str();
-  return !i.empty() && !starts(i, "?");
+  return !i.empty() && !starts(i, "?") && followed(i) == i;
 }
 
 std::string order_suffix(const lock_name& l, const std::string& owner_class) {
   lock_path path = split_lock_path(l.instance.str());
+  path.fields = followed(bounded(path.fields));
   const std::string& id = l.id.str();
   // A lock reached through a pointer member (`*mu_`: instance "this.mu_")
   // is named by that member: the object it points at is not told apart.
@@ -87,7 +110,7 @@ std::string order_suffix(const lock_name& l, const std::string& owner_class) {
   }
   if (path.fields.empty()) return starts(path.root, "global:") ? path.root : "";
   bool own_class = !owner_class.empty() && id.rfind(owner_class + "@FI@", 0) == 0;
-  if (path.root != "this" || !own_class || field_count(path.fields) > kMaxOrderFields) return "";
+  if (path.root != "this" || !own_class) return "";
   return path.fields;
 }
 

@@ -10,7 +10,11 @@
 //  - At a call, a callee's lock is translated into the caller's terms
 //    (translate_lock): "this..." becomes the receiver's path, a parameter's
 //    path the argument's (a lock parameter the lock passed), a global stays
-//    itself, anything else loses its root ("?").
+//    itself; a lock of an object the caller passes no name for (a method
+//    called on a call's result) loses its root ("?"), and one of the
+//    callee's own locals ("?local": an object it made or looked up) is one
+//    the caller cannot name at all: lock order does not carry it into the
+//    caller, as Infer's starvation analysis does not.
 //  - Lock order names a graph node by the lock's field and the path after
 //    the root, "equal modulo the root" as Infer's starvation analysis does
 //    (order_node): `this->mu_`, `other.mu_`, `from->mu_` are one node. Kept
@@ -18,8 +22,11 @@
 //    `this` through at most kMaxOrderFields fields (`this->peer_->mu_` in a
 //    method of the class of mu_: another object of that class, zeromq's
 //    monitor socket), and a global object's lock (`first.m_`, `second.m_`).
-//    Any other path (through a member of another class, from a parameter or
-//    a local, longer) is the class's node, the lock named by its field alone.
+//    A longer path is cut to its first kMaxOrderFields fields (translate_lock
+//    marks it ".*": lock order keeps the prefix, self-deadlock no longer
+//    names it). Any other path (through a member of another class, from a
+//    parameter or a local) is the class's node, the lock named by its field
+//    alone.
 // Pure functions of strings; cost linear in the path's length.
 #pragma once
 
@@ -46,6 +53,9 @@ bool path_starts_with(const std::string& instance, const std::string& root);
 // The callee's lock `l` in the caller's terms at `call`: always a lock, its
 // instance "?..." or "" when the caller cannot name its object.
 lock_name translate_lock(const function_facts& callee, const call_fact& call, lock_name l);
+
+// Whether `l` was translated from a local of the callee (see above).
+bool callee_local(const lock_name& l);
 
 // Whether the caller can name the object of `l` (its root is neither "?"
 // nor unknown).

@@ -256,7 +256,7 @@ void compute_required(program& p) {
 // terms). Past kMaxAcquired entries only new lock ids are added: the
 // instances a deep call graph can name are bounded (kMaxOrderFields), but
 // their product need not be small.
-constexpr std::size_t kMaxAcquired = 512;
+constexpr std::size_t kMaxAcquired = 4096;
 
 std::string acquired_key(const lock_name& l) {
   return l.id.str() + '\x1f' + l.instance.str();
@@ -300,6 +300,7 @@ std::vector<acquired_lock> acquired_by_call(const program& p, const call_fact& c
   for (const auto& [key, w] : callee->second) {
     acquired_lock renamed = w;
     if (f != p.functions.end()) renamed.lock = translate_lock(*f->second, call, w.lock);
+    if (callee_local(renamed.lock)) continue;
     out.push_back(renamed);
   }
   return out;

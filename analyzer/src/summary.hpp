@@ -155,7 +155,8 @@ program build_program(const std::vector<tu_facts_ptr>& facts);
 // callee's parameters renamed to the argument passed at this call (void
 // with(std::mutex& m) { lock m } called as with(a) takes a), a lock of the
 // callee's `this` or parameter's object a lock of the receiver's or
-// argument's.
+// argument's. A lock of a local of the callee (an object the caller cannot
+// name) is not carried.
 std::vector<acquired_lock> acquired_by_call(const program& p, const call_fact& call);
 
 // Sorted union of lock lists.
