@@ -80,7 +80,7 @@ lock_name translate_lock(const function_facts& callee, const call_fact& call, lo
     }
     if (i < call.arg_paths.size() && !call.arg_paths[i].empty())
       return with_instance(l, call.arg_paths[i].str(), path.fields);
-    break;
+    return with_instance(l, "?", path.fields);  // an argument the caller cannot name
   }
   // A local of the callee (an object it made or looked up): the caller
   // cannot name it.
