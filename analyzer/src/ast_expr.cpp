@@ -664,6 +664,12 @@ void body_walker::walk_call(CXCursor c) {
           object_first ? std::vector<CXCursor>(args.begin() + 1, args.end()) : args;
       call.arg_origins = origins_of(by_param);
       call.arg_values = values_->arguments(callee, by_param);
+      bool named = false;
+      for (CXCursor a : by_param) {
+        call.arg_paths.emplace_back(object_path(a));
+        named |= !call.arg_paths.back().empty();
+      }
+      if (!named) call.arg_paths.clear();
     }
     if (name.rfind("operator", 0) != 0) {  // operator calls count the object as an argument
       for (unsigned i = 0; i < args.size(); ++i) {

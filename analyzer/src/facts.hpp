@@ -229,6 +229,10 @@ struct call_fact {
   // caller's own object points at (`cache_->clear()`, `this->cache_->f()`):
   // that field's USR, else empty (member_origins.hpp).
   interned receiver_pointer_member{};
+  // The object each argument names, by callee parameter, as a lock instance
+  // path (lock_paths.hpp; "" unknown): a callee's locks of what its
+  // parameter points at are these objects' (lock order, self-deadlock).
+  std::vector<interned> arg_paths{};
 };
 
 struct spawn_fact {

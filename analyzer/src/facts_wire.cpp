@@ -66,7 +66,7 @@ auto fields(call_fact& v) {
                   v.held_locks, v.receiver_path, v.in_loop, v.arg_values, v.param_guards, v.never_returns,
                   v.after_call, v.deferred, v.receiver_root, v.receiver_local, v.receiver_per_iteration,
                   v.outer_loop, v.receiver_in_this, v.callee_implicit, v.receiver_member, v.reach_end,
-                  v.receiver_source, v.receiver_pointer_member);
+                  v.receiver_source, v.receiver_pointer_member, v.arg_paths);
 }
 auto fields(spawn_fact& v) {
   return std::tie(v.entry, v.entry_display, v.where, v.in_loop, v.reach_end, v.outer_loop);

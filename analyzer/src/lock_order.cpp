@@ -1,14 +1,19 @@
 // Rule lock-order-inversion: a cycle in the static lock-order graph.
 //
-// An edge A -> B means "B is acquired (blocking) while A is held on every
-// path": directly in one body, or by a callee (transitively) called while A is
-// held. Not edges: a try_lock's target (it cannot block), locks taken together
-// by std::scoped_lock/std::lock (they back off), and A -> A (two instances of
-// one class member or array element are distinct locks the static names cannot
-// tell apart), and a method's acquisition of its own object's lock when the
-// call runs on an object no other thread can reach yet (unreached_locks.hpp),
-// and any edge into or out of an object's own lock while its constructor or
-// destructor owns it (owner_locks.hpp).
+// Nodes are locks as access paths, equal modulo the root (lock_paths.hpp,
+// order_node): `this->mu_`, `other.mu_` and `from->mu_` are one node,
+// `this->peer_->mu_` another, a global object's lock its own. An edge A -> B
+// means "B is acquired (blocking) while A is held on every path": directly in
+// one body, or by a callee (transitively) called while A is held, the callee's
+// locks translated to the caller's objects at each call. Not edges: a
+// try_lock's target (it cannot block), locks taken together by
+// std::scoped_lock/std::lock (they back off), two locks of one name except
+// between two objects the callers choose (`this` or parameters: transfer(from,
+// to), a self-loop reported as its own inversion; elements, an object and one
+// it points at are never ordered), a method's acquisition of its own object's
+// lock when the call runs on an object no other thread can reach yet
+// (unreached_locks.hpp), and any edge into or out of an object's own lock
+// while its constructor or destructor owns it (owner_locks.hpp).
 // A cycle is not reported when every edge of it is taken under one common
 // other lock (a gate lock) or when every acquisition in it is shared.
 // Cycles are found per edge by breadth-first search from its target back to
@@ -19,6 +24,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "lock_paths.hpp"
 #include "owner_locks.hpp"
 #include "rules.hpp"
 #include "unreached_locks.hpp"
@@ -35,6 +41,7 @@ struct witness {
   std::string inner_function;
   std::vector<lock_name> also_held;  // other locks held on every path (gate candidates)
   bool shared = false;
+  lock_name from_lock{}, to_lock{};  // the two locks, with their objects (set by add_edge)
 };
 
 struct edge {
@@ -44,12 +51,70 @@ struct edge {
 
 using edge_map = std::map<std::pair<std::string, std::string>, edge>;
 
-void add_edge(edge_map& edges, const lock_name& from, const acquired_lock& to, witness w) {
-  if (from.id == to.lock.id) return;
-  auto& e = edges[{from.id, to.lock.id}];
-  e.from = from;
-  e.to = to.lock;
+// The node's name for the user: the lock, and the path to it when the node
+// is not the lock of every object (`account::mu_ of *.peer_`).
+lock_name node_lock(lock_name l, const function_facts& f) {
+  std::string suffix = order_suffix(l, f.owner_class);
+  if (suffix.rfind("global:", 0) == 0) {
+    l.display = interned(l.display.str() + " of " + instance_display(l));
+  } else if (!suffix.empty()) {
+    l.display = interned(l.display.str() + " through " + suffix.substr(1));
+  }
+  return l;
+}
+
+// An edge between two locks with one name is drawn only between two objects
+// the function's callers choose (`this` or parameters, different paths):
+// `transfer(from, to)` locking from->mu_ then to->mu_ inverts with a call
+// passing them the other way round. Other pairs (two elements, an object
+// and one it points at, objects of unknown origin) are not ordered.
+void add_edge(edge_map& edges, const function_facts& f, const lock_name& from, const acquired_lock& to,
+              witness w) {
+  std::string a = order_node(from, f.owner_class), b = order_node(to.lock, f.owner_class);
+  if (from.id == to.lock.id) {
+    if (a != b || from.instance == to.lock.instance || !caller_chosen(f, from) || !caller_chosen(f, to.lock))
+      return;
+  }
+  w.from_lock = from;
+  w.to_lock = to.lock;
+  auto& e = edges[{a, b}];
+  e.from = node_lock(from, f);
+  e.to = node_lock(to.lock, f);
   e.witnesses.push_back(std::move(w));
+}
+
+// The locks held on every path at a point, each instance on its own.
+std::vector<lock_name> held_instances(const std::vector<lock_name>& must, const std::vector<held_lock>& held,
+                                      const std::vector<lock_name>& required) {
+  std::vector<lock_name> out;
+  auto add = [&](const lock_name& l) {
+    for (const auto& o : out) {
+      if (o.id == l.id && o.instance == l.instance) return;
+    }
+    out.push_back(l);
+  };
+  for (const auto& m : must) {
+    bool any = false;
+    for (const auto& h : held) {
+      if (h.lock.id != m.id) continue;
+      add(h.lock);
+      any = true;
+    }
+    if (!any) add(m);
+  }
+  for (const auto& r : required) add(r);
+  return out;
+}
+
+// The other locks held with `h` (gate candidates), sorted by id.
+std::vector<lock_name> also_held(const std::vector<lock_name>& held, const lock_name& h) {
+  std::vector<lock_name> out;
+  for (const auto& o : held) {
+    if (o.id != h.id) out.push_back(o);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 edge_map build_edges(const program& p) {
@@ -59,28 +124,23 @@ edge_map build_edges(const program& p) {
   for (const auto& [id, f] : p.functions) {
     for (const auto& a : f->acquisitions) {
       if (a.try_lock || owners.own_lock(*f, a.lock)) continue;
-      auto held = lock_union(a.held.must, f->requires_locks);
+      auto held = held_instances(a.held.must, a.held_locks, f->requires_locks);
       for (const auto& h : held) {
         if (owners.own_held(*f, a.held_locks, h)) continue;
-        witness w{a.where, f->display, false, {}, {}, {}, a.shared};
-        for (const auto& o : held) {
-          if (o.id != h.id) w.also_held.push_back(o);
-        }
-        add_edge(edges, h, acquired_lock{a.lock, a.where, f->display, false, a.shared}, std::move(w));
+        witness w{a.where, f->display, false, {}, {}, also_held(held, h), a.shared};
+        add_edge(edges, *f, h, acquired_lock{a.lock, a.where, f->display, false, a.shared}, std::move(w));
       }
     }
     for (const auto& c : f->calls) {
-      auto held = lock_union(c.held.must, f->requires_locks);
+      auto held = held_instances(c.held.must, c.held_locks, f->requires_locks);
+      if (held.empty()) continue;
       for (const auto& acq : acquired_by_call(p, c)) {
         if (acq.try_lock || unreached.unreached_at(*f, c, acq.lock.id)) continue;
         if (owners.in_place(*f, c) && unreached.callee_own(c, acq.lock.id)) continue;
         for (const auto& h : held) {
           if (owners.own_held(*f, c.held_locks, h)) continue;
-          witness w{c.where, f->display, true, acq.where, acq.function, {}, acq.shared};
-          for (const auto& o : held) {
-            if (o.id != h.id) w.also_held.push_back(o);
-          }
-          add_edge(edges, h, acq, std::move(w));
+          witness w{c.where, f->display, true, acq.where, acq.function, also_held(held, h), acq.shared};
+          add_edge(edges, *f, h, acq, std::move(w));
         }
       }
     }
@@ -157,8 +217,9 @@ void check_lock_order(const program& p, const analysis_options&, rule_output& ou
       gate = both;
       for (const auto& w : pe->witnesses) all_shared &= w.shared;
     }
-    std::erase_if(
-        gate, [&](const lock_name& l) { return std::find(cycle.begin(), cycle.end(), l.id) != cycle.end(); });
+    std::erase_if(gate, [&](const lock_name& l) {
+      return std::any_of(path.begin(), path.end(), [&](const edge* pe) { return pe->from.id == l.id; });
+    });
     if (!gate.empty() || all_shared) continue;
 
     // Report at the earliest site; every other edge (the other order) is a note.
@@ -174,7 +235,17 @@ void check_lock_order(const program& p, const analysis_options&, rule_output& ou
     }
     diagnostic d;
     d.where = mw.where;
-    if (path.size() == 2) {
+    if (path.size() == 1) {
+      d.message = fmt::format(
+          "lock order inversion: '{}' of '{}' acquired{} while holding '{}' of '{}', another object of the "
+          "same "
+          "class; a call with the two objects the other way round takes them in the opposite order "
+          "(potential "
+          "deadlock)",
+          main_edge.to.display, instance_display(mw.to_lock),
+          mw.via_call ? " (in '" + mw.inner_function + "')" : "", main_edge.from.display,
+          instance_display(mw.from_lock));
+    } else if (path.size() == 2) {
       d.message = fmt::format(
           "lock order inversion: {}, but elsewhere '{}' is acquired while holding '{}' (potential deadlock)",
           describe(main_edge, mw), main_edge.from.display, main_edge.to.display);

@@ -6,20 +6,20 @@
 // re-acquisition, `a.mu_` then `b.mu_` is not (that is lock order's
 // business). A lambda written under a lock is not a call (it may run later, on
 // another thread); a lambda variable invoked is. A callee's locks are translated to the caller's objects at
-// each call: "this..." becomes the receiver's path, a lock parameter the lock passed, a global stays itself;
-// a lock local to the callee (a new one on every call) and any lock of unknown instance are dropped. Not
-// reported: recursive mutexes, try_lock (it does not block; re-trying an owned std::mutex is undefined
-// behaviour, but code that does it tests the result), and any shared acquisition: shared after shared blocks
-// only behind a waiting writer, and shared after exclusive fails with EDEADLK in glibc (libstdc++ throws)
-// instead of hanging, as docs/design.md says of the runtime monitor. Only an
-// exclusive acquisition of a lock held in any mode is reported.
-// Cost: one pass over acquisitions and calls, plus a fixed point over the call
-// graph whose summaries hold one witness per (lock, instance): O(R * C * L)
-// for R rounds, C call sites and L locks.
+// each call (lock_paths.hpp): "this..." becomes the receiver's path, a parameter's path the argument's (a
+// lock parameter the lock passed), a global stays itself; a lock local to the callee (a new one on every
+// call) and any lock of unknown instance are dropped. Not reported: recursive mutexes, try_lock (it does not
+// block; re-trying an owned std::mutex is undefined behaviour, but code that does it tests the result), and
+// any shared acquisition: shared after shared blocks only behind a waiting writer, and shared after exclusive
+// fails with EDEADLK in glibc (libstdc++ throws) instead of hanging, as docs/design.md says of the runtime
+// monitor. Only an exclusive acquisition of a lock held in any mode is reported. Cost: one pass over
+// acquisitions and calls, plus a fixed point over the call graph whose summaries hold one witness per (lock,
+// instance): O(R * C * L) for R rounds, C call sites and L locks.
 #include <fmt/format.h>
 
 #include <optional>
 
+#include "lock_paths.hpp"
 #include "rules.hpp"
 
 namespace concheck::analyzer::detail {
@@ -44,43 +44,26 @@ struct taken_lock {
 using lock_key = std::pair<std::string, std::string>;  // id, instance
 using summaries = std::map<std::string, std::map<lock_key, taken_lock>>;
 
-bool starts_path(const std::string& path, const std::string& root) {
-  return path.size() >= root.size() && path.compare(0, root.size(), root) == 0 &&
-         (path.size() == root.size() || path[root.size()] == '.');
-}
-
 bool is_param(const function_facts& f, const std::string& instance) {
   for (const auto& p : f.params) {
-    if (starts_path(instance, p)) return true;
+    if (path_starts_with(instance, p)) return true;
   }
   return false;
 }
 
-// Whether a lock of `f` can be the same object in a caller's frame.
+// Whether a lock of `f` can be the same object in a caller's frame: a
+// global lock, a global object's, or one reached from `this` or a parameter.
 bool exported(const function_facts& f, const lock_name& l) {
   const std::string& i = l.instance;
-  return i == "global" || starts_path(i, "this") || is_param(f, i);
+  return i == "global" || i.rfind("global:", 0) == 0 || path_starts_with(i, "this") || is_param(f, i);
 }
 
-// The callee's lock `l` in the caller's terms at `call`, or nothing.
+// The callee's lock `l` in the caller's terms at `call`, or nothing when
+// the caller cannot name its object.
 std::optional<lock_name> in_caller(const function_facts& callee, const call_fact& call, lock_name l) {
-  const std::string instance = l.instance;
-  if (instance == "global") return l;
-  if (starts_path(instance, "this")) {
-    if (call.receiver_path.empty()) return std::nullopt;
-    l.instance = call.receiver_path.str() + instance.substr(4);
-    return l;
-  }
-  for (std::size_t i = 0; i < callee.params.size(); ++i) {
-    if (instance != callee.params[i]) continue;
-    for (const auto& [index, arg] : call.lock_args) {
-      if (index != i || arg.instance.empty()) continue;
-      lock_name renamed = arg;
-      renamed.recursive = l.recursive || arg.recursive;
-      return renamed;
-    }
-  }
-  return std::nullopt;
+  lock_name mapped = translate_lock(callee, call, std::move(l));
+  if (!named_instance(mapped)) return std::nullopt;
+  return mapped;
 }
 
 // A function that releases a lock it never took (it is entered with the lock
@@ -132,7 +115,7 @@ summaries summarize(const program& p) {
 }
 
 bool same_lock(const lock_name& a, const lock_name& b) {
-  return a.id == b.id && !a.instance.empty() && a.instance == b.instance;
+  return a.id == b.id && named_instance(a) && a.instance == b.instance;
 }
 
 constexpr const char* kHint =

@@ -5,6 +5,7 @@
 
 #include "entry_locks.hpp"
 #include "holder_lock.hpp"
+#include "lock_paths.hpp"
 #include "member_origins.hpp"
 #include "ownership.hpp"
 #include "shared_evidence.hpp"
@@ -251,13 +252,30 @@ void compute_required(program& p) {
   compute_origin_locks(p, entries, this_sites, holder_locked);
 }
 
+// A function's locks, one witness per lock and instance (in the function's
+// terms). Past kMaxAcquired entries only new lock ids are added: the
+// instances a deep call graph can name are bounded (kMaxOrderFields), but
+// their product need not be small.
+constexpr std::size_t kMaxAcquired = 4096;
+
+std::string acquired_key(const lock_name& l) {
+  return l.id.str() + '\x1f' + l.instance.str();
+}
+
+bool add_acquired(std::map<std::string, acquired_lock>& mine, const acquired_lock& w) {
+  std::string key = acquired_key(w.lock);
+  if (mine.size() >= kMaxAcquired) {
+    auto it = mine.lower_bound(w.lock.id.str() + '\x1f');
+    if (it != mine.end() && it->second.lock.id == w.lock.id) return false;
+  }
+  return mine.emplace(std::move(key), w).second;
+}
+
 void compute_acquires(program& p) {
   for (const auto& [id, f] : p.functions) {
     auto& mine = p.acquires[id];
-    for (const auto& a : f->acquisitions) {
-      if (mine.count(a.lock.id) == 0)
-        mine[a.lock.id] = acquired_lock{a.lock, a.where, f->display, a.try_lock, a.shared};
-    }
+    for (const auto& a : f->acquisitions)
+      add_acquired(mine, acquired_lock{a.lock, a.where, f->display, a.try_lock, a.shared});
   }
   for (bool changed = true; changed;) {
     changed = false;
@@ -266,7 +284,7 @@ void compute_acquires(program& p) {
         if (c.callee == id) continue;
         auto inherited = acquired_by_call(p, c);  // a copy: p.acquires[id] may grow below
         auto& mine = p.acquires[id];
-        for (const auto& w : inherited) changed |= mine.emplace(w.lock.id, w).second;
+        for (const auto& w : inherited) changed |= add_acquired(mine, w);
       }
     }
   }
@@ -278,18 +296,11 @@ std::vector<acquired_lock> acquired_by_call(const program& p, const call_fact& c
   std::vector<acquired_lock> out;
   auto callee = p.acquires.find(call.callee);
   if (callee == p.acquires.end()) return out;
-  const function_facts* f = nullptr;
-  if (auto it = p.functions.find(call.callee); it != p.functions.end()) f = it->second;
-  for (const auto& [lock, w] : callee->second) {
+  auto f = p.functions.find(call.callee);
+  for (const auto& [key, w] : callee->second) {
     acquired_lock renamed = w;
-    if (f != nullptr && !call.lock_args.empty()) {
-      for (std::size_t i = 0; i < f->params.size(); ++i) {
-        if (f->params[i] != lock) continue;
-        for (const auto& [index, arg] : call.lock_args) {
-          if (index == i) renamed.lock = arg;
-        }
-      }
-    }
+    if (f != p.functions.end()) renamed.lock = translate_lock(*f->second, call, w.lock);
+    if (callee_local(renamed.lock)) continue;
     out.push_back(renamed);
   }
   return out;

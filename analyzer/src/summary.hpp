@@ -78,7 +78,8 @@ struct program {
   // accesses a method makes to its own object (access_fact::via_this). A
   // call on an object no evidence makes shared is no evidence about them.
   std::map<std::string, std::vector<lock_name>> required_this_may;
-  std::map<std::string, std::map<std::string, acquired_lock>> acquires;  // function -> lock id -> witness
+  // function -> (lock id, instance in its terms) -> witness
+  std::map<std::string, std::map<std::string, acquired_lock>> acquires;
   // Methods (and lambdas in them) whose `this` other threads can reach: started
   // as a thread, or called on a shared object, or on `this` from such a method.
   std::set<std::string> shared_this;
@@ -149,9 +150,13 @@ bool started_root(const std::string& root);
 
 program build_program(const std::vector<tu_facts_ptr>& facts);
 
-// The locks a call acquires: the callee's transitive acquisitions, with a lock
-// that is one of the callee's parameters renamed to the argument passed at
-// this call (void with(std::mutex& m) { lock m } called as with(a) takes a).
+// The locks a call acquires: the callee's transitive acquisitions in the
+// caller's terms (lock_paths.hpp, translate_lock): a lock that is one of the
+// callee's parameters renamed to the argument passed at this call (void
+// with(std::mutex& m) { lock m } called as with(a) takes a), a lock of the
+// callee's `this` or parameter's object a lock of the receiver's or
+// argument's. A lock of a local of the callee (an object the caller cannot
+// name) is not carried.
 std::vector<acquired_lock> acquired_by_call(const program& p, const call_fact& call);
 
 // Sorted union of lock lists.
