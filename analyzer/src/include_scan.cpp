@@ -10,25 +10,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct include_line {
-  std::string name;
-  bool angled;  // <NAME>: searched in the -I folders only
-};
-
-// The name in `#include "NAME"` or `#include <NAME>`, or nullopt for any other line.
-std::optional<include_line> include_of(const std::string& line) {
-  std::size_t at = line.find_first_not_of(" \t");
-  if (at == std::string::npos || line[at] != '#') return std::nullopt;
-  at = line.find_first_not_of(" \t", at + 1);
-  if (at == std::string::npos || line.compare(at, 7, "include") != 0) return std::nullopt;
-  at = line.find_first_not_of(" \t", at + 7);
-  if (at == std::string::npos || (line[at] != '"' && line[at] != '<')) return std::nullopt;
-  const bool angled = line[at] == '<';
-  std::size_t end = line.find(angled ? '>' : '"', at + 1);
-  if (end == std::string::npos || end == at + 1) return std::nullopt;
-  return include_line{line.substr(at + 1, end - at - 1), angled};
-}
-
 // The folders quoted includes are searched in after the file's own: -iquote
 // first, then -I, each in command-line order (relative ones against the
 // job's directory).
@@ -54,6 +35,19 @@ std::vector<fs::path> search_folders(const compile_job& job, std::size_t& angled
 
 }  // namespace
 
+std::optional<include_directive> include_directive_of(const std::string& line) {
+  std::size_t at = line.find_first_not_of(" \t");
+  if (at == std::string::npos || line[at] != '#') return std::nullopt;
+  at = line.find_first_not_of(" \t", at + 1);
+  if (at == std::string::npos || line.compare(at, 7, "include") != 0) return std::nullopt;
+  at = line.find_first_not_of(" \t", at + 7);
+  if (at == std::string::npos || (line[at] != '"' && line[at] != '<')) return std::nullopt;
+  const bool angled = line[at] == '<';
+  std::size_t end = line.find(angled ? '>' : '"', at + 1);
+  if (end == std::string::npos || end == at + 1) return std::nullopt;
+  return include_directive{line.substr(at + 1, end - at - 1), angled};
+}
+
 std::vector<std::string> quoted_includes_of(const compile_job& job, const std::set<std::string>& main_files,
                                             std::size_t max_size) {
   std::vector<std::string> out;
@@ -66,7 +60,7 @@ std::vector<std::string> quoted_includes_of(const compile_job& job, const std::s
   folders.insert(folders.begin(), fs::path(job.file).parent_path());
   std::set<std::string> seen;
   for (std::string line; std::getline(in, line);) {
-    auto include = include_of(line);
+    auto include = include_directive_of(line);
     if (!include) continue;
     for (std::size_t f = include->angled ? angled_from : 0; f < folders.size(); ++f) {
       std::error_code ec;

@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +32,14 @@
 #include "parse_headers.hpp"
 
 namespace concheck::analyzer {
+
+// The name in an `#include "NAME"` or `#include <NAME>` line (spaces and
+// tabs allowed around `#`), or nullopt for any other line.
+struct include_directive {
+  std::string name;
+  bool angled;  // <NAME>
+};
+std::optional<include_directive> include_directive_of(const std::string& line);
 
 // The existing files `job`'s main file names in `#include "..."` and `<...>` lines
 // (canonical paths, in order, without repeats), leaving out `main_files`.

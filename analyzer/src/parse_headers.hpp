@@ -19,7 +19,9 @@
 // uncovered top-level project headers are each included by at most one other
 // main file of the run is parsed whole instead, with no header parse
 // (include_scan.hpp decides, from a text scan of the main files' #include
-// lines before parsing, and gives the measurements). Every header such a whole parse
+// lines before parsing, and gives the measurements); so is a TU whose
+// #include lines reach few function bodies, for which the precompiled
+// preamble costs more than the bodies (include_reach.hpp). Every header such a whole parse
 // included is then claimed (its bodies were parsed and extracted with the
 // TU, which is what claim()'s contract asks), so no later TU parses them
 // again.

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "facts_wire.hpp"
+#include "include_reach.hpp"
 #include "include_scan.hpp"
 #include "parse_diagnostics.hpp"
 #include "parse_headers.hpp"
@@ -347,6 +348,13 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
     for (std::size_t i = 0; i < jobs.size(); ++i)
       direct[i] = quoted_includes_of(jobs[i], main_files, settings.max_file_size);
   const include_counts counts = count_includes(direct);
+  // The per-file choice of a whole parse by what a TU reaches (include_reach.hpp).
+  std::vector<char> small(jobs.size(), 0);
+  if (settings.skip_header_bodies && settings.extract) {
+    include_reach_scanner scanner;
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      small[i] = parse_whole_by_size(scanner.reach_of(jobs[i], main_files, settings.max_file_size)) ? 1 : 0;
+  }
   std::atomic<unsigned> parsed_whole{0};
   const std::vector<std::size_t> order = largest_first(jobs);
   std::atomic<std::size_t> next{0};
@@ -377,7 +385,7 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
       const std::size_t i = order[n];
       auto start = std::chrono::steady_clock::now();
       const bool whole = settings.skip_header_bodies && settings.extract &&
-                         parse_whole_by_choice(direct[i], counts, headers);
+                         (small[i] != 0 || parse_whole_by_choice(direct[i], counts, headers));
       if (whole) ++parsed_whole;
       if (settings.limits.enabled())
         isolated_job(ctx, jobs[i], whole, results[i]).run();

@@ -55,7 +55,7 @@ struct parse_result {
 struct parse_stats {
   unsigned pch_built = 0;
   unsigned header_parses = 0;  // synthesized TUs parsing project headers' bodies
-  unsigned parsed_whole = 0;   // TUs parsed whole by the per-file choice (include_scan.hpp)
+  unsigned parsed_whole = 0;   // TUs parsed whole by a per-file choice (include_scan.hpp, include_reach.hpp)
 };
 
 std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const parse_settings& settings,

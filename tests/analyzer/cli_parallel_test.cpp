@@ -68,16 +68,31 @@ TEST(CliParallel, StatsReportPrecompiledHeaderUse) {
 namespace concheck::cli_test {
 namespace {
 
+// include/bulk.hpp: `functions` inline functions of about 50 bytes of body
+// each, no locks and no shared data. A header reaching more bodies than
+// kWholeParseMaxBodyBytes keeps its TUs in the fast mode with a header parse
+// (include_reach.hpp); 800 of them are 40 KB.
+void write_bulk_header(scratch_dir& dir, int functions = 800) {
+  std::string text = "#pragma once\n";
+  for (int i = 0; i < functions; ++i)
+    text += "inline int bulk_" + std::to_string(i) + "(int x) { int y = x * 3 + 1; y ^= y >> 7; return y + " +
+            std::to_string(i) + "; }\n";
+  dir.file("include/bulk.hpp", text);
+}
+
 // include/counter.hpp: a locked and a racy increment of one counter, inline;
-// the race is on its line 6.
+// the race is on its line 6. It includes bulk.hpp (at its end), so its TUs
+// reach enough bodies for the fast mode.
 void write_counter_header(scratch_dir& dir) {
+  write_bulk_header(dir);
   dir.file("include/counter.hpp",
            "#pragma once\n"
            "#include <mutex>\n"
            "inline std::mutex counter_mutex;\n"
            "inline int counter = 0;\n"
            "inline void locked_increment() { std::lock_guard<std::mutex> g(counter_mutex); ++counter; }\n"
-           "inline void racy_increment() { ++counter; }\n");
+           "inline void racy_increment() { ++counter; }\n"
+           "#include \"bulk.hpp\"\n");
 }
 
 // Header bodies are parsed once per run (not in every TU): findings in a
@@ -142,7 +157,9 @@ TEST(CliParallel, HeaderHelperBodyCountsForCallersLockOrder) {
            "inline int total = 0;\n"
            "inline void add_under_second() { std::lock_guard<std::mutex> g(second_mutex); ++total; }\n"
            "void forward();\n"
-           "void backward();\n");
+           "void backward();\n"
+           "#include \"bulk.hpp\"\n");
+  write_bulk_header(dir);
   std::string one =
       dir.file("src/one.cpp",
                "#include \"locks.hpp\"\n"
@@ -228,6 +245,51 @@ TEST(CliParallel, FileWithItsOwnHeaderIsParsedWhole) {
     EXPECT_THAT(fast.err, testing::HasSubstr(
                               "1 header parses, 0 whole-file fallbacks, 1 files parsed whole by choice;"))
         << limit;
+  }
+}
+
+}  // namespace
+}  // namespace concheck::cli_test
+
+namespace concheck::cli_test {
+namespace {
+
+// Three TUs share a header with few bodies: each is cheaper parsed whole than
+// with a precompiled preamble and a header parse (include_reach.hpp), with the
+// same findings. With bulk.hpp's 40 KB of bodies included, the same files keep
+// the fast mode and one header parse.
+TEST(CliParallel, FilesReachingFewBodiesAreParsedWhole) {
+  for (bool bulk : {false, true}) {
+    scratch_dir dir;
+    dir.file(
+        "include/counter.hpp",
+        std::string(
+            "#pragma once\n"
+            "#include <mutex>\n"
+            "inline std::mutex counter_mutex;\n"
+            "inline int counter = 0;\n"
+            "inline void locked_increment() { std::lock_guard<std::mutex> g(counter_mutex); ++counter; }\n"
+            "inline void racy_increment() { ++counter; }\n") +
+            (bulk ? "#include \"bulk.hpp\"\n" : ""));
+    write_bulk_header(dir);
+    std::string one = dir.file(
+        "src/one.cpp",
+        "#include \"counter.hpp\"\n#include <thread>\n"
+        "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n");
+    std::string two = dir.file("src/two.cpp",
+                               "#include \"counter.hpp\"\n#include <thread>\n"
+                               "void start_two() { std::thread a(racy_increment); a.join(); }\n");
+    std::string three = dir.file("src/three.cpp", "#include \"counter.hpp\"\n");
+    std::string include = "-I" + dir / "include";
+    auto fast = run_concheck(on_stubs({"analyze", "--stats", "-j2", one, two, three, "--", include}));
+    auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, three, "--", include}));
+    EXPECT_EQ(fast.exit_code, 1) << fast.err;
+    EXPECT_EQ(fast.out, full.out);
+    EXPECT_THAT(fast.out, testing::HasSubstr("counter.hpp:6:"));
+    EXPECT_THAT(fast.err,
+                testing::HasSubstr(bulk ? "1 header parses, 0 whole-file fallbacks, 0 files parsed whole"
+                                        : "0 header parses, 0 whole-file fallbacks, 3 files parsed whole"))
+        << "bulk.hpp included: " << bulk;
   }
 }
 
