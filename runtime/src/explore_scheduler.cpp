@@ -267,17 +267,28 @@ detector::finding step_bound_finding(controlled_thread* self, const schedule_sta
   return f;
 }
 
+// The monitor id of the thread holding the turn (0 when none does), read
+// by a watch thread without the turn.
+std::uint64_t running_thread_id(schedule_state& s) noexcept {
+  const int running = s.running.load(std::memory_order_relaxed);
+  if (running < 0 || static_cast<std::size_t>(running) >= s.threads.size()) return 0;
+  return s.threads[static_cast<std::size_t>(running)]->monitor_id.load(std::memory_order_relaxed);
+}
+
+// A watch's step-bound-exceeded finding about thread `id`, its message to come.
+detector::finding running_thread_finding(std::uint64_t id) {
+  detector::finding f;
+  f.kind = detector::finding_kind::step_bound_exceeded;
+  f.threads.push_back(make_thread_ref(id));
+  return f;
+}
+
 // The running thread reached no scheduling point for `stall_ms` of its own
 // time (stall_meter.hpp: CPU time, or real time asleep): it spins or blocks
 // outside concheck's view.
 detector::finding stall_finding(schedule_state& s, std::uint64_t stall_ms) {
-  const int running = s.running.load(std::memory_order_relaxed);
-  std::uint64_t id = 0;
-  if (running >= 0 && static_cast<std::size_t>(running) < s.threads.size())
-    id = s.threads[static_cast<std::size_t>(running)]->monitor_id.load(std::memory_order_relaxed);
-  detector::finding f;
-  f.kind = detector::finding_kind::step_bound_exceeded;
-  f.threads.push_back(make_thread_ref(id));
+  const std::uint64_t id = running_thread_id(s);
+  detector::finding f = running_thread_finding(id);
   f.message = fmt::format(
       "T{} ran for {} ms without reaching a scheduling point (its CPU time, and real time while it "
       "slept; not time the machine did not run it): it spins or blocks on something concheck does not "
@@ -294,13 +305,8 @@ detector::finding stall_finding(schedule_state& s, std::uint64_t stall_ms) {
 // it began (`concheck run --timeout`). Said by the child itself, so that
 // the output so far and how far it got reach the user.
 detector::finding time_limit_finding(schedule_state& s, std::uint64_t time_limit_ms) {
-  const int running = s.running.load(std::memory_order_relaxed);
-  std::uint64_t id = 0;
-  if (running >= 0 && static_cast<std::size_t>(running) < s.threads.size())
-    id = s.threads[static_cast<std::size_t>(running)]->monitor_id.load(std::memory_order_relaxed);
-  detector::finding f;
-  f.kind = detector::finding_kind::step_bound_exceeded;
-  f.threads.push_back(make_thread_ref(id));
+  const std::uint64_t id = running_thread_id(s);
+  detector::finding f = running_thread_finding(id);
   f.message = fmt::format(
       "the schedule did not end within {} ms of real time (concheck run --timeout): {} scheduling "
       "points so far, T{} running at the last one",
