@@ -15,28 +15,18 @@
 #include "race/race_runtime.hpp"
 #include "race/shadow_memory.hpp"
 #include "race_test_support.hpp"
+#include "read_hook_support.hpp"
 
 namespace concheck::race {
 namespace {
 
 using testing::buffer;
+using testing::hook_read;
 using testing::kPcA;
 using testing::kPcB;
 using testing::locations;
 using testing::take_races;
 using testing::worker;
-
-// A plain read as __tsan_read1..8 make it: the inline check, then the
-// engine from the cell it found.
-void hook_read(std::uintptr_t at, std::size_t size, std::uintptr_t pc) {
-  thread_context* self = current_context();
-  ASSERT_NE(self, nullptr);
-  ASSERT_NE(shadow_cell_for(at), nullptr);  // maps the chunk
-  std::uintptr_t tagged_cell = 0;
-  if (read_covered_in_current_epoch(at, size, tagged_cell)) return;
-  ASSERT_NE(tagged_cell, 0u);
-  read_past_fast_check(*self, tagged_cell, at, size, pc);
-}
 
 class OwnEpochRead : public ::testing::Test {
  protected:
