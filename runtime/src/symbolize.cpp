@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <unordered_map>
 
@@ -126,6 +127,12 @@ void on_data_syminfo(void* data, std::uintptr_t, const char* symbol, std::uintpt
   out->size = size;
 }
 
+}  // namespace
+
+void name_outermost_frame(std::vector<detector::frame>& frames, std::string symbol);
+
+namespace {
+
 std::vector<detector::frame> symbolize_locked(std::uintptr_t pc, bool is_return_address) {
   // The call instruction ends just before the return address.
   const std::uintptr_t lookup = is_return_address && pc > 0 ? pc - 1 : pc;
@@ -142,7 +149,7 @@ std::vector<detector::frame> symbolize_locked(std::uintptr_t pc, bool is_return_
     // the code really belongs to, which is the outermost (last) frame.
     std::string symbol;
     backtrace_syminfo(state, lookup, on_syminfo, ignore_error, &symbol);
-    if (!symbol.empty()) frames.back().function = std::move(symbol);
+    name_outermost_frame(frames, std::move(symbol));
   } else {
     frames.push_back(detector::frame{});
     frames.back().pc = pc;
@@ -170,6 +177,26 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 std::string_view base_name(std::string_view path) {
   const std::size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// A path as written in DWARF, without "." and ".." parts: clang names
+// libstdc++'s headers through its own folder
+// ("/usr/bin/../lib/gcc/x86_64-linux-gnu/12/../../../../include/c++/12/bits/
+// stl_construct.h"), which the prefix checks below must see as
+// "/usr/include/c++/12/bits/stl_construct.h".
+std::string normal_path(std::string_view file) {
+  if (file.find("/.") == std::string_view::npos) return std::string(file);
+  return std::filesystem::path(file).lexically_normal().string();
+}
+
+// libstdc++'s headers (/usr/include/c++/12/... and the target-specific
+// /usr/include/x86_64-linux-gnu/c++/12/bits/gthr-default.h) and gcc's own
+// folder.
+bool is_library_header(std::string_view written) {
+  const std::string file = normal_path(written);
+  const std::string_view view = file;
+  return (starts_with(view, "/usr/include/") && view.find("/c++/") != std::string_view::npos) ||
+         starts_with(view, "/usr/lib/gcc/");
 }
 
 // concheck's own library sources: <root>/runtime/ and <root>/detector/, found
@@ -213,6 +240,17 @@ std::string_view function_qualified_name(std::string_view name) {
       --i;
       continue;
     }
+    // A return type spelled "decltype (...)" (clang's name for
+    // std::construct_at): its parentheses are not the parameter list.
+    if (depth == 0 &&
+        (starts_with(name.substr(i), "decltype (") || starts_with(name.substr(i), "decltype("))) {
+      i = name.find('(', i);
+      for (int open = 0; i < name.size(); ++i) {
+        if (name[i] == '(') ++open;
+        if (name[i] == ')' && --open == 0) break;
+      }
+      continue;
+    }
     if (depth == 0 && c == '(' && starts_with(name.substr(i), "(anonymous namespace)")) {
       i += std::string_view("(anonymous namespace)").size() - 1;
       continue;
@@ -238,15 +276,9 @@ bool is_internal_frame(const detector::frame& frame) {
   for (std::string_view name : kInternalNames) {
     if (function == name) return true;
   }
-  const std::string_view file = frame.file;
-  // libstdc++'s headers: /usr/include/c++/12/... and the target-specific
-  // /usr/include/x86_64-linux-gnu/c++/12/bits/gthr-default.h.
-  const bool libstdcxx_header =
-      starts_with(file, "/usr/include/") && file.find("/c++/") != std::string_view::npos;
-  if (libstdcxx_header || starts_with(file, "/usr/lib/gcc/") ||
-      file.find("/include/concheck/") != std::string_view::npos) {
-    return true;
-  }
+  const std::string normal = normal_path(frame.file);
+  const std::string_view file = normal;
+  if (is_library_header(file) || file.find("/include/concheck/") != std::string_view::npos) return true;
   const std::string_view root = source_root();
   if (!root.empty() && starts_with(file, root)) {
     const std::string_view rest = file.substr(root.size());
@@ -257,6 +289,30 @@ bool is_internal_frame(const detector::frame& frame) {
     if (starts_with(module, prefix)) return true;
   }
   return false;
+}
+
+// Names the outermost frame of one pc after the symbol table's function.
+// Usually the DWARF chain ends at that function and only its name is
+// completed. But libbacktrace sometimes finds no inlined chain for a pc whose
+// code was inlined from library headers into the user's function (seen with
+// gcc 12 -O2: std::thread's constructor inlined through
+// vector<std::thread>::emplace_back into main, where addr2line finds six
+// frames): the one frame it gives is the library header's line with no
+// caller. Naming that frame after main would put main in std_thread.h; the
+// user's function gets a frame of its own instead, with no file (a report
+// then shows its module and offset, which addr2line -i turns into the line).
+void name_outermost_frame(std::vector<detector::frame>& frames, std::string symbol) {
+  if (symbol.empty()) return;
+  detector::frame& outer = frames.back();
+  detector::frame by_name;
+  by_name.function = symbol;
+  const bool header_line = !outer.file.empty() && is_library_header(outer.file);
+  if (header_line && !is_internal_frame(by_name)) {
+    by_name.pc = outer.pc;
+    frames.push_back(std::move(by_name));
+    return;
+  }
+  outer.function = std::move(symbol);
 }
 
 std::vector<detector::frame> symbolize_pc(std::uintptr_t pc, bool is_return_address) {

@@ -49,6 +49,13 @@ bool data_symbol_at(std::uintptr_t address, std::string& name, std::uintptr_t& s
 // site points at the first frame that is not internal.
 bool is_internal_frame(const detector::frame& frame);
 
+// Completes the frames libbacktrace gave for one pc with `symbol`, the symbol
+// table's name of the function the pc is in: names the outermost frame after
+// it, or, when that frame is a library header's line and `symbol` a user's
+// function (an inlined chain libbacktrace did not find), appends a frame of
+// its own for it, with no file. Exposed for tests.
+void name_outermost_frame(std::vector<detector::frame>& frames, std::string symbol);
+
 // The qualified name of a demangled function without its return type and
 // parameters: "void ns::f<int>(int)" -> "ns::f<int>". Exposed for tests.
 std::string_view function_qualified_name(std::string_view demangled);

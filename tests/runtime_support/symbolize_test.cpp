@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "site_frames.hpp"
 #include "stack_depot.hpp"
 
 namespace {
@@ -125,6 +126,11 @@ TEST(symbolize, internal_frame_classification) {
   EXPECT_TRUE(is_internal_frame(frame_of("", "", "/opt/lib/libconcheck.so.0")));
   EXPECT_TRUE(is_internal_frame(frame_of("", "", "/opt/lib/libconcheck_preload.so")));
   EXPECT_TRUE(is_internal_frame(frame_of("", "/usr/local/include/concheck/mutex.hpp")));
+  // clang writes libstdc++'s headers through its own folder.
+  EXPECT_TRUE(is_internal_frame(
+      frame_of("construct_at",
+               "/usr/bin/../lib/gcc/x86_64-linux-gnu/12/../../../../include/c++/12/bits/stl_construct.h")));
+  EXPECT_FALSE(is_internal_frame(frame_of("f()", "/home/u/src/../src/./worker.cpp")));
   // concheck's own library sources, found relative to this test's tree.
   const std::string root =
       std::string(__FILE__).substr(0, std::string(__FILE__).find("tests/runtime_support/"));
@@ -150,6 +156,37 @@ TEST(symbolize, internal_frame_classification) {
       is_internal_frame(frame_of("concheck::detail::on_lock()", root + "runtime/src/lock_registry.cpp")));
 }
 
+// libbacktrace found no inlined chain for std::thread's constructor inlined
+// into main through vector::emplace_back (gcc 12 -O2): its one frame is the
+// header's line. main gets a frame of its own (a site then names main, not
+// the library), and a complete chain is only named.
+TEST(symbolize, user_function_of_a_truncated_inline_chain_gets_its_own_frame) {
+  using concheck::detail::name_outermost_frame;
+  std::vector<concheck::detector::frame> truncated{
+      frame_of("thread<void (&)(int)>", "/usr/include/c++/12/bits/std_thread.h")};
+  name_outermost_frame(truncated, "main");
+  ASSERT_EQ(truncated.size(), 2u);
+  EXPECT_EQ(truncated[1].function, "main");
+  EXPECT_TRUE(truncated[1].file.empty());
+  EXPECT_FALSE(concheck::detail::is_internal_frame(truncated[1]));
+  for (concheck::detector::frame& f : truncated) f.internal = concheck::detail::is_internal_frame(f);
+  const concheck::detector::frame* site = concheck::detail::site_frame(truncated, "");
+  ASSERT_NE(site, nullptr);
+  EXPECT_EQ(site->function, "main");
+
+  std::vector<concheck::detector::frame> whole{frame_of("lock", "/usr/include/c++/12/bits/std_mutex.h"),
+                                               frame_of("TestBody", "/home/u/t.cpp")};
+  name_outermost_frame(whole, "Suite_Test::TestBody()");
+  ASSERT_EQ(whole.size(), 2u);
+  EXPECT_EQ(whole[1].function, "Suite_Test::TestBody()");
+
+  // A library function's own header frame is only named.
+  std::vector<concheck::detector::frame> library{frame_of("lock", "/usr/include/c++/12/bits/std_mutex.h")};
+  name_outermost_frame(library, "std::mutex::lock()");
+  ASSERT_EQ(library.size(), 1u);
+  EXPECT_EQ(library[0].function, "std::mutex::lock()");
+}
+
 TEST(symbolize, qualified_name_strips_return_type_and_parameters) {
   using concheck::detail::function_qualified_name;
   EXPECT_EQ(function_qualified_name("void ns::f<int>(int)"), "ns::f<int>");
@@ -160,6 +197,11 @@ TEST(symbolize, qualified_name_strips_return_type_and_parameters) {
   EXPECT_EQ(function_qualified_name("bool a::operator<(a const&) const"), "a::operator<");
   EXPECT_EQ(function_qualified_name("X::operator()() const"), "X::operator()");
   EXPECT_EQ(function_qualified_name("pthread_mutex_lock"), "pthread_mutex_lock");
+  // clang names std::construct_at with its decltype return type.
+  EXPECT_EQ(
+      function_qualified_name("decltype (::new ((void*)(0)) std::thread(std::declval<void (&)(int)>())) "
+                              "std::construct_at<std::thread, void (&)(int)>(std::thread*, void (&)(int))"),
+      "std::construct_at<std::thread, void (&)(int)>");
 }
 
 // Not a pass/fail check: prints the cost of symbolizing, cold and warm, for
