@@ -50,6 +50,9 @@ function(concheck_add_gtest name)
   else()
     gtest_discover_tests(${name}
       DISCOVERY_TIMEOUT 60
+      # Names end at the parameter's name or index: the printed value (a
+      # struct's bytes: two pointers) changed from build to build.
+      NO_PRETTY_VALUES
       PROPERTIES TIMEOUT ${ARG_TIMEOUT} ENVIRONMENT "${ARG_ENV}")
   endif()
 endfunction()

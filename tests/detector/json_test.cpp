@@ -184,7 +184,10 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"sites\":[{\"frames\":[{\"internal\":1}]}]}",
                  "field 'sites[0].frames[0].internal': expected true or false"},
         bad_case{"{\"schema_version\":1,\"kind\":\"deadlock\",\"sites\":[{\"line\":99999999999}]}",
-                 "field 'sites[0].line': expected a 32-bit integer"}));
+                 "field 'sites[0].line': expected a 32-bit integer"}),
+    // Named by index: without a name, CTest's names carry the printed
+    // parameter (two pointers), which changes from build to build.
+    [](const testing::TestParamInfo<bad_case>& param) { return "case_" + std::to_string(param.index); });
 
 TEST(FindingsJsonLines, ReadsEveryRecordInOrderSkippingBlankLines) {
   std::istringstream report(render_json(samples::bank_inversion()) + "\n \t\r\n\n" +
