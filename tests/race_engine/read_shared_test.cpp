@@ -321,5 +321,66 @@ TEST_F(ReadShared, ItemsOfAReusedEntryCarryAnotherTag) {
   read_set_free(second);
 }
 
+// A reader whose item a slow path moved (here C's, moved twice when D's read
+// prunes A's and B's, ordered before it) no longer finds it where its memo
+// says: that line, past the count, is emptied, so C's next read looks the
+// item up by the header and updates it where it now stands. When the line
+// kept C's old word, C's reads went on into it, past the count, and were
+// lost: a write ordered after C's earlier read but not after this one
+// raced unreported.
+TEST_F(ReadShared, AReaderWhoseItemMovedFindsItWhereItStands) {
+  buffer memory(64);
+  const std::uintptr_t x = memory.address(40);
+  int after_a = 0;
+  int after_b = 0;
+  int after_c = 0;
+  int after_d = 0;
+  worker a, b, c, d, writer;
+  a.run([&] {
+    read(x, 8, kPcA);
+    release(&after_a);
+  });
+  b.run([&] {
+    read(x, 8, kPcB);
+    release(&after_b);
+  });
+  c.run([&] {
+    read(x, 8, kPcC);  // joins the set: A, B, C
+    release(&after_c);
+    read(x, 8, kPcC);  // its own item updated in place, found by the header, remembered
+  });
+  const std::uint64_t r = read_word(x);
+  ASSERT_TRUE(is_read_shared(r));
+  read_set& set = read_set_at(epoch_clock(r));
+  ASSERT_EQ(set.count, 3u);
+  d.run([&] {
+    acquire(&after_a);
+    acquire(&after_b);
+    read(x, 8, kPcA);  // prunes A and B: C's item moves from 2 to 0
+    release(&after_d);
+  });
+  ASSERT_EQ(read_word(x), r);
+  ASSERT_EQ(set.count, 2u);
+  EXPECT_EQ(set.inline_word(2), 0u);
+  std::uint64_t c_epoch = 0;
+  c.run([&] {
+    release(&after_c);  // C's next epoch: the writer below is ordered after C's reads until now
+    read(x, 8, kPcB);
+    c_epoch = current_epoch();
+  });
+  ASSERT_EQ(read_word(x), r);
+  ASSERT_EQ(set.count, 2u);
+  EXPECT_EQ(set.at(0).epoch, c_epoch);
+  writer.run([&] {
+    acquire(&after_c);
+    acquire(&after_d);
+    write(x, 8, kPcC);
+  });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].earlier.thread_id, c.id());
+  EXPECT_FALSE(races[0].earlier.is_write);
+}
+
 }  // namespace
 }  // namespace concheck::race

@@ -107,8 +107,18 @@ bool read_set::push(const read_item& item) noexcept {
 }
 
 void read_set::erase(std::uint32_t i) noexcept {
-  set(i, at(count - 1u));
-  __atomic_store_n(&count, static_cast<std::uint16_t>(count - 1), __ATOMIC_RELEASE);
+  const std::uint32_t last = count - 1u;
+  if (i != last) set(i, at(last));
+  __atomic_store_n(&count, static_cast<std::uint16_t>(last), __ATOMIC_RELEASE);
+  // The vacated inline line is emptied: its reader (moved to i, or pruned)
+  // may still find it by its memo (race_engine.cpp's read-shared path, which
+  // does not read the count), and would update a line past the count, its
+  // reads of the granule lost until that line is used again. Empty, it sends
+  // the reader to the header's slots or to the slow path.
+  if (last < 4) {
+    __atomic_store_n(&lines[last].witness, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&lines[last].epoch, 0, __ATOMIC_RELEASE);
+  }
 }
 
 std::uint64_t read_set_allocate(std::uintptr_t granule) noexcept {

@@ -107,7 +107,7 @@ struct alignas(64) read_set {
   }
   // Appends; false if out of memory.
   bool push(const read_item& item) noexcept;
-  void erase(std::uint32_t i) noexcept;  // moves the last item into i
+  void erase(std::uint32_t i) noexcept;  // moves the last item into i, empties the line it leaves
 };
 static_assert(sizeof(read_set) == 5 * 64, "a read set is a header line and four item lines");
 
