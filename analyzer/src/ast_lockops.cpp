@@ -25,8 +25,10 @@ std::optional<lock_name> body_walker::lock_of(CXCursor expr) {
     auto kids = children(c);
     if (kids.size() != 3) return std::nullopt;
     std::optional<lock_name> chosen;
-    if (is_null_pointer(kids[2])) chosen = lock_of(kids[1]);
-    else if (is_null_pointer(kids[1])) chosen = lock_of(kids[2]);
+    if (is_null_pointer(kids[2]))
+      chosen = lock_of(kids[1]);
+    else if (is_null_pointer(kids[1]))
+      chosen = lock_of(kids[2]);
     if (chosen) chosen->optional = true;
     return chosen;
   }

@@ -67,7 +67,8 @@ lock_witness evidenced_witness(const program& p, const located_access& w,
   for (const auto& a : accesses) {
     auto h = std::find(a.held.begin(), a.held.end(), *best.lock);
     if (h == a.held.end()) continue;
-    if ((a.access->write && !h->optional) || p.concurrent_on_evidence(w.roots, a.roots)) return {&a, best.lock};
+    if ((a.access->write && !h->optional) || p.concurrent_on_evidence(w.roots, a.roots))
+      return {&a, best.lock};
   }
   return best_write;
 }

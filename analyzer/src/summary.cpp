@@ -40,8 +40,9 @@ std::vector<lock_name> lock_union(const std::vector<lock_name>& a, const std::ve
 }
 
 bool same_locks(const std::vector<lock_name>& a, const std::vector<lock_name>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](const lock_name& x, const lock_name& y) { return x == y && x.optional == y.optional; });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const lock_name& x, const lock_name& y) {
+    return x == y && x.optional == y.optional;
+  });
 }
 
 namespace {
@@ -52,7 +53,8 @@ std::vector<lock_name> sorted(std::vector<lock_name> v) {
   return v;
 }
 
-bool same_entry(const std::optional<std::vector<lock_name>>& a, const std::optional<std::vector<lock_name>>& b) {
+bool same_entry(const std::optional<std::vector<lock_name>>& a,
+                const std::optional<std::vector<lock_name>>& b) {
   return a.has_value() == b.has_value() && (!a || detail::same_locks(*a, *b));
 }
 
