@@ -30,7 +30,7 @@ class Socket {
     owned_.erase(child);
   }
   void process_term() {  // a command, run by the thread that owns the socket
-    owned_.clear();  // false report at main ae641c2
+    owned_.clear();      // false report at main ae641c2
   }
 
  private:
@@ -39,7 +39,9 @@ class Socket {
   std::set<int> owned_;
 };
 
-Socket* open_socket(bool thread_safe) { return new Socket(thread_safe); }
+Socket* open_socket(bool thread_safe) {
+  return new Socket(thread_safe);
+}
 
 int main() {
   Socket* s = open_socket(false);
