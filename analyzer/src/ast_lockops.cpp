@@ -19,13 +19,18 @@ std::vector<CXCursor> body_walker::call_args(CXCursor call) {
 std::optional<lock_name> body_walker::lock_of(CXCursor expr) {
   CXCursor c = strip(expr);
   // `thread_safe_ ? &sync_ : NULL` (zeromq's scoped_optional_lock_t): the
-  // lock on the path that takes one, as for any lock held on some path.
+  // lock on the path that takes one, as for any lock held on some path;
+  // marked optional (facts.hpp, lock_name::optional).
   if (clang_getCursorKind(c) == CXCursor_ConditionalOperator) {
     auto kids = children(c);
     if (kids.size() != 3) return std::nullopt;
-    if (is_null_pointer(kids[2])) return lock_of(kids[1]);
-    if (is_null_pointer(kids[1])) return lock_of(kids[2]);
-    return std::nullopt;
+    std::optional<lock_name> chosen;
+    if (is_null_pointer(kids[2]))
+      chosen = lock_of(kids[1]);
+    else if (is_null_pointer(kids[1]))
+      chosen = lock_of(kids[2]);
+    if (chosen) chosen->optional = true;
+    return chosen;
   }
   auto lock = lock_id_of(expr);
   if (!lock) return lock;

@@ -37,6 +37,12 @@ struct lock_name {
   // through it, "" when unknown (an element, a call's result).
   interned instance{};
   bool recursive = false;  // std::recursive_mutex and the like: re-locking is allowed
+  // Held only where a condition chose to take it: a guard given `cond ? &m :
+  // nullptr` (zeromq's scoped_optional_lock_t). It protects what it guards,
+  // but the code says the same accesses also run without it, so it is no
+  // evidence that the data needs a lock (shared_data.cpp). Where one lock is
+  // held several ways, unconditionally on any one of them wins (lock_union).
+  bool optional = false;
   friend bool operator<(const lock_name& a, const lock_name& b) { return a.id < b.id; }
   friend bool operator==(const lock_name& a, const lock_name& b) { return a.id == b.id; }
 };

@@ -34,7 +34,7 @@ auto fields(location& v) {
   return std::tie(v.file, v.line, v.column);
 }
 auto fields(lock_name& v) {
-  return std::tie(v.id, v.display, v.instance, v.recursive);
+  return std::tie(v.id, v.display, v.instance, v.recursive, v.optional);
 }
 auto fields(held_set& v) {
   return std::tie(v.must, v.may, v.shared_only);

@@ -73,7 +73,17 @@ held_set flow_state::snapshot() const {
   }
   for (auto* v : {&out.may, &out.must, &out.shared_only}) {
     std::sort(v->begin(), v->end());
-    v->erase(std::unique(v->begin(), v->end()), v->end());
+    // One lock held several ways is optional only if every hold is.
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      if (kept != 0 && (*v)[kept - 1] == (*v)[i]) {
+        (*v)[kept - 1].optional = (*v)[kept - 1].optional && (*v)[i].optional;
+        continue;
+      }
+      if (kept != i) (*v)[kept] = std::move((*v)[i]);
+      ++kept;
+    }
+    v->erase(v->begin() + static_cast<std::ptrdiff_t>(kept), v->end());
   }
   return out;
 }

@@ -111,12 +111,14 @@ std::map<std::string, std::vector<located_access>> collect_shared_accesses(const
   return by_var;
 }
 
-lock_witness most_held_lock(const std::vector<located_access>& accesses, bool writes_only) {
+lock_witness most_held_lock(const std::vector<located_access>& accesses, bool writes_only,
+                            bool unconditional_only) {
   std::map<std::string, int> counts;
   std::map<std::string, const located_access*> first_with;
   for (const auto& a : accesses) {
     if (writes_only && !a.access->write) continue;
     for (const auto& l : a.held) {
+      if (unconditional_only && l.optional) continue;
       ++counts[l.id];
       if (first_with.count(l.id) == 0) first_with[l.id] = &a;
     }

@@ -40,11 +40,13 @@ std::map<std::string, std::vector<located_access>> collect_shared_accesses(const
 
 // The lock most often held where these accesses happen, with the first access
 // that holds it (nullptr/empty when no access holds a lock). `writes_only`
-// counts writes alone.
+// counts writes alone; `unconditional_only` leaves out holds of a lock taken
+// only when a condition chose to (lock_name::optional).
 struct lock_witness {
   const located_access* access = nullptr;
   const lock_name* lock = nullptr;
 };
-lock_witness most_held_lock(const std::vector<located_access>& accesses, bool writes_only);
+lock_witness most_held_lock(const std::vector<located_access>& accesses, bool writes_only,
+                            bool unconditional_only = false);
 
 }  // namespace concheck::analyzer::detail

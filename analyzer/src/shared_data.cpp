@@ -50,18 +50,25 @@ bool holds_any(const std::vector<lock_name>& held, const std::vector<lock_name>&
 // The access to cite as the lock's evidence for the unlocked write `w`:
 // `best` when the two can run concurrently on evidence (a thread start or a
 // spawner's region on one side), else the first access under the same lock
-// that can, or that writes; else a write under any lock (`best_write`). When
-// only the class-lock assumption makes them concurrent and the data is only
-// read under locks, nothing: a read under a lock taken for other data (a
-// queue's owner reading its thread array while it holds the task lock) does
-// not show that the write needs it.
+// that can, or that writes under it unconditionally; else a write under any
+// lock taken unconditionally (`best_write`). When only the class-lock
+// assumption makes them concurrent and the data is only read under locks,
+// nothing: a read under a lock taken for other data (a queue's owner reading
+// its thread array while it holds the task lock) does not show that the
+// write needs it. Nor does a write under a lock the code takes only when a
+// condition says so (`cond ? &m : nullptr`, lock_name::optional): the same
+// code makes that write unlocked when the condition is false, so the data
+// needs the lock in one configuration only, and nothing shows that `w` runs
+// in that one (docs/analyzer-checks.md, unprotected-write).
 lock_witness evidenced_witness(const program& p, const located_access& w,
                                const std::vector<located_access>& accesses, const lock_witness& best,
                                const lock_witness& best_write) {
   if (p.concurrent_on_evidence(w.roots, best.access->roots)) return best;
   for (const auto& a : accesses) {
-    if (std::find(a.held.begin(), a.held.end(), *best.lock) == a.held.end()) continue;
-    if (a.access->write || p.concurrent_on_evidence(w.roots, a.roots)) return {&a, best.lock};
+    auto h = std::find(a.held.begin(), a.held.end(), *best.lock);
+    if (h == a.held.end()) continue;
+    if ((a.access->write && !h->optional) || p.concurrent_on_evidence(w.roots, a.roots))
+      return {&a, best.lock};
   }
   return best_write;
 }
@@ -110,7 +117,7 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
   for (auto& [key, accesses] : by_var) {
     const var_info& v = p.vars.at(key);
     const lock_witness all_best = most_held_lock(accesses, false);
-    const lock_witness all_best_write = most_held_lock(accesses, true);
+    const lock_witness all_best_write = most_held_lock(accesses, true, true);
     for (const auto& w : accesses) {
       if (!w.access->write) continue;
       if (!v.guarded_by.empty()) {
@@ -127,7 +134,7 @@ void check_unprotected_writes(const program& p, const analysis_options& options,
       const auto narrowed = raw ? std::nullopt : same_object_accesses(w, accesses);
       const std::vector<located_access>& pool = narrowed ? *narrowed : accesses;
       const lock_witness best = narrowed ? most_held_lock(pool, false) : all_best;
-      const lock_witness best_write = narrowed ? most_held_lock(pool, true) : all_best_write;
+      const lock_witness best_write = narrowed ? most_held_lock(pool, true, true) : all_best_write;
       // The write as it runs unlocked (its roots on those origins alone). Not
       // in the pool: every origin holds some lock, each object its own.
       auto self = std::find_if(pool.begin(), pool.end(),

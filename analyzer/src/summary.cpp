@@ -13,30 +13,69 @@
 
 namespace concheck::analyzer::detail {
 
+namespace {
+
+// Drops repeated locks of a sorted list; a lock held several ways is
+// optional (lock_name::optional) only if every way is.
+void unique_locks(std::vector<lock_name>& v) {
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (kept != 0 && v[kept - 1] == v[i]) {
+      v[kept - 1].optional = v[kept - 1].optional && v[i].optional;
+      continue;
+    }
+    if (kept != i) v[kept] = std::move(v[i]);
+    ++kept;
+  }
+  v.erase(v.begin() + static_cast<std::ptrdiff_t>(kept), v.end());
+}
+
+}  // namespace
+
 std::vector<lock_name> lock_union(const std::vector<lock_name>& a, const std::vector<lock_name>& b) {
   std::vector<lock_name> out;
-  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  unique_locks(out);
   return out;
+}
+
+bool same_locks(const std::vector<lock_name>& a, const std::vector<lock_name>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const lock_name& x, const lock_name& y) {
+    return x == y && x.optional == y.optional;
+  });
 }
 
 namespace {
 
 std::vector<lock_name> sorted(std::vector<lock_name> v) {
   std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
+  unique_locks(v);
   return v;
 }
 
+bool same_entry(const std::optional<std::vector<lock_name>>& a,
+                const std::optional<std::vector<lock_name>>& b) {
+  return a.has_value() == b.has_value() && (!a || detail::same_locks(*a, *b));
+}
+
 // The locks held at every call seen so far: `meet` narrowed to those also in
-// `here` (the first call's locks when `meet` is still empty).
+// `here` (the first call's locks when `meet` is still empty). A lock optional
+// at one call is optional in the meet.
 void meet_locks(std::optional<std::vector<lock_name>>& meet, std::vector<lock_name> here) {
   if (!meet) {
     meet = std::move(here);
     return;
   }
   std::vector<lock_name> both;
-  std::set_intersection(meet->begin(), meet->end(), here.begin(), here.end(), std::back_inserter(both));
+  auto h = here.begin();
+  for (const auto& m : *meet) {
+    while (h != here.end() && *h < m) ++h;
+    if (h == here.end()) break;
+    if (!(*h == m)) continue;
+    lock_name kept = m;
+    kept.optional = m.optional || h->optional;
+    both.push_back(kept);
+  }
   meet = std::move(both);
 }
 
@@ -167,7 +206,7 @@ void compute_required_this(program& p, const std::set<std::string>& entries, con
       if (!meet) continue;
       // What every call holds is held at the shared ones too.
       *meet = lock_union(*meet, p.required_may[id]);
-      if (table[id] != meet) {
+      if (!same_entry(table[id], meet)) {
         table[id] = meet;
         changed = true;
       }
@@ -237,7 +276,7 @@ void compute_required(program& p) {
         }
         if (!meet) continue;
         *meet = lock_union(*meet, sorted(f->requires_locks));
-        if (table[id] != meet) {
+        if (!same_entry(table[id], meet)) {
           table[id] = meet;
           changed = true;
         }

@@ -159,7 +159,10 @@ program build_program(const std::vector<tu_facts_ptr>& facts);
 // name) is not carried.
 std::vector<acquired_lock> acquired_by_call(const program& p, const call_fact& call);
 
-// Sorted union of lock lists.
+// Sorted union of lock lists; a lock in both is optional only if it is in
+// both (lock_name::optional).
 std::vector<lock_name> lock_union(const std::vector<lock_name>& a, const std::vector<lock_name>& b);
+// The same locks, with the same optional flags.
+bool same_locks(const std::vector<lock_name>& a, const std::vector<lock_name>& b);
 
 }  // namespace concheck::analyzer::detail
