@@ -15,6 +15,7 @@
 #include "compile_db.hpp"
 #include "nolint.hpp"
 #include "output.hpp"
+#include "parse_costs.hpp"
 #include "parse_pool.hpp"
 #include "progress.hpp"
 #include "source_check.hpp"
@@ -160,6 +161,8 @@ int run_analyze_command(const std::vector<std::string>& args) {
           slowest->seconds, jobs.jobs[static_cast<std::size_t>(slowest - results.data())].file,
           largest->memory_growth >> 20, jobs.jobs[static_cast<std::size_t>(largest - results.data())].file,
           settings.limits.seconds, settings.limits.memory_mib);
+    fmt::print(stderr, "{}{}", costliest_files_text(jobs.jobs, results, settings.limits.enabled(), 8),
+               cost_by_way_text(results, settings.limits.enabled()));
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print(stderr,
                "concheck analyze: {} files ({} analyzed, {} with errors) in {:.2f} s with -j {}; "

@@ -116,6 +116,7 @@ bool cover_headers(const worker_context& ctx, const compile_job& job, const std:
   if (includes.all.empty() || !ctx.headers->claim(includes.all)) return true;
   if (includes.top_level.empty()) return false;  // only reached through -include or the like
   ++*ctx.header_parses;
+  result.way = parse_way::header_parse;
   std::string name =
       (std::filesystem::path(job.file).parent_path() /
        fmt::format("concheck-headers-of-{}", std::filesystem::path(job.file).filename().string()))
@@ -161,11 +162,13 @@ void run_job(const worker_context& ctx, const compile_job& job, bool whole, pars
   }
   std::string pch = ctx.cache != nullptr ? ctx.cache->get(ctx.index, job) : std::string();
   const bool fast = ctx.settings.skip_header_bodies && !whole;
+  if (whole) result.way = parse_way::whole;
   parsed_tu parsed = parse_once(ctx.index, pch.empty() ? job.argv : pch_cache::with_pch(job, pch),
                                 fast ? kSkipHeaderBodies : unsigned{CXTranslationUnit_None});
   result.used_pch = !pch.empty() && parsed.ok();
   if (parsed.ok() && fast) {
     if (!ctx.settings.extract) return;  // every rule off: only the verdict on the parse matters
+    result.way = parse_way::fast;
     if (!extract_into(ctx, job, parsed.tu, result)) return;
     project_includes includes = project_includes_of(parsed.tu, *ctx.main_files);
     if (!pch.empty()) {  // the PCH's own header holds only standard headers
@@ -180,11 +183,13 @@ void run_job(const worker_context& ctx, const compile_job& job, bool whole, pars
     parsed =
         parse_once(ctx.index, pch.empty() ? job.argv : pch_cache::with_pch(job, pch), CXTranslationUnit_None);
     result.fell_back = true;
+    result.way = parse_way::fell_back;
   } else if (!parsed.ok() && (fast || !pch.empty())) {
     // Never let a shortcut cause an error: the verdict is that of a plain parse.
     parsed = parse_once(ctx.index, job.argv, CXTranslationUnit_None);
     result.used_pch = false;
     result.fell_back = fast;
+    if (fast) result.way = parse_way::fell_back;
   }
   if (!parsed.ok()) {
     result.error = fmt::format("{}: error: cannot analyze: {}", job.file, parsed.error);
@@ -211,12 +216,14 @@ class isolated_job {
     }
     std::string pch = ctx_.cache != nullptr ? ctx_.cache->get(ctx_.index, job_) : std::string();
     const bool fast = ctx_.settings.skip_header_bodies && !whole_;
+    if (whole_) result_.way = parse_way::whole;
     auto first = parse(pch.empty() ? job_.argv : pch_cache::with_pch(job_, pch),
                        fast ? kSkipHeaderBodies : unsigned{CXTranslationUnit_None}, nullptr, fast || whole_);
     if (!first) return;
     result_.used_pch = !pch.empty() && first->parsed;
     if (first->parsed && fast) {
       if (!ctx_.settings.extract) return;
+      result_.way = parse_way::fast;
       if (!take_facts(*first)) return;
       project_includes includes{first->includes_all, first->includes_top_level, first->includes_parsed_here};
       if (!pch.empty()) {
@@ -227,6 +234,7 @@ class isolated_job {
       if (includes.all.empty() || !ctx_.headers->claim(includes.all)) return;
       if (!includes.top_level.empty()) {
         ++*ctx_.header_parses;
+        result_.way = parse_way::header_parse;
         std::string name =
             (std::filesystem::path(job_.file).parent_path() /
              fmt::format("concheck-headers-of-{}", std::filesystem::path(job_.file).filename().string()))
@@ -246,6 +254,7 @@ class isolated_job {
       }
       result_.facts.clear();
       result_.fell_back = true;
+      result_.way = parse_way::fell_back;
       first = parse(pch.empty() ? job_.argv : pch_cache::with_pch(job_, pch), CXTranslationUnit_None, nullptr,
                     false);
       if (!first) return;
@@ -254,6 +263,7 @@ class isolated_job {
       if (!first) return;
       result_.used_pch = false;
       result_.fell_back = fast;
+      if (fast) result_.way = parse_way::fell_back;
     }
     if (!first->parsed) {
       result_.error = fmt::format("{}: error: cannot analyze: {}", job_.file, first->parse_error);
@@ -293,6 +303,7 @@ class isolated_job {
     };
     isolated_outcome outcome = run_isolated(work, ctx_.settings.limits);
     result_.memory_growth = std::max(result_.memory_growth, outcome.growth);
+    result_.cpu_seconds += outcome.charged_seconds;
     if (outcome.status != isolated_status::ok) {
       result_.error = limit_message(job_.file, outcome, ctx_.settings.limits);
       result_.facts.clear();

@@ -43,10 +43,24 @@ struct parse_settings {
   file_limits limits;
 };
 
+// How a TU was parsed (parse_headers.hpp), for --stats. The values index
+// arrays in parse_costs.cpp: keep them 0, 1, 2, ... in this order.
+enum class parse_way {
+  fast,          // header bodies skipped, every header it includes already covered
+  header_parse,  // header bodies skipped, then a synthesized file parsing its project headers' bodies
+  whole,         // parsed whole by a per-file choice (include_scan.hpp, include_reach.hpp)
+  fell_back,     // the fast mode failed: parsed again whole
+  plain,         // --full-parse or every rule off (or the file was refused before parsing)
+};
+
 struct parse_result {
   std::vector<tu_facts_ptr> facts;  // empty when the TU was not analyzed (or rules are off)
   std::string error;                // "FILE: error: ..." when it could not be analyzed
   double seconds = 0;               // parse + extraction time
+  // With file limits: the CPU time of its children (their parses and
+  // extractions, child_time.hpp; not a PCH build it waited for); 0 without.
+  double cpu_seconds = 0;
+  parse_way way = parse_way::plain;
   bool used_pch = false;
   bool fell_back = false;         // the fast mode failed and the TU was parsed whole
   std::size_t memory_growth = 0;  // with file limits: the most a child grew for this TU (bytes)

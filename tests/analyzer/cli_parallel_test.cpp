@@ -118,6 +118,27 @@ TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
   EXPECT_THAT(fast.err, testing::HasSubstr("1 header parses, 0 whole-file fallbacks"));
 }
 
+// --stats names the costliest files and how each was parsed: here the first
+// of three includers of counter.hpp parses its bodies in a header parse, the
+// others find it covered (fast), each file on a line of its own.
+TEST(CliParallel, StatsNameTheCostliestFilesAndHowEachWasParsed) {
+  scratch_dir dir;
+  write_counter_header(dir);
+  std::string one = dir.file("src/one.cpp", "#include \"counter.hpp\"\nint one() { return counter; }\n");
+  std::string two = dir.file("src/two.cpp", "#include \"counter.hpp\"\nint two() { return counter; }\n");
+  std::string three = dir.file("src/three.cpp", "#include \"counter.hpp\"\n");
+  std::string include = "-I" + dir / "include";
+  auto r = run_concheck(on_stubs({"analyze", "--stats", "-j1", one, two, three, "--", include}));
+  EXPECT_LE(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, testing::HasSubstr("the 3 costliest files (CPU s, wall s, how parsed):"));
+  EXPECT_THAT(r.err, testing::ContainsRegex("header parse: [^\n]*src/(one|two|three)\\.cpp\n"));
+  EXPECT_THAT(r.err, testing::ContainsRegex("fast: [^\n]*src/(one|two|three)\\.cpp\n"));
+  EXPECT_THAT(r.err,
+              testing::ContainsRegex("CPU s by how parsed: fast [0-9.]+ \\(2 files\\), header parse [0-9.]+ "
+                                     "\\(1 file\\)\n"));
+  EXPECT_THAT(r.err, testing::HasSubstr("1 header parses, 0 whole-file fallbacks"));
+}
+
 // A header included after the first declaration is outside the TU's
 // precompiled preamble: its bodies are parsed with the main file, so no other
 // TU parses them again. Files are taken largest first: one.cpp (padded) runs
