@@ -154,6 +154,11 @@ struct scan_state {
   type_classifier& types;
   std::set<const void*> receivers;
   std::map<std::string, body_walker::handed_local> handed;
+  // Mentions of a pointer that only test it against null, and where each
+  // local is first named otherwise than those or as a method call's object.
+  std::set<const void*> null_tests;
+  bool (*is_null_pointer)(CXCursor) = nullptr;
+  std::map<std::string, body_walker::handed_local> handed_past_tests;
   bool exposes_this = false;
   // The exposures in source order, up to the first the rest of the function
   // may follow (function_facts::exposures).
@@ -180,8 +185,51 @@ struct scan_state {
   static constexpr std::size_t kMaxExposures = 16;
 };
 
+// `e`, under parentheses and implicit conversions, names a local pointer:
+// that DeclRefExpr, else a null cursor.
+CXCursor pointer_ref(CXCursor e) {
+  CXCursor x = strip(e);
+  if (clang_getCursorKind(x) != CXCursor_DeclRefExpr) return clang_getNullCursor();
+  CXCursor d = clang_getCursorReferenced(x);
+  if (clang_getCursorKind(d) != CXCursor_VarDecl ||
+      clang_getCanonicalType(clang_getCursorType(d)).kind != CXType_Pointer)
+    return clang_getNullCursor();
+  return x;
+}
+
+// A test of a pointer against null (`!p`, `p == NULL`, `p != nullptr`, the
+// condition of an `if`, `while` or `?:`): the mention it tests, else null.
+CXCursor null_test_of(CXCursor c, bool (*is_null_pointer)(CXCursor)) {
+  auto kids = children(c);
+  switch (clang_getCursorKind(c)) {
+    case CXCursor_UnaryOperator:
+      if (clang_getCursorUnaryOperatorKind(c) == CXUnaryOperator_LNot && kids.size() == 1)
+        return pointer_ref(kids[0]);
+      break;
+    case CXCursor_BinaryOperator: {
+      auto op = clang_getCursorBinaryOperatorKind(c);
+      if ((op != CXBinaryOperator_EQ && op != CXBinaryOperator_NE) || kids.size() != 2) break;
+      for (std::size_t k = 0; k < 2; ++k) {
+        CXCursor ref = pointer_ref(kids[k]);
+        if (!is_null(ref) && is_null_pointer(kids[1 - k])) return ref;
+      }
+      break;
+    }
+    case CXCursor_IfStmt:
+    case CXCursor_WhileStmt:
+    case CXCursor_ConditionalOperator:
+      if (!kids.empty()) return pointer_ref(kids[0]);
+      break;
+    default:
+      break;
+  }
+  return clang_getNullCursor();
+}
+
 CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
   auto& s = *static_cast<scan_state*>(data);
+  if (CXCursor tested = null_test_of(c, s.is_null_pointer); !is_null(tested))
+    s.null_tests.insert(tested.data[1]);
   switch (clang_getCursorKind(c)) {
     case CXCursor_LambdaExpr: {
       // What a lambda names may be reached from wherever the lambda runs.
@@ -270,11 +318,15 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
       if (!s.in_lambda && s.receivers.count(c.data[1]) != 0) break;
       // Handed from the start of its statement on (a lambda's: the lambda's).
       const location& where = s.stmt_start;
-      auto [it, fresh] = s.handed.try_emplace(usr(d), body_walker::handed_local{where, s.loop_depth > 0});
-      if (!fresh) {
-        if (earlier(where, it->second.first)) it->second.first = where;
-        it->second.in_loop = it->second.in_loop || s.loop_depth > 0;
-      }
+      auto note = [&](std::map<std::string, body_walker::handed_local>& handed) {
+        auto [it, fresh] = handed.try_emplace(usr(d), body_walker::handed_local{where, s.loop_depth > 0});
+        if (!fresh) {
+          if (earlier(where, it->second.first)) it->second.first = where;
+          it->second.in_loop = it->second.in_loop || s.loop_depth > 0;
+        }
+      };
+      note(s.handed);
+      if (s.in_lambda || s.null_tests.count(c.data[1]) == 0) note(s.handed_past_tests);
       break;
     }
     default:
@@ -368,9 +420,11 @@ std::string for_index(CXCursor loop) {
 
 void body_walker::scan_handed_locals(CXCursor body) {
   scan_state s(tu_.types, tu_.noreturn);
+  s.is_null_pointer = &body_walker::is_null_pointer;
   // The body itself, so that its statements set stmt_start.
   if (scan(body, clang_getNullCursor(), &s) == CXChildVisit_Recurse) clang_visitChildren(body, scan, &s);
   handed_locals_ = std::move(s.handed);
+  handed_past_tests_ = std::move(s.handed_past_tests);
   if (s.exposes_this && !fn_.exposes_this) fn_.exposures = std::move(s.exposures);
   fn_.exposes_this = fn_.exposes_this || s.exposes_this;
 }
@@ -384,6 +438,24 @@ void body_walker::enter_outer_loop(CXCursor loop) {
   fn_.loop_starts.resize(static_cast<std::size_t>(loops_seen_));
   fn_.loop_starts.back() = location_of(loop);
   loop_index_ = for_index(loop);
+}
+
+void body_walker::note_receiver_fresh(CXCursor call, call_fact& fact) const {
+  CXCursor r = receiver_ref(call);
+  if (is_null(r)) return;
+  CXCursor d = clang_getCursorReferenced(r);
+  std::string id = usr(d);
+  auto values = fresh_valued_locals_.find(id);
+  if (values == fresh_valued_locals_.end() || own_locals_.count(id) == 0) return;
+  if (auto handed = handed_past_tests_.find(id); handed != handed_past_tests_.end()) {
+    // Named otherwise only in a statement after this call's end, outside its loop.
+    location end = expansion(clang_getRangeEnd(clang_getCursorExtent(call)));
+    const location& first = handed->second.first;
+    bool before = end.file == first.file && earlier(end, first);
+    if (!before || (outer_loop_ >= 0 && handed->second.in_loop)) return;
+  }
+  fact.receiver_fresh = id;
+  for (const auto& src : values->second) fact.receiver_fresh_sources.emplace_back(src);
 }
 
 void body_walker::note_receiver_local(CXCursor call, call_fact& fact) const {

@@ -511,6 +511,7 @@ void body_walker::add_call(call_fact call, const std::string& receiver_path, CXC
   call.held_locks = state_.held_locks();
   call.receiver_path = receiver_path;
   call.in_loop = repeated_in_loop(object);
+  call.rechecked = rechecked(call.where);
   call.param_guards = state_.signs;
   call.outer_loop = outer_loop_;
   call.after_call = state_.after_call();
@@ -647,6 +648,7 @@ void body_walker::walk_call(CXCursor c) {
     call.receiver_root = root;
     if (call.receiver == call_fact::receiver_kind::shared) call.receiver_param = receiver_param_of(c);
     if (call.receiver == call_fact::receiver_kind::local) note_receiver_local(c, call);
+    note_receiver_fresh(c, call);
     if (call.receiver == call_fact::receiver_kind::this_object) call.receiver_in_this = in_this_by_value(c);
     if (call.receiver_in_this) call.receiver_member = member_of_this(c);
     if (call.receiver == call_fact::receiver_kind::this_object && !call.receiver_in_this)
@@ -721,8 +723,8 @@ bool body_walker::walk_member_call(CXCursor call, CXCursor callee, const std::st
         // Timed waits without a predicate are mostly deliberate timeouts whose
         // result is checked: only untimed waits feed cv-wait-no-loop.
         if (name == "wait" && !state_.unreachable)
-          fn_.cv_waits.push_back(
-              cv_wait_fact{where, rest.size() > 1, loop_depth_ > 0, state_.after_call(), state_.signs});
+          fn_.cv_waits.push_back(cv_wait_fact{where, rest.size() > 1, loop_depth_ > 0, state_.after_call(),
+                                              state_.signs, false, rechecked(where)});
         for (std::size_t i = 1; i < rest.size(); ++i) walk_expr(rest[i]);
         return true;
       }
@@ -850,7 +852,7 @@ bool body_walker::walk_free_call(CXCursor call, CXCursor callee, const std::stri
   if (name == "pthread_cond_wait" || name == "pthread_cond_timedwait") {
     if (!state_.unreachable)
       fn_.cv_waits.push_back(cv_wait_fact{where, false, loop_depth_ > 0, state_.after_call(), state_.signs,
-                                          name == "pthread_cond_timedwait"});
+                                          name == "pthread_cond_timedwait", rechecked(where)});
     return true;
   }
   if (is_blocking_function(qualified) && !state_.unreachable) {

@@ -1,7 +1,10 @@
 // Thread-specific data facts of body_walker (thread_specific.hpp has the
 // rule): what each pthread_setspecific call stores, whether every return of
 // the function is a thread-specific value, and which call's result a method
-// call's object is reached through.
+// call's object is reached through. The same scan tells a factory (every
+// return fresh memory, null or another factory's result: returns_fresh) and
+// the local pointers whose every value is one of those (fresh_valued_locals_,
+// for lock order's fresh objects, fresh_locks.hpp).
 //
 // A returned local pointer qualifies when the whole body (scanned first, so
 // a later assignment counts too) only reads its value or assigns it a
@@ -47,15 +50,18 @@ struct returns_scan {
   std::vector<CXCursor> returned;  // the expressions of return statements
   bool bare_return = false;        // a `return;` or a return of nothing we can follow
   std::vector<std::string> sources;
+  // Per local pointer: the calls its values come from.
+  std::map<std::string, std::vector<std::string>> local_sources;
 };
 
 // A value a returned local may take: a thread-specific value, fresh memory or null.
-bool local_value(returns_scan& s, CXCursor rhs) {
+bool local_value(returns_scan& s, const std::string& local, CXCursor rhs) {
   CXCursor r = strip_casts(rhs);
   if (clang_getCursorKind(r) == CXCursor_CXXNewExpr || s.is_null_pointer(rhs)) return true;
   std::string src = call_source(r);
   if (src.empty()) return false;
   s.sources.push_back(src);
+  s.local_sources[local].push_back(src);
   return true;
 }
 
@@ -63,7 +69,7 @@ bool local_value(returns_scan& s, CXCursor rhs) {
 // `parent`. Dependent code (a class template's members) has no implicit
 // lvalue-to-rvalue conversion to show a read, so the use itself decides
 // there: `!p`, `*p`, `p->f`, `p == q`, `return p`, the right side of `=`,
-// or an argument the callee takes by value.
+// or an argument the callee takes by value or by const reference.
 bool reads_value(CXCursor ref, CXCursor parent) {
   switch (clang_getCursorKind(parent)) {
     case CXCursor_UnexposedExpr:
@@ -91,9 +97,12 @@ bool reads_value(CXCursor ref, CXCursor parent) {
         CXCursor a = clang_Cursor_getArgument(parent, static_cast<unsigned>(i));
         if (clang_equalRanges(clang_getCursorExtent(a), clang_getCursorExtent(ref)) == 0) continue;
         if (i >= clang_Cursor_getNumArguments(callee)) return false;
-        CXType t = clang_getCursorType(clang_Cursor_getArgument(callee, static_cast<unsigned>(i)));
-        CXTypeKind k = clang_getCanonicalType(t).kind;
-        return k != CXType_LValueReference && k != CXType_RValueReference;
+        CXType t = clang_getCanonicalType(
+            clang_getCursorType(clang_Cursor_getArgument(callee, static_cast<unsigned>(i))));
+        // By value, or by const reference (`push_back(const T&)`): the
+        // callee reads the pointer, it cannot give it another value.
+        if (t.kind == CXType_LValueReference) return clang_isConstQualifiedType(clang_getPointeeType(t)) != 0;
+        return t.kind != CXType_RValueReference;
       }
       return false;
     }
@@ -118,7 +127,7 @@ CXChildVisitResult visit_returns(CXCursor c, CXCursor parent, CXClientData data)
   if (k == CXCursor_VarDecl && clang_Cursor_hasVarDeclGlobalStorage(c) == 0 &&
       clang_getCanonicalType(clang_getCursorType(c)).kind == CXType_Pointer) {
     CXCursor init = var_initializer(c);
-    s.locals[usr(c)] = is_null(init) || local_value(s, init);
+    s.locals[usr(c)] = is_null(init) || local_value(s, usr(c), init);
     return CXChildVisit_Recurse;
   }
   if (k == CXCursor_DeclRefExpr) {
@@ -131,7 +140,7 @@ CXChildVisitResult visit_returns(CXCursor c, CXCursor parent, CXClientData data)
       auto pk = children(parent);
       assigned = pk.size() == 2 &&
                  clang_equalRanges(clang_getCursorExtent(pk[0]), clang_getCursorExtent(c)) != 0 &&
-                 local_value(s, pk[1]);
+                 local_value(s, it->first, pk[1]);
     }
     if (!assigned) it->second = false;
     return CXChildVisit_Continue;
@@ -142,8 +151,12 @@ CXChildVisitResult visit_returns(CXCursor c, CXCursor parent, CXClientData data)
 // Whether a returned expression is a thread-specific value (adding the calls
 // it depends on to s.sources): a call's result, `*` of one, or a qualifying
 // local (`return obj;`, `return *obj;`), under casts.
-bool returned_value(returns_scan& s, CXCursor e) {
+bool returned_value(returns_scan& s, CXCursor e, bool* fresh) {
   CXCursor x = strip_casts(e);
+  if (clang_getCursorKind(x) == CXCursor_CXXNewExpr || s.is_null_pointer(e)) {
+    *fresh = true;  // fresh memory or null: not a thread-specific value, a factory's
+    return false;
+  }
   if (clang_getCursorKind(x) == CXCursor_UnaryOperator &&
       clang_getCursorUnaryOperatorKind(x) == CXUnaryOperator_Deref) {
     auto kids = children(x);
@@ -159,21 +172,60 @@ bool returned_value(returns_scan& s, CXCursor e) {
   return it != s.locals.end() && it->second;
 }
 
+void sort_unique(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
 }  // namespace
 
 void body_walker::scan_specific_returns(CXCursor body) {
-  if (is_lambda_ || !returns_handle(clang_getCursorResultType(decl_))) return;
   returns_scan s;
   s.is_null_pointer = &body_walker::is_null_pointer;
   clang_visitChildren(body, visit_returns, &s);
-  if (s.bare_return || s.returned.empty()) return;
-  for (CXCursor r : s.returned) {
-    if (!returned_value(s, r)) return;
+  // The local pointers whose every value is fresh memory, null or a user
+  // function's result (pthread_getspecific's is the thread's, not fresh).
+  for (const auto& [id, ok] : s.locals) {
+    if (!ok) continue;
+    auto src = s.local_sources.find(id);
+    std::vector<std::string> from = src == s.local_sources.end() ? std::vector<std::string>{} : src->second;
+    sort_unique(from);
+    if (std::find(from.begin(), from.end(), "pthread_getspecific") == from.end())
+      fresh_valued_locals_[id] = std::move(from);
   }
-  if (s.sources.empty()) return;  // fresh memory or null only: a factory, not a thread-specific getter
+  if (is_lambda_ || !returns_handle(clang_getCursorResultType(decl_))) return;
+  if (s.bare_return || s.returned.empty()) return;
+  bool all_specific = true, all_fresh = true;
+  std::vector<std::string> fresh_from;
+  for (CXCursor r : s.returned) {
+    bool fresh = false;
+    bool specific = returned_value(s, r, &fresh);
+    if (!specific && !fresh) return;
+    all_specific = all_specific && specific;
+    // A factory's value: fresh memory or null, or a local or call whose
+    // every value is fresh or another factory's.
+    CXCursor x = strip_casts(r);
+    if (fresh) continue;
+    if (std::string src = call_source(x); !src.empty()) {
+      fresh_from.push_back(src);
+    } else if (auto it = fresh_valued_locals_.find(usr(clang_getCursorReferenced(x)));
+               clang_getCursorKind(x) == CXCursor_DeclRefExpr && it != fresh_valued_locals_.end()) {
+      fresh_from.insert(fresh_from.end(), it->second.begin(), it->second.end());
+    } else {
+      all_fresh = false;
+    }
+  }
+  sort_unique(fresh_from);
+  if (all_fresh &&
+      std::find(fresh_from.begin(), fresh_from.end(), "pthread_getspecific") == fresh_from.end() &&
+      clang_getCanonicalType(clang_getCursorResultType(decl_)).kind == CXType_Pointer) {
+    fn_.returns_fresh = true;
+    fn_.fresh_sources = std::move(fresh_from);
+  }
+  // Fresh memory or null only: a factory, not a thread-specific getter.
+  if (!all_specific || s.sources.empty()) return;
   fn_.returns_specific = true;
-  std::sort(s.sources.begin(), s.sources.end());
-  s.sources.erase(std::unique(s.sources.begin(), s.sources.end()), s.sources.end());
+  sort_unique(s.sources);
   fn_.specific_sources = std::move(s.sources);
 }
 

@@ -23,6 +23,7 @@ void body_walker::walk_body(CXCursor body) {
   scan_fresh_members(body);
   scan_specific_returns(body);
   scan_fresh_out_params(body);
+  scan_rechecks(body);
   walk_stmt(body);
   fn_.never_returns = state_.unreachable && !returned_;
   for (auto& [id, t] : threads_) fn_.unjoined_threads.push_back(t);

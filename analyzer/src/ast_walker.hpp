@@ -207,6 +207,14 @@ class body_walker {
   void scan_handed_locals(CXCursor body);
   // Sets call_fact::receiver_local and receiver_per_iteration of a method call.
   void note_receiver_local(CXCursor call, call_fact& fact) const;
+  // Before the walk: the stretches of the body between a test that leaves
+  // when a condition holds and a re-test of it that leaves when it fails
+  // (ast_recheck.cpp); whether a wait or call at `at` lies in one.
+  void scan_rechecks(CXCursor body);
+  bool rechecked(const location& at) const;
+  std::vector<std::pair<location, location>> recheck_spans_;
+  // Sets call_fact::receiver_fresh and receiver_fresh_sources of a method call.
+  void note_receiver_fresh(CXCursor call, call_fact& fact) const;
   // A builtin (no source location) or a defaulted special member: the
   // compiler provides it, no body of its own is ever summarized.
   static bool compiler_provided(CXCursor callee);
@@ -269,6 +277,13 @@ class body_walker {
 
   // Locals named other than as a method call's object, from where on.
   std::map<std::string, handed_local> handed_locals_;
+  // The same, not counting a pointer's tests against null (`!p`, `p == NULL`,
+  // `if (p)`, zeromq's `zmq_assert (s)`): a test reads the pointer's value
+  // and hands nothing on (lock order's fresh objects, fresh_locks.hpp).
+  std::map<std::string, handed_local> handed_past_tests_;
+  // Local pointers whose every value in the body is fresh memory, null or a
+  // user function's result, with those functions' USRs (ast_thread_specific.cpp).
+  std::map<std::string, std::vector<std::string>> fresh_valued_locals_;
   // Local pointers that only ever point at a part of this object held by
   // value (`&head_`) or at memory a `new` here just allocated (ast_this_parts.cpp):
   // what is reached through them is judged as part of this object.

@@ -20,6 +20,10 @@
 // wrapper is not reported, its callers that do not loop are, at their call.
 // Cost: a fixed point, O(R * C * K^2) for R rounds, C calls and K reaches per
 // function (at most kMaxReaches), then O(C log C) for the callers' notes.
+// A wait or call between a test that leaves the function when a condition
+// holds and a re-test of the same condition that leaves it when it fails
+// (call_fact::rechecked, ast_recheck.cpp) counts as guarded, as one in a
+// loop does: nothing after the re-test runs with the condition false.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -55,6 +59,14 @@ struct caller {
 
 constexpr std::size_t kCallersNamed = 3;
 
+// A loop around it repeats it, or a re-test of the condition follows it.
+bool guarded(const call_fact& c) {
+  return c.in_loop || c.rechecked;
+}
+bool guarded(const cv_wait_fact& w) {
+  return w.in_loop || w.rechecked;
+}
+
 // Notes for a reported function that has callers: how many call it outside a
 // loop (none loops around it), the first few by place, each at its call.
 std::vector<note> callers_note(std::vector<caller> callers, const std::string& reported) {
@@ -84,7 +96,7 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
   std::set<std::string> looped, started, called;
   for (const auto& [id, f] : p.functions) {
     for (const auto& c : f->calls) {
-      if (c.in_loop) looped.insert(c.callee);
+      if (guarded(c)) looped.insert(c.callee);
       called.insert(c.callee);
     }
     for (const auto& s : f->spawns) started.insert(s.entry);
@@ -106,7 +118,7 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
   std::map<std::string, std::vector<wait_reach>> reaches;
   for (const auto& [id, f] : p.functions) {
     for (const auto& w : f->cv_waits) {
-      if (w.has_predicate || w.in_loop || w.timed) continue;
+      if (w.has_predicate || guarded(w) || w.timed) continue;
       if (auto when = condition_of(w.param_guards))
         add_reach(reaches[id], wait_reach{std::move(*when), w.where, f->display});
     }
@@ -114,7 +126,7 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
   // What `c` reaches through its callee, as conditions on the caller.
   auto through = [&](const call_fact& c) {
     std::vector<wait_reach> got;
-    if (c.in_loop) return got;
+    if (guarded(c)) return got;
     auto r = reaches.find(c.callee);
     auto callee = p.functions.find(c.callee);
     if (r == reaches.end() || callee == p.functions.end()) return got;
@@ -147,7 +159,7 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
     return std::nullopt;
   };
   auto bare_here = [&](const std::string& id, const function_facts& f, const cv_wait_fact& w) {
-    if (w.has_predicate || w.in_loop || w.timed) return false;
+    if (w.has_predicate || guarded(w) || w.timed) return false;
     auto when = condition_of(w.param_guards);
     return when && here(id, f, *when);
   };
@@ -163,7 +175,7 @@ void check_cv_wait_no_loop(const program& p, const analysis_options&, rule_outpu
   std::map<std::string, std::vector<caller>> unlooped;  // reported function -> its calls outside a loop
   for (const auto& [id, f] : p.functions) {
     for (const auto& c : f->calls) {
-      if (!c.in_loop && reported.count(c.callee) != 0)
+      if (!guarded(c) && reported.count(c.callee) != 0)
         unlooped[c.callee].push_back(caller{c.where, f->display});
     }
   }

@@ -239,6 +239,18 @@ struct call_fact {
   // path (lock_paths.hpp; "" unknown): a callee's locks of what its
   // parameter points at are these objects' (lock order, self-deadlock).
   std::vector<interned> arg_paths{};
+  // Lock order (fresh_locks.hpp): the object a method is called on is what a
+  // local pointer of the caller points at, every value of which in the body
+  // is fresh memory (`new`), null or what a user function returns (those
+  // functions' USRs, each of which must return fresh memory too), and which
+  // the body names, up to this call, only as the object of method calls or
+  // in a test against null: that local's USR, else empty.
+  interned receiver_fresh{};
+  std::vector<interned> receiver_fresh_sources{};
+  // cv-wait-no-loop: the call lies between a test that leaves the function
+  // when a condition holds and a re-test of it that leaves when it fails
+  // (ast_recheck.cpp): a wait it reaches is re-checked, as in a loop.
+  bool rechecked = false;
 };
 
 struct spawn_fact {
@@ -269,6 +281,10 @@ struct cv_wait_fact {
   // pthread_cond_timedwait: a wait (owner_locks.hpp), but a timed one, which
   // cv-wait-no-loop leaves alone as it does wait_for.
   bool timed = false;
+  // Between a test that leaves the function when a condition holds and a
+  // re-test of the same condition that leaves it when it fails
+  // (ast_recheck.cpp): guarded as a loop would guard it.
+  bool rechecked = false;
 };
 
 struct blocking_fact {
@@ -333,6 +349,12 @@ struct function_facts {
   // those, fresh memory or null (under casts and `*`).
   bool returns_specific = false;
   std::vector<std::string> specific_sources;
+  // Every return statement returns fresh memory: null, a `new` object, the
+  // result of one of `fresh_sources` (user functions, each of which must
+  // return fresh memory too), or a local pointer whose every value is one of
+  // those (a factory: zeromq's socket_base_t::create; fresh_locks.hpp).
+  bool returns_fresh = false;
+  std::vector<std::string> fresh_sources;
   // Where the walk of this body stopped descending (nesting deeper than the
   // walker follows, or its thread's stack ran low): code below it was not
   // analyzed. At most one per body, the first cut; reported as a warning.

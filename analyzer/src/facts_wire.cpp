@@ -66,7 +66,8 @@ auto fields(call_fact& v) {
                   v.held_locks, v.receiver_path, v.in_loop, v.arg_values, v.param_guards, v.never_returns,
                   v.after_call, v.deferred, v.receiver_root, v.receiver_local, v.receiver_per_iteration,
                   v.outer_loop, v.receiver_in_this, v.callee_implicit, v.receiver_member, v.reach_end,
-                  v.receiver_source, v.receiver_pointer_member, v.arg_paths);
+                  v.receiver_source, v.receiver_pointer_member, v.arg_paths, v.receiver_fresh,
+                  v.receiver_fresh_sources, v.rechecked);
 }
 auto fields(spawn_fact& v) {
   return std::tie(v.entry, v.entry_display, v.where, v.in_loop, v.reach_end, v.outer_loop);
@@ -75,7 +76,7 @@ auto fields(start_point& v) {
   return std::tie(v.where, v.in_loop, v.reach_end, v.loop_start);
 }
 auto fields(cv_wait_fact& v) {
-  return std::tie(v.where, v.has_predicate, v.in_loop, v.after_call, v.param_guards, v.timed);
+  return std::tie(v.where, v.has_predicate, v.in_loop, v.after_call, v.param_guards, v.timed, v.rechecked);
 }
 auto fields(blocking_fact& v) {
   return std::tie(v.what, v.where, v.held, v.after_call);
@@ -88,7 +89,8 @@ auto fields(function_facts& v) {
                   v.is_ctor_or_dtor, v.is_virtual, v.is_lambda, v.is_main, v.params, v.requires_locks,
                   v.released_unheld, v.accesses, v.acquisitions, v.calls, v.spawns, v.joins, v.cv_waits,
                   v.blocking, v.unjoined_threads, v.never_returns, v.exposes_this, v.exposures, v.loop_starts,
-                  v.indirect_calls, v.specific_values, v.returns_specific, v.specific_sources, v.walk_cuts);
+                  v.indirect_calls, v.specific_values, v.returns_specific, v.specific_sources,
+                  v.returns_fresh, v.fresh_sources, v.walk_cuts);
 }
 auto fields(class_info& v) {
   return std::tie(v.id, v.display, v.owns_lock, v.takes_own_lock, v.system);

@@ -12,7 +12,8 @@
 // to), a self-loop reported as its own inversion; elements, an object and one
 // it points at are never ordered), a method's acquisition of its own object's
 // lock when the call runs on an object no other thread can reach yet
-// (unreached_locks.hpp), and any edge into or out of an object's own lock
+// (unreached_locks.hpp) or on one the caller has just made (fresh_locks.hpp),
+// and any edge into or out of an object's own lock
 // while its constructor or destructor owns it (owner_locks.hpp).
 // A cycle is not reported when every edge of it is taken under one common
 // other lock (a gate lock) or when every acquisition in it is shared.
@@ -24,6 +25,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "fresh_locks.hpp"
 #include "lock_paths.hpp"
 #include "owner_locks.hpp"
 #include "rules.hpp"
@@ -53,8 +55,8 @@ using edge_map = std::map<std::pair<std::string, std::string>, edge>;
 
 // The node's name for the user: the lock, and the path to it when the node
 // is not the lock of every object (`account::mu_ of *.peer_`).
-lock_name node_lock(lock_name l, const function_facts& f) {
-  std::string suffix = order_suffix(l, f.owner_class);
+lock_name node_lock(lock_name l, const std::string& owner_class) {
+  std::string suffix = order_suffix(l, owner_class);
   if (suffix.rfind("global:", 0) == 0) {
     l.display = interned(l.display.str() + " of " + instance_display(l));
   } else if (!suffix.empty()) {
@@ -68,9 +70,12 @@ lock_name node_lock(lock_name l, const function_facts& f) {
 // `transfer(from, to)` locking from->mu_ then to->mu_ inverts with a call
 // passing them the other way round. Other pairs (two elements, an object
 // and one it points at, objects of unknown origin) are not ordered.
+// `to_owner`: the class whose methods name `to` (lock_paths.hpp, order_node),
+// when it is not `f`'s (a lock reached from a fresh object, fresh_locks.hpp).
 void add_edge(edge_map& edges, const function_facts& f, const lock_name& from, const acquired_lock& to,
-              witness w) {
-  std::string a = order_node(from, f.owner_class), b = order_node(to.lock, f.owner_class);
+              witness w, const std::string* to_owner = nullptr) {
+  const std::string& owner = to_owner != nullptr ? *to_owner : f.owner_class;
+  std::string a = order_node(from, f.owner_class), b = order_node(to.lock, owner);
   if (from.id == to.lock.id) {
     if (a != b || from.instance == to.lock.instance || !caller_chosen(f, from) || !caller_chosen(f, to.lock))
       return;
@@ -78,8 +83,8 @@ void add_edge(edge_map& edges, const function_facts& f, const lock_name& from, c
   w.from_lock = from;
   w.to_lock = to.lock;
   auto& e = edges[{a, b}];
-  e.from = node_lock(from, f);
-  e.to = node_lock(to.lock, f);
+  e.from = node_lock(from, f.owner_class);
+  e.to = node_lock(to.lock, owner);
   e.witnesses.push_back(std::move(w));
 }
 
@@ -121,6 +126,7 @@ edge_map build_edges(const program& p) {
   edge_map edges;
   const unreached_locks unreached(p);
   const owner_contexts owners(p);
+  const fresh_objects fresh(p);
   for (const auto& [id, f] : p.functions) {
     for (const auto& a : f->acquisitions) {
       if (a.try_lock || owners.own_lock(*f, a.lock)) continue;
@@ -134,13 +140,19 @@ edge_map build_edges(const program& p) {
     for (const auto& c : f->calls) {
       auto held = held_instances(c.held.must, c.held_locks, f->requires_locks);
       if (held.empty()) continue;
-      for (const auto& acq : acquired_by_call(p, c)) {
+      const bool on_fresh = fresh.fresh_at(c);
+      const std::string* fresh_class = on_fresh ? fresh.object_class(c) : nullptr;
+      for (auto acq : acquired_by_call(p, c)) {
         if (acq.try_lock || unreached.unreached_at(*f, c, acq.lock.id)) continue;
+        if (on_fresh && fresh_objects::own_lock(c, acq.lock)) continue;
+        // A lock reached from the fresh object through its members is the
+        // node its own class's methods name (`this->_monitor_socket->_sync`).
+        const bool from_object = fresh_class != nullptr && fresh_objects::as_object_sees(c, acq.lock);
         if (owners.in_place(*f, c) && unreached.callee_own(c, acq.lock.id)) continue;
         for (const auto& h : held) {
           if (owners.own_held(*f, c.held_locks, h)) continue;
           witness w{c.where, f->display, true, acq.where, acq.function, also_held(held, h), acq.shared};
-          add_edge(edges, *f, h, acq, std::move(w));
+          add_edge(edges, *f, h, acq, std::move(w), from_object ? fresh_class : nullptr);
         }
       }
     }
