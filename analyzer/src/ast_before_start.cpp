@@ -22,19 +22,6 @@ namespace concheck::analyzer::detail {
 
 namespace {
 
-// The expansion location of `l` (location_of for a source location).
-location expansion(CXSourceLocation l) {
-  CXFile file = nullptr;
-  location loc;
-  clang_getExpansionLocation(l, &file, &loc.line, &loc.column, nullptr);
-  if (file != nullptr) loc.file = to_string(clang_getFileName(file));
-  return loc;
-}
-
-bool earlier(const location& a, const location& b) {
-  return a.line != b.line ? a.line < b.line : a.column < b.column;
-}
-
 bool is_handle(CXType t) {
   return t.kind == CXType_LValueReference || t.kind == CXType_RValueReference || t.kind == CXType_Pointer;
 }
@@ -260,7 +247,7 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
       exit_regions::scope region(s.exits, c);
       location was = s.stmt_start;
       for (CXCursor k : children(c)) {
-        s.stmt_start = expansion(clang_getRangeStart(clang_getCursorExtent(k)));
+        s.stmt_start = expansion_location(clang_getRangeStart(clang_getCursorExtent(k)));
         if (scan(k, c, data) == CXChildVisit_Recurse) clang_visitChildren(k, scan, data);
       }
       s.stmt_start = was;
@@ -321,7 +308,7 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
       auto note = [&](std::map<std::string, body_walker::handed_local>& handed) {
         auto [it, fresh] = handed.try_emplace(usr(d), body_walker::handed_local{where, s.loop_depth > 0});
         if (!fresh) {
-          if (earlier(where, it->second.first)) it->second.first = where;
+          if (location_before(where, it->second.first)) it->second.first = where;
           it->second.in_loop = it->second.in_loop || s.loop_depth > 0;
         }
       };
@@ -449,9 +436,9 @@ void body_walker::note_receiver_fresh(CXCursor call, call_fact& fact) const {
   if (values == fresh_valued_locals_.end() || own_locals_.count(id) == 0) return;
   if (auto handed = handed_past_tests_.find(id); handed != handed_past_tests_.end()) {
     // Named otherwise only in a statement after this call's end, outside its loop.
-    location end = expansion(clang_getRangeEnd(clang_getCursorExtent(call)));
+    location end = expansion_location(clang_getRangeEnd(clang_getCursorExtent(call)));
     const location& first = handed->second.first;
-    bool before = end.file == first.file && earlier(end, first);
+    bool before = end.file == first.file && location_before(end, first);
     if (!before || (outer_loop_ >= 0 && handed->second.in_loop)) return;
   }
   fact.receiver_fresh = id;
@@ -471,9 +458,9 @@ void body_walker::note_receiver_local(CXCursor call, call_fact& fact) const {
   if (handed != handed_locals_.end()) {
     // Named otherwise (`&L`) only in a statement after this call's end,
     // outside its loop.
-    location end = expansion(clang_getRangeEnd(clang_getCursorExtent(call)));
+    location end = expansion_location(clang_getRangeEnd(clang_getCursorExtent(call)));
     const location& first = handed->second.first;
-    bool before = end.file == first.file && earlier(end, first);
+    bool before = end.file == first.file && location_before(end, first);
     if (!before || (outer_loop_ >= 0 && handed->second.in_loop)) return;
   }
   fact.receiver_local = id;

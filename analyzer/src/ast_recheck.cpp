@@ -29,18 +29,6 @@ namespace concheck::analyzer::detail {
 
 namespace {
 
-location recheck_expansion(CXSourceLocation l) {
-  CXFile file = nullptr;
-  location loc;
-  clang_getExpansionLocation(l, &file, &loc.line, &loc.column, nullptr);
-  if (file != nullptr) loc.file = to_string(clang_getFileName(file));
-  return loc;
-}
-
-bool recheck_earlier(const location& a, const location& b) {
-  return a.line != b.line ? a.line < b.line : a.column < b.column;
-}
-
 bool recheck_in_file(CXCursor c, CXFile file) {
   CXFile f = nullptr;
   clang_getExpansionLocation(clang_getCursorLocation(c), &f, nullptr, nullptr, nullptr);
@@ -126,8 +114,8 @@ CXChildVisitResult visit_rechecks(CXCursor c, CXCursor, CXClientData data) {
     if (tokens.empty()) continue;
     for (std::size_t j = i + 1; j < statements.size(); ++j) {
       if (!recheck_in_file(statements[j], s.file) || !recheck_leaves_unless(statements, j, tokens)) continue;
-      s.spans.emplace_back(recheck_expansion(clang_getRangeEnd(clang_getCursorExtent(statements[i]))),
-                           recheck_expansion(clang_getRangeStart(clang_getCursorExtent(statements[j]))));
+      s.spans.emplace_back(expansion_location(clang_getRangeEnd(clang_getCursorExtent(statements[i]))),
+                           expansion_location(clang_getRangeStart(clang_getCursorExtent(statements[j]))));
       break;
     }
   }
@@ -146,7 +134,7 @@ void body_walker::scan_rechecks(CXCursor body) {
 
 bool body_walker::rechecked(const location& at) const {
   for (const auto& [from, to] : recheck_spans_) {
-    if (at.file == from.file && recheck_earlier(from, at) && recheck_earlier(at, to)) return true;
+    if (at.file == from.file && location_before(from, at) && location_before(at, to)) return true;
   }
   return false;
 }

@@ -68,14 +68,22 @@ CXCursor strip_casts(CXCursor c) {
 }
 
 location location_of(CXCursor c) {
+  return expansion_location(clang_getCursorLocation(c));
+}
+
+location expansion_location(CXSourceLocation l) {
   CXFile file = nullptr;
   unsigned line = 0, column = 0;
-  clang_getExpansionLocation(clang_getCursorLocation(c), &file, &line, &column, nullptr);
+  clang_getExpansionLocation(l, &file, &line, &column, nullptr);
   location loc;
   if (file != nullptr) loc.file = to_string(clang_getFileName(file));
   loc.line = line;
   loc.column = column;
   return loc;
+}
+
+bool location_before(const location& a, const location& b) {
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
 }
 
 bool in_system_header(CXCursor c) {

@@ -30,7 +30,10 @@ CXCursor strip_casts(CXCursor c);
 // `p->f()`, argument 0 of an operator call), or a null cursor.
 CXCursor method_call_object(CXCursor call);
 
-location location_of(CXCursor c);  // expansion location of the cursor
+location location_of(CXCursor c);                 // expansion location of the cursor
+location expansion_location(CXSourceLocation l);  // the same for a source location (an extent's start or end)
+// True when `a` comes before `b` by line, then column (the same file assumed).
+bool location_before(const location& a, const location& b);
 bool in_system_header(CXCursor c);
 
 // "ns::Class::name" from semantic parents (anonymous namespaces dropped).
