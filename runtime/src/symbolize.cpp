@@ -191,12 +191,10 @@ std::string normal_path(std::string_view file) {
 
 // libstdc++'s headers (/usr/include/c++/12/... and the target-specific
 // /usr/include/x86_64-linux-gnu/c++/12/bits/gthr-default.h) and gcc's own
-// folder.
-bool is_library_header(std::string_view written) {
-  const std::string file = normal_path(written);
-  const std::string_view view = file;
-  return (starts_with(view, "/usr/include/") && view.find("/c++/") != std::string_view::npos) ||
-         starts_with(view, "/usr/lib/gcc/");
+// folder. `file` as normal_path gives it.
+bool is_library_header(std::string_view file) {
+  return (starts_with(file, "/usr/include/") && file.find("/c++/") != std::string_view::npos) ||
+         starts_with(file, "/usr/lib/gcc/");
 }
 
 // concheck's own library sources: <root>/runtime/ and <root>/detector/, found
@@ -306,7 +304,7 @@ void name_outermost_frame(std::vector<detector::frame>& frames, std::string symb
   detector::frame& outer = frames.back();
   detector::frame by_name;
   by_name.function = symbol;
-  const bool header_line = !outer.file.empty() && is_library_header(outer.file);
+  const bool header_line = !outer.file.empty() && is_library_header(normal_path(outer.file));
   if (header_line && !is_internal_frame(by_name)) {
     by_name.pc = outer.pc;
     frames.push_back(std::move(by_name));

@@ -81,18 +81,36 @@ void write_bulk_header(scratch_dir& dir, int functions = 800) {
 }
 
 // include/counter.hpp: a locked and a racy increment of one counter, inline;
-// the race is on its line 6. It includes bulk.hpp (at its end), so its TUs
-// reach enough bodies for the fast mode.
-void write_counter_header(scratch_dir& dir) {
+// the race is on its line 6. With `bulk` it includes bulk.hpp (at its end),
+// so its TUs reach enough bodies for the fast mode.
+void write_counter_header(scratch_dir& dir, bool bulk = true) {
   write_bulk_header(dir);
   dir.file("include/counter.hpp",
-           "#pragma once\n"
-           "#include <mutex>\n"
-           "inline std::mutex counter_mutex;\n"
-           "inline int counter = 0;\n"
-           "inline void locked_increment() { std::lock_guard<std::mutex> g(counter_mutex); ++counter; }\n"
-           "inline void racy_increment() { ++counter; }\n"
-           "#include \"bulk.hpp\"\n");
+           std::string(
+               "#pragma once\n"
+               "#include <mutex>\n"
+               "inline std::mutex counter_mutex;\n"
+               "inline int counter = 0;\n"
+               "inline void locked_increment() { std::lock_guard<std::mutex> g(counter_mutex); ++counter; }\n"
+               "inline void racy_increment() { ++counter; }\n") +
+               (bulk ? "#include \"bulk.hpp\"\n" : ""));
+}
+
+// Three includers of counter.hpp: src/one.cpp starts both increments on
+// threads, src/two.cpp the racy one, src/three.cpp only includes it. The
+// analyze arguments for them, after `options` and with include/ on the path.
+std::vector<std::string> counter_users(scratch_dir& dir, std::vector<std::string> options) {
+  options.push_back(dir.file(
+      "src/one.cpp",
+      "#include \"counter.hpp\"\n#include <thread>\n"
+      "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n"));
+  options.push_back(dir.file("src/two.cpp",
+                             "#include \"counter.hpp\"\n#include <thread>\n"
+                             "void start_two() { std::thread a(racy_increment); a.join(); }\n"));
+  options.push_back(dir.file("src/three.cpp", "#include \"counter.hpp\"\n"));
+  options.push_back("--");
+  options.push_back("-I" + dir / "include");
+  return on_stubs(options);
 }
 
 // Header bodies are parsed once per run (not in every TU): findings in a
@@ -100,18 +118,9 @@ void write_counter_header(scratch_dir& dir) {
 TEST(CliParallel, HeaderBodiesAreAnalyzedOnceWithTheSameResult) {
   scratch_dir dir;
   write_counter_header(dir);
-  std::string one = dir.file(
-      "src/one.cpp",
-      "#include \"counter.hpp\"\n#include <thread>\n"
-      "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n");
-  std::string two = dir.file("src/two.cpp",
-                             "#include \"counter.hpp\"\n#include <thread>\n"
-                             "void start_two() { std::thread a(racy_increment); a.join(); }\n");
-  // A third includer: a header of two files only is parsed whole with each (include_scan.hpp).
-  std::string three = dir.file("src/three.cpp", "#include \"counter.hpp\"\n");
-  std::string include = "-I" + dir / "include";
-  auto fast = run_concheck(on_stubs({"analyze", "--stats", "-j2", one, two, three, "--", include}));
-  auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, three, "--", include}));
+  // Three includers: a header of two files only is parsed whole with each (include_scan.hpp).
+  auto fast = run_concheck(counter_users(dir, {"analyze", "--stats", "-j2"}));
+  auto full = run_concheck(counter_users(dir, {"analyze", "--full-parse", "-j2"}));
   EXPECT_EQ(fast.exit_code, 1) << fast.err;
   EXPECT_EQ(fast.out, full.out);
   EXPECT_THAT(fast.out, testing::HasSubstr("counter.hpp:6:"));
@@ -282,28 +291,9 @@ namespace {
 TEST(CliParallel, FilesReachingFewBodiesAreParsedWhole) {
   for (bool bulk : {false, true}) {
     scratch_dir dir;
-    dir.file(
-        "include/counter.hpp",
-        std::string(
-            "#pragma once\n"
-            "#include <mutex>\n"
-            "inline std::mutex counter_mutex;\n"
-            "inline int counter = 0;\n"
-            "inline void locked_increment() { std::lock_guard<std::mutex> g(counter_mutex); ++counter; }\n"
-            "inline void racy_increment() { ++counter; }\n") +
-            (bulk ? "#include \"bulk.hpp\"\n" : ""));
-    write_bulk_header(dir);
-    std::string one = dir.file(
-        "src/one.cpp",
-        "#include \"counter.hpp\"\n#include <thread>\n"
-        "void start_one() { std::thread a(locked_increment), b(racy_increment); a.join(); b.join(); }\n");
-    std::string two = dir.file("src/two.cpp",
-                               "#include \"counter.hpp\"\n#include <thread>\n"
-                               "void start_two() { std::thread a(racy_increment); a.join(); }\n");
-    std::string three = dir.file("src/three.cpp", "#include \"counter.hpp\"\n");
-    std::string include = "-I" + dir / "include";
-    auto fast = run_concheck(on_stubs({"analyze", "--stats", "-j2", one, two, three, "--", include}));
-    auto full = run_concheck(on_stubs({"analyze", "--full-parse", "-j2", one, two, three, "--", include}));
+    write_counter_header(dir, bulk);
+    auto fast = run_concheck(counter_users(dir, {"analyze", "--stats", "-j2"}));
+    auto full = run_concheck(counter_users(dir, {"analyze", "--full-parse", "-j2"}));
     EXPECT_EQ(fast.exit_code, 1) << fast.err;
     EXPECT_EQ(fast.out, full.out);
     EXPECT_THAT(fast.out, testing::HasSubstr("counter.hpp:6:"));
