@@ -77,9 +77,21 @@ struct controlled_thread {
   // report_begins/report_ends: nesting depth, and the running index to restore.
   int report_depth = 0;
   int running_before_report = -1;
+  // block_on_io: handed the turn with nothing in the schedule able to run
+  // (io_wake::outside); and, while it waits in the kernel for it, the call
+  // (read by the stall watch without the turn).
+  bool io_outside = false;
+  std::atomic<const char*> outside_call{nullptr};
+  // The call it waits in while in block_on_io (null otherwise): the stall
+  // watch's report lists every thread waiting for I/O.
+  std::atomic<const char*> io_call{nullptr};
 };
 
 namespace {
+
+// What the threads in block_on_io are blocked on (one object for all: any
+// write may answer any of them, and each probes again).
+const char g_io_key = 0;
 
 // Not through syscall(), which explore mode interposes (raw_futex.hpp).
 long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value, const timespec* timeout) {
@@ -289,6 +301,33 @@ detector::finding running_thread_finding(std::uint64_t id) {
 detector::finding stall_finding(schedule_state& s, std::uint64_t stall_ms) {
   const std::uint64_t id = running_thread_id(s);
   detector::finding f = running_thread_finding(id);
+  const int running = s.running.load(std::memory_order_relaxed);
+  const char* call =
+      running >= 0 && static_cast<std::size_t>(running) < s.threads.size()
+          ? s.threads[static_cast<std::size_t>(running)]->outside_call.load(std::memory_order_relaxed)
+          : nullptr;
+  if (call != nullptr) {
+    // The others waiting for I/O are blocked (their fields stay as they are).
+    std::string others;
+    for (const controlled_thread* t : s.threads) {
+      const char* waits_in = t->io_call.load(std::memory_order_relaxed);
+      if (t->index == running || waits_in == nullptr) continue;
+      const std::uint64_t other = t->monitor_id.load(std::memory_order_relaxed);
+      others += fmt::format("{}T{} in {}()", others.empty() ? "" : ", ", other, waits_in);
+      f.threads.push_back(make_thread_ref(other));
+    }
+    f.message = fmt::format(
+        "T{} waited {} ms in {}() for I/O that no thread of the schedule can provide: every other "
+        "controlled thread is blocked or has ended{}, so only another process, the network or a thread "
+        "concheck does not control could answer it",
+        id, stall_ms, call, others.empty() ? "" : fmt::format(" (waiting for I/O too: {})", others));
+    f.hint =
+        "if the answer comes from another process or the network, raise explore_stall_ms; if it should "
+        "come from a thread of this program, that thread is blocked or gone (a deadlock through a pipe, "
+        "a socket or an event fd), or a message was dropped: code that waits for real time to pass "
+        "(rdtsc, a busy wait) sees sleeps take no time here (docs/explore.md, \"Virtual time\")";
+    return f;
+  }
   f.message = fmt::format(
       "T{} ran for {} ms without reaching a scheduling point (its CPU time, and real time while it "
       "slept; not time the machine did not run it): it spins or blocks on something concheck does not "
@@ -400,6 +439,24 @@ void leave_out_owing(schedule_state& s, std::size_t& runnable) noexcept {
   runnable -= owing;
 }
 
+// Nothing in the schedule can run: the thread that has waited longest in
+// block_on_io, handed the turn to wait in the kernel (io_wake::outside), or
+// null when none waits for I/O.
+controlled_thread* outside_io_waiter(schedule_state& s) noexcept {
+  controlled_thread* first = nullptr;
+  for (controlled_thread* t : s.threads) {
+    if (t->state == run_state::blocked && t->blocked_on == &g_io_key &&
+        (first == nullptr || t->blocked_order < first->blocked_order))
+      first = t;
+  }
+  if (first != nullptr) {
+    first->state = run_state::runnable;
+    first->blocked_on = nullptr;
+    first->io_outside = true;
+  }
+  return first;
+}
+
 // The next thread to run, or null when no choice is enabled. Applies a
 // chosen timeout. `self` is the thread at the point (null when it ends).
 controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind kind,
@@ -432,6 +489,10 @@ controlled_thread* decide(schedule_state& s, controlled_thread* self, point_kind
     // point has not registered its wait yet; it goes on (no decision: there
     // is no choice, so a replay does the same), fails its attempt and
     // blocks, so that the report's wait-for graph shows what it waits for.
+    // Else a thread waiting for I/O may still be answered from outside the
+    // schedule (another process, the network): the earliest goes on to
+    // wait for it in the kernel (block_on_io), also without a decision.
+    if (held_back == nullptr) held_back = outside_io_waiter(s);
     return held_back;
   }
   const std::uint64_t step = s.steps.load(std::memory_order_relaxed);
@@ -555,6 +616,8 @@ const char* to_string(point_kind kind) noexcept {
       return "barrier";
     case point_kind::futex:
       return "futex";
+    case point_kind::io:
+      return "io";
   }
   return "?";
 }
@@ -881,6 +944,38 @@ void semaphore_point(sem_t* semaphore) noexcept {
   self->pending_semaphore = nullptr;
 }
 
+io_wake block_on_io(const char* call, bool timed, std::int64_t deadline_ns, std::uintptr_t pc) noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return io_wake::outside;
+  self->io_outside = false;
+  self->io_call.store(call, std::memory_order_relaxed);
+  const bool timed_out = block_on(&g_io_key, detector::wait_kind::none, 0, timed, deadline_ns, pc);
+  self->io_call.store(nullptr, std::memory_order_relaxed);
+  if (self->io_outside) {
+    self->io_outside = false;
+    return io_wake::outside;
+  }
+  return timed_out ? io_wake::timed_out : io_wake::retry;
+}
+
+void outside_io_begins(const char* call) noexcept {
+  if (tls_controlled != nullptr) tls_controlled->outside_call.store(call, std::memory_order_relaxed);
+}
+
+void outside_io_ends() noexcept {
+  if (tls_controlled != nullptr) tls_controlled->outside_call.store(nullptr, std::memory_order_relaxed);
+}
+
+void io_progress() noexcept {
+  controlled_thread* self = tls_controlled;
+  if (self == nullptr) return;
+  wake(*self->schedule, &g_io_key, false);
+}
+
+void io_poll_point() noexcept {
+  polled_point(point_kind::io, kIoPollKey);
+}
+
 int wake_all(const void* object) noexcept {
   if (tls_controlled == nullptr) return 0;
   return wake(*tls_controlled->schedule, object, false);
@@ -996,8 +1091,15 @@ void thread_ends() noexcept {
 
 controlled_thread* find_controlled(pthread_t handle) noexcept {
   if (tls_controlled == nullptr) return nullptr;
-  for (controlled_thread* t : tls_controlled->schedule->threads) {
-    if (t->has_handle && pthread_equal(t->handle, handle)) return t;
+  // The newest first: glibc reuses a joined (or detached and ended) thread's
+  // pthread_t for a later thread, and a schedule keeps every thread's block
+  // (libzmq's contexts start and join an I/O thread and a reaper each, and
+  // the next context's threads got the first one's handles: its join found
+  // the old, ended block and joined the live thread for real, in the kernel,
+  // while that thread waited for its turn).
+  const auto& threads = tls_controlled->schedule->threads;
+  for (auto it = threads.rbegin(); it != threads.rend(); ++it) {
+    if ((*it)->has_handle && pthread_equal((*it)->handle, handle)) return *it;
   }
   return nullptr;
 }

@@ -78,6 +78,7 @@ enum class point_kind : std::uint8_t {
   access,   // memory accesses and atomics (race detection)
   barrier,  // pthread_barrier_wait
   futex,    // a futex wait or wake through syscall() (std::atomic::wait, std::latch, ...)
+  io,       // poll, epoll_wait, select, a read or accept that may block (interpose_io.cpp)
 };
 const char* to_string(point_kind kind) noexcept;
 
@@ -249,6 +250,36 @@ void await_lock(const void* key) noexcept;
 // (PTHREAD_BARRIER_SERIAL_THREAD), the others block until then. Each
 // schedule counts from zero.
 bool barrier_arrive(const void* barrier, unsigned count, std::uintptr_t pc) noexcept;
+
+// ---- Pipes, sockets and event fds (interpose_io.cpp; docs/explore.md,
+// "Pipes, sockets and event fds") ----
+// How a wait for I/O ended.
+enum class io_wake : std::uint8_t {
+  retry,      // another controlled thread wrote, closed, connected or read (io_progress): probe again
+  timed_out,  // the scheduler let virtual time reach the deadline
+  outside,    // nothing in the schedule can run: only another process, the network or a thread
+              // concheck does not control can answer; the caller waits for real
+};
+// The calling controlled thread's probe of `call` (poll, epoll_wait, read,
+// ...) found nothing ready: blocks it until another controlled thread's
+// io_progress, or, when `timed`, until the scheduler lets virtual time reach
+// `deadline_ns` (a timeout is a choice like a timed wait's). When no thread
+// of the schedule can run and no timeout can be taken, the earliest such
+// waiter gets the turn back with `outside`, without a decision (there is no
+// choice): it then waits in the kernel between outside_io_begins and
+// outside_io_ends, holding the turn, and the stall watch names `call`.
+io_wake block_on_io(const char* call, bool timed, std::int64_t deadline_ns, std::uintptr_t pc) noexcept;
+void outside_io_begins(const char* call) noexcept;
+void outside_io_ends() noexcept;
+// A controlled thread wrote, closed, shut down, connected, or read (making
+// room for a writer): every thread in block_on_io probes again. Not a
+// scheduling point; a no-op outside a controlled thread.
+void io_progress() noexcept;
+// The scheduling point of a probe that does not block (a zero timeout, a
+// non-blocking descriptor): a polled point (a repeat with no other thread
+// running meanwhile is a spin step, and kSpinRepeats of them give way).
+void io_poll_point() noexcept;
+inline constexpr std::uintptr_t kIoPollKey = 2;  // io_poll_point's key (no object has this address)
 
 // The virtual clock, in nanoseconds; starts at the same value in every schedule.
 std::int64_t now_ns() noexcept;

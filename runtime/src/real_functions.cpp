@@ -97,6 +97,28 @@ constexpr const char kNoVersion[] = "";
   X(clock_gettime, clock_gettime, kNoVersion)                   \
   X(usleep, usleep, kNoVersion)                                 \
   X(sleep, sleep, kNoVersion)                                   \
+  X(poll, poll, kNoVersion)                                     \
+  X(ppoll, ppoll, kNoVersion)                                   \
+  X(select, select, kNoVersion)                                 \
+  X(pselect, pselect, kNoVersion)                               \
+  X(epoll_wait, epoll_wait, kNoVersion)                         \
+  X(epoll_pwait, epoll_pwait, kNoVersion)                       \
+  X(read, read, kNoVersion)                                     \
+  X(readv, readv, kNoVersion)                                   \
+  X(recv, recv, kNoVersion)                                     \
+  X(recvfrom, recvfrom, kNoVersion)                             \
+  X(recvmsg, recvmsg, kNoVersion)                               \
+  X(accept, accept, kNoVersion)                                 \
+  X(accept4, accept4, kNoVersion)                               \
+  X(write, write, kNoVersion)                                   \
+  X(writev, writev, kNoVersion)                                 \
+  X(send, send, kNoVersion)                                     \
+  X(sendto, sendto, kNoVersion)                                 \
+  X(sendmsg, sendmsg, kNoVersion)                               \
+  X(close, close, kNoVersion)                                   \
+  X(shutdown, shutdown, kNoVersion)                             \
+  X(connect, connect, kNoVersion)                               \
+  X(eventfd_write, eventfd_write, kNoVersion)                   \
   X(syscall, syscall, kNoVersion)                               \
   X(once, pthread_once, kNoVersion)                             \
   X(cxa_guard_acquire, __cxa_guard_acquire, kNoVersion)         \

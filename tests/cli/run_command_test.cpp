@@ -200,6 +200,20 @@ TEST(RunCommand, AThreadBlockedOutsideConcheckIsReportedByTheStallWatch) {
       << r.out;
 }
 
+// A read of a pipe nothing in the schedule writes, through read(): the
+// thread waits for an answer from outside (docs/explore.md, "Pipes, sockets
+// and event fds") and the stall watch names the call it waits in.
+TEST(RunCommand, AReadNothingInTheScheduleAnswersIsNamedByTheStallWatch) {
+  const auto r =
+      concheck_run({"--timeout", "50", "--schedules", "1", "--", CONCHECK_RUN_TARGET, "block-read"},
+                   "explore_stall_ms=1000");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("T0 waited 1000 ms in read() for I/O that no thread of the schedule can provide"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("a deadlock through a pipe, a socket or an event fd"), std::string::npos) << r.out;
+}
+
 // The fork server's children break copy-on-write of the pages the first
 // children wrote all at once, in one system call a range, instead of one
 // page fault a page (fork_server_pages.hpp): the pages hold what they held,

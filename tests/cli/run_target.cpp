@@ -4,7 +4,9 @@
 //                             sections: exits 3 in the interleavings that overdraw
 //   run_target ab-ba          two threads take two mutexes in opposite orders
 //   run_target abort          a thread aborts when it runs second
-//   run_target block          the main thread blocks reading a pipe nobody writes
+//   run_target block          the main thread blocks reading a pipe nobody writes, through
+//                             syscall(SYS_read) (a raw system call concheck does not see)
+//   run_target block-read     the same through read(), which explore mode sees
 //   run_target latch          two threads count down a std::latch the main thread waits on
 //   run_target lost-count     a std::latch of 3 that only 2 count down: never opens
 //   run_target one-cpu        exits 4 if a thread it starts may run on more than one CPU
@@ -19,6 +21,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -190,7 +193,13 @@ int main(int argc, char** argv) {
     std::raise(SIGSTOP);
     return 0;
   }
-  if (std::strcmp(mode, "block") == 0) {
+  if (std::strcmp(mode, "block") == 0) {  // a raw system call: outside concheck's view
+    int p[2];
+    if (pipe(p) != 0) return 1;
+    char c;
+    return static_cast<int>(syscall(SYS_read, p[0], &c, 1));
+  }
+  if (std::strcmp(mode, "block-read") == 0) {  // read(): a wait for I/O nothing in the schedule answers
     int p[2];
     if (pipe(p) != 0) return 1;
     char c;
