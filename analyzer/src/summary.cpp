@@ -176,9 +176,10 @@ bool callee_class_locks(const program& p, const std::string& callee) {
 
 // The locks held (some path) at a call, with the holder's stand-in lock when
 // the call is on a member its holder's lock protects (holder_lock.hpp).
-std::vector<lock_name> held_at_call(const call_fact& call, const std::set<const call_fact*>& holder_locked) {
+std::vector<lock_name> held_at_call(const call_fact& call, const holder_locks& holder_locked) {
   std::vector<lock_name> held = sorted(call.held.may);
-  if (holder_locked.count(&call) != 0) held = lock_union(held, {holder_lock()});
+  if (auto h = holder_locked.find(&call); h != holder_locked.end())
+    held = lock_union(held, {holder_lock(h->second)});
   return held;
 }
 
@@ -187,7 +188,7 @@ std::vector<lock_name> held_at_call(const call_fact& call, const std::set<const 
 // call on `this` from such a method carries the caller's own figure (the
 // same object); any other call, the caller's required_may.
 void compute_required_this(program& p, const std::set<std::string>& entries, const call_sites& this_sites,
-                           const std::set<const call_fact*>& holder_locked) {
+                           const holder_locks& holder_locked) {
   std::map<std::string, std::optional<std::vector<lock_name>>> table;
   for (const auto& [id, f] : p.functions) {
     if (entries.count(id) != 0 || this_sites.count(id) == 0) table[id] = p.required_may[id];
@@ -247,7 +248,7 @@ void compute_required(program& p) {
     }
   }
   // A call on a member held by value under its holder's lock (holder_lock.hpp).
-  const std::set<const call_fact*> holder_locked = holder_locked_calls(sites, exclusive_entry_locks(p));
+  const holder_locks holder_locked = holder_locked_calls(sites, exclusive_entry_locks(p));
   // nullopt = "top" (every lock) while no call site has been seen yet.
   std::map<std::string, std::optional<std::vector<lock_name>>> may, must;
   for (const auto& [id, f] : p.functions) {
