@@ -4,10 +4,12 @@
 #include <optional>
 
 #include "entry_locks.hpp"
+#include "fresh_locks.hpp"
 #include "holder_lock.hpp"
 #include "lock_paths.hpp"
 #include "member_origins.hpp"
 #include "ownership.hpp"
+#include "root_ownership.hpp"
 #include "shared_evidence.hpp"
 #include "thread_specific.hpp"
 
@@ -134,10 +136,12 @@ void compute_roots(program& p) {
       }
       r.multiplicity += s.in_loop ? 2 : 1;
       p.roots_of[s.entry].insert(r.id);
+      p.root_starts[s.entry].insert(r.id);
     }
     if (!f->spawns.empty()) {
       auto& r = p.roots["spawner:" + id];
       r.id = "spawner:" + id;
+      p.root_starts[id].insert(r.id);
       r.display = f->display;
       r.started = region_of(*f).first_spawn;
     }
@@ -150,6 +154,7 @@ void compute_roots(program& p) {
         r.multiplicity = 2;
         r.started = f->where;
         p.roots_of[id].insert(r.id);
+        p.root_starts[id].insert(r.id);
       }
     }
   }
@@ -544,7 +549,9 @@ program build_program(const std::vector<tu_facts_ptr>& facts) {
   compute_lock_taking_classes(p);
   compute_roots(p);
   compute_thread_specific(p);
+  compute_factories(p);
   compute_ownership(p);
+  compute_root_ownership(p);
   compute_shared_this(p);
   compute_required(p);
   compute_acquires(p);
