@@ -20,10 +20,10 @@ namespace concheck::analyzer::detail {
 namespace {
 
 struct pass_scan {
-  std::string param;                // USR of the parameter under test
-  std::set<std::string> aliases;    // local pointers declared with it as their value
-  std::vector<CXCursor> returned;   // the returned expressions
-  std::set<std::string> changed;    // variables given another value somewhere
+  std::string param;               // USR of the parameter under test
+  std::set<std::string> aliases;   // local pointers declared with it as their value
+  std::vector<CXCursor> returned;  // the returned expressions
+  std::set<std::string> changed;   // variables given another value somewhere
   bool bare_return = false;
 };
 
@@ -79,8 +79,9 @@ CXChildVisitResult visit_pass(CXCursor c, CXCursor, CXClientData data) {
       int n = clang_Cursor_getNumArguments(c);
       for (int a = 0; a < n; ++a) {
         CXType t = clang_getArgType(callee, static_cast<unsigned>(a));
-        bool by_ref = t.kind == CXType_Invalid || t.kind == CXType_RValueReference ||
-                      (t.kind == CXType_LValueReference && clang_isConstQualifiedType(clang_getPointeeType(t)) == 0);
+        bool by_ref =
+            t.kind == CXType_Invalid || t.kind == CXType_RValueReference ||
+            (t.kind == CXType_LValueReference && clang_isConstQualifiedType(clang_getPointeeType(t)) == 0);
         if (by_ref) s.changed.insert(passed_var(clang_Cursor_getArgument(c, static_cast<unsigned>(a))));
       }
       break;

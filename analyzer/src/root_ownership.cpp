@@ -14,7 +14,8 @@ bool root_in(const std::set<std::string>& s, const std::string& x) {
   return s.count(x) != 0;
 }
 
-bool param_own(const program& p, const root_table& t, const function_facts& f, int i, const std::string& root) {
+bool param_own(const program& p, const root_table& t, const function_facts& f, int i,
+               const std::string& root) {
   if (i < 0) return false;
   if (owned_origin(p, f, arg_origin{arg_origin::kind::param, i, {}})) return true;
   auto it = t.find(f.id);
@@ -29,8 +30,8 @@ bool this_own(const program& p, const root_table& t, const function_facts& f, co
 }
 
 // Whether the object the callee of `call` runs on is `root`'s own there.
-bool receiver_own(const program& p, const root_table& t, const fresh_objects& fresh, const function_facts& caller,
-                  const call_fact& call, const std::string& root) {
+bool receiver_own(const program& p, const root_table& t, const fresh_objects& fresh,
+                  const function_facts& caller, const call_fact& call, const std::string& root) {
   if (call.deferred) return false;
   if (this_owned_at(p, caller, call) || fresh.fresh_at(call)) return true;
   switch (call.receiver) {
@@ -107,7 +108,8 @@ bool owned_in_root(const program& p, const function_facts& f, const access_fact&
   if (a.base == access_base::this_object) return root_in(it->second.this_roots, root);
   if (a.base != access_base::param || a.param < 0) return false;
   const auto& params = it->second.param_roots;
-  return static_cast<std::size_t>(a.param) < params.size() && root_in(params[static_cast<std::size_t>(a.param)], root);
+  return static_cast<std::size_t>(a.param) < params.size() &&
+         root_in(params[static_cast<std::size_t>(a.param)], root);
 }
 
 }  // namespace concheck::analyzer::detail
