@@ -146,6 +146,13 @@ struct scan_state {
   std::set<const void*> null_tests;
   bool (*is_null_pointer)(CXCursor) = nullptr;
   std::map<std::string, body_walker::handed_local> handed_past_tests;
+  // Mentions of a pointer that are an argument of a call to a user function
+  // (under casts) or the left side of `=`, and where each local is first
+  // named otherwise than those, a test against null or a method call's object
+  // (body_walker::handed_past_args_).
+  std::set<const void*> call_args;
+  std::set<const void*> assigned;
+  std::map<std::string, body_walker::handed_local> handed_past_args;
   bool exposes_this = false;
   // The exposures in source order, up to the first the rest of the function
   // may follow (function_facts::exposures).
@@ -231,6 +238,9 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
       // `&other == this` compares, it hands nothing on: visit the other side.
       auto op = clang_getCursorBinaryOperatorKind(c);
       auto kids = children(c);
+      if (op == CXBinaryOperator_Assign && kids.size() == 2) {
+        if (CXCursor lhs = pointer_ref(kids[0]); !is_null(lhs)) s.assigned.insert(lhs.data[1]);
+      }
       if (op < CXBinaryOperator_LT || op > CXBinaryOperator_NE || kids.size() != 2) break;
       bool left = clang_getCursorKind(strip(kids[0])) == CXCursor_CXXThisExpr;
       bool right = clang_getCursorKind(strip(kids[1])) == CXCursor_CXXThisExpr;
@@ -291,6 +301,16 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
       CXCursor r = receiver_ref(c);
       if (!is_null(r) && !s.in_lambda && !result_used) s.receivers.insert(r.data[1]);
       if (passes_member_by_reference(c, s.types)) s.expose(c);
+      // A user function's argument: the callee's summary decides what
+      // happens to it (ownership.hpp); a library call (a container's
+      // push_back) may store it anywhere.
+      if (CXCursor callee = clang_getCursorReferenced(c); !is_null(callee) && !in_system_header(callee)) {
+        int n = clang_Cursor_getNumArguments(c);
+        for (int a = 0; a < n; ++a) {
+          CXCursor arg = strip_casts(clang_Cursor_getArgument(c, static_cast<unsigned>(a)));
+          if (clang_getCursorKind(arg) == CXCursor_DeclRefExpr) s.call_args.insert(arg.data[1]);
+        }
+      }
       if (result_used) {
         CXCursor object = method_call_object(c);
         if (!is_null(object) &&
@@ -314,6 +334,9 @@ CXChildVisitResult scan(CXCursor c, CXCursor parent, CXClientData data) {
       };
       note(s.handed);
       if (s.in_lambda || s.null_tests.count(c.data[1]) == 0) note(s.handed_past_tests);
+      if (s.in_lambda || (s.null_tests.count(c.data[1]) == 0 && s.call_args.count(c.data[1]) == 0 &&
+                          s.assigned.count(c.data[1]) == 0))
+        note(s.handed_past_args);
       break;
     }
     default:
@@ -412,6 +435,7 @@ void body_walker::scan_handed_locals(CXCursor body) {
   if (scan(body, clang_getNullCursor(), &s) == CXChildVisit_Recurse) clang_visitChildren(body, scan, &s);
   handed_locals_ = std::move(s.handed);
   handed_past_tests_ = std::move(s.handed_past_tests);
+  handed_past_args_ = std::move(s.handed_past_args);
   if (s.exposes_this && !fn_.exposes_this) fn_.exposures = std::move(s.exposures);
   fn_.exposes_this = fn_.exposes_this || s.exposes_this;
 }

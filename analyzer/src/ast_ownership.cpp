@@ -91,6 +91,11 @@ arg_origin body_walker::origin_of_arg(CXCursor arg) {
     // A temporary (a constructed object, a call returning by value) is this call's own.
     CXCursor callee = clang_getCursorReferenced(x);
     if (is_null(callee)) return {};
+    // A function that hands back its argument (`as_socket_base_t (s_)`,
+    // ast_pass_through.cpp): the result comes from where that argument does.
+    if (int handed = tu_.returned_param(callee, &body_walker::is_null_pointer);
+        handed >= 0 && handed < clang_Cursor_getNumArguments(x))
+      return origin_of_arg(clang_Cursor_getArgument(x, static_cast<unsigned>(handed)));
     if (clang_getCursorKind(callee) == CXCursor_Constructor) return arg_origin{kind::owned, -1, {}};
     if (!is_handle_type(clang_getResultType(clang_getCursorType(callee))))
       return arg_origin{kind::owned, -1, {}};
@@ -132,6 +137,16 @@ arg_origin body_walker::origin_of_arg(CXCursor arg) {
     if (fresh_locals_.count(id) != 0) return arg_origin{kind::owned, -1, {}};
     if (auto a = param_alias_.find(id); a != param_alias_.end())
       return arg_origin{kind::param, a->second, {}};
+    // Every value fresh memory, null or a user function's result, and named
+    // only as a call's argument, a method call's object or in tests against
+    // null (`void *s = zmq_socket (ctx, ZMQ_PUSH); zmq_connect (s, ...)`):
+    // this call's own if those functions are factories (ownership.cpp).
+    if (auto v = fresh_valued_locals_.find(id);
+        v != fresh_valued_locals_.end() && own_locals_.count(id) != 0 && handed_past_args_.count(id) == 0) {
+      arg_origin o{kind::owned, -1, {}};
+      for (const auto& src : v->second) o.fresh_sources.emplace_back(src);
+      return o;
+    }
     return {};
   }
   return arg_origin{kind::owned, -1, id};

@@ -51,6 +51,13 @@ struct tu_context {
   // The attribute names attached to `decl` ("guarded_by", "requires_capability").
   static std::vector<std::string> attributes(CXCursor decl);
   void note_class(CXCursor class_decl);
+  // The parameter a function hands back as its result (every return is it,
+  // a local pointer copying it, or null; ast_pass_through.cpp), -1 if none
+  // or its body is not in sight; `is_null_pointer` tells a null return.
+  int returned_param(CXCursor callee, bool (*is_null_pointer)(CXCursor));
+
+ private:
+  std::map<std::string, int> returned_params_;  // by function USR
 };
 
 struct lambda_capture {
@@ -281,6 +288,11 @@ class body_walker {
   // `if (p)`, zeromq's `zmq_assert (s)`): a test reads the pointer's value
   // and hands nothing on (lock order's fresh objects, fresh_locks.hpp).
   std::map<std::string, handed_local> handed_past_tests_;
+  // The same, not counting either a pointer's mentions as an argument of a
+  // call to a user function or as the left side of `=` (`s = factory ();
+  // use (s);`): a local named only so is handed to no one but callees, whose
+  // summaries decide, at the call, what they do with it (ast_ownership.cpp).
+  std::map<std::string, handed_local> handed_past_args_;
   // Local pointers whose every value in the body is fresh memory, null or a
   // user function's result, with those functions' USRs (ast_thread_specific.cpp).
   std::map<std::string, std::vector<std::string>> fresh_valued_locals_;

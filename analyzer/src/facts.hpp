@@ -112,6 +112,12 @@ struct arg_origin {
   enum class kind : unsigned char { shared, owned, param, this_object, shared_root } what = kind::shared;
   int param = -1;  // what == param: the caller's parameter index
   interned local;  // what == owned through a local: its USR (shared if a lambda captures it by reference)
+  // what == owned through a local pointer whose every value is fresh memory,
+  // null or what these user functions return (a factory's object, `void*`
+  // round trips included), named only as a call's argument, a method call's
+  // object or in tests against null: owned only if each of them is a factory
+  // (function_facts::returns_fresh, program::factories). Empty: owned as is.
+  std::vector<interned> fresh_sources{};
 };
 
 // The signs a number may have, as a set: a parameter's timeout value, for

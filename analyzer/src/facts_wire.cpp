@@ -50,7 +50,7 @@ auto fields(access_fact& v) {
   return std::tie(v.var, v.write, v.where, v.held, v.captured, v.via_this, v.base, v.param, v.after_call);
 }
 auto fields(arg_origin& v) {
-  return std::tie(v.what, v.param, v.local);
+  return std::tie(v.what, v.param, v.local, v.fresh_sources);
 }
 auto fields(param_signs& v) {
   return std::tie(v.param, v.signs);

@@ -5,19 +5,20 @@
 
 namespace concheck::analyzer::detail {
 
-fresh_objects::fresh_objects(const program& p) : p_(p) {
+void compute_factories(program& p) {
+  auto& factories = p.factories;
   for (const auto& [id, f] : p.functions) {
-    if (f->returns_fresh) factories_.insert(id);
+    if (f->returns_fresh) factories.insert(id);
   }
   // A factory whose value may come from a function that is none (or is out
   // of sight) is none either.
   for (bool changed = true; changed;) {
     changed = false;
     for (const auto& [id, f] : p.functions) {
-      if (factories_.count(id) == 0) continue;
+      if (factories.count(id) == 0) continue;
       for (const auto& s : f->fresh_sources) {
-        if (factories_.count(s) == 0) {
-          factories_.erase(id);
+        if (factories.count(s) == 0) {
+          factories.erase(id);
           changed = true;
           break;
         }
@@ -26,10 +27,12 @@ fresh_objects::fresh_objects(const program& p) : p_(p) {
   }
 }
 
+fresh_objects::fresh_objects(const program& p) : p_(p) {}
+
 bool fresh_objects::fresh_at(const call_fact& call) const {
   if (call.receiver_fresh.empty() || call.deferred) return false;
   for (const auto& s : call.receiver_fresh_sources) {
-    if (factories_.count(s.str()) == 0) return false;
+    if (p_.factories.count(s.str()) == 0) return false;
   }
   auto callee = p_.functions.find(call.callee);
   if (callee == p_.functions.end() || p_.ctor_exposes_this.count(callee->second->owner_class) != 0)

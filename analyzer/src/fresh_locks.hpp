@@ -36,8 +36,10 @@
 // a method called on it does with `this` (bind registers it in the
 // endpoint table) lets no other thread take its lock and then wait for one
 // the caller holds.
-// Cost: a fixed point over the functions for the factories, O(R * F * S);
-// fresh_at is O(S) for the S factories the local's values come from.
+// Cost: a fixed point over the functions for the factories, O(R * F * S)
+// (compute_factories, once per program: unprotected-write's call-site
+// ownership uses them too, ownership.cpp); fresh_at is O(S) for the S
+// factories the local's values come from.
 #pragma once
 
 #include <set>
@@ -46,6 +48,11 @@
 #include "summary.hpp"
 
 namespace concheck::analyzer::detail {
+
+// program::factories: the functions every return of which is fresh memory,
+// null or another factory's result (function_facts::returns_fresh), to a
+// fixed point.
+void compute_factories(program& p);
 
 class fresh_objects {
  public:
@@ -70,7 +77,6 @@ class fresh_objects {
 
  private:
   const program& p_;
-  std::set<std::string> factories_;
 };
 
 }  // namespace concheck::analyzer::detail

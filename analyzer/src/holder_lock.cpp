@@ -24,15 +24,15 @@ std::vector<interned> own_locks_held(const call_fact& call) {
 
 }  // namespace
 
-const lock_name& holder_lock() {
-  static const lock_name lock{interned("concheck:holder-lock"), interned("the holder's lock"), interned(""),
-                              false};
+lock_name holder_lock(bool optional) {
+  lock_name lock{interned("concheck:holder-lock"), interned("the holder's lock"), interned(""), false};
+  lock.optional = optional;
   return lock;
 }
 
-std::set<const call_fact*> holder_locked_calls(
-    const call_sites& sites, const std::map<std::string, std::vector<interned>>& entry_locks) {
-  std::set<const call_fact*> out;
+holder_locks holder_locked_calls(const call_sites& sites,
+                                 const std::map<std::string, std::vector<interned>>& entry_locks) {
+  holder_locks out;
   for (const auto& [callee, calls] : sites) {
     // Per member (receiver_member): its calls, and the locks all of them hold.
     std::map<std::string, std::pair<std::vector<const call_fact*>, std::optional<std::vector<interned>>>>
@@ -60,7 +60,15 @@ std::set<const call_fact*> holder_locked_calls(
       }
     }
     for (const auto& [member, entry] : members) {
-      if (entry.second && !entry.second->empty()) out.insert(entry.first.begin(), entry.first.end());
+      if (!entry.second || entry.second->empty()) continue;
+      // Optional when every common lock is held optionally at some call.
+      bool optional = std::all_of(entry.second->begin(), entry.second->end(), [&](const interned& id) {
+        return std::any_of(entry.first.begin(), entry.first.end(), [&](const call_fact* c) {
+          return std::any_of(c->held.may.begin(), c->held.may.end(),
+                             [&](const lock_name& l) { return l.id == id && l.optional; });
+        });
+      });
+      for (const call_fact* c : entry.first) out.emplace(c, optional);
     }
   }
   return out;

@@ -35,13 +35,23 @@ namespace concheck::analyzer::detail {
 
 using call_sites = std::map<std::string, std::vector<std::pair<const function_facts*, const call_fact*>>>;
 
-// The stand-in lock held at the calls holder_locked_calls() returns.
-const lock_name& holder_lock();
+// The stand-in lock held at the calls holder_locked_calls() returns;
+// `optional` as lock_name::optional.
+lock_name holder_lock(bool optional = false);
+
+// The calls a holder's lock protects, each with whether that lock is
+// optional: when each lock all the member's calls hold is held at one of
+// them only where a condition chose to take it (lock_name::optional, a guard
+// given `cond ? &m : nullptr`), the stand-in is optional too, and so no
+// evidence under the class-lock assumption alone (docs/analyzer-checks.md,
+// unprotected-write). A lock held on entry (entry_locks.hpp) counts as
+// unconditional.
+using holder_locks = std::map<const call_fact*, bool>;
 
 // Of the counted call sites (callee -> calls), those on a member held by
 // value whose holder's lock protects the callee's object (see above).
 // `entry_locks`: exclusive_entry_locks(), the locks held on entry.
-std::set<const call_fact*> holder_locked_calls(
-    const call_sites& sites, const std::map<std::string, std::vector<interned>>& entry_locks);
+holder_locks holder_locked_calls(const call_sites& sites,
+                                 const std::map<std::string, std::vector<interned>>& entry_locks);
 
 }  // namespace concheck::analyzer::detail

@@ -28,11 +28,12 @@ struct meeting {
   }
 };
 
-std::vector<lock_name> held_at(const call_fact& call, const std::set<const call_fact*>& holder_locked) {
+std::vector<lock_name> held_at(const call_fact& call, const holder_locks& holder_locked) {
   std::vector<lock_name> held = call.held.may;
   std::sort(held.begin(), held.end());
   held.erase(std::unique(held.begin(), held.end()), held.end());
-  if (holder_locked.count(&call) != 0) held = lock_union(held, {holder_lock()});
+  if (auto h = holder_locked.find(&call); h != holder_locked.end())
+    held = lock_union(held, {holder_lock(h->second)});
   return held;
 }
 
@@ -45,7 +46,7 @@ bool on_own_object(const call_fact& c) {
 }  // namespace
 
 void compute_origin_locks(program& p, const std::set<std::string>& entries, const call_sites& this_sites,
-                          const std::set<const call_fact*>& holder_locked) {
+                          const holder_locks& holder_locked) {
   constexpr int kMaxRounds = 64;
   std::map<std::string, origin_table> table;
   bool changed = true;

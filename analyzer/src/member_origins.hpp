@@ -31,6 +31,6 @@
 namespace concheck::analyzer::detail {
 
 void compute_origin_locks(program& p, const std::set<std::string>& entries, const call_sites& this_sites,
-                          const std::set<const call_fact*>& holder_locked);
+                          const holder_locks& holder_locked);
 
 }  // namespace concheck::analyzer::detail

@@ -1,6 +1,8 @@
 // Ownership over the merged program: see ownership.hpp.
 #include "ownership.hpp"
 
+#include <algorithm>
+
 #include "before_start.hpp"
 #include "owned_until.hpp"
 #include "thread_specific.hpp"
@@ -15,10 +17,14 @@ bool runs_on_object(const program& p, const std::string& callee) {
   return it != p.functions.end() && (it->second->is_method || it->second->is_lambda);
 }
 
+}  // namespace
+
 bool owned_origin(const program& p, const function_facts& caller, const arg_origin& o) {
   switch (o.what) {
     case arg_origin::kind::owned:
-      return true;
+      // A local holding a factory's object: owned if each is a factory.
+      return std::all_of(o.fresh_sources.begin(), o.fresh_sources.end(),
+                         [&](const interned& s) { return p.factories.count(s.str()) != 0; });
     case arg_origin::kind::this_object:
       return p.owned_this.count(caller.id) != 0;
     case arg_origin::kind::param: {
@@ -33,8 +39,6 @@ bool owned_origin(const program& p, const function_facts& caller, const arg_orig
   }
   return false;
 }
-
-}  // namespace
 
 bool this_owned_at(const program& p, const function_facts& caller, const call_fact& call) {
   if (!runs_on_object(p, call.callee)) return false;

@@ -28,6 +28,11 @@ namespace concheck::analyzer::detail {
 
 void compute_ownership(program& p);
 
+// Whether what `o` names is owned in `caller` on every call of it: a local, a
+// temporary, fresh memory, a factory's object held in a local
+// (arg_origin::fresh_sources), or the caller's own owned parameter or `this`.
+bool owned_origin(const program& p, const function_facts& caller, const arg_origin& o);
+
 // Whether the object the callee of `call` runs on is owned at this call (a
 // local, or `this` of an owned-`this` caller); false for free functions.
 bool this_owned_at(const program& p, const function_facts& caller, const call_fact& call);

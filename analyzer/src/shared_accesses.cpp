@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ownership.hpp"
+#include "root_ownership.hpp"
 
 namespace concheck::analyzer::detail {
 
@@ -86,6 +87,10 @@ std::map<std::string, std::vector<located_access>> collect_shared_accesses(const
       const auto own = lock_union(f->requires_locks, f->released_unheld);
       auto held = lock_union(lock_union(local, req), own);
       located_access la{&a, f, std::move(held), roots_of_access(p, *f, a, v->second), {}, {}};
+      // Under a root that runs it only on data its thread made for itself
+      // (root_ownership.hpp) it is no shared access; under none, none at all.
+      const auto root_owned = [&](const std::string& r) { return !raw && owned_in_root(p, *f, a, r); };
+      if (!la.roots.empty() && std::erase_if(la.roots, root_owned) != 0 && la.roots.empty()) continue;
       if (auto o = p.origin_locks.find(id); a.via_this && o != p.origin_locks.end()) {
         // The roots a thread start in this very function adds (its region).
         std::set<std::string> region;
@@ -98,6 +103,7 @@ std::map<std::string, std::vector<located_access>> collect_shared_accesses(const
           auto& roots = la.origin_roots[origin];
           roots = facts.roots;
           roots.insert(region.begin(), region.end());
+          std::erase_if(roots, root_owned);
         }
       }
       by_var[a.var].push_back(std::move(la));

@@ -4,10 +4,12 @@
 #include <optional>
 
 #include "entry_locks.hpp"
+#include "fresh_locks.hpp"
 #include "holder_lock.hpp"
 #include "lock_paths.hpp"
 #include "member_origins.hpp"
 #include "ownership.hpp"
+#include "root_ownership.hpp"
 #include "shared_evidence.hpp"
 #include "thread_specific.hpp"
 
@@ -134,10 +136,12 @@ void compute_roots(program& p) {
       }
       r.multiplicity += s.in_loop ? 2 : 1;
       p.roots_of[s.entry].insert(r.id);
+      p.root_starts[s.entry].insert(r.id);
     }
     if (!f->spawns.empty()) {
       auto& r = p.roots["spawner:" + id];
       r.id = "spawner:" + id;
+      p.root_starts[id].insert(r.id);
       r.display = f->display;
       r.started = region_of(*f).first_spawn;
     }
@@ -150,6 +154,7 @@ void compute_roots(program& p) {
         r.multiplicity = 2;
         r.started = f->where;
         p.roots_of[id].insert(r.id);
+        p.root_starts[id].insert(r.id);
       }
     }
   }
@@ -176,9 +181,10 @@ bool callee_class_locks(const program& p, const std::string& callee) {
 
 // The locks held (some path) at a call, with the holder's stand-in lock when
 // the call is on a member its holder's lock protects (holder_lock.hpp).
-std::vector<lock_name> held_at_call(const call_fact& call, const std::set<const call_fact*>& holder_locked) {
+std::vector<lock_name> held_at_call(const call_fact& call, const holder_locks& holder_locked) {
   std::vector<lock_name> held = sorted(call.held.may);
-  if (holder_locked.count(&call) != 0) held = lock_union(held, {holder_lock()});
+  if (auto h = holder_locked.find(&call); h != holder_locked.end())
+    held = lock_union(held, {holder_lock(h->second)});
   return held;
 }
 
@@ -187,7 +193,7 @@ std::vector<lock_name> held_at_call(const call_fact& call, const std::set<const 
 // call on `this` from such a method carries the caller's own figure (the
 // same object); any other call, the caller's required_may.
 void compute_required_this(program& p, const std::set<std::string>& entries, const call_sites& this_sites,
-                           const std::set<const call_fact*>& holder_locked) {
+                           const holder_locks& holder_locked) {
   std::map<std::string, std::optional<std::vector<lock_name>>> table;
   for (const auto& [id, f] : p.functions) {
     if (entries.count(id) != 0 || this_sites.count(id) == 0) table[id] = p.required_may[id];
@@ -247,7 +253,7 @@ void compute_required(program& p) {
     }
   }
   // A call on a member held by value under its holder's lock (holder_lock.hpp).
-  const std::set<const call_fact*> holder_locked = holder_locked_calls(sites, exclusive_entry_locks(p));
+  const holder_locks holder_locked = holder_locked_calls(sites, exclusive_entry_locks(p));
   // nullopt = "top" (every lock) while no call site has been seen yet.
   std::map<std::string, std::optional<std::vector<lock_name>>> may, must;
   for (const auto& [id, f] : p.functions) {
@@ -543,7 +549,9 @@ program build_program(const std::vector<tu_facts_ptr>& facts) {
   compute_lock_taking_classes(p);
   compute_roots(p);
   compute_thread_specific(p);
+  compute_factories(p);
   compute_ownership(p);
+  compute_root_ownership(p);
   compute_shared_this(p);
   compute_required(p);
   compute_acquires(p);

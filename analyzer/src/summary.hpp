@@ -70,6 +70,10 @@ struct program {
 
   std::map<std::string, thread_root> roots;
   std::map<std::string, std::set<std::string>> roots_of;  // function -> root ids
+  // function -> the roots that start in it (its thread, its own region after
+  // a thread start, the api root of a public method of a class that locks):
+  // what those roots run it on, no call site of theirs decides.
+  std::map<std::string, std::set<std::string>> root_starts;
   std::map<std::string, std::vector<lock_name>>
       required_may;  // function -> locks held at every call site (some path)
   std::map<std::string, std::vector<lock_name>> required_must;  // ... on every path
@@ -89,6 +93,17 @@ struct program {
   // objects).
   std::map<std::string, std::vector<bool>> owned_params;
   std::set<std::string> owned_this;
+  // Functions every return of which is fresh memory, null or another such
+  // function's result (fresh_locks.hpp, compute_factories).
+  std::set<std::string> factories;
+  // Ownership decided per thread root (root_ownership.hpp): per function, the
+  // roots that run it only on an object, or with a pointer parameter, that
+  // root's own thread made for itself.
+  struct root_owned {
+    std::set<std::string> this_roots;
+    std::vector<std::set<std::string>> param_roots;
+  };
+  std::map<std::string, root_owned> owned_in_root;
   // Before thread start (before_start.hpp): functions that may start a
   // thread, functions that may expose their `this` (directly or through a
   // method called on it), classes one of whose constructors exposes `this`.
