@@ -20,6 +20,13 @@
 //   more bytes of this thread's own current-epoch W are a plain store. A
 //   plain read in a dense chunk tries both paths' reads in one pass first
 //   (read_past_fast_check).
+//   A plain 16-byte access at a granule boundary in a dense chunk (a
+//   vectorized loop's) is decided granule by granule in one pass
+//   (sixteen_access: read_one_pass, write_one_pass), not in the range loop.
+//   Sharing path, lock-free: a plain access to a granule one other thread
+//   used alone, with nothing concurrent to it, makes the record shared with
+//   a CAS and stores its epoch as the ordered path does (share_update); the
+//   slow path replaces a dense record with a CAS too (update_location).
 //   Read-shared path, lock-free: a plain read of a granule whose R is a read
 //   set with another concurrent reader updates its own item in the set
 //   (update_own_read_item).
