@@ -1,9 +1,9 @@
-// The sharing path (race_engine.cpp, share_update): a plain access to a
-// granule of a dense chunk that one other thread alone used so far, with
-// nothing concurrent to it, makes the record shared without the stripe
-// lock. The record, R, W and sites must be what the slow path stores; an
-// access that races, or a granule of a split chunk, still takes the slow
-// path.
+// The sharing path (race_engine.cpp, share_update): a granule of a plain
+// 16-byte access in a dense chunk (sixteen_access) that one other thread
+// alone used so far, with nothing concurrent to it, has its record made
+// shared without the stripe lock. The record, R, W and sites must be what
+// the slow path stores; an access that races, or a granule of a split
+// chunk, still takes the slow path.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -59,12 +59,12 @@ class ShareUpdate : public ::testing::Test {
 TEST_F(ShareUpdate, AHandedOverGranuleIsSharedWithoutTheSlowPath) {
   buffer memory(64);
   const std::uintptr_t x = memory.address(0);
-  const std::uintptr_t y = memory.address(8);
+  const std::uintptr_t y = memory.address(16);
   int handoff = 0;
   worker producer, receiver, late;
   producer.run([&] {
-    write(x, 8, kPcA);
-    write(y, 8, kPcA);
+    write(x, 16, kPcA);
+    write(y, 16, kPcA);
     release(&handoff);
   });
   const bool dense = share_chunk_dense(x);
@@ -74,10 +74,9 @@ TEST_F(ShareUpdate, AHandedOverGranuleIsSharedWithoutTheSlowPath) {
   receiver.run([&] {
     acquire(&handoff);
     lock_acquired(21);
-    read(x + 16, 8, kPcB);  // an untouched granule, claimed: kPcB's site in the memo
     const std::uint64_t before = slow_path_count();
-    read(x, 4, kPcB);
-    write(y, 8, kPcB);
+    read(x, 16, kPcB);
+    write(y, 16, kPcB);
     slow = slow_path_count() - before;
     epoch = current_context()->epoch;
     read_site = current_site(kPcB);
@@ -86,9 +85,11 @@ TEST_F(ShareUpdate, AHandedOverGranuleIsSharedWithoutTheSlowPath) {
   if (dense) {
     EXPECT_EQ(slow, 0u);
   }
-  EXPECT_EQ(read_word(x), epoch | 0x0f);
-  EXPECT_EQ(shadow_cell_for(y)->write.load(), epoch | kMaskBits);
-  for (std::uintptr_t granule : {x, y}) {
+  for (std::uintptr_t granule : {x, x + kGranule}) EXPECT_EQ(read_word(granule), epoch | kMaskBits);
+  for (std::uintptr_t granule : {y, y + kGranule}) {
+    EXPECT_EQ(shadow_cell_for(granule)->write.load(), epoch | kMaskBits);
+  }
+  for (std::uintptr_t granule : {x, x + kGranule, y, y + kGranule}) {
     const location_state record = shared_record_at(granule);
     EXPECT_EQ(record.state, sharing::locked);
     EXPECT_EQ(shared_locks_of(record.lockset), std::vector<std::uint64_t>{21});
@@ -96,7 +97,7 @@ TEST_F(ShareUpdate, AHandedOverGranuleIsSharedWithoutTheSlowPath) {
   EXPECT_TRUE(take_races().empty());
   late.run([&] {
     acquire(&handoff);  // ordered after the producer only
-    write(x, 1, kPcC);
+    write(x + 3, 1, kPcC);
   });
   const auto races = take_races();
   ASSERT_EQ(races.size(), 1u);
@@ -106,39 +107,39 @@ TEST_F(ShareUpdate, AHandedOverGranuleIsSharedWithoutTheSlowPath) {
 }
 
 // An access concurrent with the owner's is a race: the slow path reports it
-// and the record becomes racy.
+// (each granule once) and the records become racy.
 TEST_F(ShareUpdate, AnUnorderedAccessStillRaces) {
   buffer memory(64);
   const std::uintptr_t x = memory.address(32);
   worker owner, other;
-  owner.run([&] { write(x, 8, kPcA); });
-  other.run([&] {
-    read(x + 8, 8, kPcB);  // kPcB's site in the memo
-    read(x, 8, kPcB);
-  });
+  owner.run([&] { write(x, 16, kPcA); });
+  other.run([&] { read(x, 16, kPcB); });
   const auto races = take_races();
-  ASSERT_EQ(races.size(), 1u);
-  EXPECT_TRUE(races[0].earlier.is_write);
-  EXPECT_EQ(races[0].earlier.thread_id, owner.id());
+  ASSERT_EQ(races.size(), 2u);
+  for (const race_event& race : races) {
+    EXPECT_TRUE(race.earlier.is_write);
+    EXPECT_EQ(race.earlier.thread_id, owner.id());
+  }
   EXPECT_EQ(shared_record_at(x).state, sharing::racy);
+  EXPECT_EQ(shared_record_at(x + kGranule).state, sharing::racy);
 }
 
 // The slow path's update of a record the sharing path made shared keeps
 // both accesses' locks: the intersection, never one side's set alone.
 TEST_F(ShareUpdate, ALaterSlowPathIntersectsTheSharedLockset) {
   buffer memory(64);
-  const std::uintptr_t x = memory.address(40);
+  const std::uintptr_t x = memory.address(32);
   int handoff = 0;
   worker producer, first, second;
   producer.run([&] {
-    write(x, 8, kPcA);
+    write(x, 16, kPcA);
     release(&handoff);
   });
   first.run([&] {
     acquire(&handoff);
     lock_acquired(31);
     lock_acquired(32);
-    read(x, 8, kPcB);
+    read(x, 16, kPcB);
     lock_released(32);
     lock_released(31);
     release(&handoff);
@@ -146,12 +147,14 @@ TEST_F(ShareUpdate, ALaterSlowPathIntersectsTheSharedLockset) {
   second.run([&] {
     acquire(&handoff);
     lock_acquired(32);
-    write(x, 8, kPcC);
+    write(x, 16, kPcC);
     lock_released(32);
   });
-  const location_state record = shared_record_at(x);
-  EXPECT_EQ(record.state, sharing::locked);
-  EXPECT_EQ(shared_locks_of(record.lockset), std::vector<std::uint64_t>{32});
+  for (std::uintptr_t granule : {x, x + kGranule}) {
+    const location_state record = shared_record_at(granule);
+    EXPECT_EQ(record.state, sharing::locked);
+    EXPECT_EQ(shared_locks_of(record.lockset), std::vector<std::uint64_t>{32});
+  }
   EXPECT_TRUE(take_races().empty());
 }
 

@@ -91,17 +91,6 @@ struct thread_context {
   // partly covered chunks (a freed heap block): one per 64-byte block with
   // touched granules, read by tests.
   std::uint64_t reset_stripe_locks = 0;
-  // Granules of plain 16-byte accesses in a dense chunk (a vectorized loop's)
-  // that the engine's one pass (race_engine.cpp, sixteen_access) left to the
-  // full path: counted there only, read by tests.
-  std::uint64_t sixteen_full_path = 0;
-  // Granules of plain or atomic accesses of more than one granule that the
-  // engine's range loop took one at a time (not the bulk claim), read by
-  // tests.
-  std::uint64_t range_granules = 0;
-  // Accesses that took the engine's slow path (the stripe lock), read by
-  // tests.
-  std::uint64_t slow_paths = 0;
 
   // Fences: what relaxed loads read from since the last acquire fence, and
   // the clock at the last release fence (later relaxed stores release it).
@@ -120,6 +109,19 @@ struct thread_context {
   // read the header; with 256 a fifth (issue 12, race-rm21).
   static constexpr std::uint32_t kReadItemMemo = 256;
   std::uint64_t read_item_memo[kReadItemMemo] = {};
+
+  // Test counters, last: the fields the hot paths use keep their offsets.
+  // Granules of plain 16-byte accesses in a dense chunk (a vectorized loop's)
+  // that the engine's one pass (race_engine.cpp, sixteen_access) left to the
+  // full path: counted there only, read by tests.
+  std::uint64_t sixteen_full_path = 0;
+  // Granules of plain or atomic accesses of more than one granule that the
+  // engine's range loop took one at a time (not the bulk claim), read by
+  // tests.
+  std::uint64_t range_granules = 0;
+  // Accesses that took the engine's slow path (the stripe lock), read by
+  // tests.
+  std::uint64_t slow_paths = 0;
 };
 
 extern __thread thread_context* tls_context __attribute__((tls_model("initial-exec")));

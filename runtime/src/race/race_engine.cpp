@@ -23,10 +23,11 @@
 //   A plain 16-byte access at a granule boundary in a dense chunk (a
 //   vectorized loop's) is decided granule by granule in one pass
 //   (sixteen_access: read_one_pass, write_one_pass), not in the range loop.
-//   Sharing path, lock-free: a plain access to a granule one other thread
-//   used alone, with nothing concurrent to it, makes the record shared with
-//   a CAS and stores its epoch as the ordered path does (share_update); the
-//   slow path replaces a dense record with a CAS too (update_location).
+//   Sharing path, lock-free: a granule of such a 16-byte access that one
+//   other thread used alone, with nothing concurrent to it, has its record
+//   made shared with a CAS and its epoch stored as the ordered path does
+//   (share_update); the slow path replaces a dense record with a CAS too
+//   (update_location).
 //   Read-shared path, lock-free: a plain read of a granule whose R is a read
 //   set with another concurrent reader updates its own item in the set
 //   (update_own_read_item).
@@ -479,7 +480,12 @@ __attribute__((always_inline)) inline bool ordered_update(thread_context& self, 
 // one invented). Memory handed from one thread to another (a buffer from a
 // producer to a pipeline stage) took the stripe lock at the receiver's first
 // access of each granule (issue 12: 3.84 M slow paths a repetition of
-// pipeline, about 224 instructions each).
+// pipeline, about 224 instructions each). Taken by sixteen_access only:
+// placed in update_granule for every access as well, read_mostly (whose
+// readers' first reads of the map's nodes it took: 178 k slow paths fewer
+// in 278 k) ran 8 to 20% more user CPU in four of five interleaved batches
+// at a load of 14 to 23, for 1% fewer instructions; not understood
+// (bench/race/README.md, race-pipe21).
 __attribute__((always_inline)) inline bool share_update(thread_context& self, shadow_cell& cell,
                                                         cold_ref cold, const access_desc& a,
                                                         std::uint64_t w) noexcept {
@@ -664,7 +670,6 @@ __attribute__((always_inline)) inline void update_granule(thread_context& self, 
   }
   if (exclusive_update(self, cell, cold, a, w)) return;
   if (ordered_update(self, cell, cold, a, w)) return;
-  if (share_update(self, cell, cold, a, w)) return;
   access_slow(self, cell, cold, granule, a);
 }
 
