@@ -45,7 +45,7 @@ bool share_chunk_dense(std::uintptr_t address) {
 }
 
 std::uint64_t slow_path_count() {
-  return current_context()->slow_paths;
+  return tls_test_counters.slow_paths;
 }
 
 class ShareUpdate : public ::testing::Test {

@@ -36,12 +36,12 @@ std::uint64_t sixteen_write_word(std::uintptr_t address) {
 
 // The calling thread's count of 16-byte granules left to the full path.
 std::uint64_t full_path_count() {
-  return current_context()->sixteen_full_path;
+  return tls_test_counters.sixteen_full_path;
 }
 
 // The calling thread's count of granules the range loop took.
 std::uint64_t range_count() {
-  return current_context()->range_granules;
+  return tls_test_counters.range_granules;
 }
 
 bool sixteen_chunk_dense(std::uintptr_t address) {

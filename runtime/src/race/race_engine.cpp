@@ -249,7 +249,7 @@ void report(const thread_context& self, std::uintptr_t granule, const access_des
 __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& cell, cold_ref cold,
                                            std::uintptr_t granule, const access_desc& a) noexcept {
   detail::inside_scope inside;
-  ++self.slow_paths;
+  ++tls_test_counters.slow_paths;
   const std::uint32_t site = site_of(self, a.pc);
   earlier_access earlier;
   bool raced = false;
@@ -777,7 +777,7 @@ __attribute__((always_inline)) inline void access(std::uintptr_t address, std::s
       at = bulk_claim_run(*self, granule, std::min(chunk_end, end & ~(kGranule - 1)), claimed, bulk_site);
       if (at != granule) continue;
     }
-    ++self->range_granules;
+    ++tls_test_counters.range_granules;
     access_granule(*self, granule, {mask, is_write, is_atomic, reported_size, pc});
     at = stop;
   }
@@ -974,7 +974,7 @@ __attribute__((always_inline)) inline bool write_one_pass(const thread_context& 
 __attribute__((noinline)) void granule_full_path(thread_context& self, std::uintptr_t cells,
                                                  std::uintptr_t granule, std::uint8_t size, std::uintptr_t pc,
                                                  bool is_write) noexcept {
-  ++self.sixteen_full_path;
+  ++tls_test_counters.sixteen_full_path;
   shadow_cell& cell = *shadow_cell_in(cells, granule);
   const access_desc a{static_cast<std::uint8_t>(kMaskBits), is_write, false, size, pc};
   const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
