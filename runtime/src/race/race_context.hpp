@@ -112,11 +112,12 @@ struct thread_context {
 };
 
 // Test counters of the engine's paths, per thread, read by tests. Kept out
-// of thread_context on purpose: a context is malloc'd from the application's
-// heap before its first blocks, so its size moves every block after it, and
-// the 24 bytes these added there made read_mostly 6 to 12% slower in
-// interleaved batches against main for no instruction more (its heap and
-// thus its shadow laid out otherwise; bench/race/README.md, race-pipe22).
+// of thread_context on purpose: with these 24 bytes at its end (incremented
+// or not) read_mostly ran 6 to 13% longer than main in interleaved batches,
+// for no more instructions; without them, as main. Not proven why: a
+// context is malloc'd from the application's heap before its first blocks,
+// so its size moves every block (and its shadow and stripe locks) after it
+// (bench/race/README.md, race-pipe22).
 struct engine_test_counters {
   // Granules of plain 16-byte accesses in a dense chunk (a vectorized
   // loop's) that the engine's one pass (race_engine.cpp, sixteen_access)
