@@ -114,10 +114,10 @@ struct thread_context {
 // Test counters of the engine's paths, per thread, read by tests. Kept out
 // of thread_context on purpose: with these 24 bytes at its end (incremented
 // or not) read_mostly ran 6 to 13% longer than main in interleaved batches,
-// for no more instructions; without them, as main. Not proven why: a
-// context is malloc'd from the application's heap before its first blocks,
-// so its size moves every block (and its shadow and stripe locks) after it
-// (bench/race/README.md, race-pipe22).
+// for no more instructions; without them, as main. Why is not known (not
+// the application's heap moved by the main thread's larger context: 32
+// bytes more malloc'd before read_mostly's map changed nothing;
+// bench/race/README.md, race-pipe22).
 struct engine_test_counters {
   // Granules of plain 16-byte accesses in a dense chunk (a vectorized
   // loop's) that the engine's one pass (race_engine.cpp, sixteen_access)
