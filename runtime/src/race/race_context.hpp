@@ -111,7 +111,27 @@ struct thread_context {
   std::uint64_t read_item_memo[kReadItemMemo] = {};
 };
 
+// Test counters of the engine's paths, per thread, read by tests. Kept out
+// of thread_context on purpose: with these 24 bytes at its end (incremented
+// or not) read_mostly ran 6 to 13% longer than main in interleaved batches,
+// for no more instructions; without them, as main. Why is not known (not
+// the application's heap moved by the main thread's larger context: 32
+// bytes more malloc'd before read_mostly's map changed nothing;
+// bench/race/README.md, race-pipe22).
+struct engine_test_counters {
+  // Granules of plain 16-byte accesses in a dense chunk (a vectorized
+  // loop's) that the engine's one pass (race_engine.cpp, sixteen_access)
+  // left to the full path: counted there only.
+  std::uint64_t sixteen_full_path = 0;
+  // Granules of plain or atomic accesses of more than one granule that the
+  // engine's range loop took one at a time (not the bulk claim).
+  std::uint64_t range_granules = 0;
+  // Accesses that took the engine's slow path (the stripe lock).
+  std::uint64_t slow_paths = 0;
+};
+
 extern __thread thread_context* tls_context __attribute__((tls_model("initial-exec")));
+extern __thread engine_test_counters tls_test_counters __attribute__((tls_model("initial-exec")));
 
 // The calling thread's context, made if needed; null after thread_exit or if
 // it cannot be made (out of memory, all slots taken).

@@ -20,6 +20,14 @@
 //   more bytes of this thread's own current-epoch W are a plain store. A
 //   plain read in a dense chunk tries both paths' reads in one pass first
 //   (read_past_fast_check).
+//   A plain 16-byte access at a granule boundary in a dense chunk (a
+//   vectorized loop's) is decided granule by granule in one pass
+//   (sixteen_access: read_one_pass, write_one_pass), not in the range loop.
+//   Sharing path, lock-free: a granule of such a 16-byte access that one
+//   other thread used alone, with nothing concurrent to it, has its record
+//   made shared with a CAS and its epoch stored as the ordered path does
+//   (share_update); the slow path replaces a dense record with a CAS too
+//   (update_location).
 //   Read-shared path, lock-free: a plain read of a granule whose R is a read
 //   set with another concurrent reader updates its own item in the set
 //   (update_own_read_item).
@@ -172,45 +180,49 @@ bool write_races_read(const thread_context& self, std::uint64_t r, std::uint64_t
 // The per-location record after this access; true if a race found now is
 // the granule's first (to be reported).
 // `location`: the record before this access; `has_epoch`: the granule has
-// an epoch (W or R) after it.
+// an epoch (W or R) after it. Under the stripe lock; a dense record is
+// replaced with a CAS (cold_ref::replace_location), and if the lock-free
+// sharing of the granule (share_update) changed it meanwhile, the update is
+// made again from the record found: neither loses the other's lockset.
 bool update_location(cold_ref cold, std::uint64_t location, bool has_epoch, const thread_context& self,
                      bool is_atomic, bool raced) noexcept {
-  auto state = static_cast<sharing>(location & kStateBits);
-  std::uint32_t lockset = static_cast<std::uint32_t>(location >> 32);
-  const std::uint64_t me = location_owner(self.thread_id);
-  std::uint64_t owner = location & kOwnerField;
-  switch (state) {
-    case sharing::untouched:
-      state = sharing::one_thread;
-      owner = me;
-      break;
-    case sharing::one_thread:
-      if (owner != me) {
-        lockset = self.lockset;
+  for (;;) {
+    auto state = static_cast<sharing>(location & kStateBits);
+    std::uint32_t lockset = static_cast<std::uint32_t>(location >> 32);
+    const std::uint64_t me = location_owner(self.thread_id);
+    std::uint64_t owner = location & kOwnerField;
+    switch (state) {
+      case sharing::untouched:
+        state = sharing::one_thread;
+        owner = me;
+        break;
+      case sharing::one_thread:
+        if (owner != me) {
+          lockset = self.lockset;
+          state = lockset != 0 ? sharing::locked : sharing::synchronized;
+        }
+        break;
+      case sharing::locked:
+        // A plain access holding no lock that is ordered after the accesses it
+        // conflicts with (main reading a result after joining the workers)
+        // needed no lock: the candidate set stays what the locked accesses say.
+        if (self.lockset == 0 && !raced && !is_atomic) break;
+        [[fallthrough]];
+      case sharing::synchronized:
+        lockset = lockset_intersection(lockset, self.lockset);
         state = lockset != 0 ? sharing::locked : sharing::synchronized;
-      }
-      break;
-    case sharing::locked:
-      // A plain access holding no lock that is ordered after the accesses it
-      // conflicts with (main reading a result after joining the workers)
-      // needed no lock: the candidate set stays what the locked accesses say.
-      if (self.lockset == 0 && !raced && !is_atomic) break;
-      [[fallthrough]];
-    case sharing::synchronized:
-      lockset = lockset_intersection(lockset, self.lockset);
-      state = lockset != 0 ? sharing::locked : sharing::synchronized;
-      break;
-    case sharing::racy:
-      lockset = lockset_intersection(lockset, self.lockset);
-      break;
+        break;
+      case sharing::racy:
+        lockset = lockset_intersection(lockset, self.lockset);
+        break;
+    }
+    const bool first_race = raced && (location & kLocationReported) == 0;
+    if (raced) state = sharing::racy;
+    const std::uint64_t updated = static_cast<std::uint64_t>(state) | owner | (std::uint64_t{lockset} << 32) |
+                                  (location & (kLocationAtomic | kLocationReported)) |
+                                  (is_atomic ? kLocationAtomic : 0) | (raced ? kLocationReported : 0);
+    if (updated == location || cold.replace_location(location, updated, has_epoch)) return first_race;
   }
-  const bool first_race = raced && (location & kLocationReported) == 0;
-  if (raced) state = sharing::racy;
-  const std::uint64_t updated = static_cast<std::uint64_t>(state) | owner | (std::uint64_t{lockset} << 32) |
-                                (location & (kLocationAtomic | kLocationReported)) |
-                                (is_atomic ? kLocationAtomic : 0) | (raced ? kLocationReported : 0);
-  if (updated != location) cold.store_location(updated, has_epoch);
-  return first_race;
 }
 
 void report(const thread_context& self, std::uintptr_t granule, const access_desc& a, std::uint32_t site,
@@ -237,6 +249,7 @@ void report(const thread_context& self, std::uintptr_t granule, const access_des
 __attribute__((noinline)) void access_slow(thread_context& self, shadow_cell& cell, cold_ref cold,
                                            std::uintptr_t granule, const access_desc& a) noexcept {
   detail::inside_scope inside;
+  ++tls_test_counters.slow_paths;
   const std::uint32_t site = site_of(self, a.pc);
   earlier_access earlier;
   bool raced = false;
@@ -446,6 +459,67 @@ __attribute__((always_inline)) inline bool ordered_update(thread_context& self, 
     }
   } else {
     store_read_epoch(self, cell, cold, a.mask, r, site);
+  }
+  return true;
+}
+
+// The sharing path: a plain access to a granule of a dense chunk that one
+// other thread alone used so far (its record one_thread, another owner),
+// with nothing overlapping and concurrent in W or R (no race to report, no
+// read set to make). The slow path would make the record shared with this
+// thread's lockset (update_location) and store the epoch and site as the
+// ordered path does; here the record is replaced with a CAS, without the
+// stripe lock, then the site and epoch are stored as ordered_update stores
+// them (a write's W with a CAS: when that fails the access goes on to the
+// slow path, which finds the record shared already and settled). The slow
+// path replaces a dense record with a CAS too (update_location), so two
+// threads sharing a granule at one moment, on either path, each leave
+// their lockset in it: neither path can name a lock the other access did
+// not hold. Against a slow path's epoch stores at the same moment, one of
+// the two epochs can be lost, as on the ordered path (a race missed, never
+// one invented). Memory handed from one thread to another (a buffer from a
+// producer to a pipeline stage) took the stripe lock at the receiver's first
+// access of each granule (issue 12: 3.84 M slow paths a repetition of
+// pipeline, about 224 instructions each). Taken by sixteen_access only:
+// placed in update_granule for every access as well, read_mostly (whose
+// readers' first reads of the map's nodes it took: 178 k slow paths fewer
+// in 278 k) ran 8 to 20% more user CPU in four of five interleaved batches
+// at a load of 14 to 23, for 1% fewer instructions; not understood
+// (bench/race/README.md, race-pipe21).
+__attribute__((always_inline)) inline bool share_update(thread_context& self, shadow_cell& cell,
+                                                        cold_ref cold, const access_desc& a,
+                                                        std::uint64_t w) noexcept {
+  cold_slot* dense = cold.dense();
+  if (a.is_atomic || dense == nullptr) return false;
+  std::uint64_t location = dense->location.load(std::memory_order_relaxed);
+  if (static_cast<sharing>(location & kStateBits) != sharing::one_thread ||
+      (location & kOwnerField) == location_owner(self.thread_id)) {
+    return false;
+  }
+  if ((epoch_mask(w) & a.mask) != 0 && concurrent(self, w)) return false;
+  std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+  if (is_read_shared(r) || ((epoch_mask(r) & a.mask) != 0 && concurrent(self, r))) return false;
+  // update_location's record for this access: shared from now on, with this
+  // thread's lockset as the candidate set.
+  const std::uint64_t shared =
+      static_cast<std::uint64_t>(self.lockset != 0 ? sharing::locked : sharing::synchronized) |
+      (location & (kOwnerField | kLocationAtomic | kLocationReported)) | (std::uint64_t{self.lockset} << 32);
+  const std::uint32_t site = site_of(self, a.pc);
+  if (!dense->location.compare_exchange_strong(location, shared, std::memory_order_relaxed)) return false;
+  if (!a.is_write) {
+    store_read_epoch(self, cell, cold, a.mask, r, site);
+    return true;
+  }
+  cold.store_write_site(site);
+  const std::uint64_t new_w = self.epoch | a.mask;
+  if ((w & ~kMaskBits) == self.epoch) {
+    cell.write.store(new_w | epoch_mask(w), std::memory_order_release);
+  } else if (!cell.write.compare_exchange_strong(w, new_w, std::memory_order_release,
+                                                 std::memory_order_relaxed)) {
+    return false;
+  }
+  if (epoch_mask(r) != 0 && (epoch_mask(r) & ~a.mask) == 0 && (r & ~kMaskBits) != self.epoch) {
+    cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
   }
   return true;
 }
@@ -703,6 +777,7 @@ __attribute__((always_inline)) inline void access(std::uintptr_t address, std::s
       at = bulk_claim_run(*self, granule, std::min(chunk_end, end & ~(kGranule - 1)), claimed, bulk_site);
       if (at != granule) continue;
     }
+    ++tls_test_counters.range_granules;
     access_granule(*self, granule, {mask, is_write, is_atomic, reported_size, pc});
     at = stop;
   }
@@ -820,22 +895,153 @@ __attribute__((noinline)) void read_shared_rest(thread_context& self, std::uintp
 
 }  // namespace
 
+namespace {
+
+// The one pass of a plain read of `mask` in a granule of a dense chunk whose
+// W and R were loaded as `w` and `r`, not covering it (read_past_fast_check
+// below says when it decides and why that is update_granule's decision):
+// true when it stored the read, false when the full path must decide.
+__attribute__((always_inline)) inline bool read_one_pass(const thread_context& self, shadow_cell& cell,
+                                                         std::uint64_t w, std::uint64_t r, std::uint8_t mask,
+                                                         std::uintptr_t pc) noexcept {
+  if (__builtin_expect(is_read_shared(r) || ((epoch_mask(w) & mask) != 0 && concurrent(self, w)) ||
+                           ((epoch_mask(r) & mask) != 0 && concurrent(self, r)),
+                       0)) {
+    return false;
+  }
+  cold_slot& dense = *reinterpret_cast<cold_slot*>(&cell + 1);  // shadow_memory.hpp: the dense layout
+  const std::uint64_t location = dense.location.load(std::memory_order_relaxed);
+  const bool own = static_cast<sharing>(location & kStateBits) == sharing::one_thread &&
+                   (location & kOwnerField) == location_owner(self.thread_id) &&
+                   (w == 0 || epoch_slot(w) == self.slot) && (r == 0 || epoch_slot(r) == self.slot);
+  std::uint32_t site = 0;
+  if (!(own || location_settled_for_plain(location, self)) || !memoized_site(self, pc, site)) return false;
+  // The site first, then the epoch with release (store_read_epoch).
+  dense.read_site.store(site, std::memory_order_relaxed);
+  cell.read.store((r & ~kMaskBits) == self.epoch ? r | mask : self.epoch | mask, std::memory_order_release);
+  return true;
+}
+
+// The one pass of a plain write of `mask` in a granule of a dense chunk, not
+// covered by W (`w` as loaded): update_granule's decision for the writes the
+// exclusive and the ordered paths take, in one pass as read_one_pass makes
+// it for reads. A granule this thread alone used (its record one_thread and
+// this thread's, W and R its own or empty): W stored with a plain store, as
+// exclusive_update stores it. A shared granule whose record has nothing to
+// learn, with no read set and nothing overlapping and concurrent in W or R:
+// W replaced with a CAS (a plain store when it is this thread's own epoch),
+// and R cleared when the write covers another epoch's read, as
+// ordered_update does. False, with nothing stored but perhaps the write's
+// site (as when ordered_update's CAS fails), in every other case (an
+// untouched granule to claim, a record to update, a race, a site not in the
+// memo, a lost CAS): the full path decides.
+__attribute__((always_inline)) inline bool write_one_pass(const thread_context& self, shadow_cell& cell,
+                                                          std::uint64_t w, std::uint8_t mask,
+                                                          std::uintptr_t pc) noexcept {
+  std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+  if (__builtin_expect(is_read_shared(r) || ((epoch_mask(w) & mask) != 0 && concurrent(self, w)) ||
+                           ((epoch_mask(r) & mask) != 0 && concurrent(self, r)),
+                       0)) {
+    return false;
+  }
+  cold_slot& dense = *reinterpret_cast<cold_slot*>(&cell + 1);  // shadow_memory.hpp: the dense layout
+  const std::uint64_t location = dense.location.load(std::memory_order_relaxed);
+  const bool own = static_cast<sharing>(location & kStateBits) == sharing::one_thread &&
+                   (location & kOwnerField) == location_owner(self.thread_id) &&
+                   (w == 0 || epoch_slot(w) == self.slot) && (r == 0 || epoch_slot(r) == self.slot);
+  std::uint32_t site = 0;
+  if (!(own || location_settled_for_plain(location, self)) || !memoized_site(self, pc, site)) return false;
+  // The site first, then the epoch with release (exclusive_update).
+  dense.write_site.store(site, std::memory_order_relaxed);
+  const std::uint64_t new_w = self.epoch | mask;
+  if ((w & ~kMaskBits) == self.epoch) {
+    cell.write.store(new_w | epoch_mask(w), std::memory_order_release);  // more bytes of this epoch's W
+  } else if (own) {
+    cell.write.store(new_w, std::memory_order_release);
+    return true;
+  } else if (!cell.write.compare_exchange_strong(w, new_w, std::memory_order_release,
+                                                 std::memory_order_relaxed)) {
+    return false;
+  }
+  if (!own && epoch_mask(r) != 0 && (epoch_mask(r) & ~mask) == 0 && (r & ~kMaskBits) != self.epoch) {
+    cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
+  }
+  return true;
+}
+
+// One granule of an access from its failed one pass on: the full path
+// (update_granule), with the access's own size for reports.
+__attribute__((noinline)) void granule_full_path(thread_context& self, std::uintptr_t cells,
+                                                 std::uintptr_t granule, std::uint8_t size, std::uintptr_t pc,
+                                                 bool is_write) noexcept {
+  ++tls_test_counters.sixteen_full_path;
+  shadow_cell& cell = *shadow_cell_in(cells, granule);
+  const access_desc a{static_cast<std::uint8_t>(kMaskBits), is_write, false, size, pc};
+  const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
+  const std::uint64_t r = is_write ? 0 : cell.read.load(std::memory_order_relaxed);
+  if (epoch_covers(w, self.epoch, kMaskBits) || (!is_write && epoch_covers(r, self.epoch, kMaskBits))) return;
+  update_granule(self, cell, cold_ref(cell, granule, cells & kLayoutBits), granule, a, w, r);
+}
+
+// A plain 16-byte access at a granule boundary (a vectorized loop's, which
+// clang instruments with __tsan_unaligned_read16/write16) whose two
+// granules' cells are in one mapped dense chunk: each granule in one pass
+// (read_one_pass, write_one_pass; then share_update, for a granule one
+// other thread used alone) and, where that does not decide it, on the full
+// path (granule_full_path), in address order as the range loop takes them. False, with nothing done, for any
+// other access: the caller takes the range loop. In pipeline's stages the range loop, its access descriptors
+// and the exclusive path's checks before the ordered path's cost about 225 instructions a granule (issue 12).
+__attribute__((noinline)) bool sixteen_access(thread_context& self, std::uintptr_t address, std::uintptr_t pc,
+                                              bool is_write) noexcept {
+  constexpr std::uintptr_t kChunkTail = ((std::uintptr_t{1} << kChunkShift) - 1) & ~(kGranule - 1);
+  if ((address & (kGranule - 1)) != 0 || (address & kChunkTail) == kChunkTail || (address >> 48) != 0) {
+    return false;
+  }
+  const shadow_chunk* chunk = shadow_entry_inline(address);
+  if (chunk == nullptr) return false;
+  const std::uintptr_t cells = chunk->cells.load(std::memory_order_acquire);
+  if ((cells & kLayoutBits) != kDenseLayout) return false;  // unmapped (0) or split
+  for (std::uintptr_t granule = address; granule < address + 2 * kGranule; granule += kGranule) {
+    shadow_cell& cell = *shadow_cell_in(cells, granule);
+    const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
+    if (epoch_covers(w, self.epoch, kMaskBits)) continue;
+    bool done = false;
+    if (is_write) {
+      done = write_one_pass(self, cell, w, kMaskBits, pc);
+    } else {
+      const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+      done = epoch_covers(r, self.epoch, kMaskBits) || read_one_pass(self, cell, w, r, kMaskBits, pc);
+    }
+    if (!done) {
+      // A granule another thread alone used (a buffer handed over): shared here.
+      const access_desc a{static_cast<std::uint8_t>(kMaskBits), is_write, false, 2 * kGranule, pc};
+      done = share_update(self, cell, cold_ref(cell, granule, kDenseLayout), a, w);
+    }
+    if (!done) granule_full_path(self, cells, granule, 2 * kGranule, pc, is_write);
+  }
+  return true;
+}
+
+}  // namespace
+
 // race_runtime.hpp. A plain read within one granule of a dense chunk past
 // its failed fast check (plain_access's below, or the read hooks'), in one
-// pass: when W and R hold no overlapping access concurrent with it and the
-// location record has nothing to learn (shared and settled, or this
-// thread's own), its only effect is the new R and its site, stored as the
-// ordered and exclusive paths store them (store_read_epoch). Everything
-// else (R a read set, a concurrent access, a record to update, an untouched
-// granule, a split chunk, a site not in the memo) goes on to
-// plain_granule_rest, which checks it again in full. The decision is
-// update_granule's for these reads (exclusive_update takes a granule of
-// this thread's whose W and R are its own or empty, ordered_update a
-// settled one with nothing concurrent), without its access_desc on the
-// stack, its second and third loads of R, the exclusive checks before the
-// ordered ones, and with no call but the tail call, so no stack frame: a
-// shared granule read in a new epoch (a lookup under a reader lock,
-// read_mostly) is the commonest read past the fast check (issue 12).
+// pass (read_one_pass): when W and R hold no overlapping access concurrent
+// with it and the location record has nothing to learn (shared and
+// settled, or this thread's own), its only effect is the new R and its
+// site, stored as the ordered and exclusive paths store them
+// (store_read_epoch). A read whose R is a read set goes straight to
+// read_shared_rest; everything else (a concurrent access, a record to
+// update, an untouched granule, a split chunk, a site not in the memo) goes
+// on to plain_granule_rest, which checks it again in full. The
+// decision is update_granule's for these reads (exclusive_update takes a
+// granule of this thread's whose W and R are its own or empty,
+// ordered_update a settled one with nothing concurrent), without its
+// access_desc on the stack, its second and third loads of R, the exclusive
+// checks before the ordered ones, and with no call but the tail call, so no
+// stack frame: a shared granule read in a new epoch (a lookup under a
+// reader lock, read_mostly) is the commonest read past the fast check
+// (issue 12).
 __attribute__((noinline)) void read_past_fast_check(thread_context& self, std::uintptr_t tagged_cell,
                                                     std::uintptr_t address, std::size_t size,
                                                     std::uintptr_t pc) noexcept {
@@ -844,25 +1050,12 @@ __attribute__((noinline)) void read_past_fast_check(thread_context& self, std::u
   const auto mask = static_cast<std::uint8_t>(((1u << size) - 1) << offset);
   const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
   const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
-  if (__builtin_expect((tagged_cell & kLayoutBits) == kDenseLayout && !is_read_shared(r) &&
-                           ((epoch_mask(w) & mask) == 0 || !concurrent(self, w)) &&
-                           ((epoch_mask(r) & mask) == 0 || !concurrent(self, r)),
-                       1)) {
-    cold_slot& dense = *reinterpret_cast<cold_slot*>(&cell + 1);  // shadow_memory.hpp: the dense layout
-    const std::uint64_t location = dense.location.load(std::memory_order_relaxed);
-    const bool own = static_cast<sharing>(location & kStateBits) == sharing::one_thread &&
-                     (location & kOwnerField) == location_owner(self.thread_id) &&
-                     (w == 0 || epoch_slot(w) == self.slot) && (r == 0 || epoch_slot(r) == self.slot);
-    std::uint32_t site = 0;
-    if ((own || location_settled_for_plain(location, self)) && memoized_site(self, pc, site)) {
-      // The site first, then the epoch with release (store_read_epoch).
-      dense.read_site.store(site, std::memory_order_relaxed);
-      cell.read.store((r & ~kMaskBits) == self.epoch ? r | mask : self.epoch | mask,
-                      std::memory_order_release);
-      return;
-    }
-  } else if (is_read_shared(r)) {
+  if (__builtin_expect(is_read_shared(r), 0)) {
     read_shared_rest(self, tagged_cell, address, size, pc, w, r);
+    return;
+  }
+  if (__builtin_expect((tagged_cell & kLayoutBits) == kDenseLayout, 1) &&
+      read_one_pass(self, cell, w, r, mask, pc)) {
     return;
   }
   plain_granule_rest(self, tagged_cell, address, size, pc, false);
@@ -908,8 +1101,11 @@ __attribute__((always_inline)) inline void plain_access(std::uintptr_t address, 
       }
       return;
     }
-  } else if (size == 2 * kGranule && enabled() && sixteen_covered_in_current_epoch(address, is_write)) {
-    return;  // the hooks' own check (access_fast_path.hpp), for the engine's other callers
+  } else if (size == 2 * kGranule && enabled()) {
+    // The hooks' own check (access_fast_path.hpp), for the engine's other
+    // callers; then the one pass of each granule.
+    if (sixteen_covered_in_current_epoch(address, is_write)) return;
+    if (self != nullptr && sixteen_access(*self, address, pc, is_write)) return;
   }
   plain_access_rest(address, size, pc, is_write);
 }

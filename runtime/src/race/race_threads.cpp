@@ -15,6 +15,7 @@
 namespace concheck::race {
 
 __thread thread_context* tls_context __attribute__((tls_model("initial-exec"))) = nullptr;
+__thread engine_test_counters tls_test_counters __attribute__((tls_model("initial-exec")));
 
 namespace {
 

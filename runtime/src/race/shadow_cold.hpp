@@ -123,6 +123,23 @@ class cold_ref {
     }
   }
 
+  // The slow path's change of the location record from `expected` (loaded
+  // under the stripe lock) to `desired`: in a dense chunk a CAS, since the
+  // lock-free sharing of a granule (race_engine.cpp, share_update) changes a
+  // dense record without the lock; on failure `expected` is the record
+  // found, and false. A split chunk's record is stored (true).
+  [[gnu::always_inline]] bool replace_location(std::uint64_t& expected, std::uint64_t desired,
+                                               bool has_epoch) const noexcept {
+    if (cold_slot* dense = dense_slot()) {
+      return dense->location.compare_exchange_strong(expected, desired, std::memory_order_relaxed);
+    }
+    store_split_location(chunk(), index(), desired, has_epoch);
+    return true;
+  }
+
+  // The cold words of a granule of a dense chunk, else null.
+  [[gnu::always_inline]] cold_slot* dense() const noexcept { return dense_slot(); }
+
   // The exclusive path's claim of an untouched granule for `claimed` (a
   // one_thread record), before it stores the granule's first epoch with a
   // CAS from 0: in a dense chunk a CAS of the record from 0; in a split one,
