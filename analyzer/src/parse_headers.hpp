@@ -13,7 +13,9 @@
 // top-level project #includes (never written to disk: an unsaved file next
 // to the main file, so quoted includes resolve the same), with every body,
 // and its facts join the others. A header that does not parse on its own
-// that way makes the TU fall back to one whole parse.
+// that way (one that is not self-contained) gets a second try after the
+// main file's own system headers (include_file_text_after_system()); if that
+// fails too, the TU falls back to one whole parse (docs/analyzer.md, "Speed").
 //
 // The header parse is only worth it for widely shared headers. A TU whose
 // uncovered top-level project headers are each included by at most one other

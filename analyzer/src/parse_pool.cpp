@@ -156,7 +156,7 @@ bool cover_headers(const worker_context& ctx, const compile_job& job, const std:
   unsaved = CXUnsavedFile{file.name.c_str(), text.c_str(), static_cast<unsigned long>(text.size())};
   headers = parse_once(ctx.index, file.argv, kSkipHeaderBodies, &unsaved);
   if (!headers.ok()) {
-    result.fallback_reason = "header parse after its system headers: " + headers.error;
+    result.fallback_reason += "; after its system headers: " + headers.error;
     return false;
   }
   ++*ctx.header_retries_parsed;
@@ -288,7 +288,7 @@ class isolated_job {
             take_facts(*headers);
             return;
           }
-          result_.fallback_reason = "header parse after its system headers: " + headers->parse_error;
+          result_.fallback_reason += "; after its system headers: " + headers->parse_error;
         }
       }
       result_.facts.clear();
