@@ -102,6 +102,7 @@ project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::s
       &state);
   std::set<std::string> seen;
   std::vector<unsigned> system_lines;  // of the main file's #include lines naming system headers
+  std::vector<std::pair<unsigned, std::string>> top_level;  // (line of its #include, path)
   for (const auto& entry : state.inclusions) {
     if (entry.path.empty() || main_files.contains(entry.path) || entry.through_main_file) continue;
     if (seen.contains(entry.path)) continue;
@@ -128,8 +129,13 @@ project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::s
     }
     seen.insert(entry.path);
     result.all.push_back(entry.path);
-    if (entry.top_level) result.top_level.push_back(entry.path);
+    if (entry.top_level) top_level.emplace_back(entry.line, entry.path);
   }
+  // In the main file's order: with a preamble, libclang's list is not (thrift's
+  // ProcessorTest.cpp had Handlers.h before the server headers it needs).
+  std::stable_sort(top_level.begin(), top_level.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [line, path] : top_level) result.top_level.push_back(std::move(path));
   if (!system_lines.empty() && state.main_file != nullptr) {
     std::size_t size = 0;
     const char* text = clang_getFileContents(tu, state.main_file, &size);

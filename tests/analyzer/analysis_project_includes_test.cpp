@@ -121,6 +121,23 @@ TEST_P(ProjectIncludes, SpellsTheMainFilesSystemIncludes) {
   EXPECT_EQ(scan(dir_, main_, GetParam()).includes.system_top_level, std::vector<std::string>{"<leaf.h>"});
 }
 
+// The top-level project headers in the main file's order, as the
+// synthesized file of a header parse must include them (a header may need
+// the ones before it).
+TEST_P(ProjectIncludes, KeepsTheMainFilesOrder) {
+  std::string text;
+  std::vector<std::string> expected;
+  for (int i = 9; i >= 0; --i) {
+    std::string name = "proj/order" + std::to_string(i) + ".h";
+    expected.push_back(real_path(dir_.file(name, "#pragma once\n#include <chain" + std::to_string(i) +
+                                                     ".h>\nint order" + std::to_string(i) + "();\n")));
+    text += "#include \"order" + std::to_string(i) + ".h\"\n#include <leaf.h>\n";
+  }
+  dir_.file("src/ordered.cpp", text + "#include \"first.h\"\nint main() { return 0; }\n");
+  expected.push_back(real_path(first_));
+  EXPECT_EQ(scan(dir_, dir_ / "src/ordered.cpp", GetParam()).includes.top_level, expected);
+}
+
 TEST(SpelledInclude, ReadsPlainDirectivesOnly) {
   EXPECT_EQ(spelled_include("#include <a/b.h>"), "<a/b.h>");
   EXPECT_EQ(spelled_include(" # include\t\"c.h\" // note"), "\"c.h\"");
