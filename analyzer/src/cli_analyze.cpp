@@ -163,6 +163,12 @@ int run_analyze_command(const std::vector<std::string>& args) {
           settings.limits.seconds, settings.limits.memory_mib);
     fmt::print(stderr, "{}{}", costliest_files_text(jobs.jobs, results, settings.limits.enabled(), 8),
                cost_by_way_text(results, settings.limits.enabled()));
+    fmt::print(stderr, "{}", fallback_reasons_text(jobs.jobs, results));
+    if (stats.header_retries != 0)
+      fmt::print(stderr,
+                 "concheck analyze: {} header parses tried again after their file's system headers, {} of "
+                 "them parsed\n",
+                 stats.header_retries, stats.header_retries_parsed);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print(stderr,
                "concheck analyze: {} files ({} analyzed, {} with errors) in {:.2f} s with -j {}; "

@@ -236,6 +236,7 @@ std::string encode_result(const wire_result& result) {
   w.put(result.includes_all);
   w.put(result.includes_top_level);
   w.put(result.includes_parsed_here);
+  w.put(result.includes_system_top_level);
   w.number(result.facts.size());
   for (const auto& f : result.facts) w.put(*f);
   return std::move(w.out);
@@ -250,6 +251,7 @@ wire_result decode_result(std::string_view bytes) {
   r.get(result.includes_all);
   r.get(result.includes_top_level);
   r.get(result.includes_parsed_here);
+  r.get(result.includes_system_top_level);
   std::uint64_t n = r.number();
   for (std::uint64_t i = 0; i < n; ++i) {
     tu_facts_ptr facts(new tu_facts());

@@ -30,6 +30,7 @@ struct wire_result {
   std::vector<std::string> includes_all;  // project_includes of the TU (fast mode)
   std::vector<std::string> includes_top_level;
   std::vector<std::string> includes_parsed_here;
+  std::vector<std::string> includes_system_top_level;
 };
 
 std::string encode_result(const wire_result& result);

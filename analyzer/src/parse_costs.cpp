@@ -67,4 +67,15 @@ std::string cost_by_way_text(const std::vector<parse_result>& results, bool cpu_
   return fmt::format("concheck analyze: {} s by how parsed: {}\n", cpu_known ? "CPU" : "wall", parts);
 }
 
+std::string fallback_reasons_text(const std::vector<compile_job>& jobs,
+                                  const std::vector<parse_result>& results) {
+  std::string text;
+  for (std::size_t i = 0; i < std::min(jobs.size(), results.size()); ++i)
+    if (results[i].fell_back)
+      text += fmt::format(
+          "concheck analyze: fell back: {}: {}\n", jobs[i].file,
+          results[i].fallback_reason.empty() ? "(no error recorded)" : results[i].fallback_reason);
+  return text;
+}
+
 }  // namespace concheck::analyzer

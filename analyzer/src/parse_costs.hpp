@@ -35,4 +35,11 @@ std::string costliest_files_text(const std::vector<compile_job>& jobs,
 // `cpu_known` is false). Files left out as above.
 std::string cost_by_way_text(const std::vector<parse_result>& results, bool cpu_known);
 
+// One line per file that fell back to a whole parse, in job order, with the
+// first error of the parse that failed (parse_result::fallback_reason):
+// "concheck analyze: fell back: FILE: header parse: PATH:LINE:COL: error: ...".
+// Empty when no file fell back.
+std::string fallback_reasons_text(const std::vector<compile_job>& jobs,
+                                  const std::vector<parse_result>& results);
+
 }  // namespace concheck::analyzer

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "ast_util.hpp"
@@ -23,6 +24,7 @@ struct inclusion {
   bool includer_system;    // its #include line is in a system header
   bool through_main_file;  // included through another main file of the run
   bool top_level;          // the main file itself includes it
+  unsigned line;           // top-level: the line of its #include in the main file
 };
 
 struct visit_state {
@@ -42,6 +44,30 @@ CXFile file_of(CXSourceLocation location) {
   return file;
 }
 
+// The headers spelled by the #include directives at `lines` (1-based, in
+// order) of `text`; lines that are not plain directives are left out.
+std::vector<std::string> spelled_includes_at(std::string_view text, const std::vector<unsigned>& lines) {
+  std::vector<std::string> out;
+  std::vector<unsigned> sorted = lines;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  unsigned number = 1;
+  std::size_t begin = 0;
+  for (unsigned wanted : sorted) {
+    while (number < wanted && begin < text.size()) {
+      std::size_t end = text.find('\n', begin);
+      begin = end == std::string_view::npos ? text.size() : end + 1;
+      ++number;
+    }
+    if (number != wanted || begin >= text.size()) break;
+    std::size_t end = text.find('\n', begin);
+    std::string header =
+        spelled_include(text.substr(begin, end == std::string_view::npos ? end : end - begin));
+    if (!header.empty()) out.push_back(std::move(header));
+  }
+  return out;
+}
+
 }  // namespace
 
 project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::string>& main_files,
@@ -56,7 +82,8 @@ project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::s
         std::string path = path_of(file);
         s.listed.insert(path);
         if (depth == 0) return;  // the main file itself
-        inclusion entry{file, std::move(path), clang_Location_isInSystemHeader(stack[0]) != 0, false, false};
+        inclusion entry{file,  std::move(path), clang_Location_isInSystemHeader(stack[0]) != 0,
+                        false, false,           0};
         s.user_includer[file] |= !entry.includer_system;
         // stack[depth - 1] is the #include line in the main file; the file it
         // names is the top-level ancestor: skip what comes through a main file.
@@ -69,10 +96,13 @@ project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::s
         CXFile includer = file_of(stack[0]);
         entry.top_level = depth == 1 && includer != nullptr && s.main_file != nullptr &&
                           clang_File_isEqual(includer, s.main_file) != 0;
+        if (entry.top_level) clang_getSpellingLocation(stack[0], nullptr, &entry.line, nullptr, nullptr);
         s.inclusions.push_back(std::move(entry));
       },
       &state);
   std::set<std::string> seen;
+  std::vector<unsigned> system_lines;  // of the main file's #include lines naming system headers
+  std::vector<std::pair<unsigned, std::string>> top_level;  // (line of its #include, path)
   for (const auto& entry : state.inclusions) {
     if (entry.path.empty() || main_files.contains(entry.path) || entry.through_main_file) continue;
     if (seen.contains(entry.path)) continue;
@@ -93,10 +123,24 @@ project_includes project_includes_of(CXTranslationUnit tu, const std::set<std::s
       if (file_lookups != nullptr) ++*file_lookups;
       known->second = clang_Location_isInSystemHeader(clang_getLocation(tu, entry.file, 1, 1)) != 0;
     }
-    if (known->second) continue;
+    if (known->second) {
+      if (entry.top_level) system_lines.push_back(entry.line);
+      continue;
+    }
     seen.insert(entry.path);
     result.all.push_back(entry.path);
-    if (entry.top_level) result.top_level.push_back(entry.path);
+    if (entry.top_level) top_level.emplace_back(entry.line, entry.path);
+  }
+  // In the main file's order: with a preamble, libclang's list is not (thrift's
+  // ProcessorTest.cpp had Handlers.h before the server headers it needs).
+  std::stable_sort(top_level.begin(), top_level.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [line, path] : top_level) result.top_level.push_back(std::move(path));
+  if (!system_lines.empty() && state.main_file != nullptr) {
+    std::size_t size = 0;
+    const char* text = clang_getFileContents(tu, state.main_file, &size);
+    if (text != nullptr)
+      result.system_top_level = spelled_includes_at(std::string_view(text, size), system_lines);
   }
   // Top-level declarations from files the list never named: post-preamble includes.
   clang_visitChildren(
@@ -129,6 +173,34 @@ bool header_registry::claim(const std::vector<std::string>& headers) {
 bool header_registry::covers(const std::string& header) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return covered_.contains(header);
+}
+
+std::string spelled_include(std::string_view line) {
+  auto skip_blanks = [&](std::size_t at) {
+    while (at < line.size() && (line[at] == ' ' || line[at] == '\t')) ++at;
+    return at;
+  };
+  std::size_t at = skip_blanks(0);
+  if (at >= line.size() || line[at] != '#') return {};
+  at = skip_blanks(at + 1);
+  constexpr std::string_view kInclude = "include";
+  if (line.substr(at, kInclude.size()) != kInclude) return {};
+  at = skip_blanks(at + kInclude.size());
+  if (at >= line.size() || (line[at] != '<' && line[at] != '"')) return {};
+  const char close = line[at] == '<' ? '>' : '"';
+  std::size_t end = line.find(close, at + 1);
+  if (end == std::string_view::npos || end == at + 1) return {};
+  return std::string(line.substr(at, end - at + 1));
+}
+
+std::string include_file_text_after_system(const std::vector<std::string>& system,
+                                           const std::vector<std::string>& headers) {
+  std::string text =
+      "// synthesized by concheck: the project headers of one translation unit, after its system headers\n";
+  for (const auto& h : system) text += fmt::format("#include {}\n", h);
+  text += "namespace concheck_end_of_preamble {}\n";
+  for (const auto& h : headers) text += fmt::format("#include \"{}\"\n", h);
+  return text;
 }
 
 std::string include_file_text(const std::vector<std::string>& headers) {

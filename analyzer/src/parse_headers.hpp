@@ -13,7 +13,9 @@
 // top-level project #includes (never written to disk: an unsaved file next
 // to the main file, so quoted includes resolve the same), with every body,
 // and its facts join the others. A header that does not parse on its own
-// that way makes the TU fall back to one whole parse.
+// that way (one that is not self-contained) gets a second try after the
+// main file's own system headers (include_file_text_after_system()); if that
+// fails too, the TU falls back to one whole parse (docs/analyzer.md, "Speed").
 //
 // The header parse is only worth it for widely shared headers. A TU whose
 // uncovered top-level project headers are each included by at most one other
@@ -36,6 +38,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace concheck::analyzer {
@@ -54,6 +57,10 @@ struct project_includes {
   // assumes every direct include of the main file is in the preamble); they
   // are found as the files of top-level declarations it never listed.
   std::vector<std::string> parsed_here;
+  // The main file's own #include lines that name system headers, spelled as
+  // written (`<boost/test/unit_test.hpp>`), in order: what a header that is
+  // not self-contained may need (include_file_text_after_system()).
+  std::vector<std::string> system_top_level;
 };
 
 // The non-system files `tu` includes (not the main file, not system
@@ -83,5 +90,22 @@ class header_registry {
 
 // The text of the synthesized file including `headers`.
 std::string include_file_text(const std::vector<std::string>& headers);
+
+// The second try of a header parse whose synthesized file did not parse: a
+// project header that is not self-contained uses what the main file included
+// before it (thrift's FunctionRunner.h calls `usleep` without <unistd.h>,
+// which its includers' system headers declare). This text includes the main
+// file's system headers first (`system`, spelled as the main file spells
+// them, so they stay system headers), then a declaration that ends the
+// preamble, then `headers`. Parsed with kSkipHeaderBodies, the system
+// headers form the precompiled preamble and keep their declarations only,
+// while the project headers after it keep every body.
+std::string include_file_text_after_system(const std::vector<std::string>& system,
+                                           const std::vector<std::string>& headers);
+
+// The header named by one line of source text: `<a/b.h>` or `"a/b.h"` for
+// `#include <a/b.h>` (spaces allowed around `#`), "" when the line is not
+// such a directive (a macro include, a continued line).
+std::string spelled_include(std::string_view line);
 
 }  // namespace concheck::analyzer

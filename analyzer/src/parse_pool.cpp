@@ -65,8 +65,30 @@ struct worker_context {
   header_registry* headers;
   const std::set<std::string>* main_files;  // every job's source, canonical
   std::atomic<unsigned>* header_parses;
+  std::atomic<unsigned>* header_retries;
+  std::atomic<unsigned>* header_retries_parsed;
   const parse_settings& settings;
 };
+
+// The synthesized file of a header parse: its name (next to the main file,
+// so quoted includes resolve the same) and the command line parsing it.
+struct synthesized_file {
+  std::string name;
+  std::vector<std::string> argv;
+};
+
+synthesized_file synthesized_for(const compile_job& job, const std::string& pch) {
+  synthesized_file out;
+  out.name = (std::filesystem::path(job.file).parent_path() /
+              fmt::format("concheck-headers-of-{}", std::filesystem::path(job.file).filename().string()))
+                 .string();
+  compile_job synthesized = job;
+  synthesized.argv.back() = out.name;
+  // The synthesized file has a .cpp-less name: keep it C++ whatever the driver guesses.
+  synthesized.argv.insert(synthesized.argv.end() - 1, {"-x", is_cplusplus_job(job) ? "c++" : "c"});
+  out.argv = pch.empty() ? synthesized.argv : pch_cache::with_pch(synthesized, pch);
+  return out;
+}
 
 // No detailed preprocessing record and no KeepGoing: a TU with an error is
 // refused anyway, so stopping at the first fatal error is only faster.
@@ -110,26 +132,34 @@ void claim_parsed_whole(const worker_context& ctx, const std::string& pch, proje
 }
 
 // Parses the bodies of the project headers a TU includes when this TU is the
-// first to include one of them. False when they do not parse on their own.
+// first to include one of them. False when they do not parse on their own,
+// nor after the main file's system headers (include_file_text_after_system()).
 bool cover_headers(const worker_context& ctx, const compile_job& job, const std::string& pch,
                    const project_includes& includes, parse_result& result) {
   if (includes.all.empty() || !ctx.headers->claim(includes.all)) return true;
-  if (includes.top_level.empty()) return false;  // only reached through -include or the like
+  if (includes.top_level.empty()) {  // only reached through -include or the like
+    result.fallback_reason = "header parse: its project headers are not included by the file itself";
+    return false;
+  }
   ++*ctx.header_parses;
   result.way = parse_way::header_parse;
-  std::string name =
-      (std::filesystem::path(job.file).parent_path() /
-       fmt::format("concheck-headers-of-{}", std::filesystem::path(job.file).filename().string()))
-          .string();
+  const synthesized_file file = synthesized_for(job, pch);
   std::string text = include_file_text(includes.top_level);
-  CXUnsavedFile unsaved{name.c_str(), text.c_str(), static_cast<unsigned long>(text.size())};
-  compile_job synthesized = job;
-  synthesized.argv.back() = name;
-  // The synthesized file has a .cpp-less name: keep it C++ whatever the driver guesses.
-  synthesized.argv.insert(synthesized.argv.end() - 1, {"-x", is_cplusplus_job(job) ? "c++" : "c"});
-  auto args = pch.empty() ? synthesized.argv : pch_cache::with_pch(synthesized, pch);
-  parsed_tu headers = parse_once(ctx.index, args, CXTranslationUnit_None, &unsaved);
-  if (!headers.ok()) return false;
+  CXUnsavedFile unsaved{file.name.c_str(), text.c_str(), static_cast<unsigned long>(text.size())};
+  parsed_tu headers = parse_once(ctx.index, file.argv, CXTranslationUnit_None, &unsaved);
+  if (headers.ok()) return extract_into(ctx, job, headers.tu, result);
+  result.fallback_reason = "header parse: " + headers.error;
+  if (includes.system_top_level.empty()) return false;
+  headers = parsed_tu();
+  ++*ctx.header_retries;
+  text = include_file_text_after_system(includes.system_top_level, includes.top_level);
+  unsaved = CXUnsavedFile{file.name.c_str(), text.c_str(), static_cast<unsigned long>(text.size())};
+  headers = parse_once(ctx.index, file.argv, kSkipHeaderBodies, &unsaved);
+  if (!headers.ok()) {
+    result.fallback_reason += "; after its system headers: " + headers.error;
+    return false;
+  }
+  ++*ctx.header_retries_parsed;
   return extract_into(ctx, job, headers.tu, result);
 }
 
@@ -186,6 +216,7 @@ void run_job(const worker_context& ctx, const compile_job& job, bool whole, pars
     result.way = parse_way::fell_back;
   } else if (!parsed.ok() && (fast || !pch.empty())) {
     // Never let a shortcut cause an error: the verdict is that of a plain parse.
+    if (fast) result.fallback_reason = "fast parse: " + parsed.error;
     parsed = parse_once(ctx.index, job.argv, CXTranslationUnit_None);
     result.used_pch = false;
     result.fell_back = fast;
@@ -225,7 +256,8 @@ class isolated_job {
       if (!ctx_.settings.extract) return;
       result_.way = parse_way::fast;
       if (!take_facts(*first)) return;
-      project_includes includes{first->includes_all, first->includes_top_level, first->includes_parsed_here};
+      project_includes includes{first->includes_all, first->includes_top_level, first->includes_parsed_here,
+                                first->includes_system_top_level};
       if (!pch.empty()) {
         std::erase(includes.all, ctx_.cache->header());
         std::erase(includes.top_level, ctx_.cache->header());
@@ -235,21 +267,28 @@ class isolated_job {
       if (!includes.top_level.empty()) {
         ++*ctx_.header_parses;
         result_.way = parse_way::header_parse;
-        std::string name =
-            (std::filesystem::path(job_.file).parent_path() /
-             fmt::format("concheck-headers-of-{}", std::filesystem::path(job_.file).filename().string()))
-                .string();
+        const synthesized_file file = synthesized_for(job_, pch);
         std::string text = include_file_text(includes.top_level);
-        CXUnsavedFile unsaved{name.c_str(), text.c_str(), static_cast<unsigned long>(text.size())};
-        compile_job synthesized = job_;
-        synthesized.argv.back() = name;
-        synthesized.argv.insert(synthesized.argv.end() - 1, {"-x", is_cplusplus_job(job_) ? "c++" : "c"});
-        auto headers = parse(pch.empty() ? synthesized.argv : pch_cache::with_pch(synthesized, pch),
-                             CXTranslationUnit_None, &unsaved, false);
+        CXUnsavedFile unsaved{file.name.c_str(), text.c_str(), static_cast<unsigned long>(text.size())};
+        auto headers = parse(file.argv, CXTranslationUnit_None, &unsaved, false);
         if (!headers) return;
         if (headers->parsed) {
           take_facts(*headers);
           return;
+        }
+        result_.fallback_reason = "header parse: " + headers->parse_error;
+        if (!includes.system_top_level.empty()) {
+          ++*ctx_.header_retries;
+          text = include_file_text_after_system(includes.system_top_level, includes.top_level);
+          unsaved = CXUnsavedFile{file.name.c_str(), text.c_str(), static_cast<unsigned long>(text.size())};
+          headers = parse(file.argv, kSkipHeaderBodies, &unsaved, false);
+          if (!headers) return;
+          if (headers->parsed) {
+            ++*ctx_.header_retries_parsed;
+            take_facts(*headers);
+            return;
+          }
+          result_.fallback_reason += "; after its system headers: " + headers->parse_error;
         }
       }
       result_.facts.clear();
@@ -259,6 +298,7 @@ class isolated_job {
                     false);
       if (!first) return;
     } else if (!first->parsed && (fast || !pch.empty())) {
+      if (fast) result_.fallback_reason = "fast parse: " + first->parse_error;
       first = parse(job_.argv, CXTranslationUnit_None, nullptr, whole_);
       if (!first) return;
       result_.used_pch = false;
@@ -272,7 +312,7 @@ class isolated_job {
     if (!take_facts(*first)) return;
     if (whole_ && ctx_.settings.extract)
       claim_parsed_whole(ctx_, pch,
-                         {first->includes_all, first->includes_top_level, first->includes_parsed_here});
+                         {first->includes_all, first->includes_top_level, first->includes_parsed_here, {}});
   }
 
  private:
@@ -297,6 +337,7 @@ class isolated_job {
         w.includes_all = std::move(includes.all);
         w.includes_top_level = std::move(includes.top_level);
         w.includes_parsed_here = std::move(includes.parsed_here);
+        w.includes_system_top_level = std::move(includes.system_top_level);
       }
       parsed.tu = nullptr;  // the process ends next: disposing of the AST would only cost time
       return encode_result(w);
@@ -353,6 +394,8 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
     main_files.insert(ec ? job.file : canonical.string());
   }
   std::atomic<unsigned> header_parses{0};
+  std::atomic<unsigned> header_retries{0};
+  std::atomic<unsigned> header_retries_parsed{0};
   // The per-file choice of a whole parse (include_scan.hpp).
   std::vector<std::vector<std::string>> direct(jobs.size());
   if (settings.skip_header_bodies && settings.extract)
@@ -391,7 +434,8 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
   std::atomic<unsigned> next_index{0};
   auto worker = [&] {
     CXIndex index = indexes[next_index++];
-    worker_context ctx{index, cache ? &*cache : nullptr, &headers, &main_files, &header_parses, settings};
+    worker_context ctx{index,           cache ? &*cache : nullptr, &headers, &main_files, &header_parses,
+                       &header_retries, &header_retries_parsed,    settings};
     for (std::size_t n = next++; n < order.size(); n = next++) {
       const std::size_t i = order[n];
       auto start = std::chrono::steady_clock::now();
@@ -418,6 +462,8 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
   if (stats != nullptr) {
     stats->pch_built = cache ? cache->built() : 0;
     stats->header_parses = header_parses.load();
+    stats->header_retries = header_retries.load();
+    stats->header_retries_parsed = header_retries_parsed.load();
     stats->parsed_whole = parsed_whole.load();
   }
   return results;

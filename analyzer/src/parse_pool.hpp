@@ -62,14 +62,22 @@ struct parse_result {
   double cpu_seconds = 0;
   parse_way way = parse_way::plain;
   bool used_pch = false;
-  bool fell_back = false;         // the fast mode failed and the TU was parsed whole
+  bool fell_back = false;  // the fast mode failed and the TU was parsed whole
+  // When it fell back: why, the first error of the parse that failed (the
+  // header parse's synthesized file or the fast parse), for --stats.
+  std::string fallback_reason;
   std::size_t memory_growth = 0;  // with file limits: the most a child grew for this TU (bytes)
 };
 
 struct parse_stats {
   unsigned pch_built = 0;
   unsigned header_parses = 0;  // synthesized TUs parsing project headers' bodies
-  unsigned parsed_whole = 0;   // TUs parsed whole by a per-file choice (include_scan.hpp, include_reach.hpp)
+  // Header parses that failed and were tried again after the main file's
+  // system headers (include_file_text_after_system()), and how many of those
+  // parsed (each spares its TU a whole parse).
+  unsigned header_retries = 0;
+  unsigned header_retries_parsed = 0;
+  unsigned parsed_whole = 0;  // TUs parsed whole by a per-file choice (include_scan.hpp, include_reach.hpp)
 };
 
 std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const parse_settings& settings,

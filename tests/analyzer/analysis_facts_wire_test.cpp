@@ -47,6 +47,7 @@ TEST(analysis_facts_wire, every_fixture_round_trips) {
     wire_result original;
     original.parsed = true;
     original.includes_all = {"/a.hpp", "/b.hpp"};
+    original.includes_system_top_level = {"<unistd.h>", "<boost/version.hpp>"};
     original.facts.push_back(extract_facts(tu, options));
     clang_disposeTranslationUnit(tu);
 
@@ -55,6 +56,7 @@ TEST(analysis_facts_wire, every_fixture_round_trips) {
     EXPECT_EQ(encode_result(decoded), bytes) << file;
     EXPECT_TRUE(decoded.parsed);
     EXPECT_EQ(decoded.includes_all, original.includes_all);
+    EXPECT_EQ(decoded.includes_system_top_level, original.includes_system_top_level);
     ASSERT_EQ(decoded.facts.size(), 1U);
     std::string expected = render(analyze(original.facts, options));
     EXPECT_EQ(render(analyze(decoded.facts, options)), expected) << file;

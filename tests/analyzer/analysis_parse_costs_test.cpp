@@ -42,6 +42,21 @@ TEST(ParseCosts, ListsTheCostliestByCpuFirstWithHowEachWasParsed) {
             "concheck analyze:     2.0     2.5  header parse: c.cpp\n");
 }
 
+// The first error of the parse that failed, for each file that fell back.
+TEST(ParseCosts, NamesWhyEachFileFellBack) {
+  std::vector<compile_job> jobs = {job_of("a.cpp"), job_of("b.cpp"), job_of("c.cpp")};
+  std::vector<parse_result> results = results_of(
+      {{1.0, 1.0, parse_way::fell_back}, {1.0, 1.0, parse_way::fast}, {1.0, 1.0, parse_way::fell_back}});
+  results[0].fell_back = true;
+  results[0].fallback_reason = "header parse: x.h:3:1: error: unknown type name 'y'";
+  results[2].fell_back = true;
+  EXPECT_EQ(fallback_reasons_text(jobs, results),
+            "concheck analyze: fell back: a.cpp: header parse: x.h:3:1: error: unknown type name 'y'\n"
+            "concheck analyze: fell back: c.cpp: (no error recorded)\n");
+  results[0].fell_back = results[2].fell_back = false;
+  EXPECT_EQ(fallback_reasons_text(jobs, results), "");
+}
+
 TEST(ParseCosts, WithoutChildrenTheWallTimeRanksAndCpuIsUnknown) {
   std::vector<compile_job> jobs = {job_of("a.cpp"), job_of("b.cpp"), job_of("refused.cpp")};
   std::vector<parse_result> results =

@@ -14,9 +14,11 @@
 
 namespace project_includes_test {
 
+using concheck::analyzer::include_file_text_after_system;
 using concheck::analyzer::kSkipHeaderBodies;
 using concheck::analyzer::project_includes;
 using concheck::analyzer::project_includes_of;
+using concheck::analyzer::spelled_include;
 using concheck::cli_test::scratch_dir;
 
 std::string real_path(const std::string& path) {
@@ -105,6 +107,56 @@ TEST_P(ProjectIncludes, AsksLibclangOnlyAboutFilesAProjectFileIncludes) {
   scanned result = scan(dir_, main_, GetParam());
   const bool preamble = GetParam() != CXTranslationUnit_None;
   EXPECT_EQ(result.lookups, preamble ? 5U : 6U);  // late.h is not on the list with a preamble
+}
+
+// The main file's own #include lines of system headers, as spelled, in
+// order (leaf.h; top.h comes through first.h), for a header parse tried
+// again after them.
+TEST_P(ProjectIncludes, SpellsTheMainFilesSystemIncludes) {
+  dir_.file("src/spelled.cpp",
+            "#include <chain3.h>\n#include \"first.h\"\n  #  include   <leaf.h> // the leaf\n"
+            "int main() { return chain0(); }\n");
+  scanned result = scan(dir_, dir_ / "src/spelled.cpp", GetParam());
+  EXPECT_EQ(result.includes.system_top_level, (std::vector<std::string>{"<chain3.h>", "<leaf.h>"}));
+  EXPECT_EQ(scan(dir_, main_, GetParam()).includes.system_top_level, std::vector<std::string>{"<leaf.h>"});
+}
+
+// The top-level project headers in the main file's order, as the
+// synthesized file of a header parse must include them (a header may need
+// the ones before it).
+TEST_P(ProjectIncludes, KeepsTheMainFilesOrder) {
+  std::string text;
+  std::vector<std::string> expected;
+  for (int i = 9; i >= 0; --i) {
+    std::string name = "proj/order" + std::to_string(i) + ".h";
+    expected.push_back(real_path(dir_.file(name, "#pragma once\n#include <chain" + std::to_string(i) +
+                                                     ".h>\nint order" + std::to_string(i) + "();\n")));
+    text += "#include \"order" + std::to_string(i) + ".h\"\n#include <leaf.h>\n";
+  }
+  dir_.file("src/ordered.cpp", text + "#include \"first.h\"\nint main() { return 0; }\n");
+  expected.push_back(real_path(first_));
+  EXPECT_EQ(scan(dir_, dir_ / "src/ordered.cpp", GetParam()).includes.top_level, expected);
+}
+
+TEST(SpelledInclude, ReadsPlainDirectivesOnly) {
+  EXPECT_EQ(spelled_include("#include <a/b.h>"), "<a/b.h>");
+  EXPECT_EQ(spelled_include(" # include\t\"c.h\" // note"), "\"c.h\"");
+  EXPECT_EQ(spelled_include("#include HEADER_OF(x)"), "");
+  EXPECT_EQ(spelled_include("#include <>"), "");
+  EXPECT_EQ(spelled_include("#include <unterminated.h"), "");
+  EXPECT_EQ(spelled_include("#define include <a.h>"), "");
+  EXPECT_EQ(spelled_include("int x;"), "");
+}
+
+// The system headers first, then a declaration that ends the preamble, then
+// the project headers: parsed with kSkipHeaderBodies, only the project
+// headers keep their bodies.
+TEST(IncludeFileTextAfterSystem, PutsTheProjectHeadersAfterThePreamble) {
+  std::string text =
+      include_file_text_after_system({"<unistd.h>", "<boost/version.hpp>"}, {"/p/a.h", "/p/b.h"});
+  EXPECT_EQ(text.substr(text.find('\n') + 1),
+            "#include <unistd.h>\n#include <boost/version.hpp>\nnamespace concheck_end_of_preamble {}\n"
+            "#include \"/p/a.h\"\n#include \"/p/b.h\"\n");
 }
 
 std::string parse_name(const ::testing::TestParamInfo<unsigned>& param) {

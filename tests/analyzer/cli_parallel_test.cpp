@@ -306,3 +306,65 @@ TEST(CliParallel, FilesReachingFewBodiesAreParsedWhole) {
 
 }  // namespace
 }  // namespace concheck::cli_test
+
+namespace concheck::cli_test {
+namespace {
+
+// include/sleepy.hpp is not self-contained: its inline body calls nap(),
+// which only <nap.h> (a system header its includers include first) declares.
+// Its synthesized header file alone does not parse (the first error is
+// printed under --stats); tried again after the main file's system headers
+// it does, so no file pays a whole parse, and the findings are those of
+// whole parses.
+TEST(CliParallel, HeaderNeedingItsIncludersSystemHeadersParsesAfterThem) {
+  for (bool needs_includer : {false, true}) {
+    scratch_dir dir;
+    write_bulk_header(dir);
+    dir.file("system/nap.h", "#pragma once\nvoid nap(int);\n");
+    dir.file("include/sleepy.hpp",
+             std::string("#pragma once\n"
+                         "#include <mutex>\n"
+                         "inline std::mutex sleepy_mutex;\n"
+                         "inline int naps = 0;\n"
+                         "inline void locked_nap() { std::lock_guard<std::mutex> g(sleepy_mutex); ++naps; }\n"
+                         "inline void racy_nap() { ++naps; nap(naps); }\n") +
+                 // A header the system headers do not rescue: it needs a macro of its includer.
+                 (needs_includer ? "inline int sleepy_limit() { return SLEEPY_LIMIT; }\n" : "") +
+                 "#include \"bulk.hpp\"\n");
+    const std::string prefix = std::string(needs_includer ? "#define SLEEPY_LIMIT 3\n" : "") +
+                               "#include <nap.h>\n#include \"sleepy.hpp\"\n#include <thread>\n";
+    std::string one = dir.file(
+        "src/one.cpp",
+        prefix + "void start_one() { std::thread a(locked_nap), b(racy_nap); a.join(); b.join(); }\n");
+    std::string two =
+        dir.file("src/two.cpp", prefix + "void start_two() { std::thread a(racy_nap); a.join(); }\n");
+    std::string three = dir.file("src/three.cpp", prefix);
+    std::vector<std::string> flags = {"--", "-I" + dir / "include", "-isystem", dir / "system"};
+    std::vector<std::string> fast_args = {"analyze", "--stats", "-j1", one, two, three};
+    std::vector<std::string> full_args = {"analyze", "--full-parse", "-j1", one, two, three};
+    fast_args.insert(fast_args.end(), flags.begin(), flags.end());
+    full_args.insert(full_args.end(), flags.begin(), flags.end());
+    auto fast = run_concheck(on_stubs(fast_args));
+    auto full = run_concheck(on_stubs(full_args));
+    EXPECT_EQ(fast.exit_code, 1) << fast.err;
+    EXPECT_EQ(fast.out, full.out);
+    EXPECT_THAT(fast.out, testing::HasSubstr("sleepy.hpp:6:"));
+    EXPECT_THAT(fast.err,
+                testing::HasSubstr("1 header parses tried again after their file's system headers, " +
+                                   std::string(needs_includer ? "0" : "1") + " of them parsed"));
+    if (needs_includer) {
+      EXPECT_THAT(fast.err, testing::HasSubstr("1 header parses, 1 whole-file fallbacks"));
+      // Both errors: nap() first, then the macro once <nap.h> came first.
+      EXPECT_THAT(fast.err,
+                  testing::ContainsRegex("one.cpp: header parse: [^\n]*sleepy.hpp:6:[^\n]*'nap'[^\n]*; "
+                                         "after its system headers: [^\n]*sleepy.hpp:7:[^\n]*"
+                                         "'SLEEPY_LIMIT'"));
+    } else {
+      EXPECT_THAT(fast.err, testing::HasSubstr("1 header parses, 0 whole-file fallbacks"));
+      EXPECT_THAT(fast.err, testing::Not(testing::HasSubstr("fell back:")));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace concheck::cli_test
