@@ -251,8 +251,10 @@ TEST(ExploreIo, AStallWhereEveryThreadWaitsForIoListsTheirCalls) {
   EXPECT_EQ(result.failure->kind, "step-bound-exceeded") << result.failure->report;
   const std::string& report = result.failure->report;
   const auto has = [&report](const char* text) { return report.find(text) != std::string::npos; };
-  const bool reader_waits = has("waited 300 ms in read()") && has("(waiting for I/O too: T") && has(" in poll())");
-  const bool main_waits = has("waited 300 ms in poll()") && has("(waiting for I/O too: T") && has(" in read())");
+  const bool reader_waits =
+      has("waited 300 ms in read()") && has("(waiting for I/O too: T") && has(" in poll())");
+  const bool main_waits =
+      has("waited 300 ms in poll()") && has("(waiting for I/O too: T") && has(" in read())");
   EXPECT_TRUE(reader_waits || main_waits) << report;
 }
 

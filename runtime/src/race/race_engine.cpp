@@ -901,21 +901,36 @@ namespace {
 // W and R were loaded as `w` and `r`, not covering it (read_past_fast_check
 // below says when it decides and why that is update_granule's decision):
 // true when it stored the read, false when the full path must decide.
-__attribute__((always_inline)) inline bool read_one_pass(const thread_context& self, shadow_cell& cell,
-                                                         std::uint64_t w, std::uint64_t r, std::uint8_t mask,
-                                                         std::uintptr_t pc) noexcept {
+// What read_one_pass and write_one_pass both require of a granule of a
+// dense chunk (`dense`: its cold slot) whose W and R were loaded as `w` and
+// `r`: R not a read set, nothing overlapping `mask` and concurrent in W or
+// R, the granule this thread's alone (`own`: its record one_thread and this
+// thread's, W and R its own or empty) or its record settled, and the
+// access's site in the memo (`site`). False: the full path decides.
+__attribute__((always_inline)) inline bool one_pass_allowed(const thread_context& self,
+                                                            const cold_slot& dense, std::uint64_t w,
+                                                            std::uint64_t r, std::uint8_t mask,
+                                                            std::uintptr_t pc, bool& own,
+                                                            std::uint32_t& site) noexcept {
   if (__builtin_expect(is_read_shared(r) || ((epoch_mask(w) & mask) != 0 && concurrent(self, w)) ||
                            ((epoch_mask(r) & mask) != 0 && concurrent(self, r)),
                        0)) {
     return false;
   }
-  cold_slot& dense = *reinterpret_cast<cold_slot*>(&cell + 1);  // shadow_memory.hpp: the dense layout
   const std::uint64_t location = dense.location.load(std::memory_order_relaxed);
-  const bool own = static_cast<sharing>(location & kStateBits) == sharing::one_thread &&
-                   (location & kOwnerField) == location_owner(self.thread_id) &&
-                   (w == 0 || epoch_slot(w) == self.slot) && (r == 0 || epoch_slot(r) == self.slot);
+  own = static_cast<sharing>(location & kStateBits) == sharing::one_thread &&
+        (location & kOwnerField) == location_owner(self.thread_id) &&
+        (w == 0 || epoch_slot(w) == self.slot) && (r == 0 || epoch_slot(r) == self.slot);
+  return (own || location_settled_for_plain(location, self)) && memoized_site(self, pc, site);
+}
+
+__attribute__((always_inline)) inline bool read_one_pass(const thread_context& self, shadow_cell& cell,
+                                                         std::uint64_t w, std::uint64_t r, std::uint8_t mask,
+                                                         std::uintptr_t pc) noexcept {
+  cold_slot& dense = *reinterpret_cast<cold_slot*>(&cell + 1);  // shadow_memory.hpp: the dense layout
+  bool own = false;
   std::uint32_t site = 0;
-  if (!(own || location_settled_for_plain(location, self)) || !memoized_site(self, pc, site)) return false;
+  if (!one_pass_allowed(self, dense, w, r, mask, pc, own, site)) return false;
   // The site first, then the epoch with release (store_read_epoch).
   dense.read_site.store(site, std::memory_order_relaxed);
   cell.read.store((r & ~kMaskBits) == self.epoch ? r | mask : self.epoch | mask, std::memory_order_release);
@@ -939,18 +954,10 @@ __attribute__((always_inline)) inline bool write_one_pass(const thread_context& 
                                                           std::uint64_t w, std::uint8_t mask,
                                                           std::uintptr_t pc) noexcept {
   std::uint64_t r = cell.read.load(std::memory_order_relaxed);
-  if (__builtin_expect(is_read_shared(r) || ((epoch_mask(w) & mask) != 0 && concurrent(self, w)) ||
-                           ((epoch_mask(r) & mask) != 0 && concurrent(self, r)),
-                       0)) {
-    return false;
-  }
   cold_slot& dense = *reinterpret_cast<cold_slot*>(&cell + 1);  // shadow_memory.hpp: the dense layout
-  const std::uint64_t location = dense.location.load(std::memory_order_relaxed);
-  const bool own = static_cast<sharing>(location & kStateBits) == sharing::one_thread &&
-                   (location & kOwnerField) == location_owner(self.thread_id) &&
-                   (w == 0 || epoch_slot(w) == self.slot) && (r == 0 || epoch_slot(r) == self.slot);
+  bool own = false;
   std::uint32_t site = 0;
-  if (!(own || location_settled_for_plain(location, self)) || !memoized_site(self, pc, site)) return false;
+  if (!one_pass_allowed(self, dense, w, r, mask, pc, own, site)) return false;
   // The site first, then the epoch with release (exclusive_update).
   dense.write_site.store(site, std::memory_order_relaxed);
   const std::uint64_t new_w = self.epoch | mask;
