@@ -139,6 +139,25 @@ auto read_like(const char* name, int fd, std::uintptr_t pc, Call call) noexcept 
   return result;
 }
 
+// select and pselect rewrite their sets with the answer (all cleared when
+// nothing is ready): the caller's sets, kept so that each probe starts from
+// them.
+class caller_sets {
+ public:
+  caller_sets(fd_set* reads, fd_set* writes, fd_set* errors) noexcept : sets_{reads, writes, errors} {
+    for (int i = 0; i < 3; ++i)
+      if (sets_[i] != nullptr) saved_[i] = *sets_[i];
+  }
+  void restore() const noexcept {
+    for (int i = 0; i < 3; ++i)
+      if (sets_[i] != nullptr) *sets_[i] = saved_[i];
+  }
+
+ private:
+  fd_set* sets_[3];
+  fd_set saved_[3];
+};
+
 // A call that may answer a waiter: after it, every thread in block_on_io
 // probes again.
 template <class Result>
@@ -187,19 +206,10 @@ int epoll_pwait(int epoll, epoll_event* events, int count, int timeout_ms, const
       [=](int ms) { return real.epoll_pwait(epoll, events, count, ms, mask); });
 }
 
-// select and pselect rewrite their sets with the answer (all cleared when
-// nothing is ready): each probe starts from the caller's sets.
 int select(int count, fd_set* reads, fd_set* writes, fd_set* errors, timeval* timeout) {
   if (!exploring_here()) return real.select(count, reads, writes, errors, timeout);
-  fd_set in[3];
-  if (reads != nullptr) in[0] = *reads;
-  if (writes != nullptr) in[1] = *writes;
-  if (errors != nullptr) in[2] = *errors;
-  const auto restore = [=, &in] {
-    if (reads != nullptr) *reads = in[0];
-    if (writes != nullptr) *writes = in[1];
-    if (errors != nullptr) *errors = in[2];
-  };
+  const caller_sets sets(reads, writes, errors);
+  const auto restore = [&sets] { sets.restore(); };
   io_timeout t{true, false, 0};
   if (timeout != nullptr) {
     const timespec as_timespec{timeout->tv_sec, timeout->tv_usec * 1000};
@@ -223,15 +233,8 @@ int select(int count, fd_set* reads, fd_set* writes, fd_set* errors, timeval* ti
 int pselect(int count, fd_set* reads, fd_set* writes, fd_set* errors, const timespec* timeout,
             const sigset_t* mask) {
   if (!exploring_here()) return real.pselect(count, reads, writes, errors, timeout, mask);
-  fd_set in[3];
-  if (reads != nullptr) in[0] = *reads;
-  if (writes != nullptr) in[1] = *writes;
-  if (errors != nullptr) in[2] = *errors;
-  const auto restore = [=, &in] {
-    if (reads != nullptr) *reads = in[0];
-    if (writes != nullptr) *writes = in[1];
-    if (errors != nullptr) *errors = in[2];
-  };
+  const caller_sets sets(reads, writes, errors);
+  const auto restore = [&sets] { sets.restore(); };
   return wait_for_io(
       "pselect", from_timespec(timeout), caller_pc(__builtin_return_address(0)),
       [=] {

@@ -403,6 +403,34 @@ __attribute__((always_inline)) inline bool location_settled_for_plain(cold_ref c
   return location_settled_for_plain(cold.location(has_epoch), self);
 }
 
+// W of a write of `mask` on the ordered path (below; share_update and
+// write_one_pass store it the same way), after the write's site: more bytes
+// of this thread's own write in its current epoch (a byte loop) with a plain
+// store, as on the exclusive path (no other thread is ordered after this
+// epoch yet, so every other access to the granule since W was stored is
+// concurrent with it: one that overlapped took the slow path and reported
+// the race, one that did not replaced W and is forgotten now: a race missed,
+// never one invented); otherwise W replaced with a CAS from `w`, false when
+// it fails (the caller's full path decides, storing its own site). Then R
+// cleared with a CAS when the write covers another epoch's read; R of this
+// thread's own current epoch stays (what it says W says too, and clearing it
+// cost a CAS per byte of a read-modify-write byte loop).
+__attribute__((always_inline)) inline bool store_ordered_write(const thread_context& self, shadow_cell& cell,
+                                                               std::uint64_t w, std::uint64_t r,
+                                                               std::uint8_t mask) noexcept {
+  const std::uint64_t new_w = self.epoch | mask;
+  if ((w & ~kMaskBits) == self.epoch) {
+    cell.write.store(new_w | epoch_mask(w), std::memory_order_release);
+  } else if (!cell.write.compare_exchange_strong(w, new_w, std::memory_order_release,
+                                                 std::memory_order_relaxed)) {
+    return false;
+  }
+  if (epoch_mask(r) != 0 && (epoch_mask(r) & ~mask) == 0 && (r & ~kMaskBits) != self.epoch) {
+    cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
+  }
+  return true;
+}
+
 // The ordered path: a plain access to a shared granule whose stored accesses
 // all happened before it (W, and R for a write, not concurrent with it, or
 // not overlapping) cannot race, and when the location record has nothing to
@@ -437,26 +465,8 @@ __attribute__((always_inline)) inline bool ordered_update(thread_context& self, 
   // The site first, then the epoch with release (as exclusive_update). If
   // the CAS on W fails the slow path stores its own site with its epoch.
   if (a.is_write) {
-    std::uint64_t new_w = self.epoch | a.mask;
     cold.store_write_site(site);
-    if ((w & ~kMaskBits) == self.epoch) {
-      // More bytes of this thread's own write in its current epoch (a byte
-      // loop): a plain store, as on the exclusive path. No other thread is
-      // ordered after this epoch yet, so every other access to the granule
-      // since W was stored is concurrent with it: one that overlapped took
-      // the slow path and reported the race, one that did not replaced W and
-      // is forgotten now (a race missed, never one invented).
-      cell.write.store(new_w | epoch_mask(w), std::memory_order_release);
-    } else if (!cell.write.compare_exchange_strong(w, new_w, std::memory_order_release,
-                                                   std::memory_order_relaxed)) {
-      return false;
-    }
-    // R of this thread's own current epoch stays: what it says W says too
-    // (same thread, same epoch), and clearing it cost a CAS per byte of a
-    // read-modify-write byte loop.
-    if (epoch_mask(r) != 0 && (epoch_mask(r) & ~a.mask) == 0 && (r & ~kMaskBits) != self.epoch) {
-      cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
-    }
+    if (!store_ordered_write(self, cell, w, r, a.mask)) return false;
   } else {
     store_read_epoch(self, cell, cold, a.mask, r, site);
   }
@@ -511,17 +521,7 @@ __attribute__((always_inline)) inline bool share_update(thread_context& self, sh
     return true;
   }
   cold.store_write_site(site);
-  const std::uint64_t new_w = self.epoch | a.mask;
-  if ((w & ~kMaskBits) == self.epoch) {
-    cell.write.store(new_w | epoch_mask(w), std::memory_order_release);
-  } else if (!cell.write.compare_exchange_strong(w, new_w, std::memory_order_release,
-                                                 std::memory_order_relaxed)) {
-    return false;
-  }
-  if (epoch_mask(r) != 0 && (epoch_mask(r) & ~a.mask) == 0 && (r & ~kMaskBits) != self.epoch) {
-    cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
-  }
-  return true;
+  return store_ordered_write(self, cell, w, r, a.mask);
 }
 
 // The read-shared path: a plain read of a granule whose R is a read set, by a
@@ -960,20 +960,13 @@ __attribute__((always_inline)) inline bool write_one_pass(const thread_context& 
   if (!one_pass_allowed(self, dense, w, r, mask, pc, own, site)) return false;
   // The site first, then the epoch with release (exclusive_update).
   dense.write_site.store(site, std::memory_order_relaxed);
-  const std::uint64_t new_w = self.epoch | mask;
-  if ((w & ~kMaskBits) == self.epoch) {
-    cell.write.store(new_w | epoch_mask(w), std::memory_order_release);  // more bytes of this epoch's W
-  } else if (own) {
-    cell.write.store(new_w, std::memory_order_release);
+  if (own) {  // as exclusive_update: a plain store, R left alone
+    const std::uint64_t new_w = self.epoch | mask;
+    cell.write.store((w & ~kMaskBits) == self.epoch ? new_w | epoch_mask(w) : new_w,
+                     std::memory_order_release);
     return true;
-  } else if (!cell.write.compare_exchange_strong(w, new_w, std::memory_order_release,
-                                                 std::memory_order_relaxed)) {
-    return false;
   }
-  if (!own && epoch_mask(r) != 0 && (epoch_mask(r) & ~mask) == 0 && (r & ~kMaskBits) != self.epoch) {
-    cell.read.compare_exchange_strong(r, 0, std::memory_order_relaxed, std::memory_order_relaxed);
-  }
-  return true;
+  return store_ordered_write(self, cell, w, r, mask);
 }
 
 // One granule of an access from its failed one pass on: the full path
