@@ -5,7 +5,7 @@
 # it. Prints what concheck reported (data races and other findings, by kind
 # and site) and the suite's own verdict. A trial, not a CI test.
 #
-#   race_real_code.sh BUILD_DIR [WORK_DIR]
+#   race_leveldb.sh BUILD_DIR [WORK_DIR]
 #     BUILD_DIR   a concheck build tree (BUILD_DIR/runtime/libconcheck.so)
 #     WORK_DIR    where the source is fetched and built (default: a temporary
 #                 folder; reused when given, so a second run skips the build)
