@@ -4,7 +4,7 @@
 // The standard-library PCH (parse_pch.hpp) spares every TU the standard
 // headers, but a test file also parses its test framework again in its own
 // preamble: Boost.Test's declarations are 0.3 s of a thrift test's 0.4 s
-// (0.02 s left with them in the PCH), GoogleTest's 0.15-0.25 s of a leveldb
+// (0.02 s left with them in the PCH), GoogleTest's about 0.15 s of a leveldb
 // test's 0.2-0.5 s (bench/analyzer/README.md). So a PCH may also hold the
 // library headers (found in a folder of their own below a system folder:
 // `boost/`, `gtest/`, as include_reach.hpp classifies them) that the main
