@@ -169,6 +169,11 @@ int run_analyze_command(const std::vector<std::string>& args) {
                  "concheck analyze: {} header parses tried again after their file's system headers, {} of "
                  "them parsed\n",
                  stats.header_retries, stats.header_retries_parsed);
+    if (stats.pch_with_libraries != 0)
+      fmt::print(stderr,
+                 "concheck analyze: {} of the precompiled headers also hold library headers their files "
+                 "include\n",
+                 stats.pch_with_libraries);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print(stderr,
                "concheck analyze: {} files ({} analyzed, {} with errors) in {:.2f} s with -j {}; "

@@ -1,6 +1,7 @@
 // The per-file choice of a whole parse by what a TU reaches; see include_reach.hpp.
 #include "include_reach.hpp"
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <fstream>
@@ -145,6 +146,23 @@ const include_reach_scanner::found& include_reach_scanner::resolve(const std::ve
     break;
   }
   return it->second;
+}
+
+std::vector<std::string> include_reach_scanner::direct_libraries_of(const compile_job& job,
+                                                                    std::size_t max_size) {
+  std::vector<std::string> out;
+  std::error_code error;
+  if (!fs::is_regular_file(job.file, error) || fs::file_size(job.file, error) > max_size || error) return out;
+  std::vector<std::string> quote, angled, system;
+  reach_search_folders(job, quote, angled, system);
+  system.insert(system.end(), system_folders_.begin(), system_folders_.end());
+  const std::string main = reach_canonical(fs::path(job.directory) / job.file);
+  const std::string folder = fs::path(main).parent_path().string();
+  for (const include_line& line : read(main).includes) {
+    const found& target = resolve(quote, angled, system, folder, line);
+    if (target.library && std::find(out.begin(), out.end(), line.name) == out.end()) out.push_back(line.name);
+  }
+  return out;
 }
 
 include_reach include_reach_scanner::reach_of(const compile_job& job, const std::set<std::string>& main_files,

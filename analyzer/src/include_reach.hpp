@@ -77,6 +77,15 @@ class include_reach_scanner {
   include_reach reach_of(const compile_job& job, const std::set<std::string>& main_files,
                          std::size_t max_size);
 
+  // The library headers (classified as reach_of() does) that `job`'s main
+  // file names in its own #include lines, as `#include <...>` names, in the
+  // file's order, without repeats; nothing for a main file that is not a
+  // regular file of at most `max_size` bytes. A quoted name found in a system
+  // folder counts too: no folder searched before the system ones holds it,
+  // so its angled spelling finds the same file. For the library headers of a
+  // PCH (pch_libraries.hpp).
+  std::vector<std::string> direct_libraries_of(const compile_job& job, std::size_t max_size);
+
   // /usr/local/include, the multiarch folder, /usr/include (those that exist).
   static std::vector<std::string> default_system_folders();
 

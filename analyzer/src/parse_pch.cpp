@@ -5,12 +5,14 @@
 #include <malloc.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <vector>
 
 #include "parse_diagnostics.hpp"
+#include "pch_libraries.hpp"
 
 namespace concheck::analyzer {
 namespace {
@@ -72,6 +74,14 @@ std::string key_of(const compile_job& job) {
   return key;
 }
 
+// The key of the PCH holding `libraries` too (any order) for the flag set `flags`.
+std::string library_key_of(const std::string& flags, std::vector<std::string> libraries) {
+  std::sort(libraries.begin(), libraries.end());
+  std::string key = flags;
+  for (const auto& name : libraries) (key += '\n') += name;
+  return key;
+}
+
 }  // namespace
 
 bool is_cplusplus_job(const compile_job& job) {
@@ -104,8 +114,9 @@ pch_cache::pch_cache() {
   }
   out.close();
   std::error_code ec;
-  auto canonical = std::filesystem::weakly_canonical(header_, ec);
-  if (!ec) header_ = canonical.string();
+  auto canonical = std::filesystem::weakly_canonical(folder_, ec);
+  if (!ec) folder_ = canonical.string();
+  header_ = folder_ + "/concheck-std.hpp";
 }
 
 pch_cache::~pch_cache() {
@@ -124,19 +135,48 @@ std::vector<std::string> pch_cache::with_pch(const compile_job& job, const std::
   return argv;
 }
 
-void pch_cache::plan(const std::vector<compile_job>& jobs) {
-  for (const auto& job : jobs) ++users_[key_of(job)];
+void pch_cache::plan(const std::vector<compile_job>& jobs,
+                     const std::vector<std::vector<std::string>>& libraries) {
+  std::vector<std::string> flags;
+  flags.reserve(jobs.size());
+  for (const auto& job : jobs) flags.push_back(key_of(job));
+  std::vector<std::vector<std::string>> chosen;
+  if (libraries.size() == jobs.size()) chosen = pch_libraries_per_job(flags, libraries);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (i < chosen.size() && !chosen[i].empty()) {
+      ++users_[library_key_of(flags[i], chosen[i])];
+      libraries_[flags[i] + jobs[i].file] = chosen[i];
+    } else {
+      ++users_[flags[i]];
+    }
+  }
+}
+
+bool pch_cache::is_own_header(const std::string& path) const {
+  return !folder_.empty() && path.size() > folder_.size() && path.compare(0, folder_.size(), folder_) == 0 &&
+         path[folder_.size()] == '/';
 }
 
 std::string pch_cache::get(CXIndex index, const compile_job& job) {
   if (folder_.empty() || job.argv.size() < 2 || !is_cplusplus_job(job)) return {};
   for (const auto& arg : job.argv)
     if (arg == "-include-pch" || arg.starts_with("-emit-")) return {};
-  std::string key = key_of(job);
+  const std::string flags = key_of(job);
+  if (auto it = libraries_.find(flags + job.file); it != libraries_.end()) {
+    std::string path = get_key(index, job, library_key_of(flags, it->second), it->second);
+    // A library header that does not build in a PCH: the standard headers
+    // alone, whatever the flag set's count of other TUs.
+    return path.empty() ? get_key(index, job, flags, {}) : path;
+  }
   if (!users_.empty()) {
-    auto it = users_.find(key);
+    auto it = users_.find(flags);
     if (it == users_.end() || it->second < 2) return {};
   }
+  return get_key(index, job, flags, {});
+}
+
+std::string pch_cache::get_key(CXIndex index, const compile_job& job, const std::string& key,
+                               const std::vector<std::string>& libraries) {
   std::promise<std::string> promise;
   std::shared_future<std::string> future;
   unsigned number = 0;
@@ -151,17 +191,30 @@ std::string pch_cache::get(CXIndex index, const compile_job& job) {
     }
   }
   if (future.valid()) return future.get();
-  std::string path = runner_ ? runner_([&] { return build(index, job, number); }) : build(index, job, number);
+  std::string header = header_;
+  if (!libraries.empty()) {  // the standard headers, then the libraries'
+    header = fmt::format("{}/concheck-std-{}.hpp", folder_, number);
+    std::ofstream out(header, std::ios::binary);
+    out << kStandardHeader << "// library headers its TUs include (pch_libraries.hpp)\n";
+    for (const auto& name : libraries) out << "#include <" << name << ">\n";
+    if (!out) header.clear();
+  }
+  std::string path;
+  if (!header.empty())
+    path = runner_ ? runner_([&] { return build(index, job, number, header); })
+                   : build(index, job, number, header);
   if (runner_ && !path.empty()) ++built_;  // counted in the child that built it
+  if (!path.empty() && !libraries.empty()) ++built_with_libraries_;
   promise.set_value(path);
   return path;
 }
 
-std::string pch_cache::build(CXIndex index, const compile_job& job, unsigned number) {
+std::string pch_cache::build(CXIndex index, const compile_job& job, unsigned number,
+                             const std::string& header) {
   std::vector<std::string> args(job.argv.begin(), job.argv.end() - 1);
   args.push_back("-x");
   args.push_back("c++-header");
-  args.push_back(header_);
+  args.push_back(header);
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   CXTranslationUnit tu = nullptr;

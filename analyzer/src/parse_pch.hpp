@@ -16,6 +16,11 @@
 // wait on the shared future. Cost: one PCH build (~1 s, ~15 MB on disk) per
 // distinct flag set; a lookup is a map search over the joined arguments.
 // Files live in a private temporary folder removed by the destructor.
+//
+// A flag set's PCH may also hold library headers its TUs include directly
+// (Boost.Test, GoogleTest: pch_libraries.hpp chooses them); TUs with the same
+// flags and the same such headers share it. When it does not build, those
+// TUs use the flag set's standard-headers PCH.
 #pragma once
 
 #include <clang-c/Index.h>
@@ -26,6 +31,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "compile_db.hpp"
 
@@ -46,18 +52,26 @@ class pch_cache {
   std::string get(CXIndex index, const compile_job& job);
 
   // Tells the cache which jobs will ask: a flag set used by a single TU gets
-  // no PCH (building one costs more than parsing that TU once). Call before
-  // the workers start; without it every flag set gets a PCH.
-  void plan(const std::vector<compile_job>& jobs);
+  // no PCH (building one costs more than parsing that TU once). `libraries`,
+  // when given (one entry per job), holds the library headers each job's main
+  // file includes directly (include_reach_scanner::direct_libraries_of()):
+  // the common ones join that job's PCH (pch_libraries.hpp). Call before the
+  // workers start; without it every flag set gets a PCH of the standard
+  // headers alone.
+  void plan(const std::vector<compile_job>& jobs,
+            const std::vector<std::vector<std::string>>& libraries = {});
 
   // The command line of `job` with `-include-pch PCH` added.
   static std::vector<std::string> with_pch(const compile_job& job, const std::string& pch);
 
   unsigned built() const { return built_.load(); }
+  // How many of those hold library headers too.
+  unsigned built_with_libraries() const { return built_with_libraries_.load(); }
 
-  // The header the PCHs are built from (canonical path): a TU parsed with a
-  // PCH lists it among its includes, but it is not a project header.
-  const std::string& header() const { return header_; }
+  // Whether `path` (canonical) is a header the PCHs are built from: a TU
+  // parsed with a PCH lists it among its includes, but it is not a project
+  // header.
+  bool is_own_header(const std::string& path) const;
 
   // Runs each build through `runner` (which calls the build and returns its
   // result, the PCH path or ""): the file limits run it in a child process
@@ -66,14 +80,21 @@ class pch_cache {
   void isolate(build_runner runner) { runner_ = std::move(runner); }
 
  private:
-  std::string build(CXIndex index, const compile_job& job, unsigned number);
+  // The PCH of `key` (flags, then the library headers' names), built once.
+  std::string get_key(CXIndex index, const compile_job& job, const std::string& key,
+                      const std::vector<std::string>& libraries);
+  std::string build(CXIndex index, const compile_job& job, unsigned number, const std::string& header);
 
   std::string folder_;
-  std::string header_;
+  std::string header_;  // the standard headers alone
   std::mutex mutex_;
   std::map<std::string, std::shared_future<std::string>> entries_;  // guarded by mutex_
-  std::map<std::string, unsigned> users_;  // written by plan() before the workers start
+  // Written by plan() before the workers start: the TUs per PCH key, and the
+  // library headers of each job (by flags and source file).
+  std::map<std::string, unsigned> users_;
+  std::map<std::string, std::vector<std::string>> libraries_;
   std::atomic<unsigned> built_{0};
+  std::atomic<unsigned> built_with_libraries_{0};
   build_runner runner_;  // empty: builds run in the calling thread
 };
 

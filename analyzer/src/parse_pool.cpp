@@ -123,11 +123,19 @@ bool extract_into(const worker_context& ctx, const compile_job& job, CXTranslati
   }
 }
 
+// The header a PCH was built from is no project header: it holds only
+// system ones (standard and library headers, parse_pch.hpp).
+void drop_pch_headers(const pch_cache& cache, project_includes& includes) {
+  auto own = [&](const std::string& path) { return cache.is_own_header(path); };
+  std::erase_if(includes.all, own);
+  std::erase_if(includes.top_level, own);
+}
+
 // After a whole parse chosen by parse_whole_by_choice(): every header the TU
 // includes had its bodies parsed and extracted with it, so no later TU needs
 // a header parse for them.
 void claim_parsed_whole(const worker_context& ctx, const std::string& pch, project_includes includes) {
-  if (!pch.empty()) std::erase(includes.all, ctx.cache->header());
+  if (!pch.empty()) drop_pch_headers(*ctx.cache, includes);
   ctx.headers->claim(includes.all);
 }
 
@@ -201,10 +209,7 @@ void run_job(const worker_context& ctx, const compile_job& job, bool whole, pars
     result.way = parse_way::fast;
     if (!extract_into(ctx, job, parsed.tu, result)) return;
     project_includes includes = project_includes_of(parsed.tu, *ctx.main_files);
-    if (!pch.empty()) {  // the PCH's own header holds only standard headers
-      std::erase(includes.all, ctx.cache->header());
-      std::erase(includes.top_level, ctx.cache->header());
-    }
+    if (!pch.empty()) drop_pch_headers(*ctx.cache, includes);
     ctx.headers->claim(includes.parsed_here);  // their bodies were just parsed and extracted
     parsed = parsed_tu();  // dispose of it first: two big ASTs at once would double the peak memory
     if (cover_headers(ctx, job, pch, includes, result)) return;
@@ -258,10 +263,7 @@ class isolated_job {
       if (!take_facts(*first)) return;
       project_includes includes{first->includes_all, first->includes_top_level, first->includes_parsed_here,
                                 first->includes_system_top_level};
-      if (!pch.empty()) {
-        std::erase(includes.all, ctx_.cache->header());
-        std::erase(includes.top_level, ctx_.cache->header());
-      }
+      if (!pch.empty()) drop_pch_headers(*ctx_.cache, includes);
       ctx_.headers->claim(includes.parsed_here);
       if (includes.all.empty() || !ctx_.headers->claim(includes.all)) return;
       if (!includes.top_level.empty()) {
@@ -381,10 +383,18 @@ class isolated_job {
 std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const parse_settings& settings,
                                     progress_line& progress, parse_stats* stats) {
   std::vector<parse_result> results(jobs.size());
+  include_reach_scanner scanner;
   std::optional<pch_cache> cache;
   if (settings.use_pch) {
     cache.emplace();
-    cache->plan(jobs);
+    std::vector<std::vector<std::string>>
+        libraries;  // what each main file includes of libraries (pch_libraries.hpp)
+    if (settings.extract) {
+      libraries.reserve(jobs.size());
+      for (const auto& job : jobs)
+        libraries.push_back(scanner.direct_libraries_of(job, settings.max_file_size));
+    }
+    cache->plan(jobs, libraries);
   }
   header_registry headers;
   std::set<std::string> main_files;
@@ -405,7 +415,6 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
   // The per-file choice of a whole parse by what a TU reaches (include_reach.hpp).
   std::vector<char> small(jobs.size(), 0);
   if (settings.skip_header_bodies && settings.extract) {
-    include_reach_scanner scanner;
     for (std::size_t i = 0; i < jobs.size(); ++i)
       small[i] = parse_whole_by_size(scanner.reach_of(jobs[i], main_files, settings.max_file_size)) ? 1 : 0;
   }
@@ -461,6 +470,7 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
   for (CXIndex index : indexes) clang_disposeIndex(index);
   if (stats != nullptr) {
     stats->pch_built = cache ? cache->built() : 0;
+    stats->pch_with_libraries = cache ? cache->built_with_libraries() : 0;
     stats->header_parses = header_parses.load();
     stats->header_retries = header_retries.load();
     stats->header_retries_parsed = header_retries_parsed.load();

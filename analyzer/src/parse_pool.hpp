@@ -71,7 +71,8 @@ struct parse_result {
 
 struct parse_stats {
   unsigned pch_built = 0;
-  unsigned header_parses = 0;  // synthesized TUs parsing project headers' bodies
+  unsigned pch_with_libraries = 0;  // of those, PCHs holding library headers too (pch_libraries.hpp)
+  unsigned header_parses = 0;       // synthesized TUs parsing project headers' bodies
   // Header parses that failed and were tried again after the main file's
   // system headers (include_file_text_after_system()), and how many of those
   // parsed (each spares its TU a whole parse).

@@ -74,3 +74,31 @@ TEST(IncludeReach, StopsOverTheBudget) {
 }
 
 }  // namespace
+
+namespace {
+
+// The library headers a main file names itself, for its PCH (pch_libraries.hpp):
+// angled or quoted names found in a library folder below a system folder, as
+// written, in order; not project headers, not the C library's, not what a
+// header includes.
+TEST(IncludeReach, DirectLibrariesAreTheMainFilesOwnLibraryIncludes) {
+  scratch_dir dir;
+  dir.file("inc/a.hpp", "#include <lib/indirect.hpp>\n");
+  dir.file("inc/proj/p.hpp", "");
+  dir.file("sys/lib/l.hpp", "");
+  dir.file("sys/lib/indirect.hpp", "");
+  dir.file("sys/other/o.hpp", "");
+  dir.file("sys/stdio.h", "");
+  dir.file("sys/sys/types.h", "");
+  std::string file =
+      dir.file("src/main.cpp",
+               "#define X 1\n#include <other/o.hpp>\n#include \"a.hpp\"\n#include <proj/p.hpp>\n"
+               "#include \"lib/l.hpp\"\n#include <stdio.h>\n#include <sys/types.h>\n"
+               "#include <other/o.hpp>\n#include <missing/m.hpp>\n");
+  include_reach_scanner scanner({}, 1 << 20);
+  auto libraries = scanner.direct_libraries_of(
+      reach_job_of(dir, file, {"-I", dir / "inc", "-isystem", dir / "sys"}), 1 << 20);
+  EXPECT_EQ(libraries, (std::vector<std::string>{"other/o.hpp", "lib/l.hpp"}));
+}
+
+}  // namespace
