@@ -6,6 +6,8 @@
 // goes on to the engine's full path.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "race/access_fast_path.hpp"
 #include "race/race_context.hpp"
 #include "race/race_runtime.hpp"
@@ -93,6 +95,38 @@ TEST_F(ReadPastFastCheck, AReadFindsARaceWithAnEarlierWrite) {
     EXPECT_FALSE(race.current.is_write);
     EXPECT_EQ(race.current.thread_id, reader.id());
     EXPECT_EQ(race.current.site, reader_site);
+  }
+}
+
+// A read the one pass leaves to the full path hands on its own size and
+// address (read_past_fast_check takes the size again from the byte mask):
+// reads of 1, 2 and 4 bytes at every offset where they fit, each racing with
+// an earlier write to its own granule, are reported with their size.
+TEST_F(ReadPastFastCheck, AReadLeftToTheFullPathKeepsItsSize) {
+  struct read_at {
+    std::size_t size, offset;
+  };
+  std::vector<read_at> reads;
+  for (const std::size_t size : {1u, 2u, 4u, 8u}) {
+    for (std::size_t offset = 0; offset + size <= kGranule; offset += size) reads.push_back({size, offset});
+  }
+  buffer memory(kGranule * reads.size());
+  worker writer, reader;
+  writer.run([&] {
+    for (std::size_t i = 0; i < reads.size(); ++i) write(memory.address(i * kGranule), 8, kPcA);
+  });
+  reader.run([&] {
+    for (std::size_t i = 0; i < reads.size(); ++i) {
+      hook_read(memory.address(i * kGranule + reads[i].offset), reads[i].size, kPcB);
+    }
+  });
+  const auto races = take_races();
+  ASSERT_EQ(races.size(), reads.size());
+  for (const race_event& race : races) {
+    const std::size_t i = (race.address - memory.address(0)) / kGranule;
+    ASSERT_LT(i, reads.size());
+    EXPECT_EQ(race.address, memory.address(i * kGranule + reads[i].offset));
+    EXPECT_EQ(race.current.size, reads[i].size) << "offset " << reads[i].offset;
   }
 }
 

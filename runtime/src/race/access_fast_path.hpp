@@ -81,9 +81,11 @@ struct granule_access {
   return epoch_covers(at.cell->write.load(std::memory_order_relaxed), self->epoch, at.mask);
 }
 
-[[gnu::always_inline]] inline bool read_covered_in_current_epoch(std::uintptr_t address, std::size_t size,
+// `self`: the calling thread's tls_context, which the read hooks keep for
+// read_past_fast_check.
+[[gnu::always_inline]] inline bool read_covered_in_current_epoch(const thread_context* self,
+                                                                 std::uintptr_t address, std::size_t size,
                                                                  std::uintptr_t& tagged_cell) noexcept {
-  const thread_context* self = tls_context;
   granule_access at;
   if (!find_granule(self, address, size, at)) return false;
   if (epoch_covers(at.cell->write.load(std::memory_order_relaxed), self->epoch, at.mask) ||
@@ -95,6 +97,11 @@ struct granule_access {
     tagged_cell = reinterpret_cast<std::uintptr_t>(at.cell) | (at.cells & kLayoutBits);
   }
   return false;
+}
+
+[[gnu::always_inline]] inline bool read_covered_in_current_epoch(std::uintptr_t address, std::size_t size,
+                                                                 std::uintptr_t& tagged_cell) noexcept {
+  return read_covered_in_current_epoch(tls_context, address, size, tagged_cell);
 }
 
 // A 16-byte access (a vectorized loop's) of two whole granules whose cells

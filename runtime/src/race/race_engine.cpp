@@ -875,15 +875,23 @@ __attribute__((noinline)) void plain_granule_rest(thread_context& self, std::uin
 }
 
 // A plain read within one granule whose R is a read set, from
-// read_past_fast_check with W and R as it loaded them: the read-shared path,
-// else the slow path (update_granule's choice for such a read, since neither
-// other lock-free path takes a read set), without plain_granule_rest's
-// second loads of W and R and its dispatch (issue 12, read_mostly: on a quiet
-// machine about half its reads past the fast check meet a read set).
+// read_past_fast_check: the read-shared path, else the slow path
+// (update_granule's choice for such a read, since neither other lock-free
+// path takes a read set), without plain_granule_rest's dispatch (issue 12,
+// read_mostly: on a quiet machine about half its reads past the fast check
+// meet a read set). R no longer a read set: plain_granule_rest decides.
 __attribute__((noinline)) void read_shared_rest(thread_context& self, std::uintptr_t tagged_cell,
-                                                std::uintptr_t address, std::size_t size, std::uintptr_t pc,
-                                                std::uint64_t w, std::uint64_t r) noexcept {
+                                                std::uintptr_t address, std::size_t size,
+                                                std::uintptr_t pc) noexcept {
   shadow_cell& cell = *reinterpret_cast<shadow_cell*>(tagged_cell & ~kLayoutBits);
+  // W and R again: with five arguments read_past_fast_check reaches here
+  // by a tail call (with seven, two on the stack, it made a call; issue 12).
+  const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
+  const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+  if (__builtin_expect(!is_read_shared(r), 0)) {  // no longer a read set (a slow path replaced it)
+    plain_granule_rest(self, tagged_cell, address, size, pc, false);
+    return;
+  }
   const std::uintptr_t offset = address & (kGranule - 1);
   const std::uintptr_t granule = address - offset;
   const access_desc a{static_cast<std::uint8_t>(((1u << size) - 1) << offset), false, false,
@@ -891,6 +899,19 @@ __attribute__((noinline)) void read_shared_rest(thread_context& self, std::uintp
   const cold_ref cold(cell, granule, tagged_cell & kLayoutBits);
   if (update_own_read_item(self, cell, cold, a, w, r)) return;
   access_slow(self, cell, cold, granule, a);
+}
+
+// read_past_fast_check's read in a split chunk (16-byte cells, no cold slot
+// beside the cell, so no one pass): a read set's path, else the full path.
+__attribute__((noinline)) void split_read_rest(thread_context& self, std::uintptr_t tagged_cell,
+                                               std::uintptr_t address, std::size_t size,
+                                               std::uintptr_t pc) noexcept {
+  const auto& cell = *reinterpret_cast<const shadow_cell*>(tagged_cell & ~kLayoutBits);
+  if (is_read_shared(cell.read.load(std::memory_order_relaxed))) {
+    read_shared_rest(self, tagged_cell, address, size, pc);
+    return;
+  }
+  plain_granule_rest(self, tagged_cell, address, size, pc, false);
 }
 
 }  // namespace
@@ -909,11 +930,12 @@ namespace {
 // access's site in the memo (`site`). False: the full path decides.
 __attribute__((always_inline)) inline bool one_pass_allowed(const thread_context& self,
                                                             const cold_slot& dense, std::uint64_t w,
-                                                            std::uint64_t r, std::uint8_t mask,
+                                                            std::uint64_t r, std::uint64_t mask,
                                                             std::uintptr_t pc, bool& own,
                                                             std::uint32_t& site) noexcept {
-  if (__builtin_expect(is_read_shared(r) || ((epoch_mask(w) & mask) != 0 && concurrent(self, w)) ||
-                           ((epoch_mask(r) & mask) != 0 && concurrent(self, r)),
+  // `mask` has no bits but the mask field's: w & mask is epoch_mask(w) & mask.
+  if (__builtin_expect(is_read_shared(r) || ((w & mask) != 0 && concurrent(self, w)) ||
+                           ((r & mask) != 0 && concurrent(self, r)),
                        0)) {
     return false;
   }
@@ -925,7 +947,7 @@ __attribute__((always_inline)) inline bool one_pass_allowed(const thread_context
 }
 
 __attribute__((always_inline)) inline bool read_one_pass(const thread_context& self, shadow_cell& cell,
-                                                         std::uint64_t w, std::uint64_t r, std::uint8_t mask,
+                                                         std::uint64_t w, std::uint64_t r, std::uint64_t mask,
                                                          std::uintptr_t pc) noexcept {
   cold_slot& dense = *reinterpret_cast<cold_slot*>(&cell + 1);  // shadow_memory.hpp: the dense layout
   bool own = false;
@@ -1024,6 +1046,11 @@ __attribute__((noinline)) bool sixteen_access(thread_context& self, std::uintptr
 
 }  // namespace
 
+// The number of bytes a non-zero byte mask of contiguous bytes names.
+__attribute__((always_inline)) inline std::size_t mask_width(std::uint64_t mask) noexcept {
+  return static_cast<std::size_t>(64 - __builtin_clzll(mask) - __builtin_ctzll(mask));
+}
+
 // race_runtime.hpp. A plain read within one granule of a dense chunk past
 // its failed fast check (plain_access's below, or the read hooks'), in one
 // pass (read_one_pass): when W and R hold no overlapping access concurrent
@@ -1045,20 +1072,25 @@ __attribute__((noinline)) bool sixteen_access(thread_context& self, std::uintptr
 __attribute__((noinline)) void read_past_fast_check(thread_context& self, std::uintptr_t tagged_cell,
                                                     std::uintptr_t address, std::size_t size,
                                                     std::uintptr_t pc) noexcept {
-  shadow_cell& cell = *reinterpret_cast<shadow_cell*>(tagged_cell & ~kLayoutBits);
+  if (__builtin_expect((tagged_cell & kLayoutBits) != kDenseLayout, 0)) {
+    split_read_rest(self, tagged_cell, address, size, pc);
+    return;
+  }
+  shadow_cell& cell = *reinterpret_cast<shadow_cell*>(tagged_cell - kDenseLayout);
   const std::uintptr_t offset = address & (kGranule - 1);
-  const auto mask = static_cast<std::uint8_t>(((1u << size) - 1) << offset);
+  const std::uint64_t mask = ((std::uint64_t{1} << size) - 1) << offset;
   const std::uint64_t w = cell.write.load(std::memory_order_relaxed);
   const std::uint64_t r = cell.read.load(std::memory_order_relaxed);
+  // Past here `size` is taken again from `mask` (its width), so that it
+  // needs no register of its own: the fewer values live, the fewer
+  // callee-saved registers the function saves and restores on every read
+  // (five before, three now with gcc 12; issue 12).
   if (__builtin_expect(is_read_shared(r), 0)) {
-    read_shared_rest(self, tagged_cell, address, size, pc, w, r);
+    read_shared_rest(self, tagged_cell, address, mask_width(mask), pc);
     return;
   }
-  if (__builtin_expect((tagged_cell & kLayoutBits) == kDenseLayout, 1) &&
-      read_one_pass(self, cell, w, r, mask, pc)) {
-    return;
-  }
-  plain_granule_rest(self, tagged_cell, address, size, pc, false);
+  if (read_one_pass(self, cell, w, r, mask, pc)) return;
+  plain_granule_rest(self, tagged_cell, address, mask_width(mask), pc, false);
 }
 
 namespace {

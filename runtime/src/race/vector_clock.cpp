@@ -26,7 +26,11 @@ vector_clock::vector_clock(vector_clock&& other) noexcept {
 vector_clock& vector_clock::operator=(vector_clock&& other) noexcept {
   if (this != &other) {
     clear();
-    heap_ = std::exchange(other.heap_, nullptr);
+    if (other.on_heap()) {
+      data_ = std::exchange(other.data_, other.inline_);
+    } else {
+      data_ = inline_;
+    }
     size_ = std::exchange(other.size_, 0);
     capacity_ = std::exchange(other.capacity_, kInlineSlots);
     std::memcpy(inline_, other.inline_, sizeof(inline_));
@@ -36,11 +40,11 @@ vector_clock& vector_clock::operator=(vector_clock&& other) noexcept {
 }
 
 void vector_clock::clear() noexcept {
-  if (heap_ != nullptr) {
+  if (on_heap()) {
     g_bytes.fetch_sub(capacity_ * sizeof(std::uint64_t), std::memory_order_relaxed);
-    std::free(heap_);
+    std::free(data_);
   }
-  heap_ = nullptr;
+  data_ = inline_;
   size_ = 0;
   capacity_ = kInlineSlots;
   std::memset(inline_, 0, sizeof(inline_));
@@ -51,16 +55,16 @@ bool vector_clock::reserve(std::uint32_t size) noexcept {
   if (size > capacity_) {
     std::uint32_t capacity = capacity_ < 8 ? 8 : capacity_;
     while (capacity < size) capacity *= 2;
-    void* grown = heap_ != nullptr ? std::realloc(heap_, capacity * sizeof(std::uint64_t))
-                                   : std::malloc(capacity * sizeof(std::uint64_t));
+    void* grown = on_heap() ? std::realloc(data_, capacity * sizeof(std::uint64_t))
+                            : std::malloc(capacity * sizeof(std::uint64_t));
     if (grown == nullptr) return false;  // out of memory: the clock keeps its width (fewer orders seen)
-    if (heap_ == nullptr) {
+    if (!on_heap()) {
       std::memcpy(grown, inline_, size_ * sizeof(std::uint64_t));
       g_bytes.fetch_add(capacity * sizeof(std::uint64_t), std::memory_order_relaxed);
     } else {
       g_bytes.fetch_add((capacity - capacity_) * sizeof(std::uint64_t), std::memory_order_relaxed);
     }
-    heap_ = static_cast<std::uint64_t*>(grown);
+    data_ = static_cast<std::uint64_t*>(grown);
     capacity_ = capacity;
   }
   std::memset(data() + size_, 0, (size - size_) * sizeof(std::uint64_t));

@@ -9,7 +9,7 @@
 // a program with few threads is one cache line with its owner (a lock's
 // clock found in its table slot costs no second miss at every lock and
 // unlock); wider clocks move to malloc'd storage.
-// Cost: join and assign O(width); get O(1). Memory: 48 bytes, plus 8 bytes
+// Cost: join and assign O(width); get O(1), a bounds check and a load. Memory: 48 bytes, plus 8 bytes
 // per slot of width past kInlineSlots from malloc, so every call that may
 // grow or free runs under detail::inside_scope (callers' job). Not
 // synchronized: the owner (a thread context, a sync-clock shard under its
@@ -31,7 +31,7 @@ class vector_clock {
 
   static constexpr std::uint32_t kInlineSlots = 4;
 
-  std::uint64_t get(std::uint32_t slot) const noexcept { return slot < size_ ? data()[slot] : 0; }
+  std::uint64_t get(std::uint32_t slot) const noexcept { return slot < size_ ? data_[slot] : 0; }
   void set(std::uint32_t slot, std::uint64_t clock) noexcept;
   // Entry-wise maximum.
   void join(const vector_clock& other) noexcept;
@@ -45,10 +45,15 @@ class vector_clock {
 
  private:
   bool reserve(std::uint32_t size) noexcept;
-  std::uint64_t* data() noexcept { return heap_ != nullptr ? heap_ : inline_; }
-  const std::uint64_t* data() const noexcept { return heap_ != nullptr ? heap_ : inline_; }
+  bool on_heap() const noexcept { return data_ != inline_; }
+  std::uint64_t* data() noexcept { return data_; }
+  const std::uint64_t* data() const noexcept { return data_; }
 
-  std::uint64_t* heap_ = nullptr;  // null: the entries are inline_
+  // The entries: inline_ or malloc'd storage, never null, so that get() is
+  // a bounds check and a load (no choice between the two: race engine's
+  // read_past_fast_check makes two gets per read, issue 12). Points into
+  // the object itself, so a clock moves only by its move operations.
+  std::uint64_t* data_ = inline_;
   std::uint32_t size_ = 0;
   std::uint32_t capacity_ = kInlineSlots;  // of heap_, or of inline_
   std::uint64_t inline_[kInlineSlots] = {};
