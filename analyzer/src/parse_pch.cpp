@@ -74,14 +74,6 @@ std::string key_of(const compile_job& job) {
   return key;
 }
 
-// The key of the PCH holding `libraries` too (any order) for the flag set `flags`.
-std::string library_key_of(const std::string& flags, std::vector<std::string> libraries) {
-  std::sort(libraries.begin(), libraries.end());
-  std::string key = flags;
-  for (const auto& name : libraries) (key += '\n') += name;
-  return key;
-}
-
 }  // namespace
 
 bool is_cplusplus_job(const compile_job& job) {
@@ -144,7 +136,7 @@ void pch_cache::plan(const std::vector<compile_job>& jobs,
   if (libraries.size() == jobs.size()) chosen = pch_libraries_per_job(flags, libraries);
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     if (i < chosen.size() && !chosen[i].empty()) {
-      ++users_[library_key_of(flags[i], chosen[i])];
+      ++users_[pch_library_key(flags[i], chosen[i])];
       libraries_[flags[i] + jobs[i].file] = chosen[i];
     } else {
       ++users_[flags[i]];
@@ -163,7 +155,7 @@ std::string pch_cache::get(CXIndex index, const compile_job& job) {
     if (arg == "-include-pch" || arg.starts_with("-emit-")) return {};
   const std::string flags = key_of(job);
   if (auto it = libraries_.find(flags + job.file); it != libraries_.end()) {
-    std::string path = get_key(index, job, library_key_of(flags, it->second), it->second);
+    std::string path = get_key(index, job, pch_library_key(flags, it->second), it->second);
     // A library header that does not build in a PCH: the standard headers
     // alone, whatever the flag set's count of other TUs.
     return path.empty() ? get_key(index, job, flags, {}) : path;

@@ -10,15 +10,14 @@ namespace {
 
 using header_counts = std::map<std::pair<std::string, std::string>, std::size_t>;  // (flags, header)
 
-// The group of a job: its flags and its headers in name order.
-std::string group_of(const std::string& flags, std::vector<std::string> headers) {
+}  // namespace
+
+std::string pch_library_key(const std::string& flags, std::vector<std::string> headers) {
   std::sort(headers.begin(), headers.end());
   std::string key = flags;
   for (const auto& h : headers) (key += '\n') += h;
   return key;
 }
-
-}  // namespace
 
 std::vector<std::vector<std::string>> pch_libraries_per_job(
     const std::vector<std::string>& flag_keys, const std::vector<std::vector<std::string>>& libraries) {
@@ -40,9 +39,9 @@ std::vector<std::vector<std::string>> pch_libraries_per_job(
   for (;;) {
     std::map<std::string, std::size_t> group_sizes;
     for (std::size_t i = 0; i < n; ++i)
-      if (!out[i].empty()) ++group_sizes[group_of(flag_keys[i], out[i])];
+      if (!out[i].empty()) ++group_sizes[pch_library_key(flag_keys[i], out[i])];
     auto small = [&](std::size_t i) {
-      return !out[i].empty() && group_sizes[group_of(flag_keys[i], out[i])] < kPchLibraryMinFiles;
+      return !out[i].empty() && group_sizes[pch_library_key(flag_keys[i], out[i])] < kPchLibraryMinFiles;
     };
     std::size_t largest = 0;
     for (std::size_t i = 0; i < n; ++i)

@@ -45,6 +45,11 @@ namespace concheck::analyzer {
 // it to join their PCH, and the fewest TUs that must share one set of them.
 inline constexpr std::size_t kPchLibraryMinFiles = 3;
 
+// The key of the PCH of the flag set `flags` (a command line without its
+// source) that also holds `headers` (any order): `flags`, then the headers in
+// name order, each after a newline. TUs with the same key share one PCH.
+std::string pch_library_key(const std::string& flags, std::vector<std::string> headers);
+
 // For each job i, with `flag_keys[i]` its command line without the source
 // and `libraries[i]` the library headers its main file includes directly
 // (spelled as `#include <...>` names, in the file's order, no repeats): the
