@@ -18,15 +18,9 @@ using testing::kPcA;
 using testing::kPcB;
 using testing::kPcC;
 using testing::locations;
+using testing::locks_of;
 using testing::take_races;
 using testing::worker;
-
-std::vector<std::uint64_t> locks_of(std::uint32_t lockset) {
-  std::uint64_t locks[16];
-  std::size_t count = 0;
-  lockset_locks(lockset, locks, count, 16);
-  return {locks, locks + count};
-}
 
 class Locations : public ::testing::Test {
  protected:

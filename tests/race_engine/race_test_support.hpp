@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "race/lockset_table.hpp"
 #include "race/race_runtime.hpp"
 #include "race/shadow_memory.hpp"
 
@@ -27,6 +28,13 @@ std::vector<race_event> take_races();
 // The per-location records of the granules in [begin, end), in address
 // order (for_each_location).
 std::vector<std::pair<std::uintptr_t, location_state>> locations(std::uintptr_t begin, std::uintptr_t end);
+
+// The record of the granule at `granule`; an empty one (sharing::untouched)
+// when it has none.
+inline location_state record_at(std::uintptr_t granule) {
+  const auto records = locations(granule, granule + kGranule);
+  return records.empty() ? location_state{} : records[0].second;
+}
 
 // A thread that runs the functions given to run(), one at a time, while the
 // caller waits: steps on different workers happen in the order written.
@@ -105,9 +113,29 @@ inline constexpr std::uintptr_t kPcA = 0x1000;
 inline constexpr std::uintptr_t kPcB = 0x2000;
 inline constexpr std::uintptr_t kPcC = 0x3000;
 
+// The locks of an interned lockset (lockset_table.hpp), at most 16.
+inline std::vector<std::uint64_t> locks_of(std::uint32_t lockset) {
+  std::uint64_t locks[16];
+  std::size_t count = 0;
+  lockset_locks(lockset, locks, count, 16);
+  return {locks, locks + count};
+}
+
 // The R word of the granule at `address` (an epoch, or a read set's index).
 inline std::uint64_t read_word(std::uintptr_t address) {
   return shadow_cell_for(address)->read.load();
+}
+
+// Its W word.
+inline std::uint64_t write_word(std::uintptr_t address) {
+  return shadow_cell_for(address)->write.load();
+}
+
+// Whether the chunk of `address` is mapped with the dense layout
+// (shadow_memory.hpp).
+inline bool chunk_is_dense(std::uintptr_t address) {
+  const shadow_chunk* chunk = shadow_chunk_for(address);
+  return chunk != nullptr && (chunk->cells.load() & kLayoutBits) == kDenseLayout;
 }
 
 }  // namespace concheck::race::testing

@@ -24,15 +24,10 @@ using testing::hook_read;
 using testing::kPcA;
 using testing::kPcB;
 using testing::kPcC;
-using testing::locations;
 using testing::read_word;
+using testing::record_at;
 using testing::take_races;
 using testing::worker;
-
-sharing record_of(std::uintptr_t granule) {
-  const auto records = locations(granule, granule + kGranule);
-  return records.empty() ? sharing::untouched : records[0].second.state;
-}
 
 class ReadPastFastCheck : public ::testing::Test {
  protected:
@@ -181,7 +176,7 @@ TEST_F(ReadPastFastCheck, AnOrderedReadStoresItsEpochAndSite) {
     reader_site = current_site(kPcC);
   });
   EXPECT_EQ(read_word(x), reader_epoch | 0x03);
-  EXPECT_EQ(record_of(x), sharing::synchronized);
+  EXPECT_EQ(record_at(x).state, sharing::synchronized);
   later.run([&] {
     acquire(&handoff);  // ordered after the write, not after the read
     write(x, 1, kPcB);
@@ -209,7 +204,7 @@ TEST_F(ReadPastFastCheck, AThreadsOwnGranuleStaysItsOwn) {
     epoch = current_context()->epoch;
   });
   EXPECT_EQ(read_word(x), epoch | 0x0f);
-  EXPECT_EQ(record_of(x), sharing::one_thread);
+  EXPECT_EQ(record_at(x).state, sharing::one_thread);
   EXPECT_TRUE(take_races().empty());
 }
 
@@ -232,8 +227,8 @@ TEST_F(ReadPastFastCheck, AReadThatSharesAGranuleUpdatesItsRecord) {
     hook_read(y, 8, kPcB);  // puts kPcB's site in the memo
     hook_read(x, 8, kPcB);
   });
-  EXPECT_EQ(record_of(x), sharing::synchronized);
-  EXPECT_EQ(record_of(y), sharing::synchronized);
+  EXPECT_EQ(record_at(x).state, sharing::synchronized);
+  EXPECT_EQ(record_at(y).state, sharing::synchronized);
   EXPECT_TRUE(take_races().empty());
 }
 

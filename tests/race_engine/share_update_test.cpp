@@ -19,30 +19,15 @@ namespace concheck::race {
 namespace {
 
 using testing::buffer;
+using testing::chunk_is_dense;
 using testing::kPcA;
 using testing::kPcB;
 using testing::kPcC;
-using testing::locations;
+using testing::locks_of;
 using testing::read_word;
+using testing::record_at;
 using testing::take_races;
 using testing::worker;
-
-location_state shared_record_at(std::uintptr_t granule) {
-  const auto records = locations(granule, granule + kGranule);
-  return records.empty() ? location_state{} : records[0].second;
-}
-
-std::vector<std::uint64_t> shared_locks_of(std::uint32_t lockset) {
-  std::uint64_t locks[16];
-  std::size_t count = 0;
-  lockset_locks(lockset, locks, count, 16);
-  return {locks, locks + count};
-}
-
-bool share_chunk_dense(std::uintptr_t address) {
-  shadow_chunk* chunk = shadow_chunk_for(address);
-  return chunk != nullptr && (chunk->cells.load() & kLayoutBits) == kDenseLayout;
-}
 
 std::uint64_t slow_path_count() {
   return tls_test_counters.slow_paths;
@@ -67,7 +52,7 @@ TEST_F(ShareUpdate, AHandedOverGranuleIsSharedWithoutTheSlowPath) {
     write(y, 16, kPcA);
     release(&handoff);
   });
-  const bool dense = share_chunk_dense(x);
+  const bool dense = chunk_is_dense(x);
   std::uint64_t slow = 0;
   std::uint64_t epoch = 0;
   std::uint32_t read_site = 0;
@@ -90,9 +75,9 @@ TEST_F(ShareUpdate, AHandedOverGranuleIsSharedWithoutTheSlowPath) {
     EXPECT_EQ(shadow_cell_for(granule)->write.load(), epoch | kMaskBits);
   }
   for (std::uintptr_t granule : {x, x + kGranule, y, y + kGranule}) {
-    const location_state record = shared_record_at(granule);
+    const location_state record = record_at(granule);
     EXPECT_EQ(record.state, sharing::locked);
-    EXPECT_EQ(shared_locks_of(record.lockset), std::vector<std::uint64_t>{21});
+    EXPECT_EQ(locks_of(record.lockset), std::vector<std::uint64_t>{21});
   }
   EXPECT_TRUE(take_races().empty());
   late.run([&] {
@@ -120,8 +105,8 @@ TEST_F(ShareUpdate, AnUnorderedAccessStillRaces) {
     EXPECT_TRUE(race.earlier.is_write);
     EXPECT_EQ(race.earlier.thread_id, owner.id());
   }
-  EXPECT_EQ(shared_record_at(x).state, sharing::racy);
-  EXPECT_EQ(shared_record_at(x + kGranule).state, sharing::racy);
+  EXPECT_EQ(record_at(x).state, sharing::racy);
+  EXPECT_EQ(record_at(x + kGranule).state, sharing::racy);
 }
 
 // The slow path's update of a record the sharing path made shared keeps
@@ -151,9 +136,9 @@ TEST_F(ShareUpdate, ALaterSlowPathIntersectsTheSharedLockset) {
     lock_released(32);
   });
   for (std::uintptr_t granule : {x, x + kGranule}) {
-    const location_state record = shared_record_at(granule);
+    const location_state record = record_at(granule);
     EXPECT_EQ(record.state, sharing::locked);
-    EXPECT_EQ(shared_locks_of(record.lockset), std::vector<std::uint64_t>{32});
+    EXPECT_EQ(locks_of(record.lockset), std::vector<std::uint64_t>{32});
   }
   EXPECT_TRUE(take_races().empty());
 }

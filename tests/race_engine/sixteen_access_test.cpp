@@ -17,22 +17,15 @@ namespace concheck::race {
 namespace {
 
 using testing::buffer;
+using testing::chunk_is_dense;
 using testing::kPcA;
 using testing::kPcB;
 using testing::kPcC;
-using testing::locations;
 using testing::read_word;
+using testing::record_at;
 using testing::take_races;
 using testing::worker;
-
-sharing sixteen_record_at(std::uintptr_t granule) {
-  const auto records = locations(granule, granule + kGranule);
-  return records.empty() ? sharing::untouched : records[0].second.state;
-}
-
-std::uint64_t sixteen_write_word(std::uintptr_t address) {
-  return shadow_cell_for(address)->write.load();
-}
+using testing::write_word;
 
 // The calling thread's count of 16-byte granules left to the full path.
 std::uint64_t full_path_count() {
@@ -42,11 +35,6 @@ std::uint64_t full_path_count() {
 // The calling thread's count of granules the range loop took.
 std::uint64_t range_count() {
   return tls_test_counters.range_granules;
-}
-
-bool sixteen_chunk_dense(std::uintptr_t address) {
-  shadow_chunk* chunk = shadow_chunk_for(address);
-  return chunk != nullptr && (chunk->cells.load() & kLayoutBits) == kDenseLayout;
 }
 
 class SixteenAccess : public ::testing::Test {
@@ -99,11 +87,11 @@ TEST_F(SixteenAccess, AHandedOverBuffersAccessesTakeTheOnePass) {
   });
   EXPECT_EQ(two, 0u);
   // A split chunk's granules take the range loop, a dense chunk's never.
-  EXPECT_EQ(two_range, sixteen_chunk_dense(x) ? 0u : 4u);
+  EXPECT_EQ(two_range, chunk_is_dense(x) ? 0u : 4u);
   for (std::uintptr_t granule : {x, x + kGranule}) {
-    EXPECT_EQ(sixteen_write_word(granule), epoch | kMaskBits);
+    EXPECT_EQ(write_word(granule), epoch | kMaskBits);
     EXPECT_EQ(read_word(granule), epoch | kMaskBits) << "the read of this epoch stays under its write";
-    EXPECT_EQ(sixteen_record_at(granule), sharing::synchronized);
+    EXPECT_EQ(record_at(granule).state, sharing::synchronized);
   }
   EXPECT_TRUE(take_races().empty());
 }
@@ -197,7 +185,7 @@ TEST_F(SixteenAccess, TwoUnorderedWritersRace) {
     write(x, 16, kPcB);
     a_epoch = current_context()->epoch;
   });
-  EXPECT_EQ(sixteen_write_word(x), a_epoch | kMaskBits);
+  EXPECT_EQ(write_word(x), a_epoch | kMaskBits);
   b.run([&] {
     acquire(&handoff);
     write(x, 16, kPcC);
@@ -242,9 +230,9 @@ TEST_F(SixteenAccess, AnOrderedWriteClearsAnOlderReadAndAnOwnGranuleStaysOwn) {
   });
   EXPECT_EQ(read_word(shared), 0u);
   EXPECT_EQ(read_word(shared + kGranule), 0u);
-  EXPECT_EQ(sixteen_write_word(own), epoch | kMaskBits);
-  EXPECT_EQ(sixteen_write_word(own + kGranule), epoch | kMaskBits);
-  EXPECT_EQ(sixteen_record_at(own), sharing::one_thread);
+  EXPECT_EQ(write_word(own), epoch | kMaskBits);
+  EXPECT_EQ(write_word(own + kGranule), epoch | kMaskBits);
+  EXPECT_EQ(record_at(own).state, sharing::one_thread);
   EXPECT_TRUE(take_races().empty());
 }
 
