@@ -20,20 +20,15 @@ if [[ $# -lt 1 || ! -x "$1/bin/concheck" ]]; then
   echo "usage: $0 BUILD_DIR [WORK_DIR] [SCHEDULES]   (BUILD_DIR/bin/concheck must exist)" >&2
   exit 2
 fi
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(cd "$1" && pwd)
 work=${2:-$(mktemp -d)}
 schedules=${3:-150}
 mkdir -p "$work" && work=$(cd "$work" && pwd)
 
 cd "$work" || exit 2
-if ! ls -d kyotocabinet-*/ > /dev/null 2>&1; then
-  apt-get source kyotocabinet > fetch.log 2>&1 || {
-    echo "$0: apt-get source kyotocabinet failed (is there a deb-src line?); see $work/fetch.log" >&2
-    exit 2
-  }
-fi
-source_dir=$(ls -d "$work"/kyotocabinet-*/ | head -1)
-source_dir=${source_dir%/}
+source "$here/trial_common.sh"
+trial_fetch kyotocabinet "$work" 2
 if [[ ! -x "$source_dir/kchashtest" ]]; then
   (cd "$source_dir" && ./configure > "$work/configure.log" 2>&1) ||
     { echo "$0: configuring kyotocabinet failed; see $work/configure.log" >&2; exit 2; }

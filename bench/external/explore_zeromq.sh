@@ -25,6 +25,7 @@ if [[ $# -lt 1 || ! -x "$1/bin/concheck" ]]; then
   echo "usage: $0 BUILD_DIR [WORK_DIR] [SCHEDULES] [TEST...]   (BUILD_DIR/bin/concheck must exist)" >&2
   exit 2
 fi
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(cd "$1" && pwd)
 work=${2:-$(mktemp -d)}
 schedules=${3:-20}
@@ -37,14 +38,8 @@ preload="$build/runtime/libconcheck_preload.so"
 mkdir -p "$work" && work=$(cd "$work" && pwd)
 
 cd "$work" || exit 2
-if ! ls -d zeromq3-*/ > /dev/null 2>&1; then
-  apt-get source zeromq3 > fetch.log 2>&1 || {
-    echo "$0: apt-get source zeromq3 failed (is there a deb-src line?); see $work/fetch.log" >&2
-    exit 2
-  }
-fi
-source_dir=$(ls -d "$work"/zeromq3-*/ | head -1)
-source_dir=${source_dir%/}
+source "$here/trial_common.sh"
+trial_fetch zeromq3 "$work" 2
 objects="$work/build"
 missing=()
 for t in "${tests[@]}"; do [[ -x "$objects/bin/$t" ]] || missing+=("$t"); done

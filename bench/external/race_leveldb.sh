@@ -22,26 +22,12 @@ work=${2:-$(mktemp -d)}
 mkdir -p "$work" && work=$(cd "$work" && pwd)
 library="$build/runtime/libconcheck.so"
 
-cd "$work" || exit 1
-if ! ls -d leveldb-*/ > /dev/null 2>&1; then
-  apt-get source leveldb > fetch.log 2>&1 || {
-    echo "$0: apt-get source leveldb failed (is there a deb-src line?); see $work/fetch.log" >&2
-    exit 1
-  }
-fi
-source_dir=$(ls -d "$work"/leveldb-*/ | head -1)
-
-# The instrumentation goes on compile steps only (with it on the link step,
-# libtsan would come in): a compiler wrapper adds it where -c is given, and
-# links libconcheck everywhere else (CMake's own compiler checks included).
-cat > "$work/instrumenting-g++" <<WRAP
-#!/bin/sh
-for a in "\$@"; do
-  if [ "\$a" = "-c" ]; then exec g++ -fsanitize=thread -Wno-tsan "\$@"; fi
-done
-exec g++ "\$@" "$library" -Wl,-rpath,"$(dirname "$library")"
-WRAP
-chmod +x "$work/instrumenting-g++"
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/trial_common.sh"
+trial_fetch leveldb "$work" 1
+# The instrumentation goes on compile steps only; the wrapper links
+# libconcheck everywhere else (CMake's own compiler checks included).
+race_compiler_wrapper "$library" "$work/instrumenting-g++"
 
 objects="$work/build"
 # The tests that run threads: the database's (db_test: concurrent writers
@@ -67,19 +53,5 @@ for test in "${tests[@]}"; do
   echo "$test under concheck: exit status $status after $(( $(date +%s) - start ))s," \
     "$(grep -c '^\[       OK' "$work/$test.out") tests passed, $(grep -c '^\[  FAILED  \] [A-Za-z]' "$work/$test.out") failed"
 done
-cat "$log".* 2>/dev/null | python3 -c '
-import json, sys, collections
-kinds = collections.Counter(); where = collections.Counter()
-for line in sys.stdin:
-    line = line.strip()
-    if not line.startswith("{"): continue
-    record = json.loads(line)
-    if "record" in record: continue
-    kinds[record["kind"]] += 1
-    sites = record.get("sites") or [{}]
-    where[(record["kind"], "%s:%s %s" % (sites[0].get("file", "?").split("/")[-1], sites[0].get("line", 0), sites[0].get("function", "?")[:60]))] += 1
-print("findings:", dict(kinds) if kinds else "none")
-for (kind, site), n in where.most_common(20):
-    print("  %3d %-22s %s" % (n, kind, site))
-'
+race_findings "$log"
 exit 0
