@@ -61,6 +61,7 @@
 #include <atomic>
 
 #include "race/access_fast_path.hpp"
+#include "race/internal_heap.hpp"
 #include "race/lockset_table.hpp"
 #include "race/race_context.hpp"
 #include "race/race_runtime.hpp"
@@ -1221,6 +1222,7 @@ void after_fork_child() noexcept {
   thread_slots_after_fork();
   lockset_table_after_fork();
   sync_clocks_after_fork();
+  internal_heap_after_fork();
 }
 
 engine_stats get_engine_stats() noexcept {

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "race/id_clock_table.hpp"
+#include "race/internal_heap.hpp"
 #include "race/race_spin_lock.hpp"
 
 namespace concheck::race {
@@ -17,9 +18,17 @@ constexpr unsigned kLineShift = 6;
 constexpr unsigned kPageShift = 12;
 constexpr std::size_t kPageCounts = 4096;
 
+// Address clocks' nodes come from the internal heap, not the program's
+// malloc: a program that releases thousands of atomics (re2's DFA, one per
+// transition) would otherwise have one node and one clock between each of
+// its blocks, its heap and its shadow spread over several times the
+// address space (internal_heap.hpp).
+using address_clocks =
+    std::map<std::uintptr_t, vector_clock, std::less<>, internal_allocator<std::pair<const std::uintptr_t, vector_clock>>>;
+
 struct alignas(64) shard {
   spin_lock lock;
-  std::map<std::uintptr_t, vector_clock>* clocks = nullptr;  // made on first release, never destroyed
+  address_clocks* clocks = nullptr;  // made on first release, never destroyed
   // Keys that are not addresses (lock ids): no range ever covers them, so
   // they need no order, and a hash lookup is one cache miss where the map's
   // walk down its tree is ~log2(n) (a program with thousands of locks pays
@@ -107,7 +116,7 @@ bool sync_apply(std::uintptr_t address, vector_clock& clock, sync_merge how) noe
     return true;
   }
   try {
-    if (s.clocks == nullptr) s.clocks = new std::map<std::uintptr_t, vector_clock>();
+    if (s.clocks == nullptr) s.clocks = new address_clocks();
     auto [it, inserted] = s.clocks->try_emplace(address);
     if (inserted) {
       g_count.fetch_add(1, std::memory_order_relaxed);

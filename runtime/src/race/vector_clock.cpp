@@ -2,9 +2,10 @@
 #include "race/vector_clock.hpp"
 
 #include <atomic>
-#include <cstdlib>
 #include <cstring>
 #include <utility>
+
+#include "race/internal_heap.hpp"
 
 namespace concheck::race {
 namespace {
@@ -42,7 +43,7 @@ vector_clock& vector_clock::operator=(vector_clock&& other) noexcept {
 void vector_clock::clear() noexcept {
   if (on_heap()) {
     g_bytes.fetch_sub(capacity_ * sizeof(std::uint64_t), std::memory_order_relaxed);
-    std::free(data_);
+    internal_release(data_, capacity_ * sizeof(std::uint64_t));
   }
   data_ = inline_;
   size_ = 0;
@@ -55,8 +56,11 @@ bool vector_clock::reserve(std::uint32_t size) noexcept {
   if (size > capacity_) {
     std::uint32_t capacity = capacity_ < 8 ? 8 : capacity_;
     while (capacity < size) capacity *= 2;
-    void* grown = on_heap() ? std::realloc(data_, capacity * sizeof(std::uint64_t))
-                            : std::malloc(capacity * sizeof(std::uint64_t));
+    // The internal heap, not malloc: entries between the program's blocks
+    // spread its heap and its shadow (internal_heap.hpp).
+    void* grown = on_heap() ? internal_reallocate(data_, capacity_ * sizeof(std::uint64_t),
+                                                  capacity * sizeof(std::uint64_t))
+                            : internal_allocate(capacity * sizeof(std::uint64_t));
     if (grown == nullptr) return false;  // out of memory: the clock keeps its width (fewer orders seen)
     if (!on_heap()) {
       std::memcpy(grown, inline_, size_ * sizeof(std::uint64_t));

@@ -8,10 +8,11 @@
 // The first kInlineSlots entries live in the object itself, so the clock of
 // a program with few threads is one cache line with its owner (a lock's
 // clock found in its table slot costs no second miss at every lock and
-// unlock); wider clocks move to malloc'd storage.
+// unlock); wider clocks move to storage from the engine's internal heap
+// (internal_heap.hpp: mmap'd, never the program's malloc, whose heap
+// entries between the program's blocks would spread, with its shadow).
 // Cost: join and assign O(width); get O(1), a bounds check and a load. Memory: 48 bytes, plus 8 bytes
-// per slot of width past kInlineSlots from malloc, so every call that may
-// grow or free runs under detail::inside_scope (callers' job). Not
+// per slot of width past kInlineSlots (rounded to 16). Not
 // synchronized: the owner (a thread context, a sync-clock shard under its
 // lock) serializes access.
 #pragma once
@@ -49,7 +50,7 @@ class vector_clock {
   std::uint64_t* data() noexcept { return data_; }
   const std::uint64_t* data() const noexcept { return data_; }
 
-  // The entries: inline_ or malloc'd storage, never null, so that get() is
+  // The entries: inline_ or internal-heap storage, never null, so that get() is
   // a bounds check and a load (no choice between the two: race engine's
   // read_past_fast_check makes two gets per read, issue 12). Points into
   // the object itself, so a clock moves only by its move operations.
