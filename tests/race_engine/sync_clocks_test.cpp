@@ -4,7 +4,6 @@
 #include "race/sync_clocks.hpp"
 
 #include <gtest/gtest.h>
-
 #include <malloc.h>
 
 #include <cstdint>
@@ -115,7 +114,8 @@ TEST_F(SyncClockRanges, AddressClocksStayOutOfTheProgramsHeap) {
   }
   const std::size_t after = mallinfo2().uordblks;
   EXPECT_TRUE(has_clock(16 * 3999));
-  EXPECT_LT(after, before + 16 * 1024) << "address clocks allocated " << (after - before) << " bytes with malloc";
+  EXPECT_LT(after, before + 16 * 1024)
+      << "address clocks allocated " << (after - before) << " bytes with malloc";
 }
 
 }  // namespace

@@ -32,7 +32,8 @@ char* g_region_end = nullptr;
 std::atomic<std::uint64_t> g_mapped{0};
 
 void* map_bytes(std::size_t bytes) noexcept {
-  void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* memory =
+      mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (memory == MAP_FAILED) return nullptr;
   g_mapped.fetch_add(bytes, std::memory_order_relaxed);
   return memory;

@@ -60,9 +60,7 @@ struct internal_allocator {
     if (memory == nullptr) throw std::bad_alloc();
     return static_cast<T*>(memory);
   }
-  void deallocate(T* memory, std::size_t n) noexcept {
-    internal_release(memory, n * sizeof(T));
-  }
+  void deallocate(T* memory, std::size_t n) noexcept { internal_release(memory, n * sizeof(T)); }
   template <class U>
   bool operator==(const internal_allocator<U>&) const noexcept {
     return true;

@@ -23,8 +23,8 @@ constexpr std::size_t kPageCounts = 4096;
 // transition) would otherwise have one node and one clock between each of
 // its blocks, its heap and its shadow spread over several times the
 // address space (internal_heap.hpp).
-using address_clocks =
-    std::map<std::uintptr_t, vector_clock, std::less<>, internal_allocator<std::pair<const std::uintptr_t, vector_clock>>>;
+using address_clocks = std::map<std::uintptr_t, vector_clock, std::less<>,
+                                internal_allocator<std::pair<const std::uintptr_t, vector_clock>>>;
 
 struct alignas(64) shard {
   spin_lock lock;
