@@ -133,8 +133,9 @@ struct engine_test_counters {
 extern __thread thread_context* tls_context __attribute__((tls_model("initial-exec")));
 extern __thread engine_test_counters tls_test_counters __attribute__((tls_model("initial-exec")));
 
-// The calling thread's context, made if needed; null after thread_exit or if
-// it cannot be made (out of memory, all slots taken).
+// The calling thread's context, made if needed; null before detection is
+// on (enable()), after thread_exit or if it cannot be made (out of memory,
+// all slots taken).
 thread_context* make_context() noexcept;
 inline thread_context* current_context() noexcept {
   thread_context* context = tls_context;

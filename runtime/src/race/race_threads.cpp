@@ -49,8 +49,10 @@ thread_context* create_context(std::uint64_t thread_id, const vector_clock* star
 
 }  // namespace
 
+// Only once detection is on (it never goes off): the read hooks' rest
+// (tsan_hooks_access.cpp) takes a context for a sign that it is on.
 thread_context* make_context() noexcept {
-  if (tls_ended) return nullptr;
+  if (tls_ended || !enabled()) return nullptr;
   detail::inside_scope inside;
   const std::uint64_t id = registry_thread_id();
   if (tls_context != nullptr) return tls_context;  // made while adopting the thread

@@ -66,26 +66,34 @@ using concheck::race::hook_active;
   on_read(address, size, pc);
 }
 
-// The rest of a read the read hooks' inline check did not cover: the gates,
-// then the engine from the cell the check found (`tagged_cell`; 0: none, the
-// engine's full path). Only tail calls, so no stack frame: explore mode's
-// scheduling point is a call of its own (read_full). Its arguments are
+// The rest of a read the read hooks' inline check did not cover but whose
+// cell it found (`tagged_cell`, not 0): the gates, then the engine from that
+// cell. Only tail calls, so no stack frame: explore mode's scheduling point
+// is a call of its own (read_full). Its arguments are
 // read_past_fast_check's, in its order, with the context the check loaded
-// (`self`, not null when `tagged_cell` is not 0): no register moves and no
-// second load of tls_context before the tail call (issue 12, read_mostly,
-// where most reads come here).
+// (`self`, not null): no register moves and no second load of tls_context
+// before the tail call (issue 12, read_mostly, where most reads come here).
+// No test of enabled(): a context is made only once detection is on
+// (make_context), and it never goes off. A read with no cell (not mapped,
+// two granules) goes to read_full from the hook instead, so this path tests
+// no cell either: 19 instructions a read before, with the four gates, the
+// cell test and the moves the read_full and read() calls asked for (issue
+// 12, race-rd24).
+// Explore mode's read_full with read_rest's arguments, so that read_rest
+// moves none of them for it.
+[[gnu::noipa, gnu::cold]] void read_rest_controlled(concheck::race::thread_context*, std::uintptr_t,
+                                                    std::uintptr_t address, std::size_t size,
+                                                    std::uintptr_t pc) noexcept {
+  read_full(reinterpret_cast<const void*>(address), size, pc);
+}
 [[gnu::noinline]] void read_rest(concheck::race::thread_context* self, std::uintptr_t tagged_cell,
                                  std::uintptr_t address, std::size_t size, std::uintptr_t pc) noexcept {
-  if (!hook_active()) return;
+  if (concheck::detail::tls_inside != 0 || concheck::race::tls_ignore_accesses != 0) return;
   if (__builtin_expect(concheck::detail::explore::tls_controlled != nullptr, 0)) {
-    read_full(reinterpret_cast<const void*>(address), size, pc);
+    read_rest_controlled(self, tagged_cell, address, size, pc);
     return;
   }
-  if (tagged_cell != 0) {
-    concheck::race::read_past_fast_check(*self, tagged_cell, address, size, pc);
-  } else {
-    concheck::race::read(address, size, pc);
-  }
+  concheck::race::read_past_fast_check(*self, tagged_cell, address, size, pc);
 }
 
 // A plain read of N bytes at `address` (1, 2, 4 or 8): returns if covered,
@@ -97,6 +105,11 @@ using concheck::race::hook_active;
   std::uintptr_t tagged_cell = 0;
   if (concheck::race::read_covered_in_current_epoch(self, at, size, tagged_cell)) {
     if (__builtin_expect(concheck::detail::explore::tls_controlled == nullptr, 1)) return;
+    tagged_cell = 0;  // explore mode's scheduling point: read_full
+  }
+  if (__builtin_expect(tagged_cell == 0, 0)) {
+    read_full(address, size, pc);
+    return;
   }
   read_rest(self, tagged_cell, at, size, pc);
 }
