@@ -128,13 +128,12 @@ std::vector<std::string> pch_cache::with_pch(const compile_job& job, const std::
 }
 
 void pch_cache::plan(const std::vector<compile_job>& jobs,
-                     const std::vector<std::vector<std::string>>& libraries,
-                     const std::vector<std::vector<std::string>>& reached) {
+                     const std::vector<std::vector<std::string>>& libraries) {
   std::vector<std::string> flags;
   flags.reserve(jobs.size());
   for (const auto& job : jobs) flags.push_back(key_of(job));
   std::vector<std::vector<std::string>> chosen;
-  if (libraries.size() == jobs.size()) chosen = pch_libraries_per_job(flags, libraries, reached);
+  if (libraries.size() == jobs.size()) chosen = pch_libraries_per_job(flags, libraries);
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     if (i < chosen.size() && !chosen[i].empty()) {
       ++users_[pch_library_key(flags[i], chosen[i])];

@@ -55,12 +55,11 @@ class pch_cache {
   // no PCH (building one costs more than parsing that TU once). `libraries`,
   // when given (one entry per job), holds the library headers each job's main
   // file includes directly (include_reach_scanner::direct_libraries_of()):
-  // the common ones join that job's PCH (pch_libraries.hpp); so do those in
-  // `reached` (one entry per job, include_reach_scanner::reached_libraries_of())
-  // that most of the flag set's files reach. Call before the workers start;
-  // without it every flag set gets a PCH of the standard headers alone.
-  void plan(const std::vector<compile_job>& jobs, const std::vector<std::vector<std::string>>& libraries = {},
-            const std::vector<std::vector<std::string>>& reached = {});
+  // the common ones join that job's PCH (pch_libraries.hpp). Call before the
+  // workers start; without it every flag set gets a PCH of the standard
+  // headers alone.
+  void plan(const std::vector<compile_job>& jobs,
+            const std::vector<std::vector<std::string>>& libraries = {});
 
   // The command line of `job` with `-include-pch PCH` added.
   static std::vector<std::string> with_pch(const compile_job& job, const std::string& pch);

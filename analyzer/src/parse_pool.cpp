@@ -384,30 +384,25 @@ std::vector<parse_result> parse_all(const std::vector<compile_job>& jobs, const 
                                     progress_line& progress, parse_stats* stats) {
   std::vector<parse_result> results(jobs.size());
   include_reach_scanner scanner;
+  std::optional<pch_cache> cache;
+  if (settings.use_pch) {
+    cache.emplace();
+    std::vector<std::vector<std::string>>
+        libraries;  // what each main file includes of libraries (pch_libraries.hpp)
+    if (settings.extract) {
+      libraries.reserve(jobs.size());
+      for (const auto& job : jobs)
+        libraries.push_back(scanner.direct_libraries_of(job, settings.max_file_size));
+    }
+    cache->plan(jobs, libraries);
+  }
+  header_registry headers;
   std::set<std::string> main_files;
   for (const auto& job : jobs) {
     std::error_code ec;
     auto canonical = std::filesystem::weakly_canonical(job.file, ec);
     main_files.insert(ec ? job.file : canonical.string());
   }
-  std::optional<pch_cache> cache;
-  if (settings.use_pch) {
-    cache.emplace();
-    // What each main file includes of libraries, and reaches through its
-    // project headers (pch_libraries.hpp).
-    std::vector<std::vector<std::string>> libraries;
-    std::vector<std::vector<std::string>> reached;
-    if (settings.extract) {
-      libraries.reserve(jobs.size());
-      reached.reserve(jobs.size());
-      for (const auto& job : jobs) {
-        libraries.push_back(scanner.direct_libraries_of(job, settings.max_file_size));
-        reached.push_back(scanner.reached_libraries_of(job, main_files, settings.max_file_size));
-      }
-    }
-    cache->plan(jobs, libraries, reached);
-  }
-  header_registry headers;
   std::atomic<unsigned> header_parses{0};
   std::atomic<unsigned> header_retries{0};
   std::atomic<unsigned> header_retries_parsed{0};

@@ -20,36 +20,18 @@ std::string pch_library_key(const std::string& flags, std::vector<std::string> h
 }
 
 std::vector<std::vector<std::string>> pch_libraries_per_job(
-    const std::vector<std::string>& flag_keys, const std::vector<std::vector<std::string>>& libraries,
-    const std::vector<std::vector<std::string>>& reached) {
+    const std::vector<std::string>& flag_keys, const std::vector<std::vector<std::string>>& libraries) {
   const std::size_t n = std::min(flag_keys.size(), libraries.size());
-  const bool with_reached = reached.size() >= n;
   std::vector<std::vector<std::string>> out(flag_keys.size());
-  header_counts includers;  // files that include or reach the header
-  std::map<std::string, std::size_t> flag_set_sizes;
-  for (std::size_t i = 0; i < n; ++i) {
-    ++flag_set_sizes[flag_keys[i]];
+  header_counts includers;
+  for (std::size_t i = 0; i < n; ++i)
     for (const auto& h : libraries[i]) ++includers[{flag_keys[i], h}];
-    if (with_reached)
-      for (const auto& h : reached[i])
-        if (std::find(libraries[i].begin(), libraries[i].end(), h) == libraries[i].end())
-          ++includers[{flag_keys[i], h}];
-  }
   auto common = [&](std::size_t i, const std::string& h) {
     return includers[{flag_keys[i], h}] >= kPchLibraryMinFiles;
   };
-  auto common_reached = [&](std::size_t i, const std::string& h) {
-    return common(i, h) && includers[{flag_keys[i], h}] * kPchReachedShareDenominator >=
-                               flag_set_sizes[flag_keys[i]] * kPchReachedShareNumerator;
-  };
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < n; ++i)
     for (const auto& h : libraries[i])
       if (common(i, h)) out[i].push_back(h);
-    if (with_reached)
-      for (const auto& h : reached[i])
-        if (common_reached(i, h) && std::find(out[i].begin(), out[i].end(), h) == out[i].end())
-          out[i].push_back(h);
-  }
   // Shrink the largest of the groups too small for a PCH of their own by one
   // header, then group again, until every group is large enough or empty.
   // Largest first: a smaller group may then grow by the files that drop a

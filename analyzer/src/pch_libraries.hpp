@@ -21,18 +21,6 @@
 // group is large enough or holds no library header (the standard-headers
 // PCH).
 //
-// Library headers reached through project headers (include_reach.hpp's
-// reached_libraries_of()): 81 of thrift's 97 TUs reach
-// `boost/numeric/conversion/cast.hpp` (0.10-0.13 s of a 0.2-0.6 s library
-// TU) through `transport/TTransportException.h`, and no main file names it.
-// Taking every such header fragmented thrift's flag sets into 15 PCHs whose
-// builds ate the gain (`endian.h`, `scoped_array.hpp` in some files only;
-// bench/analyzer/README.md), so one joins only when it is common in a stricter
-// sense: reached (or included) by at least kPchLibraryMinFiles files and by
-// at least kPchReachedMinShare of the flag set's files. Then it seldom splits
-// a flag set: the few files that do not reach it keep the PCH they had. A
-// TU's PCH holds its reached headers after its own, in the order met.
-//
 // What it may change: in the PCH the library headers come before anything
 // of the main file, as the standard headers already do: a macro the main
 // file defines before its #include of one (thrift's tests `#define
@@ -57,11 +45,6 @@ namespace concheck::analyzer {
 // it to join their PCH, and the fewest TUs that must share one set of them.
 inline constexpr std::size_t kPchLibraryMinFiles = 3;
 
-// The least share of a flag set's files that must reach a library header
-// through project headers for it to join their PCH (above): two thirds.
-inline constexpr std::size_t kPchReachedShareNumerator = 2;
-inline constexpr std::size_t kPchReachedShareDenominator = 3;
-
 // The key of the PCH of the flag set `flags` (a command line without its
 // source) that also holds `headers` (any order): `flags`, then the headers in
 // name order, each after a newline. TUs with the same key share one PCH.
@@ -71,12 +54,8 @@ std::string pch_library_key(const std::string& flags, std::vector<std::string> h
 // and `libraries[i]` the library headers its main file includes directly
 // (spelled as `#include <...>` names, in the file's order, no repeats): the
 // headers its PCH holds after the standard ones, in the order of
-// `libraries[i]`. `reached`, when given (one entry per job), holds the library
-// headers job i's main file reaches through its project headers only
-// (include_reach_scanner::reached_libraries_of()); those common in the
-// stricter sense above follow job i's own. The vectors have one entry per job.
+// `libraries[i]`. Both vectors have one entry per job.
 std::vector<std::vector<std::string>> pch_libraries_per_job(
-    const std::vector<std::string>& flag_keys, const std::vector<std::vector<std::string>>& libraries,
-    const std::vector<std::vector<std::string>>& reached = {});
+    const std::vector<std::string>& flag_keys, const std::vector<std::vector<std::string>>& libraries);
 
 }  // namespace concheck::analyzer

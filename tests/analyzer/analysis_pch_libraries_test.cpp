@@ -11,14 +11,10 @@
 namespace {
 
 using concheck::analyzer::kPchLibraryMinFiles;
-using concheck::analyzer::kPchReachedShareDenominator;
-using concheck::analyzer::kPchReachedShareNumerator;
 using concheck::analyzer::pch_libraries_per_job;
 using headers = std::vector<std::string>;
 
 static_assert(kPchLibraryMinFiles == 3, "the cases below count three includers");
-static_assert(kPchReachedShareNumerator * 3 == kPchReachedShareDenominator * 2,
-              "the cases below take two thirds of a flag set");
 
 TEST(PchLibraries, CommonHeadersTheFileIncludesItself) {
   // Four files of one flag set: test.hpp is common (3), rare.hpp is not (1);
@@ -71,43 +67,6 @@ TEST(PchLibraries, TooFewFilesGetNone) {
   std::vector<std::string> flags(2, "flags");
   std::vector<headers> libraries = {{"test.hpp"}, {"test.hpp"}};
   EXPECT_EQ(pch_libraries_per_job(flags, libraries), (std::vector<headers>(2)));
-}
-
-// Library headers reached through project headers (thrift's
-// `boost/numeric/conversion/cast.hpp`): they join only when two thirds of
-// the flag set's files reach them, after the file's own, so that a header
-// reached by some files only does not split the flag set into many PCHs.
-TEST(PchLibraries, ReachedHeadersJoinWhenMostOfTheFlagSetReachesThem) {
-  // Six files: cast.hpp reached by four (two thirds), endian.h by three (half:
-  // common, but not common enough when reached), test.hpp included by three.
-  std::vector<std::string> flags(6, "flags");
-  std::vector<headers> libraries = {{"test.hpp"}, {"test.hpp"}, {"test.hpp"}, {}, {}, {}};
-  std::vector<headers> reached = {{"endian.h", "cast.hpp"}, {"cast.hpp"}, {"cast.hpp", "endian.h"},
-                                  {"cast.hpp", "endian.h"}, {},           {}};
-  auto chosen = pch_libraries_per_job(flags, libraries, reached);
-  EXPECT_EQ(chosen, (std::vector<headers>{{"test.hpp", "cast.hpp"},
-                                          {"test.hpp", "cast.hpp"},
-                                          {"test.hpp", "cast.hpp"},
-                                          {},  // cast.hpp alone: one file, too few for a PCH
-                                          {},
-                                          {}}));
-  // Without the reached headers, the file's own alone (as before).
-  EXPECT_EQ(pch_libraries_per_job(flags, libraries),
-            (std::vector<headers>{{"test.hpp"}, {"test.hpp"}, {"test.hpp"}, {}, {}, {}}));
-}
-
-TEST(PchLibraries, AReachedHeaderTheFileAlsoIncludesCountsOnce) {
-  // Four files of a flag set: cast.hpp included by one and reached by two
-  // (three of four, counted once for the file that does both).
-  std::vector<std::string> flags(4, "flags");
-  std::vector<headers> libraries = {{"cast.hpp"}, {}, {}, {}};
-  std::vector<headers> reached = {{"cast.hpp"}, {"cast.hpp"}, {"cast.hpp"}, {}};
-  EXPECT_EQ(pch_libraries_per_job(flags, libraries, reached),
-            (std::vector<headers>{{"cast.hpp"}, {"cast.hpp"}, {"cast.hpp"}, {}}));
-  // Two of four reach it: under two thirds, none.
-  reached = {{}, {"cast.hpp"}, {"cast.hpp"}, {}};
-  libraries = {{}, {}, {}, {"other.hpp"}};
-  EXPECT_EQ(pch_libraries_per_job(flags, libraries, reached), (std::vector<headers>(4)));
 }
 
 }  // namespace
