@@ -165,43 +165,6 @@ std::vector<std::string> include_reach_scanner::direct_libraries_of(const compil
   return out;
 }
 
-std::vector<std::string> include_reach_scanner::reached_libraries_of(const compile_job& job,
-                                                                     const std::set<std::string>& main_files,
-                                                                     std::size_t max_size) {
-  std::vector<std::string> out;
-  std::error_code error;
-  if (!fs::is_regular_file(job.file, error) || fs::file_size(job.file, error) > max_size || error) return out;
-  std::vector<std::string> quote, angled, system;
-  reach_search_folders(job, quote, angled, system);
-  system.insert(system.end(), system_folders_.begin(), system_folders_.end());
-  const std::string main = reach_canonical(fs::path(job.directory) / job.file);
-  std::set<std::string> seen{main};
-  // The main file's own library headers are direct_libraries_of()'s.
-  for (const include_line& line : read(main).includes) {
-    const found& target = resolve(quote, angled, system, fs::path(main).parent_path().string(), line);
-    if (target.library) seen.insert(target.path);
-  }
-  // Depth first, in line order, as the preprocessor meets them.
-  std::vector<std::pair<std::string, std::size_t>> stack{{main, 0}};
-  while (!stack.empty()) {
-    auto& [file, next] = stack.back();
-    const auto& lines = read(file).includes;
-    if (next == lines.size()) {
-      stack.pop_back();
-      continue;
-    }
-    const include_line& line = lines[next++];
-    const found& target = resolve(quote, angled, system, fs::path(file).parent_path().string(), line);
-    if (target.path.empty() || main_files.contains(target.path) || !seen.insert(target.path).second) continue;
-    if (target.library) {
-      if (std::find(out.begin(), out.end(), line.name) == out.end()) out.push_back(line.name);
-    } else if (!target.system) {
-      stack.emplace_back(target.path, 0);
-    }
-  }
-  return out;
-}
-
 include_reach include_reach_scanner::reach_of(const compile_job& job, const std::set<std::string>& main_files,
                                               std::size_t max_size) {
   include_reach reach;

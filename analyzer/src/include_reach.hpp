@@ -86,20 +86,6 @@ class include_reach_scanner {
   // PCH (pch_libraries.hpp).
   std::vector<std::string> direct_libraries_of(const compile_job& job, std::size_t max_size);
 
-  // The library headers (classified as reach_of() does) that `job`'s main
-  // file reaches through its project headers and does not name itself, as
-  // `#include <...>` names, in the order a preprocessor meets them (each
-  // #include line followed into a project header before the next line), no
-  // repeats. Only the first library header of each path counts: what it
-  // includes comes with it. `main_files` (canonical) and what is reached only
-  // through them are left out, as in reach_of(); a quoted name counts as in
-  // direct_libraries_of(). For the library headers of a PCH
-  // (pch_libraries.hpp): 81 of thrift's 97 TUs reach
-  // `boost/numeric/conversion/cast.hpp` through `TTransportException.h`.
-  std::vector<std::string> reached_libraries_of(const compile_job& job,
-                                                const std::set<std::string>& main_files,
-                                                std::size_t max_size);
-
   // /usr/local/include, the multiarch folder, /usr/include (those that exist).
   static std::vector<std::string> default_system_folders();
 

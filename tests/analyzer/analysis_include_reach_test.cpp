@@ -102,37 +102,3 @@ TEST(IncludeReach, DirectLibrariesAreTheMainFilesOwnLibraryIncludes) {
 }
 
 }  // namespace
-
-namespace {
-
-// The library headers a main file reaches through its project headers, for
-// its PCH (pch_libraries.hpp): in preprocessor order, the first library header
-// of each path only, not the main file's own ones, not the C library's, not
-// through another main file.
-TEST(IncludeReach, ReachedLibrariesComeThroughProjectHeadersInPreprocessorOrder) {
-  scratch_dir dir;
-  dir.file("inc/a.hpp", "#include \"b.hpp\"\n#include <lib/after_b.hpp>\n");
-  dir.file("inc/b.hpp", "#include \"lib/first.hpp\"\n#include <stdio.h>\n#include <lib/own.hpp>\n");
-  dir.file("inc/c.hpp", "#include <lib/first.hpp>\n#include <lib/in_c.hpp>\n");
-  dir.file("sys/lib/first.hpp", "#include <lib/below_first.hpp>\n");
-  dir.file("sys/lib/below_first.hpp", "");
-  dir.file("sys/lib/after_b.hpp", "");
-  dir.file("sys/lib/own.hpp", "");
-  dir.file("sys/lib/in_c.hpp", "");
-  dir.file("sys/lib/through_other_main.hpp", "");
-  dir.file("sys/stdio.h", "#include <lib/from_c_library.hpp>\n");
-  dir.file("sys/lib/from_c_library.hpp", "");
-  std::string other_main = dir.file("src/other.cpp", "#include <lib/through_other_main.hpp>\n");
-  std::string file = dir.file("src/main.cpp",
-                              "#include <lib/own.hpp>\n#include \"a.hpp\"\n#include \"c.hpp\"\n"
-                              "#include \"other.cpp\"\n#include \"missing.hpp\"\n");
-  include_reach_scanner scanner({}, 1 << 20);
-  const compile_job job = reach_job_of(dir, file, {"-I", dir / "inc", "-isystem", dir / "sys"});
-  EXPECT_EQ(scanner.reached_libraries_of(job, {std::filesystem::canonical(other_main).string()}, 1 << 20),
-            (std::vector<std::string>{"lib/first.hpp", "lib/after_b.hpp", "lib/in_c.hpp"}));
-  EXPECT_EQ(scanner.direct_libraries_of(job, 1 << 20), (std::vector<std::string>{"lib/own.hpp"}));
-  // A main file over the size limit reaches nothing.
-  EXPECT_TRUE(scanner.reached_libraries_of(job, {}, 4).empty());
-}
-
-}  // namespace
