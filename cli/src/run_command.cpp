@@ -51,8 +51,31 @@ struct run_options {
   int pct_depth = 3;
   int preemption_bound = 2;  // dfs and delay
   bool json = false;
+  bool help = false;
   std::vector<std::string> program;
 };
+
+// `concheck run --help` (stdout, exit 0). The defaults are run_options'.
+constexpr std::string_view kRunHelp =
+    "usage: concheck run [options] -- PROGRAM ARGS...\n"
+    "  Runs PROGRAM once per schedule, its threads one at a time in the order the schedule picks\n"
+    "  (explore mode, docs/explore.md). A schedule fails when the program exits non-zero, dies of a\n"
+    "  signal, hangs past --timeout, or concheck reports a finding; the first failure is printed with\n"
+    "  the replay token that runs it again.\n"
+    "  --strategy automatic|random|pct|dfs|delay  how schedules are picked (default automatic: pct\n"
+    "                                  and random alternately; dfs and delay: a bounded search)\n"
+    "  --schedules N                   schedules to run (default 1000)\n"
+    "  --seed S                        seed of random and pct (default 1)\n"
+    "  --time-limit SECONDS            stop starting schedules after this long (default: none)\n"
+    "  --timeout SECONDS               real time one schedule may take (default 60)\n"
+    "  --jobs J                        schedules run at once, 1..256 (default 1)\n"
+    "  --shard I/N                     run only the schedules i with i % N == I (split over machines)\n"
+    "  --pct-depth D                   pct's depth, 1..64 (default 3)\n"
+    "  --preemption-bound B            dfs's preemptions, delay's delays per schedule (default 2)\n"
+    "  --replay TOKEN                  run exactly the schedule of a replay token (cc5-...)\n"
+    "  --format text|json              the report as text, or JSON Lines with a run-summary record\n"
+    "  -h, --help                      this text\n"
+    "Exit status: 0 every schedule passed, 1 a schedule failed, 2 usage error.\n";
 
 bool parse_u64(std::string_view text, std::uint64_t& out) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -81,6 +104,9 @@ std::string parse(const std::vector<std::string>& args, run_options& o) {
     if (a == "--") {
       o.program.assign(args.begin() + static_cast<long>(i) + 1, args.end());
       break;
+    } else if (a == "-h" || a == "--help") {
+      o.help = true;
+      return {};
     } else if (a == "--strategy") {
       if (!(error = value(a, v)).empty()) return error;
       if (v != "automatic" && v != "random" && v != "pct" && v != "dfs" && v != "delay")
@@ -566,6 +592,10 @@ int run_run_command(const std::vector<std::string>& args) {
   if (const std::string error = parse(args, o); !error.empty()) {
     fmt::print(stderr, "concheck run: error: {}\nusage: concheck run {}\n", error, kRunArguments);
     return kExitUsageError;
+  }
+  if (o.help) {
+    fmt::print("{}", kRunHelp);
+    return 0;
   }
   // A program that carries the runtime linked in (STATIC) serves the
   // schedules with its own copy; preloading a second one would be refused.

@@ -26,6 +26,7 @@
 // findings of the failing schedule (docs/report-format.md, each with its
 // `replay`), then a summary record {"record":"run-summary",...}. A progress
 // line goes to stderr when it is a terminal.
+// -h or --help (before --) prints the options on stdout and exits 0.
 // Exit status: 0 every schedule passed, 1 a schedule failed, 2 usage error
 // (bad options, a malformed token, a program that cannot be started, no
 // preload library). SIGINT, SIGTERM or SIGHUP stop the running schedules and

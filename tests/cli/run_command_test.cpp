@@ -278,6 +278,24 @@ TEST(RunCommand, ChildrenRunCodeTheServerNeverRanWithoutPageFaults) {
       << "faults per child: " << ::testing::PrintToString(faults);
 }
 
+// `concheck --help` sends users to `concheck run --help`: it prints every
+// option, not an unknown-option error. An argument of the program's own
+// after -- is the program's.
+TEST(RunCommand, HelpListsTheOptions) {
+  for (const char* flag : {"--help", "-h"}) {
+    const auto r = concheck_run({flag});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    for (const char* option : {"--strategy", "--schedules", "--seed", "--time-limit", "--timeout", "--jobs",
+                               "--shard", "--pct-depth", "--preemption-bound", "--replay", "--format"})
+      EXPECT_NE(r.out.find(option), std::string::npos) << option << " missing from:\n" << r.out;
+    EXPECT_EQ(r.err, "");
+  }
+  const auto program_flag = concheck_run({"--schedules", "1", "--", "/nonexistent/program", "--help"});
+  EXPECT_EQ(program_flag.exit_code, 2) << program_flag.out;
+  EXPECT_NE(program_flag.err.find("cannot run '/nonexistent/program'"), std::string::npos)
+      << program_flag.err;
+}
+
 TEST(RunCommand, BadInputIsAUsageErrorNamingIt) {
   const std::pair<std::vector<std::string>, const char*> cases[] = {
       {{"--", "/nonexistent/program"}, "cannot run '/nonexistent/program'"},
